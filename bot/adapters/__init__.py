@@ -1,0 +1,1 @@
+"""TorchDojo chat side (never imports torch)."""

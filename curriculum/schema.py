@@ -1,0 +1,164 @@
+"""The curriculum's data model: what an exercise file may contain.
+
+Pure data (pydantic, no torch): the bot reads it to list, show and schedule
+exercises; the grader reads it to plan probes and judge. Check *kinds* are
+declared here; how each kind is judged lives in ``grader/checks``.
+
+An exercise is ``<week>/<id>.yaml`` with its reference solution beside it as
+``<id>.ref.py`` and, only when a check needs custom Python, ``<id>.checks.py``
+(trusted side only; see ``grader/checks/python.py`` for its API).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_RE = re.compile(r"^[1-6]\.[1-9]\.\d{1,2}[a-z]?$|^final\.\d{1,2}[a-z]?$")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DTYPES = {
+    "float16", "bfloat16", "float32", "float64", "int8", "uint8", "int16", "int32",
+    "int64", "bool", "complex64", "complex128",
+}
+SUMMARY_MAX = 1500
+
+
+class Kind(str, Enum):
+    drill = "drill"
+    problem = "problem"
+    challenge = "challenge"
+    quiz = "quiz"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _CheckBase(_Strict):
+    id: str = Field(description="unique within the exercise; shown to the learner")
+    points: int = Field(1, ge=0, le=100)
+    title: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_ok(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", v):
+            raise ValueError("check id may contain letters, digits, '_', '.', '-'")
+        return v
+
+
+class TensorCheck(_CheckBase):
+    """A module-level name bound to a tensor (or NumPy array).
+
+    Shape and dtype come from ``shape``/``dtype`` when given, else from the
+    reference solution; the value is compared per ``value``.
+    """
+
+    kind: Literal["tensor"] = "tensor"
+    name: str = ""
+    api: list[str] = Field(default_factory=list, description="calls that must build the value")
+    forbid: list[str] = Field(default_factory=list, description="calls that must not")
+    value: Literal["exact", "close", "uniform", "normal", "unchecked"] = "exact"
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    container: Literal["tensor", "ndarray"] = "tensor"
+    shape: list[int] | None = None
+    dtype: str | None = None
+
+    @model_validator(mode="after")
+    def _defaults(self) -> TensorCheck:
+        if not self.name:
+            object.__setattr__(self, "name", self.id)
+        if not NAME_RE.match(self.name):
+            raise ValueError(f"name {self.name!r} is not a Python identifier")
+        if self.dtype is not None and self.dtype not in DTYPES:
+            raise ValueError(f"dtype {self.dtype!r} is not one of {sorted(DTYPES)}")
+        for entry in [*self.api, *self.forbid]:
+            if not re.fullmatch(r"\.?[A-Za-z_][A-Za-z0-9_.]*", entry):
+                raise ValueError(f"api entry {entry!r} must look like 'torch.zeros' or '.numpy'")
+        return self
+
+
+class PythonCheck(_CheckBase):
+    """A check whose probe and judge are Python in ``<id>.checks.py``.
+
+    ``probe`` names a string constant holding probe code (run in the sandbox,
+    defines ``probe(ns, inputs)``); ``judge`` names a trusted function
+    ``judge(learner, reference, inputs, ctx) -> Verdict``; ``inputs`` names a
+    trusted function ``inputs(rng) -> object`` producing hidden inputs.
+    """
+
+    kind: Literal["python"] = "python"
+    check_kind: str = Field("value", description="kind reported in the result")
+    probe: str
+    judge: str
+    inputs: str | None = None
+    api: list[str] = Field(default_factory=list)
+    api_target: str | None = Field(None, description="name whose definition must use `api`")
+
+
+Check = Annotated[TensorCheck | PythonCheck, Field(discriminator="kind")]
+
+
+class Limits(_Strict):
+    wall_s: float | None = Field(None, gt=0, le=600)
+    cpu_s: int | None = Field(None, gt=0, le=600)
+    memory_mb: int | None = Field(None, gt=16, le=16384)
+
+
+class Exercise(_Strict):
+    id: str
+    title: str
+    week: int = Field(ge=1, le=6)
+    kind: Kind
+    max_score: int = Field(gt=0, le=1000)
+    summary: str = Field(description=f"chat-sized prompt, at most {SUMMARY_MAX} characters")
+    prompt: str = Field(description="full markdown prompt with the learner contract")
+    starter: str = ""
+    time_limit_min: int | None = Field(None, gt=0, le=240)
+    device: Literal["cpu", "cuda"] = "cpu"
+    errata: list[str] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+    checks: list[Check] = Field(min_length=1)
+    reference: str = Field("", description="filled by the loader from <id>.ref.py")
+    checks_source: str = Field("", description="filled by the loader from <id>.checks.py")
+    source_file: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id_ok(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("id must look like W.E.S (e.g. 1.1.1, 2.3.1a)")
+        return v
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_size(cls, v: str) -> str:
+        if len(v) > SUMMARY_MAX:
+            raise ValueError(f"summary is {len(v)} characters; at most {SUMMARY_MAX}")
+        if not v.strip():
+            raise ValueError("summary is empty")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Exercise:
+        ids = [c.id for c in self.checks]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"duplicate check ids: {sorted(dupes)}")
+        total = sum(c.points for c in self.checks)
+        if total != self.max_score:
+            raise ValueError(f"check points add up to {total}, max_score is {self.max_score}")
+        if self.kind is Kind.challenge and self.time_limit_min is None:
+            raise ValueError("a challenge needs time_limit_min")
+        return self
+
+    @property
+    def sort_key(self) -> tuple:
+        head, _, tail = self.id.rpartition(".")
+        parts = [int(p) if p.isdigit() else 99 for p in head.split(".")]
+        num = int(re.match(r"\d+", tail).group()) if tail[:1].isdigit() else 0
+        return (*parts, num, tail)

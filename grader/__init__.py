@@ -1,0 +1,1 @@
+"""The sandboxed torch grader: warm pool, jail, trusted judge, HTTP service."""

@@ -1,0 +1,167 @@
+"""Per-worker cgroups: the memory and process caps rlimits cannot give.
+
+Each warm worker (one job at a time) gets its own cgroup, joined before
+bubblewrap starts, so every child it forks is counted: ``pids.max`` stops fork
+and thread bombs, the memory limit stops allocations that RLIMIT_AS misses
+(CUDA jobs, shared mappings). Both cgroup v1 (a hierarchy per controller) and
+v2 (unified) are supported; where neither is writable the pool still runs,
+reports ``cgroups: unavailable`` in its health and every result's
+environment, and relies on RLIMIT_AS / RLIMIT_NPROC and the wall clock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+
+
+def _own_path(controller: str | None) -> str:
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, ctrls, path = line.split(":", 2)
+        if controller is None and ctrls == "":
+            return path
+        if controller is not None and controller in ctrls.split(","):
+            return path
+    raise FileNotFoundError(controller or "unified")
+
+
+def _read_counter(path: Path, key: str) -> int:
+    try:
+        text = path.read_text()
+    except OSError:
+        return 0
+    match = re.search(rf"^{key} (\d+)$", text, re.M)
+    return int(match.group(1)) if match else 0
+
+
+@dataclass
+class WorkerCgroup:
+    """The cgroup directories of one worker (one per controller on v1)."""
+
+    version: int
+    memory: Path
+    pids: Path
+    created: list[Path] = field(default_factory=list)
+
+    def join_self(self) -> None:
+        """Called in the child between fork and exec (``preexec_fn``)."""
+        pid = str(os.getpid())
+        for d in {self.memory, self.pids}:
+            (d / "cgroup.procs").write_text(pid)
+
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        if self.version == 1:
+            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            try:
+                (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+            except OSError:
+                pass  # swap accounting disabled: nothing to cap
+        else:
+            (self.memory / "memory.max").write_text(str(memory_bytes))
+            try:
+                (self.memory / "memory.swap.max").write_text("0")
+            except OSError:
+                pass
+        (self.pids / "pids.max").write_text(str(pids))
+
+    def pids_current(self) -> int:
+        try:
+            return int((self.pids / "pids.current").read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def counters(self) -> dict[str, int]:
+        """Monotonic breach counters, compared before and after a job."""
+        if self.version == 1:
+            oom = _read_counter(self.memory / "memory.oom_control", "oom_kill")
+            fail = int((self.memory / "memory.failcnt").read_text() or 0)
+        else:
+            oom = _read_counter(self.memory / "memory.events", "oom_kill")
+            fail = _read_counter(self.memory / "memory.events", "max")
+        return {
+            "oom_kill": oom,
+            "mem_fail": fail,
+            "pids_max": _read_counter(self.pids / "pids.events", "max"),
+        }
+
+    def remove(self) -> None:
+        for d in reversed(self.created):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+
+
+class CgroupManager:
+    """Creates worker cgroups below the grader's own cgroup."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.reason = ""
+        self._base: dict[str, Path] = {}
+        try:
+            self._detect()
+        except OSError as exc:
+            self.version, self.reason = 0, f"cgroups unavailable: {exc}"
+
+    @property
+    def available(self) -> bool:
+        return self.version in (1, 2)
+
+    def describe(self) -> str:
+        return f"v{self.version}" if self.available else "unavailable"
+
+    def _detect(self) -> None:
+        tag = f"torchdojo-{os.getpid()}"
+        if (ROOT / "cgroup.controllers").exists():
+            own = ROOT / _own_path(None).lstrip("/")
+            controllers = (own / "cgroup.controllers").read_text().split()
+            if not {"memory", "pids"} <= set(controllers):
+                self.reason = "cgroup v2 without delegated memory and pids controllers"
+                return
+            base = own / tag
+            base.mkdir(exist_ok=True)
+            (base / "cgroup.subtree_control").write_text("+memory +pids")
+            self._base = {"memory": base, "pids": base}
+            self.version = 2
+            return
+        mem_root, pids_root = ROOT / "memory", ROOT / "pids"
+        if not (mem_root.is_dir() and pids_root.is_dir()):
+            self.reason = "no memory/pids cgroup hierarchy mounted"
+            return
+        bases = {}
+        for name, root in (("memory", mem_root), ("pids", pids_root)):
+            base = root / _own_path(name).lstrip("/") / tag
+            base.mkdir(exist_ok=True)
+            bases[name] = base
+        self._base = bases
+        self.version = 1
+
+    def for_worker(self, index: int) -> WorkerCgroup | None:
+        if not self.available:
+            return None
+        dirs = {}
+        created = []
+        for name, base in self._base.items():
+            d = base / f"worker-{index}"
+            if d not in created:
+                d.mkdir(exist_ok=True)
+                created.append(d)
+            dirs[name] = d
+        return WorkerCgroup(self.version, dirs["memory"], dirs["pids"], created)
+
+    def remove(self) -> None:
+        for base in set(self._base.values()):
+            for child in base.glob("worker-*"):
+                try:
+                    child.rmdir()
+                except OSError:
+                    pass
+            try:
+                base.rmdir()
+            except OSError:
+                pass

@@ -1,0 +1,25 @@
+"""Errors the grader raises to its callers (CLI exit 2, HTTP 4xx/503)."""
+
+from __future__ import annotations
+
+
+class UnknownExercise(LookupError):
+    """No exercise with this id."""
+
+    def __init__(self, exercise_id: str, suggestions: list[str] | None = None) -> None:
+        self.exercise_id = exercise_id
+        self.suggestions = suggestions or []
+        hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown exercise {exercise_id!r}.{hint}")
+
+
+class PoolBusy(RuntimeError):
+    """Every worker is busy and the waiting queue is full."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"the grader is busy; retry in {retry_after:.0f} s")
+
+
+class WorkerLost(RuntimeError):
+    """A warm worker died or stopped answering (it is restarted)."""

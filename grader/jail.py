@@ -1,0 +1,142 @@
+"""How a warm worker is started: the bubblewrap command line and its checks.
+
+The outer jail is bubblewrap (Debian's ``bubblewrap``): new user, PID,
+network, IPC and UTS namespaces, an empty root with read-only binds of the
+system libraries, the Python installation and the site-packages holding torch,
+an empty environment and a private ``/tmp``. Our own packages (``grader``,
+``curriculum``, ``bot``) are masked with empty tmpfs mounts wherever they are
+installed, so no reference solution or check is readable inside.
+
+Privileges needed: none beyond unprivileged user namespaces (the kernel's
+``user.max_user_namespaces`` > 0, and in a container a seccomp profile that
+permits ``unshare``/``clone`` with namespace flags and ``mount``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+SANDBOX_DIR = Path(__file__).parent / "sandbox"
+INSIDE_DIR = "/opt/torchdojo"
+OWN_PACKAGES = ("grader", "curriculum", "bot")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The kernel or the host refuses the namespaces the jail needs."""
+
+
+def python_paths() -> tuple[str, list[str]]:
+    """The real interpreter and the site directories torch is importable from."""
+    exe = os.path.realpath(sys.executable)
+    sites = []
+    for key in ("purelib", "platlib"):
+        path = sysconfig.get_paths()[key]
+        if path not in sites and os.path.isdir(path):
+            sites.append(path)
+    return exe, sites
+
+
+def _masks(site: str) -> list[str]:
+    args: list[str] = []
+    for name in os.listdir(site):
+        stem = name.split("-")[0].lower()
+        if name in OWN_PACKAGES or (stem == "torchdojo" and name.endswith(("-info", ".pth"))):
+            target = os.path.join(site, name)
+            if os.path.isdir(target):
+                args += ["--tmpfs", target]
+            else:
+                args += ["--ro-bind", "/dev/null", target]
+        if name.startswith("__editable__") and "torchdojo" in name:
+            args += ["--ro-bind", "/dev/null", os.path.join(site, name)]
+    return args
+
+
+def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
+    """argv that starts a zygote inside bubblewrap."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+    exe, sites = python_paths()
+    prefix = os.path.realpath(sys.base_prefix)
+    argv = [
+        bwrap,
+        "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+        "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--clearenv",
+        "--hostname", "sandbox",
+        "--setenv", "PATH", "/usr/bin:/bin",
+        "--setenv", "HOME", "/tmp",
+        "--setenv", "LANG", "C.UTF-8",
+        "--setenv", "OMP_NUM_THREADS", "1",
+        "--setenv", "MKL_NUM_THREADS", "1",
+        "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        "--setenv", "MPLBACKEND", "Agg",
+        "--ro-bind", "/usr", "/usr",
+    ]
+    for link in ("lib", "lib64", "bin", "sbin"):
+        if os.path.islink(f"/{link}"):
+            argv += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
+        elif os.path.isdir(f"/{link}"):
+            argv += ["--ro-bind", f"/{link}", f"/{link}"]
+    if os.path.exists("/etc/ld.so.cache"):
+        argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    if not prefix.startswith("/usr/"):
+        argv += ["--ro-bind", prefix, prefix]
+    for site in sites:
+        if not site.startswith((prefix + "/", "/usr/")):
+            argv += ["--ro-bind", site, site]
+        argv += _masks(site)
+    argv += [
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--tmpfs", "/tmp",
+        "--ro-bind", str(SANDBOX_DIR / "harness.py"), f"{INSIDE_DIR}/harness.py",
+        "--ro-bind", str(SANDBOX_DIR / "zygote.py"), f"{INSIDE_DIR}/zygote.py",
+    ]
+    for dev in gpu_devices or []:
+        argv += ["--dev-bind", dev, dev]
+    argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate", *sites]
+    return argv
+
+
+def unsafe_command() -> list[str]:
+    """argv for a zygote without namespaces (only with the explicit unsafe flag)."""
+    exe, sites = python_paths()
+    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", *sites]
+
+
+def gpu_device_files() -> list[str]:
+    return sorted(
+        f"/dev/{name}" for name in os.listdir("/dev")
+        if name.startswith("nvidia") and not os.path.isdir(f"/dev/{name}")
+    )
+
+
+@functools.cache
+def check_namespaces() -> str | None:
+    """None if the jail can be built here, else why not."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = [
+        bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/",
+        "--proc", "/proc", "--dev", "/dev",
+        os.path.realpath(sys.executable), "-I", "-S", "-c",
+        "import ctypes; l=ctypes.CDLL(None, use_errno=True); "
+        "import sys; sys.exit(0 if l.unshare(0x10000000|0x20000000|0x20000)==0 else 3)",
+    ]
+    try:
+        proc = subprocess.run(probe, capture_output=True, timeout=30, env={})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap failed to start: {exc}"
+    if proc.returncode == 3:
+        return "nested user/PID/mount namespaces are refused by the kernel"
+    if proc.returncode != 0:
+        return "user namespaces are refused: " + proc.stderr.decode(errors="replace").strip()
+    return None

@@ -1,0 +1,1 @@
+"""Everything that runs (or prepares to run) inside the jail."""
