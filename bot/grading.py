@@ -66,14 +66,14 @@ class HTTPGraderClient:
                     text = (await resp.text())[:300]
                     raise GraderUnavailable(f"grader answered HTTP {resp.status}: {text}")
                 return await resp.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise GraderUnavailable(f"grader unreachable: {exc}") from exc
 
     async def health(self) -> dict[str, Any]:
         try:
             async with self._client().get(f"{self.base_url}/v1/health") as resp:
                 return await resp.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise GraderUnavailable(f"grader unreachable: {exc}") from exc
 
     async def close(self) -> None:

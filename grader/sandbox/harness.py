@@ -330,7 +330,7 @@ def describe_exception(exc: BaseException, filename: str = "<submission>") -> di
     ]
     try:
         message = _str(exc)[:MAX_STR]
-    except BaseException:  # noqa: BLE001 - a hostile __str__
+    except BaseException:
         message = "<unprintable message>"
     out = {"type": _type(exc).__name__[:200], "message": message, "frames": frames[-5:]}
     if _isinstance(exc, OSError):
@@ -348,7 +348,7 @@ def run_code(source: str, filename: str = "<submission>") -> tuple[dict, dict | 
     try:
         code = compile(source, filename, "exec", dont_inherit=True)
         exec(code, ns)
-    except BaseException as exc:  # noqa: BLE001 - SystemExit included, on purpose
+    except BaseException as exc:
         return ns, describe_exception(exc, filename)
     return ns, None
 
@@ -356,6 +356,8 @@ def run_code(source: str, filename: str = "<submission>") -> tuple[dict, dict | 
 def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
     """One probe -> {"ok": tree} or {"error": {...}}; never raises."""
     start = _perf()
+    key = probe.get("inputs_key")
+    probe_inputs = inputs.get(key) if key is not None and _type(inputs) is _dict else None
     try:
         op = probe["op"]
         if op == "get":
@@ -369,17 +371,16 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
             fn = ns.get(probe["name"])
             if fn is None:
                 raise NameError(f"name '{probe['name']}' is not defined")
-            args = probe.get("args_key")
-            call_args = inputs[args] if args is not None else ((), {})
-            value = fn(*call_args[0], **call_args[1])
+            args, kwargs = probe_inputs if probe_inputs is not None else ((), {})
+            value = fn(*args, **kwargs)
         elif op == "script":
             scope: dict = {"__name__": "__probe__", "__builtins__": builtins}
             exec(compile(probe["code"], "<probe>", "exec"), scope)
-            value = scope["probe"](ns, inputs)
+            value = scope["probe"](ns, probe_inputs)
         else:
             raise ProbeError(f"unknown probe op {op!r}")
         tree = enc.encode(value)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         return {"error": describe_exception(exc), "ms": (_perf() - start) * 1000}
     return {"ok": tree, "ms": (_perf() - start) * 1000}
 

@@ -52,7 +52,7 @@ PR_SET_NO_NEW_PRIVS = 38
 SANDBOX_UID = 1000
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p] * 4 + [ctypes.c_ulong, ctypes.c_char_p]
+_libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
 
 
 def _check(ret: int, what: str) -> None:
@@ -131,6 +131,8 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
     limits = job["limits"]
     try:
         os.setsid()
+        with open("/proc/self/statm") as f:  # read before /proc is hidden
+            vm_now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         if isolate:
             _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
             _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
@@ -154,9 +156,6 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
             resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
         if job.get("device", "cpu") == "cpu":
             # Virtual-memory cap relative to what the warm parent already maps.
-            with open("/proc/self/statm") as f:
-                vm_pages = int(f.read().split()[0])
-            vm_now = vm_pages * os.sysconf("SC_PAGE_SIZE")
             cap = vm_now + limits["memory_bytes"]
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if isolate:
@@ -167,8 +166,9 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
         os.dup2(w_res, 3)
         os.closerange(4, 1 << 16)
         null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
+        if null != 0:
+            os.dup2(null, 0)
+            os.close(null)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
                           closefd=False)
@@ -180,18 +180,31 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
         if job.get("device") == "cuda" and torch.cuda.is_available():
             frac = limits.get("gpu_memory_fraction", 0.25)
             torch.cuda.set_per_process_memory_fraction(frac, 0)
-    except BaseException as exc:  # noqa: BLE001 - report set-up failures, never run code
-        os.write(w_res, harness.pack_frame({"kind": "setup_error", "message": repr(exc)}, []))
+    except BaseException as exc:
+        frame = harness.pack_frame({"kind": "setup_error", "message": repr(exc)}, [])
+        for fd in (3, w_res):
+            try:
+                os.write(fd, frame)
+                break
+            except OSError:
+                continue
         os._exit(70)
-    frame = harness.execute(job, blobs)
+    try:
+        frame = harness.execute(job, blobs)
+    except BaseException as exc:
+        import traceback
+
+        frame = harness.pack_frame(
+            {"kind": "setup_error", "message": "".join(traceback.format_exception(exc))[-800:]}, []
+        )
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         pass
     try:
         harness.write_all(3, frame)
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         os._exit(71)
     os._exit(0)
 
@@ -235,7 +248,7 @@ def _child_a(job: dict, blobs: list[bytes], pipes: dict, isolate: bool) -> None:
             "maxrss_kb": usage.ru_maxrss,
         }
         os.write(pipes["w_ctl"], json.dumps(report).encode())
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         try:
             os.write(pipes["w_ctl"], json.dumps({"setup_error": repr(exc)}).encode())
         except OSError:

@@ -1,0 +1,68 @@
+"""Shared types of the check kinds and the registry that maps kind → judge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from grader.checks.api import SourceIndex
+
+
+@dataclass
+class Verdict:
+    """One check's outcome. ``kind`` names the aspect that decided it."""
+
+    ok: bool
+    kind: str
+    message: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one probe produced: a decoded value, or the exception it raised."""
+
+    value: Any = None
+    error: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def missing_name(self) -> str | None:
+        if self.error and self.error.get("type") == "NameError":
+            return self.error.get("message", "")
+        return None
+
+    def describe_error(self) -> str:
+        if not self.error:
+            return ""
+        err = self.error
+        where = f" (line {err['frames'][-1]['line']})" if err.get("frames") else ""
+        return f"{err.get('type')}: {err.get('message', '')[:300]}{where}"
+
+
+@dataclass
+class CheckContext:
+    """Everything a judge may look at besides the two outcomes."""
+
+    exercise_id: str
+    source: SourceIndex
+    seed: int
+    inputs: dict[str, Any] = field(default_factory=dict)
+    module: dict[str, Any] = field(default_factory=dict)
+
+
+class CheckJudge(Protocol):
+    def probes(self, check: Any, ctx: CheckContext) -> list[dict]: ...
+
+    def judge(self, check: Any, learner: dict[str, Outcome], reference: dict[str, Outcome],
+              ctx: CheckContext) -> Verdict: ...
+
+
+def judge_for(kind: str) -> CheckJudge:
+    from grader.checks.python import PythonJudge
+    from grader.checks.tensor import TensorJudge
+
+    judges: dict[str, CheckJudge] = {"tensor": TensorJudge(), "python": PythonJudge()}
+    return judges[kind]

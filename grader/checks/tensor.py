@@ -1,0 +1,148 @@
+"""``tensor`` checks: a module-level name bound to a tensor or NumPy array.
+
+Order of judgement mirrors how a learner debugs: is the name there, is it a
+tensor at all, then shape, dtype, values, and finally which API built it.
+Random drills (rand/randn/empty) have no fixed values; they are judged on
+what a correct call guarantees — range, spread, statistics at ~6σ — so a
+constant or a hand-written tensor fails while a true sample never does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from curriculum.schema import TensorCheck
+from grader.checks.api import check_api
+from grader.checks.base import CheckContext, Outcome, Verdict
+
+UNIFORM_STD = 1 / math.sqrt(12)
+
+
+def _fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _type_name(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        cls = getattr(getattr(value, "meta", None), "cls", "Tensor")
+        return f"torch.{cls}" if cls in ("Tensor", "Parameter") else f"a tensor subclass {cls}"
+    if isinstance(value, np.ndarray):
+        return "a NumPy array"
+    name = getattr(value, "type_name", type(value).__name__)
+    return f"a {name}"
+
+
+def _dtype_name(value: torch.Tensor | np.ndarray) -> str:
+    return str(value.dtype).replace("torch.", "")
+
+
+def _as_float64(value: torch.Tensor | np.ndarray) -> torch.Tensor:
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(np.asarray(value))
+    if value.is_complex():
+        return value.to(torch.complex128)
+    return value.to(torch.float64)
+
+
+def _compare_close(found: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float
+                   ) -> str | None:
+    f, e = _as_float64(found), _as_float64(expected)
+    if torch.allclose(f, e, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    diff = (f - e).abs()
+    diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
+    max_abs = diff.max().item()
+    wrong = int((diff > atol + rtol * e.abs()).sum().item())
+    return (f"{wrong} of {f.numel()} values are off (max abs error {max_abs:.3g}; "
+            f"tolerance atol={atol:g}, rtol={rtol:g})")
+
+
+def _compare_exact(found: torch.Tensor, expected: torch.Tensor) -> str | None:
+    f, e = _as_float64(found), _as_float64(expected)
+    if torch.equal(f, e):
+        return None
+    wrong = int((f != e).sum().item())
+    return f"{wrong} of {f.numel()} values differ from what the drill asks for"
+
+
+def _check_uniform(t: torch.Tensor) -> str | None:
+    x = _as_float64(t).flatten()
+    n = x.numel()
+    if not bool(torch.isfinite(x).all()):
+        return "values must be finite samples from U[0, 1)"
+    if bool((x < 0).any()) or bool((x >= 1).any()):
+        return "torch.rand samples lie in [0, 1); some values fall outside"
+    if n >= 2 and bool((x == x[0]).all()):
+        return "all values are equal; expected independent random samples"
+    if n >= 30:
+        mean, std = x.mean().item(), x.std().item()
+        if abs(mean - 0.5) > 6 * UNIFORM_STD / math.sqrt(n) or not 0.5 * UNIFORM_STD < std < 1.5 * UNIFORM_STD:
+            return (f"sample mean {mean:.3f} / std {std:.3f} are far from U[0, 1)'s "
+                    f"0.5 / {UNIFORM_STD:.3f}")
+    return None
+
+
+def _check_normal(t: torch.Tensor) -> str | None:
+    x = _as_float64(t).flatten()
+    n = x.numel()
+    if not bool(torch.isfinite(x).all()):
+        return "values must be finite samples from N(0, 1)"
+    if n >= 2 and bool((x == x[0]).all()):
+        return "all values are equal; expected independent random samples"
+    if n >= 12 and bool(((x >= 0) & (x < 1)).all()):
+        return "every value lies in [0, 1) — that looks like torch.rand, not a standard normal"
+    if n >= 30:
+        mean, std = x.mean().item(), x.std().item()
+        if abs(mean) > 6 / math.sqrt(n) or not 0.5 < std < 1.6:
+            return f"sample mean {mean:.3f} / std {std:.3f} are far from N(0, 1)'s 0 / 1"
+    return None
+
+
+class TensorJudge:
+    def probes(self, check: TensorCheck, ctx: CheckContext) -> list[dict]:
+        return [{"id": check.id, "op": "get", "name": check.name}]
+
+    def judge(self, check: TensorCheck, learner: dict[str, Outcome],
+              reference: dict[str, Outcome], ctx: CheckContext) -> Verdict:
+        got, ref = learner[check.id], reference[check.id]
+        if ref.error is not None:  # a broken reference is our bug, never the learner's
+            raise RuntimeError(f"reference for {check.id} failed: {ref.describe_error()}")
+        if got.missing_name is not None:
+            return Verdict(False, "name", f"`{check.name}` is not defined; bind it at module level")
+        if got.error is not None:
+            return Verdict(False, "value", f"reading `{check.name}` failed: {got.describe_error()}")
+        value, expected = got.value, ref.value
+        want_tensor = check.container == "tensor"
+        is_ok_type = isinstance(value, torch.Tensor) if want_tensor else isinstance(value, np.ndarray)
+        if not is_ok_type:
+            want = "a torch.Tensor" if want_tensor else "a NumPy array (call .numpy())"
+            return Verdict(False, "type", f"`{check.name}` should be {want}; found {_type_name(value)}")
+        if want_tensor and value.meta.cls not in ("Tensor", "Parameter"):
+            return Verdict(False, "type", f"`{check.name}` should be a plain torch.Tensor; "
+                                          f"found {_type_name(value)}")
+        shape = tuple(check.shape) if check.shape is not None else tuple(expected.shape)
+        if tuple(value.shape) != shape:
+            return Verdict(False, "shape", f"expected shape {_fmt_shape(shape)}, "
+                                           f"found {_fmt_shape(tuple(value.shape))}")
+        dtype = check.dtype or _dtype_name(expected)
+        if _dtype_name(value) != dtype:
+            return Verdict(False, "dtype", f"expected dtype {dtype}, found {_dtype_name(value)}")
+        problem = None
+        if check.value == "exact":
+            problem = _compare_exact(value, expected)
+        elif check.value == "close":
+            problem = _compare_close(value, expected, check.rtol, check.atol)
+        elif check.value == "uniform":
+            problem = _check_uniform(value)
+        elif check.value == "normal":
+            problem = _check_normal(value)
+        if problem:
+            return Verdict(False, "value", problem)
+        ok, message = check_api(ctx.source, check.name, check.api, check.forbid)
+        if not ok:
+            return Verdict(False, "api", message)
+        primary = "value" if check.value != "unchecked" else "shape"
+        return Verdict(True, primary)

@@ -1,0 +1,340 @@
+"""Grader: plan a job, run it in the sandbox, judge it outside, build the result.
+
+This is the trusted side. It holds the curriculum, runs reference solutions
+in-process (they are ours), sends the sandbox only the learner's code, the
+probes and the hidden *inputs*, and compares the data that comes back. The
+result is the JSON object fixed in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import secrets
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+from curriculum import Curriculum, Exercise, load_curriculum
+from grader.checks import CheckContext, Outcome, Verdict, judge_for
+from grader.checks.api import index_source
+from grader.errors import UnknownExercise, WorkerLost
+from grader.limits import GraderSettings, JobLimits
+from grader.pool import SandboxPool
+from grader.sandbox import harness
+
+ProgressFn = Callable[[str], None]
+OOM_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory")
+STATUS_MESSAGES = {
+    "cpu": "Your code used more than its {cpu_s} s of CPU time — an infinite loop or a very "
+           "slow computation?",
+    "wall": "Your code ran longer than its {wall_s:g} s wall-clock limit — an infinite loop, "
+            "time.sleep or a blocking call?",
+    "oom": "Your code needed more than its {memory_mb} MB of memory — a huge tensor or a "
+           "growing list?",
+    "output": "Your code printed more than {output_kb} KB; printing was stopped. Print less.",
+    "file": "Your code wrote a file larger than the {file_mb} MB limit.",
+    "process": "Your code started too many processes or threads (limit {processes}).",
+}
+
+
+class Rejected(ValueError):
+    """The submission is refused before running (empty, too large, not UTF-8)."""
+
+
+def _checks_module(exercise: Exercise) -> dict[str, Any]:
+    if not exercise.checks_source:
+        return {}
+    scope: dict[str, Any] = {"__name__": f"checks_{exercise.id.replace('.', '_')}"}
+    exec(compile(exercise.checks_source, f"{exercise.id}.checks.py", "exec"), scope)
+    return scope
+
+
+class Grader:
+    """Grades submissions against the curriculum with a warm sandbox pool."""
+
+    def __init__(self, curriculum: Curriculum, pool: SandboxPool, settings: GraderSettings) -> None:
+        self.curriculum = curriculum
+        self.pool = pool
+        self.settings = settings
+        self._modules: dict[str, dict[str, Any]] = {}
+        self._reference_cache: dict[str, tuple[dict, list[bytes]]] = {}
+
+    @classmethod
+    def from_settings(cls, workers: int | None = None, unsafe: bool | None = None) -> Grader:
+        settings = GraderSettings()
+        if workers:
+            settings.workers = workers
+        if unsafe is not None:
+            settings.unsafe_no_sandbox = unsafe
+        return cls(load_curriculum(), SandboxPool(settings), settings)
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def health(self) -> dict[str, Any]:
+        return {**self.pool.health(), "exercises": len(self.curriculum.exercises)}
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        exercise = self.curriculum.get(exercise_id)
+        if exercise is None:
+            raise UnknownExercise(exercise_id, self.curriculum.closest(exercise_id))
+        return exercise
+
+    def limits_for(self, exercise: Exercise) -> JobLimits:
+        base = self.settings.default_limits()
+        overrides = exercise.limits.model_dump(exclude_none=True)
+        return base.model_copy(update=overrides)
+
+    # ------------------------------------------------------------------ public
+
+    async def grade(self, exercise_id: str, code: str | bytes, *, seed: int | None = None,
+                    progress: ProgressFn | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        exercise = self.exercise(exercise_id)
+        note = progress or (lambda _msg: None)
+        try:
+            source = self._accept(code)
+        except Rejected as exc:
+            return self._result(exercise, "rejected", [], str(exc), started)
+        seed = seed if seed is not None else secrets.randbelow(2**31)
+        limits = self.limits_for(exercise)
+        ctx = CheckContext(exercise.id, index_source(source), seed,
+                           module=self._module(exercise))
+        probes = self._probes(exercise, ctx)
+        enc = harness.Encoder()
+        inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
+        job = {
+            "kind": "job", "source": source, "probes": probes, "seed": seed,
+            "inputs": inputs_tree, "limits": limits.for_child(), "device": self._device(exercise),
+        }
+        note("running your code in the sandbox")
+        reference_task = asyncio.create_task(
+            asyncio.to_thread(self._reference, exercise, probes, ctx, seed, enc.blobs)
+        )
+        try:
+            header, blobs = await self.pool.run(job, enc.blobs, limits)
+        except WorkerLost:
+            reference_task.cancel()
+            return self._result(exercise, "error", [], "The sandbox crashed while grading "
+                                 "this submission; it has been restarted.", started)
+        note("judging the results")
+        ref_header, ref_blobs = await reference_task
+        return await asyncio.to_thread(self._judge, exercise, ctx, limits, header, blobs,
+                                       ref_header, ref_blobs, started, job["device"])
+
+    # ---------------------------------------------------------------- planning
+
+    def _accept(self, code: str | bytes) -> str:
+        if isinstance(code, bytes):
+            try:
+                code = code.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise Rejected(f"Your code is not valid UTF-8 text (byte {exc.start}).") from None
+        limit = self.settings.max_code_kb * 1024
+        size = len(code.encode("utf-8", "surrogatepass"))
+        if size > limit:
+            raise Rejected(f"Your code is {size // 1024} KB; submissions are limited to "
+                           f"{self.settings.max_code_kb} KB.")
+        if "\x00" in code:
+            raise Rejected("Your code contains NUL bytes; paste plain Python source.")
+        if not code.strip():
+            raise Rejected("Your submission is empty; paste your Python code.")
+        return code
+
+    def _module(self, exercise: Exercise) -> dict[str, Any]:
+        if exercise.id not in self._modules:
+            self._modules[exercise.id] = _checks_module(exercise)
+        return self._modules[exercise.id]
+
+    def _probes(self, exercise: Exercise, ctx: CheckContext) -> list[dict]:
+        probes: list[dict] = []
+        for check in exercise.checks:
+            probes.extend(judge_for(check.kind).probes(check, ctx))
+        return probes
+
+    def _device(self, exercise: Exercise) -> str:
+        return "cuda" if exercise.device == "cuda" and self.pool.gpu_devices else "cpu"
+
+    def _reference(self, exercise: Exercise, probes: list[dict], ctx: CheckContext, seed: int,
+                   blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        cacheable = not ctx.inputs
+        if cacheable and exercise.id in self._reference_cache:
+            return self._reference_cache[exercise.id]
+        enc = harness.Encoder()
+        inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
+        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree}
+        frame = harness.execute(job, enc.blobs)
+        header, out = harness.unpack_frame(frame)
+        if header.get("error"):
+            raise RuntimeError(f"reference solution of {exercise.id} failed: {header['error']}")
+        if cacheable:
+            self._reference_cache[exercise.id] = (header, out)
+        return header, out
+
+    # ----------------------------------------------------------------- judging
+
+    def _judge(self, exercise: Exercise, ctx: CheckContext, limits: JobLimits, header: dict,
+               blobs: list[bytes], ref_header: dict, ref_blobs: list[bytes], started: float,
+               device: str) -> dict[str, Any]:
+        output = header.get("output", "")
+        raw = blobs[0] if blobs else b""
+        learner_header: dict | None = None
+        protocol_problem = ""
+        if raw:
+            try:
+                learner_header, learner_blobs = harness.unpack_frame(raw)
+            except (harness.ProbeError, ValueError) as exc:
+                protocol_problem = f"the sandbox sent back malformed data ({exc})"
+        if learner_header is not None and learner_header.get("kind") == "setup_error":
+            return self._result(exercise, "error", [], "The sandbox failed to start your job: "
+                                f"{learner_header.get('message', '')[:200]}", started, output,
+                                device)
+        if learner_header is not None and learner_header.get("kind") != "result":
+            protocol_problem = "the sandbox sent back data of an unknown kind"
+            learner_header = None
+        limit_status, limit_message = self._limit_breach(header, learner_header, limits)
+        if limit_status:
+            return self._result(exercise, limit_status, [], limit_message, started, output, device)
+        if learner_header is None:
+            return self._result(exercise, "error", [], protocol_problem or self._no_result(header),
+                                started, output, device)
+        learner = self._outcomes(learner_header, learner_blobs)
+        reference = self._outcomes(ref_header, ref_blobs)
+        entries = []
+        for check in exercise.checks:
+            try:
+                verdict = judge_for(check.kind).judge(check, learner, reference, ctx)
+            except (harness.ProbeError, KeyError) as exc:
+                verdict = Verdict(False, "value", f"could not read your value: {exc}")
+            entries.append({
+                "id": check.id, "kind": verdict.kind,
+                "status": "passed" if verdict.ok else "failed",
+                "message": verdict.message, "points": check.points if verdict.ok else 0,
+                "max_points": check.points,
+            })
+        top_error = learner_header.get("error")
+        missing = [e["id"] for e in entries if e["kind"] == "name"]
+        if top_error:
+            status, message = "error", self._explain_error(top_error)
+        elif missing:
+            status = "error"
+            message = f"Not defined: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}."
+        elif all(e["status"] == "passed" for e in entries):
+            status, message = "passed", ""
+        else:
+            status, message = "failed", ""
+        return self._result(exercise, status, entries, message, started, output, device)
+
+    def _outcomes(self, header: dict, blobs: list[bytes]) -> dict[str, Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        for probe_id, data in (header.get("probes") or {}).items():
+            if not isinstance(data, dict):
+                continue
+            if "error" in data:
+                outcomes[probe_id] = Outcome(error=data["error"] if isinstance(data["error"], dict)
+                                             else {"type": "Error", "message": str(data["error"])})
+                continue
+            try:
+                outcomes[probe_id] = Outcome(value=harness.decode(data.get("ok"), blobs))
+            except (harness.ProbeError, ValueError, TypeError, KeyError, IndexError,
+                    AttributeError) as exc:
+                outcomes[probe_id] = Outcome(error={"type": "ProtocolError", "message": str(exc)})
+        return _Defaulting(outcomes)
+
+    def _limit_breach(self, header: dict, learner: dict | None, limits: JobLimits
+                      ) -> tuple[str, str]:
+        fmt = limits.model_dump()
+        child = header.get("child") or {}
+        cg = header.get("cgroup") or {}
+        sig = child.get("signal")
+        errors = []
+        if learner is not None:
+            errors = [learner.get("error")] + [
+                p.get("error") for p in (learner.get("probes") or {}).values() if isinstance(p, dict)
+            ]
+        errors = [e for e in errors if isinstance(e, dict)]
+        if header.get("wall_timeout"):
+            return "timeout", STATUS_MESSAGES["wall"].format(**fmt)
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and child.get("cpu_s", 0) >= limits.cpu_s):
+            return "timeout", STATUS_MESSAGES["cpu"].format(**fmt)
+        if cg.get("oom_kill", 0) > 0 or any(
+            e.get("type") == "MemoryError" or any(m in e.get("message", "") for m in OOM_MARKERS)
+            for e in errors
+        ):
+            return "oom", STATUS_MESSAGES["oom"].format(**fmt)
+        if header.get("output_limit"):
+            return "output_limit", STATUS_MESSAGES["output"].format(**fmt)
+        if sig == signal.SIGXFSZ or any(e.get("errno") == 27 for e in errors):
+            return "file_limit", STATUS_MESSAGES["file"].format(**fmt)
+        if cg.get("pids_max", 0) > 0 or any(
+            e.get("errno") == 11 or "can't start new thread" in e.get("message", "")
+            for e in errors
+        ):
+            return "process_limit", STATUS_MESSAGES["process"].format(**fmt)
+        if header.get("result_limit"):
+            return "error", "Your values are too large to check (over the result size limit)."
+        return "", ""
+
+    @staticmethod
+    def _no_result(header: dict) -> str:
+        child = header.get("child") or {}
+        if child.get("setup_error"):
+            return f"The sandbox failed to start your job: {child['setup_error'][:200]}"
+        sig = child.get("signal")
+        if sig:
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+            hint = " (deep recursion?)" if sig == signal.SIGSEGV else ""
+            return f"Your code crashed the Python process with signal {name}{hint}."
+        return ("Your code exited before the checks could run (sys.exit / os._exit?). "
+                "Define the names and let the file finish.")
+
+    @staticmethod
+    def _explain_error(err: dict) -> str:
+        etype, msg = err.get("type", "Error"), err.get("message", "")
+        if etype == "SyntaxError" or etype == "IndentationError":
+            where = f" on line {err.get('line')}" if err.get("line") else ""
+            return f"{etype}{where}: {msg}"
+        where = f" on line {err['frames'][-1]['line']}" if err.get("frames") else ""
+        if etype == "SystemExit":
+            return "Your code called sys.exit() before the checks could run."
+        return f"Your code raised {etype}{where}: {msg[:500]}"
+
+    def _result(self, exercise: Exercise, status: str, entries: list[dict], message: str,
+                started: float, output: str = "", device: str = "cpu") -> dict[str, Any]:
+        if not entries:
+            entries = [
+                {"id": c.id, "kind": "run", "status": "not_run", "message": "", "points": 0,
+                 "max_points": c.points}
+                for c in exercise.checks
+            ]
+        score = sum(e["points"] for e in entries)
+        result = {
+            "exercise": exercise.id,
+            "status": status,
+            "score": score,
+            "max_score": exercise.max_score,
+            "message": message,
+            "checks": entries,
+            "stdout": output,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "environment": {**self.pool.environment(), "device": device},
+        }
+        return result
+
+
+class _Defaulting(dict):
+    """Probe outcomes; a probe that produced nothing reads as an error."""
+
+    def __missing__(self, key: str) -> Outcome:
+        return Outcome(error={"type": "ProtocolError", "message": "no data for this check"})
+
+
+@functools.cache
+def _pid() -> int:
+    return os.getpid()

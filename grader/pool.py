@@ -1,0 +1,232 @@
+"""The warm pool: N jailed zygotes, one job each at a time, a bounded queue.
+
+torch is imported once per worker when it starts; every job is a fork of a
+warm zygote (see ``sandbox/zygote.py``), never a fresh interpreter. A worker
+that dies or stops answering is replaced; the job it held is reported as an
+error and the pool keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from typing import Any
+
+from grader import jail
+from grader.cgroups import CgroupManager, WorkerCgroup
+from grader.errors import PoolBusy, WorkerLost
+from grader.limits import MB, GraderSettings, JobLimits
+from grader.sandbox import harness
+
+log = logging.getLogger("torchdojo.grader.pool")
+START_TIMEOUT_S = 120.0
+STREAM_LIMIT = 256 * MB
+
+
+class Worker:
+    """One jailed zygote process and the pipes to it."""
+
+    def __init__(self, index: int, argv: list[str], cgroup: WorkerCgroup | None) -> None:
+        self.index = index
+        self.argv = argv
+        self.cgroup = cgroup
+        self.proc: asyncio.subprocess.Process | None = None
+        self.ready: dict[str, Any] = {}
+        self.jobs = 0
+        self._stderr_task: asyncio.Task | None = None
+        self._base_pids = 0
+        self._base_memory = 0
+
+    async def start(self) -> None:
+        preexec = self.cgroup.join_self if self.cgroup else None
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={},
+            cwd="/",
+            preexec_fn=preexec,
+            limit=STREAM_LIMIT,
+        )
+        self._stderr_task = asyncio.create_task(self._drain_stderr())
+        try:
+            header, _ = await asyncio.wait_for(self._read_frame(), START_TIMEOUT_S)
+        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+            await self.kill()
+            raise WorkerLost(f"worker {self.index} failed to start") from exc
+        if header.get("kind") != "ready":
+            await self.kill()
+            raise WorkerLost(f"worker {self.index} sent {header.get('kind')!r} instead of ready")
+        self.ready = header
+        if self.cgroup:
+            self._base_pids = self.cgroup.pids_current()
+            self._base_memory = 512 * MB
+
+    async def _drain_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        while True:
+            line = await self.proc.stderr.readline()
+            if not line:
+                return
+            log.warning("worker %d: %s", self.index, line.decode(errors="replace").rstrip())
+
+    async def _read_frame(self) -> tuple[dict, list[bytes]]:
+        assert self.proc is not None and self.proc.stdout is not None
+        head = await self.proc.stdout.readexactly(4)
+        raw = await self.proc.stdout.readexactly(int.from_bytes(head, "big"))
+        import json
+
+        header = json.loads(raw)
+        blobs = [await self.proc.stdout.readexactly(n) for n in header.get("blob_sizes", [])]
+        return header, blobs
+
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits) -> tuple[dict, list[bytes]]:
+        assert self.proc is not None and self.proc.stdin is not None
+        if self.cgroup:
+            self.cgroup.set_limits(
+                self._base_memory + limits.memory_mb * MB, self._base_pids + limits.processes
+            )
+            before = self.cgroup.counters()
+        try:
+            self.proc.stdin.write(harness.pack_frame(job, blobs))
+            await self.proc.stdin.drain()
+            header, out = await asyncio.wait_for(self._read_frame(), limits.wall_s + 15)
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+            await self.kill()
+            raise WorkerLost(f"worker {self.index} stopped answering") from exc
+        self.jobs += 1
+        if self.cgroup:
+            after = self.cgroup.counters()
+            header["cgroup"] = {k: after[k] - before[k] for k in after}
+        return header, out
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.send_signal(signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.proc.wait(), 10)
+        if self._stderr_task is not None:
+            self._stderr_task.cancel()
+
+    async def close(self) -> None:
+        if self.proc is not None and self.proc.returncode is None and self.proc.stdin:
+            self.proc.stdin.close()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except TimeoutError:
+                await self.kill()
+        if self._stderr_task is not None:
+            self._stderr_task.cancel()
+
+
+class SandboxPool:
+    """Runs jobs on warm workers; refuses new work when the queue is full."""
+
+    def __init__(self, settings: GraderSettings | None = None) -> None:
+        self.settings = settings or GraderSettings()
+        size = self.settings.workers or max(2, os.cpu_count() or 2)
+        self.size = size
+        self.isolated = not self.settings.unsafe_no_sandbox
+        self.cgroups = CgroupManager() if self.isolated else None
+        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._workers: list[Worker] = []
+        self._waiting = 0
+        self._started = False
+        self.started_at = 0.0
+        self.jobs_done = 0
+        self.gpu_devices = jail.gpu_device_files()
+
+    def _argv(self) -> list[str]:
+        if self.isolated:
+            return jail.bwrap_command(self.gpu_devices)
+        return jail.unsafe_command()
+
+    async def start(self) -> None:
+        if self._started:
+            return
+        if self.isolated:
+            reason = jail.check_namespaces()
+            if reason is not None:
+                raise jail.SandboxUnavailable(
+                    f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
+                    "Set TORCHDOJO_UNSAFE_NO_SANDBOX=1 (or --unsafe-no-sandbox) only on a "
+                    "machine where the submitted code is trusted."
+                )
+        else:
+            log.warning("UNSAFE: grading without a sandbox; every result will say so")
+        argv = self._argv()
+        workers = [
+            Worker(i, argv, self.cgroups.for_worker(i) if self.cgroups else None)
+            for i in range(self.size)
+        ]
+        await asyncio.gather(*(w.start() for w in workers))
+        for w in workers:
+            self._workers.append(w)
+            self._idle.put_nowait(w)
+        self._started = True
+        self.started_at = time.time()
+
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits) -> tuple[dict, list[bytes]]:
+        if not self._started:
+            await self.start()
+        if self._idle.empty() and self._waiting >= self.settings.max_queue:
+            raise PoolBusy(retry_after=max(1.0, limits.wall_s))
+        self._waiting += 1
+        try:
+            worker = await self._idle.get()
+        finally:
+            self._waiting -= 1
+        try:
+            result = await worker.run(job, blobs, limits)
+            self.jobs_done += 1
+            return result
+        except WorkerLost:
+            worker = await self._replace(worker)
+            raise
+        finally:
+            self._idle.put_nowait(worker)
+
+    async def _replace(self, worker: Worker) -> Worker:
+        await worker.kill()
+        fresh = Worker(worker.index, worker.argv, worker.cgroup)
+        await fresh.start()
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def environment(self) -> dict[str, str]:
+        ready = self._workers[0].ready if self._workers else {}
+        env = {
+            "torch": str(ready.get("torch", "")).split("+")[0],
+            "sandbox": "bubblewrap+namespaces" if self.isolated else "UNSAFE: no sandbox",
+            "cgroups": self.cgroups.describe() if self.cgroups else "unavailable",
+        }
+        return env
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok" if self._started and all(w.alive for w in self._workers) else "degraded",
+            "workers": self.size,
+            "idle": self._idle.qsize(),
+            "waiting": self._waiting,
+            "max_queue": self.settings.max_queue,
+            "jobs_done": self.jobs_done,
+            "gpu": bool(self.gpu_devices),
+            **self.environment(),
+        }
+
+    async def close(self) -> None:
+        await asyncio.gather(*(w.close() for w in self._workers), return_exceptions=True)
+        self._workers.clear()
+        if self.cgroups:
+            self.cgroups.remove()
+        self._started = False
