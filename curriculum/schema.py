@@ -12,7 +12,7 @@ An exercise is ``<week>/<id>.yaml`` with its reference solution beside it as
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,7 +26,7 @@ DTYPES = {
 SUMMARY_MAX = 1500
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     drill = "drill"
     problem = "problem"
     challenge = "challenge"

@@ -11,6 +11,7 @@ environment, and relies on RLIMIT_AS / RLIMIT_NPROC and the wall clock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -56,16 +57,12 @@ class WorkerCgroup:
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         if self.version == 1:
             (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            try:
+            with contextlib.suppress(OSError):  # swap accounting may be disabled
                 (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
-            except OSError:
-                pass  # swap accounting disabled: nothing to cap
         else:
             (self.memory / "memory.max").write_text(str(memory_bytes))
-            try:
+            with contextlib.suppress(OSError):
                 (self.memory / "memory.swap.max").write_text("0")
-            except OSError:
-                pass
         (self.pids / "pids.max").write_text(str(pids))
 
     def pids_current(self) -> int:
@@ -90,10 +87,8 @@ class WorkerCgroup:
 
     def remove(self) -> None:
         for d in reversed(self.created):
-            try:
+            with contextlib.suppress(OSError):
                 d.rmdir()
-            except OSError:
-                pass
 
 
 class CgroupManager:
@@ -157,11 +152,7 @@ class CgroupManager:
     def remove(self) -> None:
         for base in set(self._base.values()):
             for child in base.glob("worker-*"):
-                try:
+                with contextlib.suppress(OSError):
                     child.rmdir()
-                except OSError:
-                    pass
-            try:
+            with contextlib.suppress(OSError):
                 base.rmdir()
-            except OSError:
-                pass

@@ -26,7 +26,9 @@ from grader.pool import SandboxPool
 from grader.sandbox import harness
 
 ProgressFn = Callable[[str], None]
-OOM_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory")
+OOM_MARKERS = (
+    "can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory",
+)
 STATUS_MESSAGES = {
     "cpu": "Your code used more than its {cpu_s} s of CPU time — an infinite loop or a very "
            "slow computation?",
@@ -256,12 +258,14 @@ class Grader:
         errors = []
         if learner is not None:
             errors = [learner.get("error")] + [
-                p.get("error") for p in (learner.get("probes") or {}).values() if isinstance(p, dict)
+                p.get("error") for p in (learner.get("probes") or {}).values()
+                if isinstance(p, dict)
             ]
         errors = [e for e in errors if isinstance(e, dict)]
         if header.get("wall_timeout"):
             return "timeout", STATUS_MESSAGES["wall"].format(**fmt)
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and child.get("cpu_s", 0) >= limits.cpu_s):
+        cpu_kill = sig == signal.SIGKILL and child.get("cpu_s", 0) >= limits.cpu_s
+        if sig == signal.SIGXCPU or cpu_kill:
             return "timeout", STATUS_MESSAGES["cpu"].format(**fmt)
         if cg.get("oom_kill", 0) > 0 or any(
             e.get("type") == "MemoryError" or any(m in e.get("message", "") for m in OOM_MARKERS)

@@ -23,7 +23,8 @@ class JobLimits(BaseModel):
     processes: int = Field(32, gt=0, le=1024, description="processes + threads (cgroup pids)")
     file_mb: int = Field(16, gt=0, le=1024, description="largest file written (RLIMIT_FSIZE)")
     tmpfs_mb: int = Field(32, gt=0, le=2048, description="private /tmp size")
-    output_kb: int = Field(1024, gt=0, le=65536, description="stdout+stderr before the job is stopped")
+    output_kb: int = Field(1024, gt=0, le=65536,
+                           description="stdout+stderr before the job is stopped")
     output_keep_kb: int = Field(8, gt=0, le=1024, description="stdout kept in the result")
     result_mb: int = Field(128, gt=0, le=1024, description="probe data sent back")
     gpu_memory_fraction: float = Field(0.25, gt=0, le=1.0)

@@ -85,7 +85,8 @@ class Worker:
         blobs = [await self.proc.stdout.readexactly(n) for n in header.get("blob_sizes", [])]
         return header, blobs
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits) -> tuple[dict, list[bytes]]:
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+                  ) -> tuple[dict, list[bytes]]:
         assert self.proc is not None and self.proc.stdin is not None
         if self.cgroup:
             self.cgroup.set_limits(
@@ -176,7 +177,8 @@ class SandboxPool:
         self._started = True
         self.started_at = time.time()
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits) -> tuple[dict, list[bytes]]:
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+                  ) -> tuple[dict, list[bytes]]:
         if not self._started:
             await self.start()
         if self._idle.empty() and self._waiting >= self.settings.max_queue:

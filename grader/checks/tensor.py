@@ -79,7 +79,8 @@ def _check_uniform(t: torch.Tensor) -> str | None:
         return "all values are equal; expected independent random samples"
     if n >= 30:
         mean, std = x.mean().item(), x.std().item()
-        if abs(mean - 0.5) > 6 * UNIFORM_STD / math.sqrt(n) or not 0.5 * UNIFORM_STD < std < 1.5 * UNIFORM_STD:
+        far = abs(mean - 0.5) > 6 * UNIFORM_STD / math.sqrt(n)
+        if far or not 0.5 * UNIFORM_STD < std < 1.5 * UNIFORM_STD:
             return (f"sample mean {mean:.3f} / std {std:.3f} are far from U[0, 1)'s "
                     f"0.5 / {UNIFORM_STD:.3f}")
     return None
@@ -116,10 +117,11 @@ class TensorJudge:
             return Verdict(False, "value", f"reading `{check.name}` failed: {got.describe_error()}")
         value, expected = got.value, ref.value
         want_tensor = check.container == "tensor"
-        is_ok_type = isinstance(value, torch.Tensor) if want_tensor else isinstance(value, np.ndarray)
+        is_ok_type = isinstance(value, torch.Tensor if want_tensor else np.ndarray)
         if not is_ok_type:
             want = "a torch.Tensor" if want_tensor else "a NumPy array (call .numpy())"
-            return Verdict(False, "type", f"`{check.name}` should be {want}; found {_type_name(value)}")
+            found = _type_name(value)
+            return Verdict(False, "type", f"`{check.name}` should be {want}; found {found}")
         if want_tensor and value.meta.cls not in ("Tensor", "Parameter"):
             return Verdict(False, "type", f"`{check.name}` should be a plain torch.Tensor; "
                                           f"found {_type_name(value)}")

@@ -164,10 +164,7 @@ class Encoder:
         if grad is not None:
             out["grad"] = self.encode_tensor(grad)
         flat = _reshape(_contiguous(_to_cpu(_detach(plain))), (-1,))
-        if _numel(flat) == 0:
-            data = b""
-        else:
-            data = _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
+        data = b"" if _numel(flat) == 0 else _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
         out["blob"] = self._blob(data)
         return out
 

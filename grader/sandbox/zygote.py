@@ -22,6 +22,7 @@ Protocol on fd 0/1 with the pool: frames from ``harness.pack_frame``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -142,10 +143,8 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
             _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                    "size=4k")
         else:
-            try:
+            with contextlib.suppress(OSError):
                 _write_file("/proc/self/oom_score_adj", "1000")
-            except OSError:
-                pass
         os.chdir(job.get("workdir", "/tmp"))
         cpu = int(limits["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -249,10 +248,8 @@ def _child_a(job: dict, blobs: list[bytes], pipes: dict, isolate: bool) -> None:
         }
         os.write(pipes["w_ctl"], json.dumps(report).encode())
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.write(pipes["w_ctl"], json.dumps({"setup_error": repr(exc)}).encode())
-        except OSError:
-            pass
         os._exit(1)
     os._exit(0)
 
