@@ -100,9 +100,13 @@ def load_from(root: Path) -> Curriculum:
         if exercise.id in exercises:
             raise CurriculumError(f"{path}: id: {exercise.id!r} is defined twice")
         exercises[exercise.id] = exercise
-    schedule_path = root / "schedule.yaml"
-    schedule = load_schedule(schedule_path, exercises) if schedule_path.exists() else {}
-    return Curriculum(exercises, schedule)
+    schedule: dict[int, list[str]] = {}
+    for path in sorted((root / "schedule").glob("*.yaml")):
+        for day, ids in load_schedule(path, exercises).items():
+            if day in schedule:
+                raise CurriculumError(f"{path}: days.{day}: day {day} is already scheduled")
+            schedule[day] = ids
+    return Curriculum(exercises, dict(sorted(schedule.items())))
 
 
 @functools.cache
