@@ -1,1 +1,24 @@
-"""TorchDojo chat side (never imports torch)."""
+"""Platform-neutral domain: cohorts, schedule, submissions, streaks, scoring,
+leaderboards and timed challenges. Holds no platform types."""
+
+from bot.core.clock import Clock, ManualClock, OffsetClock, SystemClock
+from bot.core.dojo import Dojo
+from bot.core.errors import DojoError, NotAllowed, NotFound
+from bot.core.schedule import Planner
+from bot.core.types import Actor, ListOutbox, Outbox, Role
+
+__all__ = [
+    "Actor",
+    "Clock",
+    "Dojo",
+    "DojoError",
+    "ListOutbox",
+    "ManualClock",
+    "NotAllowed",
+    "NotFound",
+    "OffsetClock",
+    "Outbox",
+    "Planner",
+    "Role",
+    "SystemClock",
+]

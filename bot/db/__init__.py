@@ -1,1 +1,28 @@
-"""TorchDojo chat side (never imports torch)."""
+"""Persistence: SQLAlchemy 2 async models, sessions and migrations."""
+
+from bot.db.models import (
+    Award,
+    Base,
+    ChallengeWindow,
+    Cohort,
+    Member,
+    Post,
+    PostedMessage,
+    Submission,
+    SubmissionStatus,
+)
+from bot.db.session import Database, make_engine
+
+__all__ = [
+    "Award",
+    "Base",
+    "ChallengeWindow",
+    "Cohort",
+    "Database",
+    "Member",
+    "Post",
+    "PostedMessage",
+    "Submission",
+    "SubmissionStatus",
+    "make_engine",
+]

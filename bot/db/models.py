@@ -1,0 +1,224 @@
+"""The bot's tables (SQLAlchemy 2, async-ready).
+
+Times are stored as naive UTC and handed back timezone-aware (``UTCDateTime``)
+so SQLite and PostgreSQL behave the same and every local-day computation is an
+explicit conversion with ``zoneinfo`` (which is what makes DST come out right).
+
+Invariants live in the schema, not only in code, because two bot processes may
+share one database:
+
+* ``posts (cohort_id, key)`` is unique: a scheduled post is *claimed* by
+  inserting its row, so it can never be sent twice.
+* ``awards (member_id, exercise_id)`` is unique: only the first pass scores.
+* a partial unique index allows one ``grading`` submission per member.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; naive UTC on disk."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SubmissionStatus:
+    """Lifecycle of a submission (plain strings so both databases store them alike)."""
+
+    received = "received"
+    queued = "queued"
+    grading = "grading"
+    graded = "graded"
+    could_not_grade = "could_not_grade"
+    pending = (received, queued, grading)
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("platform", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    start_date: Mapped[date] = mapped_column(Date)
+    post_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200))
+    tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        Index("ix_submissions_member_passed", "member_id", "passed", "received_at"),
+        Index("ix_submissions_status_next", "status", "next_attempt_at"),
+        Index("ix_submissions_cohort_received", "cohort_id", "received_at"),
+        Index("ix_submissions_member_status", "member_id", "status"),
+        # At most one grading per member, enforced by the database itself.
+        Index(
+            "uq_submissions_one_grading",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status = 'grading'"),
+            postgresql_where=text("status = 'grading'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.received)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delay_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class ChallengeWindow(Base):
+    """A timed challenge: a cohort window (member_id NULL) or a personal timer."""
+
+    __tablename__ = "challenge_windows"
+    __table_args__ = (
+        Index("ix_challenge_windows_cohort_ex", "cohort_id", "exercise_id"),
+        UniqueConstraint("member_id", "exercise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), nullable=True
+    )
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Award(Base):
+    """Points a member earned for an exercise: written once, on the first pass."""
+
+    __tablename__ = "awards"
+    __table_args__ = (
+        UniqueConstraint("member_id", "exercise_id"),
+        Index("ix_awards_cohort_passed", "cohort_id", "passed_at"),
+        Index("ix_awards_window", "window_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    window_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenge_windows.id", ondelete="SET NULL"), nullable=True
+    )
+    points: Mapped[int] = mapped_column(Integer)
+    bonus: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    elapsed_s: Mapped[float | None] = mapped_column(nullable=True)
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Post(Base):
+    """A scheduled post, claimed by inserting this row (unique per cohort and key)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(32))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PostedMessage(Base):
+    """Platform message ids of drill posts, so a reply to one means 'submit for it'."""
+
+    __tablename__ = "posted_messages"
+    __table_args__ = (Index("ix_posted_messages_msg", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(128))
+    exercise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
