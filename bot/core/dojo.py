@@ -923,13 +923,17 @@ class Dojo:
             ).all()
         tz = info.tz
         today = rules.local_date(self.now(), tz)
+        joined = rules.local_date(m.joined_at, tz)
         days: list[tuple[int, date, rules.DayState]] = []
         n_today = self.cohort_day(c)
         for n in range(1, max(n_today, 0) + 1):
             d = rules.date_of_day(c.start_date, n, c.paused_days)
             state = info.streak.days.get(d)
             if state is None:
-                state = rules.DayState.open if d >= today else rules.DayState.missed
+                if d < joined:
+                    state = rules.DayState.before
+                else:
+                    state = rules.DayState.open if d >= today else rules.DayState.missed
             days.append((n, d, state))
         cum = 0
         per_day: dict[date, int] = {}

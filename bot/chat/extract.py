@@ -1,0 +1,71 @@
+"""One code extractor for every adapter.
+
+Accepts fenced blocks with or without a language tag (several blocks are
+joined in order; blocks tagged as another language — ``text``, ``bash``,
+``console`` — are skipped when python ones exist), a forgotten closing fence,
+and attached ``.py`` files. Problems come back as a sentence for the learner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CODE_BYTES = 64 * 1024
+PY_TAGS = {"", "py", "python", "python3", "pycon", "ipython", "torch", "pytorch"}
+_FENCE = re.compile(r"```[ \t]*([^\n`]*)\n(.*?)(?:```|\Z)", re.S)
+_INLINE = re.compile(r"```(.+?)```", re.S)
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Extracted:
+    code: str | None
+    source: str  # "block", "blocks", "file", ""
+    problem: str | None = None
+
+
+def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
+    if len(data) > MAX_CODE_BYTES:
+        return None, (
+            f"{name} is {len(data) / 1024:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB"
+        )
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        return None, f"{name} is not UTF-8 text; save it as UTF-8 and attach it again"
+
+
+def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:
+    """Find the learner's code in a message (blocks first, then a .py attachment)."""
+    blocks = [(tag.strip().lower(), body) for tag, body in _FENCE.findall(text or "")]
+    if not blocks:
+        blocks = [("", m) for m in _INLINE.findall(text or "") if m.strip()]
+    python = [body for tag, body in blocks if tag in PY_TAGS]
+    chosen = python or [body for _, body in blocks]
+    chosen = [b.strip("\n") for b in chosen if b.strip()]
+    if chosen:
+        code = "\n\n".join(chosen) + "\n"
+        if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
+            size = len(code.encode("utf-8", "surrogatepass")) / 1024
+            return Extracted(
+                None, "", f"your code is {size:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB"
+            )
+        return Extracted(code, "blocks" if len(chosen) > 1 else "block")
+    for att in attachments or []:
+        if att.filename.lower().endswith(".py"):
+            code, problem = _decode(att.data, att.filename)
+            if problem:
+                return Extracted(None, "", problem)
+            if code is not None and code.strip():
+                return Extracted(code, "file")
+            return Extracted(None, "", f"{att.filename} is empty")
+    if attachments:
+        names = ", ".join(a.filename for a in attachments)
+        return Extracted(None, "", f"I can only read .py attachments (got {names})")
+    return Extracted(None, "", None)

@@ -1,0 +1,147 @@
+"""One command parser for every adapter: ``/dojo VERB [SUB] [ARGS] [key=value]``.
+
+The first line is the command; the rest of the message (code blocks) is kept
+as ``body``. Typos get the closest verb back (``/dojo leaderbord`` → did you
+mean ``leaderboard``?) instead of silence.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass, field
+
+PREFIXES = ("/dojo", "!dojo", "dojo")
+
+# verb -> allowed sub-verbs (empty: free arguments)
+VERBS: dict[str, tuple[str, ...]] = {
+    "help": (),
+    "today": (),
+    "show": (),
+    "submit": (),
+    "status": (),
+    "streak": (),
+    "progress": (),
+    "leaderboard": ("week", "all"),
+    "challenge": ("open", "status", "start"),
+    "cohort": ("create", "join", "leave", "info"),
+    "schedule": ("show", "time", "tz", "start", "pause", "resume"),
+    "export": (),
+    "remind": ("on", "off"),
+    "tz": (),
+}
+CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
+ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
+DEFAULT_SUB = {"leaderboard": "week", "challenge": "status", "cohort": "info",
+               "schedule": "show"}
+
+
+@dataclass
+class Command:
+    verb: str
+    sub: str | None = None
+    args: list[str] = field(default_factory=list)
+    opts: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    raw: str = ""
+
+
+@dataclass
+class ParseError:
+    message: str
+    suggestion: str | None = None
+
+
+def is_command(text: str) -> bool:
+    first = (text or "").lstrip().split(None, 1)
+    return bool(first) and first[0].lower() in PREFIXES[:2]
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError:  # an unbalanced quote: fall back to whitespace
+        return line.split()
+
+
+def parse(text: str, *, console: bool = False) -> Command | ParseError:
+    """Parse a message; a leading ``/dojo`` is optional (slash commands strip it)."""
+    text = (text or "").lstrip()
+    first, _, body = text.partition("\n")
+    # A code fence may start on the command line: keep it with the body.
+    if "```" in first:
+        idx = first.index("```")
+        first, body = first[:idx], first[idx:] + ("\n" + body if body else "")
+    tokens = _split(first)
+    if tokens and tokens[0].lower() in PREFIXES:
+        tokens = tokens[1:]
+    verbs = dict(VERBS, **CONSOLE_VERBS) if console else VERBS
+    if not tokens:
+        return Command("help", raw=text)
+    head = tokens[0].lower()
+    if head in ("info", "join"):
+        tokens = ["cohort", *tokens]
+        head = "cohort"
+    head = ALIASES.get(head, head)
+    if head not in verbs:
+        close = difflib.get_close_matches(head, list(verbs), n=1, cutoff=0.5)
+        return ParseError(
+            f"I don't know the command {tokens[0]!r}",
+            f"/dojo {close[0]}" if close else "/dojo help",
+        )
+    cmd = Command(head, body=body, raw=text)
+    rest = tokens[1:]
+    subs = verbs[head]
+    if subs:
+        if rest and rest[0].lower() in subs:
+            cmd.sub = rest[0].lower()
+            rest = rest[1:]
+        elif rest and not _looks_like_arg(head, rest[0]):
+            close = difflib.get_close_matches(rest[0].lower(), subs, n=1, cutoff=0.5)
+            if close:
+                return ParseError(
+                    f"/dojo {head} has no {rest[0]!r}", f"/dojo {head} {close[0]}"
+                )
+            return ParseError(
+                f"/dojo {head} has no {rest[0]!r}",
+                "use one of: " + ", ".join(f"/dojo {head} {s}" for s in subs),
+            )
+        else:
+            cmd.sub = DEFAULT_SUB.get(head)
+    for tok in rest:
+        key, eq, value = tok.partition("=")
+        if eq and key and key.isidentifier():
+            cmd.opts[key.lower()] = value
+        else:
+            cmd.args.append(tok)
+    return cmd
+
+
+def _looks_like_arg(verb: str, token: str) -> bool:
+    """An exercise id or key=value right after a verb with sub-verbs (e.g.
+    ``/dojo challenge 1.4.1``) is an argument, not a mistyped sub-verb."""
+    return "=" in token or token[:1].isdigit() or token.startswith("#")
+
+
+HELP = """\
+**TorchDojo commands**
+/dojo today — today's drills and your status
+/dojo show ID — an exercise's prompt and contract
+/dojo submit [ID] + a ```python code block``` (or attach a .py file, or reply to a drill post)
+/dojo status [#N] — where your latest submission is
+/dojo streak — your streak and banked freezes
+/dojo progress — your calendar and points as a picture
+/dojo leaderboard [week|all] [image] — cohort standings
+/dojo challenge start ID — start your personal timer (reveals the prompt)
+/dojo challenge status [ID] — windows, timers and who passed
+/dojo cohort join [tz=Europe/Berlin] | leave | info
+/dojo tz ZONE — your own time zone for streaks
+/dojo remind on|off — streak-at-risk reminders
+Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
+/dojo schedule time HH:MM | tz ZONE | start DATE | pause | resume,
+/dojo challenge open ID [at=TIME] [for=90m], /dojo export"""
+
+CONSOLE_HELP = """\
+Console only: /dojo as USER [instructor] — act as another member;
+/dojo clock ISO-TIME | +1d | +3h — move time; /dojo reply MSGID — next lines reply to a post;
+/dojo submit ID < file.py — attach a file. Pictures are written to files."""

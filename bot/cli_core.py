@@ -1,0 +1,120 @@
+"""``torchdojo console`` and ``torchdojo db upgrade`` (registered on the main app)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from bot.config import ConfigError, load_settings
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        typer.echo(f"torchdojo: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def register(app: typer.Typer) -> None:
+    db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
+
+    @db_app.command("upgrade")
+    def db_upgrade(
+        database_url: str | None = typer.Option(
+            None, "--database-url", help="overrides DATABASE_URL"
+        ),
+    ) -> None:
+        """Apply every pending migration (also done automatically on start)."""
+        from bot.config import normalize_database_url
+        from bot.db.migrate import current_head, upgrade_url
+
+        settings = _settings_or_exit()
+        try:
+            url = normalize_database_url(database_url) if database_url else settings.database_url
+        except ValueError as exc:
+            typer.echo(f"torchdojo: {exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            asyncio.run(upgrade_url(url))
+        except Exception as exc:
+            typer.echo(f"torchdojo: could not upgrade {_redact(url)}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"database {_redact(url)} is at revision {current_head()}")
+
+    app.add_typer(db_app, name="db")
+
+    @app.command("console")
+    def console(
+        script: Path | None = typer.Option(
+            None, "--script", exists=True, dir_okay=False,
+            help="replay a transcript of /dojo lines and print the replies",
+        ),
+        database_url: str | None = typer.Option(
+            None, "--database-url",
+            help="database to use (default: DATABASE_URL, or ./torchdojo.sqlite3; "
+                 "--script uses a fresh temporary database unless this is given)",
+        ),
+        clock: str | None = typer.Option(
+            None, "--clock", help="start time, ISO 8601 (UTC if no offset)"
+        ),
+        demo: bool = typer.Option(True, "--demo/--no-demo", help="create the demo cohort"),
+        output_dir: Path = typer.Option(
+            Path("torchdojo-output"), "--output-dir", help="where pictures and exports go"
+        ),
+    ) -> None:
+        """The whole bot in a terminal: SQLite and the in-process grader, no accounts."""
+        settings = _settings_or_exit()
+        start = None
+        if clock:
+            try:
+                start = datetime.fromisoformat(clock)
+            except ValueError:
+                typer.echo(f"torchdojo: --clock {clock!r} is not an ISO time", err=True)
+                raise typer.Exit(2) from None
+        code = asyncio.run(_console(settings, script, database_url, start, demo, output_dir))
+        raise typer.Exit(code)
+
+
+async def _console(settings, script, database_url, start, demo, output_dir) -> int:  # type: ignore[no-untyped-def]
+    from datetime import UTC
+
+    from bot.adapters.console import run_console
+    from bot.core.clock import ManualClock, OffsetClock
+    from bot.runtime import Runtime
+
+    tmp = None
+    if database_url is None and script is not None and not os.environ.get("DATABASE_URL"):
+        tmp = tempfile.TemporaryDirectory(prefix="torchdojo-")
+        database_url = f"sqlite+aiosqlite:///{tmp.name}/console.sqlite3"
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if script is not None:
+        clk: ManualClock | OffsetClock = ManualClock(start)
+    else:
+        clk = OffsetClock()
+        if start is not None:
+            clk.set(start)
+    try:
+        rt = await Runtime.start(settings, database_url=database_url, clock=clk)
+    except Exception as exc:
+        typer.echo(f"torchdojo: cannot open the database: {exc}", err=True)
+        return 1
+    try:
+        return await run_console(rt, script=script, demo=demo, output_dir=output_dir)
+    finally:
+        await rt.close()
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before printing it."""
+    import re
+
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
