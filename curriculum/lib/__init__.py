@@ -1,0 +1,1 @@
+"""Trusted helpers shared by the curriculum's <id>.checks.py modules."""
