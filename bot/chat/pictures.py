@@ -48,6 +48,7 @@ def progress_png(p: ProgressData) -> bytes:
     cal.set_xlim(-0.1, 7)
     cal.set_ylim(-0.1, weeks)
     cal.set_xticks([i + 0.45 for i in range(7)], [f"d{i + 1}" for i in range(7)], fontsize=7)
+    cal.tick_params(length=0)
     cal.set_yticks([weeks - 1 - w + 0.45 for w in range(weeks)],
                    [f"week {w + 1}" for w in range(weeks)], fontsize=7)
     cal.set_title(f"{p.name}: streak {p.streak.current}, freezes {p.streak.freezes}", fontsize=9)
@@ -55,7 +56,7 @@ def progress_png(p: ProgressData) -> bytes:
     cal.legend(
         handles=[Patch(color=COLORS[s], label=s.value) for s in
                  (DayState.passed, DayState.frozen, DayState.missed, DayState.open)],
-        loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, fontsize=7, frameon=False,
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, fontsize=7, frameon=False,
     )
     for spine in cal.spines.values():
         spine.set_visible(False)
@@ -68,7 +69,7 @@ def progress_png(p: ProgressData) -> bytes:
         pts.text(0.5, 0.5, "no points yet", ha="center", va="center", transform=pts.transAxes)
     pts.set_title(f"points over time (total {p.total})", fontsize=9)
     pts.tick_params(labelsize=7)
-    fig.autofmt_xdate()
+    pts.tick_params(axis="x", rotation=30)
     return _png(fig)
 
 

@@ -544,10 +544,13 @@ class Dojo:
                         lease_until=now + GRADING_LEASE,
                         attempts=Submission.attempts + 1,
                     )
+                    .execution_options(synchronize_session=False)
                 )
                 if res.rowcount != 1:
                     return None
+                s.expunge(sub)  # a detached copy for the grader; the row is the truth
                 sub.attempts += 1
+                sub.status = SubmissionStatus.grading
                 return sub
         except IntegrityError:
             return None  # another process claimed one of this member's submissions
