@@ -131,11 +131,12 @@ class Planner:
             return []
         async with self.dojo.db.session() as s:
             ids = list({p.cohort_id for p in planned})
-            claimed = set(
-                (await s.execute(select(Post.cohort_id, Post.key).where(Post.cohort_id.in_(ids))))
-                .tuples()
-                .all()
-            )
+            claimed = {
+                (cid, key)
+                for cid, key in (
+                    await s.execute(select(Post.cohort_id, Post.key).where(Post.cohort_id.in_(ids)))
+                ).all()
+            }
             cohorts = {c.id: c for c in (await s.scalars(select(Cohort).where(Cohort.id.in_(ids))))}
         out = []
         for p in planned:

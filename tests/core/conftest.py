@@ -83,7 +83,8 @@ def tiny_curriculum(tmp_path_factory: pytest.TempPathFactory) -> Any:
         days[d] = ["2.1.1"] if d % 2 else []
     text = "days:\n" + "".join(f"  {d}: [{', '.join(repr(i) for i in ids)}]\n"
                                for d, ids in days.items())
-    (root / "schedule.yaml").write_text(text)
+    (root / "schedule").mkdir(exist_ok=True)  # the loader reads schedule/*.yaml
+    (root / "schedule" / "days.yaml").write_text(text)
     return load_from(root)
 
 

@@ -162,9 +162,9 @@ async def test_challenge_window_speed_bonus_and_late_policy(world: World) -> Non
 
 async def test_personal_timer_reveals_prompt_and_ranks_by_time_taken(world: World) -> None:
     await setup_cohort(world, ["ann", "bob"])
-    ex = world.curriculum = None  # noqa: F841 - just to show we use the dojo's own
     assert not await world.dojo.can_see_prompt(world.actor("ann"), world.dojo.exercise("1.4.1"))
-    w, exercise = await world.dojo.start_timer(world.actor("ann"), "1.4.1")
+    window, exercise = await world.dojo.start_timer(world.actor("ann"), "1.4.1")
+    assert window.closes_at - window.opens_at == timedelta(minutes=60)
     assert exercise.prompt.startswith("Full prompt")
     assert await world.dojo.can_see_prompt(world.actor("ann"), exercise)
     with pytest.raises(DojoError, match="timer started"):
