@@ -44,6 +44,15 @@ _format_tb = traceback.extract_tb
 _pack = struct.pack
 _unpack = struct.unpack
 _isfinite = math.isfinite
+_encode_str = json.encoder.encode_basestring_ascii  # C; immune to builtins patching
+_float_repr = float.__repr__
+_int_repr = int.__repr__
+_dict_items = dict.items
+_dict_clear = dict.clear
+_dict_update = dict.update
+_join = "".join
+_enumerate = enumerate
+_BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
 
 MAX_STR = 4_000
 MAX_ITEMS = 10_000
@@ -285,10 +294,53 @@ class Opaque:
 # --------------------------------------------------------------------------
 
 
+def _to_json(value: object, out: list) -> None:
+    """JSON writer that relies on nothing the learner's code can patch."""
+    t = _type(value)
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif t is _int:
+        out.append(_int_repr(value))
+    elif t is _float:
+        out.append(_float_repr(value) if _isfinite(value) else "null")
+    elif t is _str:
+        out.append(_encode_str(value))
+    elif t is list or t is tuple:
+        out.append("[")
+        for i, item in _enumerate(value):
+            if i:
+                out.append(",")
+            _to_json(item, out)
+        out.append("]")
+    elif t is _dict:
+        out.append("{")
+        for i, (k, v) in _enumerate(_dict_items(value)):
+            if i:
+                out.append(",")
+            out.append(_encode_str(k if _type(k) is _str else _repr(k)))
+            out.append(":")
+            _to_json(v, out)
+        out.append("}")
+    else:
+        out.append(_encode_str(_repr(value)))
+
+
+def restore_builtins() -> None:
+    """Undoes the learner's monkeypatching of builtins before the harness reports."""
+    _dict_clear(builtins.__dict__)
+    _dict_update(builtins.__dict__, _BUILTINS)
+
+
 def pack_frame(header: dict, blobs: list[bytes]) -> bytes:
     header = _dict(header)
     header["blob_sizes"] = [_len(b) for b in blobs]
-    raw = _json_dumps(header, separators=(",", ":")).encode()
+    parts: list = []
+    _to_json(header, parts)
+    raw = _join(parts).encode()
     return _pack(">I", _len(raw)) + raw + b"".join(blobs)
 
 
@@ -337,6 +389,32 @@ def describe_exception(exc: BaseException, filename: str = "<submission>") -> di
         out["offset"] = exc.offset
         out["text"] = (exc.text or "")[:200]
     return out
+
+
+_getppid = os.getppid
+_hook_installed = False
+
+
+def _signal_policy(event: str, args: tuple) -> None:
+    """Refuses, with a clear error, signals aimed outside the learner's own processes.
+
+    The kernel already makes them harmless (PID namespace; PID 1 ignores
+    SIGKILL from inside), so this only turns a silent no-op into a verdict
+    the learner can read. Installed in the sandbox only, never in the judge.
+    """
+    if event == "os.kill":
+        pid = args[0]
+        if pid <= 0 or pid == _getppid():
+            raise PermissionError("signalling processes outside your own code is not allowed")
+    elif event == "os.killpg":
+        raise PermissionError("signalling process groups is not allowed")
+
+
+def install_sandbox_policy() -> None:
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_signal_policy)
+        _hook_installed = True
 
 
 def run_code(source: str, filename: str = "<submission>") -> tuple[dict, dict | None]:
@@ -397,10 +475,12 @@ def execute(job: dict, job_blobs: list[bytes]) -> bytes:
     t0 = _perf()
     ns, error = run_code(job["source"])
     run_ms = (_perf() - t0) * 1000
+    restore_builtins()
     enc = Encoder()
     probes = {}
     for probe in job.get("probes", []):
         probes[probe["id"]] = run_probe(probe, ns, inputs, enc)
+        restore_builtins()
     header = {"kind": "result", "error": error, "probes": probes, "run_ms": run_ms}
     return pack_frame(header, enc.blobs)
 

@@ -189,6 +189,7 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
                 continue
         os._exit(70)
     try:
+        harness.install_sandbox_policy()
         frame = harness.execute(job, blobs)
     except BaseException as exc:
         import traceback

@@ -1,0 +1,276 @@
+"""The attack suite: hostile submissions end not-passed with the right status,
+leave the grader serving the next job correctly, and leave the host untouched.
+
+Kept and extended forever (cf. snekbox's tests that attack its own jail).
+Every attack is appended to a *correct* 1.1.1 solution, so a pass would mean
+the attack, not the drill, decided the verdict.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+REPO = Path(__file__).resolve().parents[2]
+CANARY = "canary-" + os.urandom(6).hex()
+os.environ["TORCHDOJO_SECRET_CANARY"] = CANARY  # set before the session pool starts
+
+
+def _solution(curriculum) -> str:
+    return curriculum.get("1.1.1").reference
+
+
+async def _attack(grader, curriculum, code: str, **kw) -> dict:
+    source = _solution(curriculum) + "\n" + textwrap.dedent(code)
+    result = await grader.grade("1.1.1", source, **kw)
+    assert result["status"] != "passed", result
+    # the grader still grades a correct solution right after the attack
+    follow = await grader.grade("1.1.1", _solution(curriculum))
+    assert follow["status"] == "passed", follow
+    return result
+
+
+async def test_network_to_host_listener_is_unreachable(grader, curriculum):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    try:
+        result = await _attack(grader, curriculum, f"""
+            import socket
+            socket.create_connection(("127.0.0.1", {port}), timeout=2).sendall(b"hello")
+        """)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert result["status"] == "error"
+    assert "ConnectionRefusedError" in result["message"] or "OSError" in result["message"]
+
+
+@pytest.mark.parametrize("path", [
+    "/etc/shadow",
+    "/etc/passwd",
+    "/proc/1/environ",
+    str(REPO / "grader" / "grading.py"),
+    str(REPO / "curriculum" / "week1" / "1.1.1.ref.py"),
+    str(REPO / "pyproject.toml"),
+])
+async def test_host_files_are_invisible(grader, curriculum, path):
+    result = await _attack(grader, curriculum, f"print(open({path!r}).read()[:200])")
+    assert result["status"] == "error"
+    assert "FileNotFoundError" in result["message"]
+
+
+async def test_environment_secret_is_invisible(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        import os
+        print(dict(os.environ))
+        secret = os.environ["TORCHDOJO_SECRET_CANARY"]
+    """)
+    assert result["status"] == "error" and "KeyError" in result["message"]
+    assert CANARY not in result["stdout"]
+
+
+async def test_fork_bomb(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        import os
+        while True:
+            os.fork()
+    """)
+    assert result["status"] in ("process_limit", "timeout"), result["message"]
+
+
+async def test_thread_bomb(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        import threading, time
+        while True:
+            threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    """)
+    assert result["status"] == "process_limit", result["message"]
+
+
+@pytest.mark.parametrize("code", [
+    "import torch\nhuge = torch.ones(400_000_000)",
+    "import torch\nhuge = torch.empty(10**11)",
+    "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))",
+])
+async def test_memory_past_the_limit(grader, curriculum, code):
+    result = await _attack(grader, curriculum, code)
+    assert result["status"] == "oom", result["message"]
+    assert "MB of memory" in result["message"]
+
+
+@pytest.mark.slow
+async def test_infinite_loop_hits_cpu_limit(grader, curriculum):
+    result = await _attack(grader, curriculum, "while True:\n    pass")
+    assert result["status"] == "timeout"
+    assert "CPU" in result["message"] or "wall" in result["message"]
+
+
+@pytest.mark.slow
+async def test_sleep_forever_hits_wall_limit(grader, curriculum):
+    result = await _attack(grader, curriculum, "import time\ntime.sleep(1e9)")
+    assert result["status"] == "timeout" and "wall-clock" in result["message"]
+
+
+@pytest.mark.slow
+async def test_ignoring_sigterm_does_not_help(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        import signal, time
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(1e9)
+    """)
+    assert result["status"] == "timeout"
+
+
+async def test_printing_100_mb(grader, curriculum):
+    result = await _attack(grader, curriculum, "print('x' * 100_000_000)")
+    assert result["status"] == "output_limit"
+    assert len(result["stdout"]) <= 8 * 1024
+
+
+async def test_file_past_the_size_limit(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        with open("/tmp/big.bin", "wb") as f:
+            for _ in range(100):
+                f.write(b"0" * (1024 * 1024))
+    """)
+    assert result["status"] == "file_limit", result["message"]
+
+
+async def test_killing_the_parent(grader, curriculum):
+    result = await _attack(grader, curriculum, "import os\nos.kill(os.getppid(), 9)")
+    assert result["status"] == "error"
+
+
+async def test_killing_everything_visible(grader, curriculum):
+    result = await _attack(grader, curriculum, "import os, signal\nos.kill(-1, signal.SIGKILL)")
+    assert result["status"] == "error"
+
+
+@pytest.mark.parametrize("code", ["import sys\nsys.exit(0)", "import os\nos._exit(0)"])
+async def test_exiting_before_the_checks(grader, curriculum, code):
+    result = await _attack(grader, curriculum, code)
+    assert result["status"] == "error"
+    assert "exit" in result["message"]
+
+
+async def test_raising_base_exception(grader, curriculum):
+    result = await _attack(grader, curriculum, "raise BaseException('nope')")
+    assert result["status"] == "error" and "BaseException" in result["message"]
+
+
+@pytest.mark.parametrize("limit", ["", "import sys\nsys.setrecursionlimit(10**7)\n"])
+async def test_deep_recursion(grader, curriculum, limit):
+    result = await _attack(grader, curriculum, limit + textwrap.dedent("""
+        def dive(n):
+            return dive(n + 1) + 1
+        dive(0)
+    """))
+    # Default limit: RecursionError. Raised limit: the C stack, memory or the
+    # clock gives out first, depending on the interpreter — never a pass.
+    expected = ("error",) if not limit else ("error", "oom", "timeout")
+    assert result["status"] in expected, result["message"]
+
+
+async def test_monkeypatching_comparisons_cannot_pass_a_wrong_answer(grader, curriculum):
+    source = _solution(curriculum).replace("zeros_1 = torch.zeros(3, 4)",
+                                           "zeros_1 = torch.ones(3, 4) * 7")
+    source += textwrap.dedent("""
+        import builtins
+        torch.allclose = lambda *a, **k: True
+        torch.equal = lambda *a, **k: True
+        torch.Tensor.__eq__ = lambda *a, **k: True
+        builtins.isinstance = lambda *a, **k: True
+        builtins.type = lambda *a, **k: torch.Tensor
+    """)
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "failed"
+    assert [c["id"] for c in result["checks"] if c["status"] == "failed"] == ["zeros_1"]
+
+
+async def test_searching_for_reference_answers_finds_nothing(grader, curriculum):
+    solution = _solution(curriculum).split('"""', 2)[2]  # without the reference's docstring
+    source = solution.replace("zeros_2 = torch.zeros(2, 3, 4)", "zeros_2 = torch.ones(2, 3, 4)")
+    source += textwrap.dedent("""
+        import gc, os, re, sys
+        MARK = "Reference " + "solution of"
+        OURS = re.compile(r"^[0-9]\\.[0-9]+\\.[0-9]+[a-z]?\\.(yaml|ref\\.py|checks\\.py)$")
+        hits = []
+        for obj in gc.get_objects():
+            if isinstance(obj, dict):
+                for v in list(obj.values()):
+                    if isinstance(v, str) and MARK in v and v is not MARK:
+                        hits.append("gc")
+        for name, mod in list(sys.modules.items()):
+            if any(k in name for k in ("curriculum", "grading", "checks", "judge")):
+                hits.append("module " + name)
+        skip = {"proc", "sys", "usr", "dev", "torch", "nvidia", "sympy", "numpy", "pip"}
+        for root, dirs, files in os.walk("/"):
+            dirs[:] = [d for d in dirs if d not in skip]
+            for f in files:
+                if OURS.match(f) or "ERRATA" in f or f == "schedule":
+                    hits.append(os.path.join(root, f))
+        print("FOUND", hits[:5] if hits else "nothing")
+    """)
+    result = await grader.grade("1.1.1", source)
+    assert "FOUND nothing" in result["stdout"], result["stdout"]
+    assert result["status"] == "failed"
+
+
+async def test_printing_a_forged_verdict(grader, curriculum):
+    source = _solution(curriculum).replace("zeros_3 = torch.zeros(5)", "zeros_3 = torch.ones(5)")
+    source += textwrap.dedent("""
+        import json
+        print(json.dumps({"exercise": "1.1.1", "status": "passed", "score": 10, "max_score": 10}))
+    """)
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "failed" and result["score"] == 9
+
+
+async def test_writing_forged_frames_to_every_inherited_descriptor(grader, curriculum):
+    result = await _attack(grader, curriculum, """
+        import json, os, struct
+        verdict = json.dumps({"kind": "result", "error": None, "probes": {},
+                              "status": "passed", "blob_sizes": []}).encode()
+        frame = struct.pack(">I", len(verdict)) + verdict
+        for fd in range(0, 1024):
+            try:
+                os.write(fd, frame)
+            except OSError:
+                pass
+    """)
+    assert result["status"] == "error"
+
+
+async def test_tensor_subclass_lying_about_its_shape(grader, curriculum):
+    source = _solution(curriculum).replace("zeros_1 = torch.zeros(3, 4)", textwrap.dedent("""
+        class Liar(torch.Tensor):
+            @property
+            def shape(self):
+                return torch.Size([3, 4])
+            def size(self, *a):
+                return torch.Size([3, 4])
+        zeros_1 = torch.zeros(12).as_subclass(Liar)
+    """))
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "failed"
+    failed = {c["id"]: c for c in result["checks"] if c["status"] == "failed"}
+    assert list(failed) == ["zeros_1"] and failed["zeros_1"]["kind"] in ("type", "shape")
+
+
+async def test_host_is_untouched(grader, curriculum):
+    marker = Path("/tmp") / f"torchdojo-attack-{os.getpid()}"
+    await _attack(grader, curriculum, f"""
+        open({str(marker)!r}, "w").write("pwned")
+        raise SystemExit("wrote")
+    """)
+    assert not marker.exists()
