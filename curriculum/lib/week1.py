@@ -356,4 +356,93 @@ def first_problem(problems: list[str | None], total: int, label: str) -> Verdict
     bad = [p for p in problems if p]
     if not bad:
         return Verdict(True, "value")
-    return Verdict(False, "value", f"{len(bad)} of {total} {label} wrong; first: {bad[0]}")
+    if total == 1:
+        return Verdict(False, kind_of(bad[0]), bad[0])
+    return Verdict(False, kind_of(bad[0]),
+                   f"{len(bad)} of {total} {label} wrong — first: {bad[0]}")
+
+
+def kind_of(message: str) -> str:
+    """The aspect a comparison message is about (shape, dtype, type, value)."""
+    if "should have shape" in message:
+        return "shape"
+    if "should have dtype" in message:
+        return "dtype"
+    if "should be a torch.Tensor" in message or "should be a number" in message \
+            or "should be an integer" in message or "should be a dict" in message \
+            or "should be True or False" in message:
+        return "type"
+    return "value"
+
+
+# ---------------------------------------------------------------------------
+# Function-calling probes for the problems (Exercise 1.3)
+# ---------------------------------------------------------------------------
+
+
+def calls_probe(fn_name: str) -> str:
+    """Probe code calling ``fn_name(*args)`` for every ``args`` tuple in the inputs.
+
+    Each case gives ``{"ok": result}`` or ``{"raised": [exception MRO names], "message"}``.
+    Arguments are deep-copied first, so a function that modifies its inputs in
+    place cannot change the next case.
+    """
+    return (
+        "def probe(ns, inputs):\n"
+        "    import copy\n"
+        f"    name = {fn_name!r}\n"
+        "    fn = ns.get(name)\n"
+        "    if fn is None:\n"
+        "        raise NameError(\"name '%s' is not defined\" % name)\n"
+        "    if not callable(fn):\n"
+        "        raise TypeError('%s should be a function; found %s' % (name, type(fn).__name__))\n"
+        "    out = []\n"
+        "    for args in inputs:\n"
+        "        args = copy.deepcopy(args)\n"
+        "        try:\n"
+        "            out.append({'ok': fn(*args)})\n"
+        "        except Exception as exc:\n"
+        "            out.append({'raised': [c.__name__ for c in type(exc).__mro__],\n"
+        "                        'message': str(exc)[:300]})\n"
+        "    return out\n"
+    )
+
+
+def _cases(outcome, n: int) -> list[dict] | None:
+    value = outcome.value
+    if not isinstance(value, list) or len(value) != n:
+        return None
+    if not all(isinstance(v, dict) and ("ok" in v or "raised" in v) for v in value):
+        return None
+    return value
+
+
+def judge_cases(learner, reference, inputs, fn_name: str,
+                compare: Callable[[object, object, str], str | None],
+                label: str = "hidden inputs") -> Verdict:
+    """Compares the learner's result with the reference's on every case.
+
+    ``compare(found, expected, what)`` returns None or a message; messages name
+    the case by number only (hidden inputs and expected values stay here).
+    """
+    n = len(inputs)
+    got, ref = _cases(learner, n), _cases(reference, n)
+    if ref is None:
+        raise RuntimeError(f"reference probe for {fn_name} returned malformed data")
+    if got is None:
+        return Verdict(False, "value", f"could not read the results of `{fn_name}`")
+    problems: list[str | None] = []
+    for i, (g, r) in enumerate(zip(got, ref, strict=True), start=1):
+        where = f"`{fn_name}(…)` on case {i}" if n > 1 else f"`{fn_name}(…)`"
+        if "raised" in r:
+            raise RuntimeError(f"reference {fn_name} raised on case {i}: {r.get('message')}")
+        if "raised" in g:
+            problems.append(f"{where} raised {g['raised'][0]}: {g.get('message', '')[:200]}")
+            continue
+        problems.append(compare(g["ok"], r["ok"], where))
+    return first_problem(problems, n, f"{label} give results that are")
+
+
+def raised_names(case: dict) -> list[str]:
+    names = case.get("raised") if isinstance(case, dict) else None
+    return [str(n) for n in names] if isinstance(names, list) else []

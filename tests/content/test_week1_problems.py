@@ -1,0 +1,68 @@
+"""Exercise 1.3 problems: wrong solutions fail on the check a teacher would expect."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
+
+
+def _sub(source: str, old: str, new: str) -> str:
+    assert old in source, old
+    return source.replace(old, new, 1)
+
+
+async def _grade_variant(grader, curriculum, exercise_id, old, new):
+    source = _sub(curriculum.get(exercise_id).reference, old, new)
+    return await grader.grade(exercise_id, source)
+
+
+SOLVE = "    try:\n        x = torch.linalg.solve(A, b)\n"
+
+# (exercise, old text, new text, {check id: expected kind})
+WRONG_131 = [
+    # hard-coded to the seed's example
+    ("hardcoded", "def solve_linear_system(A, b):\n",
+     "def solve_linear_system(A, b):\n    return torch.tensor([1.6, 1.8])\n",
+     {"random_systems": "dtype", "singular": "value", "system_3x3": "shape"}),
+    # right values by the wrong API; singular matrices raise LinAlgError, not ValueError
+    ("inverse", SOLVE, "    try:\n        x = torch.inverse(A) @ b\n", {"random_systems": "api"}),
+    # converts to float32: wrong dtype on the float64 hidden systems
+    ("float32", SOLVE, "    try:\n        x = torch.linalg.solve(A.float(), b.float())\n",
+     {"random_systems": "dtype"}),
+    ("no-valueerror", "raise ValueError(f\"A is singular: {exc}\") from exc", "raise",
+     {"singular": "type"}),
+    ("verify-always-true", "    return torch.allclose(A @ x, b, atol=atol)\n",
+     "    return True\n", {"verify": "value"}),
+    ("3x3-typed-in", "    return solve_linear_system(A, b)\n",
+     "    return torch.tensor([1.0, -1 / 3, 4 / 3])\n", {"system_3x3": "api"}),
+    ("3x3-wrong-system", "[2.0, 1.0, 1.0]]", "[2.0, 1.0, -1.0]]", {"system_3x3": "value"}),
+]
+
+
+@pytest.mark.parametrize(("label", "old", "new", "expected"), WRONG_131,
+                         ids=[w[0] for w in WRONG_131])
+async def test_131_wrong_solutions(grader, curriculum, label, old, new, expected):
+    result = await _grade_variant(grader, curriculum, "1.3.1", old, new)
+    assert result["status"] == "failed", result
+    assert _failed(result) == expected, result["checks"]
+
+
+async def test_131_missing_function(grader, curriculum):
+    result = await _grade_variant(grader, curriculum, "1.3.1", "def verify_solution(",
+                                  "def verify_solution_renamed(")
+    assert result["status"] == "error"
+    assert _failed(result) == {"verify": "name"}
+
+
+async def test_131_seed_example_errata_hint(grader, curriculum):
+    result = await _grade_variant(grader, curriculum, "1.3.1", "    return x\n",
+                                  "    return x if x.shape[0] != 2 or A.dtype != torch.float32 "
+                                  "else torch.tensor([1.0, 3.0])\n")
+    assert _failed(result) == {"seed_example": "value"}
+    msg = next(c["message"] for c in result["checks"] if c["id"] == "seed_example")
+    assert "errata" in msg and "1e-05" in msg
