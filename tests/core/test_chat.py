@@ -1,0 +1,171 @@
+"""Chat layer: command parsing, code extraction, safe output, and the handler's
+replies to bad input (never a traceback)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+
+from bot.chat.extract import Attachment, extract_code
+from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.parser import Command, ParseError, parse
+from bot.chat.safe import neutralize, safe_output
+from bot.core.types import Role
+from bot.db import Database
+
+from .conftest import World
+
+# ---- parser ----------------------------------------------------------------------------
+
+
+def test_parse_verbs_subverbs_and_options() -> None:
+    cmd = parse("/dojo challenge open 1.4.1 at=18:00 for=90m")
+    assert isinstance(cmd, Command)
+    assert (cmd.verb, cmd.sub, cmd.args, cmd.opts) == (
+        "challenge", "open", ["1.4.1"], {"at": "18:00", "for": "90m"})
+    assert parse("/dojo leaderboard").sub == "week"
+    assert parse("/dojo lb all").sub == "all"
+    assert parse("/dojo").verb == "help"
+    assert parse("today").verb == "today"  # slash commands arrive without the prefix
+    assert parse('/dojo cohort create "Torch Tuesday" tz=Europe/Berlin').args == ["Torch Tuesday"]
+
+
+def test_typos_get_did_you_mean() -> None:
+    err = parse("/dojo leaderbord")
+    assert isinstance(err, ParseError) and err.suggestion == "/dojo leaderboard"
+    err = parse("/dojo cohort jion")
+    assert isinstance(err, ParseError) and err.suggestion == "/dojo cohort join"
+    err = parse("/dojo xyzzy")
+    assert isinstance(err, ParseError) and err.suggestion == "/dojo help"
+
+
+def test_console_verbs_only_in_console() -> None:
+    assert isinstance(parse("/dojo clock +1d"), ParseError)
+    assert parse("/dojo clock +1d", console=True).verb == "clock"
+
+
+def test_body_keeps_code_after_command_line() -> None:
+    cmd = parse("/dojo submit 1.1.1 ```python\nx = 1\n```")
+    assert cmd.args == ["1.1.1"] and "x = 1" in cmd.body
+
+
+# ---- code extraction --------------------------------------------------------------------
+
+
+def test_extract_blocks_with_and_without_language() -> None:
+    assert extract_code("```python\nx = 1\n```").code == "x = 1\n"
+    assert extract_code("look:\n```\ny = 2\n```\nthanks").code == "y = 2\n"
+    both = extract_code("```py\na = 1\n```\ntext\n```python\nb = 2\n```")
+    assert both.code == "a = 1\n\nb = 2\n" and both.source == "blocks"
+    out = extract_code("```python\na = 1\n```\n```text\nTraceback...\n```")
+    assert out.code == "a = 1\n"
+    assert extract_code("```python\nno closing fence\n").code == "no closing fence\n"
+    assert extract_code("```x = torch.zeros(3)```").code == "x = torch.zeros(3)\n"
+
+
+def test_extract_attachments_and_problems() -> None:
+    ok = extract_code("", [Attachment("sol.py", b"\xef\xbb\xbfx = 1\n")])
+    assert ok.code == "x = 1\n" and ok.source == "file"
+    bad = extract_code("", [Attachment("sol.py", b"\xff\xfe\x00bad")])
+    assert bad.code is None and "not UTF-8" in bad.problem
+    big = extract_code("", [Attachment("sol.py", b"x = 1\n" * 200_000)])
+    assert "limit is 64 KB" in big.problem
+    huge = extract_code("```python\n" + "x = 1\n" * 200_000 + "```")
+    assert "limit is 64 KB" in huge.problem
+    img = extract_code("", [Attachment("shot.png", b"\x89PNG")])
+    assert ".py" in img.problem
+    assert extract_code("no code here").problem is None
+
+
+# ---- safe output -------------------------------------------------------------------------
+
+
+def test_learner_output_cannot_ping() -> None:
+    text = "@everyone @here <@123> <@!42> <@&7> <!channel> <!here> <!subteam^S1> @Channel"
+    safe = neutralize(text)
+    for bad in ("@everyone", "@here", "<@1", "<@!", "<@&", "<!channel", "<!here", "<!sub",
+                "@Channel"):
+        assert bad not in safe
+    assert "```" not in neutralize("```python\nx\n```")
+
+
+def test_learner_output_is_truncated() -> None:
+    out = safe_output("x" * 5000)
+    assert len(out) < 900 and out.endswith("(truncated)")
+    out = safe_output("\n".join(str(i) for i in range(100)))
+    assert out.count("\n") <= 16
+    assert "\x07" not in safe_output("bell\x07")
+
+
+# ---- handler -------------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def chat(tmp_path: Path, tiny_curriculum: Any) -> AsyncIterator[tuple[World, ChatHandler]]:
+    url = f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"
+    db = Database(url)
+    await db.upgrade()
+    await db.close()
+    w = World(url, tiny_curriculum)
+    yield w, ChatHandler(w.dojo)
+    await w.close()
+
+
+def msg(text: str, user: str = "ann", role: Role = Role.member, **kw: Any) -> Incoming:
+    return Incoming("test", "c1", user, user.title(), text, role, **kw)
+
+
+async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
+    return "\n---\n".join(r.as_text() for r in await h.handle(msg(*args, **kw))).lower()
+
+
+async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHandler]) -> None:
+    w, h = chat
+    assert "no cohort yet" in await say(h, "/dojo today")
+    assert "only instructors" in await say(h, "/dojo cohort create X")
+    assert "created" in await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    assert "found no code" in await say(h, "/dojo submit 1.1.1")
+    reply = await say(h, "/dojo submit 1.1.9\n```python\nx = 1  # PASS\n```")
+    assert "no exercise '1.1.9'" in reply and "did you mean 1.1.2, 1.1.1" in reply
+    assert "limit is 64 kb" in await say(h, "/dojo submit 1.1.1\n```\n" + "x=1\n" * 300_000
+                                         + "```")
+    assert "not utf-8" in await say(h, "/dojo submit 1.1.1", attachments=[
+        Attachment("a.py", b"\xff\xfe\xfa")])
+    assert "unknown time zone" in await say(h, "/dojo cohort join tz=Nowhere/City")
+    assert "did you mean /dojo streak" in await say(h, "/dojo straek")
+    assert await h.handle(msg("just chatting, no command")) == []
+
+
+async def test_handler_submit_flow_and_safe_result(chat: tuple[World, ChatHandler]) -> None:
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 2  # FAIL\n```")
+    assert "welcome" in reply and "failed" in reply
+    assert "@everyone" not in reply and "<@123>" not in reply and "@here" not in reply
+    reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```")
+    assert "passed" in reply and "+10 points" in reply and "streak 1" in reply
+    assert "already passed" in await say(h, "/dojo submit 1.1.1 ```python\nx = 1  # PASS\n```")
+    lb = await say(h, "/dojo leaderboard all image")
+    assert "ann" in lb and "10" in lb
+    replies = await h.handle(msg("/dojo leaderboard all image"))
+    assert replies[0].images and replies[0].images[0].data[:4] == b"\x89PNG"
+    replies = await h.handle(msg("/dojo progress"))
+    assert replies[0].images[0].data[:4] == b"\x89PNG"
+    replies = await h.handle(msg("/dojo export", "coach", Role.instructor))
+    assert replies[0].files[0].data.startswith(b"submission,")
+
+
+async def test_reply_to_a_drill_post_submits_for_it(chat: tuple[World, ChatHandler]) -> None:
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    w.clock.advance(__import__("datetime").timedelta(hours=2))  # past 09:00: day 1 posted
+    await w.planner.dispatch_due(w.outbox)
+    # ListOutbox ids: one per item, 1.1.1 → m1, 1.1.2 → m2
+    reply = await say(h, "```python\nx = 1  # PASS\n```", reply_to="m2")
+    assert "`1.1.2`" in reply and "passed" in reply
+    # no id and no reply: guessed from the names the code defines
+    reply = await say(h, "/dojo submit\n```python\nv_1_1_1 = 1  # PASS\n```", "bob")
+    assert "`1.1.1`" in reply
