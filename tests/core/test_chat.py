@@ -123,7 +123,7 @@ async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
 
 
 async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHandler]) -> None:
-    w, h = chat
+    _w, h = chat
     assert "no cohort yet" in await say(h, "/dojo today")
     assert "only instructors" in await say(h, "/dojo cohort create X")
     assert "created" in await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
@@ -140,7 +140,7 @@ async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHan
 
 
 async def test_handler_submit_flow_and_safe_result(chat: tuple[World, ChatHandler]) -> None:
-    w, h = chat
+    _w, h = chat
     await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
     reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 2  # FAIL\n```")
     assert "welcome" in reply and "failed" in reply
