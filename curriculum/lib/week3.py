@@ -695,7 +695,8 @@ def _howto(exercise_id: str) -> str:
                 "(`x_1 = torch.tensor(2.0, requires_grad=True)`); variants 11–20 create the "
                 "tensor first and then call `.requires_grad_(True)` on it. Every `x_k` must be a "
                 "float32 leaf tensor with `requires_grad` True. Random variants use "
-                "`torch.randn` (or `torch.rand`); fixed ones must hold exactly the stated values and "
+                "`torch.randn` (or `torch.rand`); fixed ones must hold exactly the stated values "
+                "and "
                 "be built by the function the variant names (`torch.tensor`, `torch.zeros`, "
                 "`torch.ones`, `torch.arange`, `torch.linspace`, `torch.eye`, `torch.full`) in "
                 "their own assignment.")
