@@ -83,6 +83,8 @@ try:  # torch and numpy are optional so the harness can be unit-tested alone
     _torch_device = _torch.device
     _Module = _torch.nn.Module
     _frombuffer = _torch.frombuffer
+    _no_torch_function = _torch._C.DisableTorchFunction
+    _t_retains_grad = _torch.Tensor.retains_grad.__get__
 except ImportError:  # pragma: no cover - the grader always has torch
     _torch = None
     _Tensor = _Module = _torch_dtype = _torch_size = _torch_device = ()
@@ -160,18 +162,25 @@ class Encoder:
         return {"__object__": t.__name__[:200], "repr": _repr(value)[:MAX_STR]}
 
     def encode_tensor(self, value: object) -> dict:
-        plain = _as_subclass(value, _Tensor)
-        grad = _t_grad(plain)
-        out = {
-            "__tensor__": _str(_t_dtype(plain)),
-            "shape": [_int(s) for s in _t_size(plain)],
-            "device": _str(_t_device(plain)),
-            "requires_grad": bool(_t_requires_grad(plain)),
-            "is_leaf": bool(_t_is_leaf(plain)),
-            "class": _type(value).__name__,
-        }
-        if grad is not None:
-            out["grad"] = self.encode_tensor(grad)
+        # Subclasses may override shape/size/__torch_function__ to lie: read
+        # everything with torch-function dispatch off, from a plain alias.
+        with _no_torch_function():
+            plain = _as_subclass(value, _Tensor)
+            is_leaf = bool(_t_is_leaf(value))
+            grad = _t_grad(value) if is_leaf or _t_retains_grad(value) else None
+            out = {
+                "__tensor__": _str(_t_dtype(plain)),
+                "shape": [_int(s) for s in _t_size(plain)],
+                "device": _str(_t_device(plain)),
+                "requires_grad": bool(_t_requires_grad(value)),
+                "is_leaf": is_leaf,
+                "class": _type(value).__name__,
+            }
+            if grad is not None:
+                out["grad"] = self.encode_tensor(grad)
+            return self._tensor_data(plain, out)
+
+    def _tensor_data(self, plain: object, out: dict) -> dict:
         flat = _reshape(_contiguous(_to_cpu(_detach(plain))), (-1,))
         data = b"" if _numel(flat) == 0 else _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
         out["blob"] = self._blob(data)

@@ -342,7 +342,7 @@ def main() -> None:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    ready = {"kind": "ready", "torch": torch.__version__, "pid": os.getpid(),
+    ready = {"kind": "ready", "torch": str(torch.__version__), "pid": os.getpid(),
              "cuda_device_files": sorted(p for p in os.listdir("/dev") if p.startswith("nvidia"))}
     harness.write_all(1, harness.pack_frame(ready, []))
     while True:
