@@ -1,0 +1,153 @@
+"""Checks of 3.2.1: training vs inference modes (gradients, .grad reset, no_grad)."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import PROBE_WRAP, close_problem, is_tensor, meta, type_name, unwrap
+from grader.checks.base import Verdict
+
+
+def make_inputs(rng: np.random.Generator) -> dict:
+    return {
+        "W": torch.from_numpy(rng.standard_normal((5, 10)).astype(np.float32)),
+        "xs": [torch.from_numpy(rng.standard_normal(10).astype(np.float32)) for _ in range(3)],
+    }
+
+
+PROBE_TRAIN = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    import torch
+    fn = ns.get("training_mode_practice")
+    if fn is None:
+        raise NameError("name 'training_mode_practice' is not defined")
+    W = inputs["W"].clone().requires_grad_(True)
+    out = []
+    for x in inputs["xs"]:
+        loss = fn(x.clone(), W)
+        g = W.grad
+        out.append((wrap(loss), None if g is None else g.detach().clone()))
+    return out
+'''
+
+PROBE_INFER = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    fn = ns.get("inference_mode_practice")
+    if fn is None:
+        raise NameError("name 'inference_mode_practice' is not defined")
+    out = []
+    for x in inputs["xs"]:
+        W = inputs["W"].clone().requires_grad_(True)
+        result = fn(x.clone(), W)
+        out.append((wrap(result), W.grad is None))
+    return out
+'''
+
+PROBE_MODE = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    fn = ns.get("run_model")
+    if fn is None:
+        raise NameError("name 'run_model' is not defined")
+    out = []
+    for i, x in enumerate(inputs["xs"]):
+        W = inputs["W"].clone().requires_grad_(True)
+        training = i % 2 == 0
+        out.append((training, wrap(fn(x.clone(), W, training))))
+    return out
+'''
+
+
+def _expected(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return W.to(torch.float64) @ x.to(torch.float64)
+
+
+def judge_train(learner, reference, inputs, ctx):
+    W = inputs["W"].to(torch.float64)
+    previous = torch.zeros_like(W)
+    for i, (loss_w, grad) in enumerate(learner.value, start=1):
+        x = inputs["xs"][i - 1].to(torch.float64)
+        loss = unwrap(loss_w)
+        if not is_tensor(loss):
+            return Verdict(False, "type", f"call {i}: return the loss tensor itself (not "
+                                          f".item()); found {type_name(loss)}")
+        if tuple(loss.shape) != ():
+            return Verdict(False, "shape", f"call {i}: the loss must be a scalar, "
+                                           f"found shape {tuple(loss.shape)}")
+        if not meta(loss).requires_grad:
+            return Verdict(False, "grad", f"call {i}: the loss does not require grad — in "
+                                          "training mode the forward pass must be recorded")
+        problem = close_problem(loss, (W @ x).sum(), 1e-4, 1e-5)
+        if problem:
+            return Verdict(False, "value", f"call {i}: loss should be torch.matmul(W, x).sum(): "
+                                           f"{problem}")
+        if grad is None:
+            return Verdict(False, "grad", f"call {i}: W.grad is None after your function — call "
+                                          "loss.backward()")
+        want = torch.ones(5, 1, dtype=torch.float64) * x
+        if close_problem(grad, want, 1e-4, 1e-5) is not None:
+            if i > 1 and close_problem(grad, want + previous, 1e-4, 1e-5) is None:
+                return Verdict(False, "grad", f"call {i}: W.grad holds the sum of this call's "
+                                              "gradient and the previous one — gradients "
+                                              "accumulate; reset W.grad (W.grad.zero_()) "
+                                              "before backward")
+            return Verdict(False, "grad", f"call {i}: W.grad is not d(loss)/dW: "
+                                          f"{close_problem(grad, want, 1e-4, 1e-5)}")
+        previous = want
+    if ".backward" not in (ctx.source.calls_by_name.get("training_mode_practice") or [set()])[-1]:
+        return Verdict(False, "api", "training_mode_practice must call loss.backward()")
+    return Verdict(True, "grad")
+
+
+def judge_infer(learner, reference, inputs, ctx):
+    for i, (result_w, grad_untouched) in enumerate(learner.value, start=1):
+        result = unwrap(result_w)
+        if not (isinstance(result, tuple) and len(result) == 2):
+            return Verdict(False, "type", f"call {i}: return a tuple (y, loss); found "
+                                          f"{type_name(result)}")
+        y, loss = result
+        W, x = inputs["W"], inputs["xs"][i - 1]
+        want_y = _expected(W, x)
+        for name, got, want in (("y", y, want_y), ("loss", loss, want_y.sum())):
+            if not is_tensor(got):
+                return Verdict(False, "type", f"call {i}: {name} should be a tensor; found "
+                                              f"{type_name(got)}")
+            if tuple(got.shape) != tuple(want.shape):
+                return Verdict(False, "shape", f"call {i}: {name} should have shape "
+                                               f"{tuple(want.shape)}, found {tuple(got.shape)}")
+            problem = close_problem(got, want, 1e-4, 1e-5)
+            if problem:
+                return Verdict(False, "value", f"call {i}: {name} is off: {problem}")
+            if meta(got).requires_grad:
+                return Verdict(False, "grad", f"call {i}: {name}.requires_grad is True — in "
+                                              "inference mode compute inside `with "
+                                              "torch.no_grad():` so nothing is recorded")
+        if not grad_untouched:
+            return Verdict(False, "grad", f"call {i}: W.grad was set — inference must not run "
+                                          "backward")
+    calls = (ctx.source.calls_by_name.get("inference_mode_practice") or [set()])[-1]
+    if not ({"torch.no_grad", "torch.inference_mode"} & calls):
+        return Verdict(False, "api", "inference_mode_practice must compute inside "
+                                     "`with torch.no_grad():` (or torch.inference_mode())")
+    return Verdict(True, "grad")
+
+
+def judge_mode(learner, reference, inputs, ctx):
+    for i, (training, y_w) in enumerate(learner.value, start=1):
+        y = unwrap(y_w)
+        if not is_tensor(y):
+            return Verdict(False, "type", f"call {i}: return y as a tensor; found {type_name(y)}")
+        want = _expected(inputs["W"], inputs["xs"][i - 1])
+        problem = close_problem(y, want, 1e-4, 1e-5)
+        if problem:
+            return Verdict(False, "value", f"call {i}: y should be torch.matmul(W, x): {problem}")
+        if meta(y).requires_grad != training:
+            state = "records" if meta(y).requires_grad else "doesn't record"
+            return Verdict(False, "grad", f"call {i} (training={training}): your y {state} the "
+                                          "graph; with torch.set_grad_enabled(training) it "
+                                          "records exactly when training is True")
+    calls = (ctx.source.calls_by_name.get("run_model") or [set()])[-1]
+    if "torch.set_grad_enabled" not in calls:
+        return Verdict(False, "api", "run_model must use `with torch.set_grad_enabled(training):`")
+    return Verdict(True, "grad")
