@@ -66,3 +66,37 @@ async def test_131_seed_example_errata_hint(grader, curriculum):
     assert _failed(result) == {"seed_example": "value"}
     msg = next(c["message"] for c in result["checks"] if c["id"] == "seed_example")
     assert "errata" in msg and "1e-05" in msg
+
+
+SEED = 20260101  # fixed job seed: hidden inputs are random per job
+
+WRONG_132 = [
+    ("evaluate-hardcoded", "    n = coefficients.shape[0]\n    powers",
+     "    return torch.tensor([5.0, 9.0, 35.0, 101.0, 225.0])\n    n = coefficients.shape[0]\n"
+     "    powers", {"evaluate": "shape"}),
+    ("evaluate-float32", "    n = coefficients.shape[0]\n    powers",
+     "    x, coefficients = x.float(), coefficients.float()\n    n = coefficients.shape[0]\n"
+     "    powers", {"evaluate": "dtype"}),
+    ("horner-reversed", "    for c in coefficients:\n", "    for c in coefficients.flip(0):\n",
+     {"horner": "value", "derivative_eval": "value", "create": "value"}),
+    ("create-typed-in", "    values = evaluate_polynomial(points, coefficients)\n"
+     "    assert torch.allclose(values, horner_evaluation(points, coefficients))\n",
+     "    values = torch.tensor([5.0, 9.0, 35.0, 101.0, 225.0])\n", {"create": "api"}),
+    ("derivative-constant-empty",
+     "    if n == 1:\n        return torch.zeros(1, dtype=coefficients.dtype)\n", "",
+     {"derivative": "shape"}),
+    ("derivative-off-by-one", "torch.arange(n - 1, 0, -1, dtype=coefficients.dtype)",
+     "torch.arange(n, 1, -1, dtype=coefficients.dtype)",
+     {"derivative": "value", "derivative_eval": "value"}),
+    ("roots-unfiltered", "    real = eig.real[eig.imag.abs() < tol]\n", "    real = eig.real\n",
+     {"roots": "value"}),
+]
+
+
+@pytest.mark.parametrize(("label", "old", "new", "expected"), WRONG_132,
+                         ids=[w[0] for w in WRONG_132])
+async def test_132_wrong_solutions(grader, curriculum, label, old, new, expected):
+    source = _sub(curriculum.get("1.3.2").reference, old, new)
+    result = await grader.grade("1.3.2", source, seed=SEED)
+    assert result["status"] == "failed", result
+    assert _failed(result) == expected, result["checks"]

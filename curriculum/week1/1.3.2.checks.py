@@ -1,0 +1,133 @@
+"""Checks of 1.3.2 (polynomial evaluator): the seed's polynomial, then hidden random ones.
+
+Coefficients are highest degree first. Hidden inputs are float64; results
+must keep the inputs' dtype. Root-finding polynomials are built from known,
+well-separated real roots (times an optional factor with complex roots), so
+their real roots are well defined.
+"""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week1 import binding_calls, calls_probe, judge_cases, tensor_mismatch
+from grader.checks.base import Verdict
+
+PROBE_CREATE = calls_probe("create_polynomial_coefficients")
+PROBE_EVAL = calls_probe("evaluate_polynomial")
+PROBE_HORNER = calls_probe("horner_evaluation")
+PROBE_DERIV = calls_probe("derivative_coefficients")
+PROBE_DERIV_EVAL = calls_probe("evaluate_derivative")
+PROBE_ROOTS = calls_probe("find_roots")
+
+SEED_COEFFS = [3.0, 2.0, -1.0, 5.0]
+
+
+def _f64(values):
+    return torch.tensor(np.asarray(values, dtype=np.float64))
+
+
+def _poly(rng, degree):
+    c = rng.uniform(-5, 5, size=degree + 1).round(3)
+    if degree > 0 and abs(c[0]) < 0.5:
+        c[0] = 0.5 if c[0] >= 0 else -0.5
+    return _f64(c)
+
+
+def _points(rng):
+    return _f64(rng.uniform(-3, 3, size=int(rng.integers(5, 13))))
+
+
+def inputs_none(rng):
+    return [()]
+
+
+def inputs_eval(rng):
+    seed = (torch.arange(5, dtype=torch.float32), torch.tensor(SEED_COEFFS))
+    hidden = [(_points(rng), _poly(rng, d)) for d in (1, 2, int(rng.integers(3, 7)), 4)]
+    return [seed, *hidden]
+
+
+def inputs_deriv(rng):
+    seed = (torch.tensor(SEED_COEFFS),)
+    hidden = [(_poly(rng, d),) for d in (1, 3, int(rng.integers(4, 7)))]
+    return [seed, *hidden, (_f64([rng.uniform(-5, 5)]),)]  # a constant: derivative [0.]
+
+
+def inputs_deriv_eval(rng):
+    seed = (torch.arange(5, dtype=torch.float32), torch.tensor(SEED_COEFFS))
+    hidden = [(_points(rng), _poly(rng, d)) for d in (1, 3, int(rng.integers(4, 7)))]
+    return [seed, *hidden, (_points(rng), _f64([rng.uniform(-5, 5)]))]
+
+
+def _roots_poly(rng):
+    k = int(rng.integers(1, 5))
+    while True:
+        roots = np.sort(rng.uniform(-4, 4, size=k))
+        if k == 1 or np.min(np.diff(roots)) > 0.4:
+            break
+    coeffs = np.poly(roots) * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3)
+    if rng.random() < 0.7:  # a quadratic factor with complex roots
+        re, im = rng.uniform(-2, 2), rng.uniform(0.5, 2)
+        coeffs = np.polymul(coeffs, [1.0, -2 * re, re * re + im * im])
+    return (_f64(coeffs),)
+
+
+def inputs_roots(rng):
+    return [(torch.tensor(SEED_COEFFS, dtype=torch.float64),), *(_roots_poly(rng) for _ in range(3))]
+
+
+def _close(found, expected, what):
+    return tensor_mismatch(found, expected, what, rtol=1e-6, atol=1e-6)
+
+
+def judge_create(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if not isinstance(found, tuple | list) or len(found) != 3:
+            return (f"{what} should return a tuple (coefficients, points, values); found "
+                    f"{type(found).__name__}")
+        for part, got, want in zip(("coefficients", "points", "values"), found, expected,
+                                   strict=True):
+            problem = tensor_mismatch(got, want, f"{what} → {part}", rtol=1e-5, atol=1e-4,
+                                      check_dtype=False)
+            if problem:
+                return problem
+        return None
+
+    verdict = judge_cases(learner, reference, inputs, "create_polynomial_coefficients", compare)
+    if not verdict.ok:
+        return verdict
+    calls = binding_calls(ctx, "create_polynomial_coefficients") or set()
+    if not calls & {"evaluate_polynomial", "horner_evaluation"}:
+        return Verdict(False, "api", "`create_polynomial_coefficients` should compute the "
+                                     "values with your `evaluate_polynomial` or "
+                                     "`horner_evaluation`, not type them in")
+    return Verdict(True, "value")
+
+
+def judge_eval(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "evaluate_polynomial", _close)
+
+
+def judge_horner(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "horner_evaluation", _close)
+
+
+def judge_deriv(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "derivative_coefficients", _close)
+
+
+def judge_deriv_eval(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "evaluate_derivative", _close)
+
+
+def judge_roots(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if isinstance(found, torch.Tensor) and found.dim() == 1 \
+                and found.shape != expected.shape:
+            return (f"{what} found {found.numel()} real roots, but the polynomial has "
+                    f"{expected.numel()} distinct real roots (keep only roots whose imaginary "
+                    f"part is ~0, each once)")
+        return tensor_mismatch(found, expected, what + " (sorted ascending)", rtol=1e-4,
+                               atol=1e-4, check_dtype=False)
+
+    return judge_cases(learner, reference, inputs, "find_roots", compare)
