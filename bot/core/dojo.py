@@ -872,44 +872,30 @@ class Dojo:
         (the earlier time of the pass that completed their total)."""
         total = func.sum(Award.points + Award.bonus).label("total")
         reached = func.max(Award.passed_at).label("reached")
-        q = (
-            select(Award.member_id, total, reached, func.count(Award.id))
-            .where(Award.cohort_id == cohort_id)
-            .group_by(Award.member_id)
-            .order_by(total.desc(), reached.asc(), Award.member_id.asc())
+        inner = select(Award.member_id, total, reached, func.count(Award.id).label("n")).where(
+            Award.cohort_id == cohort_id
         )
         if start is not None:
-            q = q.where(Award.passed_at >= start)
+            inner = inner.where(Award.passed_at >= start)
         if end is not None:
-            q = q.where(Award.passed_at < end)
+            inner = inner.where(Award.passed_at < end)
+        sub = inner.group_by(Award.member_id).subquery()
+        q = (
+            select(sub.c.member_id, sub.c.total, sub.c.reached, sub.c.n, Member.user_id,
+                   Member.display_name)
+            .join(Member, Member.id == sub.c.member_id)
+            .order_by(sub.c.total.desc(), sub.c.reached.asc(), sub.c.member_id.asc())
+        )
         if limit:
             q = q.limit(limit)
         rows = (await s.execute(q)).all()
-        if not rows:
-            return []
-        names = dict(
-            (
-                await s.execute(
-                    select(Member.id, Member.display_name).where(
-                        Member.id.in_([r[0] for r in rows])
-                    )
-                )
-            ).all()
-        )
-        uids = dict(
-            (
-                await s.execute(
-                    select(Member.id, Member.user_id).where(Member.id.in_([r[0] for r in rows]))
-                )
-            ).all()
-        )
         out = []
-        for i, (mid, pts, at, cnt) in enumerate(rows, 1):
-            if isinstance(at, str):  # defensive: some drivers hand max() back as text
+        for i, (_mid, pts, at, cnt, uid, name) in enumerate(rows, 1):
+            if isinstance(at, str):  # max() over a subquery may come back as text on SQLite
                 at = datetime.fromisoformat(at)
             if at is not None and at.tzinfo is None:
                 at = at.replace(tzinfo=UTC)
-            out.append(BoardRow(i, uids.get(mid, ""), names.get(mid, "?"), int(pts or 0), at, cnt))
+            out.append(BoardRow(i, uid, name, int(pts or 0), at, cnt))
         return out
 
     async def progress(self, actor: Actor) -> ProgressData:
