@@ -100,3 +100,32 @@ async def test_132_wrong_solutions(grader, curriculum, label, old, new, expected
     result = await grader.grade("1.3.2", source, seed=SEED)
     assert result["status"] == "failed", result
     assert _failed(result) == expected, result["checks"]
+
+
+ROT = "    c, s = torch.cos(theta), torch.sin(theta)\n"
+WRONG_133 = [
+    ("rotation-sign", "torch.stack([torch.stack([c, -s]), torch.stack([s, c])])",
+     "torch.stack([torch.stack([c, s]), torch.stack([-s, c])])",
+     {"rotation": "value", "pipeline": "value"}),
+    ("rotation-math-module", ROT,
+     "    c = torch.tensor(math.cos(theta.item()))\n    s = torch.tensor(math.sin(theta.item()))\n",
+     {"rotation": "api"}),
+    ("rotation-no-radians", "torch.tensor(math.radians(angle_degrees))",
+     "torch.tensor(float(angle_degrees))", {"rotation": "value", "pipeline": "value"}),
+    ("apply-no-transpose", "    return points @ transform_matrix.T\n",
+     "    return points @ transform_matrix\n", {"apply": "value", "pipeline": "value"}),
+    ("apply-float32", "    return points @ transform_matrix.T\n",
+     "    return points.float() @ transform_matrix.float().T\n", {"apply": "dtype"}),
+    ("apply-wrong-shape", "    return points @ transform_matrix.T\n",
+     "    return (points @ transform_matrix.T).T\n", {"apply": "shape", "pipeline": "shape"}),
+    ("combined-order", "scaling @ rotation", "rotation @ scaling", {"pipeline": "value"}),
+]
+
+
+@pytest.mark.parametrize(("label", "old", "new", "expected"), WRONG_133,
+                         ids=[w[0] for w in WRONG_133])
+async def test_133_wrong_solutions(grader, curriculum, label, old, new, expected):
+    source = _sub(curriculum.get("1.3.3").reference, old, new)
+    result = await grader.grade("1.3.3", source, seed=SEED)
+    assert result["status"] == "failed", result
+    assert _failed(result) == expected, result["checks"]

@@ -1,0 +1,91 @@
+"""Checks of 1.3.3 (matrix transformations): the seed's 45° rotation, (2, 0.5) scaling
+and unit square, then hidden random angles, scales, point sets and matrices.
+"""
+
+import math
+
+import torch
+
+from curriculum.lib.week1 import binding_calls, calls_probe, judge_cases, tensor_mismatch
+from grader.checks.base import Verdict
+
+PROBE_ROTATION = calls_probe("create_rotation_matrix")
+PROBE_SCALING = calls_probe("create_scaling_matrix")
+PROBE_APPLY = calls_probe("apply_transformation")
+PROBE_PIPELINE = calls_probe("matrix_transformations")
+
+UNIT_SQUARE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
+
+
+def inputs_rotation(rng):
+    return [(45,), (round(float(rng.uniform(-360, 0)), 2),), (int(rng.integers(91, 359)),),
+            (round(float(rng.uniform(360, 720)), 2),)]
+
+
+def inputs_scaling(rng):
+    return [(2, 0.5), *((round(float(rng.uniform(-3, 3)), 3),
+                         round(float(rng.uniform(0.1, 4)), 3)) for _ in range(3))]
+
+
+def inputs_apply(rng):
+    r = math.radians(45)
+    seed_rot = torch.tensor([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
+    cases = [(torch.tensor(UNIT_SQUARE), seed_rot)]
+    for _ in range(3):
+        n = int(rng.integers(3, 11))
+        points = torch.from_numpy(rng.uniform(-5, 5, size=(n, 2)))
+        matrix = torch.from_numpy(rng.uniform(-2, 2, size=(2, 2)))
+        matrix[0, 1] += 1.0  # clearly not symmetric: points @ M and points @ M.T differ
+        cases.append((points, matrix))
+    return cases
+
+
+def inputs_none(rng):
+    return [()]
+
+
+def _matrix(found, expected, what):
+    return tensor_mismatch(found, expected, what, rtol=1e-5, atol=1e-6, check_dtype=False)
+
+
+def judge_rotation(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "create_rotation_matrix", _matrix,
+                       "angles")
+
+
+def judge_scaling(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "create_scaling_matrix", _matrix,
+                       "scale pairs")
+
+
+def judge_apply(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "apply_transformation",
+                       lambda f, e, w: tensor_mismatch(f, e, w, rtol=1e-6, atol=1e-6),
+                       "point sets")
+
+
+def judge_pipeline(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if not isinstance(found, dict):
+            return (f"{what} should be a dict with keys 'rotated', 'scaled', 'combined'; "
+                    f"found {type(found).__name__}")
+        for key in ("rotated", "scaled", "combined"):
+            if key not in found:
+                return f"{what} should be a dict with the key {key!r}; it has {sorted(found)}"
+            problem = tensor_mismatch(found[key], expected[key], f"{what}[{key!r}]", rtol=1e-5,
+                                      atol=1e-5, check_dtype=False)
+            if problem:
+                return problem
+        return None
+
+    verdict = judge_cases(learner, reference, inputs, "matrix_transformations", compare)
+    if not verdict.ok:
+        return verdict
+    calls = binding_calls(ctx, "matrix_transformations") or set()
+    if "apply_transformation" not in calls:
+        return Verdict(False, "api", "`matrix_transformations` should build its results with "
+                                     "your `apply_transformation` (and the matrix functions), "
+                                     "not type them in")
+    return Verdict(True, "value")
+
+
