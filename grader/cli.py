@@ -60,7 +60,7 @@ async def _grade(exercise_id: str, code: bytes, as_json: bool, unsafe: bool) -> 
 
 def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
     """Exit 0 passed, 1 not passed, 2 usage error / unknown id."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         code = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
     except OSError as exc:
@@ -77,7 +77,7 @@ def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> i
     if as_json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        render_report(result, Console())
+        render_report(result, Console(soft_wrap=True))
     return 0 if result["status"] == "passed" else 1
 
 
