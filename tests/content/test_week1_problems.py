@@ -129,3 +129,34 @@ async def test_133_wrong_solutions(grader, curriculum, label, old, new, expected
     result = await grader.grade("1.3.3", source, seed=SEED)
     assert result["status"] == "failed", result
     assert _failed(result) == expected, result["checks"]
+
+
+WRONG_134 = [
+    ("population-std", '"std": torch.std(data),', '"std": torch.std(data, correction=0),',
+     {"statistics": "value", "report": "value"}),
+    ("median-is-mean", '"median": torch.median(data),', '"median": torch.mean(data),',
+     {"statistics": "value", "report": "value"}),
+    ("stats-hardcoded", "def calculate_statistics(data):\n",
+     "def calculate_statistics(data):\n    return {'mean': 24.8714, 'std': 1.919, "
+     "'median': 24.1, 'min': 22.5, 'max': 28.2}\n", {"statistics": "value", "report": "value"}),
+    ("z-float32", "    return (data - torch.mean(data)) / torch.std(data)\n",
+     "    data = data.float()\n    return (data - torch.mean(data)) / torch.std(data)\n",
+     {"z_scores": "dtype", "report": "dtype"}),
+    ("outliers-mask", "    return data[z.abs() > threshold]\n", "    return z.abs() > threshold\n",
+     {"outliers": "value", "report": "shape"}),
+    ("outliers-ignore-threshold", "    return data[z.abs() > threshold]\n",
+     "    return data[z.abs() > 2.0]\n", {"outliers": "value"}),
+    ("weeks-wrong-dim", "    mean = data.mean(dim=1)\n", "    mean = data.mean(dim=0)\n",
+     {"weeks": "shape"}),
+    ("weeks-most-stable-argmax", '"most_stable": int(torch.argmin(std)),',
+     '"most_stable": int(torch.argmax(std)),', {"weeks": "value"}),
+]
+
+
+@pytest.mark.parametrize(("label", "old", "new", "expected"), WRONG_134,
+                         ids=[w[0] for w in WRONG_134])
+async def test_134_wrong_solutions(grader, curriculum, label, old, new, expected):
+    source = _sub(curriculum.get("1.3.4").reference, old, new)
+    result = await grader.grade("1.3.4", source, seed=SEED)
+    assert result["status"] == "failed", result
+    assert _failed(result) == expected, result["checks"]

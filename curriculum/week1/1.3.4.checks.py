@@ -1,0 +1,145 @@
+"""Checks of 1.3.4 (statistical analysis): the seed's week of temperatures, then hidden
+random weeks (float64). Standard deviations are torch.std's default (sample std,
+divided by n − 1). Outlier data never has a |z-score| near the threshold under
+either std convention, so only the rule itself decides.
+"""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week1 import (
+    calls_probe,
+    int_mismatch,
+    judge_cases,
+    number_mismatch,
+    tensor_mismatch,
+)
+
+PROBE_STATS = calls_probe("calculate_statistics")
+PROBE_OUTLIERS = calls_probe("find_outliers")
+PROBE_Z = calls_probe("normalize_to_z_scores")
+PROBE_REPORT = calls_probe("create_summary_report")
+PROBE_WEEKS = calls_probe("analyze_multiple_weeks")
+
+SEED_TEMPS = [22.5, 25.1, 23.8, 28.2, 26.5, 24.1, 23.9]
+STAT_KEYS = ("mean", "std", "median", "min", "max")
+
+
+def _week(rng, n):
+    return torch.from_numpy(rng.normal(25, 3, size=n).round(2))
+
+
+def inputs_stats(rng):
+    return [(torch.tensor(SEED_TEMPS),), *((_week(rng, n),) for n in (7, 9, 15))]
+
+
+def _outlier_case(rng, threshold):
+    while True:
+        n = int(rng.integers(15, 26))
+        data = rng.normal(25, 2, size=n)
+        k = int(rng.integers(0, 3))
+        idx = rng.choice(n, size=k, replace=False)
+        data[idx] += rng.choice([-1.0, 1.0], size=k) * rng.uniform(9, 14, size=k)
+        data = data.round(2)
+        zs = [(data - data.mean()) / data.std(ddof=d) for d in (0, 1)]
+        if all(np.min(np.abs(np.abs(z) - threshold)) > 0.15 for z in zs):
+            return torch.from_numpy(data), threshold
+
+
+def inputs_outliers(rng):
+    return [(torch.tensor(SEED_TEMPS), 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 2.0),
+            _outlier_case(rng, 1.5), _outlier_case(rng, 2.5)]
+
+
+def inputs_z(rng):
+    return [(torch.tensor(SEED_TEMPS),), *((_week(rng, n),) for n in (7, 11, 20))]
+
+
+def inputs_report(rng):
+    return [(torch.tensor(SEED_TEMPS),), (_week(rng, 7),)]
+
+
+def _weeks(rng, w):
+    while True:
+        data = rng.normal(25, 3, size=(w, 7)).round(2)
+        mean, std = np.sort(data.mean(axis=1)), np.sort(data.std(axis=1, ddof=1))
+        if np.min(np.diff(mean)) > 1e-3 and np.min(np.diff(std)) > 1e-3:
+            return (torch.from_numpy(data),)
+
+
+def inputs_weeks(rng):
+    return [_weeks(rng, 5), _weeks(rng, int(rng.integers(2, 5))), _weeks(rng, int(rng.integers(6, 10)))]
+
+
+def _stats(found, expected, what, data=None):
+    if not isinstance(found, dict):
+        return f"{what} should be a dict with keys {list(STAT_KEYS)}; found {type(found).__name__}"
+    for key in STAT_KEYS:
+        if key not in found:
+            return f"{what} should be a dict with the key {key!r}; it has {sorted(map(str, found))}"
+        problem = number_mismatch(found[key], float(expected[key]), f"{what}[{key!r}]",
+                                  rtol=1e-5, atol=1e-5)
+        if problem:
+            if key == "std":
+                problem += (" — torch.std's default is the sample standard deviation (divides "
+                            "by n − 1)")
+            if key == "median":
+                problem += " — use torch.median"
+            return problem
+    return None
+
+
+def judge_stats(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "calculate_statistics", _stats, "weeks")
+
+
+def _tensor(found, expected, what):
+    return tensor_mismatch(found, expected, what, rtol=1e-5, atol=1e-5)
+
+
+def judge_outliers(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if isinstance(found, torch.Tensor) and found.dim() == 1 and found.shape != expected.shape:
+            return (f"{what} returned {found.numel()} outliers, expected {expected.numel()} "
+                    f"(values with |z-score| > threshold, z from torch.mean and torch.std)")
+        return _tensor(found, expected, what + " (outlier values, in their original order)")
+
+    return judge_cases(learner, reference, inputs, "find_outliers", compare, "data sets")
+
+
+def judge_z(learner, reference, inputs, ctx):
+    return judge_cases(learner, reference, inputs, "normalize_to_z_scores", _tensor, "weeks")
+
+
+def judge_report(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if not isinstance(found, dict) or not {"stats", "outliers", "z_scores"} <= set(found):
+            return (f"{what} should return a dict with keys 'stats', 'outliers', 'z_scores'; "
+                    f"found {type(found).__name__}")
+        return (_stats(found["stats"], expected["stats"], what + "['stats']")
+                or _tensor(found["outliers"], expected["outliers"], what + "['outliers']")
+                or _tensor(found["z_scores"], expected["z_scores"], what + "['z_scores']"))
+
+    return judge_cases(learner, reference, inputs, "create_summary_report", compare, "weeks")
+
+
+def judge_weeks(learner, reference, inputs, ctx):
+    def compare(found, expected, what):
+        if not isinstance(found, dict):
+            return f"{what} should return a dict; found {type(found).__name__}"
+        for key in ("mean", "std"):
+            if key not in found:
+                return f"{what} should have the key {key!r}"
+            problem = _tensor(found[key], expected[key], f"{what}[{key!r}] (one value per week)")
+            if problem:
+                return problem
+        for key in ("most_stable", "warmest", "coldest"):
+            if key not in found:
+                return f"{what} should have the key {key!r}"
+            problem = int_mismatch(found[key], int(expected[key]), f"{what}[{key!r}]")
+            if problem:
+                return problem
+        return None
+
+    return judge_cases(learner, reference, inputs, "analyze_multiple_weeks", compare,
+                       "batches of weeks")
