@@ -418,7 +418,7 @@ class ChatHandler:
         first = max(info.day, 1)
         for n in range(first, first + 7):
             ids = sched.get(n, [])
-            d = rules.date_of_day(info.start_date, n, 0)
+            d = rules.date_of_day(info.start_date, n, info.paused_days)
             rows.append([str(n), f"{d:%a %d %b}", ", ".join(ids) or "—"])
         return [Reply(title=f"🗓️ {neutralize(info.name)}: posts at {info.post_time} ({info.tz})"
                             + (" — paused" if info.paused else ""),

@@ -84,6 +84,7 @@ class CohortInfo:
     week: int
     members: list[tuple[str, str | None]]  # (name, own tz)
     next_post_at: datetime | None
+    paused_days: int = 0
 
 
 @dataclass
@@ -320,6 +321,7 @@ class Dojo:
             week=rules.week_of_day(n),
             members=[(r[0], r[1]) for r in rows],
             next_post_at=next_post,
+            paused_days=c.paused_days,
         )
 
     async def update_schedule(
