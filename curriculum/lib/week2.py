@@ -124,15 +124,16 @@ def calls_probe(func: str) -> str:
 
 
 def compare(got: object, exp: object, what: str, rtol: float = 1e-5, atol: float = 1e-6,
-            check_dtype: bool = True) -> str | None:
-    """None when ``got`` matches ``exp``; else a message that reveals no values."""
+            check_dtype: bool = True) -> tuple[str, str] | None:
+    """None when ``got`` matches ``exp``; else (kind, message) revealing no values."""
     if isinstance(exp, torch.Tensor):
         if not isinstance(got, torch.Tensor):
-            return f"{what} should be a torch.Tensor; found {type_name(got)}"
+            return "type", f"{what} should be a torch.Tensor; found {type_name(got)}"
         if tuple(got.shape) != tuple(exp.shape):
-            return f"{what}: expected shape {fmt_shape(exp.shape)}, found {fmt_shape(got.shape)}"
+            return "shape", (f"{what}: expected shape {fmt_shape(exp.shape)}, "
+                             f"found {fmt_shape(got.shape)}")
         if check_dtype and got.dtype != exp.dtype:
-            return f"{what}: expected dtype {dtype_name(exp)}, found {dtype_name(got)}"
+            return "dtype", f"{what}: expected dtype {dtype_name(exp)}, found {dtype_name(got)}"
         if got.numel() == 0:
             return None
         if exp.is_floating_point() or got.is_floating_point():
@@ -142,18 +143,19 @@ def compare(got: object, exp: object, what: str, rtol: float = 1e-5, atol: float
             diff = (g - e).abs()
             diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
             wrong = int((diff > atol + rtol * e.abs()).sum())
-            return (f"{what}: {wrong} of {e.numel()} values are off (max abs error "
-                    f"{diff.max().item():.3g}; tolerance atol={atol:g}, rtol={rtol:g})")
+            return "value", (f"{what}: {wrong} of {e.numel()} values are off (max abs error "
+                             f"{diff.max().item():.3g}; tolerance atol={atol:g}, rtol={rtol:g})")
         if torch.equal(got.to(exp.dtype), exp):
             return None
         wrong = int((got.to(exp.dtype) != exp).sum())
-        return f"{what}: {wrong} of {exp.numel()} values differ from the expected ones"
+        return "value", f"{what}: {wrong} of {exp.numel()} values differ from the expected ones"
     if isinstance(exp, dict):
         if not isinstance(got, dict):
-            return f"{what} should be a dict with keys {sorted(exp)}; found {type_name(got)}"
+            return "type", (f"{what} should be a dict with keys {sorted(exp)}; "
+                            f"found {type_name(got)}")
         missing = [k for k in exp if k not in got]
         if missing:
-            return f"{what} is missing the key(s) {missing}"
+            return "type", f"{what} is missing the key(s) {missing}"
         for k in exp:
             problem = compare(got[k], exp[k], f"{what}[{k!r}]", rtol, atol, check_dtype)
             if problem:
@@ -161,28 +163,28 @@ def compare(got: object, exp: object, what: str, rtol: float = 1e-5, atol: float
         return None
     if isinstance(exp, (tuple, list)):
         if not isinstance(got, (tuple, list)):
-            return f"{what} should be a {type(exp).__name__} of {len(exp)}; found {type_name(got)}"
+            return "type", (f"{what} should be a {type(exp).__name__} of {len(exp)}; "
+                            f"found {type_name(got)}")
         if len(got) != len(exp):
-            return f"{what} should have {len(exp)} items; found {len(got)}"
+            return "shape", f"{what} should have {len(exp)} items; found {len(got)}"
         for i, (g, e) in enumerate(zip(got, exp, strict=True)):
             problem = compare(g, e, f"{what}[{i}]", rtol, atol, check_dtype)
             if problem:
                 return problem
         return None
     if isinstance(exp, bool):
-        if isinstance(got, (bool, np.bool_)) and bool(got) == exp:
-            return None
-        return f"{what} is not the expected boolean" if isinstance(got, (bool, np.bool_)) \
-            else f"{what} should be a bool; found {type_name(got)}"
+        if not isinstance(got, (bool, np.bool_)):
+            return "type", f"{what} should be a bool (True/False); found {type_name(got)}"
+        return None if bool(got) == exp else ("value", f"{what} is not the expected boolean")
     if isinstance(exp, (int, float)):
         if isinstance(got, bool) or not isinstance(got, (int, float, np.number)):
-            return f"{what} should be a number; found {type_name(got)}"
+            return "type", f"{what} should be a number; found {type_name(got)}"
         if math.isclose(float(got), float(exp), rel_tol=rtol, abs_tol=atol):
             return None
-        return f"{what} is not the expected number"
+        return "value", f"{what} is not the expected number"
     if exp is None:
-        return None if got is None else f"{what} should be None; found {type_name(got)}"
-    return None if got == exp else f"{what} is not what was expected"
+        return None if got is None else ("value", f"{what} should be None; found {type_name(got)}")
+    return None if got == exp else ("value", f"{what} is not what was expected")
 
 
 def case_labels(n_examples: int, n_total: int) -> list[str]:
@@ -193,25 +195,26 @@ def case_labels(n_examples: int, n_total: int) -> list[str]:
 
 def judge_cases(learner, reference, labels: Sequence[str], func: str, rtol: float = 1e-5,
                 atol: float = 1e-6, check_dtype: bool = True,
-                extra: Callable[[int, object, object], str | None] | None = None
-                ) -> tuple[bool, str]:
+                extra: Callable[[int, object, object], tuple[str, str] | None] | None = None
+                ) -> Verdict:
     """Compare a calls_probe's per-case results of learner and reference."""
     got, exp = learner.value, reference.value
     if not isinstance(got, list) or len(got) != len(exp):
-        return False, f"`{func}` could not be probed"
+        return Verdict(False, "value", f"`{func}` could not be probed")
     for i, (g, e) in enumerate(zip(got, exp, strict=True)):
         where = f"`{func}` on {labels[i]}"
         if "raised" in e:
             raise RuntimeError(f"reference {func} raised on case {i}: {e}")
         if not isinstance(g, dict) or "raised" in g:
             msg = g.get("message", "") if isinstance(g, dict) else ""
-            return False, f"{where} raised {g.get('raised', 'an error')}: {msg[:200]}"
+            return Verdict(False, "value", f"{where} raised {g.get('raised', 'an error')}: "
+                                           f"{msg[:200]}")
         problem = compare(g["ok"], e["ok"], f"{where}: the result", rtol, atol, check_dtype)
         if problem is None and extra is not None:
             problem = extra(i, g["ok"], e["ok"])
         if problem:
-            return False, problem
-    return True, ""
+            return Verdict(False, *problem)
+    return Verdict(True, "value")
 
 
 # --------------------------------------------------------------------------
@@ -297,5 +300,56 @@ def operand_problem(name: str, value: object, shape: tuple[int, ...]) -> str | N
     return None
 
 
-def result_problem(name: str, value: object, expected: torch.Tensor) -> str | None:
-    return compare(value, expected, f"`{name}`", rtol=1e-5, atol=1e-6)
+
+
+def operand_kind(name: str, value: object, shape: tuple[int, ...]) -> tuple[str, str] | None:
+    problem = operand_problem(name, value, shape)
+    if problem is None:
+        return None
+    kind = ("type" if "torch.Tensor" in problem else "shape" if "shape" in problem
+            else "dtype" if "dtype" in problem else "value")
+    return kind, problem
+
+
+OPS = {"add": ("+", torch.add), "sub": ("-", torch.sub), "mul": ("*", torch.mul),
+       "div": ("/", torch.div)}
+
+
+def broadcast_judge(k: int, s1: tuple[int, ...], s2: tuple[int, ...]):
+    """Judge variant k: a_k, b_k (torch.randn of s1, s2) and add/sub/mul/div_k."""
+    out_shape = tuple(torch.broadcast_shapes(s1, s2))
+
+    def judge(learner, reference, inputs, ctx):
+        data = learner.value
+        a, b = data[f"a_{k}"], data[f"b_{k}"]
+        for name, value, shape in ((f"a_{k}", a, s1), (f"b_{k}", b, s2)):
+            problem = operand_kind(name, value, shape)
+            if problem:
+                return Verdict(False, *problem)
+        for op, (sym, fn) in OPS.items():
+            name = f"{op}_{k}"
+            value = data[name]
+            if isinstance(value, torch.Tensor) and tuple(value.shape) != out_shape:
+                return Verdict(False, "shape", (
+                    f"`{name}`: expected shape {fmt_shape(out_shape)} — {fmt_shape(s1)} {sym} "
+                    f"{fmt_shape(s2)} broadcasts to it — found {fmt_shape(value.shape)}"))
+            problem = compare(value, fn(a, b), f"`{name}` (a_{k} {sym} b_{k})")
+            if problem:
+                return Verdict(False, *problem)
+        for name in (f"a_{k}", f"b_{k}"):
+            problem = api_problem(ctx, name, ["torch.randn"])
+            if problem:
+                return Verdict(False, "api", problem)
+        return Verdict(True, "value")
+
+    return judge
+
+
+def broadcast_module(variants: dict[int, tuple[tuple[int, ...], tuple[int, ...]]]
+                     ) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, (s1, s2) in variants.items():
+        names = [f"a_{k}", f"b_{k}", *(f"{op}_{k}" for op in OPS)]
+        out[f"PROBE_{k}"] = names_probe(names)
+        out[f"judge_{k}"] = broadcast_judge(k, tuple(s1), tuple(s2))
+    return out
