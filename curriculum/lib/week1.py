@@ -204,7 +204,10 @@ def check_pure_indexing(ctx, name: str, expr: str) -> Verdict | None:
         return Verdict(False, "api", f"couldn't find a statement `{name} = …` in your code; "
                                      f"write it as one assignment, `{name} = {expr}`")
     if calls:
-        shown = ", ".join(sorted(c if c.startswith(".") else c + "()" for c in calls))
+        dotted = {c for c in calls if not c.startswith(".")}
+        covered = {"." + c.rsplit(".", 1)[-1] for c in dotted if "." in c}
+        methods = {c for c in calls if c.startswith(".") and c not in covered}
+        shown = ", ".join(sorted(f"`{c}()`" for c in dotted | methods))
         return Verdict(False, "api", f"`{name}` must be written with indexing syntax only "
                                      f"(like `{name} = {expr}`), no function or method calls; "
                                      f"found {shown}")
