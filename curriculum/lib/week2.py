@@ -353,3 +353,31 @@ def broadcast_module(variants: dict[int, tuple[tuple[int, ...], tuple[int, ...]]
         out[f"PROBE_{k}"] = names_probe(names)
         out[f"judge_{k}"] = broadcast_judge(k, tuple(s1), tuple(s2))
     return out
+
+
+# --------------------------------------------------------------------------
+# Application problems (2.3.x): functions called on the seed's example + hidden inputs
+# --------------------------------------------------------------------------
+
+
+def forbidden_problem(ctx, func: str, forbidden: Sequence[str]) -> str | None:
+    used = sorted(f for f in forbidden if f in calls_in(ctx, func))
+    if used:
+        return (f"`{func}` must do this with reshaping/broadcasting itself; it calls "
+                f"{_pretty(used)}")
+    return None
+
+
+def function_judge(func: str, n_examples: int, rtol: float = 1e-5, atol: float = 1e-6,
+                   forbidden: Sequence[str] = (), check_dtype: bool = True,
+                   extra: Callable[[int, object, object], tuple[str, str] | None] | None = None):
+    """Judge for a calls_probe: per case, the learner's result against the reference's."""
+
+    def judge(learner, reference, inputs, ctx):
+        problem = forbidden_problem(ctx, func, forbidden)
+        if problem:
+            return Verdict(False, "api", problem)
+        labels = case_labels(n_examples, len(reference.value))
+        return judge_cases(learner, reference, labels, func, rtol, atol, check_dtype, extra)
+
+    return judge

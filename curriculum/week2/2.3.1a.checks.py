@@ -1,0 +1,53 @@
+"""Checks of 2.3.1a: the seed's example batch plus hidden random batches.
+
+flatten_for_mlp is called, as in the seed, on the *output of a permute* (not
+contiguous) as well as on contiguous batches: `.view` fails on the former.
+"""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+PROBE_CONVERT = calls_probe("convert_hwc_to_chw")
+
+PROBE_FLATTEN = '''
+def probe(ns, inputs):
+    if "flatten_for_mlp" not in ns:
+        raise NameError("name 'flatten_for_mlp' is not defined")
+    fn = ns["flatten_for_mlp"]
+    out = []
+    for images, from_hwc in inputs:
+        x = images.permute(0, 3, 1, 2) if from_hwc else images
+        try:
+            out.append({"ok": fn(x)})
+        except Exception as exc:
+            out.append({"raised": type(exc).__name__, "message": str(exc)[:300]})
+    return out
+'''
+
+
+def _batch(rng, layout):
+    # batch sizes differ from the seed's 4, so a hard-coded batch size cannot pass
+    b = int(rng.choice([1, 2, 3, 5, 6]))
+    h, w = int(rng.integers(5, 33)), int(rng.integers(5, 33))
+    if h == w:
+        w += 1
+    c = int(rng.choice([1, 3, 4]))
+    shape = (b, h, w, c) if layout == "hwc" else (b, c, h, w)
+    return torch.randn(*shape)
+
+
+def make_convert_cases(rng):
+    cases = [torch.randn(4, 224, 224, 3)]  # the seed's test_images
+    cases += [_batch(rng, "hwc") for _ in range(3)]
+    return [((x,), {}) for x in cases]
+
+
+def make_flatten_cases(rng):
+    return [(torch.randn(4, 224, 224, 3), True),  # the seed: flatten_for_mlp(chw_images)
+            (_batch(rng, "hwc"), True), (_batch(rng, "hwc"), True),
+            (_batch(rng, "chw"), False), (_batch(rng, "chw"), False)]
+
+
+judge_convert = function_judge("convert_hwc_to_chw", 1)
+judge_flatten = function_judge("flatten_for_mlp", 1)

@@ -1,0 +1,33 @@
+"""Checks of 2.3.1b: patches of the seed's example and of hidden batches.
+
+Hidden batches have random patch sizes, and at least two of them have H and/or
+W not divisible by the patch size (the seed's "images that don't divide
+evenly": the remainder is cropped). One case uses the default patch_size.
+"""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+PROBE = calls_probe("extract_image_patches")
+
+
+def _case(rng, divisible):
+    p = int(rng.choice([2, 3, 4, 5, 8]))
+    gh, gw = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    h, w = gh * p, gw * p
+    if not divisible:
+        h += int(rng.integers(1, p)) if rng.random() < 0.7 else 0
+        w += int(rng.integers(1, p))
+    b, c = int(rng.integers(1, 4)), int(rng.choice([1, 3]))
+    return (torch.randn(b, c, h, w),), {"patch_size": p}
+
+
+def make_cases(rng):
+    cases = [((torch.randn(2, 3, 224, 224),), {})]  # seed's size, default patch_size=16
+    cases += [_case(rng, True), _case(rng, False), _case(rng, False),
+              ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {})]  # default p, 40x50
+    return cases
+
+
+judge = function_judge("extract_image_patches", 1)

@@ -1,0 +1,30 @@
+"""Checks of 2.3.1c: the prompt's worked example plus hidden random sequences.
+
+Hidden cases vary B, L, F, window and stride (strides that don't fit L exactly
+included) and one sequence is shorter than the window (empty result).
+"""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+PROBE = calls_probe("create_sliding_windows")
+
+
+def _case(rng, short=False):
+    b, f = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    window = int(rng.integers(2, 6))
+    length = int(rng.integers(1, window)) if short else int(rng.integers(window, 20))
+    stride = int(rng.integers(1, 4))
+    kwargs = {"stride": stride} if stride != 1 or rng.random() < 0.5 else {}
+    return (torch.randn(b, length, f), window), kwargs
+
+
+def make_cases(rng):
+    example = ((torch.arange(20.0).reshape(1, 10, 2), 3), {"stride": 2})
+    cases = [_case(rng), _case(rng), _case(rng), _case(rng, short=True)]
+    order = rng.permutation(len(cases))
+    return [example, *(cases[i] for i in order)]
+
+
+judge = function_judge("create_sliding_windows", 1)

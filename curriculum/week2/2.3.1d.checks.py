@@ -1,0 +1,29 @@
+"""Checks of 2.3.1d: the seed's (10, 365) temperatures plus hidden years.
+
+Hidden inputs change the number of cities (the seed's functions read a
+closure variable `num_cities = 10`) and use 365- and 366-day years.
+"""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+
+def _temps(cities, days):
+    return torch.randn(cities, days) * 5 + 20
+
+
+def make_cases(rng):
+    cases = [_temps(10, 365)]  # the seed's temperatures
+    cases += [_temps(int(rng.integers(1, 16)), int(rng.choice([365, 366]))) for _ in range(2)]
+    cases += [_temps(int(rng.integers(11, 30)), 366)]
+    return [((t,), {}) for t in cases]
+
+
+make_week_cases = make_month_cases = make_season_cases = make_cases
+PROBE_WEEKS = calls_probe("reshape_to_weeks")
+PROBE_MONTHS = calls_probe("reshape_to_months")
+PROBE_SEASONS = calls_probe("seasonal_analysis")
+judge_weeks = function_judge("reshape_to_weeks", 1)
+judge_months = function_judge("reshape_to_months", 1)
+judge_seasons = function_judge("seasonal_analysis", 1)

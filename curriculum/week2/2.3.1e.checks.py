@@ -1,0 +1,40 @@
+"""Checks of 2.3.1e: the seed's (10, 365) temperatures plus hidden years."""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+
+def _temps(cities, days):
+    return torch.randn(cities, days) * 5 + 20
+
+
+def _cities(rng):
+    return int(rng.integers(1, 16))
+
+
+def make_pad_cases(rng):
+    return [
+        ((_temps(10, 365),), {}),                                      # the seed's data
+        ((_temps(_cities(rng), 366),), {"pad_value": float("nan")}),
+        ((_temps(_cities(rng), 364),), {}),                            # nothing to pad
+        ((_temps(_cities(rng), int(rng.integers(20, 100))),), {"pad_value": -1.0}),
+    ]
+
+
+def make_month_cases(rng):
+    return [((_temps(10, 365),), {}), ((_temps(_cities(rng), 366),), {}),
+            ((_temps(_cities(rng), 365),), {}), ((_temps(_cities(rng), 366),), {})]
+
+
+def make_season_cases(rng):
+    return [((_temps(10, 365),), {}), ((_temps(_cities(rng), 366),), {}),
+            ((_temps(_cities(rng), 365),), {})]
+
+
+PROBE_PAD = calls_probe("pad_to_weeks")
+PROBE_MONTHS = calls_probe("monthly_means")
+PROBE_SEASONS = calls_probe("seasonal_means")
+judge_pad = function_judge("pad_to_weeks", 1)
+judge_months = function_judge("monthly_means", 1, rtol=1e-5, atol=1e-4)
+judge_seasons = function_judge("seasonal_means", 1, rtol=1e-5, atol=1e-4)
