@@ -88,6 +88,9 @@ WRONG_132 = [
     ("derivative-off-by-one", "torch.arange(n - 1, 0, -1, dtype=coefficients.dtype)",
      "torch.arange(n, 1, -1, dtype=coefficients.dtype)",
      {"derivative": "value", "derivative_eval": "value"}),
+    ("roots-hardcoded", "    c = coefficients.to(torch.float64)\n",
+     "    return torch.tensor([-1.5626])\n    c = coefficients.to(torch.float64)\n",
+     {"roots": "value"}),
     ("roots-unfiltered", "    real = eig.real[eig.imag.abs() < tol]\n", "    real = eig.real\n",
      {"roots": "value"}),
 ]
@@ -119,6 +122,9 @@ WRONG_133 = [
     ("apply-wrong-shape", "    return points @ transform_matrix.T\n",
      "    return (points @ transform_matrix.T).T\n", {"apply": "shape", "pipeline": "shape"}),
     ("combined-order", "scaling @ rotation", "rotation @ scaling", {"pipeline": "value"}),
+    # hard-coded to the seed's 45°: hidden angles fail
+    ("rotation-hardcoded-45", "    theta = torch.tensor(math.radians(angle_degrees))\n",
+     "    theta = torch.tensor(math.radians(45))\n", {"rotation": "value"}),
 ]
 
 
