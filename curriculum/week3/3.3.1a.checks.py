@@ -1,0 +1,133 @@
+"""Checks of 3.3.1a: polynomial evaluation (values + autograd derivative) and critical points."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import close_problem, has_call
+from grader.checks.base import Verdict
+
+SEED_CUBIC = [1.0, -6.0, 9.0, 1.0]  # x^3 - 6x^2 + 9x + 1: max at 1, min at 3
+
+
+def _cubic(rng, two: bool) -> list[float]:
+    a3 = float(rng.uniform(0.5, 2.0) * rng.choice([-1, 1]))
+    a0 = float(rng.uniform(-5, 5))
+    if two:
+        r1 = float(rng.uniform(-8, 7.5))
+        r2 = float(rng.uniform(r1 + 0.5, min(8.0, r1 + 8)))
+        return [a3, -1.5 * a3 * (r1 + r2), 3 * a3 * r1 * r2, a0]
+    p, q = float(rng.uniform(-5, 5)), float(rng.uniform(0.5, 3))
+    return [a3, -3 * a3 * p, 3 * a3 * (p * p + q * q), a0]
+
+
+def make_cubics(rng: np.random.Generator) -> list:
+    cubics = [SEED_CUBIC] + [_cubic(rng, True) for _ in range(3)] + [_cubic(rng, False)]
+    order = rng.permutation(len(cubics)).tolist()
+    return [cubics[i] for i in order]
+
+
+def make_poly_inputs(rng: np.random.Generator) -> list:
+    out = []
+    for degree in (3, 2, 4):
+        coeffs = [float(c) for c in rng.uniform(-3, 3, degree + 1)]
+        x = torch.from_numpy(rng.uniform(-3, 3, 7)).to(torch.float64)
+        out.append((coeffs, x))
+    return out
+
+
+PROBE_POLY = '''
+import torch
+
+
+def probe(ns, inputs):
+    fn = ns.get("polynomial")
+    if fn is None:
+        raise NameError("name 'polynomial' is not defined")
+    out = []
+    for coeffs, x in inputs:
+        x = x.clone().requires_grad_(True)
+        y = fn(x, coeffs)
+        if not isinstance(y, torch.Tensor):
+            out.append(("not a tensor", type(y).__name__))
+            continue
+        try:
+            (g,) = torch.autograd.grad(y.sum(), x)
+        except RuntimeError as exc:
+            out.append(("no grad", str(exc)[:200]))
+            continue
+        out.append(("ok", y.detach().clone(), g.detach().clone()))
+    return out
+'''
+
+PROBE_CRIT = '''
+def probe(ns, inputs):
+    fn = ns.get("find_critical_points")
+    if fn is None:
+        raise NameError("name 'find_critical_points' is not defined")
+    out = []
+    for coeffs in inputs:
+        result = fn(list(coeffs))
+        try:
+            out.append([(float(p[0]), str(p[1])) for p in result])
+        except (TypeError, ValueError, IndexError) as exc:
+            out.append(("bad", type(result).__name__, str(exc)[:200]))
+    return out
+'''
+
+
+def judge_poly(learner, reference, inputs, ctx):
+    for i, ((coeffs, x), item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        if item[0] == "not a tensor":
+            return Verdict(False, "type", f"polynomial must return a tensor; found {item[1]}")
+        if item[0] == "no grad":
+            return Verdict(False, "grad", "polynomial's result is not differentiable with respect "
+                                          f"to x (use tensor operations only): {item[1]}")
+        xs = x.to(torch.float64).requires_grad_(True)
+        n = len(coeffs)
+        want = sum(c * xs ** (n - 1 - j) for j, c in enumerate(coeffs))
+        (want_g,) = torch.autograd.grad(want.sum(), xs)
+        degree = n - 1
+        problem = close_problem(item[1], want.detach(), 1e-5, 1e-6)
+        if problem:
+            return Verdict(False, "value", f"case {i} (degree {degree}, highest power first): "
+                                           f"values are off: {problem}")
+        problem = close_problem(item[2], want_g, 1e-5, 1e-6)
+        if problem:
+            return Verdict(False, "grad", f"case {i} (degree {degree}): the autograd derivative "
+                                          f"is off: {problem}")
+    return Verdict(True, "value")
+
+
+def _true_points(coeffs):
+    a3, a2, a1, _ = coeffs
+    roots = np.roots([3 * a3, 2 * a2, a1])
+    roots = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-12)
+    return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots]
+
+
+def judge_crit(learner, reference, inputs, ctx):
+    for i, (coeffs, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        label = "the seed's cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
+        if isinstance(got, tuple):
+            return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
+                                          f"read a {got[1]}: {got[2]}")
+        want = _true_points(coeffs)
+        if len(got) != len(want):
+            return Verdict(False, "value", f"{label}: expected {len(want)} critical point(s) in "
+                                           f"(-10, 10), found {len(got)}")
+        xs = [p[0] for p in got]
+        if xs != sorted(xs):
+            return Verdict(False, "value", f"{label}: sort the points by x")
+        for (gx, gk), (wx, wk) in zip(got, want, strict=True):
+            if abs(gx - wx) > 1e-3:
+                return Verdict(False, "value", f"{label}: a critical point is off by "
+                                               f"{abs(gx - wx):.3g} (tolerance 1e-3) — refine "
+                                               "grid candidates (Newton or bisection on f')")
+            if gk != wk:
+                return Verdict(False, "value", f"{label}: a critical point is classified "
+                                               f"{gk!r}, expected {wk!r} by the second-derivative "
+                                               "test ('min' if f'' > 0, 'max' if f'' < 0)")
+    if not has_call(ctx, ("torch.autograd.grad", ".backward")):
+        return Verdict(False, "api", "compute the derivatives with autograd "
+                                     "(torch.autograd.grad or .backward())")
+    return Verdict(True, "value")

@@ -1,0 +1,135 @@
+"""Checks of 3.3.1b: gradient descent reaches the true minimum within a step budget."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import close_problem, has_call
+from grader.checks.base import Verdict
+
+SURFACE = (1.0, 1.0, -1.0, 3.0, -4.0, 5.0)  # a x^2 + b y^2 + c xy + d x + e y + g
+
+
+def _optimum(q):
+    a, b, c, d, e, g = q
+    H = np.array([[2 * a, c], [c, 2 * b]])
+    x, y = np.linalg.solve(H, [-d, -e])
+    return float(x), float(y), float(a * x * x + b * y * y + c * x * y + d * x + e * y + g)
+
+
+def _random_quadratic(rng):
+    # Hessian with eigenvalues in [0.5, 4], rotated; minimum somewhere in [-4, 4]^2
+    lam = rng.uniform(0.5, 4.0, 2)
+    t = rng.uniform(0, np.pi)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    H = R @ np.diag(lam) @ R.T
+    m = rng.uniform(-4, 4, 2)
+    lin = -H @ m
+    return (float(H[0, 0] / 2), float(H[1, 1] / 2), float(H[0, 1]), float(lin[0]), float(lin[1]),
+            float(rng.uniform(-5, 5)))
+
+
+def make_surfaces(rng: np.random.Generator) -> list:
+    cases = [{"q": SURFACE, "start": (0.0, 0.0)}]
+    for _ in range(3):
+        cases.append({"q": _random_quadratic(rng),
+                      "start": tuple(float(v) for v in rng.uniform(-3, 3, 2))})
+    return cases
+
+
+def make_points(rng: np.random.Generator) -> list:
+    return [tuple(float(v) for v in rng.uniform(-5, 5, 2)) for _ in range(4)]
+
+
+PROBE_OBJECTIVE = '''
+import torch
+
+
+def probe(ns, inputs):
+    fn = ns.get("objective_function")
+    if fn is None:
+        raise NameError("name 'objective_function' is not defined")
+    out = []
+    for x0, y0 in inputs:
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        y = torch.tensor(y0, dtype=torch.float64, requires_grad=True)
+        v = fn(x, y)
+        gx, gy = torch.autograd.grad(v, (x, y))
+        out.append((float(v.detach()), float(gx), float(gy)))
+    return out
+'''
+
+PROBE_MINIMUM = '''
+import time
+
+import torch
+
+BUDGET = 1000
+
+
+def probe(ns, inputs):
+    fn = ns.get("find_minimum")
+    if fn is None:
+        raise NameError("name 'find_minimum' is not defined")
+    out = []
+    for case in inputs:
+        a, b, c, d, e, g = case["q"]
+        calls = [0]
+
+        def f(x, y):
+            calls[0] += 1
+            return a * x**2 + b * y**2 + c * x * y + d * x + e * y + g
+
+        start = time.perf_counter()
+        result = fn(f, case["start"][0], case["start"][1], learning_rate=0.1,
+                    max_iterations=BUDGET)
+        seconds = time.perf_counter() - start
+        try:
+            x, y, v = (float(r) for r in result)
+        except (TypeError, ValueError) as exc:
+            out.append(("bad", type(result).__name__, str(exc)[:200]))
+            continue
+        out.append((x, y, v, calls[0], seconds))
+    return out
+'''
+
+BUDGET = 1000
+TOL = 1e-3
+
+
+def judge_objective(learner, reference, inputs, ctx):
+    a, b, c, d, e, g = SURFACE
+    for (x, y), got in zip(inputs, learner.value, strict=True):
+        want = (a * x * x + b * y * y + c * x * y + d * x + e * y + g,
+                2 * a * x + c * y + d, 2 * b * y + c * x + e)
+        problem = close_problem(torch.tensor(got), torch.tensor(want), 1e-6, 1e-8)
+        if problem:
+            return Verdict(False, "value", "objective_function is not the corrected surface "
+                                           "x² + y² − xy + 3x − 4y + 5 (value and gradient at "
+                                           f"hidden points): {problem}")
+    return Verdict(True, "value")
+
+
+def judge_minimum(learner, reference, inputs, ctx):
+    for i, (case, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        label = "the seed's surface" if case["q"] == SURFACE else f"hidden surface {i}"
+        if got[0] == "bad":
+            return Verdict(False, "type", f"{label}: return (x, y, value) as three numbers; "
+                                          f"could not read a {got[1]}: {got[2]}")
+        x, y, v, calls, _seconds = got
+        if calls > BUDGET + 5:
+            return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "
+                                           f"max_iterations = {BUDGET} steps")
+        wx, wy, wv = _optimum(case["q"])
+        dist = max(abs(x - wx), abs(y - wy))
+        if not np.isfinite(dist) or dist > TOL:
+            return Verdict(False, "value", f"{label}: your point is {dist:.3g} away from the true "
+                                           f"minimum (tolerance {TOL:g} in x and y) after "
+                                           f"{calls} evaluations — stop on the gradient norm, "
+                                           "not on a small change of the loss")
+        if abs(v - wv) > 1e-4 * (1 + abs(wv)):
+            return Verdict(False, "value", f"{label}: the returned value is not f at your point "
+                                           f"(off by {abs(v - wv):.3g})")
+    if not has_call(ctx, ("torch.autograd.grad", ".backward")):
+        return Verdict(False, "api", "use autograd for the gradient (.backward() or "
+                                     "torch.autograd.grad)")
+    return Verdict(True, "value")
