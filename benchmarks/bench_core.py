@@ -104,12 +104,12 @@ def generate(cohorts: int, members: int, submissions: int, exercises: list[str],
                 seen.add(ex)
                 award_id += 1
                 awards.append((award_id, cohort, m + 1, ex, sub_id, None, 10, 0, False, None, at))
-        if len(subs) >= CHUNK:
+        if len(subs) >= CHUNK:  # awards only after the submissions they point to
             yield "submissions", subs
             subs = []
-        if len(awards) >= CHUNK:
-            yield "awards", awards
-            awards = []
+            if awards:
+                yield "awards", awards
+                awards = []
     if subs:
         yield "submissions", subs
     if awards:
@@ -288,6 +288,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="torchdojo-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         result["sqlite"] = await run_backend("sqlite", url, args, exercises)
+        print(json.dumps({"sqlite": result["sqlite"]}), file=sys.stderr, flush=True)
     if args.postgres:
         name = f"torchdojo_bench_{uuid.uuid4().hex[:8]}"
         admin = args.postgres

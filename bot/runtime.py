@@ -48,6 +48,13 @@ class Runtime:
         await dojo.recover(all_grading=db.is_sqlite if exclusive is None else exclusive)
         return cls(settings, db, dojo, Planner(dojo), grader)
 
+    def scheduler(self, outbox: Any) -> Any:
+        """The APScheduler wiring for a long-running adapter (Discord, Slack):
+        ``await runtime.scheduler(outbox).start()`` after the adapter connects."""
+        from bot.scheduler import BotScheduler
+
+        return BotScheduler(self.dojo, outbox, self.planner)
+
     async def close(self) -> None:
         try:
             await self.grader.close()

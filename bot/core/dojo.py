@@ -813,8 +813,24 @@ class Dojo:
 
     async def streak(self, actor: Actor) -> StreakInfo:
         async with self.db.session() as s:
-            c = await self._cohort(s, actor)
-            m, _ = await self._member(s, c, actor)
+            # one round trip for cohort and member: this is the hot path
+            row = (
+                await s.execute(
+                    select(Cohort, Member)
+                    .join(Member, Member.cohort_id == Cohort.id)
+                    .where(
+                        Cohort.platform == actor.platform,
+                        Cohort.channel_id == actor.channel_id,
+                        Member.user_id == actor.user_id,
+                        Member.left_at.is_(None),
+                    )
+                )
+            ).first()
+            if row is None:
+                c = await self._cohort(s, actor)  # raises if there is no cohort
+                m, _ = await self._member(s, c, actor)  # raises: not a member
+            else:
+                c, m = row
             return await self._streak(s, c, m)
 
     async def _streak(self, s: AsyncSession, c: Cohort, m: Member) -> StreakInfo:
