@@ -55,6 +55,55 @@ WRONG = [
      ".reshape(data.shape[0], 4, 91).sum(dim=2)", {"seasonal_means": "value"}),
     ("2.3.1e", ".reshape(data.shape[0], 4, 91).mean(dim=2)",
      ".reshape(data.shape[0], 4, 91).mean(dim=2).double()", {"seasonal_means": "dtype"}),
+    ("2.3.2a", "n = min(len(seq), max_length)",
+     "n = len(seq)", {"pad_sequences": "value"}),
+    ("2.3.2a", "    attention_mask = torch.zeros(batch_size, max_length)",
+     "    attention_mask = torch.zeros(batch_size, max_length, dtype=torch.long)",
+     {"pad_sequences": "dtype"}),
+    ("2.3.2a", "pad_value, dtype=sequences[0].dtype)", "0, dtype=sequences[0].dtype)",
+     {"pad_sequences": "value"}),
+    ("2.3.2b", "    if len(sequence) < n:\n", "    if False:\n", {"create_ngrams": "value"}),
+    ("2.3.2b", "return torch.empty(0, n, dtype=sequence.dtype)", "return torch.empty(0, n)",
+     {"create_ngrams": "dtype"}),
+    ("2.3.2b", "return sequence.unfold(0, n, 1)", "return sequence.unfold(0, n, n)",
+     {"create_ngrams": ("shape", "value")}),
+    ("2.3.2b", "torch.tensor([sep_token])])", "torch.tensor([102])])",
+     {"prepare_for_transformer": "value"}),
+    ("2.3.2b", "    position_ids = torch.arange(seq_length).unsqueeze(0).expand(batch_size, -1)",
+     "    position_ids = torch.arange(1, seq_length + 1).unsqueeze(0).expand(batch_size, -1)",
+     {"prepare_for_transformer": "value"}),
+    ("2.3.2b", '"position_ids": position_ids}', '"positions": position_ids}',
+     {"prepare_for_transformer": "type"}),
+    ("2.3.2c", "return features + bias", "return features + bias.repeat(features.shape[0], 1)",
+     {"batch_bias_addition": "api"}),
+    ("2.3.2c", "return features * scales", "return features * scales.T",
+     {"per_sample_scaling": ("shape", "value")}),
+    ("2.3.2c", "return diff.pow(2).sum(dim=-1).sqrt().to(points.dtype)",
+     "return diff.pow(2).sum(dim=-1).to(points.dtype)", {"pairwise_distances": "value"}),
+    ("2.3.2c", "return diff.pow(2).sum(dim=-1).sqrt().to(points.dtype)",
+     "return torch.cdist(points, points)", {"pairwise_distances": "api"}),
+    ("2.3.2c", "return diff.pow(2).sum(dim=-1).sqrt().to(points.dtype)",
+     "return diff.pow(2).sum(dim=-1).sqrt()", {"pairwise_distances": "dtype"}),
+    ("2.3.2d", "weights = torch.softmax(scores, dim=-1)", "weights = torch.softmax(scores, dim=1)",
+     {"simplified_attention": "value"}),
+    ("2.3.2d", "/ math.sqrt(d_model)", "/ math.sqrt(64)", {"simplified_attention": "value"}),
+    ("2.3.2d", "K.transpose(-2, -1)", "K.T", {"simplified_attention": "value"}),
+]
+
+# Correct alternatives to the references that must pass too.
+RIGHT = [
+    ("2.3.2c", "return diff.pow(2).sum(dim=-1).sqrt().to(points.dtype)",
+     "sq = torch.sum(points ** 2, dim=1, keepdim=True)\n"
+     "    d2 = sq + sq.t() - 2 * torch.matmul(points, points.t())\n"
+     "    return torch.sqrt(torch.clamp(d2, min=0))"),
+    ("2.3.2d", "    scores = torch.matmul(Q, K.transpose(-2, -1)) / math.sqrt(d_model)\n",
+     "    scores = torch.einsum('bqd,bkd->bqk', Q / d_model ** 0.5, K)\n"),
+    ("2.3.1b", "    patches = cropped.reshape(b, c, ph, p, pw, p)",
+     "    patches = cropped.unfold(2, p, p).unfold(3, p, p).permute(0, 1, 2, 4, 3, 5)"),
+    ("2.3.1c", "    windows = sequence.unfold(1, window_size, stride)   # (B, num_windows, F, "
+     "window_size)\n    return windows.transpose(2, 3)",
+     "    return torch.stack([sequence[:, i:i + window_size] for i in "
+     "range(0, length - window_size + 1, stride)], dim=1)"),
 ]
 
 
@@ -84,3 +133,11 @@ async def test_missing_function_is_a_name_error(grader, curriculum):
     result = await grader.grade("2.3.1d", source)
     assert result["status"] == "error"
     assert _failed(result) == {"seasonal_analysis": "name"}
+
+
+@pytest.mark.parametrize(("exercise_id", "old", "new"), RIGHT,
+                         ids=[f"{r[0]}-{i}" for i, r in enumerate(RIGHT)])
+async def test_other_correct_solutions_pass(grader, curriculum, exercise_id, old, new):
+    source = _sub(curriculum.get(exercise_id).reference, old, new)
+    result = await grader.grade(exercise_id, source)
+    assert result["status"] == "passed", result["checks"]

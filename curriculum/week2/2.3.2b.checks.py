@@ -1,0 +1,45 @@
+"""Checks of 2.3.2b: the seed's examples plus hidden random sequences.
+
+create_ngrams gets sequences shorter than n (the seed's edge case), exactly n
+long, n = 1, and a float sequence (dtype kept); prepare_for_transformer gets
+hidden batches and custom special tokens.
+"""
+
+import torch
+
+from curriculum.lib.week2 import calls_probe, function_judge
+
+PROBE_NGRAMS = calls_probe("create_ngrams")
+PROBE_TRANSFORMER = calls_probe("prepare_for_transformer")
+
+SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12]]
+
+
+def _tokens(rng, length):
+    return torch.from_numpy(rng.integers(1, 30000, size=length)).long()
+
+
+def make_ngram_cases(rng):
+    n = int(rng.integers(2, 6))
+    cases = [
+        ((torch.tensor([1, 2, 3, 4, 5, 6, 7, 8]),), {"n": 3}),          # the seed's test
+        ((_tokens(rng, int(rng.integers(n, 15))),), {"n": n}),
+        ((_tokens(rng, int(rng.integers(0, n))),), {"n": n}),          # shorter than n
+        ((_tokens(rng, n),), {"n": n}),                                 # exactly one n-gram
+        ((_tokens(rng, int(rng.integers(3, 9))),), {}),                 # default n=3
+        ((_tokens(rng, int(rng.integers(1, 6))),), {"n": 1}),
+        ((torch.randn(int(rng.integers(4, 10))),), {"n": 2}),           # float tokens
+    ]
+    return cases
+
+
+def make_transformer_cases(rng):
+    seed = [torch.tensor(s) for s in SEED_SEQUENCES]
+    batch = [_tokens(rng, int(rng.integers(1, 9))) for _ in range(int(rng.integers(2, 6)))]
+    batch2 = [_tokens(rng, int(rng.integers(0, 6))) for _ in range(int(rng.integers(1, 4)))]
+    return [((seed,), {}), ((batch,), {}),
+            ((batch2,), {"cls_token": int(rng.integers(1, 9)), "sep_token": 2})]
+
+
+judge_ngrams = function_judge("create_ngrams", 1)
+judge_transformer = function_judge("prepare_for_transformer", 1)
