@@ -134,7 +134,12 @@ class Planner:
             claimed = {
                 (cid, key)
                 for cid, key in (
-                    await s.execute(select(Post.cohort_id, Post.key).where(Post.cohort_id.in_(ids)))
+                    await s.execute(
+                        select(Post.cohort_id, Post.key).where(
+                            Post.cohort_id.in_(ids),
+                            Post.scheduled_for >= now - CATCH_UP - timedelta(days=1),
+                        )
+                    )
                 ).all()
             }
             cohorts = {c.id: c for c in (await s.scalars(select(Cohort).where(Cohort.id.in_(ids))))}
@@ -302,14 +307,18 @@ class Planner:
                     key = f"remind:{m.id}:{local.date().isoformat()}"
                     out.append(PlannedPost(c.id, key, "remind", now, member_id=m.id))
             if out:
-                claimed = set(
-                    (
-                        await s.scalars(
-                            select(Post.key).where(Post.key.in_([p.key for p in out]))
+                claimed = {
+                    (cid, key)
+                    for cid, key in (
+                        await s.execute(
+                            select(Post.cohort_id, Post.key).where(
+                                Post.cohort_id.in_({p.cohort_id for p in out}),
+                                Post.key.in_([p.key for p in out]),
+                            )
                         )
                     ).all()
-                )
-                out = [p for p in out if p.key not in claimed]
+                }
+                out = [p for p in out if (p.cohort_id, p.key) not in claimed]
         return out
 
     async def send_reminders(self, outbox: Outbox, now: datetime | None = None) -> list[Event]:
