@@ -29,7 +29,7 @@ def make_month_cases(rng):
 
 def make_season_cases(rng):
     return [((_temps(10, 365),), {}), ((_temps(_cities(rng), 366),), {}),
-            ((_temps(_cities(rng), 365),), {})]
+            ((_temps(_cities(rng), 365),), {}), ((_temps(_cities(rng) + 10, 365),), {})]
 
 
 PROBE_PAD = calls_probe("pad_to_weeks")

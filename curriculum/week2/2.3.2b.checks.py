@@ -37,8 +37,10 @@ def make_transformer_cases(rng):
     seed = [torch.tensor(s) for s in SEED_SEQUENCES]
     batch = [_tokens(rng, int(rng.integers(1, 9))) for _ in range(int(rng.integers(2, 6)))]
     batch2 = [_tokens(rng, int(rng.integers(0, 6))) for _ in range(int(rng.integers(1, 4)))]
+    batch3 = [_tokens(rng, int(rng.integers(1, 12))) for _ in range(int(rng.integers(4, 8)))]
     return [((seed,), {}), ((batch,), {}),
-            ((batch2,), {"cls_token": int(rng.integers(1, 9)), "sep_token": 2})]
+            ((batch2,), {"cls_token": int(rng.integers(1, 9)), "sep_token": 2}),
+            ((batch3,), {"sep_token": int(rng.integers(103, 200))})]
 
 
 judge_ngrams = function_judge("create_ngrams", 1)

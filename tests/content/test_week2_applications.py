@@ -63,6 +63,12 @@ WRONG = [
     ("2.3.2a", "pad_value, dtype=sequences[0].dtype)", "0, dtype=sequences[0].dtype)",
      {"pad_sequences": "value"}),
     ("2.3.2b", "    if len(sequence) < n:\n", "    if False:\n", {"create_ngrams": "value"}),
+    # hard-coded to the seed's examples
+    ("2.3.2b", "return sequence.unfold(0, n, 1)",
+     "return torch.tensor([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 6, 7], [6, 7, 8]])",
+     {"create_ngrams": ("shape", "value", "dtype")}),
+    ("2.3.2a", "        max_length = max(len(seq) for seq in sequences)",
+     "        max_length = 7", {"pad_sequences": ("shape", "value")}),
     ("2.3.2b", "return torch.empty(0, n, dtype=sequence.dtype)", "return torch.empty(0, n)",
      {"create_ngrams": "dtype"}),
     ("2.3.2b", "return sequence.unfold(0, n, 1)", "return sequence.unfold(0, n, n)",
