@@ -14,6 +14,7 @@ their paths shown.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -30,6 +31,8 @@ from bot.core.clock import ManualClock, OffsetClock
 from bot.core.errors import DojoError
 from bot.core.types import Event, Role
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 CHANNEL = "console"
@@ -186,7 +189,11 @@ class Console:
         except DojoError as exc:
             self.print(_indent(f"{exc.message}" + (f"\n→ {exc.hint}" if exc.hint else ""),
                                "bot  "))
-        await self.tick()
+        try:
+            await self.tick()
+        except Exception:  # keep the session alive; details go to the log file
+            log.exception("tick failed")
+            self.print("bot  (something went wrong running scheduled work; see the log)")
 
     async def chat(self, first: str, rest: str) -> None:
         reply_to = None
@@ -310,21 +317,47 @@ async def run_console(
     out: TextIO | None = None,
 ) -> int:
     console = Console(runtime, out=out, output_dir=output_dir)
+    _log_to_file(Path(output_dir) / "console.log")
+    warm = asyncio.create_task(_warm_grader(runtime))
     if demo and await console.ensure_demo():
         console.print(f"bot  🎓 Demo cohort ready: you are 'you' (member), 'coach' is the "
                       f"instructor. Try /dojo today, /dojo help. Pictures go to {output_dir}/.")
     await console.tick()
-    if script is not None:
-        lines = script.read_text(encoding="utf-8").splitlines()
-        await console.run(group_messages(lines), echo=True)
-        return 0
-    console.print("bot  Type /dojo help; Ctrl-D to quit.")
-    ticker = asyncio.create_task(_tick_forever(console))
     try:
-        await console.run(_interactive_messages(console), echo=False)
+        if script is not None:
+            lines = script.read_text(encoding="utf-8").splitlines()
+            await console.run(group_messages(lines), echo=True)
+            return 0
+        console.print("bot  Type /dojo help; Ctrl-D to quit.")
+        ticker = asyncio.create_task(_tick_forever(console))
+        try:
+            await console.run(_interactive_messages(console), echo=False)
+        finally:
+            ticker.cancel()
+        return 0
     finally:
-        ticker.cancel()
-    return 0
+        warm.cancel()
+
+
+async def _warm_grader(runtime: Runtime) -> None:
+    """Start the grader pool while the user types (its first start takes seconds)."""
+    try:
+        await runtime.grader.health()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.warning("grader warm-up failed; grading will retry", exc_info=True)
+
+
+def _log_to_file(path: Path) -> None:
+    """Warnings and tracebacks go to a file, never into the conversation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.FileHandler) for h in root.handlers):
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
 
 
 async def _tick_forever(console: Console, every: float = 20.0) -> None:
