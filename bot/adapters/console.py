@@ -116,6 +116,7 @@ class Console:
         self.roles: dict[str, Role] = {"coach": Role.instructor}
         self.user = user
         self._files = 0
+        self._last_tick: datetime | None = None
 
     # ---- output -----------------------------------------------------------------
 
@@ -189,6 +190,12 @@ class Console:
         except DojoError as exc:
             self.print(_indent(f"{exc.message}" + (f"\n→ {exc.hint}" if exc.hint else ""),
                                "bot  "))
+        if self.rt.dojo.now() == self._last_tick and verb not in (
+            "clock", "cohort", "schedule", "challenge"
+        ):
+            # A stopped clock and nothing that changes the schedule: no post can have
+            # become due, and the submitter's own queue was graded inline.
+            return
         try:
             await self.tick()
         except Exception:  # keep the session alive; details go to the log file
@@ -254,6 +261,7 @@ class Console:
 
     async def tick(self) -> None:
         """Run what the scheduler would have run by now, then queued gradings."""
+        self._last_tick = self.rt.dojo.now()
         await self.rt.planner.tick(self.outbox)
         for ev in await self.rt.dojo.grade_pending(force=isinstance(self.clock, ManualClock)):
             for reply in render.event(ev):
