@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -387,7 +387,11 @@ class Dojo:
             if m is not None and ids:
                 for ex_id, passed in (
                     await s.execute(
-                        select(Submission.exercise_id, func.max(Submission.passed))
+                        select(
+                            Submission.exercise_id,
+                            # max() of a boolean is not portable (PostgreSQL has none)
+                            func.max(case((Submission.passed.is_(True), 1), else_=0)),
+                        )
                         .where(Submission.member_id == m.id, Submission.exercise_id.in_(ids))
                         .group_by(Submission.exercise_id)
                     )

@@ -4,7 +4,6 @@ replies to bad input (never a traceback)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -14,7 +13,6 @@ from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.parser import Command, ParseError, parse
 from bot.chat.safe import neutralize, safe_output
 from bot.core.types import Role
-from bot.db import Database
 
 from .conftest import World
 
@@ -104,12 +102,8 @@ def test_learner_output_is_truncated() -> None:
 
 
 @pytest_asyncio.fixture
-async def chat(tmp_path: Path, tiny_curriculum: Any) -> AsyncIterator[tuple[World, ChatHandler]]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"
-    db = Database(url)
-    await db.upgrade()
-    await db.close()
-    w = World(url, tiny_curriculum)
+async def chat(db_url: str, tiny_curriculum: Any) -> AsyncIterator[tuple[World, ChatHandler]]:
+    w = World(db_url, tiny_curriculum)
     yield w, ChatHandler(w.dojo)
     await w.close()
 
