@@ -51,8 +51,9 @@ def wrap(v):
     if isinstance(v, _Tensor):
         leaf = bool(_leaf(v))
         g = _grad(v) if leaf else None
-        g = None if g is None else g.detach().clone()
-        return ("tensor", v.detach().clone(), bool(_rg(v)), leaf, g)
+        g = None if g is None else g.detach().clone(memory_format=_torch.contiguous_format)
+        return ("tensor", v.detach().clone(memory_format=_torch.contiguous_format),
+                bool(_rg(v)), leaf, g)
     if isinstance(v, (list, tuple)) and type(v) in (list, tuple):
         return ("seq", [wrap(x) for x in v], type(v) is tuple)
     if type(v) is dict:
@@ -816,3 +817,46 @@ def write_drills(root=None) -> None:
 
 if __name__ == "__main__":
     write_drills()
+
+
+# ---------------------------------------------------------------------------
+# Hidden truth for held-out sets (3.3.3): never part of the inputs sent out
+# ---------------------------------------------------------------------------
+
+_HIDDEN: dict[int, tuple[object, object]] = {}
+_HIDDEN_CAP = 512
+
+
+def keep_hidden(visible: object, hidden: object) -> object:
+    """Remember trusted-only data (e.g. test labels) for the inputs object ``visible``.
+
+    ``inputs(rng)`` returns ``visible`` (sent into the sandbox); the judge gets
+    the very same object back and looks up ``hidden`` with :func:`hidden_for`.
+    The object is kept alive with its entry so its id cannot be reused.
+    """
+    if len(_HIDDEN) >= _HIDDEN_CAP:
+        for key in list(_HIDDEN)[: _HIDDEN_CAP // 2]:
+            _HIDDEN.pop(key, None)
+    _HIDDEN[id(visible)] = (visible, hidden)
+    return visible
+
+
+def hidden_for(visible: object) -> object:
+    entry = _HIDDEN.get(id(visible))
+    if entry is None or entry[0] is not visible:
+        raise RuntimeError("hidden data for these inputs is gone (judge without inputs?)")
+    return entry[1]
+
+
+def forbidden_calls(ctx, prefixes: tuple[str, ...]) -> list[str]:
+    """Calls anywhere in the source that start with one of ``prefixes``."""
+    return sorted(c for c in ctx.source.all_calls
+                  if any(c == p or c.startswith(p) for p in prefixes))
+
+
+def unwrap_or_message(item, what: str):
+    """(value, None) or (None, message) for a probe's wrapped value."""
+    value = unwrap(item)
+    if isinstance(value, Bad):
+        return None, f"could not read {what}"
+    return value, None

@@ -1,0 +1,98 @@
+"""Checks of 3.3.3a: train on given data, predict held-out inputs, compare with the optimum.
+
+The judge compares your test predictions with those of the exact least-squares
+fit of the same training data (computed here in float64): gradient descent on
+the MSE converges to it.
+"""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import PROBE_WRAP, forbidden_calls, has_call, type_name, unwrap
+from grader.checks.base import Verdict
+
+FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
+             "torch.optim.", "numpy.linalg.", "torch.cholesky", "torch.solve")
+
+
+def _dataset(rng, d, w=None, b=None, n=100, m=50):
+    X = rng.standard_normal((n, d))
+    w = rng.uniform(-4, 4, (d, 1)) if w is None else np.array(w, dtype=float).reshape(d, 1)
+    b = float(rng.uniform(-3, 3)) if b is None else b
+    y = X @ w + b + 0.1 * rng.standard_normal((n, 1))
+    X_test = rng.standard_normal((m, d))
+    f32 = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))  # noqa: E731
+    return {"X": f32(X), "y": f32(y), "X_test": f32(X_test)}
+
+
+def make_datasets(rng: np.random.Generator) -> list:
+    # the seed's problem (w = 3, b = -2, noise 0.1) and two hidden multi-feature ones
+    return [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
+
+
+PROBE_FIT = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    train = ns.get("train_linear_regression")
+    predict = ns.get("predict_linear")
+    if train is None:
+        raise NameError("name 'train_linear_regression' is not defined")
+    if predict is None:
+        raise NameError("name 'predict_linear' is not defined")
+    out = []
+    for ds in inputs:
+        result = train(ds["X"].clone(), ds["y"].clone())
+        if not (isinstance(result, tuple) and len(result) == 2):
+            out.append(("bad", type(result).__name__))
+            continue
+        w, b = result
+        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
+    return out
+'''
+
+
+def _least_squares(X, y):
+    A = torch.cat([X.double(), torch.ones(X.shape[0], 1, dtype=torch.float64)], dim=1)
+    sol = torch.linalg.lstsq(A, y.double()).solution
+    return sol[:-1], sol[-1:]
+
+
+def judge_fit(learner, reference, inputs, ctx):
+    for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        label = "the seed's data (1 feature)" if i == 1 else \
+            f"hidden data set {i} ({ds['X'].shape[1]} features)"
+        if item[0] == "bad":
+            return Verdict(False, "type", f"{label}: train_linear_regression must return (w, b); "
+                                          f"found a {item[1]}")
+        w, b, pred = (unwrap(x) for x in item)
+        d, m = ds["X"].shape[1], ds["X_test"].shape[0]
+        for name, value, shape in (("w", w, (d, 1)), ("b", b, (1,))):
+            if not isinstance(value, torch.Tensor):
+                return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
+                                              f"{type_name(value)}")
+            if tuple(value.shape) != shape:
+                return Verdict(False, "shape", f"{label}: {name} should have shape {shape}, "
+                                               f"found {tuple(value.shape)}")
+        if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (m, 1):
+            found = tuple(pred.shape) if isinstance(pred, torch.Tensor) else type_name(pred)
+            return Verdict(False, "shape", f"{label}: predict_linear must return ({m}, 1) "
+                                           f"predictions for {m} test rows; found {found}")
+        own = ds["X_test"].double() @ w.double() + b.double()
+        if not torch.allclose(pred.double(), own, rtol=1e-4, atol=1e-4):
+            return Verdict(False, "value", f"{label}: predict_linear(X, w, b) is not X @ w + b")
+        ls_w, ls_b = _least_squares(ds["X"], ds["y"])
+        best = ds["X_test"].double() @ ls_w + ls_b
+        err = float((pred.double() - best).abs().max())
+        tol = 0.02 * (1 + float(ds["y"].double().std()))
+        if not np.isfinite(err) or err > tol:
+            return Verdict(False, "train", f"{label}: your test predictions are up to {err:.3g} "
+                                           "away from those of the best linear fit of the "
+                                           f"training data (tolerance {tol:.2g}) — train longer "
+                                           "or check the learning rate and the gradient reset")
+    bad = forbidden_calls(ctx, FORBIDDEN)
+    if bad:
+        return Verdict(False, "api", "from scratch: no closed-form solvers, torch.nn or "
+                                     f"torch.optim here; found {', '.join(bad)}")
+    if not has_call(ctx, (".backward", "torch.autograd.grad")):
+        return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    return Verdict(True, "train")

@@ -1,0 +1,104 @@
+"""Checks of 3.3.3b: train on given data, predict probabilities for held-out inputs.
+
+The held-out labels never leave this process: ``make_datasets`` keeps them
+with :func:`curriculum.lib.week3.keep_hidden` and the judge looks them up.
+"""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import (
+    PROBE_WRAP,
+    forbidden_calls,
+    has_call,
+    hidden_for,
+    keep_hidden,
+    type_name,
+    unwrap,
+)
+from grader.checks.base import Verdict
+
+FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
+MIN_ACCURACY = 0.9
+
+
+def _dataset(rng, w, b, n=200, m=500):
+    w = np.asarray(w, dtype=float).reshape(2, 1)
+    X, X_test = rng.standard_normal((n, 2)), rng.standard_normal((m, 2))
+    y = (X @ w + b > 0).astype(np.float32)
+    y_test = (X_test @ w + b > 0).astype(np.float32)
+    f32 = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))  # noqa: E731
+    return {"X": f32(X), "y": f32(y), "X_test": f32(X_test)}, y_test
+
+
+def make_datasets(rng: np.random.Generator) -> list:
+    angle = rng.uniform(0, 2 * np.pi)
+    scale = rng.uniform(1.5, 3)
+    hidden_w = [scale * np.cos(angle), scale * np.sin(angle)]
+    seeds_ds, seed_labels = _dataset(rng, [1.5, -2.0], 0.0)  # the seed's boundary
+    ds, labels = _dataset(rng, hidden_w, float(rng.uniform(-1, 1)))
+    return keep_hidden([seeds_ds, ds], [seed_labels, labels])
+
+
+PROBE_FIT = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    train = ns.get("train_logistic_regression")
+    predict = ns.get("predict_proba")
+    if train is None:
+        raise NameError("name 'train_logistic_regression' is not defined")
+    if predict is None:
+        raise NameError("name 'predict_proba' is not defined")
+    out = []
+    for ds in inputs:
+        result = train(ds["X"].clone(), ds["y"].clone())
+        if not (isinstance(result, tuple) and len(result) == 2):
+            out.append(("bad", type(result).__name__))
+            continue
+        w, b = result
+        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
+    return out
+'''
+
+
+def judge_fit(learner, reference, inputs, ctx):
+    labels = hidden_for(inputs)
+    for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
+        label = "the seed's data" if i == 1 else "the hidden data set"
+        if item[0] == "bad":
+            return Verdict(False, "type", f"{label}: train_logistic_regression must return "
+                                          f"(w, b); found a {item[1]}")
+        w, b, prob = (unwrap(x) for x in item)
+        m = ds["X_test"].shape[0]
+        for name, value, shape in (("w", w, (2, 1)), ("b", b, (1,))):
+            if not isinstance(value, torch.Tensor):
+                return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
+                                              f"{type_name(value)}")
+            if tuple(value.shape) != shape:
+                return Verdict(False, "shape", f"{label}: {name} should have shape {shape}, "
+                                               f"found {tuple(value.shape)}")
+        if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):
+            found = tuple(prob.shape) if isinstance(prob, torch.Tensor) else type_name(prob)
+            return Verdict(False, "shape", f"{label}: predict_proba must return ({m}, 1) "
+                                           f"probabilities; found {found}")
+        p = prob.double()
+        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+            return Verdict(False, "value", f"{label}: probabilities must be finite and in [0, 1]")
+        own = torch.sigmoid(ds["X_test"].double() @ w.double() + b.double())
+        if not torch.allclose(p, own, rtol=1e-4, atol=1e-5):
+            return Verdict(False, "value", f"{label}: predict_proba(X, w, b) is not "
+                                           "sigmoid(X @ w + b)")
+        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
+                         .mean())
+        if accuracy < MIN_ACCURACY:
+            return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
+                                           f"{MIN_ACCURACY:.0%} — the model hasn't learned the "
+                                           "boundary (learning rate, epochs, gradient reset?)")
+    bad = forbidden_calls(ctx, FORBIDDEN)
+    if bad:
+        return Verdict(False, "api", "from scratch: write sigmoid and the loss yourself, update "
+                                     "manually — no torch.sigmoid, torch.nn or torch.optim; "
+                                     f"found {', '.join(bad)}")
+    if not has_call(ctx, (".backward", "torch.autograd.grad")):
+        return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    return Verdict(True, "train")

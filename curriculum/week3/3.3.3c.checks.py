@@ -1,0 +1,107 @@
+"""Checks of 3.3.3c: a 2-layer network learns XOR (or XNOR) from jittered corners.
+
+Which of the two the hidden set is, and its held-out labels, stay here
+(:func:`curriculum.lib.week3.keep_hidden`): a network that memorised the
+seed's four XOR rows fails on XNOR.
+"""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week3 import (
+    PROBE_WRAP,
+    forbidden_calls,
+    has_call,
+    hidden_for,
+    keep_hidden,
+    type_name,
+    unwrap,
+)
+from grader.checks.base import Verdict
+
+FORBIDDEN = ("torch.nn.", "torch.optim.")
+MIN_ACCURACY = 0.9
+
+
+def _dataset(rng, xnor: bool, n=64, m=200, jitter=0.1):
+    def sample(k):
+        corners = rng.integers(0, 2, (k, 2))
+        X = corners + rng.normal(0, jitter, (k, 2))
+        y = (corners[:, :1] != corners[:, 1:]).astype(np.float32)
+        return X, (1 - y if xnor else y)
+
+    X, y = sample(n)
+    X_test, y_test = sample(m)
+    f32 = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float32))  # noqa: E731
+    return {"X": f32(X), "y": f32(y), "X_test": f32(X_test)}, y_test
+
+
+def make_datasets(rng: np.random.Generator) -> list:
+    xor_ds, xor_labels = _dataset(rng, False)
+    other, other_labels = _dataset(rng, bool(rng.integers(0, 2)))
+    order = [0, 1] if rng.integers(0, 2) else [1, 0]
+    sets, labels = [xor_ds, other], [xor_labels, other_labels]
+    return keep_hidden([sets[i] for i in order], [labels[i] for i in order])
+
+
+PROBE_FIT = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    train = ns.get("train_xor_network")
+    predict = ns.get("predict_xor")
+    if train is None:
+        raise NameError("name 'train_xor_network' is not defined")
+    if predict is None:
+        raise NameError("name 'predict_xor' is not defined")
+    out = []
+    for ds in inputs:
+        params = train(ds["X"].clone(), ds["y"].clone())
+        if type(params) is not dict:
+            out.append(("bad", type(params).__name__))
+            continue
+        shapes = {k: tuple(v.shape) for k, v in params.items() if hasattr(v, "shape")}
+        out.append(("ok", shapes, wrap(predict(ds["X_test"].clone(), params))))
+    return out
+'''
+
+
+def judge_fit(learner, reference, inputs, ctx):
+    labels = hidden_for(inputs)
+    for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
+        label = f"data set {i}"
+        if item[0] == "bad":
+            return Verdict(False, "type", f"{label}: train_xor_network must return a dict of "
+                                          f"parameters; found a {item[1]}")
+        shapes, prob = item[1], unwrap(item[2])
+        missing = [k for k in ("W1", "b1", "W2", "b2") if k not in shapes]
+        if missing:
+            return Verdict(False, "type", f"{label}: the parameter dict lacks "
+                                          f"{', '.join(missing)}")
+        h = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
+        want = {"W1": (2, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
+        for k, shape in want.items():
+            if h is None or tuple(shapes[k]) != shape:
+                return Verdict(False, "shape", f"{label}: {k} has shape {tuple(shapes[k])}; "
+                                               "expected W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)")
+        m = ds["X_test"].shape[0]
+        if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):
+            found = tuple(prob.shape) if isinstance(prob, torch.Tensor) else type_name(prob)
+            return Verdict(False, "shape", f"{label}: predict_xor must return ({m}, 1) "
+                                           f"probabilities; found {found}")
+        p = prob.double()
+        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+            return Verdict(False, "value", f"{label}: outputs must be probabilities in [0, 1] "
+                                           "(sigmoid on the last layer)")
+        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
+                         .mean())
+        if accuracy < MIN_ACCURACY:
+            return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
+                                           f"{MIN_ACCURACY:.0%} — the network hasn't learned the "
+                                           "pattern (are W1…b2 leaves? learning rate, epochs?)")
+    bad = forbidden_calls(ctx, FORBIDDEN)
+    if bad:
+        return Verdict(False, "api", "from scratch: tensors and autograd only, no torch.nn or "
+                                     f"torch.optim; found {', '.join(bad)}")
+    if not has_call(ctx, (".backward", "torch.autograd.grad")):
+        return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    return Verdict(True, "train")
