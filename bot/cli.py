@@ -89,6 +89,11 @@ def grader_serve(
     serve_command(host, resolved, workers, unsafe_no_sandbox)
 
 
+from bot.cli_core import register as _register_core  # noqa: E402
+
+_register_core(app)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m bot.cli`
     app(sys.argv[1:])
 

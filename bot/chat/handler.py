@@ -386,12 +386,12 @@ class ChatHandler:
             ("started" if info.day >= 1 else "starts", f"{info.start_date:%a %d %b %Y}"),
             ("daily post", info.post_time + (" (paused)" if info.paused else "")),
             ("today", f"day {info.day}, week {info.week}" if info.day >= 1 else "not started"),
-            ("members", str(len(info.members))),
         ]
         if info.next_post_at:
             fields.append(("next post", render.local(info.next_post_at, info.tz)))
         names = ", ".join(neutralize(n) + (f" ({tz})" if tz else "") for n, tz in info.members)
-        return [Reply(title=f"🎓 {neutralize(info.name)}", fields=fields, text=names)]
+        fields.append((f"members ({len(info.members)})", names or "nobody yet"))
+        return [Reply(title=f"🎓 {neutralize(info.name)}", fields=fields)]
 
     async def cmd_schedule(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         sub = cmd.sub or "show"

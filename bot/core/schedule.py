@@ -201,9 +201,14 @@ class Planner:
             row = await s.get(Post, post_id)
             if row is not None:
                 row.sent_at = self.dojo.now()
-            items = ev.items if isinstance(ev, DayPost) else []
+            if isinstance(ev, DayPost):
+                items = [it.id for it in ev.items]
+            elif isinstance(ev, ChallengeOpened):
+                items = [ev.item.id]  # a reply to the opening post submits for it
+            else:
+                items = []
             for i, mid in enumerate(ids):
-                ex_id = items[i].id if i < len(items) else None
+                ex_id = items[i] if i < len(items) else None
                 s.add(
                     PostedMessage(
                         post_id=post_id, cohort_id=p.cohort_id, message_id=mid, exercise_id=ex_id
