@@ -94,3 +94,28 @@ async def test_failure_message_teaches_without_leaking(grader, curriculum):
     result = await grader.grade("3.1.4", source)
     message = next(c["message"] for c in result["checks"] if c["id"] == "x_15")
     assert "tolerance" in message and "y_15" in message
+
+
+# The seed's stated gradients (Practice Sets 2 and 3), checked against autograd.
+SEED_CLAIMS = {
+    "3.1.2": {1: [6], 2: [4], 3: [-2], 4: [1], 5: [20], 6: [-10], 7: [0.2], 8: [14], 9: [-1],
+              10: [3], 11: [12], 12: [2], 13: [4], 14: [12], 17: [0.5], 18: [-4], 20: [5]},
+    "3.1.3": {1: [4, 6], 2: [2, 2], 3: [-2, 4], 4: [1, 3], 5: [6, -4], 6: [3, 2], 7: [12, 4],
+              8: [1, 4], 9: [3, 3], 10: [9, 12], 12: [6, -4], 13: [0.5, -1.5]},
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(SEED_CLAIMS))
+async def test_seed_stated_gradients_hold(exercise_id):
+    import torch
+
+    from curriculum.lib.week3 import SETS, _expected
+
+    for v in SETS[exercise_id]:
+        claim = SEED_CLAIMS[exercise_id].get(v.k)
+        if claim is None:
+            continue
+        leaves = {leaf.name: torch.tensor(leaf.value, dtype=torch.float32) for leaf in v.leaves}
+        _, grads = _expected(v, leaves)
+        got = [float(grads[leaf.name]) for leaf in v.leaves]
+        assert got == pytest.approx(claim, abs=1e-6), (exercise_id, v.k)
