@@ -262,3 +262,45 @@ async def test_export_csv(world: World) -> None:
     assert lines[1].split(",")[:9] == ["1", "ann", "Ann", "1.1.1", "graded", "passed", "10",
                                        "10", "10"]
     assert lines[2].split(",")[8] == "0"
+
+
+async def test_two_processes_grade_each_submission_once_one_at_a_time(
+    world: World, tiny_curriculum
+) -> None:
+    """Two bot processes sweep the same queue: every submission is graded exactly
+    once and a member never has two gradings running (the database decides)."""
+    await setup_cohort(world, ["ann", "bob"])
+    for ex in ("1.1.1", "1.1.2", "1.2.1"):
+        await world.dojo.submit(world.actor("ann"), ex, PASS)
+        await world.dojo.submit(world.actor("bob"), ex, PASS)
+    running: dict[str, int] = {}
+    peak: dict[str, int] = {}
+
+    class SlowGrader(type(world.grader)):  # type: ignore[misc]
+        async def grade(self, exercise_id: str, code: str) -> dict:
+            who = "ann" if "ann" in self.owner_of(code) else "bob"
+            running[who] = running.get(who, 0) + 1
+            peak[who] = max(peak.get(who, 0), running[who])
+            await asyncio.sleep(0.05)
+            running[who] -= 1
+            return await super().grade(exercise_id, code)
+
+        @staticmethod
+        def owner_of(code: str) -> str:
+            return code
+
+    # tag each submission's code with its owner so the grader can tell them apart
+    async with world.db.session() as s:
+        from bot.db import Member
+        for sub in (await s.scalars(select(Submission))).all():
+            m = await s.get(Member, sub.member_id)
+            sub.code = f"# {m.user_id}\n" + sub.code
+    other = World(world.db.url, tiny_curriculum, clock=world.clock, grader=SlowGrader())
+    world.dojo.grader = SlowGrader()
+    try:
+        a, b = await asyncio.gather(world.dojo.grade_pending(), other.dojo.grade_pending())
+        graded = sorted(e.submission_id for e in a + b if isinstance(e, GradedNotice))
+        assert graded == [1, 2, 3, 4, 5, 6]
+        assert peak == {"ann": 1, "bob": 1}
+    finally:
+        await other.close()
