@@ -163,3 +163,20 @@ async def test_reply_to_a_drill_post_submits_for_it(chat: tuple[World, ChatHandl
     # no id and no reply: guessed from the names the code defines
     reply = await say(h, "/dojo submit\n```python\nv_1_1_1 = 1  # PASS\n```", "bob")
     assert "`1.1.1`" in reply
+
+
+async def test_deferred_grading_is_delivered_by_the_scheduler(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    from bot.core.types import GradedNotice
+    from bot.scheduler import BotScheduler
+
+    w, _ = chat
+    h = ChatHandler(w.dojo, grade_inline=False)
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```")
+    assert "received and queued" in reply
+    sched = BotScheduler(w.dojo, w.outbox, w.planner)
+    await sched.run_grading()
+    graded = [e for e in w.outbox.events if isinstance(e, GradedNotice)]
+    assert len(graded) == 1 and graded[0].points == 10 and graded[0].user_id == "ann"
