@@ -83,7 +83,7 @@ async def test_hard_coded_seed_boundary_fails_on_hidden_data(grader, curriculum)
     assert "hidden data set" in result["checks"][0]["message"]
 
 
-def test_held_out_labels_never_enter_the_inputs(curriculum):
+async def test_held_out_labels_never_enter_the_inputs(curriculum):
     import numpy as np
 
     scope: dict = {}
