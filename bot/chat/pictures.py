@@ -25,6 +25,7 @@ COLORS = {
     DayState.open: "#f0ad4e",
     DayState.future: "#dddddd",
     DayState.before: "#eeeeee",
+    DayState.paused: "#bbbbbb",
 }
 
 

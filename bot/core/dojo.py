@@ -36,6 +36,7 @@ from bot.db import (
     Award,
     ChallengeWindow,
     Cohort,
+    CohortPause,
     Database,
     Member,
     Submission,
@@ -352,6 +353,7 @@ class Dojo:
             if c.paused_since is not None:
                 raise DojoError("the cohort is already paused", "resume with /dojo schedule resume")
             c.paused_since = self.now()
+            s.add(CohortPause(cohort_id=c.id, start_date=rules.local_date(self.now(), c.tz)))
             return c
 
     async def resume(self, actor: Actor) -> Cohort:
@@ -366,6 +368,14 @@ class Dojo:
             ).days
             c.paused_days += max(paused, 0)
             c.paused_since = None
+            for row in (
+                await s.scalars(
+                    select(CohortPause).where(
+                        CohortPause.cohort_id == c.id, CohortPause.end_date.is_(None)
+                    )
+                )
+            ).all():
+                row.end_date = rules.local_date(self.now(), c.tz)
             return c
 
     # ---- what is on today -------------------------------------------------------
@@ -689,23 +699,7 @@ class Dojo:
                         points, bonus, late = award.points, award.bonus, award.late
             delayed = row.delay_notified
             target, user_id, name = self.target(c), m.user_id, m.display_name
-            member_tz = m.tz or c.tz
-            pass_times = (
-                (
-                    await s.scalars(
-                        select(Submission.received_at).where(
-                            Submission.member_id == m.id, Submission.passed.is_(True)
-                        )
-                    )
-                ).all()
-                if passed
-                else []
-            )
-        streak = 0
-        if passed:
-            today = rules.local_date(self.now(), member_tz)
-            days = rules.pass_days_local(pass_times, member_tz)
-            streak = rules.compute_streak(days, today).current
+            streak = (await self._streak(s, c, m)).streak.current if passed else 0
         return [
             GradedNotice(
                 target=target,
@@ -848,7 +842,17 @@ class Dojo:
         ).all()
         now = self.now()
         today = rules.local_date(now, tz)
-        res = rules.compute_streak(rules.pass_days_local(times, tz), today)
+        neutral: set[date] = set()
+        if c.paused_days or c.paused_since is not None:  # skip the query in the usual case
+            pauses = (
+                await s.execute(
+                    select(CohortPause.start_date, CohortPause.end_date).where(
+                        CohortPause.cohort_id == c.id
+                    )
+                )
+            ).all()
+            neutral = rules.paused_dates([(a, b) for a, b in pauses], today)
+        res = rules.compute_streak(rules.pass_days_local(times, tz), today, neutral)
         end = rules.local_midnight_utc(today + timedelta(days=1), tz)
         return StreakInfo(
             name=m.display_name,

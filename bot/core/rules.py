@@ -25,6 +25,7 @@ class DayState(str, Enum):
     open = "open"  # today, nothing passed yet, still time
     future = "future"
     before = "before"  # before the member's first pass
+    paused = "paused"  # the cohort was paused: neither breaks nor extends a streak
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -76,16 +77,20 @@ class StreakResult:
     frozen_days: list[date] = field(default_factory=list)
 
 
-def compute_streak(pass_days: Iterable[date], today: date) -> StreakResult:
+def compute_streak(
+    pass_days: Iterable[date], today: date, neutral: Iterable[date] = ()
+) -> StreakResult:
     """Walk the local days from the first pass to ``today``.
 
     * a day with a pass extends the streak; every 7th streak day earns a freeze
       (at most 2 banked);
     * a past day without a pass uses a freeze if one is banked (the streak
       survives but does not grow), else the streak ends;
-    * today without a pass is still open: the streak counts up to yesterday.
+    * today without a pass is still open: the streak counts up to yesterday;
+    * a ``neutral`` day (the cohort was paused) without a pass changes nothing.
     """
     passed = {d for d in pass_days if d <= today}
+    paused = set(neutral)
     res = StreakResult()
     if not passed:
         return res
@@ -102,6 +107,8 @@ def compute_streak(pass_days: Iterable[date], today: date) -> StreakResult:
             res.days[day] = DayState.passed
         elif day == today:
             res.days[day] = DayState.open
+        elif day in paused:
+            res.days[day] = DayState.paused
         elif streak > 0 and freezes > 0:
             freezes -= 1
             res.days[day] = DayState.frozen
@@ -122,6 +129,18 @@ def compute_streak(pass_days: Iterable[date], today: date) -> StreakResult:
 def pass_days_local(instants: Iterable[datetime], tz: str | ZoneInfo) -> set[date]:
     tzinfo = tz if isinstance(tz, ZoneInfo) else zone(tz)
     return {i.astimezone(tzinfo).date() for i in instants}
+
+
+def paused_dates(pauses: Iterable[tuple[date, date | None]], today: date) -> set[date]:
+    """Whole days strictly inside each pause (an open pause runs through today)."""
+    out: set[date] = set()
+    for start, end in pauses:
+        d = start + timedelta(days=1)
+        stop = end if end is not None else today + timedelta(days=1)
+        while d < stop:
+            out.add(d)
+            d += timedelta(days=1)
+    return out
 
 
 def speed_bonus(members: int, rank: int) -> int:

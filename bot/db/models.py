@@ -96,6 +96,20 @@ class Cohort(Base):
     created_by: Mapped[str] = mapped_column(String(128), default="")
 
 
+class CohortPause(Base):
+    """A pause of the cohort's schedule, in the cohort's local dates. Whole days
+    strictly between ``start_date`` and ``end_date`` (still open: up to today) are
+    neutral for streaks: an instructor's break does not cost learners a streak."""
+
+    __tablename__ = "cohort_pauses"
+    __table_args__ = (Index("ix_cohort_pauses_cohort", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)

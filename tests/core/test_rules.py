@@ -130,3 +130,14 @@ def test_day_numbers_and_pauses() -> None:
     assert rules.day_number(D0, D0 + timedelta(days=9), paused_days=3) == 7
     assert rules.date_of_day(D0, 7, paused_days=3) == D0 + timedelta(days=9)
     assert rules.week_of_day(7) == 1 and rules.week_of_day(8) == 2
+
+
+def test_paused_days_neither_break_nor_extend_a_streak() -> None:
+    neutral = rules.paused_dates([(D0 + timedelta(days=2), D0 + timedelta(days=6))],
+                                 D0 + timedelta(days=10))
+    assert sorted(neutral) == days(3, 4, 5)
+    r = compute_streak(days(0, 1, 2, 6), D0 + timedelta(days=6), neutral)
+    assert r.current == 4 and r.freezes == 0
+    assert r.days[D0 + timedelta(days=4)] is DayState.paused
+    open_pause = rules.paused_dates([(D0, None)], D0 + timedelta(days=2))
+    assert sorted(open_pause) == days(1, 2)

@@ -239,16 +239,24 @@ async def test_permissions_and_cohort_management(world: World) -> None:
         await world.dojo.join(ann, "Not/AZone")
 
 
-async def test_pause_and_resume_shift_the_schedule(world: World) -> None:
+async def test_pause_and_resume_shift_the_schedule_and_keep_streaks(world: World) -> None:
     coach = world.actor("coach", Role.instructor)
-    await setup_cohort(world, [])
-    world.clock.advance(timedelta(days=2))  # day 3
+    await setup_cohort(world, ["ann"])
+    for ex in ("1.1.1", "1.1.2", "1.2.1"):  # days 1-3
+        await submit_and_grade(world, "ann", ex, PASS)
+        world.clock.advance(timedelta(days=1))
+    world.clock.advance(timedelta(days=-1))  # back on day 3
     c = await world.dojo.pause(coach)
     world.clock.advance(timedelta(days=3))
     info = await world.dojo.cohort_info(coach)
     assert info.paused and info.day == 3
+    assert (await world.dojo.streak(world.actor("ann"))).streak.current == 3
     c = await world.dojo.resume(coach)
     assert c.paused_days == 3 and world.dojo.cohort_day(c) == 3
+    ev = await submit_and_grade(world, "ann", "1.2.2", PASS)
+    assert ev[0].streak == 4  # the three paused days cost nothing
+    st = (await world.dojo.streak(world.actor("ann"))).streak
+    assert st.current == 4 and st.freezes == 0
 
 
 async def test_export_csv(world: World) -> None:
