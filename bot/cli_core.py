@@ -77,7 +77,11 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 typer.echo(f"torchdojo: --clock {clock!r} is not an ISO time", err=True)
                 raise typer.Exit(2) from None
-        code = asyncio.run(_console(settings, script, database_url, start, demo, output_dir))
+        try:
+            code = asyncio.run(_console(settings, script, database_url, start, demo, output_dir))
+        except KeyboardInterrupt:
+            typer.echo("\nbye", err=True)
+            code = 130
         raise typer.Exit(code)
 
 
