@@ -180,3 +180,44 @@ async def test_deferred_grading_is_delivered_by_the_scheduler(
     await sched.run_grading()
     graded = [e for e in w.outbox.events if isinstance(e, GradedNotice)]
     assert len(graded) == 1 and graded[0].points == 10 and graded[0].user_id == "ann"
+
+
+def test_every_event_renders() -> None:
+    from datetime import UTC, date, datetime
+
+    from bot.chat import render
+    from bot.core.types import (
+        BoardRow,
+        ChallengeClosed,
+        ChallengeOpened,
+        CouldNotGradeNotice,
+        DayPost,
+        DelayNotice,
+        ExerciseItem,
+        StreakReminder,
+        Target,
+        WeeklyBoard,
+    )
+
+    t = Target("test", "c1", 1, "Torch <@everyone>", "Europe/Berlin")
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    drill = ExerciseItem("1.1.1", "Zeros", "drill", 10, "Bind zeros_1.")
+    chal = ExerciseItem("1.4.1", "Speed", "challenge", 30, "Secret prompt", 60)
+    rows = [BoardRow(1, "u1", "@here Ann", 40, at), BoardRow(2, "u2", "Bob", 30, at)]
+    events = [
+        DayPost(t, 3, 1, date(2026, 3, 4), [drill, chal]),
+        ChallengeOpened(t, 1, chal, at, at),
+        ChallengeClosed(t, 1, chal, rows, rows),
+        ChallengeClosed(t, 2, chal, [], []),
+        WeeklyBoard(t, 1, rows),
+        StreakReminder(t, "u1", "Ann", 5, 3.5),
+        DelayNotice(t, "u1", 7, "1.1.1", "grader unreachable"),
+        CouldNotGradeNotice(t, "u1", 8, "9.9.9", "the grader does not know this exercise"),
+    ]
+    texts = ["\n".join(r.as_text() for r in render.event(ev)) for ev in events]
+    assert "Secret prompt" not in texts[0]  # a challenge in a day post hides its prompt
+    assert "challenge start 1.4.1" in texts[0]
+    assert [r.exercise_id for r in render.event(events[0])] == [None, "1.1.1", "1.4.1"]
+    assert "@here" not in texts[2] and "Nobody passed" in texts[3]
+    assert "5-day streak" in texts[5] and "safely queued" in texts[6]
+    assert "could not be graded" in texts[7]
