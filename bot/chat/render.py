@@ -100,7 +100,8 @@ def event(ev: Event) -> list[Reply]:
                  f"{neutralize(ev.reason)}. Your code is saved; an instructor can look at it.",
             mention=ev.user_id, level="error")]
     if isinstance(ev, DayPost):
-        out = [Reply(title=f"📅 {ev.target.cohort_name} — day {ev.day} (week {ev.week}), "
+        name = neutralize(ev.target.cohort_name)
+        out = [Reply(title=f"📅 {name} — day {ev.day} (week {ev.week}), "
                            f"{ev.local_date:%a %d %b}",
                      text="Reply to a drill with a code block to submit it.")]
         for it in ev.items:

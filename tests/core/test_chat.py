@@ -216,6 +216,7 @@ def test_every_event_renders() -> None:
     ]
     texts = ["\n".join(r.as_text() for r in render.event(ev)) for ev in events]
     assert "Secret prompt" not in texts[0]  # a challenge in a day post hides its prompt
+    assert "<@everyone>" not in texts[0]
     assert "challenge start 1.4.1" in texts[0]
     assert [r.exercise_id for r in render.event(events[0])] == [None, "1.1.1", "1.4.1"]
     assert "@here" not in texts[2] and "Nobody passed" in texts[3]
