@@ -9,8 +9,6 @@ result is the JSON object fixed in DESIGN.md.
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
 import secrets
 import signal
 import time
@@ -58,6 +56,12 @@ class Grader:
     """Grades submissions against the curriculum with a warm sandbox pool."""
 
     def __init__(self, curriculum: Curriculum, pool: SandboxPool, settings: GraderSettings) -> None:
+        import torch
+
+        # References run here, several at once in worker threads; one intra-op
+        # thread each keeps them from fighting over the cores (and matches the
+        # sandbox, which also runs single-threaded).
+        torch.set_num_threads(1)
         self.curriculum = curriculum
         self.pool = pool
         self.settings = settings
@@ -106,7 +110,7 @@ class Grader:
             return self._result(exercise, "rejected", [], str(exc), started)
         seed = seed if seed is not None else secrets.randbelow(2**31)
         limits = self.limits_for(exercise)
-        ctx = CheckContext(exercise.id, index_source(source), seed,
+        ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
                            module=self._module(exercise))
         probes = self._probes(exercise, ctx)
         enc = harness.Encoder()
@@ -338,7 +342,3 @@ class _Defaulting(dict):
     def __missing__(self, key: str) -> Outcome:
         return Outcome(error={"type": "ProtocolError", "message": "no data for this check"})
 
-
-@functools.cache
-def _pid() -> int:
-    return os.getpid()

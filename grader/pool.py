@@ -85,6 +85,19 @@ class Worker:
         blobs = [await self.proc.stdout.readexactly(n) for n in header.get("blob_sizes", [])]
         return header, blobs
 
+    async def _read_result(self) -> tuple[dict, list[bytes]]:
+        """The zygote's report: header, then raw output bytes, then the result bytes."""
+        assert self.proc is not None and self.proc.stdout is not None
+        header, _ = await self._read_frame()
+        output = await self.proc.stdout.readexactly(header.get("out_len", 0))
+        result = await self.proc.stdout.readexactly(header.get("res_len", 0))
+        header["output"] = output.decode("utf-8", "backslashreplace")
+        frame = b""
+        if len(result) >= 8 and int.from_bytes(result[:8], "big") == len(result) - 8:
+            frame = result[8:]
+        header["result_incomplete"] = bool(result) and not frame
+        return header, [frame]
+
     async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
                   ) -> tuple[dict, list[bytes]]:
         assert self.proc is not None and self.proc.stdin is not None
@@ -93,10 +106,12 @@ class Worker:
                 self._base_memory + limits.memory_mb * MB, self._base_pids + limits.processes
             )
             before = self.cgroup.counters()
+        payload = harness.pack_frame(job, blobs)
+        control = {"kind": "job", "limits": job["limits"], "payload": len(payload)}
         try:
-            self.proc.stdin.write(harness.pack_frame(job, blobs))
+            self.proc.stdin.write(harness.pack_frame(control, []) + payload)
             await self.proc.stdin.drain()
-            header, out = await asyncio.wait_for(self._read_frame(), limits.wall_s + 15)
+            header, out = await asyncio.wait_for(self._read_result(), limits.wall_s + 15)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
             await self.kill()
             raise WorkerLost(f"worker {self.index} stopped answering") from exc
@@ -105,6 +120,18 @@ class Worker:
             after = self.cgroup.counters()
             header["cgroup"] = {k: after[k] - before[k] for k in after}
         return header, out
+
+    async def wait_idle(self, timeout: float = 300.0) -> None:
+        """The zygote has cleaned up the last job and pre-forked the next child."""
+        try:
+            header, _ = await asyncio.wait_for(self._read_frame(), timeout)
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
+            log.warning("worker %d did not become idle (%r); replacing it", self.index, exc)
+            await self.kill()
+            raise WorkerLost(f"worker {self.index} did not become idle") from exc
+        if header.get("kind") != "idle":
+            await self.kill()
+            raise WorkerLost(f"worker {self.index} sent {header.get('kind')!r}, not idle")
 
     @property
     def alive(self) -> bool:
@@ -142,6 +169,7 @@ class SandboxPool:
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         self._workers: list[Worker] = []
         self._waiting = 0
+        self._background: set[asyncio.Task] = set()
         self._started = False
         self.started_at = 0.0
         self.jobs_done = 0
@@ -190,13 +218,34 @@ class SandboxPool:
             self._waiting -= 1
         try:
             result = await worker.run(job, blobs, limits)
-            self.jobs_done += 1
-            return result
         except WorkerLost:
-            worker = await self._replace(worker)
+            self._requeue_later(worker, lost=True)
             raise
-        finally:
-            self._idle.put_nowait(worker)
+        self.jobs_done += 1
+        self._requeue_later(worker, lost=False)
+        return result
+
+    def _requeue_later(self, worker: Worker, lost: bool) -> None:
+        """Returns the worker to the idle queue once it is ready again (or replaced)."""
+
+        async def requeue() -> None:
+            ready = worker
+            try:
+                if lost:
+                    raise WorkerLost("replace")
+                await worker.wait_idle()
+            except WorkerLost:
+                try:
+                    ready = await self._replace(worker)
+                except WorkerLost:
+                    log.exception("worker %d could not be restarted", worker.index)
+                    await asyncio.sleep(1.0)
+                    ready = worker
+            self._idle.put_nowait(ready)
+
+        task = asyncio.create_task(requeue())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _replace(self, worker: Worker) -> Worker:
         await worker.kill()
@@ -223,10 +272,13 @@ class SandboxPool:
             "max_queue": self.settings.max_queue,
             "jobs_done": self.jobs_done,
             "gpu": bool(self.gpu_devices),
+            "alive": [w.alive for w in self._workers],
             **self.environment(),
         }
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         await asyncio.gather(*(w.close() for w in self._workers), return_exceptions=True)
         self._workers.clear()
         if self.cgroups:

@@ -49,6 +49,7 @@ class CheckContext:
     exercise_id: str
     source: SourceIndex
     seed: int
+    source_text: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     module: dict[str, Any] = field(default_factory=dict)
 

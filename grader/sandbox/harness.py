@@ -68,6 +68,8 @@ try:  # torch and numpy are optional so the harness can be unit-tested alone
     _to_cpu = _torch.Tensor.cpu
     _contiguous = _torch.Tensor.contiguous
     _reshape = _torch.Tensor.reshape
+    _clone = _torch.Tensor.clone
+    _contiguous_format = _torch.contiguous_format
     _view_dtype = _torch.Tensor.view
     _numel = _torch.Tensor.numel
     _tensor_numpy = _torch.Tensor.numpy
@@ -181,7 +183,9 @@ class Encoder:
             return self._tensor_data(plain, out)
 
     def _tensor_data(self, plain: object, out: dict) -> dict:
-        flat = _reshape(_contiguous(_to_cpu(_detach(plain))), (-1,))
+        # clone() after reshape: a one-element or size-1-dim view can keep an
+        # odd stride that .view(uint8) refuses.
+        flat = _clone(_reshape(_to_cpu(_detach(plain)), (-1,)), memory_format=_contiguous_format)
         data = b"" if _numel(flat) == 0 else _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
         out["blob"] = self._blob(data)
         return out

@@ -6,16 +6,22 @@ harness and nothing else: no curriculum, no reference solution, no expected
 value ever reaches this process, so nothing a child can read from inherited
 memory is worth stealing.
 
-Per job (Chromium-zygote style)::
+Start-up: the process bubblewrap starts enters a user namespace of its own
+(uid 1000 inside, holding capabilities there only) and a PID namespace, and
+forks the zygote as PID 1 of it; that launcher just waits. Owning its user
+namespace lets the zygote reset and re-create a PID namespace per job.
 
-    zygote ──fork──> A  setsid; unshare(user|pid|mount|ipc); maps uid
-                     └──fork──> B  PID 1 of a fresh PID namespace: private /tmp,
-                                   empty /proc, rlimits, no capabilities, no
-                                   inherited descriptors; runs the learner code
+Per job (Chromium-zygote style, one fork)::
 
-A is trusted code the learner cannot see (it is outside B's PID namespace); it
-kills B on request and reports B's exit status and resource usage. When B,
-PID 1 of its namespace, dies, the kernel kills everything the learner started.
+    zygote ──setns/unshare(pid)──fork──> child  PID 1 of a fresh PID namespace;
+        unshare(mount|ipc): private /tmp, empty /proc; rlimits; capabilities
+        dropped; no inherited descriptors; runs the learner code
+
+The child is forked *before* its job arrives (a spare, warmed up), so the
+fork — tens of milliseconds on some VMs — is off the learner's clock. The
+learner cannot see the zygote (it is outside the child's PID namespace);
+the zygote kills the child with SIGKILL on a limit and, since the child is
+PID 1 of its namespace, everything the learner started dies with it.
 
 Protocol on fd 0/1 with the pool: frames from ``harness.pack_frame``.
 """
@@ -24,11 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import resource
 import select
 import signal
+import struct
 import sys
 import time
 
@@ -48,6 +56,7 @@ MS_NOEXEC = 8
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 SANDBOX_UID = 1000
@@ -105,6 +114,30 @@ def _read_frame(fd: int) -> tuple[dict, list[bytes]] | None:
     return header, blobs
 
 
+def _read_payload(fd: int, n: int) -> bytearray | None:
+    """Reads ``n`` bytes into one mutable buffer, so it can be wiped afterwards."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = os.readv(fd, [view[got:]])
+        if k == 0:
+            return None
+        got += k
+    view.release()
+    return buf
+
+
+def _wipe(*buffers: bytearray) -> None:
+    """Zeroes buffers that held learner data before the next child is forked.
+
+    Children inherit the zygote's memory, freed blocks included; a job's
+    code, inputs and output must not be readable by the next job.
+    """
+    for buf in buffers:
+        buf[:] = bytes(len(buf))
+
+
 def _read_exact(fd: int, n: int) -> bytes | None:
     buf = bytearray()
     while len(buf) < n:
@@ -128,33 +161,61 @@ def _write_file(path: str, text: str) -> None:
 # --------------------------------------------------------------------------
 
 
-def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: bool) -> None:
-    limits = job["limits"]
+WARMUP_JOB = {
+    "source": "import torch\nimport numpy as np\n"
+              "a = torch.zeros(3, 4)\nb = torch.arange(10)\nc = torch.linspace(0, 1, 5)\n"
+              "d = torch.tensor(np.eye(2))\ne = torch.rand(4).numpy()\n",
+    "probes": [{"id": n, "op": "get", "name": n} for n in "abcde"],
+    "seed": 0,
+}
+
+
+def _report_setup_error(exc: BaseException, fds: tuple[int, ...]) -> None:
+    frame = harness.pack_frame({"kind": "setup_error", "message": repr(exc)[:500]}, [])
+    for fd in fds:
+        try:
+            os.write(fd, frame)
+            return
+        except OSError:
+            continue
+
+
+def _child(r_job: int, w_out: int, w_res: int, isolate: bool) -> None:
+    """The forked child: isolate, warm up, wait for the job, lock down, run it."""
     try:
         os.setsid()
+        if isolate:
+            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+            _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+        # Touch the pages a typical job touches while still idle: on VMs where
+        # copy-on-write faults are expensive this moves them off the clock.
+        # Our own code, in this fresh child: nothing of it outlives the job.
+        harness.execute(WARMUP_JOB, [])
+        frame = _read_frame(r_job)
+        if frame is None:  # the zygote is shutting down
+            os._exit(0)
+        job, blobs = frame
+        os.close(r_job)
+        limits = job["limits"]
         with open("/proc/self/statm") as f:  # read before /proc is hidden
             vm_now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        with contextlib.suppress(OSError):
+            _write_file("/proc/self/oom_score_adj", "1000")
         if isolate:
-            _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
             _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
                    f"size={limits['tmpfs_bytes']},mode=1777")
-            _write_file("/proc/self/oom_score_adj", "1000")
             # Hide the zygote's /proc: the learner sees an empty one.
             _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                    "size=4k")
-        else:
-            with contextlib.suppress(OSError):
-                _write_file("/proc/self/oom_score_adj", "1000")
-        os.chdir(job.get("workdir", "/tmp"))
+        os.chdir("/tmp")
         cpu = int(limits["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-        if limits.get("nproc"):
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
         if job.get("device", "cpu") == "cpu":
-            # Virtual-memory cap relative to what the warm parent already maps.
+            # Virtual-memory cap relative to what the warm parent already maps
+            # (CUDA reserves huge address ranges; GPU jobs rely on the cgroup).
             cap = vm_now + limits["memory_bytes"]
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if isolate:
@@ -169,10 +230,10 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
             os.dup2(null, 0)
             os.close(null)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                          closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
-                          closefd=False)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8",  # noqa: SIM115
+                          errors="backslashreplace", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8",  # noqa: SIM115
+                          errors="backslashreplace", closefd=False)
         import torch
 
         torch.set_num_threads(1)
@@ -180,13 +241,7 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
             frac = limits.get("gpu_memory_fraction", 0.25)
             torch.cuda.set_per_process_memory_fraction(frac, 0)
     except BaseException as exc:
-        frame = harness.pack_frame({"kind": "setup_error", "message": repr(exc)}, [])
-        for fd in (3, w_res):
-            try:
-                os.write(fd, frame)
-                break
-            except OSError:
-                continue
+        _report_setup_error(exc, (3, w_res))
         os._exit(70)
     try:
         harness.install_sandbox_policy()
@@ -197,140 +252,192 @@ def _child_b(job: dict, blobs: list[bytes], w_out: int, w_res: int, isolate: boo
         frame = harness.pack_frame(
             {"kind": "setup_error", "message": "".join(traceback.format_exception(exc))[-800:]}, []
         )
-    try:
+    with contextlib.suppress(BaseException):
         sys.stdout.flush()
         sys.stderr.flush()
-    except BaseException:
-        pass
     try:
-        harness.write_all(3, frame)
+        # The length prefix lets the zygote see the frame is complete without
+        # parsing (and so without holding) any of the learner's data.
+        harness.write_all(3, struct.pack(">Q", len(frame)) + frame)
     except BaseException:
         os._exit(71)
+    # Closing our ends lets the zygote answer now, before this (large)
+    # address space is torn down on exit.
+    os.closerange(0, 256)
     os._exit(0)
 
 
-# --------------------------------------------------------------------------
-# A: trusted supervisor of B, outside B's PID namespace
-# --------------------------------------------------------------------------
+class Spare:
+    """A pre-forked, already namespaced child waiting for its one job.
 
+    Forking a process that holds torch costs tens of milliseconds on some
+    virtual machines (page-table copies); doing it while idle, after each
+    job, takes that cost off the learner's wait.
+    """
 
-def _child_a(job: dict, blobs: list[bytes], pipes: dict, isolate: bool) -> None:
-    try:
-        os.setsid()
-        for fd in (0, 1, pipes["r_out"], pipes["r_res"], pipes["r_ctl"]):
-            os.close(fd)
+    own_pid_ns: int | None = None
+
+    def __init__(self, isolate: bool) -> None:
+        r_out, w_out = os.pipe()
+        r_res, w_res = os.pipe()
+        r_job, w_job = os.pipe()
         if isolate:
-            uid, gid = os.getuid(), os.getgid()
-            flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC
-            _check(_libc.unshare(flags), "unshare")
-            _write_file("/proc/self/setgroups", "deny")
-            _write_file("/proc/self/uid_map", f"{SANDBOX_UID} {uid} 1")
-            _write_file("/proc/self/gid_map", f"{SANDBOX_UID} {gid} 1")
-        pid_b = os.fork()
-        if pid_b == 0:
-            os.close(pipes["w_ctl"])
-            _child_b(job, blobs, pipes["w_out"], pipes["w_res"], isolate)
+            # Back to our own PID namespace for children, then a fresh one.
+            _check(_libc.setns(Spare.own_pid_ns, CLONE_NEWPID), "setns")
+            _check(_libc.unshare(CLONE_NEWPID), "unshare pid")
+        self.pid = os.fork()
+        if self.pid == 0:
+            for fd in (0, 1, r_out, r_res, w_job):
+                os.close(fd)
+            _child(r_job, w_out, w_res, isolate)
             os._exit(72)
-        os.close(pipes["w_out"])
-        os.close(pipes["w_res"])
-        signal.signal(signal.SIGTERM, lambda *_: os.kill(pid_b, signal.SIGKILL))
-        while True:
-            try:
-                _, status = os.waitpid(pid_b, 0)
-                break
-            except InterruptedError:
-                continue
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        report = {
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
-            "maxrss_kb": usage.ru_maxrss,
-        }
-        os.write(pipes["w_ctl"], json.dumps(report).encode())
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.write(pipes["w_ctl"], json.dumps({"setup_error": repr(exc)}).encode())
-        os._exit(1)
-    os._exit(0)
+        for fd in (w_out, w_res, r_job):
+            os.close(fd)
+        self.r_out, self.r_res, self.w_job = r_out, r_res, w_job
+        self.status: int | None = None
+        self.cpu_s = 0.0
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> None:
+        if self.status is None:
+            _, self.status, usage = os.wait4(self.pid, 0)
+            self.cpu_s = usage.ru_utime + usage.ru_stime
+
+    def reap(self) -> None:
+        """Ends whatever is left of the job (the child is PID 1: its namespace goes too)."""
+        self.kill()
+        self.wait()
 
 
-def run_job(job: dict, blobs: list[bytes], isolate: bool) -> tuple[dict, list[bytes]]:
-    limits = job["limits"]
-    r_out, w_out = os.pipe()
-    r_res, w_res = os.pipe()
-    r_ctl, w_ctl = os.pipe()
-    pipes = {"r_out": r_out, "w_out": w_out, "r_res": r_res, "w_res": w_res,
-             "r_ctl": r_ctl, "w_ctl": w_ctl}
+class Collected:
+    """A job's output and result bytes, kept as wipeable chunks (no reallocs)."""
+
+    def __init__(self) -> None:
+        self.out: list[bytearray] = []
+        self.res: list[bytearray] = []
+        self.out_total = 0
+        self.res_total = 0
+        self.out_kept = 0
+        self.scratch = bytearray(1 << 16)
+
+    def read(self, fd: int, into: list[bytearray], keep: int) -> int:
+        n = os.readv(fd, [self.scratch])
+        if n and keep > 0:
+            into.append(bytearray(self.scratch[: min(n, keep)]))
+        return n
+
+    def result_complete(self) -> bool:
+        if self.res_total < 8 or not self.res:
+            return False
+        head = bytes(self.res[0][:8]) if len(self.res[0]) >= 8 else bytes(b"".join(self.res)[:8])
+        return struct.unpack(">Q", head)[0] + 8 == self.res_total
+
+    def wipe(self) -> None:
+        _wipe(self.scratch, *self.out, *self.res)
+
+
+def run_job(spare: Spare, limits: dict, payload: bytearray) -> tuple[dict, Collected]:
+    r_out, r_res = spare.r_out, spare.r_res
     started = time.monotonic()
-    pid_a = os.fork()
-    if pid_a == 0:
-        _child_a(job, blobs, pipes, isolate)
-        os._exit(1)
-    for fd in (w_out, w_res, w_ctl):
-        os.close(fd)
-    buffers = {r_out: bytearray(), r_res: bytearray(), r_ctl: bytearray()}
-    out_total = 0
+    with contextlib.suppress(OSError):  # a child dead before its job: its status says why
+        harness.write_all(spare.w_job, payload)
+    os.close(spare.w_job)
+    _wipe(payload)
+    got = Collected()
     flags = {"wall_timeout": False, "output_limit": False, "result_limit": False}
     deadline = started + limits["wall_s"]
-    hard_deadline = None
-    open_fds = [r_out, r_res, r_ctl]
+    open_fds = [r_out, r_res]
 
     def stop_child(reason: str) -> None:
-        nonlocal hard_deadline
         if not any(flags.values()):
             flags[reason] = True
-        if hard_deadline is None:
-            os.kill(pid_a, signal.SIGTERM)
-            hard_deadline = time.monotonic() + 2.0
+        spare.kill()
 
     while open_fds:
         now = time.monotonic()
-        if now >= deadline and hard_deadline is None:
+        if now >= deadline:
             stop_child("wall_timeout")
-        if hard_deadline is not None and now >= hard_deadline:
-            os.kill(pid_a, signal.SIGKILL)
             break
-        limit_at = hard_deadline if hard_deadline is not None else deadline
-        ready, _, _ = select.select(open_fds, [], [], max(0.0, limit_at - now))
+        ready, _, _ = select.select(open_fds, [], [], deadline - now)
         for fd in ready:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.remove(fd)
-                continue
             if fd == r_out:
-                out_total += len(chunk)
-                room = limits["output_keep_bytes"] - len(buffers[r_out])
-                if room > 0:
-                    buffers[r_out] += chunk[:room]
-                if out_total > limits["output_bytes"]:
+                n = got.read(fd, got.out, limits["output_keep_bytes"] - got.out_kept)
+                got.out_kept = sum(len(c) for c in got.out)
+                got.out_total += n
+                if got.out_total > limits["output_bytes"]:
                     stop_child("output_limit")
             else:
-                buffers[fd] += chunk
-                if len(buffers[r_res]) > limits["result_bytes"]:
+                n = got.read(fd, got.res, limits["result_bytes"] + 8)
+                got.res_total += n
+                if got.res_total > limits["result_bytes"] + 8:
                     stop_child("result_limit")
-    for fd in (r_out, r_res, r_ctl):
+            if n == 0:
+                open_fds.remove(fd)
+        if any(flags.values()):
+            break
+    early = not open_fds and not any(flags.values()) and got.result_complete()
+    if early:  # output closed and the whole frame arrived: no need to wait for exit
+        report = {"code": 0, "signal": None}
+    else:
+        spare.reap()
+        status = spare.status or 0
+        report = {
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "cpu_s": spare.cpu_s,
+        }
+    for fd in (r_out, r_res):
         os.close(fd)
-    os.waitpid(pid_a, 0)
-    try:
-        report = json.loads(bytes(buffers[r_ctl]) or b"{}")
-    except ValueError:
-        report = {}
+    if flags["result_limit"]:
+        _wipe(*got.res)
+        got.res = []
     header = {
         "kind": "done",
         "child": report,
         "wall_ms": (time.monotonic() - started) * 1000,
-        "output": bytes(buffers[r_out]).decode("utf-8", "backslashreplace"),
-        "output_total": out_total,
+        "output_total": got.out_total,
+        "out_len": sum(len(c) for c in got.out),
+        "res_len": sum(len(c) for c in got.res),
         **flags,
     }
-    result = bytes(buffers[r_res]) if not flags["result_limit"] else b""
-    return header, [result]
+    return header, got
+
+
+def _send(header: dict, got: Collected) -> None:
+    harness.write_all(1, harness.pack_frame(header, []))
+    for chunk in (*got.out, *got.res):
+        harness.write_all(1, chunk)
+
+
+def _become_namespace_init() -> None:
+    """Own a user namespace and be PID 1 of a PID namespace created in it."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID), "unshare user+pid")
+    _write_file("/proc/self/setgroups", "deny")
+    _write_file("/proc/self/uid_map", f"{SANDBOX_UID} {uid} 1")
+    _write_file("/proc/self/gid_map", f"{SANDBOX_UID} {gid} 1")
+    pid = os.fork()
+    if pid:  # the launcher: wait for the zygote and mirror its exit
+        signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    Spare.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY)
 
 
 def main() -> None:
     isolate = sys.argv[1] == "isolate"
     os.chdir("/tmp")
+    if isolate:
+        _become_namespace_init()
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     import numpy  # noqa: F401
     import torch
 
@@ -338,20 +445,34 @@ def main() -> None:
     # here, so forked children can initialise both themselves.
     torch.zeros(2, 2).add_(1).sum()
     torch.tensor([1.0, 2.0]).numpy()
+    # Objects that exist now are never collected in a child: a collection
+    # would write to every object header and copy every page (gc.freeze is
+    # the documented pre-fork idiom).
+    gc.collect()
+    gc.freeze()
     if isolate:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    spare = Spare(isolate)
     ready = {"kind": "ready", "torch": str(torch.__version__), "pid": os.getpid(),
              "cuda_device_files": sorted(p for p in os.listdir("/dev") if p.startswith("nvidia"))}
     harness.write_all(1, harness.pack_frame(ready, []))
     while True:
-        frame = _read_frame(0)
-        if frame is None:
+        # A small control frame (limits, payload size), then the job payload,
+        # which this process forwards to the child without parsing it.
+        control = _read_frame(0)
+        if control is None:
             return
-        job, blobs = frame
-        header, out_blobs = run_job(job, blobs, isolate)
-        harness.write_all(1, harness.pack_frame(header, out_blobs))
+        payload = _read_payload(0, control[0]["payload"])
+        if payload is None:
+            return
+        header, got = run_job(spare, control[0]["limits"], payload)
+        _send(header, got)
+        got.wipe()
+        spare.reap()
+        spare = Spare(isolate)
+        # Tells the pool this worker can take the next job without waiting.
+        harness.write_all(1, harness.pack_frame({"kind": "idle"}, []))
 
 
 if __name__ == "__main__":

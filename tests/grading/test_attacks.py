@@ -8,6 +8,7 @@ the attack, not the drill, decided the verdict.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import textwrap
@@ -33,6 +34,8 @@ async def _attack(grader, curriculum, code: str, **kw) -> dict:
     # the grader still grades a correct solution right after the attack
     follow = await grader.grade("1.1.1", _solution(curriculum))
     assert follow["status"] == "passed", follow
+    await asyncio.sleep(0.5)  # let both workers finish their clean-up
+    assert all(w.alive for w in grader.pool._workers), "a warm worker died"
     return result
 
 
@@ -215,6 +218,9 @@ async def test_searching_for_reference_answers_finds_nothing(grader, curriculum)
                 hits.append("module " + name)
         skip = {"proc", "sys", "usr", "dev", "torch", "nvidia", "sympy", "numpy", "pip"}
         for root, dirs, files in os.walk("/"):
+            if root.endswith(("site-packages", "dist-packages")):
+                hits += [os.path.join(root, d) for d in dirs if d in ("curriculum", "grader")]
+                dirs[:] = []  # third-party packages: only the top level matters
             dirs[:] = [d for d in dirs if d not in skip]
             for f in files:
                 if OURS.match(f) or "ERRATA" in f or f == "schedule":

@@ -45,7 +45,7 @@ async def test_grade_health_exercises(server, curriculum):
         assert result["status"] == "passed" and result["score"] == 10
         async with http.get(server.make_url("/v1/health")) as resp:
             health = await resp.json()
-        assert resp.status == 200 and health["status"] == "ok"
+        assert resp.status == 200 and health["status"] == "ok", health
         assert health["sandbox"] == "bubblewrap+namespaces"
         async with http.get(server.make_url("/v1/exercises")) as resp:
             items = (await resp.json())["exercises"]
