@@ -9,6 +9,6 @@ compares the learner's data with the reference's and returns a
 
 from __future__ import annotations
 
-from grader.checks.base import CheckContext, Outcome, Verdict, judge_for
+from grader.checks.base import CheckContext, Hidden, Outcome, Verdict, judge_for
 
-__all__ = ["CheckContext", "Outcome", "Verdict", "judge_for"]
+__all__ = ["CheckContext", "Hidden", "Outcome", "Verdict", "judge_for"]

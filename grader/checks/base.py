@@ -43,6 +43,19 @@ class Outcome:
 
 
 @dataclass
+class Hidden:
+    """What an ``inputs`` function returns when part of it must stay outside.
+
+    ``inputs`` goes into the sandbox (the learner's code sees it); ``secret``
+    (labels, held-out targets) stays in the judge and reaches the check's
+    judge function as ``ctx.secrets[check_id]``.
+    """
+
+    inputs: Any
+    secret: Any = None
+
+
+@dataclass
 class CheckContext:
     """Everything a judge may look at besides the two outcomes."""
 
@@ -51,6 +64,7 @@ class CheckContext:
     seed: int
     source_text: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
     module: dict[str, Any] = field(default_factory=dict)
 
 

@@ -11,7 +11,11 @@ judge's process. It may define, for a check declared as::
       judge: judge_solve         # def judge_solve(learner, reference, inputs, ctx) -> Verdict|tuple
 
 ``inputs`` are generated from the job's seed on the trusted side, sent into
-the sandbox, and given to both the learner's and the reference's probe.
+the sandbox, and given to both the learner's and the reference's probe. To
+keep labels or held-out targets out of the sandbox, return
+``grader.checks.base.Hidden(inputs=..., secret=...)``: only ``inputs`` is
+sent; the judge finds ``secret`` in ``ctx.secrets[check.id]``. The judge also
+has ``ctx.source_text`` (the learner's source) for custom AST checks.
 ``learner`` and ``reference`` are :class:`~grader.checks.base.Outcome`.
 The probe must return data only; expected values stay here.
 """
@@ -22,7 +26,7 @@ import numpy as np
 
 from curriculum.schema import PythonCheck
 from grader.checks.api import check_api
-from grader.checks.base import CheckContext, Outcome, Verdict
+from grader.checks.base import CheckContext, Hidden, Outcome, Verdict
 
 
 class PythonJudge:
@@ -33,7 +37,11 @@ class PythonJudge:
         probe = {"id": check.id, "op": "script", "code": code}
         if check.inputs:
             rng = np.random.default_rng([ctx.seed, _stable_hash(check.id)])
-            ctx.inputs[check.id] = ctx.module[check.inputs](rng)
+            made = ctx.module[check.inputs](rng)
+            if isinstance(made, Hidden):  # labels etc. never enter the sandbox
+                ctx.inputs[check.id], ctx.secrets[check.id] = made.inputs, made.secret
+            else:
+                ctx.inputs[check.id] = made
             probe["inputs_key"] = check.id
         return [probe]
 
