@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 
 
-def _own_path(controller: str | None) -> str:
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
+def _own_path(controller: str | None, proc_file: Path = Path("/proc/self/cgroup")) -> str:
+    for line in proc_file.read_text().splitlines():
         _, ctrls, path = line.split(":", 2)
         if controller is None and ctrls == "":
             return path
@@ -94,9 +94,11 @@ class WorkerCgroup:
 class CgroupManager:
     """Creates worker cgroups below the grader's own cgroup."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path = ROOT, proc_file: Path = Path("/proc/self/cgroup")) -> None:
         self.version = 0
         self.reason = ""
+        self._root = root
+        self._proc_file = proc_file
         self._base: dict[str, Path] = {}
         try:
             self._detect()
@@ -112,8 +114,9 @@ class CgroupManager:
 
     def _detect(self) -> None:
         tag = f"torchdojo-{os.getpid()}"
-        if (ROOT / "cgroup.controllers").exists():
-            own = ROOT / _own_path(None).lstrip("/")
+        root = self._root
+        if (root / "cgroup.controllers").exists():
+            own = root / _own_path(None, self._proc_file).lstrip("/")
             controllers = (own / "cgroup.controllers").read_text().split()
             if not {"memory", "pids"} <= set(controllers):
                 self.reason = "cgroup v2 without delegated memory and pids controllers"
@@ -124,13 +127,13 @@ class CgroupManager:
             self._base = {"memory": base, "pids": base}
             self.version = 2
             return
-        mem_root, pids_root = ROOT / "memory", ROOT / "pids"
+        mem_root, pids_root = root / "memory", root / "pids"
         if not (mem_root.is_dir() and pids_root.is_dir()):
             self.reason = "no memory/pids cgroup hierarchy mounted"
             return
         bases = {}
         for name, root in (("memory", mem_root), ("pids", pids_root)):
-            base = root / _own_path(name).lstrip("/") / tag
+            base = root / _own_path(name, self._proc_file).lstrip("/") / tag
             base.mkdir(exist_ok=True)
             bases[name] = base
         self._base = bases

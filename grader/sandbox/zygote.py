@@ -53,6 +53,8 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
+MS_BIND = 0x1000
+MS_MOVE = 0x2000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
@@ -170,6 +172,29 @@ WARMUP_JOB = {
 }
 
 
+GPU_PROC_ENTRIES = ("driver/nvidia",)
+
+
+def _hide_proc(keep: tuple[str, ...]) -> None:
+    """Replaces the zygote's /proc with an empty one, keeping only ``keep``.
+
+    The learner must not see the zygote's processes; a CUDA job still needs
+    the NVIDIA driver's entries, so those are bind-mounted into the new one.
+    """
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    kept = [rel for rel in keep if os.path.isdir(f"/proc/{rel}")]
+    if not kept:
+        _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | flags, "size=4k")
+        return
+    stage = "/tmp/.proc"
+    os.mkdir(stage)
+    _mount("tmpfs", stage, "tmpfs", flags, "size=64k")
+    for rel in kept:
+        os.makedirs(f"{stage}/{rel}")
+        _mount(f"/proc/{rel}", f"{stage}/{rel}", None, MS_BIND | MS_REC, None)
+    _mount(stage, "/proc", None, MS_MOVE, None)
+
+
 def _report_setup_error(exc: BaseException, fds: tuple[int, ...]) -> None:
     frame = harness.pack_frame({"kind": "setup_error", "message": repr(exc)[:500]}, [])
     for fd in fds:
@@ -204,9 +229,7 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool) -> None:
         if isolate:
             _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
                    f"size={limits['tmpfs_bytes']},mode=1777")
-            # Hide the zygote's /proc: the learner sees an empty one.
-            _mount("tmpfs", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "size=4k")
+            _hide_proc(GPU_PROC_ENTRIES if job.get("device") == "cuda" else ())
         os.chdir("/tmp")
         cpu = int(limits["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
