@@ -93,6 +93,10 @@ from bot.cli_core import register as _register_core  # noqa: E402
 
 _register_core(app)
 
+from bot.cli_adapters import register as _register_adapters  # noqa: E402
+
+_register_adapters(app)
+
 
 def main() -> None:  # pragma: no cover - console entry for `python -m bot.cli`
     app(sys.argv[1:])

@@ -1,0 +1,707 @@
+"""Discord adapter (discord.py 2.x): a thin translator between Discord and the
+chat layer (see the contract in :mod:`bot.chat`).
+
+What it translates, and nothing more:
+
+* the ``/dojo`` application-command group (one sub-command per verb, exercise
+  ids autocompleted) → a ``/dojo …`` line for :class:`bot.chat.ChatHandler`;
+* messages: a code block or ``.py`` attachment replying to a drill post, or
+  posted in the drill post's thread, is a submission (the handler decides);
+* :class:`bot.chat.Reply` → embeds (title, text, fields, a monospace table,
+  learner output in a code block, the progress PNG as an attachment), every
+  Discord size limit honoured with "…";
+* core events (:class:`bot.core.types.Event`) → channel posts: drill posts get
+  a "Full prompt" button and a discussion thread (the thread id equals the
+  post's id on Discord, so a code block in the thread submits for that drill).
+
+Submissions first show "⏳ grading…" and that very message is edited when the
+verdict arrives — also when the grader was down and the scheduler's sweep
+grades it later (then the member is pinged once more). Editing the submitted
+message within :data:`EDIT_REGRADE_WINDOW` regrades it. Timed-challenge
+answers go through ``/dojo submit`` (a modal) and get an ephemeral result so
+nobody copies a working answer.
+
+Nothing a learner's code prints can ping: every message is sent with
+``AllowedMentions`` that allow at most the one user a reply addresses (and
+the chat layer defuses ``@everyone``/``<@…>`` in the text too).
+
+The module is named ``discord`` like the library; with absolute imports (the
+Python 3 default) ``import discord`` below is the library, not this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import discord
+import yarl
+from discord import app_commands
+from sqlalchemy import select
+
+from bot.chat import render
+from bot.chat.extract import MAX_CODE_BYTES, Attachment
+from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.parser import Command, is_command, parse
+from bot.chat.replies import Reply
+from bot.core.types import (
+    CouldNotGradeNotice,
+    DayPost,
+    DelayNotice,
+    Event,
+    GradedNotice,
+    Role,
+)
+from bot.db import Submission
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+#: Editing a submitted message this soon after posting it regrades it.
+EDIT_REGRADE_WINDOW = timedelta(minutes=5)
+#: Interaction tokens live 15 minutes; after that a result goes to the channel.
+INTERACTION_TTL = timedelta(minutes=14)
+#: Answer a slash command directly if the handler is this quick, else defer.
+QUICK_ANSWER_S = 2.0
+COLORS = {"info": 0x5865F2, "success": 0x57F287, "warning": 0xFEE75C, "error": 0xED4245}
+
+# Discord's documented limits.
+TITLE_MAX, DESC_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX, FIELDS_MAX = 256, 4096, 256, 1024, 25
+EMBED_TOTAL_MAX, CONTENT_MAX, THREAD_NAME_MAX, CHOICES_MAX = 6000, 2000, 100, 25
+
+
+# ---- rendering: neutral replies → Discord payloads ------------------------------------
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, ending with "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _clip_block(body: str, limit: int) -> str:
+    """A code block that stays a code block when it has to be cut."""
+    fence = "```\n", "\n```"
+    room = limit - len(fence[0]) - len(fence[1])
+    if room <= 1:
+        return ""
+    return fence[0] + clip(body, room) + fence[1]
+
+
+def reply_embed(reply: Reply) -> discord.Embed:
+    """One embed for one reply, inside every per-part and total size limit."""
+    embed = discord.Embed(color=COLORS.get(reply.level, COLORS["info"]))
+    if reply.title:
+        embed.title = clip(reply.title, TITLE_MAX)
+    fields = [(clip(n or "—", FIELD_NAME_MAX), clip(v or "—", FIELD_VALUE_MAX))
+              for n, v in reply.fields[:FIELDS_MAX]]
+    budget = EMBED_TOTAL_MAX - len(embed.title or "") - sum(len(n) + len(v) for n, v in fields)
+    budget = min(budget - 16, DESC_MAX)
+    parts: list[str] = []
+    text = reply.text or ""
+    blocks = []
+    if reply.table is not None:
+        blocks.append(reply.table.as_text())
+    if reply.code:
+        blocks.append(reply.code)
+    # Text first, then each block keeps its fences even when cut.
+    need = sum(len(b) + 9 for b in blocks)
+    text_room = max(budget - need, min(len(text), budget // 2))
+    if text:
+        parts.append(clip(text, max(text_room, 1)))
+    for b in blocks:
+        room = budget - len("\n".join(parts)) - 1
+        block = _clip_block(b, room)
+        if block:
+            parts.append(block)
+    if parts:
+        embed.description = clip("\n".join(parts), budget)
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=len(value) <= 40)
+    if reply.images:
+        embed.set_image(url=f"attachment://{reply.images[0].filename}")
+    return embed
+
+
+def reply_files(reply: Reply) -> list[discord.File]:
+    import io
+
+    return [discord.File(io.BytesIO(f.data), filename=f.filename,
+                         description=clip(getattr(f, "alt", "") or f.filename, 1024))
+            for f in [*reply.images, *reply.files]]
+
+
+def mentions_for(reply: Reply) -> discord.AllowedMentions:
+    """At most the user the reply addresses; never @everyone, roles or others."""
+    if reply.mention and reply.mention.isdigit():
+        return discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                       users=[discord.Object(int(reply.mention))])
+    return discord.AllowedMentions.none()
+
+
+def reply_content(reply: Reply) -> str | None:
+    return f"<@{reply.mention}>" if reply.mention and reply.mention.isdigit() else None
+
+
+def role_of(user: discord.abc.User, permissions: discord.Permissions | None,
+            instructor_roles: Iterable[str]) -> Role:
+    """Manage Server (or Administrator), or a configured role name/id → instructor."""
+    if not isinstance(user, discord.Member):
+        return Role.member
+    perms = permissions or user.guild_permissions
+    if perms.administrator:
+        return Role.admin
+    wanted = {r.strip().lower() for r in instructor_roles if r.strip()}
+    if perms.manage_guild or any(r.name.lower() in wanted or str(r.id) in wanted
+                                 for r in user.roles):
+        return Role.instructor
+    return Role.member
+
+
+def cohort_channel(channel: Any) -> tuple[str, str | None]:
+    """(cohort channel id, thread id): a thread belongs to its parent's cohort,
+    and a thread started from a drill post has that post's id."""
+    if isinstance(channel, discord.Thread):
+        return str(channel.parent_id), str(channel.id)
+    return str(getattr(channel, "id", "")), None
+
+
+def command_line(verb: str, *words: str | None, **opts: str | None) -> str:
+    """Slash-command options → the ``/dojo`` line every platform shares."""
+    out = ["/dojo", verb]
+    out += [shlex.quote(w) for w in words if w]
+    out += [f"{k}={shlex.quote(v)}" for k, v in opts.items() if v]
+    return " ".join(out)
+
+
+# ---- the prompt button and the submit modal ------------------------------------------
+
+
+class PromptButton(discord.ui.DynamicItem[discord.ui.Button],  # type: ignore[type-arg]
+                   template=r"dojo:prompt:(?P<ex>[0-9A-Za-z._-]{1,40})"):
+    """"Full prompt" under a drill post; persistent (works after a restart)."""
+
+    def __init__(self, exercise_id: str) -> None:
+        super().__init__(discord.ui.Button(label="Full prompt", emoji="📜",
+                                           style=discord.ButtonStyle.secondary,
+                                           custom_id=f"dojo:prompt:{exercise_id}"))
+        self.exercise_id = exercise_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,  # type: ignore[override,type-arg]
+                             match: Any) -> PromptButton:
+        return cls(match["ex"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        client = interaction.client
+        assert isinstance(client, DojoDiscord)
+        await client.show_prompt(interaction, self.exercise_id)
+
+
+class SubmitModal(discord.ui.Modal):
+    """``/dojo submit`` without a file: paste the code privately."""
+
+    def __init__(self, adapter: DojoDiscord, exercise_id: str | None) -> None:
+        super().__init__(title="Submit to TorchDojo", timeout=900)
+        self.adapter = adapter
+        self.exercise: discord.ui.TextInput[SubmitModal] = discord.ui.TextInput(
+            label="Exercise id", default=exercise_id or None, required=False,
+            max_length=20, placeholder="1.1.1 (empty: today's drill your code fits)")
+        self.code: discord.ui.TextInput[SubmitModal] = discord.ui.TextInput(
+            label="Your code", style=discord.TextStyle.paragraph, max_length=4000,
+            placeholder="zeros_1 = torch.zeros(3, 4)")
+        self.add_item(self.exercise)
+        self.add_item(self.code)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        ex = (self.exercise.value or "").strip() or None
+        await self.adapter.submit_interaction(
+            interaction, ex, [Attachment("modal.py", self.code.value.encode("utf-8"))])
+
+
+async def exercise_autocomplete(interaction: discord.Interaction,
+                                current: str) -> list[app_commands.Choice[str]]:
+    client = interaction.client
+    assert isinstance(client, DojoDiscord)
+    return client.exercise_choices(current)
+
+
+# ---- the /dojo group -------------------------------------------------------------------
+
+
+def build_group(adapter: DojoDiscord) -> app_commands.Group:
+    """Every verb of DESIGN.md as a sub-command; each becomes a ``/dojo`` line."""
+    dojo = app_commands.Group(name="dojo", description="TorchDojo: PyTorch drills, "
+                              "challenges, streaks", guild_only=True)
+    ex_ac = app_commands.autocomplete(exercise=exercise_autocomplete)
+
+    async def run(interaction: discord.Interaction, line: str) -> None:
+        await adapter.answer(interaction, line)
+
+    @dojo.command(name="help", description="All commands")
+    async def help_(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo help")
+
+    @dojo.command(description="Today's drills and your status")
+    async def today(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo today")
+
+    @dojo.command(description="An exercise's prompt and contract")
+    @app_commands.describe(exercise="exercise id, e.g. 1.1.1")
+    @ex_ac
+    async def show(interaction: discord.Interaction, exercise: str) -> None:
+        await run(interaction, command_line("show", exercise))
+
+    @dojo.command(description="Submit code: opens a form, or attach a .py file")
+    @app_commands.describe(exercise="exercise id (empty: the drill your code fits)",
+                           file="a .py file instead of pasting")
+    @ex_ac
+    async def submit(interaction: discord.Interaction, exercise: str | None = None,
+                     file: discord.Attachment | None = None) -> None:
+        if file is None:
+            await interaction.response.send_modal(SubmitModal(adapter, exercise))
+            return
+        atts = await adapter.read_attachments([file])
+        if not atts:
+            atts = [Attachment(file.filename, b"")]  # the handler explains .py only
+        await adapter.submit_interaction(interaction, exercise, atts)
+
+    @dojo.command(description="Where your latest submissions are")
+    @app_commands.describe(number="a submission number, e.g. 12")
+    async def status(interaction: discord.Interaction, number: str | None = None) -> None:
+        await run(interaction, command_line("status", number))
+
+    @dojo.command(description="Your streak and banked freezes")
+    async def streak(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo streak")
+
+    @dojo.command(description="Your calendar and points as a picture")
+    async def progress(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo progress")
+
+    @dojo.command(description="Cohort standings")
+    async def leaderboard(interaction: discord.Interaction,
+                          scope: Literal["week", "all"] = "week",
+                          image: bool = False) -> None:
+        await run(interaction, command_line("leaderboard", scope, "image" if image else None))
+
+    @dojo.command(description="Timed challenges: start your timer, status, or open a window "
+                              "(instructors)")
+    @app_commands.describe(action="start = your personal timer; open = a cohort window",
+                           at="open: start time, HH:MM or ISO", duration="open: e.g. 90m")
+    @ex_ac
+    async def challenge(interaction: discord.Interaction,
+                        action: Literal["status", "start", "open"] = "status",
+                        exercise: str | None = None, at: str | None = None,
+                        duration: str | None = None) -> None:
+        await run(interaction, command_line("challenge", action, exercise, at=at,
+                                            **{"for": duration}))
+
+    @dojo.command(description="Join, leave or see this channel's cohort; create (instructors)")
+    @app_commands.describe(name="create: the cohort's name", tz="IANA time zone",
+                           start="create: first day, YYYY-MM-DD", time="create: daily post HH:MM")
+    async def cohort(interaction: discord.Interaction,
+                     action: Literal["info", "join", "leave", "create"] = "info",
+                     name: str | None = None, tz: str | None = None,
+                     start: str | None = None, time: str | None = None) -> None:
+        await run(interaction, command_line("cohort", action, name, tz=tz, start=start,
+                                            time=time))
+
+    @dojo.command(description="The cohort's schedule; changes are for instructors")
+    @app_commands.describe(value="time HH:MM, tz ZONE or start YYYY-MM-DD")
+    async def schedule(interaction: discord.Interaction,
+                       action: Literal["show", "time", "tz", "start", "pause", "resume"] = "show",
+                       value: str | None = None) -> None:
+        await run(interaction, command_line("schedule", action, value))
+
+    @dojo.command(description="Export the cohort's submissions as CSV (instructors)")
+    async def export(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo export")
+
+    @dojo.command(description="Streak-at-risk reminders on or off")
+    async def remind(interaction: discord.Interaction, on: bool) -> None:
+        await run(interaction, command_line("remind", "on" if on else "off"))
+
+    @dojo.command(name="tz", description="Your own time zone for streaks")
+    @app_commands.describe(zone="IANA zone, e.g. Europe/Berlin, or 'clear'")
+    async def tz_(interaction: discord.Interaction, zone: str) -> None:
+        await run(interaction, command_line("tz", zone))
+
+    return dojo
+
+
+# ---- the client ---------------------------------------------------------------------------
+
+
+@dataclass
+class StatusRef:
+    """Where the "⏳ grading…" message of a submission is, to edit it in place."""
+
+    channel_id: int
+    message_id: int | None = None  # a channel message …
+    interaction: discord.Interaction | None = None  # … or an interaction response
+    private: bool = False
+    created: datetime | None = None
+
+
+def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at ``DISCORD_API_BASE`` / ``DISCORD_GATEWAY_URL`` (process-wide:
+    discord.py keeps both as class attributes)."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def intents() -> discord.Intents:
+    """Guilds and guild messages, plus message content (privileged: enable it in the
+    developer portal) so code blocks in replies and threads can be read."""
+    it = discord.Intents.none()
+    it.guilds = True
+    it.guild_messages = True
+    it.message_content = True
+    return it
+
+
+class DojoDiscord(discord.Client):
+    """The TorchDojo bot on Discord; also the :class:`bot.core.types.Outbox`."""
+
+    def __init__(self, runtime: Runtime, *, instructor_roles: Sequence[str] = (),
+                 sync_commands: bool = True, start_scheduler: bool = True,
+                 **options: Any) -> None:
+        options.setdefault("intents", intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(**options)
+        self.rt = runtime
+        self.handler = ChatHandler(runtime.dojo)
+        self.instructor_roles = list(instructor_roles)
+        self.sync_commands = sync_commands
+        self.start_scheduler = start_scheduler
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(build_group(self))
+        self.scheduler: Any = None
+        self._status: dict[str, StatusRef] = {}  # origin message/interaction id → status
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(PromptButton)
+        if self.sync_commands:
+            await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        if self.start_scheduler and self.scheduler is None:
+            self.scheduler = self.rt.scheduler(self)
+            await self.scheduler.start()
+
+    async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        await super().close()
+
+    # ---- translating who and where -------------------------------------------------------
+
+    def incoming(self, *, channel: Any, user: discord.abc.User, text: str,
+                 permissions: discord.Permissions | None = None,
+                 attachments: list[Attachment] | None = None, reply_to: str | None = None,
+                 message_id: str | None = None) -> Incoming:
+        channel_id, thread = cohort_channel(channel)
+        return Incoming(
+            PLATFORM, channel_id, str(user.id), user.display_name, text,
+            role_of(user, permissions, self.instructor_roles), attachments or [],
+            reply_to or thread, message_id)
+
+    async def read_attachments(self, atts: Iterable[discord.Attachment]) -> list[Attachment]:
+        """Only ``.py`` files are downloaded (an image in a drill thread is chat, not code);
+        oversize ones come through empty-named so the chat layer explains the limit."""
+        out = []
+        for a in atts:
+            if not a.filename.lower().endswith(".py"):
+                continue
+            if a.size > MAX_CODE_BYTES:
+                out.append(Attachment(a.filename, b"\0" * (MAX_CODE_BYTES + 1)))
+                continue
+            out.append(Attachment(a.filename, await a.read()))
+        return out
+
+    def exercise_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        cur = (current or "").strip().lower()
+        out = []
+        for ex in self.rt.dojo.curriculum.ordered():
+            if cur and not (ex.id.startswith(cur) or cur in ex.title.lower()):
+                continue
+            out.append(app_commands.Choice(name=clip(f"{ex.id} — {ex.title}", 100), value=ex.id))
+            if len(out) >= CHOICES_MAX:
+                break
+        return out
+
+    def _is_challenge(self, exercise_id: str | None) -> bool:
+        ex = self.rt.dojo.curriculum.get(exercise_id) if exercise_id else None
+        return ex is not None and self.rt.dojo.is_challenge(ex)
+
+    # ---- slash commands ---------------------------------------------------------------------
+
+    async def answer(self, interaction: discord.Interaction, line: str,
+                     attachments: list[Attachment] | None = None) -> None:
+        """Run one ``/dojo`` line; answer directly when quick, else defer first."""
+        msg = self.incoming(channel=interaction.channel, user=interaction.user, text=line,
+                            permissions=interaction.permissions, attachments=attachments,
+                            message_id=str(interaction.id))
+        task = asyncio.ensure_future(self.handler.handle(msg))
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(task), QUICK_ANSWER_S)
+        except TimeoutError:
+            await interaction.response.defer(thinking=True)
+            replies = await task
+        await self.send_interaction(interaction, replies or [Reply(text="Done.")])
+
+    async def send_interaction(self, interaction: discord.Interaction,
+                               replies: list[Reply], *, private: bool = False) -> None:
+        for reply in replies:
+            kwargs: dict[str, Any] = {
+                "embed": reply_embed(reply), "files": reply_files(reply),
+                "ephemeral": private or reply.ephemeral,
+                "allowed_mentions": discord.AllowedMentions.none(),
+            }
+            if not interaction.response.is_done():
+                await interaction.response.send_message(**kwargs)
+            else:
+                await interaction.followup.send(**kwargs)
+
+    async def submit_interaction(self, interaction: discord.Interaction, exercise: str | None,
+                                 attachments: list[Attachment]) -> None:
+        """Modal or file submission: "⏳ grading…" now, the verdict edited into it.
+        Timed-challenge answers stay private (ephemeral)."""
+        private = self._is_challenge(exercise)
+        await interaction.response.send_message(
+            embed=reply_embed(Reply(text="⏳ Received — grading…")), ephemeral=private,
+            allowed_mentions=discord.AllowedMentions.none())
+        self._status[str(interaction.id)] = StatusRef(
+            interaction.channel_id or 0, interaction=interaction, private=private,
+            created=discord.utils.utcnow())
+        msg = self.incoming(channel=interaction.channel, user=interaction.user,
+                            text=command_line("submit", exercise),
+                            permissions=interaction.permissions, attachments=attachments,
+                            message_id=str(interaction.id))
+        replies = await self.handler.handle(msg)
+        first, *rest = replies or [Reply(text="Done.")]
+        await interaction.edit_original_response(
+            embed=reply_embed(first), attachments=reply_files(first),
+            allowed_mentions=discord.AllowedMentions.none())
+        for reply in rest:
+            await interaction.followup.send(embed=reply_embed(reply), files=reply_files(reply),
+                                            ephemeral=private or reply.ephemeral,
+                                            allowed_mentions=discord.AllowedMentions.none())
+
+    async def show_prompt(self, interaction: discord.Interaction, exercise_id: str) -> None:
+        """The "Full prompt" button: the whole prompt and starter, privately (a
+        challenge's prompt only once its window opened or the member's timer runs)."""
+        msg = self.incoming(channel=interaction.channel, user=interaction.user, text="",
+                            permissions=interaction.permissions)
+        ex = self.rt.dojo.curriculum.get(exercise_id)
+        if ex is None:
+            reply = Reply(text=f"Exercise {exercise_id} is no longer in the curriculum.",
+                          level="error")
+        elif not await self.rt.dojo.can_see_prompt(msg.actor, ex):
+            reply = Reply(text=f"A timed challenge: the prompt is revealed when you start "
+                               f"your timer with /dojo challenge start {ex.id}.")
+        else:
+            text = ex.prompt
+            if ex.starter:
+                text += f"\n\n**Starter**\n```python\n{ex.starter.rstrip()}\n```"
+            reply = Reply(title=f"`{ex.id}` {ex.title}", text=text, exercise_id=ex.id)
+            if len(text) > DESC_MAX - 100:  # the whole text as a file too, nothing lost
+                from bot.chat.replies import File
+
+                reply.files.append(File(f"{ex.id}.md", text.encode("utf-8"), "text/markdown"))
+        await self.send_interaction(interaction, [reply], private=True)
+
+    # ---- messages ------------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None:
+            return
+        await self.handle_message(message)
+
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        """An edited submission is regraded if it was posted a few minutes ago."""
+        ref = self._status.get(str(after.id))
+        if (after.author.bot or ref is None or before.content == after.content
+                or discord.utils.utcnow() - after.created_at > EDIT_REGRADE_WINDOW):
+            return
+        await self.handle_message(after, status=ref)
+
+    def _submission_of(self, msg: Incoming) -> Command | None:
+        """The parsed command if this message is a submission (to show "grading…")."""
+        text = msg.text or ""
+        if not is_command(text):
+            if msg.reply_to and ("```" in text or msg.attachments):
+                text = "/dojo submit\n" + text
+            else:
+                return None
+        cmd = parse(text)
+        return cmd if isinstance(cmd, Command) and cmd.verb == "submit" else None
+
+    async def handle_message(self, message: discord.Message,
+                             status: StatusRef | None = None) -> None:
+        ref = message.reference
+        reply_to = str(ref.message_id) if ref is not None and ref.message_id else None
+        msg = self.incoming(channel=message.channel, user=message.author, text=message.content,
+                            attachments=await self.read_attachments(message.attachments),
+                            reply_to=reply_to, message_id=str(message.id))
+        if not is_command(msg.text) and not msg.reply_to:
+            return  # ordinary conversation
+        submission = self._submission_of(msg)
+        if submission is not None and submission.args and self._is_challenge(submission.args[0]):
+            await self._keep_challenge_private(message, submission.args[0])
+            return
+        status_msg: discord.Message | None = None
+        if submission is not None:
+            embed = reply_embed(Reply(text="⏳ Re-grading your edit…" if status
+                                      else "⏳ Received — grading…"))
+            if status is not None and status.message_id:
+                status_msg = await message.channel.get_partial_message(
+                    status.message_id).edit(embed=embed)
+            else:
+                status_msg = await message.reply(embed=embed, mention_author=False,
+                                                 allowed_mentions=discord.AllowedMentions.none())
+            self._status[str(message.id)] = StatusRef(
+                message.channel.id, status_msg.id, created=discord.utils.utcnow())
+        replies = await self.handler.handle(msg)
+        for i, reply in enumerate(replies):
+            if i == 0 and status_msg is not None:
+                await status_msg.edit(embed=reply_embed(reply), attachments=reply_files(reply),
+                                      allowed_mentions=discord.AllowedMentions.none())
+                continue
+            await message.reply(content=None, embed=reply_embed(reply), files=reply_files(reply),
+                                mention_author=False, allowed_mentions=mentions_for(reply))
+
+    async def _keep_challenge_private(self, message: discord.Message, exercise_id: str) -> None:
+        """A timed-challenge answer posted in the open: take it down, point to the modal."""
+        try:
+            await message.delete()
+            removed = "I removed your message so nobody copies it. "
+        except discord.HTTPException:
+            removed = ""
+        await message.channel.send(
+            content=f"<@{message.author.id}>",
+            embed=reply_embed(Reply(
+                text=f"🙈 `{exercise_id}` is a timed challenge: answers stay private. {removed}"
+                     f"Submit with /dojo submit exercise:{exercise_id} (a private form).",
+                level="warning")),
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False,
+                                                     users=[message.author]))
+
+    # ---- Outbox: events from the core and the scheduler ---------------------------------------
+
+    async def deliver(self, event: Event) -> list[str]:
+        """Render an event into its channel; drill posts get the prompt button and a
+        thread. Returns one message id per exercise item (see the chat contract)."""
+        if isinstance(event, (GradedNotice, DelayNotice, CouldNotGradeNotice)) \
+                and await self._deliver_result(event):
+            return []
+        channel = await self._channel(event.target.channel_id)
+        ids: list[str] = []
+        first: str | None = None
+        for reply in render.event(event):
+            view = None
+            if reply.exercise_id:
+                view = discord.ui.View(timeout=None)
+                view.add_item(PromptButton(reply.exercise_id))
+            sent = await channel.send(content=reply_content(reply), embed=reply_embed(reply),
+                                      files=reply_files(reply), view=view,  # type: ignore[arg-type]
+                                      allowed_mentions=mentions_for(reply))
+            first = first or str(sent.id)
+            if reply.exercise_id:
+                ids.append(str(sent.id))
+                if isinstance(event, DayPost):
+                    await self._thread_for(sent, reply.title or reply.exercise_id)
+        if isinstance(event, DayPost):
+            return ids
+        return ids or ([first] if first else [])
+
+    async def _thread_for(self, post: discord.Message, title: str) -> None:
+        try:
+            await post.create_thread(name=clip(title.replace("`", ""), THREAD_NAME_MAX),
+                                     auto_archive_duration=1440)
+        except discord.HTTPException:
+            log.warning("could not open a thread on drill post %s", post.id, exc_info=True)
+
+    async def _channel(self, channel_id: str) -> Any:
+        cid = int(channel_id)
+        return self.get_channel(cid) or await self.fetch_channel(cid)
+
+    async def _origin_of(self, submission_id: int) -> str | None:
+        async with self.rt.dojo.db.session() as s:
+            return await s.scalar(select(Submission.origin_message_id)
+                                  .where(Submission.id == submission_id))
+
+    async def _deliver_result(self, ev: GradedNotice | DelayNotice | CouldNotGradeNotice) -> bool:
+        """A result for a submission we showed "grading…" for: edit that message in
+        place, then ping the member (they may have stopped watching). False: post it."""
+        origin = await self._origin_of(ev.submission_id)
+        ref = self._status.get(origin or "")
+        if ref is None:
+            if self._is_challenge(ev.exercise_id) and isinstance(ev, GradedNotice):
+                return await self._dm(ev)
+            return False
+        reply = render.event(ev)[0]
+        try:
+            if ref.interaction is not None:
+                if discord.utils.utcnow() - (ref.created or discord.utils.utcnow()) \
+                        > INTERACTION_TTL:
+                    return False if not ref.private else await self._dm(ev)
+                await ref.interaction.edit_original_response(
+                    embed=reply_embed(reply), attachments=reply_files(reply),
+                    allowed_mentions=discord.AllowedMentions.none())
+                if ref.private:
+                    return True
+                jump = f"https://discord.com/channels/{ref.interaction.guild_id}/" \
+                       f"{ref.channel_id}/{(await ref.interaction.original_response()).id}"
+            else:
+                channel = await self._channel(str(ref.channel_id))
+                assert ref.message_id is not None
+                msg = channel.get_partial_message(ref.message_id)
+                await msg.edit(embed=reply_embed(reply), attachments=reply_files(reply),
+                               allowed_mentions=discord.AllowedMentions.none())
+                jump = msg.jump_url
+        except discord.HTTPException:
+            log.warning("could not edit the status of #%s", ev.submission_id, exc_info=True)
+            return False
+        if isinstance(ev, GradedNotice | CouldNotGradeNotice):
+            channel = await self._channel(str(ref.channel_id))
+            word = "graded" if isinstance(ev, GradedNotice) else "could not be graded"
+            await channel.send(
+                content=f"<@{ev.user_id}> #{ev.submission_id} `{ev.exercise_id}` {word}: {jump}",
+                allowed_mentions=mentions_for(Reply(mention=ev.user_id)))
+        return True
+
+    async def _dm(self, ev: GradedNotice) -> bool:
+        """A private challenge result whose form expired: send it directly."""
+        try:
+            user = self.get_user(int(ev.user_id)) or await self.fetch_user(int(ev.user_id))
+            reply = render.event(ev)[0]
+            await user.send(embed=reply_embed(reply),
+                            allowed_mentions=discord.AllowedMentions.none())
+            return True
+        except (discord.HTTPException, ValueError):
+            log.warning("could not DM the result of #%s", ev.submission_id, exc_info=True)
+            return True  # never publish a challenge result early
+
+
+async def run_discord(runtime: Runtime, *, instructor_roles: Sequence[str] = (),
+                      sync_commands: bool = True) -> None:
+    """``torchdojo bot discord``: connect with ``DISCORD_TOKEN`` until stopped."""
+    settings = runtime.settings
+    settings.require("DISCORD_TOKEN")
+    configure_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+    client = DojoDiscord(runtime, instructor_roles=instructor_roles,
+                         sync_commands=sync_commands)
+    async with client:
+        await client.start(settings.discord_token or "")
