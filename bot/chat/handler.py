@@ -277,7 +277,7 @@ class ChatHandler:
             ahead = f", {receipt.ahead} of yours ahead of it" if receipt.ahead else ""
             replies.append(Reply(text=f"📥 #{receipt.submission_id} `{receipt.exercise_id}` "
                                       f"received and queued{ahead}; you'll get the result here.",
-                                 mention=actor.user_id))
+                                 mention=actor.user_id, submission_id=receipt.submission_id))
         return replies
 
     async def _exercise_of_message(self, msg: Incoming) -> str | None:

@@ -54,6 +54,7 @@ class Reply:
     ephemeral: bool = False  # only the asker needs to see it (errors, help)
     level: str = "info"  # info | success | warning | error
     exercise_id: str | None = None  # drill posts: which exercise a reply-to means
+    submission_id: int | None = None  # "received and queued": the verdict may replace it
 
     def as_text(self) -> str:
         parts: list[str] = []
