@@ -75,6 +75,10 @@ class Grader:
             settings.workers = workers
         if unsafe is not None:
             settings.unsafe_no_sandbox = unsafe
+        if settings.sandbox == "docker":
+            from grader.container import ContainerPool
+
+            return cls(load_curriculum(), ContainerPool(settings), settings)  # type: ignore[arg-type]
         return cls(load_curriculum(), SandboxPool(settings), settings)
 
     async def start(self) -> None:

@@ -8,6 +8,8 @@ default for the whole service.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -53,6 +55,9 @@ class GraderSettings(BaseSettings):
     max_queue: int = Field(64, ge=0, description="jobs waiting for a worker before 503")
     max_code_kb: int = Field(64, gt=0, le=1024, description="largest accepted submission")
     unsafe_no_sandbox: bool = Field(False, description="run without namespaces (development only)")
+    sandbox: Literal["bwrap", "docker"] = Field(
+        "bwrap", description="bwrap: warm jailed pool; docker: a fresh container per job"
+    )
     limit_wall_s: float | None = None
     limit_cpu_s: int | None = None
     limit_memory_mb: int | None = None
