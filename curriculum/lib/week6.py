@@ -1,0 +1,234 @@
+"""Week 6 (speed challenges, syntax reference, capstone, final test): trusted helpers.
+
+Synthetic data sets are generated here, on the trusted side, from the job's
+seed; only inputs enter the sandbox, held-out labels stay in ``Hidden.secret``.
+
+Several checks of one challenge share a single expensive probe (the training
+run). The first check trains and its judge files the learner's outcome under
+``ctx.secrets[SHARED]``; later checks use the cheap ``PROBE_NOTHING`` and read
+that outcome (``shared``) instead of training again.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+import torch
+
+from grader.checks.base import Verdict
+
+SHARED = "_week6_shared"
+
+PROBE_NOTHING = '''
+def probe(ns, inputs):
+    return None
+'''
+
+# Probe prelude: look a name up in the learner's namespace, NameError when missing.
+PROBE_NEED = '''
+def need(ns, name):
+    if name not in ns:
+        raise NameError(f"name '{name}' is not defined")
+    return ns[name]
+'''
+
+# A probe prelude: wrap torch.optim optimizers/schedulers to record how they were
+# built, and a model hook that records (training, grad_enabled) per forward.
+PROBE_RECORDERS = PROBE_NEED + '''
+import torch as _t
+
+_made = []
+
+
+def _record_class(cls, label):
+    orig = cls.__init__
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        info = {"cls": type(self).__name__, "label": label}
+        if label == "optimizer":
+            info["lr"] = float(self.param_groups[0]["lr"])
+            info["nparams"] = sum(p.numel() for g in self.param_groups for p in g["params"])
+        else:
+            info.update({k2: v for k2, v in self.__dict__.items()
+                         if k2 in ("step_size", "gamma") and isinstance(v, (int, float))})
+        _made.append(info)
+    cls.__init__ = init
+    return orig
+
+
+def recording(fn):
+    saved = []
+    for cls in {c for c in vars(_t.optim).values()
+                if isinstance(c, type) and issubclass(c, _t.optim.Optimizer)}:
+        saved.append((cls, _record_class(cls, "optimizer")))
+    sched = _t.optim.lr_scheduler
+    for cls in {c for c in vars(sched).values()
+                if isinstance(c, type) and issubclass(c, sched.LRScheduler)}:
+        saved.append((cls, _record_class(cls, "scheduler")))
+    try:
+        return fn()
+    finally:
+        for cls, orig in saved:
+            cls.__init__ = orig
+
+
+def mode_hook(model, log):
+    def hook(mod, args):
+        log.append((bool(mod.training), bool(_t.is_grad_enabled())))
+    return model.register_forward_pre_hook(hook)
+'''
+
+
+def shared(ctx, key: str):
+    return ctx.secrets.get(SHARED, {}).get(key)
+
+
+def share(ctx, key: str, value) -> None:
+    ctx.secrets.setdefault(SHARED, {})[key] = value
+
+
+def _attr_calls(tree: ast.AST) -> list[tuple[int, int, str, str]]:
+    """(line, col, attr, receiver source) for every ``x.attr(...)`` call."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            out.append((node.lineno, node.col_offset, node.func.attr,
+                        ast.unparse(node.func.value)))
+    return sorted(out)
+
+
+def source_calls(source: str) -> set[str]:
+    """Every called name in the source, both dotted (``torch.nn.utils.clip_grad_norm_``)
+    and as a bare attribute (``.clip_grad_norm_``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute):
+                names.add("." + f.attr)
+                names.add(ast.unparse(f))
+            elif isinstance(f, ast.Name):
+                names.add(f.id)
+        elif isinstance(node, ast.Attribute):
+            names.add("@" + node.attr)
+    return names
+
+
+def uses(source: str, *wanted: str) -> bool:
+    """True when any of ``wanted`` (``.step``, ``torch.no_grad``, ``clip_grad_norm_``) is called."""
+    names = source_calls(source)
+    for w in wanted:
+        if w in names or ("." + w) in names or ("@" + w.lstrip(".")) in names:
+            return True
+        if any(n.endswith("." + w.lstrip(".")) for n in names):
+            return True
+    return False
+
+
+def five_step_problem(source: str) -> str:
+    """'' when the source calls zero_grad, backward and an optimizer's step in that
+    order (the five-step pattern); otherwise what is missing or out of order."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"your code does not parse: {exc.msg}"
+    calls = _attr_calls(tree)
+    zero = [c for c in calls if c[2] == "zero_grad"]
+    back = [c for c in calls if c[2] == "backward"]
+    step = [c for c in calls if c[2] == "step" and "sched" not in c[3].lower()]
+    missing = [n for n, found in (("optimizer.zero_grad()", zero), ("loss.backward()", back),
+                                  ("optimizer.step()", step)) if not found]
+    if missing:
+        return ("the training loop must follow the five-step pattern (zero_grad → forward → "
+                f"loss → backward → step); missing: {', '.join(missing)}")
+    if not (zero[0][:2] < back[0][:2] < max(s[:2] for s in step)):
+        return ("the five-step pattern is out of order: call optimizer.zero_grad() before "
+                "loss.backward(), and optimizer.step() after it")
+    return ""
+
+
+def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "train") -> Verdict:
+    """Judge predictions (tensor/list of class ids) against hidden labels."""
+    labels = torch.as_tensor(np.asarray(labels))
+    if not isinstance(pred, torch.Tensor):
+        return Verdict(False, "type", f"{what}: expected a tensor of predicted classes, found "
+                                      f"{type(pred).__name__}")
+    pred = pred.detach().cpu()
+    if tuple(pred.shape) != tuple(labels.shape):
+        return Verdict(False, "shape", f"{what}: expected predictions of shape "
+                                       f"{tuple(labels.shape)}, found {tuple(pred.shape)}")
+    acc = float((pred.long() == labels.long()).float().mean())
+    if not acc >= threshold:
+        return Verdict(False, kind, f"{what}: held-out accuracy {acc:.3f}, needs ≥ {threshold} — "
+                                    "check that the model really trains (loss falling, "
+                                    "optimizer.step() called, gradients zeroed each step)")
+    return Verdict(True, kind, f"held-out accuracy {acc:.3f}")
+
+
+def binary_f1(pred, labels) -> float:
+    pred = np.asarray(pred).astype(int).ravel()
+    labels = np.asarray(labels).astype(int).ravel()
+    tp = int(((pred == 1) & (labels == 1)).sum())
+    fp = int(((pred == 1) & (labels == 0)).sum())
+    fn = int(((pred == 0) & (labels == 1)).sum())
+    if tp == 0:
+        return 0.0
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return 2 * p * r / (p + r)
+
+
+def is_number(x) -> bool:
+    if isinstance(x, torch.Tensor):
+        return x.numel() == 1
+    return isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+
+
+def num(x) -> float:
+    return float(x.item()) if isinstance(x, torch.Tensor) else float(x)
+
+
+def finite(x) -> bool:
+    return is_number(x) and math.isfinite(num(x))
+
+
+# ---------------------------------------------------------------------------
+# Synthetic data
+# ---------------------------------------------------------------------------
+
+def blobs(rng: np.random.Generator, n: int, dim: int, classes: int, spread: float,
+          centers: np.ndarray | None = None):
+    """Gaussian class clusters: (X float32 tensor, y int64 ndarray, centers)."""
+    if centers is None:
+        centers = rng.normal(0.0, spread, (classes, dim))
+    y = rng.integers(0, classes, n)
+    x = centers[y] + rng.normal(0.0, 1.0, (n, dim))
+    return torch.from_numpy(x.astype(np.float32)), y.astype(np.int64), centers
+
+
+def keyword_sequences(rng: np.random.Generator, n: int, classes: int, vocab: int,
+                      min_len: int = 4, max_len: int = 16, keywords_per_class: int = 4,
+                      filler_from: int | None = None):
+    """Token-id sequences (no 0 = padding) whose class is marked by 2 keywords.
+
+    Ids 1 … classes*keywords_per_class are the class keywords; the rest are filler.
+    Returns (list of int64 tensors, labels ndarray).
+    """
+    first_filler = filler_from or classes * keywords_per_class + 1
+    seqs, labels = [], []
+    for _ in range(n):
+        c = int(rng.integers(0, classes))
+        length = int(rng.integers(min_len, max_len + 1))
+        seq = rng.integers(first_filler, vocab, length)
+        kw = 1 + c * keywords_per_class + rng.integers(0, keywords_per_class, 2)
+        pos = rng.choice(length, 2, replace=False)
+        seq[pos] = kw
+        seqs.append(torch.from_numpy(seq.astype(np.int64)))
+        labels.append(c)
+    return seqs, np.asarray(labels, dtype=np.int64)

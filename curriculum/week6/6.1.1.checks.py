@@ -1,0 +1,160 @@
+"""Checks of 6.1.1: SpeedMLP's architecture, then one training run judged on hidden data."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
+    PROBE_RECORDERS,
+    accuracy_verdict,
+    blobs,
+    finite,
+    five_step_problem,
+    num,
+    share,
+    shared,
+)
+from grader.checks.base import Hidden, Verdict
+
+PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
+
+
+def make_batch(rng: np.random.Generator):
+    return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(3, 40)), 784)).astype(np.float32))
+
+
+PROBE_ARCH = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, x):
+    model = need(ns, "SpeedMLP")()
+    layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
+               getattr(m, "p", None)) for m in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        a, b = model(x), model(x)
+    model.train()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        c, d = model(x), model(x)
+    return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
+            "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
+            "train_differs": not bool(torch.equal(c, d))}
+'''
+
+
+def judge_arch(learner, reference, inputs, ctx):
+    got = learner.value
+    linears = [(i, o) for name, i, o, _ in got["layers"] if name == "Linear"]
+    if linears != [(784, 128), (128, 64), (64, 10)]:
+        return Verdict(False, "module", "expected Linear layers 784→128, 128→64, 64→10 in that "
+                                        f"order; found {linears}")
+    drops = [p for name, _, _, p in got["layers"] if name == "Dropout"]
+    if len(drops) != 2 or any(abs(p - 0.2) > 1e-9 for p in drops):
+        return Verdict(False, "module", "expected one nn.Dropout(0.2) after each hidden layer "
+                                        f"(2 in all); found dropout rates {drops}")
+    if not any(name == "ReLU" for name, *_ in got["layers"]):
+        return Verdict(False, "module", "use nn.ReLU() activations between the layers")
+    if any(name in ("Softmax", "LogSoftmax", "Sigmoid") for name, *_ in got["layers"]):
+        return Verdict(False, "module", "return raw logits: no softmax/sigmoid layer at the end "
+                                        "(nn.CrossEntropyLoss applies log-softmax itself)")
+    if got["params"] != PARAMS:
+        return Verdict(False, "module", f"expected {PARAMS} parameters, found {got['params']}")
+    if got["shape"] != [inputs.shape[0], 10]:
+        return Verdict(False, "shape", f"a batch of {inputs.shape[0]} images must give logits of "
+                                       f"shape [{inputs.shape[0]}, 10]; found {got['shape']}")
+    if not got["eval_same"]:
+        return Verdict(False, "module", "in eval mode two forward passes must agree (dropout off)")
+    if not got["train_differs"]:
+        return Verdict(False, "module", "in train mode dropout must be active (two passes differ)")
+    return Verdict(True, "module")
+
+
+def make_data(rng: np.random.Generator):
+    x, y, centers = blobs(rng, 480, 784, 10, 0.3)
+    xv, yv, _ = blobs(rng, 160, 784, 10, 0.3, centers)
+    xt, yt, _ = blobs(rng, 300, 784, 10, 0.3, centers)
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
+                          "xt": xt, "epochs": 4},
+                  secret=yt)
+
+
+PROBE_TRAIN = PROBE_RECORDERS + '''
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(1)
+    model = need(ns, "SpeedMLP")()
+    train = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
+    val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
+    log = []
+    handle = mode_hook(model, log)
+    history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
+    handle.remove()
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"]).argmax(dim=1)
+        val_pred = model(d["xv"]).argmax(dim=1)
+    modes = sorted(set(log))
+    if isinstance(history, list):
+        history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
+    else:
+        history = repr(history)[:80]
+    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made,
+            "history": history}
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    share(ctx, "train", learner)
+    got = learner.value
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    opts = [m for m in got["made"] if m["label"] == "optimizer"]
+    if not opts or opts[0]["cls"] != "Adam" or abs(opts[0]["lr"] - 0.001) > 1e-12:
+        found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
+        return Verdict(False, "api", f"train_model must build optim.Adam(model.parameters(), "
+                                     f"lr=0.001); found {found}")
+    return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
+                            "SpeedMLP after train_model (4 epochs)")
+
+
+def judge_validation(learner, reference, inputs, ctx):
+    out = shared(ctx, "train")
+    if out is None or out.error is not None:
+        return Verdict(False, "train", "not judged: train_model did not run to the end")
+    got = out.value
+    modes = [tuple(m) for m in got["modes"]]
+    if (True, True) not in modes:
+        return Verdict(False, "train", "training forward passes must run in train mode "
+                                       "(model.train()) with gradients enabled")
+    if (False, False) not in modes:
+        return Verdict(False, "train", "validation must run the model in eval mode "
+                                       "(model.eval()) inside `with torch.no_grad():`")
+    if any(m != (True, True) and m != (False, False) for m in modes):
+        return Verdict(False, "train", "every forward pass is either training (train mode, "
+                                       "grad on) or validation (eval mode, no_grad); found "
+                                       f"(training, grad_enabled) = {modes}")
+    hist = got["history"]
+    keys = {"epoch", "train_loss", "val_loss", "val_acc"}
+    if not isinstance(hist, list) or len(hist) != 4:
+        return Verdict(False, "value", "train_model must return a list with one dict per epoch "
+                                       f"(4 here); found {hist if isinstance(hist, str) else len(hist)}")
+    for h in hist:
+        if not isinstance(h, dict) or not keys <= set(h):
+            return Verdict(False, "value", f"each history entry needs the keys {sorted(keys)}")
+        if not all(finite(h[k]) for k in keys - {"epoch"}):
+            return Verdict(False, "value", "history losses and accuracies must be finite numbers")
+    yv = ctx.inputs["training"]["yv"]
+    true_acc = float((got["val_pred"] == yv).float().mean())
+    reported = num(hist[-1]["val_acc"])
+    if abs(reported - true_acc) > 0.011:
+        return Verdict(False, "value", f"the last epoch's val_acc ({reported:.3f}) must be the "
+                                       "fraction (0–1) of validation samples the trained model "
+                                       f"classifies correctly ({true_acc:.3f})")
+    return Verdict(True, "train")

@@ -1,0 +1,59 @@
+"""Week 6 speed challenges (6.1.x): wrong solutions fail on the check that should catch them.
+
+Each wrong solution is the reference with one text substitution; seeds are fixed
+so hidden data is repeatable.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SEED = 4321
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
+
+
+# (exercise, old, new, {failing check id: kind}) — a check id mapped to None may fail or not
+WRONG = [
+    # 6.1.1 MLP with validation
+    ("6.1.1", "nn.Dropout(0.2),\n            nn.Linear(128, 64)", "nn.Dropout(0.5),\n"
+     "            nn.Linear(128, 64)", {"architecture": "module"}),
+    ("6.1.1", "nn.Linear(64, 10),", "nn.Linear(64, 10), nn.Softmax(dim=1),",
+     {"architecture": "module", "training": None}),
+    ("6.1.1", "            optimizer.zero_grad()\n", "", {"training": "api"}),
+    ("6.1.1", "lr=0.001)", "lr=0.0)", {"training": "api"}),
+    ("6.1.1", "    model.eval()\n    total_loss", "    total_loss", {"validation": "train"}),
+    ("6.1.1", "    with torch.no_grad():\n        for data, target in loader:",
+     "    if True:\n        for data, target in loader:", {"validation": "train"}),
+    ("6.1.1", "correct / count", "correct", {"validation": "value"}),
+]
+
+
+def _matches(failed: dict[str, str], expected: dict[str, str | None]) -> bool:
+    required = {k: v for k, v in expected.items() if v is not None}
+    if any(failed.get(k) != v for k, v in required.items()):
+        return False
+    return set(failed) <= set(expected)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise_id", "old", "new", "expected"), WRONG,
+                         ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
+async def test_wrong_solution_fails_on_expected_check(grader, curriculum, exercise_id, old, new,
+                                                      expected):
+    source = curriculum.get(exercise_id).reference
+    assert old in source, old
+    result = await grader.grade(exercise_id, source.replace(old, new, 1), seed=SEED)
+    assert result["status"] == "failed", (result.get("message"), result["checks"])
+    assert _matches(_failed(result), expected), result["checks"]
+
+
+async def test_missing_class_is_a_name_error(grader):
+    result = await grader.grade("6.1.1", "import torch\n\ndef train_model(*a):\n    return []\n",
+                                seed=SEED)
+    assert result["status"] == "error"
+    assert any(c["kind"] == "name" for c in result["checks"]), result["checks"]
