@@ -30,6 +30,10 @@ class JobLimits(BaseModel):
     output_keep_kb: int = Field(8, gt=0, le=1024, description="stdout kept in the result")
     result_mb: int = Field(128, gt=0, le=1024, description="probe data sent back")
     gpu_memory_fraction: float = Field(0.25, gt=0, le=1.0)
+    user_processes: int = Field(
+        1024, gt=0, le=65536,
+        description="RLIMIT_NPROC backstop for when cgroups are unavailable; counts every "
+                    "process of the grader's user, so it is generous (no effect for root)")
 
     def for_child(self) -> dict:
         """The flat dict the zygote understands."""
@@ -43,6 +47,7 @@ class JobLimits(BaseModel):
             "output_keep_bytes": self.output_keep_kb * 1024,
             "result_bytes": self.result_mb * MB,
             "gpu_memory_fraction": self.gpu_memory_fraction,
+            "nproc": self.user_processes,
         }
 
 

@@ -236,6 +236,8 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        if limits.get("nproc"):
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
         if job.get("device", "cpu") == "cpu":
             # Virtual-memory cap relative to what the warm parent already maps
             # (CUDA reserves huge address ranges; GPU jobs rely on the cgroup).
