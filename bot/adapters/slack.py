@@ -1,0 +1,867 @@
+"""Slack adapter on slack-bolt (async): a thin translator between Slack and the
+platform-neutral chat layer (see the contract in :mod:`bot.chat`).
+
+What it translates, and nothing more:
+
+* ``/dojo …`` slash commands → :class:`~bot.chat.Incoming` (role from Slack:
+  workspace admins/owners, ``SLACK_INSTRUCTORS`` user ids or members of the
+  ``SLACK_INSTRUCTOR_GROUP`` user group are instructors). ``/dojo submit``
+  without code opens a modal.
+* Messages with a code block (or an uploaded ``.py`` snippet) in a drill
+  post's thread → a submission for that drill (``reply_to`` = the thread).
+* Buttons on drill posts: "Full prompt" (a modal) and "Submit" (a modal).
+* ``app_home_opened`` → the App Home tab (streak, progress, standing, next).
+* Core events (day posts, results, notices) → Block Kit messages
+  (:class:`SlackOutbox`). A submission's "queued" message is updated in place
+  (``chat.update``) when its verdict arrives; challenge submissions are
+  private (ephemeral) — the cohort sees results when the window closes.
+
+Slack's rules are honoured here: every listener acknowledges first and works
+after (the 3-second deadline), blocks and texts are clipped to Slack's sizes
+with "…", 429s are retried after ``Retry-After`` by slack_sdk's retry
+handler, and everything not written by us is escaped (``&``, ``<``, ``>``)
+so learner output can never become ``<!channel>``, ``<!here>`` or a mention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat import render
+from bot.chat.extract import MAX_CODE_BYTES, Attachment
+from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.parser import Command, parse
+from bot.chat.replies import Reply
+from bot.chat.safe import neutralize, safe_output
+from bot.config import ConfigError, Settings
+from bot.core.errors import DojoError
+from bot.core.types import (
+    Actor,
+    ChallengeOpened,
+    CouldNotGradeNotice,
+    DayPost,
+    DelayNotice,
+    Event,
+    GradedNotice,
+    Role,
+    StreakReminder,
+)
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"  # Bolt's default, per DESIGN.md
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+FALLBACK_TEXT = 3000  # the notification text; Slack truncates past 40k anyway
+MODAL_TITLE = 24
+INPUT_MAX = 3000  # plain_text_input max_length
+USER_CACHE_S = 300.0
+
+DAY_ICON = {"passed": "🟩", "missed": "🟥", "frozen": "🧊", "open": "⬜", "future": "▫️",
+            "before": "▫️", "paused": "⏸️"}
+
+
+# ---- configuration ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """The Slack settings of one process. ``app_token`` set → Socket Mode."""
+
+    bot_token: str
+    signing_secret: str = ""
+    app_token: str | None = None
+    api_url: str = "https://slack.com/api/"
+    port: int = 8080
+    instructors: frozenset[str] = frozenset()
+    instructor_group: str | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.app_token)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, env: dict[str, str] | None = None) -> SlackConfig:
+        """Validate at start: HTTP mode needs the signing secret, Socket Mode an
+        ``xapp-`` token; instructors come from ``SLACK_INSTRUCTORS`` (comma-separated
+        user ids) and ``SLACK_INSTRUCTOR_GROUP`` (a user group id, ``S…``)."""
+        env = dict(os.environ if env is None else env)
+        if not settings.slack_bot_token:
+            raise ConfigError("missing setting: SLACK_BOT_TOKEN (the xoxb-… bot token)")
+        if not settings.slack_app_token and not settings.slack_signing_secret:
+            raise ConfigError(
+                "missing setting: SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN "
+                "(Socket Mode)")
+        if settings.slack_app_token and not settings.slack_app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+        users = frozenset(u.strip() for u in env.get("SLACK_INSTRUCTORS", "").split(",")
+                          if u.strip())
+        bad = [u for u in users if not re.fullmatch(r"[UW][A-Z0-9]+", u)]
+        if bad:
+            raise ConfigError(f"SLACK_INSTRUCTORS: {', '.join(bad)} are not Slack user ids "
+                              "(U…/W…)")
+        group = env.get("SLACK_INSTRUCTOR_GROUP", "").strip() or None
+        if group and not re.fullmatch(r"S[A-Z0-9]+", group):
+            raise ConfigError(f"SLACK_INSTRUCTOR_GROUP: {group!r} is not a user group id (S…)")
+        return cls(settings.slack_bot_token, settings.slack_signing_secret or "",
+                   settings.slack_app_token, settings.slack_api_url, settings.port,
+                   users, group)
+
+
+def web_client(token: str, api_url: str) -> AsyncWebClient:
+    """The Web API client: ``SLACK_API_URL`` as base, 429s waited out (Retry-After),
+    connection resets and 5xx retried a few times."""
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+# ---- text and Block Kit ------------------------------------------------------------------
+
+def clip(text: str, limit: int) -> str:
+    """Fit Slack's size limits, marking the cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Slack's control characters: whatever is escaped can never be a mention,
+    a ``<!channel>``/``<!here>`` or a link, whatever learner output contains."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Slack sends ``<``, ``>``, ``&`` in message and command text as entities."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def mrkdwn(text: str) -> str:
+    """Neutral reply text (Markdown-ish) → escaped Slack mrkdwn."""
+    text = escape(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    return re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", text, flags=re.M)
+
+
+def chunks(text: str, size: int = SECTION_TEXT) -> list[str]:
+    """Split at line ends into pieces Slack accepts, without breaking a code fence."""
+    out: list[str] = []
+    cur = ""
+    fence = False
+    for line in text.split("\n"):
+        piece = line if len(line) <= size - 8 else clip(line, size - 8)
+        if cur and len(cur) + len(piece) + 1 > size - 4:
+            out.append(cur + ("\n```" if fence else ""))
+            cur = "```" if fence else ""
+        cur = f"{cur}\n{piece}" if cur else piece
+        if line.count("```") % 2:
+            fence = not fence
+    if cur.strip():
+        out.append(cur + ("\n```" if fence else ""))
+    return out
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT)}}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT)}]}
+
+
+def code_section(code: str) -> dict[str, Any]:
+    return section("```" + clip(escape(code), SECTION_TEXT - 8) + "```")
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {"type": "button", "action_id": action_id, "value": value[:2000],
+                         "text": {"type": "plain_text", "text": clip(text, 75), "emoji": True}}
+    if style:
+        b["style"] = style
+    return b
+
+
+def reply_blocks(reply: Reply, mention: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """A neutral reply as (notification text, blocks), inside Slack's limits."""
+    who = f"<@{mention}> " if mention and re.fullmatch(r"[A-Z0-9]+", mention) else ""
+    blocks: list[dict[str, Any]] = []
+    head = mrkdwn(reply.title) if reply.title else ""
+    body = mrkdwn(reply.text) if reply.text else ""
+    if head:
+        blocks.append(section(who + f"*{head}*"))
+        who = ""
+    for i, piece in enumerate(chunks(body) if body else []):
+        blocks.append(section((who if i == 0 else "") + piece))
+        who = ""
+    if who:
+        blocks.append(section(who.strip()))
+    if reply.fields:
+        fields = [{"type": "mrkdwn",
+                   "text": clip(f"*{mrkdwn(k)}*\n{mrkdwn(v) or '—'}", FIELD_TEXT)}
+                  for k, v in reply.fields[:MAX_FIELDS]]
+        blocks.append({"type": "section", "fields": fields})
+    if reply.table is not None:
+        blocks.append(code_section(reply.table.as_text()))
+    if reply.code:
+        blocks.append(code_section(reply.code))
+    if len(blocks) > MESSAGE_BLOCKS:
+        blocks = [*blocks[: MESSAGE_BLOCKS - 1], context("… (more than Slack shows at once)")]
+    plain = reply.as_text().replace("**", "*")
+    ping = f"<@{mention}> " if mention and re.fullmatch(r"[A-Z0-9]+", mention) else ""
+    text = clip(ping + escape(plain), FALLBACK_TEXT)
+    return text, blocks
+
+
+def graded_blocks(ev: GradedNotice) -> tuple[str, list[dict[str, Any]]]:
+    """A verdict: status line, every check ✓/✗ with its teaching message, score,
+    streak and (when it failed) the clipped, defused output."""
+    base = render.graded(ev)
+    head, *rest = base.text.split("\n")
+    res = ev.result
+    notes = [line for line in rest if not line.startswith(("• ", "… and "))]
+    blocks = [section(f"<@{ev.user_id}> *{escape(head)}*")]
+    if notes:
+        blocks.append(section(escape("\n".join(notes))))
+    lines = []
+    checks = list(res.get("checks") or [])
+    for c in checks[:30]:
+        ok = c.get("status") == "passed"
+        msg = "" if ok else safe_output(c.get("message") or c.get("status"), 300, 4)
+        lines.append(f"{'✓' if ok else '✗'} `{escape(neutralize(str(c.get('id'))))}` "
+                     f"({escape(str(c.get('kind')))})" + (f": {escape(msg)}" if msg else ""))
+    if len(checks) > 30:
+        lines.append(f"… and {len(checks) - 30} more checks")
+    for piece in chunks("\n".join(lines))[:10]:
+        blocks.append(section(piece))
+    facts = [f"score {res.get('score', 0)}/{res.get('max_score', '?')}"]
+    if ev.streak:
+        facts.append(f"🔥 streak {ev.streak}")
+    ms = res.get("duration_ms")
+    if isinstance(ms, int | float):
+        facts.append(f"graded in {ms:.0f} ms")
+    blocks.append(context(" · ".join(facts)))
+    if base.code:
+        blocks.append(code_section(base.code))
+    text = clip(f"<@{ev.user_id}> " + escape(head), FALLBACK_TEXT)
+    return text, blocks
+
+
+def md_prompt(prompt: str) -> list[dict[str, Any]]:
+    """An exercise prompt (Markdown) as modal sections."""
+    return [section(piece) for piece in chunks(mrkdwn(prompt))][: VIEW_BLOCKS - 4]
+
+
+def submit_view(exercise_id: str, channel: str, thread_ts: str | None) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": "dojo_submit",
+        "title": {"type": "plain_text", "text": "Submit a solution"},
+        "submit": {"type": "plain_text", "text": "Grade it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel, "thread_ts": thread_ts}),
+        "blocks": [
+            {"type": "input", "block_id": "exercise",
+             "label": {"type": "plain_text", "text": "Exercise id"},
+             "element": {"type": "plain_text_input", "action_id": "value", "max_length": 20,
+                         **({"initial_value": exercise_id} if exercise_id else {}),
+                         "placeholder": {"type": "plain_text", "text": "e.g. 1.1.1"}}},
+            {"type": "input", "block_id": "code",
+             "label": {"type": "plain_text", "text": "Your code"},
+             "hint": {"type": "plain_text", "text": "Challenge submissions stay private until "
+                                                     "the window closes. Longer code: upload a "
+                                                     ".py snippet in the drill's thread."},
+             "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                         "max_length": INPUT_MAX}},
+        ],
+    }
+
+
+# ---- where a reply goes ----------------------------------------------------------------------
+
+@dataclass
+class Where:
+    channel: str
+    user: str
+    thread_ts: str | None = None
+    private: bool = False  # everything ephemeral (challenge submissions)
+    respond: Callable[..., Awaitable[Any]] | None = None  # slash-command response_url
+
+
+@dataclass
+class Pending:
+    """A submission whose status message waits for its verdict."""
+
+    channel: str
+    user: str
+    thread_ts: str | None
+    status_ts: str | None
+    private: bool
+
+
+@dataclass
+class _User:
+    name: str
+    admin: bool
+    at: float
+
+
+class SlackOutbox:
+    """Delivers core events as Block Kit (``Outbox`` of :mod:`bot.core.types`)."""
+
+    def __init__(self, bot: SlackBot) -> None:
+        self.bot = bot
+
+    async def deliver(self, event: Event) -> list[str]:
+        bot = self.bot
+        channel = event.target.channel_id
+        if isinstance(event, GradedNotice | DelayNotice | CouldNotGradeNotice):
+            return await bot.deliver_result(event)
+        if isinstance(event, StreakReminder):
+            text, blocks = reply_blocks(render.event(event)[0], event.user_id)
+            await bot.post_ephemeral(channel, event.user_id, text, blocks)
+            return []
+        ids: list[str] = []
+        first: str | None = None
+        items = {it.id: it for it in getattr(event, "items", [])}
+        for reply in render.event(event):
+            text, blocks = reply_blocks(reply)
+            if reply.exercise_id:
+                it = items.get(reply.exercise_id) or getattr(event, "item", None)
+                due = ""
+                if isinstance(event, DayPost):
+                    due = (f"⏰ counts for your streak until the end of "
+                           f"{event.local_date:%a %d %b} (your time zone, else {event.target.tz})")
+                elif isinstance(event, ChallengeOpened):
+                    due = (f"⏰ window closes {render.local(event.closes_at, event.target.tz)} "
+                           f"({event.target.tz})")
+                pts = f"🎯 {it.max_score} points" if it is not None else ""
+                blocks.append(context(" · ".join(x for x in (pts, due) if x)))
+                blocks.append({"type": "actions", "block_id": f"ex:{reply.exercise_id}",
+                               "elements": [
+                                   button("📖 Full prompt", "dojo_prompt", reply.exercise_id),
+                                   button("📤 Submit", "dojo_submit_open", reply.exercise_id,
+                                          "primary")]})
+            ts = await bot.post(channel, text, blocks)
+            if reply.exercise_id:
+                ids.append(ts)
+            first = first or ts
+        if not isinstance(event, DayPost) and not ids and first:
+            ids.append(first)
+        return ids
+
+
+class SlackBot:
+    """One Bolt app bound to a :class:`Runtime`."""
+
+    def __init__(self, runtime: Runtime, config: SlackConfig,
+                 client: AsyncWebClient | None = None) -> None:
+        self.rt = runtime
+        self.config = config
+        self.client = client or web_client(config.bot_token, config.api_url)
+        self.handler = ChatHandler(runtime.dojo, grade_inline=False)
+        self.outbox = SlackOutbox(self)
+        self.pending: dict[int, Pending] = {}
+        self._users: dict[str, _User] = {}
+        self._group: tuple[float, frozenset[str]] | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.scheduler: Any = None
+        self.app = AsyncApp(  # the token comes with the client
+            signing_secret=config.signing_secret,
+            client=self.client,
+            name="torchdojo",
+        )
+        self._register()
+
+    # ---- Bolt listeners: ack first, work after --------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.command("/dojo")(self.on_command)
+        app.action("dojo_prompt")(self.on_prompt_button)
+        app.action("dojo_submit_open")(self.on_submit_button)
+        app.view("dojo_submit")(self.on_submit_view)
+        app.event("app_home_opened")(self.on_home)
+        app.event("message")(self.on_message)
+        app.error(self.on_error)
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack listener failed: %s", error, exc_info=error)
+
+    async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()
+        uid, channel = command["user_id"], command["channel_id"]
+        text = unescape(command.get("text") or "").strip()
+        where = Where(channel, uid, respond=respond)
+        try:
+            parsed = parse("/dojo " + text)
+            if isinstance(parsed, Command) and parsed.verb == "submit" and "```" not in text:
+                ex_id = parsed.args[0] if parsed.args else ""
+                await self.client.views_open(trigger_id=command["trigger_id"],
+                                             view=submit_view(ex_id, channel, None))
+                return
+            name, role = await self.identity(uid)
+            msg = Incoming(PLATFORM, channel, uid, name, "/dojo " + text, role)
+            await self.send(await self.handler.handle(msg), where, msg.actor)
+        except Exception:
+            log.exception("/dojo %s failed", text[:100])
+            await self._apologize(where)
+
+    async def on_message(self, event: dict[str, Any]) -> None:
+        """Thread replies with code (or a .py snippet) submit for the drill posted there."""
+        subtype = event.get("subtype")
+        if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
+            return
+        uid, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+        if not uid or not channel or not ts:
+            return
+        text = unescape(event.get("text") or "")
+        thread = event.get("thread_ts")
+        reply_to = thread if thread and thread != ts else None
+        files = [f for f in event.get("files") or [] if _is_python(f)]
+        if reply_to is None or ("```" not in text and not files):
+            return  # conversation, not a submission
+        where = Where(channel, uid, thread_ts=reply_to)
+        try:
+            attachments = [await self.download(f) for f in files]
+            name, _ = await self.identity(uid, need_role=False)
+            msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,
+                           attachments, reply_to, ts)
+            await self.send(await self.handler.handle(msg), where, msg.actor)
+        except Exception:
+            log.exception("message submission failed")
+            await self._apologize(where)
+
+    async def on_prompt_button(self, ack: Any, body: dict[str, Any],
+                               action: dict[str, Any]) -> None:
+        await ack()
+        uid = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        ex_id = action.get("value", "")
+        try:
+            ex = self.rt.dojo.exercise(ex_id)
+            actor = Actor(PLATFORM, channel, uid, uid)
+            try:
+                visible = await self.rt.dojo.can_see_prompt(actor, ex)
+            except DojoError:
+                visible = not self.rt.dojo.is_challenge(ex)
+            if visible:
+                blocks = md_prompt(ex.prompt)
+                if ex.starter:
+                    blocks.append(section("*Starter*\n" + "```" +
+                                          clip(escape(ex.starter.rstrip()), SECTION_TEXT - 20)
+                                          + "```"))
+            else:
+                blocks = [section(escape(f"A timed challenge: the prompt is revealed when you "
+                                         f"start your timer with /dojo challenge start {ex.id}."))]
+        except DojoError as exc:
+            blocks = [section(escape(exc.message))]
+            ex_id = "?"
+        await self.client.views_open(trigger_id=body["trigger_id"], view={
+            "type": "modal",
+            "title": {"type": "plain_text", "text": clip(f"Exercise {ex_id}", MODAL_TITLE)},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": blocks[:VIEW_BLOCKS],
+        })
+
+    async def on_submit_button(self, ack: Any, body: dict[str, Any],
+                               action: dict[str, Any]) -> None:
+        await ack()
+        channel = (body.get("channel") or {}).get("id", "")
+        thread = (body.get("message") or {}).get("ts")
+        await self.client.views_open(
+            trigger_id=body["trigger_id"],
+            view=submit_view(action.get("value", ""), channel, thread))
+
+    async def on_submit_view(self, ack: Any, body: dict[str, Any],
+                             view: dict[str, Any]) -> None:
+        values = view["state"]["values"]
+        ex_id = (values["exercise"]["value"].get("value") or "").strip()
+        code = values["code"]["value"].get("value") or ""
+        ex = self.rt.dojo.curriculum.get(ex_id)
+        if ex is None:
+            close = self.rt.dojo.curriculum.closest(ex_id) if ex_id else []
+            await ack(response_action="errors", errors={"exercise": clip(
+                f"No exercise {ex_id!r}" + (f"; did you mean {', '.join(close)}?" if close
+                                            else "; see /dojo today"), 150)})
+            return
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        uid = body["user"]["id"]
+        where = Where(meta.get("channel", ""), uid, thread_ts=meta.get("thread_ts"),
+                      private=self.rt.dojo.is_challenge(ex))
+        try:
+            name, _ = await self.identity(uid, need_role=False)
+            msg = Incoming(PLATFORM, where.channel, uid, name, f"/dojo submit {ex.id}",
+                           Role.member, [Attachment("submission.py", code.encode("utf-8"))])
+            await self.send(await self.handler.handle(msg), where, msg.actor)
+        except Exception:
+            log.exception("modal submission failed")
+            await self._apologize(where)
+
+    async def on_home(self, event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        uid = event["user"]
+        await self.client.views_publish(user_id=uid, view={
+            "type": "home", "blocks": (await self.home_blocks(uid))[:VIEW_BLOCKS]})
+
+    # ---- App Home -----------------------------------------------------------------------------
+
+    async def home_blocks(self, uid: str) -> list[dict[str, Any]]:
+        """Streak, progress picture, standing and next items for each cohort
+        (channel) the member belongs to."""
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": "🥋 TorchDojo"}}]
+        channels = await self.member_channels(uid)
+        if not channels:
+            blocks.append(section("You're not in a cohort yet. In your study channel, type "
+                                  "`/dojo cohort join`; `/dojo help` lists every command."))
+            return blocks
+        dojo = self.rt.dojo
+        for channel in channels[:5]:
+            actor = Actor(PLATFORM, channel, uid, "")
+            try:
+                info = await dojo.streak(actor)
+                prog = await dojo.progress(actor)
+                c, label, rows = await dojo.leaderboard(actor, "week")
+                _, _, all_rows = await dojo.leaderboard(actor, "all", limit=1000)
+                _, day, items, _ = await dojo.today(actor)
+            except DojoError:
+                continue
+            st = info.streak
+            blocks.append({"type": "divider"})
+            blocks.append(section(f"*{escape(neutralize(c.name))}* in <#{channel}> — "
+                                  f"day {max(day, 0)}"))
+            mine = next((r for r in all_rows if r.user_id == uid), None)
+            week = next((r for r in rows if r.user_id == uid), None)
+            standing = (f"#{mine.rank} of {len(all_rows)} all time, {mine.points} pts"
+                        if mine else "no points yet")
+            if week:
+                standing += f"; #{week.rank} in {label}"
+            blocks.append({"type": "section", "fields": [
+                {"type": "mrkdwn", "text": f"*Streak*\n🔥 {st.current} days (best {st.best}), "
+                                           f"{st.freezes} freeze{'s' if st.freezes != 1 else ''}"},
+                {"type": "mrkdwn", "text": f"*Points*\n{prog.total}"},
+                {"type": "mrkdwn", "text": f"*Standing*\n{standing}"},
+                {"type": "mrkdwn", "text": "*Today*\n" + (
+                    "✅ done" if st.today_passed
+                    else f"open, {info.hours_left_today:.0f}h left")},
+            ]})
+            weeks: list[str] = []
+            for i in range(0, len(prog.days), 7):
+                row = prog.days[i:i + 7]
+                weeks.append(f"w{(row[0][0] - 1) // 7 + 1} " + "".join(
+                    DAY_ICON.get(state.value, "▫️") for _, _, state in row))
+            if weeks:
+                blocks.append(section("*Progress*\n" + "\n".join(weeks[-8:])))
+                blocks.append(context("🟩 passed · 🟥 missed · 🧊 frozen · ⬜ still open · "
+                                      "⏸️ paused"))
+            todo = [i for i in items if i.status != "passed"]
+            lines = [escape(render.item_line(i)) for i in todo[:8]]
+            blocks.append(section("*Next*\n" + ("\n".join(lines) if lines
+                                                 else "All done for today 🎉")))
+        return blocks
+
+    async def member_channels(self, uid: str) -> list[str]:
+        """The Slack channels whose cohorts this user belongs to (read-only lookup
+        for the Home tab, which has no channel of its own)."""
+        from sqlalchemy import select
+
+        from bot.db import Cohort, Member
+
+        async with self.rt.dojo.db.session() as s:
+            rows = await s.scalars(
+                select(Cohort.channel_id).join(Member, Member.cohort_id == Cohort.id).where(
+                    Cohort.platform == PLATFORM, Member.user_id == uid,
+                    Member.left_at.is_(None)).order_by(Cohort.id))
+            return list(rows.all())
+
+    # ---- replies --------------------------------------------------------------------------------
+
+    async def send(self, replies: list[Reply], where: Where, actor: Actor) -> None:
+        for reply in replies:
+            sid = getattr(reply, "submission_id", None)
+            if sid is not None:
+                await self._status_message(reply, sid, where, actor)
+                continue
+            text, blocks = reply_blocks(reply, reply.mention)
+            if reply.ephemeral or where.private:
+                await self.post_ephemeral(where.channel, where.user, text, blocks,
+                                          where.thread_ts, where.respond)
+            else:
+                await self.post(where.channel, text, blocks, where.thread_ts, where.respond)
+            for f in [*reply.images, *reply.files]:
+                private = reply.ephemeral or where.private
+                await self.upload(where.channel if not private else None, where.user,
+                                  f.filename, f.data, where.thread_ts)
+
+    async def _status_message(self, reply: Reply, sid: int, where: Where, actor: Actor) -> None:
+        """Post "queued", remember it, then grade: the verdict replaces it in place."""
+        private = where.private
+        if not private:
+            try:
+                sub = await self.rt.dojo.submission(actor, sid)
+                ex = self.rt.dojo.curriculum.get(sub.exercise_id)
+                private = ex is not None and self.rt.dojo.is_challenge(ex)
+            except DojoError:
+                pass
+        reply.text = reply.text.replace("received and queued", "received — grading…")
+        text, blocks = reply_blocks(reply, reply.mention)
+        if private:
+            await self.post_ephemeral(where.channel, where.user, text, blocks, where.thread_ts,
+                                      where.respond)
+            self.pending[sid] = Pending(where.channel, where.user, where.thread_ts, None, True)
+        else:
+            ts = await self.post(where.channel, text, blocks, where.thread_ts, where.respond)
+            self.pending[sid] = Pending(where.channel, where.user, where.thread_ts or ts,
+                                        ts or None, False)
+        await self.grade_now(actor)
+
+    async def grade_now(self, actor: Actor) -> None:
+        """Grade this member's queue now and deliver each verdict (the scheduler's
+        sweep does the same for retries after an outage)."""
+        mid = await self.rt.dojo.member_id(actor)
+        for ev in await self.rt.dojo.grade_pending(member_id=mid):
+            try:
+                await self.outbox.deliver(ev)
+            except Exception:
+                log.exception("could not deliver a grading result")
+
+    async def deliver_result(self, ev: GradedNotice | DelayNotice | CouldNotGradeNotice
+                             ) -> list[str]:
+        p = self.pending.get(ev.submission_id)
+        if isinstance(ev, GradedNotice):
+            text, blocks = graded_blocks(ev)
+        else:
+            text, blocks = reply_blocks(render.event(ev)[0], ev.user_id)
+        final = not isinstance(ev, DelayNotice)
+        if final:
+            self.pending.pop(ev.submission_id, None)
+        if p is None:  # another process took it, or we restarted: say it in the channel
+            return [await self.post(ev.target.channel_id, text, blocks)]
+        if p.private:
+            await self.post_ephemeral(p.channel, p.user, text, blocks, p.thread_ts)
+            return []
+        if p.status_ts:
+            await self.call("chat_update", channel=p.channel, ts=p.status_ts, text=text,
+                            blocks=blocks)
+            if isinstance(ev, GradedNotice) and ev.delayed:
+                # An edit notifies nobody: tell the member their result is in.
+                await self.post(p.channel, clip(f"<@{ev.user_id}> " + escape(
+                    render.graded(ev).text.split("\n")[0]) + " (result above)", FALLBACK_TEXT),
+                    None, p.thread_ts)
+            return [p.status_ts]
+        return [await self.post(p.channel, text, blocks, p.thread_ts)]
+
+    # ---- Web API --------------------------------------------------------------------------------
+
+    async def call(self, method: str, **kwargs: Any) -> Any:
+        return await getattr(self.client, method)(**kwargs)
+
+    async def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None,
+                   thread_ts: str | None = None,
+                   respond: Callable[..., Awaitable[Any]] | None = None) -> str:
+        """chat.postMessage without link/mention expansion; ``respond`` (a slash
+        command's response_url) covers channels the bot was not invited to."""
+        kw: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False,
+                              "unfurl_media": False}
+        if blocks:
+            kw["blocks"] = blocks
+        if thread_ts:
+            kw["thread_ts"] = thread_ts
+        try:
+            resp = await self.client.chat_postMessage(**kw)
+        except SlackApiError as exc:
+            if respond is not None and exc.response.get("error") in (
+                    "not_in_channel", "channel_not_found"):
+                await respond(text=text, blocks=blocks, response_type="in_channel")
+                return ""
+            raise
+        return str(resp.get("ts") or "")
+
+    async def post_ephemeral(self, channel: str, user: str, text: str,
+                             blocks: list[dict[str, Any]] | None, thread_ts: str | None = None,
+                             respond: Callable[..., Awaitable[Any]] | None = None) -> None:
+        if respond is not None and not thread_ts:
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
+            return
+        kw: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks:
+            kw["blocks"] = blocks
+        if thread_ts:
+            kw["thread_ts"] = thread_ts
+        await self.client.chat_postEphemeral(**kw)
+
+    async def upload(self, channel: str | None, user: str, filename: str, data: bytes,
+                     thread_ts: str | None = None) -> None:
+        """Pictures go to the channel; private files (exports) to the user's DM."""
+        if channel is None:
+            dm = await self.client.conversations_open(users=user)
+            channel, thread_ts = dm["channel"]["id"], None
+        kw: dict[str, Any] = {"channel": channel, "filename": filename, "content": data,
+                              "title": filename}
+        if thread_ts:
+            kw["thread_ts"] = thread_ts
+        await self.client.files_upload_v2(**kw)
+
+    async def download(self, f: dict[str, Any]) -> Attachment:
+        """Fetch an uploaded snippet (at most the code limit + 1 byte, so an
+        oversized file is reported, not read whole). The bot token is only sent
+        to Slack's own hosts."""
+        name = f.get("name") or "snippet.py"
+        if not name.lower().endswith(".py"):
+            name += ".py"
+        if int(f.get("size") or 0) > MAX_CODE_BYTES:
+            return Attachment(name, b"\0" * (MAX_CODE_BYTES + 1))
+        url = f.get("url_private_download") or f.get("url_private") or ""
+        host = urlsplit(url).hostname or ""
+        api_host = urlsplit(self.config.api_url).hostname or ""
+        if not (host == api_host or host == "slack.com" or host.endswith(".slack.com")):
+            raise DojoError("that file is not on Slack")
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        async with self._http.get(url, headers={
+                "Authorization": f"Bearer {self.config.bot_token}"}) as resp:
+            resp.raise_for_status()
+            data = await resp.content.read(MAX_CODE_BYTES + 1)
+        return Attachment(name, data)
+
+    async def identity(self, uid: str, need_role: bool = True) -> tuple[str, Role]:
+        """Display name and neutral role: workspace admins/owners and configured
+        instructors (users or a user group) instruct. Cached for five minutes."""
+        now = time.monotonic()
+        u = self._users.get(uid)
+        if u is None or now - u.at > USER_CACHE_S:
+            try:
+                info = (await self.client.users_info(user=uid))["user"]
+                prof = info.get("profile") or {}
+                name = (prof.get("display_name") or prof.get("real_name")
+                        or info.get("real_name") or info.get("name") or uid)
+                u = _User(name, bool(info.get("is_admin") or info.get("is_owner")), now)
+            except SlackApiError:
+                log.warning("users.info failed for %s", uid, exc_info=True)
+                u = _User(uid, False, now)
+            self._users[uid] = u
+        if not need_role:
+            return u.name, Role.member
+        if u.admin:
+            return u.name, Role.admin
+        if uid in self.config.instructors or uid in await self.group_members():
+            return u.name, Role.instructor
+        return u.name, Role.member
+
+    async def group_members(self) -> frozenset[str]:
+        group = self.config.instructor_group
+        if not group:
+            return frozenset()
+        now = time.monotonic()
+        if self._group is None or now - self._group[0] > USER_CACHE_S:
+            try:
+                resp = await self.client.usergroups_users_list(usergroup=group)
+                self._group = (now, frozenset(resp.get("users") or []))
+            except SlackApiError:
+                log.warning("usergroups.users.list failed for %s", group, exc_info=True)
+                return self._group[1] if self._group else frozenset()
+        return self._group[1]
+
+    async def _apologize(self, where: Where) -> None:
+        try:
+            await self.post_ephemeral(where.channel, where.user,
+                                      "Something went wrong on my side; try again. If it keeps "
+                                      "happening, tell an instructor.", None, where.thread_ts,
+                                      where.respond)
+        except Exception:
+            log.exception("could not even apologize")
+
+    # ---- running ---------------------------------------------------------------------------------
+
+    def web_app(self) -> web.Application:
+        """Bolt's aiohttp application serving ``/slack/events`` (HTTP mode)."""
+        return self.app.web_app(path=EVENTS_PATH, port=self.config.port)
+
+    async def start_scheduler(self) -> None:
+        self.scheduler = self.rt.scheduler(self.outbox)
+        await self.scheduler.start()
+
+    async def serve_http(self, host: str = "0.0.0.0", port: int | None = None) -> web.AppRunner:
+        runner = web.AppRunner(self.web_app())
+        await runner.setup()
+        await web.TCPSite(runner, host, self.config.port if port is None else port).start()
+        return runner
+
+    async def connect_socket_mode(self) -> Any:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(self.app, self.config.app_token)
+        await handler.connect_async()
+        return handler
+
+    async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        if self._http is not None:
+            await self._http.close()
+
+
+def _is_python(f: dict[str, Any]) -> bool:
+    name = str(f.get("name") or "").lower()
+    return name.endswith(".py") or f.get("filetype") == "python"
+
+
+async def run_slack(rt: Runtime, config: SlackConfig, host: str = "0.0.0.0",
+                    stop: asyncio.Event | None = None) -> None:
+    """``torchdojo bot slack``: serve HTTP (``/slack/events`` on ``PORT``) or connect
+    in Socket Mode, start the scheduler, and run until ``stop`` is set."""
+    bot = SlackBot(rt, config)
+    stop = stop or asyncio.Event()
+    runner = handler = None
+    try:
+        if config.socket_mode:
+            handler = await bot.connect_socket_mode()
+            log.warning("TorchDojo Slack bot connected (Socket Mode)")
+        else:
+            runner = await bot.serve_http(host)
+            log.warning("TorchDojo Slack bot listening on http://%s:%s%s", host, config.port,
+                        EVENTS_PATH)
+        await bot.start_scheduler()
+        await stop.wait()
+    finally:
+        if handler is not None:
+            await handler.close_async()
+        if runner is not None:
+            await runner.cleanup()
+        await bot.close()
+
+
+__all__ = ["SlackBot", "SlackConfig", "SlackOutbox", "run_slack"]
