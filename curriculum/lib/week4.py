@@ -882,3 +882,60 @@ def write_generated(root=None) -> None:
 
 if __name__ == "__main__":
     write_generated()
+
+
+# ---------------------------------------------------------------------------
+# Exercise 4.3: shared helpers of the custom-layer checks
+# ---------------------------------------------------------------------------
+
+# Probe helper: set every parameter to fixed values chosen by its *name*, so the
+# learner's module and the reference compute the same numbers when the learner
+# follows the contract's attribute names.
+FILL = '''
+import torch
+import torch.nn as nn
+
+
+def _name_seed(name, base):
+    return (base * 1000003 + sum((i + 1) * ord(c) for i, c in enumerate(name))) % (2**31)
+
+
+def fill(model, base, scale=0.3):
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            g = torch.Generator().manual_seed(_name_seed(name, base))
+            p.copy_(torch.randn(p.shape, generator=g) * scale)
+
+
+def randn(shape, seed, scale=1.0, shift=0.0):
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn(*shape, generator=g) * scale + shift
+
+
+def shape(y):
+    if isinstance(y, torch.Tensor):
+        return list(y.shape)
+    if isinstance(y, (tuple, list)):
+        return [shape(e) for e in y]
+    return type(y).__name__
+'''
+
+
+def max_err(a, b) -> float:
+    import torch
+
+    a = torch.as_tensor(a, dtype=torch.float64)
+    b = torch.as_tensor(b, dtype=torch.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    if a.numel() == 0:
+        return 0.0
+    return float((a - b).abs().max())
+
+
+def close(a, b, rtol=1e-4, atol=1e-5) -> bool:
+    import torch
+
+    a = torch.as_tensor(a, dtype=torch.float64)
+    b = torch.as_tensor(b, dtype=torch.float64)
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=False))

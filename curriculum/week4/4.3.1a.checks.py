@@ -1,0 +1,109 @@
+"""Checks of 4.3.1a (LinearWithStats): statistics really tracked, frozen in eval, reset."""
+
+from curriculum.lib.week4 import FILL, close, max_err
+
+PROBE = FILL + '''
+
+def probe(ns, inputs):
+    if "LinearWithStats" not in ns:
+        raise NameError("name 'LinearWithStats' is not defined")
+    cls = ns["LinearWithStats"]
+    n_in, n_out, seed = inputs["in"], inputs["out"], inputs["seed"]
+    m = cls(n_in, n_out)
+    lin = getattr(m, "linear", None)
+    if not isinstance(lin, nn.Linear):
+        raise AttributeError("LinearWithStats must keep its nn.Linear as `self.linear`")
+    fill(m, seed)
+    m.train()
+    shapes = []
+    for i, (b, scale, shift) in enumerate(inputs["batches"]):
+        x = randn((b, n_in), seed + i, scale, shift)
+        y = m(x)
+        shapes.append(list(y.shape))
+        (y ** 2).mean().backward()   # grads accumulate: no zero_grad on purpose
+    stats = m.get_statistics()
+    m.eval()
+    with torch.no_grad():
+        m(randn((3, n_in), seed + 99, 5.0, 2.0))
+    frozen = m.get_statistics()
+    m.reset_statistics()
+    after = m.get_statistics()
+    nb = cls(n_in, n_out, bias=False)
+    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
+            "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
+            "buffers": sorted(n for n, _ in m.named_buffers())}
+'''
+
+
+def inputs(rng):
+    n = int(rng.integers(4, 14))
+    return {"in": int(rng.integers(5, 40)), "out": int(rng.integers(3, 20)),
+            "seed": int(rng.integers(1, 2**30)),
+            "batches": [(int(rng.integers(3, 12)), float(rng.uniform(0.5, 3.0)),
+                         float(rng.uniform(-2, 2))) for _ in range(n)]}
+
+
+_KEYS = [("input_stats", "running_mean"), ("input_stats", "running_std"),
+         ("input_stats", "batch_means"), ("input_stats", "batch_stds"),
+         ("output_stats", "running_mean"), ("output_stats", "running_std"),
+         ("output_stats", "batch_means"), ("output_stats", "batch_stds"),
+         ("weight_norm",), ("recent_grad_norms",), ("num_batches",)]
+
+
+def _get(d, path):
+    for k in path:
+        if not isinstance(d, dict) or k not in d:
+            return KeyError
+        d = d[k]
+    return d
+
+
+def _compare(got, ref, when):
+    for path in _KEYS:
+        g, r = _get(got, path), _get(ref, path)
+        key = "".join(f"[{k!r}]" for k in path)
+        if g is KeyError:
+            return False, f"get_statistics(){key} is missing {when} (keep the seed's dict layout)"
+        if isinstance(r, list) and (not isinstance(g, list) or len(g) != len(r)):
+            n = len(g) if isinstance(g, list) else type(g).__name__
+            return False, (f"get_statistics(){key} {when}: expected a list of {len(r)} values "
+                           f"(the last ≤ 10 batches), got {n}")
+        try:
+            ok = close(g, r)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            err = max_err(g, r) if not isinstance(g, (str, type(None))) else float("nan")
+            return False, (f"get_statistics(){key} {when} is wrong (max abs error {err:.3g}, "
+                           "tolerance rtol 1e-4 / atol 1e-5): running stats use momentum 0.1 "
+                           "(the first batch initialises them), std is the unbiased x.std(), "
+                           "grad norms are read in forward before the new backward")
+    return True, ""
+
+
+def judge_tracked(learner, reference, inputs, ctx):
+    got, ref = learner.value, reference.value
+    if got["shapes"] != ref["shapes"]:
+        return False, f"forward output shapes: expected (batch, out_features), got {got['shapes']}"
+    return _compare(got["stats"], ref["stats"], f"after {len(inputs['batches'])} training batches")
+
+
+def judge_eval(learner, reference, inputs, ctx):
+    return _compare(learner.value["frozen"], reference.value["frozen"],
+                    "after one more forward in eval() mode (eval must not update statistics)")
+
+
+def judge_reset(learner, reference, inputs, ctx):
+    return _compare(learner.value["after"], reference.value["after"],
+                    "after reset_statistics() (running mean 0, std 1, empty history, 0 batches)")
+
+
+def judge_layout(learner, reference, inputs, ctx):
+    got, ref = learner.value, reference.value
+    if not got["bias_none"]:
+        return False, "LinearWithStats(in, out, bias=False) must pass bias=False to its nn.Linear"
+    missing = [b for b in ref["buffers"] if b not in got["buffers"]]
+    if missing:
+        return False, (f"running statistics must be registered buffers (register_buffer); "
+                       f"missing: {', '.join(missing)}")
+    return True, ""

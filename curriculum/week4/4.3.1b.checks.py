@@ -1,0 +1,73 @@
+"""Checks of 4.3.1b (ResidualBlock): every configuration, residual path, activations."""
+
+from curriculum.lib.week4 import FILL, max_err
+
+PROBE = FILL + '''
+
+def probe(ns, inputs):
+    if "ResidualBlock" not in ns:
+        raise NameError("name 'ResidualBlock' is not defined")
+    cls = ns["ResidualBlock"]
+    out = []
+    for i, (dim, act, bn, p, b) in enumerate(inputs["configs"]):
+        m = cls(dim, activation=act, use_batchnorm=bn, dropout=p)
+        fill(m, inputs["seed"] + i)
+        x = randn((b, dim), inputs["seed"] + 50 + i)
+        res = {"types": [type(s).__name__ for s in m.modules()],
+               "dropout_p": [float(s.p) for s in m.modules() if isinstance(s, nn.Dropout)],
+               "params": sorted(n for n, _ in m.named_parameters())}
+        m.eval()
+        with torch.no_grad():
+            res["eval"] = m(x)
+        if p == 0.0:
+            m.train()
+            with torch.no_grad():
+                res["train"] = m(x)
+        out.append(res)
+    return out
+'''
+
+
+def inputs(rng):
+    acts = ["relu", "gelu", "tanh", "leaky_relu", "swish"]
+    configs = []
+    for i, act in enumerate(acts):
+        bn = bool(i % 2 == 0)
+        p = 0.0 if i != 1 else float(rng.choice([0.1, 0.2, 0.3]))
+        configs.append((int(rng.integers(4, 24)), act, bn, p, int(rng.integers(3, 9))))
+    return {"seed": int(rng.integers(1, 2**30)), "configs": configs}
+
+
+def _cfg(c):
+    _dim, act, bn, p, _b = c
+    return f"ResidualBlock(dim, activation={act!r}, use_batchnorm={bn}, dropout={p})"
+
+
+def judge_structure(learner, reference, inputs, ctx):
+    for c, g, r in zip(inputs["configs"], learner.value, reference.value, strict=True):
+        if g["params"] != r["params"]:
+            return False, (f"{_cfg(c)}: parameters must be linear1, linear2 (and bn1, bn2 when "
+                           f"use_batchnorm) — expected {r['params']}, found {g['params']}")
+        if sorted(g["dropout_p"]) != sorted(r["dropout_p"]):
+            return False, (f"{_cfg(c)}: expected nn.Dropout with p={r['dropout_p'] or 'none'};"
+                           f" found {g['dropout_p'] or 'none'}")
+    return True, ""
+
+
+def judge_forward(learner, reference, inputs, ctx):
+    for c, g, r in zip(inputs["configs"], learner.value, reference.value, strict=True):
+        for mode in ("eval", "train"):
+            if mode not in r:
+                continue
+            if list(g[mode].shape) != list(r[mode].shape):
+                return False, (f"{_cfg(c)} in {mode}() mode: expected output shape "
+                               f"{tuple(r[mode].shape)}, got {tuple(g[mode].shape)}")
+            err = max_err(g[mode], r[mode])
+            if err > 1e-4:
+                return False, (f"{_cfg(c)} in {mode}() mode: output differs from "
+                               "activation(bn2(linear2(dropout(activation(bn1(linear1(x)))))) + x)"
+                               f" (max abs error {err:.3g} > 1e-4, with your parameters set to "
+                               "fixed values by name); check the residual sum, where the "
+                               "activation goes, and the activation for this name "
+                               "(unknown names fall back to ReLU)")
+    return True, ""

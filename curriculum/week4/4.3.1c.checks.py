@@ -1,0 +1,61 @@
+"""Checks of 4.3.1c (AttentionLayer): shapes, weights sum to 1, scaled dot-product values."""
+
+from curriculum.lib.week4 import FILL, max_err
+
+PROBE = FILL + '''
+
+def probe(ns, inputs):
+    if "AttentionLayer" not in ns:
+        raise NameError("name 'AttentionLayer' is not defined")
+    cls = ns["AttentionLayer"]
+    out = []
+    for i, (b, t, d, a) in enumerate(inputs["cases"]):
+        m = cls(d, a)
+        fill(m, inputs["seed"] + i)
+        x = randn((b, t, d), inputs["seed"] + 50 + i)
+        with torch.no_grad():
+            y = m(x)
+        if not isinstance(y, (tuple, list)) or len(y) != 2:
+            raise TypeError("forward must return a tuple (output, attention_weights)")
+        out.append({"out": y[0], "w": y[1],
+                    "params": sorted(n for n, _ in m.named_parameters())})
+    return out
+'''
+
+
+def inputs(rng):
+    cases = [(int(rng.integers(2, 7)), int(rng.integers(2, 15)), int(rng.integers(4, 40)),
+              int(rng.integers(4, 33))) for _ in range(3)]
+    return {"seed": int(rng.integers(1, 2**30)), "cases": cases}
+
+
+def judge_weights(learner, reference, inputs, ctx):
+    for (b, t, d, a), g, r in zip(inputs["cases"], learner.value, reference.value, strict=True):
+        where = f"AttentionLayer({d}, {a}) on input (batch={b}, seq={t}, {d})"
+        if list(g["w"].shape) != list(r["w"].shape):
+            return False, (f"{where}: attention weights must have shape (batch, seq, seq) = "
+                           f"{tuple(r['w'].shape)}; got {tuple(g['w'].shape)}")
+        sums = g["w"].double().sum(-1)
+        if float((sums - 1).abs().max()) > 1e-4 or float(g["w"].min()) < 0:
+            return False, (f"{where}: each row of the attention weights must be a probability "
+                           "distribution over keys (softmax over the last dim): max |row sum - 1|"
+                           f" = {float((sums - 1).abs().max()):.3g}")
+    return True, ""
+
+
+def judge_output(learner, reference, inputs, ctx):
+    for (b, t, d, a), g, r in zip(inputs["cases"], learner.value, reference.value, strict=True):
+        where = f"AttentionLayer({d}, {a}) on input (batch={b}, seq={t}, {d})"
+        if g["params"] != r["params"]:
+            return False, (f"{where}: parameters must be query_projection, key_projection, "
+                           f"value_projection, output_projection; found {g['params']}")
+        if list(g["out"].shape) != list(r["out"].shape):
+            return False, (f"{where}: output must have shape (batch, seq, input_dim) = "
+                           f"{tuple(r['out'].shape)}; got {tuple(g['out'].shape)}")
+        for key, what in (("w", "attention weights"), ("out", "output")):
+            err = max_err(g[key], r[key])
+            if err > 1e-4:
+                return False, (f"{where}: {what} differ from softmax(QKᵀ/√attention_dim)·V → "
+                               f"output_projection (max abs error {err:.3g} > 1e-4, with your "
+                               "parameters set to fixed values by name)")
+    return True, ""
