@@ -59,3 +59,8 @@ async def _discord(settings, roles: list[str], sync: bool) -> None:  # type: ign
         await run_discord(rt, instructor_roles=roles, sync_commands=sync)
     finally:
         await rt.close()
+
+
+from bot.cli_slack import register as _register_slack  # noqa: E402
+
+_register_slack(bot_app)
