@@ -12,6 +12,15 @@ if ! command -v bwrap >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq bubblewrap >/dev/null
 fi
 
+# Debian's docker-compose validates docker-compose.yml in CI (tests/deploy);
+# no Docker engine is needed for that.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "setup: installing docker-compose (to validate docker-compose.yml)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq docker-compose >/dev/null
+fi
+
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

@@ -142,7 +142,8 @@ async def test_missing_image_refuses_to_start() -> None:
 
     pool = _pool()
     pool.client = FakeEngine(pool.container, images=())
-    with pytest.raises(SandboxUnavailable, match=r"No such image.*docker build -f docker/grader\.Dockerfile"):
+    with pytest.raises(SandboxUnavailable,
+                       match=r"No such image.*docker build -f docker/grader\.Dockerfile"):
         await pool.start()
 
 
