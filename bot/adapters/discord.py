@@ -98,8 +98,16 @@ def reply_embed(reply: Reply) -> discord.Embed:
     embed = discord.Embed(color=COLORS.get(reply.level, COLORS["info"]))
     if reply.title:
         embed.title = clip(reply.title, TITLE_MAX)
-    fields = [(clip(n or "—", FIELD_NAME_MAX), clip(v or "—", FIELD_VALUE_MAX))
-              for n, v in reply.fields[:FIELDS_MAX]]
+    has_body = bool(reply.text or reply.table or reply.code)
+    room = EMBED_TOTAL_MAX - len(embed.title or "") - (1500 if has_body else 16)
+    fields: list[tuple[str, str]] = []
+    for n, v in reply.fields[:FIELDS_MAX]:  # fields first, leaving room for the text
+        name = clip(n or "—", FIELD_NAME_MAX)
+        value = clip(v or "—", min(FIELD_VALUE_MAX, room - len(name)))
+        if room - len(name) < 20:
+            break
+        fields.append((name, value))
+        room -= len(name) + len(value)
     budget = EMBED_TOTAL_MAX - len(embed.title or "") - sum(len(n) + len(v) for n, v in fields)
     budget = min(budget - 16, DESC_MAX)
     parts: list[str] = []
@@ -489,8 +497,9 @@ class DojoDiscord(discord.Client):
                             text=command_line("submit", exercise),
                             permissions=interaction.permissions, attachments=attachments,
                             message_id=str(interaction.id))
-        replies = await self.handler.handle(msg)
-        first, *rest = replies or [Reply(text="Done.")]
+        replies = await self.handler.handle(msg) or [Reply(text="Done.")]
+        first = replies.pop(_verdict_index(replies))
+        rest = replies
         await interaction.edit_original_response(
             embed=reply_embed(first), attachments=reply_files(first),
             allowed_mentions=discord.AllowedMentions.none())
@@ -574,8 +583,9 @@ class DojoDiscord(discord.Client):
             self._status[str(message.id)] = StatusRef(
                 message.channel.id, status_msg.id, created=discord.utils.utcnow())
         replies = await self.handler.handle(msg)
+        main = _verdict_index(replies)
         for i, reply in enumerate(replies):
-            if i == 0 and status_msg is not None:
+            if i == main and status_msg is not None:
                 await status_msg.edit(embed=reply_embed(reply), attachments=reply_files(reply),
                                       allowed_mentions=discord.AllowedMentions.none())
                 continue
@@ -693,6 +703,15 @@ class DojoDiscord(discord.Client):
         except (discord.HTTPException, ValueError):
             log.warning("could not DM the result of #%s", ev.submission_id, exc_info=True)
             return True  # never publish a challenge result early
+
+
+def _verdict_index(replies: list[Reply]) -> int:
+    """Which reply replaces "⏳ grading…": the result (addressed to the submitter) or
+    the refusal, not a side note such as "welcome, you joined"."""
+    for i, r in enumerate(replies):
+        if r.mention or r.level == "error":
+            return i
+    return max(len(replies) - 1, 0)
 
 
 async def run_discord(runtime: Runtime, *, instructor_roles: Sequence[str] = (),

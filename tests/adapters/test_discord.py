@@ -1,0 +1,368 @@
+"""The Discord adapter end to end: the real discord.py client against a local fake
+Discord (REST + gateway, ``fake_discord.py``), through the chat layer, the core,
+a SQLite database and the in-process sandboxed grader (the session pool).
+
+Assertions are on the REST calls the bot makes: messages, interaction
+callbacks, embeds, edits, uploaded files, thread creation, allowed mentions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import pytest_asyncio
+
+from bot.adapters.discord import (
+    DESC_MAX,
+    EMBED_TOTAL_MAX,
+    DojoDiscord,
+    configure_endpoints,
+    reply_embed,
+)
+from bot.chat.replies import Reply, Table
+from bot.config import load_settings
+from bot.core.clock import ManualClock
+from bot.grading import GraderUnavailable, InProcessGraderClient
+from bot.runtime import Runtime
+
+_spec = importlib.util.spec_from_file_location(
+    "fake_discord", Path(__file__).with_name("fake_discord.py"))
+assert _spec is not None and _spec.loader is not None
+fake_discord = importlib.util.module_from_spec(_spec)
+sys.modules["fake_discord"] = fake_discord
+_spec.loader.exec_module(fake_discord)
+FakeDiscord, User, Call = fake_discord.FakeDiscord, fake_discord.User, fake_discord.Call
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 12, 1, 9, 5, tzinfo=UTC)  # day 1 of the cohort, after the 09:00 post
+MANAGE_GUILD = 1 << 5
+
+
+def ref(ex_id: str) -> str:
+    week = ex_id.split(".")[0]
+    return (ROOT / f"curriculum/week{week}/{ex_id}.ref.py").read_text()
+
+
+def block(code: str) -> str:
+    return f"```python\n{code}\n```"
+
+
+class SwitchableGrader(InProcessGraderClient):
+    """The session's warm sandbox pool behind the real in-process client; ``down``
+    makes it report an outage the way the pool does when it cannot take work."""
+
+    def __init__(self, grader: Any) -> None:
+        super().__init__()
+        self._grader = grader
+        self.down = False
+
+    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+        if self.down:
+            raise GraderUnavailable("the grader is restarting", 1.0)
+        return await super().grade(exercise_id, code)
+
+    async def close(self) -> None:  # the session fixture owns the pool
+        pass
+
+
+@dataclass
+class World:
+    fake: Any
+    bot: DojoDiscord
+    rt: Runtime
+    grader: SwitchableGrader
+    clock: ManualClock
+    channel: str  # guild A's cohort channel
+    other_channel: str  # guild A, no cohort
+    channel_b: str  # guild B
+    coach: Any
+    alice: Any
+    mallory: Any
+    bob: Any
+
+    async def call_after(self, mark: int, pred: Any, timeout: float = 30.0) -> Any:
+        return await self.fake.wait_for(pred, after=mark, timeout=timeout)
+
+    async def slash(self, channel: str, user: Any, sub: str, **opts: Any) -> Any:
+        """Run ``/dojo SUB`` and return the first callback the bot answers with."""
+        mark = self.fake.mark()
+        payload = await self.fake.slash(channel, user, sub, **opts)
+        cb = await self.call_after(mark, lambda c: c.path.startswith(
+            f"/interactions/{payload['id']}/"))
+        if cb.json.get("type") == 5:  # deferred ("thinking…"): the answer is a follow-up
+            return await self.call_after(mark, lambda c: c.path.startswith(
+                f"/webhooks/{fake_discord.APP_ID}/{payload['token']}"))
+        return cb
+
+    async def day_one(self) -> dict[str, str]:
+        """Create the cohort (coach) and let the scheduler post day 1; returns
+        exercise id → drill post id."""
+        cb = await self.slash(self.channel, self.coach, "cohort", action="create",
+                              name="Alpha", start="2026-12-01", time="09:00")
+        assert "created" in cb.text
+        mark = self.fake.mark()
+        await self.bot.scheduler.run_due()
+        await self.fake.settle(0.2)
+        posts = {}
+        for c in self.fake.since(mark):
+            if c.method == "POST" and c.path == f"/channels/{self.channel}/messages":
+                for comp in c.json.get("components", []):
+                    for button in comp["components"]:
+                        posts[button["custom_id"].split(":")[-1]] = c
+        ids = {}
+        for ex_id in posts:
+            msg = next(m for m in self.fake.messages.values()
+                       if m["channel_id"] == self.channel and m.get("components")
+                       and m["components"][0]["components"][0]["custom_id"].endswith(ex_id))
+            ids[ex_id] = msg["id"]
+        return ids
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def world(tmp_path: Path, grader: Any) -> AsyncIterator[World]:
+    fake = FakeDiscord()
+    await fake.start()
+    _, chans_a, roles_a = fake.add_guild("Study group A", ["dojo", "general"],
+                                          {"Coach": 0, "Learners": 0})
+    _, chans_b, _ = fake.add_guild("Study group B", ["pytorch"])
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    configure_endpoints(fake.api_base, fake.gateway_url)
+    switch = SwitchableGrader(grader)
+    clock = ManualClock(T0)
+    rt = await Runtime.start(
+        load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/discord.sqlite3",
+        grader=switch, clock=clock)
+    bot = DojoDiscord(rt, instructor_roles=["Coach"], guild_ready_timeout=0.05)
+    task = asyncio.create_task(bot.start("test-token"))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 15)
+        w = World(fake, bot, rt, switch, clock, chans_a[0], chans_a[1], chans_b[0],
+                  coach=User(fake.snowflake(), "coach", roles=[roles_a["Coach"]]),
+                  alice=User(fake.snowflake(), "alice", roles=[roles_a["Learners"]]),
+                  mallory=User(fake.snowflake(), "mallory"),
+                  bob=User(fake.snowflake(), "bob"))
+        yield w
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+        await rt.close()
+        await fake.stop()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+def flags(call: Any) -> int:
+    return int((call.json.get("data") or {}).get("flags") or 0)
+
+
+# ---- tests -------------------------------------------------------------------------------
+
+
+async def test_commands_registered_and_instructor_verbs_gated(world: World) -> None:
+    w = world
+    sync = next(c for c in w.fake.calls if c.method == "PUT" and c.path.endswith("/commands"))
+    (group,) = sync.json
+    assert group["name"] == "dojo"
+    subs = {o["name"] for o in group["options"]}
+    assert {"today", "show", "submit", "streak", "progress", "leaderboard", "challenge",
+            "cohort", "schedule", "export", "status", "help", "remind", "tz"} <= subs
+    show = next(o for o in group["options"] if o["name"] == "show")
+    assert show["options"][0]["autocomplete"] is True
+
+    # a member without Manage Server or the Coach role is refused, clearly and privately
+    cb = await w.slash(w.channel, w.mallory, "cohort", action="create", name="Mine")
+    assert "only instructors can create a cohort" in cb.text.lower()
+    assert flags(cb) & 64  # ephemeral
+    assert await w.rt.dojo.get_cohort("discord", w.channel) is None
+    # Manage Server is enough, without the role
+    w.mallory.permissions = MANAGE_GUILD
+    cb = await w.slash(w.other_channel, w.mallory, "cohort", action="create", name="Side")
+    assert "Cohort **Side** created" in cb.text
+
+    # autocomplete for exercise ids
+    cb = await w.slash(w.channel, w.alice, "show", exercise="1.2", focused="exercise")
+    assert cb.json["type"] == 8
+    values = [c["value"] for c in cb.json["data"]["choices"]]
+    assert values and all(v.startswith("1.2") for v in values) and len(values) <= 25
+
+    # an unknown id gets a suggestion, not silence
+    cb = await w.slash(w.channel, w.alice, "show", exercise="1.1.99")
+    assert "no exercise '1.1.99'" in cb.text.lower()
+    # a channel without a cohort
+    cb = await w.slash(w.channel_b, w.bob, "today")
+    assert "this channel has no cohort yet" in cb.text.lower()
+
+
+async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -> None:
+    w = world
+    posts = await w.day_one()
+    assert set(posts) == {"1.1.1", "1.1.2", "1.2.1"}
+    # one thread per drill post, started from the post itself
+    threads = [c for c in w.fake.calls if c.method == "POST" and c.path.endswith("/threads")]
+    assert sorted(c.path.split("/")[4] for c in threads) == sorted(posts.values())
+    post = w.fake.messages[posts["1.1.1"]]
+    assert post["embeds"][0]["title"].startswith("`1.1.1`")
+    assert "10 pts" in post["embeds"][0]["title"]
+
+    # the "Full prompt" button answers privately with the whole prompt
+    mark = w.fake.mark()
+    await w.fake.click(w.channel, w.alice, posts["1.1.1"], "dojo:prompt:1.1.1")
+    cb = await w.call_after(mark, lambda c: "/callback" in c.path)
+    assert flags(cb) & 64
+    ex = w.rt.dojo.curriculum.get("1.1.1")
+    assert ex.prompt.splitlines()[0][:40] in cb.text
+
+    # a code block replying to the drill post: "grading…" first, then edited in place
+    mark = w.fake.mark()
+    sub = await w.fake.post(w.channel, w.alice, block(ref("1.1.1")), reply_to=posts["1.1.1"])
+    status = await w.call_after(mark, lambda c: c.method == "POST" and "grading" in c.text)
+    assert str(status.json["message_reference"]["message_id"]) == sub["id"]
+    assert status.json["allowed_mentions"]["parse"] == []
+    status_id = next(m["id"] for m in w.fake.messages.values()
+                     if m.get("message_reference", {}).get("message_id") == sub["id"])
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH"
+                              and c.path.endswith(f"/messages/{status_id}"))
+    assert "passed 10/10" in edit.text and "+10 points" in edit.text
+    assert "streak 1 day" in edit.text
+
+    # in the 1.1.2 thread (thread id = post id): a wrong answer fails, with teaching messages
+    thread = posts["1.1.2"]
+    mark = w.fake.mark()
+    wrong = await w.fake.post(thread, w.alice, block("ones_1 = torch.zeros(3, 4)"))
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.2" in c.text)
+    assert "failed" in edit.text or "error" in edit.text
+    assert "•" in edit.text  # per-check lines
+
+    # editing that message within minutes regrades it, in the same status message
+    mark = w.fake.mark()
+    await w.fake.edit(wrong["id"], block(ref("1.1.2")))
+    edit2 = await w.call_after(mark, lambda c: c.method == "PATCH" and "passed" in c.text)
+    assert edit2.path == edit.path
+
+    # a .py attachment with the command
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, "/dojo submit 1.2.1",
+                      files={"elem.py": ref("1.2.1").encode()})
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.2.1" in c.text)
+    assert "passed" in edit.text
+
+    # /dojo submit opens a modal; its code is graded and the result edited in
+    cb = await w.slash(w.channel, w.alice, "submit", exercise="1.1.1")
+    assert cb.json["type"] == 9
+    modal = cb.json["data"]
+    mark = w.fake.mark()
+    payload = await w.fake.submit_modal(w.channel, w.alice, modal,
+                                        {"Exercise id": "1.1.1", "Your code": ref("1.1.1")})
+    first = await w.call_after(mark, lambda c: c.path.startswith(
+        f"/interactions/{payload['id']}/"))
+    assert "grading" in first.text
+    final = await w.call_after(mark, lambda c: c.method == "PATCH"
+                               and c.path.endswith("/messages/@original"))
+    assert "passed" in final.text and "already passed before" in final.text
+
+    # progress: a PNG attachment shown in the embed; leaderboard: a table
+    cb = await w.slash(w.channel, w.alice, "progress")
+    (name, data), = cb.files.items()
+    assert name.endswith(".png") and data.startswith(b"\x89PNG")
+    assert cb.embeds[0]["image"]["url"] == f"attachment://{name}"
+    cb = await w.slash(w.channel, w.alice, "leaderboard", scope="all")
+    desc = cb.embeds[0]["description"]
+    assert desc.startswith("```") and "alice" in desc
+
+
+async def test_bad_input_and_no_pings(world: World) -> None:
+    w = world
+    posts = await w.day_one()
+    # a code block over the size limit
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.1\n"
+                      + block("x = 1  # padding\n" * 5000))
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "limit" in c.text)
+    assert "the limit is 64 KB" in cb.text
+    # a submission for an unknown id
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, "/dojo submit 9.9.9\n" + block("x = 1"))
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "9.9.9" in c.text)
+    assert "no exercise" in cb.text.lower()
+    # a submission in a channel with no cohort (another guild)
+    mark = w.fake.mark()
+    await w.fake.post(w.channel_b, w.bob, "/dojo submit 1.1.1\n" + block(ref("1.1.1")))
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH"
+                            and f"/channels/{w.channel_b}/" in c.path)
+    assert "no cohort" in cb.text.lower()
+    # ordinary chatter is left alone
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, "good morning everyone")
+    await w.fake.settle(0.3)
+    assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
+
+    # learner output trying to ping: defused and never allowed to mention
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, block(
+        f"print('@everyone <@{w.coach.id}> <@&{w.channel}> look')\nones_1 = 1"),
+        reply_to=posts["1.1.2"])
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.2" in c.text)
+    assert "@everyone" not in cb.text and f"<@{w.coach.id}>" not in cb.text
+    sends = 0
+    for c in w.fake.calls:
+        body = c.json if isinstance(c.json, dict) else {}
+        if c.path.endswith("/callback") and body.get("type") in (4, 7):
+            body = body["data"]
+        elif not (c.method in ("POST", "PATCH") and (
+                re.fullmatch(r"/channels/\d+/messages(/\d+)?", c.path)
+                or c.path.startswith("/webhooks/"))):
+            continue
+        sends += 1
+        am = body.get("allowed_mentions")
+        assert am is not None, c.path
+        assert am.get("parse") == [] and not am.get("roles"), c.path
+        assert {str(u) for u in am.get("users", [])} <= {w.alice.id, w.bob.id}, c.path
+    assert sends > 10
+
+
+async def test_grader_outage_member_hears_back(world: World) -> None:
+    w = world
+    posts = await w.day_one()
+    w.grader.down = True
+    mark = w.fake.mark()
+    sub = await w.fake.post(w.channel, w.alice, block(ref("1.1.1")), reply_to=posts["1.1.1"])
+    queued = await w.call_after(mark, lambda c: c.method == "PATCH" and "queued" in c.text)
+    assert "grader is unavailable" in queued.text
+    w.grader.down = False
+    w.clock.advance(timedelta(minutes=2))
+    mark = w.fake.mark()
+    events = await w.bot.scheduler.run_grading()
+    assert len(events) == 1
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH")
+    assert edit.path == queued.path  # the same status message, edited in place
+    assert "passed" in edit.text and "grader is back" in edit.text
+    ping = await w.call_after(mark, lambda c: c.method == "POST"
+                              and f"<@{w.alice.id}>" in (c.json.get("content") or ""))
+    assert [str(u) for u in ping.json["allowed_mentions"]["users"]] == [w.alice.id]
+    assert sub["id"]
+
+
+async def test_embeds_respect_discord_limits() -> None:
+    big = Reply(title="t" * 400, text="x" * 9000,
+                fields=[(f"n{i}" * 100, "v" * 2000) for i in range(30)],
+                table=Table(["a", "b"], [["1" * 50, "2" * 50]] * 200), code="out\n" * 3000)
+    e = reply_embed(big)
+    assert len(e.title or "") <= 256 and (e.title or "").endswith("…")
+    assert len(e.fields) <= 25 and all(len(f.value or "") <= 1024 for f in e.fields)
+    assert len(e.description or "") <= DESC_MAX
+    assert len(e) <= EMBED_TOTAL_MAX and len(e.description or "") > 1000
+    assert "…" in (e.fields[-1].value or "") or len(e.fields) == 25
+    small = reply_embed(Reply(text="hi", table=Table(["a"], [["1"]] * 3000)))
+    desc = small.description or ""
+    assert desc.startswith("hi\n```") and desc.endswith("```") and "…" in desc
