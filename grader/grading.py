@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -66,6 +67,9 @@ class Grader:
         self.pool = pool
         self.settings = settings
         self._modules: dict[str, dict[str, Any]] = {}
+        # References seed torch's process-wide RNG; two running at once in
+        # worker threads would draw from each other's stream.
+        self._reference_lock = threading.Lock()
         self._reference_cache: dict[str, tuple[dict, list[bytes]]] = {}
 
     @classmethod
@@ -179,7 +183,8 @@ class Grader:
         enc = harness.Encoder()
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree}
-        frame = harness.execute(job, enc.blobs)
+        with self._reference_lock:
+            frame = harness.execute(job, enc.blobs)
         header, out = harness.unpack_frame(frame)
         if header.get("error"):
             raise RuntimeError(f"reference solution of {exercise.id} failed: {header['error']}")
