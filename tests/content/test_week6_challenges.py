@@ -30,6 +30,19 @@ WRONG = [
     ("6.1.1", "    with torch.no_grad():\n        for data, target in loader:",
      "    if True:\n        for data, target in loader:", {"validation": "train"}),
     ("6.1.1", "correct / count", "correct", {"validation": "value"}),
+    # 6.1.2 LSTM text classifier
+    ("6.1.2", "        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True,\n"
+     "                                      enforce_sorted=False)\n"
+     "        _, (hidden, _) = self.lstm(packed)\n"
+     "        return self.fc2(torch.relu(self.fc1(hidden[-1])))",
+     "        out, _ = self.lstm(embedded)\n"
+     "        return self.fc2(torch.relu(self.fc1(out[:, -1])))",
+     {"padding": "value", "training": None}),
+    ("6.1.2", "self.fc1 = nn.Linear(hidden_dim, 32)\n        self.fc2 = nn.Linear(32, num_classes)",
+     "self.fc1 = nn.Linear(hidden_dim, 16)\n        self.fc2 = nn.Linear(16, num_classes)",
+     {"architecture": "module"}),
+    ("6.1.2", "padding_value=0)", "padding_value=0).t()", {"padding": "value", "training": None}),
+    ("6.1.2", "lr=lr)", "lr=0.001)", {"training": "api"}),
 ]
 
 

@@ -1,0 +1,187 @@
+"""Checks of 6.1.2: TextClassifier layers, padding-invariant last hidden state, collate, training."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_RECORDERS,
+    accuracy_verdict,
+    five_step_problem,
+    keyword_sequences,
+)
+from grader.checks.base import Hidden, Verdict
+
+
+def _params(v, e, h, c):
+    return v * e + 4 * h * (e + h) + 8 * h + h * 32 + 32 + 32 * c + c
+
+
+def make_arch(rng: np.random.Generator):
+    classes = int(rng.integers(3, 7))
+    seqs, _ = keyword_sequences(rng, int(rng.integers(3, 9)), classes, 10000, 3, 12)
+    return {"classes": classes, "seqs": seqs}
+
+
+PROBE_ARCH = PROBE_NEED + '''
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+
+def probe(ns, d):
+    cls = need(ns, "TextClassifier")
+    default = cls()
+    model = cls(vocab_size=10000, embed_dim=128, hidden_dim=64, num_classes=d["classes"])
+    mods = []
+    for m in model.modules():
+        info = {"type": type(m).__name__}
+        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
+                  "batch_first", "bidirectional", "num_layers", "in_features", "out_features"):
+            if hasattr(m, k):
+                info[k] = getattr(m, k)
+        mods.append(info)
+    seqs = d["seqs"]
+    x = pad_sequence(seqs, batch_first=True)
+    lengths = torch.tensor([len(s) for s in seqs])
+    model.eval()
+    with torch.no_grad():
+        out = model(x, lengths)
+    return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
+            "default_params": sum(p.numel() for p in default.parameters()),
+            "shape": list(out.shape)}
+'''
+
+
+def judge_arch(learner, reference, inputs, ctx):
+    got = learner.value
+    c = inputs["classes"]
+    types = [m["type"] for m in got["mods"]]
+    emb = [m for m in got["mods"] if m["type"] == "Embedding"]
+    lstm = [m for m in got["mods"] if m["type"] == "LSTM"]
+    lin = [(m["in_features"], m["out_features"]) for m in got["mods"] if m["type"] == "Linear"]
+    if len(emb) != 1 or (emb[0]["num_embeddings"], emb[0]["embedding_dim"]) != (10000, 128):
+        return Verdict(False, "module", "expected one nn.Embedding(vocab_size=10000, embed_dim=128)"
+                                        f"; found {[(m['num_embeddings'], m['embedding_dim']) for m in emb]}")
+    if len(lstm) != 1 or (lstm[0]["input_size"], lstm[0]["hidden_size"]) != (128, 64) \
+            or not lstm[0]["batch_first"] or lstm[0]["bidirectional"] or lstm[0]["num_layers"] != 1:
+        return Verdict(False, "module", "expected one nn.LSTM(128, 64, batch_first=True) "
+                                        "(one layer, one direction)")
+    if lin != [(64, 32), (32, c)]:
+        return Verdict(False, "module", f"expected Linear layers 64→32 then 32→num_classes "
+                                        f"(num_classes={c} here); found {lin}")
+    want = _params(10000, 128, 64, c)
+    if got["params"] != want:
+        return Verdict(False, "module", f"expected {want} parameters for num_classes={c}, "
+                                        f"found {got['params']} (layers {types})")
+    if got["default_params"] != _params(10000, 128, 64, 2):
+        return Verdict(False, "module", "TextClassifier() defaults must be vocab_size=10000, "
+                                        "embed_dim=128, hidden_dim=64, num_classes=2")
+    n = len(inputs["seqs"])
+    if got["shape"] != [n, c]:
+        return Verdict(False, "shape", f"a batch of {n} sequences must give logits [{n}, {c}]; "
+                                       f"found {got['shape']}")
+    return Verdict(True, "module")
+
+
+def make_padding(rng: np.random.Generator):
+    seqs, _ = keyword_sequences(rng, 6, 3, 50, 2, 14)
+    return {"seqs": seqs, "extra": int(rng.integers(3, 8))}
+
+
+PROBE_PADDING = PROBE_NEED + '''
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+
+def probe(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "TextClassifier")(vocab_size=50, num_classes=3)
+    model.eval()
+    seqs = d["seqs"]
+    lengths = torch.tensor([len(s) for s in seqs])
+    x = pad_sequence(seqs, batch_first=True)
+    wider = torch.cat([x, torch.zeros(len(seqs), d["extra"], dtype=x.dtype)], dim=1)
+    with torch.no_grad():
+        batch = model(x, lengths)
+        padded_more = model(wider, lengths)
+        alone = torch.cat([model(s.unsqueeze(0), lengths[i:i + 1]) for i, s in enumerate(seqs)])
+    collate = need(ns, "collate_batch")
+    labels = list(range(len(seqs)))
+    got = collate([(s, l) for s, l in zip(seqs, labels)])
+    return {"batch": batch, "padded_more": padded_more, "alone": alone,
+            "collate": [t for t in got] if isinstance(got, (tuple, list)) else repr(got)[:80]}
+'''
+
+
+def judge_padding(learner, reference, inputs, ctx):
+    got = learner.value
+    seqs = inputs["seqs"]
+    col = got["collate"]
+    if not isinstance(col, list) or len(col) != 3:
+        return Verdict(False, "value", "collate_batch must return (padded_texts, lengths, labels)")
+    padded, lengths, labels = col
+    want = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+    if not isinstance(padded, torch.Tensor) or tuple(padded.shape) != tuple(want.shape) \
+            or not torch.equal(padded.long(), want):
+        return Verdict(False, "value", "collate_batch: texts must be padded with 0 to the longest "
+                                       f"sequence, batch first: expected shape {tuple(want.shape)}"
+                                       f", found {getattr(padded, 'shape', type(padded).__name__)}")
+    if not isinstance(lengths, torch.Tensor) or lengths.tolist() != [len(s) for s in seqs]:
+        return Verdict(False, "value", "collate_batch: lengths must be a tensor of each "
+                                       "sequence's true (unpadded) length, in batch order")
+    if not isinstance(labels, torch.Tensor) or labels.dtype != torch.int64 \
+            or labels.tolist() != list(range(len(seqs))):
+        return Verdict(False, "value", "collate_batch: labels must be an int64 tensor in batch order")
+    for name, other in (("the same batch with extra padding columns", got["padded_more"]),
+                        ("each sequence on its own (no padding)", got["alone"])):
+        err = float((got["batch"] - other).abs().max())
+        if not err <= 1e-4:
+            return Verdict(False, "value", f"padding changes the prediction: logits differ from "
+                                           f"{name} by {err:.3g} (tolerance 1e-4). Classify from "
+                                           "the hidden state at each sequence's last real token "
+                                           "(pack_padded_sequence with lengths, then hidden[-1])")
+    return Verdict(True, "value")
+
+
+def make_data(rng: np.random.Generator):
+    x, y = keyword_sequences(rng, 240, 3, 60, 4, 12)
+    xv, yv = keyword_sequences(rng, 60, 3, 60, 4, 12)
+    xt, yt = keyword_sequences(rng, 200, 3, 60, 4, 12)
+    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
+                  secret=yt)
+
+
+PROBE_TRAIN = PROBE_RECORDERS + '''
+from torch.utils.data import DataLoader
+from torch.nn.utils.rnn import pad_sequence
+
+
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(2)
+    collate = need(ns, "collate_batch")
+    model = need(ns, "TextClassifier")(vocab_size=60, embed_dim=32, hidden_dim=32,
+                                        num_classes=3)
+    train = DataLoader(list(zip(d["x"], d["y"])), batch_size=32, shuffle=True, collate_fn=collate)
+    val = DataLoader(list(zip(d["xv"], d["yv"])), batch_size=64, collate_fn=collate)
+    fn = need(ns, "train_text_classifier")
+    recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
+    model.eval()
+    lengths = torch.tensor([len(s) for s in d["xt"]])
+    with torch.no_grad():
+        pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
+    return {"pred": pred, "made": _made}
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    got = learner.value
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    opts = [m for m in got["made"] if m["label"] == "optimizer"]
+    if not opts or abs(opts[0]["lr"] - 0.02) > 1e-12:
+        return Verdict(False, "api", "train_text_classifier must build its optimizer with the "
+                                     "`lr` it is given (the grader passes lr=0.02)")
+    return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
+                            "TextClassifier after train_text_classifier (4 epochs)")
