@@ -453,6 +453,9 @@ class SlackBot:
             return  # conversation, not a submission
         where = Where(channel, uid, thread_ts=reply_to)
         try:
+            probe = Incoming(PLATFORM, channel, uid, uid, text, reply_to=reply_to)
+            if await self.handler._exercise_of_message(probe) is None:
+                return  # code shared in some other thread: people talking, not submitting
             attachments = [await self.download(f) for f in files]
             name, _ = await self.identity(uid, need_role=False)
             msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,

@@ -220,10 +220,14 @@ async def test_drill_post_button_and_thread_submission_end_to_end(env: Env) -> N
     assert sub.passed and sub.exercise_id == day1[0]
     assert sub.origin_message_id == "1700009999.000001"
 
-    # an ordinary thread reply is conversation, not a submission
+    # an ordinary thread reply, or code in a thread that is not a drill's, is
+    # conversation, not a submission
     n = env.mark()
     await env.event({"type": "message", "channel": "C1", "user": "UMEM", "text": "thanks!",
                      "ts": "1700009999.000002", "thread_ts": ts}, "Ev2")
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "text": "look:\n" + fenced("x = 1"), "ts": "1700009999.000004",
+                     "thread_ts": "1700009999.000003"}, "Ev2b")
     await asyncio.sleep(0.3)
     assert not [c for c in fake.calls[n:] if c.method.startswith("chat.")]
 
@@ -502,3 +506,39 @@ async def test_blocks_fit_slack_limits_and_defuse_learner_text() -> None:
     assert clip("abcdef", 4) == "abc…"
     pieces = chunks("```\n" + "a = 1\n" * 2000 + "```")
     assert all(p.count("```") % 2 == 0 for p in pieces) and len(pieces) > 1
+
+
+# ---- the command line ----------------------------------------------------------------------
+
+@pytest.mark.slow  # a real process: imports, migrations, Bolt (~10 s on a busy machine)
+async def test_torchdojo_bot_slack_serves_http_mode(fake: FakeSlack, tmp_path: Path) -> None:
+    """``torchdojo bot slack`` as a user runs it: env settings, PORT, Bolt's path."""
+    import os
+    import signal
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GRADER_"))}
+    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SECRET, PORT=str(port),
+               SLACK_API_URL=fake.url + "api/", DATABASE_URL=f"sqlite:///{tmp_path}/cli.db")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "bot", "slack", "--host", "127.0.0.1", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+    try:
+        body = command_body("help", "UMEM", "C1", fake.url + "respond/cli")
+        for _ in range(100):
+            try:
+                status, _, _ = await post_signed(url, body, FORM, SECRET)
+                break
+            except OSError:
+                await asyncio.sleep(0.2)
+        assert status == 200
+        r = await fake.wait_for("response_url", lambda c: "TorchDojo commands" in c.args["text"])
+        assert r.args["response_type"] == "ephemeral"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode in (0, 130, -2), out.decode()[-2000:]
