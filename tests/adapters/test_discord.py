@@ -9,6 +9,7 @@ callbacks, embeds, edits, uploaded files, thread creation, allowed mentions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import re
 import sys
@@ -130,12 +131,14 @@ class World:
         return ids
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def world(tmp_path: Path, grader: Any) -> AsyncIterator[World]:
+@contextlib.asynccontextmanager
+async def open_world(tmp_path: Path, grader: Any, curriculum: Any = None
+                     ) -> AsyncIterator[World]:
+    """Fake Discord with two guilds, the bot connected to it, a fresh SQLite file."""
     fake = FakeDiscord()
     await fake.start()
     _, chans_a, roles_a = fake.add_guild("Study group A", ["dojo", "general"],
-                                          {"Coach": 0, "Learners": 0})
+                                         {"Coach": 0, "Learners": 0})
     _, chans_b, _ = fake.add_guild("Study group B", ["pytorch"])
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     configure_endpoints(fake.api_base, fake.gateway_url)
@@ -143,23 +146,28 @@ async def world(tmp_path: Path, grader: Any) -> AsyncIterator[World]:
     clock = ManualClock(T0)
     rt = await Runtime.start(
         load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/discord.sqlite3",
-        grader=switch, clock=clock)
+        grader=switch, clock=clock, curriculum=curriculum)
     bot = DojoDiscord(rt, instructor_roles=["Coach"], guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start("test-token"))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 15)
-        w = World(fake, bot, rt, switch, clock, chans_a[0], chans_a[1], chans_b[0],
-                  coach=User(fake.snowflake(), "coach", roles=[roles_a["Coach"]]),
-                  alice=User(fake.snowflake(), "alice", roles=[roles_a["Learners"]]),
-                  mallory=User(fake.snowflake(), "mallory"),
-                  bob=User(fake.snowflake(), "bob"))
-        yield w
+        yield World(fake, bot, rt, switch, clock, chans_a[0], chans_a[1], chans_b[0],
+                    coach=User(fake.snowflake(), "coach", roles=[roles_a["Coach"]]),
+                    alice=User(fake.snowflake(), "alice", roles=[roles_a["Learners"]]),
+                    mallory=User(fake.snowflake(), "mallory"),
+                    bob=User(fake.snowflake(), "bob"))
     finally:
         await bot.close()
         await asyncio.wait_for(task, 10)
         await rt.close()
         await fake.stop()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def world(tmp_path: Path, grader: Any) -> AsyncIterator[World]:
+    async with open_world(tmp_path, grader) as w:
+        yield w
 
 
 def flags(call: Any) -> int:
@@ -202,6 +210,13 @@ async def test_commands_registered_and_instructor_verbs_gated(world: World) -> N
     # a channel without a cohort
     cb = await w.slash(w.channel_b, w.bob, "today")
     assert "this channel has no cohort yet" in cb.text.lower()
+    # several guilds at once: guild B's owner-level admin starts its own cohort there
+    w.bob.permissions = 1 << 3  # Administrator
+    cb = await w.slash(w.channel_b, w.bob, "cohort", action="create", name="Beta")
+    assert "Cohort **Beta** created" in cb.text
+    cb = await w.slash(w.channel_b, w.bob, "cohort")
+    assert "Beta" in cb.text and "Side" not in cb.text
+    assert (await w.rt.dojo.get_cohort("discord", w.other_channel)).name == "Side"
 
 
 async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -> None:
@@ -249,6 +264,10 @@ async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -
     await w.fake.edit(wrong["id"], block(ref("1.1.2")))
     edit2 = await w.call_after(mark, lambda c: c.method == "PATCH" and "passed" in c.text)
     assert edit2.path == edit.path
+
+    # a slash command in a drill thread belongs to the parent channel's cohort
+    cb = await w.slash(thread, w.alice, "today")
+    assert "day 1" in cb.text and "1.1.2" in cb.text
 
     # a .py attachment with the command
     mark = w.fake.mark()
@@ -366,3 +385,70 @@ async def test_embeds_respect_discord_limits() -> None:
     small = reply_embed(Reply(text="hi", table=Table(["a"], [["1"]] * 3000)))
     desc = small.description or ""
     assert desc.startswith("hi\n```") and desc.endswith("```") and "…" in desc
+
+
+async def test_challenge_answers_stay_private_until_the_close(tmp_path: Path,
+                                                              grader: Any) -> None:
+    """A timed challenge (1.1.1 relabelled as one: the real curriculum's challenges
+    come in later weeks): answers only through the private form, results public at
+    the close."""
+    from curriculum import load_curriculum
+    from curriculum.loader import Curriculum
+    from curriculum.schema import Kind
+
+    real = load_curriculum()
+    ex = real.get("1.1.1").model_copy(update={"kind": Kind.challenge, "time_limit_min": 30})
+    cur = Curriculum({**real.exercises, "1.1.1": ex}, real.schedule)
+    async with open_world(tmp_path, grader, cur) as w:
+        cb = await w.slash(w.channel, w.coach, "cohort", action="create", name="Alpha",
+                           start="2026-12-01", time="09:00")
+        cb = await w.slash(w.channel, w.coach, "challenge", action="open", exercise="1.1.1",
+                           duration="60m")
+        assert "Window for `1.1.1`" in cb.text
+        mark = w.fake.mark()
+        await w.bot.scheduler.run_due()
+        opened = await w.call_after(mark, lambda c: c.method == "POST"
+                                    and "Challenge `1.1.1`" in c.text and "open" in c.text)
+        assert opened.json["components"][0]["components"][0]["custom_id"] == "dojo:prompt:1.1.1"
+
+        # posted in the open: taken down, pointed to the private form, nothing submitted
+        mark = w.fake.mark()
+        msg = await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.1\n" + block(ref("1.1.1")))
+        await w.call_after(mark, lambda c: c.method == "DELETE"
+                           and c.path.endswith(f"/messages/{msg['id']}"))
+        warn = await w.call_after(mark, lambda c: c.method == "POST" and "private" in c.text)
+        assert "/dojo submit" in warn.text
+        assert await submissions(w) == 0
+
+        # the form: an ephemeral "grading…", the verdict edited into it, nothing public
+        cb = await w.slash(w.channel, w.alice, "submit", exercise="1.1.1")
+        mark = w.fake.mark()
+        payload = await w.fake.submit_modal(w.channel, w.alice, cb.json["data"],
+                                            {"Exercise id": "1.1.1", "Your code": ref("1.1.1")})
+        first = await w.call_after(mark, lambda c: c.path.startswith(
+            f"/interactions/{payload['id']}/"))
+        assert flags(first) & 64
+        final = await w.call_after(mark, lambda c: c.method == "PATCH"
+                                   and c.path.endswith("/messages/@original"))
+        assert "passed" in final.text and "points" in final.text
+        await w.fake.settle(0.2)
+        public = [c for c in w.fake.since(mark) if c.method == "POST"
+                  and c.path == f"/channels/{w.channel}/messages"]
+        assert public == []
+
+        # at the close the results are public
+        w.clock.advance(timedelta(minutes=61))
+        mark = w.fake.mark()
+        await w.bot.scheduler.run_due()
+        closed = await w.call_after(mark, lambda c: c.method == "POST" and "closed" in c.text)
+        assert "alice" in closed.text and "1 passed in the window" in closed.text
+
+
+
+async def submissions(w: World) -> int:
+    from sqlalchemy import func, select
+
+    from bot.db import Submission
+
+    async with w.rt.db.session() as s:
+        return int(await s.scalar(select(func.count(Submission.id))) or 0)
