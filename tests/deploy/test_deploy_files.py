@@ -289,3 +289,31 @@ def test_build_context_has_the_sources_and_no_secrets() -> None:
     leaked = [p for p in included
               if p.startswith((".venv/", ".git/", ".env")) or p.endswith((".sqlite3", ".pyc"))]
     assert leaked == []
+
+
+@pytest.mark.slow
+def test_the_package_the_images_install_has_every_source_file(tmp_path: Path) -> None:
+    """The images install the project as a wheel (not editable): curriculum YAML,
+    reference solutions, checks, schedules and migrations must all be in it."""
+    import zipfile
+
+    listed = subprocess.run(
+        ["git", "ls-files", "pyproject.toml", "README.md", "bot", "grader", "curriculum",
+         "migrations"], capture_output=True, text=True, cwd=ROOT, check=True,
+    ).stdout.split()
+    src = tmp_path / "src"
+    for rel in listed:
+        if (ROOT / rel).is_file():  # a file being deleted in the working tree is skipped
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         str(src), "-w", str(tmp_path / "wheel")], capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = (tmp_path / "wheel").glob("torchdojo-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    sources = [rel for rel in listed if rel.split("/")[0] in ("bot", "grader", "curriculum",
+                                                              "migrations")
+               and (src / rel).is_file()]
+    assert [rel for rel in sources if rel not in names] == []
