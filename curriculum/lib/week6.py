@@ -232,3 +232,26 @@ def keyword_sequences(rng: np.random.Generator, n: int, classes: int, vocab: int
         seqs.append(torch.from_numpy(seq.astype(np.int64)))
         labels.append(c)
     return seqs, np.asarray(labels, dtype=np.int64)
+
+
+POSITIVE = ["good", "great", "excellent", "wonderful", "loved", "superb", "enjoyable", "brilliant"]
+NEGATIVE = ["bad", "awful", "terrible", "boring", "hated", "poor", "dull", "disappointing"]
+FILLER = [f"w{i}" for i in range(40)] + ["the", "movie", "film", "plot", "actors", "was", "and",
+                                         "it", "a", "story", "very", "quite", "really"]
+
+
+def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
+    """Synthetic reviews: filler words plus 1–2 sentiment words; label 1 = positive."""
+    texts, labels = [], []
+    for _ in range(n):
+        label = int(rng.integers(0, 2))
+        words = list(rng.choice(FILLER, int(rng.integers(3, 10))))
+        pool = POSITIVE if label else NEGATIVE
+        for _ in range(int(rng.integers(1, 3))):
+            words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(pool)))
+        if mixed_case:
+            words = [w.upper() if rng.random() < 0.2 else w.capitalize() if rng.random() < 0.2
+                     else w for w in words]
+        texts.append(" ".join(str(w) for w in words))
+        labels.append(label)
+    return texts, np.asarray(labels, dtype=np.int64)

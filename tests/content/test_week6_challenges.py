@@ -43,6 +43,16 @@ WRONG = [
      {"architecture": "module"}),
     ("6.1.2", "padding_value=0)", "padding_value=0).t()", {"padding": "value", "training": None}),
     ("6.1.2", "lr=lr)", "lr=0.001)", {"training": "api"}),
+    # 6.1.3a sentiment preprocessing + BiLSTM/attention
+    ("6.1.3a", "        scores = scores.masked_fill(~mask, float(\"-inf\"))\n", "",
+     {"masking": "value"}),
+    ("6.1.3a", "        out, _ = self.lstm(packed)\n"
+     "        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.size(1))\n",
+     "        out, _ = self.lstm(self.embedding(x))\n", {"masking": "value"}),
+    ("6.1.3a", [("bidirectional=True", "bidirectional=False"), ("2 * hidden_dim", "hidden_dim")],
+     None, {"model": "module"}),
+    ("6.1.3a", "if count >= min_freq", "if count >= 1", {"preprocessing": "value"}),
+    ("6.1.3a", "return text.lower().split()", "return text.split()", {"preprocessing": "value"}),
 ]
 
 
@@ -59,8 +69,10 @@ def _matches(failed: dict[str, str], expected: dict[str, str | None]) -> bool:
 async def test_wrong_solution_fails_on_expected_check(grader, curriculum, exercise_id, old, new,
                                                       expected):
     source = curriculum.get(exercise_id).reference
-    assert old in source, old
-    result = await grader.grade(exercise_id, source.replace(old, new, 1), seed=SEED)
+    for a, b in (old if new is None else [(old, new)]):
+        assert a in source, a
+        source = source.replace(a, b)
+    result = await grader.grade(exercise_id, source, seed=SEED)
     assert result["status"] == "failed", (result.get("message"), result["checks"])
     assert _matches(_failed(result), expected), result["checks"]
 

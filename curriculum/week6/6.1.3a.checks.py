@@ -1,0 +1,149 @@
+"""Checks of 6.1.3a: vocabulary/numericalisation, the BiLSTM + attention model, masking."""
+
+from collections import Counter
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import PROBE_NEED, review_texts
+from grader.checks.base import Verdict
+
+
+def make_texts(rng: np.random.Generator):
+    texts, _ = review_texts(rng, 12, mixed_case=True)
+    unseen = ["zzunseen " + texts[0], texts[1] + " qqnever"]
+    return {"texts": texts, "min_freq": int(rng.integers(2, 4)), "unseen": unseen}
+
+
+PROBE_PRE = PROBE_NEED + '''
+def probe(ns, d):
+    build, num, tok = need(ns, "build_vocab"), need(ns, "numericalize"), need(ns, "tokenize")
+    v1 = build(d["texts"])
+    v2 = build(d["texts"], min_freq=d["min_freq"])
+    return {"tokens": [tok(t) for t in d["texts"][:3]],
+            "v1": dict(v1), "v2": dict(v2),
+            "ids": [num(t, v1) for t in d["unseen"] + d["texts"][:2]]}
+'''
+
+
+def _vocab_problem(vocab, counts, min_freq):
+    if not isinstance(vocab, dict) or vocab.get("<PAD>") != 0 or vocab.get("<UNK>") != 1:
+        return "the vocabulary must be a dict with '<PAD>': 0 and '<UNK>': 1"
+    want = {w for w, c in counts.items() if c >= min_freq}
+    words = set(vocab) - {"<PAD>", "<UNK>"}
+    if words != want:
+        return (f"with min_freq={min_freq} expected {len(want)} words (lower-cased, counted over "
+                f"all texts, kept when count ≥ min_freq); found {len(words)}")
+    if sorted(vocab.values()) != list(range(len(vocab))):
+        return "vocabulary ids must be 0, 1, …, len(vocab) − 1, each used once"
+    return ""
+
+
+def judge_pre(learner, reference, inputs, ctx):
+    got = learner.value
+    texts = inputs["texts"]
+    if got["tokens"] != [t.lower().split() for t in texts[:3]]:
+        return Verdict(False, "value", "tokenize(text) must lower-case and split on whitespace")
+    counts = Counter(w for t in texts for w in t.lower().split())
+    for vocab, mf in ((got["v1"], 1), (got["v2"], inputs["min_freq"])):
+        problem = _vocab_problem(vocab, counts, mf)
+        if problem:
+            return Verdict(False, "value", "build_vocab: " + problem)
+    v1 = got["v1"]
+    for text, ids in zip(inputs["unseen"] + texts[:2], got["ids"], strict=True):
+        want = [v1.get(w, 1) for w in text.lower().split()]
+        if not isinstance(ids, torch.Tensor) or ids.dtype != torch.int64 or ids.tolist() != want:
+            return Verdict(False, "value", "numericalize must return an int64 tensor of the "
+                                           "words' ids, '<UNK>' (1) for unknown words")
+    return Verdict(True, "value")
+
+
+def make_batch(rng: np.random.Generator):
+    lengths = rng.integers(2, 12, int(rng.integers(3, 7)))
+    lengths[0] = 11
+    seqs = [torch.from_numpy(rng.integers(1, 40, n).astype(np.int64)) for n in lengths]
+    return {"seqs": seqs, "extra": int(rng.integers(2, 6))}
+
+
+PROBE_MODEL = PROBE_NEED + '''
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+
+def probe(ns, d):
+    torch.manual_seed(5)
+    model = need(ns, "SentimentModel")(40)
+    model.eval()
+    x = pad_sequence(d["seqs"], batch_first=True)
+    wider = torch.cat([x, torch.zeros(len(x), d["extra"], dtype=x.dtype)], dim=1)
+    with torch.no_grad():
+        out = model(x)
+        out_wide = model(wider)
+        alone = [model(s.unsqueeze(0)) for s in d["seqs"]]
+    kinds = [(type(m).__name__, getattr(m, "bidirectional", None), getattr(m, "batch_first", None),
+              getattr(m, "padding_idx", "-")) for m in model.modules()]
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return {"bad": type(out).__name__, "kinds": kinds}
+    return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
+            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds}
+'''
+
+
+def _model_data(got, inputs):
+    if "bad" in got:
+        return Verdict(False, "type", "forward(x) must return (probs, attention_weights); found "
+                                      f"{got['bad']}")
+    n, t = len(inputs["seqs"]), max(len(s) for s in inputs["seqs"])
+    probs, weights = got["probs"], got["weights"]
+    if tuple(probs.shape) != (n,):
+        return Verdict(False, "shape", f"probs must have shape [batch] = [{n}]; found "
+                                       f"{list(probs.shape)}")
+    if tuple(weights.shape) != (n, t):
+        return Verdict(False, "shape", f"attention weights must be [batch, seq_len] = [{n}, {t}]; "
+                                       f"found {list(weights.shape)}")
+    return None
+
+
+def judge_model(learner, reference, inputs, ctx):
+    got = learner.value
+    bad = _model_data(got, inputs)
+    if bad:
+        return bad
+    kinds = got["kinds"]
+    if not any(k[0] in ("LSTM",) and k[1] and k[2] for k in kinds):
+        return Verdict(False, "module", "use a bidirectional LSTM: nn.LSTM(embed_dim, hidden_dim, "
+                                        "batch_first=True, bidirectional=True)")
+    if not any(k[0] == "Embedding" and k[3] == 0 for k in kinds):
+        return Verdict(False, "module", "use nn.Embedding(vocab_size, embed_dim, padding_idx=0)")
+    probs = got["probs"]
+    if not bool(((probs > 0) & (probs < 1)).all()):
+        return Verdict(False, "value", "probs must be sigmoid outputs, strictly between 0 and 1")
+    sums = got["weights"].sum(dim=1)
+    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+        return Verdict(False, "value", "each row of attention weights must sum to 1 (softmax over "
+                                       f"the sequence); max deviation {float((sums - 1).abs().max()):.3g}")
+    return Verdict(True, "module")
+
+
+def judge_masking(learner, reference, inputs, ctx):
+    got = learner.value
+    bad = _model_data(got, inputs)
+    if bad:
+        return bad
+    pad = got["x"] == 0
+    leak = float(got["weights"][pad].abs().max()) if bool(pad.any()) else 0.0
+    leak_wide = float(got["weights_wide"][:, got["x"].shape[1]:].abs().max())
+    if max(leak, leak_wide) > 1e-6:
+        return Verdict(False, "value", f"padding positions get attention weight up to "
+                                       f"{max(leak, leak_wide):.3g}; mask them (scores.masked_fill("
+                                       "mask == 0, float('-inf')) before the softmax) so they get 0")
+    alone = torch.cat([a.reshape(-1) for a in got["alone"]])
+    for name, other in (("with extra padding columns", got["probs_wide"]),
+                        ("for each review on its own", alone)):
+        err = float((got["probs"] - other).abs().max())
+        if not err <= 1e-5:
+            return Verdict(False, "value", f"padding changes the prediction: probs differ {name} by "
+                                           f"{err:.3g} (tolerance 1e-5). The backward LSTM "
+                                           "direction must not read padding: pack the batch "
+                                           "(pack_padded_sequence / pad_packed_sequence)")
+    return Verdict(True, "value")
