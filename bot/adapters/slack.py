@@ -26,13 +26,14 @@ so learner output can never become ``<!channel>``, ``<!here>`` or a mention.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -326,6 +327,7 @@ class Pending:
     thread_ts: str | None
     status_ts: str | None
     private: bool
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # status message is out
 
 
 @dataclass
@@ -630,25 +632,32 @@ class SlackBot:
                                   f.filename, f.data, where.thread_ts)
 
     async def _status_message(self, reply: Reply, sid: int, where: Where, actor: Actor) -> None:
-        """Post "queued", remember it, then grade: the verdict replaces it in place."""
-        private = where.private
-        if not private:
-            try:
-                sub = await self.rt.dojo.submission(actor, sid)
-                ex = self.rt.dojo.curriculum.get(sub.exercise_id)
-                private = ex is not None and self.rt.dojo.is_challenge(ex)
-            except DojoError:
-                pass
-        reply.text = reply.text.replace("received and queued", "received — grading…")
-        text, blocks = reply_blocks(reply, reply.mention)
-        if private:
-            await self.post_ephemeral(where.channel, where.user, text, blocks, where.thread_ts,
-                                      where.respond)
-            self.pending[sid] = Pending(where.channel, where.user, where.thread_ts, None, True)
-        else:
-            ts = await self.post(where.channel, text, blocks, where.thread_ts, where.respond)
-            self.pending[sid] = Pending(where.channel, where.user, where.thread_ts or ts,
-                                        ts or None, False)
+        """Post "queued", remember it, then grade: the verdict replaces it in place.
+
+        The entry exists before the message is out, so a verdict that the
+        scheduler's sweep delivers meanwhile waits for it instead of going astray."""
+        p = self.pending[sid] = Pending(where.channel, where.user, where.thread_ts, None,
+                                        where.private)
+        try:
+            if not p.private:
+                try:
+                    sub = await self.rt.dojo.submission(actor, sid)
+                    ex = self.rt.dojo.curriculum.get(sub.exercise_id)
+                    p.private = ex is not None and self.rt.dojo.is_challenge(ex)
+                except DojoError:
+                    pass
+            reply.text = reply.text.replace("received and queued", "received — grading…")
+            text, blocks = reply_blocks(reply, reply.mention)
+            if p.private:
+                await self.post_ephemeral(where.channel, where.user, text, blocks,
+                                          where.thread_ts, where.respond)
+            else:
+                ts = await self.post(where.channel, text, blocks, where.thread_ts,
+                                     where.respond)
+                p.status_ts = ts or None
+                p.thread_ts = where.thread_ts or ts or None
+        finally:
+            p.ready.set()
         await self.grade_now(actor)
 
     async def grade_now(self, actor: Actor) -> None:
@@ -664,6 +673,9 @@ class SlackBot:
     async def deliver_result(self, ev: GradedNotice | DelayNotice | CouldNotGradeNotice
                              ) -> list[str]:
         p = self.pending.get(ev.submission_id)
+        if p is not None and not p.ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(p.ready.wait(), 15)
         if isinstance(ev, GradedNotice):
             text, blocks = graded_blocks(ev)
         else:
