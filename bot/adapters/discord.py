@@ -420,6 +420,9 @@ class DojoDiscord(discord.Client):
                  attachments: list[Attachment] | None = None, reply_to: str | None = None,
                  message_id: str | None = None) -> Incoming:
         channel_id, thread = cohort_channel(channel)
+        if thread is not None and self.user is not None \
+                and getattr(channel, "owner_id", None) != self.user.id:
+            thread = None  # only the bot's own drill threads mean "submit for that drill"
         return Incoming(
             PLATFORM, channel_id, str(user.id), user.display_name, text,
             role_of(user, permissions, self.instructor_roles), attachments or [],
@@ -561,6 +564,9 @@ class DojoDiscord(discord.Client):
                              status: StatusRef | None = None) -> None:
         ref = message.reference
         reply_to = str(ref.message_id) if ref is not None and ref.message_id else None
+        if ref is not None and isinstance(ref.resolved, discord.Message) \
+                and self.user is not None and ref.resolved.author.id != self.user.id:
+            reply_to = None  # code in reply to a person is conversation, not a submission
         msg = self.incoming(channel=message.channel, user=message.author, text=message.content,
                             attachments=await self.read_attachments(message.attachments),
                             reply_to=reply_to, message_id=str(message.id))

@@ -452,3 +452,59 @@ async def submissions(w: World) -> int:
 
     async with w.rt.db.session() as s:
         return int(await s.scalar(select(func.count(Submission.id))) or 0)
+
+
+async def test_code_in_reply_to_a_person_is_conversation(world: World) -> None:
+    w = world
+    await w.day_one()
+    mark = w.fake.mark()
+    question = await w.fake.post(w.channel, w.bob, "how do I make zeros?")
+    await w.fake.post(w.channel, w.alice, block("x = torch.zeros(3)"), reply_to=question["id"])
+    await w.fake.settle(0.3)
+    assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
+    assert await submissions(w) == 0
+
+
+async def test_bot_discord_command_uses_the_configured_endpoints(tmp_path: Path) -> None:
+    """``run_discord`` (what ``torchdojo bot discord`` runs) reaches Discord only
+    through DISCORD_API_BASE / DISCORD_GATEWAY_URL; a missing token fails at start."""
+    from typer.testing import CliRunner
+
+    from bot.adapters.discord import run_discord
+    from bot.cli import app
+
+    res = CliRunner().invoke(app, ["bot", "discord"], env={"DISCORD_TOKEN": ""})
+    assert res.exit_code == 2 and "DISCORD_TOKEN" in res.output
+
+    fake = FakeDiscord()
+    await fake.start()
+    fake.add_guild("G", ["dojo"])
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+
+    class Idle:  # grading is not exercised here
+        async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+            raise GraderUnavailable("not in this test")
+
+        async def health(self) -> dict[str, Any]:
+            return {}
+
+        async def close(self) -> None:
+            pass
+
+    settings = load_settings(DISCORD_TOKEN="secret-token", DISCORD_API_BASE=fake.api_base,
+                             DISCORD_GATEWAY_URL=fake.gateway_url)
+    rt = await Runtime.start(settings, grader=Idle(),
+                             database_url=f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+    task = asyncio.create_task(run_discord(rt))
+    try:
+        await fake.connected(15)
+        sync = await fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith("/commands"))
+        assert sync.json[0]["name"] == "dojo"
+        assert any(c.path == "/users/@me" for c in fake.calls)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await rt.close()
+        await fake.stop()
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
