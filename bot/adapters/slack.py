@@ -26,7 +26,9 @@ so learner output can never become ``<!channel>``, ``<!here>`` or a mention.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -307,6 +309,17 @@ def submit_view(exercise_id: str, channel: str, thread_ts: str | None) -> dict[s
     }
 
 
+ACK_FLUSH_S = 0.05
+
+
+async def acked(ack: Any, **kwargs: Any) -> None:
+    """Acknowledge, then give Bolt a moment to send the response: its dispatcher
+    polls for the ack every 10 ms, so work that holds the event loop right away
+    (drawing a picture) would otherwise delay the answer past Slack's 3 s."""
+    await ack(**kwargs)
+    await asyncio.sleep(ACK_FLUSH_S)
+
+
 # ---- where a reply goes ----------------------------------------------------------------------
 
 @dataclass
@@ -396,7 +409,7 @@ class SlackBot:
         self._users: dict[str, _User] = {}
         self._group: tuple[float, frozenset[str]] | None = None
         self._http: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.scheduler: Any = None
         self.app = AsyncApp(  # the token comes with the client
             signing_secret=config.signing_secret,
@@ -421,7 +434,7 @@ class SlackBot:
         log.error("slack listener failed: %s", error, exc_info=error)
 
     async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
-        await ack()
+        await acked(ack)
         uid, channel = command["user_id"], command["channel_id"]
         text = unescape(command.get("text") or "").strip()
         where = Where(channel, uid, respond=respond)
@@ -439,10 +452,12 @@ class SlackBot:
             log.exception("/dojo %s failed", text[:100])
             await self._apologize(where)
 
-    async def on_message(self, event: dict[str, Any]) -> None:
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Thread replies with code (or a .py snippet) submit for the drill posted there."""
         subtype = event.get("subtype")
         if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
+            return
+        if self._redelivered(str(body.get("event_id") or "")):
             return
         uid, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
         if not uid or not channel or not ts:
@@ -467,9 +482,20 @@ class SlackBot:
             log.exception("message submission failed")
             await self._apologize(where)
 
+    def _redelivered(self, event_id: str) -> bool:
+        """Slack redelivers an event it thinks was missed; a submission counts once."""
+        if not event_id:
+            return False
+        if event_id in self._seen:
+            return True
+        self._seen[event_id] = None
+        while len(self._seen) > 2000:
+            self._seen.popitem(last=False)
+        return False
+
     async def on_prompt_button(self, ack: Any, body: dict[str, Any],
                                action: dict[str, Any]) -> None:
-        await ack()
+        await acked(ack)
         uid = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
         ex_id = action.get("value", "")
@@ -501,7 +527,7 @@ class SlackBot:
 
     async def on_submit_button(self, ack: Any, body: dict[str, Any],
                                action: dict[str, Any]) -> None:
-        await ack()
+        await acked(ack)
         channel = (body.get("channel") or {}).get("id", "")
         thread = (body.get("message") or {}).get("ts")
         await self.client.views_open(
@@ -520,7 +546,7 @@ class SlackBot:
                 f"No exercise {ex_id!r}" + (f"; did you mean {', '.join(close)}?" if close
                                             else "; see /dojo today"), 150)})
             return
-        await ack()
+        await acked(ack)
         meta = json.loads(view.get("private_metadata") or "{}")
         uid = body["user"]["id"]
         where = Where(meta.get("channel", ""), uid, thread_ts=meta.get("thread_ts"),
@@ -860,6 +886,8 @@ async def run_slack(rt: Runtime, config: SlackConfig, host: str = "0.0.0.0",
     in Socket Mode, start the scheduler, and run until ``stop`` is set."""
     bot = SlackBot(rt, config)
     stop = stop or asyncio.Event()
+    # matplotlib's import takes seconds on a busy host: pay it off the event loop
+    await asyncio.to_thread(importlib.import_module, "bot.chat.pictures")
     runner = handler = None
     try:
         if config.socket_mode:

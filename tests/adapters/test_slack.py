@@ -215,6 +215,11 @@ async def test_drill_post_button_and_thread_submission_end_to_end(env: Env) -> N
     assert "passed" in done.args["text"]
     blob = done.text_all()
     assert "✓" in blob and "✗" not in blob and "streak" in blob
+    # Slack redelivering the same event does not submit twice
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "text": "my try\n" + fenced(ex.reference), "ts": "1700009999.000001",
+                     "thread_ts": ts, "channel_type": "channel"})
+    await asyncio.sleep(0.3)
     async with env.rt.db.session() as s:
         sub = (await s.scalars(select(Submission))).one()
     assert sub.passed and sub.exercise_id == day1[0]
@@ -336,6 +341,23 @@ async def test_instructors_refusals_and_bad_input(env: Env) -> None:
     await env.cmd("leaderbord")
     r = await fake.wait_for("response_url", after=n)
     assert "leaderboard" in r.args["text"]
+
+    # pictures and files: /dojo progress uploads a PNG to the channel; an
+    # instructor's export goes to their DM, not the channel
+    n = env.mark()
+    await env.cmd("progress")
+    done = await fake.wait_for("files.completeUploadExternal", after=n)
+    assert done.args["channel_id"] == "C1"
+    up = await fake.wait_for("POST /upload", after=n)
+    assert fake.uploads[up.args["file_id"]].startswith(b"\x89PNG")
+    n = env.mark()
+    await env.cmd("export", user="UCOACH")
+    await fake.wait_for("conversations.open", lambda c: c.args["users"] == "UCOACH", after=n)
+    done = await fake.wait_for("files.completeUploadExternal", after=n)
+    assert done.args["channel_id"] == "DUCOACH"
+    up = await fake.wait_for("POST /upload", after=n)
+    assert fake.uploads[up.args["file_id"]].startswith(b"submission") or \
+        b"," in fake.uploads[up.args["file_id"]]
 
     # a code block over the limit, in a drill thread
     await env.scheduler().run_due()
