@@ -162,9 +162,9 @@ class AttachedStream:
     def _log_stderr(self, data: bytes) -> None:
         self._err += data
         *lines, rest = self._err.split(b"\n")
-        for line in lines:
-            log.warning("job container: %s", line.decode(errors="replace"))
-        self._err = bytearray(rest)
+        for line in lines[:20]:
+            log.warning("job container: %s", line[:500].decode(errors="replace"))
+        self._err = bytearray(rest[-4096:])
 
     def read_exactly(self, n: int, deadline: float) -> bytes:
         while len(self._buf) < n:
@@ -376,6 +376,7 @@ class ContainerPool:
             try:
                 stream.send(data, deadline)
                 header = stream.read_frame(deadline)
+                self._check_sizes(header, limits)
                 output = stream.read_exactly(header.get("out_len", 0), deadline)
                 result = stream.read_exactly(header.get("res_len", 0), deadline)
             except (TimeoutError, EOFError, OSError, ValueError) as exc:
@@ -387,6 +388,20 @@ class ContainerPool:
             header["result_incomplete"] = bool(result) and not frame
             header["cgroup"] = {"oom_kill": int(self._oom_killed(container))}
             return header, [frame]
+
+    @staticmethod
+    def _check_sizes(header: dict, limits: JobLimits) -> None:
+        """Refuses a report larger than the zygote can honestly send.
+
+        Inside the container the learner runs as the zygote's own uid, so it
+        could reach the zygote's stdout; a forged header must not make the
+        trusted side buffer gigabytes.
+        """
+        out_len, res_len = header.get("out_len", 0), header.get("res_len", 0)
+        if not (isinstance(out_len, int) and isinstance(res_len, int)) \
+                or not 0 <= out_len <= limits.output_keep_kb * 1024 \
+                or not 0 <= res_len <= limits.result_mb * MB + 8:
+            raise ValueError(f"oversized report from the job container ({out_len}, {res_len})")
 
     @staticmethod
     def _oom_killed(container: Any) -> bool:

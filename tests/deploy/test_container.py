@@ -219,3 +219,34 @@ async def test_container_that_never_answers_is_lost() -> None:
     with pytest.raises(WorkerLost, match="failed to start"):
         await pool.run(job, [], JobLimits())
     assert engine.created[0].removed and pool.jobs_lost == 1
+
+
+FORGER = """
+import json, sys, time
+def frame(header):
+    raw = json.dumps(header).encode()
+    sys.stdout.buffer.write(len(raw).to_bytes(4, "big") + raw)
+    sys.stdout.flush()
+frame({"kind": "ready", "torch": "0"})
+sys.stdin.buffer.read(4)
+frame({"kind": "done", "child": {}, "out_len": 1 << 40, "res_len": 0})
+time.sleep(30)
+"""
+
+
+@ASYNC
+async def test_forged_oversized_report_is_refused() -> None:
+    """A learner that reaches the zygote's stdout cannot make the judge buffer 1 TB."""
+    pool = _pool()
+    pool.client = engine = FakeEngine(pool.container)
+    pool._started = True
+    kwargs = pool.container_kwargs
+
+    def forger(limits: JobLimits) -> dict:
+        return {**kwargs(limits), "command": ["-c", FORGER]}
+
+    pool.container_kwargs = forger  # type: ignore[method-assign]
+    job = {"limits": JobLimits().for_child(), "source": "", "probes": []}
+    with pytest.raises(WorkerLost, match="oversized report"):
+        await pool.run(job, [], JobLimits())
+    assert engine.created[0].removed
