@@ -214,6 +214,13 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return b
 
 
+def exercise_buttons(exercise_id: str) -> dict[str, Any]:
+    """"Full prompt" (a modal) and "Submit" (a form) under a drill or challenge."""
+    return {"type": "actions", "block_id": f"ex:{exercise_id}", "elements": [
+        button("📖 Full prompt", "dojo_prompt", exercise_id),
+        button("📤 Submit", "dojo_submit_open", exercise_id, "primary")]}
+
+
 def reply_blocks(reply: Reply, mention: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """A neutral reply as (notification text, blocks), inside Slack's limits."""
     who = f"<@{mention}> " if mention and re.fullmatch(r"[A-Z0-9]+", mention) else ""
@@ -237,8 +244,9 @@ def reply_blocks(reply: Reply, mention: str | None = None) -> tuple[str, list[di
         blocks.append(code_section(reply.table.as_text()))
     if reply.code:
         blocks.append(code_section(reply.code))
-    if len(blocks) > MESSAGE_BLOCKS:
-        blocks = [*blocks[: MESSAGE_BLOCKS - 1], context("… (more than Slack shows at once)")]
+    room = MESSAGE_BLOCKS - 2  # drill posts add their points line and buttons
+    if len(blocks) > room:
+        blocks = [*blocks[: room - 1], context("… (more than Slack shows at once)")]
     plain = reply.as_text().replace("**", "*")
     ping = f"<@{mention}> " if mention and re.fullmatch(r"[A-Z0-9]+", mention) else ""
     text = clip(ping + escape(plain), FALLBACK_TEXT)
@@ -381,11 +389,7 @@ class SlackOutbox:
                            f"({event.target.tz})")
                 pts = f"🎯 {it.max_score} points" if it is not None else ""
                 blocks.append(context(" · ".join(x for x in (pts, due) if x)))
-                blocks.append({"type": "actions", "block_id": f"ex:{reply.exercise_id}",
-                               "elements": [
-                                   button("📖 Full prompt", "dojo_prompt", reply.exercise_id),
-                                   button("📤 Submit", "dojo_submit_open", reply.exercise_id,
-                                          "primary")]})
+                blocks.append(exercise_buttons(reply.exercise_id))
             ts = await bot.post(channel, text, blocks)
             if reply.exercise_id:
                 ids.append(ts)
@@ -647,13 +651,18 @@ class SlackBot:
                 await self._status_message(reply, sid, where, actor)
                 continue
             text, blocks = reply_blocks(reply, reply.mention)
-            if reply.ephemeral or where.private:
+            private = reply.ephemeral or where.private
+            if reply.exercise_id:
+                blocks.append(exercise_buttons(reply.exercise_id))
+                # a challenge's prompt is for the member whose timer runs, not the channel
+                ex = self.rt.dojo.curriculum.get(reply.exercise_id)
+                private = private or (ex is not None and self.rt.dojo.is_challenge(ex))
+            if private:
                 await self.post_ephemeral(where.channel, where.user, text, blocks,
                                           where.thread_ts, where.respond)
             else:
                 await self.post(where.channel, text, blocks, where.thread_ts, where.respond)
             for f in [*reply.images, *reply.files]:
-                private = reply.ephemeral or where.private
                 await self.upload(where.channel if not private else None, where.user,
                                   f.filename, f.data, where.thread_ts)
 

@@ -450,6 +450,11 @@ async def test_challenge_submissions_stay_private(env: Env) -> None:
         pytest.skip("no timed challenge in the curriculum")
     fake = env.fake
     await cohort(env)
+    # a personal timer reveals the prompt to that member only, with the buttons
+    n = env.mark()
+    await env.cmd(f"challenge start {challenge.id}", user="USOLO")
+    r = await fake.wait_for("response_url", has_text("timer"), after=n)
+    assert r.args["response_type"] == "ephemeral" and "Full prompt" in r.text_all()
     n = env.mark()
     await env.cmd(f"challenge open {challenge.id} for=30m", user="UCOACH")
     await fake.wait_for("chat.postMessage", has_text("Window for"), after=n)
