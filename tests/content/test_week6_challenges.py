@@ -53,6 +53,17 @@ WRONG = [
      None, {"model": "module"}),
     ("6.1.3a", "if count >= min_freq", "if count >= 1", {"preprocessing": "value"}),
     ("6.1.3a", "return text.lower().split()", "return text.split()", {"preprocessing": "value"}),
+    # 6.1.3b sentiment training
+    ("6.1.3b", "    if tp == 0:\n        return 0.0\n", "", {"f1": "value"}),
+    ("6.1.3b", "2 * precision * recall / (precision + recall)", "(precision + recall) / 2",
+     {"f1": "value", "early_stopping": None}),
+    ("6.1.3b", "    model.load_state_dict(torch.load(path))\n    return", "    return",
+     {"checkpoint": "value"}),
+    ("6.1.3b", "torch.save(model.state_dict(), path)", "torch.save(model, path)",
+     {"training": "train", "checkpoint": "train", "early_stopping": "train"}),
+    ("6.1.3b", "            if bad_epochs >= patience:", "            if bad_epochs >= 99:",
+     {"early_stopping": "train"}),
+    ("6.1.3b", "            optimizer.step()\n", "", {"training": "api"}),
 ]
 
 

@@ -1,0 +1,167 @@
+"""Checks of 6.1.3b: F1, training on hidden reviews, best-model checkpoint, early stopping."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
+    accuracy_verdict,
+    binary_f1,
+    finite,
+    five_step_problem,
+    num,
+    review_texts,
+    share,
+    shared,
+)
+from grader.checks.base import Hidden, Verdict
+
+
+def make_f1(rng: np.random.Generator):
+    cases = []
+    for n in (12, 20, 7):
+        cases.append((torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))))
+    labels = torch.from_numpy(rng.integers(0, 2, 9))
+    labels[0] = 1
+    cases.append((torch.zeros(9, dtype=torch.int64), labels))       # no positive prediction
+    cases.append((labels.clone(), labels.clone()))                   # perfect
+    return cases
+
+
+PROBE_F1 = PROBE_NEED + '''
+def probe(ns, cases):
+    f1 = need(ns, "f1_score")
+    out = []
+    for p, l in cases:
+        v = f1(p.clone(), l.clone())
+        out.append(float(v) if not hasattr(v, "item") else float(v.item()))
+    return out
+'''
+
+
+def judge_f1(learner, reference, inputs, ctx):
+    for i, ((p, lab), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        want = binary_f1(p.numpy(), lab.numpy())
+        if abs(got - want) > 1e-6:
+            what = {4: " (no positive predictions: F1 is 0.0)", 5: " (perfect predictions)"}
+            return Verdict(False, "value", f"f1_score case {i}{what.get(i, '')}: off by "
+                                           f"{abs(got - want):.3g}; F1 = 2·P·R / (P + R) for "
+                                           "class 1, 0.0 when there is no true positive")
+    return Verdict(True, "value")
+
+
+def make_data(rng: np.random.Generator):
+    x, y = review_texts(rng, 192)
+    xv, yv = review_texts(rng, 48)
+    xt, yt = review_texts(rng, 200)
+    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
+                  secret=yt)
+
+
+PROBE_TRAIN = PROBE_NEED + '''
+import os
+import shutil
+import tempfile
+
+import torch
+
+
+def probe(ns, d):
+    torch.manual_seed(4)
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "sentiment_model.pth")
+    try:
+        model, vocab, history = need(ns, "train_sentiment")(
+            d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)
+        predict = need(ns, "predict")
+        pred = predict(model, vocab, d["xt"])
+        saved = {"exists": os.path.exists(path)}
+        if saved["exists"]:
+            state = torch.load(path)
+            saved["type"] = type(state).__name__
+            if isinstance(state, dict):
+                fresh = need(ns, "SentimentModel")(len(vocab))
+                saved["keys_match"] = set(state) == set(fresh.state_dict())
+                if saved["keys_match"]:
+                    fresh.load_state_dict(state)
+                    saved["same"] = bool(torch.equal(predict(fresh, vocab, d["xt"]), pred))
+                    with torch.no_grad():
+                        saved["weights_equal"] = all(
+                            torch.equal(a, b) for a, b in
+                            zip(fresh.state_dict().values(), model.state_dict().values()))
+        hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
+        return {"pred": pred, "saved": saved, "history": hist}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    share(ctx, "train", learner)
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
+                            "predict() after train_sentiment")
+
+
+def _trained(ctx):
+    out = shared(ctx, "train")
+    if out is None or out.error is not None:
+        return None
+    return out.value
+
+
+def judge_checkpoint(learner, reference, inputs, ctx):
+    got = _trained(ctx)
+    if got is None:
+        return Verdict(False, "train", "not judged: train_sentiment did not run to the end")
+    saved = got["saved"]
+    if not saved["exists"]:
+        return Verdict(False, "value", "train_sentiment must save the best model to `path` with "
+                                       "torch.save(model.state_dict(), path)")
+    if saved.get("type") not in ("dict", "OrderedDict"):
+        return Verdict(False, "value", "save the state_dict (a dict of tensors), not the whole "
+                                       f"model; found a {saved.get('type')}")
+    if not saved.get("keys_match"):
+        return Verdict(False, "value", "the saved state_dict's keys do not match "
+                                       "SentimentModel(len(vocab)).state_dict()")
+    if not saved.get("weights_equal"):
+        return Verdict(False, "value", "the returned model must be the best checkpoint: load it "
+                                       "back with model.load_state_dict(torch.load(path)) before "
+                                       "returning")
+    return Verdict(True, "value")
+
+
+def judge_early_stopping(learner, reference, inputs, ctx):
+    got = _trained(ctx)
+    if got is None:
+        return Verdict(False, "train", "not judged: train_sentiment did not run to the end")
+    hist = got["history"]
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+        return Verdict(False, "value", "history must be a list of dicts with a numeric 'val_f1' "
+                                       "per epoch")
+    f1s = [num(h["val_f1"]) for h in hist]
+    best, since, stop_at = -1.0, 0, None
+    for i, f in enumerate(f1s):
+        if f > best:
+            best, since = f, 0
+        else:
+            since += 1
+            if since >= 2:
+                stop_at = i + 1
+                break
+    if stop_at is None and len(f1s) != 15:
+        return Verdict(False, "train", f"with max_epochs=15 and no plateau, train all 15 epochs; "
+                                       f"found {len(f1s)}")
+    if stop_at is not None and len(f1s) != stop_at:
+        return Verdict(False, "train", f"early stopping on validation F1 (patience 2): your "
+                                       f"history says training should have stopped after epoch "
+                                       f"{stop_at}, it ran {len(f1s)} epochs")
+    if stop_at is None:
+        return Verdict(False, "train", "validation F1 kept improving for 15 epochs, so early "
+                                       "stopping could not be seen; check that val_f1 is the F1 "
+                                       "on the validation texts")
+    return Verdict(True, "train")
