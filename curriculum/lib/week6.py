@@ -255,3 +255,79 @@ def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
         texts.append(" ".join(str(w) for w in words))
         labels.append(label)
     return texts, np.asarray(labels, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------
+# NER (BIO tags)
+# ---------------------------------------------------------------------------
+
+NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def bio_tags(rng: np.random.Generator, n: int) -> list[str]:
+    tags, i = [], 0
+    while i < n:
+        r = rng.random()
+        if r < 0.55:
+            tags.append("O")
+            i += 1
+            continue
+        kind = "PER" if r < 0.8 else str(rng.choice(["LOC", "ORG"]))
+        length = int(rng.integers(1, 4))
+        for j in range(min(length, n - i)):
+            tags.append(("B-" if j == 0 else "I-") + kind)
+        i += length
+    return tags[:n]
+
+
+def ref_bio_spans(tags) -> set:
+    spans, start, kind = set(), None, None
+    for i, tag in enumerate([*tags, "O"]):
+        inside = tag.startswith("I-") and kind == tag[2:]
+        if start is not None and not inside:
+            spans.add((kind, start, i))
+            start, kind = None, None
+        if tag.startswith("B-") or (tag.startswith("I-") and not inside):
+            start, kind = i, tag[2:]
+    return spans
+
+
+def ref_entity_prf(pred_sequences, gold_sequences) -> dict:
+    pred, gold = set(), set()
+    for n, (p, g) in enumerate(zip(pred_sequences, gold_sequences, strict=True)):
+        pred |= {(n, *s) for s in ref_bio_spans(p)}
+        gold |= {(n, *s) for s in ref_bio_spans(g)}
+    out = {}
+    for kind in sorted({s[1] for s in pred | gold}):
+        p = {s for s in pred if s[1] == kind}
+        g = {s for s in gold if s[1] == kind}
+        tp = len(p & g)
+        pr = tp / len(p) if p else 0.0
+        rc = tp / len(g) if g else 0.0
+        out[kind] = (pr, rc, 2 * pr * rc / (pr + rc) if tp else 0.0)
+    return out
+
+
+def ner_sentences(rng: np.random.Generator, n: int, vocab: int = 60):
+    """Token ids and tag ids (NER_TAGS): ids 1–10 are person-name words, 11–20 place
+    words, the rest filler (O). Consecutive name words form one entity (B then I)."""
+    seqs, tags = [], []
+    for _ in range(n):
+        length = int(rng.integers(4, 11))
+        toks, tg = [], []
+        while len(toks) < length:
+            r = rng.random()
+            if r < 0.6:
+                toks.append(int(rng.integers(21, vocab)))
+                tg.append(0)
+                continue
+            base, b = (1, 1) if r < 0.8 else (11, 3)
+            for j in range(int(rng.integers(1, 3))):
+                toks.append(int(rng.integers(base, base + 10)))
+                tg.append(b if j == 0 else b + 1)
+            if len(toks) < length:
+                toks.append(int(rng.integers(21, vocab)))
+                tg.append(0)
+        seqs.append(torch.tensor(toks[:length]))
+        tags.append(torch.tensor(tg[:length]))
+    return seqs, tags

@@ -64,6 +64,16 @@ WRONG = [
     ("6.1.3b", "            if bad_epochs >= patience:", "            if bad_epochs >= 99:",
      {"early_stopping": "train"}),
     ("6.1.3b", "            optimizer.step()\n", "", {"training": "api"}),
+    # 6.1.4a NER model, loss, BIO
+    ("6.1.4a", "    return F.cross_entropy(logits[mask], tags[mask])",
+     "    return F.cross_entropy(logits.flatten(0, 1), tags.clamp(min=0).flatten())",
+     {"loss": "value"}),
+    ("6.1.4a", "bidirectional=True)\n        self.fc = nn.Linear(2 * hidden_dim, num_tags)",
+     "bidirectional=False)\n        self.fc = nn.Linear(hidden_dim, num_tags)",
+     {"model": "module"}),
+    ("6.1.4a", "        if tag.startswith(\"B-\") or (tag.startswith(\"I-\") and not inside):",
+     "        if tag.startswith(\"B-\"):", {"bio": "value"}),
+    ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
 ]
 
 

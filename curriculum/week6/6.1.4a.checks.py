@@ -1,0 +1,142 @@
+"""Checks of 6.1.4a: NERTagger shapes, the padding-aware loss, BIO spans and per-type P/R/F1."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from curriculum.lib.week6 import PROBE_NEED, bio_tags, ref_bio_spans, ref_entity_prf
+from grader.checks.base import Verdict
+
+
+def make_model(rng: np.random.Generator):
+    b, t, tags = int(rng.integers(2, 6)), int(rng.integers(4, 10)), int(rng.integers(5, 10))
+    return {"x": torch.from_numpy(rng.integers(1, 30, (b, t))), "tags": tags}
+
+
+PROBE_MODEL = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, d):
+    model = need(ns, "NERTagger")(30, d["tags"])
+    model.eval()
+    with torch.no_grad():
+        out = model(d["x"])
+    kinds = [(type(m).__name__, getattr(m, "bidirectional", None),
+              getattr(m, "padding_idx", "-")) for m in model.modules()]
+    return {"shape": list(out.shape), "kinds": kinds}
+'''
+
+
+def judge_model(learner, reference, inputs, ctx):
+    got = learner.value
+    b, t = inputs["x"].shape
+    want = [b, t, inputs["tags"]]
+    if got["shape"] != want:
+        return Verdict(False, "shape", f"NERTagger(vocab_size, num_tags={inputs['tags']}) on a "
+                                       f"[{b}, {t}] batch must give [{b}, {t}, {inputs['tags']}] "
+                                       f"tag logits; found {got['shape']}")
+    if not any(k[0] == "LSTM" and k[1] for k in got["kinds"]):
+        return Verdict(False, "module", "use a BiLSTM: nn.LSTM(…, batch_first=True, "
+                                        "bidirectional=True)")
+    if not any(k[0] == "Embedding" and k[2] == 0 for k in got["kinds"]):
+        return Verdict(False, "module", "use nn.Embedding(vocab_size, embed_dim, padding_idx=0)")
+    return Verdict(True, "module")
+
+
+def make_loss(rng: np.random.Generator):
+    cases = []
+    for _ in range(3):
+        b, t, c = int(rng.integers(2, 5)), int(rng.integers(4, 9)), int(rng.integers(3, 8))
+        logits = torch.from_numpy(rng.normal(0, 2, (b, t, c)).astype(np.float32))
+        tags = torch.from_numpy(rng.integers(0, c, (b, t)))
+        for i in range(b):
+            n = int(rng.integers(1, t + 1))
+            tags[i, n:] = -100
+        tags[0, -1] = -100
+        noise = torch.from_numpy(rng.normal(0, 50, (b, t, c)).astype(np.float32))
+        cases.append({"logits": logits, "tags": tags, "noise": noise})
+    return cases
+
+
+PROBE_LOSS = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, cases):
+    loss_fn = need(ns, "ner_loss")
+    out = []
+    for c in cases:
+        logits = c["logits"].clone().requires_grad_(True)
+        loss = loss_fn(logits, c["tags"].clone())
+        loss.backward()
+        pad = (c["tags"] == -100).unsqueeze(-1)
+        noisy = torch.where(pad, c["noise"], c["logits"])
+        loss2 = loss_fn(noisy, c["tags"].clone())
+        out.append({"loss": loss.detach(), "grad": logits.grad, "noisy": loss2.detach()})
+    return out
+'''
+
+
+def judge_loss(learner, reference, inputs, ctx):
+    for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        mask = c["tags"] != -100
+        want = F.cross_entropy(c["logits"][mask].double(), c["tags"][mask])
+        loss = got["loss"]
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            return Verdict(False, "type", "ner_loss must return a scalar loss tensor")
+        if abs(float(got["noisy"]) - float(loss)) > 1e-4 * max(1.0, abs(float(loss))):
+            return Verdict(False, "value", f"case {i}: changing the logits at padding positions "
+                                           "changed the loss — the loss must ignore tags == -100")
+        if abs(float(loss) - float(want)) > 1e-4 * max(1.0, abs(float(want))):
+            return Verdict(False, "value", f"case {i}: expected the mean cross-entropy over the "
+                                           f"real tokens only; off by {abs(float(loss) - float(want)):.3g}")
+        g = got["grad"]
+        if g is None or float(g[~mask].abs().max()) > 0:
+            return Verdict(False, "grad", f"case {i}: padding positions must get zero gradient")
+    return Verdict(True, "value")
+
+
+def make_bio(rng: np.random.Generator):
+    pred, gold = [], []
+    for _ in range(6):
+        g = bio_tags(rng, int(rng.integers(5, 12)))
+        p = list(g)
+        for j in range(len(p)):
+            if rng.random() < 0.2:
+                p[j] = str(rng.choice(["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG"]))
+        pred.append(p)
+        gold.append(g)
+    pred.append(["I-PER", "I-PER", "O", "B-LOC", "I-PER"])  # I- without B- starts an entity
+    gold.append(["B-PER", "I-PER", "O", "B-LOC", "B-PER"])
+    return {"pred": pred, "gold": gold}
+
+
+PROBE_BIO = PROBE_NEED + '''
+def probe(ns, d):
+    spans = need(ns, "bio_spans")
+    prf = need(ns, "entity_prf")
+    s = [sorted(tuple(x) for x in spans(list(seq))) for seq in d["pred"] + d["gold"]]
+    r = prf([list(p) for p in d["pred"]], [list(g) for g in d["gold"]])
+    return {"spans": s, "prf": {str(k): [float(x) for x in v] for k, v in dict(r).items()}}
+'''
+
+
+def judge_bio(learner, reference, inputs, ctx):
+    got = learner.value
+    for seq, s in zip(inputs["pred"] + inputs["gold"], got["spans"], strict=True):
+        want = sorted(ref_bio_spans(seq))
+        if [tuple(x) for x in s] != want:
+            return Verdict(False, "value", f"bio_spans on a {len(seq)}-tag sequence: expected "
+                                           f"{len(want)} span(s) (type, start, end exclusive); "
+                                           f"found {len(s)} / different spans")
+    want = ref_entity_prf(inputs["pred"], inputs["gold"])
+    if set(got["prf"]) != set(want):
+        return Verdict(False, "value", f"entity_prf must have one entry per entity type seen in "
+                                       f"predictions or gold ({sorted(want)}); found "
+                                       f"{sorted(got['prf'])}")
+    for k, v in want.items():
+        if any(abs(a - b) > 1e-6 for a, b in zip(got["prf"][k], v, strict=True)):
+            return Verdict(False, "value", f"entity_prf[{k!r}]: (precision, recall, f1) are off; "
+                                           "count exact span matches per type")
+    return Verdict(True, "value")
