@@ -33,6 +33,35 @@ WRONG = [
      "output", "value", ["weights"]),
     ("4.3.1c", [("F.softmax(attention_scores, dim=-1)", "F.softmax(attention_scores, dim=1)", 1)],
      "weights", "value", []),
+    # 4.3.2a TimeSeriesPredictor
+    ("4.3.2a", [("            nn.Softplus()  # Ensure positive std\n", "", 1),
+                ("std_pred = self.std_head(current_hidden) + 1e-6",
+                 "std_pred = self.std_head(current_hidden)", 1)],
+     "uncertainty", "value", ["shapes", "horizon"]),
+    ("4.3.2a", [("torch.stack(predictions, dim=1)", "torch.stack(predictions, dim=1)[:, -1]", 1)],
+     "shapes", "shape", []),
+    ("4.3.2a", [("torch.stack(predictions, dim=1)", "torch.stack(predictions[::-1], dim=1)", 1)],
+     "horizon", "value", ["shapes", "uncertainty"]),
+    # 4.3.2b ImageClassifierWithCAM
+    ("4.3.2b", [("self.feature_maps = None\n", "self.feature_maps = None\n"
+                 "        self.register_forward_hook = True\n", 1)],
+     "logits", "module", ["cam_range", "cam_values"]),
+    ("4.3.2b", [("return torch.where(span > 0, (cam - lo) / span.clamp_min(1e-12), cam)",
+                 "return cam", 1)], "cam_range", "value", ["logits"]),
+    ("4.3.2b", [("        self.feature_maps = feature_maps.detach()\n",
+                 "        if self.training or return_cam:\n"
+                 "            self.feature_maps = feature_maps.detach()\n", 1),
+                ("            feature_maps = self.features(x)\n",
+                 "            self.forward(x)\n            feature_maps = self.feature_maps\n", 1)],
+     "cam_values", "value", ["logits", "cam_range"]),
+    # 4.3.2c MultiTaskNetwork
+    ("4.3.2c", [("self.task_heads[task_name](shared_features)",
+                 "self.task_heads[task_name](shared_features.detach())", 1)],
+     "independent", "grad", ["outputs", "balancing"]),
+    ("4.3.2c", [("        if active_tasks is None:\n            active_tasks = self.task_names",
+                 "        active_tasks = self.task_names", 1)], "outputs", "shape", ["balancing"]),
+    ("4.3.2c", [("self.task_weights.data = self.task_weights.data / self.task_weights.data.sum()"
+                 " * len(self.task_names)", "pass", 1)], "balancing", "value", ["outputs"]),
 ]
 
 

@@ -1,0 +1,139 @@
+"""Checks of 4.3.2c (MultiTaskNetwork): outputs per task, independent heads, loss balancing."""
+
+from curriculum.lib.week4 import close
+
+PROBE = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _x(shape, seed):
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn(*shape, generator=g)
+
+
+def probe(ns, inputs):
+    if "MultiTaskNetwork" not in ns:
+        raise NameError("name 'MultiTaskNetwork' is not defined")
+    cls = ns["MultiTaskNetwork"]
+    seed, b, d, s = inputs["seed"], inputs["b"], inputs["input_dim"], inputs["shared_dim"]
+    configs = {name: {"output_dim": k} for name, k in inputs["tasks"]}
+    names = [n for n, _ in inputs["tasks"]]
+    torch.manual_seed(seed)
+    m = cls(input_dim=d, shared_dim=s, task_configs=configs)
+    m.eval()
+    x = _x((b, d), seed + 1)
+    res = {"params": int(sum(p.numel() for p in m.parameters()))}
+    with torch.no_grad():
+        out = m(x)
+        res["shapes"] = {k: list(v.shape) for k, v in out.items()}
+        res["subset_keys"] = sorted(m(x, active_tasks=[names[1]]).keys())
+        heads = m.task_heads
+        for p in heads[names[0]].parameters():
+            p.add_(0.5)
+        out2 = m(x)
+        res["changed"] = {k: float((out2[k] - out[k]).abs().max()) for k in names}
+    m.zero_grad()
+    y = m(x)
+    y[names[0]].pow(2).sum().backward()
+    res["other_head_grad"] = max((float(p.grad.abs().max()) if p.grad is not None else 0.0)
+                                 for n in names[1:] for p in heads[n].parameters())
+    res["backbone_grad"] = max((float(p.grad.abs().max()) if p.grad is not None else 0.0)
+                               for p in m.shared_backbone.parameters())
+    tw = m.task_weights
+    res["tw"] = {"param": isinstance(tw, nn.Parameter), "value": tw.detach().clone()}
+    # loss balancing
+    m.zero_grad()
+    with torch.no_grad():
+        m.task_weights.copy_(torch.tensor(inputs["weights"]))
+        m.task_losses.zero_()
+    out = m(x)
+    targets = {k: _x(tuple(v.shape), seed + 5 + i) for i, (k, v) in enumerate(out.items())}
+    fns = {k: nn.MSELoss() for k in names}
+    total, indiv = m.compute_balanced_loss(out, targets, fns)
+    res["total"] = float(total.detach() if isinstance(total, torch.Tensor) else total)
+    res["indiv"] = {k: float(v) for k, v in indiv.items()}
+    res["mse"] = {k: float(F.mse_loss(out[k], targets[k])) for k in names}
+    res["running"] = m.task_losses.detach().clone()
+    with torch.no_grad():
+        m.task_losses.copy_(torch.tensor(inputs["losses"]))
+    m.update_task_weights()
+    res["updated"] = m.task_weights.detach().clone()
+    return res
+'''
+
+_NAMES = ["regression", "classification", "ranking", "segmentation", "depth", "age", "topic"]
+
+
+def inputs(rng):
+    n = int(rng.integers(2, 5))
+    names = [str(v) for v in rng.choice(_NAMES, n, replace=False)]
+    return {"seed": int(rng.integers(1, 2**30)), "b": int(rng.integers(3, 10)),
+            "input_dim": int(rng.integers(8, 60)), "shared_dim": int(rng.choice([16, 32, 64])),
+            "tasks": [(nm, int(rng.integers(1, 7))) for nm in names],
+            "weights": [float(v) for v in rng.uniform(0.3, 2.0, n)],
+            "losses": [float(v) for v in rng.uniform(0.1, 3.0, n)]}
+
+
+def judge_outputs(learner, reference, inputs, ctx):
+    g, r = learner.value, reference.value
+    if g["shapes"] != r["shapes"]:
+        return False, (f"forward(x) on a batch of {inputs['b']}: expected a dict "
+                       + ", ".join(f"{k}: {tuple(v)}" for k, v in r["shapes"].items())
+                       + "; got " + ", ".join(f"{k}: {tuple(v)}" for k, v in g["shapes"].items()))
+    if g["subset_keys"] != r["subset_keys"]:
+        return False, ("forward(x, active_tasks=[one task]) must return only that task's output; "
+                       f"got keys {g['subset_keys']}")
+    return True, ""
+
+
+def judge_independent(learner, reference, inputs, ctx):
+    g = learner.value
+    names = [n for n, _ in inputs["tasks"]]
+    if g["changed"][names[0]] < 1e-7:
+        return False, f"changing task_heads['{names[0]}'] must change that task's output"
+    others = [n for n in names[1:] if g["changed"][n] > 0]
+    if others:
+        return False, (f"changing task_heads['{names[0]}'] changed the output of {others}: task "
+                       "heads must be independent (one nn.Sequential per task in task_heads)")
+    if g["other_head_grad"] > 0:
+        return False, (f"the loss of '{names[0]}' alone sent gradients into other tasks' heads; "
+                       "each head must see only the shared features")
+    if g["backbone_grad"] <= 0:
+        return False, ("the loss of one task sent no gradient into `shared_backbone`: the heads "
+                       "must be fed the backbone's features without detaching them")
+    return True, ""
+
+
+def judge_architecture(learner, reference, inputs, ctx):
+    g, r = learner.value, reference.value
+    if g["params"] != r["params"]:
+        return False, (f"the seed's architecture (backbone input_dim → 2·shared_dim → shared_dim "
+                       f"with BatchNorm1d, heads shared_dim → shared_dim//2 → output_dim, one "
+                       f"task weight per task) has {r['params']:,} parameters here; yours has "
+                       f"{g['params']:,}")
+    if not g["tw"]["param"] or not close(g["tw"]["value"], r["tw"]["value"]):
+        return False, "`task_weights` must be an nn.Parameter of ones, one entry per task"
+    return True, ""
+
+
+def judge_balancing(learner, reference, inputs, ctx):
+    g, r = learner.value, reference.value
+    names = [n for n, _ in inputs["tasks"]]
+    if sorted(g["indiv"]) != sorted(names):
+        return False, f"compute_balanced_loss must report one loss per task; got {sorted(g['indiv'])}"
+    for n in names:
+        if not close(g["indiv"][n], g["mse"][n]):
+            return False, f"individual loss of '{n}' must be loss_functions['{n}'](output, target)"
+    want_total = sum(w * g["mse"][n] for w, n in zip(inputs["weights"], names, strict=True))
+    if not close(g["total"], want_total):
+        return False, "total loss must be Σ task_weights[i] · loss_i over the tasks"
+    want_running = [0.1 * g["mse"][n] for n in names]
+    if not close(g["running"], want_running):
+        return False, ("task_losses must be updated as 0.9 · task_losses + 0.1 · loss "
+                       "(from zero here)")
+    if not close(g["updated"], r["updated"]):
+        return False, ("update_task_weights(): weights must be 1 / (task_losses / mean + 1e-8), "
+                       "then rescaled to sum to the number of tasks")
+    return True, ""
