@@ -69,6 +69,8 @@ EDIT_REGRADE_WINDOW = timedelta(minutes=5)
 INTERACTION_TTL = timedelta(minutes=14)
 #: Answer a slash command directly if the handler is this quick, else defer.
 QUICK_ANSWER_S = 2.0
+#: How many submissions' status messages are remembered for in-place edits.
+STATUS_KEEP = 5000
 COLORS = {"info": 0x5865F2, "success": 0x57F287, "warning": 0xFEE75C, "error": 0xED4245}
 
 # Discord's documented limits.
@@ -436,7 +438,8 @@ class DojoDiscord(discord.Client):
             if not a.filename.lower().endswith(".py"):
                 continue
             if a.size > MAX_CODE_BYTES:
-                out.append(Attachment(a.filename, b"\0" * (MAX_CODE_BYTES + 1)))
+                # the chat layer words the refusal from the size (capped: not a download)
+                out.append(Attachment(a.filename, b"\0" * min(a.size, 16 * MAX_CODE_BYTES)))
                 continue
             out.append(Attachment(a.filename, await a.read()))
         return out
@@ -456,12 +459,24 @@ class DojoDiscord(discord.Client):
         ex = self.rt.dojo.curriculum.get(exercise_id) if exercise_id else None
         return ex is not None and self.rt.dojo.is_challenge(ex)
 
+    def _remember(self, origin: str, ref: StatusRef) -> None:
+        """Keep where a submission's status message is; results can come hours later
+        (a grader outage), so entries live a day, and the map stays bounded."""
+        self._status[origin] = ref
+        if len(self._status) > STATUS_KEEP:
+            cutoff = discord.utils.utcnow() - timedelta(days=1)
+            for key in [k for k, r in self._status.items()
+                        if r.created is None or r.created < cutoff]:
+                del self._status[key]
+            while len(self._status) > STATUS_KEEP:
+                del self._status[next(iter(self._status))]
+
     # ---- slash commands ---------------------------------------------------------------------
 
     async def answer(self, interaction: discord.Interaction, line: str,
                      attachments: list[Attachment] | None = None) -> None:
         """Run one ``/dojo`` line; answer directly when quick, else defer first."""
-        msg = self.incoming(channel=interaction.channel, user=interaction.user, text=line,
+        msg = self.incoming(channel=_where(interaction), user=interaction.user, text=line,
                             permissions=interaction.permissions, attachments=attachments,
                             message_id=str(interaction.id))
         task = asyncio.ensure_future(self.handler.handle(msg))
@@ -493,10 +508,10 @@ class DojoDiscord(discord.Client):
         await interaction.response.send_message(
             embed=reply_embed(Reply(text="⏳ Received — grading…")), ephemeral=private,
             allowed_mentions=discord.AllowedMentions.none())
-        self._status[str(interaction.id)] = StatusRef(
+        self._remember(str(interaction.id), StatusRef(
             interaction.channel_id or 0, interaction=interaction, private=private,
-            created=discord.utils.utcnow())
-        msg = self.incoming(channel=interaction.channel, user=interaction.user,
+            created=discord.utils.utcnow()))
+        msg = self.incoming(channel=_where(interaction), user=interaction.user,
                             text=command_line("submit", exercise),
                             permissions=interaction.permissions, attachments=attachments,
                             message_id=str(interaction.id))
@@ -514,7 +529,7 @@ class DojoDiscord(discord.Client):
     async def show_prompt(self, interaction: discord.Interaction, exercise_id: str) -> None:
         """The "Full prompt" button: the whole prompt and starter, privately (a
         challenge's prompt only once its window opened or the member's timer runs)."""
-        msg = self.incoming(channel=interaction.channel, user=interaction.user, text="",
+        msg = self.incoming(channel=_where(interaction), user=interaction.user, text="",
                             permissions=interaction.permissions)
         ex = self.rt.dojo.curriculum.get(exercise_id)
         if ex is None:
@@ -586,8 +601,8 @@ class DojoDiscord(discord.Client):
             else:
                 status_msg = await message.reply(embed=embed, mention_author=False,
                                                  allowed_mentions=discord.AllowedMentions.none())
-            self._status[str(message.id)] = StatusRef(
-                message.channel.id, status_msg.id, created=discord.utils.utcnow())
+            self._remember(str(message.id), StatusRef(
+                message.channel.id, status_msg.id, created=discord.utils.utcnow()))
         replies = await self.handler.handle(msg)
         main = _verdict_index(replies)
         for i, reply in enumerate(replies):
@@ -709,6 +724,11 @@ class DojoDiscord(discord.Client):
         except (discord.HTTPException, ValueError):
             log.warning("could not DM the result of #%s", ev.submission_id, exc_info=True)
             return True  # never publish a challenge result early
+
+
+def _where(interaction: discord.Interaction) -> Any:
+    """The interaction's channel (a Thread when cached), else just its id."""
+    return interaction.channel or discord.Object(interaction.channel_id or 0)
 
 
 def _verdict_index(replies: list[Reply]) -> int:

@@ -94,6 +94,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.guilds: list[Guild] = []
         self.cdn: dict[str, bytes] = {}
+        self.downloads: dict[str, bytes] = {}  # what the bot fetched from the CDN
         self.messages: dict[str, dict[str, Any]] = {}  # id → message payload
         self.channels: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -400,6 +401,8 @@ class FakeDiscord:
 
     async def _cdn(self, request: web.Request) -> web.Response:
         data = self.cdn.get(request.match_info["name"])
+        if data is not None:
+            self.downloads[request.match_info["name"]] = data
         if data is None:
             return web.Response(status=404)
         return web.Response(body=data)

@@ -275,6 +275,7 @@ async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -
                       files={"elem.py": ref("1.2.1").encode()})
     edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.2.1" in c.text)
     assert "passed" in edit.text
+    assert any(k.endswith("-elem.py") for k in w.fake.downloads)
 
     # /dojo submit opens a modal; its code is graded and the result edited in
     cb = await w.slash(w.channel, w.alice, "submit", exercise="1.1.1")
@@ -309,6 +310,13 @@ async def test_bad_input_and_no_pings(world: World) -> None:
                       + block("x = 1  # padding\n" * 5000))
     cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "limit" in c.text)
     assert "the limit is 64 KB" in cb.text
+    # an attached .py over the limit: refused with its real size, not downloaded
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.1",
+                      files={"big.py": b"x = 1\n" * 20000})
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "KB" in c.text)
+    assert "big.py is 117 kb; the limit is 64 kb" in cb.text.lower()
+    assert not any(k.endswith("-big.py") for k in w.fake.downloads)
     # a submission for an unknown id
     mark = w.fake.mark()
     await w.fake.post(w.channel, w.alice, "/dojo submit 9.9.9\n" + block("x = 1"))
