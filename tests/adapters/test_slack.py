@@ -372,6 +372,13 @@ async def test_instructors_refusals_and_bad_input(env: Env) -> None:
         assert (await s.scalars(select(Submission))).all() == []
 
 
+async def test_app_home_without_a_cohort_says_how_to_join(env: Env) -> None:
+    await env.event({"type": "app_home_opened", "user": "UNEW", "channel": "D9",
+                     "tab": "home"}, "EvHome")
+    home = await env.fake.wait_for("views.publish", lambda c: c.args.get("user_id") == "UNEW")
+    assert home.args["view"]["type"] == "home" and "cohort join" in home.text_all()
+
+
 async def test_rejects_unsigned_wrongly_signed_and_stale_requests(env: Env) -> None:
     body = command_body("cohort create Evil", "UADMIN", "C9", env.fake.url + "respond/x")
     n = env.mark()
@@ -471,6 +478,13 @@ async def test_challenge_submissions_stay_private(env: Env) -> None:
     assert result.args["user"] == "UMEM"
     public = [c for c in fake.calls[n:] if c.method in ("chat.postMessage", "chat.update")]
     assert public == []
+
+    # at the close the cohort sees who passed, in the channel
+    env.clock.advance(timedelta(minutes=31))
+    n = env.mark()
+    await env.scheduler().run_due()
+    closed = await fake.wait_for("chat.postMessage", has_text("closed"), after=n)
+    assert closed.args["channel"] == "C1" and challenge.id in closed.args["text"]
 
 
 # ---- Socket Mode ---------------------------------------------------------------------------
