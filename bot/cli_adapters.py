@@ -28,6 +28,10 @@ def discord_command(
     ),
     sync: bool = typer.Option(True, "--sync/--no-sync",
                               help="register the /dojo commands with Discord on start"),
+    shard_id: int | None = typer.Option(None, "--shard-id", min=0,
+                                        help="run only this shard (with --shard-count)"),
+    shard_count: int | None = typer.Option(None, "--shard-count", min=1,
+                                           help="total shards across processes"),
 ) -> None:
     """Run the Discord bot (DISCORD_TOKEN; DISCORD_API_BASE / DISCORD_GATEWAY_URL optional)."""
     from bot.cli_core import _settings_or_exit
@@ -40,13 +44,20 @@ def discord_command(
                    err=True)
         raise typer.Exit(2) from None
     roles = [r.strip() for r in instructor_roles.split(",") if r.strip()]
+    if (shard_id is None) != (shard_count is None) or (
+            shard_id is not None and shard_count is not None and shard_id >= shard_count):
+        typer.echo("torchdojo: give --shard-id and --shard-count together, "
+                   "with 0 <= shard-id < shard-count", err=True)
+        raise typer.Exit(2)
+    shards = {} if shard_count is None else {"shard_id": shard_id, "shard_count": shard_count}
     try:
-        asyncio.run(_discord(settings, roles, sync))
+        asyncio.run(_discord(settings, roles, sync, shards))
     except KeyboardInterrupt:
         typer.echo("\nbye", err=True)
 
 
-async def _discord(settings, roles: list[str], sync: bool) -> None:  # type: ignore[no-untyped-def]
+async def _discord(settings, roles: list[str], sync: bool,  # type: ignore[no-untyped-def]
+                   shards: dict[str, int]) -> None:
     import logging
 
     from bot.adapters.discord import run_discord
@@ -56,7 +67,7 @@ async def _discord(settings, roles: list[str], sync: bool) -> None:  # type: ign
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = await Runtime.start(settings)
     try:
-        await run_discord(rt, instructor_roles=roles, sync_commands=sync)
+        await run_discord(rt, instructor_roles=roles, sync_commands=sync, **shards)
     finally:
         await rt.close()
 

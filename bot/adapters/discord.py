@@ -741,12 +741,14 @@ def _verdict_index(replies: list[Reply]) -> int:
 
 
 async def run_discord(runtime: Runtime, *, instructor_roles: Sequence[str] = (),
-                      sync_commands: bool = True) -> None:
-    """``torchdojo bot discord``: connect with ``DISCORD_TOKEN`` until stopped."""
+                      sync_commands: bool = True, **options: Any) -> None:
+    """``torchdojo bot discord``: connect with ``DISCORD_TOKEN`` until stopped.
+    ``options`` go to :class:`discord.Client` (``shard_id``/``shard_count`` to run one
+    shard per process on a shared database)."""
     settings = runtime.settings
     settings.require("DISCORD_TOKEN")
     configure_endpoints(settings.discord_api_base, settings.discord_gateway_url)
     client = DojoDiscord(runtime, instructor_roles=instructor_roles,
-                         sync_commands=sync_commands)
+                         sync_commands=sync_commands, **options)
     async with client:
         await client.start(settings.discord_token or "")

@@ -95,6 +95,7 @@ class FakeDiscord:
         self.guilds: list[Guild] = []
         self.cdn: dict[str, bytes] = {}
         self.downloads: dict[str, bytes] = {}  # what the bot fetched from the CDN
+        self.identify: dict[str, Any] = {}  # the bot's IDENTIFY payload
         self.messages: dict[str, dict[str, Any]] = {}  # id → message payload
         self.channels: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
@@ -217,6 +218,7 @@ class FakeDiscord:
             if data["op"] == 1:
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif data["op"] in (2, 6):
+                self.identify = data["d"]
                 await self._ready(ws)
         return ws
 

@@ -503,9 +503,14 @@ async def test_bot_discord_command_uses_the_configured_endpoints(tmp_path: Path)
                              DISCORD_GATEWAY_URL=fake.gateway_url)
     rt = await Runtime.start(settings, grader=Idle(),
                              database_url=f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
-    task = asyncio.create_task(run_discord(rt))
+    task = asyncio.create_task(run_discord(rt, shard_id=0, shard_count=1))
     try:
         await fake.connected(15)
+        assert fake.identify["token"] == "secret-token"
+        assert fake.identify["shard"] == [0, 1]
+        intents = fake.identify["intents"]
+        assert intents & (1 << 15) and intents & (1 << 9) and intents & 1  # content, msgs
+        assert not intents & (1 << 1)  # no privileged member list
         sync = await fake.wait_for(lambda c: c.method == "PUT" and c.path.endswith("/commands"))
         assert sync.json[0]["name"] == "dojo"
         assert any(c.path == "/users/@me" for c in fake.calls)
