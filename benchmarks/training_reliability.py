@@ -1,0 +1,203 @@
+"""Pass rates of every training check over many seeds (a script, not a test).
+
+Training items are discovered, not listed: every exercise with a ``python``
+check whose ``check_kind`` is ``train`` (weeks 4-6, whoever wrote them). For
+each item and seed it grades, through the real sandboxed grader,
+
+* the reference solution — every train check must pass, and
+* four learners that do not learn, each the reference with a prelude that
+  breaks training for every model and optimizer it touches:
+
+  - ``constant``: every module (losses excepted) sees an all-zero input, so
+    the model's prediction cannot depend on its input;
+  - ``frozen``: after every optimizer step the parameters are put back to
+    their values before the first step;
+  - ``no_step``: ``optimizer.step()`` does nothing (every optimizer class);
+  - ``no_zero_grad``: ``optimizer.zero_grad()`` / ``model.zero_grad()`` do
+    nothing, so gradients accumulate across updates.
+
+  Every train check must fail for each of them.
+
+Prints one JSON object: per item and check, the reference's pass count and
+each mutant's fail count over the seeds, plus the reference's grading time.
+
+    .venv/bin/python benchmarks/training_reliability.py                # 50 seeds
+    .venv/bin/python benchmarks/training_reliability.py --seeds 3 --items 5.1.1,5.1.4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+MUTANTS: dict[str, str] = {
+    "constant": '''
+import torch as _t0
+def _zero_input(_m, _args):
+    if isinstance(_m, _t0.nn.modules.loss._Loss) or not _args:
+        return None
+    if not isinstance(_args[0], _t0.Tensor):
+        return None
+    return (_t0.zeros_like(_args[0]),) + tuple(_args[1:])
+_t0.nn.modules.module.register_module_forward_pre_hook(_zero_input)
+''',
+    "frozen": '''
+import torch as _t0
+from torch.optim.optimizer import register_optimizer_step_pre_hook as _pre0
+from torch.optim.optimizer import register_optimizer_step_post_hook as _post0
+_first0 = {}
+def _remember(_opt, _a, _k):
+    for _g in _opt.param_groups:
+        for _p in _g["params"]:
+            _first0.setdefault(id(_p), _p.detach().clone())
+def _restore(_opt, _a, _k):
+    with _t0.no_grad():
+        for _g in _opt.param_groups:
+            for _p in _g["params"]:
+                _p.copy_(_first0[id(_p)])
+_pre0(_remember)
+_post0(_restore)
+''',
+    "no_step": '''
+import torch as _t0
+def _subclasses0(_c):
+    for _s in _c.__subclasses__():
+        yield _s
+        yield from _subclasses0(_s)
+for _c0 in [_t0.optim.Optimizer, *_subclasses0(_t0.optim.Optimizer)]:
+    if "step" in _c0.__dict__:
+        _c0.step = lambda self, *a, **k: None
+''',
+    "no_zero_grad": '''
+import torch as _t0
+_t0.optim.Optimizer.zero_grad = lambda self, set_to_none=True: None
+_t0.nn.Module.zero_grad = lambda self, set_to_none=True: None
+''',
+}
+
+
+def training_items(curriculum, weeks=(4, 5, 6)) -> dict[str, list[str]]:
+    """Exercise id -> ids of its train checks, for every exercise of ``weeks`` that has one."""
+    items: dict[str, list[str]] = {}
+    for ex in curriculum.ordered():
+        if ex.week not in weeks:
+            continue
+        ids = [c.id for c in ex.checks if getattr(c, "check_kind", None) == "train"]
+        if ids:
+            items[ex.id] = ids
+    return items
+
+
+def mutate(reference: str, mutant: str) -> str:
+    """The reference with the mutant's prelude after its docstring and __future__ imports."""
+    import ast
+
+    lines = reference.splitlines()
+    head = 0
+    for node in ast.parse(reference).body:
+        is_doc = (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                  and isinstance(node.value.value, str) and head == 0)
+        is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        if not (is_doc or is_future):
+            break
+        head = node.end_lineno
+    return "\n".join([*lines[:head], MUTANTS[mutant].strip(), "", *lines[head:]]) + "\n"
+
+
+async def measure(seeds: int, items: list[str] | None, workers: int, seed_base: int = 1000
+                  ) -> dict[str, Any]:
+    from grader.grading import Grader
+
+    grader = Grader.from_settings(workers=workers)
+    await grader.start()
+    try:
+        return await measure_with(grader, seeds, items, workers, seed_base)
+    finally:
+        await grader.close()
+
+
+async def measure_with(grader, seeds: int, items: list[str] | None, workers: int = 2,
+                       seed_base: int = 1000) -> dict[str, Any]:
+    """The measurement on an already started grader (the CI test passes its own)."""
+    found = training_items(grader.curriculum)
+    if items:
+        unknown = sorted(set(items) - set(found))
+        if unknown:
+            raise SystemExit(f"not training items: {', '.join(unknown)}")
+        found = {i: found[i] for i in items}
+    gate = asyncio.Semaphore(workers)
+    report: dict[str, Any] = {}
+
+    async def one(ex_id: str, variant: str, seed: int) -> tuple[str, str, int, dict, float]:
+        ex = grader.exercise(ex_id)
+        code = ex.reference if variant == "reference" else mutate(ex.reference, variant)
+        async with gate:
+            t0 = time.perf_counter()
+            result = await grader.grade(ex_id, code, seed=seed)
+            return ex_id, variant, seed, result, time.perf_counter() - t0
+
+    jobs = [one(ex_id, v, seed_base + s) for ex_id in found
+            for v in ["reference", *MUTANTS] for s in range(seeds)]
+    results = await asyncio.gather(*jobs)
+    for ex_id, checks in found.items():
+        entry: dict[str, Any] = {"checks": {}, "reference_seconds": []}
+        for cid in checks:
+            entry["checks"][cid] = {"reference_passed": 0,
+                                    **{f"{m}_failed": 0 for m in MUTANTS}}
+        report[ex_id] = entry
+    failures: list[dict] = []
+    for ex_id, variant, seed, result, seconds in results:
+        entry = report[ex_id]
+        by_id = {c["id"]: c for c in result["checks"]}
+        if variant == "reference":
+            entry["reference_seconds"].append(round(seconds, 2))
+        for cid in found[ex_id]:
+            passed = by_id.get(cid, {}).get("status") == "passed"
+            if variant == "reference":
+                entry["checks"][cid]["reference_passed"] += passed
+                if not passed:
+                    failures.append({"item": ex_id, "check": cid, "variant": variant,
+                                     "seed": seed, "status": result["status"],
+                                     "message": (by_id.get(cid, {}).get("message")
+                                                 or result.get("message", ""))[:300]})
+            else:
+                entry["checks"][cid][f"{variant}_failed"] += not passed
+                if passed:
+                    failures.append({"item": ex_id, "check": cid, "variant": variant,
+                                     "seed": seed, "status": "passed"})
+    for entry in report.values():
+        secs = entry.pop("reference_seconds")
+        entry["reference_seconds_max"] = max(secs) if secs else None
+        entry["reference_seconds_mean"] = round(sum(secs) / len(secs), 2) if secs else None
+    ok = all(c["reference_passed"] == seeds and all(c[f"{m}_failed"] == seeds
+                                                    for m in MUTANTS)
+             for e in report.values() for c in e["checks"].values())
+    return {"seeds": seeds, "seed_base": seed_base, "mutants": list(MUTANTS),
+            "all_reliable": ok, "items": report, "unexpected": failures[:50]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=50)
+    parser.add_argument("--items", default="", help="comma-separated exercise ids (default: all "
+                                                    "training items)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed-base", type=int, default=1000)
+    args = parser.parse_args(argv)
+    items = [i for i in args.items.split(",") if i] or None
+    t0 = time.perf_counter()
+    out = asyncio.run(measure(args.seeds, items, args.workers, args.seed_base))
+    out["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps(out, indent=2))
+    return 0 if out["all_reliable"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
