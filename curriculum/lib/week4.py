@@ -132,7 +132,11 @@ def probe(ns, inputs):
         for i, shapes in enumerate(inputs["calls"]):
             xs = [_x(s, inputs["seed"] + 10 * i + j) for j, s in enumerate(shapes)]
             calls.append(xs)
-            res["outs"].append(_shape(model(*xs)))
+            try:
+                res["outs"].append(_shape(model(*xs)))
+            except Exception as e:  # reported with the input shape by the judge
+                res["forward_error"] = [i, f"{type(e).__name__}: {str(e)[:200]}"]
+                return res
     xs = calls[0]
     beh = res["beh"]
     for b in inputs["behaviour"]:
@@ -401,6 +405,10 @@ def module_judge(name: str):
             return Verdict(False, "type", f"`{name}` must be a class derived from nn.Module; "
                            f"found a {got['not_module']}")
         # 1. forward shapes on hidden inputs
+        if "forward_error" in got:
+            i, err = got["forward_error"]
+            shapes = " and ".join(_shape_text(s) for s in inputs["calls"][i])
+            return Verdict(False, "shape", f"`{name}` on input of shape {shapes} raised {err}")
         for i, (g, r) in enumerate(zip(got["outs"], ref["outs"], strict=False)):
             if g != r:
                 shapes = " and ".join(_shape_text(s) for s in inputs["calls"][i])
@@ -803,9 +811,10 @@ def build_module_exercise(exercise_id: str) -> dict:
     starter = ["import math", "", "import torch", "import torch.nn as nn",
                "import torch.nn.functional as F", ""]
     for s in specs:
+        args = "x1, x2" if s.name == "MixedModel2" else "x"
         starter += ["", f"class {s.name}(nn.Module):", f"    # {s.text}",
                     "    def __init__(self):", "        super().__init__()",
-                    "        ...  # TODO", "", "    def forward(self, x):",
+                    "        ...  # TODO", "", f"    def forward(self, {args}):",
                     "        ...  # TODO", ""]
     checks = [{"id": s.name, "kind": "python", "check_kind": "module", "points": 2,
                "title": s.name, "probe": "PROBE", "judge": f"judge_{s.name}",

@@ -58,7 +58,11 @@ def _get(d, path):
     return d
 
 
-def _compare(got, ref, when):
+_HINT = ("running stats use momentum 0.1 (the first batch initialises them), std is the "
+         "unbiased x.std(), grad norms are read in forward before the new backward")
+
+
+def _compare(got, ref, when, hint=_HINT):
     for path in _KEYS:
         g, r = _get(got, path), _get(ref, path)
         key = "".join(f"[{k!r}]" for k in path)
@@ -75,9 +79,7 @@ def _compare(got, ref, when):
         if not ok:
             err = max_err(g, r) if not isinstance(g, (str, type(None))) else float("nan")
             return False, (f"get_statistics(){key} {when} is wrong (max abs error {err:.3g}, "
-                           "tolerance rtol 1e-4 / atol 1e-5): running stats use momentum 0.1 "
-                           "(the first batch initialises them), std is the unbiased x.std(), "
-                           "grad norms are read in forward before the new backward")
+                           f"tolerance rtol 1e-4 / atol 1e-5): {hint}")
     return True, ""
 
 
@@ -90,12 +92,16 @@ def judge_tracked(learner, reference, inputs, ctx):
 
 def judge_eval(learner, reference, inputs, ctx):
     return _compare(learner.value["frozen"], reference.value["frozen"],
-                    "after one more forward in eval() mode (eval must not update statistics)")
+                    "after one more forward in eval() mode",
+                    "in eval() mode forward must not touch any statistic (guard the updates with "
+                    "`if self.training:`)")
 
 
 def judge_reset(learner, reference, inputs, ctx):
     return _compare(learner.value["after"], reference.value["after"],
-                    "after reset_statistics() (running mean 0, std 1, empty history, 0 batches)")
+                    "after reset_statistics()",
+                    "reset must set the running means to 0, the stds to 1, num_batches_tracked "
+                    "to 0 and empty every history list")
 
 
 def judge_layout(learner, reference, inputs, ctx):

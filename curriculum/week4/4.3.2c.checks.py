@@ -54,7 +54,7 @@ def probe(ns, inputs):
     total, indiv = m.compute_balanced_loss(out, targets, fns)
     res["total"] = float(total.detach() if isinstance(total, torch.Tensor) else total)
     res["indiv"] = {k: float(v) for k, v in indiv.items()}
-    res["mse"] = {k: float(F.mse_loss(out[k], targets[k])) for k in names}
+    res["mse"] = {k: float(F.mse_loss(out[k].detach(), targets[k])) for k in names}
     res["running"] = m.task_losses.detach().clone()
     with torch.no_grad():
         m.task_losses.copy_(torch.tensor(inputs["losses"]))

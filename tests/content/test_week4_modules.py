@@ -34,9 +34,9 @@ WRONG = [
     ("4.1.2", [("nn.Linear(32, 1),\n", "nn.Linear(32, 2),\n")], "SequentialModel3", "shape"),
     # 4.1.3 CNNs
     ("4.1.3", [("self.pool = nn.AdaptiveAvgPool2d((1, 1))", "self.pool = nn.AvgPool2d(2)")],
-     "SimpleCNN5", "module"),
+     "SimpleCNN5", "shape"),
     ("4.1.3", [("nn.Conv2d(1, 32, 3), nn.ReLU()", "nn.Conv2d(1, 32, 3, padding=1), nn.ReLU()")],
-     "SimpleCNN1", "module"),
+     "SimpleCNN1", "shape"),
     ("4.1.3", [("nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10)", "nn.ReLU(), nn.Linear(256, 10)")],
      "SimpleCNN2", "module"),
     # 4.1.4 mixed models
@@ -131,4 +131,4 @@ async def test_hidden_batch_sizes_vary_with_the_seed(grader, curriculum):
         "x = torch.relu(self.layer1(x))\n        return self.layer2(x)",
         "x = torch.relu(self.layer1(x))\n        return self.layer2(x).reshape(4, 10)", 1)
     result = await grader.grade("4.1.1", source)
-    assert _failed(result).get("SimpleLinear1") == "module"
+    assert _failed(result).get("SimpleLinear1") == "shape"
