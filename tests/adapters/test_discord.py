@@ -366,18 +366,33 @@ async def test_grader_outage_member_hears_back(world: World) -> None:
     sub = await w.fake.post(w.channel, w.alice, block(ref("1.1.1")), reply_to=posts["1.1.1"])
     queued = await w.call_after(mark, lambda c: c.method == "PATCH" and "queued" in c.text)
     assert "grader is unavailable" in queued.text
+    # bob uses the form meanwhile: also queued
+    cb = await w.slash(w.channel, w.bob, "submit", exercise="1.1.2")
+    mark = w.fake.mark()
+    await w.fake.submit_modal(w.channel, w.bob, cb.json["data"],
+                              {"Exercise id": "1.1.2", "Your code": ref("1.1.2")})
+    await w.call_after(mark, lambda c: c.path.endswith("/messages/@original")
+                       and "queued" in c.text)
+
     w.grader.down = False
     w.clock.advance(timedelta(minutes=2))
     mark = w.fake.mark()
     events = await w.bot.scheduler.run_grading()
-    assert len(events) == 1
-    edit = await w.call_after(mark, lambda c: c.method == "PATCH")
+    assert len(events) == 2
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text)
     assert edit.path == queued.path  # the same status message, edited in place
     assert "passed" in edit.text and "grader is back" in edit.text
     ping = await w.call_after(mark, lambda c: c.method == "POST"
                               and f"<@{w.alice.id}>" in (c.json.get("content") or ""))
     assert [str(u) for u in ping.json["allowed_mentions"]["users"]] == [w.alice.id]
-    assert sub["id"]
+    assert sub["id"] in ping.json["content"] or "/channels/" in ping.json["content"]
+    # the form's answer is edited too, and bob is told where it is
+    form = await w.call_after(mark, lambda c: c.method == "PATCH"
+                              and c.path.endswith("/messages/@original"))
+    assert "1.1.2" in form.text and "passed" in form.text
+    ping = await w.call_after(mark, lambda c: c.method == "POST"
+                              and f"<@{w.bob.id}>" in (c.json.get("content") or ""))
+    assert "https://discord.com/channels/" in ping.json["content"]
 
 
 async def test_embeds_respect_discord_limits() -> None:
