@@ -276,10 +276,7 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
         if file is None:
             await interaction.response.send_modal(SubmitModal(adapter, exercise))
             return
-        atts = await adapter.read_attachments([file])
-        if not atts:
-            atts = [Attachment(file.filename, b"")]  # the handler explains .py only
-        await adapter.submit_interaction(interaction, exercise, atts)
+        await adapter.submit_interaction(interaction, exercise, files=[file])
 
     @dojo.command(description="Where your latest submissions are")
     @app_commands.describe(number="a submission number, e.g. 12")
@@ -501,13 +498,19 @@ class DojoDiscord(discord.Client):
                 await interaction.followup.send(**kwargs)
 
     async def submit_interaction(self, interaction: discord.Interaction, exercise: str | None,
-                                 attachments: list[Attachment]) -> None:
-        """Modal or file submission: "⏳ grading…" now, the verdict edited into it.
-        Timed-challenge answers stay private (ephemeral)."""
+                                 attachments: list[Attachment] | None = None,
+                                 files: Sequence[discord.Attachment] = ()) -> None:
+        """Modal or file submission: "⏳ grading…" now (within Discord's 3 s), then the
+        file is fetched and the verdict edited into that message. Timed-challenge
+        answers stay private (ephemeral)."""
         private = self._is_challenge(exercise)
         await interaction.response.send_message(
             embed=reply_embed(Reply(text="⏳ Received — grading…")), ephemeral=private,
             allowed_mentions=discord.AllowedMentions.none())
+        if attachments is None:
+            # a non-.py file comes through empty so the chat layer explains what it reads
+            attachments = await self.read_attachments(files) \
+                or [Attachment(f.filename, b"") for f in files]
         self._remember(str(interaction.id), StatusRef(
             interaction.channel_id or 0, interaction=interaction, private=private,
             created=discord.utils.utcnow()))

@@ -317,6 +317,17 @@ async def test_bad_input_and_no_pings(world: World) -> None:
     cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "KB" in c.text)
     assert "big.py is 117 kb; the limit is 64 kb" in cb.text.lower()
     assert not any(k.endswith("-big.py") for k in w.fake.downloads)
+    # /dojo submit with a file option: a .py is graded, anything else is explained
+    mark = w.fake.mark()
+    await w.fake.slash(w.channel, w.alice, "submit", exercise="1.1.1",
+                       attachments={"zeros.py": ref("1.1.1").encode()})
+    cb = await w.call_after(mark, lambda c: c.path.endswith("/messages/@original"))
+    assert "1.1.1" in cb.text and "passed" in cb.text
+    mark = w.fake.mark()
+    await w.fake.slash(w.channel, w.alice, "submit", exercise="1.1.1",
+                       attachments={"notes.txt": b"zeros"})
+    cb = await w.call_after(mark, lambda c: c.path.endswith("/messages/@original"))
+    assert "only read .py attachments (got notes.txt)" in cb.text
     # a submission for an unknown id
     mark = w.fake.mark()
     await w.fake.post(w.channel, w.alice, "/dojo submit 9.9.9\n" + block("x = 1"))
