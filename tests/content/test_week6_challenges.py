@@ -74,6 +74,16 @@ WRONG = [
     ("6.1.4a", "        if tag.startswith(\"B-\") or (tag.startswith(\"I-\") and not inside):",
      "        if tag.startswith(\"B-\"):", {"bio": "value"}),
     ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
+    # 6.1.4b NER training, checkpoints, resume
+    ("6.1.4b", "        start_epoch = checkpoint[\"epoch\"]\n", "", {"resume": "train"}),
+    ("6.1.4b", "        optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])\n", "",
+     {"resume": "train"}),
+    ("6.1.4b", "        scheduler.step()\n", "", {"checkpoints": "value", "resume": None,
+                                                   "training": None}),
+    ("6.1.4b", "if (epoch + 1) % 5 == 0:", "if (epoch + 1) % 5 == 0 or epoch == 0:",
+     {"checkpoints": "value"}),
+    ("6.1.4b", "            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n", "",
+     {"training": "api"}),
 ]
 
 
