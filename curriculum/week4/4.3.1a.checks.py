@@ -7,7 +7,10 @@ PROBE = FILL + '''
 def probe(ns, inputs):
     if "LinearWithStats" not in ns:
         raise NameError("name 'LinearWithStats' is not defined")
-    cls = ns["LinearWithStats"]
+    return [_one(ns["LinearWithStats"], run) for run in inputs]
+
+
+def _one(cls, inputs):
     n_in, n_out, seed = inputs["in"], inputs["out"], inputs["seed"]
     m = cls(n_in, n_out)
     lin = getattr(m, "linear", None)
@@ -36,11 +39,14 @@ def probe(ns, inputs):
 
 
 def inputs(rng):
-    n = int(rng.integers(4, 14))
-    return {"in": int(rng.integers(5, 40)), "out": int(rng.integers(3, 20)),
-            "seed": int(rng.integers(1, 2**30)),
-            "batches": [(int(rng.integers(3, 12)), float(rng.uniform(0.5, 3.0)),
-                         float(rng.uniform(-2, 2))) for _ in range(n)]}
+    """The seed's example (64 → 32, one batch of 4) and three random runs."""
+    runs = [{"in": 64, "out": 32, "seed": int(rng.integers(1, 2**30)), "batches": [(4, 1.0, 0.0)]}]
+    for n in (int(rng.integers(4, 9)), int(rng.integers(11, 15)), int(rng.integers(2, 5))):
+        runs.append({"in": int(rng.integers(5, 40)), "out": int(rng.integers(3, 20)),
+                     "seed": int(rng.integers(1, 2**30)),
+                     "batches": [(int(rng.integers(3, 12)), float(rng.uniform(0.5, 3.0)),
+                                  float(rng.uniform(-2, 2))) for _ in range(n)]})
+    return runs
 
 
 _KEYS = [("input_stats", "running_mean"), ("input_stats", "running_std"),
@@ -83,29 +89,50 @@ def _compare(got, ref, when, hint=_HINT):
     return True, ""
 
 
+def _runs(learner, reference, inputs):
+    return zip(learner.value, reference.value, inputs, strict=True)
+
+
+def _where(run):
+    return f"LinearWithStats({run['in']}, {run['out']}) after {len(run['batches'])} training " \
+           "batch(es)"
+
+
 def judge_tracked(learner, reference, inputs, ctx):
-    got, ref = learner.value, reference.value
-    if got["shapes"] != ref["shapes"]:
-        return False, f"forward output shapes: expected (batch, out_features), got {got['shapes']}"
-    return _compare(got["stats"], ref["stats"], f"after {len(inputs['batches'])} training batches")
+    for got, ref, run in _runs(learner, reference, inputs):
+        if got["shapes"] != ref["shapes"]:
+            return False, (f"{_where(run)}: forward output shapes must be (batch, out_features); "
+                           f"got {got['shapes']}")
+        ok, msg = _compare(got["stats"], ref["stats"], f"for {_where(run)}")
+        if not ok:
+            return ok, msg
+    return True, ""
 
 
 def judge_eval(learner, reference, inputs, ctx):
-    return _compare(learner.value["frozen"], reference.value["frozen"],
-                    "after one more forward in eval() mode",
-                    "in eval() mode forward must not touch any statistic (guard the updates with "
-                    "`if self.training:`)")
+    for got, ref, run in _runs(learner, reference, inputs):
+        ok, msg = _compare(got["frozen"], ref["frozen"],
+                           f"for {_where(run)} and one more forward in eval() mode",
+                           "in eval() mode forward must not touch any statistic (guard the "
+                           "updates with `if self.training:`)")
+        if not ok:
+            return ok, msg
+    return True, ""
 
 
 def judge_reset(learner, reference, inputs, ctx):
-    return _compare(learner.value["after"], reference.value["after"],
-                    "after reset_statistics()",
-                    "reset must set the running means to 0, the stds to 1, num_batches_tracked "
-                    "to 0 and empty every history list")
+    for got, ref, run in _runs(learner, reference, inputs):
+        ok, msg = _compare(got["after"], ref["after"], f"for {_where(run)}, then "
+                           "reset_statistics()",
+                           "reset must set the running means to 0, the stds to 1, "
+                           "num_batches_tracked to 0 and empty every history list")
+        if not ok:
+            return ok, msg
+    return True, ""
 
 
 def judge_layout(learner, reference, inputs, ctx):
-    got, ref = learner.value, reference.value
+    got, ref = learner.value[0], reference.value[0]
     if not got["bias_none"]:
         return False, "LinearWithStats(in, out, bias=False) must pass bias=False to its nn.Linear"
     missing = [b for b in ref["buffers"] if b not in got["buffers"]]

@@ -26,6 +26,7 @@ def probe(ns, inputs):
 def inputs(rng):
     cases = [(int(rng.integers(2, 7)), int(rng.integers(2, 15)), int(rng.integers(4, 40)),
               int(rng.integers(4, 33))) for _ in range(3)]
+    cases.insert(0, (4, 10, 64, 32))   # the seed's example
     return {"seed": int(rng.integers(1, 2**30)), "cases": cases}
 
 

@@ -50,7 +50,7 @@ def probe(ns, inputs):
 
 
 def inputs(rng):
-    cases = []
+    cases = [(8, 20, 5, 64, 1, 20, 5)]   # the seed's example
     for k in range(3):
         s = int(rng.integers(8, 21))
         t = s if k == 0 else int(rng.integers(3, 30))

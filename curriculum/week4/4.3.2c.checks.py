@@ -16,7 +16,10 @@ def _x(shape, seed):
 def probe(ns, inputs):
     if "MultiTaskNetwork" not in ns:
         raise NameError("name 'MultiTaskNetwork' is not defined")
-    cls = ns["MultiTaskNetwork"]
+    return [_one(ns["MultiTaskNetwork"], run) for run in inputs]
+
+
+def _one(cls, inputs):
     seed, b, d, s = inputs["seed"], inputs["b"], inputs["input_dim"], inputs["shared_dim"]
     configs = {name: {"output_dim": k} for name, k in inputs["tasks"]}
     names = [n for n, _ in inputs["tasks"]]
@@ -66,18 +69,39 @@ def probe(ns, inputs):
 _NAMES = ["regression", "classification", "ranking", "segmentation", "depth", "age", "topic"]
 
 
-def inputs(rng):
-    n = int(rng.integers(2, 5))
-    names = [str(v) for v in rng.choice(_NAMES, n, replace=False)]
-    return {"seed": int(rng.integers(1, 2**30)), "b": int(rng.integers(3, 10)),
-            "input_dim": int(rng.integers(8, 60)), "shared_dim": int(rng.choice([16, 32, 64])),
-            "tasks": [(nm, int(rng.integers(1, 7))) for nm in names],
+def _run(rng, b, input_dim, shared_dim, tasks):
+    n = len(tasks)
+    return {"seed": int(rng.integers(1, 2**30)), "b": b, "input_dim": input_dim,
+            "shared_dim": shared_dim, "tasks": tasks,
             "weights": [float(v) for v in rng.uniform(0.3, 2.0, n)],
             "losses": [float(v) for v in rng.uniform(0.1, 3.0, n)]}
 
 
-def judge_outputs(learner, reference, inputs, ctx):
-    g, r = learner.value, reference.value
+def inputs(rng):
+    """The seed's example (50 → 128, regression/classification/ranking) and three random runs."""
+    runs = [_run(rng, 16, 50, 128, [("regression", 1), ("classification", 5), ("ranking", 3)])]
+    for n in (2, 3, 4):
+        names = [str(v) for v in rng.choice(_NAMES, n, replace=False)]
+        runs.append(_run(rng, int(rng.integers(3, 10)), int(rng.integers(8, 60)),
+                         int(rng.choice([16, 32, 64])),
+                         [(nm, int(rng.integers(1, 7))) for nm in names]))
+    return runs
+
+
+def _each(judge):
+    """Run a one-configuration judge over every run; the first failure decides."""
+    def run_all(learner, reference, inputs, ctx):
+        for g, r, i in zip(learner.value, reference.value, inputs, strict=True):
+            ok, msg = judge(g, r, i)
+            if not ok:
+                tasks = ", ".join(f"{n!r}: {k}" for n, k in i["tasks"])
+                return False, (f"MultiTaskNetwork(input_dim={i['input_dim']}, shared_dim="
+                               f"{i['shared_dim']}, tasks {{{tasks}}}): {msg}")
+        return True, ""
+    return run_all
+
+
+def _outputs(g, r, inputs):
     if g["shapes"] != r["shapes"]:
         return False, (f"forward(x) on a batch of {inputs['b']}: expected a dict "
                        + ", ".join(f"{k}: {tuple(v)}" for k, v in r["shapes"].items())
@@ -88,8 +112,7 @@ def judge_outputs(learner, reference, inputs, ctx):
     return True, ""
 
 
-def judge_independent(learner, reference, inputs, ctx):
-    g = learner.value
+def _independent(g, r, inputs):
     names = [n for n, _ in inputs["tasks"]]
     if g["changed"][names[0]] < 1e-7:
         return False, f"changing task_heads['{names[0]}'] must change that task's output"
@@ -106,8 +129,7 @@ def judge_independent(learner, reference, inputs, ctx):
     return True, ""
 
 
-def judge_architecture(learner, reference, inputs, ctx):
-    g, r = learner.value, reference.value
+def _architecture(g, r, inputs):
     if g["params"] != r["params"]:
         return False, (f"the seed's architecture (backbone input_dim → 2·shared_dim → shared_dim "
                        f"with BatchNorm1d, heads shared_dim → shared_dim//2 → output_dim, one "
@@ -118,8 +140,7 @@ def judge_architecture(learner, reference, inputs, ctx):
     return True, ""
 
 
-def judge_balancing(learner, reference, inputs, ctx):
-    g, r = learner.value, reference.value
+def _balancing(g, r, inputs):
     names = [n for n, _ in inputs["tasks"]]
     if sorted(g["indiv"]) != sorted(names):
         return False, f"compute_balanced_loss must report one loss per task; got {sorted(g['indiv'])}"
@@ -137,3 +158,9 @@ def judge_balancing(learner, reference, inputs, ctx):
         return False, ("update_task_weights(): weights must be 1 / (task_losses / mean + 1e-8), "
                        "then rescaled to sum to the number of tasks")
     return True, ""
+
+
+judge_outputs = _each(_outputs)
+judge_independent = _each(_independent)
+judge_architecture = _each(_architecture)
+judge_balancing = _each(_balancing)
