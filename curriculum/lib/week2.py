@@ -64,7 +64,8 @@ def api_problem(ctx, name: str, required: Sequence[str] = (), forbidden: Sequenc
         return f"`{name}` must be built with {_pretty(missing)} in its own assignment"
     used = [f for f in forbidden if f in calls]
     if used:
-        return f"`{name}` must not use {_pretty(used)} here"
+        about = f" — this drill is about {_pretty(required)}" if required else ""
+        return f"`{name}` must not use {_pretty(used)} here{about}"
     return None
 
 
@@ -236,7 +237,20 @@ def _base_problem(bname: str, base: object, shape: tuple[int, ...]) -> Verdict |
     return None
 
 
-def drill_judge(name: str, bname: str, bshape: Sequence[int], expr: str, api: Sequence[str]):
+# A shape drill asks for one method; these would produce the same numbers another way.
+SAME_RESULT_OTHER_WAY = {
+    ".view": [".reshape", ".flatten"],
+    ".reshape": [".view", ".flatten"],
+    ".unsqueeze": [".view", ".reshape"],
+    ".squeeze": [".view", ".reshape", ".flatten"],
+    ".transpose": [".permute", ".swapaxes", ".swapdims", ".movedim"],
+    ".permute": [".transpose", ".swapaxes", ".swapdims", ".movedim"],
+    ".flatten": [".view", ".reshape"],
+}
+
+
+def drill_judge(name: str, bname: str, bshape: Sequence[int], expr: str, api: Sequence[str],
+                forbidden: Sequence[str] = ()):
     """Judge for ``name = <expr>`` where expr uses the learner's base ``bname``."""
     bshape = tuple(bshape)
     with torch.no_grad():
@@ -262,7 +276,7 @@ def drill_judge(name: str, bname: str, bshape: Sequence[int], expr: str, api: Se
             return Verdict(False, "value", f"`{name}` has the right shape, but its elements are "
                                            f"not `{expr}` of your own `{bname}` (they are in a "
                                            f"different order or changed) — check the dims")
-        problem = api_problem(ctx, name, api)
+        problem = api_problem(ctx, name, api, forbidden)
         if problem:
             return Verdict(False, "api", problem)
         return Verdict(True, "value")
@@ -279,7 +293,8 @@ def drill_module(variants: Sequence[tuple[str, str, str, str]],
     out: dict[str, object] = {}
     for name, bname, expr, api in variants:
         out[f"PROBE_{name}"] = names_probe([bname, name])
-        out[f"judge_{name}"] = drill_judge(name, bname, bases[bname], expr, [api])
+        out[f"judge_{name}"] = drill_judge(name, bname, bases[bname], expr, [api],
+                                           SAME_RESULT_OTHER_WAY.get(api, []))
     return out
 
 

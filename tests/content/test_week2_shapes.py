@@ -44,6 +44,10 @@ WRONG = [
     ("2.1.7", "flatten_3", "x.flatten(1)", "shape"),
     ("2.1.7", "flatten_13", "imgs.permute(0, 2, 3, 1).flatten(1)", "value"),
     ("2.1.7", "flatten_15", "[1, 2, 3]", "type"),
+    # the requested call is there, but the work is done by another shape method
+    ("2.1.1", "view_12", "x.reshape(1, 2, 12).view(1, 2, 12)", "api"),
+    ("2.1.5", "transpose_2", "x.permute(0, 2, 1).transpose(0, 0)", "api"),
+    ("2.1.7", "flatten_5", "t4.reshape(2, 60).flatten(1)", "api"),
 ]
 
 
