@@ -74,6 +74,14 @@ WRONG = [
     ("6.1.4a", "        if tag.startswith(\"B-\") or (tag.startswith(\"I-\") and not inside):",
      "        if tag.startswith(\"B-\"):", {"bio": "value"}),
     ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
+    # 6.1.5a Transformer decoder
+    ("6.1.5a", "h = layer(h, src_mask=mask)", "h = layer(h)",
+     {"causality": "value", "checkpointing": None}),
+    ("6.1.5a", "h = self.token_embedding(x) + self.position_embedding(positions)",
+     "h = self.token_embedding(x)", {"positions": "value"}),
+    ("6.1.5a", "if self.use_checkpoint and self.training:", "if False:", {"checkpointing": "api"}),
+    ("6.1.5a", "diagonal=1)", "diagonal=0)", {"shapes": "value", "causality": None,
+                                              "positions": None, "checkpointing": None}),
     # 6.1.4b NER training, checkpoints, resume
     ("6.1.4b", "        start_epoch = checkpoint[\"epoch\"]\n", "", {"resume": "train"}),
     ("6.1.4b", "        optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])\n", "",

@@ -1,0 +1,127 @@
+"""Checks of 6.1.5a: shapes and mask, causality, positional information, gradient checkpointing."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import PROBE_NEED, uses
+from grader.checks.base import Verdict
+
+
+def make_inputs(rng: np.random.Generator):
+    b, t, v = int(rng.integers(2, 5)), int(rng.integers(6, 14)), int(rng.integers(12, 30))
+    x = torch.from_numpy(rng.integers(0, v, (b, t)))
+    k = int(rng.integers(2, t - 2))
+    y = x.clone()
+    y[:, k:] = torch.from_numpy(rng.integers(0, v, (b, t - k)))
+    y[:, k] = (x[:, k] + 1) % v                      # the first changed position really changes
+    z = x.clone()
+    z[:, 0], z[:, 1] = x[:, 1], x[:, 0]
+    z[:, 0] = torch.where(z[:, 0] == z[:, 1], (z[:, 1] + 1) % v, z[:, 0])
+    return {"x": x, "y": y, "z": z, "k": k, "v": v}
+
+
+PROBE = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, d):
+    cls = need(ns, "MiniTransformerLM")
+    torch.manual_seed(11)
+    model = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64)
+    model.eval()
+    with torch.no_grad():
+        lx, ly, lz = model(d["x"]), model(d["y"]), model(d["z"])
+    mask = need(ns, "causal_mask")(d["x"].shape[1])
+    # gradient checkpointing: same weights, same outputs and gradients
+    torch.manual_seed(12)
+    plain = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64, use_checkpoint=False)
+    ckpt = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64, use_checkpoint=True)
+    ckpt.load_state_dict(plain.state_dict())
+    plain.train()
+    ckpt.train()
+    import torch.utils.checkpoint as tuc
+    orig = tuc.checkpoint
+    calls = []
+
+    def counting(*a, **k):
+        calls.append(1)
+        return orig(*a, **k)
+    names = [n for n, v in ns.items() if v is orig]
+    res = []
+    for m in (plain, ckpt):
+        torch.manual_seed(13)
+        tuc.checkpoint = counting
+        for n in names:
+            ns[n] = counting
+        try:
+            calls.clear()
+            out = m(d["x"])
+        finally:
+            tuc.checkpoint = orig
+            for n in names:
+                ns[n] = orig
+        out.pow(2).mean().backward()
+        res.append((out.detach(), torch.cat([p.grad.reshape(-1) for p in m.parameters()
+                                             if p.grad is not None])))
+    ck_calls = len(calls)
+    return {"lx": lx, "ly": ly, "lz": lz, "mask": mask, "ck_out": res[0][0] - res[1][0], "ck_calls": ck_calls,
+            "ck_grad": float((res[0][1] - res[1][1]).abs().max()) if res[0][1].shape == res[1][1].shape else None}
+'''
+
+
+def judge_shapes(learner, reference, inputs, ctx):
+    got = learner.value
+    b, t = inputs["x"].shape
+    if list(got["lx"].shape) != [b, t, inputs["v"]]:
+        return Verdict(False, "shape", f"a [{b}, {t}] batch must give logits [{b}, {t}, "
+                                       f"vocab_size={inputs['v']}]; found {list(got['lx'].shape)}")
+    want = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+    mask = got["mask"]
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != want.shape \
+            or not torch.equal(mask, want):
+        return Verdict(False, "value", f"causal_mask({t}) must be a [{t}, {t}] bool tensor, True "
+                                       "strictly above the diagonal (future positions blocked)")
+    return Verdict(True, "shape")
+
+
+def judge_causal(learner, reference, inputs, ctx):
+    got = learner.value
+    k = inputs["k"]
+    if list(got["lx"].shape) != list(got["ly"].shape) or got["lx"].dim() != 3:
+        return Verdict(False, "shape", "logits must be [batch, seq_len, vocab_size]")
+    before = float((got["lx"][:, :k] - got["ly"][:, :k]).abs().max())
+    if before > 1e-5:
+        return Verdict(False, "value", f"changing tokens from position {k} on changed the logits "
+                                       f"at earlier positions by {before:.3g}: the model looks at "
+                                       "future tokens. Pass the causal mask to every attention "
+                                       "layer")
+    after = float((got["lx"][:, k] - got["ly"][:, k]).abs().max())
+    if after < 1e-6:
+        return Verdict(False, "value", "changing the token at a position must change that "
+                                       "position's logits")
+    return Verdict(True, "value")
+
+
+def judge_position(learner, reference, inputs, ctx):
+    got = learner.value
+    diff = float((got["lx"][:, -1] - got["lz"][:, -1]).abs().max())
+    if diff < 1e-5:
+        return Verdict(False, "value", "swapping the first two tokens left the last position's "
+                                       "logits unchanged: attention alone is order-blind, add "
+                                       "positional encodings (learned nn.Embedding(max_len, "
+                                       "d_model) or sinusoidal) to the token embeddings")
+    return Verdict(True, "value")
+
+
+def judge_checkpointing(learner, reference, inputs, ctx):
+    got = learner.value
+    if not uses(ctx.source_text, "checkpoint", "checkpoint_sequential") or not got["ck_calls"]:
+        return Verdict(False, "api", "with use_checkpoint=True, run the layers through "
+                                     "torch.utils.checkpoint.checkpoint(layer, h, …, "
+                                     "use_reentrant=False) in training mode")
+    out = float(got["ck_out"].abs().max())
+    if out > 1e-5 or got["ck_grad"] is None or got["ck_grad"] > 1e-5:
+        return Verdict(False, "value", "use_checkpoint=True must not change the model: outputs "
+                                       "and gradients must equal the plain model's with the same "
+                                       f"weights (found differences {out:.3g} / {got['ck_grad']})")
+    return Verdict(True, "value")
