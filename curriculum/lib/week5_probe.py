@@ -93,7 +93,10 @@ class _Rec:
                 x = args[0] if args else None
                 n = int(x.shape[0]) if isinstance(x, _torch.Tensor) and x.dim() > 0 else 0
                 grad = _torch.is_grad_enabled()
-                if mod.training and grad:
+                if isinstance(x, _torch.Tensor) and x.requires_grad and grad:
+                    rec.seq.append("A")  # a forward for an input-gradient attack (FGSM)
+                    rec.num["E"].append(float(n))
+                elif mod.training and grad:
                     rec.seq.append("F")
                     rec.num["F"].append(float(n))
                 elif mod.training:

@@ -1,0 +1,228 @@
+"""Week 5, Exercise 5.2 (advanced training applications): inputs, probes and judges.
+
+The probes extend :data:`curriculum.lib.week5_probe.PROBE` (its recorder and
+model builder) with one ``probe`` per scenario; labels of the held-out sets
+stay here as ``Hidden`` secrets. Trusted recomputations (FGSM, all-reduce)
+are done in float64 from the data the probe sends back.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from curriculum.lib.week5 import _first_backward_after_steps_clean, pattern_problem
+from curriculum.lib.week5_probe import PROBE
+from grader.checks.base import Hidden, Verdict
+
+ADV_MODEL = ("seq", [("linear", 10, 32), ("relu",), ("linear", 32, 2)])
+
+
+def _f32(a) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+
+def _build(spec) -> torch.nn.Module:
+    layers = []
+    for item in spec[1]:
+        if item[0] == "linear":
+            layers.append(torch.nn.Linear(item[1], item[2]))
+        elif item[0] == "relu":
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def _load(spec, state: dict) -> torch.nn.Module:
+    model = _build(spec).double()
+    model.load_state_dict({k: v.double() for k, v in state.items()})
+    return model.eval()
+
+
+# ---------------------------------------------------------------------------
+# 5.2.4 adversarial training
+# ---------------------------------------------------------------------------
+
+def _adv_data(rng, n: int):
+    m0, m1 = rng.uniform(0.2, 0.8, (2, 10))
+    while np.abs(m0 - m1).mean() < 0.2:
+        m1 = rng.uniform(0.2, 0.8, 10)
+
+    def draw(count):
+        y = rng.integers(0, 2, count)
+        X = np.where(y[:, None] == 1, m1, m0) + 0.1 * rng.standard_normal((count, 10))
+        return np.clip(X, 0, 1), y
+    return draw(n), draw(200)
+
+
+def fgsm_inputs(rng: np.random.Generator) -> dict:
+    (X, y), _ = _adv_data(rng, 64)
+    return {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+            "X": _f32(X), "y": torch.from_numpy(y), "eps": [0.05, 0.2]}
+
+
+PROBE_FGSM = PROBE + r'''
+
+def probe(ns, inputs):
+    fn = ns.get("generate_adversarial_examples")
+    if fn is None:
+        raise NameError("name 'generate_adversarial_examples' is not defined")
+    ev = ns.get("evaluate_adversarial_accuracy")
+    if ev is None:
+        raise NameError("name 'evaluate_adversarial_accuracy' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    out = {"state": state, "adv": []}
+    for eps in inputs["eps"]:
+        X = inputs["X"].clone()
+        adv = fn(model, X, inputs["y"].clone(), eps)
+        out["adv"].append({
+            "value": adv.detach().clone() if isinstance(adv, _torch.Tensor) else _describe(adv),
+            "requires_grad": bool(getattr(adv, "requires_grad", False)),
+            "input_changed": not bool(_torch.equal(X.detach(), inputs["X"])),
+        })
+    out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())
+                             for p in model.parameters())
+    acc = ev(model, inputs["X"].clone(), inputs["y"].clone(), 0.1)
+    out["acc"] = _describe(acc)
+    return out
+'''
+
+
+def _fgsm(model, X, y, eps):
+    x = X.double().clone().requires_grad_(True)
+    loss = F.cross_entropy(model(x), y)
+    (g,) = torch.autograd.grad(loss, x)
+    return torch.clamp(x + eps * g.sign(), 0, 1).detach()
+
+
+def judge_fgsm(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    model = _load(inputs["model"], v["state"])
+    for eps, got in zip(inputs["eps"], v["adv"], strict=True):
+        adv = got["value"]
+        want = _fgsm(model, inputs["X"], inputs["y"], eps)
+        if not isinstance(adv, torch.Tensor) or tuple(adv.shape) != tuple(want.shape):
+            return Verdict(False, "shape", "generate_adversarial_examples must return a tensor "
+                                           f"shaped like data {tuple(want.shape)}")
+        if got["requires_grad"]:
+            return Verdict(False, "grad", "return the adversarial batch detached "
+                                          "(`.detach()`), with no autograd history")
+        if got["input_changed"]:
+            return Verdict(False, "value", "do not modify the caller's `data` in place — work on "
+                                           "`data.clone().detach().requires_grad_(True)`")
+        diff = (adv.double() - want).abs()
+        # sign() may flip where the gradient is ~0; allow a handful of such entries
+        if float((diff > 1e-4).float().mean()) > 0.01:
+            return Verdict(False, "value", f"epsilon={eps}: expected "
+                                           "clamp(x + epsilon * sign(∂CE/∂x), 0, 1) (FGSM); "
+                                           f"{int((diff > 1e-4).sum())} of {diff.numel()} "
+                                           "values differ")
+    if v["param_grads"]:
+        return Verdict(False, "grad", "generating adversarial examples left gradients in the "
+                                      "model's parameters — use torch.autograd.grad(loss, data) "
+                                      "or zero them, or they leak into the next update")
+    acc = v["acc"]
+    with torch.no_grad():
+        X, y = inputs["X"], inputs["y"]
+    adv = _fgsm(model, X, y, 0.1)
+    with torch.no_grad():
+        want = 100.0 * float((model(adv).argmax(1) == y).double().mean())
+    if not isinstance(acc, int | float) or isinstance(acc, bool):
+        return Verdict(False, "type", "evaluate_adversarial_accuracy must return a number "
+                                      f"(percent); found {type(acc).__name__}")
+    if abs(acc - want) > 1e-6 + 100.0 / len(y) * 0.5:
+        return Verdict(False, "value", "evaluate_adversarial_accuracy should return the accuracy "
+                                       "in percent on FGSM examples (epsilon, true labels) made "
+                                       f"against the model; found {acc:.2f}")
+    return Verdict(True, "value")
+
+
+def advtrain_inputs(rng: np.random.Generator) -> Hidden:
+    (X, y), (Xt, yt) = _adv_data(rng, 320)
+    inputs = {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+              "X": _f32(X), "y": torch.from_numpy(y), "X_test": _f32(Xt), "eps": 0.1}
+    return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+PROBE_ADVTRAIN = PROBE + r'''
+
+def probe(ns, inputs):
+    fn = ns.get("adversarial_training_loop")
+    if fn is None:
+        raise NameError("name 'adversarial_training_loop' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    before = _flat(model)
+    rec = _Rec([model])
+    try:
+        rec.install()
+        model.train()
+        history = fn(model, inputs["X"].clone(), inputs["y"].clone(), num_epochs=10,
+                     epsilon=inputs["eps"])
+    finally:
+        rec.remove()
+    model.eval()
+    Xt = inputs["X_test"].clone()
+    with _torch.no_grad():
+        clean = model(Xt)
+    # FGSM against the model's own predictions (the probe never sees the test labels)
+    x = Xt.clone().requires_grad_(True)
+    loss = _nn.functional.cross_entropy(model(x), clean.argmax(1))
+    (g,) = _torch.autograd.grad(loss, x)
+    with _torch.no_grad():
+        adv = model(_torch.clamp(x + inputs["eps"] * g.sign(), 0, 1))
+    return {"report": rec.report(), "history": _describe(history),
+            "changed": float((_flat(model) - before).abs().max()),
+            "clean": clean.detach(), "adv": adv.detach()}
+'''
+
+
+def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    secret = ctx.secrets["adv_training"]
+    problem = pattern_problem(ctx.source_text, "adversarial_training_loop")
+    if problem:
+        return Verdict(False, "api", f"adversarial_training_loop: {problem}")
+    h = v["history"]
+    if not (isinstance(h, dict) and isinstance(h.get("train_loss"), list)
+            and len(h["train_loss"]) == 10):
+        return Verdict(False, "type", "adversarial_training_loop must return "
+                                      "{'train_loss': [one float per epoch]} (10 epochs)")
+    rep = v["report"]
+    if not rep["optim"]:
+        return Verdict(False, "train", "no optimizer ever updated the model")
+    if not _first_backward_after_steps_clean(rep["seq"]):
+        return Verdict(False, "train", "gradients were not reset between updates — call "
+                                       "optimizer.zero_grad() before each training backward")
+    # the adversarial half of each batch: the model must see 2 x 320 samples per epoch
+    seen = int(sum(rep["num"]["F"].tolist()))
+    if seen < 2 * 320 * 10:
+        return Verdict(False, "value", "train on clean AND adversarial examples of every batch "
+                                       f"(2 x 320 samples per epoch for 10 epochs); your model "
+                                       f"saw {seen} samples in train mode (inputs that "
+                                       "require grad count as attack passes: never set "
+                                       "requires_grad on the caller's batch)")
+    attacked = int(sum(n for c, n in zip([c for c in rep["seq"] if c in "EGfA"],
+                                          rep["num"]["E"].tolist(), strict=False) if c == "A"))
+    if attacked < 320 * 10:
+        return Verdict(False, "value", "make adversarial examples of every training batch "
+                                       f"(320 per epoch); only {attacked} were made")
+    if v["changed"] == 0.0:
+        return Verdict(False, "train", "the model's parameters never changed")
+    y = secret["y_test"]
+    clean = float((v["clean"].argmax(1).numpy() == y).mean())
+    adv = float((v["adv"].argmax(1).numpy() == y).mean())
+    if clean < 0.9:
+        return Verdict(False, "train", f"clean held-out accuracy {clean:.3f}; at least 0.9 needed")
+    if adv < 0.75:
+        return Verdict(False, "train", f"held-out accuracy under FGSM (epsilon 0.1) is {adv:.3f}; "
+                                       "at least 0.75 is needed — train on adversarial examples")
+    return Verdict(True, "train")
+
+
+__all__ = ["PROBE_ADVTRAIN", "PROBE_FGSM", "advtrain_inputs", "fgsm_inputs", "judge_advtrain",
+           "judge_fgsm", "math"]

@@ -1,0 +1,61 @@
+"""Exercise 5.2 (advanced training applications): wrong solutions fail where expected."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SEED = 777
+
+SEED_STYLE_FGSM = '''
+def generate_adversarial_examples(model, data, target, epsilon=0.1):
+    data.requires_grad_(True)
+    outputs = model(data)
+    loss = F.cross_entropy(outputs, target)
+    model.zero_grad()
+    loss.backward()
+    adversarial_data = data + epsilon * data.grad.sign()
+    return torch.clamp(adversarial_data, 0, 1).detach()
+
+
+def adversarial_training_loop('''
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
+
+
+def _replace(source: str, old: str, new: str) -> str:
+    assert old in source, old
+    return source.replace(old, new, 1)
+
+
+WRONG = [
+    ("5.2.4", [("epsilon * grad.sign()", "epsilon * grad"),
+               ("            output_adv = model(adversarial)\n", ""),
+               ("0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, target)",
+                "criterion(output_clean, target)")],
+     {"fgsm": "value", "adv_training": "value"}),
+    # the seed's FGSM: grads left in the model, and the caller's batch now requires grad
+    ("5.2.4", "seed_fgsm", {"fgsm": "grad", "adv_training": "value"}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise_id", "edits", "expected"), WRONG,
+                         ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
+async def test_wrong_solutions_fail(grader, curriculum, exercise_id, edits, expected):
+    source = curriculum.get(exercise_id).reference
+    if edits == "seed_fgsm":
+        start = source.index("def generate_adversarial_examples(")
+        end = source.index("def adversarial_training_loop(")
+        source = source[:start] + SEED_STYLE_FGSM.strip() + source[end + len(
+            "def adversarial_training_loop("):]
+    else:
+        for old, new in edits:
+            source = _replace(source, old, new)
+    result = await grader.grade(exercise_id, source, seed=SEED)
+    assert result["status"] in ("failed", "error"), result["message"]
+    assert _failed(result) == expected, [(c["id"], c["kind"], c["message"][:160])
+                                         for c in result["checks"]]
