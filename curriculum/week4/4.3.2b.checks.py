@@ -26,7 +26,10 @@ def _expected(model, x, classes):
 def probe(ns, inputs):
     if "ImageClassifierWithCAM" not in ns:
         raise NameError("name 'ImageClassifierWithCAM' is not defined")
-    cls = ns["ImageClassifierWithCAM"]
+    return [_one(ns["ImageClassifierWithCAM"], run) for run in inputs]
+
+
+def _one(cls, inputs):
     b, c, ic, h, w, cls_idx, seed = (inputs[k] for k in ("b", "c", "ic", "h", "w", "cls", "seed"))
     torch.manual_seed(seed)
     m = cls(num_classes=c, input_channels=ic)
@@ -61,10 +64,35 @@ def probe(ns, inputs):
 
 
 def inputs(rng):
+    """The seed's example (10 classes, 4 RGB images of 64x64) and three small random runs."""
     side = [16, 20, 24]
-    return {"b": int(rng.integers(2, 4)), "c": int(rng.integers(2, 13)),
-            "ic": int(rng.choice([1, 3])), "h": int(rng.choice(side)), "w": int(rng.choice(side)),
-            "cls": int(rng.integers(0, 2)), "seed": int(rng.integers(1, 2**30))}
+    runs = [{"b": 4, "c": 10, "ic": 3, "h": 64, "w": 64, "cls": int(rng.integers(0, 10)),
+             "seed": int(rng.integers(1, 2**30))}]
+    for ic in (1, 3, int(rng.choice([1, 3]))):
+        c = int(rng.integers(2, 13))
+        runs.append({"b": int(rng.integers(2, 4)), "c": c, "ic": ic, "h": int(rng.choice(side)),
+                     "w": int(rng.choice(side)), "cls": int(rng.integers(0, c)),
+                     "seed": int(rng.integers(1, 2**30))})
+    return runs
+
+
+def inputs_small(rng):
+    """The three small random runs only (keeps the fast checks fast)."""
+    return inputs(rng)[1:]
+
+
+def _each(judge):
+    """Run a one-configuration judge over every run; the first failure decides."""
+    def run_all(learner, reference, inputs, ctx):
+        for g, r, i in zip(learner.value, reference.value, inputs, strict=True):
+            verdict = judge(g, r, i)
+            if isinstance(verdict, Verdict):
+                if not verdict.ok:
+                    return verdict
+            elif not verdict[0]:
+                return verdict
+        return True, ""
+    return run_all
 
 
 def _where(i):
@@ -72,8 +100,7 @@ def _where(i):
             f"of shape ({i['b']}, {i['ic']}, {i['h']}, {i['w']})")
 
 
-def judge_logits(learner, reference, inputs, ctx):
-    g, r = learner.value, reference.value
+def _logits(g, r, inputs):
     if g["logits"] != r["logits"]:
         return False, f"{_where(inputs)}: logits must have shape {tuple(r['logits'])}; got " \
                       f"{tuple(g['logits'])}"
@@ -91,8 +118,7 @@ def judge_logits(learner, reference, inputs, ctx):
     return True, ""
 
 
-def judge_cam_range(learner, reference, inputs, ctx):
-    g, r = learner.value, reference.value
+def _cam_range(g, r, inputs):
     for key, call in (("cam_shape", "forward(x, return_cam=True)"),
                       ("camc_shape", "generate_cam(x, class_idx)")):
         if g[key] != r[key]:
@@ -101,19 +127,24 @@ def judge_cam_range(learner, reference, inputs, ctx):
     for key in ("batch", "class"):
         lo, hi = g[key + "_min"], g[key + "_max"]
         if lo < -1e-6 or hi > 1 + 1e-6:
-            return False, (f"CAM values must lie in [0, 1] (ReLU, then per-image min-max "
+            return False, (f"{_where(inputs)}: CAM values must lie in [0, 1] (ReLU, then "
+                           f"per-image min-max "
                            f"normalisation); found values in [{lo:.3g}, {hi:.3g}]")
     return True, ""
 
 
-def judge_cam_values(learner, reference, inputs, ctx):
-    g = learner.value
+def _cam_values(g, r, inputs):
     for key, call in (("batch", "forward(x, return_cam=True) (predicted classes)"),
                       ("class", "generate_cam(x, class_idx) in eval() mode, called after a "
                                 "forward on another batch")):
         d = g[key + "_diff"]
         if d is None or d > 1e-4:
             err = "shape mismatch" if d is None else f"max abs error {d:.3g} > 1e-4"
-            return False, (f"{call}: the map must be ReLU(Σ_k w[class, k] · features(x)[k]) "
+            return False, (f"{_where(inputs)}, {call}: the map must be ReLU(Σ_k w[class, k] · features(x)[k]) "
                            f"normalised to [0, 1] per image, computed from *this* x ({err})")
     return True, ""
+
+
+judge_logits = _each(_logits)
+judge_cam_range = _each(_cam_range)
+judge_cam_values = _each(_cam_values)
