@@ -39,6 +39,19 @@ WRONG = [
      {"fgsm": "value", "adv_training": "value"}),
     # the seed's FGSM: grads left in the model, and the caller's batch now requires grad
     ("5.2.4", "seed_fgsm", {"fgsm": "grad", "adv_training": "value"}),
+    ("5.2.5", [("loss = criterion(output, target) / self.accumulation_steps",
+                "loss = criterion(output, target)"),
+               ("torch.stack(grads).mean(dim=0)", "torch.stack(grads).sum(dim=0)"),
+               ("if len(queue) > staleness:", "if len(queue) > 0:")],
+     {"accumulation": "value", "all_reduce": "value", "staleness": "value"}),
+    ("5.2.5", [("                if (batch_idx + 1) % self.accumulation_steps == 0:\n"
+                "                    optimizer.step()\n                    optimizer.zero_grad()\n",
+                "                optimizer.step()\n                optimizer.zero_grad()\n"),
+               ("        return averaged\n",
+                "        for param in self.model.parameters():\n"
+                "            if param.grad is not None:\n"
+                "                param.grad.add_(torch.randn_like(param.grad) * 1e-6)\n")],
+     {"accumulation": "api", "all_reduce": "type"}),
 ]
 
 
