@@ -442,15 +442,14 @@ class DojoDiscord(discord.Client):
         return out
 
     def exercise_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        """Ids starting with what was typed first, then titles containing it."""
         cur = (current or "").strip().lower()
-        out = []
-        for ex in self.rt.dojo.curriculum.ordered():
-            if cur and not (ex.id.startswith(cur) or cur in ex.title.lower()):
-                continue
-            out.append(app_commands.Choice(name=clip(f"{ex.id} — {ex.title}", 100), value=ex.id))
-            if len(out) >= CHOICES_MAX:
-                break
-        return out
+        exercises = self.rt.dojo.curriculum.ordered()
+        hits = [ex for ex in exercises if ex.id.startswith(cur)]
+        hits += [ex for ex in exercises if cur and not ex.id.startswith(cur)
+                 and cur in ex.title.lower()]
+        return [app_commands.Choice(name=clip(f"{ex.id} — {ex.title}", 100), value=ex.id)
+                for ex in hits[:CHOICES_MAX]]
 
     def _is_challenge(self, exercise_id: str | None) -> bool:
         ex = self.rt.dojo.curriculum.get(exercise_id) if exercise_id else None
