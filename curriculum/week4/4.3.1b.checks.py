@@ -4,6 +4,12 @@ from curriculum.lib.week4 import FILL, max_err
 
 PROBE = FILL + '''
 
+def _tensor(y):
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"ResidualBlock.forward must return a tensor, not {type(y).__name__}")
+    return y
+
+
 def probe(ns, inputs):
     if "ResidualBlock" not in ns:
         raise NameError("name 'ResidualBlock' is not defined")
@@ -18,11 +24,11 @@ def probe(ns, inputs):
                "params": sorted(n for n, _ in m.named_parameters())}
         m.eval()
         with torch.no_grad():
-            res["eval"] = m(x)
+            res["eval"] = _tensor(m(x))
         if p == 0.0:
             m.train()
             with torch.no_grad():
-                res["train"] = m(x)
+                res["train"] = _tensor(m(x))
         out.append(res)
     return out
 '''

@@ -17,6 +17,8 @@ def probe(ns, inputs):
             y = m(x)
         if not isinstance(y, (tuple, list)) or len(y) != 2:
             raise TypeError("forward must return a tuple (output, attention_weights)")
+        if not all(isinstance(v, torch.Tensor) for v in y):
+            raise TypeError("output and attention_weights must both be tensors")
         out.append({"out": y[0], "w": y[1],
                     "params": sorted(n for n, _ in m.named_parameters())})
     return out

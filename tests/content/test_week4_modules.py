@@ -132,3 +132,21 @@ async def test_hidden_batch_sizes_vary_with_the_seed(grader, curriculum):
         "x = torch.relu(self.layer1(x))\n        return self.layer2(x).reshape(4, 10)", 1)
     result = await grader.grade("4.1.1", source)
     assert _failed(result).get("SimpleLinear1") == "shape"
+
+
+def test_generated_files_match_the_specs():
+    """4.1/4.2 YAMLs and 4.2 references are written by `python -m curriculum.lib.week4`."""
+    from pathlib import Path
+
+    import yaml
+
+    from curriculum.lib import week4
+
+    root = Path(week4.__file__).resolve().parents[1] / "week4"
+    for eid in week4.MODULES:
+        assert yaml.safe_load((root / f"{eid}.yaml").read_text()) == \
+            week4.build_module_exercise(eid), eid
+    for eid in week4.LAYER_SETS:
+        data, ref = week4.build_layer_exercise(eid)
+        assert yaml.safe_load((root / f"{eid}.yaml").read_text()) == data, eid
+        assert (root / f"{eid}.ref.py").read_text() == ref, eid
