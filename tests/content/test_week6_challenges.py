@@ -82,6 +82,16 @@ WRONG = [
     ("6.1.5a", "if self.use_checkpoint and self.training:", "if False:", {"checkpointing": "api"}),
     ("6.1.5a", "diagonal=1)", "diagonal=0)", {"shapes": "value", "causality": None,
                                               "positions": None, "checkpointing": None}),
+    # 6.1.5b Transformer LM training
+    ("6.1.5b", [("logits[:, :-1].reshape(-1, logits.size(-1))",
+                 "logits.reshape(-1, logits.size(-1))"),
+                ("tokens[:, 1:].reshape(-1))", "tokens.reshape(-1))")], None,
+     {"loss": "value", "training": None}),
+    ("6.1.5b", "    module = model.module if isinstance(model, nn.DataParallel) else model\n"
+     "    torch.save(module.state_dict(), path)", "    torch.save(model.state_dict(), path)",
+     {"save_load": "value"}),
+    ("6.1.5b", "        optimizer.zero_grad()\n        logits = model(batch)",
+     "        logits = model(batch)", {"training": "api"}),
     # 6.1.4b NER training, checkpoints, resume
     ("6.1.4b", "        start_epoch = checkpoint[\"epoch\"]\n", "", {"resume": "train"}),
     ("6.1.4b", "        optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])\n", "",
