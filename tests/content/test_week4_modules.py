@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+ASYNC = pytest.mark.asyncio(loop_scope="session")
 
 
 def _failed(result: dict) -> dict[str, str]:
@@ -95,6 +95,7 @@ WRONG = [
 ]
 
 
+@ASYNC
 @pytest.mark.parametrize(("exercise_id", "edits", "check_id", "kind"), WRONG,
                          ids=[f"{w[0]}-{w[2]}-{w[3]}" for w in WRONG])
 async def test_wrong_solution_fails_on_expected_check(grader, curriculum, exercise_id, edits,
@@ -110,6 +111,7 @@ async def test_wrong_solution_fails_on_expected_check(grader, curriculum, exerci
                                                    if c["status"] == "failed"])
 
 
+@ASYNC
 async def test_seed_swish_is_an_error_with_a_clear_message(grader, curriculum):
     source = curriculum.get("4.2.6").reference.replace("nn.SiLU()", "nn.Swish()")
     result = await grader.grade("4.2.6", source)
@@ -117,6 +119,7 @@ async def test_seed_swish_is_an_error_with_a_clear_message(grader, curriculum):
     assert "Swish" in str(result.get("message", "")) + str(result.get("stdout", ""))
 
 
+@ASYNC
 async def test_missing_class_fails_only_its_check(grader, curriculum):
     source = curriculum.get("4.1.1").reference.replace("class SimpleLinear3", "class Other3")
     result = await grader.grade("4.1.1", source)
@@ -125,6 +128,7 @@ async def test_missing_class_fails_only_its_check(grader, curriculum):
     assert result["score"] == 8
 
 
+@ASYNC
 async def test_hidden_batch_sizes_vary_with_the_seed(grader, curriculum):
     """A forward that hard-codes the batch size fails on the hidden batches."""
     source = curriculum.get("4.1.1").reference.replace(
