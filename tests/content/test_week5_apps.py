@@ -52,6 +52,16 @@ WRONG = [
                 "            if param.grad is not None:\n"
                 "                param.grad.add_(torch.randn_like(param.grad) * 1e-6)\n")],
      {"accumulation": "api", "all_reduce": "type"}),
+    ("5.2.3", [("copy.deepcopy(self.model.state_dict())", "self.model.state_dict().copy()"),
+               ("clipped = total_grad_norm > 10.0", "clipped = total_grad_norm > 0.0"),
+               ("return data + torch.randn_like(data) * noise_std",
+                "return data.add_(torch.randn_like(data) * noise_std)")],
+     {"monitoring": "value", "early_stopping": "value", "noise": "value"}),
+    ("5.2.3", [("        if torch.isnan(loss) or torch.isinf(loss):\n            return None\n",
+                ""),
+               ("self.early_stopping_patience = 10", "self.early_stopping_patience = 5"),
+               ("noise_std = self.noise_schedule(epoch)", "noise_std = self.noise_std")],
+     {"monitoring": "value", "early_stopping": "value", "noise": "value"}),
 ]
 
 
