@@ -392,6 +392,12 @@ def _weighted(layers: list[dict]) -> list[str]:
                     "LSTM": ("input_size", "hidden_size", "num_layers"),
                     "BatchNorm1d": ("num_features",),
                     "BatchNorm2d": ("num_features",)}[d["type"]]
+            h = dict(h)
+            pad, ks = h.get("padding"), h.get("kernel_size")
+            if pad == "valid":              # padding='valid' / 'same' mean the same as numbers
+                h["padding"] = [0] * len(ks)
+            elif pad == "same" and isinstance(ks, list):
+                h["padding"] = [k // 2 for k in ks]
             out.append(d["type"] + "(" + ", ".join(f"{k}={h.get(k)!r}" for k in keys) + ")")
     return sorted(out)
 

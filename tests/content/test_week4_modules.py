@@ -154,3 +154,34 @@ def test_generated_files_match_the_specs():
         data, ref = week4.build_layer_exercise(eid)
         assert yaml.safe_load((root / f"{eid}.yaml").read_text()) == data, eid
         assert (root / f"{eid}.ref.py").read_text() == ref, eid
+
+
+# Correct solutions written differently from the reference must pass.
+EQUIVALENT = [
+    ("4.1.3", [("nn.Conv2d(1, 32, 3), nn.ReLU()",
+                "nn.Conv2d(1, 32, 3, padding='valid'), nn.ReLU()"),
+               ("nn.Conv2d(a, b, 3, padding=1)", "nn.Conv2d(a, b, 3, padding='same')"),
+               ("x = x.view(x.size(0), -1)\n        return self.fc_layers(x)",
+                "return self.fc_layers(torch.flatten(x, 1))")]),
+    ("4.1.1", [("x = torch.relu(self.layer1(x))\n        return self.layer2(x)",
+                "return self.layer2(nn.functional.relu(self.layer1(x)))")]),
+    ("4.1.4", [("_out, (h_n, _c_n) = self.lstm(h)\n        return self.fc(h_n[-1])",
+                "seq, _ = self.lstm(h)\n        return self.fc(seq[:, -1])")]),
+    ("4.2.6", [("nn.ReLU()", "torch.nn.ReLU()"), ("nn.LeakyReLU(0.01)",
+                                                  "nn.LeakyReLU(negative_slope=0.01)")]),
+]
+
+
+@ASYNC
+@pytest.mark.parametrize(("exercise_id", "edits"), EQUIVALENT,
+                         ids=[f"{e[0]}-{i}" for i, e in enumerate(EQUIVALENT)])
+async def test_equivalent_solution_passes(grader, curriculum, exercise_id, edits):
+    source = curriculum.get(exercise_id).reference
+    if "torch.nn.ReLU" in str(edits) or "torch.flatten" in str(edits):
+        source = "import torch\n" + source
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new, 1)
+    result = await grader.grade(exercise_id, source)
+    assert result["status"] == "passed", [c["message"] for c in result["checks"]
+                                          if c["status"] != "passed"]
