@@ -202,7 +202,9 @@ def probe(ns, inputs):
             beh["concat_diff"] = (float((got - want).abs().max())
                                   if got is not None and got.shape == want.shape else None)
         elif b == "conditional":
-            x = xs[0]
+            x = xs[0].clone()        # alternate rows: positive mean, negative mean
+            x[0::2] = x[0::2].abs() + 0.1
+            x[1::2] = -x[1::2].abs() - 0.1
             with torch.no_grad():
                 y1 = model(x)
                 for p in _attr(model, "path_b").parameters():
@@ -365,8 +367,8 @@ def module_inputs(name: str):
 
     def make(rng: np.random.Generator) -> dict:
         calls = [[list(map(int, s)) for s in call] for call in spec.calls(rng)]
-        if spec.name == "CustomLogic4":  # make sure both routes occur in the first batch
-            calls[0] = [[max(calls[0][0][0], 5), 32]]
+        if spec.name == "CustomLogic4":  # both routes occur in the first batch (probe)
+            calls[0] = [[max(calls[0][0][0], 3), 32]]
         return {"cls": name, "seed": int(rng.integers(1, 2**30)), "calls": calls,
                 "behaviour": list(spec.behaviour)}
 
