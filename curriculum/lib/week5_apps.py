@@ -577,3 +577,144 @@ def judge_robust_noise(learner, reference, inputs, ctx) -> Verdict:
 
 __all__ += ["PROBE_ROBUST", "judge_robust_monitoring", "judge_robust_noise",
             "judge_robust_stopping", "robust_inputs"]
+
+
+# ---------------------------------------------------------------------------
+# 5.2.2 curriculum learning
+# ---------------------------------------------------------------------------
+
+CURR_MODEL = ("seq", [("linear", 4, 16), ("relu",), ("linear", 16, 3)])
+
+
+def curriculum_inputs(rng: np.random.Generator) -> Hidden:
+    means = 1.5 * rng.standard_normal((3, 4))
+
+    def draw(count):
+        y = rng.integers(0, 3, count)
+        return means[y] + rng.standard_normal((count, 4)), y
+    X, y = draw(300)
+    Xv, yv = draw(60)
+    Xt, yt = draw(200)
+    inputs = {"model": CURR_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+              "X": _f32(X), "y": torch.from_numpy(y), "X_val": _f32(Xv),
+              "y_val": torch.from_numpy(yv), "X_test": _f32(Xt)}
+    return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+def curriculum_inputs_score(rng):
+    made = curriculum_inputs(rng)
+    made.inputs["part"] = "score"
+    return made
+
+
+def curriculum_inputs_train(rng):
+    made = curriculum_inputs(rng)
+    made.inputs["part"] = "train"
+    return made
+
+
+PROBE_CURRICULUM = PROBE + r'''
+
+def probe(ns, inputs):
+    from torch.utils.data import DataLoader, TensorDataset
+    for name in ("difficulty_scorer", "create_curriculum_schedule", "curriculum_training_loop"):
+        if name not in ns:
+            raise NameError("name '%s' is not defined" % name)
+    X, y = inputs["X"].clone(), inputs["y"].clone()
+    dataset = TensorDataset(X, y)
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    scores = schedule = None
+    if inputs["part"] == "score":
+        scores = ns["difficulty_scorer"](X[:50], y[:50], model)
+        schedule = ns["create_curriculum_schedule"](dataset, model, 9)
+    sched = None
+    if isinstance(schedule, dict):
+        sched = {str(k): [int(i) for i in v] for k, v in schedule.items()}
+    if inputs["part"] == "score":
+        return {"state": state, "scores": _describe(scores), "schedule": sched}
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    before = _flat(model)
+    val_loader = DataLoader(TensorDataset(inputs["X_val"], inputs["y_val"]), batch_size=32)
+    rec = _Rec([model])
+    try:
+        rec.install()
+        history = ns["curriculum_training_loop"](model, dataset, val_loader, num_epochs=9)
+    finally:
+        rec.remove()
+    model.eval()
+    with _torch.no_grad():
+        preds = model(inputs["X_test"])
+    return {"history": _describe(history), "report": rec.report(),
+            "changed": float((_flat(model) - before).abs().max()), "preds": preds.detach()}
+'''
+
+
+def _difficulty(model, X, y):
+    with torch.no_grad():
+        out = model(X.double())
+        p = torch.softmax(out, 1).max(1).values
+        return 0.7 * (1 - p) + 0.3 * F.cross_entropy(out, y, reduction="none")
+
+
+def judge_curriculum_scoring(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    model = _load(inputs["model"], v["state"])
+    want = _difficulty(model, inputs["X"][:50], inputs["y"][:50])
+    got = v["scores"]
+    if not isinstance(got, torch.Tensor) or tuple(got.shape) != (50,):
+        return Verdict(False, "shape", "difficulty_scorer must return one score per sample, "
+                                       "shape (batch,)")
+    if not torch.allclose(got, want, rtol=1e-4, atol=1e-5):
+        return Verdict(False, "value", "difficulty = 0.7 * (1 - max softmax probability) + "
+                                       "0.3 * per-sample cross-entropy (reduction='none')")
+    sched = v["schedule"]
+    if not isinstance(sched, dict) or sorted(sched) != [str(e) for e in range(9)]:
+        return Verdict(False, "type", "create_curriculum_schedule must return a dict with one "
+                                      "entry per epoch (0 … num_epochs-1)")
+    order = torch.argsort(_difficulty(model, inputs["X"], inputs["y"])).tolist()
+    for e in range(9):
+        count = 120 if e < 3 else (210 if e < 6 else 300)
+        if sorted(sched[str(e)]) != sorted(order[:count]):
+            return Verdict(False, "value", f"epoch {e}: the schedule should hold the {count} "
+                                           "easiest samples (40% / 70% / 100% by thirds of the "
+                                           "epochs)")
+    return Verdict(True, "value")
+
+
+def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    problem = pattern_problem(ctx.source_text, "curriculum_training_loop")
+    if problem:
+        return Verdict(False, "api", f"curriculum_training_loop: {problem}")
+    h = v["history"]
+    keys = ("epoch", "num_samples", "train_loss", "val_accuracy")
+    if not (isinstance(h, dict) and all(isinstance(h.get(k), list) and len(h[k]) == 9
+                                        for k in keys)):
+        return Verdict(False, "type", "return the history dict with lists 'epoch', "
+                                      "'num_samples', 'train_loss', 'val_accuracy' (9 epochs)")
+    plan = [120] * 3 + [210] * 3 + [300] * 3
+    if h["num_samples"] != plan:
+        return Verdict(False, "value", f"num_samples per epoch should be {plan}")
+    rep = v["report"]
+    seen = int(sum(rep["num"]["F"].tolist()))
+    if seen != sum(plan):
+        return Verdict(False, "value", f"the model should train on {sum(plan)} samples over the "
+                                       f"9 epochs (the schedule's subsets); it saw {seen}")
+    if not rep["optim"] or v["changed"] == 0.0:
+        return Verdict(False, "train", "the model's parameters never changed")
+    if not _first_backward_after_steps_clean(rep["seq"]):
+        return Verdict(False, "train", "gradients were not reset between updates — call "
+                                       "optimizer.zero_grad() before each backward pass")
+    acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["curriculum_training"]["y_test"])
+                .mean())
+    if acc < 0.75:
+        return Verdict(False, "train", f"held-out accuracy {acc:.3f}; at least 0.75 is needed")
+    return Verdict(True, "train")
+
+
+__all__ += ["PROBE_CURRICULUM", "curriculum_inputs", "curriculum_inputs_score",
+            "curriculum_inputs_train", "judge_curriculum_scoring",
+            "judge_curriculum_training"]

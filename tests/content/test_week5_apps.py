@@ -62,6 +62,14 @@ WRONG = [
                ("self.early_stopping_patience = 10", "self.early_stopping_patience = 5"),
                ("noise_std = self.noise_schedule(epoch)", "noise_std = self.noise_std")],
      {"monitoring": "value", "early_stopping": "value", "noise": "value"}),
+    ("5.2.2", [("0.7 * (1.0 - max_probs) + 0.3 * individual_losses",
+                "0.3 * (1.0 - max_probs) + 0.7 * individual_losses"),
+               ("        indices = schedule[epoch]\n", "        indices = list(range(300))\n")],
+     {"scoring": "value", "curriculum_training": "value"}),
+    ("5.2.2", [("order = torch.argsort(scores).tolist()",
+                "order = torch.argsort(scores, descending=True).tolist()"),
+               ("            optimizer.zero_grad()\n", "")],
+     {"scoring": "value", "curriculum_training": "api"}),
 ]
 
 
