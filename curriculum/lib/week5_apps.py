@@ -718,3 +718,167 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
 __all__ += ["PROBE_CURRICULUM", "curriculum_inputs", "curriculum_inputs_score",
             "curriculum_inputs_train", "judge_curriculum_scoring",
             "judge_curriculum_training"]
+
+
+# ---------------------------------------------------------------------------
+# 5.2.1 multi-task trainer
+# ---------------------------------------------------------------------------
+
+def multitask_inputs(rng: np.random.Generator) -> Hidden:
+    def draw(count):
+        X = rng.standard_normal((count, 20))
+        reg = X[:, :5].sum(1, keepdims=True) + 0.1 * rng.standard_normal((count, 1))
+        cls = (X[:, 10:20].sum(1) > 0).astype(np.int64)
+        return X, reg, cls
+    X, reg, cls = draw(320)
+    Xv, regv, clsv = draw(100)
+    Xt, regt, clst = draw(200)
+    inputs = {"init_seed": int(rng.integers(0, 2**31 - 1)), "X": _f32(X), "reg": _f32(reg),
+              "cls": torch.from_numpy(cls), "X_val": _f32(Xv), "reg_val": _f32(regv),
+              "cls_val": torch.from_numpy(clsv), "X_test": _f32(Xt),
+              "sigmas": [float(rng.uniform(0.5, 2.0)), float(rng.uniform(0.5, 2.0))],
+              "losses": [float(rng.uniform(0.1, 3.0)), float(rng.uniform(0.1, 3.0))]}
+    return Hidden(inputs=inputs, secret={"reg": regt, "cls": clst})
+
+
+def multitask_inputs_balance(rng):
+    made = multitask_inputs(rng)
+    made.inputs["part"] = "balance"
+    return made
+
+
+def multitask_inputs_train(rng):
+    made = multitask_inputs(rng)
+    made.inputs["part"] = "train"
+    return made
+
+
+PROBE_MULTITASK = PROBE + r'''
+
+class MultiTaskNetwork(_nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shared = _nn.Sequential(_nn.Linear(20, 32), _nn.ReLU())
+        self.heads = _nn.ModuleDict({"regression": _nn.Linear(32, 1),
+                                     "classification": _nn.Linear(32, 2)})
+
+    def forward(self, x, active_tasks=None):
+        h = self.shared(x)
+        tasks = active_tasks or list(self.heads)
+        return {t: self.heads[t](h) for t in tasks}
+
+
+CONFIGS = {"regression": {"task_type": "regression", "lr": 0.01},
+           "classification": {"task_type": "classification", "lr": 0.01}}
+
+
+def probe(ns, inputs):
+    from torch.utils.data import DataLoader, TensorDataset
+    cls = ns.get("MultiTaskTrainer")
+    if cls is None:
+        raise NameError("name 'MultiTaskTrainer' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = MultiTaskNetwork()
+    trainer = cls(model, {k: dict(v) for k, v in CONFIGS.items()})
+    sig = getattr(trainer, "uncertainty_weights", None)
+    if inputs["part"] == "balance":
+        if not isinstance(sig, _torch.Tensor):
+            return {"error": "no uncertainty_weights tensor"}
+        with _torch.no_grad():
+            sig.copy_(_torch.tensor(inputs["sigmas"]))
+        a, b = inputs["losses"]
+        out = trainer.adaptive_loss_balancing({"regression": _torch.tensor(a),
+                                               "classification": _torch.tensor(b)})
+        return {"value": _describe(out)}
+    sig_before = sig.detach().clone() if isinstance(sig, _torch.Tensor) else None
+    g = _torch.Generator().manual_seed(inputs["init_seed"])
+    loaders = {
+        "regression": DataLoader(TensorDataset(inputs["X"], inputs["reg"]), batch_size=32,
+                                 shuffle=True, generator=g),
+        "classification": DataLoader(TensorDataset(inputs["X"], inputs["cls"]), batch_size=32,
+                                     shuffle=True, generator=g),
+    }
+    val = {
+        "regression": DataLoader(TensorDataset(inputs["X_val"], inputs["reg_val"]),
+                                 batch_size=50),
+        "classification": DataLoader(TensorDataset(inputs["X_val"], inputs["cls_val"]),
+                                     batch_size=50),
+    }
+    rec = _Rec([model])
+    epochs = []
+    try:
+        rec.install()
+        for _ in range(6):
+            epochs.append(_describe(trainer.train_epoch(loaders)))
+    finally:
+        rec.remove()
+    results = _describe(trainer.validate(val))
+    model.eval()
+    with _torch.no_grad():
+        own = model(inputs["X_val"])["classification"].argmax(1)
+        own_acc = float((own == inputs["cls_val"]).float().mean())
+        test = model(inputs["X_test"])
+    return {"epochs": epochs, "val": results, "own_acc": own_acc, "report": rec.report(),
+            "sig_before": sig_before,
+            "sig_after": sig.detach().clone() if isinstance(sig, _torch.Tensor) else None,
+            "reg": test["regression"].detach(), "cls": test["classification"].detach()}
+'''
+
+
+def judge_multitask_balance(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    if "error" in v:
+        return Verdict(False, "type", "the trainer needs `self.uncertainty_weights = "
+                                      "nn.Parameter(torch.ones(num_tasks))`")
+    (s1, s2), (a, b) = inputs["sigmas"], inputs["losses"]
+    want = a / (2 * s1 ** 2) + math.log(s1) + b / (2 * s2 ** 2) + math.log(s2)
+    got = v["value"]
+    got = float(got) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
+    if not isinstance(got, float) or not math.isclose(got, want, rel_tol=1e-4, abs_tol=1e-5):
+        return Verdict(False, "value", "adaptive_loss_balancing should return "
+                                       "Σ_i L_i / (2 σ_i²) + log σ_i with σ = "
+                                       "self.uncertainty_weights in task order")
+    return Verdict(True, "value")
+
+
+def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    secret = ctx.secrets["multitask_training"]
+    epochs = v["epochs"]
+    if not all(isinstance(e, dict) and set(e) == {"regression", "classification"}
+               for e in epochs):
+        return Verdict(False, "type", "train_epoch must return {task: average loss}")
+    val = v["val"]
+    if not (isinstance(val, dict) and isinstance(val.get("classification"), dict)
+            and "accuracy" in val["classification"] and "loss" in val.get("regression", {})):
+        return Verdict(False, "type", "validate must return {task: {'loss': ..., "
+                                      "'accuracy': ...}}")
+    if abs(float(val["classification"]["accuracy"]) - v["own_acc"]) > 1e-6:
+        return Verdict(False, "value", "validate's classification accuracy is not the "
+                                       "fraction of correct predictions on the validation data")
+    rep = v["report"]
+    if not rep["optim"]:
+        return Verdict(False, "train", "no optimizer ever updated the model")
+    if not _first_backward_after_steps_clean(rep["seq"]):
+        return Verdict(False, "train", "gradients were not reset between updates — call "
+                                       "optimizer.zero_grad() before each backward pass")
+    if v["sig_before"] is None or torch.equal(v["sig_before"], v["sig_after"]):
+        return Verdict(False, "value", "the uncertainty weights never changed — give "
+                                       "self.uncertainty_weights to the optimizer and use them "
+                                       "in adaptive_loss_balancing")
+    for task in ("regression", "classification"):
+        if not epochs[-1][task] < epochs[0][task]:
+            return Verdict(False, "train", f"the {task} training loss did not fall")
+    y = secret["reg"]
+    p = v["reg"].numpy().astype(np.float64)
+    r2 = 1 - float(((p - y) ** 2).sum()) / float(((y - y.mean()) ** 2).sum()) \
+        if p.shape == y.shape else float("nan")
+    acc = float((v["cls"].argmax(1).numpy() == secret["cls"]).mean())
+    if not (r2 >= 0.8 and acc >= 0.8):
+        return Verdict(False, "train", f"held-out: regression R² {r2:.3f} (need 0.8), "
+                                       f"classification accuracy {acc:.3f} (need 0.8)")
+    return Verdict(True, "train")
+
+
+__all__ += ["PROBE_MULTITASK", "judge_multitask_balance", "judge_multitask_training",
+            "multitask_inputs", "multitask_inputs_balance", "multitask_inputs_train"]

@@ -70,6 +70,13 @@ WRONG = [
                 "order = torch.argsort(scores, descending=True).tolist()"),
                ("            optimizer.zero_grad()\n", "")],
      {"scoring": "value", "curriculum_training": "api"}),
+    # the seed's balancing: plain sum of the raw losses, sigma never used or learned
+    ("5.2.1", [("total = total + task_losses[name] / (2 * sigma ** 2) + torch.log(sigma)",
+                "total = total + task_losses[name]")],
+     {"balancing": "value", "multitask_training": "value"}),
+    ("5.2.1", [(" + torch.log(sigma)", ""),
+               ("[*model.parameters(), self.uncertainty_weights]", "model.parameters()")],
+     {"balancing": "value", "multitask_training": "value"}),
 ]
 
 
