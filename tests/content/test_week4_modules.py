@@ -185,3 +185,14 @@ async def test_equivalent_solution_passes(grader, curriculum, exercise_id, edits
     result = await grader.grade(exercise_id, source)
     assert result["status"] == "passed", [c["message"] for c in result["checks"]
                                           if c["status"] != "passed"]
+
+
+@ASYNC
+async def test_a_function_instead_of_a_module_class_fails_on_type(grader, curriculum):
+    source = curriculum.get("4.1.2").reference.replace(
+        "class SequentialModel3(nn.Module):",
+        "def SequentialModel3():\n    return nn.Linear(20, 1)\n\n\nclass _Unused(nn.Module):", 1)
+    result = await grader.grade("4.1.2", source)
+    assert _failed(result) == {"SequentialModel3": "type"}
+    assert "nn.Module" in next(c["message"] for c in result["checks"]
+                               if c["id"] == "SequentialModel3")
