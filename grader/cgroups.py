@@ -56,9 +56,14 @@ class WorkerCgroup:
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         if self.version == 1:
-            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            # v1 insists memory <= memory+swap at every step: lift the
+            # memory+swap cap, set memory, then bring memory+swap down to it.
+            memsw = self.memory / "memory.memsw.limit_in_bytes"
             with contextlib.suppress(OSError):  # swap accounting may be disabled
-                (self.memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+                memsw.write_text("-1")
+            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            with contextlib.suppress(OSError):
+                memsw.write_text(str(memory_bytes))
         else:
             (self.memory / "memory.max").write_text(str(memory_bytes))
             with contextlib.suppress(OSError):
