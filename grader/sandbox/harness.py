@@ -48,8 +48,6 @@ _encode_str = json.encoder.encode_basestring_ascii  # C; immune to builtins patc
 _float_repr = float.__repr__
 _int_repr = int.__repr__
 _dict_items = dict.items
-_dict_clear = dict.clear
-_dict_update = dict.update
 _join = "".join
 _enumerate = enumerate
 _BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
@@ -343,9 +341,17 @@ def _to_json(value: object, out: list) -> None:
 
 
 def restore_builtins() -> None:
-    """Undoes the learner's monkeypatching of builtins before the harness reports."""
-    _dict_clear(builtins.__dict__)
-    _dict_update(builtins.__dict__, _BUILTINS)
+    """Undoes the learner's monkeypatching of builtins before the harness reports.
+
+    Key by key, never clearing the dict: even for an instant, an empty
+    ``builtins`` would break any other thread of the process.
+    """
+    current = builtins.__dict__
+    for key in [k for k in current if k not in _BUILTINS]:
+        del current[key]
+    for key, value in _dict_items(_BUILTINS):
+        if current.get(key) is not value:
+            current[key] = value
 
 
 def pack_frame(header: dict, blobs: list[bytes]) -> bytes:
@@ -473,7 +479,7 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
     return {"ok": tree, "ms": (_perf() - start) * 1000}
 
 
-def execute(job: dict, job_blobs: list[bytes]) -> bytes:
+def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes:
     """Runs one job (source + probes) and returns the result frame.
 
     Used by the sandboxed child on learner code and by the judge on reference
@@ -488,12 +494,14 @@ def execute(job: dict, job_blobs: list[bytes]) -> bytes:
     t0 = _perf()
     ns, error = run_code(job["source"])
     run_ms = (_perf() - t0) * 1000
-    restore_builtins()
+    if sandboxed:  # the judge runs only our references: nothing to undo there
+        restore_builtins()
     enc = Encoder()
     probes = {}
     for probe in job.get("probes", []):
         probes[probe["id"]] = run_probe(probe, ns, inputs, enc)
-        restore_builtins()
+        if sandboxed:
+            restore_builtins()
     header = {"kind": "result", "error": error, "probes": probes, "run_ms": run_ms}
     return pack_frame(header, enc.blobs)
 

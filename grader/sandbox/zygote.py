@@ -270,7 +270,7 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool) -> None:
         os._exit(70)
     try:
         harness.install_sandbox_policy()
-        frame = harness.execute(job, blobs)
+        frame = harness.execute(job, blobs, sandboxed=True)
     except BaseException as exc:
         import traceback
 
