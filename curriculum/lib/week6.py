@@ -51,6 +51,7 @@ def _record_class(cls, label):
         if label == "optimizer":
             info["lr"] = float(self.param_groups[0]["lr"])
             info["nparams"] = sum(p.numel() for g in self.param_groups for p in g["params"])
+            watch_accumulation(self.param_groups[0]["params"][0])
         else:
             info.update({k2: v for k2, v in self.__dict__.items()
                          if k2 in ("step_size", "gamma") and isinstance(v, (int, float))})
@@ -59,14 +60,36 @@ def _record_class(cls, label):
     return orig
 
 
+# backward passes seen on watched parameters, and how many of them added onto a
+# gradient left over from an earlier backward (zero_grad() missing or ineffective)
+_acc = {"backward": 0, "accumulated": 0}
+
+
+def watch_accumulation(p):
+    fresh = {}
+
+    def pre(grad):
+        fresh["g"] = grad.detach().clone()
+        return grad
+
+    def post(param):
+        _acc["backward"] += 1
+        g = fresh.pop("g", None)
+        if g is not None and param.grad is not None and not _t.equal(param.grad, g):
+            _acc["accumulated"] += 1
+    if p.requires_grad:
+        p.register_hook(pre)
+        p.register_post_accumulate_grad_hook(post)
+
+
 def recording(fn):
     saved = []
-    for cls in {c for c in vars(_t.optim).values()
-                if isinstance(c, type) and issubclass(c, _t.optim.Optimizer)}:
+    for cls in {c for c in vars(_t.optim).values() if isinstance(c, type)
+                and issubclass(c, _t.optim.Optimizer) and c is not _t.optim.Optimizer}:
         saved.append((cls, _record_class(cls, "optimizer")))
     sched = _t.optim.lr_scheduler
-    for cls in {c for c in vars(sched).values()
-                if isinstance(c, type) and issubclass(c, sched.LRScheduler)}:
+    for cls in {c for c in vars(sched).values() if isinstance(c, type)
+                and issubclass(c, sched.LRScheduler) and c is not sched.LRScheduler}:
         saved.append((cls, _record_class(cls, "scheduler")))
     try:
         return fn()
@@ -151,6 +174,17 @@ def five_step_problem(source: str) -> str:
     if not (zero[0][:2] < back[0][:2] < max(s[:2] for s in step)):
         return ("the five-step pattern is out of order: call optimizer.zero_grad() before "
                 "loss.backward(), and optimizer.step() after it")
+    return ""
+
+
+def accumulation_problem(acc) -> str:
+    """'' unless gradients piled up across optimizer steps (see PROBE_RECORDERS)."""
+    if not isinstance(acc, dict) or not acc.get("backward"):
+        return ""
+    if acc["accumulated"] > 0:
+        return (f"in {acc['accumulated']} of {acc['backward']} backward passes the gradient was "
+                "added onto the previous step's: call optimizer.zero_grad() at the start of "
+                "every step")
     return ""
 
 

@@ -7,6 +7,7 @@ from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_RECORDERS,
+    accumulation_problem,
     accuracy_verdict,
     blobs,
     finite,
@@ -104,7 +105,7 @@ def probe(ns, d):
         history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
     else:
         history = repr(history)[:80]
-    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made,
+    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made, "acc": _acc,
             "history": history}
 '''
 
@@ -115,6 +116,9 @@ def judge_train(learner, reference, inputs, ctx):
     problem = five_step_problem(ctx.source_text)
     if problem:
         return Verdict(False, "api", problem)
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     if not opts or opts[0]["cls"] != "Adam" or abs(opts[0]["lr"] - 0.001) > 1e-12:
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"

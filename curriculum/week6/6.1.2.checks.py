@@ -6,6 +6,7 @@ import torch
 from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_RECORDERS,
+    accumulation_problem,
     accuracy_verdict,
     five_step_problem,
     keyword_sequences,
@@ -170,7 +171,7 @@ def probe(ns, d):
     lengths = torch.tensor([len(s) for s in d["xt"]])
     with torch.no_grad():
         pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
-    return {"pred": pred, "made": _made}
+    return {"pred": pred, "made": _made, "acc": _acc}
 '''
 
 
@@ -179,6 +180,9 @@ def judge_train(learner, reference, inputs, ctx):
     problem = five_step_problem(ctx.source_text)
     if problem:
         return Verdict(False, "api", problem)
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     if not opts or abs(opts[0]["lr"] - 0.02) > 1e-12:
         return Verdict(False, "api", "train_text_classifier must build its optimizer with the "

@@ -6,6 +6,8 @@ import torch
 from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
+    PROBE_RECORDERS,
+    accumulation_problem,
     accuracy_verdict,
     binary_f1,
     finite,
@@ -59,7 +61,7 @@ def make_data(rng: np.random.Generator):
                   secret=yt)
 
 
-PROBE_TRAIN = PROBE_NEED + '''
+PROBE_TRAIN = PROBE_RECORDERS + '''
 import os
 import shutil
 import tempfile
@@ -72,8 +74,9 @@ def probe(ns, d):
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "sentiment_model.pth")
     try:
-        model, vocab, history = need(ns, "train_sentiment")(
-            d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)
+        fn = need(ns, "train_sentiment")
+        model, vocab, history = recording(lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path,
+                                                     max_epochs=15, patience=2))
         predict = need(ns, "predict")
         pred = predict(model, vocab, d["xt"])
         saved = {"exists": os.path.exists(path)}
@@ -91,7 +94,7 @@ def probe(ns, d):
                             torch.equal(a, b) for a, b in
                             zip(fresh.state_dict().values(), model.state_dict().values()))
         hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
-        return {"pred": pred, "saved": saved, "history": hist}
+        return {"pred": pred, "saved": saved, "history": hist, "acc": _acc}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 '''
@@ -102,6 +105,9 @@ def judge_train(learner, reference, inputs, ctx):
     problem = five_step_problem(ctx.source_text)
     if problem:
         return Verdict(False, "api", problem)
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
                             "predict() after train_sentiment")
 

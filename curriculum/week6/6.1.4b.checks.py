@@ -6,6 +6,7 @@ import torch
 from curriculum.lib.week6 import (
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_RECORDERS,
+    accumulation_problem,
     five_step_problem,
     ner_sentences,
     share,
@@ -59,7 +60,7 @@ def probe(ns, d):
         with torch.no_grad():
             pred = model(pad_sequence(d["xt"], batch_first=True)).argmax(-1)
         pred = torch.cat([pred[i, :n] for i, n in enumerate(lengths)])
-        return {"pred": pred, "files": files, "ck": ck, "resumed": resumed, "made": _made}
+        return {"pred": pred, "files": files, "ck": ck, "resumed": resumed, "made": _made, "acc": _acc}
     finally:
         shutil.rmtree(full, ignore_errors=True)
         shutil.rmtree(part, ignore_errors=True)
@@ -72,6 +73,9 @@ def judge_train(learner, reference, inputs, ctx):
     problem = five_step_problem(ctx.source_text)
     if problem:
         return Verdict(False, "api", problem)
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     if not uses(ctx.source_text, "clip_grad_norm_"):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "

@@ -6,7 +6,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import PROBE_NEED, finite, five_step_problem, num
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_RECORDERS,
+    accumulation_problem,
+    finite,
+    five_step_problem,
+    num,
+)
 from grader.checks.base import Verdict
 
 VOCAB = 16
@@ -60,18 +67,19 @@ def make_data(rng: np.random.Generator):
     return {"train": _markov(rng, succ, 256, 16), "test": _markov(rng, succ, 64, 16)}
 
 
-PROBE_TRAIN = PROBE_NEED + '''
+PROBE_TRAIN = PROBE_RECORDERS + '''
 import torch
 
 
 def probe(ns, d):
     torch.manual_seed(21)
-    model, stats = need(ns, "train_lm")(d["train"], 16, num_steps=100, batch_size=16, lr=0.003)
+    fn = need(ns, "train_lm")
+    model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16, lr=0.003))
     model = model.cpu().eval()
     with torch.no_grad():
         logits = model(d["test"])
     stats = dict(stats) if isinstance(stats, dict) else {}
-    return {"logits": logits, "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
+    return {"logits": logits, "acc": _acc, "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
 '''
 
 
@@ -79,6 +87,9 @@ def judge_train(learner, reference, inputs, ctx):
     problem = five_step_problem(ctx.source_text)
     if problem:
         return Verdict(False, "api", problem)
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     got = learner.value
     test = inputs["test"]
     lg = got["logits"].double()
