@@ -171,7 +171,8 @@ def five_step_problem(source: str) -> str:
     if missing:
         return ("the training loop must follow the five-step pattern (zero_grad → forward → "
                 f"loss → backward → step); missing: {', '.join(missing)}")
-    if not (zero[0][:2] < back[0][:2] < max(s[:2] for s in step)):
+    ordered = any(z[:2] < b[:2] < st[:2] for z in zero for b in back for st in step)
+    if not ordered:
         return ("the five-step pattern is out of order: call optimizer.zero_grad() before "
                 "loss.backward(), and optimizer.step() after it")
     return ""

@@ -1,0 +1,95 @@
+"""Checks of 6.3.1: the autograd, nn.Module and training-loop sections of the syntax reference."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import PROBE_NEED, five_step_problem
+from grader.checks.base import Verdict
+
+PROBE_AUTOGRAD = PROBE_NEED + '''
+def probe(ns, _):
+    w, g = need(ns, "w"), need(ns, "w_grad")
+    return {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad)}
+'''
+
+
+def judge_autograd(learner, reference, inputs, ctx):
+    got = learner.value
+    if not got["rg"] or not got["leaf"] or float(got["w"]) != 2.0:
+        return Verdict(False, "value", "w must be the leaf torch.tensor(2.0, requires_grad=True)")
+    if not isinstance(got["grad"], torch.Tensor) or abs(float(got["grad"]) - 4.0) > 1e-6:
+        return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; y.backward(): "
+                                      "dy/dw = 2w = 4")
+    return Verdict(True, "grad")
+
+
+def make_x(rng: np.random.Generator):
+    return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(2, 9)), 10)).astype(np.float32))
+
+
+PROBE_NET = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, x):
+    model = need(ns, "Net")()
+    lin = [(m.in_features, m.out_features) for m in model.modules()
+           if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        out = model(x)
+        l1 = model.layer1(x)
+        manual = model.layer2(torch.relu(l1))
+    return {"lin": lin, "shape": list(out.shape), "diff": float((out - manual).abs().max())}
+'''
+
+
+def judge_net(learner, reference, inputs, ctx):
+    got = learner.value
+    if got["lin"] != [(10, 20), (20, 1)]:
+        return Verdict(False, "module", "Net needs layer1 = nn.Linear(10, 20) and layer2 = "
+                                        f"nn.Linear(20, 1); found {got['lin']}")
+    if got["shape"] != [inputs.shape[0], 1]:
+        return Verdict(False, "shape", f"Net on [{inputs.shape[0]}, 10] must give "
+                                       f"[{inputs.shape[0]}, 1]; found {got['shape']}")
+    if got["diff"] > 1e-6:
+        return Verdict(False, "value", "forward must be layer2(relu(layer1(x)))")
+    return Verdict(True, "module")
+
+
+def make_regression(rng: np.random.Generator):
+    w = rng.normal(0, 1, (10, 1))
+    x = rng.normal(0, 1, (256, 10))
+    y = x @ w * 0.3
+    return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
+
+
+PROBE_TRAIN = PROBE_NEED + '''
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def probe(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "Net")()
+    with torch.no_grad():
+        before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
+    loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
+    out = need(ns, "train")(model, loader, 15)
+    with torch.no_grad():
+        after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
+    return {"before": before, "after": after, "same": out is model}
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    got = learner.value
+    if not got["same"]:
+        return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
+    if not got["after"] < 0.5 * got["before"]:
+        return Verdict(False, "train", f"after train(model, loader, 15) the MSE went from "
+                                       f"{got['before']:.3f} to {got['after']:.3f}; it must at least "
+                                       "halve (MSELoss, Adam lr=0.001, the 5-step pattern)")
+    return Verdict(True, "train")

@@ -1,0 +1,120 @@
+"""Checks of final.1: FinalNet (BN + dropout), TabularDataset, fit (validation, early stopping,
+clipping, StepLR) judged on hidden held-out data."""
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_RECORDERS,
+    accumulation_problem,
+    accuracy_verdict,
+    blobs,
+    five_step_problem,
+    uses,
+)
+from grader.checks.base import Hidden, Verdict
+
+
+def make_arch(rng: np.random.Generator):
+    d, h, c = int(rng.integers(5, 20)), int(rng.integers(8, 40)), int(rng.integers(2, 6))
+    return {"d": d, "h": h, "c": c, "x": torch.from_numpy(rng.normal(0, 1, (7, d)).astype(np.float32)),
+            "y": torch.from_numpy(rng.integers(0, c, 7))}
+
+
+PROBE_ARCH = PROBE_RECORDERS + '''
+def probe(ns, d):
+    torch = _t
+    model = need(ns, "FinalNet")(d["d"], d["h"], d["c"], dropout=0.3)
+    mods = [(type(m).__name__, getattr(m, "in_features", getattr(m, "num_features", None)),
+             getattr(m, "out_features", None), getattr(m, "p", None)) for m in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        out = model(d["x"])
+    ds = need(ns, "TabularDataset")(d["x"], d["y"])
+    item = ds[3]
+    unl = need(ns, "TabularDataset")(d["x"])
+    return {"mods": mods, "shape": list(out.shape), "len": len(ds),
+            "item": list(item) if isinstance(item, (tuple, list)) else repr(item)[:60],
+            "unl": unl[2], "params": sum(p.numel() for p in model.parameters())}
+'''
+
+
+def judge_arch(learner, reference, inputs, ctx):
+    got = learner.value
+    d, h, c = inputs["d"], inputs["h"], inputs["c"]
+    lin = [(m[1], m[2]) for m in got["mods"] if m[0] == "Linear"]
+    if lin != [(d, h), (h, h), (h, c)]:
+        return Verdict(False, "module", f"FinalNet({d}, {h}, {c}) needs Linear {d}→{h}, {h}→{h}, "
+                                        f"{h}→{c}; found {lin}")
+    bns = [m[1] for m in got["mods"] if m[0] == "BatchNorm1d"]
+    drops = [m[3] for m in got["mods"] if m[0] == "Dropout"]
+    if bns != [h, h]:
+        return Verdict(False, "module", f"one nn.BatchNorm1d({h}) after each hidden Linear; "
+                                        f"found {bns}")
+    if len(drops) != 2 or any(abs(p - 0.3) > 1e-9 for p in drops):
+        return Verdict(False, "module", "one nn.Dropout(dropout) per hidden layer, using the "
+                                        f"`dropout` argument (0.3 here); found {drops}")
+    if got["shape"] != [7, c]:
+        return Verdict(False, "shape", f"a batch of 7 must give [7, {c}] logits; found {got['shape']}")
+    item = got["item"]
+    if got["len"] != 7 or not isinstance(item, list) or len(item) != 2 \
+            or not torch.equal(item[0], inputs["x"][3]) or int(item[1]) != int(inputs["y"][3]) \
+            or item[1].dtype != torch.int64 or not torch.equal(got["unl"], inputs["x"][2]):
+        return Verdict(False, "value", "TabularDataset: len = number of rows; ds[i] = (float32 "
+                                       "features[i], int64 label) with labels, features[i] alone "
+                                       "without")
+    return Verdict(True, "module")
+
+
+def make_data(rng: np.random.Generator):
+    x, y, centers = blobs(rng, 400, 12, 4, 1.3)
+    xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
+    xt, yt, _ = blobs(rng, 300, 12, 4, 1.3, centers)
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
+                          "xt": xt}, secret=yt)
+
+
+PROBE_FIT = PROBE_RECORDERS + '''
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(5)
+    ds = need(ns, "TabularDataset")
+    model = need(ns, "FinalNet")(12, 32, 4)
+    log = []
+    handle = mode_hook(model, log)
+    fn = need(ns, "fit")
+    info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
+                                lr=0.01, patience=3))
+    handle.remove()
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"]).argmax(1)
+    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
+            "info": dict(info) if isinstance(info, dict) else {}}
+'''
+
+
+def judge_fit(learner, reference, inputs, ctx):
+    got = learner.value
+    src = ctx.source_text
+    problem = five_step_problem(src)
+    if problem:
+        return Verdict(False, "api", problem)
+    problem = accumulation_problem(got.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
+    if not uses(src, "clip_grad_norm_"):
+        return Verdict(False, "api", "clip gradients: torch.nn.utils.clip_grad_norm_(…, "
+                                     "max_norm=1.0) between backward() and step()")
+    scheds = [m for m in got["made"] if m["label"] == "scheduler"]
+    if not scheds:
+        return Verdict(False, "api", "schedule the learning rate: build an "
+                                     "optim.lr_scheduler (StepLR) and step it every epoch")
+    modes = [tuple(m) for m in got["modes"]]
+    if (False, False) not in modes:
+        return Verdict(False, "train", "validate each epoch in model.eval() under torch.no_grad()")
+    epochs = got["info"].get("epochs")
+    if not isinstance(epochs, int) or not 1 <= epochs < 40:
+        return Verdict(False, "train", "fit must stop early (patience 3 on validation loss) and "
+                                       f"report the epochs it ran; found epochs={epochs!r} of 40")
+    return accuracy_verdict(got["pred"], ctx.secrets["fit"], 0.85, "FinalNet after fit")
