@@ -58,11 +58,34 @@ async def test_wrong_final_test_fails_on_expected_check(grader, curriculum, old,
     assert _failed(result) == expected, result["checks"]
 
 
+CAPSTONE_WRONG = [
+    ("(-(1 - log_p.exp()) ** gamma * log_p).mean()", "(-log_p).mean()", {"loss": "value"}),
+    ("    return x.grad.abs()", "    return x.grad", {"saliency": "value"}),
+    ("        confusion[t, p] += 1", "        confusion[p, t] += 1", {"evaluation": "value"}),
+    ("            loss = focal_loss(model(train_x[i:i + 64]), train_y[i:i + 64])",
+     "            loss = F.cross_entropy(model(train_x[i:i + 64]), train_y[i:i + 64])",
+     {"training": "api"}),
+    ("            optimizer.step()\n", "", {"training": "api"}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(("old", "new", "expected"), CAPSTONE_WRONG,
+                         ids=[str(i) for i in range(len(CAPSTONE_WRONG))])
+async def test_wrong_capstone_fails_on_expected_check(grader, curriculum, old, new, expected):
+    source = curriculum.get("6.2.1").reference
+    assert old in source, old
+    result = await grader.grade("6.2.1", source.replace(old, new, 1), seed=SEED)
+    assert result["status"] == "failed", (result.get("message"), result["checks"])
+    assert _failed(result) == expected, result["checks"]
+
+
 def test_week6_schedule_covers_every_item_once_in_challenge_order(curriculum):
     week6 = {e.id for e in curriculum.exercises.values() if e.week == 6}
     posted = [i for day in range(36, 43) for i in curriculum.schedule.get(day, [])]
     assert sorted(posted) == sorted(week6)
-    assert all(curriculum.schedule.get(day) for day in (36, 37, 38, 39, 40, 42))
+    assert all(curriculum.schedule.get(day) for day in range(36, 43))
     day_of = {i: d for d in range(36, 43) for i in curriculum.schedule.get(d, [])}
     # the seed's progression: challenge 1, then 2, … 5, each part a before b
     order = ["6.1.1", "6.1.2", "6.1.3a", "6.1.3b", "6.1.4a", "6.1.4b", "6.1.5a", "6.1.5b"]

@@ -1,0 +1,161 @@
+"""Checks of 6.2.1 (capstone): focal loss, input-gradient saliency, evaluation report, training."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_RECORDERS,
+    accumulation_problem,
+    accuracy_verdict,
+    blobs,
+    five_step_problem,
+    num,
+    uses,
+)
+from grader.checks.base import Hidden, Verdict
+
+
+def make_loss(rng: np.random.Generator):
+    out = []
+    for gamma in (2.0, 0.0, float(rng.uniform(0.5, 3))):
+        n, c = int(rng.integers(4, 12)), int(rng.integers(2, 6))
+        out.append({"logits": torch.from_numpy(rng.normal(0, 2, (n, c)).astype(np.float64)),
+                    "targets": torch.from_numpy(rng.integers(0, c, n)), "gamma": gamma})
+    return out
+
+
+PROBE_LOSS = PROBE_NEED + '''
+def probe(ns, cases):
+    f = need(ns, "focal_loss")
+    out = []
+    for c in cases:
+        logits = c["logits"].clone().requires_grad_(True)
+        loss = f(logits, c["targets"], gamma=c["gamma"])
+        loss.backward()
+        out.append({"loss": loss.detach(), "grad": logits.grad})
+    return out
+'''
+
+
+def judge_loss(learner, reference, inputs, ctx):
+    for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        lg = c["logits"].clone().requires_grad_(True)
+        logp = F.log_softmax(lg, 1).gather(1, c["targets"].unsqueeze(1)).squeeze(1)
+        want = (-(1 - logp.exp()) ** c["gamma"] * logp).mean()
+        want.backward()
+        if abs(num(got["loss"]) - float(want)) > 1e-6 * max(1, abs(float(want))):
+            return Verdict(False, "value", f"case {i} (gamma={c['gamma']:.2f}): focal loss must be "
+                                           "mean(-(1 - p_t)^gamma · log p_t) with p_t the softmax "
+                                           "probability of the target (gamma 0 = cross-entropy)")
+        if got["grad"] is None or float((got["grad"] - lg.grad).abs().max()) > 1e-6:
+            return Verdict(False, "grad", f"case {i}: the loss must be differentiable with autograd "
+                                          "(tensor operations only)")
+    return Verdict(True, "value")
+
+
+def make_saliency(rng: np.random.Generator):
+    d, c = int(rng.integers(4, 10)), int(rng.integers(2, 5))
+    return {"d": d, "c": c, "x": torch.from_numpy(rng.normal(0, 1, (5, d)).astype(np.float32)),
+            "t": torch.from_numpy(rng.integers(0, c, 5)),
+            "w1": torch.from_numpy(rng.normal(0, 1, (8, d)).astype(np.float32)),
+            "w2": torch.from_numpy(rng.normal(0, 1, (c, 8)).astype(np.float32))}
+
+
+PROBE_SAL = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, d):
+    model = torch.nn.Sequential(torch.nn.Linear(d["d"], 8, bias=False), torch.nn.Tanh(),
+                                torch.nn.Linear(8, d["c"], bias=False))
+    with torch.no_grad():
+        model[0].weight.copy_(d["w1"])
+        model[2].weight.copy_(d["w2"])
+    return need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
+'''
+
+
+def judge_saliency(learner, reference, inputs, ctx):
+    got = learner.value
+    x = inputs["x"].clone().requires_grad_(True)
+    logits = torch.tanh(x @ inputs["w1"].T) @ inputs["w2"].T
+    logits.gather(1, inputs["t"].unsqueeze(1)).sum().backward()
+    want = x.grad.abs()
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return Verdict(False, "shape", f"saliency must return a [batch, features] = "
+                                       f"{list(want.shape)} tensor")
+    if float((got.detach().float() - want).abs().max()) > 1e-5:
+        return Verdict(False, "value", "saliency must be |∂ logit[target] / ∂ x| per sample "
+                                       "(autograd w.r.t. the input, absolute value)")
+    return Verdict(True, "value")
+
+
+def make_eval(rng: np.random.Generator):
+    c = int(rng.integers(3, 6))
+    labels = torch.from_numpy(rng.integers(0, c, 40))
+    preds = torch.where(torch.from_numpy(rng.random(40) < 0.7), labels,
+                        torch.from_numpy(rng.integers(0, c, 40)))
+    return {"c": c, "labels": labels, "preds": preds}
+
+
+PROBE_EVAL = PROBE_NEED + '''
+def probe(ns, d):
+    r = need(ns, "evaluate")(d["preds"].clone(), d["labels"].clone(), d["c"])
+    return {k: r[k] for k in ("confusion", "precision", "recall", "accuracy")}
+'''
+
+
+def judge_eval(learner, reference, inputs, ctx):
+    got = learner.value
+    c, lab, pred = inputs["c"], inputs["labels"], inputs["preds"]
+    conf = torch.zeros(c, c, dtype=torch.long)
+    for t, p in zip(lab.tolist(), pred.tolist(), strict=True):
+        conf[t, p] += 1
+    if not isinstance(got["confusion"], torch.Tensor) or not torch.equal(got["confusion"].long(), conf):
+        return Verdict(False, "value", f"confusion must be a [{c}, {c}] tensor, rows = true class, "
+                                       "columns = predicted class, counts")
+    tp = conf.diag().double()
+    for name, want in (("precision", tp / conf.sum(0).clamp(min=1)),
+                       ("recall", tp / conf.sum(1).clamp(min=1))):
+        g = got[name]
+        if not isinstance(g, torch.Tensor) or g.shape != want.shape \
+                or float((g.double() - want).abs().max()) > 1e-6:
+            return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
+                                           "(0 where undefined)")
+    if abs(num(got["accuracy"]) - float(tp.sum() / conf.sum())) > 1e-6:
+        return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
+    return Verdict(True, "value")
+
+
+def make_data(rng: np.random.Generator):
+    x, y, centers = blobs(rng, 300, 8, 3, 2.0)
+    xt, yt, _ = blobs(rng, 300, 8, 3, 2.0, centers)
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
+
+
+PROBE_TRAIN = PROBE_RECORDERS + '''
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(6)
+    fn = need(ns, "run_capstone")
+    model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=40, lr=0.01))
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"]).argmax(1)
+    return {"pred": pred, "acc": _acc}
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    if not uses(ctx.source_text, "focal_loss"):
+        return Verdict(False, "api", "run_capstone must train with your focal_loss")
+    problem = accumulation_problem(learner.value.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
+    return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
+                            "run_capstone's model")
