@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from curriculum import load_curriculum
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import training_reliability as tr
@@ -31,8 +33,12 @@ def test_mutants_keep_the_source_valid(curriculum):
             ast.parse(tr.mutate(curriculum.get(eid).reference, mutant))
 
 
+ITEMS = list(tr.training_items(load_curriculum()))
+
+
 @pytest.mark.slow
 @pytest.mark.asyncio(loop_scope="session")
-async def test_training_checks_are_reliable_on_two_seeds(grader):
-    out = await tr.measure_with(grader, seeds=2, items=None)
-    assert out["all_reliable"], out["unexpected"]
+@pytest.mark.parametrize("exercise_id", ITEMS)
+async def test_training_checks_are_reliable_on_two_seeds(grader, exercise_id):
+    out = await tr.measure_with(grader, seeds=2, items=[exercise_id])
+    assert out["all_reliable"], (out["items"], out["unexpected"])
