@@ -3,7 +3,12 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import PROBE_NEED, five_step_problem
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_RECORDERS,
+    accumulation_problem,
+    five_step_problem,
+)
 from grader.checks.base import Verdict
 
 PROBE_AUTOGRAD = PROBE_NEED + '''
@@ -63,7 +68,7 @@ def make_regression(rng: np.random.Generator):
     return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
 
 
-PROBE_TRAIN = PROBE_NEED + '''
+PROBE_TRAIN = PROBE_RECORDERS + '''
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -74,10 +79,11 @@ def probe(ns, d):
     with torch.no_grad():
         before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
     loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
-    out = need(ns, "train")(model, loader, 15)
+    fn = need(ns, "train")
+    out = recording(lambda: fn(model, loader, 15))
     with torch.no_grad():
         after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    return {"before": before, "after": after, "same": out is model}
+    return {"before": before, "after": after, "same": out is model, "acc": _acc}
 '''
 
 
@@ -86,6 +92,9 @@ def judge_train(learner, reference, inputs, ctx):
     if problem:
         return Verdict(False, "api", problem)
     got = learner.value
+    problem = accumulation_problem(got.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
     if not got["same"]:
         return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
     if not got["after"] < 0.5 * got["before"]:
