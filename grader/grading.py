@@ -9,6 +9,8 @@ result is the JSON object fixed in DESIGN.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import secrets
 import signal
 import threading
@@ -183,7 +185,9 @@ class Grader:
         enc = harness.Encoder()
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree}
-        with self._reference_lock:
+        # A reference that prints must not write into our stdout (it carries
+        # `torchdojo grade --json`); logging keeps its own stream.
+        with self._reference_lock, contextlib.redirect_stdout(io.StringIO()):
             frame = harness.execute(job, enc.blobs)
         header, out = harness.unpack_frame(frame)
         if header.get("error"):

@@ -470,6 +470,9 @@ def main() -> None:
     # here, so forked children can initialise both themselves.
     torch.zeros(2, 2).add_(1).sum()
     torch.tensor([1.0, 2.0]).numpy()
+    # Building any optimizer imports torch._dynamo (~2 s, more under load);
+    # pay it once here rather than in every training job.
+    import torch._dynamo
     # Objects that exist now are never collected in a child: a collection
     # would write to every object header and copy every page (gc.freeze is
     # the documented pre-fork idiom).
