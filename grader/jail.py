@@ -42,18 +42,21 @@ def python_paths() -> tuple[str, list[str]]:
     return exe, sites
 
 
-def _masks(site: str) -> list[str]:
+def _masks(site: str, visible_at: str) -> list[str]:
+    """Hides our own packages in ``site``, as seen inside the jail at ``visible_at``."""
     args: list[str] = []
     for name in os.listdir(site):
         stem = name.split("-")[0].lower()
-        if name in OWN_PACKAGES or (stem == "torchdojo" and name.endswith(("-info", ".pth"))):
-            target = os.path.join(site, name)
-            if os.path.isdir(target):
-                args += ["--tmpfs", target]
-            else:
-                args += ["--ro-bind", "/dev/null", target]
+        own = name in OWN_PACKAGES or (stem == "torchdojo" and name.endswith(("-info", ".pth")))
         if name.startswith("__editable__") and "torchdojo" in name:
-            args += ["--ro-bind", "/dev/null", os.path.join(site, name)]
+            own = True
+        if not own:
+            continue
+        target = os.path.join(visible_at, name)
+        if os.path.isdir(os.path.join(site, name)):
+            args += ["--tmpfs", target]
+        else:
+            args += ["--ro-bind", "/dev/null", target]
     return args
 
 
@@ -90,10 +93,15 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
         argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     if not prefix.startswith("/usr/"):
         argv += ["--ro-bind", prefix, prefix]
-    for site in sites:
-        if not site.startswith((prefix + "/", "/usr/")):
-            argv += ["--ro-bind", site, site]
-        argv += _masks(site)
+    # Site directories appear at fixed paths inside: the checkout (and its
+    # venv) may live under /tmp, which the jail replaces with a private tmpfs.
+    inside_sites = []
+    for i, site in enumerate(sites):
+        inside = f"{INSIDE_DIR}/site{i}"
+        argv += ["--ro-bind", site, inside, *_masks(site, inside)]
+        if site.startswith((prefix + "/", "/usr/")):
+            argv += _masks(site, site)  # also visible through the prefix bind
+        inside_sites.append(inside)
     argv += [
         "--proc", "/proc",
         "--dev", "/dev",
@@ -103,7 +111,11 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
     ]
     for dev in gpu_devices or []:
         argv += ["--dev-bind", dev, dev]
-    argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate", *sites]
+    # The root tmpfs bwrap builds is shared by every job of this worker:
+    # read-only, so no job can leave files behind for the next one.
+    argv += ["--remount-ro", "/"]
+    argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
+             *inside_sites]
     return argv
 
 

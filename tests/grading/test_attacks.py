@@ -280,3 +280,21 @@ async def test_host_is_untouched(grader, curriculum):
         raise SystemExit("wrote")
     """)
     assert not marker.exists()
+
+
+async def test_no_job_can_leave_files_for_the_next(grader, curriculum):
+    await _attack(grader, curriculum, """
+        for path in ("/tmp/drop.txt", "/opt/torchdojo/drop.txt", "/drop.txt"):
+            try:
+                open(path, "w").write("answer")
+            except OSError:
+                pass
+        raise SystemExit("left a note")
+    """)
+    for _ in range(3):  # every worker's next job looks for it
+        result = await grader.grade("1.1.1", _solution(curriculum) + textwrap.dedent("""
+            import os
+            print([p for p in ("/tmp/drop.txt", "/opt/torchdojo/drop.txt", "/drop.txt")
+                   if os.path.exists(p)])
+        """))
+        assert result["status"] == "passed" and result["stdout"].strip() == "[]", result
