@@ -45,6 +45,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
 from grader.limits import MB, GraderSettings, JobLimits
+from grader.pool import decode_report
 from grader.sandbox import harness
 
 log = logging.getLogger("torchdojo.grader.container")
@@ -381,13 +382,8 @@ class ContainerPool:
                 result = stream.read_exactly(header.get("res_len", 0), deadline)
             except (TimeoutError, EOFError, OSError, ValueError) as exc:
                 raise WorkerLost(f"job container stopped answering: {exc}") from exc
-            header["output"] = output.decode("utf-8", "backslashreplace")
-            frame = b""
-            if len(result) >= 8 and int.from_bytes(result[:8], "big") == len(result) - 8:
-                frame = result[8:]
-            header["result_incomplete"] = bool(result) and not frame
             header["cgroup"] = {"oom_kill": int(self._oom_killed(container))}
-            return header, [frame]
+            return decode_report(header, output, result)
 
     @staticmethod
     def _check_sizes(header: dict, limits: JobLimits) -> None:

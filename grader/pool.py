@@ -27,6 +27,19 @@ START_TIMEOUT_S = 120.0
 STREAM_LIMIT = 256 * MB
 
 
+def decode_report(header: dict, output: bytes, result: bytes) -> tuple[dict, list[bytes]]:
+    """The zygote's report as the judge wants it: text output and the bare frame.
+
+    The child prefixes its frame with its length; a frame cut short (the
+    child died while writing) is dropped, and the exit status tells why.
+    """
+    header["output"] = output.decode("utf-8", "backslashreplace")
+    frame = b""
+    if len(result) >= 8 and int.from_bytes(result[:8], "big") == len(result) - 8:
+        frame = result[8:]
+    return header, [frame]
+
+
 class Worker:
     """One jailed zygote process and the pipes to it."""
 
@@ -91,12 +104,7 @@ class Worker:
         header, _ = await self._read_frame()
         output = await self.proc.stdout.readexactly(header.get("out_len", 0))
         result = await self.proc.stdout.readexactly(header.get("res_len", 0))
-        header["output"] = output.decode("utf-8", "backslashreplace")
-        frame = b""
-        if len(result) >= 8 and int.from_bytes(result[:8], "big") == len(result) - 8:
-            frame = result[8:]
-        header["result_incomplete"] = bool(result) and not frame
-        return header, [frame]
+        return decode_report(header, output, result)
 
     async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
                   ) -> tuple[dict, list[bytes]]:
