@@ -47,6 +47,7 @@ class WorkerCgroup:
     memory: Path
     pids: Path
     created: list[Path] = field(default_factory=list)
+    applied: tuple[int, int] | None = None
 
     def join_self(self) -> None:
         """Called in the child between fork and exec (``preexec_fn``)."""
@@ -55,6 +56,14 @@ class WorkerCgroup:
             (d / "cgroup.procs").write_text(pid)
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
+        """Applies the caps; a no-op when they are already in force.
+
+        Consecutive jobs mostly share limits, and each write is a syscall
+        round trip into the cgroup code (v1 may reclaim on a memory write).
+        """
+        if self.applied == (memory_bytes, pids):
+            return
+        self.applied = None  # unknown until every write below succeeded
         if self.version == 1:
             # v1 insists memory <= memory+swap at every step: lift the
             # memory+swap cap, set memory, then bring memory+swap down to it.
@@ -69,6 +78,7 @@ class WorkerCgroup:
             with contextlib.suppress(OSError):
                 (self.memory / "memory.swap.max").write_text("0")
         (self.pids / "pids.max").write_text(str(pids))
+        self.applied = (memory_bytes, pids)
 
     def pids_current(self) -> int:
         try:

@@ -53,6 +53,7 @@ class Worker:
         self._stderr_task: asyncio.Task | None = None
         self._base_pids = 0
         self._base_memory = 0
+        self._counters: dict[str, int] | None = None
 
     async def start(self) -> None:
         preexec = self.cgroup.join_self if self.cgroup else None
@@ -106,8 +107,9 @@ class Worker:
         result = await self.proc.stdout.readexactly(header.get("res_len", 0))
         return decode_report(header, output, result)
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, queued: bool = False
                   ) -> tuple[dict, list[bytes]]:
+        """Runs one job; ``queued`` says more jobs wait (the next child skips its warm-up)."""
         assert self.proc is not None and self.proc.stdin is not None
         if self.cgroup:
             try:
@@ -116,9 +118,12 @@ class Worker:
                 )
             except OSError as exc:  # keep grading under the previous caps; say why
                 log.warning("worker %d: could not set cgroup limits: %s", self.index, exc)
-            before = self.cgroup.counters()
+            # The counters are monotonic: the last job's closing reading is
+            # this one's opening reading (the zygote runs no job in between).
+            before = self._counters if self._counters is not None else self.cgroup.counters()
         payload = harness.pack_frame(job, blobs)
-        control = {"kind": "job", "limits": job["limits"], "payload": len(payload)}
+        control = {"kind": "job", "limits": job["limits"], "payload": len(payload),
+                   "queued": queued}
         try:
             self.proc.stdin.write(harness.pack_frame(control, []) + payload)
             await self.proc.stdin.drain()
@@ -128,7 +133,7 @@ class Worker:
             raise WorkerLost(f"worker {self.index} stopped answering") from exc
         self.jobs += 1
         if self.cgroup:
-            after = self.cgroup.counters()
+            after = self._counters = self.cgroup.counters()
             header["cgroup"] = {k: after[k] - before[k] for k in after}
         return header, out
 
@@ -228,7 +233,7 @@ class SandboxPool:
         finally:
             self._waiting -= 1
         try:
-            result = await worker.run(job, blobs, limits)
+            result = await worker.run(job, blobs, limits, queued=self._waiting > 0)
         except WorkerLost:
             self._requeue_later(worker, lost=True)
             raise
@@ -284,6 +289,8 @@ class SandboxPool:
             "jobs_done": self.jobs_done,
             "gpu": bool(self.gpu_devices),
             "alive": [w.alive for w in self._workers],
+            # 2 MiB pages backing each zygote (0: small pages, slower forks).
+            "huge_pages": [w.ready.get("huge_pages", 0) for w in self._workers],
             **self.environment(),
         }
 

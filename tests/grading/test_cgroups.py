@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from grader.cgroups import CgroupManager
 
 
@@ -59,3 +61,36 @@ def test_v1_hierarchies(tmp_path):
 def test_nothing_mounted(tmp_path):
     manager = CgroupManager(tmp_path / "empty", _proc(tmp_path, "0::/\n"))
     assert not manager.available
+
+
+def test_limits_are_written_only_when_they_change(tmp_path):
+    root = tmp_path / "cg"
+    own = root / "svc"
+    own.mkdir(parents=True)
+    (root / "cgroup.controllers").write_text("memory pids\n")
+    (own / "cgroup.controllers").write_text("memory pids\n")
+    worker = CgroupManager(root, _proc(tmp_path, "0::/svc\n")).for_worker(0)
+    worker.set_limits(1 << 30, 40)
+    # Someone else changes a cap: an unchanged request leaves it alone ...
+    (worker.pids / "pids.max").write_text("7")
+    worker.set_limits(1 << 30, 40)
+    assert (worker.pids / "pids.max").read_text() == "7"
+    # ... a different request writes both caps again.
+    worker.set_limits(1 << 29, 40)
+    assert (worker.memory / "memory.max").read_text() == str(1 << 29)
+    assert (worker.pids / "pids.max").read_text() == "40"
+
+
+def test_a_failed_write_is_retried_next_time(tmp_path):
+    root = tmp_path / "cg"
+    own = root / "svc"
+    own.mkdir(parents=True)
+    (root / "cgroup.controllers").write_text("memory pids\n")
+    (own / "cgroup.controllers").write_text("memory pids\n")
+    worker = CgroupManager(root, _proc(tmp_path, "0::/svc\n")).for_worker(0)
+    (worker.pids / "pids.max").mkdir()  # writing it fails
+    with pytest.raises(OSError):
+        worker.set_limits(1 << 30, 40)
+    (worker.pids / "pids.max").rmdir()
+    worker.set_limits(1 << 30, 40)
+    assert (worker.pids / "pids.max").read_text() == "40"
