@@ -23,12 +23,16 @@ each mutant's fail count over the seeds, plus the reference's grading time.
 
     .venv/bin/python benchmarks/training_reliability.py                # 50 seeds
     .venv/bin/python benchmarks/training_reliability.py --seeds 3 --items 5.1.1,5.1.4
+    # the same 50 seeds in chunks (stop and resume between them), then merged:
+    .venv/bin/python benchmarks/training_reliability.py --seeds 5 --seed-base 1000 --out r0.json
+    .venv/bin/python benchmarks/training_reliability.py --combine r*.json
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
@@ -176,11 +180,48 @@ async def measure_with(grader, seeds: int, items: list[str] | None, workers: int
         secs = entry.pop("reference_seconds")
         entry["reference_seconds_max"] = max(secs) if secs else None
         entry["reference_seconds_mean"] = round(sum(secs) / len(secs), 2) if secs else None
-    ok = all(c["reference_passed"] == seeds and all(c[f"{m}_failed"] == seeds
-                                                    for m in MUTANTS)
-             for e in report.values() for c in e["checks"].values())
     return {"seeds": seeds, "seed_base": seed_base, "mutants": list(MUTANTS),
-            "all_reliable": ok, "items": report, "unexpected": failures[:50]}
+            "all_reliable": _reliable(report, seeds), "items": report,
+            "unexpected": failures[:50]}
+
+
+def _reliable(report: dict[str, Any], seeds: int) -> bool:
+    return all(c["reference_passed"] == seeds and all(c[f"{m}_failed"] == seeds
+                                                      for m in MUTANTS)
+               for e in report.values() for c in e["checks"].values())
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from runs over disjoint seed ranges (a long run done in chunks).
+
+    Refuses overlapping seeds, so no seed is counted twice, and runs that
+    did not cover the same items and checks.
+    """
+    ranges = sorted((r["seed_base"], r["seed_base"] + r["seeds"]) for r in runs)
+    for (_, end), (start, _) in itertools.pairwise(ranges):
+        if start < end:
+            raise ValueError(f"seed ranges overlap: {ranges}")
+    shapes = {json.dumps({i: sorted(e["checks"]) for i, e in r["items"].items()}, sort_keys=True)
+              for r in runs}
+    if len(shapes) != 1:
+        raise ValueError("runs cover different items or checks")
+    seeds = sum(r["seeds"] for r in runs)
+    items: dict[str, Any] = {}
+    for ex_id, first in runs[0]["items"].items():
+        entries = [r["items"][ex_id] for r in runs]
+        checks = {cid: {key: sum(e["checks"][cid][key] for e in entries) for key in counts}
+                  for cid, counts in first["checks"].items()}
+        means = [(e["reference_seconds_mean"], r["seeds"]) for e, r in zip(entries, runs,
+                                                                            strict=True)]
+        items[ex_id] = {
+            "checks": checks,
+            "reference_seconds_max": max(e["reference_seconds_max"] for e in entries),
+            "reference_seconds_mean": round(sum(m * n for m, n in means) / seeds, 2),
+        }
+    return {"seeds": seeds, "seed_ranges": [list(r) for r in ranges],
+            "mutants": list(MUTANTS), "all_reliable": _reliable(items, seeds), "items": items,
+            "unexpected": [u for r in runs for u in r["unexpected"]][:50],
+            "wall_seconds": round(sum(r.get("wall_seconds", 0) for r in runs), 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,12 +231,22 @@ def main(argv: list[str] | None = None) -> int:
                                                     "training items)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed-base", type=int, default=1000)
+    parser.add_argument("--out", type=Path, help="also write the report to this file")
+    parser.add_argument("--combine", type=Path, nargs="+", metavar="REPORT",
+                        help="merge reports of runs over disjoint seed ranges instead of "
+                             "measuring (run 50 seeds as 10 chunks of 5)")
     args = parser.parse_args(argv)
-    items = [i for i in args.items.split(",") if i] or None
-    t0 = time.perf_counter()
-    out = asyncio.run(measure(args.seeds, items, args.workers, args.seed_base))
-    out["wall_seconds"] = round(time.perf_counter() - t0, 1)
-    print(json.dumps(out, indent=2))
+    if args.combine:
+        out = combine([json.loads(p.read_text()) for p in args.combine])
+    else:
+        items = [i for i in args.items.split(",") if i] or None
+        t0 = time.perf_counter()
+        out = asyncio.run(measure(args.seeds, items, args.workers, args.seed_base))
+        out["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    text = json.dumps(out, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text)
     return 0 if out["all_reliable"] else 1
 
 

@@ -42,3 +42,25 @@ ITEMS = list(tr.training_items(load_curriculum()))
 async def test_training_checks_are_reliable_on_two_seeds(grader, exercise_id):
     out = await tr.measure_with(grader, seeds=2, items=[exercise_id])
     assert out["all_reliable"], (out["items"], out["unexpected"])
+
+
+def _run(seed_base: int, seeds: int, ref_passed: int, mean: float) -> dict:
+    counts = {"reference_passed": ref_passed, **{f"{m}_failed": seeds for m in tr.MUTANTS}}
+    return {"seeds": seeds, "seed_base": seed_base, "unexpected": [], "wall_seconds": 10.0,
+            "items": {"5.1.1": {"checks": {"train_loop_1": counts},
+                                "reference_seconds_max": mean + 1,
+                                "reference_seconds_mean": mean}}}
+
+
+def test_chunked_runs_combine_into_one_report():
+    out = tr.combine([_run(1000, 5, 5, 2.0), _run(1005, 15, 15, 4.0)])
+    assert out["seeds"] == 20 and out["all_reliable"]
+    assert out["seed_ranges"] == [[1000, 1005], [1005, 1020]]
+    assert out["items"]["5.1.1"]["checks"]["train_loop_1"]["reference_passed"] == 20
+    assert out["items"]["5.1.1"]["reference_seconds_mean"] == 3.5
+    assert not tr.combine([_run(1000, 5, 4, 2.0), _run(1005, 5, 5, 2.0)])["all_reliable"]
+
+
+def test_overlapping_seed_ranges_are_refused():
+    with pytest.raises(ValueError, match="overlap"):
+        tr.combine([_run(1000, 5, 5, 2.0), _run(1003, 5, 5, 2.0)])
