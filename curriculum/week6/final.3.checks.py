@@ -1,0 +1,554 @@
+"""Checks of final.3 (integration project): Config dataclass, SequenceDataset + collate,
+a padding-invariant SequenceClassifier, train() (AdamW, LR schedule, clipping, early
+stopping, checkpoints, seeding) judged on hidden held-out labels, load_model, predict."""
+
+import math
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
+    PROBE_RECORDERS,
+    accumulation_problem,
+    accuracy_verdict,
+    finite,
+    five_step_problem,
+    keyword_sequences,
+    num,
+    share,
+    shared,
+    uses,
+)
+from grader.checks.base import Hidden, Verdict
+
+DEFAULTS = {"vocab_size": 100, "embed_dim": 32, "hidden_dim": 64, "num_classes": 4, "lr": 0.01,
+            "weight_decay": 0.01, "epochs": 30, "batch_size": 32, "patience": 3,
+            "max_grad_norm": 1.0, "seed": 0}
+
+# the training run: 4 topics, vocabulary 40, sequences of 3-20 tokens
+VOCAB, CLASSES = 40, 4
+TRAIN_CONFIG = {"vocab_size": VOCAB, "embed_dim": 16, "hidden_dim": 32, "num_classes": CLASSES,
+                "lr": 0.03, "weight_decay": 0.01, "epochs": 20, "batch_size": 32, "patience": 3,
+                "max_grad_norm": 1.0}
+THRESHOLD = 0.8
+NOISE = 0.1  # share of training/validation labels redrawn at random (test labels stay clean)
+
+
+def _topic_data(rng: np.random.Generator, n: int, noise: float = 0.0):
+    seqs, labels = keyword_sequences(rng, n, CLASSES, VOCAB, 3, 20)
+    if noise:
+        flip = rng.random(n) < noise
+        labels[flip] = rng.integers(0, CLASSES, int(flip.sum()))
+    return seqs, torch.from_numpy(labels)
+
+
+def _sequences(rng: np.random.Generator, n: int, vocab: int, lo: int, hi: int):
+    return [torch.from_numpy(rng.integers(1, vocab, int(rng.integers(lo, hi + 1))))
+            for _ in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# config_data: Config, SequenceDataset, collate
+# ---------------------------------------------------------------------------
+
+def make_config_data(rng: np.random.Generator):
+    custom = {"vocab_size": int(rng.integers(50, 90)), "embed_dim": int(rng.integers(8, 24)),
+              "hidden_dim": int(rng.integers(12, 40)), "num_classes": int(rng.integers(2, 7)),
+              "lr": float(rng.choice([0.002, 0.005, 0.02])), "epochs": int(rng.integers(5, 15)),
+              "seed": int(rng.integers(1, 1000))}
+    seqs = _sequences(rng, 10, 30, 1, 12)
+    longest = max(range(10), key=lambda i: len(seqs[i]))
+    seqs[longest] = torch.cat([seqs[longest], torch.ones(3, dtype=torch.int64)])  # unique longest
+    order = [int(i) for i in rng.permutation(10) if i != longest][:6]
+    return {"custom": custom, "seqs": seqs, "labels": torch.from_numpy(rng.integers(0, 5, 10)),
+            "order": order}
+
+
+PROBE_CONFIG = PROBE_NEED + '''
+import dataclasses
+
+
+def probe(ns, d):
+    Config = need(ns, "Config")
+    out = {"dataclass": isinstance(Config, type) and dataclasses.is_dataclass(Config)}
+    if out["dataclass"]:
+        default = Config()
+        out["defaults"] = {f.name: getattr(default, f.name) for f in dataclasses.fields(Config)}
+        try:
+            custom = Config(**d["custom"])
+            as_dict = dataclasses.asdict(custom)
+            out["custom"] = {k: as_dict.get(k) for k in d["custom"]}
+            out["roundtrip"] = bool(Config(**as_dict) == custom)
+        except Exception as exc:
+            out["custom_error"] = f"{type(exc).__name__}: {exc}"[:200]
+    ds = need(ns, "SequenceDataset")(d["seqs"], d["labels"])
+    out["len"] = len(ds)
+    items = [ds[i] for i in d["order"]]
+    first = items[0]
+    out["item"] = list(first) if isinstance(first, (tuple, list)) else repr(first)[:60]
+    got = need(ns, "collate")(items)
+    out["collate"] = list(got) if isinstance(got, (tuple, list)) else repr(got)[:80]
+    return out
+'''
+
+
+def _same(a, b) -> bool:
+    if isinstance(b, float):
+        return isinstance(a, (int, float)) and not isinstance(a, bool) and math.isclose(a, b)
+    return type(a) is type(b) and a == b
+
+
+def judge_config_data(learner, reference, inputs, ctx):
+    got = learner.value
+    if not got["dataclass"]:
+        return Verdict(False, "value", "Config must be a class decorated with "
+                                       "@dataclasses.dataclass")
+    wrong = [f"{k}={got['defaults'].get(k, '<missing>')!r} (want {v!r})"
+             for k, v in DEFAULTS.items() if not _same(got["defaults"].get(k), v)]
+    if wrong:
+        return Verdict(False, "value", "Config() defaults: " + ", ".join(wrong[:4]))
+    if "custom_error" in got:
+        return Verdict(False, "value", f"Config(**fields) failed: {got['custom_error']}")
+    custom = inputs["custom"]
+    if any(not _same(got["custom"].get(k), v) for k, v in custom.items()) or not got["roundtrip"]:
+        return Verdict(False, "value", "Config(**fields) must keep the values it is given, and "
+                                       "Config(**dataclasses.asdict(config)) must equal config")
+    seqs, labels, order = inputs["seqs"], inputs["labels"], inputs["order"]
+    item = got["item"]
+    if got["len"] != len(seqs) or not isinstance(item, list) or len(item) != 2 \
+            or not isinstance(item[0], torch.Tensor) or item[0].dtype != torch.int64 \
+            or not torch.equal(item[0], seqs[order[0]]) \
+            or not isinstance(item[1], (int, torch.Tensor)) or isinstance(item[1], bool) \
+            or (isinstance(item[1], torch.Tensor) and (item[1].dtype != torch.int64
+                                                       or item[1].numel() != 1)) \
+            or int(item[1]) != int(labels[order[0]]):
+        return Verdict(False, "value", "SequenceDataset: len = number of sequences; ds[i] = "
+                                       "(sequences[i] as an int64 tensor, labels[i] as an int64 "
+                                       "label)")
+    col = got["collate"]
+    if not isinstance(col, list) or len(col) != 3:
+        return Verdict(False, "value", "collate(batch) must return (tokens, lengths, labels)")
+    tokens, lengths, labs = col
+    want = torch.nn.utils.rnn.pad_sequence([seqs[i] for i in order], batch_first=True)
+    if not isinstance(tokens, torch.Tensor) or tokens.dtype != torch.int64 \
+            or tuple(tokens.shape) != tuple(want.shape) or not torch.equal(tokens, want):
+        return Verdict(False, "value", "collate: tokens must be an int64 tensor [batch, longest "
+                                       "sequence in this batch], batch first, in the order "
+                                       f"given, padded with 0; expected shape {tuple(want.shape)}"
+                                       f", found {getattr(tokens, 'shape', type(tokens).__name__)}")
+    if not isinstance(lengths, torch.Tensor) or lengths.dtype != torch.int64 \
+            or lengths.tolist() != [len(seqs[i]) for i in order]:
+        return Verdict(False, "value", "collate: lengths must be an int64 tensor of each "
+                                       "sequence's true length, in batch order")
+    if not isinstance(labs, torch.Tensor) or labs.dtype != torch.int64 \
+            or labs.tolist() != [int(labels[i]) for i in order]:
+        return Verdict(False, "value", "collate: labels must be an int64 tensor [batch], in "
+                                       "batch order")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# model: layers from the config, padding invariance
+# ---------------------------------------------------------------------------
+
+def make_model(rng: np.random.Generator):
+    cfg = {"vocab_size": int(rng.integers(30, 80)), "embed_dim": int(rng.integers(6, 20)),
+           "hidden_dim": int(rng.integers(10, 30)), "num_classes": int(rng.integers(3, 7))}
+    n = int(rng.integers(5, 9))
+    return {"cfg": cfg, "seqs": _sequences(rng, n, cfg["vocab_size"], 1, 14),
+            "extra": int(rng.integers(3, 8))}
+
+
+PROBE_MODEL = PROBE_NEED + '''
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+
+def probe(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
+    mods = []
+    for m in model.modules():
+        info = {"type": type(m).__name__}
+        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
+                  "in_features", "out_features"):
+            if hasattr(m, k):
+                info[k] = getattr(m, k)
+        mods.append(info)
+    model.eval()
+    seqs = d["seqs"]
+    lengths = torch.tensor([len(s) for s in seqs])
+    x = pad_sequence(seqs, batch_first=True)
+    wider = torch.cat([x, torch.zeros(len(seqs), d["extra"], dtype=x.dtype)], dim=1)
+    with torch.no_grad():
+        batch = model(x, lengths)
+        padded_more = model(wider, lengths)
+        alone = torch.cat([model(s.unsqueeze(0), lengths[i:i + 1]) for i, s in enumerate(seqs)])
+    return {"mods": mods, "batch": batch, "padded_more": padded_more, "alone": alone}
+'''
+
+
+def judge_model(learner, reference, inputs, ctx):
+    got = learner.value
+    cfg = inputs["cfg"]
+    v, e, h, c = cfg["vocab_size"], cfg["embed_dim"], cfg["hidden_dim"], cfg["num_classes"]
+    emb = [m for m in got["mods"] if m["type"] == "Embedding"]
+    if len(emb) != 1 or (emb[0]["num_embeddings"], emb[0]["embedding_dim"],
+                         emb[0]["padding_idx"]) != (v, e, 0):
+        found = [(m["num_embeddings"], m["embedding_dim"], m["padding_idx"]) for m in emb]
+        return Verdict(False, "module", f"expected one nn.Embedding(config.vocab_size, "
+                                        f"config.embed_dim, padding_idx=0) = ({v}, {e}, 0) here; "
+                                        f"found {found}")
+    rnn = [m for m in got["mods"] if m["type"] in ("GRU", "LSTM")]
+    if len(rnn) != 1 or (rnn[0]["input_size"], rnn[0]["hidden_size"]) != (e, h):
+        return Verdict(False, "module", f"expected one nn.GRU (or nn.LSTM) with input size "
+                                        f"config.embed_dim and hidden size config.hidden_dim "
+                                        f"({e}, {h} here); found "
+                                        f"{[(m['input_size'], m['hidden_size']) for m in rnn]}")
+    lin = [(m["in_features"], m["out_features"]) for m in got["mods"] if m["type"] == "Linear"]
+    if not lin or lin[-1][1] != c:
+        return Verdict(False, "module", f"the last nn.Linear must output config.num_classes "
+                                        f"({c} here); found Linear layers {lin}")
+    n = len(inputs["seqs"])
+    if tuple(got["batch"].shape) != (n, c):
+        return Verdict(False, "shape", f"a batch of {n} sequences must give logits [{n}, {c}]; "
+                                       f"found {list(got['batch'].shape)}")
+    for name, other in (("the same batch with extra padding columns", got["padded_more"]),
+                        ("each sequence on its own (no padding)", got["alone"])):
+        if tuple(other.shape) != (n, c):
+            return Verdict(False, "shape", f"logits for {name} have shape {list(other.shape)}, "
+                                           f"expected [{n}, {c}]")
+        err = float((got["batch"] - other).abs().max())
+        if not err <= 1e-4:
+            return Verdict(False, "value", f"padding changes the logits: they differ from {name} "
+                                           f"by {err:.3g} (tolerance 1e-4). Run the GRU on "
+                                           "pack_padded_sequence(…, lengths.cpu(), "
+                                           "batch_first=True, enforce_sorted=False) and classify "
+                                           "from its final hidden state")
+    return Verdict(True, "module")
+
+
+# ---------------------------------------------------------------------------
+# training (trains once; checkpoint reads the same run)
+# ---------------------------------------------------------------------------
+
+def make_train(rng: np.random.Generator):
+    x, y = _topic_data(rng, 320, NOISE)
+    xv, yv = _topic_data(rng, 80, NOISE)
+    xt, yt = _topic_data(rng, 240)
+    return Hidden(inputs={"cfg": {**TRAIN_CONFIG, "seed": int(rng.integers(0, 10_000))},
+                          "x": x, "y": y, "xv": xv, "yv": yv, "xt": xt}, secret=yt)
+
+
+PROBE_TRAIN = PROBE_RECORDERS + '''
+import dataclasses
+import os
+import shutil
+import tempfile
+
+from torch.nn.utils.rnn import pad_sequence
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+
+def _classes(model, seqs):
+    torch = _t
+    model.eval()
+    with torch.no_grad():
+        lengths = torch.tensor([len(s) for s in seqs])
+        return model(pad_sequence(seqs, batch_first=True), lengths).argmax(dim=1)
+
+
+def _error(exc):
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _checkpoint(ns, path, cfg, model, pred, xt):
+    torch = _t
+    saved = {"exists": os.path.exists(path)}
+    if not saved["exists"]:
+        return saved
+    try:
+        ck = torch.load(path, weights_only=True)
+    except Exception as exc:
+        saved["load_error"] = _error(exc)
+        return saved
+    saved["type"] = type(ck).__name__
+    if not isinstance(ck, dict):
+        return saved
+    saved["keys"] = sorted(str(k) for k in ck)
+    epoch = ck.get("epoch")
+    saved["epoch"] = int(epoch) if isinstance(epoch, int) else repr(epoch)[:40]
+    conf = ck.get("config")
+    saved["config"] = type(conf).__name__
+    saved["config_ok"] = isinstance(conf, dict) and conf == dataclasses.asdict(cfg)
+    opt = ck.get("optimizer_state_dict")
+    groups = opt.get("param_groups") if isinstance(opt, dict) else None
+    saved["weight_decay"] = (float(groups[0].get("weight_decay", -1)) if groups else None)
+    state = ck.get("model_state_dict")
+    mine = model.state_dict()
+    saved["same_weights"] = (isinstance(state, dict) and set(state) == set(mine)
+                             and all(torch.equal(state[k], v) for k, v in mine.items()))
+    try:
+        loaded = need(ns, "load_model")(path)
+        saved["loaded_type"] = type(loaded).__name__
+        saved["loaded_same"] = bool(torch.equal(_classes(loaded, xt), pred))
+    except Exception as exc:
+        saved["loaded_error"] = _error(exc)
+    return saved
+
+
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(11)
+    cfg = need(ns, "Config")(**d["cfg"])
+    train = need(ns, "train")
+    lrs = []
+    hook = register_optimizer_step_pre_hook(
+        lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"])))
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "best.pt")
+    try:
+        model, history = recording(lambda: train(cfg, d["x"], d["y"], d["xv"], d["yv"], path))
+        pred = _classes(model, d["xt"])
+        hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
+                if isinstance(history, list) else repr(history)[:80])
+        return {"pred": pred, "made": _made, "acc": _acc, "history": hist,
+                "nparams": sum(p.numel() for p in model.parameters()),
+                "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
+                       "max": max(lrs) if lrs else None},
+                "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
+    finally:
+        hook.remove()
+        shutil.rmtree(folder, ignore_errors=True)
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    share(ctx, "train", learner)
+    got = learner.value
+    src = ctx.source_text
+    problem = five_step_problem(src)
+    if problem:
+        return Verdict(False, "api", problem)
+    problem = accumulation_problem(got.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
+    lr = TRAIN_CONFIG["lr"]
+    opts = [m for m in got["made"] if m["label"] == "optimizer"]
+    # AdamW subclasses Adam: one AdamW may be recorded twice (both inits are wrapped)
+    if not opts or {m["cls"] for m in opts} != {"AdamW"} or abs(opts[0]["lr"] - lr) > 1e-12 \
+            or opts[0]["nparams"] != got["nparams"]:
+        found = [(m["cls"], m["lr"]) for m in opts]
+        return Verdict(False, "api", "build the optimizer as torch.optim.AdamW(model.parameters(), "
+                                     "lr=config.lr, weight_decay=config.weight_decay) (the "
+                                     f"grader's config has lr={lr}); found {found}")
+    if not uses(src, "clip_grad_norm_"):
+        return Verdict(False, "api", "clip gradients between backward() and step(): "
+                                     "torch.nn.utils.clip_grad_norm_(model.parameters(), "
+                                     "config.max_grad_norm)")
+    scheds = [m for m in got["made"] if m["label"] == "scheduler"]
+    seen = got["lr"]
+    if not scheds or seen["distinct"] < 2:
+        return Verdict(False, "api", "schedule the learning rate: build a torch.optim."
+                                     "lr_scheduler (OneCycleLR, CosineAnnealingLR, warmup …) and "
+                                     "call scheduler.step(); the optimizer's lr never changed "
+                                     f"over {seen['steps']} steps")
+    if seen["max"] > lr * (1 + 1e-6):
+        return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
+                                     f"reached {seen['max']:.4g}")
+    return accuracy_verdict(got["pred"], ctx.secrets["training"], THRESHOLD,
+                            "the model returned by train()")
+
+
+def _trained(ctx):
+    out = shared(ctx, "train")
+    return None if out is None or out.error is not None else out.value
+
+
+CHECKPOINT_KEYS = {"model_state_dict", "optimizer_state_dict", "epoch", "config"}
+
+
+def _early_stop_problem(hist, epochs: int, patience: int) -> tuple[str, int]:
+    """('', best epoch) when the history stops exactly where patience says."""
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_loss")) and finite(h.get("train_loss"))
+            for h in hist):
+        return ("history must be a list with one dict per epoch, each with numeric 'epoch', "
+                "'train_loss' and 'val_loss'", 0)
+    if [h.get("epoch") for h in hist] != list(range(1, len(hist) + 1)):
+        return "history's 'epoch' values must count 1, 2, 3, … (one entry per epoch run)", 0
+    losses = [num(h["val_loss"]) for h in hist]
+    best, since, stop_at, best_epoch = math.inf, 0, None, 0
+    for i, loss in enumerate(losses, start=1):
+        if loss < best:
+            best, since, best_epoch = loss, 0, i
+        else:
+            since += 1
+            if since >= patience:
+                stop_at = i
+                break
+    if stop_at is None and len(losses) != epochs:
+        return (f"validation loss was still improving, so all {epochs} epochs should have run; "
+                f"history has {len(losses)}", best_epoch)
+    if stop_at is not None and len(losses) != stop_at:
+        return (f"early stopping (patience {patience}): your validation losses say training "
+                f"should have stopped after epoch {stop_at}, it ran {len(losses)} epochs",
+                best_epoch)
+    return "", best_epoch
+
+
+def judge_checkpoint(learner, reference, inputs, ctx):
+    got = _trained(ctx)
+    if got is None:
+        return Verdict(False, "train", "not judged: train() did not run to the end")
+    problem, best_epoch = _early_stop_problem(got["history"], TRAIN_CONFIG["epochs"],
+                                              TRAIN_CONFIG["patience"])
+    if problem:
+        return Verdict(False, "train", problem)
+    saved = got["saved"]
+    if not saved["exists"]:
+        return Verdict(False, "value", "train() must save the best checkpoint to "
+                                       "checkpoint_path with torch.save({...}, checkpoint_path)")
+    if "load_error" in saved:
+        return Verdict(False, "value", "torch.load(checkpoint_path, weights_only=True) failed: "
+                                       f"{saved['load_error']} — keep the checkpoint plain "
+                                       "(tensors, numbers, strings, dicts: "
+                                       "dataclasses.asdict(config), not the Config object)")
+    if saved.get("type") != "dict" or not set(saved.get("keys", [])) >= CHECKPOINT_KEYS:
+        return Verdict(False, "value", f"the checkpoint must be a dict with the keys "
+                                       f"{sorted(CHECKPOINT_KEYS)}; found "
+                                       f"{saved.get('keys', saved.get('type'))}")
+    if not saved["config_ok"]:
+        return Verdict(False, "value", "checkpoint['config'] must be dataclasses.asdict(config) "
+                                       f"of the config train() was given; found a "
+                                       f"{saved['config']} that differs")
+    wd = saved["weight_decay"]
+    if wd is None or abs(wd - TRAIN_CONFIG["weight_decay"]) > 1e-12:
+        return Verdict(False, "value", "checkpoint['optimizer_state_dict'] must be the AdamW "
+                                       "optimizer's state_dict(), built with weight_decay="
+                                       f"config.weight_decay ({TRAIN_CONFIG['weight_decay']}); "
+                                       f"found weight_decay {wd}")
+    if saved["epoch"] != best_epoch:
+        return Verdict(False, "value", f"the checkpoint must hold the best epoch (lowest "
+                                       f"validation loss: epoch {best_epoch} in your history); "
+                                       f"it says epoch {saved['epoch']}")
+    if not saved["same_weights"]:
+        return Verdict(False, "value", "train() must return the best model: its weights differ "
+                                       "from checkpoint['model_state_dict']. Restore the best "
+                                       "weights before returning")
+    if "loaded_error" in saved:
+        return Verdict(False, "value", f"load_model(checkpoint_path) failed: "
+                                       f"{saved['loaded_error']}")
+    if saved["loaded_type"] != "SequenceClassifier" or not saved["loaded_same"]:
+        return Verdict(False, "value", "load_model(checkpoint_path) must return a "
+                                       "SequenceClassifier built from checkpoint['config'] with "
+                                       "the saved weights: its predictions differ from the "
+                                       "trained model's")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# reproducible: same config.seed, same weights
+# ---------------------------------------------------------------------------
+
+def make_repro(rng: np.random.Generator):
+    x, y = _topic_data(rng, 96, NOISE)
+    xv, yv = _topic_data(rng, 32, NOISE)
+    return {"cfg": {**TRAIN_CONFIG, "epochs": 3, "batch_size": 16},
+            "seed": int(rng.integers(0, 10_000)), "x": x, "y": y, "xv": xv, "yv": yv}
+
+
+PROBE_REPRO = PROBE_NEED + '''
+import os
+import shutil
+import tempfile
+
+import torch
+
+
+def probe(ns, d):
+    Config, train = need(ns, "Config"), need(ns, "train")
+    folder = tempfile.mkdtemp()
+    try:
+        states = []
+        for k, seed in enumerate([d["seed"], d["seed"], d["seed"] + 1]):
+            torch.manual_seed(1000 + 17 * k)   # only config.seed may decide the result
+            model, _ = train(Config(**d["cfg"], seed=seed), d["x"], d["y"], d["xv"], d["yv"],
+                             os.path.join(folder, f"run{k}.pt"))
+            states.append({n: t.detach().clone().float() for n, t in model.state_dict().items()})
+
+        def diff(a, b):
+            if set(a) != set(b):
+                return float("inf")
+            return max(float((a[n] - b[n]).abs().max()) for n in a)
+        return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2])}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+'''
+
+
+def judge_repro(learner, reference, inputs, ctx):
+    got = learner.value
+    if not got["same_seed"] <= 1e-6:
+        return Verdict(False, "value", "two train() runs with the same config gave different "
+                                       f"weights (max difference {got['same_seed']:.3g}): call "
+                                       "torch.manual_seed(config.seed) at the start of train(), "
+                                       "before building the model and the DataLoader")
+    if not got["other_seed"] > 1e-4:
+        return Verdict(False, "value", "runs with different config.seed gave identical weights: "
+                                       "seed with torch.manual_seed(config.seed), not a fixed "
+                                       "number")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# predict: eval mode, no_grad, any order of lengths
+# ---------------------------------------------------------------------------
+
+def make_predict(rng: np.random.Generator):
+    cfg = {"vocab_size": 30, "embed_dim": 8, "hidden_dim": int(rng.integers(10, 20)),
+           "num_classes": int(rng.integers(3, 7))}
+    return {"cfg": cfg, "seqs": _sequences(rng, int(rng.integers(30, 45)), 30, 1, 16)}
+
+
+PROBE_PREDICT = PROBE_RECORDERS + '''
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(5)
+    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
+    model.eval()
+    with torch.no_grad():
+        alone = torch.cat([model(s.unsqueeze(0), torch.tensor([len(s)])) for s in d["seqs"]])
+    model.train()
+    log = []
+    handle = mode_hook(model, log)
+    pred = need(ns, "predict")(model, list(d["seqs"]))
+    handle.remove()
+    return {"pred": pred, "alone": alone, "modes": sorted(set(log))}
+'''
+
+
+def judge_predict(learner, reference, inputs, ctx):
+    got = learner.value
+    pred, alone = got["pred"], got["alone"]
+    n = len(inputs["seqs"])
+    if not isinstance(pred, torch.Tensor) or pred.dtype != torch.int64 or tuple(pred.shape) != (n,):
+        found = (f"{pred.dtype} {list(pred.shape)}" if isinstance(pred, torch.Tensor)
+                 else type(pred).__name__)
+        return Verdict(False, "value", f"predict must return an int64 tensor [{n}] of class ids "
+                                       f"(argmax of the logits); found {found}")
+    modes = [tuple(m) for m in got["modes"]]
+    if not modes or modes != [(False, False)]:
+        return Verdict(False, "value", "predict must switch to model.eval() and run under "
+                                       "torch.no_grad()")
+    if pred.min() < 0 or pred.max() >= alone.shape[1]:
+        return Verdict(False, "value", "predict must return class ids in [0, num_classes)")
+    chosen = alone.gather(1, pred.unsqueeze(1)).squeeze(1)
+    wrong = int((chosen < alone.max(dim=1).values - 1e-5).sum())
+    if wrong:
+        return Verdict(False, "value", f"{wrong} of {n} predictions differ from the class each "
+                                       "sequence gets on its own: keep the input order and pass "
+                                       "each sequence's true length (unsorted lengths)")
+    return Verdict(True, "value")
