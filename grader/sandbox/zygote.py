@@ -246,8 +246,8 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> Non
             # Touch the pages a typical job touches while still idle: on VMs
             # where copy-on-write faults are expensive this moves them off the
             # clock. Our own code, in this fresh child: nothing of it outlives
-            # the job. Skipped when jobs are queued: then nobody waits on
-            # this child yet, and the warm-up would only add CPU to a burst.
+            # the job. Skipped when jobs are queued: the next job is already
+            # waiting, so the warm-up would only delay it and add CPU.
             harness.execute(WARMUP_JOB, [])
         frame = _read_frame(r_job)
         if frame is None:  # the zygote is shutting down
