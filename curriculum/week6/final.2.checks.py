@@ -1,0 +1,429 @@
+"""Checks of final.2 (application challenge): quantile demand forecasting — a network whose
+quantiles never cross, the pinball loss, integrated gradients, a forecast report, training
+judged on hidden held-out demand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from curriculum.lib.week6 import (
+    PROBE_NEED,
+    PROBE_RECORDERS,
+    accumulation_problem,
+    finite,
+    five_step_problem,
+    num,
+)
+from grader.checks.base import Hidden, Verdict
+
+
+def _f32(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(a, dtype=np.float32))
+
+
+def _f64(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(a, dtype=np.float64))
+
+
+def ref_pinball(pred: torch.Tensor, target: torch.Tensor, quantiles) -> torch.Tensor:
+    """Trusted pinball loss: mean over batch and quantiles of max(q·d, (q − 1)·d), d = y − ŷ."""
+    q = torch.tensor([float(v) for v in quantiles], dtype=pred.dtype)
+    diff = target.to(pred.dtype).unsqueeze(1) - pred
+    return torch.maximum(q * diff, (q - 1) * diff).mean()
+
+
+def demand_data(rng: np.random.Generator, n: int, dim: int = 6):
+    """Synthetic daily demand: a nonlinear mean (trend, saturating promotion effect, an
+    interaction) plus noise whose spread depends on feature 4 (heteroscedastic)."""
+    x = rng.normal(0.0, 1.0, (n, dim))
+    mean = 10 + 3 * x[:, 0] + 2.5 * np.tanh(2 * x[:, 1]) + 1.5 * x[:, 2] * x[:, 3]
+    spread = 0.4 + 1.2 / (1 + np.exp(-2 * x[:, 4]))
+    y = mean + spread * rng.normal(0.0, 1.0, n)
+    return _f32(x), y.astype(np.float32)
+
+
+def _max_err(got, want: torch.Tensor) -> float:
+    return float((got.detach().double() - want.double()).abs().max())
+
+
+# ---------------------------------------------------------------------------
+# model: DemandNet shapes and non-crossing quantiles
+# ---------------------------------------------------------------------------
+
+def make_model(rng: np.random.Generator):
+    d, h = int(rng.integers(4, 12)), int(rng.integers(8, 32))  # never the default 32
+    q = int(rng.integers(4, 7))
+    quantiles = tuple(sorted(float(v) for v in rng.choice(np.arange(1, 20) / 20, q,
+                                                            replace=False)))
+    return {"d": d, "h": h, "quantiles": quantiles,
+            "x": _f32(rng.normal(0, 1, (7, d))), "xbig": _f32(rng.normal(0, 2, (64, d)))}
+
+
+PROBE_MODEL = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, d):
+    cls = need(ns, "DemandNet")
+    plain = cls(d["d"])
+    plain.eval()
+    out_plain = plain(d["x"])
+    model = cls(d["d"], hidden=d["h"], quantiles=d["quantiles"])
+    model.eval()
+    out = model(d["x"])
+    lin = [(m.in_features, m.out_features) for m in model.modules()
+           if isinstance(m, torch.nn.Linear)]
+    # weights of any size: the quantiles must still come out in order
+    gen = torch.Generator().manual_seed(1234)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        out_big = model(d["xbig"])
+    return {"module": isinstance(model, torch.nn.Module),
+            "nparams": sum(p.numel() for p in model.parameters()),
+            "lin": lin, "out_plain": out_plain.detach(), "out": out.detach(),
+            "grad": bool(out.requires_grad), "out_big": out_big}
+'''
+
+
+def _crossing(out) -> int:
+    """Rows where a quantile column is above the next one (or NaN)."""
+    out = out.detach().double()
+    diffs = out[:, 1:] - out[:, :-1]
+    tol = 1e-5 * (1 + out.abs()[:, 1:])
+    return int(((diffs < -tol) | diffs.isnan()).any(1).sum())
+
+
+def judge_model(learner, reference, inputs, ctx):
+    got = learner.value
+    d, h, qs = inputs["d"], inputs["h"], inputs["quantiles"]
+    if not got["module"] or not got["nparams"]:
+        return Verdict(False, "module", "DemandNet must be an nn.Module with trainable layers")
+    if not any(lin == (d, h) for lin in got["lin"]):
+        return Verdict(False, "module", f"DemandNet({d}, hidden={h}, …) needs a hidden layer "
+                                        f"nn.Linear({d}, {h}); found Linear layers {got['lin']}")
+    for name, out, q in (("out_plain", got["out_plain"], 3), ("out", got["out"], len(qs))):
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (7, q):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            args = f"{d}" if name == "out_plain" else f"{d}, quantiles=<{q} quantiles>"
+            return Verdict(False, "shape", f"DemandNet({args}) on a batch of 7 must return "
+                                           f"[7, {q}] (one column per quantile); found {shape}")
+    if not got["grad"]:
+        return Verdict(False, "module", "DemandNet's output must stay differentiable (no "
+                                        "detach/no_grad/.item() inside forward)")
+    for out in (got["out_plain"], got["out"], got["out_big"]):
+        bad = _crossing(out)
+        if bad:
+            return Verdict(False, "value", f"quantiles cross in {bad} of {len(out)} rows: column "
+                                           "j must never exceed column j + 1, for any weights "
+                                           "(e.g. lowest column + cumulative softplus "
+                                           "increments)")
+    return Verdict(True, "module")
+
+
+# ---------------------------------------------------------------------------
+# loss: pinball / quantile loss
+# ---------------------------------------------------------------------------
+
+def make_loss(rng: np.random.Generator):
+    cases = []
+    # the default quantiles; a batch as long as the quantile list (a [B] target that is
+    # not unsqueezed broadcasts silently); an under-forecast where only q·(y − ŷ) counts
+    q4 = sorted(float(v) for v in rng.choice(np.arange(1, 20) / 20, 4, replace=False))
+    hi = sorted(float(v) for v in rng.choice(np.arange(13, 20) / 20, 2, replace=False))
+    for quantiles, n in (((0.1, 0.5, 0.9), int(rng.integers(6, 12))), (q4, 4), (hi, 9)):
+        pred = rng.normal(0, 2, (n, len(quantiles)))
+        target = rng.normal(0, 2, n)
+        cases.append({"pred": _f64(pred), "target": _f64(target), "quantiles": quantiles})
+    cases[2]["target"] = cases[2]["pred"].max(1).values + _f64(rng.uniform(0.5, 2, 9))
+    return cases
+
+
+PROBE_LOSS = PROBE_NEED + '''
+def probe(ns, cases):
+    f = need(ns, "pinball_loss")
+    out = []
+    for c in cases:
+        pred = c["pred"].clone().requires_grad_(True)
+        loss = f(pred, c["target"].clone(), c["quantiles"])
+        loss.backward()
+        out.append({"loss": loss.detach(), "grad": pred.grad})
+    return out
+'''
+
+
+def judge_loss(learner, reference, inputs, ctx):
+    what = ["the default quantiles", "a batch as long as the quantile list",
+            "targets above every prediction (under-forecast)"]
+    for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True)):
+        pred = c["pred"].clone().requires_grad_(True)
+        want = ref_pinball(pred, c["target"], c["quantiles"])
+        want.backward()
+        w = float(want.detach())
+        if not finite(got["loss"]) or abs(num(got["loss"]) - w) > 1e-6 * max(1.0, abs(w)):
+            return Verdict(False, "value", f"case {i + 1} ({what[i]}): pinball loss must be the "
+                                           "mean over batch and quantiles of max(q·(y − ŷ), "
+                                           "(q − 1)·(y − ŷ)): under-forecasting costs q per "
+                                           "unit, over-forecasting 1 − q; target [batch] "
+                                           "against pred [batch, Q] (unsqueeze(1))")
+        if not isinstance(got["grad"], torch.Tensor) or tuple(got["grad"].shape) != \
+                tuple(pred.shape) or _max_err(got["grad"], pred.grad) > 1e-6:
+            return Verdict(False, "grad", f"case {i + 1}: the loss must be differentiable with "
+                                          "autograd (tensor operations only)")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# interpretability: integrated gradients
+# ---------------------------------------------------------------------------
+
+def make_ig(rng: np.random.Generator):
+    d = int(rng.integers(4, 9))
+    lin = {"w": _f32(rng.normal(0, 1, (3, d))), "b": _f32(rng.normal(0, 1, 3)),
+           "x": _f32(rng.normal(0, 1, (5, d))), "base": _f32(rng.normal(0, 1, (5, d))),
+           "column": int(rng.choice([0, 2]))}
+    mlp = {"w1": _f32(rng.normal(0, 1, (12, d))), "b1": _f32(rng.normal(0, 0.5, 12)),
+           "w2": _f32(rng.normal(0, 1, (3, 12))), "b2": _f32(rng.normal(0, 0.5, 3)),
+           "x": _f32(rng.normal(0, 1, (6, d))), "base": _f32(rng.normal(0, 0.5, (6, d))),
+           "column": int(rng.choice([0, 2]))}
+    return {"d": d, "lin": lin, "mlp": mlp}
+
+
+PROBE_IG = PROBE_NEED + '''
+import torch
+
+
+def probe(ns, d):
+    ig = need(ns, "integrated_gradients")
+    lin = torch.nn.Linear(d["d"], 3)
+    m = d["mlp"]
+    mlp = torch.nn.Sequential(torch.nn.Linear(d["d"], 12), torch.nn.Tanh(), torch.nn.Linear(12, 3))
+    with torch.no_grad():
+        lin.weight.copy_(d["lin"]["w"])
+        lin.bias.copy_(d["lin"]["b"])
+        mlp[0].weight.copy_(m["w1"])
+        mlp[0].bias.copy_(m["b1"])
+        mlp[2].weight.copy_(m["w2"])
+        mlp[2].bias.copy_(m["b2"])
+    a = d["lin"]
+    out = {"linear": ig(lin, a["x"].clone(), a["base"].clone(), steps=20, column=a["column"])}
+    out["default"] = ig(mlp, m["x"].clone())
+    out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
+    return {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
+'''
+
+
+def _mlp(inputs: dict, x: torch.Tensor) -> torch.Tensor:
+    m = {k: v.double() for k, v in inputs["mlp"].items() if isinstance(v, torch.Tensor)}
+    return torch.tanh(x @ m["w1"].T + m["b1"]) @ m["w2"].T + m["b2"]
+
+
+def ref_ig(inputs: dict, x: torch.Tensor, base: torch.Tensor, column: int,
+           steps: int = 2000) -> torch.Tensor:
+    """Integrated gradients of the hidden MLP, midpoint rule in float64 (≈ the integral)."""
+    x, base = x.double(), base.double()
+    alphas = (torch.arange(steps, dtype=torch.float64) + 0.5) / steps
+    path = (base.unsqueeze(0) + alphas.view(-1, 1, 1) * (x - base).unsqueeze(0))
+    path = path.reshape(-1, x.shape[1]).requires_grad_(True)
+    grads, = torch.autograd.grad(_mlp(inputs, path)[:, column].sum(), path)
+    return (x - base) * grads.view(steps, *x.shape).mean(0)
+
+
+def judge_ig(learner, reference, inputs, ctx):
+    got = learner.value
+    lin, m = inputs["lin"], inputs["mlp"]
+    cases = [("linear", "a linear model f(x) = w·x + b with a baseline tensor and "
+              f"column={lin['column']}", lin["x"], lin["base"], lin["column"], None),
+             ("default", "a small tanh network, baseline=None (zeros), default steps and "
+              "column", m["x"], torch.zeros_like(m["x"]), 1, (0.2, 0.1)),
+             ("fine", f"a small tanh network with a baseline tensor, steps=200, "
+              f"column={m['column']}", m["x"], m["base"], m["column"], (0.05, 0.03))]
+    for key, what, x, base, col, tol in cases:
+        attr = got.get(key) if isinstance(got, dict) else None
+        if not isinstance(attr, torch.Tensor) or tuple(attr.shape) != tuple(x.shape):
+            shape = tuple(attr.shape) if isinstance(attr, torch.Tensor) else type(attr).__name__
+            return Verdict(False, "shape", f"{what}: attributions must be a [batch, features] = "
+                                           f"{list(x.shape)} tensor; found {shape}")
+        if not bool(torch.isfinite(attr).all()):
+            return Verdict(False, "value", f"{what}: attributions contain NaN or inf")
+        if tol is None:  # linear: IG is exactly w · (x − baseline)
+            want = lin["w"][col].double() * (x - base).double()
+            if _max_err(attr, want) > 1e-4 * (1 + float(want.abs().max())):
+                return Verdict(False, "value", f"{what}: integrated gradients must equal "
+                                               "w[column] · (x − baseline) on a linear model — "
+                                               "(x − baseline) times the average gradient of "
+                                               "output[:, column] along the straight path from "
+                                               "the baseline to x")
+            continue
+        delta = _mlp(inputs, x.double())[:, col] - _mlp(inputs, base.double())[:, col]
+        scale = max(1.0, float(delta.abs().max()))
+        gap = float((attr.double().sum(1) - delta).abs().max())
+        if gap > tol[0] * scale:
+            return Verdict(False, "value", f"{what}: completeness fails — each row's "
+                                           "attributions must add up to f(x) − f(baseline) "
+                                           f"(off by {gap:.3g}, tolerance "
+                                           f"{tol[0] * scale:.3g})")
+        want = ref_ig(inputs, x, base, col)
+        err = _max_err(attr, want)
+        if err > tol[1] * float(want.abs().max()):
+            return Verdict(False, "value", f"{what}: attributions differ from integrated "
+                                           f"gradients by up to {err:.3g} (relative tolerance "
+                                           f"{tol[1]}) — average the gradient over the path "
+                                           "points, then multiply by (x − baseline)")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# evaluation: the forecast report
+# ---------------------------------------------------------------------------
+
+EVAL_QUANTILES = [(0.1, 0.5, 0.9), (0.05, 0.5, 0.75, 0.9, 0.95), [0.25, 0.5, 0.75]]
+
+
+def make_eval(rng: np.random.Generator):
+    cases = []
+    for quantiles in EVAL_QUANTILES:
+        n = int(rng.integers(30, 60))
+        target = rng.normal(20, 5, n)
+        center = target + rng.normal(0, 2, n)
+        spread = rng.uniform(0.5, 3, (n, 1))
+        # normal quantiles: z_q = √2 · erfinv(2q − 1)
+        z = (math.sqrt(2) * torch.erfinv(torch.tensor(quantiles, dtype=torch.float64) * 2 - 1)
+             ).numpy()
+        pred = center[:, None] + spread * z[None, :]
+        cases.append({"pred": _f32(pred), "target": _f32(target), "quantiles": quantiles})
+    return cases
+
+
+PROBE_EVAL = PROBE_NEED + '''
+KEYS = ("mae", "rmse", "coverage", "width", "calibration", "pinball")
+
+
+def probe(ns, cases):
+    f = need(ns, "evaluate")
+    out = []
+    for c in cases:
+        r = f(c["pred"].clone(), c["target"].clone(), c["quantiles"])
+        out.append({k: r.get(k) for k in KEYS} if isinstance(r, dict) else repr(r)[:80])
+    return out
+'''
+
+
+def ref_report(pred: torch.Tensor, target: torch.Tensor, quantiles) -> dict:
+    pred, target = pred.double(), target.double()
+    err = target - pred[:, list(quantiles).index(0.5)]
+    lower, upper = pred[:, 0], pred[:, -1]
+    return {"mae": float(err.abs().mean()), "rmse": float(err.pow(2).mean().sqrt()),
+            "coverage": float(((target >= lower) & (target <= upper)).double().mean()),
+            "width": float((upper - lower).mean()),
+            "calibration": (target.unsqueeze(1) <= pred).double().mean(0).tolist(),
+            "pinball": float(ref_pinball(pred, target, quantiles))}
+
+
+MEANING = {
+    "mae": "mean |y − median| with the median the column whose quantile is 0.5",
+    "rmse": "sqrt(mean (y − median)²) with the median the column whose quantile is 0.5",
+    "coverage": "fraction of targets with lowest column ≤ y ≤ highest column",
+    "width": "mean of (highest column − lowest column)",
+    "calibration": "a list with, per quantile column j, the fraction of targets ≤ column j",
+    "pinball": "the mean pinball loss of the predictions",
+}
+
+
+def judge_eval(learner, reference, inputs, ctx):
+    for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        if not isinstance(got, dict):
+            return Verdict(False, "type", f"evaluate must return a dict; found {got}")
+        want = ref_report(c["pred"], c["target"], c["quantiles"])
+        for key, w in want.items():
+            g = got.get(key)
+            if key == "calibration":
+                if isinstance(g, torch.Tensor):
+                    g = g.detach().reshape(-1).tolist()
+                ok = isinstance(g, (list, tuple)) and len(g) == len(w) and all(
+                    finite(a) and abs(num(a) - b) <= 1e-5 for a, b in zip(g, w, strict=True))
+            else:
+                ok = finite(g) and abs(num(g) - w) <= 1e-5 * max(1.0, abs(w))
+            if not ok:
+                return Verdict(False, "value", f"case {i} (quantiles {tuple(c['quantiles'])}): "
+                                               f"\"{key}\" must be {MEANING[key]}")
+    return Verdict(True, "value")
+
+
+# ---------------------------------------------------------------------------
+# training on hidden demand data
+# ---------------------------------------------------------------------------
+
+MAE_MAX = 2.0
+COVERAGE = (0.5, 0.95)
+
+
+def make_data(rng: np.random.Generator):
+    x, y = demand_data(rng, 2000)
+    xt, yt = demand_data(rng, 500)
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
+
+
+PROBE_TRAIN = PROBE_RECORDERS + '''
+def probe(ns, d):
+    torch = _t
+    torch.manual_seed(7)
+    loss_fn = need(ns, "pinball_loss")
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return loss_fn(*args, **kwargs)
+    fn = need(ns, "train_forecaster")
+    ns["pinball_loss"] = counted
+    try:
+        model = recording(lambda: fn(d["x"], d["y"], quantiles=(0.1, 0.5, 0.9), num_epochs=20,
+                                     lr=0.01))
+    finally:
+        ns["pinball_loss"] = loss_fn
+    is_net = isinstance(model, need(ns, "DemandNet"))
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"])
+    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "is_net": is_net}
+'''
+
+
+def judge_train(learner, reference, inputs, ctx):
+    got = learner.value
+    problem = five_step_problem(ctx.source_text)
+    if problem:
+        return Verdict(False, "api", problem)
+    if not got["calls"]:
+        return Verdict(False, "api", "train_forecaster must train with your pinball_loss")
+    opts = [m for m in got["made"] if m["label"] == "optimizer"]
+    if not any(m["cls"] == "Adam" and abs(m["lr"] - 0.01) < 1e-12 for m in opts):
+        found = [(m["cls"], m["lr"]) for m in opts]
+        return Verdict(False, "api", "train with torch.optim.Adam(model.parameters(), lr=lr) "
+                                     f"(lr=0.01 here); found optimizers {found}")
+    problem = accumulation_problem(got.get("acc"))
+    if problem:
+        return Verdict(False, "train", problem)
+    if not got["is_net"]:
+        return Verdict(False, "module", "train_forecaster must return the trained DemandNet")
+    pred, yt = got["pred"], torch.from_numpy(ctx.secrets["training"]).double()
+    if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (len(yt), 3):
+        shape = tuple(pred.shape) if isinstance(pred, torch.Tensor) else type(pred).__name__
+        return Verdict(False, "shape", f"the trained model must give [batch, 3] quantiles; "
+                                       f"found {shape}")
+    pred = pred.double()
+    mae = float((yt - pred[:, 1]).abs().mean())
+    coverage = float(((yt >= pred[:, 0]) & (yt <= pred[:, 2])).double().mean())
+    if not mae <= MAE_MAX:
+        return Verdict(False, "train", f"held-out MAE of the median {mae:.2f}, needs ≤ {MAE_MAX} "
+                                       "— check that the model really trains (loss falling, "
+                                       "optimizer.step() called, gradients zeroed each step)")
+    if not COVERAGE[0] <= coverage <= COVERAGE[1]:
+        return Verdict(False, "train", f"held-out coverage of the 10–90 % band {coverage:.2f}, "
+                                       f"needs {COVERAGE[0]}–{COVERAGE[1]} (0.8 ideally) — "
+                                       "check that each column is trained with its own "
+                                       "quantile in the pinball loss")
+    return Verdict(True, "train", f"held-out MAE {mae:.2f}, 10–90 % coverage {coverage:.2f}")
