@@ -237,6 +237,7 @@ def _report_setup_error(exc: BaseException, fds: tuple[int, ...]) -> None:
 
 def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> None:
     """The forked child: isolate, warm up, wait for the job, lock down, run it."""
+    gc.enable()  # the learner's objects are collected as usual
     try:
         os.setsid()
         if isolate:
@@ -513,6 +514,10 @@ def main() -> None:
     # the documented pre-fork idiom).
     gc.collect()
     gc.freeze()
+    # The zygote's own loop makes no cyclic garbage worth a collector, and a
+    # collection here would write to the header of every object it visits,
+    # copying those pages away from the waiting child. Children turn it back on.
+    gc.disable()
     huge_pages = collapse_huge_pages()
     if isolate:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
