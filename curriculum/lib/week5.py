@@ -54,7 +54,7 @@ class Spec:
 VARIANTS: dict[int, Spec] = {s.k: s for s in [
     Spec(1, "Adam", 0.05, "MSELoss", 10, ("seq", [("linear", 1, 1)]), "line", 384, "r2", 0.95,
          seed_lr=0.001),
-    Spec(2, "SGD", 0.01, "MSELoss", 15, ("seq", [("linear", 3, 1)]), "poly", 480, "r2", 0.75),
+    Spec(2, "SGD", 0.01, "MSELoss", 15, ("seq", [("linear", 3, 1)]), "poly", 480, "r2", 0.6),
     Spec(3, "RMSprop", 0.01, "MSELoss", 20, ("seq", [("linear", 8, 3)]), "multi", 256, "r2", 0.9,
          seed_lr=0.0005),
     Spec(4, "Adam", 0.02, "L1Loss", 12, ("seq", [("linear", 4, 1)]), "robust", 384, "r2", 0.9,
@@ -72,9 +72,9 @@ VARIANTS: dict[int, Spec] = {s.k: s for s in [
     Spec(10, "AdamW", 0.01, "BCEWithLogitsLoss", 10, ("seq", [("linear", 6, 5)]), "multilabel",
          320, "label_acc", 0.85, seed_lr=0.001),
     Spec(11, "Adam", 0.01, "BCEWithLogitsLoss", 15, BIN_MLP, "split", 400, "acc", 0.85),
-    Spec(12, "Adam", 0.01, "BCEWithLogitsLoss", 50, BIN_MLP, "kfold", 240, "acc", 0.75,
+    Spec(12, "Adam", 0.01, "BCEWithLogitsLoss", 50, BIN_MLP, "kfold", 240, "acc", 0.7,
          kwargs={"k": 5}),
-    Spec(13, "Adam", 0.01, "BCEWithLogitsLoss", None, BIN_MLP, "noisyval", 256, "acc", 0.85,
+    Spec(13, "Adam", 0.01, "BCEWithLogitsLoss", None, BIN_MLP, "noisyval", 256, "acc", 0.8,
          kwargs={"patience": 3, "max_epochs": 100}),
     Spec(14, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.75),
     Spec(15, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.85),
@@ -415,7 +415,9 @@ def _common(k: int, value: dict, secret: dict, ctx, epochs: int | None = None,
     if value.get("changed", 1.0) == 0.0:
         return Verdict(False, "train", f"{name}: the model's parameters never changed")
     losses = _train_losses(rep)
-    if len(losses) >= 10 and k != 12:
+    # k-fold restarts the loss with every fold; variant 4's gross outliers keep
+    # its L1 loss high however well the clean rows fit (held-out R² judges it).
+    if len(losses) >= 10 and k not in (4, 12):
         tenth = max(1, len(losses) // 10)
         first, last = np.mean(losses[:tenth]), np.mean(losses[-tenth:])
         if not last < 0.95 * first:

@@ -586,8 +586,21 @@ __all__ += ["PROBE_ROBUST", "judge_robust_monitoring", "judge_robust_noise",
 CURR_MODEL = ("seq", [("linear", 4, 16), ("relu",), ("linear", 16, 3)])
 
 
+def _simplex_means(rng: np.random.Generator, dist: float = 3.5) -> np.ndarray:
+    """Three class means at pairwise distance ``dist``, randomly rotated and shifted.
+
+    Independently drawn means sometimes land close together, and then no
+    model reaches the threshold; fixed spacing keeps the task equally hard
+    on every seed (measured over 200 seeds: reference accuracy 0.75-0.97).
+    """
+    vertices = np.zeros((3, 4))
+    vertices[:, :3] = (np.eye(3) - 1 / 3) * (dist / np.sqrt(2))
+    rotation, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    return vertices @ rotation + rng.normal(0, 0.5, 4)
+
+
 def curriculum_inputs(rng: np.random.Generator) -> Hidden:
-    means = 1.5 * rng.standard_normal((3, 4))
+    means = _simplex_means(rng)
 
     def draw(count):
         y = rng.integers(0, 3, count)
@@ -710,8 +723,9 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
                                        "optimizer.zero_grad() before each backward pass")
     acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["curriculum_training"]["y_test"])
                 .mean())
-    if acc < 0.75:
-        return Verdict(False, "train", f"held-out accuracy {acc:.3f}; at least 0.75 is needed")
+    # A model that ignores its input scores at most the majority share (~0.4).
+    if acc < 0.65:
+        return Verdict(False, "train", f"held-out accuracy {acc:.3f}; at least 0.65 is needed")
     return Verdict(True, "train")
 
 

@@ -97,3 +97,15 @@ async def test_wrong_solutions_fail(grader, curriculum, exercise_id, edits, expe
     assert result["status"] in ("failed", "error"), result["message"]
     assert _failed(result) == expected, [(c["id"], c["kind"], c["message"][:160])
                                          for c in result["checks"]]
+
+
+def test_curriculum_data_is_equally_hard_on_every_seed():
+    """5.2.2's class means sit at a fixed distance, so its threshold holds on any seed."""
+    import numpy as np
+
+    from curriculum.lib.week5_apps import _simplex_means
+
+    for seed in range(20):
+        means = _simplex_means(np.random.default_rng(seed))
+        dists = [np.linalg.norm(means[i] - means[j]) for i in range(3) for j in range(i + 1, 3)]
+        assert np.allclose(dists, 3.5), dists
