@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.cgroups import CgroupManager
+from grader.cgroups import CgroupManager, WorkerCgroup
 
 
 def _proc(tmp_path: Path, text: str) -> Path:
@@ -63,13 +63,19 @@ def test_nothing_mounted(tmp_path):
     assert not manager.available
 
 
-def test_limits_are_written_only_when_they_change(tmp_path):
+def _v2_worker(tmp_path: Path) -> WorkerCgroup:
     root = tmp_path / "cg"
     own = root / "svc"
     own.mkdir(parents=True)
     (root / "cgroup.controllers").write_text("memory pids\n")
     (own / "cgroup.controllers").write_text("memory pids\n")
     worker = CgroupManager(root, _proc(tmp_path, "0::/svc\n")).for_worker(0)
+    assert worker is not None
+    return worker
+
+
+def test_limits_are_written_only_when_they_change(tmp_path):
+    worker = _v2_worker(tmp_path)
     worker.set_limits(1 << 30, 40)
     # Someone else changes a cap: an unchanged request leaves it alone ...
     (worker.pids / "pids.max").write_text("7")
@@ -82,12 +88,7 @@ def test_limits_are_written_only_when_they_change(tmp_path):
 
 
 def test_a_failed_write_is_retried_next_time(tmp_path):
-    root = tmp_path / "cg"
-    own = root / "svc"
-    own.mkdir(parents=True)
-    (root / "cgroup.controllers").write_text("memory pids\n")
-    (own / "cgroup.controllers").write_text("memory pids\n")
-    worker = CgroupManager(root, _proc(tmp_path, "0::/svc\n")).for_worker(0)
+    worker = _v2_worker(tmp_path)
     (worker.pids / "pids.max").mkdir()  # writing it fails
     with pytest.raises(OSError):
         worker.set_limits(1 << 30, 40)
