@@ -11,7 +11,9 @@ each item and seed it grades, through the real sandboxed grader,
   - ``constant``: every module (losses excepted) sees an all-zero input, so
     the model's prediction cannot depend on its input;
   - ``frozen``: after every optimizer step the parameters are put back to
-    their values before the first step;
+    their values before the first step (kept on each parameter: keyed by
+    ``id()`` they were once restored from a freed model's parameters, and a
+    lucky random initialisation passed);
   - ``no_step``: ``optimizer.step()`` does nothing (every optimizer class);
   - ``no_zero_grad``: ``optimizer.zero_grad()`` / ``model.zero_grad()`` do
     nothing, so gradients accumulate across updates.
@@ -56,16 +58,16 @@ _t0.nn.modules.module.register_module_forward_pre_hook(_zero_input)
 import torch as _t0
 from torch.optim.optimizer import register_optimizer_step_pre_hook as _pre0
 from torch.optim.optimizer import register_optimizer_step_post_hook as _post0
-_first0 = {}
 def _remember(_opt, _a, _k):
     for _g in _opt.param_groups:
         for _p in _g["params"]:
-            _first0.setdefault(id(_p), _p.detach().clone())
+            if not hasattr(_p, "_frozen0"):
+                _p._frozen0 = _p.detach().clone()
 def _restore(_opt, _a, _k):
     with _t0.no_grad():
         for _g in _opt.param_groups:
             for _p in _g["params"]:
-                _p.copy_(_first0[id(_p)])
+                _p.copy_(_p._frozen0)
 _pre0(_remember)
 _post0(_restore)
 ''',
