@@ -217,8 +217,8 @@ def collapse_huge_pages() -> int:
         if "w" not in fields[1] or "p" not in fields[1] or (path and path != "[heap]"):
             continue
         start, end = (lo + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), hi & ~(HUGE_PAGE - 1)
-        # One call per huge page: a range call stops at the first page the
-        # kernel cannot collapse (busy, unbacked) and skips the rest.
+        # One call per huge page: the count is exact, and a page the kernel
+        # refuses (busy, unsuitable) does not turn the whole range into an error.
         for addr in range(start, end, HUGE_PAGE):
             if _libc.madvise(addr, HUGE_PAGE, MADV_COLLAPSE) == 0:
                 collapsed += 1
