@@ -5,6 +5,7 @@ import torch
 
 from curriculum.lib.week6 import (
     PROBE_NEED,
+    PROBE_PADDING_RUNS,
     PROBE_RECORDERS,
     accumulation_problem,
     accuracy_verdict,
@@ -89,23 +90,13 @@ def make_padding(rng: np.random.Generator):
     return {"seqs": seqs, "extra": int(rng.integers(3, 8))}
 
 
-PROBE_PADDING = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
+PROBE_PADDING = PROBE_NEED + PROBE_PADDING_RUNS + '''
 
 def probe(ns, d):
     torch.manual_seed(3)
     model = need(ns, "TextClassifier")(vocab_size=50, num_classes=3)
-    model.eval()
+    batch, padded_more, alone = padding_runs(model, d)
     seqs = d["seqs"]
-    lengths = torch.tensor([len(s) for s in seqs])
-    x = pad_sequence(seqs, batch_first=True)
-    wider = torch.cat([x, torch.zeros(len(seqs), d["extra"], dtype=x.dtype)], dim=1)
-    with torch.no_grad():
-        batch = model(x, lengths)
-        padded_more = model(wider, lengths)
-        alone = torch.cat([model(s.unsqueeze(0), lengths[i:i + 1]) for i, s in enumerate(seqs)])
     collate = need(ns, "collate_batch")
     labels = list(range(len(seqs)))
     got = collate([(s, l) for s, l in zip(seqs, labels)])

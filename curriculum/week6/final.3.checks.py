@@ -10,6 +10,7 @@ import torch
 from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
+    PROBE_PADDING_RUNS,
     PROBE_RECORDERS,
     accumulation_problem,
     accuracy_verdict,
@@ -161,10 +162,7 @@ def make_model(rng: np.random.Generator):
             "extra": int(rng.integers(3, 8))}
 
 
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
+PROBE_MODEL = PROBE_NEED + PROBE_PADDING_RUNS + '''
 
 def probe(ns, d):
     torch.manual_seed(3)
@@ -177,15 +175,7 @@ def probe(ns, d):
             if hasattr(m, k):
                 info[k] = getattr(m, k)
         mods.append(info)
-    model.eval()
-    seqs = d["seqs"]
-    lengths = torch.tensor([len(s) for s in seqs])
-    x = pad_sequence(seqs, batch_first=True)
-    wider = torch.cat([x, torch.zeros(len(seqs), d["extra"], dtype=x.dtype)], dim=1)
-    with torch.no_grad():
-        batch = model(x, lengths)
-        padded_more = model(wider, lengths)
-        alone = torch.cat([model(s.unsqueeze(0), lengths[i:i + 1]) for i, s in enumerate(seqs)])
+    batch, padded_more, alone = padding_runs(model, d)
     return {"mods": mods, "batch": batch, "padded_more": padded_more, "alone": alone}
 '''
 
