@@ -209,6 +209,18 @@ def accumulation_problem(acc) -> str:
     return ""
 
 
+def pattern_verdict(source: str, acc) -> Verdict | None:
+    """The five steps in order (read from the source) and gradients zeroed between
+    updates (recorded in the sandbox): the first thing every training check asks."""
+    problem = five_step_problem(source)
+    if problem:
+        return Verdict(False, "api", problem)
+    problem = accumulation_problem(acc)
+    if problem:
+        return Verdict(False, "train", problem)
+    return None
+
+
 def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "train") -> Verdict:
     """Judge predictions (tensor/list of class ids) against hidden labels."""
     labels = torch.as_tensor(np.asarray(labels))

@@ -7,12 +7,11 @@ from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_RECORDERS,
-    accumulation_problem,
     accuracy_verdict,
     blobs,
     finite,
-    five_step_problem,
     num,
+    pattern_verdict,
     share,
     shared,
 )
@@ -113,12 +112,9 @@ def probe(ns, d):
 def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
     got = learner.value
-    problem = five_step_problem(ctx.source_text)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(learner.value.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
+    if bad:
+        return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     if not opts or opts[0]["cls"] != "Adam" or abs(opts[0]["lr"] - 0.001) > 1e-12:
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"

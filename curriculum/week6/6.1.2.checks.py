@@ -7,10 +7,9 @@ from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_PADDING_RUNS,
     PROBE_RECORDERS,
-    accumulation_problem,
     accuracy_verdict,
-    five_step_problem,
     keyword_sequences,
+    pattern_verdict,
 )
 from grader.checks.base import Hidden, Verdict
 
@@ -168,12 +167,9 @@ def probe(ns, d):
 
 def judge_train(learner, reference, inputs, ctx):
     got = learner.value
-    problem = five_step_problem(ctx.source_text)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(learner.value.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
+    if bad:
+        return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     if not opts or abs(opts[0]["lr"] - 0.02) > 1e-12:
         return Verdict(False, "api", "train_text_classifier must build its optimizer with the "

@@ -7,12 +7,11 @@ from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_RECORDERS,
-    accumulation_problem,
     accuracy_verdict,
     binary_f1,
     finite,
-    five_step_problem,
     num,
+    pattern_verdict,
     review_texts,
     share,
     shared,
@@ -102,12 +101,9 @@ def probe(ns, d):
 
 def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
-    problem = five_step_problem(ctx.source_text)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(learner.value.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
+    if bad:
+        return bad
     return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
                             "predict() after train_sentiment")
 

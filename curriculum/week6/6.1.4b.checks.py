@@ -6,9 +6,8 @@ import torch
 from curriculum.lib.week6 import (
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_RECORDERS,
-    accumulation_problem,
-    five_step_problem,
     ner_sentences,
+    pattern_verdict,
     share,
     shared,
     uses,
@@ -70,12 +69,9 @@ def probe(ns, d):
 def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
     got = learner.value
-    problem = five_step_problem(ctx.source_text)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(learner.value.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
+    if bad:
+        return bad
     if not uses(ctx.source_text, "clip_grad_norm_"):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "

@@ -9,10 +9,9 @@ import torch.nn.functional as F
 from curriculum.lib.week6 import (
     PROBE_NEED,
     PROBE_RECORDERS,
-    accumulation_problem,
     finite,
-    five_step_problem,
     num,
+    pattern_verdict,
 )
 from grader.checks.base import Verdict
 
@@ -84,12 +83,9 @@ def probe(ns, d):
 
 
 def judge_train(learner, reference, inputs, ctx):
-    problem = five_step_problem(ctx.source_text)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(learner.value.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
+    if bad:
+        return bad
     got = learner.value
     test = inputs["test"]
     lg = got["logits"].double()

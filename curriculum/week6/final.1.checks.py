@@ -6,10 +6,9 @@ import torch
 
 from curriculum.lib.week6 import (
     PROBE_RECORDERS,
-    accumulation_problem,
     accuracy_verdict,
     blobs,
-    five_step_problem,
+    pattern_verdict,
     uses,
 )
 from grader.checks.base import Hidden, Verdict
@@ -97,12 +96,9 @@ def probe(ns, d):
 def judge_fit(learner, reference, inputs, ctx):
     got = learner.value
     src = ctx.source_text
-    problem = five_step_problem(src)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(got.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(src, got.get("acc"))
+    if bad:
+        return bad
     if not uses(src, "clip_grad_norm_"):
         return Verdict(False, "api", "clip gradients: torch.nn.utils.clip_grad_norm_(…, "
                                      "max_norm=1.0) between backward() and step()")

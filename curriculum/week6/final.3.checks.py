@@ -12,12 +12,11 @@ from curriculum.lib.week6 import (
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
     PROBE_PADDING_RUNS,
     PROBE_RECORDERS,
-    accumulation_problem,
     accuracy_verdict,
     finite,
-    five_step_problem,
     keyword_sequences,
     num,
+    pattern_verdict,
     share,
     shared,
     uses,
@@ -319,12 +318,9 @@ def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
     got = learner.value
     src = ctx.source_text
-    problem = five_step_problem(src)
-    if problem:
-        return Verdict(False, "api", problem)
-    problem = accumulation_problem(got.get("acc"))
-    if problem:
-        return Verdict(False, "train", problem)
+    bad = pattern_verdict(src, got.get("acc"))
+    if bad:
+        return bad
     lr = TRAIN_CONFIG["lr"]
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     # AdamW subclasses Adam: one AdamW may be recorded twice (both inits are wrapped)
