@@ -61,6 +61,32 @@ def wrap(v):
     return ("other", v)
 '''
 
+_PROBE_TRAIN_PREDICT = PROBE_WRAP + '''
+
+def probe(ns, inputs):
+    train = ns.get("TRAIN")
+    predict = ns.get("PREDICT")
+    if train is None:
+        raise NameError("name 'TRAIN' is not defined")
+    if predict is None:
+        raise NameError("name 'PREDICT' is not defined")
+    out = []
+    for ds in inputs:
+        result = train(ds["X"].clone(), ds["y"].clone())
+        if not (isinstance(result, tuple) and len(result) == 2):
+            out.append(("bad", type(result).__name__))
+            continue
+        w, b = result
+        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
+    return out
+'''
+
+
+def probe_train_predict(train: str, predict: str) -> str:
+    """Probe for ``train(X, y) -> (w, b)`` then ``predict(X_test, w, b)`` on each data set."""
+    return _PROBE_TRAIN_PREDICT.replace("TRAIN", train).replace("PREDICT", predict)
+
+
 PROBE_NAMES = PROBE_WRAP + '''
 
 def probe(ns, inputs):

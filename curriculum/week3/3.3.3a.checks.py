@@ -8,7 +8,7 @@ the MSE converges to it.
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import PROBE_WRAP, forbidden_calls, has_call, type_name, unwrap
+from curriculum.lib.week3 import forbidden_calls, has_call, probe_train_predict, type_name, unwrap
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -30,25 +30,7 @@ def make_datasets(rng: np.random.Generator) -> list:
     return [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
 
 
-PROBE_FIT = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    train = ns.get("train_linear_regression")
-    predict = ns.get("predict_linear")
-    if train is None:
-        raise NameError("name 'train_linear_regression' is not defined")
-    if predict is None:
-        raise NameError("name 'predict_linear' is not defined")
-    out = []
-    for ds in inputs:
-        result = train(ds["X"].clone(), ds["y"].clone())
-        if not (isinstance(result, tuple) and len(result) == 2):
-            out.append(("bad", type(result).__name__))
-            continue
-        w, b = result
-        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
-    return out
-'''
+PROBE_FIT = probe_train_predict("train_linear_regression", "predict_linear")
 
 
 def _least_squares(X, y):

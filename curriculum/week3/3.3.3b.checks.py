@@ -8,11 +8,11 @@ import numpy as np
 import torch
 
 from curriculum.lib.week3 import (
-    PROBE_WRAP,
     forbidden_calls,
     has_call,
     hidden_for,
     keep_hidden,
+    probe_train_predict,
     type_name,
     unwrap,
 )
@@ -40,25 +40,7 @@ def make_datasets(rng: np.random.Generator) -> list:
     return keep_hidden([seeds_ds, ds], [seed_labels, labels])
 
 
-PROBE_FIT = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    train = ns.get("train_logistic_regression")
-    predict = ns.get("predict_proba")
-    if train is None:
-        raise NameError("name 'train_logistic_regression' is not defined")
-    if predict is None:
-        raise NameError("name 'predict_proba' is not defined")
-    out = []
-    for ds in inputs:
-        result = train(ds["X"].clone(), ds["y"].clone())
-        if not (isinstance(result, tuple) and len(result) == 2):
-            out.append(("bad", type(result).__name__))
-            continue
-        w, b = result
-        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
-    return out
-'''
+PROBE_FIT = probe_train_predict("train_logistic_regression", "predict_proba")
 
 
 def judge_fit(learner, reference, inputs, ctx):
