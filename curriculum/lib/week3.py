@@ -87,6 +87,18 @@ def probe_train_predict(train: str, predict: str) -> str:
     return _PROBE_TRAIN_PREDICT.replace("TRAIN", train).replace("PREDICT", predict)
 
 
+def weights_problem(label: str, w: object, b: object, w_shape: tuple[int, ...]) -> Verdict | None:
+    """A (w, b) pair returned by a trainer: both tensors, w of ``w_shape``, b of shape (1,)."""
+    for name, value, shape in (("w", w, w_shape), ("b", b, (1,))):
+        if not isinstance(value, torch.Tensor):
+            return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
+                                          f"{type_name(value)}")
+        if tuple(value.shape) != shape:
+            return Verdict(False, "shape", f"{label}: {name} should have shape {shape}, "
+                                           f"found {tuple(value.shape)}")
+    return None
+
+
 PROBE_NAMES = PROBE_WRAP + '''
 
 def probe(ns, inputs):

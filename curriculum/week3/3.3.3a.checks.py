@@ -8,7 +8,14 @@ the MSE converges to it.
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import forbidden_calls, has_call, probe_train_predict, type_name, unwrap
+from curriculum.lib.week3 import (
+    forbidden_calls,
+    has_call,
+    probe_train_predict,
+    type_name,
+    unwrap,
+    weights_problem,
+)
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -48,13 +55,9 @@ def judge_fit(learner, reference, inputs, ctx):
                                           f"found a {item[1]}")
         w, b, pred = (unwrap(x) for x in item)
         d, m = ds["X"].shape[1], ds["X_test"].shape[0]
-        for name, value, shape in (("w", w, (d, 1)), ("b", b, (1,))):
-            if not isinstance(value, torch.Tensor):
-                return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
-                                              f"{type_name(value)}")
-            if tuple(value.shape) != shape:
-                return Verdict(False, "shape", f"{label}: {name} should have shape {shape}, "
-                                               f"found {tuple(value.shape)}")
+        bad = weights_problem(label, w, b, (d, 1))
+        if bad:
+            return bad
         if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (m, 1):
             found = tuple(pred.shape) if isinstance(pred, torch.Tensor) else type_name(pred)
             return Verdict(False, "shape", f"{label}: predict_linear must return ({m}, 1) "

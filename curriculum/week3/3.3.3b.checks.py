@@ -15,6 +15,7 @@ from curriculum.lib.week3 import (
     probe_train_predict,
     type_name,
     unwrap,
+    weights_problem,
 )
 from grader.checks.base import Verdict
 
@@ -52,13 +53,9 @@ def judge_fit(learner, reference, inputs, ctx):
                                           f"(w, b); found a {item[1]}")
         w, b, prob = (unwrap(x) for x in item)
         m = ds["X_test"].shape[0]
-        for name, value, shape in (("w", w, (2, 1)), ("b", b, (1,))):
-            if not isinstance(value, torch.Tensor):
-                return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
-                                              f"{type_name(value)}")
-            if tuple(value.shape) != shape:
-                return Verdict(False, "shape", f"{label}: {name} should have shape {shape}, "
-                                               f"found {tuple(value.shape)}")
+        bad = weights_problem(label, w, b, (2, 1))
+        if bad:
+            return bad
         if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):
             found = tuple(prob.shape) if isinstance(prob, torch.Tensor) else type_name(prob)
             return Verdict(False, "shape", f"{label}: predict_proba must return ({m}, 1) "
