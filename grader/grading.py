@@ -24,6 +24,7 @@ from grader.checks.api import index_source
 from grader.errors import UnknownExercise, WorkerLost
 from grader.limits import GraderSettings, JobLimits
 from grader.pool import SandboxPool
+from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
 
 ProgressFn = Callable[[str], None]
@@ -253,8 +254,10 @@ class Grader:
             })
         top_error = learner_header.get("error")
         missing = [e["id"] for e in entries if e["kind"] == "name"]
+        cause = None
         if top_error:
             status, message = "error", self._explain_error(top_error)
+            cause = _cause_of(top_error, ctx.source_text)
         elif missing:
             status = "error"
             message = f"Not defined: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}."
@@ -262,7 +265,7 @@ class Grader:
             status, message = "passed", ""
         else:
             status, message = "failed", ""
-        return self._result(exercise, status, entries, message, started, output, device)
+        return self._result(exercise, status, entries, message, started, output, device, cause)
 
     def _outcomes(self, header: dict, blobs: list[bytes]) -> dict[str, Outcome]:
         outcomes: dict[str, Outcome] = {}
@@ -341,26 +344,53 @@ class Grader:
         return f"Your code raised {etype}{where}: {msg[:500]}"
 
     def _result(self, exercise: Exercise, status: str, entries: list[dict], message: str,
-                started: float, output: str = "", device: str = "cpu") -> dict[str, Any]:
-        if not entries:
-            entries = [
-                {"id": c.id, "kind": "run", "status": "not_run", "message": "", "points": 0,
-                 "max_points": c.points}
-                for c in exercise.checks
-            ]
-        score = sum(e["points"] for e in entries)
-        result = {
-            "exercise": exercise.id,
-            "status": status,
-            "score": score,
-            "max_score": exercise.max_score,
-            "message": message,
-            "checks": entries,
-            "stdout": output,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "environment": {**self.pool.environment(), "device": device},
-        }
-        return result
+                started: float, output: str = "", device: str = "cpu",
+                cause: ErrorCause | None = None) -> dict[str, Any]:
+        if entries:
+            checks = tuple(CheckResult(e["id"], e["kind"], CheckStatus(e["status"]),
+                                       e["message"], e["points"], e["max_points"])
+                           for e in entries)
+        else:
+            checks = tuple(CheckResult(c.id, "run", CheckStatus.not_run, "", 0, c.points)
+                           for c in exercise.checks)
+        return GradeResult(
+            exercise=exercise.id,
+            status=Status(status),
+            score=sum(c.points for c in checks),
+            max_score=exercise.max_score,
+            checks=checks,
+            message=message,
+            stdout=output,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            environment={**self.pool.environment(), "device": device},
+            cause=cause,
+        ).to_dict()
+
+
+def _cause_of(err: Any, source: str) -> ErrorCause | None:
+    """The learner-side exception as a structured cause. The error dict comes
+    from the sandbox, so every field is type-checked; the quoted line is taken
+    from our own copy of the source, not from what the sandbox says."""
+    if not isinstance(err, dict):
+        return None
+    line: Any = err.get("line")
+    frames = err.get("frames")
+    if not isinstance(line, int) and isinstance(frames, list) and frames:
+        last = frames[-1]
+        line = last.get("line") if isinstance(last, dict) else None
+    lines = source.splitlines()
+    if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines):
+        line = None
+    col = err.get("offset")
+    if not isinstance(col, int) or isinstance(col, bool) or col < 1 or line is None:
+        col = None
+    return ErrorCause(
+        type=str(err.get("type") or "Error")[:100],
+        message=str(err.get("message") or "")[:1000],
+        line=line,
+        col=col,
+        text=lines[line - 1][:300] if line else "",
+    )
 
 
 class _Defaulting(dict):
