@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+#: The largest submission accepted anywhere (bot and grader), in bytes of UTF-8.
+MAX_CODE_BYTES = 64 * 1024
 
 
 class JobLimits(BaseModel):
@@ -58,7 +60,8 @@ class GraderSettings(BaseSettings):
 
     workers: int = Field(0, ge=0, le=64, description="warm workers; 0 = one per core, at least 2")
     max_queue: int = Field(64, ge=0, description="jobs waiting for a worker before 503")
-    max_code_kb: int = Field(64, gt=0, le=1024, description="largest accepted submission")
+    max_code_kb: int = Field(MAX_CODE_BYTES // 1024, gt=0, le=1024,
+                             description="largest accepted submission")
     unsafe_no_sandbox: bool = Field(False, description="run without namespaces (development only)")
     sandbox: Literal["bwrap", "docker"] = Field(
         "bwrap", description="bwrap: warm jailed pool; docker: a fresh container per job"
