@@ -68,7 +68,7 @@ def cause_block(cause: ErrorCause) -> str:
     message = cause.message
     if cause.type in ("SyntaxError", "IndentationError"):
         message = message.split(" (<submission>", 1)[0]  # the line is said already
-    lines = [f"{cause.type}{where}: {message}"]
+    lines = [f"{cause.type}{where}: {' '.join(message.split())}"]
     if cause.text:
         code = cause.text.rstrip().expandtabs(4)
         indent = len(code) - len(code.lstrip())

