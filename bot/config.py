@@ -1,6 +1,6 @@
 """Settings from the environment, validated once at start.
 
-Every setting of DESIGN.md "Configuration" lives here so a typo in a URL or a
+Every setting of docs/configuration.md (bot part) lives here so a typo in a URL or a
 port fails at start with one clear message naming the variable, instead of an
 obscure error the first time a learner submits.
 """
@@ -44,7 +44,7 @@ def _http_url(value: str | None, name: str) -> str | None:
 
 
 class Settings(BaseSettings):
-    """All bot settings; names are the environment variables of DESIGN.md."""
+    """All bot settings; names are the environment variables of docs/configuration.md."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 

@@ -3,7 +3,7 @@
 # suite (slow tests included), and the benchmarks in smoke mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --dev
 
 # PostgreSQL is a service of this machine kind; start it if it is down so the
 # persistence tests run on both databases instead of skipping.

@@ -278,7 +278,7 @@ async def exercise_autocomplete(interaction: discord.Interaction,
 
 
 def build_group(adapter: DojoDiscord) -> app_commands.Group:
-    """Every verb of DESIGN.md as a sub-command; each becomes a ``/dojo`` line."""
+    """Every verb of docs/chat-commands.md as a sub-command; each becomes a ``/dojo`` line."""
     dojo = app_commands.Group(name="dojo", description="TorchDojo: PyTorch drills, "
                               "challenges, streaks", guild_only=True)
     ex_ac = app_commands.autocomplete(exercise=exercise_autocomplete)

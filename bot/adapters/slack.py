@@ -75,7 +75,7 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-EVENTS_PATH = "/slack/events"  # Bolt's default, per DESIGN.md
+EVENTS_PATH = "/slack/events"  # Bolt's default (docs/configuration.md)
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
 SECTION_TEXT = 3000
