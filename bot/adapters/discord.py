@@ -104,22 +104,9 @@ def md(text: str) -> str:
     return render_marked(text, inert=lambda piece: f"`{piece}`")
 
 
-def verdict_text(parts: VerdictParts, max_checks: int = 6) -> str:
-    """A verdict laid out for an embed description: notes, the cause in a code
-    block, the explanation, the failing checks, what was folded."""
-    lines = list(parts.notes)
-    if parts.cause:
-        lines.append("```\n" + parts.cause + "\n```")
-    if parts.explanation:
-        lines.append(md(parts.explanation))
-    failing = parts.failing
-    for c in failing[:max_checks]:
-        lines.append(f"• `{c.id}` ({c.kind}): {md(c.message)}")
-    if len(failing) > max_checks:
-        lines.append(f"… and {len(failing) - max_checks} more failing checks")
-    if parts.folded:
-        lines.append(parts.folded)
-    return "\n".join(lines)
+def verdict_text(parts: VerdictParts) -> str:
+    """A verdict laid out for an embed description."""
+    return "\n".join(parts.body(code=lambda ex_id: f"`{ex_id}`", text=md))
 
 
 def reply_embed(reply: Reply) -> discord.Embed:

@@ -12,6 +12,7 @@ tests use, and the fallback for anything an adapter cannot draw.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.chat.safe import plain
@@ -74,20 +75,26 @@ class VerdictParts:
     def failing(self) -> list[CheckLine]:
         return [c for c in self.checks if not c.passed]
 
-    def as_text(self, max_checks: int = 6) -> str:
-        lines = [f"{self.icon} {self.headline}", *self.notes]
+    def body(self, *, code: Callable[[str], str] = str, text: Callable[[str], str] = str,
+             max_checks: int = 6) -> list[str]:
+        """The lines under the headline, in order; ``code`` formats a check id and
+        ``text`` a marked text for the platform."""
+        lines = list(self.notes)
         if self.cause:
             lines.append("```\n" + self.cause + "\n```")
         if self.explanation:
-            lines.append(self.explanation)
+            lines.append(text(self.explanation))
         failing = self.failing
         for c in failing[:max_checks]:
-            lines.append(f"• {c.id} ({c.kind}): {c.message}")
+            lines.append(f"• {code(c.id)} ({c.kind}): {text(c.message)}")
         if len(failing) > max_checks:
             lines.append(f"… and {len(failing) - max_checks} more failing checks")
         if self.folded:
             lines.append(self.folded)
-        return "\n".join(lines)
+        return lines
+
+    def as_text(self) -> str:
+        return "\n".join([f"{self.icon} {self.headline}", *self.body()])
 
 
 @dataclass

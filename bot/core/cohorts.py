@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import case, func, select
@@ -129,18 +130,10 @@ class CohortService:
                     next_post = at
                     break
         return CohortInfo(
-            name=cohort.name,
-            platform=cohort.platform,
-            channel_id=cohort.channel_id,
-            tz=cohort.tz,
-            start_date=cohort.start_date,
-            post_time=cohort.post_time,
-            paused=cohort.paused_since is not None,
-            day=day,
+            **asdict(self.ctx.cohort_view(cohort)),
             week=rules.week_of_day(day),
             members=[(name, tz) for name, tz in rows],
             next_post_at=next_post,
-            paused_days=cohort.paused_days,
         )
 
     async def schedule_days(self, actor: Actor, count: int = 7) -> tuple[CohortInfo,

@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import CoreContext
 from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService
@@ -188,11 +190,9 @@ class GradingQueue:
             if not tell or row.delay_notified:
                 return []
             row.delay_notified = True
-            notice = self.notices.add(s, DELAYED, row, {"reason": reason[:500]})
-            await s.flush()
-            event = await self.notices.event(s, notice)
+            events = await self._tell(s, DELAYED, row, {"reason": reason[:500]})
         self.notices.notify()
-        return [event] if event else []
+        return events
 
     async def _could_not_grade(self, sub: Submission, reason: str,
                                failed: bool = False) -> list[SubmissionNotice]:
@@ -205,11 +205,9 @@ class GradingQueue:
             row.graded_at = self.ctx.now()
             if failed:
                 row.failures += 1
-            notice = self.notices.add(s, COULD_NOT_GRADE, row, {"reason": reason[:500]})
-            await s.flush()
-            event = await self.notices.event(s, notice)
+            events = await self._tell(s, COULD_NOT_GRADE, row, {"reason": reason[:500]})
         self.notices.notify()
-        return [event] if event else []
+        return events
 
     async def _finish(self, sub: Submission, raw: dict,
                       result: GradeResult) -> list[SubmissionNotice]:
@@ -240,11 +238,18 @@ class GradingQueue:
                     points, bonus, late = award.points, award.bonus, award.late
             streak = (await self.streaks.of_member(s, cohort, member)).streak.current \
                 if result.passed else 0
-            notice = self.notices.add(s, GRADED, row, {
+            events = await self._tell(s, GRADED, row, {
                 "points": points, "bonus": bonus, "late": late, "first_pass": first,
                 "delayed": row.delay_notified, "streak": streak,
             })
-            await s.flush()
-            event = await self.notices.event(s, notice)
         self.notices.notify()
+        return events
+
+    async def _tell(self, s: AsyncSession, kind: str, row: Submission,
+                    payload: dict[str, Any]) -> list[SubmissionNotice]:
+        """Write the member's notice in the transaction of the state change; the
+        event it will be delivered as (callers get it too: tests, the CLI)."""
+        notice = self.notices.add(s, kind, row, payload)
+        await s.flush()
+        event = await self.notices.event(s, notice)
         return [event] if event else []

@@ -79,20 +79,13 @@ class StreakInfo:
     hours_left_today: float
 
 
-@dataclass
-class CohortInfo:
-    name: str
-    platform: str
-    channel_id: str
-    tz: str
-    start_date: date
-    post_time: str
-    paused: bool
-    day: int
+@dataclass(frozen=True)
+class CohortInfo(CohortView):
+    """A cohort with what ``/dojo cohort info`` shows besides its settings."""
+
     week: int
     members: list[tuple[str, str | None]]  # (name, own tz)
     next_post_at: datetime | None
-    paused_days: int = 0
 
 
 @dataclass
