@@ -26,6 +26,11 @@ Nothing a learner's code prints can ping or link: every message is sent with
 ``AllowedMentions`` that allow at most the one user a reply addresses, and
 learner-controlled pieces marked by the chat layer are drawn as inline code.
 
+One module for one platform on purpose (~750 lines): its embed layout, its
+command tree and its client share discord.py's types and limits, and each
+part is a few dozen lines; the rules they would otherwise tempt one to add
+live in the chat layer.
+
 The module is named ``discord`` like the library; with absolute imports (the
 Python 3 default) ``import discord`` below is the library, not this file.
 """

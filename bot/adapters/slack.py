@@ -17,6 +17,10 @@ What it translates, and nothing more:
   after a restart; challenge submissions are private (ephemeral) — the cohort
   sees results when the window closes. The chat layer makes those decisions.
 
+One module for one platform on purpose (~850 lines): Block Kit layout, the
+Bolt listeners, the Web API calls and App Home share Slack's types and size
+limits; no decision is made here (the chat layer makes them).
+
 Slack's rules are honoured here: every listener acknowledges first and works
 after (the 3-second deadline), blocks and texts are clipped to Slack's sizes
 with "…", 429s are retried after ``Retry-After`` by slack_sdk's retry
