@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2 async models, sessions and migrations."""
 
+from bot.db.dashboard import DashboardSignIn
 from bot.db.models import (
     Award,
     Base,
@@ -20,6 +21,7 @@ __all__ = [
     "ChallengeWindow",
     "Cohort",
     "CohortPause",
+    "DashboardSignIn",
     "Database",
     "Member",
     "Post",

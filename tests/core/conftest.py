@@ -153,8 +153,8 @@ def pg_url() -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-TABLES = ["cohort_pauses", "posted_messages", "posts", "awards", "challenge_windows",
-          "submissions", "members", "cohorts"]
+TABLES = ["dashboard_signins", "cohort_pauses", "posted_messages", "posts", "awards",
+          "challenge_windows", "submissions", "members", "cohorts"]
 
 
 @pytest_asyncio.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
