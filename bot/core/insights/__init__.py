@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.insights.cohort_pages import challenges_page, schedule_page
 from bot.core.insights.exercise_stats import exercise_view
-from bot.core.insights.overview import DEFAULT_BEHIND_DAYS, overview
+from bot.core.insights.overview import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, overview
 from bot.core.insights.submission_view import regrade, submission_detail
 from bot.core.insights.summary import safe_cell, summary_csv
 from bot.core.insights.views import (
@@ -27,6 +27,7 @@ from bot.core.insights.views import (
 )
 
 __all__ = [
+    "CURRENT_WEEK",
     "DEFAULT_BEHIND_DAYS",
     "CellState",
     "Insights",
@@ -39,7 +40,7 @@ class Insights:
     def __init__(self, dojo: Any) -> None:
         self.dojo = dojo
 
-    async def overview(self, cohort_id: int, *, week: int | None = None,
+    async def overview(self, cohort_id: int, *, week: int | str | None = CURRENT_WEEK,
                        behind_days: int = DEFAULT_BEHIND_DAYS) -> Overview:
         return await overview(self.dojo.db, self.dojo.curriculum, cohort_id, self.dojo.now(),
                               week=week, behind_days=behind_days)

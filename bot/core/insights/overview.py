@@ -40,6 +40,7 @@ from bot.db import Award, Cohort, CohortPause, Database, Member, Submission, Sub
 
 BUCKET_S = 900  # 15 minutes: the coarsest grid every UTC offset and DST switch sits on
 DEFAULT_BEHIND_DAYS = 3
+CURRENT_WEEK = "current"
 MAX_ATTENTION = 50
 
 
@@ -230,13 +231,18 @@ async def overview(
     cohort_id: int,
     now: datetime,
     *,
-    week: int | None = None,
+    week: int | str | None = CURRENT_WEEK,
     behind_days: int = DEFAULT_BEHIND_DAYS,
 ) -> Overview:
-    """The overview page's data; ``week`` None shows every exercise."""
+    """The overview page's data: ``week`` a week number, None for every
+    exercise, or ``"current"`` for the week the cohort is in (what it works on
+    now; every exercise before the start or after the last week)."""
     header, rows, cells, attention = await member_rows(db, cohort_id, now,
                                                        behind_days=behind_days)
-    cols = columns(curriculum, week)
+    weeks = sorted({int(ex.week) for ex in curriculum.ordered(None)})
+    if week == CURRENT_WEEK:
+        week = header.week if header.day >= 1 and header.week in weeks else None
+    cols = columns(curriculum, week if isinstance(week, int) else None)
     counts = dict.fromkeys(CellState, 0)
     for row in rows:
         mine = cells.get(row.member_id, {})
@@ -245,7 +251,7 @@ async def overview(
             cell = agg.cell() if agg is not None else Cell(CellState.not_tried)
             counts[cell.state] += 1
             row.cells.append(cell)
-    weeks = sorted({int(ex.week) for ex in curriculum.ordered(None)})
-    return Overview(cohort=header, now=now, columns=cols, rows=rows, weeks=weeks, week=week,
+    return Overview(cohort=header, now=now, columns=cols, rows=rows, weeks=weeks,
+                    week=week if isinstance(week, int) else None,
                     behind_days=behind_days, state_counts=counts, attention=attention,
                     pending=_pending(cells))
