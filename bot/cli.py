@@ -97,6 +97,10 @@ from bot.cli_adapters import register as _register_adapters  # noqa: E402
 
 _register_adapters(app)
 
+from bot.cli_dashboard import dashboard_app  # noqa: E402
+
+app.add_typer(dashboard_app, name="dashboard")
+
 
 def main() -> None:  # pragma: no cover - console entry for `python -m bot.cli`
     app(sys.argv[1:])
