@@ -45,9 +45,12 @@ async def test_overview_states_streaks_points_and_behind(seeded: Seeded) -> None
     bob_cell = rows["bob"].cells[0]
     assert bob_cell.graded == 2 and bob_cell.latest_id == seeded.subs["bob_1_fail2"]
     assert ov.state_counts[CellState.failing] == 2  # bob and mallory on 1.1.1
-    relaxed = await Insights(seeded.world.dojo).overview(seeded.cohort_id, behind_days=5)
+    relaxed = await Insights(seeded.world.dojo).overview(seeded.cohort_id, week=None,
+                                                         behind_days=5)
     assert not {r.user_id: r for r in relaxed.rows}["alice"].behind
     assert len(relaxed.columns) > len(ov.columns)  # every week
+    current = await Insights(seeded.world.dojo).overview(seeded.cohort_id)
+    assert current.week == 1 and [c.id for c in current.columns] == ids
 
 
 async def test_streak_matches_the_chat_command(seeded: Seeded) -> None:
