@@ -44,8 +44,9 @@ class SecurityHeaders:
         (b"content-security-policy", CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
-        # sign-in links carry a token in their path: never send it onwards
-        (b"referrer-policy", b"no-referrer"),
+        # sign-in links carry a token in their path: never send it to another
+        # site ("no-referrer" would also blank the Origin of our own form posts)
+        (b"referrer-policy", b"same-origin"),
         (b"cache-control", b"no-store"),
     )
 

@@ -91,7 +91,7 @@ async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
         page = await browser.client.get(path)
         assert page.status_code == 200, (path, page.text[-500:])
         assert "default-src 'none'" in page.headers["content-security-policy"]
-        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["referrer-policy"] == "same-origin"
     home = await browser.client.get("/")
     assert home.status_code == 303 and home.headers["location"] == f"/c/{cid}/"
     sheet = await browser.client.get(f"/c/{cid}/export/submissions.csv")
