@@ -55,11 +55,14 @@ Index(
     Submission.received_at,
     Submission.id,
 )
-# Exercise view: one exercise of one cohort without scanning the rest.
+# A week's cells and the exercise view: a few exercises of one cohort
+# without scanning the rest.
 Index(
     "ix_submissions_cohort_exercise",
     Submission.cohort_id,
     Submission.exercise_id,
     Submission.member_id,
+    Submission.status,
+    Submission.passed,
     Submission.id,
 )

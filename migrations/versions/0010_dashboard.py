@@ -36,7 +36,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_cohort_cells', ['cohort_id', 'member_id', 'exercise_id', 'status', 'passed', 'received_at', 'id'], unique=False)
-        batch_op.create_index('ix_submissions_cohort_exercise', ['cohort_id', 'exercise_id', 'member_id', 'id'], unique=False)
+        batch_op.create_index('ix_submissions_cohort_exercise', ['cohort_id', 'exercise_id', 'member_id', 'status', 'passed', 'id'], unique=False)
 
 
 def downgrade() -> None:

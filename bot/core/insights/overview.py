@@ -5,11 +5,12 @@ few tens of milliseconds (benchmarks/bench_dashboard.py), so everything is
 aggregated in SQL, from covering indexes (migration ``0010_dashboard``):
 
 * one GROUP BY (member, exercise) pass gives every cell's state, tries,
-  newest submission, pending and could-not-grade counts and last activity;
-* streaks need each member's *local* pass days. Passes are grouped in SQL
-  into 15-minute UTC buckets — every time zone's offset and every DST switch
-  fall on a quarter hour, so a bucket never straddles a local midnight — and
-  Python maps buckets to local dates by bisecting the zone's midnights, then
+  newest submission, pending and could-not-grade counts and last activity,
+  folded per member in SQL (totals, and the cells as one string that Python
+  decodes only for the columns shown) — 500 rows cross the driver, not 50,000;
+* streaks need each member's *local* pass days: SQL hands over each member's
+  pass minutes (UTC, as sortable text), Python maps them to local dates by
+  bisecting the zone's midnights — exact across DST and for any offset — and
   applies ``rules.compute_streak`` like ``/dojo streak`` does;
 * points are the awards' sums (the leaderboard's covering index).
 """
@@ -17,13 +18,12 @@ aggregated in SQL, from covering indexes (migration ``0010_dashboard``):
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, case, cast, extract, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import rules
@@ -38,40 +38,45 @@ from bot.core.insights.views import (
 )
 from bot.db import Award, Cohort, CohortPause, Database, Member, Submission, SubmissionStatus
 
-BUCKET_S = 900  # 15 minutes: the coarsest grid every UTC offset and DST switch sits on
 DEFAULT_BEHIND_DAYS = 3
 CURRENT_WEEK = "current"
 MAX_ATTENTION = 50
 
 
 @dataclass(slots=True)
-class CellAgg:
-    """What SQL says about one member's submissions of one exercise."""
+class Totals:
+    """One member's submissions over every exercise."""
 
-    graded: int
-    passed: bool
-    first_graded: int | None
-    first_pass: int | None
-    latest: int
-    pending: int
-    could_not_grade: int
-    submissions: int
-    last_at: datetime | None
-    last_pass_at: datetime | None
-
-    @property
-    def state(self) -> CellState:
-        if self.passed:
-            return (CellState.first_try if self.first_pass == self.first_graded
-                    else CellState.after_tries)
-        return CellState.failing if self.graded else CellState.not_tried
-
-    def cell(self) -> Cell:
-        return Cell(self.state, self.graded, self.latest, self.pending, self.could_not_grade)
+    submissions: int = 0
+    pending: int = 0
+    last_at: datetime | None = None
 
 
-async def cell_aggregates(s: AsyncSession, cohort_id: int) -> dict[int, dict[str, CellAgg]]:
-    """member id → exercise id → aggregate, in one pass over the cohort's index."""
+async def member_totals(s: AsyncSession, cohort_id: int) -> dict[int, Totals]:
+    q = (
+        select(
+            Submission.member_id,
+            func.count(),
+            func.sum(case((Submission.status.in_(SubmissionStatus.pending), 1), else_=0)),
+            func.max(Submission.received_at),
+        )
+        .where(Submission.cohort_id == cohort_id)
+        .group_by(Submission.member_id)
+    )
+    conn = await s.connection()  # plain rows: no ORM bookkeeping per row
+    return {mid: Totals(int(n), int(pending or 0), aware(last))
+            for mid, n, pending, last in await conn.execute(q)}
+
+
+async def member_cells(
+    s: AsyncSession, cohort_id: int, exercise_ids: list[str] | None = None
+) -> dict[int, dict[str, Cell]]:
+    """member id → exercise id → cell, for ``exercise_ids`` (None: all), in one
+    GROUP BY (member, exercise) over the cohort's covering index.
+
+    The first graded try is found with one aggregate: ``min(id * 2 + failed)``
+    over graded submissions is the first graded id, and its low bit says
+    whether that try failed."""
     graded = Submission.status == SubmissionStatus.graded
     passed = Submission.passed.is_(True)
     q = (
@@ -80,59 +85,63 @@ async def cell_aggregates(s: AsyncSession, cohort_id: int) -> dict[int, dict[str
             Submission.exercise_id,
             func.sum(case((graded, 1), else_=0)),
             func.max(case((passed, 1), else_=0)),
-            func.min(case((graded, Submission.id))),
-            func.min(case((passed, Submission.id))),
+            func.min(case((graded, Submission.id * 2 + case((passed, 0), else_=1)))),
             func.max(Submission.id),
-            func.sum(case((Submission.status.in_(SubmissionStatus.pending), 1), else_=0)),
-            func.sum(case((Submission.status == SubmissionStatus.could_not_grade, 1), else_=0)),
-            func.count(),
-            func.max(Submission.received_at),
-            func.max(case((passed, Submission.received_at))),
+            func.max(case((Submission.status.in_(SubmissionStatus.pending), 2),
+                          (Submission.status == SubmissionStatus.could_not_grade, 1),
+                          else_=0)),
         )
         .where(Submission.cohort_id == cohort_id)
-        .group_by(Submission.member_id, Submission.exercise_id)
     )
-    out: dict[int, dict[str, CellAgg]] = defaultdict(dict)
-    for mid, ex_id, n_graded, any_pass, first_graded, first_pass, latest, pending, cng, n, \
-            last, last_pass in (await s.execute(q)):
-        out[mid][ex_id] = CellAgg(int(n_graded or 0), bool(any_pass), first_graded, first_pass,
-                                  latest, int(pending or 0), int(cng or 0), int(n), aware(last),
-                                  aware(last_pass))
+    if exercise_ids is None:  # the whole cohort, in the order of its cells index
+        q = q.group_by(Submission.member_id, Submission.exercise_id)
+    else:  # a few exercises: seek them in the (cohort, exercise, member) index
+        q = q.where(Submission.exercise_id.in_(exercise_ids)).group_by(
+            Submission.exercise_id, Submission.member_id)
+    conn = await s.connection()
+    out: dict[int, dict[str, Cell]] = {}
+    first_try, after, failing, none = (CellState.first_try, CellState.after_tries,
+                                       CellState.failing, CellState.not_tried)
+    for mid, ex_id, n_graded, any_pass, first, latest, flag in await conn.execute(q):
+        state = ((first_try if first % 2 == 0 else after) if any_pass
+                 else failing if n_graded else none)
+        out.setdefault(mid, {})[ex_id] = Cell(state, int(n_graded), latest, int(flag == 2),
+                                              int(flag == 1))
     return out
 
 
-def _bucket_expr(sqlite: bool) -> Any:
-    if sqlite:  # naive UTC text; strftime('%s') is whole seconds since the epoch
-        return cast(func.strftime("%s", Submission.received_at), Integer) / BUCKET_S
-    return cast(func.floor(extract("epoch", Submission.received_at) / BUCKET_S), BigInteger)
+def _minute_expr(sqlite: bool) -> Any:
+    """A pass's UTC minute as text, ``YYYY-MM-DD HH:MM`` on both databases."""
+    if sqlite:  # stored as naive UTC text
+        return func.substr(Submission.received_at, 1, 16)
+    return func.to_char(Submission.received_at, "YYYY-MM-DD HH24:MI")
 
 
-async def pass_buckets(s: AsyncSession, cohort_id: int, sqlite: bool) -> dict[int, list[int]]:
-    """member id → the 15-minute UTC buckets in which they passed something."""
-    bucket = _bucket_expr(sqlite).label("bucket")
+async def pass_minutes(s: AsyncSession, cohort_id: int, sqlite: bool) -> dict[int, set[str]]:
+    """member id → the UTC minutes (as text) in which they passed something."""
     q = (
-        select(Submission.member_id, bucket)
+        select(Submission.member_id, func.aggregate_strings(_minute_expr(sqlite), ","))
         .where(Submission.cohort_id == cohort_id, Submission.passed.is_(True))
-        .group_by(Submission.member_id, bucket)
+        .group_by(Submission.member_id)
     )
-    out: dict[int, list[int]] = defaultdict(list)
-    for mid, b in (await s.execute(q)):
-        out[mid].append(int(b))
-    return out
+    conn = await s.connection()
+    return {mid: set(joined.split(",")) for mid, joined in await conn.execute(q) if joined}
 
 
 class LocalDays:
-    """Maps bucket numbers to local dates of one zone by bisecting its midnights
-    (computed once per zone for the cohort's range, not per pass)."""
+    """Maps UTC minutes (``YYYY-MM-DD HH:MM`` text, which sorts like time) to
+    local dates of one zone by bisecting the zone's midnights — exact across
+    DST and for every offset, computed once per zone, not per pass."""
 
     def __init__(self, tz: str, first: date, last: date) -> None:
         zone = rules.zone(tz)
         self.days = [first + timedelta(days=i) for i in range((last - first).days + 2)]
-        self.edges = [rules.local_midnight_utc(d, zone).timestamp() for d in self.days]
+        self.edges = [rules.local_midnight_utc(d, zone).strftime("%Y-%m-%d %H:%M")
+                      for d in self.days]
 
-    def dates(self, buckets: Iterable[int]) -> set[date]:
+    def dates(self, minutes: Iterable[str]) -> set[date]:
         edges, days = self.edges, self.days
-        return {days[max(bisect.bisect_right(edges, b * BUCKET_S) - 1, 0)] for b in buckets}
+        return {days[max(bisect.bisect_right(edges, m) - 1, 0)] for m in minutes}
 
 
 async def _paused(s: AsyncSession, cohort: Cohort) -> list[tuple[date, date | None]]:
@@ -153,8 +162,11 @@ async def member_rows(
     *,
     behind_days: int = DEFAULT_BEHIND_DAYS,
     include_left: bool = False,
-) -> tuple[CohortHeader, list[MemberRow], dict[int, dict[str, CellAgg]], list[Attention]]:
-    """Every member's standing (cells not yet laid out), plus what needs attention."""
+    exercise_ids: list[str] | None = None,
+) -> tuple[CohortHeader, list[MemberRow], dict[int, dict[str, Cell]], list[Attention],
+           int]:
+    """Every member's standing, the cells of ``exercise_ids`` (None: all) not yet
+    laid out, what needs attention, and how many submissions wait for grading."""
     async with db.session() as s:
         cohort, header = await load_cohort(s, cohort_id, now)
         q = select(Member.id, Member.user_id, Member.display_name, Member.tz,
@@ -162,15 +174,14 @@ async def member_rows(
         if not include_left:
             q = q.where(Member.left_at.is_(None))
         members = (await s.execute(q.order_by(Member.display_name, Member.id))).all()
-        cells = await cell_aggregates(s, cohort_id)
-        buckets = await pass_buckets(s, cohort_id, db.is_sqlite)
-        points = dict(
-            (await s.execute(
-                select(Award.member_id, func.sum(Award.points + Award.bonus))
-                .where(Award.cohort_id == cohort_id)
-                .group_by(Award.member_id)
-            )).all()
-        )
+        totals = await member_totals(s, cohort_id)
+        cells = await member_cells(s, cohort_id, exercise_ids)
+        minutes = await pass_minutes(s, cohort_id, db.is_sqlite)
+        awards = {mid: (int(pts or 0), int(n)) for mid, pts, n in await s.execute(
+            select(Award.member_id, func.sum(Award.points + Award.bonus), func.count())
+            .where(Award.cohort_id == cohort_id)
+            .group_by(Award.member_id)
+        )}
         pauses = await _paused(s, cohort)
         stuck = (
             await s.execute(
@@ -185,27 +196,28 @@ async def member_rows(
         ).all()
     attention = [Attention(sid, name, ex, err or "could not be graded", graded or received)
                  for sid, name, ex, err, graded, received in stuck]
-    all_buckets = [b for bs in buckets.values() for b in bs]
+    first_day = min((min(m) for m in minutes.values()), default="")[:10]
     zones: dict[str, LocalDays] = {}
     rows: list[MemberRow] = []
     for mid, uid, name, tz, joined, _left in members:
         tz = tz or cohort.tz
+        mine = totals.get(mid) or Totals()
+        points, n_passed = awards.get(mid, (0, 0))
         row = MemberRow(member_id=mid, user_id=uid, name=name, tz=tz, joined_at=joined,
-                        points=int(points.get(mid) or 0))
-        mine = cells.get(mid, {})
-        for agg in mine.values():
-            row.submissions += agg.submissions
-            row.tried += agg.graded > 0
-            row.passed += agg.passed
-            row.first_try += agg.passed and agg.first_pass == agg.first_graded
-            row.last_activity = _later(row.last_activity, agg.last_at)
-            row.last_pass = _later(row.last_pass, agg.last_pass_at)
+                        points=points, passed=n_passed, submissions=mine.submissions,
+                        last_activity=mine.last_at)
+        if exercise_ids is None:  # every cell at hand: count tries and first tries
+            mine_cells = cells.get(mid, {}).values()
+            row.tried = sum(c.graded > 0 for c in mine_cells)
+            row.first_try = sum(c.state is CellState.first_try for c in mine_cells)
+        if minutes.get(mid):  # minute resolution is plenty for "last pass"
+            row.last_pass = datetime.fromisoformat(max(minutes[mid])).replace(tzinfo=UTC)
         today = rules.local_date(now, tz)
-        if buckets.get(mid):
+        if minutes.get(mid):
             if tz not in zones:
-                lo = datetime.fromtimestamp(min(all_buckets) * BUCKET_S, UTC).date()
-                zones[tz] = LocalDays(tz, lo - timedelta(days=1), max(today, lo))
-            days = zones[tz].dates(buckets[mid])
+                lo = date.fromisoformat(first_day) - timedelta(days=1)
+                zones[tz] = LocalDays(tz, lo, max(today, lo))
+            days = zones[tz].dates(minutes[mid])
             res = rules.compute_streak(days, today, rules.paused_dates(pauses, today))
             row.streak, row.best_streak, row.freezes = res.current, res.best, res.freezes
         since = row.last_pass or joined
@@ -214,15 +226,7 @@ async def member_rows(
         if row.last_pass is None:
             row.days_since_pass = None
         rows.append(row)
-    return header, rows, cells, attention
-
-
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None or (b is not None and b > a) else a
-
-
-def _pending(cells: dict[int, dict[str, CellAgg]]) -> int:
-    return sum(a.pending for mine in cells.values() for a in mine.values())
+    return header, rows, cells, attention, sum(t.pending for t in totals.values())
 
 
 async def overview(
@@ -237,21 +241,24 @@ async def overview(
     """The overview page's data: ``week`` a week number, None for every
     exercise, or ``"current"`` for the week the cohort is in (what it works on
     now; every exercise before the start or after the last week)."""
-    header, rows, cells, attention = await member_rows(db, cohort_id, now,
-                                                       behind_days=behind_days)
     weeks = sorted({int(ex.week) for ex in curriculum.ordered(None)})
     if week == CURRENT_WEEK:
-        week = header.week if header.day >= 1 and header.week in weeks else None
+        async with db.session() as s:
+            _, head = await load_cohort(s, cohort_id, now)
+        week = head.week if head.day >= 1 and head.week in weeks else None
     cols = columns(curriculum, week if isinstance(week, int) else None)
+    ids = [col.id for col in cols]
+    header, rows, cells, attention, pending = await member_rows(
+        db, cohort_id, now, behind_days=behind_days,
+        exercise_ids=ids if isinstance(week, int) else None)
     counts = dict.fromkeys(CellState, 0)
+    not_tried = Cell(CellState.not_tried)
     for row in rows:
         mine = cells.get(row.member_id, {})
-        for col in cols:
-            agg = mine.get(col.id)
-            cell = agg.cell() if agg is not None else Cell(CellState.not_tried)
+        row.cells = [mine.get(i, not_tried) for i in ids]
+        for cell in row.cells:
             counts[cell.state] += 1
-            row.cells.append(cell)
     return Overview(cohort=header, now=now, columns=cols, rows=rows, weeks=weeks,
                     week=week if isinstance(week, int) else None,
                     behind_days=behind_days, state_counts=counts, attention=attention,
-                    pending=_pending(cells))
+                    pending=pending)

@@ -38,7 +38,7 @@ def _iso(at: datetime | None) -> str:
 async def summary_csv(
     db: Database, cohort_id: int, now: datetime, *, behind_days: int
 ) -> tuple[str, bytes]:
-    header, rows, _, _ = await member_rows(db, cohort_id, now, behind_days=behind_days)
+    header, rows, *_ = await member_rows(db, cohort_id, now, behind_days=behind_days)
     buf = io.StringIO()
     out = csv.writer(buf)
     out.writerow(HEADERS)

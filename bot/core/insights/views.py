@@ -69,8 +69,9 @@ class MemberRow:
     freezes: int = 0
     points: int = 0
     passed: int = 0  # exercises passed (all weeks)
-    tried: int = 0  # exercises with a graded submission (all weeks)
-    first_try: int = 0  # exercises passed on the first graded try (all weeks)
+    # counted when every exercise's cells are read (all weeks; the summary sheet):
+    tried: int = 0  # exercises with a graded submission
+    first_try: int = 0  # exercises passed on the first graded try
     submissions: int = 0
     last_activity: datetime | None = None
     last_pass: datetime | None = None
