@@ -47,3 +47,12 @@ def test_core_and_chat_hold_no_platform_types() -> None:
             if layer in ("core", "db"):
                 bad |= {m for m in mods if m.startswith("bot.chat")}
             assert not bad, f"{path.relative_to(BOT.parent)} imports {sorted(bad)}"
+
+
+def test_dashboard_reads_through_the_core_only() -> None:
+    """The instructor dashboard gets view objects from core services; it never
+    touches SQLAlchemy or the tables itself."""
+    for path in (BOT / "dashboard").rglob("*.py"):
+        bad = {m for m in _imports(path)
+               if m.split(".")[0] == "sqlalchemy" or m == "bot.db" or m.startswith("bot.db.")}
+        assert not bad, f"{path.relative_to(BOT.parent)} imports {sorted(bad)}"
