@@ -51,6 +51,7 @@ async def signout(request: Request) -> Response:
     signins: SignIns = request.app.state.signins
     await signins.sign_out(auth.session_ids(request))
     request.session.clear()
+    request.state.grants = None
     return _back("/")
 
 

@@ -45,8 +45,12 @@ def session_ids(request: Request) -> list[str]:
 
 
 async def grants(request: Request) -> list[Grant]:
-    signins: SignIns = request.app.state.signins
-    return await signins.grants(session_ids(request))
+    """This browser's live sessions (asked once per request)."""
+    cached = getattr(request.state, "grants", None)
+    if cached is None:
+        signins: SignIns = request.app.state.signins
+        cached = request.state.grants = await signins.grants(session_ids(request))
+    return list(cached)
 
 
 async def grant_for(request: Request, cohort_id: int) -> Grant:
@@ -62,6 +66,7 @@ def remember(request: Request, grant: Grant) -> None:
     """Add a new session to the cookie (newest first; a cookie keeps a few)."""
     ids = [grant.session_id, *(i for i in session_ids(request) if i != grant.session_id)]
     request.session[SESSION_KEY] = ids[:MAX_SESSIONS_PER_BROWSER]
+    request.state.grants = None
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)  # a new token per sign-in
 
 

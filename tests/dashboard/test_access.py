@@ -95,7 +95,8 @@ async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
     home = await browser.client.get("/")
     assert home.status_code == 303 and home.headers["location"] == f"/c/{cid}/"
     sheet = await browser.client.get(f"/c/{cid}/export/submissions.csv")
-    assert sheet.headers["content-disposition"] == 'attachment; filename="torch-evenings-submissions.csv"'
+    disposition = 'attachment; filename="torch-evenings-submissions.csv"'
+    assert sheet.headers["content-disposition"] == disposition
     assert sheet.text.count("\n") == 7  # header + the cohort's six submissions
 
 
@@ -120,7 +121,7 @@ async def test_refused_links(browser: Browser) -> None:
     first = await browser.sign_in(token)
     assert first.status_code == 303
     again = await browser.client.post(f"/signin/{token}", data={
-        "csrf": await browser.csrf("/c/%d/" % seeded.cohort_id)})
+        "csrf": await browser.csrf(f"/c/{seeded.cohort_id}/")})
     assert again.status_code == 403 and "already used" in again.text
     # expired: the link's clock moves past its lifetime
     other = Browser(seeded, browser.client, browser.clock)

@@ -140,8 +140,19 @@ class LocalDays:
                       for d in self.days]
 
     def dates(self, minutes: Iterable[str]) -> set[date]:
+        """The local days holding at least one of ``minutes``: two bisections
+        per day into the sorted minutes, not one per pass."""
+        ordered = sorted(minutes)
         edges, days = self.edges, self.days
-        return {days[max(bisect.bisect_right(edges, m) - 1, 0)] for m in minutes}
+        first = max(bisect.bisect_right(edges, ordered[0]) - 1, 0)
+        last = bisect.bisect_right(edges, ordered[-1]) - 1
+        out = set()
+        for i in range(first, last + 1):
+            lo = bisect.bisect_left(ordered, edges[i])
+            hi = bisect.bisect_left(ordered, edges[i + 1]) if i + 1 < len(edges) else len(ordered)
+            if hi > lo:
+                out.add(days[i])
+        return out
 
 
 async def _paused(s: AsyncSession, cohort: Cohort) -> list[tuple[date, date | None]]:
