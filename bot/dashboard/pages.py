@@ -8,26 +8,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.core.insights import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, Insights
-from bot.core.insights.views import MemberRow
+from bot.core.insights import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, SORT_KEYS, Insights
 from bot.core.signin import SignInRefused, SignIns
 from bot.dashboard import auth
 from bot.dashboard.render import Heatmap, highlight_python
 
-SORTS: dict[str, tuple[str, Any]] = {
-    # key: (label, sort key); ties by name
-    "name": ("member", lambda r: r.name.lower()),
-    "streak": ("streak", lambda r: r.streak),
-    "best": ("best", lambda r: r.best_streak),
-    "points": ("points", lambda r: r.points),
-    "passed": ("passed", lambda r: r.passed),
-    "first_try": ("first try", lambda r: r.first_try),
-    "activity": ("last activity", lambda r: r.last_activity.timestamp() if r.last_activity
-                 else 0.0),
-    "since_pass": ("days since pass", lambda r: -1 if r.days_since_pass is None
-                   else r.days_since_pass),
-}
-DESCENDING_FIRST = {"streak", "best", "points", "passed", "first_try", "activity", "since_pass"}
+SORT_LABELS = {"name": "member", "streak": "streak", "best": "best", "points": "points",
+               "passed": "passed", "activity": "last activity",
+               "since_pass": "days since pass"}
+DESCENDING_FIRST = {"streak", "best", "points", "passed", "activity", "since_pass"}
 
 
 def _int(value: str | None, default: int | None, low: int, high: int) -> int | None:
@@ -47,11 +36,6 @@ async def render(request: Request, name: str, status_code: int = 200,
     values["flash"] = request.session.pop("flash", None)
     return request.app.state.templates.TemplateResponse(
         request, name, values, status_code=status_code)
-
-
-def _sort(rows: list[MemberRow], key: str, order: str) -> list[MemberRow]:
-    by_name = sorted(rows, key=lambda r: (r.name.lower(), r.member_id))
-    return sorted(by_name, key=SORTS[key][1], reverse=order == "desc")
 
 
 async def home(request: Request) -> Response:
@@ -81,20 +65,20 @@ async def overview(request: Request) -> Response:
     behind = _int(q.get("behind"), DEFAULT_BEHIND_DAYS, 1, 60) or DEFAULT_BEHIND_DAYS
     week: int | str | None = (None if week_arg == "all"
                               else _int(week_arg, None, 1, 99) if week_arg else CURRENT_WEEK)
-    data = await insights.overview(cohort_id, week=week, behind_days=behind)
     sort = q.get("sort", "name")
-    sort = sort if sort in SORTS else "name"
+    sort = sort if sort in SORT_KEYS else "name"
     order = q.get("order") or ("desc" if sort in DESCENDING_FIRST else "asc")
     order = order if order in ("asc", "desc") else "asc"
-    rows = _sort(data.rows, sort, order)
-    heat = Heatmap(cohort_id, data.columns)
+    page = _int(q.get("page"), 1, 1, 10_000) or 1
+    data = await insights.overview(cohort_id, week=week, behind_days=behind, sort=sort,
+                                   descending=order == "desc", page=page)
+    heat = Heatmap(data.columns)
     return await render(
-        request, "overview.html", grant=grant, data=data, rows=rows,
-        heat_rows=[heat.row(r.cells) for r in rows], sort=sort, order=order,
-        sorts=SORTS, descending_first=DESCENDING_FIRST,
+        request, "overview.html", grant=grant, data=data, rows=data.rows,
+        heat_rows=[heat.row(r.cells) for r in data.rows], sort=sort, order=order,
+        sorts=SORT_LABELS, descending_first=DESCENDING_FIRST,
         week_arg="all" if data.week is None else str(data.week),
-        behind_rows=sorted((r for r in data.rows if r.behind),
-                           key=lambda r: -(r.days_since_pass or 10**6)),
+        behind_rows=data.behind,
     )
 
 

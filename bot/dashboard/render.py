@@ -84,35 +84,31 @@ def percent(value: float | None) -> str:
 class Heatmap:
     """Builds heatmap rows for one set of columns of one cohort: per column and
     state the markup around the submission id is prepared once, so a cell
-    costs one dictionary lookup and one string join."""
+    costs one dictionary lookup and one string join. Links are relative to
+    the overview's address (``/c/ID/``)."""
 
-    def __init__(self, cohort_id: int, columns: list[ExerciseColumn]) -> None:
-        base = f"/c/{cohort_id}/submissions/"
-        self.cells: list[dict[tuple[CellState, bool, bool], tuple[str, str]]] = []
+    def __init__(self, columns: list[ExerciseColumn]) -> None:
+        self.cells: list[dict[tuple[CellState, int, int], str]] = []
         for col in columns:
             title = str(escape(col.id))
             by_state = {}
             for state in CellState:
-                for pending in (False, True):
-                    for cng in (False, True):
+                for pending in (0, 1):
+                    for cng in (0, 1):
                         cls = state.value + (" pend" if pending else "") + (" cng" if cng else "")
                         by_state[(state, pending, cng)] = (
-                            f'<td class="h {cls}"><a href="{base}',
-                            f'" title="{title}: {STATE_LABEL[state]}, ')
+                            f'<td class="h {cls}" title="{title}: {STATE_LABEL[state]}, ')
             self.cells.append(by_state)
-        self.untried = [f'<td class="h not_tried" title="{escape(c.id)}: not tried"></td>'
-                        for c in columns]
+        self.untried = '<td class="h not_tried"></td>'
 
     def row(self, cells: list[Cell]) -> Markup:
-        parts = []
-        for k, cell in enumerate(cells):
-            if cell.latest_id is None:
-                parts.append(self.untried[k])
-                continue
-            head, mid = self.cells[k][(cell.state, bool(cell.pending),
-                                       bool(cell.could_not_grade))]
-            parts.append(f'{head}{cell.latest_id}{mid}{cell.graded} graded"></a></td>')
-        return Markup("".join(parts))
+        heads, untried = self.cells, self.untried
+        return Markup("".join([
+            untried if cell.latest_id is None else
+            f'{heads[k][(cell.state, cell.pending, cell.could_not_grade)]}{cell.graded} '
+            f'graded"><a href="submissions/{cell.latest_id}"></a></td>'
+            for k, cell in enumerate(cells)
+        ]))
 
 
 def templates() -> Jinja2Templates:

@@ -48,10 +48,24 @@ async def test_overview_states_streaks_points_and_behind(seeded: Seeded) -> None
     relaxed = await Insights(seeded.world.dojo).overview(seeded.cohort_id, week=None,
                                                          behind_days=5)
     assert not {r.user_id: r for r in relaxed.rows}["alice"].behind
-    assert {r.user_id: r for r in relaxed.rows}["alice"].first_try == 1
     assert len(relaxed.columns) > len(ov.columns)  # every week
     current = await Insights(seeded.world.dojo).overview(seeded.cohort_id)
     assert current.week == 1 and [c.id for c in current.columns] == ids
+
+
+async def test_overview_sorts_the_whole_cohort_then_pages(seeded: Seeded) -> None:
+    from bot.core.insights.overview import overview
+
+    world = seeded.world
+    pages = [await overview(world.db, world.dojo.curriculum, seeded.cohort_id, world.clock.now(),
+                            week=1, sort="points", descending=True, page=n, per_page=3)
+             for n in (1, 2, 9)]
+    assert [p.page for p in pages] == [1, 2, 2] and pages[0].pages == 2
+    assert [r.user_id for r in pages[0].rows][0] == "alice" and len(pages[1].rows) == 1
+    assert pages[0].members == 4 and len(pages[0].behind) == 4  # all pages
+    last = pages[1].rows[0]  # cells were read for the second page's member too
+    assert len(last.cells) == len(pages[1].columns)
+    assert sum(pages[1].state_counts.values()) == len(pages[1].columns)
 
 
 async def test_streak_matches_the_chat_command(seeded: Seeded) -> None:

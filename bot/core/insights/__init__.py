@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.insights.cohort_pages import challenges_page, schedule_page
 from bot.core.insights.exercise_stats import exercise_view
-from bot.core.insights.overview import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, overview
+from bot.core.insights.overview import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, SORT_KEYS, overview
 from bot.core.insights.submission_view import regrade, submission_detail
 from bot.core.insights.summary import safe_cell, summary_csv
 from bot.core.insights.views import (
@@ -29,6 +29,7 @@ from bot.core.insights.views import (
 __all__ = [
     "CURRENT_WEEK",
     "DEFAULT_BEHIND_DAYS",
+    "SORT_KEYS",
     "CellState",
     "Insights",
     "regrade",
@@ -41,9 +42,11 @@ class Insights:
         self.dojo = dojo
 
     async def overview(self, cohort_id: int, *, week: int | str | None = CURRENT_WEEK,
-                       behind_days: int = DEFAULT_BEHIND_DAYS) -> Overview:
+                       behind_days: int = DEFAULT_BEHIND_DAYS, sort: str = "name",
+                       descending: bool = False, page: int = 1) -> Overview:
         return await overview(self.dojo.db, self.dojo.curriculum, cohort_id, self.dojo.now(),
-                              week=week, behind_days=behind_days)
+                              week=week, behind_days=behind_days, sort=sort,
+                              descending=descending, page=page)
 
     async def exercise(self, cohort_id: int, exercise_id: str) -> ExerciseView:
         return await exercise_view(self.dojo.db, self.dojo.curriculum, cohort_id, exercise_id,

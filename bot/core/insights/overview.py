@@ -65,18 +65,20 @@ async def member_totals(s: AsyncSession, cohort_id: int) -> dict[int, Totals]:
     )
     conn = await s.connection()  # plain rows: no ORM bookkeeping per row
     return {mid: Totals(int(n), int(pending or 0), aware(last))
-            for mid, n, pending, last in await conn.execute(q)}
+            for mid, n, pending, last in (await conn.execute(q)).all()}
 
 
 async def member_cells(
-    s: AsyncSession, cohort_id: int, exercise_ids: list[str] | None = None
-) -> dict[int, dict[str, Cell]]:
-    """member id → exercise id → cell, for ``exercise_ids`` (None: all), in one
-    GROUP BY (member, exercise) over the cohort's covering index.
+    s: AsyncSession, cohort_id: int, exercise_ids: list[str] | None = None,
+    member_ids: list[int] | None = None,
+) -> tuple[dict[int, dict[str, Cell]], dict[int, list[int]]]:
+    """member id → exercise id → cell, for ``exercise_ids`` and ``member_ids``
+    (None: all), in one GROUP BY (member, exercise) over a covering index.
 
     The first graded try is found with one aggregate: ``min(id * 2 + failed)``
     over graded submissions is the first graded id, and its low bit says
-    whether that try failed."""
+    whether that try failed. Also returns, per member, [exercises tried,
+    exercises passed on the first try] among the cells read."""
     graded = Submission.status == SubmissionStatus.graded
     passed = Submission.passed.is_(True)
     q = (
@@ -93,21 +95,30 @@ async def member_cells(
         )
         .where(Submission.cohort_id == cohort_id)
     )
-    if exercise_ids is None:  # the whole cohort, in the order of its cells index
+    if member_ids is not None:
+        q = q.where(Submission.member_id.in_(member_ids))
+    if exercise_ids is None:  # every exercise, in the order of the cells index
         q = q.group_by(Submission.member_id, Submission.exercise_id)
     else:  # a few exercises: seek them in the (cohort, exercise, member) index
         q = q.where(Submission.exercise_id.in_(exercise_ids)).group_by(
             Submission.exercise_id, Submission.member_id)
     conn = await s.connection()
     out: dict[int, dict[str, Cell]] = {}
+    counts: dict[int, list[int]] = {}
     first_try, after, failing, none = (CellState.first_try, CellState.after_tries,
                                        CellState.failing, CellState.not_tried)
-    for mid, ex_id, n_graded, any_pass, first, latest, flag in await conn.execute(q):
-        state = ((first_try if first % 2 == 0 else after) if any_pass
-                 else failing if n_graded else none)
-        out.setdefault(mid, {})[ex_id] = Cell(state, int(n_graded), latest, int(flag == 2),
-                                              int(flag == 1))
-    return out
+    for mid, ex_id, n_graded, any_pass, first, latest, flag in (await conn.execute(q)).all():
+        if mid not in out:
+            out[mid], counts[mid] = {}, [0, 0]
+        if n_graded:
+            counts[mid][0] += 1
+        if any_pass and first % 2 == 0:
+            state = first_try
+            counts[mid][1] += 1
+        else:
+            state = after if any_pass else failing if n_graded else none
+        out[mid][ex_id] = Cell(state, int(n_graded), latest, int(flag == 2), int(flag == 1))
+    return out, counts
 
 
 def _minute_expr(sqlite: bool) -> Any:
@@ -125,7 +136,8 @@ async def pass_minutes(s: AsyncSession, cohort_id: int, sqlite: bool) -> dict[in
         .group_by(Submission.member_id)
     )
     conn = await s.connection()
-    return {mid: set(joined.split(",")) for mid, joined in await conn.execute(q) if joined}
+    return {mid: set(joined.split(",")) for mid, joined in (await conn.execute(q)).all()
+            if joined}
 
 
 class LocalDays:
@@ -173,11 +185,11 @@ async def member_rows(
     *,
     behind_days: int = DEFAULT_BEHIND_DAYS,
     include_left: bool = False,
-    exercise_ids: list[str] | None = None,
+    all_cells: bool = True,
 ) -> tuple[CohortHeader, list[MemberRow], dict[int, dict[str, Cell]], list[Attention],
            int]:
-    """Every member's standing, the cells of ``exercise_ids`` (None: all) not yet
-    laid out, what needs attention, and how many submissions wait for grading."""
+    """Every member's standing, every cell (``all_cells``; the summary sheet)
+    not yet laid out, what needs attention, and how many submissions wait."""
     async with db.session() as s:
         cohort, header = await load_cohort(s, cohort_id, now)
         q = select(Member.id, Member.user_id, Member.display_name, Member.tz,
@@ -186,7 +198,7 @@ async def member_rows(
             q = q.where(Member.left_at.is_(None))
         members = (await s.execute(q.order_by(Member.display_name, Member.id))).all()
         totals = await member_totals(s, cohort_id)
-        cells = await member_cells(s, cohort_id, exercise_ids)
+        cells, counts = await member_cells(s, cohort_id) if all_cells else ({}, {})
         minutes = await pass_minutes(s, cohort_id, db.is_sqlite)
         awards = {mid: (int(pts or 0), int(n)) for mid, pts, n in await s.execute(
             select(Award.member_id, func.sum(Award.points + Award.bonus), func.count())
@@ -217,10 +229,8 @@ async def member_rows(
         row = MemberRow(member_id=mid, user_id=uid, name=name, tz=tz, joined_at=joined,
                         points=points, passed=n_passed, submissions=mine.submissions,
                         last_activity=mine.last_at)
-        if exercise_ids is None:  # every cell at hand: count tries and first tries
-            mine_cells = cells.get(mid, {}).values()
-            row.tried = sum(c.graded > 0 for c in mine_cells)
-            row.first_try = sum(c.state is CellState.first_try for c in mine_cells)
+        if all_cells:  # every cell at hand: count tries and first tries
+            row.tried, row.first_try = counts.get(mid, (0, 0))
         if minutes.get(mid):  # minute resolution is plenty for "last pass"
             row.last_pass = datetime.fromisoformat(max(minutes[mid])).replace(tzinfo=UTC)
         today = rules.local_date(now, tz)
@@ -240,6 +250,18 @@ async def member_rows(
     return header, rows, cells, attention, sum(t.pending for t in totals.values())
 
 
+SORT_KEYS: dict[str, Any] = {
+    "name": lambda r: r.name.lower(),
+    "streak": lambda r: r.streak,
+    "best": lambda r: r.best_streak,
+    "points": lambda r: r.points,
+    "passed": lambda r: r.passed,
+    "activity": lambda r: r.last_activity.timestamp() if r.last_activity else 0.0,
+    "since_pass": lambda r: -1 if r.days_since_pass is None else r.days_since_pass,
+}
+PER_PAGE = 100
+
+
 async def overview(
     db: Database,
     curriculum: Any,
@@ -248,10 +270,18 @@ async def overview(
     *,
     week: int | str | None = CURRENT_WEEK,
     behind_days: int = DEFAULT_BEHIND_DAYS,
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = PER_PAGE,
 ) -> Overview:
     """The overview page's data: ``week`` a week number, None for every
     exercise, or ``"current"`` for the week the cohort is in (what it works on
-    now; every exercise before the start or after the last week)."""
+    now; every exercise before the start or after the last week).
+
+    Members are sorted over the whole cohort, then paged: the heatmap's cells
+    are read only for the page's members (a page of 100 × 100 exercises is
+    what a screen can show; 500 × 100 would be 5 MB of table)."""
     weeks = sorted({int(ex.week) for ex in curriculum.ordered(None)})
     if week == CURRENT_WEEK:
         async with db.session() as s:
@@ -259,17 +289,27 @@ async def overview(
         week = head.week if head.day >= 1 and head.week in weeks else None
     cols = columns(curriculum, week if isinstance(week, int) else None)
     ids = [col.id for col in cols]
-    header, rows, cells, attention, pending = await member_rows(
-        db, cohort_id, now, behind_days=behind_days,
-        exercise_ids=ids if isinstance(week, int) else None)
+    header, rows, _, attention, pending = await member_rows(
+        db, cohort_id, now, behind_days=behind_days, all_cells=False)
+    rows.sort(key=lambda r: (r.name.lower(), r.member_id))
+    rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["name"]), reverse=descending)
+    pages = max((len(rows) + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * per_page:page * per_page]
+    async with db.session() as s:
+        cells, _ = await member_cells(s, cohort_id, ids if isinstance(week, int) else None,
+                                      [r.member_id for r in shown])
     counts = dict.fromkeys(CellState, 0)
     not_tried = Cell(CellState.not_tried)
-    for row in rows:
+    for row in shown:
         mine = cells.get(row.member_id, {})
         row.cells = [mine.get(i, not_tried) for i in ids]
         for cell in row.cells:
             counts[cell.state] += 1
-    return Overview(cohort=header, now=now, columns=cols, rows=rows, weeks=weeks,
+    behind = sorted((r for r in rows if r.behind), key=lambda r: -(r.days_since_pass or 10**6))
+    return Overview(cohort=header, now=now, columns=cols, rows=shown, weeks=weeks,
                     week=week if isinstance(week, int) else None,
                     behind_days=behind_days, state_counts=counts, attention=attention,
-                    pending=pending)
+                    pending=pending, behind=behind, members=len(rows), page=page,
+                    pages=pages, per_page=per_page, sort=sort if sort in SORT_KEYS else "name",
+                    descending=descending)

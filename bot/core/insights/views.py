@@ -53,8 +53,8 @@ class Cell:
     state: CellState
     graded: int = 0  # graded submissions
     latest_id: int | None = None  # newest submission of this member for this exercise
-    pending: int = 0  # received, queued or grading
-    could_not_grade: int = 0
+    pending: int = 0  # 1: a submission is received, queued or grading
+    could_not_grade: int = 0  # 1: one could not be graded
 
 
 @dataclass
@@ -96,13 +96,20 @@ class Overview:
     cohort: CohortHeader
     now: datetime
     columns: list[ExerciseColumn]
-    rows: list[MemberRow]
+    rows: list[MemberRow]  # this page's members, with their cells
     weeks: list[int]
     week: int | None  # None: every week
     behind_days: int
-    state_counts: dict[CellState, int]
+    state_counts: dict[CellState, int]  # of this page's cells
     attention: list[Attention]
     pending: int
+    behind: list[MemberRow]  # every member falling behind, longest first
+    members: int  # in the cohort (all pages)
+    page: int
+    pages: int
+    per_page: int
+    sort: str
+    descending: bool
 
 
 @dataclass(frozen=True)
