@@ -1,18 +1,18 @@
 """The cohort overview: members × exercises heatmap, streaks, points, activity.
 
-Built for a cohort of 500 members × 100 exercises × 100,000 submissions in a
-few tens of milliseconds (benchmarks/bench_dashboard.py), so everything is
-aggregated in SQL, from covering indexes (migration ``0010_dashboard``):
+Built for a cohort of 500 members × 100 exercises × 100,000 submissions
+(benchmarks/bench_dashboard.py), so everything is aggregated in SQL over
+covering indexes (migration ``0010_dashboard``) and read as plain rows:
 
-* one GROUP BY (member, exercise) pass gives every cell's state, tries,
-  newest submission, pending and could-not-grade counts and last activity,
-  folded per member in SQL (totals, and the cells as one string that Python
-  decodes only for the columns shown) — 500 rows cross the driver, not 50,000;
+* per member: submissions, last activity and waiting submissions (one GROUP
+  BY member), points and exercises passed (the awards' leaderboard index);
 * streaks need each member's *local* pass days: SQL hands over each member's
   pass minutes (UTC, as sortable text), Python maps them to local dates by
   bisecting the zone's midnights — exact across DST and for any offset — and
   applies ``rules.compute_streak`` like ``/dojo streak`` does;
-* points are the awards' sums (the leaderboard's covering index).
+* the heatmap's cells come from one GROUP BY (member, exercise), only for the
+  members of the page being shown and the exercises of the chosen week, after
+  the whole cohort has been sorted on the per-member figures.
 """
 
 from __future__ import annotations
