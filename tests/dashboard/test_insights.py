@@ -61,7 +61,7 @@ async def test_overview_sorts_the_whole_cohort_then_pages(seeded: Seeded) -> Non
                             week=1, sort="points", descending=True, page=n, per_page=3)
              for n in (1, 2, 9)]
     assert [p.page for p in pages] == [1, 2, 2] and pages[0].pages == 2
-    assert [r.user_id for r in pages[0].rows][0] == "alice" and len(pages[1].rows) == 1
+    assert pages[0].rows[0].user_id == "alice" and len(pages[1].rows) == 1
     assert pages[0].members == 4 and len(pages[0].behind) == 4  # all pages
     last = pages[1].rows[0]  # cells were read for the second page's member too
     assert len(last.cells) == len(pages[1].columns)
