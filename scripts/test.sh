@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 
+# The dashboard's browser tests drive Debian's Chromium (Playwright's own
+# browser download does not work everywhere); only tests need it.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium (the dashboard's browser tests)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
 # PostgreSQL is a service of this machine kind; start it if it is down so the
 # persistence tests run on both databases instead of skipping.
 if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -q; then
@@ -17,3 +26,5 @@ fi
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 echo "--- grader benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_grader.py --quick
+echo "--- dashboard benchmark (smoke) ---"
+.venv/bin/python benchmarks/bench_dashboard.py --smoke

@@ -42,6 +42,7 @@ from bot.core.types import (
     Role,
     StatusRef,
 )
+from bot.dashboard.serve import start_console_dashboard
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,8 @@ async def run_console(
         console.print(f"bot  🎓 Demo cohort ready: you are 'you' (member), 'coach' is the "
                       f"instructor. Try /dojo today, /dojo help. Pictures go to {output_dir}/.")
     await console.tick()
+    dashboard = None if script is not None else await start_console_dashboard(
+        runtime, console.print, output_dir)
     try:
         if script is not None:
             lines = script.read_text(encoding="utf-8").splitlines()
@@ -407,6 +410,8 @@ async def run_console(
         return 0
     finally:
         warm.cancel()
+        if dashboard is not None:
+            await dashboard.stop()
 
 
 async def _warm_grader(runtime: Runtime) -> None:

@@ -355,6 +355,11 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def export(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo export")
 
+    @dojo.command(description="A private one-time sign-in link to the web dashboard "
+                              "(instructors)")
+    async def dashboard(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo dashboard")
+
     @dojo.command(description="Streak-at-risk reminders on or off")
     async def remind(interaction: discord.Interaction, on: bool) -> None:
         await run(interaction, command_line("remind", "on" if on else "off"))

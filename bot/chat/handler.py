@@ -33,6 +33,7 @@ from bot.chat.safe import display_name
 from bot.core import rules
 from bot.core.dojo import Dojo
 from bot.core.errors import DojoError
+from bot.core.signin import dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
 log = logging.getLogger(__name__)
@@ -518,6 +519,13 @@ class ChatHandler:
         lines = data.count(b"\n") - 1
         return [Reply(text=f"📄 {lines} submissions exported.",
                       files=[File(name, data, "text/csv")], private=True)]
+
+    async def cmd_dashboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
+        link = await dashboard_link(self.dojo, actor)
+        return [Reply(title=f"🖥️ Dashboard of {display_name(link.cohort_name)}",
+                      text=f"Your sign-in link (works once, until "
+                           f"{render.local(link.expires_at, 'UTC')} UTC; only you see it):\n"
+                           f"{link.url}", private=True)]
 
     async def cmd_remind(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         on = (cmd.sub or "on") == "on"

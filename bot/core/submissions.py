@@ -158,13 +158,18 @@ class SubmissionService:
     async def regrade(self, actor: Actor, submission_id: int) -> int:
         """An instructor grades a stored submission again (e.g. after a curriculum
         fix): a new queued submission with the same code, graded through the same
-        queue. Its first pass scores like any other (once per member and exercise)."""
+        queue. It keeps the original's receive time, so window, late and streak
+        rules judge it as of when the learner sent it; its first pass scores like
+        any other (once per member and exercise)."""
         self.ctx.require_instructor(actor, "regrade a submission")
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             old = await s.get(Submission, submission_id)
             if old is None or old.cohort_id != cohort.id:
                 raise NotFound(f"no submission #{submission_id} in this cohort")
+            if old.status in SubmissionStatus.pending:
+                raise DojoError(f"#{old.id} is still waiting to be graded",
+                                "regrade it once it has a result")
             sub = Submission(
                 cohort_id=old.cohort_id, member_id=old.member_id, exercise_id=old.exercise_id,
                 code=old.code, status=SubmissionStatus.queued, received_at=old.received_at,

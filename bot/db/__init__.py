@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2 async models, sessions and migrations."""
 
+from bot.db.dashboard import DashboardSignIn
 from bot.db.models import (
     Award,
     Base,
@@ -23,6 +24,7 @@ __all__ = [
     "Cohort",
     "CohortPause",
     "ConsoleState",
+    "DashboardSignIn",
     "Database",
     "Member",
     "Notice",

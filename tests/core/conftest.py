@@ -152,9 +152,8 @@ def pg_url() -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-TABLES = ["console_state", "notices", "cohort_pauses", "posted_messages",
-           "posts", "awards", "challenge_windows",
-          "submissions", "members", "cohorts"]
+TABLES = ["dashboard_signins", "console_state", "notices", "cohort_pauses", "posted_messages",
+          "posts", "awards", "challenge_windows", "submissions", "members", "cohorts"]
 
 
 @pytest_asyncio.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
