@@ -34,8 +34,30 @@ def _upgrade(conn: Connection, revision: str) -> None:
 
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """Apply migrations up to ``revision``.
+
+    SQLite alters many things by rebuilding a table (Alembic's batch mode:
+    copy, drop, rename). With foreign keys on, dropping the old table would
+    cascade-delete every row that references it (awards of submissions), so
+    on SQLite the migrations run with foreign keys off — switched outside the
+    transaction, where SQLite honours it — and the result is checked with
+    ``PRAGMA foreign_key_check`` before they are switched back on."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, revision)
+        return
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, revision)
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left dangling references: {broken[:5]}")
+        finally:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
 
 
 async def upgrade_url(url: str, revision: str = "head") -> None:

@@ -26,7 +26,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reply_channel', sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column('reply_message', sa.String(length=256), nullable=True))
         batch_op.add_column(sa.Column('reply_private', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+                                      server_default='0'))
         batch_op.add_column(sa.Column('regrade_of', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('failures', sa.Integer(), nullable=False,
                                       server_default='0'))

@@ -71,3 +71,51 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_API_URL")
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         load_settings().require("DISCORD_TOKEN")
+
+
+async def test_upgrading_an_existing_database_keeps_its_data(tmp_path: Path) -> None:
+    """A SQLite table rebuilt by a migration (batch mode) must not cascade-delete
+    the rows that reference it: awards survived 0003 → 0004 only by luck of the
+    column default before this was checked. Duplicate posted-message ids are
+    resolved to the newest post."""
+    from sqlalchemy import text
+
+    from bot.db.migrate import upgrade_engine
+    from bot.db.session import make_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/old.sqlite3")
+    try:
+        await upgrade_engine(engine, "0003")
+        async with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO cohorts (id, platform, channel_id, name, tz, start_date, post_time,"
+                " paused_days, created_at, created_by) VALUES (1, 'console', 'console', 'C',"
+                " 'UTC', '2026-03-02', '09:00', 0, '2026-03-02 08:00:00', 'coach')",
+                "INSERT INTO members (id, cohort_id, user_id, display_name, reminders, joined_at)"
+                " VALUES (1, 1, 'you', 'you', 1, '2026-03-02 08:00:00')",
+                "INSERT INTO submissions (id, cohort_id, member_id, exercise_id, code, status,"
+                " received_at, attempts, delay_notified, passed) VALUES (1, 1, 1, '1.1.1', 'x',"
+                " 'graded', '2026-03-02 09:10:00', 1, 0, 1)",
+                "INSERT INTO awards (id, cohort_id, member_id, exercise_id, submission_id, points,"
+                " bonus, late, passed_at) VALUES (1, 1, 1, '1.1.1', 1, 10, 0, 0,"
+                " '2026-03-02 09:10:00')",
+                "INSERT INTO posts (id, cohort_id, key, kind, scheduled_for, claimed_at,"
+                " claimed_by) VALUES (1, 1, 'day:1', 'day', '2026-03-02 09:00:00',"
+                " '2026-03-02 09:00:00', 'a'), (2, 1, 'day:2', 'day', '2026-03-03 09:00:00',"
+                " '2026-03-03 09:00:00', 'b')",
+                "INSERT INTO posted_messages (id, post_id, cohort_id, message_id, exercise_id)"
+                " VALUES (1, 1, 1, 'm2', '1.1.1'), (2, 2, 1, 'm2', '1.2.1')",
+            ):
+                await conn.execute(text(sql))
+        await upgrade_engine(engine)
+        async with engine.connect() as conn:
+            awards = (await conn.execute(text("SELECT points FROM awards"))).all()
+            subs = (await conn.execute(text("SELECT status FROM submissions"))).all()
+            posted = (await conn.execute(text(
+                "SELECT message_id, exercise_id FROM posted_messages"))).all()
+            broken = (await conn.execute(text("PRAGMA foreign_key_check"))).all()
+        assert [tuple(r) for r in awards] == [(10,)] and [tuple(r) for r in subs] == [("graded",)]
+        assert [tuple(r) for r in posted] == [("m2", "1.2.1")]
+        assert broken == []
+    finally:
+        await engine.dispose()
