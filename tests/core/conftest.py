@@ -152,7 +152,8 @@ def pg_url() -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-TABLES = ["console_state", "notices", "cohort_pauses", "posted_messages",
+TABLES = ["review_cards", "hint_uses", "challenge_times", "streak_notes",
+          "console_state", "notices", "cohort_pauses", "posted_messages",
            "posts", "awards", "challenge_windows",
           "submissions", "members", "cohorts"]
 
