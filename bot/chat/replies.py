@@ -69,24 +69,28 @@ class VerdictParts:
     folded: str = ""  # "6 checks not run"
     output: str = ""  # what the code printed (safe for a code block)
     facts: list[str] = field(default_factory=list)  # "score 3/10", "graded in 12 ms"
+    tips: list[str] = field(default_factory=list)  # what next: a hint on offer, a review date
+    max_checks: int | None = 6  # failing checks listed (None: all — the console)
 
     @property
     def failing(self) -> list[CheckLine]:
         return [c for c in self.checks if not c.passed]
 
-    def as_text(self, max_checks: int = 6) -> str:
+    def as_text(self) -> str:
         lines = [f"{self.icon} {self.headline}", *self.notes]
         if self.cause:
             lines.append("```\n" + self.cause + "\n```")
         if self.explanation:
             lines.append(self.explanation)
         failing = self.failing
-        for c in failing[:max_checks]:
+        shown = failing if self.max_checks is None else failing[:self.max_checks]
+        for c in shown:
             lines.append(f"• {c.id} ({c.kind}): {c.message}")
-        if len(failing) > max_checks:
-            lines.append(f"… and {len(failing) - max_checks} more failing checks")
+        if len(failing) > len(shown):
+            lines.append(f"… and {len(failing) - len(shown)} more failing checks")
         if self.folded:
             lines.append(self.folded)
+        lines.extend(self.tips)
         return "\n".join(lines)
 
 

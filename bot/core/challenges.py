@@ -23,7 +23,7 @@ from bot.core.views import (
     TimerStarted,
     WindowView,
 )
-from bot.db import ChallengeWindow, Cohort, Member
+from bot.db import Award, ChallengeWindow, Cohort, Member
 
 
 def window_view(w: ChallengeWindow) -> WindowView:
@@ -76,23 +76,31 @@ class ChallengeService:
             return self.ctx.cohort_view(cohort), window_view(window)
 
     async def start_timer(self, actor: Actor, exercise_id: str) -> TimerStarted:
-        """A personal timer: the prompt is revealed now; the deadline is the time limit."""
+        """A personal timer: the prompt is revealed now; the deadline is the time limit.
+
+        One timer counts for points. Once the challenge is passed (in any window,
+        or late) it may be started again as often as the member likes: practice
+        runs that score nothing and record a time (personal bests)."""
         ex = self._challenge(exercise_id)
         now = self.ctx.now()
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
-            existing = await s.scalar(
-                select(ChallengeWindow).where(
-                    ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id
-                )
+            last = await s.scalar(
+                select(ChallengeWindow)
+                .where(ChallengeWindow.member_id == member.id,
+                       ChallengeWindow.exercise_id == ex.id)
+                .order_by(ChallengeWindow.attempt.desc()).limit(1)
             )
-            if existing is not None:
+            passed = await s.scalar(select(Award.id).where(
+                Award.member_id == member.id, Award.exercise_id == ex.id)) is not None
+            if last is not None and (last.closes_at > now or not passed):
+                running = last.closes_at > now
                 raise DojoError(
-                    f"your {ex.id} timer started at {existing.opens_at:%Y-%m-%d %H:%M} UTC "
-                    f"and {'ends' if existing.closes_at > now else 'ended'} at "
-                    f"{existing.closes_at:%H:%M} UTC",
-                    f"see /dojo challenge status {ex.id}",
+                    f"your {ex.id} timer started at {last.opens_at:%Y-%m-%d %H:%M} UTC "
+                    f"and {'ends' if running else 'ended'} at {last.closes_at:%H:%M} UTC",
+                    f"see /dojo challenge status {ex.id}" if running else
+                    f"once you pass {ex.id} you can start it again to practise (no points)",
                 )
             window = ChallengeWindow(
                 cohort_id=cohort.id,
@@ -102,13 +110,15 @@ class ChallengeService:
                 closes_at=now + timedelta(minutes=ex.time_limit_min or 60),
                 created_by=actor.user_id,
                 created_at=now,
+                attempt=(last.attempt + 1) if last is not None else 1,
             )
             s.add(window)
             try:
                 await s.flush()
             except IntegrityError:
                 raise DojoError(f"your {ex.id} timer is already running") from None
-            return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary)
+            return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary,
+                                practice=passed)
 
     async def prompt(self, actor: Actor, exercise_id: str) -> PromptView:
         """An exercise's prompt, hidden for a timed challenge until its window opened
@@ -144,16 +154,6 @@ class ChallengeService:
             local = first.astimezone(rules.zone(cohort.tz))
             raise DojoError(
                 f"the {exercise_id} window opens at {local:%Y-%m-%d %H:%M} ({cohort.tz})")
-
-    async def open_window_of(self, actor: Actor, exercise_id: str) -> bool:
-        """Whether a cohort window or the member's timer for this challenge is open now
-        (hints are locked then)."""
-        now = self.ctx.now()
-        async with self.ctx.db.session() as s:
-            cohort = await self.ctx.cohort_of(s, actor)
-            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
-            windows = await windows_of(s, cohort.id, exercise_id, member_id)
-            return any(w.opens_at <= now < w.closes_at for w in windows)
 
     async def status(self, actor: Actor, exercise_id: str | None) -> list[ChallengeInfo]:
         async with self.ctx.db.session() as s:

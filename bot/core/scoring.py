@@ -1,5 +1,5 @@
-"""Points: the first-pass award (with a timed challenge's window, speed bonus
-and late policy) and the leaderboards built from awards."""
+"""Points: the first-pass award (with a timed challenge's window, speed bonus,
+late policy and the hints used) and the leaderboards built from awards."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.catalog import kind_of
 from bot.core.context import CoreContext
 from bot.core.types import Actor, BoardRow
 from bot.core.views import CohortView
-from bot.db import Award, ChallengeWindow, Cohort, Member, Submission
+from bot.db import Award, ChallengeWindow, Cohort, HintUse, Member, Submission
 
 
 async def windows_of(
@@ -62,6 +62,8 @@ class ScoringService:
             elif any(w.closes_at <= sub.received_at for w in windows):
                 late = True
                 points = rules.late_points(max_score)
+        points = max(points - await self.hint_deduction(s, member.id, sub.exercise_id,
+                                                        max_score), 0)
         award = Award(
             cohort_id=cohort.id,
             member_id=member.id,
@@ -107,6 +109,14 @@ class ScoringService:
                      .order_by(Award.elapsed_s, Award.submission_id))
         for rank, award in enumerate((await s.scalars(query)).all()):
             award.bonus = rules.speed_bonus(members, rank)
+
+    @staticmethod
+    async def hint_deduction(s: AsyncSession, member_id: int, exercise_id: str,
+                             max_score: int) -> int:
+        """Points the hints the member revealed take off this exercise's first pass."""
+        costs = (await s.scalars(select(HintUse.cost).where(
+            HintUse.member_id == member_id, HintUse.exercise_id == exercise_id))).all()
+        return rules.hint_deduction(max_score, costs)
 
     # ---- boards ----------------------------------------------------------------------
 

@@ -323,7 +323,7 @@ class ReviewCard(Base):
     __tablename__ = "review_cards"
     __table_args__ = (
         UniqueConstraint("member_id", "exercise_id"),
-        Index("ix_review_cards_cohort_due", "cohort_id", "due"),
+        Index("ix_review_cards_due", "due", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

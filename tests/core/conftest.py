@@ -98,7 +98,8 @@ class FakeGrader:
         self.calls: list[tuple[str, str]] = []
         self.block: asyncio.Event | None = None
 
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: Any = None) -> dict[str, Any]:
         self.calls.append((exercise_id, code))
         if self.down:
             raise GraderUnavailable("grader unreachable: connection refused", 1.0)
