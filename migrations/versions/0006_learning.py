@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('member_id', 'exercise_id', name=op.f('uq_review_cards_member_id'))
     )
     with op.batch_alter_table('review_cards', schema=None) as batch_op:
-        batch_op.create_index('ix_review_cards_cohort_due', ['cohort_id', 'due'], unique=False)
+        batch_op.create_index('ix_review_cards_due', ['due', 'member_id'], unique=False)
 
     op.create_table('streak_notes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -136,5 +136,5 @@ def downgrade() -> None:
     op.drop_table('challenge_times')
     op.drop_table('streak_notes')
     with op.batch_alter_table('review_cards', schema=None) as batch_op:
-        batch_op.drop_index('ix_review_cards_cohort_due')
+        batch_op.drop_index('ix_review_cards_due')
     op.drop_table('review_cards')
