@@ -352,11 +352,14 @@ class ChatHandler:
 
     async def cmd_leaderboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         scope = cmd.sub or "week"
-        cohort, label, rows = await self.dojo.leaderboard(actor, scope)
+        image = "image" in [a.lower() for a in cmd.args]
+        cohort, label, rows = await self.dojo.scoring.leaderboard(actor, scope, 20,
+                                                                  everyone=image)
+        scored = [r for r in rows if r.points or r.reached_at is not None]
         reply = Reply(title=f"🏆 {display_name(cohort.name)} — {label}",
-                      table=render.board_table(rows, cohort.tz) if rows else None,
-                      text="" if rows else "No points yet — be the first!")
-        if "image" in [a.lower() for a in cmd.args] and rows:
+                      table=render.board_table(scored, cohort.tz) if scored else None,
+                      text="" if scored else "No points yet — be the first!")
+        if image and rows:
             from bot.chat.pictures import leaderboard_png
 
             reply.images.append(Image(f"leaderboard-{scope}.png",

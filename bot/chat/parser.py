@@ -152,15 +152,16 @@ Console only: /dojo as USER [instructor] — act as another member;
 /dojo clock ISO-TIME | +1d | +3h — move time; /dojo reply MSGID — next lines reply to a post;
 /dojo submit ID < file.py — attach a file. Pictures are written to files."""
 
-HELP_STREAK = f"""\
-**Streaks and freezes**
-A day counts for your streak when you pass something new or due that day (your
-time zone, /dojo tz): that day's item, a review that is due (/dojo review), or an
-exercise you had not passed before. Re-submitting something you passed earlier
-does not count. Days the cohort is paused or has nothing scheduled neither
-break nor extend a streak.
-A **freeze** covers one day you miss, automatically, so the streak survives (it
-does not grow that day). You earn one for every {FREEZE_EVERY} streak days and can
-bank up to {MAX_FREEZES}. Earning one and using one are each announced to you once.
-/dojo streak shows your streak, your best and the freezes banked; /dojo remind
-on|off turns the evening "streak at risk" reminder on or off."""
+HELP_STREAK = "\n".join([
+    "**Streaks and freezes**",
+    "A day counts for your streak when you pass something new or due that day (in your "
+    "time zone, /dojo tz): that day's item, a review that is due (/dojo review), or an "
+    "exercise you had not passed before. Re-submitting something you passed earlier does "
+    "not count. Days the cohort is paused or has nothing scheduled neither break nor extend "
+    "a streak.",
+    f"A **freeze** covers one day you miss, automatically, so the streak survives (it does "
+    f"not grow that day). You earn one for every {FREEZE_EVERY} streak days and can bank up "
+    f"to {MAX_FREEZES}. Earning one and using one are each announced to you once.",
+    "/dojo streak shows your streak, your best and the freezes banked; /dojo remind on|off "
+    "turns the evening \"streak at risk\" reminder (and the review nudges) on or off.",
+])

@@ -24,7 +24,7 @@ from bot.core.bests import BestsService
 from bot.core.context import CoreContext
 from bot.core.hints import HintService
 from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService, learning_payload
-from bot.core.progress import ProgressTracker
+from bot.core.progress import SHOW_AFTER_S, ProgressTracker
 from bot.core.reviews import ReviewService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
@@ -55,6 +55,10 @@ class GradingQueue:
         self.reviews = reviews
         self.bests = bests
         self.hints = hints
+        #: When a grading's progress is first shown, and how often after that
+        #: (None: the platform's interval); see :mod:`bot.core.progress`.
+        self.progress_after_s = SHOW_AFTER_S
+        self.progress_every_s: float | None = None
 
     async def recover(self, *, all_grading: bool = False) -> int:
         """Put submissions whose grading was interrupted back in the queue.
@@ -150,7 +154,9 @@ class GradingQueue:
     async def grade(self, sub: Submission) -> tuple[list[SubmissionNotice], bool]:
         """Grade one claimed submission; (events, whether to stop this member's
         queue for now because the grader is unavailable)."""
-        tracker = ProgressTracker(self.ctx, self.notices, sub, await self._platform(sub))
+        tracker = ProgressTracker(self.ctx, self.notices, sub, await self._platform(sub),
+                                  show_after_s=self.progress_after_s,
+                                  every_s=self.progress_every_s)
         try:
             raw = await asyncio.wait_for(
                 self.grader.grade(sub.exercise_id, sub.code, progress=tracker.report),

@@ -13,11 +13,16 @@ day starts a *session* from the card as it was, and each later attempt that
 day re-rates that same starting card with the day's outcome so far. Ten tries
 in an evening are one review rated by how the evening went, not ten lapses —
 and the card is always exactly what FSRS says for that day's outcome.
+
+Reviews are dated at noon of the member's local day (:func:`review_instant`):
+FSRS counts whole days between reviews, and a review at 09:30 of a card due
+at 10:00 is a review on its day, not a same-day repeat. So a card is due on a
+local day, and "due today" means the same thing to FSRS and to the member.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import select
@@ -49,6 +54,11 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)  # fsrs insists on timezone.utc itself
 
 
+def review_instant(at: datetime, tz: str) -> datetime:
+    """Noon of ``at``'s local day in ``tz``, in UTC: the instant FSRS is told."""
+    return _utc(rules.local_at_utc(rules.local_date(at, tz), time(12), tz))
+
+
 class ReviewService:
     def __init__(self, ctx: CoreContext, fsrs: Scheduler | None = None) -> None:
         self.ctx = ctx
@@ -62,8 +72,8 @@ class ReviewService:
         """Rate this attempt into the exercise's review card (creating it for a
         fail or a hard pass). None: the exercise has no card (first-try pass)."""
         tz = member.tz or cohort.tz
-        at = _utc(sub.received_at)
-        day = rules.local_date(at, tz)
+        day = rules.local_date(sub.received_at, tz)
+        at = review_instant(sub.received_at, tz)
         row = await s.scalar(select(ReviewCard).where(
             ReviewCard.member_id == member.id, ReviewCard.exercise_id == sub.exercise_id))
         if row is None:
@@ -75,7 +85,7 @@ class ReviewService:
                              exercise_id=sub.exercise_id,
                              card=Card(card_id=sub.id, due=at).to_dict(), due=at, reviews=0,
                              lapses=0, session_failures=0, session_passed=False,
-                             session_due=False, created_at=at)
+                             session_due=False, created_at=sub.received_at)
             s.add(row)
         if row.session_day != day:
             # A new day's session starts from the card as it is; it is a due review
@@ -83,7 +93,7 @@ class ReviewService:
             row.session_due = row.reviews > 0 and rules.local_date(row.due, tz) <= day
             row.session_day = day
             row.session_card = dict(row.card)
-            row.session_started_at = at
+            row.session_started_at = sub.received_at
             row.session_failures = 0
             row.session_passed = False
             row.reviews += 1

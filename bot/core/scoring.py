@@ -131,8 +131,10 @@ class ScoringService:
             rules.local_midnight_utc(first + timedelta(days=7), cohort.tz),
         )
 
-    async def leaderboard(self, actor: Actor, scope: str = "week",
-                          limit: int = 20) -> tuple[CohortView, str, list[BoardRow]]:
+    async def leaderboard(self, actor: Actor, scope: str = "week", limit: int = 20, *,
+                          everyone: bool = False) -> tuple[CohortView, str, list[BoardRow]]:
+        """The cohort's standings; ``everyone`` adds the members without points
+        (after the others, in the order they joined) — the picture shows them."""
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             if scope == "week":
@@ -142,7 +144,26 @@ class ScoringService:
             else:
                 label = "all time"
                 rows = await self.board(s, cohort.id, None, None, limit)
+            if everyone:
+                rows += await self._pointless(s, cohort.id, rows, limit)
             return self.ctx.cohort_view(cohort), label, rows
+
+    @staticmethod
+    async def _pointless(s: AsyncSession, cohort_id: int, rows: list[BoardRow],
+                         limit: int) -> list[BoardRow]:
+        """Active members missing from ``rows`` (no points in its scope), as 0 rows."""
+        listed = {r.user_id for r in rows}
+        members = (await s.execute(
+            select(Member.user_id, Member.display_name)
+            .where(Member.cohort_id == cohort_id, Member.left_at.is_(None))
+            .order_by(Member.joined_at, Member.id))).all()
+        rank = len(rows) + 1
+        out = []
+        for user_id, name in members:
+            if user_id in listed or len(rows) + len(out) >= limit:
+                continue
+            out.append(BoardRow(rank, user_id, name, 0, None, 0))
+        return out
 
     async def board(self, s: AsyncSession, cohort_id: int, start: datetime | None,
                     end: datetime | None, limit: int | None) -> list[BoardRow]:
