@@ -785,9 +785,9 @@ class DojoDiscord(discord.Client):
     async def _dm_user(self, user_id: str, reply: Reply) -> bool:
         """A private message to a member (False: their DMs are closed to the bot)."""
         try:
-            user = self.get_user(int(user_id)) or await self.fetch_user(int(user_id))
-            await user.send(embed=reply_embed(reply),
-                            allowed_mentions=discord.AllowedMentions.none())
+            channel = await self.create_dm(discord.Object(id=int(user_id)))
+            await channel.send(embed=reply_embed(reply),
+                               allowed_mentions=discord.AllowedMentions.none())
         except (discord.HTTPException, ValueError):
             log.warning("could not DM user %s", user_id, exc_info=True)
             return False
