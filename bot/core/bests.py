@@ -3,8 +3,8 @@ challenge in each window (the cohort's, or a timer of their own), so a
 challenge can be brought "from 20 minutes down to 10" and the member sees it:
 the best, the previous and the improvement.
 
-A time is the pass's arrival minus the window's opening, once per window (the
-first pass in it). Practice runs — timers started again after the challenge
+A time is the pass's arrival minus the window's opening, once per run of a
+window (the first pass in it). Practice runs — timers started again after the challenge
 was passed — record times like any other and score nothing (scoring knows
 that already: only a first pass scores)."""
 
@@ -22,15 +22,11 @@ from bot.db import Award, ChallengeTime, ChallengeWindow, Cohort, Member, Submis
 
 
 def timing_window(windows: list[ChallengeWindow], sub: Submission) -> ChallengeWindow | None:
-    """The window a pass is timed in: the member's latest timer that was open
-    when it arrived (a practice run), else the cohort window, else none."""
+    """The window a pass is timed in: the member's own timer if its current run
+    was open when the pass arrived, else the cohort window, else none."""
     inside = [w for w in windows if w.opens_at <= sub.received_at < w.closes_at]
-    if not inside:
-        return None
-    personal = [w for w in inside if w.member_id is not None]
-    if personal:
-        return max(personal, key=lambda w: w.attempt)
-    return min(inside, key=lambda w: w.opens_at)
+    inside.sort(key=lambda w: (w.member_id is None, w.opens_at))
+    return inside[0] if inside else None
 
 
 class BestsService:
@@ -50,11 +46,12 @@ class BestsService:
         first = await s.scalar(select(Award.submission_id).where(
             Award.member_id == member.id, Award.exercise_id == ex.id))
         kept = await s.scalar(select(ChallengeTime).where(
-            ChallengeTime.member_id == member.id, ChallengeTime.window_id == window.id))
+            ChallengeTime.member_id == member.id, ChallengeTime.window_id == window.id,
+            ChallengeTime.attempt == window.attempt))
         if kept is None:
             kept = ChallengeTime(
                 cohort_id=cohort.id, member_id=member.id, exercise_id=ex.id,
-                window_id=window.id, submission_id=sub.id,
+                window_id=window.id, attempt=window.attempt, submission_id=sub.id,
                 elapsed_s=(sub.received_at - window.opens_at).total_seconds(),
                 passed_at=sub.received_at, practice=first is not None and first != sub.id)
             s.add(kept)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,43 +80,47 @@ class ChallengeService:
 
         One timer counts for points. Once the challenge is passed (in any window,
         or late) it may be started again as often as the member likes: practice
-        runs that score nothing and record a time (personal bests)."""
+        runs that score nothing and record a time (personal bests). A run moves
+        the member's timer row to now and counts up its ``attempt``, guarded by
+        the attempt it read, so two racing starts open one run."""
         ex = self._challenge(exercise_id)
         now = self.ctx.now()
+        closes = now + timedelta(minutes=ex.time_limit_min or 60)
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
-            last = await s.scalar(
-                select(ChallengeWindow)
-                .where(ChallengeWindow.member_id == member.id,
-                       ChallengeWindow.exercise_id == ex.id)
-                .order_by(ChallengeWindow.attempt.desc()).limit(1)
-            )
+            mine = await s.scalar(select(ChallengeWindow).where(
+                ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id))
             passed = await s.scalar(select(Award.id).where(
                 Award.member_id == member.id, Award.exercise_id == ex.id)) is not None
-            if last is not None and (last.closes_at > now or not passed):
-                running = last.closes_at > now
+            if mine is not None and (mine.closes_at > now or not passed):
+                running = mine.closes_at > now
                 raise DojoError(
-                    f"your {ex.id} timer started at {last.opens_at:%Y-%m-%d %H:%M} UTC "
-                    f"and {'ends' if running else 'ended'} at {last.closes_at:%H:%M} UTC",
+                    f"your {ex.id} timer started at {mine.opens_at:%Y-%m-%d %H:%M} UTC "
+                    f"and {'ends' if running else 'ended'} at {mine.closes_at:%H:%M} UTC",
                     f"see /dojo challenge status {ex.id}" if running else
                     f"once you pass {ex.id} you can start it again to practise (no points)",
                 )
-            window = ChallengeWindow(
-                cohort_id=cohort.id,
-                exercise_id=ex.id,
-                member_id=member.id,
-                opens_at=now,
-                closes_at=now + timedelta(minutes=ex.time_limit_min or 60),
-                created_by=actor.user_id,
-                created_at=now,
-                attempt=(last.attempt + 1) if last is not None else 1,
-            )
-            s.add(window)
-            try:
-                await s.flush()
-            except IntegrityError:
-                raise DojoError(f"your {ex.id} timer is already running") from None
+            if mine is None:
+                window = ChallengeWindow(
+                    cohort_id=cohort.id, exercise_id=ex.id, member_id=member.id, opens_at=now,
+                    closes_at=closes, created_by=actor.user_id, created_at=now, attempt=1)
+                s.add(window)
+                try:
+                    await s.flush()
+                except IntegrityError:
+                    raise DojoError(f"your {ex.id} timer is already running") from None
+            else:
+                won = await s.execute(
+                    update(ChallengeWindow)
+                    .where(ChallengeWindow.id == mine.id,
+                           ChallengeWindow.attempt == mine.attempt)
+                    .values(opens_at=now, closes_at=closes, attempt=mine.attempt + 1)
+                    .execution_options(synchronize_session=False))
+                if won.rowcount != 1:
+                    raise DojoError(f"your {ex.id} timer is already running")
+                await s.refresh(mine)
+                window = mine
             return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary,
                                 practice=passed)
 

@@ -189,16 +189,15 @@ class Submission(Base):
 class ChallengeWindow(Base):
     """A timed challenge: a cohort window (member_id NULL) or a personal timer.
 
-    A member's timers for one challenge are numbered (``attempt``): the first
-    counts for points, later ones (allowed once it is passed) are practice runs
-    that only record a time. The unique number keeps two racing "start"
-    commands from opening two timers."""
+    A member has one timer row per challenge. Its first run counts for points;
+    once the challenge is passed the member may start it again — a practice
+    run that only records a time — which moves the row's window and counts up
+    ``attempt`` (the times themselves are kept in ``challenge_times``)."""
 
     __tablename__ = "challenge_windows"
     __table_args__ = (
         Index("ix_challenge_windows_cohort_ex", "cohort_id", "exercise_id"),
-        UniqueConstraint("member_id", "exercise_id", "attempt",
-                         name="uq_challenge_windows_attempt"),
+        UniqueConstraint("member_id", "exercise_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -364,13 +363,13 @@ class HintUse(Base):
 
 
 class ChallengeTime(Base):
-    """How long a member took to pass a timed challenge in one window (a cohort
-    window or one of their timers): the first pass in each window. Personal
-    bests and improvements are read from these."""
+    """How long a member took to pass a timed challenge in one run of a window
+    (a cohort window, or one run of their timer): the first pass in each run.
+    Personal bests and improvements are read from these."""
 
     __tablename__ = "challenge_times"
     __table_args__ = (
-        UniqueConstraint("member_id", "window_id"),
+        UniqueConstraint("member_id", "window_id", "attempt"),
         Index("ix_challenge_times_member_ex", "member_id", "exercise_id"),
     )
 
@@ -379,6 +378,7 @@ class ChallengeTime(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     exercise_id: Mapped[str] = mapped_column(String(32))
     window_id: Mapped[int] = mapped_column(ForeignKey("challenge_windows.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
     submission_id: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True
     )

@@ -6,8 +6,12 @@ day). Before this revision every pass counted; the backfill keeps the passes
 that scored (first passes) counting, which is what the new rule says of them.
 
 A member may now run a challenge timer again after passing it (practice):
-``challenge_windows.attempt`` numbers a member's timers, and the unique
-(member, exercise) becomes (member, exercise, attempt).
+``challenge_windows.attempt`` counts the runs of a member's timer row.
+
+Only ``ADD COLUMN`` and ``CREATE INDEX`` touch existing tables, with literal
+server defaults: SQLite then alters them in place. A batch "move and copy"
+would drop and recreate them, and with foreign keys on, dropping
+``submissions`` deletes every award and notice that refers to it.
 
 Revision ID: 0006
 Revises: 0004
@@ -65,6 +69,7 @@ def upgrade() -> None:
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.Column('exercise_id', sa.String(length=32), nullable=False),
     sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=True),
     sa.Column('elapsed_s', sa.Double(), nullable=False),
     sa.Column('passed_at', sa.DateTime(), nullable=False),
@@ -74,7 +79,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['submission_id'], ['submissions.id'], name=op.f('fk_challenge_times_submission_id_submissions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['window_id'], ['challenge_windows.id'], name=op.f('fk_challenge_times_window_id_challenge_windows'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_challenge_times')),
-    sa.UniqueConstraint('member_id', 'window_id', name=op.f('uq_challenge_times_member_id'))
+    sa.UniqueConstraint('member_id', 'window_id', 'attempt', name=op.f('uq_challenge_times_member_id'))
     )
     with op.batch_alter_table('challenge_times', schema=None) as batch_op:
         batch_op.create_index('ix_challenge_times_member_ex', ['member_id', 'exercise_id'], unique=False)
@@ -99,13 +104,10 @@ def upgrade() -> None:
     with op.batch_alter_table('challenge_windows', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attempt', sa.Integer(), nullable=False,
                                       server_default='1'))
-        batch_op.drop_constraint(batch_op.f('uq_challenge_windows_member_id'), type_='unique')
-        batch_op.create_unique_constraint('uq_challenge_windows_attempt',
-                                          ['member_id', 'exercise_id', 'attempt'])
 
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('counts', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+                                      server_default='0'))
         batch_op.create_index('ix_submissions_member_counts',
                               ['member_id', 'counts', 'received_at'], unique=False)
 
@@ -118,17 +120,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.drop_index('ix_submissions_member_counts')
-        batch_op.drop_column('counts')
-
-    # Practice timers (attempt > 1) cannot live under the old one-timer rule.
-    op.execute("DELETE FROM challenge_windows WHERE attempt > 1")
-    with op.batch_alter_table('challenge_windows', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_challenge_windows_attempt', type_='unique')
-        batch_op.create_unique_constraint(batch_op.f('uq_challenge_windows_member_id'),
-                                          ['member_id', 'exercise_id'])
-        batch_op.drop_column('attempt')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35), not a batch "move and copy",
+    # for the same reason as above.
+    op.drop_index('ix_submissions_member_counts', table_name='submissions')
+    op.drop_column('submissions', 'counts')
+    op.drop_column('challenge_windows', 'attempt')
 
     op.drop_table('hint_uses')
     with op.batch_alter_table('challenge_times', schema=None) as batch_op:
