@@ -91,7 +91,7 @@ INPUT_MAX = 3000  # plain_text_input max_length
 USER_CACHE_S = 300.0
 
 DAY_ICON = {"passed": "🟩", "missed": "🟥", "frozen": "🧊", "open": "⬜", "future": "▫️",
-            "before": "▫️", "paused": "⏸️"}
+            "before": "▫️", "paused": "⏸️", "rest": "💤"}
 
 
 # ---- configuration ---------------------------------------------------------------------
@@ -599,7 +599,7 @@ class SlackBot:
             if weeks:
                 blocks.append(section("*Progress*\n" + "\n".join(weeks[-8:])))
                 blocks.append(context("🟩 passed · 🟥 missed · 🧊 frozen · ⬜ still open · "
-                                      "⏸️ paused"))
+                                      "⏸️ paused · 💤 rest day"))
             lines = [mrkdwn(render.item_line(i)) for i in card.next_items[:8]]
             blocks.append(section("*Next*\n" + ("\n".join(lines) if lines
                                                  else "All done for today 🎉")))
