@@ -38,8 +38,8 @@ class BestsService:
         """Keep the time of a challenge pass made inside a window (inside the
         grading's transaction); None for anything else."""
         ex = self.ctx.catalog.get(sub.exercise_id)
-        if ex is None or kind_of(ex) != "challenge" or not sub.passed:
-            return None
+        if ex is None or kind_of(ex) != "challenge" or not sub.passed or sub.regrade_of:
+            return None  # a regrade re-judges an old run; its time was kept then
         window = timing_window(await windows_of(s, cohort.id, ex.id, member.id), sub)
         if window is None:
             return None  # late: no time to keep

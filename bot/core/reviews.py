@@ -70,7 +70,10 @@ class ReviewService:
                      passed: bool, *, elapsed_s: float | None = None,
                      limit_s: float | None = None) -> ReviewNote | None:
         """Rate this attempt into the exercise's review card (creating it for a
-        fail or a hard pass). None: the exercise has no card (first-try pass)."""
+        fail or a hard pass). None: the exercise has no card (first-try pass),
+        or this is an instructor's regrade of an old attempt (not a review)."""
+        if sub.regrade_of is not None:
+            return None
         tz = member.tz or cohort.tz
         day = rules.local_date(sub.received_at, tz)
         at = review_instant(sub.received_at, tz)
