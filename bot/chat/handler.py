@@ -287,8 +287,8 @@ class ChatHandler:
                 f"{render.items_list([r.item for r in queue.due], 4)} — /dojo review")
 
     async def cmd_review(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        return [Reply(title="🔁 Your spaced reviews", text=render.review_queue(await
-                                                                             self.dojo.review(actor)),
+        queue = await self.dojo.review(actor)
+        return [Reply(title="🔁 Your spaced reviews", text=render.review_queue(queue),
                       private=True)]
 
     async def cmd_hint(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:

@@ -251,7 +251,6 @@ class NoticeService:
                 await asyncio.wait_for(self.wake.wait(), poll_s)
 
 
-
 # ---- what a verdict says besides the result, as notice payload ------------------------
 
 def learning_payload(*, counted: bool, review: ReviewNote | None, best: BestNote | None,

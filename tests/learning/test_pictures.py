@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.pictures import leaderboard_png, progress_png
 from bot.core import rules
 from bot.core.rules import DayState
 from bot.core.types import BoardRow, ExerciseItem
 from bot.core.views import BestView, ProgressData, ReviewItem, ReviewQueue
+
+from .conftest import PASS, World, cohort, grade
 
 START = date(2026, 3, 2)
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -75,3 +78,15 @@ def test_leaderboard_picture_lists_members_with_zero_points(tmp_path: Path) -> N
     width, height = size_of(png)
     assert width <= 900 and height >= 250
     keep(tmp_path, "leaderboard.png", png)
+
+
+async def test_the_leaderboard_picture_includes_everyone(world: World) -> None:
+    await cohort(world, ["ann", "bob", "cat"])
+    await grade(world, "bob", "1.1.1", PASS)
+    _, _, rows = await world.dojo.scoring.leaderboard(world.actor("ann"), "all", everyone=True)
+    assert [(r.rank, r.user_id, r.points) for r in rows] == [(1, "bob", 10), (2, "ann", 0),
+                                                             (2, "cat", 0)]
+    replies = await ChatHandler(world.dojo).handle(
+        Incoming("test", "c1", "ann", "Ann", "/dojo leaderboard all image"))
+    assert replies[0].images and replies[0].table is not None
+    assert [row[1] for row in replies[0].table.rows] == ["Bob"]  # the table: who scored
