@@ -252,6 +252,8 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
     if res.passed:
         if ev.first_pass:
             points = f"+{ev.points} points"
+            if ev.hinted:
+                points += f" ({ev.hinted} less for the hints used)"
             if ev.bonus:
                 points += f" + {ev.bonus} speed bonus"
             if ev.late:

@@ -119,7 +119,7 @@ class NoticeService:
                 late=bool(data.get("late")), first_pass=bool(data.get("first_pass")),
                 delayed=bool(data.get("delayed")), streak=int(data.get("streak", 0)),
                 status=status, notice_id=notice.id, graded_at=sub.graded_at,
-                **learning_fields(data),
+                hinted=int(data.get("hinted", 0)), **learning_fields(data),
             )
         cls = DelayNotice if notice.kind == DELAYED else CouldNotGradeNotice
         return cls(target, member.user_id, sub.id, sub.exercise_id,

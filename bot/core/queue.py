@@ -240,7 +240,7 @@ class GradingQueue:
                       result: GradeResult) -> list[SubmissionNotice]:
         ex = self.ctx.catalog.get(sub.exercise_id)
         max_score = ex.max_score if ex else result.max_score
-        points = bonus = 0
+        points = bonus = hinted = 0
         late = first = False
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
@@ -263,6 +263,8 @@ class GradingQueue:
                     await s.flush()
                     await s.refresh(award)
                     points, bonus, late = award.points, award.bonus, award.late
+                    hinted = await self.scoring.hint_deduction(s, member.id, row.exercise_id,
+                                                               max_score)
             best = await self.bests.record(s, cohort, member, row)
             review = await self.reviews.record(
                 s, cohort, member, row, result.passed, elapsed_s=best.elapsed_s if best else None,
@@ -273,7 +275,7 @@ class GradingQueue:
                                                                      result)
             notice = self.notices.add(s, GRADED, row, {
                 "points": points, "bonus": bonus, "late": late, "first_pass": first,
-                "delayed": row.delay_notified,
+                "delayed": row.delay_notified, "hinted": hinted,
                 "streak": info.streak.current if result.passed else 0,
                 **learning_payload(
                     counted=row.counts, review=review, best=best, hint=hint, news=news,

@@ -148,6 +148,7 @@ class GradedNotice:
     looks_like: str | None = None  # the code answers this other exercise
     freeze_news: list[FreezeNews] = field(default_factory=list)
     graded_at: datetime | None = None
+    hinted: int = 0  # points the hints used took off this first pass
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.chat import render
 from bot.chat.handler import ChatHandler, Incoming
 from bot.core.hints import HintsLocked, target_of
 from bot.core.types import Role
@@ -49,7 +50,8 @@ async def test_levels_cost_stated_first_and_deducted(world: World) -> None:
     assert "every hint" in text and all(h in text for h in ladder)  # seen again, free
 
     passed = await grade(world, "ann", "1.1.2", PASS)
-    assert passed.points == 5
+    assert passed.points == 5 and passed.hinted == 5
+    assert "+5 points (5 less for the hints used)" in render.graded(passed).as_text()
     with pytest.raises(Exception, match="passed — no hint needed"):
         await world.dojo.hint(world.actor("ann"), "1.1.2")
 
