@@ -49,7 +49,8 @@ CHUNK = 50_000
 
 
 class _NoGrader:
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: Any = None) -> dict[str, Any]:
         raise RuntimeError("the benchmark does not grade")
 
     async def health(self) -> dict[str, Any]:

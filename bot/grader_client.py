@@ -18,14 +18,66 @@ Failures are classified, because the core treats them differently:
 
 A *graded* submission — even one whose status is ``error`` or ``timeout`` —
 is returned as the result dict of the result format (:mod:`grader.result`).
+
+Progress: ``grade(..., progress=fn)`` calls ``fn`` with a :class:`GradeProgress`
+while a grading runs — *data* about what the trusted side is doing (a stage,
+which check of how many, its kind), never text from the learner's code, so
+the bot words it itself. The in-process client maps the grader's progress
+reports; the HTTP client reports nothing yet (a streaming variant of
+``POST /v1/grade`` is the grader's to add).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+
+#: Stages a grading goes through, in order.
+STAGES = ("running", "judging", "check")
+
+
+@dataclass(frozen=True)
+class GradeProgress:
+    """Where a grading is: ``running`` the code in the sandbox, ``judging`` its
+    data, or judging ``check`` ``index`` of ``total`` (of ``kind``)."""
+
+    stage: str
+    index: int | None = None
+    total: int | None = None
+    kind: str = ""
+
+    @classmethod
+    def from_report(cls, report: Any) -> GradeProgress | None:
+        """Read a grader's progress report: a mapping with ``stage`` (and
+        ``index``/``total``/``kind``), or one of the in-process grader's fixed
+        phrases. Anything else is ignored rather than shown: the report may
+        never carry text of the learner's making to the member."""
+        if isinstance(report, dict):
+            stage = report.get("stage")
+            index, total, kind = report.get("index"), report.get("total"), report.get("kind")
+            if stage not in STAGES:
+                return None
+            if not (isinstance(index, int) and isinstance(total, int)
+                    and 0 < index <= total <= 1000):
+                index = total = None
+            kind = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 20 \
+                else ""
+            return cls(stage, index, total, kind)
+        if isinstance(report, str):
+            for phrase, stage in GRADER_PHRASES.items():
+                if report.startswith(phrase):
+                    return cls(stage)
+        return None
+
+
+#: The in-process grader's progress phrases (grader/grading.py) and their stage.
+GRADER_PHRASES = {"running your code": "running", "judging the results": "judging"}
+
+ProgressFn = Callable[[GradeProgress], None]
 
 
 class GraderUnavailable(Exception):
@@ -65,7 +117,8 @@ def _error_text(body: str) -> str:
 
 
 class GraderClient(Protocol):
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]: ...
+    async def grade(self, exercise_id: str, code: str,
+                    progress: ProgressFn | None = None) -> dict[str, Any]: ...
 
     async def health(self) -> dict[str, Any]: ...
 
@@ -92,7 +145,8 @@ class HTTPGraderClient:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
 
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: ProgressFn | None = None) -> dict[str, Any]:
         try:
             async with self._client().post(
                 f"{self.base_url}/v1/grade", json={"exercise": exercise_id, "code": code}
@@ -151,13 +205,20 @@ class InProcessGraderClient:
                 self._grader = grader
             return self._grader
 
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: ProgressFn | None = None) -> dict[str, Any]:
         from grader.errors import PoolBusy
         from grader.errors import UnknownExercise as GraderUnknown
 
         grader = await self._get()
+
+        def report(raw: Any) -> None:
+            step = GradeProgress.from_report(raw)
+            if step is not None and progress is not None:
+                progress(step)
+
         try:
-            return await grader.grade(exercise_id, code)
+            return await grader.grade(exercise_id, code, progress=report)
         except GraderUnknown as exc:
             raise UnknownExercise(exercise_id) from exc
         except PoolBusy as exc:

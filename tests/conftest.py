@@ -40,10 +40,11 @@ class SessionGraderClient(InProcessGraderClient):
         self._grader = grader
         self.down = False
 
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: Any = None) -> dict[str, Any]:
         if self.down:
             raise GraderUnavailable("the grader is restarting", 1.0)
-        return await super().grade(exercise_id, code)
+        return await super().grade(exercise_id, code, progress)
 
     async def close(self) -> None:
         return None

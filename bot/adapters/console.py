@@ -39,6 +39,7 @@ from bot.core.types import (
     DelayNotice,
     Event,
     GradedNotice,
+    GradingProgress,
     Role,
     StatusRef,
 )
@@ -102,13 +103,13 @@ class ConsoleOutbox:
         return f"m{await self.console.rt.dojo.console_state.next_number('post_id')}"
 
     async def deliver(self, event: Event) -> list[str]:
-        if isinstance(event, GradedNotice | DelayNotice | CouldNotGradeNotice):
+        if isinstance(event, GradedNotice | DelayNotice | CouldNotGradeNotice | GradingProgress):
             ref = event.status.message_id if event.status else None
-            for reply in render.event(event):
+            for reply in render.event(event, render.FULL):
                 self.console.show(reply, label=f"edit {ref}" if ref else None)
             return []
         ids = []
-        for reply in render.event(event):
+        for reply in render.event(event, render.FULL):
             mid = await self.new_id()
             self.console.show(reply, label=f"post {mid}")
             if reply.exercise_id or not ids:

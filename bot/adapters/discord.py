@@ -60,6 +60,8 @@ from bot.core.types import (
     DelayNotice,
     Event,
     GradedNotice,
+    GradingProgress,
+    ReviewNudge,
     Role,
     StatusRef,
     SubmissionNotice,
@@ -278,9 +280,11 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def run(interaction: discord.Interaction, line: str) -> None:
         await adapter.answer(interaction, line)
 
-    @dojo.command(name="help", description="All commands")
-    async def help_(interaction: discord.Interaction) -> None:
-        await run(interaction, "/dojo help")
+    @dojo.command(name="help", description="All commands, or one topic")
+    @app_commands.describe(topic="streak: how streaks and freezes work")
+    async def help_(interaction: discord.Interaction,
+                    topic: Literal["streak"] | None = None) -> None:
+        await run(interaction, command_line("help", topic))
 
     @dojo.command(description="Today's drills and your status")
     async def today(interaction: discord.Interaction) -> None:
@@ -312,9 +316,22 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def streak(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo streak")
 
-    @dojo.command(description="Your calendar and points as a picture")
+    @dojo.command(description="Your calendar, points, reviews and best times as a picture")
     async def progress(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo progress")
+
+    @dojo.command(description="Exercises due for spaced review")
+    async def review(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo review")
+
+    @dojo.command(description="The next hint for your latest attempt (costs points; "
+                              "you confirm first)")
+    @app_commands.describe(exercise="exercise id, e.g. 1.1.1",
+                           reveal="yes: reveal it now at the stated cost")
+    @ex_ac
+    async def hint(interaction: discord.Interaction, exercise: str,
+                   reveal: bool = False) -> None:
+        await run(interaction, command_line("hint", exercise, "yes" if reveal else None))
 
     @dojo.command(description="Cohort standings")
     async def leaderboard(interaction: discord.Interaction,
@@ -360,7 +377,7 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def dashboard(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo dashboard")
 
-    @dojo.command(description="Streak-at-risk reminders on or off")
+    @dojo.command(description="Streak-at-risk reminders and review nudges on or off")
     async def remind(interaction: discord.Interaction, on: bool) -> None:
         await run(interaction, command_line("remind", "on" if on else "off"))
 
@@ -660,6 +677,12 @@ class DojoDiscord(discord.Client):
     async def deliver(self, event: Event) -> list[str]:
         """Render an event into its channel; drill posts get the prompt button and a
         thread. Returns one message id per exercise item (see the chat contract)."""
+        if isinstance(event, GradingProgress):
+            await self._deliver_progress(event)
+            return []
+        if isinstance(event, ReviewNudge):
+            await self._dm_user(event.user_id, render.event(event)[0])
+            return []
         if isinstance(event, (GradedNotice, DelayNotice, CouldNotGradeNotice)) \
                 and await self._deliver_result(event):
             return []
@@ -734,14 +757,41 @@ class DojoDiscord(discord.Client):
                 allowed_mentions=mentions_for(Reply(mention=ev.user_id)))
         return True
 
+    async def _deliver_progress(self, ev: GradingProgress) -> None:
+        """A long grading's progress: edit its "⏳ grading…" message — quietly (an
+        edit pings nobody), and only where that message can be edited; a
+        progress update is never worth a new message."""
+        ref = ev.status
+        if ref is None or not ref.message_id:
+            return
+        embed = reply_embed(render.event(ev)[0])
+        try:
+            if ref.message_id.startswith(INTERACTION_PREFIX):
+                live = self._interactions.get(ref.message_id)
+                if live is not None and discord.utils.utcnow() - live.created < INTERACTION_TTL:
+                    await live.interaction.edit_original_response(
+                        embed=embed, allowed_mentions=discord.AllowedMentions.none())
+                return
+            channel = await self._channel(ref.channel_id)
+            await channel.get_partial_message(int(ref.message_id)).edit(
+                embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, ValueError):
+            log.info("could not show the progress of #%s", ev.submission_id, exc_info=True)
+
+    async def _dm_user(self, user_id: str, reply: Reply) -> bool:
+        """A private message to a member (False: their DMs are closed to the bot)."""
+        try:
+            channel = await self.create_dm(discord.Object(id=int(user_id)))
+            await channel.send(embed=reply_embed(reply),
+                               allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, ValueError):
+            log.warning("could not DM user %s", user_id, exc_info=True)
+            return False
+        return True
+
     async def _dm(self, ev: SubmissionNotice, reply: Reply) -> bool:
         """A private result whose form expired (or a restart): send it directly."""
-        try:
-            user = self.get_user(int(ev.user_id)) or await self.fetch_user(int(ev.user_id))
-            await user.send(embed=reply_embed(reply),
-                            allowed_mentions=discord.AllowedMentions.none())
-        except (discord.HTTPException, ValueError):
-            log.warning("could not DM the result of #%s", ev.submission_id, exc_info=True)
+        await self._dm_user(ev.user_id, reply)
         return True  # never publish a private result
 
 

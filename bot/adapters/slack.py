@@ -69,6 +69,8 @@ from bot.core.types import (
     DelayNotice,
     Event,
     GradedNotice,
+    GradingProgress,
+    ReviewNudge,
     Role,
     StatusRef,
     StreakReminder,
@@ -93,7 +95,7 @@ INPUT_MAX = 3000  # plain_text_input max_length
 USER_CACHE_S = 300.0
 
 DAY_ICON = {"passed": "🟩", "missed": "🟥", "frozen": "🧊", "open": "⬜", "future": "▫️",
-            "before": "▫️", "paused": "⏸️"}
+            "before": "▫️", "paused": "⏸️", "rest": "💤"}
 
 
 # ---- configuration ---------------------------------------------------------------------
@@ -284,6 +286,8 @@ def verdict_blocks(parts: VerdictParts, user_id: str) -> tuple[str, list[dict[st
     for piece in chunks("\n".join(lines))[:10]:
         blocks.append(section(piece))
     blocks.append(context(escape(" · ".join(parts.facts))))
+    if parts.tips:
+        blocks.append(section("\n".join(mrkdwn(tip) for tip in parts.tips)))
     if parts.output:
         blocks.append(code_section(parts.output))
     text = clip(f"<@{user_id}> " + escape(parts.icon + " " + parts.headline), FALLBACK_TEXT)
@@ -371,8 +375,19 @@ class SlackOutbox:
     async def deliver(self, event: Event) -> list[str]:
         bot = self.bot
         channel = event.target.channel_id
+        if isinstance(event, GradingProgress):
+            await bot.deliver_progress(event)
+            return []
         if isinstance(event, GradedNotice | DelayNotice | CouldNotGradeNotice):
             return await bot.deliver_result(event)
+        if isinstance(event, ReviewNudge):
+            text, blocks = reply_blocks(render.event(event)[0])
+            try:
+                await bot.post_dm(event.user_id, text, blocks)
+            except SlackApiError:  # no DM allowed: say it where only they see it
+                log.info("could not DM %s; nudging in the channel", event.user_id)
+                await bot.post_ephemeral(channel, event.user_id, text, blocks)
+            return []
         if isinstance(event, StreakReminder):
             text, blocks = reply_blocks(render.event(event)[0], event.user_id)
             await bot.post_ephemeral(channel, event.user_id, text, blocks)
@@ -588,7 +603,7 @@ class SlackBot:
             if weeks:
                 blocks.append(section("*Progress*\n" + "\n".join(weeks[-8:])))
                 blocks.append(context("🟩 passed · 🟥 missed · 🧊 frozen · ⬜ still open · "
-                                      "⏸️ paused"))
+                                      "⏸️ paused · 💤 rest day"))
             lines = [mrkdwn(render.item_line(i)) for i in card.next_items[:8]]
             blocks.append(section("*Next*\n" + ("\n".join(lines) if lines
                                                  else "All done for today 🎉")))
@@ -657,6 +672,20 @@ class SlackBot:
                 FALLBACK_TEXT), None, thread)
         return [ref.message_id]
 
+    async def deliver_progress(self, ev: GradingProgress) -> None:
+        """A long grading's progress: update its "⏳ grading…" message in place
+        (an ephemeral one cannot be updated: it stays as it is)."""
+        ref = ev.status
+        if ref is None or ref.private or not ref.message_id:
+            return
+        channel, _ = status_place(ref)
+        text, blocks = reply_blocks(render.event(ev)[0])
+        try:
+            await self.call("chat_update", channel=channel, ts=ref.message_id, text=text,
+                            blocks=blocks)
+        except SlackApiError:
+            log.info("could not show the progress of #%s", ev.submission_id, exc_info=True)
+
     # ---- Web API --------------------------------------------------------------------------------
 
     async def call(self, method: str, **kwargs: Any) -> Any:
@@ -695,6 +724,11 @@ class SlackBot:
         if thread_ts:
             kw["thread_ts"] = thread_ts
         await self.client.chat_postEphemeral(**kw)
+
+    async def post_dm(self, user: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        """A private message in the member's DM with the app (``im:write``)."""
+        dm = await self.client.conversations_open(users=user)
+        await self.post(dm["channel"]["id"], text, blocks)
 
     async def upload(self, channel: str | None, user: str, filename: str, data: bytes,
                      thread_ts: str | None = None) -> None:

@@ -27,12 +27,20 @@ from datetime import date, datetime, timedelta
 
 from bot.chat import render
 from bot.chat.extract import Attachment, extract_code
-from bot.chat.parser import CONSOLE_HELP, HELP, Command, ParseError, is_command, parse
+from bot.chat.parser import (
+    CONSOLE_HELP,
+    HELP,
+    HELP_STREAK,
+    Command,
+    ParseError,
+    is_command,
+    parse,
+)
 from bot.chat.replies import File, Image, Reply, Table, error
 from bot.chat.safe import display_name
 from bot.core import rules
 from bot.core.dojo import Dojo
-from bot.core.errors import DojoError
+from bot.core.errors import DojoError, NotFound
 from bot.core.signin import dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
@@ -246,6 +254,8 @@ class ChatHandler:
     # ---- simple views -------------------------------------------------------------------
 
     async def cmd_help(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
+        if cmd.args and cmd.args[0].lower() in ("streak", "streaks", "freeze", "freezes"):
+            return [Reply(text=HELP_STREAK, private=True)]
         return [Reply(text=HELP + ("\n" + CONSOLE_HELP if self.console else ""), private=True)]
 
     async def cmd_today(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
@@ -256,11 +266,42 @@ class ChatHandler:
             return [Reply(text=f"{display_name(c.name)} starts on {start:%a %d %b} at "
                                f"{c.post_time} ({c.tz}).")]
         note = "" if view.posted else f" (day {view.day + 1} posts at {c.post_time} {c.tz})"
+        reviews = await self._reviews_line(actor)
         if not view.items:
-            return [Reply(text=f"Day {view.day}: nothing scheduled — a rest day{note}.")]
+            return [Reply(text=f"Day {view.day}: nothing scheduled — a rest day{note}."
+                          + (f"\n{reviews}" if reviews else ""))]
         return [Reply(title=f"📅 {display_name(c.name)} — day {view.day}{note}",
                       text="\n".join(render.item_line(i) for i in view.items)
+                      + (f"\n{reviews}" if reviews else "")
                       + "\n\n/dojo show ID for a prompt; /dojo submit ID with a code block.")]
+
+    async def _reviews_line(self, actor: Actor) -> str:
+        """"🔁 2 reviews due: …" for a member, "" for everyone else."""
+        try:
+            queue = await self.dojo.review(actor)
+        except NotFound:
+            return ""
+        if not queue.due:
+            return ""
+        n = len(queue.due)
+        return (f"🔁 {n} review{'s' if n != 1 else ''} due: "
+                f"{render.items_list([r.item for r in queue.due], 4)} — /dojo review")
+
+    async def cmd_review(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
+        queue = await self.dojo.review(actor)
+        return [Reply(title="🔁 Your spaced reviews", text=render.review_queue(queue),
+                      private=True)]
+
+    async def cmd_hint(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
+        if not cmd.args:
+            return [error("which exercise?", "/dojo hint 1.1.1")]
+        ex_id = cmd.args[0]
+        confirm = any(a.lower() in ("yes", "y", "reveal", "confirm") for a in cmd.args[1:])
+        step = await self.dojo.hint(actor, ex_id)
+        if step.level <= step.levels and (confirm or step.cost == 0):
+            step = await self.dojo.hint(actor, ex_id, reveal=True)
+        return [Reply(title=f"💡 Hints for `{step.item.id}` {step.item.title}",
+                      text=render.hint_step(step), private=True)]
 
     async def cmd_show(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         if not cmd.args:
@@ -286,9 +327,10 @@ class ChatHandler:
             today = "today ✅ done"
         else:
             today = f"today still open ({info.hours_left_today:.0f}h left, {info.tz})"
+        news = "".join("\n" + render.freeze_line(n) for n in info.news)
         return [Reply(
             text=f"🔥 {display_name(info.name)}: {st.current}-day streak (best {st.best}), "
-                 f"{st.freezes} freeze{'s' if st.freezes != 1 else ''} banked; {today}.",
+                 f"{st.freezes} freeze{'s' if st.freezes != 1 else ''} banked; {today}.{news}",
             fields=[("frozen days", ", ".join(f"{d:%d %b}" for d in st.frozen_days[-5:]))]
             if st.frozen_days else [])]
 
@@ -300,18 +342,25 @@ class ChatHandler:
         for _, _, state in data.days:
             counts[state.value] = counts.get(state.value, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no cohort days yet"
+        lines = [f"📈 {display_name(data.name)}: {data.total} points; days: {summary}."]
+        if data.reviews is not None and data.reviews.cards:
+            lines.append(render.review_summary(data.reviews))
+        lines += [render.best_summary(b) for b in data.bests]
         return [Reply(
-            text=f"📈 {display_name(data.name)}: {data.total} points; days: {summary}.",
+            text="\n".join(lines),
             images=[Image(f"progress-{_slug(actor.user_id)}.png", progress_png(data),
                           "your progress")])]
 
     async def cmd_leaderboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         scope = cmd.sub or "week"
-        cohort, label, rows = await self.dojo.leaderboard(actor, scope)
+        image = "image" in [a.lower() for a in cmd.args]
+        cohort, label, rows = await self.dojo.scoring.leaderboard(actor, scope, 20,
+                                                                  everyone=image)
+        scored = [r for r in rows if r.points or r.reached_at is not None]
         reply = Reply(title=f"🏆 {display_name(cohort.name)} — {label}",
-                      table=render.board_table(rows, cohort.tz) if rows else None,
-                      text="" if rows else "No points yet — be the first!")
-        if "image" in [a.lower() for a in cmd.args] and rows:
+                      table=render.board_table(scored, cohort.tz) if scored else None,
+                      text="" if scored else "No points yet — be the first!")
+        if image and rows:
             from bot.chat.pictures import leaderboard_png
 
             reply.images.append(Image(f"leaderboard-{scope}.png",
@@ -376,14 +425,16 @@ class ChatHandler:
             msg.platform, msg.channel_id, msg.reply_to or "") is not None
 
     async def _guess_exercise(self, actor: Actor, code: str) -> str | None:
-        """No id given: today's only item, or the item whose names the code defines."""
+        """No id given: the item of today's whose names the code defines, else any
+        exercise's whose names it defines, else today's only item."""
         try:
-            view = await self.dojo.today(actor)
+            items = [i.id for i in (await self.dojo.today(actor)).items]
         except DojoError:
-            return None
-        if len(view.items) == 1:
-            return view.items[0].id
-        return self.dojo.catalog.best_match(code, [i.id for i in view.items])
+            items = []
+        catalog = self.dojo.catalog
+        return (catalog.best_match(code, items)
+                or catalog.best_match(code, catalog.ids())
+                or (items[0] if len(items) == 1 else None))
 
     # ---- challenges -------------------------------------------------------------------------
 
@@ -396,9 +447,12 @@ class ChatHandler:
                 return [error("which challenge?", "/dojo challenge start ID")]
             timer = await self.dojo.start_timer(actor, cmd.args[0])
             item = timer.item
+            practice = (" — a practice run: no points, your time is kept"
+                        if timer.practice else "")
             return [Reply(
                 title=f"⏱️ Your timer for `{item.id}` {item.title} started: "
-                      f"{item.time_limit_min} min, until {timer.window.closes_at:%H:%M} UTC",
+                      f"{item.time_limit_min} min, until {timer.window.closes_at:%H:%M} UTC"
+                      f"{practice}",
                 text=timer.prompt if self.console else timer.summary,
                 mention=actor.user_id, exercise_id=item.id, private=True)]
         infos = await self.dojo.challenge_status(actor, cmd.args[0] if cmd.args else None)

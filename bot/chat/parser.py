@@ -11,6 +11,8 @@ import difflib
 import shlex
 from dataclasses import dataclass, field
 
+from bot.core.rules import FREEZE_EVERY, MAX_FREEZES
+
 PREFIXES = ("/dojo", "!dojo", "dojo")
 
 # verb -> allowed sub-verbs (empty: free arguments)
@@ -30,6 +32,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "remind": ("on", "off"),
     "tz": (),
     "dashboard": (),
+    "review": (),
+    "hint": (),
 }
 CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
@@ -130,14 +134,16 @@ HELP = """\
 /dojo show ID — an exercise's prompt and contract
 /dojo submit [ID] + a ```python code block``` (or attach a .py file, or reply to a drill post)
 /dojo status [#N] — where your latest submission is
-/dojo streak — your streak and banked freezes
-/dojo progress — your calendar and points as a picture
+/dojo streak — your streak and banked freezes (/dojo help streak: how they work)
+/dojo review — exercises due for spaced review (graded on fresh inputs, no points)
+/dojo hint ID — the next hint for where your attempt got stuck (costs points; confirm first)
+/dojo progress — your calendar, points, reviews and best times as a picture
 /dojo leaderboard [week|all] [image] — cohort standings
-/dojo challenge start ID — start your personal timer (reveals the prompt)
+/dojo challenge start ID — start your personal timer (reveals the prompt); once passed: practice
 /dojo challenge status [ID] — windows, timers and who passed
 /dojo cohort join [tz=Europe/Berlin] | leave | info
 /dojo tz ZONE — your own time zone for streaks
-/dojo remind on|off — streak-at-risk reminders
+/dojo remind on|off — streak-at-risk reminders and review nudges
 Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
 /dojo schedule time HH:MM | tz ZONE | start DATE | pause | resume,
 /dojo challenge open ID [at=TIME] [for=90m], /dojo export,
@@ -147,3 +153,17 @@ CONSOLE_HELP = """\
 Console only: /dojo as USER [instructor] — act as another member;
 /dojo clock ISO-TIME | +1d | +3h — move time; /dojo reply MSGID — next lines reply to a post;
 /dojo submit ID < file.py — attach a file. Pictures are written to files."""
+
+HELP_STREAK = "\n".join([
+    "**Streaks and freezes**",
+    "A day counts for your streak when you pass something new or due that day (in your "
+    "time zone, /dojo tz): that day's item, a review that is due (/dojo review), or an "
+    "exercise you had not passed before. Re-submitting something you passed earlier does "
+    "not count. Days the cohort is paused or has nothing scheduled neither break nor extend "
+    "a streak.",
+    f"A **freeze** covers one day you miss, automatically, so the streak survives (it does "
+    f"not grow that day). You earn one for every {FREEZE_EVERY} streak days and can bank up "
+    f"to {MAX_FREEZES}. Earning one and using one are each announced to you once.",
+    "/dojo streak shows your streak, your best and the freezes banked; /dojo remind on|off "
+    "turns the evening \"streak at risk\" reminder (and the review nudges) on or off.",
+])

@@ -1,13 +1,23 @@
-"""Domain results and events → neutral replies (the wording lives here)."""
+"""Domain results and events → neutral replies (the wording lives here).
+
+A verdict leads with the cause (what stopped the code, with its line and a
+caret; "this looks like 1.1.1" when the code answers another exercise), then
+the checks that were judged, then what to do next (a hint on offer, when the
+exercise comes back for review). How much learner-influenced text it quotes
+is a platform's choice (:class:`Caps`): chat platforms keep their caps, the
+console shows everything.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from bot.chat.replies import CheckLine, Reply, Table, VerdictParts
 from bot.chat.safe import display_name, safe_output, untrusted
 from bot.core import rules
 from bot.core.types import (
+    BestNote,
     BoardRow,
     ChallengeClosed,
     ChallengeOpened,
@@ -16,11 +26,17 @@ from bot.core.types import (
     DelayNotice,
     Event,
     ExerciseItem,
+    FreezeNews,
     GradedNotice,
+    GradingProgress,
+    HintOffer,
+    ReviewNote,
+    ReviewNudge,
     StreakReminder,
     WeeklyBoard,
 )
-from grader.result import CheckStatus, ErrorCause, GradeResult, Status
+from bot.core.views import BestView, HintStep, ReviewQueue
+from grader.result import MAX_MESSAGE, CheckStatus, ErrorCause, GradeResult, Status
 
 #: Every status the grader can return: (icon, headline word, advice when the
 #: grader sent no explanation of its own).
@@ -40,6 +56,26 @@ STATUS_WORDING: dict[Status, tuple[str, str, str]] = {
     Status.rejected: ("🚫", "not accepted", "The submission was refused before running."),
 }
 MAX_CHECKS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class Caps:
+    """How much learner-influenced text a verdict quotes (characters, lines)."""
+
+    message: int = 300  # one check's message
+    cause: int = 600
+    cause_lines: int = 6
+    explanation: int = 500
+    output: int = 600
+    output_lines: int = 12
+    max_checks: int | None = MAX_CHECKS_SHOWN
+
+
+#: Discord, Slack: a verdict fits one message.
+CHAT = Caps()
+#: The console has no size limit: full messages and every failing check.
+FULL = Caps(message=MAX_MESSAGE, cause=MAX_MESSAGE, cause_lines=60, explanation=MAX_MESSAGE,
+            output=8000, output_lines=200, max_checks=None)
 
 def local(at: datetime | None, tz: str) -> str:
     if at is None:
@@ -62,7 +98,7 @@ def item_line(it: ExerciseItem) -> str:
     return f"{mark}`{it.id}` {it.title} ({it.kind}, {it.max_score} pts{extra})"
 
 
-def cause_block(cause: ErrorCause) -> str:
+def cause_block(cause: ErrorCause, caps: Caps = CHAT) -> str:
     """``SyntaxError on line 2: '(' was never closed`` with the line and a caret."""
     where = f" on line {cause.line}" if cause.line else ""
     message = cause.message
@@ -75,65 +111,202 @@ def cause_block(cause: ErrorCause) -> str:
         lines.append("    " + code.strip())
         if cause.col and cause.col > indent:
             lines.append("    " + " " * (cause.col - 1 - indent) + "^")
-    return safe_output("\n".join(lines), 600, 6)
+    return safe_output("\n".join(lines), caps.cause, caps.cause_lines)
 
 
-def verdict(ev: GradedNotice) -> VerdictParts:
-    """A verdict, cause first: what stopped the code (with its line), then the
-    checks that were judged; checks that could not run are folded into one line."""
+def day_word(day: date, today: date | None = None) -> str:
+    """``tomorrow``, ``Thu 12 Mar``."""
+    if today is not None:
+        if day <= today:
+            return "today"
+        if (day - today).days == 1:
+            return "tomorrow"
+    return f"{day:%a %d %b}"
+
+
+def review_tip(note: ReviewNote, passed: bool, at: datetime) -> str:
+    """When the exercise comes back, in the member's days."""
+    today = rules.local_date(at, note.tz)
+    back = day_word(rules.local_date(note.due, note.tz), today)
+    if note.was_due and passed:
+        return f"🔁 Review done: it comes back {back}" + (
+            " — well remembered, the gap grows." if note.rating == "good" else ".")
+    if passed:
+        return f"🔁 It comes back for review {back}, to make it stick."
+    return f"🔁 It comes back for review {back} — pass it then to make it stick."
+
+
+def best_line(best: BestNote) -> str:
+    """``⏱️ 11:05 — new best (18:42 → 11:05, −41 %)``."""
+    time = rules.clock_time(best.elapsed_s)
+    tail = " (practice run: no points)" if best.practice else ""
+    if best.previous_s is None:
+        return f"⏱️ Your time: {time}{tail}. Start it again to practise and beat it."
+    change = (f"{rules.clock_time(best.previous_s)} → {time}, "
+              f"{rules.improvement(best.previous_s, best.elapsed_s):+.0f} %".replace("-", "−"))
+    if best.elapsed_s <= best.best_s:
+        return f"⏱️ {time} — new best ({change}){tail}"
+    return f"⏱️ {time} ({change}; best {rules.clock_time(best.best_s)}){tail}"
+
+
+def hint_tip(exercise_id: str, offer: HintOffer) -> str:
+    cost = (f"costs {offer.cost} point{'s' if offer.cost != 1 else ''} of the first pass"
+            if offer.cost else "free: this one is scored already")
+    return (f"💡 Stuck? /dojo hint {exercise_id} shows hint {offer.level} of up to "
+            f"{rules.HINT_LEVELS} ({cost}; you confirm first).")
+
+
+def freeze_line(news: FreezeNews) -> str:
+    """One line per freeze earned or used, told once."""
+    left = f"{news.banked} banked" if news.banked else "none left"
+    if news.kind == "earned":
+        return (f"🧊 Freeze earned for {rules.FREEZE_EVERY} streak days: a day you miss "
+                f"is covered automatically ({left}; /dojo help streak).")
+    return (f"🧊 A freeze covered {news.day:%a %d %b}, which you missed: your streak lives on "
+            f"({left}).")
+
+
+def review_queue(q: ReviewQueue) -> str:
+    """/dojo review: what is due (with how to review it), what comes next, and
+    the retention estimate."""
+    if not q.cards:
+        return ("Nothing to review yet. Exercises you fail, need several tries for, or pass "
+                "slowly come back here on a spaced-repetition schedule.")
+    lines = []
+    if q.due:
+        lines.append(f"Due now ({len(q.due)}) — submit each again, e.g. /dojo submit "
+                     f"{q.due[0].item.id}; fresh hidden inputs, no points, counts for your "
+                     "streak:")
+        for r in q.due:
+            late = (q.today - r.due_day).days
+            since = f", due since {r.due_day:%a %d %b}" if late > 0 else ""
+            how = (f" (/dojo challenge start {r.item.id} to time it)"
+                   if r.item.kind == "challenge" else "")
+            lines.append(f"• `{r.item.id}` {r.item.title}{since}{how}")
+    else:
+        lines.append("Nothing due today. ✅")
+    if q.upcoming:
+        lines.append("Coming up: " + ", ".join(
+            f"`{r.item.id}` {day_word(r.due_day, q.today)}" for r in q.upcoming[:8]))
+    lines.append(review_summary(q))
+    return "\n".join(lines)
+
+
+def review_summary(q: ReviewQueue) -> str:
+    """``🔁 2 due, 5 in review; retention estimate 87 %``."""
+    retention = (f"; retention estimate {q.retention * 100:.0f} % (FSRS: the chance you "
+                 "recall them today)" if q.retention is not None else "")
+    return f"🔁 Reviews: {len(q.due)} due, {q.cards} in your queue{retention}."
+
+
+def best_summary(b: BestView) -> str:
+    """``⏱️ 6.1.1: best 11:05; 18:42 → 11:05, −41 % (3 runs)``."""
+    line = f"⏱️ `{b.item.id}`: best {rules.clock_time(b.best_s)}"
+    if b.previous_s is not None:
+        change = rules.improvement(b.previous_s, b.latest_s)
+        line += (f"; last {rules.clock_time(b.previous_s)} → {rules.clock_time(b.latest_s)}, "
+                 f"{change:+.0f} %").replace("-", "−")
+    return line + f" ({len(b.times)} run{'s' if len(b.times) != 1 else ''})"
+
+
+def hint_step(step: HintStep) -> str:
+    """A hint step: the hints seen so far, then either this level's text, or
+    what revealing it costs and how to confirm."""
+    what = {"check": f"check `{step.target}`", "error": f"the {step.target} that stopped "
+            "your code", "status": f"the {step.target.replace('_', ' ')} your code hit"}
+    lines = [f"For {what.get(step.about, step.target)} in your latest attempt:"]
+    for i, text in enumerate(step.seen, 1):
+        lines.append(f"{i}. {text}")
+    if step.text:
+        lines.append(f"{step.level}. {step.text}")
+        cost = (f"−{step.cost} point{'s' if step.cost != 1 else ''}: your first pass now "
+                f"scores at most {step.points_after}" if step.cost else "free")
+        lines.append(f"(hint {step.level} of {step.levels}, {cost})")
+    elif step.level > step.levels:
+        lines.append(f"That was every hint for it ({step.levels}). The verdict's message for "
+                     "the check says what it expected and what it found.")
+    else:
+        lines.append(
+            f"Hint {step.level} of {step.levels} costs {step.cost} "
+            f"point{'s' if step.cost != 1 else ''} of this exercise's first pass "
+            f"({step.points_now} → {step.points_after} of {step.item.max_score}). "
+            f"Reveal it with /dojo hint {step.item.id} yes")
+    return "\n".join(lines)
+
+
+def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
+    """A verdict, cause first: what stopped the code (with its line) or the
+    exercise the code really answers, then the checks that were judged; checks
+    that could not run are folded into one line; what to do next comes last."""
     res: GradeResult = ev.result
     icon, word, advice = STATUS_WORDING[res.status]
     head = (f"#{ev.submission_id} `{ev.exercise_id}` {ev.exercise_title}: {word} "
             f"{res.score}/{res.max_score}")
-    parts = VerdictParts(status=res.status.value, icon=icon, headline=head)
+    parts = VerdictParts(status=res.status.value, icon=icon, headline=head,
+                         max_checks=caps.max_checks)
     if ev.delayed:
         parts.notes.append("(graded now that the grader is back)")
+    if ev.looks_like and not res.passed:
+        parts.notes.append(f"🤔 This looks like `{ev.looks_like}`: your code defines its names, "
+                           f"not {ev.exercise_id}'s. Meant for it? /dojo submit {ev.looks_like}")
     if res.passed:
         if ev.first_pass:
             points = f"+{ev.points} points"
+            if ev.hinted:
+                points += f" ({ev.hinted} less for the hints used)"
             if ev.bonus:
                 points += f" + {ev.bonus} speed bonus"
             if ev.late:
                 points += " (after the window: half points, no bonus)"
             parts.notes.append(points)
-        else:
+        elif ev.counted:
             parts.notes.append("already passed before: no new points")
+        else:
+            parts.notes.append("already passed before: no new points, and an old pass keeps "
+                               "no streak alive — today's item or a due review does")
         if ev.streak:
             parts.notes.append(f"🔥 streak {ev.streak} day{'s' if ev.streak != 1 else ''}")
+        if ev.best is not None:
+            parts.notes.append(best_line(ev.best))
+    parts.notes.extend(freeze_line(n) for n in ev.freeze_news)
     judged = [c for c in res.checks if c.status is not CheckStatus.not_run]
     folded = len(res.checks) - len(judged)
     if res.cause is not None:
-        parts.cause = cause_block(res.cause)
+        parts.cause = cause_block(res.cause, caps)
         # checks that only failed because the code stopped early say nothing new
         blocked = [c for c in judged if c.kind == "name" and not c.passed]
         folded += len(blocked)
         judged = [c for c in judged if c not in blocked]
     elif res.status is Status.error and res.message:
-        parts.explanation = untrusted(res.message, 500)
+        parts.explanation = untrusted(res.message, caps.explanation)
     if res.status.is_limit or res.status is Status.rejected:
         parts.explanation = res.message or advice
     judged.sort(key=lambda c: c.passed)
     parts.checks = [CheckLine(c.id, c.kind, c.passed,
-                              untrusted(c.message or c.status.value, 300) if not c.passed
-                              else "")
+                              untrusted(c.message or c.status.value, caps.message)
+                              if not c.passed else "")
                     for c in judged]
     if folded and not res.passed:
         parts.folded = (f"{folded} check{'s' if folded != 1 else ''} not run"
                         + (" (your code stopped first)" if parts.cause or res.status.is_limit
                            else ""))
     if not res.passed and res.stdout:
-        parts.output = safe_output(res.stdout, 600, 12)
+        parts.output = safe_output(res.stdout, caps.output, caps.output_lines)
     parts.facts.append(f"score {res.score}/{res.max_score}")
     if ev.streak:
         parts.facts.append(f"🔥 streak {ev.streak}")
     if res.duration_ms:
         parts.facts.append(f"graded in {res.duration_ms:.0f} ms")
+    if ev.hint is not None and not res.passed:
+        parts.tips.append(hint_tip(ev.exercise_id, ev.hint))
+    if ev.review is not None:
+        parts.tips.append(review_tip(ev.review, res.passed, ev.graded_at or ev.review.due))
     return parts
 
 
-def graded(ev: GradedNotice) -> Reply:
+def graded(ev: GradedNotice, caps: Caps = CHAT) -> Reply:
     return Reply(
-        verdict=verdict(ev),
+        verdict=verdict(ev, caps),
         mention=ev.user_id,
         level="success" if ev.result.passed else "warning",
         status_of=ev.submission_id,
@@ -141,10 +314,43 @@ def graded(ev: GradedNotice) -> Reply:
     )
 
 
-def event(ev: Event) -> list[Reply]:
+STAGE_WORDS = {"running": "running your code", "judging": "judging the results"}
+KIND_WORDS = {"train": "training", "grad": "gradient", "module": "module", "shape": "shape",
+              "value": "value"}
+
+
+def progress(ev: GradingProgress) -> Reply:
+    """``⏳ #12 `5.1.3` grading: training check 2/4…`` — worded here from the
+    grader's data (stage, index, total, kind), never from text it sent."""
+    if ev.stage == "check" and ev.index and ev.total:
+        kind = KIND_WORDS.get(ev.kind, "")
+        doing = f"{kind + ' ' if kind else ''}check {ev.index}/{ev.total}"
+    else:
+        doing = STAGE_WORDS.get(ev.stage, "grading")
+    took = f" ({ev.elapsed_s:.0f} s so far)" if ev.elapsed_s >= 1 else ""
+    return Reply(text=f"⏳ #{ev.submission_id} `{ev.exercise_id}` grading: {doing}…{took}",
+                 status_of=ev.submission_id,
+                 private=ev.status is not None and ev.status.private)
+
+
+def items_list(items: list[ExerciseItem], limit: int = 8) -> str:
+    shown = ", ".join(f"`{i.id}` {i.title}" for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
     """Render an event for its channel (drill posts: one message per exercise)."""
     if isinstance(ev, GradedNotice):
-        return [graded(ev)]
+        return [graded(ev, caps)]
+    if isinstance(ev, GradingProgress):
+        return [progress(ev)]
+    if isinstance(ev, ReviewNudge):
+        n = len(ev.due)
+        return [Reply(
+            text=f"🔁 {n} review{'s' if n != 1 else ''} due today: {items_list(ev.due)}. "
+                 "Submit each again — fresh inputs, no points, and it counts for your streak. "
+                 "/dojo review shows them. (/dojo remind off to stop these)",
+            mention=ev.user_id, private=True)]
     if isinstance(ev, DelayNotice):
         return [Reply(
             text=f"⏳ #{ev.submission_id} `{ev.exercise_id}` is safely queued: the grader is "

@@ -70,13 +70,15 @@ class VerdictParts:
     folded: str = ""  # "6 checks not run"
     output: str = ""  # what the code printed (safe for a code block)
     facts: list[str] = field(default_factory=list)  # "score 3/10", "graded in 12 ms"
+    tips: list[str] = field(default_factory=list)  # what next: a hint on offer, a review date
+    max_checks: int | None = 6  # failing checks listed (None: all — the console)
 
     @property
     def failing(self) -> list[CheckLine]:
         return [c for c in self.checks if not c.passed]
 
-    def body(self, *, code: Callable[[str], str] = str, text: Callable[[str], str] = str,
-             max_checks: int = 6) -> list[str]:
+    def body(self, *, code: Callable[[str], str] = str,
+             text: Callable[[str], str] = str) -> list[str]:
         """The lines under the headline, in order; ``code`` formats a check id and
         ``text`` a marked text for the platform."""
         lines = list(self.notes)
@@ -85,12 +87,14 @@ class VerdictParts:
         if self.explanation:
             lines.append(text(self.explanation))
         failing = self.failing
-        for c in failing[:max_checks]:
+        shown = failing if self.max_checks is None else failing[:self.max_checks]
+        for c in shown:
             lines.append(f"• {code(c.id)} ({c.kind}): {text(c.message)}")
-        if len(failing) > max_checks:
-            lines.append(f"… and {len(failing) - max_checks} more failing checks")
+        if len(failing) > len(shown):
+            lines.append(f"… and {len(failing) - len(shown)} more failing checks")
         if self.folded:
             lines.append(self.folded)
+        lines.extend(text(tip) for tip in self.tips)
         return lines
 
     def as_text(self) -> str:

@@ -73,6 +73,10 @@ class Catalog:
             raise NotFound(f"no exercise {exercise_id[:40]!r}", hint)
         return ex
 
+    def ids(self) -> list[str]:
+        """Every exercise id, in curriculum order."""
+        return [ex.id for ex in self.curriculum.ordered()]
+
     def closest(self, text: str) -> list[str]:
         return list(self.curriculum.closest(text))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +23,7 @@ from bot.core.views import (
     TimerStarted,
     WindowView,
 )
-from bot.db import ChallengeWindow, Cohort, Member
+from bot.db import Award, ChallengeWindow, Cohort, Member
 
 
 def window_view(w: ChallengeWindow) -> WindowView:
@@ -76,39 +76,53 @@ class ChallengeService:
             return self.ctx.cohort_view(cohort), window_view(window)
 
     async def start_timer(self, actor: Actor, exercise_id: str) -> TimerStarted:
-        """A personal timer: the prompt is revealed now; the deadline is the time limit."""
+        """A personal timer: the prompt is revealed now; the deadline is the time limit.
+
+        One timer counts for points. Once the challenge is passed (in any window,
+        or late) it may be started again as often as the member likes: practice
+        runs that score nothing and record a time (personal bests). A run moves
+        the member's timer row to now and counts up its ``attempt``, guarded by
+        the attempt it read, so two racing starts open one run."""
         ex = self._challenge(exercise_id)
         now = self.ctx.now()
+        closes = now + timedelta(minutes=ex.time_limit_min or 60)
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
-            existing = await s.scalar(
-                select(ChallengeWindow).where(
-                    ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id
-                )
-            )
-            if existing is not None:
+            mine = await s.scalar(select(ChallengeWindow).where(
+                ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id))
+            passed = await s.scalar(select(Award.id).where(
+                Award.member_id == member.id, Award.exercise_id == ex.id)) is not None
+            if mine is not None and (mine.closes_at > now or not passed):
+                running = mine.closes_at > now
                 raise DojoError(
-                    f"your {ex.id} timer started at {existing.opens_at:%Y-%m-%d %H:%M} UTC "
-                    f"and {'ends' if existing.closes_at > now else 'ended'} at "
-                    f"{existing.closes_at:%H:%M} UTC",
-                    f"see /dojo challenge status {ex.id}",
+                    f"your {ex.id} timer started at {mine.opens_at:%Y-%m-%d %H:%M} UTC "
+                    f"and {'ends' if running else 'ended'} at {mine.closes_at:%H:%M} UTC",
+                    f"see /dojo challenge status {ex.id}" if running else
+                    f"once you pass {ex.id} you can start it again to practise (no points)",
                 )
-            window = ChallengeWindow(
-                cohort_id=cohort.id,
-                exercise_id=ex.id,
-                member_id=member.id,
-                opens_at=now,
-                closes_at=now + timedelta(minutes=ex.time_limit_min or 60),
-                created_by=actor.user_id,
-                created_at=now,
-            )
-            s.add(window)
-            try:
-                await s.flush()
-            except IntegrityError:
-                raise DojoError(f"your {ex.id} timer is already running") from None
-            return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary)
+            if mine is None:
+                window = ChallengeWindow(
+                    cohort_id=cohort.id, exercise_id=ex.id, member_id=member.id, opens_at=now,
+                    closes_at=closes, created_by=actor.user_id, created_at=now, attempt=1)
+                s.add(window)
+                try:
+                    await s.flush()
+                except IntegrityError:
+                    raise DojoError(f"your {ex.id} timer is already running") from None
+            else:
+                won = await s.execute(
+                    update(ChallengeWindow)
+                    .where(ChallengeWindow.id == mine.id,
+                           ChallengeWindow.attempt == mine.attempt)
+                    .values(opens_at=now, closes_at=closes, attempt=mine.attempt + 1)
+                    .execution_options(synchronize_session=False))
+                if won.rowcount != 1:
+                    raise DojoError(f"your {ex.id} timer is already running")
+                await s.refresh(mine)
+                window = mine
+            return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary,
+                                practice=passed)
 
     async def prompt(self, actor: Actor, exercise_id: str) -> PromptView:
         """An exercise's prompt, hidden for a timed challenge until its window opened
@@ -144,16 +158,6 @@ class ChallengeService:
             local = first.astimezone(rules.zone(cohort.tz))
             raise DojoError(
                 f"the {exercise_id} window opens at {local:%Y-%m-%d %H:%M} ({cohort.tz})")
-
-    async def open_window_of(self, actor: Actor, exercise_id: str) -> bool:
-        """Whether a cohort window or the member's timer for this challenge is open now
-        (hints are locked then)."""
-        now = self.ctx.now()
-        async with self.ctx.db.session() as s:
-            cohort = await self.ctx.cohort_of(s, actor)
-            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
-            windows = await windows_of(s, cohort.id, exercise_id, member_id)
-            return any(w.opens_at <= now < w.closes_at for w in windows)
 
     async def status(self, actor: Actor, exercise_id: str | None) -> list[ChallengeInfo]:
         async with self.ctx.db.session() as s:

@@ -6,7 +6,8 @@ It holds no rules of its own. Each service has one home
 (:mod:`~bot.core.cohorts`, :mod:`~bot.core.submissions`,
 :mod:`~bot.core.queue`, :mod:`~bot.core.scoring`, :mod:`~bot.core.streaks`,
 :mod:`~bot.core.challenges`, :mod:`~bot.core.posts`, :mod:`~bot.core.notices`,
-:mod:`~bot.core.export`); the short methods below are the verbs callers use
+:mod:`~bot.core.export`, and the learning loop's :mod:`~bot.core.reviews`,
+:mod:`~bot.core.hints`, :mod:`~bot.core.bests`); the short methods below are the verbs callers use
 most, delegating to them, so a caller does not need to know which service
 owns a verb. Every method is one or a few short transactions and returns
 plain view objects."""
@@ -16,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.core.bests import BestsService
 from bot.core.catalog import Catalog
 from bot.core.challenges import ChallengeService
 from bot.core.clock import Clock, SystemClock
@@ -24,9 +26,11 @@ from bot.core.console_state import ConsoleStateStore
 from bot.core.context import CoreContext
 from bot.core.dispatch import Dispatcher
 from bot.core.export import ExportService
+from bot.core.hints import HintService
 from bot.core.notices import NoticeService
 from bot.core.posts import Planner
 from bot.core.queue import GradingQueue
+from bot.core.reviews import ReviewService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
 from bot.core.submissions import SubmissionService
@@ -35,8 +39,10 @@ from bot.core.views import (
     ChallengeInfo,
     CohortInfo,
     CohortView,
+    HintStep,
     JoinResult,
     ProgressData,
+    ReviewQueue,
     StreakInfo,
     SubmitReceipt,
     TimerStarted,
@@ -62,9 +68,13 @@ class Dojo:
         self.challenges = ChallengeService(self.ctx, self.scoring)
         self.notices = NoticeService(self.ctx)
         self.submissions = SubmissionService(self.ctx, self.challenges, self.notices)
-        self.queue = GradingQueue(self.ctx, grader, self.scoring, self.streaks, self.notices)
+        self.reviews = ReviewService(self.ctx)
+        self.bests = BestsService(self.ctx)
+        self.hints = HintService(self.ctx, self.scoring)
+        self.queue = GradingQueue(self.ctx, grader, self.scoring, self.streaks, self.notices,
+                                  reviews=self.reviews, bests=self.bests, hints=self.hints)
         self.dispatcher = Dispatcher(self.queue)
-        self.planner = Planner(self.ctx, self.scoring, self.streaks)
+        self.planner = Planner(self.ctx, self.scoring, self.streaks, self.reviews)
         self.exports = ExportService(self.ctx)
         self.console_state = ConsoleStateStore(self.ctx)
 
@@ -137,7 +147,19 @@ class Dojo:
         return await self.streaks.streak(actor)
 
     async def progress(self, actor: Actor) -> ProgressData:
-        return await self.streaks.progress(actor)
+        """Calendar and points, with the review queue and challenge times."""
+        data = await self.streaks.progress(actor)
+        data.reviews = await self.reviews.queue(actor)
+        data.bests = await self.bests.of(actor)
+        return data
+
+    async def review(self, actor: Actor) -> ReviewQueue:
+        return await self.reviews.queue(actor)
+
+    async def hint(self, actor: Actor, exercise_id: str, *, reveal: bool = False) -> HintStep:
+        if reveal:
+            return await self.hints.reveal(actor, exercise_id)
+        return await self.hints.next(actor, exercise_id)
 
     async def leaderboard(self, actor: Actor, scope: str = "week",
                           limit: int = 20) -> tuple[CohortView, str, list[BoardRow]]:

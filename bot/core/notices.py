@@ -10,6 +10,12 @@ exactly once even when the process that graded is not the one connected to
 the chat, and survives restarts of either side: an unmarked notice whose lease
 ran out is claimed again (editing the same message twice is harmless).
 
+Progress of a long grading (:mod:`bot.core.progress`) travels the same way
+as ``progress`` notices, with two rules of their own: one whose grading has
+finished, or that a newer one replaced, is dropped unsaid; and no other notice
+of a submission is claimed while one of its progress edits is in flight, so a
+late progress edit never overwrites the verdict.
+
 Wake-ups: a notice written by this process wakes the delivery loop at once
 (:attr:`NoticeService.wake`); notices written elsewhere are found by a short
 poll (and, on PostgreSQL, by whatever wake-up the dispatch layer adds).
@@ -22,7 +28,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -30,19 +36,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import CoreContext
 from bot.core.types import (
+    BestNote,
     CouldNotGradeNotice,
     DelayNotice,
+    FreezeNews,
     GradedNotice,
+    GradingProgress,
+    HintOffer,
     Outbox,
+    ReviewNote,
     StatusRef,
     SubmissionNotice,
 )
-from bot.db import Cohort, Member, Notice, Submission
+from bot.db import Cohort, Member, Notice, Submission, SubmissionStatus
 from grader.result import GradeResult, ResultFormatError, Status
 
 log = logging.getLogger(__name__)
 
 GRADED, DELAYED, COULD_NOT_GRADE = "graded", "delayed", "could_not_grade"
+PROGRESS = "progress"
 CLAIM_LEASE = timedelta(seconds=60)
 #: How long a verdict waits for the adapter to say where its "grading…" message is.
 AWAIT_STATUS = timedelta(seconds=15)
@@ -86,6 +98,12 @@ class NoticeService:
         elif sub.reply_private:
             status = StatusRef(sub.reply_channel or cohort.channel_id, None, True)
         data = notice.payload or {}
+        if notice.kind == PROGRESS:
+            return GradingProgress(
+                target=target, user_id=member.user_id, submission_id=sub.id,
+                exercise_id=sub.exercise_id, stage=str(data.get("stage", "running")),
+                index=data.get("index"), total=data.get("total"), kind=str(data.get("kind", "")),
+                elapsed_s=float(data.get("elapsed_s", 0.0)), status=status, notice_id=notice.id)
         if notice.kind == GRADED:
             try:
                 result = GradeResult.from_dict(sub.result)
@@ -100,7 +118,8 @@ class NoticeService:
                 points=int(data.get("points", 0)), bonus=int(data.get("bonus", 0)),
                 late=bool(data.get("late")), first_pass=bool(data.get("first_pass")),
                 delayed=bool(data.get("delayed")), streak=int(data.get("streak", 0)),
-                status=status, notice_id=notice.id,
+                status=status, notice_id=notice.id, graded_at=sub.graded_at,
+                hinted=int(data.get("hinted", 0)), **learning_fields(data),
             )
         cls = DelayNotice if notice.kind == DELAYED else CouldNotGradeNotice
         return cls(target, member.user_id, sub.id, sub.exercise_id,
@@ -115,10 +134,13 @@ class NoticeService:
         now = self.ctx.now()
         out: list[SubmissionNotice] = []
         async with self.ctx.db.session() as s:
+            in_flight = set((await s.scalars(select(Notice.submission_id).where(
+                Notice.kind == PROGRESS, Notice.delivered_at.is_(None),
+                Notice.claimed_until >= now))).all())
             rows = (
                 await s.execute(
                     select(Notice, Submission.reply_state, Submission.received_at,
-                           Cohort.channel_id)
+                           Cohort.channel_id, Submission.status)
                     .join(Cohort, Cohort.id == Notice.cohort_id)
                     .outerjoin(Submission, Submission.id == Notice.submission_id)
                     .where(
@@ -130,9 +152,17 @@ class NoticeService:
                     .limit(limit * 4)
                 )
             ).all()
-            for notice, reply_state, received_at, channel in rows:
+            newest = {n.submission_id: n.id for n, *_ in rows if n.kind == PROGRESS}
+            for notice, reply_state, received_at, channel, state in rows:
                 if owns is not None and not owns(channel):
                     continue
+                if notice.kind == PROGRESS and (state != SubmissionStatus.grading
+                                                or newest[notice.submission_id] != notice.id
+                                                or reply_state != "posted"):
+                    notice.delivered_at = now  # stale, replaced, or nowhere to show it
+                    continue
+                if notice.submission_id in in_flight:
+                    continue  # a progress edit of it is under way; the verdict waits
                 if reply_state == "awaiting" and received_at is not None \
                         and now - received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
@@ -220,3 +250,43 @@ class NoticeService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), poll_s)
 
+
+# ---- what a verdict says besides the result, as notice payload ------------------------
+
+def learning_payload(*, counted: bool, review: ReviewNote | None, best: BestNote | None,
+                     hint: HintOffer | None, looks_like: str | None,
+                     news: list[FreezeNews]) -> dict[str, Any]:
+    """The learning loop's part of a GRADED notice (plain JSON)."""
+    out: dict[str, Any] = {"counted": counted, "looks_like": looks_like}
+    if review is not None:
+        out["review"] = {"rating": review.rating, "due": review.due.isoformat(),
+                         "was_due": review.was_due, "tz": review.tz}
+    if best is not None:
+        out["best"] = {"elapsed_s": best.elapsed_s, "previous_s": best.previous_s,
+                       "best_s": best.best_s, "practice": best.practice}
+    if hint is not None:
+        out["hint"] = {"level": hint.level, "cost": hint.cost, "check_id": hint.check_id}
+    out["news"] = [{"kind": n.kind, "day": n.day.isoformat(), "banked": n.banked,
+                    "streak": n.streak} for n in news]
+    return out
+
+
+def learning_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """:func:`learning_payload` read back into GradedNotice fields (payloads
+    written before it existed have none of them)."""
+    review = data.get("review")
+    best = data.get("best")
+    hint = data.get("hint")
+    return {
+        "counted": bool(data.get("counted", True)),
+        "looks_like": data.get("looks_like") or None,
+        "review": ReviewNote(review["rating"], datetime.fromisoformat(review["due"]),
+                             bool(review["was_due"]), review.get("tz", "UTC"))
+        if review else None,
+        "best": BestNote(float(best["elapsed_s"]), best["previous_s"], float(best["best_s"]),
+                         bool(best["practice"])) if best else None,
+        "hint": HintOffer(int(hint["level"]), int(hint["cost"]), str(hint["check_id"]))
+        if hint else None,
+        "freeze_news": [FreezeNews(n["kind"], date.fromisoformat(n["day"]), int(n["banked"]),
+                                   int(n["streak"])) for n in data.get("news", [])],
+    }

@@ -1,6 +1,8 @@
 """What each cohort should see and when: daily posts, challenge windows,
-weekly leaderboards and streak-at-risk reminders; and which post a reply
-answers (a code block replying to a drill post submits for that drill).
+weekly leaderboards, streak-at-risk reminders and, with each daily post, a
+private nudge to every member who has spaced reviews due (within their
+reminder setting); and which post a reply answers (a code block replying to a
+drill post submits for that drill).
 
 Planning is a pure read of the database state (so jobs can be derived from it
 at any start), and sending is *claim, then deliver*: a post is claimed by
@@ -25,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.core import rules
 from bot.core.catalog import item_of
 from bot.core.context import CoreContext
+from bot.core.reviews import ReviewService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
 from bot.core.types import (
@@ -33,6 +36,7 @@ from bot.core.types import (
     DayPost,
     Event,
     Outbox,
+    ReviewNudge,
     StreakReminder,
     WeeklyBoard,
 )
@@ -48,7 +52,7 @@ REMIND_AT = 20  # local hour: "your streak is at risk" if nothing passed yet tod
 class PlannedPost:
     cohort_id: int
     key: str
-    kind: str  # day | week | challenge_open | challenge_close | remind
+    kind: str  # day | week | challenge_open | challenge_close | remind | review
     at: datetime
     day: int | None = None
     window_id: int | None = None
@@ -59,10 +63,11 @@ class Planner:
     """Plans and sends the scheduled posts of every cohort."""
 
     def __init__(self, ctx: CoreContext, scoring: ScoringService, streaks: StreakService,
-                 instance: str | None = None) -> None:
+                 reviews: ReviewService, instance: str | None = None) -> None:
         self.ctx = ctx
         self.scoring = scoring
         self.streaks = streaks
+        self.reviews = reviews
         self.instance = instance or uuid.uuid4().hex[:12]
 
     # ---- planning -------------------------------------------------------------
@@ -182,9 +187,10 @@ class Planner:
             return None
 
     async def dispatch_due(self, outbox: Outbox, now: datetime | None = None) -> list[Event]:
-        """Claim and deliver every due post; returns the events this process sent."""
+        """Claim and deliver every due post, then the review nudges that go with
+        the day's posts; returns the events this process sent."""
         sent: list[Event] = []
-        for p in await self.due(now):
+        for p in [*await self.due(now), *await self.nudges_due(now)]:
             ev = await self.send(p, outbox)
             if ev is not None:
                 sent.append(ev)
@@ -271,6 +277,15 @@ class Planner:
                 return StreakReminder(
                     target, m.user_id, m.display_name, info.streak.current, info.hours_left_today
                 )
+            if p.kind == "review":
+                m = await s.get(Member, p.member_id)
+                if m is None:
+                    return None
+                queue = await self.reviews.queue_of(s, c, m)
+                if not queue.due:
+                    return None  # reviewed in the meantime
+                return ReviewNudge(target, m.user_id, m.display_name,
+                                   [r.item for r in queue.due])
         return None
 
     # ---- streak-at-risk reminders -------------------------------------------------
@@ -319,6 +334,34 @@ class Planner:
                         )
                     ).all()
                 }
+                out = [p for p in out if (p.cohort_id, p.key) not in claimed]
+        return out
+
+    # ---- review nudges with the daily post -------------------------------------------
+
+    async def nudges_due(self, now: datetime | None = None) -> list[PlannedPost]:
+        """Members (reminders on) with reviews due, once their cohort's post of the
+        day is out: one private nudge per member and local day."""
+        now = now or self.ctx.now()
+        out: list[PlannedPost] = []
+        async with self.ctx.db.session() as s:
+            # a day's margin: each member's own day is checked below
+            rows = (await s.execute(
+                select(Member, Cohort).join(Cohort, Cohort.id == Member.cohort_id).where(
+                    Member.id.in_(await self.reviews.members_with_due(s, now + timedelta(days=1))),
+                    Member.reminders.is_(True), Member.left_at.is_(None),
+                    Cohort.paused_since.is_(None)))).all()
+            for m, c in rows:
+                day = self.ctx.cohort_day(c, now)
+                if day < 1 or self.ctx.post_instant(c, day) > now:
+                    continue  # today's post is not out yet
+                queue = await self.reviews.queue_of(s, c, m)
+                if queue.due:
+                    out.append(PlannedPost(c.id, f"review:{m.id}:{queue.today.isoformat()}",
+                                           "review", now, member_id=m.id))
+            if out:
+                claimed = set((await s.execute(select(Post.cohort_id, Post.key).where(
+                    Post.key.in_([p.key for p in out])))).all())
                 out = [p for p in out if (p.cohort_id, p.key) not in claimed]
         return out
 

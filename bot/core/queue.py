@@ -1,9 +1,11 @@
 """The grading lifecycle of a queued submission: claim it with a lease, grade
 it between transactions (so a slow or dead grader never holds a lock), and
-finish it — graded (with points and streak), requeued after an outage, or
-"could not be graded" — writing the notice for the member in the same
-transaction as the state change. A crash at any point loses nothing: an
-expired lease puts the submission back in the queue (:meth:`recover`).
+finish it — graded (with points, streak, review schedule, challenge time and
+the hint on offer), requeued after an outage, or "could not be graded" —
+writing the notice for the member in the same transaction as the state
+change. A long grading reports its progress on the way
+(:mod:`bot.core.progress`). A crash at any point loses nothing: an expired
+lease puts the submission back in the queue (:meth:`recover`).
 
 Which submissions are graded when, and how many at once, is the dispatcher's
 business (:mod:`bot.core.dispatch`); this module grades one claimed
@@ -20,8 +22,12 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.bests import BestsService
 from bot.core.context import CoreContext
-from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService
+from bot.core.hints import HintService
+from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService, learning_payload
+from bot.core.progress import SHOW_AFTER_S, ProgressTracker
+from bot.core.reviews import ReviewService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
 from bot.core.types import SubmissionNotice
@@ -41,12 +47,20 @@ MAX_FAILURES = 3
 
 class GradingQueue:
     def __init__(self, ctx: CoreContext, grader: GraderClient, scoring: ScoringService,
-                 streaks: StreakService, notices: NoticeService) -> None:
+                 streaks: StreakService, notices: NoticeService, *, reviews: ReviewService,
+                 bests: BestsService, hints: HintService) -> None:
         self.ctx = ctx
         self.grader = grader
         self.scoring = scoring
         self.streaks = streaks
         self.notices = notices
+        self.reviews = reviews
+        self.bests = bests
+        self.hints = hints
+        #: When a grading's progress is first shown, and how often after that
+        #: (None: the platform's interval); see :mod:`bot.core.progress`.
+        self.progress_after_s = SHOW_AFTER_S
+        self.progress_every_s: float | None = None
 
     async def recover(self, *, all_grading: bool = False) -> int:
         """Put submissions whose grading was interrupted back in the queue.
@@ -142,9 +156,13 @@ class GradingQueue:
     async def grade(self, sub: Submission) -> tuple[list[SubmissionNotice], bool]:
         """Grade one claimed submission; (events, whether to stop this member's
         queue for now because the grader is unavailable)."""
+        tracker = ProgressTracker(self.ctx, self.notices, sub, await self._platform(sub),
+                                  show_after_s=self.progress_after_s,
+                                  every_s=self.progress_every_s)
         try:
-            raw = await asyncio.wait_for(self.grader.grade(sub.exercise_id, sub.code),
-                                         GRADE_TIMEOUT_S)
+            raw = await asyncio.wait_for(
+                self.grader.grade(sub.exercise_id, sub.code, progress=tracker.report),
+                GRADE_TIMEOUT_S)
         except GraderUnavailable as exc:
             return await self._requeue(sub, str(exc), exc.retry_after), True
         except UnknownExercise:
@@ -159,12 +177,19 @@ class GradingQueue:
         except Exception as exc:  # a bug in a grader client must not eat the submission
             log.exception("grading submission %s failed", sub.id)
             return await self._failed(sub, f"grading failed: {exc}", True)
+        finally:
+            await tracker.stop()
         try:
             result = GradeResult.from_dict(raw)
         except ResultFormatError as exc:
             return await self._could_not_grade(sub, f"the grader sent an unreadable result "
                                                     f"({exc})"), False
         return await self._finish(sub, raw, result), False
+
+    async def _platform(self, sub: Submission) -> str:
+        async with self.ctx.db.session() as s:
+            return await s.scalar(select(Cohort.platform).where(Cohort.id == sub.cohort_id)) \
+                or ""
 
     async def _failed(self, sub: Submission, reason: str,
                       retry: bool) -> tuple[list[SubmissionNotice], bool]:
@@ -213,7 +238,7 @@ class GradingQueue:
                       result: GradeResult) -> list[SubmissionNotice]:
         ex = self.ctx.catalog.get(sub.exercise_id)
         max_score = ex.max_score if ex else result.max_score
-        points = bonus = 0
+        points = bonus = hinted = 0
         late = first = False
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
@@ -236,11 +261,24 @@ class GradingQueue:
                     await s.flush()
                     await s.refresh(award)
                     points, bonus, late = award.points, award.bonus, award.late
-            streak = (await self.streaks.of_member(s, cohort, member)).streak.current \
-                if result.passed else 0
+                    hinted = await self.scoring.hint_deduction(s, member.id, row.exercise_id,
+                                                               max_score)
+            best = await self.bests.record(s, cohort, member, row)
+            review = await self.reviews.record(
+                s, cohort, member, row, result.passed, elapsed_s=best.elapsed_s if best else None,
+                limit_s=ex.time_limit_min * 60 if ex is not None and ex.time_limit_min else None)
+            info, news = await self.streaks.after_grading(s, cohort, member, row,
+                                                          review is not None and review.was_due)
+            hint = None if result.passed else await self.hints.offer(s, cohort, member, row,
+                                                                     result)
             events = await self._tell(s, GRADED, row, {
                 "points": points, "bonus": bonus, "late": late, "first_pass": first,
-                "delayed": row.delay_notified, "streak": streak,
+                "delayed": row.delay_notified, "hinted": hinted,
+                "streak": info.streak.current if result.passed else 0,
+                **learning_payload(
+                    counted=row.counts, review=review, best=best, hint=hint, news=news,
+                    looks_like=None if result.passed else self.ctx.catalog.looks_like(
+                        row.code, row.exercise_id)),
             })
         self.notices.notify()
         return events

@@ -16,6 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 FREEZE_EVERY = 7
 MAX_FREEZES = 2
+#: Share of an exercise's points each hint level costs its first pass (level 1,
+#: 2, 3: concept, API, near-solution shape), and the most hints may cost in all.
+HINT_COST_SHARE = (0.1, 0.2, 0.3)
+HINT_COST_CAP = 0.5
+HINT_LEVELS = len(HINT_COST_SHARE)
+#: A pass whose time is above this share of a timed challenge's limit was slow.
+SLOW_SHARE = 0.75
 
 
 class DayState(str, Enum):
@@ -26,6 +33,7 @@ class DayState(str, Enum):
     future = "future"
     before = "before"  # before the member's first pass
     paused = "paused"  # the cohort was paused: neither breaks nor extends a streak
+    rest = "rest"  # nothing was scheduled that day: neither breaks nor extends a streak
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -75,22 +83,29 @@ class StreakResult:
     today_passed: bool = False
     days: dict[date, DayState] = field(default_factory=dict)
     frozen_days: list[date] = field(default_factory=list)
+    earned_days: list[date] = field(default_factory=list)  # a freeze was banked that day
 
 
 def compute_streak(
-    pass_days: Iterable[date], today: date, neutral: Iterable[date] = ()
+    pass_days: Iterable[date], today: date, neutral: Iterable[date] = (),
+    rest: Iterable[date] = (),
 ) -> StreakResult:
     """Walk the local days from the first pass to ``today``.
 
     * a day with a pass extends the streak; every 7th streak day earns a freeze
-      (at most 2 banked);
+      (at most 2 banked; ``earned_days`` lists the days one was banked);
     * a past day without a pass uses a freeze if one is banked (the streak
       survives but does not grow), else the streak ends;
     * today without a pass is still open: the streak counts up to yesterday;
-    * a ``neutral`` day (the cohort was paused) without a pass changes nothing.
+    * a ``neutral`` day (the cohort was paused) or a ``rest`` day (nothing was
+      scheduled) without a pass changes nothing.
+
+    ``pass_days`` are the days with a pass that counts (something new or due
+    that day, :func:`counts_for_streak`).
     """
     passed = {d for d in pass_days if d <= today}
     paused = set(neutral)
+    resting = set(rest)
     res = StreakResult()
     if not passed:
         return res
@@ -102,13 +117,16 @@ def compute_streak(
         if day in passed:
             streak += 1
             earned_count += 1
-            if earned_count % FREEZE_EVERY == 0:
-                freezes = min(MAX_FREEZES, freezes + 1)
+            if earned_count % FREEZE_EVERY == 0 and freezes < MAX_FREEZES:
+                freezes += 1
+                res.earned_days.append(day)
             res.days[day] = DayState.passed
         elif day == today:
             res.days[day] = DayState.open
         elif day in paused:
             res.days[day] = DayState.paused
+        elif day in resting:
+            res.days[day] = DayState.rest
         elif streak > 0 and freezes > 0:
             freezes -= 1
             res.days[day] = DayState.frozen
@@ -140,6 +158,91 @@ def paused_dates(pauses: Iterable[tuple[date, date | None]], today: date) -> set
         while d < stop:
             out.add(d)
             d += timedelta(days=1)
+    return out
+
+
+def rest_dates(start: date, schedule: dict[int, list[str]], today: date,
+               paused_days: int = 0) -> set[date]:
+    """Cohort days up to ``today`` with nothing scheduled: like a pause, they
+    neither break nor extend a streak (nothing new could be passed on them
+    unless a review was due or an item was still open)."""
+    out: set[date] = set()
+    last = day_number(start, today, paused_days)
+    for n in range(1, last + 1):
+        if not schedule.get(n):
+            out.add(date_of_day(start, n, paused_days))
+    return out
+
+
+def counts_for_streak(*, passed: bool, scheduled_today: bool, review_due: bool,
+                      passed_before: bool) -> bool:
+    """Honest streaks: a pass keeps the streak alive only when it is something
+    new or due that day — that day's item, a due review, or an item not passed
+    before. A re-submission of an old pass does not."""
+    return passed and (scheduled_today or review_due or not passed_before)
+
+
+class ReviewRating(str, Enum):
+    """How well an exercise was recalled, from the verdicts of one day's attempts
+    (mapped onto FSRS's Again / Hard / Good)."""
+
+    again = "again"  # failed (no pass yet that day)
+    hard = "hard"  # passed after failures, or slowly
+    good = "good"  # passed on the first try
+
+
+def review_rating(*, passed: bool, failures: int, elapsed_s: float | None = None,
+                  limit_s: float | None = None) -> ReviewRating:
+    """The day's rating: a fail is ``again``; a pass after failed attempts, or a
+    timed pass that took most of its time limit, is ``hard``; a first-try pass
+    is ``good``."""
+    if not passed:
+        return ReviewRating.again
+    if failures > 0:
+        return ReviewRating.hard
+    if elapsed_s is not None and limit_s and elapsed_s > SLOW_SHARE * limit_s:
+        return ReviewRating.hard
+    return ReviewRating.good
+
+
+def hint_cost(max_score: int, level: int) -> int:
+    """Points hint ``level`` (1-based) takes off the exercise's first pass (at
+    least 1 point)."""
+    share = HINT_COST_SHARE[min(max(level, 1), HINT_LEVELS) - 1]
+    return max(1, round(max_score * share))
+
+
+def hint_deduction(max_score: int, costs: Iterable[int]) -> int:
+    """What all the hints used on an exercise take off, capped at half its points."""
+    return min(sum(costs), int(max_score * HINT_COST_CAP))
+
+
+def improvement(previous_s: float, latest_s: float) -> float:
+    """Relative change from the previous time to the latest, in percent
+    (negative: faster). 18:42 → 11:05 is −41 %."""
+    if previous_s <= 0:
+        return 0.0
+    return (latest_s - previous_s) / previous_s * 100
+
+
+def clock_time(seconds: float) -> str:
+    """``11:05`` (minutes:seconds), or ``1:02:03`` past an hour."""
+    total = max(round(seconds), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def cumulative_by_day(gained: dict[date, int], start: date, today: date) -> list[tuple[date, int]]:
+    """Running total of points on every day from ``start`` (or the first gain,
+    if earlier) to ``today``: a chart of it shows flat days as flat, not skipped."""
+    first = min([start, *gained])
+    last = max([today, *gained])
+    out, total, day = [], 0, first
+    while day <= last:
+        total += gained.get(day, 0)
+        out.append((day, total))
+        day += timedelta(days=1)
     return out
 
 

@@ -1,5 +1,5 @@
-"""Points: the first-pass award (with a timed challenge's window, speed bonus
-and late policy) and the leaderboards built from awards."""
+"""Points: the first-pass award (with a timed challenge's window, speed bonus,
+late policy and the hints used) and the leaderboards built from awards."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.core.catalog import kind_of
 from bot.core.context import CoreContext
 from bot.core.types import Actor, BoardRow
 from bot.core.views import CohortView
-from bot.db import Award, ChallengeWindow, Cohort, Member, Submission
+from bot.db import Award, ChallengeWindow, Cohort, HintUse, Member, Submission
 
 
 async def windows_of(
@@ -62,6 +62,8 @@ class ScoringService:
             elif any(w.closes_at <= sub.received_at for w in windows):
                 late = True
                 points = rules.late_points(max_score)
+        points = max(points - await self.hint_deduction(s, member.id, sub.exercise_id,
+                                                        max_score), 0)
         award = Award(
             cohort_id=cohort.id,
             member_id=member.id,
@@ -108,6 +110,14 @@ class ScoringService:
         for rank, award in enumerate((await s.scalars(query)).all()):
             award.bonus = rules.speed_bonus(members, rank)
 
+    @staticmethod
+    async def hint_deduction(s: AsyncSession, member_id: int, exercise_id: str,
+                             max_score: int) -> int:
+        """Points the hints the member revealed take off this exercise's first pass."""
+        costs = (await s.scalars(select(HintUse.cost).where(
+            HintUse.member_id == member_id, HintUse.exercise_id == exercise_id))).all()
+        return rules.hint_deduction(max_score, costs)
+
     # ---- boards ----------------------------------------------------------------------
 
     def week_bounds(self, cohort: Cohort,
@@ -121,8 +131,10 @@ class ScoringService:
             rules.local_midnight_utc(first + timedelta(days=7), cohort.tz),
         )
 
-    async def leaderboard(self, actor: Actor, scope: str = "week",
-                          limit: int = 20) -> tuple[CohortView, str, list[BoardRow]]:
+    async def leaderboard(self, actor: Actor, scope: str = "week", limit: int = 20, *,
+                          everyone: bool = False) -> tuple[CohortView, str, list[BoardRow]]:
+        """The cohort's standings; ``everyone`` adds the members without points
+        (after the others, in the order they joined) — the picture shows them."""
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             if scope == "week":
@@ -132,7 +144,26 @@ class ScoringService:
             else:
                 label = "all time"
                 rows = await self.board(s, cohort.id, None, None, limit)
+            if everyone:
+                rows += await self._pointless(s, cohort.id, rows, limit)
             return self.ctx.cohort_view(cohort), label, rows
+
+    @staticmethod
+    async def _pointless(s: AsyncSession, cohort_id: int, rows: list[BoardRow],
+                         limit: int) -> list[BoardRow]:
+        """Active members missing from ``rows`` (no points in its scope), as 0 rows."""
+        listed = {r.user_id for r in rows}
+        members = (await s.execute(
+            select(Member.user_id, Member.display_name)
+            .where(Member.cohort_id == cohort_id, Member.left_at.is_(None))
+            .order_by(Member.joined_at, Member.id))).all()
+        rank = len(rows) + 1
+        out = []
+        for user_id, name in members:
+            if user_id in listed or len(rows) + len(out) >= limit:
+                continue
+            out.append(BoardRow(rank, user_id, name, 0, None, 0))
+        return out
 
     async def board(self, s: AsyncSession, cohort_id: int, start: datetime | None,
                     end: datetime | None, limit: int | None) -> list[BoardRow]:

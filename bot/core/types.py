@@ -79,6 +79,48 @@ class StatusRef:
     private: bool = False  # only the member may see it (timed challenges)
 
 
+# ---- what a verdict says besides the result (the learning loop) --------------
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """The exercise's spaced-review schedule after this grading."""
+
+    rating: str  # rules.ReviewRating value of the day's attempts so far
+    due: datetime  # when it comes back
+    was_due: bool  # this attempt was a due review
+    tz: str = "UTC"  # the member's zone, to say the day it comes back
+
+
+@dataclass(frozen=True)
+class BestNote:
+    """A timed challenge passed inside a window: this time, the one before, the best."""
+
+    elapsed_s: float
+    previous_s: float | None
+    best_s: float  # including this one
+    practice: bool  # a practice run after the challenge was passed: no points
+
+
+@dataclass(frozen=True)
+class HintOffer:
+    """The next hint the member could reveal for this verdict's failing check."""
+
+    level: int
+    cost: int  # points it takes off the first pass (0: already passed)
+    check_id: str
+
+
+@dataclass(frozen=True)
+class FreezeNews:
+    """A streak freeze earned or used, told to the member once."""
+
+    kind: str  # earned | used
+    day: date
+    banked: int  # freezes banked after it
+    streak: int  # the streak it belongs to
+
+
 # ---- events: things the core wants said in a channel -------------------------
 
 
@@ -97,6 +139,33 @@ class GradedNotice:
     first_pass: bool
     delayed: bool
     streak: int = 0
+    status: StatusRef | None = None
+    notice_id: int | None = None
+    counted: bool = True  # the pass kept the streak alive (new or due that day)
+    review: ReviewNote | None = None
+    best: BestNote | None = None
+    hint: HintOffer | None = None
+    looks_like: str | None = None  # the code answers this other exercise
+    freeze_news: list[FreezeNews] = field(default_factory=list)
+    graded_at: datetime | None = None
+    hinted: int = 0  # points the hints used took off this first pass
+
+
+@dataclass
+class GradingProgress:
+    """A long grading is under way: what the grader is judging now (data from
+    the trusted side: a stage, and which check of how many), for the member's
+    "⏳ grading…" message."""
+
+    target: Target
+    user_id: str
+    submission_id: int
+    exercise_id: str
+    stage: str  # running | judging | check
+    index: int | None = None  # 1-based, with total, for stage "check"
+    total: int | None = None
+    kind: str = ""  # the check's kind (train, grad, …), when known
+    elapsed_s: float = 0.0
     status: StatusRef | None = None
     notice_id: int | None = None
 
@@ -166,7 +235,18 @@ class StreakReminder:
     hours_left: float
 
 
-SubmissionNotice = GradedNotice | DelayNotice | CouldNotGradeNotice
+@dataclass
+class ReviewNudge:
+    """Reviews due for a member, sent privately with the day's post (within
+    their reminder setting)."""
+
+    target: Target
+    user_id: str
+    name: str
+    due: list[ExerciseItem]
+
+
+SubmissionNotice = GradedNotice | DelayNotice | CouldNotGradeNotice | GradingProgress
 
 Event = (
     GradedNotice
@@ -177,6 +257,8 @@ Event = (
     | ChallengeClosed
     | WeeklyBoard
     | StreakReminder
+    | ReviewNudge
+    | GradingProgress
 )
 
 

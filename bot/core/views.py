@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.core import rules
-from bot.core.types import BoardRow, ExerciseItem
+from bot.core.types import BoardRow, ExerciseItem, FreezeNews
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ class StreakInfo:
     local_now: datetime
     streak: rules.StreakResult
     hours_left_today: float
+    news: list[FreezeNews] = field(default_factory=list)  # freezes not yet told
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,49 @@ class CohortInfo(CohortView):
     next_post_at: datetime | None
 
 
+@dataclass(frozen=True)
+class ReviewItem:
+    item: ExerciseItem
+    due: datetime
+    due_day: date  # in the member's zone
+    reviews: int  # review days so far
+    lapses: int  # reviews that ended in a fail
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """A member's spaced reviews: what is due by the end of their day, what
+    comes next, and how much of it FSRS expects them to recall right now."""
+
+    tz: str
+    today: date
+    due: list[ReviewItem]
+    upcoming: list[ReviewItem]
+    cards: int
+    retention: float | None  # mean predicted recall now (0..1); None: nothing reviewed yet
+
+
+@dataclass(frozen=True)
+class BestView:
+    """A member's times on one timed challenge, oldest first."""
+
+    item: ExerciseItem
+    times: list[float]
+    best_s: float
+    latest_s: float
+    previous_s: float | None
+
+
 @dataclass
 class ProgressData:
     name: str
     tz: str
     days: list[tuple[int, date, rules.DayState]]  # cohort day n, local date, state
-    points: list[tuple[date, int]]  # cumulative points per local day
+    points: list[tuple[date, int]]  # cumulative points on every local day, start → today
     total: int
     streak: rules.StreakResult
+    reviews: ReviewQueue | None = None
+    bests: list[BestView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,6 +156,7 @@ class TimerStarted:
     item: ExerciseItem
     prompt: str
     summary: str
+    practice: bool = False  # already passed: a timed practice run for a personal best
 
 
 @dataclass(frozen=True)
@@ -138,3 +175,23 @@ class ScheduleDay:
     day: int
     date: date
     exercise_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HintStep:
+    """The next hint of an exercise for a member, before or as it is revealed.
+
+    ``target`` names what the hint is about: a failing check's id, or the
+    error (``SyntaxError``) or limit (``timeout``) that stopped the code."""
+
+    item: ExerciseItem
+    target: str
+    about: str  # "check", "error" or "status"
+    level: int  # the level this step reveals (1-based); > levels: all seen
+    levels: int
+    cost: int  # points it takes off the first pass (0: already scored, or all seen)
+    points_now: int  # the first pass's points with the hints used so far
+    points_after: int  # … and with this one
+    scored: bool  # the exercise is already scored: hints are free
+    seen: list[str] = field(default_factory=list)  # the levels revealed before
+    text: str = ""  # this level's hint, once revealed

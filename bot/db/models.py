@@ -14,6 +14,11 @@ share one database:
 * ``posted_messages (cohort_id, message_id)`` is unique: a reply resolves to
   exactly one post, even on platforms whose message ids could repeat.
 * a notice is delivered once: it is claimed with a lease and marked delivered.
+* ``review_cards (member_id, exercise_id)``, ``hint_uses (member_id,
+  exercise_id, check_id, level)``, ``challenge_times (member_id, window_id)``
+  and ``streak_notes (member_id, kind, day)`` are unique: one review schedule
+  per exercise, each hint level paid once, one time per challenge attempt, and
+  each freeze announced once.
 """
 
 from __future__ import annotations
@@ -134,6 +139,7 @@ class Submission(Base):
         Index("ix_submissions_status_next", "status", "next_attempt_at"),
         Index("ix_submissions_cohort_received", "cohort_id", "received_at"),
         Index("ix_submissions_member_status", "member_id", "status"),
+        Index("ix_submissions_member_counts", "member_id", "counts", "received_at"),
         # At most one grading per member, enforced by the database itself.
         Index(
             "uq_submissions_one_grading",
@@ -174,10 +180,19 @@ class Submission(Base):
     reply_message: Mapped[str | None] = mapped_column(String(256), nullable=True)
     reply_private: Mapped[bool] = mapped_column(Boolean, default=False)
     regrade_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A pass that keeps the member's streak alive: something new or due that day
+    # (that day's item, a due review, an item not passed before), decided when it
+    # is graded. A re-submission of an old pass is ``passed`` but does not count.
+    counts: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ChallengeWindow(Base):
-    """A timed challenge: a cohort window (member_id NULL) or a personal timer."""
+    """A timed challenge: a cohort window (member_id NULL) or a personal timer.
+
+    A member has one timer row per challenge. Its first run counts for points;
+    once the challenge is passed the member may start it again — a practice
+    run that only records a time — which moves the row's window and counts up
+    ``attempt`` (the times themselves are kept in ``challenge_times``)."""
 
     __tablename__ = "challenge_windows"
     __table_args__ = (
@@ -195,6 +210,7 @@ class ChallengeWindow(Base):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Award(Base):
@@ -291,3 +307,95 @@ class ConsoleState(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ReviewCard(Base):
+    """A member's spaced-review schedule for one exercise: an FSRS card (the
+    ``fsrs`` package's ``Card.to_dict()``) and when it is due.
+
+    One *session* per local day: the first graded attempt of a day starts it
+    from the card as it was (``session_card``), and every attempt that day
+    re-rates that same starting card with the day's outcome so far (fail,
+    pass after failures, first-try pass), so ten attempts in an evening are one
+    review, not ten."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        UniqueConstraint("member_id", "exercise_id"),
+        Index("ix_review_cards_due", "due", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    card: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    session_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    session_card: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    session_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    session_failures: Mapped[int] = mapped_column(Integer, default=0)
+    session_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HintUse(Base):
+    """A hint level a member revealed, with the points it costs that exercise's
+    first pass (stated before it was revealed)."""
+
+    __tablename__ = "hint_uses"
+    __table_args__ = (UniqueConstraint("member_id", "exercise_id", "check_id", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    check_id: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    cost: Mapped[int] = mapped_column(Integer)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True
+    )
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChallengeTime(Base):
+    """How long a member took to pass a timed challenge in one run of a window
+    (a cohort window, or one run of their timer): the first pass in each run.
+    Personal bests and improvements are read from these."""
+
+    __tablename__ = "challenge_times"
+    __table_args__ = (
+        UniqueConstraint("member_id", "window_id", "attempt"),
+        Index("ix_challenge_times_member_ex", "member_id", "exercise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    window_id: Mapped[int] = mapped_column(ForeignKey("challenge_windows.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True
+    )
+    elapsed_s: Mapped[float] = mapped_column()
+    passed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    practice: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StreakNote(Base):
+    """A streak freeze earned or used on a local day, recorded when the member
+    is told about it, so each is announced once."""
+
+    __tablename__ = "streak_notes"
+    __table_args__ = (UniqueConstraint("member_id", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # earned | used
+    day: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

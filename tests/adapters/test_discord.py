@@ -501,7 +501,8 @@ async def test_bot_discord_command_uses_the_configured_endpoints(tmp_path: Path)
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 
     class Idle:  # grading is not exercised here
-        async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+        async def grade(self, exercise_id: str, code: str,
+                        progress: Any = None) -> dict[str, Any]:
             raise GraderUnavailable("not in this test")
 
         async def health(self) -> dict[str, Any]:

@@ -98,7 +98,8 @@ class FakeGrader:
         self.calls: list[tuple[str, str]] = []
         self.block: asyncio.Event | None = None
 
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+    async def grade(self, exercise_id: str, code: str,
+                    progress: Any = None) -> dict[str, Any]:
         self.calls.append((exercise_id, code))
         if self.down:
             raise GraderUnavailable("grader unreachable: connection refused", 1.0)
@@ -152,8 +153,9 @@ def pg_url() -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-TABLES = ["dashboard_signins", "console_state", "notices", "cohort_pauses", "posted_messages",
-          "posts", "awards", "challenge_windows", "submissions", "members", "cohorts"]
+TABLES = ["review_cards", "hint_uses", "challenge_times", "streak_notes", "dashboard_signins",
+          "console_state", "notices", "cohort_pauses", "posted_messages", "posts", "awards",
+          "challenge_windows", "submissions", "members", "cohorts"]
 
 
 @pytest_asyncio.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

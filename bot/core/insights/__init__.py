@@ -65,5 +65,6 @@ class Insights:
 
     async def summary_csv(self, cohort_id: int, *,
                           behind_days: int = DEFAULT_BEHIND_DAYS) -> tuple[str, bytes]:
-        return await summary_csv(self.dojo.db, cohort_id, self.dojo.now(),
+        return await summary_csv(self.dojo.db, self.dojo.curriculum.schedule, cohort_id,
+                                 self.dojo.now(),
                                  behind_days=behind_days)

@@ -129,10 +129,12 @@ def _minute_expr(sqlite: bool) -> Any:
 
 
 async def pass_minutes(s: AsyncSession, cohort_id: int, sqlite: bool) -> dict[int, set[str]]:
-    """member id → the UTC minutes (as text) in which they passed something."""
+    """member id → the UTC minutes (as text) in which they passed something that
+    counts for the streak (new or due that day: honest streaks, as ``/dojo
+    streak`` counts them)."""
     q = (
         select(Submission.member_id, func.aggregate_strings(_minute_expr(sqlite), ","))
-        .where(Submission.cohort_id == cohort_id, Submission.passed.is_(True))
+        .where(Submission.cohort_id == cohort_id, Submission.counts.is_(True))
         .group_by(Submission.member_id)
     )
     conn = await s.connection()
@@ -180,6 +182,7 @@ async def _paused(s: AsyncSession, cohort: Cohort) -> list[tuple[date, date | No
 
 async def member_rows(
     db: Database,
+    schedule: dict[int, list[str]],
     cohort_id: int,
     now: datetime,
     *,
@@ -239,7 +242,8 @@ async def member_rows(
                 lo = date.fromisoformat(first_day) - timedelta(days=1)
                 zones[tz] = LocalDays(tz, lo, max(today, lo))
             days = zones[tz].dates(minutes[mid])
-            res = rules.compute_streak(days, today, rules.paused_dates(pauses, today))
+            rest = rules.rest_dates(cohort.start_date, schedule, today, cohort.paused_days)
+            res = rules.compute_streak(days, today, rules.paused_dates(pauses, today), rest)
             row.streak, row.best_streak, row.freezes = res.current, res.best, res.freezes
         since = row.last_pass or joined
         row.days_since_pass = max((now - since).days, 0)
@@ -290,7 +294,7 @@ async def overview(
     cols = columns(curriculum, week if isinstance(week, int) else None)
     ids = [col.id for col in cols]
     header, rows, _, attention, pending = await member_rows(
-        db, cohort_id, now, behind_days=behind_days, all_cells=False)
+        db, curriculum.schedule, cohort_id, now, behind_days=behind_days, all_cells=False)
     rows.sort(key=lambda r: (r.name.lower(), r.member_id))
     rows.sort(key=SORT_KEYS.get(sort, SORT_KEYS["name"]), reverse=descending)
     pages = max((len(rows) + per_page - 1) // per_page, 1)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Any
 
+from bot.core.export import cell as safe_cell
 from bot.core.insights.overview import member_rows
 from bot.db import Database
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADERS = [
     "user_id", "member", "time_zone", "joined_at", "points", "exercises_passed",
     "passed_first_try", "exercises_tried", "submissions", "streak", "best_streak",
@@ -24,21 +23,16 @@ HEADERS = [
 ]
 
 
-def safe_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows as text, never evaluates."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _iso(at: datetime | None) -> str:
     return at.isoformat() if at else ""
 
 
 async def summary_csv(
-    db: Database, cohort_id: int, now: datetime, *, behind_days: int
+    db: Database, schedule: dict[int, list[str]], cohort_id: int, now: datetime, *,
+    behind_days: int
 ) -> tuple[str, bytes]:
-    header, rows, *_ = await member_rows(db, cohort_id, now, behind_days=behind_days)
+    header, rows, *_ = await member_rows(db, schedule, cohort_id, now,
+                                         behind_days=behind_days)
     buf = io.StringIO()
     out = csv.writer(buf)
     out.writerow(HEADERS)
