@@ -230,7 +230,7 @@ class ContainerPool:
         kwargs: dict[str, Any] = {
             "image": c.image,
             "entrypoint": [c.python],
-            "command": ["-I", "-S", c.zygote, "none", site],
+            "command": ["-I", "-S", c.zygote, "none", jail.protocol_arg(), site],
             "user": c.user,
             "working_dir": "/tmp",
             "hostname": "sandbox",

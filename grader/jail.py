@@ -15,12 +15,15 @@ permits ``unshare``/``clone`` with namespace flags and ``mount``).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+from grader.limits import PROTOCOL
 
 SANDBOX_DIR = Path(__file__).parent / "sandbox"
 INSIDE_DIR = "/opt/torchdojo"
@@ -115,14 +118,19 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
     # read-only, so no job can leave files behind for the next one.
     argv += ["--remount-ro", "/"]
     argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
-             *inside_sites]
+             protocol_arg(), *inside_sites]
     return argv
 
 
 def unsafe_command() -> list[str]:
     """argv for a zygote without namespaces (only with the explicit unsafe flag)."""
     exe, sites = python_paths()
-    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", *sites]
+    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", protocol_arg(), *sites]
+
+
+def protocol_arg() -> str:
+    """The protocol's caps for the zygote's command line (it cannot import our code)."""
+    return json.dumps(PROTOCOL.for_child(), separators=(",", ":"))
 
 
 def gpu_device_files() -> list[str]:

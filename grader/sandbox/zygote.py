@@ -41,7 +41,10 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [HERE, *sys.argv[2:]]
+# argv: MODE (isolate | none), the protocol's caps (JSON, from grader.limits),
+# then the site directories torch is imported from.
+sys.path[:0] = [HERE, *sys.argv[3:]]
+PROTOCOL_CAPS = json.loads(sys.argv[2])
 
 import harness  # noqa: E402  (bind-mounted next to this file)
 
@@ -171,6 +174,7 @@ WARMUP_JOB = {
               "d = torch.tensor(np.eye(2))\ne = torch.rand(4).numpy()\n",
     "probes": [{"id": n, "op": "get", "name": n} for n in "abcde"],
     "seed": 0,
+    "limits": {"protocol": PROTOCOL_CAPS},
 }
 
 

@@ -298,3 +298,55 @@ async def test_no_job_can_leave_files_for_the_next(grader, curriculum):
                    if os.path.exists(p)])
         """))
         assert result["status"] == "passed" and result["stdout"].strip() == "[]", result
+
+
+# ---------------------------------------------------------------- forged frames
+# The child's result pipe is fd 3: a submission can write any bytes there and
+# exit before the harness does. The trusted decoder must turn every such
+# frame into a plain verdict, quickly and without large allocations.
+
+
+def _forged_frame(header: str) -> str:
+    return f"""
+        import os, struct
+        header = {header}
+        frame = struct.pack(">I", len(header)) + header
+        view = memoryview(struct.pack(">Q", len(frame)) + frame)
+        while view:
+            view = view[os.write(3, view):]
+        os._exit(0)
+    """
+
+
+def _value(ok: str) -> str:
+    """A result header whose probe ``zeros_1`` carries ``ok`` (a bytes expression)."""
+    return (f"""b'{{"kind": "result", "error": null, "blob_sizes": [0], "probes": """
+            f"""{{"zeros_1": {{"ok": ' + {ok} + b'}}}}}}'""")
+
+
+@pytest.mark.parametrize("header", [
+    # torch.device("bogus") raised RuntimeError in the judge: HTTP 500
+    _value("""b'{"__device__": "bogus"}'"""),
+    # RecursionError in the decoder: HTTP 500
+    _value("""b'{"__list__": [' * 900 + b']}' * 900"""),
+    # strides that overflow, a quantized dtype, a giant NumPy void
+    _value("""b'{"__tensor__": "torch.float32", "shape": [2, 2, 0], "blob": 0}'"""
+           """.replace(b'2', b'4611686018427387904')"""),
+    _value("""b'{"__tensor__": "torch.qint8", "shape": [0], "blob": 0}'"""),
+    _value("""b'{"__ndarray__": "V1000000000", "shape": [1], "blob": 0}'"""),
+    # 120 MB of `[],`: 3 GB and 15 s of json.loads in the service
+    _value("""b'[' + b'[],' * 40_000_000 + b'[]]'"""),
+    # wrong types where the judge expects dicts and text
+    """b'{"kind": "result", "error": {"type": 1, "message": [2], "frames": [3]}, "probes": {}}'""",
+    # (a probe error is an ordinary outcome: that check fails, the others were not sent)
+    """b'{"kind": "result", "error": null, "probes": {"zeros_1": {"error": 7}}}'""",
+    """b'{"kind": "result", "error": null, "probes": [1, 2, 3]}'""",
+], ids=["device", "deep", "strides", "quantized", "void", "huge-header", "error-types",
+        "probe-error-type", "probes-list"])
+async def test_forged_result_frames_are_plain_verdicts(grader, curriculum, header):
+    result = await _attack(grader, curriculum, _forged_frame(header))
+    assert result["score"] == 0
+    if '"error": 7' in header:
+        assert result["status"] == "failed", result
+    else:
+        assert result["status"] == "error" and result["message"], result
