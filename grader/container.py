@@ -19,7 +19,8 @@ followed by the raw output and the result frame. Only inputs go in; only
 data comes out; the judge stays outside.
 
 The container (see :meth:`ContainerPool.container_kwargs`): no network, a
-read-only root with only a size-capped tmpfs ``/tmp``, the grader image's
+read-only root with only size- and inode-capped tmpfs ``/tmp`` and
+``/dev/shm`` (its ``/dev`` is the container's own), the grader image's
 non-root user, every capability dropped, ``no-new-privileges``, memory /
 swap / pids / CPU caps, no logging driver (job data never lands in the
 engine's log files), our own packages (curriculum and reference solutions
@@ -220,12 +221,12 @@ class ContainerPool:
         site = c.site_dir.rstrip("/")
         masks = [f"{site}/{name}" for name in OWN_PACKAGES]
         masks.append(f"{site}/torchdojo-{_own_version()}.dist-info")
-        mounts = [
-            types.Mount(target="/tmp", source=None, type="tmpfs",
-                        tmpfs_size=limits.tmpfs_mb * MB, tmpfs_mode=0o1777),
-            *(types.Mount(target=path, source=None, type="tmpfs", read_only=True,
-                          tmpfs_size=4096, tmpfs_mode=0o555) for path in masks),
-        ]
+        mounts = [types.Mount(target=path, source=None, type="tmpfs", read_only=True,
+                              tmpfs_size=4096, tmpfs_mode=0o555) for path in masks]
+        # The job's writable places, as in the warm pool's jail: /tmp and
+        # /dev/shm with size and inode caps (the container's /dev is its own).
+        scratch = (f"rw,nosuid,nodev,size={limits.tmpfs_mb * MB},"
+                   f"nr_inodes={limits.tmpfs_files},mode=1777")
         memory = (c.base_memory_mb + limits.memory_mb) * MB
         kwargs: dict[str, Any] = {
             "image": c.image,
@@ -246,6 +247,7 @@ class ContainerPool:
             "network_mode": "none",
             "read_only": True,
             "mounts": mounts,
+            "tmpfs": {"/tmp": scratch, "/dev/shm": scratch},
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
             "ipc_mode": "private",

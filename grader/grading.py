@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import secrets
 import signal
@@ -42,6 +43,8 @@ STATUS_MESSAGES = {
            "growing list?",
     "output": "Your code printed more than {output_kb} KB; printing was stopped. Print less.",
     "file": "Your code wrote a file larger than the {file_mb} MB limit.",
+    "space": "Your code filled its scratch space: /tmp and /dev/shm hold at most {tmpfs_mb} MB "
+             "and {tmpfs_files} files each.",
     "process": "Your code started too many processes or threads (limit {processes}).",
 }
 
@@ -318,10 +321,12 @@ class Grader:
             return "oom", STATUS_MESSAGES["oom"].format(**fmt)
         if header.get("output_limit"):
             return "output_limit", STATUS_MESSAGES["output"].format(**fmt)
-        if sig == signal.SIGXFSZ or any(e.get("errno") == 27 for e in errors):
+        if sig == signal.SIGXFSZ or any(e.get("errno") == errno.EFBIG for e in errors):
             return "file_limit", STATUS_MESSAGES["file"].format(**fmt)
+        if any(e.get("errno") == errno.ENOSPC for e in errors):
+            return "file_limit", STATUS_MESSAGES["space"].format(**fmt)
         if cg.get("pids_max", 0) > 0 or any(
-            e.get("errno") == 11 or "can't start new thread" in e.get("message", "")
+            e.get("errno") == errno.EAGAIN or "can't start new thread" in e.get("message", "")
             for e in errors
         ):
             return "process_limit", STATUS_MESSAGES["process"].format(**fmt)

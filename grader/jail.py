@@ -57,7 +57,9 @@ def _masks(site: str, visible_at: str) -> list[str]:
             continue
         target = os.path.join(visible_at, name)
         if os.path.isdir(os.path.join(site, name)):
-            args += ["--tmpfs", target]
+            # read-only: a writable mask would be a directory every job of
+            # the worker shares
+            args += ["--tmpfs", target, "--remount-ro", target]
         else:
             args += ["--ro-bind", "/dev/null", target]
     return args
@@ -114,9 +116,10 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
     ]
     for dev in gpu_devices or []:
         argv += ["--dev-bind", dev, dev]
-    # The root tmpfs bwrap builds is shared by every job of this worker:
-    # read-only, so no job can leave files behind for the next one.
-    argv += ["--remount-ro", "/"]
+    # The root tmpfs bwrap builds, and its /dev, are shared by every job of
+    # this worker: read-only, so no job can leave files behind for the next
+    # one. Each job gets its own writable /tmp, /dev and /dev/shm (zygote.py).
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
              protocol_arg(), *inside_sites]
     return argv

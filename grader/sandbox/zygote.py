@@ -14,8 +14,9 @@ namespace lets the zygote reset and re-create a PID namespace per job.
 Per job (Chromium-zygote style, one fork)::
 
     zygote ──setns/unshare(pid)──fork──> child  PID 1 of a fresh PID namespace;
-        unshare(mount|ipc): private /tmp, empty /proc; rlimits; capabilities
-        dropped; no inherited descriptors; runs the learner code
+        unshare(mount|ipc): private /tmp, /dev and /dev/shm (size and inode
+        caps), empty /proc; rlimits; capabilities dropped; no inherited
+        descriptors; runs the learner code
 
 The child is forked *before* its job arrives (a spare, warmed up), so the
 fork — tens of milliseconds on some VMs — is off the learner's clock. The
@@ -64,6 +65,7 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 MADV_COLLAPSE = 25
+TRIM_AFTER_BYTES = 4 << 20
 HUGE_PAGE = 2 << 20
 SANDBOX_UID = 1000
 
@@ -179,6 +181,44 @@ WARMUP_JOB = {
 
 
 GPU_PROC_ENTRIES = ("driver/nvidia",)
+# What a job's own /dev holds: the usual character devices (bound from the
+# zygote's /dev, itself bwrap's binds of the host's), the usual links and a
+# private /dev/shm; GPU jobs also get the NVIDIA device files.
+DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+DEV_LINKS = (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"))
+MS_REMOUNT = 32
+
+
+def _private_mounts(limits: dict, cuda: bool) -> None:
+    """This job's writable places, in its own mount namespace: /tmp, /dev, /dev/shm.
+
+    Each is a fresh tmpfs with a size and an inode cap, gone with the job's
+    mount namespace when its last process exits: nothing a job writes can
+    outlive it, reach the next job or stay charged to the worker's memory
+    cgroup. /dev itself is read-only (its links and nodes cannot be
+    replaced); everything else the job sees is bwrap's read-only tree.
+    """
+    caps = f"size={limits['tmpfs_bytes']},nr_inodes={limits['tmpfs_files']},mode=1777"
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, caps)
+    stage = "/tmp/.dev"  # built in the job's /tmp, then moved over /dev
+    os.mkdir(stage)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755")
+    nodes = list(DEV_NODES)
+    if cuda:
+        nodes += [n for n in os.listdir("/dev")
+                  if n.startswith("nvidia") and not os.path.isdir(f"/dev/{n}")]
+    for name in nodes:
+        if os.path.exists(f"/dev/{name}"):
+            os.close(os.open(f"{stage}/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+            _mount(f"/dev/{name}", f"{stage}/{name}", None, MS_BIND, None)
+    for name, target in DEV_LINKS:
+        os.symlink(target, f"{stage}/{name}")
+    os.mkdir(f"{stage}/shm")
+    _mount("tmpfs", f"{stage}/shm", "tmpfs", MS_NOSUID | MS_NODEV, caps)
+    _mount("none", stage, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, None)
+    _mount(stage, "/dev", None, MS_MOVE, None)
+    os.rmdir(stage)
 
 
 def _hide_proc(keep: tuple[str, ...]) -> None:
@@ -199,6 +239,7 @@ def _hide_proc(keep: tuple[str, ...]) -> None:
         os.makedirs(f"{stage}/{rel}")
         _mount(f"/proc/{rel}", f"{stage}/{rel}", None, MS_BIND | MS_REC, None)
     _mount(stage, "/proc", None, MS_MOVE, None)
+    os.rmdir(stage)
 
 
 def collapse_huge_pages() -> int:
@@ -265,9 +306,9 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> Non
         with contextlib.suppress(OSError):
             _write_file("/proc/self/oom_score_adj", "1000")
         if isolate:
-            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={limits['tmpfs_bytes']},mode=1777")
-            _hide_proc(GPU_PROC_ENTRIES if job.get("device") == "cuda" else ())
+            cuda = job.get("device") == "cuda"
+            _private_mounts(limits, cuda)
+            _hide_proc(GPU_PROC_ENTRIES if cuda else ())
         os.chdir("/tmp")
         cpu = int(limits["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -544,6 +585,13 @@ def main() -> None:
         header, got = run_job(spare, control[0]["limits"], payload)
         _send(header, got)
         got.wipe()
+        moved = got.out_total + got.res_total + len(payload)
+        del got, payload
+        if moved > TRIM_AFTER_BYTES:
+            # Give the freed buffers back to the kernel: the pool reads this
+            # worker's cgroup after every job, and memory still held here
+            # would look like something the job left behind.
+            _libc.malloc_trim(0)
         spare.reap()
         spare = Spare(isolate, warm=not control[0].get("queued"))
         # Tells the pool this worker can take the next job without waiting.
