@@ -231,7 +231,7 @@ class ContainerPool:
         kwargs: dict[str, Any] = {
             "image": c.image,
             "entrypoint": [c.python],
-            "command": ["-I", "-S", c.zygote, "none", jail.protocol_arg(), site],
+            "command": ["-I", "-S", c.zygote, "none", jail.zygote_config(), site],
             "user": c.user,
             "working_dir": "/tmp",
             "hostname": "sandbox",

@@ -7,6 +7,10 @@ an empty environment and a private ``/tmp``. Our own packages (``grader``,
 ``curriculum``, ``bot``) are masked with empty tmpfs mounts wherever they are
 installed, so no reference solution or check is readable inside.
 
+A seccomp filter (``grader/seccomp.py``) refuses, for the whole jail, the
+system calls no job needs; each job's child adds one refusing new namespaces
+and mounts before the learner's code runs.
+
 Privileges needed: none beyond unprivileged user namespaces (the kernel's
 ``user.max_user_namespaces`` > 0, and in a container a seccomp profile that
 permits ``unshare``/``clone`` with namespace flags and ``mount``).
@@ -14,6 +18,7 @@ permits ``unshare``/``clone`` with namespace flags and ``mount``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -21,8 +26,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
+from grader import seccomp
 from grader.limits import PROTOCOL
 
 SANDBOX_DIR = Path(__file__).parent / "sandbox"
@@ -65,8 +72,8 @@ def _masks(site: str, visible_at: str) -> list[str]:
     return args
 
 
-def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
-    """argv that starts a zygote inside bubblewrap."""
+def bwrap_command(gpu_devices: list[str] | None, seccomp_fd: int) -> list[str]:
+    """argv that starts a zygote inside bubblewrap; ``seccomp_fd`` holds the jail's filter."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
@@ -77,6 +84,7 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
         "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session", "--clearenv",
+        "--seccomp", str(seccomp_fd),
         "--hostname", "sandbox",
         "--setenv", "PATH", "/usr/bin:/bin",
         "--setenv", "HOME", "/tmp",
@@ -121,19 +129,40 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
     # one. Each job gets its own writable /tmp, /dev and /dev/shm (zygote.py).
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
-             protocol_arg(), *inside_sites]
+             zygote_config(job_seccomp=True), *inside_sites]
     return argv
 
 
 def unsafe_command() -> list[str]:
     """argv for a zygote without namespaces (only with the explicit unsafe flag)."""
     exe, sites = python_paths()
-    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", protocol_arg(), *sites]
+    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", zygote_config(), *sites]
 
 
-def protocol_arg() -> str:
-    """The protocol's caps for the zygote's command line (it cannot import our code)."""
-    return json.dumps(PROTOCOL.for_child(), separators=(",", ":"))
+def zygote_config(job_seccomp: bool = False) -> str:
+    """What the zygote needs from the trusted side, on its command line (it cannot
+    import our code): the protocol's caps and, in the jail, the job's seccomp filter."""
+    config = {"protocol": PROTOCOL.for_child(),
+              "job_seccomp": seccomp.job_program().hex() if job_seccomp else ""}
+    return json.dumps(config, separators=(",", ":"))
+
+
+@contextlib.contextmanager
+def launch(isolated: bool, gpu_devices: list[str] | None = None
+           ) -> Iterator[tuple[list[str], tuple[int, ...]]]:
+    """(argv, descriptors to pass) for one zygote, jailed unless ``isolated`` is False.
+
+    The jail's seccomp program travels to bubblewrap in a memfd, closed here
+    once the process has been spawned.
+    """
+    if not isolated:
+        yield unsafe_command(), ()
+        return
+    fd = seccomp.jail_program_fd()
+    try:
+        yield bwrap_command(gpu_devices, fd), (fd,)
+    finally:
+        os.close(fd)
 
 
 def gpu_device_files() -> list[str]:
@@ -141,6 +170,16 @@ def gpu_device_files() -> list[str]:
         f"/dev/{name}" for name in os.listdir("/dev")
         if name.startswith("nvidia") and not os.path.isdir(f"/dev/{name}")
     )
+
+
+def check_seccomp() -> str | None:
+    """None if the jail's seccomp filters can be built here, else why not."""
+    try:
+        seccomp.jail_program()
+        seccomp.job_program()
+    except seccomp.SeccompUnavailable as exc:
+        return str(exc)
+    return None
 
 
 @functools.cache

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import signal
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from grader import jail
@@ -36,6 +39,8 @@ from grader.limits import (
 from grader.sandbox import harness
 
 log = logging.getLogger("torchdojo.grader.pool")
+# How a worker's process is started: a context giving (argv, descriptors to pass).
+Launch = Callable[[], AbstractContextManager[tuple[list[str], tuple[int, ...]]]]
 
 
 def decode_report(header: dict, output: bytes, result: bytes) -> tuple[dict, list[bytes]]:
@@ -54,10 +59,10 @@ def decode_report(header: dict, output: bytes, result: bytes) -> tuple[dict, lis
 class Worker:
     """One jailed zygote process and the pipes to it."""
 
-    def __init__(self, index: int, argv: list[str], cgroup: WorkerCgroup | None,
+    def __init__(self, index: int, launch: Launch, cgroup: WorkerCgroup | None,
                  generation: int = 0) -> None:
         self.index = index
-        self.argv = argv
+        self.launch = launch
         self.cgroup = cgroup
         self.generation = generation  # how many workers held this slot before
         self._held_at_start = 0
@@ -71,16 +76,18 @@ class Worker:
 
     async def start(self) -> None:
         preexec = self.cgroup.join_self if self.cgroup else None
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={},
-            cwd="/",
-            preexec_fn=preexec,
-            limit=WORKER_STREAM_BYTES,
-        )
+        with self.launch() as (argv, fds):
+            self.proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env={},
+                cwd="/",
+                preexec_fn=preexec,
+                pass_fds=fds,
+                limit=WORKER_STREAM_BYTES,
+            )
         self._stderr_task = asyncio.create_task(self._drain_stderr())
         try:
             header, _ = await asyncio.wait_for(self._read_frame(), WORKER_START_TIMEOUT_S)
@@ -230,16 +237,14 @@ class SandboxPool:
         self._replacing = 0
         self.gpu_devices = jail.gpu_device_files()
 
-    def _argv(self) -> list[str]:
-        if self.isolated:
-            return jail.bwrap_command(self.gpu_devices)
-        return jail.unsafe_command()
+    def _launch(self) -> Launch:
+        return functools.partial(jail.launch, self.isolated, self.gpu_devices)
 
     async def start(self) -> None:
         if self._started:
             return
         if self.isolated:
-            reason = jail.check_namespaces()
+            reason = jail.check_namespaces() or jail.check_seccomp()
             if reason is not None:
                 raise jail.SandboxUnavailable(
                     f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
@@ -248,9 +253,9 @@ class SandboxPool:
                 )
         else:
             log.warning("UNSAFE: grading without a sandbox; every result will say so")
-        argv = self._argv()
+        launch = self._launch()
         workers = [
-            Worker(i, argv, self.cgroups.for_worker(i) if self.cgroups else None)
+            Worker(i, launch, self.cgroups.for_worker(i) if self.cgroups else None)
             for i in range(self.size)
         ]
         await asyncio.gather(*(w.start() for w in workers))
@@ -317,7 +322,7 @@ class SandboxPool:
             await worker.kill()
             generation = worker.generation + 1
             cgroup = self.cgroups.for_worker(worker.index, generation) if self.cgroups else None
-            fresh = Worker(worker.index, worker.argv, cgroup, generation)
+            fresh = Worker(worker.index, worker.launch, cgroup, generation)
             await fresh.start()
             if worker.cgroup is not None:
                 worker.cgroup.remove()

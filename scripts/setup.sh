@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v bwrap >/dev/null 2>&1; then
-  echo "setup: installing bubblewrap (the grader's sandbox)" >&2
+if ! command -v bwrap >/dev/null 2>&1 || ! /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2'; then
+  echo "setup: installing bubblewrap and libseccomp2 (the grader's sandbox)" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq bubblewrap >/dev/null
+  $SUDO apt-get install -y -qq bubblewrap libseccomp2 >/dev/null
 fi
 
 # Debian's docker-compose validates docker-compose.yml in CI (tests/deploy);

@@ -15,8 +15,9 @@ Per job (Chromium-zygote style, one fork)::
 
     zygote ──setns/unshare(pid)──fork──> child  PID 1 of a fresh PID namespace;
         unshare(mount|ipc): private /tmp, /dev and /dev/shm (size and inode
-        caps), empty /proc; rlimits; capabilities dropped; no inherited
-        descriptors; runs the learner code
+        caps), empty /proc; rlimits; capabilities dropped; a seccomp filter
+        against new namespaces and mounts; no inherited descriptors; runs the
+        learner code
 
 The child is forked *before* its job arrives (a spare, warmed up), so the
 fork — tens of milliseconds on some VMs — is off the learner's clock. The
@@ -42,10 +43,13 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# argv: MODE (isolate | none), the protocol's caps (JSON, from grader.limits),
-# then the site directories torch is imported from.
+# argv: MODE (isolate | none), a JSON config from the trusted side (the
+# protocol's caps from grader.limits; in the jail, the job's seccomp program
+# from grader.seccomp), then the site directories torch is imported from.
 sys.path[:0] = [HERE, *sys.argv[3:]]
-PROTOCOL_CAPS = json.loads(sys.argv[2])
+CONFIG = json.loads(sys.argv[2])
+PROTOCOL_CAPS = CONFIG["protocol"]
+JOB_SECCOMP = bytes.fromhex(CONFIG.get("job_seccomp", ""))
 
 import harness  # noqa: E402  (bind-mounted next to this file)
 
@@ -63,7 +67,9 @@ MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
 MADV_COLLAPSE = 25
 TRIM_AFTER_BYTES = 4 << 20
 HUGE_PAGE = 2 << 20
@@ -110,6 +116,22 @@ def _drop_capabilities() -> None:
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(header), data), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _load_seccomp(program: bytes) -> None:
+    """Installs a classic-BPF filter (8-byte instructions) on this process.
+
+    The program is generated outside (libseccomp, grader/seccomp.py); this
+    only hands it to the kernel. Needs no_new_privs, set just before.
+    """
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.addressof(buf))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+           "seccomp")
 
 
 def _read_frame(fd: int) -> tuple[dict, list[bytes]] | None:
@@ -324,6 +346,8 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> Non
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if isolate:
             _drop_capabilities()
+            if JOB_SECCOMP:  # from here on: no new namespaces, no mounts
+                _load_seccomp(JOB_SECCOMP)
         # Only stdout/stderr (the output pipe) and the result pipe stay open.
         os.dup2(w_out, 1)
         os.dup2(w_out, 2)

@@ -350,3 +350,55 @@ async def test_forged_result_frames_are_plain_verdicts(grader, curriculum, heade
         assert result["status"] == "failed", result
     else:
         assert result["status"] == "error" and result["message"], result
+
+
+# ---------------------------------------------------------------- seccomp
+# Learner code may not build namespaces of its own (a nested user namespace
+# hands it capabilities over new mount/PID/network namespaces), trace
+# processes, or reach the kernel's keyrings, BPF, perf or mount table.
+
+_CTYPES = textwrap.dedent("""
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    def call(ret):
+        if ret == -1:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return ret
+""")
+
+
+@pytest.mark.parametrize("code", [
+    _CTYPES + "call(libc.unshare(0x10000000))",  # CLONE_NEWUSER
+    _CTYPES + "call(libc.unshare(0x10000000 | 0x20000000 | 0x00020000))",  # USER|PID|NS
+    _CTYPES + "call(libc.unshare(0x40000000))",  # CLONE_NEWNET
+    _CTYPES + "call(libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))",  # clone(NEWUSER|SIGCHLD)
+    _CTYPES + "call(libc.setns(0, 0))",
+    _CTYPES + "call(libc.ptrace(0, 0, 0, 0))",  # PTRACE_TRACEME
+    _CTYPES + "call(libc.syscall(248, b'user', b'k', b'v', 1, -4))",  # add_key
+    _CTYPES + "call(libc.syscall(321, 0, 0, 0))",  # bpf
+    _CTYPES + "call(libc.syscall(298, 0, 0, -1, -1, 0))",  # perf_event_open
+    _CTYPES + "call(libc.syscall(323, 0))",  # userfaultfd
+], ids=["unshare-user", "unshare-user-pid-ns", "unshare-net", "raw-clone", "setns", "ptrace",
+        "add_key", "bpf", "perf_event_open", "userfaultfd"])
+async def test_namespace_and_kernel_interfaces_are_refused(grader, curriculum, code):
+    result = await _attack(grader, curriculum, code)
+    assert result["status"] == "error", result
+    assert "PermissionError" in result["message"] and "Errno 1" in result["message"], result
+
+
+async def test_threads_and_processes_still_work_under_the_filter(grader, curriculum):
+    source = _solution(curriculum) + textwrap.dedent("""
+        import os, subprocess, threading
+        seen = []
+        t = threading.Thread(target=seen.append, args=("thread",))
+        t.start(); t.join()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        _, status = os.waitpid(pid, 0)
+        print(seen, os.waitstatus_to_exitcode(status))
+    """)
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "passed", result
+    assert result["stdout"].strip() == "['thread'] 7"
