@@ -72,8 +72,12 @@ def _masks(site: str, visible_at: str) -> list[str]:
     return args
 
 
-def bwrap_command(gpu_devices: list[str] | None, seccomp_fd: int) -> list[str]:
-    """argv that starts a zygote inside bubblewrap; ``seccomp_fd`` holds the jail's filter."""
+def bwrap_command(gpu_devices: list[str] | None, seccomp_fd: int,
+                  oneshot: dict[str, bool] | None = None) -> list[str]:
+    """argv that starts a zygote inside bubblewrap; ``seccomp_fd`` holds the jail's filter.
+
+    ``oneshot``: options of a zygote that runs one job and exits (see zygote.py).
+    """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
@@ -129,26 +133,33 @@ def bwrap_command(gpu_devices: list[str] | None, seccomp_fd: int) -> list[str]:
     # one. Each job gets its own writable /tmp, /dev and /dev/shm (zygote.py).
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
-             zygote_config(job_seccomp=True), *inside_sites]
+             zygote_config(job_seccomp=True, oneshot=oneshot), *inside_sites]
     return argv
 
 
-def unsafe_command() -> list[str]:
+def unsafe_command(oneshot: dict[str, bool] | None = None) -> list[str]:
     """argv for a zygote without namespaces (only with the explicit unsafe flag)."""
     exe, sites = python_paths()
-    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", zygote_config(), *sites]
+    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none",
+            zygote_config(oneshot=oneshot), *sites]
 
 
-def zygote_config(job_seccomp: bool = False) -> str:
+def zygote_config(job_seccomp: bool = False, oneshot: dict[str, bool] | None = None) -> str:
     """What the zygote needs from the trusted side, on its command line (it cannot
-    import our code): the protocol's caps and, in the jail, the job's seccomp filter."""
-    config = {"protocol": PROTOCOL.for_child(),
-              "job_seccomp": seccomp.job_program().hex() if job_seccomp else ""}
+    import our code): the protocol's caps, in the jail the job's seccomp filter,
+    and for a one-shot zygote its options."""
+    config: dict[str, object] = {
+        "protocol": PROTOCOL.for_child(),
+        "job_seccomp": seccomp.job_program().hex() if job_seccomp else "",
+    }
+    if oneshot is not None:
+        config.update(oneshot=True, **oneshot)
     return json.dumps(config, separators=(",", ":"))
 
 
 @contextlib.contextmanager
-def launch(isolated: bool, gpu_devices: list[str] | None = None
+def launch(isolated: bool, gpu_devices: list[str] | None = None,
+           oneshot: dict[str, bool] | None = None
            ) -> Iterator[tuple[list[str], tuple[int, ...]]]:
     """(argv, descriptors to pass) for one zygote, jailed unless ``isolated`` is False.
 
@@ -156,11 +167,11 @@ def launch(isolated: bool, gpu_devices: list[str] | None = None
     once the process has been spawned.
     """
     if not isolated:
-        yield unsafe_command(), ()
+        yield unsafe_command(oneshot), ()
         return
     fd = seccomp.jail_program_fd()
     try:
-        yield bwrap_command(gpu_devices, fd), (fd,)
+        yield bwrap_command(gpu_devices, fd, oneshot), (fd,)
     finally:
         os.close(fd)
 

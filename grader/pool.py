@@ -36,7 +36,6 @@ from grader.limits import (
     GraderSettings,
     JobLimits,
 )
-from grader.sandbox import harness
 
 log = logging.getLogger("torchdojo.grader.pool")
 # How a worker's process is started: a context giving (argv, descriptors to pass).
@@ -146,6 +145,10 @@ class Worker:
             # The counters are monotonic: the last job's closing reading is
             # this one's opening reading (the zygote runs no job in between).
             before = self._counters if self._counters is not None else self.cgroup.counters()
+        # Imported here, not at the top: harness imports torch, and the CLI
+        # starts a worker before this process has paid for torch (grader.oneshot).
+        from grader.sandbox import harness
+
         payload = harness.pack_frame(job, blobs)
         control = {"kind": "job", "limits": job["limits"], "payload": len(payload),
                    "queued": queued}

@@ -17,3 +17,5 @@ fi
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 echo "--- grader benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_grader.py --quick
+echo "--- CLI benchmark (smoke: torchdojo grade vs import torch) ---"
+.venv/bin/python benchmarks/bench_cli.py --runs 3

@@ -26,6 +26,11 @@ the zygote kills the child with SIGKILL on a limit and, since the child is
 PID 1 of its namespace, everything the learner started dies with it.
 
 Protocol on fd 0/1 with the pool: frames from ``harness.pack_frame``.
+
+One-shot mode (``"oneshot"`` in the config, used by ``torchdojo grade``): the
+same jail and the same child for exactly one job, minus what only pays off
+over many jobs (huge pages, the child's warm-up, and the ``torch._dynamo``
+import unless the job may build an optimizer); the process exits after it.
 """
 
 from __future__ import annotations
@@ -575,23 +580,28 @@ def main() -> None:
     # here, so forked children can initialise both themselves.
     torch.zeros(2, 2).add_(1).sum()
     torch.tensor([1.0, 2.0]).numpy()
-    # Building any optimizer imports torch._dynamo (~2 s, more under load);
-    # pay it once here rather than in every training job.
-    import torch._dynamo
+    oneshot = bool(CONFIG.get("oneshot"))
+    if not oneshot or CONFIG.get("preload_dynamo"):
+        # Building any optimizer imports torch._dynamo (~2 s, more under load);
+        # pay it once here rather than in every training job. (A one-shot
+        # zygote for a job that builds no optimizer skips it.)
+        import torch._dynamo
     # Objects that exist now are never collected in a child: a collection
     # would write to every object header and copy every page (gc.freeze is
-    # the documented pre-fork idiom).
-    gc.collect()
-    gc.freeze()
+    # the documented pre-fork idiom). Not worth its ~0.1 s for one fork.
+    if not oneshot:
+        gc.collect()
+        gc.freeze()
     # The zygote's own loop makes no cyclic garbage worth a collector, and a
     # collection here would write to the header of every object it visits,
     # copying those pages away from the waiting child. Children turn it back on.
     gc.disable()
-    huge_pages = collapse_huge_pages()
+    # Huge pages and the warm-up pay off over many forks; one job needs neither.
+    huge_pages = collapse_huge_pages() if not oneshot else 0
     if isolate:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    spare = Spare(isolate)
+    spare = Spare(isolate, warm=not oneshot)
     ready = {"kind": "ready", "torch": str(torch.__version__), "pid": os.getpid(),
              "huge_pages": huge_pages,
              "cuda_device_files": sorted(p for p in os.listdir("/dev") if p.startswith("nvidia"))}
@@ -608,6 +618,9 @@ def main() -> None:
             return
         header, got = run_job(spare, control[0]["limits"], payload)
         _send(header, got)
+        if oneshot:
+            spare.reap()
+            return
         got.wipe()
         moved = got.out_total + got.res_total + len(payload)
         del got, payload

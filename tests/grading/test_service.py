@@ -17,25 +17,6 @@ from grader.service import make_app
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-class _SharedGrader(Grader):
-    """Reuses the session's warm pool; the app must not close it."""
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def close(self) -> None:
-        return None
-
-
-@pytest.fixture
-async def server(grader):
-    shared = _SharedGrader(grader.curriculum, grader.pool, grader.settings)
-    srv = TestServer(make_app(shared))
-    await srv.start_server()
-    yield srv
-    await srv.close()
-
-
 async def test_grade_health_exercises(server, curriculum):
     async with aiohttp.ClientSession() as http:
         async with http.post(server.make_url("/v1/grade"), json={
