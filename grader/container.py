@@ -45,7 +45,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
-from grader.limits import MB, GraderSettings, JobLimits
+from grader.limits import MB, WORKER_GRACE_S, GraderSettings, JobLimits
 from grader.pool import decode_report
 from grader.sandbox import harness
 
@@ -375,7 +375,7 @@ class ContainerPool:
         """One job, start to removal (runs in a worker thread)."""
         with self._job_container(limits) as (container, stream):
             self._read_ready(stream, time.monotonic() + self.container.start_timeout_s)
-            deadline = time.monotonic() + limits.wall_s + 15
+            deadline = time.monotonic() + limits.wall_s + WORKER_GRACE_S
             try:
                 stream.send(data, deadline)
                 header = stream.read_frame(deadline)

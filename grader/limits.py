@@ -81,6 +81,9 @@ class ProtocolLimits(BaseModel):
     blobs: int = Field(4_096, description="tensor/array payloads per frame")
     blob_bytes: int = Field(64 * MB, description="all tensor/array payloads of a frame")
     ndim: int = Field(32, description="dimensions of one tensor or array")
+    dim: int = Field(2**31 - 1, description="size of one dimension")
+    span: int = Field(2**48, description="product of a shape's sizes, zeros counted as 1 "
+                                         "(keeps strides representable)")
 
     def for_child(self) -> dict[str, int]:
         """The plain dict the harness understands (it travels in the job)."""
@@ -105,6 +108,7 @@ class JobLimits(BaseModel):
                           description="size of the job's private /tmp, and of its /dev/shm")
     tmpfs_files: int = Field(4096, ge=64, le=1_000_000,
                              description="files and directories in /tmp, and in /dev/shm")
+    open_files: int = Field(64, ge=16, le=4096, description="open descriptors (RLIMIT_NOFILE)")
     output_kb: int = Field(1024, gt=0, le=65536,
                            description="stdout+stderr before the job is stopped")
     output_keep_kb: int = Field(8, gt=0, le=1024, description="stdout kept in the result")
@@ -124,6 +128,7 @@ class JobLimits(BaseModel):
             "file_bytes": self.file_mb * MB,
             "tmpfs_bytes": self.tmpfs_mb * MB,
             "tmpfs_files": self.tmpfs_files,
+            "open_files": self.open_files,
             "output_bytes": self.output_kb * 1024,
             "output_keep_bytes": self.output_keep_kb * 1024,
             "result_bytes": self.result_mb * MB,

@@ -115,8 +115,6 @@ TENSOR_DTYPES = (
 # NumPy dtypes, as ``dtype.str``: booleans, integers, floats, complex, fixed-size text.
 _NP_DTYPE = re.compile(r"[<>|=]?(?:b1|[iu][1248]|f[248]|c(?:8|16)|[US][1-9][0-9]{0,5})")
 _DEVICE = re.compile(r"(?:cpu|cuda|meta|mps|xpu)(?::[0-9]{1,4})?")
-_MAX_DIM = 2**31 - 1
-_MAX_SPAN = 2**48  # product of the dimensions (zeros counted as 1): strides stay in range
 _NAME_CHARS = 64
 _ERROR_FRAMES = 5
 _CODE_CHARS = 200
@@ -359,11 +357,11 @@ def _shape(value: object, caps: dict) -> tuple[tuple[int, ...], int]:
         raise ProtocolError("malformed shape")
     numel, span = 1, 1
     for s in value:
-        if _type(s) is not _int or not 0 <= s <= _MAX_DIM:
+        if _type(s) is not _int or not 0 <= s <= caps["dim"]:
             raise ProtocolError("malformed shape")
         numel *= s
         span *= s or 1
-        if span > _MAX_SPAN:
+        if span > caps["span"]:
             raise ProtocolError("shape is too large to represent")
     return tuple(value), numel
 
