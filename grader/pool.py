@@ -42,16 +42,17 @@ log = logging.getLogger("torchdojo.grader.pool")
 Launch = Callable[[], AbstractContextManager[tuple[list[str], tuple[int, ...]]]]
 
 
-def decode_report(header: dict, output: bytes, result: bytes) -> tuple[dict, list[bytes]]:
+def decode_report(header: dict, output: bytes, result: bytes
+                  ) -> tuple[dict, list[bytes | memoryview]]:
     """The zygote's report as the judge wants it: text output and the bare frame.
 
     The child prefixes its frame with its length; a frame cut short (the
     child died while writing) is dropped, and the exit status tells why.
     """
     header["output"] = output.decode("utf-8", "backslashreplace")
-    frame = b""
+    frame: bytes | memoryview = b""
     if len(result) >= 8 and int.from_bytes(result[:8], "big") == len(result) - 8:
-        frame = result[8:]
+        frame = memoryview(result)[8:]  # no copy: up to result_mb, on the event loop
     return header, [frame]
 
 
