@@ -183,6 +183,17 @@ def gpu_device_files() -> list[str]:
     )
 
 
+def require_sandbox() -> None:
+    """Raises SandboxUnavailable, saying why and what overrides it, unless the jail can be built."""
+    reason = check_namespaces() or check_seccomp()
+    if reason is not None:
+        raise SandboxUnavailable(
+            f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
+            "Set TORCHDOJO_UNSAFE_NO_SANDBOX=1 (or --unsafe-no-sandbox) only on a "
+            "machine where the submitted code is trusted."
+        )
+
+
 def check_seccomp() -> str | None:
     """None if the jail's seccomp filters can be built here, else why not."""
     try:

@@ -57,13 +57,7 @@ class OneShotPool:
         if self._starting is not None:
             return
         if self.isolated:
-            reason = jail.check_namespaces() or jail.check_seccomp()
-            if reason is not None:
-                raise jail.SandboxUnavailable(
-                    f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
-                    "Set TORCHDOJO_UNSAFE_NO_SANDBOX=1 (or --unsafe-no-sandbox) only on a "
-                    "machine where the submitted code is trusted."
-                )
+            jail.require_sandbox()
         launch = functools.partial(jail.launch, self.isolated, self.gpu_devices,
                                    {"preload_dynamo": self.preload_dynamo})
         cgroup = self.cgroups.for_worker(0) if self.cgroups else None

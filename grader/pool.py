@@ -248,13 +248,7 @@ class SandboxPool:
         if self._started:
             return
         if self.isolated:
-            reason = jail.check_namespaces() or jail.check_seccomp()
-            if reason is not None:
-                raise jail.SandboxUnavailable(
-                    f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
-                    "Set TORCHDOJO_UNSAFE_NO_SANDBOX=1 (or --unsafe-no-sandbox) only on a "
-                    "machine where the submitted code is trusted."
-                )
+            jail.require_sandbox()
         else:
             log.warning("UNSAFE: grading without a sandbox; every result will say so")
         launch = self._launch()
