@@ -11,6 +11,7 @@ as the attack.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import secrets
@@ -121,18 +122,13 @@ async def test_a_job_cannot_redirect_the_next_jobs_output(one_worker, curriculum
 
 async def test_nothing_a_job_writes_anywhere_survives_it_on_any_worker(grader, curriculum):
     marker = "left-" + secrets.token_hex(6)
-    walk = """
+    drop = await grader.grade("1.1.1", _with(curriculum, f"""
         import os
-        def writable_dirs():
-            for root, dirs, _ in os.walk("/"):
-                if root in ("/proc", "/sys"):
-                    dirs[:] = []
-                    continue
-                yield root
-    """
-    drop = await grader.grade("1.1.1", _with(curriculum, walk, f"""
         wrote = []
-        for root in writable_dirs():
+        for root, dirs, _ in os.walk("/"):
+            if root in ("/proc", "/sys"):
+                dirs[:] = []
+                continue
             try:
                 with open(os.path.join(root, "{marker}"), "w") as f:
                     f.write("answer")
@@ -142,13 +138,13 @@ async def test_nothing_a_job_writes_anywhere_survives_it_on_any_worker(grader, c
         print(wrote)
     """))
     assert drop["status"] == "passed", drop
-    wrote = eval(drop["stdout"])  # a list of paths this test's own job printed
+    wrote = ast.literal_eval(drop["stdout"].strip())
     assert set(wrote) <= {"/tmp", "/dev/shm"}, wrote
-    for _ in range(4):  # both workers, twice
+    for _ in range(4):  # both workers, twice: where the marker was written, it is gone
         await _idle(grader)
-        look = await grader.grade("1.1.1", _with(curriculum, walk, f"""
-            found = [r for r in writable_dirs() if os.path.exists(os.path.join(r, "{marker}"))]
-            print(found)
+        look = await grader.grade("1.1.1", _with(curriculum, f"""
+            import os
+            print([d for d in {wrote!r} if os.path.exists(os.path.join(d, "{marker}"))])
         """))
         assert look["status"] == "passed" and look["stdout"].strip() == "[]", look
 
@@ -175,6 +171,7 @@ def shm_file():
     path.unlink(missing_ok=True)
 
 
+@pytest.mark.slow
 async def test_a_worker_still_holding_memory_after_a_job_is_replaced(
         one_worker, curriculum, shm_file):
     pool = one_worker.pool
@@ -197,6 +194,7 @@ async def test_a_worker_still_holding_memory_after_a_job_is_replaced(
     assert health["status"] == "ok"
 
 
+@pytest.mark.slow
 async def test_limits_that_cannot_be_written_replace_the_worker(one_worker, curriculum):
     pool = one_worker.pool
     if not pool.cgroups or not pool.cgroups.available:
