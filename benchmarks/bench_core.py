@@ -38,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.core.clock import ManualClock
 from bot.core.dojo import Dojo
-from bot.core.schedule import Planner
 from bot.core.types import Actor, Role
 from bot.db import Database
 
@@ -224,7 +223,7 @@ async def plan_day(db: Database, plan_cohorts: int, existing: int) -> dict[str, 
                          tz=ZONES[i % len(ZONES)], start_date=start,
                          post_time=f"{6 + i % 12:02d}:{(i * 7) % 60:02d}", paused_days=0,
                          created_at=NOW - timedelta(days=4), created_by="coach"))
-    planner = Planner(Dojo(db, _curriculum(), _NoGrader(), ManualClock(NOW)))
+    planner = Dojo(db, _curriculum(), _NoGrader(), ManualClock(NOW)).planner
     day0 = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
     times = []
     planned = 0

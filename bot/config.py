@@ -1,6 +1,6 @@
 """Settings from the environment, validated once at start.
 
-Every setting of DESIGN.md "Configuration" lives here so a typo in a URL or a
+Every setting of docs/configuration.md (bot part) lives here so a typo in a URL or a
 port fails at start with one clear message naming the variable, instead of an
 obscure error the first time a learner submits.
 """
@@ -44,7 +44,7 @@ def _http_url(value: str | None, name: str) -> str | None:
 
 
 class Settings(BaseSettings):
-    """All bot settings; names are the environment variables of DESIGN.md."""
+    """All bot settings; names are the environment variables of docs/configuration.md."""
 
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
+    dashboard_url: str | None = Field(None, alias="DASHBOARD_URL")
+    dashboard_secret: str | None = Field(None, alias="DASHBOARD_SECRET", repr=False)
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -82,6 +84,25 @@ class Settings(BaseSettings):
         v = _http_url(v, "SLACK_API_URL") or "https://slack.com/api/"
         if not v.endswith("/"):
             raise ValueError("SLACK_API_URL must end with '/' (Slack's Web API base)")
+        return v
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _dashboard_url(cls, v: str | None) -> str | None:
+        v = _http_url(v, "DASHBOARD_URL")
+        if v and v.split("://", 1)[0] not in ("http", "https"):
+            raise ValueError(f"DASHBOARD_URL must be an http(s) URL, got {v!r}")
+        return v.rstrip("/") if v else None
+
+    @field_validator("dashboard_secret")
+    @classmethod
+    def _dashboard_secret(cls, v: str | None) -> str | None:
+        """It signs sign-in links and sessions: a short one could be guessed offline."""
+        if v is None or v == "":
+            return None
+        if len(v) < 32:
+            raise ValueError("DASHBOARD_SECRET must be at least 32 characters "
+                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         return v
 
     def require(self, *names: str) -> None:

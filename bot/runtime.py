@@ -1,27 +1,35 @@
 """Wires one bot process together: settings → database (migrated) → curriculum
 → grader → core. Adapters (console, Discord, Slack) start from here so every
-entry point applies migrations on start and recovers interrupted gradings."""
+entry point applies migrations on start, recovers interrupted gradings and
+delivers verdicts the same way."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.core.clock import Clock
 from bot.core.dojo import Dojo
-from bot.core.schedule import Planner
-from bot.db import Database
-from bot.grading import GraderClient, client_from_env
+from bot.core.posts import Planner
+from bot.core.storage import open_database
+from bot.core.types import Outbox
+from bot.grader_client import GraderClient, client_from_env
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    db: Database
     dojo: Dojo
-    planner: Planner
     grader: GraderClient
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def planner(self) -> Planner:
+        return self.dojo.planner
 
     @classmethod
     async def start(
@@ -37,8 +45,7 @@ class Runtime:
         """``exclusive``: this is the only process on the database, so every
         submission left in ``grading`` is an orphan (default: true for SQLite)."""
         settings = settings or load_settings()
-        db = Database(database_url or settings.database_url)
-        await db.upgrade()
+        db = await open_database(database_url or settings.database_url)
         if curriculum is None:
             from curriculum import load_curriculum
 
@@ -46,17 +53,33 @@ class Runtime:
         grader = grader or client_from_env(settings.grader_url)
         dojo = Dojo(db, curriculum, grader, clock)
         await dojo.recover(all_grading=db.is_sqlite if exclusive is None else exclusive)
-        return cls(settings, db, dojo, Planner(dojo), grader)
+        return cls(settings, dojo, grader)
 
-    def scheduler(self, outbox: Any) -> Any:
+    def scheduler(self, outbox: Outbox) -> Any:
         """The APScheduler wiring for a long-running adapter (Discord, Slack):
         ``await runtime.scheduler(outbox).start()`` after the adapter connects."""
         from bot.scheduler import BotScheduler
 
-        return BotScheduler(self.dojo, outbox, self.planner)
+        return BotScheduler(self.dojo, outbox)
+
+    def deliver_forever(self, platform: str, outbox: Outbox,
+                        owns: Callable[[str], bool] | None = None) -> asyncio.Task[None]:
+        """Start delivering this platform's verdicts and notices (the one delivery
+        path); stopped by :meth:`close`."""
+        task = asyncio.get_running_loop().create_task(
+            self.dojo.notices.run(platform, outbox, owns=owns))
+        self.tasks.append(task)
+        return task
 
     async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.tasks.clear()
+        await self.dojo.dispatcher.close()
         try:
             await self.grader.close()
         finally:
-            await self.db.close()
+            await self.dojo.db.close()

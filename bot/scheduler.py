@@ -4,12 +4,13 @@ At start the scheduler first *catches up* (every post due in the last week that
 nobody claimed is sent once), then derives its jobs from the database: one
 cron job per cohort at its local post time (in the cohort's zone, so DST is
 APScheduler's business, not ours), one date job per challenge window opening
-and closing, a reminder sweep every 15 minutes and a queue sweep that retries
-submissions the grader could not take. A periodic resync picks up cohorts and
-windows created by another process.
+and closing, a reminder sweep every 15 minutes and a queue sweep that kicks the
+grading of submissions the grader could not take earlier (their verdicts reach
+members through the notices, like every verdict). A periodic resync picks up
+cohorts and windows created by another process.
 
 Every job body is idempotent: it plans from the database and *claims* each post
-by inserting a row under a unique key (see ``bot.core.schedule``), so two bot
+by inserting a row under a unique key (see ``bot.core.posts``), so two bot
 processes on one database, or a catch-up racing a cron job, never send a post
 twice.
 """
@@ -23,13 +24,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
 
 from bot.core import rules
 from bot.core.dojo import Dojo
-from bot.core.schedule import Planner
 from bot.core.types import Event, Outbox
-from bot.db import ChallengeWindow, Cohort
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +37,13 @@ class BotScheduler:
         self,
         dojo: Dojo,
         outbox: Outbox,
-        planner: Planner | None = None,
         *,
         resync_s: float = 300,
         grading_s: float = 15,
     ) -> None:
         self.dojo = dojo
         self.outbox = outbox
-        self.planner = planner or Planner(dojo)
+        self.planner = dojo.planner
         self.resync_s = resync_s
         self.grading_s = grading_s
         self.scheduler = AsyncIOScheduler(
@@ -70,19 +67,10 @@ class BotScheduler:
             log.exception("streak reminders failed")
             return []
 
-    async def run_grading(self) -> list[Event]:
-        """Grade what is queued (after an outage or a restart) and tell the members."""
-        try:
-            events = await self.dojo.grade_pending()
-        except Exception:
-            log.exception("grading sweep failed")
-            return []
-        for ev in events:
-            try:
-                await self.outbox.deliver(ev)
-            except Exception:
-                log.exception("could not deliver a grading result")
-        return events
+    async def run_grading(self) -> None:
+        """Grade what is queued and due (retries after an outage, work left by a
+        restart); the verdicts go out through the notices."""
+        self.dojo.dispatcher.kick()
 
     # ---- deriving jobs from the database -----------------------------------------------
 
@@ -90,24 +78,17 @@ class BotScheduler:
         """(Re)create the per-cohort and per-window jobs; drop stale ones."""
         now = self.dojo.now()
         wanted: set[str] = set()
-        async with self.dojo.db.session() as s:
-            cohorts = (await s.scalars(select(Cohort))).all()
-            windows = (
-                await s.scalars(
-                    select(ChallengeWindow).where(
-                        ChallengeWindow.member_id.is_(None), ChallengeWindow.closes_at >= now
-                    )
-                )
-            ).all()
-        for c in cohorts:
-            if c.paused_since is not None:
+        cohorts = await self.planner.cohort_schedules()
+        windows = await self.dojo.challenges.open_windows(now)
+        for cohort_id, post_time, tz, paused in cohorts:
+            if paused:
                 continue
-            at = rules.parse_hhmm(c.post_time)
-            job_id = f"cohort:{c.id}:daily"
+            at = rules.parse_hhmm(post_time)
+            job_id = f"cohort:{cohort_id}:daily"
             wanted.add(job_id)
             self.scheduler.add_job(
                 self.run_due,
-                CronTrigger(hour=at.hour, minute=at.minute, timezone=rules.zone(c.tz)),
+                CronTrigger(hour=at.hour, minute=at.minute, timezone=rules.zone(tz)),
                 id=job_id,
                 replace_existing=True,
             )
@@ -148,12 +129,6 @@ class BotScheduler:
         )
         if not self.scheduler.running:
             self.scheduler.start()
-
-    def kick_grading(self) -> None:
-        """Run the grading sweep now (an adapter that deferred a submission calls
-        this instead of waiting for the next interval)."""
-        if self.scheduler.running and self.scheduler.get_job("grading"):
-            self.scheduler.modify_job("grading", next_run_time=datetime.now(UTC))
 
     def job_ids(self) -> list[str]:
         return sorted(j.id for j in self.scheduler.get_jobs())

@@ -3,7 +3,7 @@
 This is the trusted side. It holds the curriculum, runs reference solutions
 in-process (they are ours), sends the sandbox only the learner's code, the
 probes and the hidden *inputs*, and compares the data that comes back. The
-result is the JSON object fixed in DESIGN.md.
+result is the JSON object of docs/result-format.md.
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ Three kinds of limit live here, and nowhere else:
 - what the trusted side accepts back from the sandbox (:class:`ProtocolLimits`):
   hard caps checked *before* anything is allocated for a result frame, and
   honoured by the sandbox's encoder so that an honest answer always fits;
-- what a warm worker and the service may hold (``WORKER_*``, ``MAX_CODE_KB``,
+- what a warm worker and the service may hold (``WORKER_*``, ``MAX_CODE_BYTES``,
   :func:`http_body_bytes`).
 
-Torch-free on purpose: the bot imports :data:`MAX_CODE_KB` from here.
+Torch-free on purpose: the bot imports :data:`MAX_CODE_BYTES` from here.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ MB = 1024 * 1024
 
 # ---------------------------------------------------------------- submissions
 
-#: Largest accepted submission (UTF-8 bytes / 1024). The bot refuses larger
-#: code before sending it; the grader answers ``rejected`` for it.
-MAX_CODE_KB = 64
+#: The largest submission accepted anywhere (bot and grader), in bytes of UTF-8.
+#: The bot refuses larger code before sending it; the grader answers ``rejected``.
+MAX_CODE_BYTES = 64 * 1024
 
 
 def http_body_bytes(max_code_kb: int) -> int:
@@ -148,7 +148,7 @@ class GraderSettings(BaseSettings):
 
     workers: int = Field(0, ge=0, le=64, description="warm workers; 0 = one per core, at least 2")
     max_queue: int = Field(64, ge=0, description="jobs waiting for a worker before 503")
-    max_code_kb: int = Field(MAX_CODE_KB, gt=0, le=1024,
+    max_code_kb: int = Field(MAX_CODE_BYTES // 1024, gt=0, le=1024,
                              description="largest accepted submission")
     unsafe_no_sandbox: bool = Field(False, description="run without namespaces (development only)")
     sandbox: Literal["bwrap", "docker"] = Field(

@@ -3,7 +3,16 @@
 # suite (slow tests included), and the benchmarks in smoke mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --dev
+
+# The dashboard's browser tests drive Debian's Chromium (Playwright's own
+# browser download does not work everywhere); only tests need it.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium (the dashboard's browser tests)" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 
 # PostgreSQL is a service of this machine kind; start it if it is down so the
 # persistence tests run on both databases instead of skipping.
@@ -19,3 +28,5 @@ echo "--- grader benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_grader.py --quick
 echo "--- CLI benchmark (smoke: torchdojo grade vs import torch) ---"
 .venv/bin/python benchmarks/bench_cli.py --runs 3
+echo "--- dashboard benchmark (smoke) ---"
+.venv/bin/python benchmarks/bench_dashboard.py --smoke

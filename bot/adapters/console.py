@@ -7,8 +7,13 @@ several lines (the message ends when its fences balance). Console-only verbs:
 ``/dojo reply MSGID`` (the following code block replies to that post), and
 ``/dojo submit ID < file.py`` (attach a file). After every line the clock-driven
 work runs (posts, windows, reminders, queued gradings), exactly what the
-scheduler does in production. Pictures and files are written to disk and
-their paths shown.
+scheduler does in production, and verdicts arrive through the same notices as
+on every platform, replacing their "⏳ grading…" post. Pictures and files are
+written to disk and their paths shown.
+
+The console keeps its state in the database: post ids (``m1``, ``m2``, …) never
+repeat across restarts, so ``/dojo reply m2`` always names one post, and the
+simulated clock is saved, so a restarted demo is still on the day it reached.
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from bot.chat.replies import Reply
 from bot.core import rules
 from bot.core.clock import ManualClock, OffsetClock
 from bot.core.errors import DojoError
-from bot.core.types import Event, Role
+from bot.core.types import (
+    CouldNotGradeNotice,
+    DelayNotice,
+    Event,
+    GradedNotice,
+    Role,
+    StatusRef,
+)
+from bot.dashboard.serve import start_console_dashboard
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -79,17 +92,24 @@ def group_messages(lines: Iterable[str]) -> Iterator[str]:
 
 
 class ConsoleOutbox:
-    """Prints posts as they would appear in the channel, ids ``m1``, ``m2``, …"""
+    """Prints posts as they would appear in the channel, ids ``m1``, ``m2``, …
+    (numbered by a counter kept in the database, so never reused)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.counter = 0
+
+    async def new_id(self) -> str:
+        return f"m{await self.console.rt.dojo.console_state.next_number('post_id')}"
 
     async def deliver(self, event: Event) -> list[str]:
+        if isinstance(event, GradedNotice | DelayNotice | CouldNotGradeNotice):
+            ref = event.status.message_id if event.status else None
+            for reply in render.event(event):
+                self.console.show(reply, label=f"edit {ref}" if ref else None)
+            return []
         ids = []
         for reply in render.event(event):
-            self.counter += 1
-            mid = f"m{self.counter}"
+            mid = await self.new_id()
             self.console.show(reply, label=f"post {mid}")
             if reply.exercise_id or not ids:
                 ids.append(mid)
@@ -194,7 +214,8 @@ class Console:
             "clock", "cohort", "schedule", "challenge"
         ):
             # A stopped clock and nothing that changes the schedule: no post can have
-            # become due, and the submitter's own queue was graded inline.
+            # become due; only this line's submission may wait for its verdict.
+            await self.settle()
             return
         try:
             await self.tick()
@@ -222,7 +243,12 @@ class Console:
         msg = Incoming(PLATFORM, CHANNEL, self.user, self.user, text,
                        self.roles.get(self.user, Role.member), attachments, reply_to)
         for reply in await self.handler.handle(msg):
-            self.show(reply)
+            if reply.status_of is not None:
+                mid = await self.outbox.new_id()
+                self.show(reply, label=f"post {mid}")
+                await self.handler.status_posted(reply, StatusRef(CHANNEL, mid, reply.private))
+            else:
+                self.show(reply)
 
     async def cmd_as(self, args: list[str]) -> None:
         if not args:
@@ -236,6 +262,30 @@ class Console:
         self.user = name
         role = self.roles.get(name, Role.member).value
         self.print(f"bot  now acting as {name} ({role})")
+
+    async def restore_clock(self) -> bool:
+        """Continue the simulated time of the previous run (saved with every move)."""
+        saved = await self.rt.dojo.console_state.get("clock")
+        if not saved:
+            return False
+        try:
+            kind, value = saved.split(":", 1)
+            if kind == "offset" and isinstance(self.clock, OffsetClock):
+                self.clock.offset = timedelta(seconds=float(value))
+            elif kind == "at":
+                self.clock.set(datetime.fromisoformat(value))
+            else:
+                return False
+        except ValueError:
+            return False
+        return True
+
+    async def save_clock(self) -> None:
+        if isinstance(self.clock, OffsetClock):
+            value = f"offset:{self.clock.offset.total_seconds()}"
+        else:
+            value = f"at:{self.rt.dojo.now().isoformat()}"
+        await self.rt.dojo.console_state.put("clock", value)
 
     async def cmd_clock(self, arg: str) -> None:
         tz = await self.cohort_tz()
@@ -256,16 +306,20 @@ class Console:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=rules.zone(tz))
             self.clock.set(when)
+        await self.save_clock()
         now = self.rt.dojo.now()
         self.print(f"bot  🕰️ {render.local(now, tz)} {tz} ({now:%Y-%m-%d %H:%M} UTC)")
 
     async def tick(self) -> None:
-        """Run what the scheduler would have run by now, then queued gradings."""
+        """Run what the scheduler would have run by now, grade what is queued and
+        deliver the verdicts (the same notices every platform delivers)."""
         self._last_tick = self.rt.dojo.now()
         await self.rt.planner.tick(self.outbox)
-        for ev in await self.rt.dojo.grade_pending(force=isinstance(self.clock, ManualClock)):
-            for reply in render.event(ev):
-                self.show(reply)
+        await self.settle()
+
+    async def settle(self) -> None:
+        await self.rt.dojo.dispatcher.settle(force=isinstance(self.clock, ManualClock))
+        await self.rt.dojo.notices.deliver_pending(PLATFORM, self.outbox)
 
     async def run(self, messages: AsyncIterator[str] | Iterable[str], echo: bool) -> None:
         if isinstance(messages, AsyncIterator):
@@ -323,14 +377,25 @@ async def run_console(
     demo: bool = True,
     output_dir: Path | str = "torchdojo-output",
     out: TextIO | None = None,
+    restore_clock: bool = True,
 ) -> int:
+    """``restore_clock``: continue the previous run's simulated time (False when
+    the caller set the clock explicitly, e.g. ``--clock``)."""
     console = Console(runtime, out=out, output_dir=output_dir)
     _log_to_file(Path(output_dir) / "console.log")
     warm = asyncio.create_task(_warm_grader(runtime))
+    if restore_clock and await console.restore_clock():
+        now = runtime.dojo.now()
+        console.print(f"bot  🕰️ simulated clock restored from the last run: "
+                      f"{now:%a %d %b %Y %H:%M} UTC (/dojo clock to move it)")
+    else:
+        await console.save_clock()
     if demo and await console.ensure_demo():
         console.print(f"bot  🎓 Demo cohort ready: you are 'you' (member), 'coach' is the "
                       f"instructor. Try /dojo today, /dojo help. Pictures go to {output_dir}/.")
     await console.tick()
+    dashboard = None if script is not None else await start_console_dashboard(
+        runtime, console.print, output_dir)
     try:
         if script is not None:
             lines = script.read_text(encoding="utf-8").splitlines()
@@ -345,6 +410,8 @@ async def run_console(
         return 0
     finally:
         warm.cancel()
+        if dashboard is not None:
+            await dashboard.stop()
 
 
 async def _warm_grader(runtime: Runtime) -> None:

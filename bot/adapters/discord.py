@@ -14,16 +14,22 @@ What it translates, and nothing more:
   a "Full prompt" button and a discussion thread (the thread id equals the
   post's id on Discord, so a code block in the thread submits for that drill).
 
-Submissions first show "⏳ grading…" and that very message is edited when the
-verdict arrives — also when the grader was down and the scheduler's sweep
-grades it later (then the member is pinged once more). Editing the submitted
-message within :data:`EDIT_REGRADE_WINDOW` regrades it. Timed-challenge
-answers go through ``/dojo submit`` (a modal) and get an ephemeral result so
-nobody copies a working answer.
+Submissions show "⏳ grading…" and that very message is edited when the
+verdict arrives through the core's notices — also after a restart of the bot,
+and also when the grader was down and the verdict comes hours later (then the
+member is pinged once more). Editing the submitted message within
+:data:`EDIT_REGRADE_WINDOW` regrades it. Timed-challenge answers go through
+``/dojo submit`` (a modal) and get an ephemeral result so nobody copies a
+working answer; the chat layer decides that, and when a message must come down.
 
-Nothing a learner's code prints can ping: every message is sent with
-``AllowedMentions`` that allow at most the one user a reply addresses (and
-the chat layer defuses ``@everyone``/``<@…>`` in the text too).
+Nothing a learner's code prints can ping or link: every message is sent with
+``AllowedMentions`` that allow at most the one user a reply addresses, and
+learner-controlled pieces marked by the chat layer are drawn as inline code.
+
+One module for one platform on purpose (~750 lines): its embed layout, its
+command tree and its client share discord.py's types and limits, and each
+part is a few dozen lines; the rules they would otherwise tempt one to add
+live in the chat layer.
 
 The module is named ``discord`` like the library; with absolute imports (the
 Python 3 default) ``import discord`` below is the library, not this file.
@@ -42,13 +48,12 @@ from typing import Any, Literal
 import discord
 import yarl
 from discord import app_commands
-from sqlalchemy import select
 
 from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment
 from bot.chat.handler import ChatHandler, Incoming
-from bot.chat.parser import Command, is_command, parse
-from bot.chat.replies import Reply
+from bot.chat.replies import File, Reply, VerdictParts
+from bot.chat.safe import render_marked
 from bot.core.types import (
     CouldNotGradeNotice,
     DayPost,
@@ -56,8 +61,9 @@ from bot.core.types import (
     Event,
     GradedNotice,
     Role,
+    StatusRef,
+    SubmissionNotice,
 )
-from bot.db import Submission
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -69,8 +75,10 @@ EDIT_REGRADE_WINDOW = timedelta(minutes=5)
 INTERACTION_TTL = timedelta(minutes=14)
 #: Answer a slash command directly if the handler is this quick, else defer.
 QUICK_ANSWER_S = 2.0
-#: How many submissions' status messages are remembered for in-place edits.
+#: How many private (interaction) status messages are remembered for edits.
 STATUS_KEEP = 5000
+#: A status message that is an interaction response, not a channel message.
+INTERACTION_PREFIX = "interaction:"
 COLORS = {"info": 0x5865F2, "success": 0x57F287, "warning": 0xFEE75C, "error": 0xED4245}
 
 # Discord's documented limits.
@@ -95,17 +103,35 @@ def _clip_block(body: str, limit: int) -> str:
     return fence[0] + clip(body, room) + fence[1]
 
 
+def md(text: str) -> str:
+    """Chat-layer text as Discord markdown: learner pieces become inline code
+    (no links, no formatting, no mentions inside code)."""
+    return render_marked(text, inert=lambda piece: f"`{piece}`")
+
+
+def verdict_text(parts: VerdictParts) -> str:
+    """A verdict laid out for an embed description."""
+    return "\n".join(parts.body(code=lambda ex_id: f"`{ex_id}`", text=md))
+
+
 def reply_embed(reply: Reply) -> discord.Embed:
     """One embed for one reply, inside every per-part and total size limit."""
     embed = discord.Embed(color=COLORS.get(reply.level, COLORS["info"]))
-    if reply.title:
-        embed.title = clip(reply.title, TITLE_MAX)
-    has_body = bool(reply.text or reply.table or reply.code)
+    title = reply.title
+    text = md(reply.text or "")
+    code = reply.code
+    if reply.verdict is not None:
+        title = f"{reply.verdict.icon} {reply.verdict.headline}"
+        text = verdict_text(reply.verdict) + ("\n" + text if text else "")
+        code = code or reply.verdict.output or None
+    if title:
+        embed.title = clip(md(title), TITLE_MAX)
+    has_body = bool(text or reply.table or code)
     room = EMBED_TOTAL_MAX - len(embed.title or "") - (1500 if has_body else 16)
     fields: list[tuple[str, str]] = []
     for n, v in reply.fields[:FIELDS_MAX]:  # fields first, leaving room for the text
-        name = clip(n or "—", FIELD_NAME_MAX)
-        value = clip(v or "—", min(FIELD_VALUE_MAX, room - len(name)))
+        name = clip(md(n) or "—", FIELD_NAME_MAX)
+        value = clip(md(v) or "—", min(FIELD_VALUE_MAX, room - len(name)))
         if room - len(name) < 20:
             break
         fields.append((name, value))
@@ -113,12 +139,11 @@ def reply_embed(reply: Reply) -> discord.Embed:
     budget = EMBED_TOTAL_MAX - len(embed.title or "") - sum(len(n) + len(v) for n, v in fields)
     budget = min(budget - 16, DESC_MAX)
     parts: list[str] = []
-    text = reply.text or ""
     blocks = []
     if reply.table is not None:
         blocks.append(reply.table.as_text())
-    if reply.code:
-        blocks.append(reply.code)
+    if code:
+        blocks.append(code)
     # Text first, then each block keeps its fences even when cut.
     need = sum(len(b) + 9 for b in blocks)
     text_room = max(budget - need, min(len(text), budget // 2))
@@ -245,7 +270,7 @@ async def exercise_autocomplete(interaction: discord.Interaction,
 
 
 def build_group(adapter: DojoDiscord) -> app_commands.Group:
-    """Every verb of DESIGN.md as a sub-command; each becomes a ``/dojo`` line."""
+    """Every verb of docs/chat-commands.md as a sub-command; each becomes a ``/dojo`` line."""
     dojo = app_commands.Group(name="dojo", description="TorchDojo: PyTorch drills, "
                               "challenges, streaks", guild_only=True)
     ex_ac = app_commands.autocomplete(exercise=exercise_autocomplete)
@@ -330,6 +355,11 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def export(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo export")
 
+    @dojo.command(description="A private one-time sign-in link to the web dashboard "
+                              "(instructors)")
+    async def dashboard(interaction: discord.Interaction) -> None:
+        await run(interaction, "/dojo dashboard")
+
     @dojo.command(description="Streak-at-risk reminders on or off")
     async def remind(interaction: discord.Interaction, on: bool) -> None:
         await run(interaction, command_line("remind", "on" if on else "off"))
@@ -346,14 +376,13 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
 
 
 @dataclass
-class StatusRef:
-    """Where the "⏳ grading…" message of a submission is, to edit it in place."""
+class LiveInteraction:
+    """A private "grading…" message is an interaction response: editable through
+    its interaction for 15 minutes, by this process only (after that, or after a
+    restart, a private verdict goes to the member's DMs)."""
 
-    channel_id: int
-    message_id: int | None = None  # a channel message …
-    interaction: discord.Interaction | None = None  # … or an interaction response
-    private: bool = False
-    created: datetime | None = None
+    interaction: discord.Interaction
+    created: datetime
 
 
 def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
@@ -392,7 +421,8 @@ class DojoDiscord(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(build_group(self))
         self.scheduler: Any = None
-        self._status: dict[str, StatusRef] = {}  # origin message/interaction id → status
+        self.delivery: asyncio.Task[None] | None = None
+        self._interactions: dict[str, LiveInteraction] = {}  # interaction id → response
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -403,13 +433,24 @@ class DojoDiscord(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        if self.delivery is None:
+            self.delivery = self.rt.deliver_forever(PLATFORM, self, owns=self.serves_channel)
         if self.start_scheduler and self.scheduler is None:
             self.scheduler = self.rt.scheduler(self)
             await self.scheduler.start()
 
+    def serves_channel(self, channel_id: str) -> bool:
+        """A verdict for a channel of another shard's guild is that shard's to deliver."""
+        if self.shard_count is None or self.shard_count <= 1:
+            return True
+        channel = self.get_channel(int(channel_id)) if channel_id.isdigit() else None
+        return channel is not None
+
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.delivery is not None:
+            self.delivery.cancel()
         await super().close()
 
     # ---- translating who and where -------------------------------------------------------
@@ -417,7 +458,7 @@ class DojoDiscord(discord.Client):
     def incoming(self, *, channel: Any, user: discord.abc.User, text: str,
                  permissions: discord.Permissions | None = None,
                  attachments: list[Attachment] | None = None, reply_to: str | None = None,
-                 message_id: str | None = None) -> Incoming:
+                 message_id: str | None = None, public: bool = False) -> Incoming:
         channel_id, thread = cohort_channel(channel)
         if thread is not None and self.user is not None \
                 and getattr(channel, "owner_id", None) != self.user.id:
@@ -425,7 +466,7 @@ class DojoDiscord(discord.Client):
         return Incoming(
             PLATFORM, channel_id, str(user.id), user.display_name, text,
             role_of(user, permissions, self.instructor_roles), attachments or [],
-            reply_to or thread, message_id)
+            reply_to or thread, message_id, public)
 
     async def read_attachments(self, atts: Iterable[discord.Attachment]) -> list[Attachment]:
         """Only ``.py`` files are downloaded (an image in a drill thread is chat, not code);
@@ -442,30 +483,19 @@ class DojoDiscord(discord.Client):
         return out
 
     def exercise_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        """Ids starting with what was typed first, then titles containing it."""
-        cur = (current or "").strip().lower()
-        exercises = self.rt.dojo.curriculum.ordered()
-        hits = [ex for ex in exercises if ex.id.startswith(cur)]
-        hits += [ex for ex in exercises if cur and not ex.id.startswith(cur)
-                 and cur in ex.title.lower()]
-        return [app_commands.Choice(name=clip(f"{ex.id} — {ex.title}", 100), value=ex.id)
-                for ex in hits[:CHOICES_MAX]]
+        return [app_commands.Choice(name=clip(label, 100), value=ex_id)
+                for ex_id, label in self.handler.exercise_choices(current)[:CHOICES_MAX]]
 
-    def _is_challenge(self, exercise_id: str | None) -> bool:
-        ex = self.rt.dojo.curriculum.get(exercise_id) if exercise_id else None
-        return ex is not None and self.rt.dojo.is_challenge(ex)
-
-    def _remember(self, origin: str, ref: StatusRef) -> None:
-        """Keep where a submission's status message is; results can come hours later
-        (a grader outage), so entries live a day, and the map stays bounded."""
-        self._status[origin] = ref
-        if len(self._status) > STATUS_KEEP:
-            cutoff = discord.utils.utcnow() - timedelta(days=1)
-            for key in [k for k, r in self._status.items()
-                        if r.created is None or r.created < cutoff]:
-                del self._status[key]
-            while len(self._status) > STATUS_KEEP:
-                del self._status[next(iter(self._status))]
+    def _remember(self, key: str, interaction: discord.Interaction) -> None:
+        """Keep the interaction of a status message (editable for 15 minutes);
+        the map stays bounded."""
+        self._interactions[key] = LiveInteraction(interaction, discord.utils.utcnow())
+        if len(self._interactions) > STATUS_KEEP:
+            cutoff = discord.utils.utcnow() - INTERACTION_TTL
+            for key in [k for k, r in self._interactions.items() if r.created < cutoff]:
+                del self._interactions[key]
+            while len(self._interactions) > STATUS_KEEP:
+                del self._interactions[next(iter(self._interactions))]
 
     # ---- slash commands ---------------------------------------------------------------------
 
@@ -488,7 +518,7 @@ class DojoDiscord(discord.Client):
         for reply in replies:
             kwargs: dict[str, Any] = {
                 "embed": reply_embed(reply), "files": reply_files(reply),
-                "ephemeral": private or reply.ephemeral,
+                "ephemeral": private or reply.private,
                 "allowed_mentions": discord.AllowedMentions.none(),
             }
             if not interaction.response.is_done():
@@ -500,9 +530,9 @@ class DojoDiscord(discord.Client):
                                  attachments: list[Attachment] | None = None,
                                  files: Sequence[discord.Attachment] = ()) -> None:
         """Modal or file submission: "⏳ grading…" now (within Discord's 3 s), then the
-        file is fetched and the verdict edited into that message. Timed-challenge
-        answers stay private (ephemeral)."""
-        private = self._is_challenge(exercise)
+        file is fetched and the submission stored; its verdict edits that response.
+        Timed-challenge answers stay private (ephemeral)."""
+        private = self.handler.private_exercise(exercise)
         await interaction.response.send_message(
             embed=reply_embed(Reply(text="⏳ Received — grading…")), ephemeral=private,
             allowed_mentions=discord.AllowedMentions.none())
@@ -510,45 +540,48 @@ class DojoDiscord(discord.Client):
             # a non-.py file comes through empty so the chat layer explains what it reads
             attachments = await self.read_attachments(files) \
                 or [Attachment(f.filename, b"") for f in files]
-        self._remember(str(interaction.id), StatusRef(
-            interaction.channel_id or 0, interaction=interaction, private=private,
-            created=discord.utils.utcnow()))
         msg = self.incoming(channel=_where(interaction), user=interaction.user,
                             text=command_line("submit", exercise),
                             permissions=interaction.permissions, attachments=attachments,
                             message_id=str(interaction.id))
         replies = await self.handler.handle(msg) or [Reply(text="Done.")]
-        first = replies.pop(_verdict_index(replies))
-        rest = replies
+        first = replies.pop(_status_index(replies))
         await interaction.edit_original_response(
             embed=reply_embed(first), attachments=reply_files(first),
             allowed_mentions=discord.AllowedMentions.none())
-        for reply in rest:
+        if first.status_of is not None:
+            await self.handler.status_posted(first, await self._interaction_status(
+                interaction, first.private or private))
+        for reply in replies:
             await interaction.followup.send(embed=reply_embed(reply), files=reply_files(reply),
-                                            ephemeral=private or reply.ephemeral,
+                                            ephemeral=private or reply.private,
                                             allowed_mentions=discord.AllowedMentions.none())
 
+    async def _interaction_status(self, interaction: discord.Interaction,
+                                  private: bool) -> StatusRef:
+        """Where an interaction's "grading…" response is. Its interaction edits it
+        for 15 minutes (this process); a public one is also a channel message that
+        any process can edit later; a private one is only reachable through the
+        interaction (after that, the verdict goes to the member's DMs)."""
+        channel = str(interaction.channel_id or "")
+        key = f"{INTERACTION_PREFIX}{interaction.id}"
+        if not private:
+            try:
+                key = str((await interaction.original_response()).id)
+            except discord.HTTPException:
+                log.warning("could not look up the response of %s", interaction.id)
+        self._remember(key, interaction)
+        return StatusRef(channel, key, private)
+
     async def show_prompt(self, interaction: discord.Interaction, exercise_id: str) -> None:
-        """The "Full prompt" button: the whole prompt and starter, privately (a
-        challenge's prompt only once its window opened or the member's timer runs)."""
+        """The "Full prompt" button: the whole prompt and starter, privately (the
+        chat layer withholds a challenge's prompt until its window opened)."""
         msg = self.incoming(channel=_where(interaction), user=interaction.user, text="",
                             permissions=interaction.permissions)
-        ex = self.rt.dojo.curriculum.get(exercise_id)
-        if ex is None:
-            reply = Reply(text=f"Exercise {exercise_id} is no longer in the curriculum.",
-                          level="error")
-        elif not await self.rt.dojo.can_see_prompt(msg.actor, ex):
-            reply = Reply(text=f"A timed challenge: the prompt is revealed when you start "
-                               f"your timer with /dojo challenge start {ex.id}.")
-        else:
-            text = ex.prompt
-            if ex.starter:
-                text += f"\n\n**Starter**\n```python\n{ex.starter.rstrip()}\n```"
-            reply = Reply(title=f"`{ex.id}` {ex.title}", text=text, exercise_id=ex.id)
-            if len(text) > DESC_MAX - 100:  # the whole text as a file too, nothing lost
-                from bot.chat.replies import File
-
-                reply.files.append(File(f"{ex.id}.md", text.encode("utf-8"), "text/markdown"))
+        reply = await self.handler.prompt(msg, exercise_id)
+        if len(reply.text) > DESC_MAX - 100:  # the whole text as a file too, nothing lost
+            reply.files.append(File(f"{exercise_id}.md", reply.text.encode("utf-8"),
+                                    "text/markdown"))
         await self.send_interaction(interaction, [reply], private=True)
 
     # ---- messages ------------------------------------------------------------------------------
@@ -559,23 +592,14 @@ class DojoDiscord(discord.Client):
         await self.handle_message(message)
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
-        """An edited submission is regraded if it was posted a few minutes ago."""
-        ref = self._status.get(str(after.id))
-        if (after.author.bot or ref is None or before.content == after.content
+        """An edited submission is regraded if it was posted a few minutes ago; the
+        new verdict replaces the old one in the same status message."""
+        if (after.author.bot or before.content == after.content
                 or discord.utils.utcnow() - after.created_at > EDIT_REGRADE_WINDOW):
             return
-        await self.handle_message(after, status=ref)
-
-    def _submission_of(self, msg: Incoming) -> Command | None:
-        """The parsed command if this message is a submission (to show "grading…")."""
-        text = msg.text or ""
-        if not is_command(text):
-            if msg.reply_to and ("```" in text or msg.attachments):
-                text = "/dojo submit\n" + text
-            else:
-                return None
-        cmd = parse(text)
-        return cmd if isinstance(cmd, Command) and cmd.verb == "submit" else None
+        status = await self.handler.previous_status(PLATFORM, str(after.id))
+        if status is not None:
+            await self.handle_message(after, status=status)
 
     async def handle_message(self, message: discord.Message,
                              status: StatusRef | None = None) -> None:
@@ -586,48 +610,48 @@ class DojoDiscord(discord.Client):
             reply_to = None  # code in reply to a person is conversation, not a submission
         msg = self.incoming(channel=message.channel, user=message.author, text=message.content,
                             attachments=await self.read_attachments(message.attachments),
-                            reply_to=reply_to, message_id=str(message.id))
-        if not is_command(msg.text) and not msg.reply_to:
+                            reply_to=reply_to, message_id=str(message.id), public=True)
+        if not self.handler.wants(msg):
             return  # ordinary conversation
-        submission = self._submission_of(msg)
-        if submission is not None and submission.args and self._is_challenge(submission.args[0]):
-            await self._keep_challenge_private(message, submission.args[0])
-            return
-        status_msg: discord.Message | None = None
-        if submission is not None:
-            embed = reply_embed(Reply(text="⏳ Re-grading your edit…" if status
-                                      else "⏳ Received — grading…"))
-            if status is not None and status.message_id:
-                status_msg = await message.channel.get_partial_message(
-                    status.message_id).edit(embed=embed)
+        for reply in await self.handler.handle(msg):
+            if reply.takedown:
+                await self._take_down(message, reply)
+            elif reply.status_of is not None:
+                await self._post_status(message, reply, status)
             else:
-                status_msg = await message.reply(embed=embed, mention_author=False,
-                                                 allowed_mentions=discord.AllowedMentions.none())
-            self._remember(str(message.id), StatusRef(
-                message.channel.id, status_msg.id, created=discord.utils.utcnow()))
-        replies = await self.handler.handle(msg)
-        main = _verdict_index(replies)
-        for i, reply in enumerate(replies):
-            if i == main and status_msg is not None:
-                await status_msg.edit(embed=reply_embed(reply), attachments=reply_files(reply),
-                                      allowed_mentions=discord.AllowedMentions.none())
-                continue
-            await message.reply(content=None, embed=reply_embed(reply), files=reply_files(reply),
-                                mention_author=False, allowed_mentions=mentions_for(reply))
+                await message.reply(content=None, embed=reply_embed(reply),
+                                    files=reply_files(reply), mention_author=False,
+                                    allowed_mentions=mentions_for(reply))
 
-    async def _keep_challenge_private(self, message: discord.Message, exercise_id: str) -> None:
-        """A timed-challenge answer posted in the open: take it down, point to the modal."""
+    async def _post_status(self, message: discord.Message, reply: Reply,
+                           previous: StatusRef | None) -> None:
+        """Post "⏳ grading…" (or reuse the status message of the edited submission)
+        and tell the chat layer where it is, so the verdict edits it."""
+        embed = reply_embed(reply)
+        try:
+            if previous is not None and previous.message_id \
+                    and previous.message_id.isdigit():
+                sent = await message.channel.get_partial_message(
+                    int(previous.message_id)).edit(embed=embed)
+            else:
+                sent = await message.reply(embed=embed, mention_author=False,
+                                           allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("could not post the status of #%s", reply.status_of, exc_info=True)
+            await self.handler.status_posted(reply, None)
+            return
+        await self.handler.status_posted(
+            reply, StatusRef(str(message.channel.id), str(sent.id), False))
+
+    async def _take_down(self, message: discord.Message, reply: Reply) -> None:
+        """A timed-challenge answer posted in the open: remove it, say why."""
         try:
             await message.delete()
-            removed = "I removed your message so nobody copies it. "
+            reply.text += " I removed your message so nobody copies it."
         except discord.HTTPException:
-            removed = ""
+            log.warning("could not remove a challenge answer posted in the open")
         await message.channel.send(
-            content=f"<@{message.author.id}>",
-            embed=reply_embed(Reply(
-                text=f"🙈 `{exercise_id}` is a timed challenge: answers stay private. {removed}"
-                     f"Submit with /dojo submit exercise:{exercise_id} (a private form).",
-                level="warning")),
+            content=f"<@{message.author.id}>", embed=reply_embed(reply),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False,
                                                      users=[message.author]))
 
@@ -670,62 +694,55 @@ class DojoDiscord(discord.Client):
         cid = int(channel_id)
         return self.get_channel(cid) or await self.fetch_channel(cid)
 
-    async def _origin_of(self, submission_id: int) -> str | None:
-        async with self.rt.dojo.db.session() as s:
-            return await s.scalar(select(Submission.origin_message_id)
-                                  .where(Submission.id == submission_id))
-
-    async def _deliver_result(self, ev: GradedNotice | DelayNotice | CouldNotGradeNotice) -> bool:
-        """A result for a submission we showed "grading…" for: edit that message in
-        place, then ping the member (they may have stopped watching). False: post it."""
-        origin = await self._origin_of(ev.submission_id)
-        ref = self._status.get(origin or "")
-        if ref is None:
-            if self._is_challenge(ev.exercise_id) and isinstance(ev, GradedNotice):
-                return await self._dm(ev)
-            return False
+    async def _deliver_result(self, ev: SubmissionNotice) -> bool:
+        """A verdict (or delay, or failure) of a submission: edit its "⏳ grading…"
+        message in place, then ping the member (an edit notifies nobody). False:
+        there is no message to edit; post it instead."""
+        ref = ev.status
         reply = render.event(ev)[0]
+        if ref is None or not ref.message_id:
+            if ref is not None and ref.private:
+                return await self._dm(ev, reply)
+            return False
+        live = self._interactions.pop(ref.message_id, None)
+        if live is not None and discord.utils.utcnow() - live.created > INTERACTION_TTL:
+            live = None
         try:
-            if ref.interaction is not None:
-                if discord.utils.utcnow() - (ref.created or discord.utils.utcnow()) \
-                        > INTERACTION_TTL:
-                    return False if not ref.private else await self._dm(ev)
-                await ref.interaction.edit_original_response(
+            if live is not None:
+                await live.interaction.edit_original_response(
                     embed=reply_embed(reply), attachments=reply_files(reply),
                     allowed_mentions=discord.AllowedMentions.none())
+                if isinstance(ev, DelayNotice):  # the verdict will edit it again
+                    self._interactions[ref.message_id] = live
                 if ref.private:
                     return True
-                jump = f"https://discord.com/channels/{ref.interaction.guild_id}/" \
-                       f"{ref.channel_id}/{(await ref.interaction.original_response()).id}"
-            else:
-                channel = await self._channel(str(ref.channel_id))
-                assert ref.message_id is not None
-                msg = channel.get_partial_message(ref.message_id)
+            elif ref.message_id.startswith(INTERACTION_PREFIX):
+                return await self._dm(ev, reply) if ref.private else False
+            channel = await self._channel(ref.channel_id)
+            msg = channel.get_partial_message(int(ref.message_id))
+            if live is None:
                 await msg.edit(embed=reply_embed(reply), attachments=reply_files(reply),
                                allowed_mentions=discord.AllowedMentions.none())
-                jump = msg.jump_url
-        except discord.HTTPException:
+        except (discord.HTTPException, ValueError):
             log.warning("could not edit the status of #%s", ev.submission_id, exc_info=True)
             return False
         if isinstance(ev, GradedNotice | CouldNotGradeNotice):
-            channel = await self._channel(str(ref.channel_id))
             word = "graded" if isinstance(ev, GradedNotice) else "could not be graded"
             await channel.send(
-                content=f"<@{ev.user_id}> #{ev.submission_id} `{ev.exercise_id}` {word}: {jump}",
+                content=f"<@{ev.user_id}> #{ev.submission_id} `{ev.exercise_id}` {word}: "
+                        f"{msg.jump_url}",
                 allowed_mentions=mentions_for(Reply(mention=ev.user_id)))
         return True
 
-    async def _dm(self, ev: GradedNotice) -> bool:
-        """A private challenge result whose form expired: send it directly."""
+    async def _dm(self, ev: SubmissionNotice, reply: Reply) -> bool:
+        """A private result whose form expired (or a restart): send it directly."""
         try:
             user = self.get_user(int(ev.user_id)) or await self.fetch_user(int(ev.user_id))
-            reply = render.event(ev)[0]
             await user.send(embed=reply_embed(reply),
                             allowed_mentions=discord.AllowedMentions.none())
-            return True
         except (discord.HTTPException, ValueError):
             log.warning("could not DM the result of #%s", ev.submission_id, exc_info=True)
-            return True  # never publish a challenge result early
+        return True  # never publish a private result
 
 
 def _where(interaction: discord.Interaction) -> Any:
@@ -733,11 +750,11 @@ def _where(interaction: discord.Interaction) -> Any:
     return interaction.channel or discord.Object(interaction.channel_id or 0)
 
 
-def _verdict_index(replies: list[Reply]) -> int:
-    """Which reply replaces "⏳ grading…": the result (addressed to the submitter) or
-    the refusal, not a side note such as "welcome, you joined"."""
+def _status_index(replies: list[Reply]) -> int:
+    """Which reply replaces the form's "⏳ received…": the status message (or the
+    refusal), not a side note such as "welcome, you joined"."""
     for i, r in enumerate(replies):
-        if r.mention or r.level == "error":
+        if r.status_of is not None or r.level == "error":
             return i
     return max(len(replies) - 1, 0)
 

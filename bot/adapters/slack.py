@@ -12,9 +12,14 @@ What it translates, and nothing more:
 * Buttons on drill posts: "Full prompt" (a modal) and "Submit" (a modal).
 * ``app_home_opened`` → the App Home tab (streak, progress, standing, next).
 * Core events (day posts, results, notices) → Block Kit messages
-  (:class:`SlackOutbox`). A submission's "queued" message is updated in place
-  (``chat.update``) when its verdict arrives; challenge submissions are
-  private (ephemeral) — the cohort sees results when the window closes.
+  (:class:`SlackOutbox`). A submission's "grading…" message is updated in place
+  (``chat.update``) when its verdict arrives through the core's notices, also
+  after a restart; challenge submissions are private (ephemeral) — the cohort
+  sees results when the window closes. The chat layer makes those decisions.
+
+One module for one platform on purpose (~850 lines): Block Kit layout, the
+Bolt listeners, the Web API calls and App Home share Slack's types and size
+limits; no decision is made here (the chat layer makes them).
 
 Slack's rules are honoured here: every listener acknowledges first and works
 after (the 3-second deadline), blocks and texts are clipped to Slack's sizes
@@ -27,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import importlib
 import json
 import logging
@@ -35,7 +39,7 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,12 +58,11 @@ from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment
 from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.parser import Command, parse
-from bot.chat.replies import Reply
-from bot.chat.safe import neutralize, safe_output
+from bot.chat.replies import Reply, VerdictParts
+from bot.chat.safe import display_name, plain, render_marked
 from bot.config import ConfigError, Settings
 from bot.core.errors import DojoError
 from bot.core.types import (
-    Actor,
     ChallengeOpened,
     CouldNotGradeNotice,
     DayPost,
@@ -67,14 +70,16 @@ from bot.core.types import (
     Event,
     GradedNotice,
     Role,
+    StatusRef,
     StreakReminder,
+    SubmissionNotice,
 )
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-EVENTS_PATH = "/slack/events"  # Bolt's default, per DESIGN.md
+EVENTS_PATH = "/slack/events"  # Bolt's default (docs/configuration.md)
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
 SECTION_TEXT = 3000
@@ -169,11 +174,16 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def mrkdwn(text: str) -> str:
-    """Neutral reply text (Markdown-ish) → escaped Slack mrkdwn."""
+def _our_mrkdwn(text: str) -> str:
     text = escape(text)
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
     return re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", text, flags=re.M)
+
+
+def mrkdwn(text: str) -> str:
+    """Neutral reply text (Markdown-ish) → escaped Slack mrkdwn; learner pieces
+    become inline code (no links, no formatting, no mentions)."""
+    return render_marked(text, trusted=_our_mrkdwn, inert=lambda p: f"`{escape(p)}`")
 
 
 def chunks(text: str, size: int = SECTION_TEXT) -> list[str]:
@@ -247,43 +257,36 @@ def reply_blocks(reply: Reply, mention: str | None = None) -> tuple[str, list[di
     room = MESSAGE_BLOCKS - 2  # drill posts add their points line and buttons
     if len(blocks) > room:
         blocks = [*blocks[: room - 1], context("… (more than Slack shows at once)")]
-    plain = reply.as_text().replace("**", "*")
+    fallback = reply.as_text().replace("**", "*")
     ping = f"<@{mention}> " if mention and re.fullmatch(r"[A-Z0-9]+", mention) else ""
-    text = clip(ping + escape(plain), FALLBACK_TEXT)
+    text = clip(ping + escape(fallback), FALLBACK_TEXT)
     return text, blocks
 
 
-def graded_blocks(ev: GradedNotice) -> tuple[str, list[dict[str, Any]]]:
-    """A verdict: status line, every check ✓/✗ with its teaching message, score,
-    streak and (when it failed) the clipped, defused output."""
-    base = render.graded(ev)
-    head, *rest = base.text.split("\n")
-    res = ev.result
-    notes = [line for line in rest if not line.startswith(("• ", "… and "))]
-    blocks = [section(f"<@{ev.user_id}> *{escape(head)}*")]
+def verdict_blocks(parts: VerdictParts, user_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """A verdict: status line, notes, the cause, every check ✓/✗ with its teaching
+    message, score and streak, and (when it failed) the clipped, defused output."""
+    blocks = [section(f"<@{user_id}> *{escape(parts.icon + ' ' + parts.headline)}*")]
+    notes = list(parts.notes)
+    if parts.explanation:
+        notes.append(mrkdwn(parts.explanation))
     if notes:
-        blocks.append(section(escape("\n".join(notes))))
-    lines = []
-    checks = list(res.get("checks") or [])
-    for c in checks[:30]:
-        ok = c.get("status") == "passed"
-        msg = "" if ok else safe_output(c.get("message") or c.get("status"), 300, 4)
-        lines.append(f"{'✓' if ok else '✗'} `{escape(neutralize(str(c.get('id'))))}` "
-                     f"({escape(str(c.get('kind')))})" + (f": {escape(msg)}" if msg else ""))
-    if len(checks) > 30:
-        lines.append(f"… and {len(checks) - 30} more checks")
+        blocks.append(section("\n".join(escape(n) if n in parts.notes else n for n in notes)))
+    if parts.cause:
+        blocks.append(code_section(parts.cause))
+    lines = [f"{'✓' if c.passed else '✗'} `{escape(c.id)}` ({escape(c.kind)})"
+             + (f": {mrkdwn(c.message)}" if c.message else "")
+             for c in parts.checks[:30]]
+    if len(parts.checks) > 30:
+        lines.append(f"… and {len(parts.checks) - 30} more checks")
+    if parts.folded:
+        lines.append(escape(parts.folded))
     for piece in chunks("\n".join(lines))[:10]:
         blocks.append(section(piece))
-    facts = [f"score {res.get('score', 0)}/{res.get('max_score', '?')}"]
-    if ev.streak:
-        facts.append(f"🔥 streak {ev.streak}")
-    ms = res.get("duration_ms")
-    if isinstance(ms, int | float):
-        facts.append(f"graded in {ms:.0f} ms")
-    blocks.append(context(" · ".join(facts)))
-    if base.code:
-        blocks.append(code_section(base.code))
-    text = clip(f"<@{ev.user_id}> " + escape(head), FALLBACK_TEXT)
+    blocks.append(context(escape(" · ".join(parts.facts))))
+    if parts.output:
+        blocks.append(code_section(parts.output))
+    text = clip(f"<@{user_id}> " + escape(parts.icon + " " + parts.headline), FALLBACK_TEXT)
     return text, blocks
 
 
@@ -339,16 +342,17 @@ class Where:
     respond: Callable[..., Awaitable[Any]] | None = None  # slash-command response_url
 
 
-@dataclass
-class Pending:
-    """A submission whose status message waits for its verdict."""
+def status_ref(where: Where, ts: str | None, private: bool) -> StatusRef:
+    """Where a "grading…" message is, for the verdict to find it (also after a
+    restart): the channel and thread (``C123/1700000000.000100``) and the
+    message's ts (None for an ephemeral message, which cannot be edited)."""
+    place = where.channel + (f"/{where.thread_ts}" if where.thread_ts else "")
+    return StatusRef(place, ts, private)
 
-    channel: str
-    user: str
-    thread_ts: str | None
-    status_ts: str | None
-    private: bool
-    ready: asyncio.Event = field(default_factory=asyncio.Event)  # status message is out
+
+def status_place(ref: StatusRef) -> tuple[str, str | None]:
+    channel, _, thread = ref.channel_id.partition("/")
+    return channel, thread or None
 
 
 @dataclass
@@ -407,9 +411,9 @@ class SlackBot:
         self.rt = runtime
         self.config = config
         self.client = client or web_client(config.bot_token, config.api_url)
-        self.handler = ChatHandler(runtime.dojo, grade_inline=False)
+        self.handler = ChatHandler(runtime.dojo)
         self.outbox = SlackOutbox(self)
-        self.pending: dict[int, Pending] = {}
+        self.delivery: asyncio.Task[None] | None = None
         self._users: dict[str, _User] = {}
         self._group: tuple[float, frozenset[str]] | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -451,7 +455,7 @@ class SlackBot:
                 return
             name, role = await self.identity(uid)
             msg = Incoming(PLATFORM, channel, uid, name, "/dojo " + text, role)
-            await self.send(await self.handler.handle(msg), where, msg.actor)
+            await self.send(await self.handler.handle(msg), where)
         except Exception:
             log.exception("/dojo %s failed", text[:100])
             await self._apologize(where)
@@ -474,14 +478,11 @@ class SlackBot:
             return  # conversation, not a submission
         where = Where(channel, uid, thread_ts=reply_to)
         try:
-            probe = Incoming(PLATFORM, channel, uid, uid, text, reply_to=reply_to)
-            if await self.handler._exercise_of_message(probe) is None:
-                return  # code shared in some other thread: people talking, not submitting
             attachments = [await self.download(f) for f in files]
             name, _ = await self.identity(uid, need_role=False)
             msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,
-                           attachments, reply_to, ts)
-            await self.send(await self.handler.handle(msg), where, msg.actor)
+                           attachments, reply_to, ts, public=True)
+            await self.send(await self.handler.handle(msg), where)
         except Exception:
             log.exception("message submission failed")
             await self._apologize(where)
@@ -503,25 +504,12 @@ class SlackBot:
         uid = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
         ex_id = action.get("value", "")
-        try:
-            ex = self.rt.dojo.exercise(ex_id)
-            actor = Actor(PLATFORM, channel, uid, uid)
-            try:
-                visible = await self.rt.dojo.can_see_prompt(actor, ex)
-            except DojoError:
-                visible = not self.rt.dojo.is_challenge(ex)
-            if visible:
-                blocks = md_prompt(ex.prompt)
-                if ex.starter:
-                    blocks.append(section("*Starter*\n" + "```" +
-                                          clip(escape(ex.starter.rstrip()), SECTION_TEXT - 20)
-                                          + "```"))
-            else:
-                blocks = [section(escape(f"A timed challenge: the prompt is revealed when you "
-                                         f"start your timer with /dojo challenge start {ex.id}."))]
-        except DojoError as exc:
-            blocks = [section(escape(exc.message))]
-            ex_id = "?"
+        msg = Incoming(PLATFORM, channel, uid, uid, "")
+        reply = await self.handler.prompt(msg, ex_id)
+        if reply.exercise_id:
+            blocks = md_prompt(reply.text)
+        else:
+            blocks = [section(mrkdwn(reply.text))]
         await self.client.views_open(trigger_id=body["trigger_id"], view={
             "type": "modal",
             "title": {"type": "plain_text", "text": clip(f"Exercise {ex_id}", MODAL_TITLE)},
@@ -543,23 +531,21 @@ class SlackBot:
         values = view["state"]["values"]
         ex_id = (values["exercise"]["value"].get("value") or "").strip()
         code = values["code"]["value"].get("value") or ""
-        ex = self.rt.dojo.curriculum.get(ex_id)
-        if ex is None:
-            close = self.rt.dojo.curriculum.closest(ex_id) if ex_id else []
-            await ack(response_action="errors", errors={"exercise": clip(
-                f"No exercise {ex_id!r}" + (f"; did you mean {', '.join(close)}?" if close
-                                            else "; see /dojo today"), 150)})
+        problem = self.handler.unknown_exercise(ex_id) if ex_id else "Which exercise?"
+        if problem:
+            await ack(response_action="errors",
+                      errors={"exercise": clip(problem[:1].upper() + problem[1:], 150)})
             return
         await acked(ack)
         meta = json.loads(view.get("private_metadata") or "{}")
         uid = body["user"]["id"]
         where = Where(meta.get("channel", ""), uid, thread_ts=meta.get("thread_ts"),
-                      private=self.rt.dojo.is_challenge(ex))
+                      private=self.handler.private_exercise(ex_id))
         try:
             name, _ = await self.identity(uid, need_role=False)
-            msg = Incoming(PLATFORM, where.channel, uid, name, f"/dojo submit {ex.id}",
+            msg = Incoming(PLATFORM, where.channel, uid, name, f"/dojo submit {ex_id}",
                            Role.member, [Attachment("submission.py", code.encode("utf-8"))])
-            await self.send(await self.handler.handle(msg), where, msg.actor)
+            await self.send(await self.handler.handle(msg), where)
         except Exception:
             log.exception("modal submission failed")
             await self._apologize(where)
@@ -574,89 +560,51 @@ class SlackBot:
     # ---- App Home -----------------------------------------------------------------------------
 
     async def home_blocks(self, uid: str) -> list[dict[str, Any]]:
-        """Streak, progress picture, standing and next items for each cohort
-        (channel) the member belongs to."""
+        """Streak, progress, standing and next items for each cohort (channel) the
+        member belongs to."""
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": "🥋 TorchDojo"}}]
-        channels = await self.member_channels(uid)
-        if not channels:
+        cards = await self.handler.home_cards(PLATFORM, uid)
+        if not cards:
             blocks.append(section("You're not in a cohort yet. In your study channel, type "
                                   "`/dojo cohort join`; `/dojo help` lists every command."))
             return blocks
-        dojo = self.rt.dojo
-        for channel in channels[:5]:
-            actor = Actor(PLATFORM, channel, uid, "")
-            try:
-                info = await dojo.streak(actor)
-                prog = await dojo.progress(actor)
-                c, label, rows = await dojo.leaderboard(actor, "week")
-                _, _, all_rows = await dojo.leaderboard(actor, "all", limit=1000)
-                _, day, items, _ = await dojo.today(actor)
-            except DojoError:
-                continue
-            st = info.streak
+        for card in cards:
+            st = card.streak
             blocks.append({"type": "divider"})
-            blocks.append(section(f"*{escape(neutralize(c.name))}* in <#{channel}> — "
-                                  f"day {max(day, 0)}"))
-            mine = next((r for r in all_rows if r.user_id == uid), None)
-            week = next((r for r in rows if r.user_id == uid), None)
-            standing = (f"#{mine.rank} of {len(all_rows)} all time, {mine.points} pts"
-                        if mine else "no points yet")
-            if week:
-                standing += f"; #{week.rank} in {label}"
+            blocks.append(section(f"*{mrkdwn(display_name(card.cohort_name))}* in "
+                                  f"<#{card.channel_id}> — day {card.day}"))
             blocks.append({"type": "section", "fields": [
                 {"type": "mrkdwn", "text": f"*Streak*\n🔥 {st.current} days (best {st.best}), "
                                            f"{st.freezes} freeze{'s' if st.freezes != 1 else ''}"},
-                {"type": "mrkdwn", "text": f"*Points*\n{prog.total}"},
-                {"type": "mrkdwn", "text": f"*Standing*\n{standing}"},
+                {"type": "mrkdwn", "text": f"*Points*\n{card.points}"},
+                {"type": "mrkdwn", "text": f"*Standing*\n{escape(card.standing)}"},
                 {"type": "mrkdwn", "text": "*Today*\n" + (
                     "✅ done" if st.today_passed
-                    else f"open, {info.hours_left_today:.0f}h left")},
+                    else f"open, {card.hours_left_today:.0f}h left")},
             ]})
-            weeks: list[str] = []
-            for i in range(0, len(prog.days), 7):
-                row = prog.days[i:i + 7]
-                weeks.append(f"w{(row[0][0] - 1) // 7 + 1} " + "".join(
-                    DAY_ICON.get(state.value, "▫️") for _, _, state in row))
+            weeks = [f"w{n} " + "".join(DAY_ICON.get(state, "▫️") for state in row)
+                     for n, row in enumerate(card.week_rows, 1)]
             if weeks:
                 blocks.append(section("*Progress*\n" + "\n".join(weeks[-8:])))
                 blocks.append(context("🟩 passed · 🟥 missed · 🧊 frozen · ⬜ still open · "
                                       "⏸️ paused"))
-            todo = [i for i in items if i.status != "passed"]
-            lines = [escape(render.item_line(i)) for i in todo[:8]]
+            lines = [mrkdwn(render.item_line(i)) for i in card.next_items[:8]]
             blocks.append(section("*Next*\n" + ("\n".join(lines) if lines
                                                  else "All done for today 🎉")))
         return blocks
 
-    async def member_channels(self, uid: str) -> list[str]:
-        """The Slack channels whose cohorts this user belongs to (read-only lookup
-        for the Home tab, which has no channel of its own)."""
-        from sqlalchemy import select
-
-        from bot.db import Cohort, Member
-
-        async with self.rt.dojo.db.session() as s:
-            rows = await s.scalars(
-                select(Cohort.channel_id).join(Member, Member.cohort_id == Cohort.id).where(
-                    Cohort.platform == PLATFORM, Member.user_id == uid,
-                    Member.left_at.is_(None)).order_by(Cohort.id))
-            return list(rows.all())
-
     # ---- replies --------------------------------------------------------------------------------
 
-    async def send(self, replies: list[Reply], where: Where, actor: Actor) -> None:
+    async def send(self, replies: list[Reply], where: Where) -> None:
         for reply in replies:
-            sid = getattr(reply, "submission_id", None)
-            if sid is not None:
-                await self._status_message(reply, sid, where, actor)
+            if reply.status_of is not None:
+                await self._status_message(reply, where)
                 continue
             text, blocks = reply_blocks(reply, reply.mention)
-            private = reply.ephemeral or where.private
+            private = reply.private or where.private or reply.takedown
             if reply.exercise_id:
                 blocks.append(exercise_buttons(reply.exercise_id))
-                # a challenge's prompt is for the member whose timer runs, not the channel
-                ex = self.rt.dojo.curriculum.get(reply.exercise_id)
-                private = private or (ex is not None and self.rt.dojo.is_challenge(ex))
             if private:
                 await self.post_ephemeral(where.channel, where.user, text, blocks,
                                           where.thread_ts, where.respond)
@@ -666,73 +614,48 @@ class SlackBot:
                 await self.upload(where.channel if not private else None, where.user,
                                   f.filename, f.data, where.thread_ts)
 
-    async def _status_message(self, reply: Reply, sid: int, where: Where, actor: Actor) -> None:
-        """Post "queued", remember it, then grade: the verdict replaces it in place.
-
-        The entry exists before the message is out, so a verdict that the
-        scheduler's sweep delivers meanwhile waits for it instead of going astray."""
-        p = self.pending[sid] = Pending(where.channel, where.user, where.thread_ts, None,
-                                        where.private)
+    async def _status_message(self, reply: Reply, where: Where) -> None:
+        """Post "⏳ grading…" and tell the chat layer where it is: the verdict,
+        delivered through the notices, replaces it in place (private ones cannot
+        be edited on Slack; their verdict comes as a new private message)."""
+        private = reply.private or where.private
+        text, blocks = reply_blocks(reply, reply.mention)
+        ts: str | None = None
         try:
-            if not p.private:
-                try:
-                    sub = await self.rt.dojo.submission(actor, sid)
-                    ex = self.rt.dojo.curriculum.get(sub.exercise_id)
-                    p.private = ex is not None and self.rt.dojo.is_challenge(ex)
-                except DojoError:
-                    pass
-            reply.text = reply.text.replace("received and queued", "received — grading…")
-            text, blocks = reply_blocks(reply, reply.mention)
-            if p.private:
+            if private:
                 await self.post_ephemeral(where.channel, where.user, text, blocks,
                                           where.thread_ts, where.respond)
             else:
                 ts = await self.post(where.channel, text, blocks, where.thread_ts,
-                                     where.respond)
-                p.status_ts = ts or None
-                p.thread_ts = where.thread_ts or ts or None
+                                     where.respond) or None
         finally:
-            p.ready.set()
-        await self.grade_now(actor)
+            thread = where.thread_ts or ts
+            await self.handler.status_posted(
+                reply, status_ref(Where(where.channel, where.user, thread), ts, private))
 
-    async def grade_now(self, actor: Actor) -> None:
-        """Grade this member's queue now and deliver each verdict (the scheduler's
-        sweep does the same for retries after an outage)."""
-        mid = await self.rt.dojo.member_id(actor)
-        for ev in await self.rt.dojo.grade_pending(member_id=mid):
-            try:
-                await self.outbox.deliver(ev)
-            except Exception:
-                log.exception("could not deliver a grading result")
-
-    async def deliver_result(self, ev: GradedNotice | DelayNotice | CouldNotGradeNotice
-                             ) -> list[str]:
-        p = self.pending.get(ev.submission_id)
-        if p is not None and not p.ready.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(p.ready.wait(), 15)
-        if isinstance(ev, GradedNotice):
-            text, blocks = graded_blocks(ev)
+    async def deliver_result(self, ev: SubmissionNotice) -> list[str]:
+        reply = render.event(ev)[0]
+        if reply.verdict is not None:
+            text, blocks = verdict_blocks(reply.verdict, ev.user_id)
         else:
-            text, blocks = reply_blocks(render.event(ev)[0], ev.user_id)
-        final = not isinstance(ev, DelayNotice)
-        if final:
-            self.pending.pop(ev.submission_id, None)
-        if p is None:  # another process took it, or we restarted: say it in the channel
+            text, blocks = reply_blocks(reply, ev.user_id)
+        ref = ev.status
+        if ref is None:  # no status message was posted: say it in the channel
             return [await self.post(ev.target.channel_id, text, blocks)]
-        if p.private:
-            await self.post_ephemeral(p.channel, p.user, text, blocks, p.thread_ts)
+        channel, thread = status_place(ref)
+        if ref.private:
+            await self.post_ephemeral(channel, ev.user_id, text, blocks, thread)
             return []
-        if p.status_ts:
-            await self.call("chat_update", channel=p.channel, ts=p.status_ts, text=text,
-                            blocks=blocks)
-            if isinstance(ev, GradedNotice) and ev.delayed:
-                # An edit notifies nobody: tell the member their result is in.
-                await self.post(p.channel, clip(f"<@{ev.user_id}> " + escape(
-                    render.graded(ev).text.split("\n")[0]) + " (result above)", FALLBACK_TEXT),
-                    None, p.thread_ts)
-            return [p.status_ts]
-        return [await self.post(p.channel, text, blocks, p.thread_ts)]
+        if not ref.message_id:
+            return [await self.post(channel, text, blocks, thread)]
+        await self.call("chat_update", channel=channel, ts=ref.message_id, text=text,
+                        blocks=blocks)
+        if isinstance(ev, GradedNotice) and ev.delayed:
+            # An edit notifies nobody: tell the member their result is in.
+            await self.post(channel, clip(f"<@{ev.user_id}> " + escape(plain(
+                reply.verdict.headline if reply.verdict else reply.text)) + " (result above)",
+                FALLBACK_TEXT), None, thread)
+        return [ref.message_id]
 
     # ---- Web API --------------------------------------------------------------------------------
 
@@ -860,11 +783,19 @@ class SlackBot:
         """Bolt's aiohttp application serving ``/slack/events`` (HTTP mode)."""
         return self.app.web_app(path=EVENTS_PATH, port=self.config.port)
 
+    def start_delivery(self) -> None:
+        """Deliver verdicts (the core's notices) while serving."""
+        if self.delivery is None:
+            self.delivery = self.rt.deliver_forever(PLATFORM, self.outbox)
+
     async def start_scheduler(self) -> None:
+        """Scheduled posts (daily drills, windows, reminders, grading retries)."""
+        self.start_delivery()
         self.scheduler = self.rt.scheduler(self.outbox)
         await self.scheduler.start()
 
     async def serve_http(self, host: str = "0.0.0.0", port: int | None = None) -> web.AppRunner:
+        self.start_delivery()
         runner = web.AppRunner(self.web_app())
         await runner.setup()
         await web.TCPSite(runner, host, self.config.port if port is None else port).start()
@@ -873,6 +804,7 @@ class SlackBot:
     async def connect_socket_mode(self) -> Any:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
+        self.start_delivery()
         handler = AsyncSocketModeHandler(self.app, self.config.app_token)
         await handler.connect_async()
         return handler
@@ -880,6 +812,8 @@ class SlackBot:
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.delivery is not None:
+            self.delivery.cancel()
         if self._http is not None:
             await self._http.close()
 

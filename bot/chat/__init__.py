@@ -6,15 +6,19 @@ How an adapter (Discord, Slack, console) uses it — and nothing more:
 1. ``rt = await bot.runtime.Runtime.start()`` (settings, migrations, grader, core);
 2. per incoming message build an :class:`Incoming` (platform, channel, user,
    text, ``.py`` attachments as :class:`Attachment`, the id of the message it
-   replies to, and the platform role mapped to :class:`bot.core.Role`), call
-   ``await ChatHandler(rt.dojo).handle(msg)`` and draw each :class:`Reply`
-   (``mention`` is the user to address; ``ephemeral`` may be shown privately);
+   replies to, whether the channel sees it, and the platform role mapped to
+   :class:`bot.core.Role`), call ``await ChatHandler(rt.dojo).handle(msg)`` and
+   lay out each :class:`Reply` (``mention``: the user to address; ``private``:
+   only the asker may see it; ``takedown``: remove the member's message; a
+   reply with ``status_of`` is a submission's "grading…" message: post it and
+   say where with ``handler.status_posted``);
 3. implement ``Outbox.deliver(event) -> list[message ids]``: render with
-   ``bot.chat.render.event(event)`` and send each reply to
-   ``event.target.channel_id``; return one id per reply that has an
-   ``exercise_id`` (a drill post), so replies to it mean "submit for it";
-4. ``await rt.scheduler(outbox).start()`` for posts, windows, reminders and
-   retries of queued gradings.
+   ``bot.chat.render.event(event)``; a verdict edits ``event.status``; a drill
+   post returns one id per reply with an ``exercise_id``, so replies to it mean
+   "submit for it";
+4. ``rt.deliver_forever(platform, outbox)`` delivers verdicts (the core's
+   notices), and ``await rt.scheduler(outbox).start()`` runs posts, windows,
+   reminders and grading retries.
 """
 
 from bot.chat.extract import Attachment, extract_code

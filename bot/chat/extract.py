@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_CODE_BYTES = 64 * 1024
+from grader.limits import MAX_CODE_BYTES
+
 PY_TAGS = {"", "py", "python", "python3", "pycon", "ipython", "torch", "pytorch"}
 _FENCE = re.compile(r"```[ \t]*([^\n`]*)\n(.*?)(?:```|\Z)", re.S)
 _INLINE = re.compile(r"```(.+?)```", re.S)

@@ -1,31 +1,40 @@
 """The chat layer's entry point: one incoming message → neutral replies.
 
 Adapters build an :class:`Incoming` (who, where, what, attachments, which
-message it replies to, and the platform-neutral role) and render what comes
-back. Every user-facing failure becomes a helpful reply; an unexpected bug
+message it replies to, whether the channel sees it, and the platform-neutral
+role) and lay out what comes back. Every decision is made here, once, for all
+platforms: whether a message is a submission at all, which exercise it
+answers, whether a reply is private, whether a member's message must come
+down (a timed-challenge answer posted in the open), whether a prompt may be
+shown. Every user-facing failure becomes a helpful reply; an unexpected bug
 becomes a short apology plus a log entry — never a traceback in the channel.
+
+Submissions: :meth:`ChatHandler.handle` stores the submission and answers with
+a "⏳ grading…" reply (``status_of`` set). The adapter posts it and says where
+with :meth:`ChatHandler.status_posted`; the verdict arrives later through the
+core's notices and replaces that message (see :mod:`bot.core.notices`).
+
+Long on purpose: one method per chat verb, each a few lines of wording; the
+verbs share parsing and privacy rules that would only be scattered if split.
 """
 
 from __future__ import annotations
 
-import ast
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.chat import render
 from bot.chat.extract import Attachment, extract_code
-from bot.chat.parser import HELP, Command, ParseError, is_command, parse
+from bot.chat.parser import CONSOLE_HELP, HELP, Command, ParseError, is_command, parse
 from bot.chat.replies import File, Image, Reply, Table, error
-from bot.chat.safe import neutralize
+from bot.chat.safe import display_name
 from bot.core import rules
 from bot.core.dojo import Dojo
 from bot.core.errors import DojoError
-from bot.core.types import Actor, Role
-from bot.db import PostedMessage, Submission
+from bot.core.signin import dashboard_link
+from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +50,26 @@ class Incoming:
     attachments: list[Attachment] = field(default_factory=list)
     reply_to: str | None = None  # platform id of the message this one replies to
     message_id: str | None = None
+    public: bool = False  # the channel sees this message (not a slash command or form)
 
     @property
     def actor(self) -> Actor:
         return Actor(self.platform, self.channel_id, self.user_id, self.user_name, self.role)
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """One cohort of a member at a glance (Slack's App Home)."""
+
+    cohort_name: str
+    channel_id: str
+    day: int
+    streak: rules.StreakResult
+    hours_left_today: float
+    points: int
+    standing: str
+    week_rows: list[list[str]]  # per week: the day states' values
+    next_items: list[ExerciseItem]
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
@@ -66,8 +91,7 @@ def parse_when(text: str, tz: str, now: datetime) -> datetime:
     zone = rules.zone(tz)
     if re.fullmatch(r"\d{1,2}:\d{2}", text):
         at = rules.parse_hhmm(text)
-        local_now = now.astimezone(zone)
-        when = rules.local_at_utc(local_now.date(), at, zone)
+        when = rules.local_at_utc(now.astimezone(zone).date(), at, zone)
         return when if when >= now - timedelta(minutes=1) else when + timedelta(days=1)
     try:
         dt = datetime.fromisoformat(text)
@@ -83,46 +107,120 @@ def parse_date(text: str) -> date:
         raise DojoError(f"{text!r} is not a date", "write it as YYYY-MM-DD") from None
 
 
-def defined_names(code: str) -> set[str]:
-    """Top-level names the code binds (to guess which drill it answers)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return set(re.findall(r"^([A-Za-z_]\w*)\s*=", code, re.M))
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        names.add(n.id)
-    return names
+def locked_prompt(exercise_id: str) -> str:
+    return (f"A timed challenge: the prompt is revealed when you start your timer with "
+            f"/dojo challenge start {exercise_id}.")
 
 
 class ChatHandler:
     """Maps parsed commands onto the core and its results onto replies."""
 
-    def __init__(self, dojo: Dojo, *, console: bool = False, grade_inline: bool = True) -> None:
-        """``grade_inline``: grade a submission before replying (drills take
-        milliseconds). An adapter that must answer within a deadline can turn it
-        off; the scheduler's grading sweep then grades and delivers the result."""
+    def __init__(self, dojo: Dojo, *, console: bool = False) -> None:
         self.dojo = dojo
         self.console = console
-        self.grade_inline = grade_inline
+
+    # ---- decisions adapters ask for ------------------------------------------------------
+
+    def wants(self, msg: Incoming) -> bool:
+        """Whether a message is for the bot at all: a command, or code (a block
+        or a .py file) replying to one of the bot's posts. Anything else is
+        people talking; the bot stays out of it."""
+        text = msg.text or ""
+        return is_command(text) or bool(msg.reply_to and ("```" in text or msg.attachments))
+
+    def is_submission(self, msg: Incoming) -> bool:
+        if not self.wants(msg):
+            return False
+        text = msg.text or ""
+        if not is_command(text):
+            return True
+        cmd = parse(text)
+        return isinstance(cmd, Command) and cmd.verb == "submit"
+
+    def private_exercise(self, exercise_id: str | None) -> bool:
+        """Answers to (and verdicts of) a timed challenge stay private."""
+        return self.dojo.catalog.is_challenge(exercise_id)
+
+    def unknown_exercise(self, exercise_id: str) -> str | None:
+        """What to tell someone who typed an exercise id into a form (None: fine)."""
+        try:
+            self.dojo.catalog.exercise(exercise_id)
+        except DojoError as exc:
+            return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+        return None
+
+    def exercise_choices(self, current: str) -> list[tuple[str, str]]:
+        """(id, "id title") pairs for an autocomplete box."""
+        return [(it.id, f"{it.id} {it.title}") for it in self.dojo.catalog.choices(current)]
+
+    async def status_posted(self, reply: Reply, where: StatusRef | None) -> None:
+        """The adapter posted a submission's "⏳ grading…" reply (``where``; None
+        when it could not): its verdict will edit exactly that message."""
+        if reply.status_of is not None:
+            await self.dojo.submissions.attach_status(reply.status_of, where)
+
+    async def previous_status(self, platform: str, message_id: str) -> StatusRef | None:
+        """The status message of the submission a platform message made (an edit
+        of that message regrades into the same status message)."""
+        found = await self.dojo.submissions.origin_of(platform, message_id)
+        return found[1] if found else None
+
+    async def prompt(self, msg: Incoming, exercise_id: str) -> Reply:
+        """An exercise's full prompt and starter for a "Full prompt" button:
+        always private; a challenge's only once its window opened for them."""
+        try:
+            view = await self.dojo.challenges.prompt(msg.actor, exercise_id)
+        except DojoError as exc:
+            return error(exc.message, exc.hint)
+        if not view.visible:
+            return Reply(text=locked_prompt(view.item.id), private=True)
+        text = view.prompt
+        if view.starter:
+            text += f"\n\n**Starter**\n```python\n{view.starter.rstrip()}\n```"
+        return Reply(title=f"`{view.item.id}` {view.item.title}", text=text,
+                     exercise_id=view.item.id, private=True)
+
+    async def home_cards(self, platform: str, user_id: str, limit: int = 5) -> list[HomeCard]:
+        """Every cohort the user is in, at a glance."""
+        cards = []
+        for channel in (await self.dojo.cohorts.channels_of(platform, user_id))[:limit]:
+            actor = Actor(platform, channel, user_id, "")
+            try:
+                info = await self.dojo.streak(actor)
+                prog = await self.dojo.progress(actor)
+                cohort, label, week_rows = await self.dojo.leaderboard(actor, "week")
+                _, _, all_rows = await self.dojo.leaderboard(actor, "all", limit=1000)
+                today = await self.dojo.today(actor)
+            except DojoError:
+                continue
+            mine = next((r for r in all_rows if r.user_id == user_id), None)
+            week = next((r for r in week_rows if r.user_id == user_id), None)
+            standing = (f"#{mine.rank} of {len(all_rows)} all time, {mine.points} pts"
+                        if mine else "no points yet")
+            if week:
+                standing += f"; #{week.rank} in {label}"
+            weeks = [[state.value for _, _, state in prog.days[i:i + 7]]
+                     for i in range(0, len(prog.days), 7)]
+            cards.append(HomeCard(cohort.name, channel, max(today.day, 0), info.streak,
+                                  info.hours_left_today, prog.total, standing, weeks,
+                                  [i for i in today.items if i.status != "passed"]))
+        return cards
+
+    # ---- messages ----------------------------------------------------------------------
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         text = msg.text or ""
-        if not is_command(text):
-            if msg.reply_to and ("```" in text or msg.attachments):
-                # A code block in reply to a drill post means "submit for that drill".
-                text = "/dojo submit\n" + text
-            elif self.console:
+        if not self.wants(msg):
+            if self.console:
                 return [error("commands start with /dojo", "/dojo help")]
-            else:
-                return []  # ordinary conversation: not for the bot
+            return []  # ordinary conversation: not for the bot
+        if not is_command(text):
+            # Code replying to one of the bot's drill posts submits for that drill; code
+            # in any other thread is people talking, not a submission.
+            if not await self._answers_a_post(msg):
+                return [error(f"{msg.reply_to} is not a drill post", "/dojo today")] \
+                    if self.console else []
+            text = "/dojo submit\n" + text
         parsed = parse(text, console=self.console)
         if isinstance(parsed, ParseError):
             return [error(parsed.message, f"did you mean {parsed.suggestion}?"
@@ -135,52 +233,51 @@ class ChatHandler:
         except ValueError as exc:  # bad time zone, time of day, … from the rules
             return [error(str(exc))]
         except Exception:
-            log.exception("command failed: %r", msg.text[:200])
+            log.exception("command failed: %r", (msg.text or "")[:200])
             return [error("something went wrong on my side handling that command",
                           "try again; if it keeps happening, tell an instructor")]
 
     async def dispatch(self, cmd: Command, msg: Incoming) -> list[Reply]:
-        actor = msg.actor
         fn = getattr(self, f"cmd_{cmd.verb}", None)
         if fn is None:
             return [error(f"/dojo {cmd.verb} only works in the console")]
-        return await fn(cmd, msg, actor)
+        return await fn(cmd, msg, msg.actor)
 
-    # ---- simple views -------------------------------------------------------------
+    # ---- simple views -------------------------------------------------------------------
 
     async def cmd_help(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        from bot.chat.parser import CONSOLE_HELP
-
-        return [Reply(text=HELP + ("\n" + CONSOLE_HELP if self.console else ""), ephemeral=True)]
+        return [Reply(text=HELP + ("\n" + CONSOLE_HELP if self.console else ""), private=True)]
 
     async def cmd_today(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        c, day, items, posted = await self.dojo.today(actor)
-        if day < 1:
+        view = await self.dojo.today(actor)
+        c = view.cohort
+        if view.day < 1:
             start = rules.date_of_day(c.start_date, 1, c.paused_days)
-            return [Reply(text=f"{c.name} starts on {start:%a %d %b} at {c.post_time} ({c.tz}).")]
-        note = "" if posted else f" (day {day + 1} posts at {c.post_time} {c.tz})"
-        if not items:
-            return [Reply(text=f"Day {day}: nothing scheduled — a rest day{note}.")]
-        return [Reply(title=f"📅 {c.name} — day {day}{note}",
-                      text="\n".join(render.item_line(i) for i in items)
+            return [Reply(text=f"{display_name(c.name)} starts on {start:%a %d %b} at "
+                               f"{c.post_time} ({c.tz}).")]
+        note = "" if view.posted else f" (day {view.day + 1} posts at {c.post_time} {c.tz})"
+        if not view.items:
+            return [Reply(text=f"Day {view.day}: nothing scheduled — a rest day{note}.")]
+        return [Reply(title=f"📅 {display_name(c.name)} — day {view.day}{note}",
+                      text="\n".join(render.item_line(i) for i in view.items)
                       + "\n\n/dojo show ID for a prompt; /dojo submit ID with a code block.")]
 
     async def cmd_show(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         if not cmd.args:
             return [error("which exercise?", "/dojo show 1.1.1 (see /dojo today)")]
-        ex = self.dojo.exercise(cmd.args[0])
-        item = self.dojo.item(ex)
+        view = await self.dojo.challenges.prompt(actor, cmd.args[0])
+        item = view.item
         fields = [("kind", item.kind), ("points", str(item.max_score))]
         if item.time_limit_min:
             fields.append(("time limit", f"{item.time_limit_min} min"))
-        if not await self.dojo.can_see_prompt(actor, ex):
+        if not view.visible:
             return [Reply(title=render.item_line(item), fields=fields,
-                          text=f"A timed challenge: the prompt is revealed when you start "
-                               f"your timer with /dojo challenge start {ex.id}.")]
-        text = ex.prompt if self.console else ex.summary
-        if ex.starter and self.console:
-            text += f"\n\nStarter:\n```python\n{ex.starter.rstrip()}\n```"
-        return [Reply(title=render.item_line(item), text=text, fields=fields, exercise_id=ex.id)]
+                          text=locked_prompt(item.id))]
+        text = view.prompt if self.console else view.summary
+        if view.starter and self.console:
+            text += f"\n\nStarter:\n```python\n{view.starter.rstrip()}\n```"
+        return [Reply(title=render.item_line(item), text=text, fields=fields,
+                      exercise_id=item.id, private=self.private_exercise(item.id))]
 
     async def cmd_streak(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         info = await self.dojo.streak(actor)
@@ -190,7 +287,7 @@ class ChatHandler:
         else:
             today = f"today still open ({info.hours_left_today:.0f}h left, {info.tz})"
         return [Reply(
-            text=f"🔥 {neutralize(info.name)}: {st.current}-day streak (best {st.best}), "
+            text=f"🔥 {display_name(info.name)}: {st.current}-day streak (best {st.best}), "
                  f"{st.freezes} freeze{'s' if st.freezes != 1 else ''} banked; {today}.",
             fields=[("frozen days", ", ".join(f"{d:%d %b}" for d in st.frozen_days[-5:]))]
             if st.frozen_days else [])]
@@ -204,45 +301,41 @@ class ChatHandler:
             counts[state.value] = counts.get(state.value, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no cohort days yet"
         return [Reply(
-            text=f"📈 {neutralize(data.name)}: {data.total} points; days: {summary}.",
+            text=f"📈 {display_name(data.name)}: {data.total} points; days: {summary}.",
             images=[Image(f"progress-{_slug(actor.user_id)}.png", progress_png(data),
-                          f"progress of {data.name}")])]
+                          "your progress")])]
 
     async def cmd_leaderboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         scope = cmd.sub or "week"
-        c, label, rows = await self.dojo.leaderboard(actor, scope)
-        reply = Reply(title=f"🏆 {c.name} — {label}",
-                      table=render.board_table(rows, c.tz) if rows else None,
+        cohort, label, rows = await self.dojo.leaderboard(actor, scope)
+        reply = Reply(title=f"🏆 {display_name(cohort.name)} — {label}",
+                      table=render.board_table(rows, cohort.tz) if rows else None,
                       text="" if rows else "No points yet — be the first!")
         if "image" in [a.lower() for a in cmd.args] and rows:
             from bot.chat.pictures import leaderboard_png
 
             reply.images.append(Image(f"leaderboard-{scope}.png",
-                                      leaderboard_png(f"{c.name} — {label}", rows),
+                                      leaderboard_png(f"{cohort.name} — {label}", rows),
                                       f"leaderboard {label}"))
         return [reply]
 
     async def cmd_status(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        mid = await self.dojo.member_id(actor)
-        if mid is None:
-            return [error("you have no submissions here yet")]
-        async with self.dojo.db.session() as s:
-            q = select(Submission).where(Submission.member_id == mid)
-            if cmd.args:
-                try:
-                    q = q.where(Submission.id == int(cmd.args[0].lstrip("#")))
-                except ValueError:
-                    return [error(f"{cmd.args[0]!r} is not a submission number",
-                                  "/dojo status #12")]
-            rows = (await s.scalars(q.order_by(Submission.id.desc()).limit(5))).all()
+        number = None
+        if cmd.args:
+            try:
+                number = int(cmd.args[0].lstrip("#"))
+            except ValueError:
+                return [error(f"{cmd.args[0][:20]!r} is not a submission number",
+                              "/dojo status #12")]
+        rows = await self.dojo.submissions.recent(actor, number)
         if not rows:
-            return [error("no such submission")]
+            return [error("no such submission" if number else "you have no submissions here yet")]
         table = Table(["#", "exercise", "state", "result", "received"], [
-            [str(r.id), r.exercise_id, r.status.replace("_", " "), r.result_status or "—",
+            [str(r.id), r.exercise_id, r.state.replace("_", " "), r.result_status or "—",
              render.local(r.received_at, "UTC") + " UTC"] for r in rows])
-        return [Reply(title="Your latest submissions", table=table, ephemeral=True)]
+        return [Reply(title="Your latest submissions", table=table, private=True)]
 
-    # ---- submissions ----------------------------------------------------------------
+    # ---- submissions ----------------------------------------------------------------------
 
     async def cmd_submit(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         found = extract_code(cmd.body, msg.attachments)
@@ -254,114 +347,106 @@ class ChatHandler:
                           "file, or reply to the drill post with a code block")]
         ex_id = cmd.args[0] if cmd.args else None
         if ex_id is None and msg.reply_to:
-            ex_id = await self._exercise_of_message(msg)
+            ex_id = await self.dojo.planner.exercise_of_reply(msg.platform, msg.channel_id,
+                                                              msg.reply_to)
         if ex_id is None:
             ex_id = await self._guess_exercise(actor, found.code)
         if ex_id is None:
             return [error("which exercise is this for?", "/dojo submit 1.1.1 with the code block")]
-        receipt = await self.dojo.submit(actor, ex_id, found.code, msg.message_id)
-        replies: list[Reply] = []
+        if msg.public and self.private_exercise(ex_id):
+            return [Reply(
+                text=f"🙈 `{ex_id}` is a timed challenge: answers stay private, so this one "
+                     f"was not graded here. Submit with /dojo submit {ex_id} (a private form).",
+                mention=actor.user_id, private=True, level="warning", takedown=True)]
+        receipt = await self.dojo.submit(actor, ex_id, found.code, msg.message_id,
+                                         status_coming=True)
+        self.dojo.dispatcher.kick()
+        ahead = f" ({receipt.ahead} of yours ahead of it)" if receipt.ahead else ""
+        replies = [Reply(text=f"⏳ #{receipt.submission_id} `{receipt.exercise_id}` "
+                              f"received — grading…{ahead}",
+                         status_of=receipt.submission_id, private=receipt.private,
+                         mention=actor.user_id)]
         if receipt.joined:
-            replies.append(Reply(text=f"👋 Welcome {neutralize(actor.name)} — you joined the "
+            replies.append(Reply(text=f"👋 Welcome {display_name(actor.name)} — you joined the "
                                       "cohort with this submission."))
-        events = []
-        if self.grade_inline:
-            mid = await self.dojo.member_id(actor)
-            events = await self.dojo.grade_pending(member_id=mid)
-        graded_now = False
-        for ev in events:
-            replies.extend(render.event(ev))
-            if getattr(ev, "submission_id", None) == receipt.submission_id:
-                graded_now = True
-        if not graded_now and not events:
-            ahead = f", {receipt.ahead} of yours ahead of it" if receipt.ahead else ""
-            replies.append(Reply(text=f"📥 #{receipt.submission_id} `{receipt.exercise_id}` "
-                                      f"received and queued{ahead}; you'll get the result here.",
-                                 mention=actor.user_id, submission_id=receipt.submission_id))
         return replies
 
-    async def _exercise_of_message(self, msg: Incoming) -> str | None:
-        c = await self.dojo.get_cohort(msg.platform, msg.channel_id)
-        if c is None:
-            return None
-        async with self.dojo.db.session() as s:
-            return await s.scalar(select(PostedMessage.exercise_id).where(
-                PostedMessage.cohort_id == c.id, PostedMessage.message_id == msg.reply_to))
+    async def _answers_a_post(self, msg: Incoming) -> bool:
+        return bool(msg.reply_to) and await self.dojo.planner.exercise_of_reply(
+            msg.platform, msg.channel_id, msg.reply_to or "") is not None
 
     async def _guess_exercise(self, actor: Actor, code: str) -> str | None:
         """No id given: today's only item, or the item whose names the code defines."""
         try:
-            _, _, items, _ = await self.dojo.today(actor)
+            view = await self.dojo.today(actor)
         except DojoError:
             return None
-        if len(items) == 1:
-            return items[0].id
-        names = defined_names(code)
-        best, score = None, 0
-        for it in items:
-            ex = self.dojo.curriculum.get(it.id)
-            wanted = {getattr(ch, "name", None) or ch.id for ch in ex.checks}
-            hit = len(wanted & names)
-            if hit > score:
-                best, score = it.id, hit
-        return best
+        if len(view.items) == 1:
+            return view.items[0].id
+        return self.dojo.catalog.best_match(code, [i.id for i in view.items])
 
-    # ---- challenges -----------------------------------------------------------------
+    # ---- challenges -------------------------------------------------------------------------
 
     async def cmd_challenge(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         sub = cmd.sub or "status"
         if sub == "open":
-            if not cmd.args:
-                return [error("which challenge?", "/dojo challenge open ID [at=18:00] [for=90m]")]
-            c = await self.dojo.get_cohort(actor.platform, actor.channel_id)
-            tz = c.tz if c else "UTC"
-            args = list(cmd.args[1:])
-            at = cmd.opts.get("at")
-            dur = cmd.opts.get("for") or cmd.opts.get("duration")
-            while args:  # also accept "at 18:00 for 90m"
-                word = args.pop(0).lower()
-                if word == "at" and args:
-                    at = args.pop(0)
-                elif word == "for" and args:
-                    dur = args.pop(0)
-            start = parse_when(at, tz, self.dojo.now()) if at else None
-            duration = parse_duration(dur) if dur else None
-            c, w, item = await self.dojo.open_challenge(actor, cmd.args[0], start, duration)
-            when = "now" if w.opens_at <= self.dojo.now() else render.local(w.opens_at, c.tz)
-            return [Reply(text=f"⏱️ Window for `{item.id}` {item.title}: opens {when}, closes "
-                               f"{render.local(w.closes_at, c.tz)} ({c.tz}). I'll post the "
-                               "prompt at the start and results at the close.")]
+            return await self._open_window(cmd, actor)
         if sub == "start":
             if not cmd.args:
                 return [error("which challenge?", "/dojo challenge start ID")]
-            w, ex = await self.dojo.start_timer(actor, cmd.args[0])
+            timer = await self.dojo.start_timer(actor, cmd.args[0])
+            item = timer.item
             return [Reply(
-                title=f"⏱️ Your timer for `{ex.id}` {ex.title} started: "
-                      f"{ex.time_limit_min} min, until {w.closes_at:%H:%M} UTC",
-                text=ex.prompt if self.console else ex.summary,
-                mention=actor.user_id, exercise_id=ex.id)]
+                title=f"⏱️ Your timer for `{item.id}` {item.title} started: "
+                      f"{item.time_limit_min} min, until {timer.window.closes_at:%H:%M} UTC",
+                text=timer.prompt if self.console else timer.summary,
+                mention=actor.user_id, exercise_id=item.id, private=True)]
         infos = await self.dojo.challenge_status(actor, cmd.args[0] if cmd.args else None)
         if not infos:
             return [Reply(text="No challenge windows or timers yet.")]
-        c = await self.dojo.get_cohort(actor.platform, actor.channel_id)
-        tz = c.tz if c else "UTC"
+        cohort = await self.dojo.cohorts.get(actor)
         now = self.dojo.now()
         out = []
         for info in infos:
             lines = []
-            for kind, opens, closes in info.windows:
-                state = ("upcoming" if opens > now else "open" if closes > now else "closed")
-                who = "cohort window" if kind == "cohort" else "your timer"
-                left = f", {(closes - now).total_seconds() / 60:.0f} min left" \
-                    if state == "open" else ""
-                lines.append(f"{who}: {render.local(opens, tz)} → {render.local(closes, tz)} "
-                             f"({state}{left})")
-            out.append(Reply(title=render.item_line(info.item), text="\n".join(lines) or
-                             "no window yet",
-                             table=render.board_table(info.passers, tz) if info.passers else None))
+            for w in info.windows:
+                state = ("upcoming" if w.opens_at > now else
+                         "open" if w.closes_at > now else "closed")
+                who = "your timer" if w.personal else "cohort window"
+                left = (f", {(w.closes_at - now).total_seconds() / 60:.0f} min left"
+                        if state == "open" else "")
+                lines.append(f"{who}: {render.local(w.opens_at, cohort.tz)} → "
+                             f"{render.local(w.closes_at, cohort.tz)} ({state}{left})")
+            out.append(Reply(title=render.item_line(info.item),
+                             text="\n".join(lines) or "no window yet",
+                             table=render.board_table(info.passers, cohort.tz)
+                             if info.passers else None))
         return out
 
-    # ---- cohorts and schedule --------------------------------------------------------
+    async def _open_window(self, cmd: Command, actor: Actor) -> list[Reply]:
+        if not cmd.args:
+            return [error("which challenge?", "/dojo challenge open ID [at=18:00] [for=90m]")]
+        cohort = await self.dojo.cohorts.get(actor)
+        args = list(cmd.args[1:])
+        at = cmd.opts.get("at")
+        dur = cmd.opts.get("for") or cmd.opts.get("duration")
+        while args:  # also accept "at 18:00 for 90m"
+            word = args.pop(0).lower()
+            if word == "at" and args:
+                at = args.pop(0)
+            elif word == "for" and args:
+                dur = args.pop(0)
+        start = parse_when(at, cohort.tz, self.dojo.now()) if at else None
+        duration = parse_duration(dur) if dur else None
+        cohort, window = await self.dojo.open_challenge(actor, cmd.args[0], start, duration)
+        item = self.dojo.catalog.item(window.exercise_id)
+        when = ("now" if window.opens_at <= self.dojo.now()
+                else render.local(window.opens_at, cohort.tz))
+        return [Reply(text=f"⏱️ Window for `{item.id}` {item.title}: opens {when}, closes "
+                           f"{render.local(window.closes_at, cohort.tz)} ({cohort.tz}). I'll "
+                           "post the prompt at the start and results at the close.")]
+
+    # ---- cohorts and schedule ----------------------------------------------------------------
 
     async def cmd_cohort(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         sub = cmd.sub or "info"
@@ -371,20 +456,21 @@ class ChatHandler:
             c = await self.dojo.create_cohort(
                 actor, name, tz=cmd.opts.get("tz", "UTC"), start=start,
                 post_time=cmd.opts.get("time", "09:00"))
-            return [Reply(text=f"🎓 Cohort **{neutralize(c.name)}** created: starts "
+            return [Reply(text=f"🎓 Cohort {display_name(c.name)} created: starts "
                                f"{c.start_date:%a %d %b}, daily post at {c.post_time} ({c.tz}). "
                                "Members join with /dojo cohort join.")]
         if sub == "join":
             tz = cmd.opts.get("tz") or (cmd.args[0] if cmd.args else None)
-            c, m, new = await self.dojo.join(actor, tz)
-            if not new:
-                return [Reply(text=f"You're already in {neutralize(c.name)}"
+            joined = await self.dojo.join(actor, tz)
+            c, m = joined.cohort, joined.member
+            if not joined.new:
+                return [Reply(text=f"You're already in {display_name(c.name)}"
                                    + (f"; time zone set to {tz}." if tz else "."))]
-            return [Reply(text=f"👋 Welcome to {neutralize(c.name)}, {neutralize(m.display_name)}! "
+            return [Reply(text=f"👋 Welcome to {display_name(c.name)}, {display_name(m.name)}! "
                                f"Streaks count in {m.tz or c.tz}. /dojo today shows what's on.")]
         if sub == "leave":
             c = await self.dojo.leave(actor)
-            return [Reply(text=f"You left {neutralize(c.name)}. Your points stay; "
+            return [Reply(text=f"You left {display_name(c.name)}. Your points stay; "
                                "/dojo cohort join to come back.")]
         info = await self.dojo.cohort_info(actor)
         fields = [
@@ -395,9 +481,9 @@ class ChatHandler:
         ]
         if info.next_post_at:
             fields.append(("next post", render.local(info.next_post_at, info.tz)))
-        names = ", ".join(neutralize(n) + (f" ({tz})" if tz else "") for n, tz in info.members)
+        names = ", ".join(display_name(n) + (f" ({tz})" if tz else "") for n, tz in info.members)
         fields.append((f"members ({len(info.members)})", names or "nobody yet"))
-        return [Reply(title=f"🎓 {neutralize(info.name)}", fields=fields)]
+        return [Reply(title=f"🎓 {display_name(info.name)}", fields=fields)]
 
     async def cmd_schedule(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         sub = cmd.sub or "show"
@@ -407,45 +493,51 @@ class ChatHandler:
                                "it left off on /dojo schedule resume.")]
         if sub == "resume":
             c = await self.dojo.resume(actor)
-            return [Reply(text=f"▶️ Resumed: day {self.dojo.cohort_day(c)} of {c.name}; the "
+            return [Reply(text=f"▶️ Resumed: day {c.day} of {display_name(c.name)}; the "
                                f"schedule moved by the days paused ({c.paused_days} so far).")]
         if sub in ("time", "tz", "start"):
             value = cmd.args[0] if cmd.args else cmd.opts.get(sub)
             if not value:
                 return [error(f"/dojo schedule {sub} needs a value")]
-            kwargs = {"time": {"post_time": value}, "tz": {"tz": value},
-                      "start": {"start": parse_date(value) if sub == "start" else None}}[sub]
-            c = await self.dojo.update_schedule(actor, **kwargs)  # type: ignore[arg-type]
+            if sub == "time":
+                c = await self.dojo.cohorts.update_schedule(actor, post_time=value)
+            elif sub == "tz":
+                c = await self.dojo.cohorts.update_schedule(actor, tz=value)
+            else:
+                c = await self.dojo.cohorts.update_schedule(actor, start=parse_date(value))
             return [Reply(text=f"🗓️ Schedule: starts {c.start_date}, posts at {c.post_time} "
                                f"({c.tz}).")]
-        info = await self.dojo.cohort_info(actor)
-        sched = self.dojo.curriculum.schedule
-        rows = []
-        first = max(info.day, 1)
-        for n in range(first, first + 7):
-            ids = sched.get(n, [])
-            d = rules.date_of_day(info.start_date, n, info.paused_days)
-            rows.append([str(n), f"{d:%a %d %b}", ", ".join(ids) or "—"])
-        return [Reply(title=f"🗓️ {neutralize(info.name)}: posts at {info.post_time} ({info.tz})"
-                            + (" — paused" if info.paused else ""),
+        info, days = await self.dojo.cohorts.schedule_days(actor)
+        rows = [[str(d.day), f"{d.date:%a %d %b}", ", ".join(d.exercise_ids) or "—"]
+                for d in days]
+        return [Reply(title=f"🗓️ {display_name(info.name)}: posts at {info.post_time} "
+                            f"({info.tz})" + (" — paused" if info.paused else ""),
                       table=Table(["day", "date", "items"], rows))]
 
     async def cmd_export(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         name, data = await self.dojo.export_csv(actor)
         lines = data.count(b"\n") - 1
         return [Reply(text=f"📄 {lines} submissions exported.",
-                      files=[File(name, data, "text/csv")], ephemeral=True)]
+                      files=[File(name, data, "text/csv")], private=True)]
+
+    async def cmd_dashboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
+        link = await dashboard_link(self.dojo, actor)
+        return [Reply(title=f"🖥️ Dashboard of {display_name(link.cohort_name)}",
+                      text=f"Your sign-in link (works once, until "
+                           f"{render.local(link.expires_at, 'UTC')} UTC; only you see it):\n"
+                           f"{link.url}", private=True)]
 
     async def cmd_remind(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         on = (cmd.sub or "on") == "on"
-        await self.dojo.set_reminders(actor, on)
+        await self.dojo.cohorts.set_reminders(actor, on)
         return [Reply(text="🔔 Streak reminders on." if on else "🔕 Streak reminders off.",
-                      ephemeral=True)]
+                      private=True)]
 
     async def cmd_tz(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         value = cmd.args[0] if cmd.args else None
-        tz = await self.dojo.set_member_tz(actor, None if value in (None, "clear") else value)
-        return [Reply(text=f"🕰️ Your streak days now follow {tz}.", ephemeral=True)]
+        tz = await self.dojo.cohorts.set_member_tz(actor, None if value in (None, "clear")
+                                                   else value)
+        return [Reply(text=f"🕰️ Your streak days now follow {tz}.", private=True)]
 
 
 def _slug(text: str) -> str:

@@ -29,6 +29,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "export": (),
     "remind": ("on", "off"),
     "tz": (),
+    "dashboard": (),
 }
 CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
@@ -139,7 +140,8 @@ HELP = """\
 /dojo remind on|off — streak-at-risk reminders
 Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
 /dojo schedule time HH:MM | tz ZONE | start DATE | pause | resume,
-/dojo challenge open ID [at=TIME] [for=90m], /dojo export"""
+/dojo challenge open ID [at=TIME] [for=90m], /dojo export,
+/dojo dashboard — a private one-time sign-in link to the web dashboard"""
 
 CONSOLE_HELP = """\
 Console only: /dojo as USER [instructor] — act as another member;

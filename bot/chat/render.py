@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from bot.chat.replies import Reply, Table
-from bot.chat.safe import neutralize, safe_output
+from bot.chat.replies import CheckLine, Reply, Table, VerdictParts
+from bot.chat.safe import display_name, safe_output, untrusted
 from bot.core import rules
 from bot.core.types import (
     BoardRow,
@@ -21,10 +20,26 @@ from bot.core.types import (
     StreakReminder,
     WeeklyBoard,
 )
+from grader.result import CheckStatus, ErrorCause, GradeResult, Status
 
-ICON = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "oom": "🧠",
-        "rejected": "🚫"}
-
+#: Every status the grader can return: (icon, headline word, advice when the
+#: grader sent no explanation of its own).
+STATUS_WORDING: dict[Status, tuple[str, str, str]] = {
+    Status.passed: ("✅", "passed", ""),
+    Status.failed: ("❌", "not yet", "Some checks failed; each says what it expected."),
+    Status.error: ("💥", "error", "Your code raised an error before the checks could run."),
+    Status.timeout: ("⏱️", "time limit", "Your code ran past its time limit — an infinite "
+                                         "loop, or a very slow computation?"),
+    Status.oom: ("🧠", "memory limit", "Your code needed more memory than it may use — a "
+                                      "huge tensor or a growing list?"),
+    Status.output_limit: ("📜", "output limit", "Your code printed more than it may — print "
+                                                "less."),
+    Status.file_limit: ("🗄️", "file size limit", "Your code wrote a file larger than allowed."),
+    Status.process_limit: ("🧵", "process limit", "Your code started too many processes or "
+                                                  "threads."),
+    Status.rejected: ("🚫", "not accepted", "The submission was refused before running."),
+}
+MAX_CHECKS_SHOWN = 6
 
 def local(at: datetime | None, tz: str) -> str:
     if at is None:
@@ -33,9 +48,11 @@ def local(at: datetime | None, tz: str) -> str:
 
 
 def board_table(rows: list[BoardRow], tz: str) -> Table:
+    """Names go in a table, which every adapter draws in a code block."""
     return Table(
         ["#", "member", "points", "reached"],
-        [[str(r.rank), neutralize(r.name), str(r.points), local(r.reached_at, tz)] for r in rows],
+        [[str(r.rank), safe_output(r.name, 60, 1), str(r.points), local(r.reached_at, tz)]
+         for r in rows],
     )
 
 
@@ -45,42 +62,82 @@ def item_line(it: ExerciseItem) -> str:
     return f"{mark}`{it.id}` {it.title} ({it.kind}, {it.max_score} pts{extra})"
 
 
-def graded(ev: GradedNotice) -> Reply:
-    res: dict[str, Any] = ev.result
-    status = str(res.get("status", "?"))
-    head = (
-        f"{ICON.get(status, '•')} #{ev.submission_id} `{ev.exercise_id}` {ev.exercise_title}: "
-        f"{status} {res.get('score', 0)}/{res.get('max_score', '?')}"
-    )
-    lines = [head]
+def cause_block(cause: ErrorCause) -> str:
+    """``SyntaxError on line 2: '(' was never closed`` with the line and a caret."""
+    where = f" on line {cause.line}" if cause.line else ""
+    message = cause.message
+    if cause.type in ("SyntaxError", "IndentationError"):
+        message = message.split(" (<submission>", 1)[0]  # the line is said already
+    lines = [f"{cause.type}{where}: {' '.join(message.split())}"]
+    if cause.text:
+        code = cause.text.rstrip().expandtabs(4)
+        indent = len(code) - len(code.lstrip())
+        lines.append("    " + code.strip())
+        if cause.col and cause.col > indent:
+            lines.append("    " + " " * (cause.col - 1 - indent) + "^")
+    return safe_output("\n".join(lines), 600, 6)
+
+
+def verdict(ev: GradedNotice) -> VerdictParts:
+    """A verdict, cause first: what stopped the code (with its line), then the
+    checks that were judged; checks that could not run are folded into one line."""
+    res: GradeResult = ev.result
+    icon, word, advice = STATUS_WORDING[res.status]
+    head = (f"#{ev.submission_id} `{ev.exercise_id}` {ev.exercise_title}: {word} "
+            f"{res.score}/{res.max_score}")
+    parts = VerdictParts(status=res.status.value, icon=icon, headline=head)
     if ev.delayed:
-        lines.append("(graded now that the grader is back)")
-    if status == "passed":
+        parts.notes.append("(graded now that the grader is back)")
+    if res.passed:
         if ev.first_pass:
-            pts = f"+{ev.points} points"
+            points = f"+{ev.points} points"
             if ev.bonus:
-                pts += f" + {ev.bonus} speed bonus"
+                points += f" + {ev.bonus} speed bonus"
             if ev.late:
-                pts += " (after the window: half points, no bonus)"
-            lines.append(pts)
+                points += " (after the window: half points, no bonus)"
+            parts.notes.append(points)
         else:
-            lines.append("already passed before: no new points")
+            parts.notes.append("already passed before: no new points")
         if ev.streak:
-            lines.append(f"🔥 streak {ev.streak} day{'s' if ev.streak != 1 else ''}")
-    checks = [c for c in res.get("checks", []) if c.get("status") != "passed"]
-    for c in checks[:6]:
-        msg = safe_output(c.get("message") or c.get("status"), 200, 3)
-        lines.append(f"• {neutralize(str(c.get('id')))} ({c.get('kind')}): {msg}")
-    if len(checks) > 6:
-        lines.append(f"… and {len(checks) - 6} more failing checks")
-    out = safe_output(res.get("stdout"), 600, 12) if status != "passed" else ""
-    if res.get("message") and status in ("error", "rejected", "timeout", "oom"):
-        lines.append(safe_output(str(res["message"]), 300, 5))
+            parts.notes.append(f"🔥 streak {ev.streak} day{'s' if ev.streak != 1 else ''}")
+    judged = [c for c in res.checks if c.status is not CheckStatus.not_run]
+    folded = len(res.checks) - len(judged)
+    if res.cause is not None:
+        parts.cause = cause_block(res.cause)
+        # checks that only failed because the code stopped early say nothing new
+        blocked = [c for c in judged if c.kind == "name" and not c.passed]
+        folded += len(blocked)
+        judged = [c for c in judged if c not in blocked]
+    elif res.status is Status.error and res.message:
+        parts.explanation = untrusted(res.message, 500)
+    if res.status.is_limit or res.status is Status.rejected:
+        parts.explanation = res.message or advice
+    judged.sort(key=lambda c: c.passed)
+    parts.checks = [CheckLine(c.id, c.kind, c.passed,
+                              untrusted(c.message or c.status.value, 300) if not c.passed
+                              else "")
+                    for c in judged]
+    if folded and not res.passed:
+        parts.folded = (f"{folded} check{'s' if folded != 1 else ''} not run"
+                        + (" (your code stopped first)" if parts.cause or res.status.is_limit
+                           else ""))
+    if not res.passed and res.stdout:
+        parts.output = safe_output(res.stdout, 600, 12)
+    parts.facts.append(f"score {res.score}/{res.max_score}")
+    if ev.streak:
+        parts.facts.append(f"🔥 streak {ev.streak}")
+    if res.duration_ms:
+        parts.facts.append(f"graded in {res.duration_ms:.0f} ms")
+    return parts
+
+
+def graded(ev: GradedNotice) -> Reply:
     return Reply(
-        text="\n".join(lines),
-        code=out or None,
+        verdict=verdict(ev),
         mention=ev.user_id,
-        level="success" if status == "passed" else "warning",
+        level="success" if ev.result.passed else "warning",
+        status_of=ev.submission_id,
+        private=ev.status is not None and ev.status.private,
     )
 
 
@@ -91,16 +148,19 @@ def event(ev: Event) -> list[Reply]:
     if isinstance(ev, DelayNotice):
         return [Reply(
             text=f"⏳ #{ev.submission_id} `{ev.exercise_id}` is safely queued: the grader is "
-                 f"unavailable right now ({neutralize(ev.reason)[:120]}). I'll grade it when "
+                 f"unavailable right now ({untrusted(ev.reason, 120)}). I'll grade it when "
                  "it's back and tell you here.",
-            mention=ev.user_id, level="warning")]
+            mention=ev.user_id, level="warning", status_of=ev.submission_id,
+            private=ev.status is not None and ev.status.private)]
     if isinstance(ev, CouldNotGradeNotice):
         return [Reply(
             text=f"⚠️ #{ev.submission_id} `{ev.exercise_id}` could not be graded: "
-                 f"{neutralize(ev.reason)}. Your code is saved; an instructor can look at it.",
-            mention=ev.user_id, level="error")]
+                 f"{untrusted(ev.reason, 300)}. Your code is saved; an instructor can look at "
+                 "it.",
+            mention=ev.user_id, level="error", status_of=ev.submission_id,
+            private=ev.status is not None and ev.status.private)]
     if isinstance(ev, DayPost):
-        name = neutralize(ev.target.cohort_name)
+        name = display_name(ev.target.cohort_name)
         out = [Reply(title=f"📅 {name} — day {ev.day} (week {ev.week}), "
                            f"{ev.local_date:%a %d %b}",
                      text="Reply to a drill with a code block to submit it.")]
@@ -138,5 +198,5 @@ def event(ev: Event) -> list[Reply]:
             text=f"🔥 Your {ev.streak}-day streak is at risk: nothing passed today yet "
                  f"({ev.hours_left:.0f}h left). /dojo today shows what's on. "
                  "(/dojo remind off to stop these)",
-            mention=ev.user_id, ephemeral=True)]
+            mention=ev.user_id, private=True)]
     return []

@@ -1,4 +1,4 @@
-"""The rules users rely on (DESIGN.md), as pure functions.
+"""The rules users rely on (docs/rules.md), as pure functions.
 
 Kept free of the database and of platforms so each rule can be tested on its
 own, including across daylight-saving transitions: every "which day is it"

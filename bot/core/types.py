@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Protocol
+
+from grader.result import GradeResult
 
 
 class Role(str, Enum):
@@ -66,6 +68,17 @@ class ExerciseItem:
     status: str = ""  # for a member: "passed", "tried", ""
 
 
+@dataclass(frozen=True)
+class StatusRef:
+    """Where a submission's "⏳ grading…" message is, stored with the submission
+    so its verdict edits that message, also after a restart of either process.
+    ``message_id`` None: there is nothing to edit; say it in a new message."""
+
+    channel_id: str
+    message_id: str | None = None
+    private: bool = False  # only the member may see it (timed challenges)
+
+
 # ---- events: things the core wants said in a channel -------------------------
 
 
@@ -77,13 +90,15 @@ class GradedNotice:
     submission_id: int
     exercise_id: str
     exercise_title: str
-    result: dict[str, Any]
+    result: GradeResult
     points: int
     bonus: int
     late: bool
     first_pass: bool
     delayed: bool
     streak: int = 0
+    status: StatusRef | None = None
+    notice_id: int | None = None
 
 
 @dataclass
@@ -93,6 +108,8 @@ class DelayNotice:
     submission_id: int
     exercise_id: str
     reason: str
+    status: StatusRef | None = None
+    notice_id: int | None = None
 
 
 @dataclass
@@ -102,6 +119,8 @@ class CouldNotGradeNotice:
     submission_id: int
     exercise_id: str
     reason: str
+    status: StatusRef | None = None
+    notice_id: int | None = None
 
 
 @dataclass
@@ -146,6 +165,8 @@ class StreakReminder:
     streak: int
     hours_left: float
 
+
+SubmissionNotice = GradedNotice | DelayNotice | CouldNotGradeNotice
 
 Event = (
     GradedNotice

@@ -1,12 +1,15 @@
 """Persistence: SQLAlchemy 2 async models, sessions and migrations."""
 
+from bot.db.dashboard import DashboardSignIn
 from bot.db.models import (
     Award,
     Base,
     ChallengeWindow,
     Cohort,
     CohortPause,
+    ConsoleState,
     Member,
+    Notice,
     Post,
     PostedMessage,
     Submission,
@@ -20,8 +23,11 @@ __all__ = [
     "ChallengeWindow",
     "Cohort",
     "CohortPause",
+    "ConsoleState",
+    "DashboardSignIn",
     "Database",
     "Member",
+    "Notice",
     "Post",
     "PostedMessage",
     "Submission",

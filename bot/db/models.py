@@ -11,6 +11,9 @@ share one database:
   inserting its row, so it can never be sent twice.
 * ``awards (member_id, exercise_id)`` is unique: only the first pass scores.
 * a partial unique index allows one ``grading`` submission per member.
+* ``posted_messages (cohort_id, message_id)`` is unique: a reply resolves to
+  exactly one post, even on platforms whose message ids could repeat.
+* a notice is delivered once: it is claimed with a lease and marked delivered.
 """
 
 from __future__ import annotations
@@ -152,6 +155,9 @@ class Submission(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Gradings that failed because of this submission (grader errors, not outages):
+    # bounded, then "could not be graded".
+    failures: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delay_notified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -161,6 +167,13 @@ class Submission(Base):
     max_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     origin_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Where the member's "⏳ grading…" message is, so the verdict edits it — also
+    # after a restart of the bot (``reply_state``: awaiting | posted | none).
+    reply_state: Mapped[str] = mapped_column(String(12), default="none")
+    reply_channel: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reply_message: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    reply_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    regrade_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ChallengeWindow(Base):
@@ -232,10 +245,49 @@ class PostedMessage(Base):
     """Platform message ids of drill posts, so a reply to one means 'submit for it'."""
 
     __tablename__ = "posted_messages"
-    __table_args__ = (Index("ix_posted_messages_msg", "message_id"),)
+    __table_args__ = (UniqueConstraint("cohort_id", "message_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     message_id: Mapped[str] = mapped_column(String(128))
     exercise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class Notice(Base):
+    """Something to tell a member in chat (a verdict, a delay, a grading that
+    failed), written in the same transaction as the state change it reports and
+    delivered by whichever adapter process serves the cohort's platform: the
+    process that graded is not necessarily the one connected to the chat."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        Index("ix_notices_undelivered", "delivered_at", "cohort_id"),
+        Index("ix_notices_submission", "submission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), nullable=True
+    )
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ConsoleState(Base):
+    """The console's own state (simulated clock, message counter), so a
+    restarted ``./scripts/run.sh`` continues where it left off."""
+
+    __tablename__ = "console_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

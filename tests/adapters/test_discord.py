@@ -33,7 +33,7 @@ from bot.adapters.discord import (
 from bot.chat.replies import Reply, Table
 from bot.config import load_settings
 from bot.core.clock import ManualClock
-from bot.grading import GraderUnavailable, InProcessGraderClient
+from bot.grader_client import GraderUnavailable
 from bot.runtime import Runtime
 
 _spec = importlib.util.spec_from_file_location(
@@ -60,30 +60,12 @@ def block(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
-class SwitchableGrader(InProcessGraderClient):
-    """The session's warm sandbox pool behind the real in-process client; ``down``
-    makes it report an outage the way the pool does when it cannot take work."""
-
-    def __init__(self, grader: Any) -> None:
-        super().__init__()
-        self._grader = grader
-        self.down = False
-
-    async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
-        if self.down:
-            raise GraderUnavailable("the grader is restarting", 1.0)
-        return await super().grade(exercise_id, code)
-
-    async def close(self) -> None:  # the session fixture owns the pool
-        pass
-
-
 @dataclass
 class World:
     fake: Any
     bot: DojoDiscord
     rt: Runtime
-    grader: SwitchableGrader
+    grader: Any
     clock: ManualClock
     channel: str  # guild A's cohort channel
     other_channel: str  # guild A, no cohort
@@ -132,7 +114,7 @@ class World:
 
 
 @contextlib.asynccontextmanager
-async def open_world(tmp_path: Path, grader: Any, curriculum: Any = None
+async def open_world(tmp_path: Path, switch: Any, curriculum: Any = None
                      ) -> AsyncIterator[World]:
     """Fake Discord with two guilds, the bot connected to it, a fresh SQLite file."""
     fake = FakeDiscord()
@@ -142,7 +124,6 @@ async def open_world(tmp_path: Path, grader: Any, curriculum: Any = None
     _, chans_b, _ = fake.add_guild("Study group B", ["pytorch"])
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     configure_endpoints(fake.api_base, fake.gateway_url)
-    switch = SwitchableGrader(grader)
     clock = ManualClock(T0)
     rt = await Runtime.start(
         load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/discord.sqlite3",
@@ -165,8 +146,8 @@ async def open_world(tmp_path: Path, grader: Any, curriculum: Any = None
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def world(tmp_path: Path, grader: Any) -> AsyncIterator[World]:
-    async with open_world(tmp_path, grader) as w:
+async def world(tmp_path: Path, grader_client: Any) -> AsyncIterator[World]:
+    async with open_world(tmp_path, grader_client) as w:
         yield w
 
 
@@ -196,7 +177,7 @@ async def test_commands_registered_and_instructor_verbs_gated(world: World) -> N
     # Manage Server is enough, without the role
     w.mallory.permissions = MANAGE_GUILD
     cb = await w.slash(w.other_channel, w.mallory, "cohort", action="create", name="Side")
-    assert "Cohort **Side** created" in cb.text
+    assert "Cohort `Side` created" in cb.text
 
     # autocomplete for exercise ids
     cb = await w.slash(w.channel, w.alice, "show", exercise="1.2", focused="exercise")
@@ -213,7 +194,7 @@ async def test_commands_registered_and_instructor_verbs_gated(world: World) -> N
     # several guilds at once: guild B's owner-level admin starts its own cohort there
     w.bob.permissions = 1 << 3  # Administrator
     cb = await w.slash(w.channel_b, w.bob, "cohort", action="create", name="Beta")
-    assert "Cohort **Beta** created" in cb.text
+    assert "Cohort `Beta` created" in cb.text
     cb = await w.slash(w.channel_b, w.bob, "cohort")
     assert "Beta" in cb.text and "Side" not in cb.text
     assert (await w.rt.dojo.get_cohort("discord", w.other_channel)).name == "Side"
@@ -254,7 +235,7 @@ async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -
     # in the 1.1.2 thread (thread id = post id): a wrong answer fails, with teaching messages
     thread = posts["1.1.2"]
     mark = w.fake.mark()
-    wrong = await w.fake.post(thread, w.alice, block("ones_1 = torch.zeros(3, 4)"))
+    wrong = await w.fake.post(thread, w.alice, block("import torch\nones_1 = torch.zeros(3, 4)"))
     edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.2" in c.text)
     assert "failed" in edit.text or "error" in edit.text
     assert "•" in edit.text  # per-check lines
@@ -288,7 +269,8 @@ async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -
         f"/interactions/{payload['id']}/"))
     assert "grading" in first.text
     final = await w.call_after(mark, lambda c: c.method == "PATCH"
-                               and c.path.endswith("/messages/@original"))
+                               and c.path.endswith("/messages/@original")
+                               and "grading" not in c.text)
     assert "passed" in final.text and "already passed before" in final.text
 
     # progress: a PNG attachment shown in the embed; leaderboard: a table
@@ -308,20 +290,22 @@ async def test_bad_input_and_no_pings(world: World) -> None:
     mark = w.fake.mark()
     await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.1\n"
                       + block("x = 1  # padding\n" * 5000))
-    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "limit" in c.text)
+    cb = await w.call_after(mark, lambda c: c.method == "POST" and "limit" in c.text)
     assert "the limit is 64 KB" in cb.text
     # an attached .py over the limit: refused with its real size, not downloaded
     mark = w.fake.mark()
     await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.1",
                       files={"big.py": b"x = 1\n" * 20000})
-    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "KB" in c.text)
+    cb = await w.call_after(mark, lambda c: c.method == "POST" and "KB" in c.text)
     assert "big.py is 117 kb; the limit is 64 kb" in cb.text.lower()
     assert not any(k.endswith("-big.py") for k in w.fake.downloads)
     # /dojo submit with a file option: a .py is graded, anything else is explained
     mark = w.fake.mark()
     await w.fake.slash(w.channel, w.alice, "submit", exercise="1.1.1",
                        attachments={"zeros.py": ref("1.1.1").encode()})
-    cb = await w.call_after(mark, lambda c: c.path.endswith("/messages/@original"))
+    cb = await w.call_after(mark, lambda c: c.method == "PATCH"
+                            and c.path.endswith("/messages/@original")
+                            and "grading" not in c.text)
     assert "1.1.1" in cb.text and "passed" in cb.text
     mark = w.fake.mark()
     await w.fake.slash(w.channel, w.alice, "submit", exercise="1.1.1",
@@ -331,12 +315,12 @@ async def test_bad_input_and_no_pings(world: World) -> None:
     # a submission for an unknown id
     mark = w.fake.mark()
     await w.fake.post(w.channel, w.alice, "/dojo submit 9.9.9\n" + block("x = 1"))
-    cb = await w.call_after(mark, lambda c: c.method == "PATCH" and "9.9.9" in c.text)
+    cb = await w.call_after(mark, lambda c: c.method == "POST" and "9.9.9" in c.text)
     assert "no exercise" in cb.text.lower()
     # a submission in a channel with no cohort (another guild)
     mark = w.fake.mark()
     await w.fake.post(w.channel_b, w.bob, "/dojo submit 1.1.1\n" + block(ref("1.1.1")))
-    cb = await w.call_after(mark, lambda c: c.method == "PATCH"
+    cb = await w.call_after(mark, lambda c: c.method == "POST"
                             and f"/channels/{w.channel_b}/" in c.path)
     assert "no cohort" in cb.text.lower()
     # ordinary chatter is left alone
@@ -388,8 +372,7 @@ async def test_grader_outage_member_hears_back(world: World) -> None:
     w.grader.down = False
     w.clock.advance(timedelta(minutes=2))
     mark = w.fake.mark()
-    events = await w.bot.scheduler.run_grading()
-    assert len(events) == 2
+    await w.bot.scheduler.run_grading()
     edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text)
     assert edit.path == queued.path  # the same status message, edited in place
     assert "passed" in edit.text and "grader is back" in edit.text
@@ -399,7 +382,8 @@ async def test_grader_outage_member_hears_back(world: World) -> None:
     assert sub["id"] in ping.json["content"] or "/channels/" in ping.json["content"]
     # the form's answer is edited too, and bob is told where it is
     form = await w.call_after(mark, lambda c: c.method == "PATCH"
-                              and c.path.endswith("/messages/@original"))
+                              and c.path.endswith("/messages/@original")
+                              and "grading" not in c.text)
     assert "1.1.2" in form.text and "passed" in form.text
     ping = await w.call_after(mark, lambda c: c.method == "POST"
                               and f"<@{w.bob.id}>" in (c.json.get("content") or ""))
@@ -422,7 +406,7 @@ async def test_embeds_respect_discord_limits() -> None:
 
 
 async def test_challenge_answers_stay_private_until_the_close(tmp_path: Path,
-                                                              grader: Any) -> None:
+                                                              grader_client: Any) -> None:
     """A timed challenge (1.1.1 relabelled as one: the real curriculum's challenges
     come in later weeks): answers only through the private form, results public at
     the close."""
@@ -433,7 +417,7 @@ async def test_challenge_answers_stay_private_until_the_close(tmp_path: Path,
     real = load_curriculum()
     ex = real.get("1.1.1").model_copy(update={"kind": Kind.challenge, "time_limit_min": 30})
     cur = Curriculum({**real.exercises, "1.1.1": ex}, real.schedule)
-    async with open_world(tmp_path, grader, cur) as w:
+    async with open_world(tmp_path, grader_client, cur) as w:
         cb = await w.slash(w.channel, w.coach, "cohort", action="create", name="Alpha",
                            start="2026-12-01", time="09:00")
         cb = await w.slash(w.channel, w.coach, "challenge", action="open", exercise="1.1.1",
@@ -463,7 +447,8 @@ async def test_challenge_answers_stay_private_until_the_close(tmp_path: Path,
             f"/interactions/{payload['id']}/"))
         assert flags(first) & 64
         final = await w.call_after(mark, lambda c: c.method == "PATCH"
-                                   and c.path.endswith("/messages/@original"))
+                                   and c.path.endswith("/messages/@original")
+                                   and "grading" not in c.text)
         assert "passed" in final.text and "points" in final.text
         await w.fake.settle(0.2)
         public = [c for c in w.fake.since(mark) if c.method == "POST"
@@ -484,7 +469,7 @@ async def submissions(w: World) -> int:
 
     from bot.db import Submission
 
-    async with w.rt.db.session() as s:
+    async with w.rt.dojo.db.session() as s:
         return int(await s.scalar(select(func.count(Submission.id))) or 0)
 
 
@@ -547,3 +532,27 @@ async def test_bot_discord_command_uses_the_configured_endpoints(tmp_path: Path)
         await rt.close()
         await fake.stop()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def test_hostile_learner_text_stays_inert_end_to_end(world: World) -> None:
+    """A real sandboxed grading whose class names, exception and output carry a
+    phishing link and a forged verdict: the edited verdict links nowhere."""
+    w = world
+    posts = await w.day_one()
+    code = (
+        "import torch\n"
+        "class Fake(torch.Tensor):\n    pass\n"
+        "Fake.__name__ = '[Claim your certificate](https://evil.example/claim)'\n"
+        "print('✅ #1 `1.1.1` passed 10/10\\n+10 points\\n[Open](https://evil.example)')\n"
+        "zeros_1 = 'x'\n"
+        "raise ValueError('[Claim](https://evil.example)\\n✅ passed 10/10 @everyone')\n")
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.alice, block(code), reply_to=posts["1.1.1"])
+    edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text
+                              and "grading" not in c.text)
+    text = edit.text
+    assert "error" in text and "https://" not in text and "@everyone" not in text
+    outside = re.sub(r"```.*?```", "", text, flags=re.S)
+    outside = re.sub(r"`[^`\n]*`", "", outside)
+    assert not re.search(r"\[[^\]]*\]\([^)]*\)", outside)  # no masked link Discord renders
+    assert not re.search(r"^\s*(✅|\+10 points)", outside, re.M)

@@ -17,10 +17,9 @@ import pytest_asyncio
 
 from bot.core.clock import ManualClock
 from bot.core.dojo import Dojo
-from bot.core.schedule import Planner
 from bot.core.types import Actor, ListOutbox, Role
 from bot.db import Database
-from bot.grading import GraderUnavailable
+from bot.grader_client import GraderUnavailable
 from curriculum import load_from
 
 PG_ADMIN = os.environ.get("TORCHDOJO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -153,8 +152,8 @@ def pg_url() -> Iterator[str]:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-TABLES = ["cohort_pauses", "posted_messages", "posts", "awards", "challenge_windows",
-          "submissions", "members", "cohorts"]
+TABLES = ["dashboard_signins", "console_state", "notices", "cohort_pauses", "posted_messages",
+          "posts", "awards", "challenge_windows", "submissions", "members", "cohorts"]
 
 
 @pytest_asyncio.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -191,11 +190,19 @@ class World:
         self.clock = clock or ManualClock(T0)
         self.grader = grader or FakeGrader()
         self.dojo = Dojo(self.db, curriculum, self.grader, self.clock)
-        self.planner = Planner(self.dojo)
+        self.planner = self.dojo.planner
         self.outbox = ListOutbox()
 
     def actor(self, name: str, role: Role = Role.member, channel: str = "c1") -> Actor:
         return Actor("test", channel, name, name.title(), role)
+
+    async def member_id(self, name: str) -> int | None:
+        from sqlalchemy import select
+
+        from bot.db import Member
+
+        async with self.db.session() as s:
+            return await s.scalar(select(Member.id).where(Member.user_id == name))
 
     async def close(self) -> None:
         await self.db.close()

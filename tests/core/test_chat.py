@@ -113,7 +113,20 @@ def msg(text: str, user: str = "ann", role: Role = Role.member, **kw: Any) -> In
 
 
 async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
-    return "\n---\n".join(r.as_text() for r in await h.handle(msg(*args, **kw))).lower()
+    """The replies to a message, then whatever the member is told after grading
+    (delivered through the notices, as every adapter does)."""
+    from bot.chat import render
+    from bot.core.types import ListOutbox, StatusRef
+
+    replies = await h.handle(msg(*args, **kw))
+    for r in replies:  # as an adapter does: post "grading…", say where
+        if r.status_of is not None:
+            await h.status_posted(r, StatusRef("c1", f"s{r.status_of}"))
+    outbox = ListOutbox()
+    await h.dojo.dispatcher.settle()
+    await h.dojo.notices.deliver_pending("test", outbox)
+    replies += [r for ev in outbox.events for r in render.event(ev)]
+    return "\n---\n".join(r.as_text() for r in replies).lower()
 
 
 async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHandler]) -> None:
@@ -137,7 +150,7 @@ async def test_handler_submit_flow_and_safe_result(chat: tuple[World, ChatHandle
     _w, h = chat
     await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
     reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 2  # FAIL\n```")
-    assert "welcome" in reply and "failed" in reply
+    assert "welcome" in reply and "not yet 3/10" in reply and "grading…" in reply
     assert "@everyone" not in reply and "<@123>" not in reply and "@here" not in reply
     reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```")
     assert "passed" in reply and "+10 points" in reply and "streak 1" in reply
@@ -165,21 +178,33 @@ async def test_reply_to_a_drill_post_submits_for_it(chat: tuple[World, ChatHandl
     assert "`1.1.1`" in reply
 
 
-async def test_deferred_grading_is_delivered_by_the_scheduler(
+async def test_verdicts_reach_the_member_through_the_notices_once(
     chat: tuple[World, ChatHandler],
 ) -> None:
-    from bot.core.types import GradedNotice
+    """The grading sweep grades what is queued; the verdict is a notice that the
+    delivery path hands to the outbox exactly once, with the status message it
+    must edit."""
+    from bot.core.types import GradedNotice, ListOutbox, StatusRef
     from bot.scheduler import BotScheduler
 
-    w, _ = chat
-    h = ChatHandler(w.dojo, grade_inline=False)
+    w, h = chat
     await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
-    reply = await say(h, "/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```")
-    assert "received and queued" in reply
-    sched = BotScheduler(w.dojo, w.outbox, w.planner)
+    w.grader.down = True
+    replies = await h.handle(msg("/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```"))
+    status = next(r for r in replies if r.status_of is not None)
+    await h.status_posted(status, StatusRef("c1", "m7"))
+    await w.dojo.dispatcher.settle()
+    w.grader.down = False
+    w.clock.advance(__import__("datetime").timedelta(minutes=10))
+    sched = BotScheduler(w.dojo, w.outbox)
     await sched.run_grading()
-    graded = [e for e in w.outbox.events if isinstance(e, GradedNotice)]
+    await w.dojo.dispatcher.settle()
+    outbox = ListOutbox()
+    assert await w.dojo.notices.deliver_pending("test", outbox) == 2  # delay, then verdict
+    assert await w.dojo.notices.deliver_pending("test", outbox) == 0  # never twice
+    graded = [e for e in outbox.events if isinstance(e, GradedNotice)]
     assert len(graded) == 1 and graded[0].points == 10 and graded[0].user_id == "ann"
+    assert graded[0].status == StatusRef("c1", "m7") and graded[0].delayed
 
 
 def test_every_event_renders() -> None:

@@ -1,4 +1,4 @@
-"""The rules of DESIGN.md as pure functions: streaks, freezes, DST, bonus, late."""
+"""The rules of docs/rules.md as pure functions: streaks, freezes, DST, bonus, late."""
 
 from __future__ import annotations
 

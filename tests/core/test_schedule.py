@@ -105,8 +105,8 @@ async def test_two_schedulers_on_one_database_never_post_twice(
     # two independent bot processes: own engine, own scheduler, same database
     other = World(world.db.url, tiny_curriculum, clock=world.clock)
     try:
-        a = BotScheduler(world.dojo, world.outbox, world.planner)
-        b = BotScheduler(other.dojo, other.outbox, other.planner)
+        a = BotScheduler(world.dojo, world.outbox)
+        b = BotScheduler(other.dojo, other.outbox)
         for when in ("2026-03-02T09:00", "2026-03-03T09:00", "2026-03-03T10:00",
                      "2026-03-03T10:30", "2026-03-06T12:00"):
             world.clock.set(datetime.fromisoformat(when).replace(tzinfo=UTC))
@@ -160,7 +160,7 @@ async def test_streak_reminder_once_and_opt_out(world: World) -> None:
     for who in ("ann", "bob"):
         await world.dojo.submit(world.actor(who), "1.1.1", PASS)
     await world.dojo.grade_pending()
-    await world.dojo.set_reminders(world.actor("bob"), False)
+    await world.dojo.cohorts.set_reminders(world.actor("bob"), False)
     world.clock.set(datetime(2026, 3, 3, 19, 0, tzinfo=UTC))
     assert await world.planner.send_reminders(world.outbox) == []  # before 20:00
     world.clock.set(datetime(2026, 3, 3, 20, 30, tzinfo=UTC))
@@ -178,7 +178,7 @@ async def test_jobs_are_derived_from_the_database(world: World) -> None:
     coach = world.actor("coach", Role.instructor)
     await world.dojo.open_challenge(coach, "1.4.1", world.clock.now() + timedelta(hours=2),
                                     timedelta(minutes=45))
-    sched = BotScheduler(world.dojo, world.outbox, world.planner)
+    sched = BotScheduler(world.dojo, world.outbox)
     await sched.start()
     try:
         ids = sched.job_ids()

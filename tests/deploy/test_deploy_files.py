@@ -41,7 +41,7 @@ def _tool(name: str) -> str:
     for candidate in (Path(sys.executable).parent / name, shutil.which(name)):
         if candidate and os.access(candidate, os.X_OK):
             return str(candidate)
-    pytest.fail(f"{name} is not installed: run scripts/setup.sh")
+    pytest.fail(f"{name} is not installed: run scripts/setup.sh --dev")
 
 
 def _compose(*args: str, env_file: str | None = ".env.example") -> subprocess.CompletedProcess:

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.grading import GraderUnavailable, HTTPGraderClient, UnknownExercise
+from bot.grader_client import GraderUnavailable, HTTPGraderClient, UnknownExercise
 from grader.grading import Grader
 from grader.limits import GraderSettings
 from grader.pool import SandboxPool

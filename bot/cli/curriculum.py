@@ -1,27 +1,16 @@
-"""``torchdojo`` command line (typer).
-
-Commands that need torch (``grade``, ``grader serve``) import the grader only
-when they run, so ``torchdojo exercises`` and the bot stay torch-free.
-"""
+"""``exercises``, ``show`` and ``grade``: the curriculum from the command line."""
 
 from __future__ import annotations
 
-import os
-import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="TorchDojo: PyTorch study-group bot and sandboxed grader.")
-grader_app = typer.Typer(no_args_is_help=True, help="The sandboxed torch grader service.")
-app.add_typer(grader_app, name="grader")
 
-
-def _curriculum():
+def _curriculum() -> Any:
     from curriculum import CurriculumError, load_curriculum
 
     try:
@@ -31,7 +20,6 @@ def _curriculum():
         raise typer.Exit(2) from None
 
 
-@app.command()
 def exercises(week: Annotated[int | None, typer.Option(help="only this week")] = None) -> None:
     """List exercise ids, titles, kinds and points."""
     table = Table("id", "title", "kind", "points", "limit")
@@ -41,7 +29,6 @@ def exercises(week: Annotated[int | None, typer.Option(help="only this week")] =
     Console().print(table)
 
 
-@app.command()
 def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Print an exercise prompt with its contract and starter code."""
     cur = _curriculum()
@@ -57,7 +44,6 @@ def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         console.print(Markdown(f"### Starter\n```python\n{ex.starter}\n```"))
 
 
-@app.command()
 def grade(
     exercise_id: Annotated[str, typer.Argument(metavar="ID")],
     file: Annotated[str, typer.Argument(metavar="FILE|-")],
@@ -69,38 +55,3 @@ def grade(
     from grader.cli import grade_command
 
     raise typer.Exit(grade_command(exercise_id, file, json_out, unsafe_no_sandbox))
-
-
-@grader_app.command("serve")
-def grader_serve(
-    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="port (default: $PORT or 8080)")] = None,
-    workers: Annotated[int | None, typer.Option(help="warm workers")] = None,
-    unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox")] = False,
-) -> None:
-    """Run the HTTP grader service."""
-    from grader.cli import serve_command
-
-    try:
-        resolved = port if port is not None else int(os.environ.get("PORT", "8080"))
-    except ValueError:
-        Console(stderr=True).print("error: PORT must be an integer")
-        raise typer.Exit(2) from None
-    serve_command(host, resolved, workers, unsafe_no_sandbox)
-
-
-from bot.cli_core import register as _register_core  # noqa: E402
-
-_register_core(app)
-
-from bot.cli_adapters import register as _register_adapters  # noqa: E402
-
-_register_adapters(app)
-
-
-def main() -> None:  # pragma: no cover - console entry for `python -m bot.cli`
-    app(sys.argv[1:])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

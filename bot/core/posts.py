@@ -1,5 +1,6 @@
 """What each cohort should see and when: daily posts, challenge windows,
-weekly leaderboards and streak-at-risk reminders.
+weekly leaderboards and streak-at-risk reminders; and which post a reply
+answers (a code block replying to a drill post submits for that drill).
 
 Planning is a pure read of the database state (so jobs can be derived from it
 at any start), and sending is *claim, then deliver*: a post is claimed by
@@ -22,9 +23,11 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.core import rules
-from bot.core.dojo import Dojo
+from bot.core.catalog import item_of
+from bot.core.context import CoreContext
+from bot.core.scoring import ScoringService
+from bot.core.streaks import StreakService
 from bot.core.types import (
-    BoardRow,
     ChallengeClosed,
     ChallengeOpened,
     DayPost,
@@ -33,7 +36,7 @@ from bot.core.types import (
     StreakReminder,
     WeeklyBoard,
 )
-from bot.db import Award, ChallengeWindow, Cohort, Member, Post, PostedMessage, Submission
+from bot.db import ChallengeWindow, Cohort, Member, Post, PostedMessage, Submission
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +58,11 @@ class PlannedPost:
 class Planner:
     """Plans and sends the scheduled posts of every cohort."""
 
-    def __init__(self, dojo: Dojo, instance: str | None = None) -> None:
-        self.dojo = dojo
+    def __init__(self, ctx: CoreContext, scoring: ScoringService, streaks: StreakService,
+                 instance: str | None = None) -> None:
+        self.ctx = ctx
+        self.scoring = scoring
+        self.streaks = streaks
         self.instance = instance or uuid.uuid4().hex[:12]
 
     # ---- planning -------------------------------------------------------------
@@ -70,7 +76,7 @@ class Planner:
         at_time = rules.parse_hhmm(c.post_time)
         d = rules.local_date(start, tz) - timedelta(days=1)
         last = rules.local_date(end, tz) + timedelta(days=1)
-        schedule = self.dojo.curriculum.schedule
+        schedule = self.ctx.catalog.schedule
         while d <= last:
             n = rules.day_number(c.start_date, d, c.paused_days)
             if n >= 1:
@@ -88,7 +94,7 @@ class Planner:
         self, start: datetime, end: datetime, cohort_ids: list[int] | None = None
     ) -> list[PlannedPost]:
         """Everything scheduled in [start, end], claimed or not."""
-        async with self.dojo.db.session() as s:
+        async with self.ctx.db.session() as s:
             q = select(Cohort)
             if cohort_ids is not None:
                 q = q.where(Cohort.id.in_(cohort_ids))
@@ -125,11 +131,11 @@ class Planner:
 
         A cohort created mid-day still gets that day's post, but no backlog of
         the days before it existed."""
-        now = now or self.dojo.now()
+        now = now or self.ctx.now()
         planned = await self.plan(now - CATCH_UP, now)
         if not planned:
             return []
-        async with self.dojo.db.session() as s:
+        async with self.ctx.db.session() as s:
             ids = list({p.cohort_id for p in planned})
             claimed = {
                 (cid, key)
@@ -149,7 +155,7 @@ class Planner:
                 continue
             c = cohorts[p.cohort_id]
             if p.at < c.created_at and not (
-                p.kind == "day" and p.day == self.dojo.cohort_day(c, now)
+                p.kind == "day" and p.day == self.ctx.cohort_day(c, now)
             ):
                 continue
             out.append(p)
@@ -160,13 +166,13 @@ class Planner:
     async def claim(self, p: PlannedPost) -> int | None:
         """Insert the post's row; the unique key makes this succeed exactly once."""
         try:
-            async with self.dojo.db.session() as s:
+            async with self.ctx.db.session() as s:
                 row = Post(
                     cohort_id=p.cohort_id,
                     key=p.key,
                     kind=p.kind,
                     scheduled_for=p.at,
-                    claimed_at=self.dojo.now(),
+                    claimed_at=self.ctx.now(),
                     claimed_by=self.instance,
                 )
                 s.add(row)
@@ -194,20 +200,24 @@ class Planner:
         except Exception:
             # Not delivered: release the claim so the next tick tries again.
             log.exception("delivering %s of cohort %s failed", p.key, p.cohort_id)
-            async with self.dojo.db.session() as s:
+            async with self.ctx.db.session() as s:
                 await s.execute(delete(Post).where(Post.id == post_id))
             return None
-        async with self.dojo.db.session() as s:
+        async with self.ctx.db.session() as s:
             row = await s.get(Post, post_id)
             if row is not None:
-                row.sent_at = self.dojo.now()
+                row.sent_at = self.ctx.now()
             if isinstance(ev, DayPost):
                 items = [it.id for it in ev.items]
             elif isinstance(ev, ChallengeOpened):
                 items = [ev.item.id]  # a reply to the opening post submits for it
             else:
                 items = []
-            for i, mid in enumerate(ids):
+            if ids:
+                # A platform that reuses an id names the newest post with it.
+                await s.execute(delete(PostedMessage).where(
+                    PostedMessage.cohort_id == p.cohort_id, PostedMessage.message_id.in_(ids)))
+            for i, mid in enumerate(dict.fromkeys(ids)):
                 ex_id = items[i] if i < len(items) else None
                 s.add(
                     PostedMessage(
@@ -217,28 +227,25 @@ class Planner:
         return ev
 
     async def build(self, p: PlannedPost) -> Event | None:
-        dojo = self.dojo
-        async with dojo.db.session() as s:
+        ctx = self.ctx
+        async with ctx.db.session() as s:
             c = await s.get(Cohort, p.cohort_id)
             if c is None:
                 return None
-            target = dojo.target(c)
+            target = ctx.target(c)
             if p.kind == "day":
                 assert p.day is not None
-                ids = dojo.curriculum.schedule.get(p.day, [])
-                exercises = [dojo.curriculum.get(i) for i in ids]
-                items = [dojo.item(ex) for ex in exercises if ex is not None]
                 return DayPost(
                     target,
                     p.day,
                     rules.week_of_day(p.day),
                     rules.date_of_day(c.start_date, p.day, c.paused_days),
-                    items,
+                    ctx.catalog.items_of_day(p.day),
                 )
             if p.kind == "week":
                 assert p.day is not None
                 first = rules.date_of_day(c.start_date, (p.day - 1) * 7 + 1, c.paused_days)
-                rows = await dojo._board(
+                rows = await self.scoring.board(
                     s,
                     c.id,
                     rules.local_midnight_utc(first, c.tz),
@@ -248,30 +255,19 @@ class Planner:
                 return WeeklyBoard(target, p.day, rows)
             if p.kind in ("challenge_open", "challenge_close"):
                 w = await s.get(ChallengeWindow, p.window_id)
-                ex = dojo.curriculum.get(w.exercise_id) if w else None
+                ex = ctx.catalog.get(w.exercise_id) if w else None
                 if w is None or ex is None:
                     return None
                 if p.kind == "challenge_open":
-                    return ChallengeOpened(target, w.id, dojo.item(ex), w.opens_at, w.closes_at)
-                rows = (
-                    await s.execute(
-                        select(Award, Member.display_name, Member.user_id)
-                        .join(Member, Member.id == Award.member_id)
-                        .where(Award.window_id == w.id)
-                        .order_by(Award.passed_at, Award.submission_id)
-                    )
-                ).all()
-                results = [
-                    BoardRow(i, uid, name, a.points + a.bonus, a.passed_at)
-                    for i, (a, name, uid) in enumerate(rows, 1)
-                ]
-                board = await dojo._board(s, c.id, None, None, 10)
-                return ChallengeClosed(target, w.id, dojo.item(ex), results, board)
+                    return ChallengeOpened(target, w.id, item_of(ex), w.opens_at, w.closes_at)
+                results = await self.scoring.window_results(s, w.id)
+                board = await self.scoring.board(s, c.id, None, None, 10)
+                return ChallengeClosed(target, w.id, item_of(ex), results, board)
             if p.kind == "remind":
                 m = await s.get(Member, p.member_id)
                 if m is None:
                     return None
-                info = await dojo._streak(s, c, m)
+                info = await self.streaks.of_member(s, c, m)
                 return StreakReminder(
                     target, m.user_id, m.display_name, info.streak.current, info.hours_left_today
                 )
@@ -282,10 +278,10 @@ class Planner:
     async def reminders_due(self, now: datetime | None = None) -> list[PlannedPost]:
         """Members (reminders on) with a live streak, nothing passed today, after 20:00
         their time. Only members who passed in the last few days can have a streak."""
-        now = now or self.dojo.now()
+        now = now or self.ctx.now()
         recent = now - timedelta(days=4)
         out = []
-        async with self.dojo.db.session() as s:
+        async with self.ctx.db.session() as s:
             rows = (
                 await s.execute(
                     select(Member, Cohort)
@@ -307,7 +303,7 @@ class Planner:
                 local = now.astimezone(tz)
                 if local.hour < REMIND_AT:
                     continue
-                info = await self.dojo._streak(s, c, m)
+                info = await self.streaks.of_member(s, c, m)
                 if info.streak.current > 0 and not info.streak.today_passed:
                     key = f"remind:{m.id}:{local.date().isoformat()}"
                     out.append(PlannedPost(c.id, key, "remind", now, member_id=m.id))
@@ -333,6 +329,28 @@ class Planner:
             if ev is not None:
                 sent.append(ev)
         return sent
+
+    # ---- replies to posts ----------------------------------------------------------
+
+    async def exercise_of_reply(self, platform: str, channel_id: str,
+                                message_id: str) -> str | None:
+        """The exercise of the post a message replies to, in that channel's cohort
+        (message ids are unique per cohort; a reply resolves to exactly one post)."""
+        async with self.ctx.db.session() as s:
+            return await s.scalar(
+                select(PostedMessage.exercise_id)
+                .join(Cohort, Cohort.id == PostedMessage.cohort_id)
+                .where(Cohort.platform == platform, Cohort.channel_id == channel_id,
+                       PostedMessage.message_id == message_id)
+            )
+
+    async def cohort_schedules(self) -> list[tuple[int, str, str, bool]]:
+        """(cohort id, post time, zone, paused) of every cohort: the scheduler
+        derives its cron jobs from these."""
+        async with self.ctx.db.session() as s:
+            rows = await s.execute(
+                select(Cohort.id, Cohort.post_time, Cohort.tz, Cohort.paused_since))
+            return [(cid, at, tz, paused is not None) for cid, at, tz, paused in rows.all()]
 
     async def tick(self, outbox: Outbox, now: datetime | None = None) -> list[Any]:
         """One pass of everything time-driven (the console calls this after each line)."""

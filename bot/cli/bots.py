@@ -1,7 +1,9 @@
-"""``torchdojo bot discord|slack``: run a chat adapter (the ``bot`` command group).
+"""``bot discord`` and ``bot slack``: run a chat adapter. The adapters (and their
+SDKs) are imported only when their command runs.
 
-Each adapter registers its command on :data:`bot_app`; ``register`` adds the group
-to the main app. The adapters themselves are imported only when their command runs.
+Slack: HTTP mode (``SLACK_BOT_TOKEN`` + ``SLACK_SIGNING_SECRET``; Slack posts to
+``http://HOST:PORT/slack/events``) or Socket Mode (``SLACK_APP_TOKEN`` set: no
+public URL needed). Settings are validated before anything starts.
 """
 
 from __future__ import annotations
@@ -10,13 +12,10 @@ import asyncio
 
 import typer
 
+from bot.cli.common import settings_or_exit
 from bot.config import ConfigError
 
 bot_app = typer.Typer(no_args_is_help=True, help="Run a chat adapter (Discord, Slack).")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(bot_app, name="bot")
 
 
 @bot_app.command("discord")
@@ -34,9 +33,7 @@ def discord_command(
                                            help="total shards across processes"),
 ) -> None:
     """Run the Discord bot (DISCORD_TOKEN; DISCORD_API_BASE / DISCORD_GATEWAY_URL optional)."""
-    from bot.cli_core import _settings_or_exit
-
-    settings = _settings_or_exit()
+    settings = settings_or_exit()
     try:
         settings.require("DISCORD_TOKEN")
     except ConfigError as exc:
@@ -72,6 +69,42 @@ async def _discord(settings, roles: list[str], sync: bool,  # type: ignore[no-un
         await rt.close()
 
 
-from bot.cli_slack import register as _register_slack  # noqa: E402
+@bot_app.command("slack")
+def slack_command(
+    host: str = typer.Option("0.0.0.0", "--host", help="bind address (HTTP mode)"),
+    port: int | None = typer.Option(None, "--port", help="port (HTTP mode; default $PORT "
+                                                          "or 8080)"),
+) -> None:
+    """Run the Slack bot (HTTP mode, or Socket Mode when SLACK_APP_TOKEN is set)."""
+    from bot.adapters.slack import SlackConfig
+    from bot.config import ConfigError
 
-_register_slack(bot_app)
+    settings = settings_or_exit()
+    try:
+        config = SlackConfig.from_settings(settings)
+    except ConfigError as exc:
+        typer.echo(f"torchdojo: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if port is not None:
+        from dataclasses import replace
+
+        config = replace(config, port=port)
+    try:
+        asyncio.run(_slack(settings, config, host))
+    except KeyboardInterrupt:
+        typer.echo("\nbye", err=True)
+
+
+async def _slack(settings, config, host: str) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from bot.adapters.slack import run_slack
+    from bot.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    rt = await Runtime.start(settings)
+    try:
+        await run_slack(rt, config, host)
+    finally:
+        await rt.close()

@@ -5,10 +5,19 @@ Two implementations of one small interface: HTTP to the grader service
 embedded default). The bot package never imports torch itself: the in-process
 client imports ``grader`` lazily, only when it is chosen.
 
-Both raise :class:`GraderUnavailable` when grading could not happen (service
-down, pool busy, timeout) so the core can keep the submission queued and
-retry; a *graded* submission — even one whose status is ``error`` or
-``timeout`` — is returned as the result dict of DESIGN.md.
+Failures are classified, because the core treats them differently:
+
+* :class:`GraderUnavailable` — the grader could not be reached, or said it is
+  busy (503/429 with ``Retry-After``): nothing is wrong with the submission;
+  it stays queued and is retried with back-off for as long as it takes.
+* :class:`GradingFailed` — the grader answered, but failed on *this*
+  submission (a 5xx other than 503, a refused request, an unreadable answer):
+  retried a bounded number of times, then "could not be graded" with the
+  reason, visible to instructors.
+* :class:`UnknownExercise` — the grader does not know the exercise id.
+
+A *graded* submission — even one whose status is ``error`` or ``timeout`` —
+is returned as the result dict of the result format (:mod:`grader.result`).
 """
 
 from __future__ import annotations
@@ -27,8 +36,32 @@ class GraderUnavailable(Exception):
         self.retry_after = retry_after
 
 
+class GradingFailed(Exception):
+    """The grader answered but could not grade this submission. ``retry``: a
+    second try may succeed (a server error); False: it will not (a refusal)."""
+
+    def __init__(self, message: str, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
 class UnknownExercise(Exception):
     """The grader does not know this exercise id."""
+
+
+def _error_text(body: str) -> str:
+    """The ``error``/``message`` of a JSON error body, else the start of the text."""
+    import json
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body[:200]
+    if isinstance(data, dict):
+        for key in ("error", "message", "detail"):
+            if isinstance(data.get(key), str):
+                return data[key][:200]
+    return body[:200]
 
 
 class GraderClient(Protocol):
@@ -37,6 +70,13 @@ class GraderClient(Protocol):
     async def health(self) -> dict[str, Any]: ...
 
     async def close(self) -> None: ...
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(max(float(value or 5), 0.5), 300.0)
+    except ValueError:
+        return 5.0
 
 
 class HTTPGraderClient:
@@ -59,14 +99,26 @@ class HTTPGraderClient:
             ) as resp:
                 if resp.status == 404:
                     raise UnknownExercise(exercise_id)
-                if resp.status in (429, 502, 503, 504):
-                    retry = float(resp.headers.get("Retry-After", "5") or 5)
-                    raise GraderUnavailable(f"grader busy or down (HTTP {resp.status})", retry)
-                if resp.status >= 400 and resp.status != 413:
-                    text = (await resp.text())[:300]
-                    raise GraderUnavailable(f"grader answered HTTP {resp.status}: {text}")
-                return await resp.json()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                if resp.status in (429, 503) or (resp.status in (502, 504)
+                                                 and "Retry-After" in resp.headers):
+                    raise GraderUnavailable(f"grader busy or down (HTTP {resp.status})",
+                                            _retry_after(resp.headers.get("Retry-After")))
+                if resp.status in (502, 504):  # a proxy in front of a grader that is gone
+                    raise GraderUnavailable(f"grader unreachable (HTTP {resp.status})")
+                if resp.status >= 500:
+                    text = _error_text(await resp.text())
+                    raise GradingFailed(f"the grader failed on it (HTTP {resp.status}: {text})")
+                if resp.status >= 400:
+                    text = _error_text(await resp.text())
+                    raise GradingFailed(f"the grader refused it (HTTP {resp.status}: {text})",
+                                        retry=False)
+                try:
+                    return await resp.json(content_type=None)
+                except ValueError as exc:
+                    raise GradingFailed(f"the grader sent an unreadable answer ({exc})") from None
+        except TimeoutError as exc:
+            raise GradingFailed("the grader did not answer in time") from exc
+        except (aiohttp.ClientError, OSError) as exc:
             raise GraderUnavailable(f"grader unreachable: {exc}") from exc
 
     async def health(self) -> dict[str, Any]:

@@ -1,0 +1,82 @@
+"""``console``: the whole bot in a terminal (SQLite, in-process grader)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from bot.cli.common import settings_or_exit
+from bot.config import Settings
+
+
+def console(
+    script: Path | None = typer.Option(
+        None, "--script", exists=True, dir_okay=False,
+        help="replay a transcript of /dojo lines and print the replies",
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url",
+        help="database to use (default: DATABASE_URL, or ./torchdojo.sqlite3; "
+             "--script uses a fresh temporary database unless this is given)",
+    ),
+    clock: str | None = typer.Option(
+        None, "--clock", help="start time, ISO 8601 (UTC if no offset); default: the "
+                              "simulated time saved by the last run, else now"
+    ),
+    demo: bool = typer.Option(True, "--demo/--no-demo", help="create the demo cohort"),
+    output_dir: Path = typer.Option(
+        Path("torchdojo-output"), "--output-dir", help="where pictures and exports go"
+    ),
+) -> None:
+    """The whole bot in a terminal: SQLite and the in-process grader, no accounts."""
+    settings = settings_or_exit()
+    start = None
+    if clock:
+        try:
+            start = datetime.fromisoformat(clock)
+        except ValueError:
+            typer.echo(f"torchdojo: --clock {clock!r} is not an ISO time", err=True)
+            raise typer.Exit(2) from None
+    try:
+        code = asyncio.run(_console(settings, script, database_url, start, demo, output_dir))
+    except KeyboardInterrupt:
+        typer.echo("\nbye", err=True)
+        code = 130
+    raise typer.Exit(code)
+
+
+async def _console(settings: Settings, script: Path | None, database_url: str | None,
+                   start: datetime | None, demo: bool, output_dir: Path) -> int:
+    from bot.adapters.console import run_console
+    from bot.core.clock import ManualClock, OffsetClock
+    from bot.runtime import Runtime
+
+    tmp = None
+    if database_url is None and script is not None and not os.environ.get("DATABASE_URL"):
+        tmp = tempfile.TemporaryDirectory(prefix="torchdojo-")
+        database_url = f"sqlite+aiosqlite:///{tmp.name}/console.sqlite3"
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if script is not None:
+        clk: ManualClock | OffsetClock = ManualClock(start)
+    else:
+        clk = OffsetClock()
+        if start is not None:
+            clk.set(start)
+    try:
+        rt = await Runtime.start(settings, database_url=database_url, clock=clk)
+    except Exception as exc:
+        typer.echo(f"torchdojo: cannot open the database: {exc}", err=True)
+        return 1
+    try:
+        return await run_console(rt, script=script, demo=demo, output_dir=output_dir,
+                                 restore_clock=start is None)
+    finally:
+        await rt.close()
+        if tmp is not None:
+            tmp.cleanup()

@@ -1,0 +1,35 @@
+"""``db upgrade``: apply migrations (also done automatically on start)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.cli.common import redact, settings_or_exit
+
+db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="overrides DATABASE_URL"
+    ),
+) -> None:
+    """Apply every pending migration (also done automatically on start)."""
+    from bot.config import normalize_database_url
+    from bot.core.storage import upgrade_database
+
+    settings = settings_or_exit()
+    try:
+        url = normalize_database_url(database_url) if database_url else settings.database_url
+    except ValueError as exc:
+        typer.echo(f"torchdojo: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        head = asyncio.run(upgrade_database(url))
+    except Exception as exc:
+        typer.echo(f"torchdojo: could not upgrade {redact(url)}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"database {redact(url)} is at revision {head}")

@@ -1,0 +1,192 @@
+"""Timed challenges: cohort windows opened by instructors, personal timers
+started by members, who may see a challenge's prompt when, and who passed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import rules
+from bot.core.catalog import item_of, kind_of
+from bot.core.context import CoreContext
+from bot.core.errors import DojoError
+from bot.core.scoring import ScoringService, windows_of
+from bot.core.types import Actor
+from bot.core.views import (
+    ChallengeInfo,
+    CohortView,
+    PromptView,
+    TimerStarted,
+    WindowView,
+)
+from bot.db import ChallengeWindow, Cohort, Member
+
+
+def window_view(w: ChallengeWindow) -> WindowView:
+    return WindowView(w.id, w.exercise_id, w.member_id is not None, w.opens_at, w.closes_at)
+
+
+class ChallengeService:
+    def __init__(self, ctx: CoreContext, scoring: ScoringService) -> None:
+        self.ctx = ctx
+        self.scoring = scoring
+
+    def _challenge(self, exercise_id: str) -> Any:
+        ex = self.ctx.catalog.exercise(exercise_id)
+        if kind_of(ex) != "challenge":
+            raise DojoError(
+                f"{ex.id} is a {kind_of(ex)}, not a timed challenge",
+                f"challenges are the exercises marked 'challenge'; just /dojo show {ex.id}",
+            )
+        return ex
+
+    async def open_window(
+        self,
+        actor: Actor,
+        exercise_id: str,
+        start: datetime | None = None,
+        duration: timedelta | None = None,
+    ) -> tuple[CohortView, WindowView]:
+        self.ctx.require_instructor(actor, "open a challenge window")
+        ex = self._challenge(exercise_id)
+        start = start or self.ctx.now()
+        duration = duration or timedelta(minutes=ex.time_limit_min or 60)
+        if duration <= timedelta(0):
+            raise DojoError("the window must last longer than zero minutes")
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            for w in await windows_of(s, cohort.id, ex.id, None):
+                if w.member_id is None and w.opens_at < start + duration and start < w.closes_at:
+                    raise DojoError(f"a {ex.id} window already overlaps that time")
+            window = ChallengeWindow(
+                cohort_id=cohort.id,
+                exercise_id=ex.id,
+                member_id=None,
+                opens_at=start,
+                closes_at=start + duration,
+                created_by=actor.user_id,
+                created_at=self.ctx.now(),
+            )
+            s.add(window)
+            await s.flush()
+            return self.ctx.cohort_view(cohort), window_view(window)
+
+    async def start_timer(self, actor: Actor, exercise_id: str) -> TimerStarted:
+        """A personal timer: the prompt is revealed now; the deadline is the time limit."""
+        ex = self._challenge(exercise_id)
+        now = self.ctx.now()
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
+            existing = await s.scalar(
+                select(ChallengeWindow).where(
+                    ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id
+                )
+            )
+            if existing is not None:
+                raise DojoError(
+                    f"your {ex.id} timer started at {existing.opens_at:%Y-%m-%d %H:%M} UTC "
+                    f"and {'ends' if existing.closes_at > now else 'ended'} at "
+                    f"{existing.closes_at:%H:%M} UTC",
+                    f"see /dojo challenge status {ex.id}",
+                )
+            window = ChallengeWindow(
+                cohort_id=cohort.id,
+                exercise_id=ex.id,
+                member_id=member.id,
+                opens_at=now,
+                closes_at=now + timedelta(minutes=ex.time_limit_min or 60),
+                created_by=actor.user_id,
+                created_at=now,
+            )
+            s.add(window)
+            try:
+                await s.flush()
+            except IntegrityError:
+                raise DojoError(f"your {ex.id} timer is already running") from None
+            return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary)
+
+    async def prompt(self, actor: Actor, exercise_id: str) -> PromptView:
+        """An exercise's prompt, hidden for a timed challenge until its window opened
+        for this member (cohort window or their own timer); instructors see all."""
+        ex = self.ctx.catalog.exercise(exercise_id)
+        visible = True
+        if kind_of(ex) == "challenge" and not actor.role.can_instruct:
+            now = self.ctx.now()
+            async with self.ctx.db.session() as s:
+                cohort = await self.ctx.find_cohort(s, actor.platform, actor.channel_id)
+                if cohort is None:
+                    visible = False
+                else:
+                    member_id = await self.ctx.member_id(s, cohort, actor.user_id)
+                    windows = await windows_of(s, cohort.id, ex.id, member_id)
+                    visible = any(w.opens_at <= now for w in windows)
+        if not visible:
+            return PromptView(item_of(ex), False)
+        return PromptView(item_of(ex), True, ex.prompt, ex.summary, ex.starter or "")
+
+    async def check_submittable(self, s: AsyncSession, cohort: Cohort, member: Member,
+                                exercise_id: str) -> None:
+        """A challenge answer needs an open (or closed: late) window or timer."""
+        windows = await windows_of(s, cohort.id, exercise_id, member.id)
+        if not windows:
+            raise DojoError(
+                f"{exercise_id} is a timed challenge and no window is open",
+                f"start your timer with /dojo challenge start {exercise_id}",
+            )
+        now = self.ctx.now()
+        if all(w.opens_at > now for w in windows):
+            first = min(w.opens_at for w in windows)
+            local = first.astimezone(rules.zone(cohort.tz))
+            raise DojoError(
+                f"the {exercise_id} window opens at {local:%Y-%m-%d %H:%M} ({cohort.tz})")
+
+    async def open_window_of(self, actor: Actor, exercise_id: str) -> bool:
+        """Whether a cohort window or the member's timer for this challenge is open now
+        (hints are locked then)."""
+        now = self.ctx.now()
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
+            windows = await windows_of(s, cohort.id, exercise_id, member_id)
+            return any(w.opens_at <= now < w.closes_at for w in windows)
+
+    async def status(self, actor: Actor, exercise_id: str | None) -> list[ChallengeInfo]:
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
+            if exercise_id:
+                ids = [self.ctx.catalog.exercise(exercise_id).id]
+            else:
+                recent = await s.scalars(
+                    select(ChallengeWindow.exercise_id)
+                    .where(ChallengeWindow.cohort_id == cohort.id)
+                    .order_by(ChallengeWindow.opens_at.desc())
+                )
+                ids = list(dict.fromkeys(recent.all()))[:5]
+            out = []
+            for ex_id in ids:
+                ex = self.ctx.catalog.get(ex_id)
+                if ex is None:
+                    continue
+                windows = await windows_of(s, cohort.id, ex_id, member_id)
+                out.append(ChallengeInfo(
+                    item=item_of(ex),
+                    windows=[window_view(w) for w in windows],
+                    passers=await self.scoring.challenge_rows(s, cohort.id, ex_id),
+                ))
+            return out
+
+    async def open_windows(self, now: datetime) -> list[WindowView]:
+        """Cohort windows that open or close from ``now`` on (the scheduler's jobs)."""
+        async with self.ctx.db.session() as s:
+            rows = await s.scalars(
+                select(ChallengeWindow).where(
+                    ChallengeWindow.member_id.is_(None), ChallengeWindow.closes_at >= now
+                )
+            )
+            return [window_view(w) for w in rows.all()]

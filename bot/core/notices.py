@@ -1,0 +1,222 @@
+"""The one delivery path for what grading has to say to a member.
+
+A grading's outcome (verdict, delay, "could not be graded") is written as a
+``notices`` row in the same transaction as the submission's state change
+(transactional outbox). Whichever process serves the cohort's platform claims
+undelivered notices with a short lease, hands each as an event to its outbox
+(which edits the member's "⏳ grading…" message found through the submission's
+stored :class:`StatusRef`) and marks it delivered. So a verdict is delivered
+exactly once even when the process that graded is not the one connected to
+the chat, and survives restarts of either side: an unmarked notice whose lease
+ran out is claimed again (editing the same message twice is harmless).
+
+Wake-ups: a notice written by this process wakes the delivery loop at once
+(:attr:`NoticeService.wake`); notices written elsewhere are found by a short
+poll (and, on PostgreSQL, by whatever wake-up the dispatch layer adds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import CoreContext
+from bot.core.types import (
+    CouldNotGradeNotice,
+    DelayNotice,
+    GradedNotice,
+    Outbox,
+    StatusRef,
+    SubmissionNotice,
+)
+from bot.db import Cohort, Member, Notice, Submission
+from grader.result import GradeResult, ResultFormatError, Status
+
+log = logging.getLogger(__name__)
+
+GRADED, DELAYED, COULD_NOT_GRADE = "graded", "delayed", "could_not_grade"
+CLAIM_LEASE = timedelta(seconds=60)
+#: How long a verdict waits for the adapter to say where its "grading…" message is.
+AWAIT_STATUS = timedelta(seconds=15)
+MAX_DELIVERY_ATTEMPTS = 5
+
+
+class NoticeService:
+    def __init__(self, ctx: CoreContext, instance: str | None = None) -> None:
+        self.ctx = ctx
+        self.instance = instance or uuid.uuid4().hex[:12]
+        self.wake = asyncio.Event()
+
+    # ---- writing (inside the caller's transaction) -----------------------------------
+
+    def add(self, s: AsyncSession, kind: str, sub: Submission,
+            payload: dict[str, Any] | None = None) -> Notice:
+        notice = Notice(
+            cohort_id=sub.cohort_id, member_id=sub.member_id, submission_id=sub.id,
+            kind=kind, payload=payload or {}, created_at=self.ctx.now(), claimed_by="",
+            attempts=0,
+        )
+        s.add(notice)
+        return notice
+
+    def notify(self) -> None:
+        """Wake this process's delivery loop (call after the transaction committed)."""
+        self.wake.set()
+
+    # ---- reading them back as events ---------------------------------------------------
+
+    async def event(self, s: AsyncSession, notice: Notice) -> SubmissionNotice | None:
+        sub = await s.get(Submission, notice.submission_id) if notice.submission_id else None
+        cohort = await s.get(Cohort, notice.cohort_id)
+        member = await s.get(Member, notice.member_id) if notice.member_id else None
+        if sub is None or cohort is None or member is None:
+            return None
+        target = self.ctx.target(cohort)
+        status = None
+        if sub.reply_state == "posted" and sub.reply_channel:
+            status = StatusRef(sub.reply_channel, sub.reply_message, sub.reply_private)
+        elif sub.reply_private:
+            status = StatusRef(sub.reply_channel or cohort.channel_id, None, True)
+        data = notice.payload or {}
+        if notice.kind == GRADED:
+            try:
+                result = GradeResult.from_dict(sub.result)
+            except ResultFormatError:
+                result = GradeResult(sub.exercise_id, Status.error, 0, sub.max_score or 0,
+                                     message="the stored result is unreadable")
+            ex = self.ctx.catalog.get(sub.exercise_id)
+            return GradedNotice(
+                target=target, user_id=member.user_id, member_name=member.display_name,
+                submission_id=sub.id, exercise_id=sub.exercise_id,
+                exercise_title=ex.title if ex else sub.exercise_id, result=result,
+                points=int(data.get("points", 0)), bonus=int(data.get("bonus", 0)),
+                late=bool(data.get("late")), first_pass=bool(data.get("first_pass")),
+                delayed=bool(data.get("delayed")), streak=int(data.get("streak", 0)),
+                status=status, notice_id=notice.id,
+            )
+        cls = DelayNotice if notice.kind == DELAYED else CouldNotGradeNotice
+        return cls(target, member.user_id, sub.id, sub.exercise_id,
+                   str(data.get("reason", "")), status, notice.id)
+
+    # ---- delivering ----------------------------------------------------------------------
+
+    async def claim(self, platform: str, *, limit: int = 50,
+                    owns: Callable[[str], bool] | None = None) -> list[SubmissionNotice]:
+        """Claim undelivered notices of ``platform`` (whose status message, if one
+        is coming, is known) and return them as events, oldest first."""
+        now = self.ctx.now()
+        out: list[SubmissionNotice] = []
+        async with self.ctx.db.session() as s:
+            rows = (
+                await s.execute(
+                    select(Notice, Submission.reply_state, Submission.received_at,
+                           Cohort.channel_id)
+                    .join(Cohort, Cohort.id == Notice.cohort_id)
+                    .outerjoin(Submission, Submission.id == Notice.submission_id)
+                    .where(
+                        Notice.delivered_at.is_(None),
+                        Cohort.platform == platform,
+                        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
+                    )
+                    .order_by(Notice.id)
+                    .limit(limit * 4)
+                )
+            ).all()
+            for notice, reply_state, received_at, channel in rows:
+                if owns is not None and not owns(channel):
+                    continue
+                if reply_state == "awaiting" and received_at is not None \
+                        and now - received_at < AWAIT_STATUS:
+                    continue  # the adapter is still posting "grading…"; it will wake us
+                won = await s.execute(
+                    update(Notice)
+                    .where(Notice.id == notice.id, Notice.delivered_at.is_(None),
+                           or_(Notice.claimed_until.is_(None), Notice.claimed_until < now))
+                    .values(claimed_until=now + CLAIM_LEASE, claimed_by=self.instance,
+                            attempts=Notice.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+                if won.rowcount != 1:
+                    continue  # another process claimed it first
+                event = await self.event(s, notice)
+                if event is None:
+                    notice.delivered_at = now  # its submission is gone: nothing to say
+                    continue
+                out.append(event)
+                if len(out) >= limit:
+                    break
+        return out
+
+    async def delivered(self, notice_id: int) -> None:
+        async with self.ctx.db.session() as s:
+            await s.execute(update(Notice).where(Notice.id == notice_id)
+                            .values(delivered_at=self.ctx.now(), claimed_until=None))
+
+    async def failed(self, notice_id: int) -> None:
+        """Delivery failed: retry after a short pause, give up after a few tries."""
+        now = self.ctx.now()
+        async with self.ctx.db.session() as s:
+            notice = await s.get(Notice, notice_id)
+            if notice is None:
+                return
+            if notice.attempts >= MAX_DELIVERY_ATTEMPTS:
+                log.error("giving up delivering notice %s after %s attempts", notice_id,
+                          notice.attempts)
+                notice.delivered_at = now
+            else:
+                notice.claimed_until = now + timedelta(seconds=5 * notice.attempts)
+
+    async def undelivered(self, platform: str | None = None) -> int:
+        """How many notices wait (health and tests)."""
+        async with self.ctx.db.session() as s:
+            query = select(Notice.id).where(Notice.delivered_at.is_(None))
+            if platform is not None:
+                query = query.join(Cohort, Cohort.id == Notice.cohort_id).where(
+                    Cohort.platform == platform)
+            return len((await s.scalars(query)).all())
+
+    async def deliver_pending(self, platform: str, outbox: Outbox,
+                              owns: Callable[[str], bool] | None = None) -> int:
+        """Claim and deliver every ready notice of ``platform`` once; returns how
+        many were delivered."""
+        count = 0
+        while True:
+            events = await self.claim(platform, owns=owns)
+            if not events:
+                return count
+            for event in events:
+                assert event.notice_id is not None
+                try:
+                    await outbox.deliver(event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivering notice %s failed", event.notice_id)
+                    await self.failed(event.notice_id)
+                    continue
+                await self.delivered(event.notice_id)
+                count += 1
+
+    async def run(self, platform: str, outbox: Outbox, *, poll_s: float = 2.0,
+                  owns: Callable[[str], bool] | None = None) -> None:
+        """Deliver forever: at once when this process wrote a notice, else every
+        ``poll_s`` for notices other processes wrote."""
+        while True:
+            self.wake.clear()
+            try:
+                await self.deliver_pending(platform, outbox, owns)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), poll_s)
+

@@ -1,0 +1,182 @@
+"""Submissions coming in: validation, the durable "received → queued" step,
+where the member's "⏳ grading…" message is (so the verdict can edit it),
+a member's recent submissions, and an instructor's regrade.
+
+Grading itself (claim, lease, finish) is :mod:`bot.core.queue`; this module
+only ever creates queued work and reads it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.core.catalog import kind_of
+from bot.core.challenges import ChallengeService
+from bot.core.context import CoreContext
+from bot.core.errors import DojoError, NotFound
+from bot.core.notices import NoticeService
+from bot.core.types import Actor, StatusRef
+from bot.core.views import SubmissionView, SubmitReceipt
+from bot.db import Cohort, Submission, SubmissionStatus
+from grader.limits import MAX_CODE_BYTES
+
+MAX_PENDING_PER_MEMBER = 3
+#: reply_state values: the adapter is posting "grading…" / it did / there is none.
+AWAITING, POSTED, NO_STATUS = "awaiting", "posted", "none"
+
+
+def submission_view(sub: Submission) -> SubmissionView:
+    return SubmissionView(sub.id, sub.exercise_id, sub.status, sub.result_status,
+                          sub.received_at, sub.graded_at, sub.score, sub.max_score)
+
+
+class SubmissionService:
+    def __init__(self, ctx: CoreContext, challenges: ChallengeService,
+                 notices: NoticeService) -> None:
+        self.ctx = ctx
+        self.challenges = challenges
+        self.notices = notices
+
+    async def receive(
+        self,
+        actor: Actor,
+        exercise_id: str,
+        code: str,
+        origin_message_id: str | None = None,
+        *,
+        status_coming: bool = False,
+    ) -> SubmitReceipt:
+        """Store the submission and queue it for grading in one transaction.
+
+        ``status_coming``: the adapter is about to post a "⏳ grading…" message and
+        will say where (:meth:`attach_status`); the verdict waits for that briefly
+        so it edits the message instead of arriving as a new one."""
+        ex = self.ctx.catalog.exercise(exercise_id)
+        size = len(code.encode("utf-8", "surrogatepass"))
+        if size > MAX_CODE_BYTES:
+            raise DojoError(
+                f"your code is {size / 1024:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB",
+                "submit only the code the exercise asks for",
+            )
+        if not code.strip():
+            raise DojoError("the code block is empty", "paste your solution inside ```python … ```")
+        now = self.ctx.now()
+        private = kind_of(ex) == "challenge"
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member, joined = await self.ctx.member_of(s, cohort, actor, join=True)
+            if private:
+                await self.challenges.check_submittable(s, cohort, member, ex.id)
+            pending = (
+                await s.scalars(
+                    select(Submission.id).where(
+                        Submission.member_id == member.id,
+                        Submission.status.in_(SubmissionStatus.pending),
+                    )
+                )
+            ).all()
+            if len(pending) >= MAX_PENDING_PER_MEMBER:
+                raise DojoError(
+                    f"you already have {len(pending)} submissions waiting "
+                    f"({', '.join('#' + str(p) for p in pending)})",
+                    "wait for their results, then submit again",
+                )
+            sub = Submission(
+                cohort_id=cohort.id,
+                member_id=member.id,
+                exercise_id=ex.id,
+                code=code,
+                status=SubmissionStatus.received,
+                received_at=now,
+                attempts=0,
+                failures=0,
+                origin_message_id=origin_message_id,
+                reply_state=AWAITING if status_coming else NO_STATUS,
+                reply_channel=actor.channel_id,
+                reply_private=private,
+            )
+            s.add(sub)
+            await s.flush()
+            # Stored first (received), then handed to the queue: both states are durable.
+            sub.status = SubmissionStatus.queued
+            sub.next_attempt_at = now
+            return SubmitReceipt(sub.id, ex.id, len(pending), joined, private)
+
+    async def attach_status(self, submission_id: int, status: StatusRef | None) -> None:
+        """Where the adapter put the "⏳ grading…" message (None: it could not post
+        one; the verdict then comes as a new message)."""
+        async with self.ctx.db.session() as s:
+            values: dict[str, object] = {"reply_state": NO_STATUS}
+            if status is not None:
+                values = {"reply_state": POSTED, "reply_channel": status.channel_id,
+                          "reply_message": status.message_id, "reply_private": status.private}
+            await s.execute(update(Submission).where(Submission.id == submission_id)
+                            .values(**values))
+        self.notices.notify()  # a verdict may be waiting for exactly this
+
+    async def origin_of(self, platform: str, origin_message_id: str) -> tuple[int,
+                                                                              StatusRef] | None:
+        """The newest submission made by a platform message, with its status message
+        (an edited message is regraded in place)."""
+        async with self.ctx.db.session() as s:
+            row = (
+                await s.execute(
+                    select(Submission)
+                    .where(Submission.origin_message_id == origin_message_id)
+                    .order_by(Submission.id.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if row is None or row.reply_state != POSTED or row.reply_channel is None:
+                return None
+            cohort = await s.get(Cohort, row.cohort_id)
+            if cohort is None or cohort.platform != platform:
+                return None
+            return row.id, StatusRef(row.reply_channel, row.reply_message, row.reply_private)
+
+    async def recent(self, actor: Actor, number: int | None = None,
+                     limit: int = 5) -> list[SubmissionView]:
+        """The member's latest submissions (or one by number)."""
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
+            if member_id is None:
+                return []
+            query = select(Submission).where(Submission.member_id == member_id)
+            if number is not None:
+                query = query.where(Submission.id == number)
+            rows = await s.scalars(query.order_by(Submission.id.desc()).limit(limit))
+            return [submission_view(r) for r in rows.all()]
+
+    async def get(self, actor: Actor, submission_id: int) -> SubmissionView:
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            sub = await s.get(Submission, submission_id)
+            if sub is None or sub.cohort_id != cohort.id:
+                raise NotFound(f"no submission #{submission_id} in this cohort")
+            return submission_view(sub)
+
+    async def regrade(self, actor: Actor, submission_id: int) -> int:
+        """An instructor grades a stored submission again (e.g. after a curriculum
+        fix): a new queued submission with the same code, graded through the same
+        queue. It keeps the original's receive time, so window, late and streak
+        rules judge it as of when the learner sent it; its first pass scores like
+        any other (once per member and exercise)."""
+        self.ctx.require_instructor(actor, "regrade a submission")
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            old = await s.get(Submission, submission_id)
+            if old is None or old.cohort_id != cohort.id:
+                raise NotFound(f"no submission #{submission_id} in this cohort")
+            if old.status in SubmissionStatus.pending:
+                raise DojoError(f"#{old.id} is still waiting to be graded",
+                                "regrade it once it has a result")
+            sub = Submission(
+                cohort_id=old.cohort_id, member_id=old.member_id, exercise_id=old.exercise_id,
+                code=old.code, status=SubmissionStatus.queued, received_at=old.received_at,
+                attempts=0, failures=0, next_attempt_at=self.ctx.now(),
+                reply_state=NO_STATUS, reply_channel=cohort.channel_id,
+                reply_private=old.reply_private, regrade_of=old.id,
+            )
+            s.add(sub)
+            await s.flush()
+            return sub.id

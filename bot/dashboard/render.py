@@ -1,0 +1,124 @@
+"""Templates and the few pieces of HTML built in Python.
+
+Every template is autoescaped (``autoescape=True`` for all of them, not by
+file extension), so learner names, code, messages and output render as text.
+Two things are built here instead of in a template, each for a reason:
+
+* heatmap rows — 500 members × 100 exercises is 50,000 cells; joining
+  precomputed cell snippets is ~20× faster than a template loop, and the only
+  values in a cell are integers and curriculum ids (escaped once per column);
+* highlighted code — Pygments escapes the code it tokenises.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+from starlette.templating import Jinja2Templates
+
+from bot.core import rules
+from bot.core.insights import CellState
+from bot.core.insights.views import Cell, ExerciseColumn
+
+HERE = Path(__file__).parent
+STATE_LABEL = {
+    CellState.first_try: "passed first try",
+    CellState.after_tries: "passed after tries",
+    CellState.failing: "failing",
+    CellState.not_tried: "not tried",
+}
+_FORMATTER = HtmlFormatter(linenos="table", cssclass="code", wrapcode=True, style="friendly")
+
+
+def code_css() -> str:
+    """Pygments' token colours for ``.code`` (served as /static/code.css)."""
+    return str(_FORMATTER.get_style_defs(".code"))
+
+
+def highlight_python(code: str) -> Markup:
+    return Markup(highlight(code, PythonLexer(stripnl=False, ensurenl=False), _FORMATTER))
+
+
+def local(at: datetime | None, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
+    if at is None:
+        return "—"
+    return at.astimezone(rules.zone(tz)).strftime(fmt)
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "never"
+    seconds = (now - at).total_seconds()
+    if seconds < 90:
+        return "just now"
+    if seconds < 3600 * 1.5:
+        return f"{round(seconds / 60)} min ago"
+    if seconds < 86400 * 1.5:
+        return f"{round(seconds / 3600)} h ago"
+    return f"{round(seconds / 86400)} d ago"
+
+
+def duration(value: timedelta | None) -> str:
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+class Heatmap:
+    """Builds heatmap rows for one set of columns of one cohort: per column and
+    state the markup around the submission id is prepared once, so a cell
+    costs one dictionary lookup and one string join. Links are relative to
+    the overview's address (``/c/ID/``)."""
+
+    def __init__(self, columns: list[ExerciseColumn]) -> None:
+        self.cells: list[dict[tuple[CellState, int, int], str]] = []
+        for col in columns:
+            title = str(escape(col.id))
+            by_state = {}
+            for state in CellState:
+                for pending in (0, 1):
+                    for cng in (0, 1):
+                        cls = state.value + (" pend" if pending else "") + (" cng" if cng else "")
+                        by_state[(state, pending, cng)] = (
+                            f'<td class="h {cls}" title="{title}: {STATE_LABEL[state]}, ')
+            self.cells.append(by_state)
+        self.untried = '<td class="h not_tried"></td>'
+
+    def row(self, cells: list[Cell]) -> Markup:
+        heads, untried = self.cells, self.untried
+        return Markup("".join([
+            untried if cell.latest_id is None else
+            f'{heads[k][(cell.state, cell.pending, cell.could_not_grade)]}{cell.graded} '
+            f'graded"><a href="submissions/{cell.latest_id}"></a></td>'
+            for k, cell in enumerate(cells)
+        ]))
+
+
+def templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(local=local, ago=ago, duration=duration, percent=percent)
+    env.globals.update(STATE_LABEL=STATE_LABEL, CellState=CellState)
+    return Jinja2Templates(env=env)

@@ -1,0 +1,243 @@
+"""Who gets in, and what they can reach: the dashboard over HTTP (the real app
+through httpx's ASGI transport) on SQLite and PostgreSQL.
+
+Sign-in links come from the real chat command; refused are expired, reused,
+tampered, other-cohort and member links; every POST needs its CSRF token; an
+instructor cannot reach another cohort's submission by editing the URL; learner
+names and code render as text."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
+
+from bot.chat.handler import ChatHandler, Incoming
+from bot.core.clock import ManualClock
+from bot.core.signin import LINK_TTL, DashboardSite, SignIns
+from bot.core.types import Role
+from bot.dashboard import create_app
+from bot.dashboard.app import SESSION_COOKIE
+
+from .conftest import HOSTILE_NAME, SECRET, Seeded
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+BASE = "http://dash.test"
+
+
+class Browser:
+    """One browser (cookie jar) against the app, with a clock for sign-ins."""
+
+    def __init__(self, seeded: Seeded, client: httpx.AsyncClient, clock: ManualClock) -> None:
+        self.seeded = seeded
+        self.client = client
+        self.clock = clock
+
+    async def link(self, user: str = "coach", channel: str = "c1",
+                   role: Role = Role.instructor) -> str:
+        """The link the chat command answers with (the real handler)."""
+        handler = ChatHandler(self.seeded.world.dojo)
+        msg = Incoming("test", channel, user, user.title(), "/dojo dashboard", role)
+        (reply,) = await handler.handle(msg)
+        assert reply.private, "the link is for the asker's eyes only"
+        found = re.search(r"(https?://\S+/signin/(\S+))", reply.text)
+        assert found, reply.text
+        return found.group(2)
+
+    async def csrf(self, path: str) -> str:
+        page = await self.client.get(path)
+        assert page.status_code == 200, page.text
+        return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+    async def sign_in(self, token: str) -> httpx.Response:
+        page = await self.client.get(f"/signin/{token}")
+        if page.status_code != 200:
+            return page
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        return await self.client.post(f"/signin/{token}", data={"csrf": csrf})
+
+
+@pytest.fixture
+async def browser(world, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DASHBOARD_URL", BASE)
+    monkeypatch.setenv("DASHBOARD_SECRET", SECRET)
+    seeded = await Seeded(world).build()
+    clock = ManualClock(datetime.now(UTC))
+    app = create_app(world.dojo, DashboardSite(BASE, SECRET), clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as client:
+        yield Browser(seeded, client, clock)
+
+
+async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
+    seeded = browser.seeded
+    token = await browser.link()
+    # a link preview (chat unfurl, mail scanner) fetches the page: that uses nothing
+    assert (await browser.client.get(f"/signin/{token}")).status_code == 200
+    signed = await browser.sign_in(token)
+    assert signed.status_code == 303 and signed.headers["location"] == f"/c/{seeded.cohort_id}/"
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith(SESSION_COOKIE) and "httponly" in cookie.lower()
+    assert "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    cid = seeded.cohort_id
+    for path in (f"/c/{cid}/", f"/c/{cid}/?week=all&sort=points", f"/c/{cid}/exercises/1.1.1",
+                 f"/c/{cid}/submissions/{seeded.subs['bob_1_fail']}", f"/c/{cid}/challenges",
+                 f"/c/{cid}/schedule", f"/c/{cid}/export"):
+        page = await browser.client.get(path)
+        assert page.status_code == 200, (path, page.text[-500:])
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert page.headers["referrer-policy"] == "same-origin"
+    home = await browser.client.get("/")
+    assert home.status_code == 303 and home.headers["location"] == f"/c/{cid}/"
+    sheet = await browser.client.get(f"/c/{cid}/export/submissions.csv")
+    disposition = 'attachment; filename="torch-evenings-submissions.csv"'
+    assert sheet.headers["content-disposition"] == disposition
+    assert sheet.text.count("\n") == 7  # header + the cohort's six submissions
+
+
+async def test_refused_links(browser: Browser) -> None:
+    seeded = browser.seeded
+    # tampered: one character of the signature changed, or the payload re-signed elsewhere
+    token = await browser.link()
+    body, stamp, signature = token.split(".")
+    flipped = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
+    assert (await browser.client.get(f"/signin/{body}.{stamp}.{flipped}")).status_code == 403
+    # the payload pointed at the other cohort, signature kept
+    data = json.loads(base64_decode(body))
+    data["c"] = seeded.other_cohort_id
+    moved = base64_encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+    assert (await browser.client.get(f"/signin/{moved}.{stamp}.{signature}")).status_code == 403
+    assert (await browser.client.post(f"/signin/{moved}.{stamp}.{signature}", data={
+        "csrf": await browser.csrf(f"/signin/{token}")})).status_code == 403
+    forged = URLSafeTimedSerializer("not-the-secret-" * 3, salt="torchdojo.dashboard.signin")
+    payload = {"t": "x", "c": seeded.cohort_id, "u": "coach"}
+    assert (await browser.client.get(f"/signin/{forged.dumps(payload)}")).status_code == 403
+    # reused: the second use is refused, also when both come from one page
+    first = await browser.sign_in(token)
+    assert first.status_code == 303
+    again = await browser.client.post(f"/signin/{token}", data={
+        "csrf": await browser.csrf(f"/c/{seeded.cohort_id}/")})
+    assert again.status_code == 403 and "already used" in again.text
+    # expired: the link's clock moves past its lifetime
+    other = Browser(seeded, browser.client, browser.clock)
+    stale = await SignIns(seeded.world.db, SECRET, browser.clock).issue(seeded.coach)
+    browser.clock.advance(LINK_TTL + timedelta(seconds=1))
+    page = await other.client.get(f"/signin/{stale[0]}")
+    assert page.status_code == 403 and "expired" in page.text
+    # a member asks: refused in chat, privately; no link exists to use
+    handler = ChatHandler(seeded.world.dojo)
+    (reply,) = await handler.handle(Incoming("test", "c1", "bob", "Bob", "/dojo dashboard"))
+    assert reply.private and "only instructors" in reply.text.lower()
+    assert "/signin/" not in reply.text
+    # a well-signed token naming a member (as if a bug had issued one) has no row: refused
+    real = URLSafeTimedSerializer(SECRET, salt="torchdojo.dashboard.signin")
+    member_token = real.dumps({"t": "made-up", "c": seeded.cohort_id, "u": "bob"})
+    assert (await other.client.get(f"/signin/{member_token}")).status_code == 403
+
+
+async def test_other_cohort_stays_closed(browser: Browser) -> None:
+    """A link of cohort 2 opens cohort 2 only; cohort 1's pages and its
+    submissions stay refused, under either cohort's URL."""
+    seeded = browser.seeded
+    assert (await browser.sign_in(await browser.link("rival", "c2"))).status_code == 303
+    own = seeded.other_cohort_id
+    assert (await browser.client.get(f"/c/{own}/")).status_code == 200
+    for path in (f"/c/{seeded.cohort_id}/", f"/c/{seeded.cohort_id}/export/submissions.csv",
+                 f"/c/{seeded.cohort_id}/submissions/{seeded.subs['mallory']}"):
+        refused = await browser.client.get(path)
+        assert refused.status_code == 403, path
+        assert HOSTILE_NAME not in refused.text and "Mallory" not in refused.text
+    # their own cohort's URL with another cohort's submission id: not found
+    sneaky = await browser.client.get(f"/c/{own}/submissions/{seeded.subs['mallory']}")
+    assert sneaky.status_code == 404 and "import torch" not in sneaky.text
+    csrf = await browser.csrf(f"/c/{own}/")
+    regrade = await browser.client.post(
+        f"/c/{own}/submissions/{seeded.subs['mallory']}/regrade", data={"csrf": csrf})
+    assert regrade.status_code == 303  # refused with a notice, nothing queued
+    page = await browser.client.get(regrade.headers["location"])
+    assert "no submission" in page.text
+    assert await seeded.world.dojo.grade_pending() == []
+    pause = await browser.client.post(f"/c/{seeded.cohort_id}/schedule/pause",
+                                      data={"csrf": csrf})
+    assert pause.status_code == 403
+    assert not (await browser.seeded.world.dojo.cohort_info(seeded.coach)).paused
+
+
+async def test_every_post_needs_its_csrf_token(browser: Browser) -> None:
+    seeded = browser.seeded
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    cid, sid = seeded.cohort_id, seeded.subs["bob_1_fail"]
+    token = await browser.link()
+    routes = [f"/signin/{token}", "/signout", f"/c/{cid}/schedule/pause",
+              f"/c/{cid}/schedule/resume", f"/c/{cid}/challenges/open",
+              f"/c/{cid}/submissions/{sid}/regrade"]
+    app = browser.client._transport.app  # type: ignore[attr-defined]
+    posts = {r.path for r in app.routes if "POST" in (getattr(r, "methods", None) or ())}
+    assert len(posts) == len(routes)  # a new action must be added here
+    good = await browser.csrf(f"/c/{cid}/")
+    for path in routes:
+        for data in ({}, {"csrf": "forged" + good[6:]}):
+            refused = await browser.client.post(path, data=data)
+            assert refused.status_code == 403, (path, data)
+    # the right token from another site is refused too
+    cross = await browser.client.post(f"/c/{cid}/schedule/pause", data={"csrf": good},
+                                      headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    assert not (await seeded.world.dojo.cohort_info(seeded.coach)).paused
+    # and with both, it works
+    done = await browser.client.post(f"/c/{cid}/schedule/pause", data={"csrf": good},
+                                     headers={"Origin": BASE})
+    assert done.status_code == 303
+    assert (await seeded.world.dojo.cohort_info(seeded.coach)).paused
+
+
+async def test_learner_text_is_escaped(browser: Browser) -> None:
+    seeded = browser.seeded
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    cid = seeded.cohort_id
+    for path in (f"/c/{cid}/?week=all", f"/c/{cid}/exercises/1.1.1",
+                 f"/c/{cid}/submissions/{seeded.subs['mallory']}"):
+        page = await browser.client.get(path)
+        assert "<script" not in page.text.lower(), path
+        assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in page.text, path
+    code = (await browser.client.get(f"/c/{cid}/submissions/{seeded.subs['mallory']}")).text
+    assert '&lt;script&gt;alert("code")&lt;/script&gt;' in code  # highlighted, as text
+
+
+async def test_sign_out_ends_the_session_on_the_server(browser: Browser) -> None:
+    seeded = browser.seeded
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    cookie = browser.client.cookies.get(SESSION_COOKIE)
+    csrf = await browser.csrf(f"/c/{seeded.cohort_id}/")
+    assert (await browser.client.post("/signout", data={"csrf": csrf})).status_code == 303
+    # replaying the old cookie does not bring the session back
+    browser.client.cookies.set(SESSION_COOKIE, cookie)
+    assert (await browser.client.get(f"/c/{seeded.cohort_id}/")).status_code == 403
+
+
+async def test_https_site_sets_secure_cookies(world) -> None:  # type: ignore[no-untyped-def]
+    seeded = await Seeded(world).build()
+    site = DashboardSite("https://dash.example", SECRET)
+    app = create_app(world.dojo, site)
+    token, _, _ = await SignIns(world.db, SECRET).issue(seeded.coach)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                 base_url="https://dash.example") as client:
+        page = await client.get(f"/signin/{token}")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        signed = await client.post(f"/signin/{token}", data={"csrf": csrf})
+    assert signed.status_code == 303 and "secure" in signed.headers["set-cookie"].lower()
+
+
+async def test_chat_command_without_settings_says_so(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DASHBOARD_URL", raising=False)
+    monkeypatch.delenv("DASHBOARD_SECRET", raising=False)
+    seeded = await Seeded(world).build()
+    handler = ChatHandler(seeded.world.dojo)
+    (reply,) = await handler.handle(Incoming("test", "c1", "coach", "Coach", "/dojo dashboard",
+                                             Role.instructor))
+    assert "not set up" in reply.text and "DASHBOARD_URL" in reply.text

@@ -1,0 +1,130 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright
+against the app served by uvicorn on localhost (the console's embedded
+server), on SQLite and PostgreSQL.
+
+An instructor signs in through the link the chat command gives, sees the
+heatmap of a seeded cohort, opens an exercise, opens a submission whose
+author and code carry ``<script>`` (shown as text, no dialog ever opens),
+regrades it through the grading queue, and pauses the cohort. Screenshots go
+to tests/artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.chat.handler import ChatHandler, Incoming
+from bot.core.types import Role
+from bot.dashboard.serve import ConsoleDashboard
+
+from .conftest import HOSTILE_NAME, Seeded
+
+CHROMIUM = os.environ.get("TORCHDOJO_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} "
+                       "(scripts/test.sh installs Debian's chromium)"),
+]
+# a dozen more members so the heatmap looks like a cohort: (name, PASS/FAIL per try)
+CROWD = {
+    "Ana": ["PASS", "PASS", "FAIL PASS"], "Ben": ["FAIL FAIL PASS", "FAIL"],
+    "Chen": ["PASS", "PASS", "PASS"], "Dara": ["FAIL"], "Eli": [],
+    "Farah": ["PASS", "FAIL PASS"], "Gus": ["FAIL FAIL"], "Hana": ["PASS", "PASS", "PASS"],
+    "Ivo": ["PASS"], "Jun": ["FAIL PASS", "FAIL"], "Kira": [], "Lena": ["PASS", "FAIL"],
+}
+EXERCISES = ["1.1.1", "1.1.2", "1.2.1"]
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        await browser.close()
+
+
+async def _crowd(seeded: Seeded) -> None:
+    for name, tries in CROWD.items():
+        await seeded.world.dojo.join(seeded.world.actor(name.lower()))
+        for ex, attempts in zip(EXERCISES, tries, strict=False):
+            for verdict in attempts.split():
+                await seeded.submit(name.lower(), ex, f"# {verdict}\n")
+
+
+async def test_instructor_flow_in_chromium(world, chromium, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           request: pytest.FixtureRequest) -> None:
+    monkeypatch.delenv("DASHBOARD_SECRET", raising=False)
+    seeded = await Seeded(world).build()
+    await _crowd(seeded)
+    dash = ConsoleDashboard(SimpleNamespace(dojo=world.dojo), tmp_path)
+    await dash.start()
+    shots = ARTIFACTS / f"dashboard-{request.node.callspec.id}"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = await chromium.new_context(viewport={"width": 1366, "height": 800})
+    page = await context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    try:
+        # the link, from the chat command an instructor types
+        handler = ChatHandler(world.dojo)
+        (reply,) = await handler.handle(Incoming("test", "c1", "coach", "Coach",
+                                                 "/dojo dashboard", Role.instructor))
+        url = re.search(r"http://\S+/signin/\S+", reply.text).group(0)  # type: ignore[union-attr]
+        await page.goto(url)
+        await page.screenshot(path=shots / "1-signin.png")
+        await page.click("#signin")
+        await page.wait_for_selector("#heatmap")
+        assert "Signed in to Torch Evenings" in await page.inner_text(".flash")
+        rows = page.locator("#heatmap tbody tr")
+        assert await rows.count() == 4 + len(CROWD)
+        hana = page.locator("#heatmap tbody tr", has_text="Hana")
+        assert await hana.locator("td.h.first_try").count() == 3
+        assert await page.locator("#heatmap td.h.failing").count() >= 5
+        await page.screenshot(path=shots / "2-overview.png", full_page=True)
+
+        await page.click("#heatmap thead th.ex >> text=1.1.1")
+        await page.wait_for_selector("text=Checks that fail most")
+        assert "pass rate" in await page.inner_text(".stats")
+        await page.screenshot(path=shots / "3-exercise.png", full_page=True)
+
+        await page.click(f"a[href$='/submissions/{seeded.subs['mallory']}']")
+        await page.wait_for_selector("#regrade")
+        assert await page.inner_text("strong.member") == HOSTILE_NAME  # shown as text
+        assert '<script>alert("code")</script>' in await page.inner_text(".codebox")
+        await page.screenshot(path=shots / "4-submission.png", full_page=True)
+
+        await page.click("#regrade")
+        await page.wait_for_selector("text=queued for grading again")
+        assert (await page.inner_text("#status")).strip() in ("queued", "grading", "failed")
+        await world.dojo.dispatcher.settle()  # the regrade was kicked into the one queue
+        await page.reload()
+        assert (await page.inner_text("#status")).strip() == "failed"
+        await page.screenshot(path=shots / "5-regraded.png", full_page=True)
+
+        await page.click("nav.tabs >> text=Schedule")
+        await page.click("#pause")
+        await page.wait_for_selector("#resume")
+        assert "Paused" in await page.inner_text(".flash")
+        assert (await world.dojo.cohort_info(seeded.coach)).paused
+        await page.screenshot(path=shots / "6-paused.png", full_page=True)
+        assert dialogs == []  # no learner text ever ran as script
+    finally:
+        await page.screenshot(path=shots / "last.png", full_page=True)  # where it stopped
+        await context.close()
+        await dash.stop()
