@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import re
 from typing import Any
 
@@ -28,7 +27,6 @@ from grader.errors import WorkerLost
 from grader.limits import GraderSettings, JobLimits
 from grader.pool import Worker
 
-log = logging.getLogger("torchdojo.grader.oneshot")
 # What makes a job import torch._dynamo: optimizers, schedulers, compile/export.
 _DYNAMO_HINT = re.compile(r"optim|compile|_dynamo|export")
 
