@@ -12,12 +12,14 @@ environment, and relies on RLIMIT_AS / RLIMIT_NPROC and the wall clock.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+_MANAGERS = itertools.count(1)
 
 
 def _own_path(controller: str | None, proc_file: Path = Path("/proc/self/cgroup")) -> str:
@@ -35,6 +37,10 @@ def _read_counter(path: Path, key: str) -> int:
         text = path.read_text()
     except OSError:
         return 0
+    return _read_counter_text(text, key)
+
+
+def _read_counter_text(text: str, key: str) -> int:
     match = re.search(rf"^{key} (\d+)$", text, re.M)
     return int(match.group(1)) if match else 0
 
@@ -100,6 +106,20 @@ class WorkerCgroup:
             "pids_max": _read_counter(self.pids / "pids.events", "max"),
         }
 
+    def held_bytes(self) -> int:
+        """Memory charged here that the kernel cannot reclaim: anonymous + tmpfs/shm.
+
+        Page cache is left out (reclaimable: it never blocks a limit). What
+        a job left behind (shared memory, a tmpfs file, a process that
+        escaped) shows up here after the job has ended.
+        """
+        try:
+            text = (self.memory / "memory.stat").read_text()
+        except OSError:
+            return 0
+        keys = ("rss", "shmem") if self.version == 1 else ("anon", "shmem")
+        return sum(_read_counter_text(text, key) for key in keys)
+
     def remove(self) -> None:
         for d in reversed(self.created):
             with contextlib.suppress(OSError):
@@ -128,7 +148,9 @@ class CgroupManager:
         return f"v{self.version}" if self.available else "unavailable"
 
     def _detect(self) -> None:
-        tag = f"torchdojo-{os.getpid()}"
+        # One directory per manager (per pool), not per process: two pools
+        # in one process must never share, limit or remove each other's cgroups.
+        tag = f"torchdojo-{os.getpid()}-{next(_MANAGERS)}"
         root = self._root
         if (root / "cgroup.controllers").exists():
             own = root / _own_path(None, self._proc_file).lstrip("/")
@@ -154,13 +176,15 @@ class CgroupManager:
         self._base = bases
         self.version = 1
 
-    def for_worker(self, index: int) -> WorkerCgroup | None:
+    def for_worker(self, index: int, generation: int = 0) -> WorkerCgroup | None:
+        """The cgroup of worker ``index``; a replaced worker (``generation`` > 0)
+        gets a new, empty one rather than inheriting what its predecessor held."""
         if not self.available:
             return None
         dirs = {}
         created = []
         for name, base in self._base.items():
-            d = base / f"worker-{index}"
+            d = base / (f"worker-{index}" if not generation else f"worker-{index}.{generation}")
             if d not in created:
                 d.mkdir(exist_ok=True)
                 created.append(d)

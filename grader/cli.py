@@ -2,23 +2,43 @@
 
 Kept apart from ``bot/cli.py`` so that listing exercises or running the bot
 never imports torch; these functions are imported only when called.
+
+``torchdojo grade ID FILE`` answers in about the time of one torch import:
+
+- with ``GRADER_URL`` set (e.g. ``http://127.0.0.1:8080`` for a local
+  ``torchdojo grader serve``), it asks that service — warm, so the answer
+  takes milliseconds — and falls back to grading here, with a note, when
+  the service cannot be reached or fails;
+- otherwise it runs one jailed job (:mod:`grader.oneshot`): the jail is
+  spawned first and imports torch in its own process while this one loads
+  torch and just the one exercise for the judge. Same jail, limits and
+  judge as the service, so the same verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import sys
-from typing import Any
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from grader.errors import UnknownExercise
-from grader.grading import Grader
 from grader.jail import SandboxUnavailable
+
+if TYPE_CHECKING:
+    from curriculum import Exercise
 
 MARK = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "not_run": "[yellow]·[/]"}
 STATUS_STYLE = {"passed": "bold green", "failed": "bold red"}
+SERVICE_TIMEOUT_S = 300.0
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
 
 
 def render_report(result: dict[str, Any], console: Console) -> None:
@@ -43,31 +63,134 @@ def render_report(result: dict[str, Any], console: Console) -> None:
         console.print("[bold red]UNSAFE: graded without a sandbox[/]")
 
 
-async def _grade(exercise_id: str, code: bytes, as_json: bool, unsafe: bool) -> dict[str, Any]:
-    grader = Grader.from_settings(workers=1, unsafe=unsafe or None)
-    console = Console(stderr=True)
+# ------------------------------------------------------------- the service
+
+
+class ServiceFailed(RuntimeError):
+    """The grader service could not grade (unreachable, busy, broken): grade here."""
+
+
+def grade_remote(base_url: str, exercise_id: str, code: bytes) -> dict[str, Any]:
+    """POST /v1/grade to a running grader service (stdlib HTTP: nothing heavy to import)."""
     try:
-        grader.exercise(exercise_id)
-        if as_json or not console.is_terminal:
-            await grader.start()
-            return await grader.grade(exercise_id, code)
-        with console.status("starting the warm sandbox (imports torch once)…") as status:
-            await grader.start()
-            return await grader.grade(exercise_id, code, progress=lambda m: status.update(m + "…"))
+        text = code.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ServiceFailed("the file is not UTF-8 (the service takes text)") from exc
+    body = json.dumps({"exercise": exercise_id, "code": text}).encode()
+    request = urllib.request.Request(f"{base_url.rstrip('/')}/v1/grade", data=body,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=SERVICE_TIMEOUT_S) as resp:
+            result = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        answer = _json_or_empty(exc.read())
+        if exc.code == 404 and "suggestions" in answer:
+            raise UnknownExercise(exercise_id, answer.get("suggestions") or []) from None
+        raise ServiceFailed(f"HTTP {exc.code}: {answer.get('error', exc.reason)}") from None
+    except (OSError, ValueError) as exc:  # URLError, timeouts, a non-JSON answer
+        raise ServiceFailed(str(getattr(exc, "reason", exc))) from None
+    if not isinstance(result, dict) or "status" not in result:
+        raise ServiceFailed("the answer is not a grading result")
+    return result
+
+
+def _json_or_empty(data: bytes) -> dict[str, Any]:
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+# ------------------------------------------------------------- one local job
+
+
+def load_one(exercise_id: str) -> Exercise:
+    """Just this exercise's files (fast); the whole curriculum only to suggest ids."""
+    from curriculum.loader import ROOT, load_curriculum, load_exercise
+
+    if _ID.fullmatch(exercise_id):
+        for path in sorted(ROOT.glob(f"week*/{exercise_id}.yaml")):
+            return load_exercise(path)
+    curriculum = load_curriculum()
+    exercise = curriculum.get(exercise_id)
+    if exercise is None:
+        raise UnknownExercise(exercise_id, curriculum.closest(exercise_id))
+    return exercise
+
+
+async def grade_local(exercise_id: str, code: bytes, unsafe: bool,
+                      progress: Any = None) -> dict[str, Any]:
+    from grader.limits import GraderSettings
+    from grader.oneshot import OneShotPool, may_need_dynamo
+
+    exercise = load_one(exercise_id)
+    settings = GraderSettings(workers=1)
+    if unsafe:
+        settings.unsafe_no_sandbox = True
+    needs_dynamo = (may_need_dynamo(code.decode("utf-8", "replace"), exercise.reference,
+                                    exercise.checks_source or "")
+                    or any(check.kind != "tensor" for check in exercise.checks))
+    pool = OneShotPool(settings, preload_dynamo=needs_dynamo)
+    try:
+        await pool.start()  # the jail imports torch from now on, in parallel with us
+        from curriculum import Curriculum
+        from grader.grading import Grader  # torch, for the reference and the judge
+
+        grader = Grader(Curriculum({exercise.id: exercise}), pool, settings)  # type: ignore[arg-type]
+        return await grader.grade(exercise.id, code, progress=progress)
     finally:
-        await grader.close()
+        await pool.close()
+
+
+async def _grade_here(exercise_id: str, code: bytes, as_json: bool, unsafe: bool
+                      ) -> dict[str, Any]:
+    console = Console(stderr=True)
+    if as_json or not console.is_terminal:
+        return await grade_local(exercise_id, code, unsafe)
+    with console.status("starting the sandbox (imports torch)…") as status:
+        return await grade_local(exercise_id, code, unsafe,
+                                 progress=lambda m: status.update(m + "…"))
 
 
 def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
-    """Exit 0 passed, 1 not passed, 2 usage error / unknown id."""
+    """Exit 0 passed, 1 not passed, 2 usage error / unknown id.
+
+    Once torch has been imported here, the process ends in this function
+    (see :func:`_leave`) instead of returning.
+    """
+    return _leave(_grade_command(exercise_id, path, as_json, unsafe))
+
+
+def _leave(code: int) -> int:
+    """Ends the process now if it holds torch: the interpreter's teardown of
+    torch takes ~0.5 s and does nothing we need (the jail, its cgroup and the
+    event loop are already closed; the output is flushed here)."""
+    if "torch" not in sys.modules:
+        return code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
     err = Console(stderr=True, soft_wrap=True)
     try:
-        code = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()  # noqa: SIM115
+        code = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        err.print(f"error: cannot read {path}: {exc.strerror}")
+        err.print(f"error: cannot read {path}: {exc.strerror}", markup=False)
         return 2
     try:
-        result = asyncio.run(_grade(exercise_id, code, as_json, unsafe))
+        result = None
+        url = os.environ.get("GRADER_URL")
+        if url and not unsafe:
+            try:
+                result = grade_remote(url, exercise_id, code)
+            except ServiceFailed as exc:
+                err.print(f"note: the grader service at {url} did not grade this ({exc}); "
+                          "grading here instead", markup=False)
+        if result is None:
+            result = asyncio.run(_grade_here(exercise_id, code, as_json, unsafe))
     except UnknownExercise as exc:
         err.print(f"error: {exc}", markup=False)
         return 2
@@ -86,6 +209,7 @@ def serve_command(host: str, port: int, workers: int | None, unsafe: bool) -> No
 
     from aiohttp import web
 
+    from grader.grading import Grader
     from grader.service import make_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -19,7 +19,8 @@ followed by the raw output and the result frame. Only inputs go in; only
 data comes out; the judge stays outside.
 
 The container (see :meth:`ContainerPool.container_kwargs`): no network, a
-read-only root with only a size-capped tmpfs ``/tmp``, the grader image's
+read-only root with only size- and inode-capped tmpfs ``/tmp`` and
+``/dev/shm`` (its ``/dev`` is the container's own), the grader image's
 non-root user, every capability dropped, ``no-new-privileges``, memory /
 swap / pids / CPU caps, no logging driver (job data never lands in the
 engine's log files), our own packages (curriculum and reference solutions
@@ -44,7 +45,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
-from grader.limits import MB, GraderSettings, JobLimits
+from grader.limits import MB, WORKER_GRACE_S, GraderSettings, JobLimits
 from grader.pool import decode_report
 from grader.sandbox import harness
 
@@ -220,17 +221,17 @@ class ContainerPool:
         site = c.site_dir.rstrip("/")
         masks = [f"{site}/{name}" for name in OWN_PACKAGES]
         masks.append(f"{site}/torchdojo-{_own_version()}.dist-info")
-        mounts = [
-            types.Mount(target="/tmp", source=None, type="tmpfs",
-                        tmpfs_size=limits.tmpfs_mb * MB, tmpfs_mode=0o1777),
-            *(types.Mount(target=path, source=None, type="tmpfs", read_only=True,
-                          tmpfs_size=4096, tmpfs_mode=0o555) for path in masks),
-        ]
+        mounts = [types.Mount(target=path, source=None, type="tmpfs", read_only=True,
+                              tmpfs_size=4096, tmpfs_mode=0o555) for path in masks]
+        # The job's writable places, as in the warm pool's jail: /tmp and
+        # /dev/shm with size and inode caps (the container's /dev is its own).
+        scratch = (f"rw,nosuid,nodev,size={limits.tmpfs_mb * MB},"
+                   f"nr_inodes={limits.tmpfs_files},mode=1777")
         memory = (c.base_memory_mb + limits.memory_mb) * MB
         kwargs: dict[str, Any] = {
             "image": c.image,
             "entrypoint": [c.python],
-            "command": ["-I", "-S", c.zygote, "none", site],
+            "command": ["-I", "-S", c.zygote, "none", jail.zygote_config(), site],
             "user": c.user,
             "working_dir": "/tmp",
             "hostname": "sandbox",
@@ -246,6 +247,7 @@ class ContainerPool:
             "network_mode": "none",
             "read_only": True,
             "mounts": mounts,
+            "tmpfs": {"/tmp": scratch, "/dev/shm": scratch},
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
             "ipc_mode": "private",
@@ -373,7 +375,7 @@ class ContainerPool:
         """One job, start to removal (runs in a worker thread)."""
         with self._job_container(limits) as (container, stream):
             self._read_ready(stream, time.monotonic() + self.container.start_timeout_s)
-            deadline = time.monotonic() + limits.wall_s + 15
+            deadline = time.monotonic() + limits.wall_s + WORKER_GRACE_S
             try:
                 stream.send(data, deadline)
                 header = stream.read_frame(deadline)

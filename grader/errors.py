@@ -23,3 +23,8 @@ class PoolBusy(RuntimeError):
 
 class WorkerLost(RuntimeError):
     """A warm worker died or stopped answering (it is restarted)."""
+
+
+class WorkerUnclean(WorkerLost):
+    """A worker's cgroup is not clean: memory a job left is still charged to it,
+    or its limits cannot be written (EBUSY). It is replaced, never reused."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import secrets
 import signal
@@ -22,12 +23,13 @@ from curriculum import Curriculum, Exercise, load_curriculum
 from grader.checks import CheckContext, Outcome, Verdict, judge_for
 from grader.checks.api import index_source
 from grader.errors import UnknownExercise, WorkerLost
-from grader.limits import GraderSettings, JobLimits
+from grader.limits import PROTOCOL, GraderSettings, JobLimits
 from grader.pool import SandboxPool
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
 
 ProgressFn = Callable[[str], None]
+CAPS = PROTOCOL.for_child()
 INLINE_JUDGE_BYTES = 256 * 1024
 OOM_MARKERS = (
     "can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory",
@@ -41,6 +43,8 @@ STATUS_MESSAGES = {
            "growing list?",
     "output": "Your code printed more than {output_kb} KB; printing was stopped. Print less.",
     "file": "Your code wrote a file larger than the {file_mb} MB limit.",
+    "space": "Your code filled its scratch space: /tmp and /dev/shm hold at most {tmpfs_mb} MB "
+             "and {tmpfs_files} files each.",
     "process": "Your code started too many processes or threads (limit {processes}).",
 }
 
@@ -125,7 +129,7 @@ class Grader:
         ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
                            module=self._module(exercise))
         probes = self._probes(exercise, ctx)
-        enc = harness.Encoder()
+        enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {
             "kind": "job", "source": source, "probes": probes, "seed": seed,
@@ -197,14 +201,15 @@ class Grader:
         cacheable = not ctx.inputs
         if cacheable and exercise.id in self._reference_cache:
             return self._reference_cache[exercise.id]
-        enc = harness.Encoder()
+        enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
-        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree}
+        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree,
+               "limits": {"protocol": CAPS}}
         # A reference that prints must not write into our stdout (it carries
         # `torchdojo grade --json`); logging keeps its own stream.
         with self._reference_lock, contextlib.redirect_stdout(io.StringIO()):
             frame = harness.execute(job, enc.blobs)
-        header, out = harness.unpack_frame(frame)
+        header, out = harness.unpack_frame(frame, CAPS)
         if header.get("error"):
             raise RuntimeError(f"reference solution of {exercise.id} failed: {header['error']}")
         if cacheable:
@@ -221,24 +226,34 @@ class Grader:
         learner_header: dict | None = None
         protocol_problem = ""
         if raw:
+            # Everything in the frame is the learner's to forge: the decoder's
+            # limits and grammar turn any deviation into ProtocolError.
             try:
-                learner_header, learner_blobs = harness.unpack_frame(raw)
-            except (harness.ProbeError, ValueError) as exc:
-                protocol_problem = f"the sandbox sent back malformed data ({exc})"
+                learner_header, learner_blobs = harness.unpack_frame(raw, CAPS)
+                if learner_header.get("kind") == "result":
+                    learner_header = harness.result_header(learner_header)
+            except harness.ProtocolError as exc:
+                learner_header = None
+                protocol_problem = _malformed(exc)
         if learner_header is not None and learner_header.get("kind") == "setup_error":
             return self._result(exercise, "error", [], "The sandbox failed to start your job: "
-                                f"{learner_header.get('message', '')[:200]}", started, output,
-                                device)
+                                f"{str(learner_header.get('message', ''))[:200]}", started,
+                                output, device)
         if learner_header is not None and learner_header.get("kind") != "result":
             protocol_problem = "the sandbox sent back data of an unknown kind"
             learner_header = None
         limit_status, limit_message = self._limit_breach(header, learner_header, limits)
         if limit_status:
             return self._result(exercise, limit_status, [], limit_message, started, output, device)
+        if learner_header is not None:
+            try:
+                learner = self._outcomes(learner_header, learner_blobs)
+            except harness.ProtocolError as exc:
+                learner_header = None
+                protocol_problem = _malformed(exc)
         if learner_header is None:
             return self._result(exercise, "error", [], protocol_problem or self._no_result(header),
                                 started, output, device)
-        learner = self._outcomes(learner_header, learner_blobs)
         reference = self._outcomes(ref_header, ref_blobs)
         entries = []
         for check in exercise.checks:
@@ -276,11 +291,9 @@ class Grader:
                 outcomes[probe_id] = Outcome(error=data["error"] if isinstance(data["error"], dict)
                                              else {"type": "Error", "message": str(data["error"])})
                 continue
-            try:
-                outcomes[probe_id] = Outcome(value=harness.decode(data.get("ok"), blobs))
-            except (harness.ProbeError, ValueError, TypeError, KeyError, IndexError,
-                    AttributeError) as exc:
-                outcomes[probe_id] = Outcome(error={"type": "ProtocolError", "message": str(exc)})
+            # ProtocolError propagates: an honest sandbox never sends an
+            # undecodable value, so the whole frame is untrustworthy.
+            outcomes[probe_id] = Outcome(value=harness.decode(data.get("ok"), blobs, CAPS))
         return _Defaulting(outcomes)
 
     def _limit_breach(self, header: dict, learner: dict | None, limits: JobLimits
@@ -308,10 +321,12 @@ class Grader:
             return "oom", STATUS_MESSAGES["oom"].format(**fmt)
         if header.get("output_limit"):
             return "output_limit", STATUS_MESSAGES["output"].format(**fmt)
-        if sig == signal.SIGXFSZ or any(e.get("errno") == 27 for e in errors):
+        if sig == signal.SIGXFSZ or any(e.get("errno") == errno.EFBIG for e in errors):
             return "file_limit", STATUS_MESSAGES["file"].format(**fmt)
+        if any(e.get("errno") == errno.ENOSPC for e in errors):
+            return "file_limit", STATUS_MESSAGES["space"].format(**fmt)
         if cg.get("pids_max", 0) > 0 or any(
-            e.get("errno") == 11 or "can't start new thread" in e.get("message", "")
+            e.get("errno") == errno.EAGAIN or "can't start new thread" in e.get("message", "")
             for e in errors
         ):
             return "process_limit", STATUS_MESSAGES["process"].format(**fmt)
@@ -365,6 +380,11 @@ class Grader:
             environment={**self.pool.environment(), "device": device},
             cause=cause,
         ).to_dict()
+
+
+def _malformed(exc: Exception) -> str:
+    return (f"Your job's results could not be read: the sandbox sent back malformed data "
+            f"({exc}). Writing to the sandbox's result pipe (file descriptor 3) is not allowed.")
 
 
 def _cause_of(err: Any, source: str) -> ErrorCause | None:

@@ -7,6 +7,10 @@ an empty environment and a private ``/tmp``. Our own packages (``grader``,
 ``curriculum``, ``bot``) are masked with empty tmpfs mounts wherever they are
 installed, so no reference solution or check is readable inside.
 
+A seccomp filter (``grader/seccomp.py``) refuses, for the whole jail, the
+system calls no job needs; each job's child adds one refusing new namespaces
+and mounts before the learner's code runs.
+
 Privileges needed: none beyond unprivileged user namespaces (the kernel's
 ``user.max_user_namespaces`` > 0, and in a container a seccomp profile that
 permits ``unshare``/``clone`` with namespace flags and ``mount``).
@@ -14,13 +18,19 @@ permits ``unshare``/``clone`` with namespace flags and ``mount``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
+
+from grader import seccomp
+from grader.limits import PROTOCOL
 
 SANDBOX_DIR = Path(__file__).parent / "sandbox"
 INSIDE_DIR = "/opt/torchdojo"
@@ -54,14 +64,20 @@ def _masks(site: str, visible_at: str) -> list[str]:
             continue
         target = os.path.join(visible_at, name)
         if os.path.isdir(os.path.join(site, name)):
-            args += ["--tmpfs", target]
+            # read-only: a writable mask would be a directory every job of
+            # the worker shares
+            args += ["--tmpfs", target, "--remount-ro", target]
         else:
             args += ["--ro-bind", "/dev/null", target]
     return args
 
 
-def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
-    """argv that starts a zygote inside bubblewrap."""
+def bwrap_command(gpu_devices: list[str] | None, seccomp_fd: int,
+                  oneshot: dict[str, bool] | None = None) -> list[str]:
+    """argv that starts a zygote inside bubblewrap; ``seccomp_fd`` holds the jail's filter.
+
+    ``oneshot``: options of a zygote that runs one job and exits (see zygote.py).
+    """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
@@ -72,6 +88,7 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
         "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
         "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session", "--clearenv",
+        "--seccomp", str(seccomp_fd),
         "--hostname", "sandbox",
         "--setenv", "PATH", "/usr/bin:/bin",
         "--setenv", "HOME", "/tmp",
@@ -111,18 +128,52 @@ def bwrap_command(gpu_devices: list[str] | None = None) -> list[str]:
     ]
     for dev in gpu_devices or []:
         argv += ["--dev-bind", dev, dev]
-    # The root tmpfs bwrap builds is shared by every job of this worker:
-    # read-only, so no job can leave files behind for the next one.
-    argv += ["--remount-ro", "/"]
+    # The root tmpfs bwrap builds, and its /dev, are shared by every job of
+    # this worker: read-only, so no job can leave files behind for the next
+    # one. Each job gets its own writable /tmp, /dev and /dev/shm (zygote.py).
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", "/tmp", "--", exe, "-I", "-S", f"{INSIDE_DIR}/zygote.py", "isolate",
-             *inside_sites]
+             zygote_config(job_seccomp=True, oneshot=oneshot), *inside_sites]
     return argv
 
 
-def unsafe_command() -> list[str]:
+def unsafe_command(oneshot: dict[str, bool] | None = None) -> list[str]:
     """argv for a zygote without namespaces (only with the explicit unsafe flag)."""
     exe, sites = python_paths()
-    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none", *sites]
+    return [exe, "-I", "-S", str(SANDBOX_DIR / "zygote.py"), "none",
+            zygote_config(oneshot=oneshot), *sites]
+
+
+def zygote_config(job_seccomp: bool = False, oneshot: dict[str, bool] | None = None) -> str:
+    """What the zygote needs from the trusted side, on its command line (it cannot
+    import our code): the protocol's caps, in the jail the job's seccomp filter,
+    and for a one-shot zygote its options."""
+    config: dict[str, object] = {
+        "protocol": PROTOCOL.for_child(),
+        "job_seccomp": seccomp.job_program().hex() if job_seccomp else "",
+    }
+    if oneshot is not None:
+        config.update(oneshot=True, **oneshot)
+    return json.dumps(config, separators=(",", ":"))
+
+
+@contextlib.contextmanager
+def launch(isolated: bool, gpu_devices: list[str] | None = None,
+           oneshot: dict[str, bool] | None = None
+           ) -> Iterator[tuple[list[str], tuple[int, ...]]]:
+    """(argv, descriptors to pass) for one zygote, jailed unless ``isolated`` is False.
+
+    The jail's seccomp program travels to bubblewrap in a memfd, closed here
+    once the process has been spawned.
+    """
+    if not isolated:
+        yield unsafe_command(oneshot), ()
+        return
+    fd = seccomp.jail_program_fd()
+    try:
+        yield bwrap_command(gpu_devices, fd, oneshot), (fd,)
+    finally:
+        os.close(fd)
 
 
 def gpu_device_files() -> list[str]:
@@ -130,6 +181,27 @@ def gpu_device_files() -> list[str]:
         f"/dev/{name}" for name in os.listdir("/dev")
         if name.startswith("nvidia") and not os.path.isdir(f"/dev/{name}")
     )
+
+
+def require_sandbox() -> None:
+    """Raises SandboxUnavailable, saying why and what overrides it, unless the jail can be built."""
+    reason = check_namespaces() or check_seccomp()
+    if reason is not None:
+        raise SandboxUnavailable(
+            f"cannot build the sandbox: {reason}. Refusing to grade untrusted code. "
+            "Set TORCHDOJO_UNSAFE_NO_SANDBOX=1 (or --unsafe-no-sandbox) only on a "
+            "machine where the submitted code is trusted."
+        )
+
+
+def check_seccomp() -> str | None:
+    """None if the jail's seccomp filters can be built here, else why not."""
+    try:
+        seccomp.jail_program()
+        seccomp.job_program()
+    except seccomp.SeccompUnavailable as exc:
+        return str(exc)
+    return None
 
 
 @functools.cache

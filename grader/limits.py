@@ -1,21 +1,99 @@
-"""Every sandbox limit in one place (cf. snekbox's nsjail config).
+"""Every grader limit in one place (cf. snekbox's nsjail config).
 
-Defaults fit a drill on a 2-core CPU; an exercise may raise ``wall_s``,
-``cpu_s`` and ``memory_mb`` in its YAML (training checks need more), never
-the others. Environment variables ``TORCHDOJO_LIMIT_<NAME>`` override a
-default for the whole service.
+Three kinds of limit live here, and nowhere else:
+
+- what one sandboxed job may use (:class:`JobLimits`): defaults fit a drill
+  on a 2-core CPU; an exercise may raise ``wall_s``, ``cpu_s`` and
+  ``memory_mb`` in its YAML (training checks need more), never the others;
+  environment variables ``TORCHDOJO_LIMIT_<NAME>`` override a default for the
+  whole service;
+- what the trusted side accepts back from the sandbox (:class:`ProtocolLimits`):
+  hard caps checked *before* anything is allocated for a result frame, and
+  honoured by the sandbox's encoder so that an honest answer always fits;
+- what a warm worker and the service may hold (``WORKER_*``, ``MAX_CODE_BYTES``,
+  :func:`http_body_bytes`).
+
+Torch-free on purpose: the bot imports :data:`MAX_CODE_BYTES` from here.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
+
+# ---------------------------------------------------------------- submissions
+
 #: The largest submission accepted anywhere (bot and grader), in bytes of UTF-8.
+#: The bot refuses larger code before sending it; the grader answers ``rejected``.
 MAX_CODE_BYTES = 64 * 1024
+
+
+def http_body_bytes(max_code_kb: int) -> int:
+    """Largest ``POST /v1/grade`` body: the code twice (JSON escapes) plus the envelope."""
+    return (max_code_kb * 2 + 16) * 1024
+
+
+# ---------------------------------------------------------------- warm workers
+
+#: Memory a warm worker's own processes (bwrap, the zygote holding torch, the
+#: pre-forked child) may use in its cgroup on top of a job's ``memory_mb``.
+WORKER_BASE_MEMORY_MB = 512
+#: Unreclaimable memory (anonymous + tmpfs/shm) a worker may hold between jobs
+#: above what it held when it started, before the pool replaces it: more means
+#: something a job made outlived it.
+WORKER_DIRTY_MB = 64
+#: Starting a worker: bubblewrap, the torch import and the first warm child.
+WORKER_START_TIMEOUT_S = 120.0
+#: Cleaning up after a job and forking the next child.
+WORKER_IDLE_TIMEOUT_S = 300.0
+#: How long past a job's wall limit a worker may stay silent before it is lost.
+WORKER_GRACE_S = 15.0
+#: Largest frame the pool accepts from a zygote on its control pipe
+#: (``ready``/``done``/``idle``); a job's output and result follow it as raw
+#: bytes bounded by :class:`JobLimits`.
+CONTROL_FRAME_BYTES = 64 * 1024
+#: Buffer limit of the pool's pipe readers.
+WORKER_STREAM_BYTES = 256 * MB
+
+
+class ProtocolLimits(BaseModel):
+    """Caps on a result frame (``harness.pack_frame``) and the values in it.
+
+    The sandbox's encoder keeps an honest answer inside them (a value that
+    does not fit becomes a clear per-check error); the trusted decoder
+    refuses anything outside them before parsing or allocating. The header
+    cap keeps ``json.loads`` of a forged header to a few tens of
+    milliseconds and megabytes.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    header_bytes: int = Field(1 * MB, description="JSON header of one result frame")
+    depth: int = Field(48, description="JSON nesting of a frame header")
+    nodes: int = Field(250_000, description="JSON values in a frame header")
+    items: int = Field(10_000, description="elements of one list, tuple or dict")
+    value_depth: int = Field(12, description="nesting of one probed value")
+    string_chars: int = Field(4_000, description="one string (reprs, messages)")
+    blobs: int = Field(4_096, description="tensor/array payloads per frame")
+    blob_bytes: int = Field(64 * MB, description="all tensor/array payloads of a frame")
+    ndim: int = Field(32, description="dimensions of one tensor or array")
+    dim: int = Field(2**31 - 1, description="size of one dimension")
+    span: int = Field(2**48, description="product of a shape's sizes, zeros counted as 1 "
+                                         "(keeps strides representable)")
+
+    def for_child(self) -> dict[str, int]:
+        """The plain dict the harness understands (it travels in the job)."""
+        return self.model_dump()
+
+
+PROTOCOL = ProtocolLimits()
+
+
+# ---------------------------------------------------------------- one job
 
 
 class JobLimits(BaseModel):
@@ -26,7 +104,11 @@ class JobLimits(BaseModel):
     memory_mb: int = Field(768, gt=16, le=16384, description="memory beyond the warm parent")
     processes: int = Field(32, gt=0, le=1024, description="processes + threads (cgroup pids)")
     file_mb: int = Field(16, gt=0, le=1024, description="largest file written (RLIMIT_FSIZE)")
-    tmpfs_mb: int = Field(32, gt=0, le=2048, description="private /tmp size")
+    tmpfs_mb: int = Field(32, gt=0, le=2048,
+                          description="size of the job's private /tmp, and of its /dev/shm")
+    tmpfs_files: int = Field(4096, ge=64, le=1_000_000,
+                             description="files and directories in /tmp, and in /dev/shm")
+    open_files: int = Field(64, ge=16, le=4096, description="open descriptors (RLIMIT_NOFILE)")
     output_kb: int = Field(1024, gt=0, le=65536,
                            description="stdout+stderr before the job is stopped")
     output_keep_kb: int = Field(8, gt=0, le=1024, description="stdout kept in the result")
@@ -37,7 +119,7 @@ class JobLimits(BaseModel):
         description="RLIMIT_NPROC backstop for when cgroups are unavailable; counts every "
                     "process of the grader's user, so it is generous (no effect for root)")
 
-    def for_child(self) -> dict:
+    def for_child(self) -> dict[str, Any]:
         """The flat dict the zygote understands."""
         return {
             "wall_s": self.wall_s,
@@ -45,12 +127,18 @@ class JobLimits(BaseModel):
             "memory_bytes": self.memory_mb * MB,
             "file_bytes": self.file_mb * MB,
             "tmpfs_bytes": self.tmpfs_mb * MB,
+            "tmpfs_files": self.tmpfs_files,
+            "open_files": self.open_files,
             "output_bytes": self.output_kb * 1024,
             "output_keep_bytes": self.output_keep_kb * 1024,
             "result_bytes": self.result_mb * MB,
             "gpu_memory_fraction": self.gpu_memory_fraction,
             "nproc": self.user_processes,
+            "protocol": PROTOCOL.for_child(),
         }
+
+
+# ---------------------------------------------------------------- the service
 
 
 class GraderSettings(BaseSettings):

@@ -23,9 +23,9 @@ apt_install() {
   $SUDO apt-get install -y -qq "$@" >/dev/null
 }
 
-if ! command -v bwrap >/dev/null 2>&1; then
-  echo "setup: installing bubblewrap (the grader's sandbox)" >&2
-  apt_install bubblewrap
+if ! command -v bwrap >/dev/null 2>&1 || ! /sbin/ldconfig -p | grep -q 'libseccomp\.so\.2'; then
+  echo "setup: installing bubblewrap and libseccomp2 (the grader's sandbox)" >&2
+  apt_install bubblewrap libseccomp2
 fi
 
 if [ "$DEV" = 1 ] && ! command -v docker-compose >/dev/null 2>&1; then

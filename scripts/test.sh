@@ -26,5 +26,7 @@ fi
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 echo "--- grader benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_grader.py --quick
+echo "--- CLI benchmark (smoke: torchdojo grade vs import torch) ---"
+.venv/bin/python benchmarks/bench_cli.py --runs 3
 echo "--- dashboard benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_dashboard.py --smoke

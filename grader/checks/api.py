@@ -2,27 +2,65 @@
 
 Drills teach syntax, so ``linspace_3`` made with ``torch.arange`` is wrong even
 when the numbers match. We parse the submission (never run it here), resolve
-import aliases (``import torch as t``, ``from torch import zeros``), find the
-statements that bind a name and collect every call made in them.
+import aliases (``import torch as t``, ``from torch import zeros``) and look
+only at code that can run: module-level statements in source order, skipping
+branches whose condition is a constant (``if False:``, ``if __name__ ==
+"__main__":`` — the harness does not run submissions as ``__main__``) and
+the bodies of functions and classes (their bindings are not module names).
+
+For a bound name the judge asks what *produced* the value of its final
+binding (:attr:`SourceIndex.produced_by`), not which calls appear somewhere
+in the statement:
+
+- a call produces its result; a method call also passes on what produced
+  its receiver (``torch.zeros(3, 4).float()`` is built with both
+  ``torch.zeros`` and ``.float``), except methods that build a new value
+  from scratch (``x.new_full(...)``);
+- indexing a tuple or list literal with a constant picks that element
+  (``(torch.zeros(0), torch.full(...))[1]`` is built with ``torch.full``);
+  other indexing, slicing and attributes (``x[0]``, ``x.T``) keep what
+  produced ``x``;
+- a name follows the data flow to its latest binding before the use
+  (``x = torch.zeros(3, 4); zeros_1 = x``);
+- arithmetic, conditional expressions and literals need every operand that
+  holds data to be produced by the call; plain constants are neutral
+  (``torch.ones(3) * 5`` is built with ``torch.ones``;
+  ``torch.full(...) + torch.zeros(1)`` is not built with ``torch.zeros``).
 
 A required entry is either a dotted function (``torch.zeros``, matched after
-alias resolution) or a method (``.numpy`` — any call
-``<expr>.numpy(...)``).
+alias resolution) or a method (``.numpy`` — a call ``<expr>.numpy(...)``).
+For a function or class name the whole (reachable) body counts.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Methods whose result does not come from their receiver's data.
+FRESH_METHODS = frozenset({"new_tensor", "new_full", "new_zeros", "new_ones", "new_empty",
+                           "copy_", "set_"})
+_FOLLOW_LIMIT = 50  # names followed through data flow for one value (cycles, long chains)
+
+Producers = frozenset[str] | None  # None: a literal, neutral in arithmetic
 
 
 @dataclass(frozen=True)
 class SourceIndex:
-    """Calls per bound name, computed once per submission."""
+    """What the submission's reachable code calls, computed once per submission.
+
+    ``calls_by_name[name]`` lists, in source order, the calls made in each
+    reachable module-level statement binding ``name`` (its whole body for a
+    ``def``/``class``); the last entry is the binding whose value the
+    harness reads. ``produced_by[name]`` is the set of calls that produced
+    that final value (see the module docstring).
+    """
 
     calls_by_name: dict[str, list[set[str]]]
     all_calls: set[str]
     syntax_ok: bool
+    produced_by: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -36,18 +74,91 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     return None
 
 
-def _calls(node: ast.AST, aliases: dict[str, str]) -> set[str]:
-    found: set[str] = set()
-    for sub in ast.walk(node):
-        if not isinstance(sub, ast.Call):
-            continue
-        func = sub.func
-        name = _dotted(func, aliases)
-        if name is not None:
-            found.add(name)
-        if isinstance(func, ast.Attribute):
-            found.add("." + func.attr)
-    return found
+def _call_names(call: ast.Call, aliases: dict[str, str]) -> set[str]:
+    names: set[str] = set()
+    name = _dotted(call.func, aliases)
+    if name is not None:
+        names.add(name)
+    if isinstance(call.func, ast.Attribute):
+        names.add("." + call.func.attr)
+    return names
+
+
+def _constant_truth(test: ast.expr) -> bool | None:
+    """The value of a condition known without running anything, else None."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _constant_truth(test.operand)
+        return None if inner is None else not inner
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__"):
+        # submissions run as "__submission__", never as "__main__"
+        if isinstance(test.ops[0], ast.Eq):
+            return False
+        if isinstance(test.ops[0], ast.NotEq):
+            return True
+    return None
+
+
+def _live(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-scope statements that may run, in source order (compound ones first)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            truth = _constant_truth(stmt.test)
+            if truth is not False:
+                yield from _live(stmt.body)
+            if truth is not True:
+                yield from _live(stmt.orelse)
+        elif isinstance(stmt, ast.While):
+            if _constant_truth(stmt.test) is not False:
+                yield from _live(stmt.body)
+            yield from _live(stmt.orelse)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            yield from _live(stmt.body)
+            yield from _live(stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            yield from _live(stmt.body)
+        elif isinstance(stmt, (ast.Try, ast.TryStar)):
+            yield from _live(stmt.body)
+            for handler in stmt.handlers:
+                yield from _live(handler.body)
+            yield from _live(stmt.orelse)
+            yield from _live(stmt.finalbody)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                yield from _live(case.body)
+
+
+class _LiveCalls(ast.NodeVisitor):
+    """Every call in a subtree, skipping branches under a constant false condition."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        self.aliases = aliases
+        self.found: set[str] = set()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.found |= _call_names(node, self.aliases)
+        self.generic_visit(node)
+
+    def _branches(self, node: ast.If | ast.While | ast.IfExp) -> None:
+        truth = _constant_truth(node.test)
+        self.visit(node.test)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        orelse = node.orelse if isinstance(node.orelse, list) else [node.orelse]
+        for child in (body if truth is not False else []) + (orelse if truth is not True else []):
+            self.visit(child)
+
+    visit_If = visit_While = visit_IfExp = _branches
+
+
+def _live_calls(node: ast.AST, aliases: dict[str, str]) -> set[str]:
+    visitor = _LiveCalls(aliases)
+    visitor.visit(node)
+    return visitor.found
 
 
 def _aliases(tree: ast.AST) -> dict[str, str]:
@@ -63,20 +174,136 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
     return aliases
 
 
-def _targets(node: ast.AST) -> list[str]:
-    names: list[str] = []
-    targets: list[ast.AST] = []
-    if isinstance(node, ast.Assign):
-        targets = list(node.targets)
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [node.name]
-    for t in targets:
-        for sub in ast.walk(t):
-            if isinstance(sub, ast.Name):
-                names.append(sub.id)
-    return names
+@dataclass
+class _Binding:
+    """One binding of a module-level name: where, and the expression giving its value."""
+
+    position: int  # index of the statement among the reachable ones
+    stmt: ast.stmt
+    value: ast.expr | None  # None for def/class
+    augmented: bool = False
+
+
+def _pairs(target: ast.expr, value: ast.expr | None) -> Iterator[tuple[str, ast.expr | None]]:
+    """(name, value expression) for each name an assignment target binds."""
+    if isinstance(target, ast.Name):
+        yield target.id, value
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        elements = target.elts
+        spread = (isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elements)
+                  and not any(isinstance(e, ast.Starred) for e in [*elements, *value.elts]))
+        for i, element in enumerate(elements):
+            inner = element.value if isinstance(element, ast.Starred) else element
+            yield from _pairs(inner, value.elts[i] if spread else value)  # type: ignore[union-attr]
+
+
+def _bindings(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None, bool]]:
+    """(name, value expression, augmented) for each module name ``stmt`` binds."""
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            for name, value in _pairs(target, stmt.value):
+                yield name, value, False
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        for name, value in _pairs(stmt.target, stmt.value):
+            yield name, value, False
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        yield stmt.target.id, stmt.value, True
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield stmt.name, None, False
+
+
+def _meet(a: Producers, b: Producers) -> Producers:
+    """Both operands hold data: only calls that produced both count."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
+
+
+class _DataFlow:
+    """What produced a value: calls followed through names, indexing and arithmetic."""
+
+    def __init__(self, bindings: dict[str, list[_Binding]], aliases: dict[str, str]) -> None:
+        self.bindings = bindings
+        self.aliases = aliases
+        self.followed = 0
+
+    def binding_before(self, name: str, position: int) -> _Binding | None:
+        found = None
+        for binding in self.bindings.get(name, []):
+            if binding.position < position:
+                found = binding
+        return found
+
+    def of_binding(self, binding: _Binding) -> Producers:
+        if binding.value is None:  # def / class: everything its body calls
+            return frozenset(_live_calls(binding.stmt, self.aliases))
+        produced = self.of(binding.value, binding.position)
+        if binding.augmented:  # x += y keeps x's data and adds y's
+            target = binding.stmt.target  # type: ignore[attr-defined]
+            previous = self.binding_before(target.id, binding.position)
+            produced = _meet(self.of_binding(previous) if previous else frozenset(), produced)
+        return produced
+
+    def of(self, node: ast.expr, position: int) -> Producers:
+        if isinstance(node, ast.Constant):
+            return None
+        if isinstance(node, ast.Call):
+            produced = frozenset(_call_names(node, self.aliases))
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr not in FRESH_METHODS:
+                receiver = self.of(func.value, position)
+                produced |= receiver or frozenset()
+            return produced
+        if isinstance(node, ast.Name):
+            binding = self.binding_before(node.id, position)
+            self.followed += 1
+            if binding is None or self.followed > _FOLLOW_LIMIT:
+                return frozenset()
+            return self.of_binding(binding)
+        if isinstance(node, ast.Subscript):
+            element = self._element(node, position)
+            if element is not None:
+                return self.of(*element)
+            return self.of(node.value, position)
+        if isinstance(node, ast.Attribute):
+            return self.of(node.value, position)
+        if isinstance(node, ast.UnaryOp):
+            return self.of(node.operand, position)
+        if isinstance(node, ast.BinOp):
+            return _meet(self.of(node.left, position), self.of(node.right, position))
+        if isinstance(node, ast.IfExp):
+            truth = _constant_truth(node.test)
+            if truth is not None:
+                return self.of(node.body if truth else node.orelse, position)
+            return _meet(self.of(node.body, position), self.of(node.orelse, position))
+        if isinstance(node, (ast.Tuple, ast.List)):
+            produced: Producers = None
+            for element in node.elts:
+                produced = _meet(produced, self.of(element, position))
+            return produced
+        if isinstance(node, ast.NamedExpr):
+            return self.of(node.value, position)
+        return frozenset()
+
+    def _element(self, node: ast.Subscript, position: int) -> tuple[ast.expr, int] | None:
+        """(element, where it was written) a constant index picks out of a tuple/list literal."""
+        container: ast.expr = node.value
+        for _ in range(_FOLLOW_LIMIT):  # through names bound to the literal
+            if not isinstance(container, ast.Name):
+                break
+            binding = self.binding_before(container.id, position)
+            if binding is None or binding.value is None or binding.augmented:
+                return None
+            container, position = binding.value, binding.position
+        index = node.slice
+        if (isinstance(container, (ast.Tuple, ast.List)) and isinstance(index, ast.Constant)
+                and type(index.value) is int
+                and not any(isinstance(e, ast.Starred) for e in container.elts)
+                and -len(container.elts) <= index.value < len(container.elts)):
+            return container.elts[index.value], position
+        return None
 
 
 def index_source(source: str) -> SourceIndex:
@@ -85,42 +312,47 @@ def index_source(source: str) -> SourceIndex:
     except (SyntaxError, ValueError):
         return SourceIndex({}, set(), False)
     aliases = _aliases(tree)
-    by_name: dict[str, list[set[str]]] = {}
-    for node in ast.walk(tree):
-        names = _targets(node)
-        if not names:
-            continue
-        value = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-            else getattr(node, "value", None)
-        if value is None:
-            continue
-        calls = _calls(value, aliases)
-        for name in names:
-            by_name.setdefault(name, []).append(calls)
-    return SourceIndex(by_name, _calls(tree, aliases), True)
-
-
-def _matches(required: str, calls: set[str]) -> bool:
-    return required in calls
+    bindings: dict[str, list[_Binding]] = {}
+    calls_by_name: dict[str, list[set[str]]] = {}
+    all_calls: set[str] = set()
+    for position, stmt in enumerate(_live(tree.body)):
+        if not isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With,
+                                 ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)):
+            all_calls |= _live_calls(stmt, aliases)  # compound ones: their parts come next
+        else:
+            tests = [getattr(stmt, attr) for attr in ("test", "iter", "subject")
+                     if getattr(stmt, attr, None) is not None]
+            tests += [item.context_expr for item in getattr(stmt, "items", [])]
+            for expr in tests:
+                all_calls |= _live_calls(expr, aliases)
+        for name, value, augmented in _bindings(stmt):
+            bindings.setdefault(name, []).append(_Binding(position, stmt, value, augmented))
+            scope = stmt if value is None else stmt.value  # type: ignore[attr-defined]
+            calls_by_name.setdefault(name, []).append(_live_calls(scope, aliases))
+    produced_by = {}
+    for name, history in bindings.items():
+        produced = _DataFlow(bindings, aliases).of_binding(history[-1])
+        produced_by[name] = produced or frozenset()
+    return SourceIndex(calls_by_name, all_calls, True, produced_by)
 
 
 def check_api(index: SourceIndex, name: str, required: list[str], forbidden: list[str]
               ) -> tuple[bool, str]:
-    """(ok, message) for the statements that bind ``name``."""
+    """(ok, message) for the value finally bound to ``name``."""
     if not required and not forbidden:
         return True, ""
     bindings = index.calls_by_name.get(name)
     if not bindings:
         return False, (f"couldn't find a statement `{name} = …` in your code; "
                        f"write it as an assignment using {_pretty(required)}")
-    # The last binding is the one whose value is checked.
-    calls = bindings[-1]
-    missing = [r for r in required if not _matches(r, calls)]
-    used_forbidden = [f for f in forbidden if _matches(f, calls)]
+    produced = index.produced_by.get(name, frozenset())
+    missing = [r for r in required if r not in produced]
+    used_forbidden = [f for f in forbidden if f in produced or f in bindings[-1]]
     if missing:
-        seen = sorted(c for c in calls if not c.startswith("."))
+        seen = sorted(c for c in produced if not c.startswith("."))
         found = f"; found {', '.join(seen)}" if seen else ""
-        return False, f"`{name}` must be built with {_pretty(missing)}{found}"
+        return False, (f"`{name}` must be built with {_pretty(missing)} (the value bound to "
+                       f"`{name}` has to come from that call){found}")
     if used_forbidden:
         return False, f"`{name}` must not use {_pretty(used_forbidden)} in this drill"
     return True, ""

@@ -20,6 +20,7 @@ import builtins
 import json
 import math
 import os
+import re
 import struct
 import sys
 import time
@@ -48,11 +49,6 @@ _dict_items = dict.items
 _join = "".join
 _enumerate = enumerate
 _BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
-
-MAX_STR = 4_000
-MAX_ITEMS = 10_000
-MAX_BLOB_BYTES = 64 * 1024 * 1024
-MAX_DEPTH = 12
 
 try:  # torch and numpy are optional so the harness can be unit-tested alone
     import torch as _torch
@@ -100,27 +96,64 @@ class ProbeError(Exception):
     """A probe could not produce data (the learner's value is unusable)."""
 
 
+class ProtocolError(ProbeError):
+    """A result frame or an encoded value breaks the protocol's grammar or limits.
+
+    The one error :func:`unpack_frame`, :func:`result_header` and
+    :func:`decode` raise, whatever bytes they are given: a hostile frame
+    either decodes to plain values within the limits or ends here, before
+    anything larger than the limits allow has been parsed or allocated.
+    """
+
+
+# Tensor dtypes the protocol carries: plain numeric storage a byte view can
+# describe (no quantized, bit-packed or sub-byte types).
+TENSOR_DTYPES = (
+    "bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64",
+    "float16", "bfloat16", "float32", "float64", "complex32", "complex64", "complex128",
+)
+# NumPy dtypes, as ``dtype.str``: booleans, integers, floats, complex, fixed-size text.
+_NP_DTYPE = re.compile(r"[<>|=]?(?:b1|[iu][1248]|f[248]|c(?:8|16)|[US][1-9][0-9]{0,5})")
+_DEVICE = re.compile(r"(?:cpu|cuda|meta|mps|xpu)(?::[0-9]{1,4})?")
+_NAME_CHARS = 64
+_ERROR_FRAMES = 5
+_CODE_CHARS = 200
+
+if _torch is not None:
+    _TORCH_DTYPES = {n: getattr(_torch, n) for n in TENSOR_DTYPES if hasattr(_torch, n)}
+    _ITEMSIZE = {n: d.itemsize for n, d in _TORCH_DTYPES.items()}
+else:  # pragma: no cover
+    _TORCH_DTYPES, _ITEMSIZE = {}, {}
+
+
 # --------------------------------------------------------------------------
 # Encoding: python values -> JSON-able tree + binary blobs
 # --------------------------------------------------------------------------
 
 
 class Encoder:
-    """Turns values into a JSON tree; tensor/array payloads go to ``blobs``."""
+    """Turns values into a JSON tree; tensor/array payloads go to ``blobs``.
 
-    def __init__(self) -> None:
+    ``caps`` is ``grader.limits.ProtocolLimits.for_child()``: the encoder
+    refuses (``ProbeError``) a value the trusted decoder would not accept, so
+    an honest answer never reads as a forged one.
+    """
+
+    def __init__(self, caps: dict) -> None:
+        self.caps = caps
         self.blobs: list[bytes] = []
         self.blob_bytes = 0
 
     def _blob(self, data: bytes) -> int:
         self.blob_bytes += _len(data)
-        if self.blob_bytes > MAX_BLOB_BYTES:
+        if self.blob_bytes > self.caps["blob_bytes"] or _len(self.blobs) >= self.caps["blobs"]:
             raise ProbeError("the values produced are too large to send back")
         self.blobs.append(data)
         return _len(self.blobs) - 1
 
     def encode(self, value: object, depth: int = 0) -> object:
-        if depth > MAX_DEPTH:
+        caps = self.caps
+        if depth > caps["value_depth"]:
             raise ProbeError("value is nested too deeply")
         t = _type(value)
         if value is None or t is bool or t is _int:
@@ -128,15 +161,15 @@ class Encoder:
         if t is _float:
             return value if _isfinite(value) else {"__float__": _repr(value)}
         if t is _str:
-            return value[:MAX_STR]
+            return value[: caps["string_chars"]]
         if t is list or t is tuple:
-            items = [self.encode(v, depth + 1) for v in value[:MAX_ITEMS]]
+            items = [self.encode(v, depth + 1) for v in value[: caps["items"]]]
             return {"__list__" if t is list else "__tuple__": items}
         if t is _dict:
             return {
                 "__dict__": [
                     [self.encode(k, depth + 1), self.encode(v, depth + 1)]
-                    for k, v in _list(value.items())[:MAX_ITEMS]
+                    for k, v in _list(value.items())[: caps["items"]]
                 ]
             }
         if _torch is not None:
@@ -151,11 +184,11 @@ class Encoder:
         if _np is not None:
             if _isinstance(value, _ndarray):
                 return self.encode_ndarray(value)
-            if _isinstance(value, _npgeneric):
-                return {"__npscalar__": _str(value.dtype), "value": self.encode(value.item())}
+            if _isinstance(value, _npgeneric) and _np_dtype_ok(value.dtype.str):
+                return {"__npscalar__": value.dtype.str, "value": self.encode(value.item())}
         if t is complex:
-            return {"__complex__": [value.real, value.imag]}
-        return {"__object__": t.__name__[:200], "repr": _repr(value)[:MAX_STR]}
+            return {"__complex__": [self.encode(value.real), self.encode(value.imag)]}
+        return {"__object__": t.__name__[:200], "repr": _repr(value)[: caps["string_chars"]]}
 
     def encode_tensor(self, value: object) -> dict:
         # Subclasses may override shape/size/__torch_function__ to lie: read
@@ -164,13 +197,20 @@ class Encoder:
             plain = _as_subclass(value, _Tensor)
             is_leaf = bool(_t_is_leaf(value))
             grad = _t_grad(value) if is_leaf or _t_retains_grad(value) else None
+            dtype = _str(_t_dtype(plain))
+            if dtype.replace("torch.", "") not in _TORCH_DTYPES:
+                raise ProbeError(f"tensors of dtype {dtype} cannot be checked; convert it "
+                                 "with .float(), .long() or .bool()")
+            shape = [_int(s) for s in _t_size(plain)]
+            if _len(shape) > self.caps["ndim"]:
+                raise ProbeError("tensor has too many dimensions to check")
             out = {
-                "__tensor__": _str(_t_dtype(plain)),
-                "shape": [_int(s) for s in _t_size(plain)],
+                "__tensor__": dtype,
+                "shape": shape,
                 "device": _str(_t_device(plain)),
                 "requires_grad": bool(_t_requires_grad(value)),
                 "is_leaf": is_leaf,
-                "class": _type(value).__name__,
+                "class": _type(value).__name__[:200],
             }
             if grad is not None:
                 out["grad"] = self.encode_tensor(grad)
@@ -188,6 +228,10 @@ class Encoder:
         if value.dtype.hasobject:
             raise ProbeError("NumPy arrays of Python objects cannot be checked")
         arr = _np.ascontiguousarray(value)
+        if not _np_dtype_ok(arr.dtype.str):
+            raise ProbeError(f"NumPy arrays of dtype {arr.dtype} cannot be checked")
+        if arr.ndim > self.caps["ndim"]:
+            raise ProbeError("array has too many dimensions to check")
         return {
             "__ndarray__": arr.dtype.str,
             "shape": [_int(s) for s in arr.shape],
@@ -195,80 +239,165 @@ class Encoder:
         }
 
 
-def decode(tree: object, blobs: list[bytes]) -> object:
-    """Inverse of :class:`Encoder` (used on trusted inputs and by the judge).
+def _np_dtype_ok(name: object) -> bool:
+    return _type(name) is _str and _len(name) <= 16 and _NP_DTYPE.fullmatch(name) is not None
 
-    Validates sizes against shapes so a forged payload cannot claim a shape
-    its bytes do not have.
+
+# --------------------------------------------------------------------------
+# Decoding: checked against the grammar and the limits before allocating
+# --------------------------------------------------------------------------
+
+
+def decode(tree: object, blobs: list[bytes], caps: dict) -> object:
+    """Inverse of :class:`Encoder`, for data from the sandbox (and our own inputs).
+
+    Raises only :class:`ProtocolError`. Every declared dtype, shape, index
+    and size is checked before anything is allocated, so a forged payload
+    cannot claim a shape its bytes do not have or make the judge build a
+    huge or unrepresentable object.
     """
-    if _type(tree) is _dict:
-        if "__list__" in tree:
-            return [decode(v, blobs) for v in tree["__list__"]]
-        if "__tuple__" in tree:
-            return tuple(decode(v, blobs) for v in tree["__tuple__"])
-        if "__dict__" in tree:
-            return {_hashable(decode(k, blobs)): decode(v, blobs) for k, v in tree["__dict__"]}
-        if "__float__" in tree:
-            return _float(tree["__float__"])
-        if "__complex__" in tree:
-            re, im = tree["__complex__"]
-            return complex(re, im)
-        if "__tensor__" in tree:
-            return _decode_tensor(tree, blobs)
-        if "__ndarray__" in tree:
-            dtype = _np.dtype(tree["__ndarray__"])
-            if dtype.hasobject:
-                raise ProbeError("object arrays are not accepted")
-            shape = tuple(_int(s) for s in tree["shape"])
-            data = blobs[tree["blob"]]
-            if _len(data) != _prod(shape) * dtype.itemsize:
-                raise ProbeError("array payload does not match its shape")
-            return _np_frombuffer(data, dtype=dtype).reshape(shape).copy()
-        if "__npscalar__" in tree:
-            return _np.dtype(tree["__npscalar__"]).type(decode(tree["value"], blobs))
-        if "__dtype__" in tree:
-            return getattr(_torch, tree["__dtype__"].replace("torch.", ""))
-        if "__device__" in tree:
-            return _torch.device(tree["__device__"])
-        if "__object__" in tree:
-            return Opaque(tree["__object__"], tree.get("repr", ""))
-        raise ProbeError("unknown value encoding")
-    return tree
+    try:
+        return _decode(tree, blobs, caps, 0)
+    except ProtocolError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError,
+            RuntimeError, RecursionError, MemoryError) as exc:
+        raise ProtocolError(f"undecodable value ({_type(exc).__name__})") from None
 
 
-def _hashable(key: object) -> object:
-    return key if not _isinstance(key, list) else tuple(key)
+def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int) -> object:
+    if depth > caps["depth"]:
+        raise ProtocolError("value is nested too deeply")
+    t = _type(tree)
+    if tree is None or t is bool or t is _int or t is _float or t is _str:
+        return tree
+    if t is not _dict:
+        raise ProtocolError("a bare JSON list is not a value of the protocol")
+    down = depth + 1
+    if "__list__" in tree:
+        return [_decode(v, blobs, caps, down) for v in _items(tree["__list__"], caps)]
+    if "__tuple__" in tree:
+        return tuple(_decode(v, blobs, caps, down) for v in _items(tree["__tuple__"], caps))
+    if "__dict__" in tree:
+        out = {}
+        for entry in _items(tree["__dict__"], caps):
+            if _type(entry) is not list or _len(entry) != 2:
+                raise ProtocolError("dict entries must be [key, value] pairs")
+            key = _decode(entry[0], blobs, caps, down)
+            key = tuple(key) if _type(key) is list else key
+            out[key] = _decode(entry[1], blobs, caps, down)  # unhashable: TypeError
+        return out
+    if "__float__" in tree:
+        return _float(_name(tree["__float__"]))
+    if "__complex__" in tree:
+        parts = _items(tree["__complex__"], caps)
+        if _len(parts) != 2:
+            raise ProtocolError("a complex number has two parts")
+        re_, im = (_decode(p, blobs, caps, down) for p in parts)
+        if _type(re_) not in (_int, _float) or _type(im) not in (_int, _float):
+            raise ProtocolError("complex parts must be numbers")
+        return complex(re_, im)
+    if "__tensor__" in tree:
+        return _decode_tensor(tree, blobs, caps, down)
+    if "__ndarray__" in tree:
+        dtype = _np_dtype(tree["__ndarray__"], caps)
+        shape, numel = _shape(tree.get("shape"), caps)
+        data = _blob_of(tree, blobs)
+        if _len(data) != numel * dtype.itemsize:
+            raise ProtocolError("array payload does not match its shape")
+        return _np_frombuffer(data, dtype=dtype).reshape(shape).copy()
+    if "__npscalar__" in tree:
+        dtype = _np_dtype(tree["__npscalar__"], caps)
+        value = _decode(tree.get("value"), blobs, caps, down)
+        if _type(value) not in (bool, _int, _float, complex, _str):
+            raise ProtocolError("a NumPy scalar holds a number or text")
+        return dtype.type(value)
+    if "__dtype__" in tree:
+        dtype = getattr(_torch, _name(tree["__dtype__"]).replace("torch.", ""), None)
+        if not _isinstance(dtype, _torch_dtype):
+            raise ProtocolError("unknown torch dtype")
+        return dtype
+    if "__device__" in tree:
+        name = _name(tree["__device__"])
+        if _DEVICE.fullmatch(name) is None:
+            raise ProtocolError("unknown device")
+        return _torch_device(name)
+    if "__object__" in tree:
+        text = tree.get("repr", "")
+        if _type(text) is not _str:
+            raise ProtocolError("an opaque value's repr must be text")
+        return Opaque(_name(tree["__object__"], 200), text)
+    raise ProtocolError("unknown value encoding")
 
 
-def _prod(shape: tuple[int, ...]) -> int:
-    n = 1
-    for s in shape:
-        if s < 0:
-            raise ProbeError("negative dimension in payload")
-        n *= s
-    return n
+def _items(value: object, caps: dict) -> list:
+    if _type(value) is not list or _len(value) > caps["items"]:
+        raise ProtocolError("malformed or oversized container")
+    return value
 
 
-def _decode_tensor(tree: dict, blobs: list[bytes]) -> object:
-    name = tree["__tensor__"].replace("torch.", "")
-    dtype = getattr(_torch, name, None)
-    if not _isinstance(dtype, _torch.dtype):
-        raise ProbeError(f"unknown dtype {name!r}")
-    shape = tuple(_int(s) for s in tree["shape"])
-    data = blobs[tree["blob"]]
-    itemsize = _torch.empty((), dtype=dtype).element_size()
-    if _len(data) != _prod(shape) * itemsize:
-        raise ProbeError("tensor payload does not match its shape")
+def _name(value: object, limit: int = _NAME_CHARS) -> str:
+    if _type(value) is not _str or _len(value) > limit:
+        raise ProtocolError("a name in the payload is not short text")
+    return value
+
+
+def _np_dtype(name: object, caps: dict) -> object:
+    if not _np_dtype_ok(name):
+        raise ProtocolError("unsupported NumPy dtype")
+    dtype = _np.dtype(name)
+    if dtype.itemsize > 4 * caps["string_chars"]:
+        raise ProtocolError("NumPy text items are too long")
+    return dtype
+
+
+def _shape(value: object, caps: dict) -> tuple[tuple[int, ...], int]:
+    """(shape, number of elements) of a declared shape, or ProtocolError."""
+    if _type(value) is not list or _len(value) > caps["ndim"]:
+        raise ProtocolError("malformed shape")
+    numel, span = 1, 1
+    for s in value:
+        if _type(s) is not _int or not 0 <= s <= caps["dim"]:
+            raise ProtocolError("malformed shape")
+        numel *= s
+        span *= s or 1
+        if span > caps["span"]:
+            raise ProtocolError("shape is too large to represent")
+    return tuple(value), numel
+
+
+def _blob_of(tree: dict, blobs: list[bytes]) -> bytes:
+    index = tree.get("blob")
+    if _type(index) is not _int or not 0 <= index < _len(blobs):
+        raise ProtocolError("payload reference out of range")
+    return blobs[index]
+
+
+def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int) -> object:
+    if depth > caps["depth"]:
+        raise ProtocolError("value is nested too deeply")
+    name = _name(tree["__tensor__"]).replace("torch.", "")
+    dtype = _TORCH_DTYPES.get(name)
+    if dtype is None:
+        raise ProtocolError(f"tensors of dtype {name!r} are not carried by the protocol")
+    shape, numel = _shape(tree.get("shape"), caps)
+    data = _blob_of(tree, blobs)
+    if _len(data) != numel * _ITEMSIZE[name]:
+        raise ProtocolError("tensor payload does not match its shape")
     if not data:
         t = _torch.empty(shape, dtype=dtype)
     else:
         t = _frombuffer(bytearray(data), dtype=_uint8).view(dtype).reshape(shape)
+    grad = tree.get("grad")
+    if grad is not None and (_type(grad) is not _dict or "__tensor__" not in grad):
+        raise ProtocolError("a gradient must be a tensor")
+    cls = tree.get("class", "Tensor")
     meta = TensorMeta(
-        device=tree.get("device", "cpu"),
+        device=_name(tree.get("device", "cpu")),
         requires_grad=bool(tree.get("requires_grad")),
         is_leaf=bool(tree.get("is_leaf", True)),
-        cls=_str(tree.get("class", "Tensor")),
-        grad=_decode_tensor(tree["grad"], blobs) if "grad" in tree else None,
+        cls=_name(cls, 200),
+        grad=_decode_tensor(grad, blobs, caps, depth + 1) if grad is not None else None,
     )
     t.meta = meta  # type: ignore[attr-defined]
     return t
@@ -301,8 +430,21 @@ class Opaque:
 # --------------------------------------------------------------------------
 
 
-def _to_json(value: object, out: list) -> None:
-    """JSON writer that relies on nothing the learner's code can patch."""
+class _RawJSON:
+    """Text already serialised by :func:`_to_json` (and measured), emitted as is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _to_json(value: object, out: list) -> tuple[int, int]:
+    """JSON writer that relies on nothing the learner's code can patch.
+
+    Returns (JSON values written, nesting depth), the two figures the
+    decoder limits besides the byte size.
+    """
     t = _type(value)
     if value is None:
         out.append("null")
@@ -316,24 +458,72 @@ def _to_json(value: object, out: list) -> None:
         out.append(_float_repr(value) if _isfinite(value) else "null")
     elif t is _str:
         out.append(_encode_str(value))
+    elif t is _RawJSON:
+        out.append(value.text)
+        return 0, 0  # already counted when it was serialised
     elif t is list or t is tuple:
         out.append("[")
+        nodes, depth = 1, 0
         for i, item in _enumerate(value):
             if i:
                 out.append(",")
-            _to_json(item, out)
+            n, d = _to_json(item, out)
+            nodes += n
+            depth = d if d > depth else depth
         out.append("]")
+        return nodes, depth + 1
     elif t is _dict:
         out.append("{")
+        nodes, depth = 1, 0
         for i, (k, v) in _enumerate(_dict_items(value)):
             if i:
                 out.append(",")
             out.append(_encode_str(k if _type(k) is _str else _repr(k)))
             out.append(":")
-            _to_json(v, out)
+            n, d = _to_json(v, out)
+            nodes += n
+            depth = d if d > depth else depth
         out.append("}")
+        return nodes, depth + 1
     else:
         out.append(_encode_str(_repr(value)))
+    return 1, 0
+
+
+class _HeaderBudget:
+    """Keeps a result header inside the decoder's limits, probe by probe.
+
+    A probe whose data would push the header over the byte, value-count or
+    depth limit gets a clear error instead (and its blobs are dropped), so
+    the frame stays decodable and the other checks are still judged.
+    """
+
+    RESERVE_BYTES = 64 * 1024  # the envelope: kind, the learner's error, timings
+    RESERVE_NODES = 10_000
+    ENVELOPE_DEPTH = 2  # header -> probes -> this probe's result
+
+    def __init__(self, caps: dict) -> None:
+        self.bytes_left = caps["header_bytes"] - self.RESERVE_BYTES
+        self.nodes_left = caps["nodes"] - self.RESERVE_NODES
+        self.depth = caps["depth"] - self.ENVELOPE_DEPTH
+
+    def admit(self, result: dict, enc: Encoder, blob_mark: int) -> _RawJSON:
+        parts: list = []
+        nodes, depth = _to_json(result, parts)
+        text = _join(parts)
+        if _len(text) > self.bytes_left or nodes > self.nodes_left or depth > self.depth:
+            del enc.blobs[blob_mark:]
+            enc.blob_bytes = 0
+            for blob in enc.blobs:
+                enc.blob_bytes += _len(blob)
+            error = {"type": "ProbeError", "message": "the values produced are too large to "
+                     "send back (over the result size limit)", "frames": []}
+            parts = []
+            nodes, _ = _to_json({"error": error, "ms": result.get("ms", 0.0)}, parts)
+            text = _join(parts)
+        self.bytes_left -= _len(text)
+        self.nodes_left -= nodes
+        return _RawJSON(text)
 
 
 def restore_builtins() -> None:
@@ -359,25 +549,123 @@ def pack_frame(header: dict, blobs: list[bytes]) -> bytes:
     return _pack(">I", _len(raw)) + raw + b"".join(blobs)
 
 
-def unpack_frame(data: bytes) -> tuple[dict, list[bytes]]:
-    if _len(data) < 4:
-        raise ProbeError("truncated frame")
-    (n,) = _unpack(">I", data[:4])
-    if 4 + n > _len(data):
-        raise ProbeError("truncated frame header")
-    header = _json_loads(data[4 : 4 + n])
+def unpack_frame(data: bytes, caps: dict) -> tuple[dict, list[bytes]]:
+    """Header and blobs of a frame; :class:`ProtocolError` on anything else.
+
+    The header's declared size is checked before a byte of it is parsed, and
+    its structure (values, depth, container sizes) right after, so the JSON
+    parser never sees more than ``caps["header_bytes"]``.
+    """
+    view = memoryview(data)
+    if _len(view) < 4:
+        raise ProtocolError("truncated frame")
+    (n,) = _unpack(">I", view[:4])
+    if n > caps["header_bytes"]:
+        raise ProtocolError(f"frame header of {n} bytes is over the limit of "
+                            f"{caps['header_bytes']} bytes")
+    if 4 + n > _len(view):
+        raise ProtocolError("truncated frame header")
+    try:
+        header = _json_loads(bytes(view[4 : 4 + n]))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ProtocolError(f"frame header is not valid JSON ({_type(exc).__name__})") from None
     if _type(header) is not _dict:
-        raise ProbeError("frame header is not an object")
+        raise ProtocolError("frame header is not an object")
+    _check_json(header, caps)
     sizes = header.get("blob_sizes", [])
+    if _type(sizes) is not list or _len(sizes) > caps["blobs"]:
+        raise ProtocolError("frame blob sizes are malformed")
     blobs, pos = [], 4 + n
     for size in sizes:
-        if _type(size) is not _int or size < 0 or pos + size > _len(data):
-            raise ProbeError("frame blob sizes are inconsistent")
-        blobs.append(data[pos : pos + size])
+        if _type(size) is not _int or size < 0 or pos + size > _len(view):
+            raise ProtocolError("frame blob sizes are inconsistent")
+        blobs.append(bytes(view[pos : pos + size]))
         pos += size
-    if pos != _len(data):
-        raise ProbeError("trailing bytes after frame")
+    if pos != _len(view):
+        raise ProtocolError("trailing bytes after frame")
     return header, blobs
+
+
+def _check_json(tree: object, caps: dict) -> None:
+    """Counts values, depth, container sizes and string lengths (iteratively)."""
+    nodes, stack = 0, [(tree, 1)]
+    items, depth_cap, chars = caps["items"], caps["depth"], caps["string_chars"]
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > caps["nodes"]:
+            raise ProtocolError("frame header holds too many values")
+        t = _type(value)
+        if t is _dict or t is list:
+            if depth > depth_cap:
+                raise ProtocolError("frame header is nested too deeply")
+            if _len(value) > items:
+                raise ProtocolError("frame header holds an oversized container")
+            if t is _dict:
+                for key in value:
+                    if _len(key) > chars:
+                        raise ProtocolError("frame header holds an oversized key")
+                children = value.values()
+            else:
+                children = value
+            stack.extend((child, depth + 1) for child in children)
+        elif t is _str and _len(value) > chars:
+            raise ProtocolError("frame header holds an oversized string")
+
+
+def result_header(header: dict) -> dict:
+    """A ``result`` frame header in its expected shape, the learner's errors cleaned.
+
+    ``probes`` maps ids to ``{"ok": tree}`` or ``{"error": {...}}``; every
+    error is rebuilt from typed fields, so code reading it (messages,
+    limit detection, the learner's line) never meets an unexpected type.
+    """
+    probes = header.get("probes")
+    if probes is None:
+        probes = {}
+    if _type(probes) is not _dict:
+        raise ProtocolError("frame probes are not an object")
+    clean = {}
+    for probe_id, outcome in probes.items():
+        if _type(outcome) is not _dict or ("ok" not in outcome and "error" not in outcome):
+            raise ProtocolError("a probe outcome is malformed")
+        if "error" in outcome:
+            clean[probe_id] = {"error": clean_error(outcome["error"])}
+        else:
+            clean[probe_id] = {"ok": outcome["ok"]}
+    error = header.get("error")
+    return {**header, "probes": clean, "error": None if error is None else clean_error(error)}
+
+
+def clean_error(err: object) -> dict:
+    """An exception description with every field of its expected type."""
+    if _type(err) is not _dict:
+        return {"type": "Error", "message": _str(err)[:_CODE_CHARS], "frames": []}
+
+    def text(key: str, limit: int | None) -> str:
+        value = err.get(key)
+        return value[:limit] if _type(value) is _str else ""
+
+    def number(value: object) -> int | None:
+        return value if _type(value) is _int else None
+
+    frames = err.get("frames")
+    out = {
+        "type": text("type", 200) or "Error",
+        "message": text("message", None),  # already bounded by the header's limits
+        "frames": [
+            {"line": number(f.get("line")), "code": f.get("code")[:_CODE_CHARS]
+             if _type(f.get("code")) is _str else ""}
+            for f in (frames if _type(frames) is list else [])[-_ERROR_FRAMES:]
+            if _type(f) is _dict
+        ],
+    }
+    for key in ("errno", "line", "offset"):
+        if number(err.get(key)) is not None:
+            out[key] = err[key]
+    if "text" in err:
+        out["text"] = text("text", _CODE_CHARS)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -385,24 +673,25 @@ def unpack_frame(data: bytes) -> tuple[dict, list[bytes]]:
 # --------------------------------------------------------------------------
 
 
-def describe_exception(exc: BaseException, filename: str = "<submission>") -> dict:
-    """Type, message and the learner's own frames only (no harness internals)."""
+def describe_exception(exc: BaseException, chars: int, filename: str = "<submission>") -> dict:
+    """Type, message (at most ``chars``) and the learner's own frames only."""
     frames = [
-        {"line": f.lineno, "code": (f.line or "")[:200]}
+        {"line": f.lineno, "code": (f.line or "")[:_CODE_CHARS]}
         for f in _format_tb(exc.__traceback__)
         if f.filename == filename
     ]
     try:
-        message = _str(exc)[:MAX_STR]
+        message = _str(exc)[:chars]
     except BaseException:
         message = "<unprintable message>"
-    out = {"type": _type(exc).__name__[:200], "message": message, "frames": frames[-5:]}
+    out = {"type": _type(exc).__name__[:200], "message": message,
+           "frames": frames[-_ERROR_FRAMES:]}
     if _isinstance(exc, OSError):
         out["errno"] = exc.errno
     if _isinstance(exc, SyntaxError):
         out["line"] = exc.lineno
         out["offset"] = exc.offset
-        out["text"] = (exc.text or "")[:200]
+        out["text"] = (exc.text or "")[:_CODE_CHARS]
     return out
 
 
@@ -432,14 +721,15 @@ def install_sandbox_policy() -> None:
         _hook_installed = True
 
 
-def run_code(source: str, filename: str = "<submission>") -> tuple[dict, dict | None]:
+def run_code(source: str, chars: int, filename: str = "<submission>"
+             ) -> tuple[dict, dict | None]:
     """Executes ``source`` as a module; returns (namespace, error or None)."""
     ns: dict = {"__name__": "__submission__", "__builtins__": builtins}
     try:
         code = compile(source, filename, "exec", dont_inherit=True)
         exec(code, ns)
     except BaseException as exc:
-        return ns, describe_exception(exc, filename)
+        return ns, describe_exception(exc, chars, filename)
     return ns, None
 
 
@@ -471,7 +761,8 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
             raise ProbeError(f"unknown probe op {op!r}")
         tree = enc.encode(value)
     except BaseException as exc:
-        return {"error": describe_exception(exc), "ms": (_perf() - start) * 1000}
+        return {"error": describe_exception(exc, enc.caps["string_chars"]),
+                "ms": (_perf() - start) * 1000}
     return {"ok": tree, "ms": (_perf() - start) * 1000}
 
 
@@ -479,25 +770,30 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes
     """Runs one job (source + probes) and returns the result frame.
 
     Used by the sandboxed child on learner code and by the judge on reference
-    code; the two frames are then compared outside the sandbox.
+    code; the two frames are then compared outside the sandbox. The
+    protocol's caps travel in the job (``limits.protocol``).
     """
+    caps = job["limits"]["protocol"]
     seed = job.get("seed", 0)
     if _torch is not None:
         _torch.manual_seed(seed)
     if _np is not None:
         _np.random.seed(seed % (2**32))
-    inputs = decode(job.get("inputs"), job_blobs) if job.get("inputs") is not None else None
+    inputs = decode(job["inputs"], job_blobs, caps) if job.get("inputs") is not None else None
     t0 = _perf()
-    ns, error = run_code(job["source"])
+    ns, error = run_code(job["source"], caps["string_chars"])
     run_ms = (_perf() - t0) * 1000
     if sandboxed:  # the judge runs only our references: nothing to undo there
         restore_builtins()
-    enc = Encoder()
+    enc = Encoder(caps)
+    budget = _HeaderBudget(caps)
     probes = {}
     for probe in job.get("probes", []):
-        probes[probe["id"]] = run_probe(probe, ns, inputs, enc)
+        mark = _len(enc.blobs)
+        outcome = run_probe(probe, ns, inputs, enc)
         if sandboxed:
             restore_builtins()
+        probes[probe["id"]] = budget.admit(outcome, enc, mark)
     header = {"kind": "result", "error": error, "probes": probes, "run_ms": run_ms}
     return pack_frame(header, enc.blobs)
 

@@ -14,8 +14,10 @@ namespace lets the zygote reset and re-create a PID namespace per job.
 Per job (Chromium-zygote style, one fork)::
 
     zygote ──setns/unshare(pid)──fork──> child  PID 1 of a fresh PID namespace;
-        unshare(mount|ipc): private /tmp, empty /proc; rlimits; capabilities
-        dropped; no inherited descriptors; runs the learner code
+        unshare(mount|ipc): private /tmp, /dev and /dev/shm (size and inode
+        caps), empty /proc; rlimits; capabilities dropped; a seccomp filter
+        against new namespaces and mounts; no inherited descriptors; runs the
+        learner code
 
 The child is forked *before* its job arrives (a spare, warmed up), so the
 fork — tens of milliseconds on some VMs — is off the learner's clock. The
@@ -24,6 +26,11 @@ the zygote kills the child with SIGKILL on a limit and, since the child is
 PID 1 of its namespace, everything the learner started dies with it.
 
 Protocol on fd 0/1 with the pool: frames from ``harness.pack_frame``.
+
+One-shot mode (``"oneshot"`` in the config, used by ``torchdojo grade``): the
+same jail and the same child for exactly one job, minus what only pays off
+over many jobs (huge pages, the child's warm-up, and the ``torch._dynamo``
+import unless the job may build an optimizer); the process exits after it.
 """
 
 from __future__ import annotations
@@ -41,7 +48,13 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:0] = [HERE, *sys.argv[2:]]
+# argv: MODE (isolate | none), a JSON config from the trusted side (the
+# protocol's caps from grader.limits; in the jail, the job's seccomp program
+# from grader.seccomp), then the site directories torch is imported from.
+sys.path[:0] = [HERE, *sys.argv[3:]]
+CONFIG = json.loads(sys.argv[2])
+PROTOCOL_CAPS = CONFIG["protocol"]
+JOB_SECCOMP = bytes.fromhex(CONFIG.get("job_seccomp", ""))
 
 import harness  # noqa: E402  (bind-mounted next to this file)
 
@@ -59,8 +72,11 @@ MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
 MADV_COLLAPSE = 25
+TRIM_AFTER_BYTES = 4 << 20
 HUGE_PAGE = 2 << 20
 SANDBOX_UID = 1000
 
@@ -105,6 +121,22 @@ def _drop_capabilities() -> None:
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(header), data), "capset")
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _load_seccomp(program: bytes) -> None:
+    """Installs a classic-BPF filter (8-byte instructions) on this process.
+
+    The program is generated outside (libseccomp, grader/seccomp.py); this
+    only hands it to the kernel. Needs no_new_privs, set just before.
+    """
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.addressof(buf))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+           "seccomp")
 
 
 def _read_frame(fd: int) -> tuple[dict, list[bytes]] | None:
@@ -171,10 +203,49 @@ WARMUP_JOB = {
               "d = torch.tensor(np.eye(2))\ne = torch.rand(4).numpy()\n",
     "probes": [{"id": n, "op": "get", "name": n} for n in "abcde"],
     "seed": 0,
+    "limits": {"protocol": PROTOCOL_CAPS},
 }
 
 
 GPU_PROC_ENTRIES = ("driver/nvidia",)
+# What a job's own /dev holds: the usual character devices (bound from the
+# zygote's /dev, itself bwrap's binds of the host's), the usual links and a
+# private /dev/shm; GPU jobs also get the NVIDIA device files.
+DEV_NODES = ("null", "zero", "full", "random", "urandom", "tty")
+DEV_LINKS = (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"))
+MS_REMOUNT = 32
+
+
+def _private_mounts(limits: dict, cuda: bool) -> None:
+    """This job's writable places, in its own mount namespace: /tmp, /dev, /dev/shm.
+
+    Each is a fresh tmpfs with a size and an inode cap, gone with the job's
+    mount namespace when its last process exits: nothing a job writes can
+    outlive it, reach the next job or stay charged to the worker's memory
+    cgroup. /dev itself is read-only (its links and nodes cannot be
+    replaced); everything else the job sees is bwrap's read-only tree.
+    """
+    caps = f"size={limits['tmpfs_bytes']},nr_inodes={limits['tmpfs_files']},mode=1777"
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, caps)
+    stage = "/tmp/.dev"  # built in the job's /tmp, then moved over /dev
+    os.mkdir(stage)
+    _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=755")
+    nodes = list(DEV_NODES)
+    if cuda:
+        nodes += [n for n in os.listdir("/dev")
+                  if n.startswith("nvidia") and not os.path.isdir(f"/dev/{n}")]
+    for name in nodes:
+        if os.path.exists(f"/dev/{name}"):
+            os.close(os.open(f"{stage}/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+            _mount(f"/dev/{name}", f"{stage}/{name}", None, MS_BIND, None)
+    for name, target in DEV_LINKS:
+        os.symlink(target, f"{stage}/{name}")
+    os.mkdir(f"{stage}/shm")
+    _mount("tmpfs", f"{stage}/shm", "tmpfs", MS_NOSUID | MS_NODEV, caps)
+    _mount("none", stage, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, None)
+    _mount(stage, "/dev", None, MS_MOVE, None)
+    os.rmdir(stage)
 
 
 def _hide_proc(keep: tuple[str, ...]) -> None:
@@ -195,6 +266,7 @@ def _hide_proc(keep: tuple[str, ...]) -> None:
         os.makedirs(f"{stage}/{rel}")
         _mount(f"/proc/{rel}", f"{stage}/{rel}", None, MS_BIND | MS_REC, None)
     _mount(stage, "/proc", None, MS_MOVE, None)
+    os.rmdir(stage)
 
 
 def collapse_huge_pages() -> int:
@@ -261,15 +333,15 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> Non
         with contextlib.suppress(OSError):
             _write_file("/proc/self/oom_score_adj", "1000")
         if isolate:
-            _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={limits['tmpfs_bytes']},mode=1777")
-            _hide_proc(GPU_PROC_ENTRIES if job.get("device") == "cuda" else ())
+            cuda = job.get("device") == "cuda"
+            _private_mounts(limits, cuda)
+            _hide_proc(GPU_PROC_ENTRIES if cuda else ())
         os.chdir("/tmp")
         cpu = int(limits["cpu_s"])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limits["open_files"], limits["open_files"]))
         if limits.get("nproc"):
             resource.setrlimit(resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"]))
         if job.get("device", "cpu") == "cpu":
@@ -279,6 +351,8 @@ def _child(r_job: int, w_out: int, w_res: int, isolate: bool, warm: bool) -> Non
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if isolate:
             _drop_capabilities()
+            if JOB_SECCOMP:  # from here on: no new namespaces, no mounts
+                _load_seccomp(JOB_SECCOMP)
         # Only stdout/stderr (the output pipe) and the result pipe stay open.
         os.dup2(w_out, 1)
         os.dup2(w_out, 2)
@@ -506,23 +580,28 @@ def main() -> None:
     # here, so forked children can initialise both themselves.
     torch.zeros(2, 2).add_(1).sum()
     torch.tensor([1.0, 2.0]).numpy()
-    # Building any optimizer imports torch._dynamo (~2 s, more under load);
-    # pay it once here rather than in every training job.
-    import torch._dynamo
+    oneshot = bool(CONFIG.get("oneshot"))
+    if not oneshot or CONFIG.get("preload_dynamo"):
+        # Building any optimizer imports torch._dynamo (~2 s, more under load);
+        # pay it once here rather than in every training job. (A one-shot
+        # zygote for a job that builds no optimizer skips it.)
+        import torch._dynamo
     # Objects that exist now are never collected in a child: a collection
     # would write to every object header and copy every page (gc.freeze is
-    # the documented pre-fork idiom).
-    gc.collect()
-    gc.freeze()
+    # the documented pre-fork idiom). Not worth its ~0.1 s for one fork.
+    if not oneshot:
+        gc.collect()
+        gc.freeze()
     # The zygote's own loop makes no cyclic garbage worth a collector, and a
     # collection here would write to the header of every object it visits,
     # copying those pages away from the waiting child. Children turn it back on.
     gc.disable()
-    huge_pages = collapse_huge_pages()
+    # Huge pages and the warm-up pay off over many forks; one job needs neither.
+    huge_pages = collapse_huge_pages() if not oneshot else 0
     if isolate:
         _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    spare = Spare(isolate)
+    spare = Spare(isolate, warm=not oneshot)
     ready = {"kind": "ready", "torch": str(torch.__version__), "pid": os.getpid(),
              "huge_pages": huge_pages,
              "cuda_device_files": sorted(p for p in os.listdir("/dev") if p.startswith("nvidia"))}
@@ -539,7 +618,17 @@ def main() -> None:
             return
         header, got = run_job(spare, control[0]["limits"], payload)
         _send(header, got)
+        if oneshot:
+            spare.reap()
+            return
         got.wipe()
+        moved = got.out_total + got.res_total + len(payload)
+        del got, payload
+        if moved > TRIM_AFTER_BYTES:
+            # Give the freed buffers back to the kernel: the pool reads this
+            # worker's cgroup after every job, and memory still held here
+            # would look like something the job left behind.
+            _libc.malloc_trim(0)
         spare.reap()
         spare = Spare(isolate, warm=not control[0].get("queued"))
         # Tells the pool this worker can take the next job without waiting.

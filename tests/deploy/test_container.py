@@ -52,9 +52,10 @@ def test_container_is_locked_down() -> None:
     assert host["LogConfig"]["Type"] == LogConfig.types.NONE
     assert "DeviceRequests" not in host and "Runtime" not in host
     assert {"Name": "core", "Soft": 0, "Hard": 0} in host["Ulimits"]
-    tmp = next(m for m in host["Mounts"] if m["Target"] == "/tmp")
-    assert tmp["Type"] == "tmpfs" and tmp["TmpfsOptions"]["SizeBytes"] == 24 * MB
-    assert not tmp.get("ReadOnly")
+    for scratch in ("/tmp", "/dev/shm"):  # the job's only writable places, size and inode caps
+        options = host["Tmpfs"][scratch].split(",")
+        assert {"rw", "nosuid", "nodev", f"size={24 * MB}", "nr_inodes=4096"} <= set(options)
+    assert not any(m["Target"] in ("/tmp", "/dev/shm") for m in host["Mounts"])
     assert args["stdin_open"] is True and args["tty"] is False
     # the same sandbox entry point as the warm pool, in its no-namespace mode
     assert args["entrypoint"] == ["/opt/venv/bin/python"]
@@ -65,7 +66,7 @@ def test_container_is_locked_down() -> None:
 
 def test_curriculum_and_our_code_are_hidden() -> None:
     _, host = _host_config(_pool(), JobLimits())
-    masked = {m["Target"]: m for m in host["Mounts"] if m["Target"] != "/tmp"}
+    masked = {m["Target"]: m for m in host["Mounts"]}
     site = "/opt/venv/lib/python3.11/site-packages"
     for package in ("curriculum", "grader", "bot", "migrations"):
         mount = masked[f"{site}/{package}"]

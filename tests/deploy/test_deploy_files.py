@@ -168,6 +168,19 @@ def test_seccomp_profile_allows_namespaces_and_refuses_the_dangerous() -> None:
             "open_by_handle_at", "process_vm_readv", "userfaultfd"} <= refused
 
 
+def test_seccomp_profile_and_the_jails_filter_refuse_the_same_calls() -> None:
+    """The container profile and the bwrap jail's own filter (grader/seccomp.py) agree,
+    so the jail refuses the same calls with or without the container around it."""
+    from grader.seccomp import JAIL_DENIED, JOB_DENIED
+
+    profile = json.loads((ROOT / "docker" / "seccomp-grader.json").read_text())
+    refused = {n for rule in profile["syscalls"] if rule["action"] != "SCMP_ACT_ALLOW"
+               for n in rule["names"]}
+    assert refused == set(JAIL_DENIED)
+    # what the profile must allow for bwrap and the zygote, the jail refuses each job
+    assert {"setns", "mount", "umount2", "pivot_root"} <= set(JOB_DENIED)
+
+
 def test_every_compose_variable_is_in_the_example_env() -> None:
     used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE.read_text()))
     example = ROOT / ".env.example"

@@ -298,3 +298,107 @@ async def test_no_job_can_leave_files_for_the_next(grader, curriculum):
                    if os.path.exists(p)])
         """))
         assert result["status"] == "passed" and result["stdout"].strip() == "[]", result
+
+
+# ---------------------------------------------------------------- forged frames
+# The child's result pipe is fd 3: a submission can write any bytes there and
+# exit before the harness does. The trusted decoder must turn every such
+# frame into a plain verdict, quickly and without large allocations.
+
+
+def _forged_frame(header: str) -> str:
+    return f"""
+        import os, struct
+        header = {header}
+        frame = struct.pack(">I", len(header)) + header
+        view = memoryview(struct.pack(">Q", len(frame)) + frame)
+        while view:
+            view = view[os.write(3, view):]
+        os._exit(0)
+    """
+
+
+def _value(ok: str) -> str:
+    """A result header whose probe ``zeros_1`` carries ``ok`` (a bytes expression)."""
+    return (f"""b'{{"kind": "result", "error": null, "blob_sizes": [0], "probes": """
+            f"""{{"zeros_1": {{"ok": ' + {ok} + b'}}}}}}'""")
+
+
+@pytest.mark.parametrize("header", [
+    # torch.device("bogus") raised RuntimeError in the judge: HTTP 500
+    _value("""b'{"__device__": "bogus"}'"""),
+    # RecursionError in the decoder: HTTP 500
+    _value("""b'{"__list__": [' * 900 + b']}' * 900"""),
+    # strides that overflow, a quantized dtype, a giant NumPy void
+    _value("""b'{"__tensor__": "torch.float32", "shape": [2, 2, 0], "blob": 0}'"""
+           """.replace(b'2', b'4611686018427387904')"""),
+    _value("""b'{"__tensor__": "torch.qint8", "shape": [0], "blob": 0}'"""),
+    _value("""b'{"__ndarray__": "V1000000000", "shape": [1], "blob": 0}'"""),
+    # 120 MB of `[],`: 3 GB and 15 s of json.loads in the service
+    _value("""b'[' + b'[],' * 40_000_000 + b'[]]'"""),
+    # wrong types where the judge expects dicts and text
+    """b'{"kind": "result", "error": {"type": 1, "message": [2], "frames": [3]}, "probes": {}}'""",
+    # (a probe error is an ordinary outcome: that check fails, the others were not sent)
+    """b'{"kind": "result", "error": null, "probes": {"zeros_1": {"error": 7}}}'""",
+    """b'{"kind": "result", "error": null, "probes": [1, 2, 3]}'""",
+], ids=["device", "deep", "strides", "quantized", "void", "huge-header", "error-types",
+        "probe-error-type", "probes-list"])
+async def test_forged_result_frames_are_plain_verdicts(grader, curriculum, header):
+    result = await _attack(grader, curriculum, _forged_frame(header))
+    assert result["score"] == 0
+    if '"error": 7' in header:
+        assert result["status"] == "failed", result
+    else:
+        assert result["status"] == "error" and result["message"], result
+
+
+# ---------------------------------------------------------------- seccomp
+# Learner code may not build namespaces of its own (a nested user namespace
+# hands it capabilities over new mount/PID/network namespaces), trace
+# processes, or reach the kernel's keyrings, BPF, perf or mount table.
+
+_CTYPES = textwrap.dedent("""
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    def call(ret):
+        if ret == -1:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return ret
+""")
+
+
+@pytest.mark.parametrize("code", [
+    _CTYPES + "call(libc.unshare(0x10000000))",  # CLONE_NEWUSER
+    _CTYPES + "call(libc.unshare(0x10000000 | 0x20000000 | 0x00020000))",  # USER|PID|NS
+    _CTYPES + "call(libc.unshare(0x40000000))",  # CLONE_NEWNET
+    _CTYPES + "call(libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))",  # clone(NEWUSER|SIGCHLD)
+    _CTYPES + "call(libc.setns(0, 0))",
+    _CTYPES + "call(libc.ptrace(0, 0, 0, 0))",  # PTRACE_TRACEME
+    _CTYPES + "call(libc.syscall(248, b'user', b'k', b'v', 1, -4))",  # add_key
+    _CTYPES + "call(libc.syscall(321, 0, 0, 0))",  # bpf
+    _CTYPES + "call(libc.syscall(298, 0, 0, -1, -1, 0))",  # perf_event_open
+    _CTYPES + "call(libc.syscall(323, 0))",  # userfaultfd
+], ids=["unshare-user", "unshare-user-pid-ns", "unshare-net", "raw-clone", "setns", "ptrace",
+        "add_key", "bpf", "perf_event_open", "userfaultfd"])
+async def test_namespace_and_kernel_interfaces_are_refused(grader, curriculum, code):
+    result = await _attack(grader, curriculum, code)
+    assert result["status"] == "error", result
+    assert "PermissionError" in result["message"] and "Errno 1" in result["message"], result
+
+
+async def test_threads_and_processes_still_work_under_the_filter(grader, curriculum):
+    source = _solution(curriculum) + textwrap.dedent("""
+        import os, subprocess, threading
+        seen = []
+        t = threading.Thread(target=seen.append, args=("thread",))
+        t.start(); t.join()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(7)
+        _, status = os.waitpid(pid, 0)
+        print(seen, os.waitstatus_to_exitcode(status))
+    """)
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "passed", result
+    assert result["stdout"].strip() == "['thread'] 7"

@@ -1,7 +1,10 @@
-"""``torchdojo`` CLI: exit codes, JSON, stdin, and refusing to run unsandboxed."""
+"""``torchdojo`` CLI: exit codes, JSON, stdin, refusing to run unsandboxed, and the
+same verdict as the service whether it grades here (one jailed job) or asks a
+running service (``GRADER_URL``)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -14,8 +17,9 @@ EXE = str(Path(sys.executable).with_name("torchdojo"))
 
 
 def torchdojo(*args: str, stdin: bytes | None = None, env: dict | None = None):
+    environment = {k: v for k, v in os.environ.items() if k != "GRADER_URL"}
     return subprocess.run([EXE, *args], input=stdin, capture_output=True, timeout=180,
-                          env={**os.environ, **(env or {})})
+                          env={**environment, **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,64 @@ def test_refuses_without_namespaces_unless_unsafe(reference, tmp_path):
                        env=no_bwrap)
     assert unsafe.returncode == 0, unsafe.stderr
     assert json.loads(unsafe.stdout)["environment"]["sandbox"] == "UNSAFE: no sandbox"
+
+
+# ------------------------------------------------ a running service, same verdict
+
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+
+
+async def torchdojo_async(*args: str, env: dict | None = None, stdin: bytes | None = None):
+    """The CLI in a subprocess while this event loop keeps serving the test's service."""
+    proc = await asyncio.create_subprocess_exec(
+        EXE, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, **(env or {})})
+    out, err = await asyncio.wait_for(proc.communicate(stdin), 180)
+    return proc.returncode, out, err
+
+
+@ASYNC
+async def test_a_running_service_named_by_grader_url_is_used(server, reference):
+    before = server.graded
+    code, out, err = await torchdojo_async("grade", "1.1.1", str(reference), "--json",
+                                           env={"GRADER_URL": str(server.make_url(""))})
+    assert code == 0, err
+    assert json.loads(out)["status"] == "passed"
+    assert server.graded == before + 1
+
+
+@ASYNC
+async def test_unknown_id_through_the_service_is_a_usage_error(server):
+    code, _, err = await torchdojo_async("grade", "1.1.99", "-", stdin=b"x = 1",
+                                         env={"GRADER_URL": str(server.make_url(""))})
+    assert code == 2 and b"unknown exercise" in err and b"Traceback" not in err
+
+
+def test_an_unreachable_service_falls_back_to_grading_here(reference):
+    proc = torchdojo("grade", "1.1.1", str(reference), "--json",
+                     env={"GRADER_URL": "http://127.0.0.1:9"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "passed"
+    assert b"grading here instead" in proc.stderr
+
+
+@ASYNC
+async def test_the_cli_gives_the_services_verdict(grader, curriculum):
+    source = curriculum.get("1.1.1").reference
+    for right, wrong in (("zeros_1 = torch.zeros(3, 4)",
+                          "zeros_1 = (torch.zeros(0), torch.full((3, 4), 0.0))[1]"),
+                         ("zeros_2 = torch.zeros(2, 3, 4)", "zeros_2 = torch.zeros(2, 3)"),
+                         ("zeros_3 = torch.zeros(5)", "zeros_3 = torch.ones(5)")):
+        source = source.replace(right, wrong)
+    service = await grader.grade("1.1.1", source)
+    code, out, err = await torchdojo_async("grade", "1.1.1", "-", "--json", stdin=source.encode(),
+                                           env={"GRADER_URL": ""})
+    local = json.loads(out)
+    assert code == 1, err
+    assert service["status"] == local["status"] == "failed"
+    assert service["score"] == local["score"] == 7
+
+    def verdicts(result):
+        return [(c["id"], c["status"], c["kind"], c["message"]) for c in result["checks"]]
+
+    assert verdicts(local) == verdicts(service)

@@ -17,25 +17,6 @@ from grader.service import make_app
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-class _SharedGrader(Grader):
-    """Reuses the session's warm pool; the app must not close it."""
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def close(self) -> None:
-        return None
-
-
-@pytest.fixture
-async def server(grader):
-    shared = _SharedGrader(grader.curriculum, grader.pool, grader.settings)
-    srv = TestServer(make_app(shared))
-    await srv.start_server()
-    yield srv
-    await srv.close()
-
-
 async def test_grade_health_exercises(server, curriculum):
     async with aiohttp.ClientSession() as http:
         async with http.post(server.make_url("/v1/grade"), json={
@@ -52,25 +33,45 @@ async def test_grade_health_exercises(server, curriculum):
         assert {"1.1.1", "1.1.8"} <= {i["id"] for i in items}
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    (b"not json", 400),
-    (b'{"exercise": "1.1.1"}', 400),
-    (b'{"exercise": 1, "code": "x"}', 400),
-    (b'{"exercise": "9.9.9", "code": "x = 1"}', 404),
+@pytest.mark.parametrize(("body", "status", "fragment"), [
+    (b"not json", 400, "not valid JSON"),
+    (b"\xff\xfe", 400, "not valid JSON"),
+    (b"[1, 2]", 400, "got a JSON list"),
+    (b'{"exercise": "1.1.1"}', 400, "code: field required"),
+    (b'{"exercise": 1, "code": "x"}', 400, "exercise: input should be a valid string"),
+    (b'{"exercise": "1.1.1", "code": ["x"]}', 400, "code: input should be a valid string"),
+    (b'{"exercise": "1.1.1", "code": "x", "seed": 3}', 400, "seed: extra inputs"),
+    (b'{"exercise": "9.9.9", "code": "x = 1"}', 404, "unknown exercise"),
 ])
-async def test_bad_requests(server, body, status):
+async def test_bad_requests_answer_json_saying_what_is_wrong(server, body, status, fragment):
     async with aiohttp.ClientSession() as http, http.post(
         server.make_url("/v1/grade"), data=body,
         headers={"Content-Type": "application/json"}) as resp:
         assert resp.status == status
-        assert "error" in await resp.json()
+        assert resp.content_type == "application/json"
+        error = (await resp.json())["error"]
+        assert fragment in error, error
 
 
-async def test_oversized_body_is_refused_before_reading(server):
+async def test_oversized_body_is_refused_before_reading_with_json(server):
     async with aiohttp.ClientSession() as http, http.post(
         server.make_url("/v1/grade"), json={"exercise": "1.1.1", "code": "#" * 10_000_000}
     ) as resp:
         assert resp.status == 413
+        assert resp.content_type == "application/json"
+        body = await resp.json()
+        assert "larger than" in body["error"] and "64 KB" in body["error"]
+        assert body["limit_bytes"] == (64 * 2 + 16) * 1024
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/v1/nothing", 404), ("GET", "/v1/grade", 405), ("DELETE", "/v1/health", 405),
+])
+async def test_unknown_paths_and_methods_answer_json(server, method, path, status):
+    async with aiohttp.ClientSession() as http, http.request(
+            method, server.make_url(path)) as resp:
+        assert resp.status == status and resp.content_type == "application/json"
+        assert (await resp.json())["error"]
 
 
 async def test_http_client_maps_errors(server, curriculum):

@@ -1,0 +1,155 @@
+"""The API check judges the expression that actually produced the bound value.
+
+Decoys — a dead branch holding the right call, the right call built and
+thrown away in the same statement — must fail; the styles a learner
+honestly writes (a helper name, a method chain, arithmetic with constants,
+a loop) must pass.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.checks.api import check_api, index_source
+
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+ZEROS = ["torch.zeros"]
+
+DECOYS = {
+    "discarded-in-a-tuple": "zeros_1 = (torch.zeros(0), torch.full((3, 4), 0.0))[1]",
+    "dead-branch-after": """
+        zeros_1 = torch.full((3, 4), 0.0)
+        if False:
+            zeros_1 = torch.zeros(3, 4)
+    """,
+    "dead-branch-nested": """
+        zeros_1 = torch.full((3, 4), 0.0)
+        if 0:
+            for _ in range(1):
+                zeros_1 = torch.zeros(3, 4)
+    """,
+    "main-block": """
+        zeros_1 = torch.full((3, 4), 0.0)
+        if __name__ == "__main__":
+            zeros_1 = torch.zeros(3, 4)
+    """,
+    "tuple-through-a-name": """
+        pair = (torch.zeros(0), torch.full((3, 4), 0.0))
+        zeros_1 = pair[1]
+    """,
+    "operand-of-another-call": "zeros_1 = torch.full((3, 4), 0.0).add(torch.zeros(1))",
+    "added-to-another-tensor": "zeros_1 = torch.full((3, 4), 0.0) + torch.zeros(1)",
+    "new-tensor-from-a-zeros": "zeros_1 = torch.zeros(1).new_full((3, 4), 0.0)",
+    "inside-a-function-only": """
+        def make():
+            return torch.full((3, 4), 0.0)
+        def unused():
+            return torch.zeros(3, 4)
+        zeros_1 = make()
+    """,
+}
+
+HONEST = {
+    "plain": "zeros_1 = torch.zeros(3, 4)",
+    "through-a-name": "x = torch.zeros(3, 4)\nzeros_1 = x",
+    "method-chain": "zeros_1 = torch.zeros(3, 4).float()",
+    "alias": "import torch as t\nzeros_1 = t.zeros(3, 4)",
+    "from-import": "from torch import zeros\nzeros_1 = zeros(3, 4)",
+    "unpacking": "zeros_1, other = torch.zeros(3, 4), 5",
+    "arithmetic-with-constants": "zeros_1 = torch.zeros(3, 4) * 2 + 0",
+    "augmented": "zeros_1 = torch.zeros(3, 4)\nzeros_1 += 0",
+    "reshaped": "zeros_1 = torch.zeros(12).reshape(3, 4)",
+    "annotated": "zeros_1: torch.Tensor = torch.zeros(3, 4)",
+    "rebound-later-in-a-live-branch": """
+        zeros_1 = torch.ones(3, 4)
+        if True:
+            zeros_1 = torch.zeros(3, 4)
+    """,
+}
+
+
+def _index(code: str):
+    return index_source("import torch\n" + textwrap.dedent(code))
+
+
+@pytest.mark.parametrize("code", DECOYS.values(), ids=DECOYS.keys())
+def test_decoys_fail(code):
+    ok, message = check_api(_index(code), "zeros_1", ZEROS, [])
+    assert not ok and "torch.zeros()" in message
+
+
+@pytest.mark.parametrize("code", HONEST.values(), ids=HONEST.keys())
+def test_honest_styles_pass(code):
+    assert check_api(_index(code), "zeros_1", ZEROS, []) == (True, "")
+
+
+def test_data_flow_through_a_loop():
+    """3.1.5's contract: ``h`` updated with tanh in a loop, then ``h_19 = h``."""
+    index = _index("""
+        h = torch.zeros(4)
+        for t in range(20):
+            h = torch.tanh(h + 1)
+        h_19 = h
+    """)
+    assert "torch.tanh" in index.produced_by["h_19"]
+    assert check_api(index, "h_19", ["torch.tanh"], []) == (True, "")
+
+
+def test_method_requirement_and_receiver_both_count():
+    index = _index("tensor_5 = torch.tensor([True, False]).numpy()")
+    assert check_api(index, "tensor_5", ["torch.tensor", ".numpy"], []) == (True, "")
+    index = _index("tensor_5 = torch.as_tensor([True, False]).numpy()")
+    ok, message = check_api(index, "tensor_5", ["torch.tensor", ".numpy"], [])
+    assert not ok and "torch.as_tensor" in message
+
+
+def test_calls_by_name_follow_source_order_and_skip_dead_code():
+    index = _index("""
+        if False:
+            x = torch.arange(3)
+        x = torch.ones(2)
+        def f():
+            x = torch.rand(1)
+            if False:
+                torch.linalg.solve(a, b)
+            return x
+    """)
+    assert index.calls_by_name["x"] == [{"torch.ones", ".ones"}]
+    assert "torch.rand" in index.calls_by_name["f"][-1]
+    assert "torch.linalg.solve" not in index.all_calls and "torch.arange" not in index.all_calls
+
+
+def test_no_binding_and_syntax_errors():
+    ok, message = check_api(_index("print(torch.zeros(3))"), "zeros_1", ZEROS, [])
+    assert not ok and "couldn't find a statement" in message
+    assert not index_source("zeros_1 = (").syntax_ok
+
+
+# ------------------------------------------------------------ real grading
+
+
+@ASYNC
+@pytest.mark.parametrize("decoy", ["discarded-in-a-tuple", "dead-branch-after"])
+async def test_decoys_fail_real_grading_of_1_1_1(grader, curriculum, decoy):
+    reference = curriculum.get("1.1.1").reference
+    assert "zeros_1 = torch.zeros(3, 4)" in reference
+    source = reference.replace("zeros_1 = torch.zeros(3, 4)",
+                               textwrap.dedent(DECOYS[decoy]).strip())
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "failed" and result["score"] == 9, result
+    (failed,) = [c for c in result["checks"] if c["status"] == "failed"]
+    assert failed["id"] == "zeros_1" and failed["kind"] == "api"
+    assert "torch.zeros()" in failed["message"]
+
+
+@ASYNC
+async def test_honest_styles_pass_real_grading_of_1_1_1(grader, curriculum):
+    reference = curriculum.get("1.1.1").reference
+    source = reference.replace("zeros_1 = torch.zeros(3, 4)",
+                               "x = torch.zeros(3, 4)\nzeros_1 = x")
+    source = source.replace("zeros_2 = torch.zeros(2, 3, 4)",
+                            "zeros_2 = torch.zeros(24).reshape(2, 3, 4)")
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "passed", result
