@@ -23,9 +23,12 @@ is returned as the result dict of the result format (:mod:`grader.result`).
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Protocol
 
 import aiohttp
+
+log = logging.getLogger(__name__)
 
 
 class GraderUnavailable(Exception):
@@ -65,6 +68,9 @@ def _error_text(body: str) -> str:
 
 
 class GraderClient(Protocol):
+    """What the core needs of a grader. Clients may also have ``async start()``
+    (called once when the process starts, before it says it is ready)."""
+
     async def grade(self, exercise_id: str, code: str) -> dict[str, Any]: ...
 
     async def health(self) -> dict[str, Any]: ...
@@ -91,6 +97,17 @@ class HTTPGraderClient:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
+
+    async def start(self) -> None:
+        """Say at start whether the grader answers (a warning, not an error: it
+        may come up later, and submissions wait for it)."""
+        try:
+            info = await asyncio.wait_for(self.health(), 5.0)
+        except (TimeoutError, GraderUnavailable, ValueError, aiohttp.ClientError) as exc:
+            log.warning("grader at %s does not answer yet (%s); submissions wait for it",
+                        self.base_url, exc)
+            return
+        log.info("grader at %s: %s", self.base_url, info.get("status", "?"))
 
     async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
         try:
@@ -140,6 +157,11 @@ class InProcessGraderClient:
         self._workers = workers
         self._grader: Any = None
         self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start the warm pool now (a torch import per worker: seconds), so the
+        first submission does not wait for it."""
+        await self._get()
 
     async def _get(self) -> Any:
         async with self._lock:

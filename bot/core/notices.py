@@ -11,8 +11,9 @@ the chat, and survives restarts of either side: an unmarked notice whose lease
 ran out is claimed again (editing the same message twice is harmless).
 
 Wake-ups: a notice written by this process wakes the delivery loop at once
-(:attr:`NoticeService.wake`); notices written elsewhere are found by a short
-poll (and, on PostgreSQL, by whatever wake-up the dispatch layer adds).
+(:attr:`NoticeService.wake`); on PostgreSQL a notice written by any process (a
+grading worker on another machine) wakes it too, through LISTEN/NOTIFY
+(:mod:`bot.db.listen`); a slow poll remains as a safety net.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from bot.core.types import (
     SubmissionNotice,
 )
 from bot.db import Cohort, Member, Notice, Submission
+from bot.db.listen import NOTICES_CHANNEL, listen
 from grader.result import GradeResult, ResultFormatError, Status
 
 log = logging.getLogger(__name__)
@@ -207,16 +209,29 @@ class NoticeService:
 
     async def run(self, platform: str, outbox: Outbox, *, poll_s: float = 2.0,
                   owns: Callable[[str], bool] | None = None) -> None:
-        """Deliver forever: at once when this process wrote a notice, else every
-        ``poll_s`` for notices other processes wrote."""
-        while True:
-            self.wake.clear()
-            try:
-                await self.deliver_pending(platform, outbox, owns)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), poll_s)
+        """Deliver forever: at once when any process wrote a notice for this
+        platform (this one, or — on PostgreSQL — another), and every ``poll_s``
+        for retries and as a safety net."""
+
+        def heard(payload: str) -> None:
+            if payload in ("", platform):
+                self.wake.set()
+
+        listener = asyncio.get_running_loop().create_task(
+            listen(self.ctx.db, NOTICES_CHANNEL, heard), name="notices listener")
+        try:
+            while True:
+                self.wake.clear()
+                try:
+                    await self.deliver_pending(platform, outbox, owns)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery round failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), poll_s)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
 

@@ -5,17 +5,25 @@ finish it — graded (with points and streak), requeued after an outage, or
 transaction as the state change. A crash at any point loses nothing: an
 expired lease puts the submission back in the queue (:meth:`recover`).
 
-Which submissions are graded when, and how many at once, is the dispatcher's
-business (:mod:`bot.core.dispatch`); this module grades one claimed
-submission at a time and knows nothing about concurrency."""
+Which submissions are graded when, where and how many at once is the
+dispatcher's business (:mod:`bot.core.dispatch`, over the job engine of
+:mod:`bot.core.jobs`); this module holds the row-level rules it relies on:
+which of a member's submissions comes next (:meth:`GradingQueue.head`), the
+claim (one grading per member, enforced by a partial unique index), the
+hand-over to the engine (:meth:`GradingQueue.take_for_dispatch`: fair
+priorities, ``dispatched_at``), and giving a submission back (:meth:`park`,
+:meth:`release`). A verdict is written once: a second one for the same
+submission (a worker presumed dead that was not) is refused by the database
+(``uq_notices_one_verdict``) and dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.context import CoreContext
@@ -35,6 +43,41 @@ MAX_RETRY_DELAY_S = 300.0
 #: Gradings that fail because of the submission (grader errors, bugs) before
 #: it is reported as "could not be graded".
 MAX_FAILURES = 3
+#: A queued submission whose job was handed to the engine this long ago and
+#: that is still queued is handed over again (its job was lost; the engine's
+#: queueing lock makes this a no-op while the job still waits).
+REDISPATCH_AFTER = timedelta(minutes=2)
+#: Priorities: a member's first waiting submission gets 0, each further one
+#: one less; an instructor's regrade starts below every live submission.
+REGRADE_PRIORITY = -1000
+#: The verdict notices of one submission: at most one (a unique index).
+ONE_VERDICT = "uq_notices_one_verdict"
+
+
+@dataclass(frozen=True)
+class Head:
+    """The submission a member's queue is at (the oldest pending one)."""
+
+    id: int
+    member_id: int
+    exercise_id: str
+    status: str
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DispatchItem:
+    """A queued submission handed to the job engine."""
+
+    id: int
+    member_id: int
+    exercise_id: str
+    priority: int
+
+
+def already_finished(exc: IntegrityError) -> bool:
+    """Whether the database refused a second verdict for one submission."""
+    return ONE_VERDICT in str(exc.orig)
 
 
 class GradingQueue:
@@ -60,34 +103,57 @@ class GradingQueue:
             res = await s.execute(
                 update(Submission)
                 .where(cond)
-                .values(status=SubmissionStatus.queued, next_attempt_at=now, lease_until=None)
+                .values(status=SubmissionStatus.queued, next_attempt_at=now, lease_until=None,
+                        dispatched_at=None)
             )
             # "received" and "queued" are written in one transaction; rows of older
             # versions stuck in received are queued too.
             res2 = await s.execute(
                 update(Submission)
                 .where(Submission.status == SubmissionStatus.received)
-                .values(status=SubmissionStatus.queued, next_attempt_at=now)
+                .values(status=SubmissionStatus.queued, next_attempt_at=now, dispatched_at=None)
             )
+            if all_grading:  # the only process: its in-memory jobs died with it
+                await s.execute(update(Submission)
+                                .where(Submission.status == SubmissionStatus.queued)
+                                .values(dispatched_at=None))
             return (res.rowcount or 0) + (res2.rowcount or 0)
 
-    async def ready_members(self, *, member_id: int | None = None, force: bool = False,
-                            limit: int = 1000) -> list[int]:
-        """Members with a queued submission that may be graded now, oldest first."""
+    async def ready_ids(self, *, member_id: int | None = None, force: bool = False,
+                        limit: int = 1000) -> list[int]:
+        """Queued submissions that may be graded now, oldest first."""
         now = self.ctx.now()
-        query = select(Submission.member_id).where(Submission.status == SubmissionStatus.queued)
+        query = select(Submission.id).where(Submission.status == SubmissionStatus.queued)
         if member_id is not None:
             query = query.where(Submission.member_id == member_id)
         if not force:
             query = query.where(
                 or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now))
         async with self.ctx.db.session() as s:
-            rows = await s.scalars(query.order_by(Submission.id).limit(limit))
-            return list(dict.fromkeys(rows.all()))
+            return list((await s.scalars(query.order_by(Submission.id).limit(limit))).all())
 
-    async def claim(self, member_id: int, force: bool = False) -> Submission | None:
+    async def head(self, submission_id: int) -> Head | None:
+        """The oldest pending submission of ``submission_id``'s member up to and
+        including it: what must be graded before it (None: it is not pending)."""
+        pending = (SubmissionStatus.queued, SubmissionStatus.grading)
+        async with self.ctx.db.session() as s:
+            member_id = await s.scalar(select(Submission.member_id).where(
+                Submission.id == submission_id, Submission.status.in_(pending)))
+            if member_id is None:
+                return None
+            row = (await s.execute(
+                select(Submission.id, Submission.exercise_id, Submission.status,
+                       Submission.next_attempt_at)
+                .where(Submission.member_id == member_id, Submission.id <= submission_id,
+                       Submission.status.in_(pending))
+                .order_by(Submission.id).limit(1))).one()
+            return Head(row.id, member_id, row.exercise_id, row.status, row.next_attempt_at)
+
+    async def claim(self, member_id: int, force: bool = False, *,
+                    upto: int | None = None) -> Submission | None:
         """Take the member's oldest queued submission (none while one of theirs is
-        being graded: a member's submissions are graded in order)."""
+        being graded: a member's submissions are graded in order); ``upto``: only
+        one at most as new as that submission."""
         now = self.ctx.now()
         try:
             async with self.ctx.db.session() as s:
@@ -103,6 +169,8 @@ class GradingQueue:
                     Submission.member_id == member_id,
                     Submission.status == SubmissionStatus.queued,
                 )
+                if upto is not None:
+                    query = query.where(Submission.id <= upto)
                 if not force:
                     query = query.where(or_(Submission.next_attempt_at.is_(None),
                                             Submission.next_attempt_at <= now))
@@ -125,17 +193,96 @@ class GradingQueue:
         except IntegrityError:
             return None  # another process claimed one of this member's submissions
 
-    async def grade_member(self, member_id: int, force: bool = False) -> list[SubmissionNotice]:
-        """Grade the member's queue in order until it is empty or the grader is away."""
-        events: list[SubmissionNotice] = []
-        while True:
-            sub = await self.claim(member_id, force)
-            if sub is None:
-                return events
-            outcome, retry_later = await self.grade(sub)
-            events.extend(outcome)
-            if retry_later:
-                return events
+    # ---- handing submissions to the job engine, and back ---------------------------------
+
+    async def take_for_dispatch(self, *, force: bool = False,
+                                limit: int = 500) -> list[DispatchItem]:
+        """Queued submissions that are due (``force``: all) and have no job — never
+        handed over, given back, or handed over long ago — marked as handed over
+        now, oldest first. Each gets its priority the first time: 0 for a member
+        with nothing else waiting, else one below the lowest of theirs that waits,
+        so priorities are fair across members (round robin) and strictly
+        decreasing within one member's queue (the engine runs a member's jobs by
+        priority, then age)."""
+        now = self.ctx.now()
+        cond = and_(Submission.status == SubmissionStatus.queued,
+                    or_(Submission.dispatched_at.is_(None),
+                        Submission.dispatched_at < now - REDISPATCH_AFTER))
+        if not force:
+            cond = and_(cond, or_(Submission.next_attempt_at.is_(None),
+                                  Submission.next_attempt_at <= now))
+        async with self.ctx.db.session() as s:
+            rows = (await s.execute(
+                select(Submission.id, Submission.member_id, Submission.exercise_id,
+                       Submission.priority, Submission.regrade_of)
+                .where(cond).order_by(Submission.id).limit(limit)
+                .with_for_update(skip_locked=True))).all()
+            if not rows:
+                return []
+            fresh = {r.member_id for r in rows if r.priority is None}
+            lowest: dict[int, int] = {}
+            if fresh:
+                lowest = {member: low for member, low in (await s.execute(
+                    select(Submission.member_id, func.min(Submission.priority))
+                    .where(Submission.member_id.in_(fresh),
+                           Submission.status.in_(SubmissionStatus.pending),
+                           Submission.priority.is_not(None))
+                    .group_by(Submission.member_id))).all()}
+            items = []
+            for r in rows:
+                priority = r.priority
+                if priority is None:
+                    base = REGRADE_PRIORITY if r.regrade_of else 0
+                    below = lowest.get(r.member_id)
+                    priority = base if below is None else min(base, below - 1)
+                    lowest[r.member_id] = priority
+                    await s.execute(update(Submission).where(Submission.id == r.id)
+                                    .values(priority=priority))
+                items.append(DispatchItem(r.id, r.member_id, r.exercise_id, priority))
+            await s.execute(update(Submission)
+                            .where(Submission.id.in_([i.id for i in items]))
+                            .values(dispatched_at=now)
+                            .execution_options(synchronize_session=False))
+            return items
+
+    async def undispatch(self, submission_ids: list[int]) -> None:
+        """The engine did not take these: the next sweep hands them over again."""
+        async with self.ctx.db.session() as s:
+            await s.execute(update(Submission).where(Submission.id.in_(submission_ids))
+                            .values(dispatched_at=None)
+                            .execution_options(synchronize_session=False))
+
+    async def park(self, submission_id: int, until: datetime | None = None) -> None:
+        """A job found its submission must wait (an older one of the member comes
+        first): back to the sweeper, not before ``until``."""
+        values: dict[str, object] = {"dispatched_at": None}
+        async with self.ctx.db.session() as s:
+            if until is not None:
+                current = await s.scalar(select(Submission.next_attempt_at)
+                                         .where(Submission.id == submission_id))
+                values["next_attempt_at"] = until if current is None else max(current, until)
+            await s.execute(update(Submission)
+                            .where(Submission.id == submission_id,
+                                   Submission.status == SubmissionStatus.queued)
+                            .values(**values))
+
+    async def release(self, *, submission_id: int | None = None,
+                      member_id: int | None = None, delay_s: float = 0.0) -> int:
+        """Give a claimed submission back to the queue: its grading was
+        interrupted (the job was cancelled or failed, or its worker died — then
+        by ``member_id``: a member has at most one grading)."""
+        cond = Submission.status == SubmissionStatus.grading
+        if submission_id is not None:
+            cond = and_(cond, Submission.id == submission_id)
+        if member_id is not None:
+            cond = and_(cond, Submission.member_id == member_id)
+        async with self.ctx.db.session() as s:
+            res = await s.execute(
+                update(Submission).where(cond).values(
+                    status=SubmissionStatus.queued, lease_until=None, dispatched_at=None,
+                    next_attempt_at=self.ctx.now() + timedelta(seconds=delay_s))
+                .execution_options(synchronize_session=False))
+            return res.rowcount or 0
 
     async def grade(self, sub: Submission) -> tuple[list[SubmissionNotice], bool]:
         """Grade one claimed submission; (events, whether to stop this member's
@@ -181,8 +328,11 @@ class GradingQueue:
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
             assert row is not None
+            if row.status != SubmissionStatus.grading:
+                return []  # finished by another worker meanwhile: nothing to put back
             row.status = SubmissionStatus.queued
             row.lease_until = None
+            row.dispatched_at = None
             row.last_error = reason[:2000]
             row.next_attempt_at = self.ctx.now() + timedelta(seconds=delay)
             if not tell or row.delay_notified:
@@ -199,6 +349,8 @@ class GradingQueue:
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
             assert row is not None
+            if row.status != SubmissionStatus.grading:
+                return []  # finished by another worker meanwhile
             row.status = SubmissionStatus.could_not_grade
             row.last_error = reason[:2000]
             row.lease_until = None

@@ -14,6 +14,9 @@ share one database:
 * ``posted_messages (cohort_id, message_id)`` is unique: a reply resolves to
   exactly one post, even on platforms whose message ids could repeat.
 * a notice is delivered once: it is claimed with a lease and marked delivered.
+* a submission has at most one verdict notice (``uq_notices_one_verdict``): a
+  grading worker presumed dead that finishes after all cannot write a second
+  verdict (nor award, nor streak: its whole transaction is refused).
 """
 
 from __future__ import annotations
@@ -174,6 +177,11 @@ class Submission(Base):
     reply_message: Mapped[str | None] = mapped_column(String(256), nullable=True)
     reply_private: Mapped[bool] = mapped_column(Boolean, default=False)
     regrade_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Grading dispatch (bot.core.dispatch): the job engine's priority for it (fair
+    # across members, strictly decreasing within one member's queue) and when a
+    # job was last handed to the engine (NULL: it needs one).
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ChallengeWindow(Base):
@@ -264,6 +272,14 @@ class Notice(Base):
     __table_args__ = (
         Index("ix_notices_undelivered", "delivered_at", "cohort_id"),
         Index("ix_notices_submission", "submission_id"),
+        # One verdict per submission, enforced by the database itself.
+        Index(
+            "uq_notices_one_verdict",
+            "submission_id",
+            unique=True,
+            sqlite_where=text("kind IN ('graded', 'could_not_grade')"),
+            postgresql_where=text("kind IN ('graded', 'could_not_grade')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
