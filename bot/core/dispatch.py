@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.core.context import CoreContext
 from bot.core.jobs import GRACE_S, HEARTBEAT_S, STALLED_S, JobEngine
 from bot.core.lanes import LANES, LaneSlots, lane_of
-from bot.core.queue import GradingQueue, already_finished
+from bot.core.queue import GradingQueue
 from bot.core.types import SubmissionNotice
 from bot.db import Submission, SubmissionStatus
 
@@ -222,17 +222,18 @@ class Dispatcher:
         try:
             try:
                 return await self.queue.grade(sub)
-            except IntegrityError as exc:
-                if not already_finished(exc):
+            except IntegrityError:
+                if not await self.queue.has_verdict(submission_id):
                     raise
                 log.warning("submission %s already has its verdict (a worker presumed dead "
                             "finished it); this grading is dropped", submission_id)
                 return [], False
-        except BaseException:
-            if release:  # cancelled (the worker stops) or failed: back to the queue
+        except BaseException as exc:
+            if release:  # back to the queue: at once if the worker stops, later if it failed
+                delay = 0.0 if isinstance(exc, asyncio.CancelledError) else ERROR_RETRY_S
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self.queue.release(submission_id=submission_id,
-                                                            delay_s=ERROR_RETRY_S))
+                                                            delay_s=delay))
             raise
 
     # ---- in this task, now (tests, the console) ---------------------------------------------

@@ -31,7 +31,7 @@ from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
 from bot.core.types import SubmissionNotice
-from bot.db import Cohort, Member, Submission, SubmissionStatus
+from bot.db import Cohort, Member, Notice, Submission, SubmissionStatus
 from bot.grader_client import GraderClient, GraderUnavailable, GradingFailed, UnknownExercise
 from grader.result import GradeResult, ResultFormatError
 
@@ -50,8 +50,8 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 #: Priorities: a member's first waiting submission gets 0, each further one
 #: one less; an instructor's regrade starts below every live submission.
 REGRADE_PRIORITY = -1000
-#: The verdict notices of one submission: at most one (a unique index).
-ONE_VERDICT = "uq_notices_one_verdict"
+#: Notices that are a submission's verdict: at most one each (a unique index).
+VERDICT_KINDS = (GRADED, COULD_NOT_GRADE)
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,6 @@ class DispatchItem:
     priority: int
 
 
-def already_finished(exc: IntegrityError) -> bool:
-    """Whether the database refused a second verdict for one submission."""
-    return ONE_VERDICT in str(exc.orig)
 
 
 class GradingQueue:
@@ -244,6 +241,14 @@ class GradingQueue:
                             .values(dispatched_at=now)
                             .execution_options(synchronize_session=False))
             return items
+
+    async def has_verdict(self, submission_id: int) -> bool:
+        """Whether the submission's verdict is written (after the database refused
+        a second one: ``uq_notices_one_verdict``)."""
+        async with self.ctx.db.session() as s:
+            return await s.scalar(select(Notice.id).where(
+                Notice.submission_id == submission_id,
+                Notice.kind.in_(VERDICT_KINDS)).limit(1)) is not None
 
     async def undispatch(self, submission_ids: list[int]) -> None:
         """The engine did not take these: the next sweep hands them over again."""
