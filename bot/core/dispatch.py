@@ -37,9 +37,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.core.context import CoreContext
 from bot.core.jobs import GRACE_S, HEARTBEAT_S, STALLED_S, JobEngine
 from bot.core.lanes import LANES, LaneSlots, lane_of
-from bot.core.queue import GradingQueue
+from bot.core.queue import NOT_DUE, GradingQueue
 from bot.core.types import SubmissionNotice
-from bot.db import Submission, SubmissionStatus
+from bot.db import Submission
 
 log = logging.getLogger(__name__)
 
@@ -181,24 +181,15 @@ class Dispatcher:
         job = lane is not None
         events: list[SubmissionNotice] = []
         while True:
-            head = await self.queue.head(submission_id)
+            turn = await self.queue.take_turn(submission_id, lane=lane, force=force)
+            head, sub = turn.head, turn.sub
             if head is None:
                 return events  # graded already (by another job or process)
             mine = head.id == submission_id
-            if head.status == SubmissionStatus.grading:
-                if job and not mine:  # the member's older one is being graded elsewhere
-                    await self._park(head.member_id, submission_id)
-                return events
-            due = head.next_attempt_at is None or head.next_attempt_at <= self.ctx.now()
-            if not (due or force):
-                await self._park(head.member_id, submission_id, head.next_attempt_at)
-                return events
-            if job and not mine and lane_of(self.ctx.catalog.get(head.exercise_id)) != lane:
-                await self._park(head.member_id, submission_id)  # it has a job in its lane
-                return events
-            sub = await self.queue.claim(head.member_id, force, upto=submission_id)
             if sub is None:
-                if job:
+                if turn.outcome == NOT_DUE:  # a retry delay: wait it out
+                    await self._park(head.member_id, submission_id, head.next_attempt_at)
+                elif job and not mine:  # an older one is graded elsewhere, or in its lane
                     await self._park(head.member_id, submission_id)
                 return events
             outcome, unavailable = await self._grade(sub, release=job)
@@ -206,8 +197,10 @@ class Dispatcher:
             if outcome and head.member_id in self._parked:
                 self._parked.discard(head.member_id)
                 self.kick()  # the member's parked submission may go now
+            if mine:
+                return events
             if unavailable:
-                if job and not mine:
+                if job:
                     await self._park(head.member_id, submission_id)
                 return events
 

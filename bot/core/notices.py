@@ -190,8 +190,9 @@ class NoticeService:
         """Claim and deliver every ready notice of ``platform`` once; returns how
         many were delivered."""
         count = 0
+        limit = 50
         while True:
-            events = await self.claim(platform, owns=owns)
+            events = await self.claim(platform, limit=limit, owns=owns)
             if not events:
                 return count
             for event in events:
@@ -206,6 +207,8 @@ class NoticeService:
                     continue
                 await self.delivered(event.notice_id)
                 count += 1
+            if len(events) < limit:
+                return count  # all there was (a newer one sets the wake event)
 
     async def run(self, platform: str, outbox: Outbox, *, poll_s: float = 2.0,
                   owns: Callable[[str], bool] | None = None) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.context import CoreContext
+from bot.core.lanes import lane_of
 from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
@@ -63,6 +64,17 @@ class Head:
     exercise_id: str
     status: str
     next_attempt_at: datetime | None
+
+
+#: Why :meth:`GradingQueue.take_turn` claimed nothing (or that it did).
+CLAIMED, DONE, BUSY, NOT_DUE, OTHER_LANE = "claimed", "done", "busy", "not_due", "other_lane"
+
+
+@dataclass(frozen=True)
+class Turn:
+    head: Head | None
+    sub: Submission | None
+    outcome: str
 
 
 @dataclass(frozen=True)
@@ -129,22 +141,52 @@ class GradingQueue:
         async with self.ctx.db.session() as s:
             return list((await s.scalars(query.order_by(Submission.id).limit(limit))).all())
 
-    async def head(self, submission_id: int) -> Head | None:
-        """The oldest pending submission of ``submission_id``'s member up to and
-        including it: what must be graded before it (None: it is not pending)."""
+    async def take_turn(self, submission_id: int, *, lane: str | None = None,
+                        force: bool = False) -> Turn:
+        """Claim what must be graded next for ``submission_id``: the oldest pending
+        submission of its member up to and including it (a member's submissions
+        are graded in order), when it is queued, due (or ``force``) and — for a
+        job of ``lane`` — of that lane if it is not the submission itself. One
+        transaction; the partial unique index settles races between processes."""
         pending = (SubmissionStatus.queued, SubmissionStatus.grading)
-        async with self.ctx.db.session() as s:
-            member_id = await s.scalar(select(Submission.member_id).where(
-                Submission.id == submission_id, Submission.status.in_(pending)))
-            if member_id is None:
-                return None
-            row = (await s.execute(
-                select(Submission.id, Submission.exercise_id, Submission.status,
-                       Submission.next_attempt_at)
-                .where(Submission.member_id == member_id, Submission.id <= submission_id,
-                       Submission.status.in_(pending))
-                .order_by(Submission.id).limit(1))).one()
-            return Head(row.id, member_id, row.exercise_id, row.status, row.next_attempt_at)
+        now = self.ctx.now()
+        head: Head | None = None
+        try:
+            async with self.ctx.db.session() as s:
+                member_id = await s.scalar(select(Submission.member_id).where(
+                    Submission.id == submission_id, Submission.status.in_(pending)))
+                if member_id is None:
+                    return Turn(None, None, DONE)
+                row = (await s.execute(
+                    select(Submission.id, Submission.exercise_id, Submission.status,
+                           Submission.next_attempt_at)
+                    .where(Submission.member_id == member_id, Submission.id <= submission_id,
+                           Submission.status.in_(pending))
+                    .order_by(Submission.id).limit(1))).one()
+                head = Head(row.id, member_id, row.exercise_id, row.status,
+                            row.next_attempt_at)
+                if head.status == SubmissionStatus.grading:
+                    return Turn(head, None, BUSY)
+                if not force and head.next_attempt_at is not None \
+                        and head.next_attempt_at > now:
+                    return Turn(head, None, NOT_DUE)
+                if lane is not None and head.id != submission_id \
+                        and lane_of(self.ctx.catalog.get(head.exercise_id)) != lane:
+                    return Turn(head, None, OTHER_LANE)
+                won = await s.execute(
+                    update(Submission)
+                    .where(Submission.id == head.id, Submission.status == SubmissionStatus.queued)
+                    .values(status=SubmissionStatus.grading, started_at=now,
+                            lease_until=now + GRADING_LEASE, attempts=Submission.attempts + 1)
+                    .execution_options(synchronize_session=False))
+                if won.rowcount != 1:
+                    return Turn(head, None, BUSY)
+                sub = await s.get(Submission, head.id)
+                assert sub is not None
+                s.expunge(sub)  # a detached copy for the grader; the row is the truth
+                return Turn(head, sub, CLAIMED)
+        except IntegrityError:  # another process claimed one of this member's submissions
+            return Turn(head, None, BUSY)
 
     async def claim(self, member_id: int, force: bool = False, *,
                     upto: int | None = None) -> Submission | None:
@@ -234,12 +276,13 @@ class GradingQueue:
                     priority = base if below is None else min(base, below - 1)
                     lowest[r.member_id] = priority
                     await s.execute(update(Submission).where(Submission.id == r.id)
-                                    .values(priority=priority))
+                                    .values(priority=priority, dispatched_at=now))
                 items.append(DispatchItem(r.id, r.member_id, r.exercise_id, priority))
-            await s.execute(update(Submission)
-                            .where(Submission.id.in_([i.id for i in items]))
-                            .values(dispatched_at=now)
-                            .execution_options(synchronize_session=False))
+            again = [r.id for r in rows if r.priority is not None]
+            if again:
+                await s.execute(update(Submission).where(Submission.id.in_(again))
+                                .values(dispatched_at=now)
+                                .execution_options(synchronize_session=False))
             return items
 
     async def has_verdict(self, submission_id: int) -> bool:

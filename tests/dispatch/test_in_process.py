@@ -169,7 +169,8 @@ async def test_a_verdict_is_written_once_when_a_worker_presumed_dead_finishes(
             return bool(slow.calls)
 
         await wait_until(a_grading)
-        member = (await b.dojo.queue.head(sid)).member_id
+        async with b.db.session() as s:
+            member = (await s.get(Submission, sid)).member_id
         assert await b.dojo.queue.release(member_id=member) == 1
         events = await b.dojo.dispatcher.run(sid)
         assert [type(e) for e in events] == [GradedNotice] and events[0].points == 10
