@@ -117,12 +117,14 @@ class NoticeService:
         now = self.ctx.now()
         out: list[SubmissionNotice] = []
         async with self.ctx.db.session() as s:
+            # The submission, cohort and member come along (into the session's
+            # identity map), so building each event below costs no query.
             rows = (
                 await s.execute(
-                    select(Notice, Submission.reply_state, Submission.received_at,
-                           Cohort.channel_id)
+                    select(Notice, Submission, Cohort, Member)
                     .join(Cohort, Cohort.id == Notice.cohort_id)
                     .outerjoin(Submission, Submission.id == Notice.submission_id)
+                    .outerjoin(Member, Member.id == Notice.member_id)
                     .where(
                         Notice.delivered_at.is_(None),
                         Cohort.platform == platform,
@@ -132,11 +134,11 @@ class NoticeService:
                     .limit(limit * 4)
                 )
             ).all()
-            for notice, reply_state, received_at, channel in rows:
-                if owns is not None and not owns(channel):
+            for notice, sub, cohort, _member in rows:
+                if owns is not None and not owns(cohort.channel_id):
                     continue
-                if reply_state == "awaiting" and received_at is not None \
-                        and now - received_at < AWAIT_STATUS:
+                if sub is not None and sub.reply_state == "awaiting" \
+                        and now - sub.received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
                 won = await s.execute(
                     update(Notice)

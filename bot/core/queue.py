@@ -153,17 +153,17 @@ class GradingQueue:
         head: Head | None = None
         try:
             async with self.ctx.db.session() as s:
-                member_id = await s.scalar(select(Submission.member_id).where(
-                    Submission.id == submission_id, Submission.status.in_(pending)))
-                if member_id is None:
-                    return Turn(None, None, DONE)
-                row = (await s.execute(
-                    select(Submission.id, Submission.exercise_id, Submission.status,
-                           Submission.next_attempt_at)
-                    .where(Submission.member_id == member_id, Submission.id <= submission_id,
+                member = (select(Submission.member_id)
+                          .where(Submission.id == submission_id,
+                                 Submission.status.in_(pending)).scalar_subquery())
+                row = await s.scalar(
+                    select(Submission)
+                    .where(Submission.member_id == member, Submission.id <= submission_id,
                            Submission.status.in_(pending))
-                    .order_by(Submission.id).limit(1))).one()
-                head = Head(row.id, member_id, row.exercise_id, row.status,
+                    .order_by(Submission.id).limit(1))
+                if row is None:
+                    return Turn(None, None, DONE)
+                head = Head(row.id, row.member_id, row.exercise_id, row.status,
                             row.next_attempt_at)
                 if head.status == SubmissionStatus.grading:
                     return Turn(head, None, BUSY)
@@ -181,10 +181,9 @@ class GradingQueue:
                     .execution_options(synchronize_session=False))
                 if won.rowcount != 1:
                     return Turn(head, None, BUSY)
-                sub = await s.get(Submission, head.id)
-                assert sub is not None
-                s.expunge(sub)  # a detached copy for the grader; the row is the truth
-                return Turn(head, sub, CLAIMED)
+                s.expunge(row)  # a detached copy for the grader; the row is the truth
+                row.status, row.attempts = SubmissionStatus.grading, row.attempts + 1
+                return Turn(head, row, CLAIMED)
         except IntegrityError:  # another process claimed one of this member's submissions
             return Turn(head, None, BUSY)
 
@@ -251,22 +250,23 @@ class GradingQueue:
             cond = and_(cond, or_(Submission.next_attempt_at.is_(None),
                                   Submission.next_attempt_at <= now))
         async with self.ctx.db.session() as s:
+            waiting = Submission.__table__.alias("waiting")
+            lowest_of_member = (
+                select(func.min(waiting.c.priority))
+                .where(waiting.c.member_id == Submission.member_id,
+                       waiting.c.status.in_(SubmissionStatus.pending),
+                       waiting.c.priority.is_not(None))
+                .scalar_subquery())
             rows = (await s.execute(
                 select(Submission.id, Submission.member_id, Submission.exercise_id,
-                       Submission.priority, Submission.regrade_of)
+                       Submission.priority, Submission.regrade_of,
+                       lowest_of_member.label("lowest"))
                 .where(cond).order_by(Submission.id).limit(limit)
-                .with_for_update(skip_locked=True))).all()
+                .with_for_update(of=Submission, skip_locked=True))).all()
             if not rows:
                 return []
-            fresh = {r.member_id for r in rows if r.priority is None}
-            lowest: dict[int, int] = {}
-            if fresh:
-                lowest = {member: low for member, low in (await s.execute(
-                    select(Submission.member_id, func.min(Submission.priority))
-                    .where(Submission.member_id.in_(fresh),
-                           Submission.status.in_(SubmissionStatus.pending),
-                           Submission.priority.is_not(None))
-                    .group_by(Submission.member_id))).all()}
+            lowest: dict[int, int] = {r.member_id: r.lowest for r in rows
+                                      if r.lowest is not None}
             items = []
             for r in rows:
                 priority = r.priority
