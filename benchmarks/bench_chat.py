@@ -102,18 +102,20 @@ def _proc_table() -> dict[int, tuple[int, float]]:
 
 
 def tree_cpu(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each named process and all its descendants."""
+    """CPU seconds so far of each named process and its descendants (a named
+    process below another one counts for itself only)."""
     table = _proc_table()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
+    roots = set(pids.values())
     out = {}
     for name, root in pids.items():
         total, todo = 0.0, [root]
         while todo:
             pid = todo.pop()
             total += table.get(pid, (0, 0.0))[1]
-            todo.extend(children.get(pid, []))
+            todo.extend(c for c in children.get(pid, []) if c not in roots)
         out[name] = total
     return out
 
@@ -167,7 +169,6 @@ class Sent:
     exercise: str
     message_id: str
     t0: float
-    status_id: str | None = None
     verdicts: list[float] = field(default_factory=list)
 
     @property
@@ -182,6 +183,7 @@ class Chat:
         self.fake, self.bot, self.rt, self.channel = fake, bot, rt, channel
         self.users = 0
         self.seen = 0
+        self.messages_seen = 0
         self.sent: dict[str, Sent] = {}
         self.status_of: dict[str, str] = {}
 
@@ -199,10 +201,11 @@ class Chat:
         return sent
 
     def _scan(self) -> None:
-        for m in self.fake.messages.values():
+        fresh = list(self.fake.messages.values())[self.messages_seen:]
+        self.messages_seen += len(fresh)
+        for m in fresh:  # the bot's replies, by the message they answer
             ref = (m.get("message_reference") or {}).get("message_id")
-            if ref in self.sent and m["author"]["id"] == fake_discord.BOT_ID:
-                self.sent[ref].status_id = m["id"]
+            if ref is not None and m["author"]["id"] == fake_discord.BOT_ID:
                 self.status_of[m["id"]] = ref
         calls = self.fake.calls
         for call in calls[self.seen:]:
@@ -210,7 +213,7 @@ class Chat:
                 continue
             ref = self.status_of.get(call.path.rsplit("/", 1)[-1])
             text = call.text.lower()
-            if ref is not None and "grading" not in text and "queued" not in text:
+            if ref in self.sent and "grading" not in text and "queued" not in text:
                 self.sent[ref].verdicts.append(call.t)
         self.seen = len(calls)
 

@@ -17,3 +17,5 @@ fi
 .venv/bin/pytest -q -p no:cacheprovider "$@"
 echo "--- grader benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_grader.py --quick
+echo "--- chat benchmark (smoke: discord.py against the fake Discord, embedded) ---"
+.venv/bin/python benchmarks/bench_chat.py --quick
