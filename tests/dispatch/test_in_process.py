@@ -218,3 +218,36 @@ async def test_nothing_is_lost_when_the_embedded_process_dies(sqlite_url: str,
         await wait_until(graded)
     finally:
         await second.close()
+
+
+async def test_the_grader_is_warm_before_the_runtime_says_it_is_ready(
+        sqlite_url: str, curriculum: Any) -> None:
+    """Item 5: the in-process pool starts while the database is migrated, and
+    ``Runtime.start`` returns only once it is up (the first submission does not
+    wait for a torch import)."""
+    from bot.config import load_settings
+    from bot.grader_client import InProcessGraderClient
+    from bot.runtime import Runtime
+
+    class SlowStart(InProcessGraderClient):
+        """The real client's start, around a pool that takes a while to warm."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.warm = False
+
+        async def _get(self) -> Any:
+            await asyncio.sleep(0.3)
+            self.warm = True
+            return self
+
+        async def grade(self, exercise_id: str, code: str) -> dict[str, Any]:
+            return await ScriptedGrader().grade(exercise_id, code)
+
+    client = SlowStart()
+    rt = await Runtime.start(load_settings(), database_url=sqlite_url, grader=client,
+                             curriculum=curriculum)
+    try:
+        assert client.warm
+    finally:
+        await rt.close()
