@@ -109,10 +109,10 @@ class Dispatcher:
         where no sweeper runs (there, :meth:`settle` sweeps)."""
         self._wake.set()
 
-    async def sweep(self, *, force: bool = False) -> int:
+    async def sweep(self) -> int:
         """Hand every due queued submission without a job to the engine (and, now
         and then, put jobs of dead workers back in their queues); returns how
-        many were handed over. ``force``: also those waiting out a retry delay."""
+        many were handed over."""
         async with self._sweep_lock:
             loop = asyncio.get_running_loop()
             if loop.time() - self._stalled_checked >= self.sweep_s:
@@ -120,7 +120,7 @@ class Dispatcher:
                 await self._retry_stalled()
             handed = 0
             while True:
-                items = await self.queue.take_for_dispatch(force=force, limit=SWEEP_BATCH)
+                items = await self.queue.take_for_dispatch(limit=SWEEP_BATCH)
                 refused = []
                 for item in items:
                     lane = lane_of(self.ctx.catalog.get(item.exercise_id))
@@ -250,8 +250,10 @@ class Dispatcher:
         """Hand out what is due (``force``: also what waits out a retry delay) and
         wait until it is graded — what the console does after every line.
         Without background workers the jobs run in this task."""
-        for round_ in range(5):
-            handed = await self.sweep(force=force and round_ == 0)
+        if force:
+            await self.queue.expedite()
+        for _ in range(5):
+            handed = await self.sweep()
             if self.grades_here:
                 while await self.engine.busy():
                     await asyncio.sleep(0.005)

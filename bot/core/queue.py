@@ -233,9 +233,8 @@ class GradingQueue:
 
     # ---- handing submissions to the job engine, and back ---------------------------------
 
-    async def take_for_dispatch(self, *, force: bool = False,
-                                limit: int = 500) -> list[DispatchItem]:
-        """Queued submissions that are due (``force``: all) and have no job — never
+    async def take_for_dispatch(self, *, limit: int = 500) -> list[DispatchItem]:
+        """Queued submissions that are due and have no job — never
         handed over, given back, or handed over long ago — marked as handed over
         now, oldest first. Each gets its priority the first time: 0 for a member
         with nothing else waiting, else one below the lowest of theirs that waits,
@@ -245,10 +244,9 @@ class GradingQueue:
         now = self.ctx.now()
         cond = and_(Submission.status == SubmissionStatus.queued,
                     or_(Submission.dispatched_at.is_(None),
-                        Submission.dispatched_at < now - REDISPATCH_AFTER))
-        if not force:
-            cond = and_(cond, or_(Submission.next_attempt_at.is_(None),
-                                  Submission.next_attempt_at <= now))
+                        Submission.dispatched_at < now - REDISPATCH_AFTER),
+                    or_(Submission.next_attempt_at.is_(None),
+                        Submission.next_attempt_at <= now))
         async with self.ctx.db.session() as s:
             waiting = Submission.__table__.alias("waiting")
             lowest_of_member = (
@@ -292,6 +290,19 @@ class GradingQueue:
             return await s.scalar(select(Notice.id).where(
                 Notice.submission_id == submission_id,
                 Notice.kind.in_(VERDICT_KINDS)).limit(1)) is not None
+
+    async def expedite(self) -> int:
+        """Every queued submission waiting out a retry delay is due now (the
+        console, whose clock only moves when told)."""
+        now = self.ctx.now()
+        async with self.ctx.db.session() as s:
+            res = await s.execute(
+                update(Submission)
+                .where(Submission.status == SubmissionStatus.queued,
+                       Submission.next_attempt_at > now)
+                .values(next_attempt_at=now, dispatched_at=None)
+                .execution_options(synchronize_session=False))
+            return res.rowcount or 0
 
     async def undispatch(self, submission_ids: list[int]) -> None:
         """The engine did not take these: the next sweep hands them over again."""
