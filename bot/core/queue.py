@@ -8,8 +8,9 @@ expired lease puts the submission back in the queue (:meth:`recover`).
 Which submissions are graded when, where and how many at once is the
 dispatcher's business (:mod:`bot.core.dispatch`, over the job engine of
 :mod:`bot.core.jobs`); this module holds the row-level rules it relies on:
-which of a member's submissions comes next (:meth:`GradingQueue.head`), the
-claim (one grading per member, enforced by a partial unique index), the
+which of a member's submissions comes next and claiming it
+(:meth:`GradingQueue.take_turn`: one grading per member, enforced by a partial
+unique index), the
 hand-over to the engine (:meth:`GradingQueue.take_for_dispatch`: fair
 priorities, ``dispatched_at``), and giving a submission back (:meth:`park`,
 :meth:`release`). A verdict is written once: a second one for the same
@@ -85,8 +86,6 @@ class DispatchItem:
     member_id: int
     exercise_id: str
     priority: int
-
-
 
 
 class GradingQueue:
@@ -187,11 +186,9 @@ class GradingQueue:
         except IntegrityError:  # another process claimed one of this member's submissions
             return Turn(head, None, BUSY)
 
-    async def claim(self, member_id: int, force: bool = False, *,
-                    upto: int | None = None) -> Submission | None:
+    async def claim(self, member_id: int, force: bool = False) -> Submission | None:
         """Take the member's oldest queued submission (none while one of theirs is
-        being graded: a member's submissions are graded in order); ``upto``: only
-        one at most as new as that submission."""
+        being graded: a member's submissions are graded in order)."""
         now = self.ctx.now()
         try:
             async with self.ctx.db.session() as s:
@@ -207,8 +204,6 @@ class GradingQueue:
                     Submission.member_id == member_id,
                     Submission.status == SubmissionStatus.queued,
                 )
-                if upto is not None:
-                    query = query.where(Submission.id <= upto)
                 if not force:
                     query = query.where(or_(Submission.next_attempt_at.is_(None),
                                             Submission.next_attempt_at <= now))
