@@ -449,8 +449,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drills", type=int, default=50, help="drills in the burst")
     parser.add_argument("--trainings", type=int, default=2, help="5.1.1 trainings in the burst")
     parser.add_argument("--scale-drills", type=int, default=200)
-    parser.add_argument("--grader-workers", type=int, default=2,
-                        help="warm workers per grader service")
+    parser.add_argument("--grader-workers", type=int, default=3,
+                        help="warm workers per grader service (more than the heavy slots of "
+                             "all workers together, so a drill always finds one)")
     parser.add_argument("--slots", default="quick=4,heavy=1,gpu=1",
                         help="lane slots of each worker process")
     args = parser.parse_args(argv)

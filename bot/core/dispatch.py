@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 #: How often the sweeper looks for due retries and dead workers' jobs.
 SWEEP_S = 2.0
+#: How often expired grading leases are looked for (a last resort: engine
+#: heartbeats find dead workers much sooner).
+RECOVER_S = 30.0
 #: Submissions handed to the engine per database round trip.
 SWEEP_BATCH = 500
 #: A grading that failed for a reason of ours (not the grader's) is retried after this.
@@ -149,11 +152,15 @@ class Dispatcher:
                             "retrying it", job.submission_id)
 
     async def _sweep_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        recovered = loop.time()
         while True:
             self._wake.clear()
             try:
                 await self.sweep()
-                await self.queue.recover()  # leases that ran out: a last resort
+                if loop.time() - recovered >= RECOVER_S:
+                    recovered = loop.time()
+                    await self.queue.recover()  # leases that ran out
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -61,8 +61,9 @@ TASK = "torchdojo.grade"
 HEARTBEAT_S = 5.0
 STALLED_S = 15.0
 #: A job blocked behind another job of the same member is not announced by the
-#: engine when that job ends; workers look again this often.
-POLL_S = 0.25
+#: engine when that job ends; workers look again this often (each look is a
+#: query per lane and process on PostgreSQL).
+POLL_S = 0.5
 #: How long a stopping worker lets running gradings finish before cancelling
 #: them (their submissions go back to the queue).
 GRACE_S = 10.0
