@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     port: int = Field(8080, alias="PORT", ge=1, le=65535)
     dashboard_url: str | None = Field(None, alias="DASHBOARD_URL")
     dashboard_secret: str | None = Field(None, alias="DASHBOARD_SECRET", repr=False)
+    # Grading dispatch (README "Scaling"): the lanes this process grades (all,
+    # none, or e.g. "quick,heavy") and how many of each at once ("quick=8,heavy=1").
+    lanes: str | None = Field(None, alias="TORCHDOJO_LANES")
+    lane_slots: str | None = Field(None, alias="TORCHDOJO_LANE_SLOTS")
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -72,6 +76,22 @@ class Settings(BaseSettings):
     @classmethod
     def _grader(cls, v: str | None) -> str | None:
         return _http_url(v, "GRADER_URL")
+
+    @field_validator("lanes")
+    @classmethod
+    def _lanes(cls, v: str | None) -> str | None:
+        from bot.core.lanes import parse_lanes
+
+        parse_lanes(v)
+        return v
+
+    @field_validator("lane_slots")
+    @classmethod
+    def _lane_slots(cls, v: str | None) -> str | None:
+        from bot.core.lanes import LaneSlots
+
+        LaneSlots.parse(v)
+        return v
 
     @field_validator("discord_api_base", "discord_gateway_url")
     @classmethod

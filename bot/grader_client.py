@@ -30,11 +30,14 @@ reports; the HTTP client reports nothing yet (a streaming variant of
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+
+log = logging.getLogger(__name__)
 
 #: Stages a grading goes through, in order.
 STAGES = ("running", "judging", "check")
@@ -117,6 +120,9 @@ def _error_text(body: str) -> str:
 
 
 class GraderClient(Protocol):
+    """What the core needs of a grader. Clients may also have ``async start()``
+    (called once when the process starts, before it says it is ready)."""
+
     async def grade(self, exercise_id: str, code: str,
                     progress: ProgressFn | None = None) -> dict[str, Any]: ...
 
@@ -144,6 +150,17 @@ class HTTPGraderClient:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
+
+    async def start(self) -> None:
+        """Say at start whether the grader answers (a warning, not an error: it
+        may come up later, and submissions wait for it)."""
+        try:
+            info = await asyncio.wait_for(self.health(), 5.0)
+        except (TimeoutError, GraderUnavailable, ValueError, aiohttp.ClientError) as exc:
+            log.warning("grader at %s does not answer yet (%s); submissions wait for it",
+                        self.base_url, exc)
+            return
+        log.info("grader at %s: %s", self.base_url, info.get("status", "?"))
 
     async def grade(self, exercise_id: str, code: str,
                     progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -194,6 +211,11 @@ class InProcessGraderClient:
         self._workers = workers
         self._grader: Any = None
         self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start the warm pool now (a torch import per worker: seconds), so the
+        first submission does not wait for it."""
+        await self._get()
 
     async def _get(self) -> Any:
         async with self._lock:

@@ -1,23 +1,46 @@
 """Wires one bot process together: settings → database (migrated) → curriculum
-→ grader → core. Adapters (console, Discord, Slack) start from here so every
-entry point applies migrations on start, recovers interrupted gradings and
-delivers verdicts the same way."""
+→ grader → job engine → core. Adapters (console, Discord, Slack) and grading
+workers (``torchdojo worker``) start from here so every entry point applies
+migrations on start, recovers interrupted gradings, grades and delivers
+verdicts the same way.
+
+The in-process grader's warm pool is started while the database is migrated
+and the curriculum loaded, and is warm before :meth:`Runtime.start` returns:
+the first submission after a start does not wait for it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.core.clock import Clock
 from bot.core.dojo import Dojo
+from bot.core.jobs import JobEngine
+from bot.core.lanes import LaneSlots, parse_lanes
 from bot.core.posts import Planner
 from bot.core.storage import open_database
 from bot.core.types import Outbox
 from bot.grader_client import GraderClient, client_from_env
+
+log = logging.getLogger(__name__)
+
+
+async def warm_up(grader: GraderClient) -> None:
+    """Start the grader client (the in-process pool imports torch in its
+    workers: seconds); a grader that cannot start is reported, not fatal —
+    gradings then report it to the member."""
+    start = getattr(grader, "start", None)
+    if start is None:
+        return
+    try:
+        await start()
+    except Exception as exc:
+        log.error("the grader could not start: %s", exc)
 
 
 @dataclass
@@ -41,18 +64,35 @@ class Runtime:
         clock: Clock | None = None,
         curriculum: Any = None,
         exclusive: bool | None = None,
+        lanes: Iterable[str] | None = None,
+        slots: LaneSlots | None = None,
+        **dispatch: float,
     ) -> Runtime:
         """``exclusive``: this is the only process on the database, so every
-        submission left in ``grading`` is an orphan (default: true for SQLite)."""
+        submission left in ``grading`` is an orphan (default: true for SQLite).
+        ``lanes``/``slots``: what this process grades (default: the settings;
+        every lane), ``dispatch``: timings for :meth:`Dispatcher.start`."""
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job
         settings = settings or load_settings()
-        db = await open_database(database_url or settings.database_url)
-        if curriculum is None:
-            from curriculum import load_curriculum
-
-            curriculum = load_curriculum()
         grader = grader or client_from_env(settings.grader_url)
-        dojo = Dojo(db, curriculum, grader, clock)
+        warming = asyncio.get_running_loop().create_task(warm_up(grader))
+        try:
+            db = await open_database(database_url or settings.database_url)
+            if curriculum is None:
+                from curriculum import load_curriculum
+
+                curriculum = load_curriculum()
+        except BaseException:
+            warming.cancel()
+            await grader.close()
+            raise
+        engine = JobEngine.for_database(db.url, is_sqlite=db.is_sqlite)
+        dojo = Dojo(db, curriculum, grader, clock, engine=engine)
         await dojo.recover(all_grading=db.is_sqlite if exclusive is None else exclusive)
+        await warming
+        await dojo.dispatcher.start(
+            lanes=parse_lanes(settings.lanes) if lanes is None else tuple(lanes),
+            slots=slots or LaneSlots.parse(settings.lane_slots), **dispatch)
         return cls(settings, dojo, grader)
 
     def scheduler(self, outbox: Outbox) -> Any:

@@ -30,3 +30,5 @@ echo "--- CLI benchmark (smoke: torchdojo grade vs import torch) ---"
 .venv/bin/python benchmarks/bench_cli.py --runs 3
 echo "--- dashboard benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_dashboard.py --smoke
+echo "--- chat benchmark (smoke: discord.py against the fake Discord, embedded) ---"
+.venv/bin/python benchmarks/bench_chat.py --quick

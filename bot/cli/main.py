@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import bots, console, curriculum, dashboard, database, grader
+from bot.cli import bots, console, curriculum, dashboard, database, grader, worker
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="TorchDojo: PyTorch study-group bot and sandboxed grader.")
@@ -14,6 +14,7 @@ app.command()(curriculum.exercises)
 app.command()(curriculum.show)
 app.command()(curriculum.grade)
 app.command("console")(console.console)
+app.command("worker")(worker.worker)
 app.add_typer(grader.grader_app, name="grader")
 app.add_typer(database.db_app, name="db")
 app.add_typer(bots.bot_app, name="bot")

@@ -1,69 +1,270 @@
-"""Deciding when queued submissions are graded, in this process.
+"""Grading dispatch: when, where and how many submissions are graded at once.
 
-The embedded default grades in the bot's own process: :meth:`Dispatcher.kick`
-after a submission (or a periodic sweep, for retries after an outage) starts
-draining the queue in the background, and the verdicts reach the member
-through the notices (:mod:`bot.core.notices`), never through the caller."""
+A submission is a row first (:mod:`bot.core.submissions`); the dispatcher
+hands queued rows to the job engine (:mod:`bot.core.jobs`) and the engine's
+workers run :meth:`Dispatcher.run` for them:
+
+* **concurrently, bounded** — each lane of a process has its own worker slots
+  (:class:`~bot.core.lanes.LaneSlots`); beyond them the grader's own queue and
+  its 503/``Retry-After`` back-pressure apply (the submission is requeued);
+* **in order per member, one at a time** — the engine's per-member lock, and
+  :meth:`run` itself grades a member's older submissions first;
+* **fair** — priorities round-robin across members (a member with 20 queued
+  takes one slot, and a newcomer goes before their second);
+* **in lanes** — a drill never waits for a training check's slot;
+* **without losing or doubling anything** — the row is the record: a job
+  lost with its process is rebuilt by the sweeper, a submission claimed by a
+  worker that died is given back (engine heartbeats, then the lease), and a
+  second verdict for one submission is refused by the database.
+
+The sweeper (:meth:`sweep`) runs in every process that serves chat or
+grades: woken at once by :meth:`kick` (after a submission, after a job), and
+every :data:`SWEEP_S` for retries that came due and for jobs of dead workers.
+Verdicts reach members through the notices (:mod:`bot.core.notices`), never
+through the caller.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
+from datetime import datetime
 
-from bot.core.queue import GradingQueue
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.context import CoreContext
+from bot.core.jobs import GRACE_S, HEARTBEAT_S, STALLED_S, JobEngine
+from bot.core.lanes import LANES, LaneSlots, lane_of
+from bot.core.queue import NOT_DUE, GradingQueue
 from bot.core.types import SubmissionNotice
+from bot.db import Submission
 
 log = logging.getLogger(__name__)
 
+#: How often the sweeper looks for due retries and dead workers' jobs.
+SWEEP_S = 2.0
+#: How often expired grading leases are looked for (a last resort: engine
+#: heartbeats find dead workers much sooner).
+RECOVER_S = 30.0
+#: Submissions handed to the engine per database round trip.
+SWEEP_BATCH = 500
+#: A grading that failed for a reason of ours (not the grader's) is retried after this.
+ERROR_RETRY_S = 5.0
+
 
 class Dispatcher:
-    def __init__(self, queue: GradingQueue) -> None:
+    def __init__(self, ctx: CoreContext, queue: GradingQueue,
+                 engine: JobEngine | None = None) -> None:
+        self.ctx = ctx
         self.queue = queue
-        self._task: asyncio.Task[None] | None = None
-        self._again = False
-        self._lock = asyncio.Lock()
+        self.engine = engine or JobEngine.embedded()
+        self.engine.bind(self.run_job)
+        self.lanes: tuple[str, ...] = LANES
+        self.slots = LaneSlots()
+        self.stalled_s = STALLED_S
+        self.sweep_s = SWEEP_S
+        self._workers: list[asyncio.Task[None]] = []
+        self._sweeper: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._sweep_lock = asyncio.Lock()
+        self._stalled_checked = 0.0
+        self._parked: set[int] = set()  # members with a submission waiting for an older one
+        self._started = False
 
-    async def grade_pending(self, *, member_id: int | None = None, force: bool = False
-                            ) -> list[SubmissionNotice]:
-        """Grade what is queued now (oldest first, in order per member) and return
-        what the members will be told. ``force`` ignores retry back-off."""
-        events: list[SubmissionNotice] = []
-        async with self._lock:
-            for mid in await self.queue.ready_members(member_id=member_id, force=force):
-                events.extend(await self.queue.grade_member(mid, force))
-        return events
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, *, lanes: Iterable[str] = LANES, slots: LaneSlots | None = None,
+                    heartbeat_s: float = HEARTBEAT_S, stalled_s: float = STALLED_S,
+                    grace_s: float = GRACE_S, sweep_s: float = SWEEP_S) -> None:
+        """Grade ``lanes`` in this process (none: only hand work to other
+        processes) and sweep, until :meth:`close`."""
+        self.lanes = tuple(lanes)
+        self.slots = slots or self.slots
+        self.stalled_s, self.sweep_s = stalled_s, sweep_s
+        await self.engine.open()
+        self._workers = self.engine.start_workers(self.lanes, self.slots,
+                                                  heartbeat_s=heartbeat_s,
+                                                  stalled_s=stalled_s, grace_s=grace_s)
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(),
+                                                               name="grading sweeper")
+        self._started = True
+
+    async def close(self) -> None:
+        tasks = [t for t in (self._sweeper, *self._workers) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._sweeper, self._workers, self._started = None, [], False
+        await self.engine.close()
+
+    @property
+    def grades_here(self) -> bool:
+        return self._started and bool(self.lanes)
+
+    # ---- handing work to the engine -------------------------------------------------------
 
     def kick(self) -> None:
-        """Grade what is queued, in the background; a kick while a drain runs
-        makes it look once more when it is done."""
-        if self._task is not None and not self._task.done():
-            self._again = True
-            return
-        self._task = asyncio.get_running_loop().create_task(self._drain())
+        """Something was queued: sweep now rather than at the next tick. A no-op
+        where no sweeper runs (there, :meth:`settle` sweeps)."""
+        self._wake.set()
 
-    async def _drain(self) -> None:
+    async def sweep(self) -> int:
+        """Hand every due queued submission without a job to the engine (and, now
+        and then, put jobs of dead workers back in their queues); returns how
+        many were handed over."""
+        async with self._sweep_lock:
+            loop = asyncio.get_running_loop()
+            if loop.time() - self._stalled_checked >= self.sweep_s:
+                self._stalled_checked = loop.time()
+                await self._retry_stalled()
+            handed = 0
+            while True:
+                items = await self.queue.take_for_dispatch(limit=SWEEP_BATCH)
+                refused = []
+                for item in items:
+                    lane = lane_of(self.ctx.catalog.get(item.exercise_id))
+                    try:
+                        await self.engine.defer(item.id, item.member_id, lane, item.priority)
+                    except Exception:
+                        log.exception("the job engine did not take submission %s", item.id)
+                        refused.append(item.id)
+                    else:
+                        handed += 1
+                if refused:
+                    await self.queue.undispatch(refused)
+                    return handed
+                if len(items) < SWEEP_BATCH:
+                    return handed
+
+    async def _retry_stalled(self) -> None:
+        """Jobs running on a worker that stopped sending heartbeats (killed,
+        frozen, cut off): give the submission back and retry the job in its
+        place. If that worker was only slow, the verdict it writes later is
+        refused (one verdict per submission)."""
+        for job in await self.engine.stalled(self.stalled_s):
+            await self.queue.release(member_id=job.member_id)
+            if await self.engine.retry(job.job_id):
+                log.warning("grading of submission %s was interrupted (its worker stopped); "
+                            "retrying it", job.submission_id)
+
+    async def _sweep_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        recovered = loop.time()
         while True:
-            self._again = False
+            self._wake.clear()
             try:
-                await self.grade_pending()
+                await self.sweep()
+                if loop.time() - recovered >= RECOVER_S:
+                    recovered = loop.time()
+                    await self.queue.recover()  # leases that ran out
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("grading the queue failed")
-            if not self._again:
-                return
+                log.exception("grading sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.sweep_s)
+
+    # ---- one job ------------------------------------------------------------------------------
+
+    async def run_job(self, submission_id: int, lane: str) -> None:
+        """The engine's task body."""
+        await self.run(submission_id, lane)
+
+    async def run(self, submission_id: int, lane: str | None = None, *,
+                  force: bool = False) -> list[SubmissionNotice]:
+        """Grade this submission after every older pending one of its member,
+        grading those here when they are due (and, for a job, of its lane);
+        returns what the member will be told.
+
+        ``lane`` set: this is a job of that lane. A submission that cannot go yet
+        is *parked* — handed back to the sweeper, which gives it a new job when
+        the older one is done — and a grading interrupted by an error or by the
+        worker stopping is given back to the queue. Without a lane (tests, the
+        console) the caller loops itself."""
+        job = lane is not None
+        events: list[SubmissionNotice] = []
+        while True:
+            turn = await self.queue.take_turn(submission_id, lane=lane, force=force)
+            head, sub = turn.head, turn.sub
+            if head is None:
+                return events  # graded already (by another job or process)
+            mine = head.id == submission_id
+            if sub is None:
+                if turn.outcome == NOT_DUE:  # a retry delay: wait it out
+                    await self._park(head.member_id, submission_id, head.next_attempt_at)
+                elif job and not mine:  # an older one is graded elsewhere, or in its lane
+                    await self._park(head.member_id, submission_id)
+                return events
+            outcome, unavailable = await self._grade(sub, release=job)
+            events.extend(outcome)
+            if outcome and head.member_id in self._parked:
+                self._parked.discard(head.member_id)
+                self.kick()  # the member's parked submission may go now
+            if mine:
+                return events
+            if unavailable:
+                if job:
+                    await self._park(head.member_id, submission_id)
+                return events
+
+    async def _park(self, member_id: int, submission_id: int,
+                    until: datetime | None = None) -> None:
+        self._parked.add(member_id)
+        await self.queue.park(submission_id, until)
+
+    async def _grade(self, sub: Submission, *, release: bool
+                     ) -> tuple[list[SubmissionNotice], bool]:
+        submission_id = sub.id
+        try:
+            try:
+                return await self.queue.grade(sub)
+            except IntegrityError:
+                if not await self.queue.has_verdict(submission_id):
+                    raise
+                log.warning("submission %s already has its verdict (a worker presumed dead "
+                            "finished it); this grading is dropped", submission_id)
+                return [], False
+        except BaseException as exc:
+            if release:  # back to the queue: at once if the worker stops, later if it failed
+                delay = 0.0 if isinstance(exc, asyncio.CancelledError) else ERROR_RETRY_S
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self.queue.release(submission_id=submission_id,
+                                                            delay_s=delay))
+            raise
+
+    # ---- in this task, now (tests, the console) ---------------------------------------------
+
+    async def grade_pending(self, *, member_id: int | None = None,
+                            force: bool = False) -> list[SubmissionNotice]:
+        """Grade what is queued now, here, oldest first (in order per member), with
+        the same job body the workers run, and return what the members will be
+        told. ``force`` ignores retry delays."""
+        events: list[SubmissionNotice] = []
+        while True:
+            progressed = False
+            for sid in await self.queue.ready_ids(member_id=member_id, force=force):
+                outcome = await self.run(sid, force=force)
+                progressed = progressed or bool(outcome)
+                events.extend(outcome)
+            if not progressed:
+                return events
 
     async def settle(self, *, force: bool = False) -> None:
-        """Wait until nothing this process started is still grading, then grade
-        what is ready (the console after every line)."""
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.grade_pending(force=force)
-
-    async def close(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        """Hand out what is due (``force``: also what waits out a retry delay) and
+        wait until it is graded — what the console does after every line.
+        Without background workers the jobs run in this task."""
+        if force:
+            await self.queue.expedite()
+        for _ in range(5):
+            handed = await self.sweep()
+            if self.grades_here:
+                while await self.engine.busy():
+                    await asyncio.sleep(0.005)
+            else:
+                await self.engine.drain(self.lanes or LANES, self.slots)
+            if not handed:
+                return

@@ -27,6 +27,7 @@ from bot.core.context import CoreContext
 from bot.core.dispatch import Dispatcher
 from bot.core.export import ExportService
 from bot.core.hints import HintService
+from bot.core.jobs import JobEngine
 from bot.core.notices import NoticeService
 from bot.core.posts import Planner
 from bot.core.queue import GradingQueue
@@ -57,7 +58,7 @@ class Dojo:
     """The core services of one process."""
 
     def __init__(self, db: Database, curriculum: Any, grader: GraderClient,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, *, engine: JobEngine | None = None) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.catalog = Catalog(curriculum)
@@ -73,7 +74,7 @@ class Dojo:
         self.hints = HintService(self.ctx, self.scoring)
         self.queue = GradingQueue(self.ctx, grader, self.scoring, self.streaks, self.notices,
                                   reviews=self.reviews, bests=self.bests, hints=self.hints)
-        self.dispatcher = Dispatcher(self.queue)
+        self.dispatcher = Dispatcher(self.ctx, self.queue, engine)
         self.planner = Planner(self.ctx, self.scoring, self.streaks, self.reviews)
         self.exports = ExportService(self.ctx)
         self.console_state = ConsoleStateStore(self.ctx)

@@ -17,8 +17,9 @@ of a submission is claimed while one of its progress edits is in flight, so a
 late progress edit never overwrites the verdict.
 
 Wake-ups: a notice written by this process wakes the delivery loop at once
-(:attr:`NoticeService.wake`); notices written elsewhere are found by a short
-poll (and, on PostgreSQL, by whatever wake-up the dispatch layer adds).
+(:attr:`NoticeService.wake`); on PostgreSQL a notice written by any process (a
+grading worker on another machine) wakes it too, through LISTEN/NOTIFY
+(:mod:`bot.db.listen`); a slow poll remains as a safety net.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from bot.core.types import (
     SubmissionNotice,
 )
 from bot.db import Cohort, Member, Notice, Submission, SubmissionStatus
+from bot.db.listen import NOTICES_CHANNEL, listen
 from grader.result import GradeResult, ResultFormatError, Status
 
 log = logging.getLogger(__name__)
@@ -137,12 +139,14 @@ class NoticeService:
             in_flight = set((await s.scalars(select(Notice.submission_id).where(
                 Notice.kind == PROGRESS, Notice.delivered_at.is_(None),
                 Notice.claimed_until >= now))).all())
+            # The submission, cohort and member come along (into the session's
+            # identity map), so building each event below costs no query.
             rows = (
                 await s.execute(
-                    select(Notice, Submission.reply_state, Submission.received_at,
-                           Cohort.channel_id, Submission.status)
+                    select(Notice, Submission, Cohort, Member)
                     .join(Cohort, Cohort.id == Notice.cohort_id)
                     .outerjoin(Submission, Submission.id == Notice.submission_id)
+                    .outerjoin(Member, Member.id == Notice.member_id)
                     .where(
                         Notice.delivered_at.is_(None),
                         Cohort.platform == platform,
@@ -153,18 +157,20 @@ class NoticeService:
                 )
             ).all()
             newest = {n.submission_id: n.id for n, *_ in rows if n.kind == PROGRESS}
-            for notice, reply_state, received_at, channel, state in rows:
-                if owns is not None and not owns(channel):
+            for notice, sub, cohort, _member in rows:
+                if owns is not None and not owns(cohort.channel_id):
                     continue
-                if notice.kind == PROGRESS and (state != SubmissionStatus.grading
-                                                or newest[notice.submission_id] != notice.id
-                                                or reply_state != "posted"):
+                reply_state = sub.reply_state if sub is not None else None
+                if notice.kind == PROGRESS and (
+                        sub is None or sub.status != SubmissionStatus.grading
+                        or newest[notice.submission_id] != notice.id
+                        or reply_state != "posted"):
                     notice.delivered_at = now  # stale, replaced, or nowhere to show it
                     continue
                 if notice.submission_id in in_flight:
                     continue  # a progress edit of it is under way; the verdict waits
-                if reply_state == "awaiting" and received_at is not None \
-                        and now - received_at < AWAIT_STATUS:
+                if sub is not None and reply_state == "awaiting" \
+                        and now - sub.received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
                 won = await s.execute(
                     update(Notice)
@@ -218,8 +224,9 @@ class NoticeService:
         """Claim and deliver every ready notice of ``platform`` once; returns how
         many were delivered."""
         count = 0
+        limit = 50
         while True:
-            events = await self.claim(platform, owns=owns)
+            events = await self.claim(platform, limit=limit, owns=owns)
             if not events:
                 return count
             for event in events:
@@ -234,21 +241,36 @@ class NoticeService:
                     continue
                 await self.delivered(event.notice_id)
                 count += 1
+            if len(events) < limit:
+                return count  # all there was (a newer one sets the wake event)
 
     async def run(self, platform: str, outbox: Outbox, *, poll_s: float = 2.0,
                   owns: Callable[[str], bool] | None = None) -> None:
-        """Deliver forever: at once when this process wrote a notice, else every
-        ``poll_s`` for notices other processes wrote."""
-        while True:
-            self.wake.clear()
-            try:
-                await self.deliver_pending(platform, outbox, owns)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), poll_s)
+        """Deliver forever: at once when any process wrote a notice for this
+        platform (this one, or — on PostgreSQL — another), and every ``poll_s``
+        for retries and as a safety net."""
+
+        def heard(payload: str) -> None:
+            if payload in ("", platform):
+                self.wake.set()
+
+        listener = asyncio.get_running_loop().create_task(
+            listen(self.ctx.db, NOTICES_CHANNEL, heard), name="notices listener")
+        try:
+            while True:
+                self.wake.clear()
+                try:
+                    await self.deliver_pending(platform, outbox, owns)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery round failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), poll_s)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
 
 
 # ---- what a verdict says besides the result, as notice payload ------------------------

@@ -7,31 +7,41 @@ change. A long grading reports its progress on the way
 (:mod:`bot.core.progress`). A crash at any point loses nothing: an expired
 lease puts the submission back in the queue (:meth:`recover`).
 
-Which submissions are graded when, and how many at once, is the dispatcher's
-business (:mod:`bot.core.dispatch`); this module grades one claimed
-submission at a time and knows nothing about concurrency."""
+Which submissions are graded when, where and how many at once is the
+dispatcher's business (:mod:`bot.core.dispatch`, over the job engine of
+:mod:`bot.core.jobs`); this module holds the row-level rules it relies on:
+which of a member's submissions comes next and claiming it
+(:meth:`GradingQueue.take_turn`: one grading per member, enforced by a partial
+unique index), the
+hand-over to the engine (:meth:`GradingQueue.take_for_dispatch`: fair
+priorities, ``dispatched_at``), and giving a submission back (:meth:`park`,
+:meth:`release`). A verdict is written once: a second one for the same
+submission (a worker presumed dead that was not) is refused by the database
+(``uq_notices_one_verdict``) and dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.bests import BestsService
 from bot.core.context import CoreContext
 from bot.core.hints import HintService
+from bot.core.lanes import lane_of
 from bot.core.notices import COULD_NOT_GRADE, DELAYED, GRADED, NoticeService, learning_payload
 from bot.core.progress import SHOW_AFTER_S, ProgressTracker
 from bot.core.reviews import ReviewService
 from bot.core.scoring import ScoringService
 from bot.core.streaks import StreakService
 from bot.core.types import SubmissionNotice
-from bot.db import Cohort, Member, Submission, SubmissionStatus
+from bot.db import Cohort, Member, Notice, Submission, SubmissionStatus
 from bot.grader_client import GraderClient, GraderUnavailable, GradingFailed, UnknownExercise
 from grader.result import GradeResult, ResultFormatError
 
@@ -43,6 +53,47 @@ MAX_RETRY_DELAY_S = 300.0
 #: Gradings that fail because of the submission (grader errors, bugs) before
 #: it is reported as "could not be graded".
 MAX_FAILURES = 3
+#: A queued submission whose job was handed to the engine this long ago and
+#: that is still queued is handed over again (its job was lost; the engine's
+#: queueing lock makes this a no-op while the job still waits).
+REDISPATCH_AFTER = timedelta(minutes=2)
+#: Priorities: a member's first waiting submission gets 0, each further one
+#: one less; an instructor's regrade starts below every live submission.
+REGRADE_PRIORITY = -1000
+#: Notices that are a submission's verdict: at most one each (a unique index).
+VERDICT_KINDS = (GRADED, COULD_NOT_GRADE)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The submission a member's queue is at (the oldest pending one)."""
+
+    id: int
+    member_id: int
+    exercise_id: str
+    status: str
+    next_attempt_at: datetime | None
+
+
+#: Why :meth:`GradingQueue.take_turn` claimed nothing (or that it did).
+CLAIMED, DONE, BUSY, NOT_DUE, OTHER_LANE = "claimed", "done", "busy", "not_due", "other_lane"
+
+
+@dataclass(frozen=True)
+class Turn:
+    head: Head | None
+    sub: Submission | None
+    outcome: str
+
+
+@dataclass(frozen=True)
+class DispatchItem:
+    """A queued submission handed to the job engine."""
+
+    id: int
+    member_id: int
+    exercise_id: str
+    priority: int
 
 
 class GradingQueue:
@@ -76,30 +127,80 @@ class GradingQueue:
             res = await s.execute(
                 update(Submission)
                 .where(cond)
-                .values(status=SubmissionStatus.queued, next_attempt_at=now, lease_until=None)
+                .values(status=SubmissionStatus.queued, next_attempt_at=now, lease_until=None,
+                        dispatched_at=None)
             )
             # "received" and "queued" are written in one transaction; rows of older
             # versions stuck in received are queued too.
             res2 = await s.execute(
                 update(Submission)
                 .where(Submission.status == SubmissionStatus.received)
-                .values(status=SubmissionStatus.queued, next_attempt_at=now)
+                .values(status=SubmissionStatus.queued, next_attempt_at=now, dispatched_at=None)
             )
+            if all_grading:  # the only process: its in-memory jobs died with it
+                await s.execute(update(Submission)
+                                .where(Submission.status == SubmissionStatus.queued)
+                                .values(dispatched_at=None))
             return (res.rowcount or 0) + (res2.rowcount or 0)
 
-    async def ready_members(self, *, member_id: int | None = None, force: bool = False,
-                            limit: int = 1000) -> list[int]:
-        """Members with a queued submission that may be graded now, oldest first."""
+    async def ready_ids(self, *, member_id: int | None = None, force: bool = False,
+                        limit: int = 1000) -> list[int]:
+        """Queued submissions that may be graded now, oldest first."""
         now = self.ctx.now()
-        query = select(Submission.member_id).where(Submission.status == SubmissionStatus.queued)
+        query = select(Submission.id).where(Submission.status == SubmissionStatus.queued)
         if member_id is not None:
             query = query.where(Submission.member_id == member_id)
         if not force:
             query = query.where(
                 or_(Submission.next_attempt_at.is_(None), Submission.next_attempt_at <= now))
         async with self.ctx.db.session() as s:
-            rows = await s.scalars(query.order_by(Submission.id).limit(limit))
-            return list(dict.fromkeys(rows.all()))
+            return list((await s.scalars(query.order_by(Submission.id).limit(limit))).all())
+
+    async def take_turn(self, submission_id: int, *, lane: str | None = None,
+                        force: bool = False) -> Turn:
+        """Claim what must be graded next for ``submission_id``: the oldest pending
+        submission of its member up to and including it (a member's submissions
+        are graded in order), when it is queued, due (or ``force``) and — for a
+        job of ``lane`` — of that lane if it is not the submission itself. One
+        transaction; the partial unique index settles races between processes."""
+        pending = (SubmissionStatus.queued, SubmissionStatus.grading)
+        now = self.ctx.now()
+        head: Head | None = None
+        try:
+            async with self.ctx.db.session() as s:
+                member = (select(Submission.member_id)
+                          .where(Submission.id == submission_id,
+                                 Submission.status.in_(pending)).scalar_subquery())
+                row = await s.scalar(
+                    select(Submission)
+                    .where(Submission.member_id == member, Submission.id <= submission_id,
+                           Submission.status.in_(pending))
+                    .order_by(Submission.id).limit(1))
+                if row is None:
+                    return Turn(None, None, DONE)
+                head = Head(row.id, row.member_id, row.exercise_id, row.status,
+                            row.next_attempt_at)
+                if head.status == SubmissionStatus.grading:
+                    return Turn(head, None, BUSY)
+                if not force and head.next_attempt_at is not None \
+                        and head.next_attempt_at > now:
+                    return Turn(head, None, NOT_DUE)
+                if lane is not None and head.id != submission_id \
+                        and lane_of(self.ctx.catalog.get(head.exercise_id)) != lane:
+                    return Turn(head, None, OTHER_LANE)
+                won = await s.execute(
+                    update(Submission)
+                    .where(Submission.id == head.id, Submission.status == SubmissionStatus.queued)
+                    .values(status=SubmissionStatus.grading, started_at=now,
+                            lease_until=now + GRADING_LEASE, attempts=Submission.attempts + 1)
+                    .execution_options(synchronize_session=False))
+                if won.rowcount != 1:
+                    return Turn(head, None, BUSY)
+                s.expunge(row)  # a detached copy for the grader; the row is the truth
+                row.status, row.attempts = SubmissionStatus.grading, row.attempts + 1
+                return Turn(head, row, CLAIMED)
+        except IntegrityError:  # another process claimed one of this member's submissions
+            return Turn(head, None, BUSY)
 
     async def claim(self, member_id: int, force: bool = False) -> Submission | None:
         """Take the member's oldest queued submission (none while one of theirs is
@@ -141,17 +242,117 @@ class GradingQueue:
         except IntegrityError:
             return None  # another process claimed one of this member's submissions
 
-    async def grade_member(self, member_id: int, force: bool = False) -> list[SubmissionNotice]:
-        """Grade the member's queue in order until it is empty or the grader is away."""
-        events: list[SubmissionNotice] = []
-        while True:
-            sub = await self.claim(member_id, force)
-            if sub is None:
-                return events
-            outcome, retry_later = await self.grade(sub)
-            events.extend(outcome)
-            if retry_later:
-                return events
+    # ---- handing submissions to the job engine, and back ---------------------------------
+
+    async def take_for_dispatch(self, *, limit: int = 500) -> list[DispatchItem]:
+        """Queued submissions that are due and have no job — never
+        handed over, given back, or handed over long ago — marked as handed over
+        now, oldest first. Each gets its priority the first time: 0 for a member
+        with nothing else waiting, else one below the lowest of theirs that waits,
+        so priorities are fair across members (round robin) and strictly
+        decreasing within one member's queue (the engine runs a member's jobs by
+        priority, then age)."""
+        now = self.ctx.now()
+        cond = and_(Submission.status == SubmissionStatus.queued,
+                    or_(Submission.dispatched_at.is_(None),
+                        Submission.dispatched_at < now - REDISPATCH_AFTER),
+                    or_(Submission.next_attempt_at.is_(None),
+                        Submission.next_attempt_at <= now))
+        async with self.ctx.db.session() as s:
+            waiting = Submission.__table__.alias("waiting")
+            lowest_of_member = (
+                select(func.min(waiting.c.priority))
+                .where(waiting.c.member_id == Submission.member_id,
+                       waiting.c.status.in_(SubmissionStatus.pending),
+                       waiting.c.priority.is_not(None))
+                .scalar_subquery())
+            rows = (await s.execute(
+                select(Submission.id, Submission.member_id, Submission.exercise_id,
+                       Submission.priority, Submission.regrade_of,
+                       lowest_of_member.label("lowest"))
+                .where(cond).order_by(Submission.id).limit(limit)
+                .with_for_update(of=Submission, skip_locked=True))).all()
+            if not rows:
+                return []
+            lowest: dict[int, int] = {r.member_id: r.lowest for r in rows
+                                      if r.lowest is not None}
+            items = []
+            for r in rows:
+                priority = r.priority
+                if priority is None:
+                    base = REGRADE_PRIORITY if r.regrade_of else 0
+                    below = lowest.get(r.member_id)
+                    priority = base if below is None else min(base, below - 1)
+                    lowest[r.member_id] = priority
+                    await s.execute(update(Submission).where(Submission.id == r.id)
+                                    .values(priority=priority, dispatched_at=now))
+                items.append(DispatchItem(r.id, r.member_id, r.exercise_id, priority))
+            again = [r.id for r in rows if r.priority is not None]
+            if again:
+                await s.execute(update(Submission).where(Submission.id.in_(again))
+                                .values(dispatched_at=now)
+                                .execution_options(synchronize_session=False))
+            return items
+
+    async def has_verdict(self, submission_id: int) -> bool:
+        """Whether the submission's verdict is written (after the database refused
+        a second one: ``uq_notices_one_verdict``)."""
+        async with self.ctx.db.session() as s:
+            return await s.scalar(select(Notice.id).where(
+                Notice.submission_id == submission_id,
+                Notice.kind.in_(VERDICT_KINDS)).limit(1)) is not None
+
+    async def expedite(self) -> int:
+        """Every queued submission waiting out a retry delay is due now (the
+        console, whose clock only moves when told)."""
+        now = self.ctx.now()
+        async with self.ctx.db.session() as s:
+            res = await s.execute(
+                update(Submission)
+                .where(Submission.status == SubmissionStatus.queued,
+                       Submission.next_attempt_at > now)
+                .values(next_attempt_at=now, dispatched_at=None)
+                .execution_options(synchronize_session=False))
+            return res.rowcount or 0
+
+    async def undispatch(self, submission_ids: list[int]) -> None:
+        """The engine did not take these: the next sweep hands them over again."""
+        async with self.ctx.db.session() as s:
+            await s.execute(update(Submission).where(Submission.id.in_(submission_ids))
+                            .values(dispatched_at=None)
+                            .execution_options(synchronize_session=False))
+
+    async def park(self, submission_id: int, until: datetime | None = None) -> None:
+        """A job found its submission must wait (an older one of the member comes
+        first): back to the sweeper, not before ``until``."""
+        values: dict[str, object] = {"dispatched_at": None}
+        async with self.ctx.db.session() as s:
+            if until is not None:
+                current = await s.scalar(select(Submission.next_attempt_at)
+                                         .where(Submission.id == submission_id))
+                values["next_attempt_at"] = until if current is None else max(current, until)
+            await s.execute(update(Submission)
+                            .where(Submission.id == submission_id,
+                                   Submission.status == SubmissionStatus.queued)
+                            .values(**values))
+
+    async def release(self, *, submission_id: int | None = None,
+                      member_id: int | None = None, delay_s: float = 0.0) -> int:
+        """Give a claimed submission back to the queue: its grading was
+        interrupted (the job was cancelled or failed, or its worker died — then
+        by ``member_id``: a member has at most one grading)."""
+        cond = Submission.status == SubmissionStatus.grading
+        if submission_id is not None:
+            cond = and_(cond, Submission.id == submission_id)
+        if member_id is not None:
+            cond = and_(cond, Submission.member_id == member_id)
+        async with self.ctx.db.session() as s:
+            res = await s.execute(
+                update(Submission).where(cond).values(
+                    status=SubmissionStatus.queued, lease_until=None, dispatched_at=None,
+                    next_attempt_at=self.ctx.now() + timedelta(seconds=delay_s))
+                .execution_options(synchronize_session=False))
+            return res.rowcount or 0
 
     async def grade(self, sub: Submission) -> tuple[list[SubmissionNotice], bool]:
         """Grade one claimed submission; (events, whether to stop this member's
@@ -208,8 +409,11 @@ class GradingQueue:
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
             assert row is not None
+            if row.status != SubmissionStatus.grading:
+                return []  # finished by another worker meanwhile: nothing to put back
             row.status = SubmissionStatus.queued
             row.lease_until = None
+            row.dispatched_at = None
             row.last_error = reason[:2000]
             row.next_attempt_at = self.ctx.now() + timedelta(seconds=delay)
             if not tell or row.delay_notified:
@@ -224,6 +428,8 @@ class GradingQueue:
         async with self.ctx.db.session() as s:
             row = await s.get(Submission, sub.id)
             assert row is not None
+            if row.status != SubmissionStatus.grading:
+                return []  # finished by another worker meanwhile
             row.status = SubmissionStatus.could_not_grade
             row.last_error = reason[:2000]
             row.lease_until = None

@@ -9,6 +9,7 @@ also works from inside a running event loop (upgrade-on-start).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,25 @@ def _upgrade(conn: Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
+def _downgrade(conn: Connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, revision)
+
+
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``.
+    """Apply migrations up to ``revision``."""
+    await _migrate(engine, _upgrade, revision)
+
+
+async def downgrade_engine(engine: AsyncEngine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (operators rolling back a release)."""
+    await _migrate(engine, _downgrade, revision)
+
+
+async def _migrate(engine: AsyncEngine, step: Callable[[Connection, str], None],
+                   revision: str) -> None:
+    """Run one Alembic command in a transaction.
 
     SQLite alters many things by rebuilding a table (Alembic's batch mode:
     copy, drop, rename). With foreign keys on, dropping the old table would
@@ -44,14 +62,14 @@ async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     ``PRAGMA foreign_key_check`` before they are switched back on."""
     if engine.dialect.name != "sqlite":
         async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, revision)
+            await conn.run_sync(step, revision)
         return
     async with engine.connect() as conn:
         await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         await conn.commit()
         try:
             async with conn.begin():
-                await conn.run_sync(_upgrade, revision)
+                await conn.run_sync(step, revision)
                 broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
                 if broken:
                     raise RuntimeError(f"migration left dangling references: {broken[:5]}")

@@ -19,6 +19,9 @@ share one database:
   and ``streak_notes (member_id, kind, day)`` are unique: one review schedule
   per exercise, each hint level paid once, one time per challenge attempt, and
   each freeze announced once.
+* a submission has at most one verdict notice (``uq_notices_one_verdict``): a
+  grading worker presumed dead that finishes after all cannot write a second
+  verdict (nor award, nor streak: its whole transaction is refused).
 """
 
 from __future__ import annotations
@@ -184,6 +187,11 @@ class Submission(Base):
     # (that day's item, a due review, an item not passed before), decided when it
     # is graded. A re-submission of an old pass is ``passed`` but does not count.
     counts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Grading dispatch (bot.core.dispatch): the job engine's priority for it (fair
+    # across members, strictly decreasing within one member's queue) and when a
+    # job was last handed to the engine (NULL: it needs one).
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ChallengeWindow(Base):
@@ -280,6 +288,14 @@ class Notice(Base):
     __table_args__ = (
         Index("ix_notices_undelivered", "delivered_at", "cohort_id"),
         Index("ix_notices_submission", "submission_id"),
+        # One verdict per submission, enforced by the database itself.
+        Index(
+            "uq_notices_one_verdict",
+            "submission_id",
+            unique=True,
+            sqlite_where=text("kind IN ('graded', 'could_not_grade')"),
+            postgresql_where=text("kind IN ('graded', 'could_not_grade')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

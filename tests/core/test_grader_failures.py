@@ -115,7 +115,7 @@ async def test_busy_or_down_keeps_the_submission_queued(world: World,
     for _ in range(6):
         events += await world.dojo.grade_pending(force=True)
     (status, reason, failures), = await reasons(world)
-    assert status == "queued" and failures == 0 and calls["n"] == 6
+    assert status == "queued" and failures == 0 and calls["n"] >= 6
     assert len([e for e in events if isinstance(e, DelayNotice)]) == 1  # told once
     # nothing listening at all: the same, never "could not be graded"
     with socket.socket() as s:

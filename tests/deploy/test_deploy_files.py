@@ -134,6 +134,26 @@ def test_grader_scales_behind_its_service_name(config: dict) -> None:
     assert "grader" in services["grader-gpu"]["networks"]["default"]["aliases"]
 
 
+def test_workers_scale_and_the_bots_deliver(config: dict) -> None:
+    """Grading workers pull jobs from PostgreSQL and call the grader replicas;
+    the bots only hand grading out; the GPU lane has its own worker in front of
+    the GPU graders (README "Scaling")."""
+    services = config["services"]
+    worker, gpu = services["worker"], services["worker-gpu"]
+    assert worker["command"] == ["worker"] and "profiles" not in worker
+    assert "container_name" not in worker and "ports" not in worker
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["environment"]["GRADER_URL"] == "http://grader:8080"
+    assert worker["environment"]["TORCHDOJO_LANES"] == "all"
+    assert gpu["profiles"] == ["gpu"] and gpu["command"] == ["worker", "--lanes", "gpu"]
+    assert gpu["environment"]["GRADER_URL"] == "http://grader-gpu:8080"
+    for name in ("worker", "worker-gpu", "bot-discord", "bot-slack"):
+        assert services[name]["environment"]["DATABASE_URL"] == \
+            services["migrate"]["environment"]["DATABASE_URL"]
+    for name in ("bot-discord", "bot-slack"):
+        assert services[name]["environment"]["TORCHDOJO_LANES"] == "none"
+
+
 def test_gpu_grader_reserves_nvidia_devices(config: dict) -> None:
     gpu = config["services"]["grader-gpu"]
     assert gpu["profiles"] == ["gpu"]

@@ -8,20 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from alembic import command
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from bot.db import Database
-from bot.db.migrate import alembic_config, upgrade_engine
+from bot.db.migrate import downgrade_engine, upgrade_engine
 
 NOW = datetime(2026, 3, 2, 10, 0)  # naive UTC, as the tables store times
-
-
-def downgrade(conn: Connection, revision: str) -> None:
-    cfg = alembic_config()
-    cfg.attributes["connection"] = conn
-    command.downgrade(cfg, revision)
 
 
 async def run(db: Database, sql: str, **params: Any) -> list[Any]:
@@ -33,8 +25,7 @@ async def run(db: Database, sql: str, **params: Any) -> list[Any]:
 async def test_0006_on_existing_data(db_url: str) -> None:
     db = Database(db_url)
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade, "0004")
+        await downgrade_engine(db.engine, "0004")
         await run(db, "INSERT INTO cohorts (id, platform, channel_id, name, tz, start_date, "
                       "post_time, paused_days, created_at, created_by) VALUES (1, 'test', 'c1', "
                       "'C', 'UTC', '2026-03-02', '09:00', 0, :now, 'coach')", now=NOW)
@@ -59,8 +50,7 @@ async def test_0006_on_existing_data(db_url: str) -> None:
         assert await run(db, "SELECT submission_id, window_id FROM awards") == [(1, None)]
         await run(db, "UPDATE awards SET window_id = 1")
 
-        async with db.engine.begin() as conn:
-            await conn.run_sync(downgrade, "0004")
+        await downgrade_engine(db.engine, "0004")
         assert await run(db, "SELECT submission_id, window_id FROM awards") == [(1, 1)]
         assert len(await run(db, "SELECT id FROM submissions")) == 2
         await upgrade_engine(db.engine)

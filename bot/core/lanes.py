@@ -1,0 +1,100 @@
+"""Grading lanes: which queue a submission waits in, so a drill is never
+queued behind a training check.
+
+An exercise's lane follows from what the curriculum says it may cost
+(``limits`` and ``device`` in its YAML), not from its week or kind:
+
+* ``quick`` — the sandbox's default limits, or raised to at most
+  :data:`QUICK_MAX_S` seconds (drills, most problems: milliseconds each);
+* ``heavy`` — allowed more time or memory than that (training loops, the
+  week-6 challenges: seconds each, up to a minute);
+* ``gpu`` — ``device: cuda`` exercises, for workers in front of a GPU grader.
+
+Each lane has its own worker slots (:class:`LaneSlots`), so a burst of
+training checks can fill the heavy slots and never the quick ones. Pure data:
+no database, no engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grader.limits import JobLimits
+
+QUICK, HEAVY, GPU = "quick", "heavy", "gpu"
+LANES = (QUICK, HEAVY, GPU)
+#: The most wall or CPU time an exercise may allow and still be a quick one.
+QUICK_MAX_S = 10.0
+_DEFAULT = JobLimits()
+
+
+def lane_of(exercise: Any | None) -> str:
+    """The lane of a curriculum exercise (unknown exercises are quick: the grader
+    answers "unknown exercise" at once)."""
+    if exercise is None:
+        return QUICK
+    if getattr(exercise, "device", "cpu") == "cuda":
+        return GPU
+    limits = getattr(exercise, "limits", None)
+    wall = getattr(limits, "wall_s", None) or 0.0
+    cpu = getattr(limits, "cpu_s", None) or 0
+    memory = getattr(limits, "memory_mb", None) or 0
+    if max(wall, cpu) > QUICK_MAX_S or memory > _DEFAULT.memory_mb:
+        return HEAVY
+    return QUICK
+
+
+def parse_lanes(text: str | None) -> tuple[str, ...]:
+    """``"quick,heavy"`` → the lanes; ``"all"`` (or empty: None) → every lane;
+    ``"none"`` → no lane (a process that only enqueues)."""
+    if text is None or not text.strip() or text.strip().lower() == "all":
+        return LANES
+    if text.strip().lower() == "none":
+        return ()
+    lanes = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
+    unknown = [p for p in lanes if p not in LANES]
+    if unknown:
+        raise ValueError(f"unknown lane(s) {', '.join(unknown)}: use {', '.join(LANES)}, "
+                         "all or none")
+    return lanes
+
+
+@dataclass(frozen=True)
+class LaneSlots:
+    """How many submissions of each lane one process grades at once.
+
+    ``quick`` should keep every grader worker busy (the grader queues the rest
+    and answers 503 when its queue is full); ``heavy`` should stay below the
+    grader's worker count so a training check never takes the last worker a
+    drill could use."""
+
+    quick: int = 4
+    heavy: int = 1
+    gpu: int = 1
+
+    def of(self, lane: str) -> int:
+        return int(getattr(self, lane))
+
+    @classmethod
+    def parse(cls, text: str | None, base: LaneSlots | None = None) -> LaneSlots:
+        """``"quick=8,heavy=2"``: override some lanes of ``base``."""
+        values = dict(vars(base or cls()))
+        for part in (text or "").split(","):
+            if not part.strip():
+                continue
+            name, sep, number = part.partition("=")
+            name = name.strip().lower()
+            if not sep or name not in LANES:
+                raise ValueError(f"{part.strip()!r}: write LANE=N with LANE one of "
+                                 f"{', '.join(LANES)}")
+            try:
+                count = int(number)
+            except ValueError:
+                raise ValueError(f"{part.strip()!r}: N must be a whole number") from None
+            if not 1 <= count <= 256:
+                raise ValueError(f"{part.strip()!r}: N must be between 1 and 256")
+            values[name] = count
+        return cls(**values)
+
+    def describe(self, lanes: tuple[str, ...] = LANES) -> str:
+        return ", ".join(f"{lane}×{self.of(lane)}" for lane in lanes) or "none"
