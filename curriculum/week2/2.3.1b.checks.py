@@ -7,10 +7,6 @@ evenly": the remainder is cropped). One case uses the default patch_size.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE = calls_probe("extract_image_patches")
-
 
 def _case(rng, divisible):
     p = int(rng.choice([2, 3, 4, 5, 8]))
@@ -28,6 +24,3 @@ def make_cases(rng):
     cases += [_case(rng, True), _case(rng, False), _case(rng, False),
               ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {})]  # default p, 40x50
     return cases
-
-
-judge = function_judge("extract_image_patches", 1)

@@ -2,8 +2,6 @@
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
 
 def _temps(cities, days):
     return torch.randn(cities, days) * 5 + 20
@@ -30,11 +28,3 @@ def make_month_cases(rng):
 def make_season_cases(rng):
     return [((_temps(10, 365),), {}), ((_temps(_cities(rng), 366),), {}),
             ((_temps(_cities(rng), 365),), {}), ((_temps(_cities(rng) + 10, 365),), {})]
-
-
-PROBE_PAD = calls_probe("pad_to_weeks")
-PROBE_MONTHS = calls_probe("monthly_means")
-PROBE_SEASONS = calls_probe("seasonal_means")
-judge_pad = function_judge("pad_to_weeks", 1)
-judge_months = function_judge("monthly_means", 1, rtol=1e-5, atol=1e-4)
-judge_seasons = function_judge("seasonal_means", 1, rtol=1e-5, atol=1e-4)

@@ -7,10 +7,6 @@ longer (extra padding), and use non-zero pad values.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE = calls_probe("pad_sequences")
-
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12], [13, 14], [15, 16, 17, 18, 19, 20, 21]]
 
 
@@ -35,6 +31,3 @@ def make_cases(rng):
     longest = int(rng.integers(1, 11))
     cases.append(((_batch(rng, longest), longest + int(rng.integers(1, 4))), {"pad_value": 0}))
     return cases
-
-
-judge = function_judge("pad_sequences", 1)

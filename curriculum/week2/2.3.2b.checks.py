@@ -7,11 +7,6 @@ hidden batches and custom special tokens.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE_NGRAMS = calls_probe("create_ngrams")
-PROBE_TRANSFORMER = calls_probe("prepare_for_transformer")
-
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12]]
 
 
@@ -41,7 +36,3 @@ def make_transformer_cases(rng):
     return [((seed,), {}), ((batch,), {}),
             ((batch2,), {"cls_token": int(rng.integers(1, 9)), "sep_token": 2}),
             ((batch3,), {"sep_token": int(rng.integers(103, 200))})]
-
-
-judge_ngrams = function_judge("create_ngrams", 1)
-judge_transformer = function_judge("prepare_for_transformer", 1)
