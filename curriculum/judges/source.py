@@ -32,6 +32,35 @@ def calls_in(ctx: Any, name: str) -> set[str]:
     return found
 
 
+def assigned_from(source: str, name: str) -> str | None:
+    """The name that ``name`` is last assigned from at module level (``h_19 = h`` → ``h``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                for t in node.targets):
+            found = node.value.id if isinstance(node.value, ast.Name) else None
+    return found
+
+
+def flow_calls(ctx: Any, name: str) -> set[str] | None:
+    """Calls that built ``name``'s value: those of its binding statement and, when that
+    statement only copies another name (``h_19 = h`` after a loop updating ``h``), those of
+    every statement binding that name. None when ``name`` is never bound."""
+    calls = binding_calls(ctx, name)
+    if calls is None:
+        return None
+    found, seen, current = set(calls), {name}, name
+    while (other := assigned_from(ctx.source_text, current)) is not None and other not in seen:
+        seen.add(other)
+        found |= calls_in(ctx, other)
+        current = other
+    return found
+
+
 def has_call(ctx: Any, alternatives: Sequence[str]) -> bool:
     """Any of ``alternatives`` is called anywhere in the source."""
     return any(a in ctx.source.all_calls for a in alternatives)

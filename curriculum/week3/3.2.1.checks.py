@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import PROBE_WRAP, close_problem, is_tensor, meta, type_name, unwrap
+from curriculum.lib.week3 import close_problem, is_tensor, meta, type_name, unwrap
 from grader.checks.base import Verdict
 
 
@@ -12,51 +12,6 @@ def make_inputs(rng: np.random.Generator) -> dict:
         "W": torch.from_numpy(rng.standard_normal((5, 10)).astype(np.float32)),
         "xs": [torch.from_numpy(rng.standard_normal(10).astype(np.float32)) for _ in range(3)],
     }
-
-
-PROBE_TRAIN = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    import torch
-    fn = ns.get("training_mode_practice")
-    if fn is None:
-        raise NameError("name 'training_mode_practice' is not defined")
-    W = inputs["W"].clone().requires_grad_(True)
-    out = []
-    for x in inputs["xs"]:
-        loss = fn(x.clone(), W)
-        g = W.grad
-        out.append((wrap(loss), None if g is None else g.detach().clone()))
-    return out
-'''
-
-PROBE_INFER = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("inference_mode_practice")
-    if fn is None:
-        raise NameError("name 'inference_mode_practice' is not defined")
-    out = []
-    for x in inputs["xs"]:
-        W = inputs["W"].clone().requires_grad_(True)
-        result = fn(x.clone(), W)
-        out.append((wrap(result), W.grad is None))
-    return out
-'''
-
-PROBE_MODE = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("run_model")
-    if fn is None:
-        raise NameError("name 'run_model' is not defined")
-    out = []
-    for i, x in enumerate(inputs["xs"]):
-        W = inputs["W"].clone().requires_grad_(True)
-        training = i % 2 == 0
-        out.append((training, wrap(fn(x.clone(), W, training))))
-    return out
-'''
 
 
 def _expected(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -3,40 +3,12 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import PROBE_WRAP, close_problem, is_tensor, meta, type_name, unwrap
+from curriculum.lib.week3 import close_problem, is_tensor, meta, type_name, unwrap
 from grader.checks.base import Verdict
 
 
 def make_inputs(rng: np.random.Generator) -> list:
     return [torch.from_numpy(rng.standard_normal(5).astype(np.float32)) for _ in range(3)]
-
-
-PROBE_DETACH = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("detach_practice")
-    if fn is None:
-        raise NameError("name 'detach_practice' is not defined")
-    out = []
-    for x in inputs:
-        x = x.clone().requires_grad_(True)
-        out.append(wrap(fn(x)))
-    return out
-'''
-
-PROBE_STOP = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("stop_gradient")
-    if fn is None:
-        raise NameError("name 'stop_gradient' is not defined")
-    out = []
-    for x in inputs:
-        x = x.clone().requires_grad_(True)
-        g = fn(x)
-        out.append((wrap(g), wrap(x)))
-    return out
-'''
 
 
 def judge_detach(learner, reference, inputs, ctx):

@@ -9,7 +9,6 @@ import numpy as np
 import torch
 
 from curriculum.lib.week3 import (
-    PROBE_WRAP,
     forbidden_calls,
     has_call,
     hidden_for,
@@ -42,27 +41,6 @@ def make_datasets(rng: np.random.Generator) -> list:
     order = [0, 1] if rng.integers(0, 2) else [1, 0]
     sets, labels = [xor_ds, other], [xor_labels, other_labels]
     return keep_hidden([sets[i] for i in order], [labels[i] for i in order])
-
-
-PROBE_FIT = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    train = ns.get("train_xor_network")
-    predict = ns.get("predict_xor")
-    if train is None:
-        raise NameError("name 'train_xor_network' is not defined")
-    if predict is None:
-        raise NameError("name 'predict_xor' is not defined")
-    out = []
-    for ds in inputs:
-        params = train(ds["X"].clone(), ds["y"].clone())
-        if type(params) is not dict:
-            out.append(("bad", type(params).__name__))
-            continue
-        shapes = {k: tuple(v.shape) for k, v in params.items() if hasattr(v, "shape")}
-        out.append(("ok", shapes, wrap(predict(ds["X_test"].clone(), params))))
-    return out
-'''
 
 
 def judge_fit(learner, reference, inputs, ctx):

@@ -4,9 +4,7 @@ import numpy as np
 import torch
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_RECORDERS,
     accuracy_verdict,
     blobs,
     finite,
@@ -22,27 +20,6 @@ PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
 
 def make_batch(rng: np.random.Generator):
     return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(3, 40)), 784)).astype(np.float32))
-
-
-PROBE_ARCH = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, x):
-    model = need(ns, "SpeedMLP")()
-    layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
-               getattr(m, "p", None)) for m in model.modules()]
-    model.eval()
-    with torch.no_grad():
-        a, b = model(x), model(x)
-    model.train()
-    torch.manual_seed(0)
-    with torch.no_grad():
-        c, d = model(x), model(x)
-    return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
-            "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
-            "train_differs": not bool(torch.equal(c, d))}
-'''
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -79,34 +56,6 @@ def make_data(rng: np.random.Generator):
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
                           "xt": xt, "epochs": 4},
                   secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(1)
-    model = need(ns, "SpeedMLP")()
-    train = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
-    val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
-    log = []
-    handle = mode_hook(model, log)
-    history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
-    handle.remove()
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(dim=1)
-        val_pred = model(d["xv"]).argmax(dim=1)
-    modes = sorted(set(log))
-    if isinstance(history, list):
-        history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
-    else:
-        history = repr(history)[:80]
-    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made, "acc": _acc,
-            "history": history}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

@@ -4,9 +4,6 @@ import numpy as np
 import torch
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_PADDING_RUNS,
-    PROBE_RECORDERS,
     accuracy_verdict,
     keyword_sequences,
     pattern_verdict,
@@ -22,35 +19,6 @@ def make_arch(rng: np.random.Generator):
     classes = int(rng.integers(3, 7))
     seqs, _ = keyword_sequences(rng, int(rng.integers(3, 9)), classes, 10000, 3, 12)
     return {"classes": classes, "seqs": seqs}
-
-
-PROBE_ARCH = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    cls = need(ns, "TextClassifier")
-    default = cls()
-    model = cls(vocab_size=10000, embed_dim=128, hidden_dim=64, num_classes=d["classes"])
-    mods = []
-    for m in model.modules():
-        info = {"type": type(m).__name__}
-        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
-                  "batch_first", "bidirectional", "num_layers", "in_features", "out_features"):
-            if hasattr(m, k):
-                info[k] = getattr(m, k)
-        mods.append(info)
-    seqs = d["seqs"]
-    x = pad_sequence(seqs, batch_first=True)
-    lengths = torch.tensor([len(s) for s in seqs])
-    model.eval()
-    with torch.no_grad():
-        out = model(x, lengths)
-    return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
-            "default_params": sum(p.numel() for p in default.parameters()),
-            "shape": list(out.shape)}
-'''
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -89,21 +57,6 @@ def make_padding(rng: np.random.Generator):
     return {"seqs": seqs, "extra": int(rng.integers(3, 8))}
 
 
-PROBE_PADDING = PROBE_NEED + PROBE_PADDING_RUNS + '''
-
-def probe(ns, d):
-    torch.manual_seed(3)
-    model = need(ns, "TextClassifier")(vocab_size=50, num_classes=3)
-    batch, padded_more, alone = padding_runs(model, d)
-    seqs = d["seqs"]
-    collate = need(ns, "collate_batch")
-    labels = list(range(len(seqs)))
-    got = collate([(s, l) for s, l in zip(seqs, labels)])
-    return {"batch": batch, "padded_more": padded_more, "alone": alone,
-            "collate": [t for t in got] if isinstance(got, (tuple, list)) else repr(got)[:80]}
-'''
-
-
 def judge_padding(learner, reference, inputs, ctx):
     got = learner.value
     seqs = inputs["seqs"]
@@ -140,29 +93,6 @@ def make_data(rng: np.random.Generator):
     xt, yt = keyword_sequences(rng, 200, 3, 60, 4, 12)
     return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
                   secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-from torch.utils.data import DataLoader
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(2)
-    collate = need(ns, "collate_batch")
-    model = need(ns, "TextClassifier")(vocab_size=60, embed_dim=32, hidden_dim=32,
-                                        num_classes=3)
-    train = DataLoader(list(zip(d["x"], d["y"])), batch_size=32, shuffle=True, collate_fn=collate)
-    val = DataLoader(list(zip(d["xv"], d["yv"])), batch_size=64, collate_fn=collate)
-    fn = need(ns, "train_text_classifier")
-    recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
-    model.eval()
-    lengths = torch.tensor([len(s) for s in d["xt"]])
-    with torch.no_grad():
-        pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
-    return {"pred": pred, "made": _made, "acc": _acc}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

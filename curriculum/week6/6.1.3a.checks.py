@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import PROBE_NEED, review_texts
+from curriculum.lib.week6 import review_texts
 from grader.checks.base import Verdict
 
 
@@ -13,17 +13,6 @@ def make_texts(rng: np.random.Generator):
     texts, _ = review_texts(rng, 12, mixed_case=True)
     unseen = ["zzunseen " + texts[0], texts[1] + " qqnever"]
     return {"texts": texts, "min_freq": int(rng.integers(2, 4)), "unseen": unseen}
-
-
-PROBE_PRE = PROBE_NEED + '''
-def probe(ns, d):
-    build, num, tok = need(ns, "build_vocab"), need(ns, "numericalize"), need(ns, "tokenize")
-    v1 = build(d["texts"])
-    v2 = build(d["texts"], min_freq=d["min_freq"])
-    return {"tokens": [tok(t) for t in d["texts"][:3]],
-            "v1": dict(v1), "v2": dict(v2),
-            "ids": [num(t, v1) for t in d["unseen"] + d["texts"][:2]]}
-'''
 
 
 def _vocab_problem(vocab, counts, min_freq):
@@ -63,30 +52,6 @@ def make_batch(rng: np.random.Generator):
     lengths[0] = 11
     seqs = [torch.from_numpy(rng.integers(1, 40, n).astype(np.int64)) for n in lengths]
     return {"seqs": seqs, "extra": int(rng.integers(2, 6))}
-
-
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    torch.manual_seed(5)
-    model = need(ns, "SentimentModel")(40)
-    model.eval()
-    x = pad_sequence(d["seqs"], batch_first=True)
-    wider = torch.cat([x, torch.zeros(len(x), d["extra"], dtype=x.dtype)], dim=1)
-    with torch.no_grad():
-        out = model(x)
-        out_wide = model(wider)
-        alone = [model(s.unsqueeze(0)) for s in d["seqs"]]
-    kinds = [(type(m).__name__, getattr(m, "bidirectional", None), getattr(m, "batch_first", None),
-              getattr(m, "padding_idx", "-")) for m in model.modules()]
-    if not (isinstance(out, tuple) and len(out) == 2):
-        return {"bad": type(out).__name__, "kinds": kinds}
-    return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
-            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds}
-'''
 
 
 def _model_data(got, inputs):

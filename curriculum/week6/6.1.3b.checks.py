@@ -4,9 +4,7 @@ import numpy as np
 import torch
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
     PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_RECORDERS,
     accuracy_verdict,
     binary_f1,
     finite,
@@ -30,17 +28,6 @@ def make_f1(rng: np.random.Generator):
     return cases
 
 
-PROBE_F1 = PROBE_NEED + '''
-def probe(ns, cases):
-    f1 = need(ns, "f1_score")
-    out = []
-    for p, l in cases:
-        v = f1(p.clone(), l.clone())
-        out.append(float(v) if not hasattr(v, "item") else float(v.item()))
-    return out
-'''
-
-
 def judge_f1(learner, reference, inputs, ctx):
     for i, ((p, lab), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         want = binary_f1(p.numpy(), lab.numpy())
@@ -58,45 +45,6 @@ def make_data(rng: np.random.Generator):
     xt, yt = review_texts(rng, 200)
     return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
                   secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import os
-import shutil
-import tempfile
-
-import torch
-
-
-def probe(ns, d):
-    torch.manual_seed(4)
-    folder = tempfile.mkdtemp()
-    path = os.path.join(folder, "sentiment_model.pth")
-    try:
-        fn = need(ns, "train_sentiment")
-        model, vocab, history = recording(lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path,
-                                                     max_epochs=15, patience=2))
-        predict = need(ns, "predict")
-        pred = predict(model, vocab, d["xt"])
-        saved = {"exists": os.path.exists(path)}
-        if saved["exists"]:
-            state = torch.load(path)
-            saved["type"] = type(state).__name__
-            if isinstance(state, dict):
-                fresh = need(ns, "SentimentModel")(len(vocab))
-                saved["keys_match"] = set(state) == set(fresh.state_dict())
-                if saved["keys_match"]:
-                    fresh.load_state_dict(state)
-                    saved["same"] = bool(torch.equal(predict(fresh, vocab, d["xt"]), pred))
-                    with torch.no_grad():
-                        saved["weights_equal"] = all(
-                            torch.equal(a, b) for a, b in
-                            zip(fresh.state_dict().values(), model.state_dict().values()))
-        hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
-        return {"pred": pred, "saved": saved, "history": hist, "acc": _acc}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

@@ -4,28 +4,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import PROBE_NEED, bio_tags, ref_bio_spans, ref_entity_prf
+from curriculum.lib.week6 import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
 
 def make_model(rng: np.random.Generator):
     b, t, tags = int(rng.integers(2, 6)), int(rng.integers(4, 10)), int(rng.integers(5, 10))
     return {"x": torch.from_numpy(rng.integers(1, 30, (b, t))), "tags": tags}
-
-
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    model = need(ns, "NERTagger")(30, d["tags"])
-    model.eval()
-    with torch.no_grad():
-        out = model(d["x"])
-    kinds = [(type(m).__name__, getattr(m, "bidirectional", None),
-              getattr(m, "padding_idx", "-")) for m in model.modules()]
-    return {"shape": list(out.shape), "kinds": kinds}
-'''
 
 
 def judge_model(learner, reference, inputs, ctx):
@@ -57,25 +42,6 @@ def make_loss(rng: np.random.Generator):
         noise = torch.from_numpy(rng.normal(0, 50, (b, t, c)).astype(np.float32))
         cases.append({"logits": logits, "tags": tags, "noise": noise})
     return cases
-
-
-PROBE_LOSS = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, cases):
-    loss_fn = need(ns, "ner_loss")
-    out = []
-    for c in cases:
-        logits = c["logits"].clone().requires_grad_(True)
-        loss = loss_fn(logits, c["tags"].clone())
-        loss.backward()
-        pad = (c["tags"] == -100).unsqueeze(-1)
-        noisy = torch.where(pad, c["noise"], c["logits"])
-        loss2 = loss_fn(noisy, c["tags"].clone())
-        out.append({"loss": loss.detach(), "grad": logits.grad, "noisy": loss2.detach()})
-    return out
-'''
 
 
 def judge_loss(learner, reference, inputs, ctx):
@@ -110,16 +76,6 @@ def make_bio(rng: np.random.Generator):
     pred.append(["I-PER", "I-PER", "O", "B-LOC", "I-PER"])  # I- without B- starts an entity
     gold.append(["B-PER", "I-PER", "O", "B-LOC", "B-PER"])
     return {"pred": pred, "gold": gold}
-
-
-PROBE_BIO = PROBE_NEED + '''
-def probe(ns, d):
-    spans = need(ns, "bio_spans")
-    prf = need(ns, "entity_prf")
-    s = [sorted(tuple(x) for x in spans(list(seq))) for seq in d["pred"] + d["gold"]]
-    r = prf([list(p) for p in d["pred"]], [list(g) for g in d["gold"]])
-    return {"spans": s, "prf": {str(k): [float(x) for x in v] for k, v in dict(r).items()}}
-'''
 
 
 def judge_bio(learner, reference, inputs, ctx):

@@ -7,8 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
     finite,
     num,
     pattern_verdict,
@@ -26,17 +24,6 @@ def make_loss(rng: np.random.Generator):
                       "tokens": torch.from_numpy(rng.integers(0, v, (b, t))),
                       "loss": float(rng.uniform(0.1, 3))})
     return cases
-
-
-PROBE_LOSS = PROBE_NEED + '''
-def probe(ns, cases):
-    f, ppl = need(ns, "lm_loss"), need(ns, "perplexity")
-    out = []
-    for c in cases:
-        v = f(c["logits"], c["tokens"])
-        out.append({"loss": v.detach() if hasattr(v, "detach") else v, "ppl": float(ppl(c["loss"]))})
-    return out
-'''
 
 
 def judge_loss(learner, reference, inputs, ctx):
@@ -66,22 +53,6 @@ def make_data(rng: np.random.Generator):
     return {"train": _markov(rng, succ, 256, 16), "test": _markov(rng, succ, 64, 16)}
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import torch
-
-
-def probe(ns, d):
-    torch.manual_seed(21)
-    fn = need(ns, "train_lm")
-    model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16, lr=0.003))
-    model = model.cpu().eval()
-    with torch.no_grad():
-        logits = model(d["test"])
-    stats = dict(stats) if isinstance(stats, dict) else {}
-    return {"logits": logits, "acc": _acc, "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
@@ -105,36 +76,6 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "value", "stats['tokens_per_sec'] must be the number of tokens "
                                        "processed divided by the elapsed seconds")
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")
-
-
-PROBE_SAVE = PROBE_NEED + '''
-import os
-import shutil
-import tempfile
-
-import torch
-import torch.nn as nn
-
-
-def probe(ns, x):
-    torch.manual_seed(22)
-    model = need(ns, "MiniTransformerLM")(16)
-    wrapped = nn.DataParallel(model)
-    folder = tempfile.mkdtemp()
-    try:
-        path = os.path.join(folder, "lm.pth")
-        need(ns, "save_lm")(wrapped, path)
-        state = torch.load(path)
-        keys = sorted(str(k) for k in state) if isinstance(state, dict) else [type(state).__name__]
-        loaded = need(ns, "load_lm")(path, 16)
-        loaded.eval()
-        model.eval()
-        with torch.no_grad():
-            diff = float((loaded(x) - model(x)).abs().max())
-        return {"keys": keys, "diff": diff, "cls": type(loaded).__name__}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-'''
 
 
 def make_tokens(rng: np.random.Generator):

@@ -5,8 +5,6 @@ import torch
 import torch.nn.functional as F
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
     accumulation_problem,
     accuracy_verdict,
     blobs,
@@ -24,19 +22,6 @@ def make_loss(rng: np.random.Generator):
         out.append({"logits": torch.from_numpy(rng.normal(0, 2, (n, c)).astype(np.float64)),
                     "targets": torch.from_numpy(rng.integers(0, c, n)), "gamma": gamma})
     return out
-
-
-PROBE_LOSS = PROBE_NEED + '''
-def probe(ns, cases):
-    f = need(ns, "focal_loss")
-    out = []
-    for c in cases:
-        logits = c["logits"].clone().requires_grad_(True)
-        loss = f(logits, c["targets"], gamma=c["gamma"])
-        loss.backward()
-        out.append({"loss": loss.detach(), "grad": logits.grad})
-    return out
-'''
 
 
 def judge_loss(learner, reference, inputs, ctx):
@@ -64,20 +49,6 @@ def make_saliency(rng: np.random.Generator):
             "w2": torch.from_numpy(rng.normal(0, 1, (c, 8)).astype(np.float32))}
 
 
-PROBE_SAL = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    model = torch.nn.Sequential(torch.nn.Linear(d["d"], 8, bias=False), torch.nn.Tanh(),
-                                torch.nn.Linear(8, d["c"], bias=False))
-    with torch.no_grad():
-        model[0].weight.copy_(d["w1"])
-        model[2].weight.copy_(d["w2"])
-    return need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
-'''
-
-
 def judge_saliency(learner, reference, inputs, ctx):
     got = learner.value
     x = inputs["x"].clone().requires_grad_(True)
@@ -99,13 +70,6 @@ def make_eval(rng: np.random.Generator):
     preds = torch.where(torch.from_numpy(rng.random(40) < 0.7), labels,
                         torch.from_numpy(rng.integers(0, c, 40)))
     return {"c": c, "labels": labels, "preds": preds}
-
-
-PROBE_EVAL = PROBE_NEED + '''
-def probe(ns, d):
-    r = need(ns, "evaluate")(d["preds"].clone(), d["labels"].clone(), d["c"])
-    return {k: r[k] for k in ("confusion", "precision", "recall", "accuracy")}
-'''
 
 
 def judge_eval(learner, reference, inputs, ctx):
@@ -134,19 +98,6 @@ def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 300, 8, 3, 2.0)
     xt, yt, _ = blobs(rng, 300, 8, 3, 2.0, centers)
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(6)
-    fn = need(ns, "run_capstone")
-    model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=40, lr=0.01))
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(1)
-    return {"pred": pred, "acc": _acc}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

@@ -4,18 +4,10 @@ import numpy as np
 import torch
 
 from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
     accumulation_problem,
     five_step_problem,
 )
 from grader.checks.base import Verdict
-
-PROBE_AUTOGRAD = PROBE_NEED + '''
-def probe(ns, _):
-    w, g = need(ns, "w"), need(ns, "w_grad")
-    return {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad)}
-'''
 
 
 def judge_autograd(learner, reference, inputs, ctx):
@@ -30,22 +22,6 @@ def judge_autograd(learner, reference, inputs, ctx):
 
 def make_x(rng: np.random.Generator):
     return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(2, 9)), 10)).astype(np.float32))
-
-
-PROBE_NET = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, x):
-    model = need(ns, "Net")()
-    lin = [(m.in_features, m.out_features) for m in model.modules()
-           if isinstance(m, torch.nn.Linear)]
-    with torch.no_grad():
-        out = model(x)
-        l1 = model.layer1(x)
-        manual = model.layer2(torch.relu(l1))
-    return {"lin": lin, "shape": list(out.shape), "diff": float((out - manual).abs().max())}
-'''
 
 
 def judge_net(learner, reference, inputs, ctx):
@@ -66,25 +42,6 @@ def make_regression(rng: np.random.Generator):
     x = rng.normal(0, 1, (256, 10))
     y = x @ w * 0.3
     return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import torch
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def probe(ns, d):
-    torch.manual_seed(3)
-    model = need(ns, "Net")()
-    with torch.no_grad():
-        before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
-    fn = need(ns, "train")
-    out = recording(lambda: fn(model, loader, 15))
-    with torch.no_grad():
-        after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    return {"before": before, "after": after, "same": out is model, "acc": _acc}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

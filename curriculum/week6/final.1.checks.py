@@ -5,7 +5,6 @@ import numpy as np
 import torch
 
 from curriculum.lib.week6 import (
-    PROBE_RECORDERS,
     accuracy_verdict,
     blobs,
     pattern_verdict,
@@ -18,24 +17,6 @@ def make_arch(rng: np.random.Generator):
     d, h, c = int(rng.integers(5, 20)), int(rng.integers(8, 40)), int(rng.integers(2, 6))
     return {"d": d, "h": h, "c": c, "x": torch.from_numpy(rng.normal(0, 1, (7, d)).astype(np.float32)),
             "y": torch.from_numpy(rng.integers(0, c, 7))}
-
-
-PROBE_ARCH = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    model = need(ns, "FinalNet")(d["d"], d["h"], d["c"], dropout=0.3)
-    mods = [(type(m).__name__, getattr(m, "in_features", getattr(m, "num_features", None)),
-             getattr(m, "out_features", None), getattr(m, "p", None)) for m in model.modules()]
-    model.eval()
-    with torch.no_grad():
-        out = model(d["x"])
-    ds = need(ns, "TabularDataset")(d["x"], d["y"])
-    item = ds[3]
-    unl = need(ns, "TabularDataset")(d["x"])
-    return {"mods": mods, "shape": list(out.shape), "len": len(ds),
-            "item": list(item) if isinstance(item, (tuple, list)) else repr(item)[:60],
-            "unl": unl[2], "params": sum(p.numel() for p in model.parameters())}
-'''
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -71,26 +52,6 @@ def make_data(rng: np.random.Generator):
     xt, yt, _ = blobs(rng, 300, 12, 4, 1.3, centers)
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
                           "xt": xt}, secret=yt)
-
-
-PROBE_FIT = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(5)
-    ds = need(ns, "TabularDataset")
-    model = need(ns, "FinalNet")(12, 32, 4)
-    log = []
-    handle = mode_hook(model, log)
-    fn = need(ns, "fit")
-    info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
-                                lr=0.01, patience=3))
-    handle.remove()
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(1)
-    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
-            "info": dict(info) if isinstance(info, dict) else {}}
-'''
 
 
 def judge_fit(learner, reference, inputs, ctx):
