@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 SEED_CUBIC = [1.0, -6.0, 9.0, 1.0]  # x^3 - 6x^2 + 9x + 1: max at 1, min at 3

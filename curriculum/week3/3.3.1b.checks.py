@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 SURFACE = (1.0, 1.0, -1.0, 3.0, -4.0, 5.0)  # a x^2 + b y^2 + c xy + d x + e y + g

@@ -8,14 +8,10 @@ the MSE converges to it.
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    forbidden_calls,
-    has_call,
-    probe_train_predict,
-    type_name,
-    unwrap,
-    weights_problem,
-)
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from curriculum.judges.training import weights_problem
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -37,7 +33,6 @@ def make_datasets(rng: np.random.Generator) -> list:
     return [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
 
 
-PROBE_FIT = probe_train_predict("train_linear_regression", "predict_linear")
 
 
 def _least_squares(X, y):

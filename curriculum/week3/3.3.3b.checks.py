@@ -1,23 +1,17 @@
 """Checks of 3.3.3b: train on given data, predict probabilities for held-out inputs.
 
 The held-out labels never leave this process: ``make_datasets`` keeps them
-with :func:`curriculum.lib.week3.keep_hidden` and the judge looks them up.
+in ``Hidden.secret`` and the judge reads them from ``ctx.secrets``.
 """
 
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    forbidden_calls,
-    has_call,
-    hidden_for,
-    keep_hidden,
-    probe_train_predict,
-    type_name,
-    unwrap,
-    weights_problem,
-)
-from grader.checks.base import Verdict
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from curriculum.judges.training import weights_problem
+from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
 MIN_ACCURACY = 0.9
@@ -38,14 +32,13 @@ def make_datasets(rng: np.random.Generator) -> list:
     hidden_w = [scale * np.cos(angle), scale * np.sin(angle)]
     seeds_ds, seed_labels = _dataset(rng, [1.5, -2.0], 0.0)  # the seed's boundary
     ds, labels = _dataset(rng, hidden_w, float(rng.uniform(-1, 1)))
-    return keep_hidden([seeds_ds, ds], [seed_labels, labels])
+    return Hidden(inputs=[seeds_ds, ds], secret=[seed_labels, labels])
 
 
-PROBE_FIT = probe_train_predict("train_logistic_regression", "predict_proba")
 
 
 def judge_fit(learner, reference, inputs, ctx):
-    labels = hidden_for(inputs)
+    labels = ctx.secrets["logistic_regression"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
         label = "the seed's data" if i == 1 else "the hidden data set"
         if item[0] == "bad":

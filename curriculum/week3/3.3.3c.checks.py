@@ -1,22 +1,17 @@
 """Checks of 3.3.3c: a 2-layer network learns XOR (or XNOR) from jittered corners.
 
 Which of the two the hidden set is, and its held-out labels, stay here
-(:func:`curriculum.lib.week3.keep_hidden`): a network that memorised the
+(``Hidden.secret``): a network that memorised the
 seed's four XOR rows fails on XNOR.
 """
 
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    forbidden_calls,
-    has_call,
-    hidden_for,
-    keep_hidden,
-    type_name,
-    unwrap,
-)
-from grader.checks.base import Verdict
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.nn.", "torch.optim.")
 MIN_ACCURACY = 0.9
@@ -40,11 +35,11 @@ def make_datasets(rng: np.random.Generator) -> list:
     other, other_labels = _dataset(rng, bool(rng.integers(0, 2)))
     order = [0, 1] if rng.integers(0, 2) else [1, 0]
     sets, labels = [xor_ds, other], [xor_labels, other_labels]
-    return keep_hidden([sets[i] for i in order], [labels[i] for i in order])
+    return Hidden(inputs=[sets[i] for i in order], secret=[labels[i] for i in order])
 
 
 def judge_fit(learner, reference, inputs, ctx):
-    labels = hidden_for(inputs)
+    labels = ctx.secrets["xor_network"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
         label = f"data set {i}"
         if item[0] == "bad":
