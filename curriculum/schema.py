@@ -125,6 +125,9 @@ class PythonCheck(_CheckBase):
     def _numbers_are_numbers(cls, v: dict[str, Any]) -> dict[str, Any]:
         # YAML 1.1 reads `1e-5` (no dot) as a string: catch it where it matters
         for key, value in v.items():
+            if key in ("rng", "learner", "reference", "inputs", "ctx"):
+                raise ValueError(f"{key!r} is a positional parameter of inputs/judge "
+                                 "functions; name the argument otherwise")
             if key in ("rtol", "atol", "tol", "threshold") and (
                     isinstance(value, bool) or not isinstance(value, int | float)):
                 raise ValueError(f"{key} must be a number; found {value!r} (write 1.0e-5, "

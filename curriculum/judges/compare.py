@@ -81,6 +81,14 @@ def _as_tensor(value: object) -> torch.Tensor | None:
         return value.detach()
     if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
         return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, list | tuple):  # nested numbers: a rectangular array or nothing
+        if not all(isinstance(v, list | tuple) or as_float(v) is not None
+                   for v in value):
+            return None
+        try:
+            return torch.tensor(value, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            return None
     x = as_float(value)
     return None if x is None else torch.tensor(x, dtype=torch.float64)
 

@@ -1,6 +1,6 @@
 """Checks of 4.3.1b (ResidualBlock): every configuration, residual path, activations."""
 
-from curriculum.lib.week4 import max_err
+from curriculum.judges.compare import at_most, max_abs_diff
 
 
 def inputs(rng):
@@ -38,8 +38,8 @@ def judge_forward(learner, reference, inputs, ctx):
             if list(g[mode].shape) != list(r[mode].shape):
                 return False, (f"{_cfg(c)} in {mode}() mode: expected output shape "
                                f"{tuple(r[mode].shape)}, got {tuple(g[mode].shape)}")
-            err = max_err(g[mode], r[mode])
-            if err > 1e-4:
+            err = max_abs_diff(g[mode], r[mode])
+            if not at_most(err, 1e-4):
                 return False, (f"{_cfg(c)} in {mode}() mode: output differs from "
                                "activation(bn2(linear2(dropout(activation(bn1(linear1(x)))))) + x)"
                                f" (max abs error {err:.3g} > 1e-4, with your parameters set to "

@@ -2,6 +2,9 @@
 consistent horizons."""
 
 
+from curriculum.judges.compare import above, at_most, finite
+
+
 def inputs(rng):
     cases = [(8, 20, 5, 64, 1, 20, 5)]   # the seed's example
     for k in range(3):
@@ -30,11 +33,11 @@ def judge_shapes(learner, reference, inputs, ctx):
 
 def judge_uncertainty(learner, reference, inputs, ctx):
     for c, g in zip(inputs["cases"], learner.value, strict=True):
-        if not g["std_finite"] or not g["std_min"] > 0:
+        if g["std_finite"] is not True or not above(g["std_min"], 0.0):
             return False, (f"{_where(c)}: the uncertainty must be finite and strictly positive "
                            f"everywhere (e.g. Softplus + 1e-6), also for inputs scaled ×25 and random "
                            f"parameter values; "
-                           f"smallest value found {g['std_min']:.3g}")
+                           f"smallest value found {g['std_min']}")
     return True, ""
 
 
@@ -42,11 +45,11 @@ def judge_horizon(learner, reference, inputs, ctx):
     for c, g in zip(inputs["cases"], learner.value, strict=True):
         if any(t in g["types"] for t in ("LSTM", "GRU", "RNN")) is False:
             return False, "use a recurrent layer (nn.LSTM or nn.GRU) for the temporal dependencies"
-        if g["repeat_diff"] > 1e-6:
+        if not at_most(g["repeat_diff"], 1e-6):
             return False, f"{_where(c)}: in eval() mode two identical calls must agree"
-        if g["first_step_diff"] is None or g["first_step_diff"] > 1e-5:
+        if not at_most(g["first_step_diff"], 1e-5):
             return False, (f"{_where(c)}: the first predicted step must not depend on how many "
                            "steps are requested (compare prediction_steps=1)")
-        if g["input_dep"] < 1e-7:
+        if not (finite(g["input_dep"]) and above(g["input_dep"], 1e-7)):
             return False, f"{_where(c)}: the predictions do not depend on the input sequence"
     return True, ""

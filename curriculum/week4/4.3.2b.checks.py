@@ -1,5 +1,6 @@
 """Checks of 4.3.2b (ImageClassifierWithCAM): logits, CAM shapes, CAM in [0, 1], CAM values."""
 
+from curriculum.judges.compare import at_least, at_most
 from grader.checks.base import Verdict
 
 
@@ -44,13 +45,13 @@ def _logits(g, r, inputs):
     if g["logits"] != r["logits"]:
         return False, f"{_where(inputs)}: logits must have shape {tuple(r['logits'])}; got " \
                       f"{tuple(g['logits'])}"
-    if g["logits_same"] > 1e-5:
+    if not at_most(g["logits_same"], 1e-5):
         return False, "forward(x, return_cam=True) must return the same logits as forward(x)"
     if not g["hook_ok"]:
         return Verdict(False, "module", "`register_forward_hook` is no longer callable: do not "
                        "assign `self.register_forward_hook = True` (see errata) — it hides "
                        "nn.Module's method")
-    if g["gap_diff"] > 1e-4:
+    if not at_most(g["gap_diff"], 1e-4):
         return Verdict(False, "module", "CAM needs logits = classifier(global average pool of "
                        "features(x)); "
                        "yours differ (keep `self.features`, global average pooling and "
@@ -66,10 +67,10 @@ def _cam_range(g, r, inputs):
                            f" {tuple(r[key])}; got {tuple(g[key])}")
     for key in ("batch", "class"):
         lo, hi = g[key + "_min"], g[key + "_max"]
-        if lo < -1e-6 or hi > 1 + 1e-6:
+        if not (at_least(lo, -1e-6) and at_most(hi, 1 + 1e-6)):
             return False, (f"{_where(inputs)}: CAM values must lie in [0, 1] (ReLU, then "
                            f"per-image min-max "
-                           f"normalisation); found values in [{lo:.3g}, {hi:.3g}]")
+                           f"normalisation); found values in [{lo}, {hi}]")
     return True, ""
 
 
@@ -78,10 +79,11 @@ def _cam_values(g, r, inputs):
                       ("class", "generate_cam(x, class_idx) in eval() mode, called after a "
                                 "forward on another batch")):
         d = g[key + "_diff"]
-        if d is None or d > 1e-4:
-            err = "shape mismatch" if d is None else f"max abs error {d:.3g} > 1e-4"
-            return False, (f"{_where(inputs)}, {call}: the map must be ReLU(Σ_k w[class, k] · features(x)[k]) "
-                           f"normalised to [0, 1] per image, computed from *this* x ({err})")
+        if not at_most(d, 1e-4):
+            err = "shape mismatch" if d is None else f"max abs error {d} > 1e-4"
+            return False, (f"{_where(inputs)}, {call}: the map must be "
+                           "ReLU(Σ_k w[class, k] · features(x)[k]) normalised to [0, 1] per "
+                           f"image, computed from *this* x ({err})")
     return True, ""
 
 

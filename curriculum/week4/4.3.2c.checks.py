@@ -1,6 +1,6 @@
 """Checks of 4.3.2c (MultiTaskNetwork): outputs per task, independent heads, loss balancing."""
 
-from curriculum.lib.week4 import close
+from curriculum.judges.compare import above, at_most, close
 
 _NAMES = ["regression", "classification", "ranking", "segmentation", "depth", "age", "topic"]
 
@@ -50,16 +50,16 @@ def _outputs(g, r, inputs):
 
 def _independent(g, r, inputs):
     names = [n for n, _ in inputs["tasks"]]
-    if g["changed"][names[0]] < 1e-7:
+    if not above(g["changed"][names[0]], 1e-7):
         return False, f"changing task_heads['{names[0]}'] must change that task's output"
-    others = [n for n in names[1:] if g["changed"][n] > 0]
+    others = [n for n in names[1:] if not at_most(g["changed"][n], 0.0)]
     if others:
         return False, (f"changing task_heads['{names[0]}'] changed the output of {others}: task "
                        "heads must be independent (one nn.Sequential per task in task_heads)")
-    if g["other_head_grad"] > 0:
+    if not at_most(g["other_head_grad"], 0.0):
         return False, (f"the loss of '{names[0]}' alone sent gradients into other tasks' heads; "
                        "each head must see only the shared features")
-    if g["backbone_grad"] <= 0:
+    if not above(g["backbone_grad"], 0.0):
         return False, ("the loss of one task sent no gradient into `shared_backbone`: the heads "
                        "must be fed the backbone's features without detaching them")
     return True, ""
@@ -71,7 +71,8 @@ def _architecture(g, r, inputs):
                        f"with BatchNorm1d, heads shared_dim → shared_dim//2 → output_dim, one "
                        f"task weight per task) has {r['params']:,} parameters here; yours has "
                        f"{g['params']:,}")
-    if not g["tw"]["param"] or not close(g["tw"]["value"], r["tw"]["value"]):
+    if not g["tw"]["param"] or not close(g["tw"]["value"], r["tw"]["value"], rtol=1e-4,
+                                         atol=1e-5):
         return False, "`task_weights` must be an nn.Parameter of ones, one entry per task"
     return True, ""
 
@@ -81,16 +82,16 @@ def _balancing(g, r, inputs):
     if sorted(g["indiv"]) != sorted(names):
         return False, f"compute_balanced_loss must report one loss per task; got {sorted(g['indiv'])}"
     for n in names:
-        if not close(g["indiv"][n], g["mse"][n]):
+        if not close(g["indiv"][n], g["mse"][n], rtol=1e-4, atol=1e-5, nonfinite="fail"):
             return False, f"individual loss of '{n}' must be loss_functions['{n}'](output, target)"
     want_total = sum(w * g["mse"][n] for w, n in zip(inputs["weights"], names, strict=True))
-    if not close(g["total"], want_total):
+    if not close(g["total"], want_total, rtol=1e-4, atol=1e-5):
         return False, "total loss must be Σ task_weights[i] · loss_i over the tasks"
     want_running = [0.1 * g["mse"][n] for n in names]
-    if not close(g["running"], want_running):
+    if not close(g["running"], want_running, rtol=1e-4, atol=1e-5):
         return False, ("task_losses must be updated as 0.9 · task_losses + 0.1 · loss "
                        "(from zero here)")
-    if not close(g["updated"], r["updated"]):
+    if not close(g["updated"], r["updated"], rtol=1e-4, atol=1e-5):
         return False, ("update_task_weights(): weights must be 1 / (task_losses / mean + 1e-8), "
                        "then rescaled to sum to the number of tasks")
     return True, ""

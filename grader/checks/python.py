@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,8 @@ import numpy as np
 from curriculum.schema import PythonCheck
 from grader.checks.api import check_api
 from grader.checks.base import CheckContext, Hidden, Outcome, Verdict
+
+log = logging.getLogger(__name__)
 
 
 def resolve(name: str, ctx: CheckContext) -> Callable[..., Any]:
@@ -57,10 +60,12 @@ def accepted(fn: Callable[..., Any], args: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _keywords(fn: Callable[..., Any]) -> frozenset[str] | None:
     sig = inspect.signature(fn)
+    reserved = {"rng", "learner", "reference", "inputs", "ctx"} & set(sig.parameters)
     if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
         return None
     return frozenset(name for name, p in sig.parameters.items()
-                     if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+                     if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+                     and name not in reserved)
 
 
 class PythonJudge:
@@ -90,7 +95,15 @@ class PythonJudge:
         if got.error is not None:
             return Verdict(False, check.check_kind, got.describe_error())
         judge = resolve(check.judge, ctx)
-        verdict = judge(got, ref, ctx.inputs.get(check.id), ctx, **accepted(judge, check.args))
+        try:
+            verdict = judge(got, ref, ctx.inputs.get(check.id), ctx,
+                            **accepted(judge, check.args))
+        except Exception as exc:  # the learner's data broke the judge: their verdict, logged
+            log.exception("%s: judge %s failed on the learner's data", ctx.exercise_id,
+                          check.judge)
+            return Verdict(False, check.check_kind, "could not judge what your code produced "
+                                                    f"({type(exc).__name__}); check its types "
+                                                    "and shapes against the contract")
         if isinstance(verdict, tuple):
             ok, message = verdict
             verdict = Verdict(bool(ok), check.check_kind, message)
