@@ -12,6 +12,7 @@ accuracy or loss fails.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 import numpy as np
 import torch
@@ -114,3 +115,106 @@ def weights_problem(label: str, w: object, b: object, w_shape: tuple[int, ...]
                                            f"{fmt_shape(shape)}, found {fmt_shape(value.shape)}")
     return None
 
+
+# The five-step pattern inside one training function (Exercise 5.1, 5.2)
+
+def _fn_def(tree: ast.AST, name: str) -> ast.FunctionDef | None:
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            found = node
+    return found
+
+
+def _method_calls(node: ast.AST, attr: str) -> list[ast.Call]:
+    return [c for c in ast.walk(node) if isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute) and c.func.attr == attr]
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _receiver(call: ast.Call) -> str:
+    try:
+        return ast.unparse(call.func.value)
+    except Exception:
+        return ""
+
+
+def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | None:
+    """None when ``name`` holds the five-step pattern in order; else what is wrong."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return "could not parse your code"
+    fn = _fn_def(tree, name)
+    if fn is None:
+        return f"define a function `{name}`"
+    loops = [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
+             and _method_calls(n, "backward")]
+    if not loops:
+        return (f"`{name}` needs a training loop (`for ... in dataloader:`) that calls "
+                "`loss.backward()`")
+    loop = min(loops, key=lambda n: sum(1 for _ in ast.walk(n)))  # innermost
+    backward = min(_method_calls(loop, "backward"), key=_pos)
+    steps = [c for c in _method_calls(loop, "step") if "sched" not in _receiver(c).lower()
+             and _pos(c) > _pos(backward)]
+    zero = _method_calls(fn, "zero_grad")
+    order = "optimizer.zero_grad() → output = model(data) → loss = criterion(output, target) " \
+            "→ loss.backward() → optimizer.step()"
+    if not zero:
+        return f"the five-step pattern needs `optimizer.zero_grad()` ({order})"
+    if not steps:
+        return f"call `optimizer.step()` after `loss.backward()` in the loop ({order})"
+    if accumulate:
+        step = steps[0]
+        in_if = any(isinstance(n, ast.If) and step in list(ast.walk(n)) for n in ast.walk(loop))
+        if not in_if:
+            return ("with gradient accumulation, `optimizer.step()` and `optimizer.zero_grad()` "
+                    "go inside `if (batch_idx + 1) % accumulation_steps == 0:`")
+        return None
+    loop_zero = [z for z in _method_calls(loop, "zero_grad") if _pos(z) < _pos(backward)]
+    if not loop_zero:
+        return f"call `optimizer.zero_grad()` in the loop, before the forward pass ({order})"
+    z = max(loop_zero, key=_pos)
+    between = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
+               and _pos(z) < _pos(c) < _pos(backward)
+               and isinstance(c.func, ast.Name | ast.Attribute)
+               and c not in loop_zero]
+    if not between:
+        return f"the forward pass and the loss go between zero_grad() and backward() ({order})"
+    return None
+
+
+def first_backward_clean(seq: str) -> bool:
+    """In the probe's event string (S = optimizer step, B/b = a backward onto clean/dirty
+    gradients), the first backward after every step starts from zeroed gradients."""
+    pending = False
+    for c in seq:
+        if c == "S":
+            pending = True
+        elif c in "Bb" and pending:
+            if c == "b":
+                return False
+            pending = False
+    return True
+
+
+def build_spec_model(spec: Any) -> torch.nn.Module:
+    """The trusted twin of the probe's model builder: ``["seq", [["linear", 10, 32], ["relu"],
+    …]]`` → nn.Sequential (the same parameter order, so state_dicts load across)."""
+    layers: list[torch.nn.Module] = []
+    for item in spec[1]:
+        if item[0] == "linear":
+            layers.append(torch.nn.Linear(item[1], item[2]))
+        elif item[0] == "relu":
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def load_spec_model(spec: Any, state: dict) -> torch.nn.Module:
+    """The learner's trained weights (sent back as a state_dict) in a float64 model, eval mode."""
+    model = build_spec_model(spec).double()
+    model.load_state_dict({k: v.double() for k, v in state.items()})
+    return model.eval()

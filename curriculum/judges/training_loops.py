@@ -1,9 +1,11 @@
-"""Week 5 (training loops): trusted side of the checks of Exercise 5.1's 20 loops.
+"""Training loops (Exercise 5.1): twenty loops, each judged on what it really did.
 
-Every loop is one ``python`` check with ``check_kind: train``. The grader
-builds the model (seeded, so learner and reference start from the same
-weights), the sandbox runs ``train_loop_k(model, ...)`` under the
-instruments of :mod:`curriculum.lib.week5_probe`, and this module judges:
+Every loop is one ``python`` check with ``check_kind: train``; its YAML args
+are the variant (``k``, optimizer, learning rate, loss, epochs, model, data,
+metric and threshold). The grader builds the model (seeded, so learner and
+reference start from the same weights), the sandbox runs
+``train_loop_k(model, ...)`` under the instruments of
+``curriculum/probes/training_loop.py``, and this module judges:
 
 1. the five-step pattern in order (AST of ``train_loop_k``),
 2. the optimizer class and learning rate, the loss module, the epochs
@@ -16,6 +18,8 @@ instruments of :mod:`curriculum.lib.week5_probe`, and this module judges:
 5. the variant's own feature (validation under eval/no_grad, k-fold
    partition, early stop, best-model file, ReduceLROnPlateau, clipping,
    autocast, accumulation = large batch, curriculum order, loss weights).
+
+Thresholds go through :mod:`curriculum.judges.compare`: a NaN metric fails.
 """
 
 from __future__ import annotations
@@ -23,16 +27,15 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 
-from curriculum.lib.week5_probe import PROBE
+from curriculum.judges.compare import above, at_least, at_most, below, close, finite
+from curriculum.judges.data import classification, f32, labels_tensor, regression
+from curriculum.judges.training import first_backward_clean, pattern_problem
 from grader.checks.base import Hidden, Verdict
-
-__all__ = ["PROBE", "VARIANTS", "judge_variant", "make_inputs", "pattern_problem"]
-
-BIN_MLP = ("seq", [("linear", 2, 10), ("relu",), ("linear", 10, 1)])
 
 
 @dataclass(frozen=True)
@@ -47,163 +50,28 @@ class Spec:
     n: int
     metric: str                # r2 | acc | bal_acc | label_acc | multi
     threshold: float
-    seed_lr: float | None = None
     kwargs: dict = field(default_factory=dict)
 
 
-VARIANTS: dict[int, Spec] = {s.k: s for s in [
-    Spec(1, "Adam", 0.05, "MSELoss", 10, ("seq", [("linear", 1, 1)]), "line", 384, "r2", 0.95,
-         seed_lr=0.001),
-    Spec(2, "SGD", 0.01, "MSELoss", 15, ("seq", [("linear", 3, 1)]), "poly", 480, "r2", 0.6),
-    Spec(3, "RMSprop", 0.01, "MSELoss", 20, ("seq", [("linear", 8, 3)]), "multi", 256, "r2", 0.9,
-         seed_lr=0.0005),
-    Spec(4, "Adam", 0.02, "L1Loss", 12, ("seq", [("linear", 4, 1)]), "robust", 384, "r2", 0.9,
-         seed_lr=0.002),
-    Spec(5, "AdamW", 0.01, "MSELoss", 25, ("seq", [("linear", 10, 1)]), "ridge", 192, "r2", 0.9,
-         seed_lr=0.001),
-    Spec(6, "Adam", 0.01, "BCEWithLogitsLoss", 15, BIN_MLP, "blobs", 384, "acc", 0.85,
-         seed_lr=0.001),
-    Spec(7, "SGD", 0.01, "CrossEntropyLoss", 10, ("seq", [("linear", 20, 10)]), "clusters", 320,
-         "acc", 0.65),
-    Spec(8, "Adam", 0.001, "NLLLoss", 10, ("seq", [("flatten",), ("linear", 64, 32), ("relu",),
-                                                   ("linear", 32, 10)]), "digits", 320, "acc", 0.8),
-    Spec(9, "Adam", 0.005, "CrossEntropyLoss", 10, ("seq", [("linear", 4, 3)]), "imbalanced", 320,
-         "bal_acc", 0.7, seed_lr=0.0005),
-    Spec(10, "AdamW", 0.01, "BCEWithLogitsLoss", 10, ("seq", [("linear", 6, 5)]), "multilabel",
-         320, "label_acc", 0.85, seed_lr=0.001),
-    Spec(11, "Adam", 0.01, "BCEWithLogitsLoss", 15, BIN_MLP, "split", 400, "acc", 0.85),
-    Spec(12, "Adam", 0.01, "BCEWithLogitsLoss", 50, BIN_MLP, "kfold", 240, "acc", 0.7,
-         kwargs={"k": 5}),
-    Spec(13, "Adam", 0.01, "BCEWithLogitsLoss", None, BIN_MLP, "noisyval", 256, "acc", 0.8,
-         kwargs={"patience": 3, "max_epochs": 100}),
-    Spec(14, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.75),
-    Spec(15, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.85),
-    Spec(16, "Adam", 0.05, "MSELoss", 10, ("seq", [("linear", 10, 1)]), "bigreg", 320, "r2", 0.9),
-    Spec(17, "Adam", 0.01, "CrossEntropyLoss", 10, ("seq", [("linear", 16, 32), ("relu",),
-                                                           ("linear", 32, 4)]),
-         "amp", 320, "acc", 0.8),
-    Spec(18, "SGD", 0.05, "MSELoss", 5, ("seq", [("linear", 10, 1)]), "ridge", 320, "r2", 0.8),
-    Spec(19, "Adam", 0.01, "CrossEntropyLoss", None, ("seq", [("linear", 4, 16), ("relu",),
-                                                             ("linear", 16, 3)]),
-         "curriculum", 300, "acc", 0.8),
-    Spec(20, "Adam", 0.01, "MSELoss", 10, ("twohead", 10, 32, 3), "multitask", 320, "multi",
-         0.7),
-]}
 
-
-# ---------------------------------------------------------------------------
-# data
-# ---------------------------------------------------------------------------
-
-def _f32(a) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-
-
-def _regression(rng, kind: str, n: int, m: int = 200):
-    def draw(count):
-        if kind == "line":
-            x = rng.standard_normal((count, 1))
-            return x, 2 * x + 1
-        if kind == "poly":
-            x = rng.uniform(-2, 2, (count, 1))
-            return np.hstack([x, x ** 2, x ** 3]), None
-        raise ValueError(kind)
-
-    if kind == "line":
-        X, y = draw(n)
-        y = y + 0.1 * rng.standard_normal((n, 1))
-        Xt, yt = draw(m)
-        return X, y, Xt, yt
-    if kind == "poly":
-        coef = np.array([[rng.uniform(-1, 1)], [rng.uniform(-0.5, 0.5)], [rng.uniform(0.2, 0.5)]])
-        b = rng.uniform(-1, 1)
-        X, _ = draw(n)
-        Xt, _ = draw(m)
-        return X, X @ coef + b + 0.1 * rng.standard_normal((n, 1)), Xt, Xt @ coef + b
-    d, o = {"multi": (8, 3), "robust": (4, 1), "ridge": (10, 1), "bigreg": (10, 1)}[kind]
-    W = rng.uniform(-1, 1, (d, o)) * (3 if kind == "bigreg" else 1)
-    b = rng.uniform(-1, 1, (1, o))
-    X = rng.standard_normal((n, d))
-    Xt = rng.standard_normal((m, d))
-    y = X @ W + b + 0.1 * rng.standard_normal((n, o))
-    if kind == "robust":  # 10% gross outliers in the training targets only
-        idx = rng.choice(n, n // 10, replace=False)
-        y[idx] += rng.choice([-1, 1], (len(idx), 1)) * rng.uniform(10, 20, (len(idx), 1))
-    return X, y, Xt, Xt @ W + b
-
-
-def _classification(rng, kind: str, n: int, m: int = 300):
-    if kind == "blobs":
-        u = rng.standard_normal(2)
-        u = 2.0 * u / np.linalg.norm(u)
-        c = rng.standard_normal(2)
-
-        def draw(count):
-            y = rng.integers(0, 2, count)
-            return c + np.where(y[:, None] == 1, u, -u) + rng.standard_normal((count, 2)), y
-        X, y = draw(n)
-        Xt, yt = draw(m)
-        return X, y.reshape(-1, 1).astype(np.float32), Xt, yt
-    if kind in ("clusters", "digits", "imbalanced", "amp", "curriculum"):
-        C, d = {"clusters": (10, 20), "digits": (10, 64), "imbalanced": (3, 4), "amp": (4, 16),
-                "curriculum": (3, 4)}[kind]
-        if kind == "digits":
-            means = (rng.random((C, d)) > 0.5).astype(float)
-            noise = 0.4
-        elif kind == "clusters":
-            means = rng.standard_normal((C, d))
-            noise = 0.4
-        else:
-            q, _ = np.linalg.qr(rng.standard_normal((d, d)))
-            means = 4.0 * q[:C]
-            noise = 1.0
-        probs = [0.8, 0.15, 0.05] if kind == "imbalanced" else None
-
-        def draw(count, probs=probs):
-            y = rng.choice(C, count, p=probs)
-            return means[y] + noise * rng.standard_normal((count, d)), y
-        X, y = draw(n)
-        if kind == "imbalanced":
-            y[:3] = [0, 1, 2]  # every class occurs in training
-            X[:3] = means[:3] + noise * rng.standard_normal((3, d))
-            Xt, yt = draw(m, None)  # balanced test set
-        else:
-            Xt, yt = draw(m)
-        if kind == "digits":
-            X, Xt = X.reshape(-1, 1, 8, 8), Xt.reshape(-1, 1, 8, 8)
-        return X, y.astype(np.int64), Xt, yt
-    if kind == "multilabel":
-        W = rng.standard_normal((6, 5))
-        b = 0.3 * rng.standard_normal(5)
-        X = rng.standard_normal((n, 6))
-        Xt = rng.standard_normal((m, 6))
-        return X, (X @ W + b > 0).astype(np.float32), Xt, (Xt @ W + b > 0).astype(np.int64)
-    raise ValueError(kind)
-
-
-def _labels(y) -> torch.Tensor:
-    a = np.asarray(y)
-    return torch.from_numpy(a.astype(np.int64)) if a.dtype.kind in "iu" else _f32(a)
-
-
-def make_inputs(k: int, rng: np.random.Generator) -> Hidden:
-    spec = VARIANTS[k]
+def make_inputs(spec: Spec, rng: np.random.Generator) -> Hidden:
+    k = spec.k
     init_seed = int(rng.integers(0, 2**31 - 1))
     secret: dict = {"k": k}
     inputs: dict = {"k": k, "model": spec.model, "init_seed": init_seed,
                     "kwargs": dict(spec.kwargs), "sqnorm": k == 5}
     inputs["cuda"] = k == 17
     if spec.metric == "r2":
-        X, y, Xt, yt = _regression(rng, spec.data, spec.n)
-        inputs["args"] = [_f32(X), _f32(y)]
-        inputs["X_test"] = _f32(Xt)
+        X, y, Xt, yt = regression(rng, spec.data, spec.n)
+        inputs["args"] = [f32(X), f32(y)]
+        inputs["X_test"] = f32(Xt)
         secret["y_test"] = np.asarray(yt, dtype=np.float64)
         secret["n_train"] = spec.n
     elif spec.data in ("blobs", "clusters", "digits", "imbalanced", "multilabel", "amp",
                        "curriculum"):
-        X, y, Xt, yt = _classification(rng, spec.data, spec.n)
-        inputs["args"] = [_f32(X), _labels(y)]
-        inputs["X_test"] = _f32(Xt)
+        X, y, Xt, yt = classification(rng, spec.data, spec.n)
+        inputs["args"] = [f32(X), labels_tensor(y)]
+        inputs["X_test"] = f32(Xt)
         secret["y_test"] = np.asarray(yt)
         secret["n_train"] = spec.n
         secret["y_train"] = np.asarray(y)
@@ -211,24 +79,24 @@ def make_inputs(k: int, rng: np.random.Generator) -> Hidden:
             means = np.stack([X[y == c].mean(0) if (y == c).any() else X.mean(0)
                               for c in range(3)])
             difficulty = np.linalg.norm(X - means[y], axis=1) + 1e-3 * rng.random(len(y))
-            inputs["args"].append(_f32(difficulty))
+            inputs["args"].append(f32(difficulty))
             inputs["track_rows"] = True
             secret["order"] = np.argsort(np.asarray(difficulty, dtype=np.float32), kind="stable")
     elif spec.data in ("split", "kfold"):
-        X, y, Xt, yt = _classification(rng, "blobs", spec.n)
-        inputs["args"] = [_f32(X), _f32(y)]
-        inputs["X_test"] = _f32(Xt)
+        X, y, Xt, yt = classification(rng, "blobs", spec.n)
+        inputs["args"] = [f32(X), f32(y)]
+        inputs["X_test"] = f32(Xt)
         inputs["track_rows"] = spec.data == "kfold"
         secret["y_test"] = np.asarray(yt)
         secret["n"] = spec.n
         secret["n_train"] = int(0.8 * spec.n)
     elif spec.data == "noisyval":
-        X, y, Xt, yt = _classification(rng, "blobs", spec.n + 128)
+        X, y, Xt, yt = classification(rng, "blobs", spec.n + 128)
         y = y.copy()
         flip = rng.random(128) < 0.15  # a noisy validation set: its loss turns back up
         y[spec.n:][flip] = 1 - y[spec.n:][flip]
-        inputs["args"] = [_f32(X[:spec.n]), _f32(y[:spec.n]), _f32(X[spec.n:]), _f32(y[spec.n:])]
-        inputs["X_test"] = _f32(Xt)
+        inputs["args"] = [f32(X[:spec.n]), f32(y[:spec.n]), f32(X[spec.n:]), f32(y[spec.n:])]
+        inputs["X_test"] = f32(Xt)
         secret["y_test"] = np.asarray(yt)
         secret["n_train"] = spec.n
     elif spec.data == "multitask":
@@ -237,84 +105,11 @@ def make_inputs(k: int, rng: np.random.Generator) -> Hidden:
         X = rng.standard_normal((spec.n, 10))
         Xt = rng.standard_normal((200, 10))
         y_reg = X @ w + 0.1 * rng.standard_normal((spec.n, 1))
-        inputs["args"] = [_f32(X), _f32(y_reg), torch.from_numpy((X @ V).argmax(1))]
-        inputs["X_test"] = _f32(Xt)
+        inputs["args"] = [f32(X), f32(y_reg), torch.from_numpy((X @ V).argmax(1))]
+        inputs["X_test"] = f32(Xt)
         secret["y_test"] = (Xt @ w, (Xt @ V).argmax(1))
         secret["n_train"] = spec.n
     return Hidden(inputs=inputs, secret=secret)
-
-
-# ---------------------------------------------------------------------------
-# the five-step pattern (AST)
-# ---------------------------------------------------------------------------
-
-def _fn_def(tree: ast.AST, name: str) -> ast.FunctionDef | None:
-    found = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            found = node
-    return found
-
-
-def _attr_calls(node: ast.AST, attr: str) -> list[ast.Call]:
-    return [c for c in ast.walk(node) if isinstance(c, ast.Call)
-            and isinstance(c.func, ast.Attribute) and c.func.attr == attr]
-
-
-def _pos(node: ast.AST) -> tuple[int, int]:
-    return (node.lineno, node.col_offset)
-
-
-def _receiver(call: ast.Call) -> str:
-    try:
-        return ast.unparse(call.func.value)
-    except Exception:
-        return ""
-
-
-def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | None:
-    """None when ``name`` holds the five-step pattern in order; else what is wrong."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return "could not parse your code"
-    fn = _fn_def(tree, name)
-    if fn is None:
-        return f"define a function `{name}`"
-    loops = [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
-             and _attr_calls(n, "backward")]
-    if not loops:
-        return (f"`{name}` needs a training loop (`for ... in dataloader:`) that calls "
-                "`loss.backward()`")
-    loop = min(loops, key=lambda n: sum(1 for _ in ast.walk(n)))  # innermost
-    backward = min(_attr_calls(loop, "backward"), key=_pos)
-    steps = [c for c in _attr_calls(loop, "step") if "sched" not in _receiver(c).lower()
-             and _pos(c) > _pos(backward)]
-    zero = _attr_calls(fn, "zero_grad")
-    order = "optimizer.zero_grad() → output = model(data) → loss = criterion(output, target) " \
-            "→ loss.backward() → optimizer.step()"
-    if not zero:
-        return f"the five-step pattern needs `optimizer.zero_grad()` ({order})"
-    if not steps:
-        return f"call `optimizer.step()` after `loss.backward()` in the loop ({order})"
-    if accumulate:
-        step = steps[0]
-        in_if = any(isinstance(n, ast.If) and step in list(ast.walk(n)) for n in ast.walk(loop))
-        if not in_if:
-            return ("with gradient accumulation, `optimizer.step()` and `optimizer.zero_grad()` "
-                    "go inside `if (batch_idx + 1) % accumulation_steps == 0:`")
-        return None
-    loop_zero = [z for z in _attr_calls(loop, "zero_grad") if _pos(z) < _pos(backward)]
-    if not loop_zero:
-        return f"call `optimizer.zero_grad()` in the loop, before the forward pass ({order})"
-    z = max(loop_zero, key=_pos)
-    between = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
-               and _pos(z) < _pos(c) < _pos(backward)
-               and isinstance(c.func, ast.Name | ast.Attribute)
-               and c not in loop_zero]
-    if not between:
-        return f"the forward pass and the loss go between zero_grad() and backward() ({order})"
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -367,21 +162,9 @@ def _train_losses(report: dict) -> list[float]:
     return [v for c, v in zip(codes, vals, strict=False) if c == "L"]
 
 
-def _first_backward_after_steps_clean(seq: str) -> bool:
-    pending = False
-    for c in seq:
-        if c == "S":
-            pending = True
-        elif c in "Bb" and pending:
-            if c == "b":
-                return False
-            pending = False
-    return True
-
-
-def _common(k: int, value: dict, secret: dict, ctx, epochs: int | None = None,
+def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = None,
             n_train: int | None = None) -> Verdict | None:
-    spec = VARIANTS[k]
+    k = spec.k
     name = f"train_loop_{k}"
     problem = pattern_problem(ctx.source_text, name, accumulate=(k == 18))
     if problem:
@@ -395,7 +178,7 @@ def _common(k: int, value: dict, secret: dict, ctx, epochs: int | None = None,
     opt = opts[0]
     if opt["cls"] != spec.opt:
         return Verdict(False, "api", f"{name}: use `optim.{spec.opt}`; found {opt['cls']}")
-    if not math.isclose(opt["initial_lr"], spec.lr, rel_tol=1e-6):
+    if not close(opt["initial_lr"], spec.lr, rtol=1e-6, atol=0.0):
         return Verdict(False, "api", f"{name}: the learning rate should be {spec.lr:g}; found "
                                      f"{opt['initial_lr']:g}")
     if spec.loss not in rep["losses"]:
@@ -409,10 +192,10 @@ def _common(k: int, value: dict, secret: dict, ctx, epochs: int | None = None,
         return Verdict(False, "value", f"{name}: train for {epochs} epochs over all "
                                        f"{n_train} training rows ({epochs * n_train} samples in "
                                        f"train mode); your model saw {seen}")
-    if not _first_backward_after_steps_clean(rep["seq"]):
+    if not first_backward_clean(rep["seq"]):
         return Verdict(False, "train", f"{name}: gradients were not reset between updates — "
                                        "call `optimizer.zero_grad()` before each backward pass")
-    if value.get("changed", 1.0) == 0.0:
+    if "changed" in value and not above(value["changed"], 0.0):
         return Verdict(False, "train", f"{name}: the model's parameters never changed")
     losses = _train_losses(rep)
     # k-fold restarts the loss with every fold; variant 4's gross outliers keep
@@ -420,25 +203,36 @@ def _common(k: int, value: dict, secret: dict, ctx, epochs: int | None = None,
     if len(losses) >= 10 and k not in (4, 12):
         tenth = max(1, len(losses) // 10)
         first, last = np.mean(losses[:tenth]), np.mean(losses[-tenth:])
-        if not last < 0.95 * first:
+        if not (finite(first) and below(last, 0.95 * first)):
             return Verdict(False, "train", f"{name}: the training loss did not fall (first "
                                            f"batches ≈ {first:.3g}, last ≈ {last:.3g})")
     return None
 
 
-def _held_out(k: int, preds, secret) -> Verdict | None:
-    spec = VARIANTS[k]
+def _held_out(spec: Spec, preds, secret) -> Verdict | None:
+    k = spec.k
     score, label = _metric(spec.metric, preds, secret)
     if not np.isfinite(score):
         return Verdict(False, "shape" if "shape" in label else "train", f"train_loop_{k}: {label}")
-    if score < spec.threshold:
+    if not at_least(score, spec.threshold):
         return Verdict(False, "train", f"train_loop_{k}: the trained model reaches {label} "
                                        f"{score:.3f} on held-out data; at least "
                                        f"{spec.threshold:g} is needed")
     return None
 
 
-def judge_variant(k: int, learner, reference, inputs, ctx) -> Verdict:
+def loop_inputs(rng: np.random.Generator, **spec: Any) -> Hidden:
+    """Hidden data of one loop variant (the check's YAML args are the variant)."""
+    return make_inputs(Spec(**spec), rng)
+
+
+def loop(learner, reference, inputs, ctx, **spec: Any) -> Verdict:
+    """Judge one loop variant (the check's YAML args are the variant)."""
+    return judge_variant(Spec(**spec), learner, reference, inputs, ctx)
+
+
+def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
+    k = spec.k
     secret = ctx.secrets[f"train_loop_{k}"]
     value = learner.value
     if not isinstance(value, dict) or "report" not in value:
@@ -455,7 +249,7 @@ def judge_variant(k: int, learner, reference, inputs, ctx) -> Verdict:
     bad = _mode_problem(k, value["report"]["seq"])
     if bad:
         return bad
-    bad = _common(k, value, secret, ctx, epochs=epochs)
+    bad = _common(spec, value, secret, ctx, epochs=epochs)
     if bad:
         return bad
     extra = _FEATURES.get(k)
@@ -465,14 +259,14 @@ def judge_variant(k: int, learner, reference, inputs, ctx) -> Verdict:
             return bad
     if k == 12:
         for i, preds in enumerate(value["preds"], start=1):
-            bad = _held_out(k, preds, secret)
+            bad = _held_out(spec, preds, secret)
             if bad:
                 return Verdict(False, "train", f"fold {i}: {bad.message}")
         return Verdict(True, "train")
     preds = value["preds"]
     if k == 14:
         preds = value["saved"]["preds"]
-    bad = _held_out(k, preds, secret)
+    bad = _held_out(spec, preds, secret)
     return bad or Verdict(True, "train")
 
 
@@ -535,7 +329,7 @@ def _feature_l2(value, secret, inputs, ctx) -> Verdict | None:
         if m is None:
             continue
         want = m + 0.001 * sq
-        if abs(total - want) > 1e-4 * max(1.0, abs(want)):
+        if not close(total, want, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", "train_loop_5: the loss you backpropagate should be "
                                            "`criterion(output, target) + 0.001 * l2_penalty` with "
                                            "l2_penalty = the sum of every parameter squared; "
@@ -545,7 +339,7 @@ def _feature_l2(value, secret, inputs, ctx) -> Verdict | None:
 
 def _feature_nll(value, secret, inputs, ctx) -> Verdict | None:
     info = value["report"]["losses"].get("NLLLoss", {})
-    if info.get("max_logsumexp", 0.0) > 1e-3:
+    if not at_most(info.get("max_logsumexp", 0.0), 1e-3):
         return Verdict(False, "value", "train_loop_8: NLLLoss expects log-probabilities — apply "
                                        "`nn.LogSoftmax(dim=1)` (or `torch.log_softmax`) to the "
                                        "model's outputs first")
@@ -561,7 +355,7 @@ def _feature_weights(value, secret, inputs, ctx) -> Verdict | None:
         return Verdict(False, "value", "train_loop_9: pass class weights: "
                                        "`nn.CrossEntropyLoss(weight=weights)`")
     got = np.asarray(w, dtype=np.float64)
-    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-3):
+    if not close(got, want, rtol=1e-3, atol=0.0):
         return Verdict(False, "value", "train_loop_9: the class weights should be "
                                        "n_samples / (num_classes * count_c) from the training "
                                        "labels, shape (3,)")
@@ -593,10 +387,10 @@ def _feature_split(value, secret, inputs, ctx) -> Verdict | None:
     if bad:
         return bad
     hist = value["result"][1]
-    if not np.allclose(hist["val_loss"], _val_losses(rep), rtol=1e-4, atol=1e-6):
+    if not close(hist["val_loss"], _val_losses(rep), rtol=1e-4, atol=1e-6):
         return Verdict(False, "value", "train_loop_11: history['val_loss'] should hold each "
                                        "epoch's validation loss (criterion on the 20% split)")
-    if not hist["train_loss"][-1] < hist["train_loss"][0]:
+    if not below(hist["train_loss"][-1], hist["train_loss"][0]):
         return Verdict(False, "train", "train_loop_11: the recorded training loss did not fall")
     return None
 
@@ -664,11 +458,11 @@ def _feature_best(value, secret, inputs, ctx) -> Verdict | None:
         return Verdict(False, "value", f"train_loop_14: the saved file could not be loaded into "
                                        f"the model: {saved['error']}")
     best = min(_val_losses(rep))
-    if not math.isclose(saved["val_loss"], best, rel_tol=1e-4, abs_tol=1e-6):
+    if not close(saved["val_loss"], best, rtol=1e-4, atol=1e-6):
         return Verdict(False, "value", "train_loop_14: the saved weights are not those of the "
                                        "epoch with the lowest validation loss — save whenever "
                                        "the validation loss improves")
-    if not math.isclose(value["result"], best, rel_tol=1e-4, abs_tol=1e-6):
+    if not close(value["result"], best, rtol=1e-4, atol=1e-6):
         return Verdict(False, "value", "train_loop_14: return the best validation loss")
     return None
 
@@ -687,7 +481,7 @@ def _feature_plateau(value, secret, inputs, ctx) -> Verdict | None:
     if any(s[1] != 0.5 or s[2] != 2 for s in sched):
         return Verdict(False, "api", "train_loop_15: use factor=0.5 and patience=2")
     losses = _val_losses(rep)
-    if not np.allclose([s[0] for s in sched], losses, rtol=1e-4, atol=1e-6):
+    if not close([s[0] for s in sched], losses, rtol=1e-4, atol=1e-6):
         return Verdict(False, "value", "train_loop_15: step the scheduler with each epoch's "
                                        "validation loss")
     # the learning rate each epoch's steps used, per the scheduler fed those losses
@@ -701,7 +495,7 @@ def _feature_plateau(value, secret, inputs, ctx) -> Verdict | None:
     lrs, idx, epoch = rep["num"]["S"].tolist(), 0, 0
     for c in rep["seq"]:
         if c == "S":
-            if epoch < len(want) and not math.isclose(lrs[idx], want[epoch], rel_tol=1e-6):
+            if epoch < len(want) and not close(lrs[idx], want[epoch], rtol=1e-6, atol=0.0):
                 return Verdict(False, "value", f"train_loop_15: epoch {epoch + 1} trained with "
                                                f"lr {lrs[idx]:g}; the plateau schedule gives "
                                                f"{want[epoch]:g}")
@@ -713,13 +507,13 @@ def _feature_plateau(value, secret, inputs, ctx) -> Verdict | None:
 
 def _feature_clip(value, secret, inputs, ctx) -> Verdict | None:
     norms = value["report"]["num"]["R"].tolist()
-    if not norms or max(norms) > 1.0 + 1e-3:
+    if not norms or not all(at_most(v, 1.0 + 1e-3) for v in norms):
         top = max(norms) if norms else float("nan")
         return Verdict(False, "value", "train_loop_16: clip the gradients with "
                                        "`torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                        "max_norm=1.0)` after backward() and before step(); "
                                        f"an update used gradient norm {top:.3g}")
-    if max(norms) < 0.99:
+    if not at_least(max(norms), 0.99):
         return Verdict(False, "value", "train_loop_16: clip at max_norm=1.0 (your gradient norms "
                                        f"never reached 1; the largest was {max(norms):.3g})")
     return None
@@ -768,7 +562,7 @@ def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
             W, b = W - 0.05 * gW, b - 0.05 * gb
     want = torch.cat([W.reshape(-1), b.reshape(-1)])
     got = value["final"]
-    if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-3, atol=1e-4):
+    if not close(got, want, rtol=1e-3, atol=1e-4):
         diff = float((got - want).abs().max()) if got.shape == want.shape else float("nan")
         return Verdict(False, "value", "train_loop_18: 4 accumulated micro-batches of 8 (loss "
                                        "divided by accumulation_steps, no shuffling) must update "
@@ -816,7 +610,7 @@ def _feature_multitask(value, secret, inputs, ctx) -> Verdict | None:
                                              "losses: nn.MSELoss for the regression head and "
                                              "nn.CrossEntropyLoss for the class head")
             want = 1.0 * pending["MSELoss"] + 0.5 * pending["CrossEntropyLoss"]
-            if abs(K[ki] - want) > 1e-4 * max(1.0, abs(want)):
+            if not close(K[ki], want, rtol=1e-4, atol=1e-4):
                 return Verdict(False, "value", "train_loop_20: backpropagate "
                                                "1.0 * regression loss + 0.5 * classification loss; "
                                                f"your total is off by {abs(K[ki] - want):.3g}")
