@@ -145,7 +145,7 @@ def _resolve_python_check(path: Path, index: int, check: PythonCheck, exercise: 
             if function not in _judge_names(module):
                 raise CurriculumError(f"{where}.{field_name}: {name!r}: curriculum/judges/"
                                       f"{module}.py defines no {function!r}")
-        elif name not in checks_defined and "globals().update" not in exercise.checks_source:
+        elif name not in checks_defined:
             raise CurriculumError(f"{where}.{field_name}: {name!r} is not defined in "
                                   f"{checks_name}")
     try:
@@ -156,8 +156,6 @@ def _resolve_python_check(path: Path, index: int, check: PythonCheck, exercise: 
         elif check.probe in own_probes:
             code = assemble(exercise.probe_source, check.probe, check.probe_args,
                             where=str(path.with_name(probe_name)))
-        elif check.probe in checks_defined or "globals().update" in exercise.checks_source:
-            code = ""
         else:
             raise ProbeSourceError(f"{check.probe!r} is not defined in {probe_name}")
     except ProbeSourceError as exc:

@@ -3,16 +3,10 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    accuracy_verdict,
-    blobs,
-    finite,
-    num,
-    pattern_verdict,
-    share,
-    shared,
-)
+from curriculum.judges.compare import as_float, finite
+from curriculum.judges.data import blobs
+from curriculum.judges.shared import share, shared
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
@@ -101,7 +95,7 @@ def judge_validation(learner, reference, inputs, ctx):
             return Verdict(False, "value", "history losses and accuracies must be finite numbers")
     yv = ctx.inputs["training"]["yv"]
     true_acc = float((got["val_pred"] == yv).float().mean())
-    reported = num(hist[-1]["val_acc"])
+    reported = as_float(hist[-1]["val_acc"])
     if abs(reported - true_acc) > 0.011:
         return Verdict(False, "value", f"the last epoch's val_acc ({reported:.3f}) must be the "
                                        "fraction (0–1) of validation samples the trained model "

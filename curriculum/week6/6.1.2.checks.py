@@ -3,11 +3,8 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    accuracy_verdict,
-    keyword_sequences,
-    pattern_verdict,
-)
+from curriculum.judges.data import keyword_sequences
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 

@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import review_texts
+from curriculum.judges.data import review_texts
 from grader.checks.base import Verdict
 
 

@@ -3,17 +3,10 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    accuracy_verdict,
-    binary_f1,
-    finite,
-    num,
-    pattern_verdict,
-    review_texts,
-    share,
-    shared,
-)
+from curriculum.judges.compare import as_float, finite
+from curriculum.judges.data import review_texts
+from curriculum.judges.shared import share, shared
+from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -93,7 +86,7 @@ def judge_early_stopping(learner, reference, inputs, ctx):
             isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
         return Verdict(False, "value", "history must be a list of dicts with a numeric 'val_f1' "
                                        "per epoch")
-    f1s = [num(h["val_f1"]) for h in hist]
+    f1s = [as_float(h["val_f1"]) for h in hist]
     best, since, stop_at = -1.0, 0, None
     for i, f in enumerate(f1s):
         if f > best:

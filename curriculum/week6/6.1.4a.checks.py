@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import bio_tags, ref_bio_spans, ref_entity_prf
+from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
 

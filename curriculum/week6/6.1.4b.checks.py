@@ -3,14 +3,10 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    ner_sentences,
-    pattern_verdict,
-    share,
-    shared,
-    uses,
-)
+from curriculum.judges.data import ner_sentences
+from curriculum.judges.shared import share, shared
+from curriculum.judges.source import uses
+from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 

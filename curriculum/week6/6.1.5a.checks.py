@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import uses
+from curriculum.judges.source import uses
 from grader.checks.base import Verdict
 
 

@@ -6,11 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import (
-    finite,
-    num,
-    pattern_verdict,
-)
+from curriculum.judges.compare import as_float, finite
+from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Verdict
 
 VOCAB = 16
@@ -30,7 +27,7 @@ def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         lg, tk = c["logits"].double(), c["tokens"]
         want = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), tk[:, 1:].reshape(-1))
-        if not finite(got["loss"]) or abs(num(got["loss"]) - float(want)) > 1e-4:
+        if not finite(got["loss"]) or abs(as_float(got["loss"]) - float(want)) > 1e-4:
             return Verdict(False, "value", f"case {i}: lm_loss must be the mean cross-entropy of "
                                            "logits[:, :-1] against tokens[:, 1:] (position t "
                                            "predicts token t+1)")
@@ -69,10 +66,10 @@ def judge_train(learner, reference, inputs, ctx):
                                        f"guessing gives {VOCAB}) after 100 steps — check the "
                                        "next-token shift and that the model trains")
     stats = got["stats"]
-    if not finite(stats.get("perplexity")) or not 1.0 <= num(stats["perplexity"]) < 6.0:
+    if not finite(stats.get("perplexity")) or not 1.0 <= as_float(stats["perplexity"]) < 6.0:
         return Verdict(False, "value", "stats['perplexity'] must be exp(training loss) of the "
                                        "last steps (≥ 1)")
-    if not finite(stats.get("tokens_per_sec")) or num(stats["tokens_per_sec"]) <= 0:
+    if not finite(stats.get("tokens_per_sec")) or as_float(stats["tokens_per_sec"]) <= 0:
         return Verdict(False, "value", "stats['tokens_per_sec'] must be the number of tokens "
                                        "processed divided by the elapsed seconds")
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")

@@ -4,14 +4,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import (
-    accumulation_problem,
-    accuracy_verdict,
-    blobs,
-    five_step_problem,
-    num,
-    uses,
-)
+from curriculum.judges.compare import as_float
+from curriculum.judges.data import blobs
+from curriculum.judges.source import uses
+from curriculum.judges.training import accumulation_problem, accuracy_verdict, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
 
@@ -31,7 +27,7 @@ def judge_loss(learner, reference, inputs, ctx):
         want = (-(1 - logp.exp()) ** c["gamma"] * logp).mean()
         want.backward()
         w = float(want.detach())
-        if abs(num(got["loss"]) - w) > 1e-6 * max(1, abs(w)):
+        if abs(as_float(got["loss"]) - w) > 1e-6 * max(1, abs(w)):
             return Verdict(False, "value", f"case {i} (gamma={c['gamma']:.2f}): focal loss must be "
                                            "mean(-(1 - p_t)^gamma · log p_t) with p_t the softmax "
                                            "probability of the target (gamma 0 = cross-entropy)")
@@ -89,7 +85,7 @@ def judge_eval(learner, reference, inputs, ctx):
                 or float((g.double() - want).abs().max()) > 1e-6:
             return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
                                            "(0 where undefined)")
-    if abs(num(got["accuracy"]) - float(tp.sum() / conf.sum())) > 1e-6:
+    if abs(as_float(got["accuracy"]) - float(tp.sum() / conf.sum())) > 1e-6:
         return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
     return Verdict(True, "value")
 

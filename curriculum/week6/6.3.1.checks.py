@@ -3,10 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    accumulation_problem,
-    five_step_problem,
-)
+from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Verdict
 
 

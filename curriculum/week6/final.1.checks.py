@@ -4,12 +4,9 @@ clipping, StepLR) judged on hidden held-out data."""
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    accuracy_verdict,
-    blobs,
-    pattern_verdict,
-    uses,
-)
+from curriculum.judges.data import blobs
+from curriculum.judges.source import uses
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 

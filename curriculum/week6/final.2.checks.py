@@ -9,12 +9,8 @@ import math
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    accumulation_problem,
-    finite,
-    five_step_problem,
-    num,
-)
+from curriculum.judges.compare import as_float, finite
+from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
 
@@ -121,7 +117,7 @@ def judge_loss(learner, reference, inputs, ctx):
         want = ref_pinball(pred, c["target"], c["quantiles"])
         want.backward()
         w = float(want.detach())
-        if not finite(got["loss"]) or abs(num(got["loss"]) - w) > 1e-6 * max(1.0, abs(w)):
+        if not finite(got["loss"]) or abs(as_float(got["loss"]) - w) > 1e-6 * max(1.0, abs(w)):
             return Verdict(False, "value", f"case {i + 1} ({what[i]}): pinball loss must be the "
                                            "mean over batch and quantiles of max(q·(y − ŷ), "
                                            "(q − 1)·(y − ŷ)): under-forecasting costs q per "
@@ -264,9 +260,9 @@ def judge_eval(learner, reference, inputs, ctx):
                 if isinstance(g, torch.Tensor):
                     g = g.detach().reshape(-1).tolist()
                 ok = isinstance(g, (list, tuple)) and len(g) == len(w) and all(
-                    finite(a) and abs(num(a) - b) <= 1e-5 for a, b in zip(g, w, strict=True))
+                    finite(a) and abs(as_float(a) - b) <= 1e-5 for a, b in zip(g, w, strict=True))
             else:
-                ok = finite(g) and abs(num(g) - w) <= 1e-5 * max(1.0, abs(w))
+                ok = finite(g) and abs(as_float(g) - w) <= 1e-5 * max(1.0, abs(w))
             if not ok:
                 return Verdict(False, "value", f"case {i} (quantiles {tuple(c['quantiles'])}): "
                                                f"\"{key}\" must be {MEANING[key]}")

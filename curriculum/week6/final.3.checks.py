@@ -7,17 +7,11 @@ import math
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    accuracy_verdict,
-    finite,
-    keyword_sequences,
-    num,
-    pattern_verdict,
-    share,
-    shared,
-    uses,
-)
+from curriculum.judges.compare import as_float, finite
+from curriculum.judges.data import keyword_sequences
+from curriculum.judges.shared import share, shared
+from curriculum.judges.source import uses
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 DEFAULTS = {"vocab_size": 100, "embed_dim": 32, "hidden_dim": 64, "num_classes": 4, "lr": 0.01,
@@ -233,7 +227,7 @@ def _early_stop_problem(hist, epochs: int, patience: int) -> tuple[str, int]:
                 "'train_loss' and 'val_loss'", 0)
     if [h.get("epoch") for h in hist] != list(range(1, len(hist) + 1)):
         return "history's 'epoch' values must count 1, 2, 3, … (one entry per epoch run)", 0
-    losses = [num(h["val_loss"]) for h in hist]
+    losses = [as_float(h["val_loss"]) for h in hist]
     best, since, stop_at, best_epoch = math.inf, 0, None, 0
     for i, loss in enumerate(losses, start=1):
         if loss < best:

@@ -70,10 +70,9 @@ def _keywords(fn: Callable[..., Any]) -> frozenset[str] | None:
 
 class PythonJudge:
     def probes(self, check: PythonCheck, ctx: CheckContext) -> list[dict]:
-        code = check.probe_code or ctx.module.get(check.probe)
-        if not isinstance(code, str) or not code:
-            raise RuntimeError(f"{ctx.exercise_id}: probe {check.probe!r} has no code")
-        probe = {"id": check.id, "op": "script", "code": code}
+        if not check.probe_code:
+            raise RuntimeError(f"{ctx.exercise_id}: probe {check.probe!r} was not assembled")
+        probe = {"id": check.id, "op": "script", "code": check.probe_code}
         if check.inputs:
             rng = np.random.default_rng([ctx.seed, _stable_hash(check.id)])
             make = resolve(check.inputs, ctx)
