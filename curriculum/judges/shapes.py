@@ -40,7 +40,7 @@ def base_problem(name: str, base: object, shape: Sequence[int]) -> Problem | Non
         return "shape", (f"your base `{name}` has shape {fmt_shape(base.shape)}; the contract "
                          f"says {fmt_shape(shape)} — fix it first")
     # randn repeats a value now and then (float32); a constant or hand-made base doesn't pass
-    if base.numel() > 1 and torch.unique(base).numel() < 0.9 * base.numel():
+    if base.numel() > 1 and torch.unique(base).numel() < 0.9 * base.numel():  # compare: ok (counts)
         return "value", (f"your base `{name}` must hold distinct random values (torch.randn) "
                          f"so the drill can tell dimensions apart")
     if not bool(torch.isfinite(base).all()):

@@ -92,6 +92,17 @@ def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "tra
                                     "optimizer.step() called, gradients zeroed each step)")
     return Verdict(True, kind, f"held-out accuracy {acc:.3f}")
 
+def binary_accuracy(prob: torch.Tensor, labels: Any, threshold: float = 0.5) -> float:
+    """Share of ``prob > threshold`` equal to the 0/1 labels; 0.0 when a probability is NaN
+    or inf (so a NaN model never reaches a threshold)."""
+    p = prob.detach().double().reshape(-1)
+    if not bool(torch.isfinite(p).all()):
+        return 0.0
+    guess = (p > threshold).double()  # compare: ok (elementwise, finite checked)
+    return float((guess == torch.as_tensor(np.asarray(labels)).double().reshape(-1)).double()
+                 .mean())
+
+
 def binary_f1(pred, labels) -> float:
     pred = np.asarray(pred).astype(int).ravel()
     labels = np.asarray(labels).astype(int).ravel()

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
@@ -62,7 +63,7 @@ def judge_poly(learner, reference, inputs, ctx):
 def _true_points(coeffs):
     a3, a2, a1, _ = coeffs
     roots = np.roots([3 * a3, 2 * a2, a1])
-    roots = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-12)
+    roots = sorted(float(r.real) for r in roots if at_most(abs(r.imag), 1e-12))
     return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots]
 
 
@@ -80,9 +81,10 @@ def judge_crit(learner, reference, inputs, ctx):
         if xs != sorted(xs):
             return Verdict(False, "value", f"{label}: sort the points by x")
         for (gx, gk), (wx, wk) in zip(got, want, strict=True):
-            if abs(gx - wx) > 1e-3:
+            if not close(gx, wx, rtol=0.0, atol=1e-3):
                 return Verdict(False, "value", f"{label}: a critical point is off by "
-                                               f"{abs(gx - wx):.3g} (tolerance 1e-3) — refine "
+                                               f"{max_abs_diff(gx, wx):.3g} (tolerance 1e-3) — "
+                                               "refine "
                                                "grid candidates (Newton or bisection on f')")
             if gk != wk:
                 return Verdict(False, "value", f"{label}: a critical point is classified "

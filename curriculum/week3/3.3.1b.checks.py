@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
@@ -58,6 +59,19 @@ def judge_objective(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+def _why_off(ctx) -> str:
+    """The likely cause, read from the source: a loop that never resets its gradients lets
+    them pile up (the steps overshoot), which no stopping rule can fix."""
+    source = ctx.source_text
+    resets = ("zero_grad", ".zero_(", "grad = None", "grad=None", "autograd.grad")
+    if ".backward" in source and not any(r in source for r in resets):
+        return ("your loop never resets the gradients, so each backward() adds onto the last "
+                "one and the steps overshoot: zero them every step (x.grad.zero_() / "
+                "optimizer.zero_grad()), or use torch.autograd.grad")
+    return ("check the update (learning rate, gradients reset every step) and stop on the "
+            "gradient norm, not on a small change of the loss")
+
+
 def judge_minimum(learner, reference, inputs, ctx):
     for i, (case, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         label = "the seed's surface" if case["q"] == SURFACE else f"hidden surface {i}"
@@ -69,15 +83,14 @@ def judge_minimum(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "
                                            f"max_iterations = {BUDGET} steps")
         wx, wy, wv = _optimum(case["q"])
-        dist = max(abs(x - wx), abs(y - wy))
-        if not np.isfinite(dist) or dist > TOL:
+        dist = max_abs_diff([x, y], [wx, wy])
+        if not at_most(dist, TOL):
             return Verdict(False, "value", f"{label}: your point is {dist:.3g} away from the true "
                                            f"minimum (tolerance {TOL:g} in x and y) after "
-                                           f"{calls} evaluations — stop on the gradient norm, "
-                                           "not on a small change of the loss")
-        if abs(v - wv) > 1e-4 * (1 + abs(wv)):
+                                           f"{calls} evaluations — {_why_off(ctx)}")
+        if not close(v, wv, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"{label}: the returned value is not f at your point "
-                                           f"(off by {abs(v - wv):.3g})")
+                                           f"(off by {max_abs_diff(v, wv):.3g})")
     if not has_call(ctx, ("torch.autograd.grad", ".backward")):
         return Verdict(False, "api", "use autograd for the gradient (.backward() or "
                                      "torch.autograd.grad)")

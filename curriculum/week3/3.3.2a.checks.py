@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
@@ -71,12 +72,12 @@ def judge_angle(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: range_function was evaluated {calls} times; "
                                            f"the budget is steps + 10 = {BUDGET}")
         want_angle, want_range = optimum(v0, g, h)
-        err = abs(angle - want_angle)
-        if not math.isfinite(err) or err > TOL_RAD:
+        err = max_abs_diff(angle, want_angle)
+        if not at_most(err, TOL_RAD):
             return Verdict(False, "value", f"{label}: your angle is {math.degrees(err):.3g}° "
                                            f"from the optimum (tolerance "
                                            f"{math.degrees(TOL_RAD):.2f}°); angles are in radians")
-        if abs(best - _range(angle, v0, g, h)) > 1e-4 * want_range:
+        if not close(best, _range(angle, v0, g, h), rtol=0.0, atol=1e-4 * want_range):
             return Verdict(False, "value", f"{label}: the returned range is not "
                                            "range_function at your angle")
     if not has_call(ctx, ("torch.autograd.grad", ".backward")):

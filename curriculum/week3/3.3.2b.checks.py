@@ -1,11 +1,11 @@
 """Checks of 3.3.2b: energy function (values, autograd gradients) and equilibrium position."""
 
-import math
 
 import numpy as np
 import torch
 
 from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
@@ -47,7 +47,7 @@ def judge_equilibrium(learner, reference, inputs, ctx):
                                           f"read a {got[1]}: {got[2]}")
         position, calls, u = got
         want_u = 0.5 * k * 0.7**2 - force * 0.7
-        if u is None or abs(u - want_u) > 1e-6 * (1 + abs(want_u)):
+        if not close(u, want_u, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"{label}: potential_energy(position, k, force) must "
                                            "be ½·k·x² − force·x (checked at a hidden point)")
         if calls == 0:
@@ -57,9 +57,9 @@ def judge_equilibrium(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: potential_energy was evaluated {calls} "
                                            f"times; the budget is steps + 10 = {BUDGET}")
         want = force / k
-        err = abs(position - want)
+        err = max_abs_diff(position, want)
         tol = 1e-3 * max(1.0, abs(want))
-        if not math.isfinite(err) or err > tol:
+        if not at_most(err, tol):
             return Verdict(False, "value", f"{label}: your position is {err:.3g} from the "
                                            f"equilibrium (tolerance {tol:.2g}) after {calls} "
                                            "steps")

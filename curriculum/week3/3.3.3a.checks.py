@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
 from curriculum.judges.training import weights_problem
@@ -58,13 +59,13 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_linear must return ({m}, 1) "
                                            f"predictions for {m} test rows; found {found}")
         own = ds["X_test"].double() @ w.double() + b.double()
-        if not torch.allclose(pred.double(), own, rtol=1e-4, atol=1e-4):
+        if not close(pred, own, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"{label}: predict_linear(X, w, b) is not X @ w + b")
         ls_w, ls_b = _least_squares(ds["X"], ds["y"])
         best = ds["X_test"].double() @ ls_w + ls_b
-        err = float((pred.double() - best).abs().max())
+        err = max_abs_diff(pred, best)
         tol = 0.02 * (1 + float(ds["y"].double().std()))
-        if not np.isfinite(err) or err > tol:
+        if not at_most(err, tol):
             return Verdict(False, "train", f"{label}: your test predictions are up to {err:.3g} "
                                            "away from those of the best linear fit of the "
                                            f"training data (tolerance {tol:.2g}) — train longer "

@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import all_finite, at_least, at_most, close
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
-from curriculum.judges.training import weights_problem
+from curriculum.judges.training import binary_accuracy, weights_problem
 from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
@@ -54,15 +55,14 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_proba must return ({m}, 1) "
                                            f"probabilities; found {found}")
         p = prob.double()
-        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+        if not (all_finite(p) and at_least(float(p.min()), 0.0) and at_most(float(p.max()), 1.0)):
             return Verdict(False, "value", f"{label}: probabilities must be finite and in [0, 1]")
         own = torch.sigmoid(ds["X_test"].double() @ w.double() + b.double())
-        if not torch.allclose(p, own, rtol=1e-4, atol=1e-5):
+        if not close(p, own, rtol=1e-4, atol=1e-5):
             return Verdict(False, "value", f"{label}: predict_proba(X, w, b) is not "
                                            "sigmoid(X @ w + b)")
-        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
-                         .mean())
-        if accuracy < MIN_ACCURACY:
+        accuracy = binary_accuracy(p, y_test)
+        if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
                                            f"{MIN_ACCURACY:.0%} — the model hasn't learned the "
                                            "boundary (learning rate, epochs, gradient reset?)")

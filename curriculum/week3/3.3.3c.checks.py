@@ -9,8 +9,10 @@ import numpy as np
 import torch
 
 from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import all_finite, at_least, at_most
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
+from curriculum.judges.training import binary_accuracy
 from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.nn.", "torch.optim.")
@@ -62,12 +64,11 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_xor must return ({m}, 1) "
                                            f"probabilities; found {found}")
         p = prob.double()
-        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+        if not (all_finite(p) and at_least(float(p.min()), 0.0) and at_most(float(p.max()), 1.0)):
             return Verdict(False, "value", f"{label}: outputs must be probabilities in [0, 1] "
                                            "(sigmoid on the last layer)")
-        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
-                         .mean())
-        if accuracy < MIN_ACCURACY:
+        accuracy = binary_accuracy(p, y_test)
+        if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
                                            f"{MIN_ACCURACY:.0%} — the network hasn't learned the "
                                            "pattern (are W1…b2 leaves? learning rate, epochs?)")

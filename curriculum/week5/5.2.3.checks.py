@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import at_most, close
+from curriculum.judges.compare import above, at_most, below, close
 from curriculum.judges.data import f32
 from grader.checks.base import Verdict
 
@@ -48,7 +48,7 @@ def _step_problem(i, step, inputs) -> str | None:
                 f"before clipping; found {float(res['grad_norm']):.4g}")
     if not close(res["loss"], float(loss.detach()), rtol=1e-4, atol=0.0):
         return f"{label}: 'loss' should be the batch loss (loss.item())"
-    clipped = norm > 10.0
+    clipped = above(norm, 10.0)
     if bool(res["grad_clipped"]) != clipped:
         return f"{label}: grad_clipped should be True exactly when the norm exceeds 10"
     step_g = g / norm if clipped else g
@@ -72,7 +72,7 @@ def judge_robust_stopping(learner, reference, inputs, ctx) -> Verdict:
     losses = inputs["val_losses"]
     best, best_i, wait, want_stop = float("inf"), None, 0, None
     for i, loss in enumerate(losses):
-        if loss < best - 1e-4:
+        if below(loss, best - 1e-4):
             best, best_i, wait = loss, i, 0
         else:
             wait += 1

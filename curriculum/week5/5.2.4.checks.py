@@ -66,10 +66,10 @@ def judge_fgsm(learner, reference, inputs, ctx) -> Verdict:
                                            "inf")
         diff = (adv.double() - want).abs()
         # sign() may flip where the gradient is ~0; allow a handful of such entries
-        if not at_most(float((diff > 1e-4).float().mean()), 0.01):
+        if not at_most(float((diff > 1e-4).float().mean()), 0.01):  # compare: ok (finite)
             return Verdict(False, "value", f"epsilon={eps}: expected "
                                            "clamp(x + epsilon * sign(∂CE/∂x), 0, 1) (FGSM); "
-                                           f"{int((diff > 1e-4).sum())} of {diff.numel()} "
+                                           f"{int((diff > 1e-4).sum())} of {diff.numel()} "  # compare: ok
                                            "values differ")
     if v["param_grads"]:
         return Verdict(False, "grad", "generating adversarial examples left gradients in the "

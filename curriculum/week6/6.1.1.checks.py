@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, finite
+from curriculum.judges.compare import as_float, close, finite
 from curriculum.judges.data import blobs
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
@@ -23,7 +23,7 @@ def judge_arch(learner, reference, inputs, ctx):
         return Verdict(False, "module", "expected Linear layers 784→128, 128→64, 64→10 in that "
                                         f"order; found {linears}")
     drops = [p for name, _, _, p in got["layers"] if name == "Dropout"]
-    if len(drops) != 2 or any(abs(p - 0.2) > 1e-9 for p in drops):
+    if len(drops) != 2 or not all(close(p, 0.2, rtol=0.0, atol=1e-9) for p in drops):
         return Verdict(False, "module", "expected one nn.Dropout(0.2) after each hidden layer "
                                         f"(2 in all); found dropout rates {drops}")
     if not any(name == "ReLU" for name, *_ in got["layers"]):
@@ -59,7 +59,7 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or opts[0]["cls"] != "Adam" or abs(opts[0]["lr"] - 0.001) > 1e-12:
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], 0.001, rtol=1e-9, atol=0.0):
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
         return Verdict(False, "api", f"train_model must build optim.Adam(model.parameters(), "
                                      f"lr=0.001); found {found}")
@@ -96,7 +96,7 @@ def judge_validation(learner, reference, inputs, ctx):
     yv = ctx.inputs["training"]["yv"]
     true_acc = float((got["val_pred"] == yv).float().mean())
     reported = as_float(hist[-1]["val_acc"])
-    if abs(reported - true_acc) > 0.011:
+    if not close(reported, true_acc, rtol=0.0, atol=0.011):
         return Verdict(False, "value", f"the last epoch's val_acc ({reported:.3f}) must be the "
                                        "fraction (0–1) of validation samples the trained model "
                                        f"classifies correctly ({true_acc:.3f})")

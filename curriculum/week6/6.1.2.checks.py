@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import keyword_sequences
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -75,8 +76,8 @@ def judge_padding(learner, reference, inputs, ctx):
         return Verdict(False, "value", "collate_batch: labels must be an int64 tensor in batch order")
     for name, other in (("the same batch with extra padding columns", got["padded_more"]),
                         ("each sequence on its own (no padding)", got["alone"])):
-        err = float((got["batch"] - other).abs().max())
-        if not err <= 1e-4:
+        err = max_abs_diff(got["batch"], other)
+        if not at_most(err, 1e-4):
             return Verdict(False, "value", f"padding changes the prediction: logits differ from "
                                            f"{name} by {err:.3g} (tolerance 1e-4). Classify from "
                                            "the hidden state at each sequence's last real token "
@@ -98,7 +99,7 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or abs(opts[0]["lr"] - 0.02) > 1e-12:
+    if not opts or not close(opts[0]["lr"], 0.02, rtol=1e-9, atol=0.0):
         return Verdict(False, "api", "train_text_classifier must build its optimizer with the "
                                      "`lr` it is given (the grader passes lr=0.02)")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,

@@ -5,6 +5,7 @@ from collections import Counter
 import numpy as np
 import torch
 
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import review_texts
 from grader.checks.base import Verdict
 
@@ -84,7 +85,7 @@ def judge_model(learner, reference, inputs, ctx):
     if not bool(((probs > 0) & (probs < 1)).all()):
         return Verdict(False, "value", "probs must be sigmoid outputs, strictly between 0 and 1")
     sums = got["weights"].sum(dim=1)
-    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+    if not close(sums, torch.ones_like(sums), rtol=0.0, atol=1e-5):
         return Verdict(False, "value", "each row of attention weights must sum to 1 (softmax over "
                                        f"the sequence); max deviation {float((sums - 1).abs().max()):.3g}")
     return Verdict(True, "module")
@@ -98,15 +99,15 @@ def judge_masking(learner, reference, inputs, ctx):
     pad = got["x"] == 0
     leak = float(got["weights"][pad].abs().max()) if bool(pad.any()) else 0.0
     leak_wide = float(got["weights_wide"][:, got["x"].shape[1]:].abs().max())
-    if max(leak, leak_wide) > 1e-6:
+    if not (at_most(leak, 1e-6) and at_most(leak_wide, 1e-6)):
         return Verdict(False, "value", f"padding positions get attention weight up to "
                                        f"{max(leak, leak_wide):.3g}; mask them (scores.masked_fill("
                                        "mask == 0, float('-inf')) before the softmax) so they get 0")
     alone = torch.cat([a.reshape(-1) for a in got["alone"]])
     for name, other in (("with extra padding columns", got["probs_wide"]),
                         ("for each review on its own", alone)):
-        err = float((got["probs"] - other).abs().max())
-        if not err <= 1e-5:
+        err = max_abs_diff(got["probs"], other)
+        if not at_most(err, 1e-5):
             return Verdict(False, "value", f"padding changes the prediction: probs differ {name} by "
                                            f"{err:.3g} (tolerance 1e-5). The backward LSTM "
                                            "direction must not read padding: pack the batch "

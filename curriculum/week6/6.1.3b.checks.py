@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, finite
+from curriculum.judges.compare import as_float, close, finite
 from curriculum.judges.data import review_texts
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
@@ -24,7 +24,7 @@ def make_f1(rng: np.random.Generator):
 def judge_f1(learner, reference, inputs, ctx):
     for i, ((p, lab), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         want = binary_f1(p.numpy(), lab.numpy())
-        if abs(got - want) > 1e-6:
+        if not close(got, want, rtol=0.0, atol=1e-6):
             what = {4: " (no positive predictions: F1 is 0.0)", 5: " (perfect predictions)"}
             return Verdict(False, "value", f"f1_score case {i}{what.get(i, '')}: off by "
                                            f"{abs(got - want):.3g}; F1 = 2·P·R / (P + R) for "

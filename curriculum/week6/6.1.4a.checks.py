@@ -4,6 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from curriculum.judges.compare import close
 from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
@@ -51,10 +52,10 @@ def judge_loss(learner, reference, inputs, ctx):
         loss = got["loss"]
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             return Verdict(False, "type", "ner_loss must return a scalar loss tensor")
-        if abs(float(got["noisy"]) - float(loss)) > 1e-4 * max(1.0, abs(float(loss))):
+        if not close(got["noisy"], loss, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"case {i}: changing the logits at padding positions "
                                            "changed the loss — the loss must ignore tags == -100")
-        if abs(float(loss) - float(want)) > 1e-4 * max(1.0, abs(float(want))):
+        if not close(loss, want, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"case {i}: expected the mean cross-entropy over the "
                                            f"real tokens only; off by {abs(float(loss) - float(want)):.3g}")
         g = got["grad"]
@@ -92,7 +93,7 @@ def judge_bio(learner, reference, inputs, ctx):
                                        f"predictions or gold ({sorted(want)}); found "
                                        f"{sorted(got['prf'])}")
     for k, v in want.items():
-        if any(abs(a - b) > 1e-6 for a, b in zip(got["prf"][k], v, strict=True)):
+        if not close(got["prf"][k], v, rtol=0.0, atol=1e-6):
             return Verdict(False, "value", f"entity_prf[{k!r}]: (precision, recall, f1) are off; "
                                            "count exact span matches per type")
     return Verdict(True, "value")

@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from curriculum.judges.compare import at_least, at_most, close
 from curriculum.judges.data import ner_sentences
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
@@ -28,7 +29,7 @@ def judge_train(learner, reference, inputs, ctx):
                                      "max_norm=1.0)")
     scheds = [m for m in got["made"] if m["label"] == "scheduler"]
     if not scheds or scheds[0]["cls"] != "StepLR" or scheds[0].get("step_size") != 8 \
-            or abs(scheds[0].get("gamma", 0) - 0.1) > 1e-12:
+            or not close(scheds[0].get("gamma"), 0.1, rtol=1e-9, atol=0.0):
         return Verdict(False, "api", "build optim.lr_scheduler.StepLR(optimizer, "
                                      "step_size=step_size, gamma=0.1) (the grader passes "
                                      "step_size=8)")
@@ -39,7 +40,7 @@ def judge_train(learner, reference, inputs, ctx):
     acc = float((pred == gold).float().mean())
     ent = gold != 0
     ent_acc = float((pred[ent] == gold[ent]).float().mean())
-    if acc < 0.9 or ent_acc < 0.8:
+    if not (at_least(acc, 0.9) and at_least(ent_acc, 0.8)):
         return Verdict(False, "train", f"held-out token accuracy {acc:.3f} (needs ≥ 0.9), on "
                                        f"entity tokens {ent_acc:.3f} (needs ≥ 0.8) — check that "
                                        "the model really trains and the loss ignores padding")
@@ -73,7 +74,7 @@ def judge_checkpoints(learner, reference, inputs, ctx):
     for epoch, want in ((5, 0.03), (10, 0.003)):
         c = next(c for c in got["ck"].values() if c["epoch"] == epoch)
         lr = c.get("last_lr") or [None]
-        if lr[0] is None or abs(lr[0] - want) > 1e-9:
+        if not close(lr[0], want, rtol=0.0, atol=1e-9):
             return Verdict(False, "value", f"with lr=0.03 and StepLR(step_size=8, gamma=0.1) the "
                                            f"epoch-{epoch} checkpoint's scheduler state must hold "
                                            f"lr {want}: call scheduler.step() once per epoch and "
@@ -87,7 +88,7 @@ def judge_resume(learner, reference, inputs, ctx):
         return Verdict(False, "train", "not judged: train_ner did not run to the end")
     if got["resumed"] is None:
         return Verdict(False, "train", "not judged: no epoch-5 checkpoint to resume from")
-    if got["resumed"] > 1e-4:
+    if not at_most(got["resumed"], 1e-4):
         return Verdict(False, "train", "resuming from the epoch-5 checkpoint and training to "
                                        "epoch 10 must give the same weights as the uninterrupted "
                                        f"run; they differ by {got['resumed']:.3g}. Restore the "

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import as_float, finite
+from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
 from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Verdict
 
@@ -27,11 +27,11 @@ def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         lg, tk = c["logits"].double(), c["tokens"]
         want = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), tk[:, 1:].reshape(-1))
-        if not finite(got["loss"]) or abs(as_float(got["loss"]) - float(want)) > 1e-4:
+        if not close(got["loss"], want, rtol=0.0, atol=1e-4):
             return Verdict(False, "value", f"case {i}: lm_loss must be the mean cross-entropy of "
                                            "logits[:, :-1] against tokens[:, 1:] (position t "
                                            "predicts token t+1)")
-        if abs(got["ppl"] - math.exp(c["loss"])) > 1e-6 * math.exp(c["loss"]):
+        if not close(got["ppl"], math.exp(c["loss"]), rtol=1e-6, atol=0.0):
             return Verdict(False, "value", f"case {i}: perplexity(loss) must be exp(loss)")
     return Verdict(True, "value")
 
@@ -61,12 +61,12 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "shape", "the trained model must give [batch, seq_len, vocab] logits")
     loss = float(F.cross_entropy(lg[:, :-1].reshape(-1, VOCAB), test[:, 1:].reshape(-1)))
     ppl = math.exp(loss)
-    if not ppl < 3.0:
+    if not below(ppl, 3.0):
         return Verdict(False, "train", f"held-out perplexity {ppl:.2f}, needs < 3.0 (uniform "
                                        f"guessing gives {VOCAB}) after 100 steps — check the "
                                        "next-token shift and that the model trains")
     stats = got["stats"]
-    if not finite(stats.get("perplexity")) or not 1.0 <= as_float(stats["perplexity"]) < 6.0:
+    if not (at_least(stats.get("perplexity"), 1.0) and below(stats.get("perplexity"), 6.0)):
         return Verdict(False, "value", "stats['perplexity'] must be exp(training loss) of the "
                                        "last steps (≥ 1)")
     if not finite(stats.get("tokens_per_sec")) or as_float(stats["tokens_per_sec"]) <= 0:
@@ -87,6 +87,6 @@ def judge_save(learner, reference, inputs, ctx):
                                        "is wrapped")
     if got["cls"] != "MiniTransformerLM":
         return Verdict(False, "type", f"load_lm must return a MiniTransformerLM; found {got['cls']}")
-    if got["diff"] > 1e-6:
+    if not at_most(got["diff"], 1e-6):
         return Verdict(False, "value", "the loaded model's logits differ from the saved model's")
     return Verdict(True, "value")

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import as_float
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import blobs
 from curriculum.judges.source import uses
 from curriculum.judges.training import accumulation_problem, accuracy_verdict, five_step_problem
@@ -27,11 +27,11 @@ def judge_loss(learner, reference, inputs, ctx):
         want = (-(1 - logp.exp()) ** c["gamma"] * logp).mean()
         want.backward()
         w = float(want.detach())
-        if abs(as_float(got["loss"]) - w) > 1e-6 * max(1, abs(w)):
+        if not close(got["loss"], w, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"case {i} (gamma={c['gamma']:.2f}): focal loss must be "
                                            "mean(-(1 - p_t)^gamma · log p_t) with p_t the softmax "
                                            "probability of the target (gamma 0 = cross-entropy)")
-        if got["grad"] is None or float((got["grad"] - lg.grad).abs().max()) > 1e-6:
+        if not at_most(max_abs_diff(got["grad"], lg.grad), 1e-6):
             return Verdict(False, "grad", f"case {i}: the loss must be differentiable with autograd "
                                           "(tensor operations only)")
     return Verdict(True, "value")
@@ -54,7 +54,7 @@ def judge_saliency(learner, reference, inputs, ctx):
     if not isinstance(got, torch.Tensor) or got.shape != want.shape:
         return Verdict(False, "shape", f"saliency must return a [batch, features] = "
                                        f"{list(want.shape)} tensor")
-    if float((got.detach().float() - want).abs().max()) > 1e-5:
+    if not at_most(max_abs_diff(got, want), 1e-5):
         return Verdict(False, "value", "saliency must be |∂ logit[target] / ∂ x| per sample "
                                        "(autograd w.r.t. the input, absolute value)")
     return Verdict(True, "value")
@@ -82,10 +82,10 @@ def judge_eval(learner, reference, inputs, ctx):
                        ("recall", tp / conf.sum(1).clamp(min=1))):
         g = got[name]
         if not isinstance(g, torch.Tensor) or g.shape != want.shape \
-                or float((g.double() - want).abs().max()) > 1e-6:
+                or not at_most(max_abs_diff(g, want), 1e-6):
             return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
                                            "(0 where undefined)")
-    if abs(as_float(got["accuracy"]) - float(tp.sum() / conf.sum())) > 1e-6:
+    if not close(got["accuracy"], float(tp.sum() / conf.sum()), rtol=0.0, atol=1e-6):
         return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
     return Verdict(True, "value")
 

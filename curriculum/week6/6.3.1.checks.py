@@ -3,17 +3,26 @@
 import numpy as np
 import torch
 
+from curriculum.judges.compare import at_most, below, close, finite
 from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Verdict
 
 
 def judge_autograd(learner, reference, inputs, ctx):
     got = learner.value
-    if not got["rg"] or not got["leaf"] or float(got["w"]) != 2.0:
+    if not got["rg"] or not got["leaf"] or not close(got["w"], 2.0, rtol=0.0, atol=0.0):
         return Verdict(False, "value", "w must be the leaf torch.tensor(2.0, requires_grad=True)")
-    if not isinstance(got["grad"], torch.Tensor) or abs(float(got["grad"]) - 4.0) > 1e-6:
-        return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; y.backward(): "
-                                      "dy/dw = 2w = 4")
+    if not got.get("y_graph") or not close(got.get("y"), 4.0, rtol=0.0, atol=1e-6):
+        return Verdict(False, "grad", "y must be computed from w with autograd: y = w ** 2 "
+                                      "(a tensor with a grad_fn, value 4)")
+    if not got.get("graph_used"):
+        return Verdict(False, "grad", "y.backward() never ran on y (its graph is still unused): "
+                                      "the gradient must come from autograd, not be set by hand")
+    for what in ("grad", "w_grad_attr"):
+        if not isinstance(got[what], torch.Tensor) or not close(got[what], 4.0, rtol=0.0,
+                                                                  atol=1e-6):
+            return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; "
+                                          "y.backward(): dy/dw = 2w = 4")
     return Verdict(True, "grad")
 
 
@@ -29,7 +38,7 @@ def judge_net(learner, reference, inputs, ctx):
     if got["shape"] != [inputs.shape[0], 1]:
         return Verdict(False, "shape", f"Net on [{inputs.shape[0]}, 10] must give "
                                        f"[{inputs.shape[0]}, 1]; found {got['shape']}")
-    if got["diff"] > 1e-6:
+    if not at_most(got["diff"], 1e-6):
         return Verdict(False, "value", "forward must be layer2(relu(layer1(x)))")
     return Verdict(True, "module")
 
@@ -51,7 +60,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", problem)
     if not got["same"]:
         return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
-    if not got["after"] < 0.5 * got["before"]:
+    if not (finite(got["before"]) and below(got["after"], 0.5 * got["before"])):
         return Verdict(False, "train", f"after train(model, loader, 15) the MSE went from "
                                        f"{got['before']:.3f} to {got['after']:.3f}; it must at least "
                                        "halve (MSELoss, Adam lr=0.001, the 5-step pattern)")

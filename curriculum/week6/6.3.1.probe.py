@@ -7,8 +7,20 @@ from curriculum.probes.recorders import _acc, need, recording
 
 
 def autograd(ns, _):
-    w, g = need(ns, "w"), need(ns, "w_grad")
-    return {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad)}
+    w, g, y = need(ns, "w"), need(ns, "w_grad"), need(ns, "y")
+    out = {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad),
+           "w_grad_attr": w.grad.detach().clone() if isinstance(w.grad, torch.Tensor) else None,
+           "y": y.detach() if isinstance(y, torch.Tensor) else repr(y)[:40],
+           "y_graph": isinstance(y, torch.Tensor) and y.grad_fn is not None}
+    # y.backward() frees y's graph: differentiating it again must fail. If it still works,
+    # backward() never ran on y and the gradient did not come from autograd.
+    if out["y_graph"]:
+        try:
+            torch.autograd.grad(y, w)
+            out["graph_used"] = False
+        except RuntimeError:
+            out["graph_used"] = True
+    return out
 
 
 def net(ns, x):

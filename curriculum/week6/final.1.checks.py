@@ -4,6 +4,7 @@ clipping, StepLR) judged on hidden held-out data."""
 import numpy as np
 import torch
 
+from curriculum.judges.compare import at_least, at_most, below, close, finite
 from curriculum.judges.data import blobs
 from curriculum.judges.source import uses
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
@@ -28,9 +29,12 @@ def judge_arch(learner, reference, inputs, ctx):
     if bns != [h, h]:
         return Verdict(False, "module", f"one nn.BatchNorm1d({h}) after each hidden Linear; "
                                         f"found {bns}")
-    if len(drops) != 2 or any(abs(p - 0.3) > 1e-9 for p in drops):
+    if len(drops) != 2 or not all(close(p, 0.3, rtol=0.0, atol=1e-9) for p in drops):
         return Verdict(False, "module", "one nn.Dropout(dropout) per hidden layer, using the "
                                         f"`dropout` argument (0.3 here); found {drops}")
+    bad = _order_problem(got.get("order") or [])
+    if bad:
+        return Verdict(False, "module", bad)
     if got["shape"] != [7, c]:
         return Verdict(False, "shape", f"a batch of 7 must give [7, {c}] logits; found {got['shape']}")
     item = got["item"]
@@ -43,12 +47,49 @@ def judge_arch(learner, reference, inputs, ctx):
     return Verdict(True, "module")
 
 
+ORDER = ["Linear", "BatchNorm1d", "Dropout", "Linear", "BatchNorm1d", "Dropout", "Linear"]
+
+
+def _order_problem(order: list) -> str:
+    """Linear → BatchNorm1d → ReLU → Dropout per hidden layer, read from the forward pass:
+    the modules run in that order, BatchNorm gets the raw Linear output (negatives), and
+    Dropout and the next Linear get ReLU outputs (none negative)."""
+    ran = [(name, low) for name, low in order if name in ("Linear", "BatchNorm1d", "Dropout")]
+    if [name for name, _ in ran] != ORDER:
+        return ("FinalNet's layers must run as Linear → BatchNorm1d → ReLU → Dropout → Linear → "
+                "BatchNorm1d → ReLU → Dropout → Linear; yours ran "
+                + " → ".join(name for name, _ in ran))
+    lows = [low for _, low in ran]
+    if not (below(lows[1], 0.0) and below(lows[4], 0.0)):
+        return ("BatchNorm1d must come right after its Linear, before the ReLU (it got inputs "
+                "with no negative values, as if the ReLU came first)")
+    if not all(at_least(lows[i], 0.0) for i in (2, 3, 5, 6)):
+        return ("apply ReLU after each BatchNorm1d, before the Dropout (Dropout and the next "
+                "Linear got negative inputs)")
+    return ""
+
+
 def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 400, 12, 4, 1.3)
     xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
     xt, yt, _ = blobs(rng, 300, 12, 4, 1.3, centers)
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
                           "xt": xt}, secret=yt)
+
+
+def _best_weights_problem(losses: list, diffs: list) -> str:
+    """After early stopping the model must hold the weights of its best validation epoch: the
+    probe kept the weights at every validation pass and their validation losses."""
+    if not losses or not all(finite(v) for v in losses):
+        return "validate once per epoch (model.eval(), torch.no_grad()) on the validation set"
+    best = min(losses)
+    held = [i for i, d in enumerate(diffs) if at_most(d, 1e-6)]
+    if not any(at_most(losses[i], best * (1 + 1e-3) + 1e-6) for i in held):
+        return ("after early stopping the model does not hold its best validation weights: "
+                "keep a deep copy (copy.deepcopy(model.state_dict())) — state_dict().copy() is "
+                "shallow, its tensors keep changing with the model — and load it back with "
+                "model.load_state_dict(best) before returning")
+    return ""
 
 
 def judge_fit(learner, reference, inputs, ctx):
@@ -71,4 +112,7 @@ def judge_fit(learner, reference, inputs, ctx):
     if not isinstance(epochs, int) or not 1 <= epochs < 40:
         return Verdict(False, "train", "fit must stop early (patience 3 on validation loss) and "
                                        f"report the epochs it ran; found epochs={epochs!r} of 40")
+    bad = _best_weights_problem(got.get("snap_losses") or [], got.get("snap_diffs") or [])
+    if bad:
+        return Verdict(False, "train", bad)
     return accuracy_verdict(got["pred"], ctx.secrets["fit"], 0.85, "FinalNet after fit")

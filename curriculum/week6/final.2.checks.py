@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, finite
+from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
@@ -39,10 +39,6 @@ def demand_data(rng: np.random.Generator, n: int, dim: int = 6):
     return _f32(x), y.astype(np.float32)
 
 
-def _max_err(got, want: torch.Tensor) -> float:
-    return float((got.detach().double() - want.double()).abs().max())
-
-
 # ---------------------------------------------------------------------------
 # model: DemandNet shapes and non-crossing quantiles
 # ---------------------------------------------------------------------------
@@ -61,7 +57,7 @@ def _crossing(out) -> int:
     out = out.detach().double()
     diffs = out[:, 1:] - out[:, :-1]
     tol = 1e-5 * (1 + out.abs()[:, 1:])
-    return int(((diffs < -tol) | diffs.isnan()).any(1).sum())
+    return int(((diffs < -tol) | diffs.isnan()).any(1).sum())  # compare: ok (NaN counted)
 
 
 def judge_model(learner, reference, inputs, ctx):
@@ -117,14 +113,14 @@ def judge_loss(learner, reference, inputs, ctx):
         want = ref_pinball(pred, c["target"], c["quantiles"])
         want.backward()
         w = float(want.detach())
-        if not finite(got["loss"]) or abs(as_float(got["loss"]) - w) > 1e-6 * max(1.0, abs(w)):
+        if not close(got["loss"], w, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"case {i + 1} ({what[i]}): pinball loss must be the "
                                            "mean over batch and quantiles of max(q·(y − ŷ), "
                                            "(q − 1)·(y − ŷ)): under-forecasting costs q per "
                                            "unit, over-forecasting 1 − q; target [batch] "
                                            "against pred [batch, Q] (unsqueeze(1))")
         if not isinstance(got["grad"], torch.Tensor) or tuple(got["grad"].shape) != \
-                tuple(pred.shape) or _max_err(got["grad"], pred.grad) > 1e-6:
+                tuple(pred.shape) or not at_most(max_abs_diff(got["grad"], pred.grad), 1e-6):
             return Verdict(False, "grad", f"case {i + 1}: the loss must be differentiable with "
                                           "autograd (tensor operations only)")
     return Verdict(True, "value")
@@ -181,7 +177,7 @@ def judge_ig(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{what}: attributions contain NaN or inf")
         if tol is None:  # linear: IG is exactly w · (x − baseline)
             want = lin["w"][col].double() * (x - base).double()
-            if _max_err(attr, want) > 1e-4 * (1 + float(want.abs().max())):
+            if not at_most(max_abs_diff(attr, want), 1e-4 * (1 + float(want.abs().max()))):
                 return Verdict(False, "value", f"{what}: integrated gradients must equal "
                                                "w[column] · (x − baseline) on a linear model — "
                                                "(x − baseline) times the average gradient of "
@@ -191,14 +187,14 @@ def judge_ig(learner, reference, inputs, ctx):
         delta = _mlp(inputs, x.double())[:, col] - _mlp(inputs, base.double())[:, col]
         scale = max(1.0, float(delta.abs().max()))
         gap = float((attr.double().sum(1) - delta).abs().max())
-        if gap > tol[0] * scale:
+        if not at_most(gap, tol[0] * scale):
             return Verdict(False, "value", f"{what}: completeness fails — each row's "
                                            "attributions must add up to f(x) − f(baseline) "
                                            f"(off by {gap:.3g}, tolerance "
                                            f"{tol[0] * scale:.3g})")
         want = ref_ig(inputs, x, base, col)
-        err = _max_err(attr, want)
-        if err > tol[1] * float(want.abs().max()):
+        err = max_abs_diff(attr, want)
+        if not at_most(err, tol[1] * float(want.abs().max())):
             return Verdict(False, "value", f"{what}: attributions differ from integrated "
                                            f"gradients by up to {err:.3g} (relative tolerance "
                                            f"{tol[1]}) — average the gradient over the path "
@@ -260,9 +256,9 @@ def judge_eval(learner, reference, inputs, ctx):
                 if isinstance(g, torch.Tensor):
                     g = g.detach().reshape(-1).tolist()
                 ok = isinstance(g, (list, tuple)) and len(g) == len(w) and all(
-                    finite(a) and abs(as_float(a) - b) <= 1e-5 for a, b in zip(g, w, strict=True))
+                    close(a, b, rtol=0.0, atol=1e-5) for a, b in zip(g, w, strict=True))
             else:
-                ok = finite(g) and abs(as_float(g) - w) <= 1e-5 * max(1.0, abs(w))
+                ok = close(g, w, rtol=1e-5, atol=1e-5)
             if not ok:
                 return Verdict(False, "value", f"case {i} (quantiles {tuple(c['quantiles'])}): "
                                                f"\"{key}\" must be {MEANING[key]}")
@@ -291,7 +287,7 @@ def judge_train(learner, reference, inputs, ctx):
     if not got["calls"]:
         return Verdict(False, "api", "train_forecaster must train with your pinball_loss")
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not any(m["cls"] == "Adam" and abs(m["lr"] - 0.01) < 1e-12 for m in opts):
+    if not any(m["cls"] == "Adam" and close(m["lr"], 0.01, rtol=1e-9, atol=0.0) for m in opts):
         found = [(m["cls"], m["lr"]) for m in opts]
         return Verdict(False, "api", "train with torch.optim.Adam(model.parameters(), lr=lr) "
                                      f"(lr=0.01 here); found optimizers {found}")

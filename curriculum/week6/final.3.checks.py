@@ -7,7 +7,15 @@ import math
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, finite
+from curriculum.judges.compare import (
+    above,
+    all_finite,
+    as_float,
+    at_most,
+    close,
+    finite,
+    max_abs_diff,
+)
 from curriculum.judges.data import keyword_sequences
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
@@ -59,7 +67,8 @@ def make_config_data(rng: np.random.Generator):
 
 def _same(a, b) -> bool:
     if isinstance(b, float):
-        return isinstance(a, (int, float)) and not isinstance(a, bool) and math.isclose(a, b)
+        return isinstance(a, int | float) and not isinstance(a, bool) and close(a, b, rtol=1e-9,
+                                                                                atol=0.0)
     return type(a) is type(b) and a == b
 
 
@@ -154,8 +163,8 @@ def judge_model(learner, reference, inputs, ctx):
         if tuple(other.shape) != (n, c):
             return Verdict(False, "shape", f"logits for {name} have shape {list(other.shape)}, "
                                            f"expected [{n}, {c}]")
-        err = float((got["batch"] - other).abs().max())
-        if not err <= 1e-4:
+        err = max_abs_diff(got["batch"], other)
+        if not at_most(err, 1e-4):
             return Verdict(False, "value", f"padding changes the logits: they differ from {name} "
                                            f"by {err:.3g} (tolerance 1e-4). Run the GRU on "
                                            "pack_padded_sequence(…, lengths.cpu(), "
@@ -186,7 +195,8 @@ def judge_train(learner, reference, inputs, ctx):
     lr = TRAIN_CONFIG["lr"]
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     # AdamW subclasses Adam: one AdamW may be recorded twice (both inits are wrapped)
-    if not opts or {m["cls"] for m in opts} != {"AdamW"} or abs(opts[0]["lr"] - lr) > 1e-12 \
+    if not opts or {m["cls"] for m in opts} != {"AdamW"} \
+            or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0) \
             or opts[0]["nparams"] != got["nparams"]:
         found = [(m["cls"], m["lr"]) for m in opts]
         return Verdict(False, "api", "build the optimizer as torch.optim.AdamW(model.parameters(), "
@@ -203,7 +213,7 @@ def judge_train(learner, reference, inputs, ctx):
                                      "lr_scheduler (OneCycleLR, CosineAnnealingLR, warmup …) and "
                                      "call scheduler.step(); the optimizer's lr never changed "
                                      f"over {seen['steps']} steps")
-    if seen["max"] > lr * (1 + 1e-6):
+    if not at_most(seen["max"], lr * (1 + 1e-6)):
         return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
                                      f"reached {seen['max']:.4g}")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], THRESHOLD,
@@ -273,7 +283,7 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                        f"of the config train() was given; found a "
                                        f"{saved['config']} that differs")
     wd = saved["weight_decay"]
-    if wd is None or abs(wd - TRAIN_CONFIG["weight_decay"]) > 1e-12:
+    if not close(wd, TRAIN_CONFIG["weight_decay"], rtol=1e-9, atol=0.0):
         return Verdict(False, "value", "checkpoint['optimizer_state_dict'] must be the AdamW "
                                        "optimizer's state_dict(), built with weight_decay="
                                        f"config.weight_decay ({TRAIN_CONFIG['weight_decay']}); "
@@ -310,12 +320,12 @@ def make_repro(rng: np.random.Generator):
 
 def judge_repro(learner, reference, inputs, ctx):
     got = learner.value
-    if not got["same_seed"] <= 1e-6:
+    if not at_most(got["same_seed"], 1e-6):
         return Verdict(False, "value", "two train() runs with the same config gave different "
                                        f"weights (max difference {got['same_seed']:.3g}): call "
                                        "torch.manual_seed(config.seed) at the start of train(), "
                                        "before building the model and the DataLoader")
-    if not got["other_seed"] > 1e-4:
+    if not above(got["other_seed"], 1e-4):
         return Verdict(False, "value", "runs with different config.seed gave identical weights: "
                                        "seed with torch.manual_seed(config.seed), not a fixed "
                                        "number")
@@ -347,8 +357,10 @@ def judge_predict(learner, reference, inputs, ctx):
                                        "torch.no_grad()")
     if pred.min() < 0 or pred.max() >= alone.shape[1]:
         return Verdict(False, "value", "predict must return class ids in [0, num_classes)")
+    if not all_finite(alone):
+        return Verdict(False, "value", "the model's logits hold NaN or inf")
     chosen = alone.gather(1, pred.unsqueeze(1)).squeeze(1)
-    wrong = int((chosen < alone.max(dim=1).values - 1e-5).sum())
+    wrong = int((chosen < alone.max(dim=1).values - 1e-5).sum())  # compare: ok (finite)
     if wrong:
         return Verdict(False, "value", f"{wrong} of {n} predictions differ from the class each "
                                        "sequence gets on its own: keep the input order and pass "

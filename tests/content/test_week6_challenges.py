@@ -75,6 +75,11 @@ WRONG = [
      "        if tag.startswith(\"B-\"):", {"bio": "value"}),
     ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
     # 6.1.5a Transformer decoder
+    # a float mask built as triu(ones) * -inf: 0 · (−inf) = NaN makes every logit NaN
+    ("6.1.5a", "h = layer(h, src_mask=mask)",
+     "h = layer(h, src_mask=torch.triu(torch.ones(x.shape[1], x.shape[1]), 1) * "
+     "float('-inf'))", {"shapes": "value", "causality": "value", "positions": "value",
+                        "checkpointing": None}),
     ("6.1.5a", "h = layer(h, src_mask=mask)", "h = layer(h)",
      {"causality": "value", "checkpointing": None}),
     ("6.1.5a", "h = self.token_embedding(x) + self.position_embedding(positions)",
