@@ -72,13 +72,20 @@ def judge_tracked(learner, reference, inputs, ctx):
 
 
 def judge_eval(learner, reference, inputs, ctx):
-    for got, ref, run in _runs(learner, reference, inputs):
-        ok, msg = _compare(got["frozen"], ref["frozen"],
-                           f"for {_where(run)} and one more forward in eval() mode",
-                           "in eval() mode forward must not touch any statistic (guard the "
-                           "updates with `if self.training:`)")
-        if not ok:
-            return ok, msg
+    """eval() freezes the statistics: compared with the learner's *own* statistics from just
+    before the eval-mode forward, so a wrong formula (judged by `tracked`) does not show up
+    here as an eval-mode problem."""
+    for got, _ref, run in _runs(learner, reference, inputs):
+        when = f"for {_where(run)} and one more forward in eval() mode"
+        for path in _KEYS:
+            before, after = _get(got["stats"], path), _get(got["frozen"], path)
+            key = "".join(f"[{k!r}]" for k in path)
+            if before is KeyError or after is KeyError:
+                return False, f"get_statistics(){key} is missing {when} (keep the seed's dict layout)"
+            if not close(after, before, rtol=0.0, atol=0.0, nonfinite="match"):
+                return False, (f"get_statistics(){key} changed {when}: in eval() mode forward "
+                               "must not touch any statistic (guard the updates with "
+                               "`if self.training:`)")
     return True, ""
 
 

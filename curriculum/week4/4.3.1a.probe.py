@@ -1,5 +1,7 @@
 """4.3.1a: what the checks measure inside the jail, next to the learner's code (data only)."""
 
+import copy
+
 import torch
 import torch.nn as nn
 
@@ -26,13 +28,14 @@ def _one(cls, inputs):
         y = m(x)
         shapes.append(list(y.shape))
         (y ** 2).mean().backward()   # grads accumulate: no zero_grad on purpose
-    stats = m.get_statistics()
+    # snapshots: get_statistics() may hand out live buffers that later calls change
+    stats = copy.deepcopy(m.get_statistics())
     m.eval()
     with torch.no_grad():
         m(randn((3, n_in), seed + 99, 5.0, 2.0))
-    frozen = m.get_statistics()
+    frozen = copy.deepcopy(m.get_statistics())
     m.reset_statistics()
-    after = m.get_statistics()
+    after = copy.deepcopy(m.get_statistics())
     nb = cls(n_in, n_out, bias=False)
     return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
             "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,

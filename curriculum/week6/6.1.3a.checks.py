@@ -103,6 +103,13 @@ def judge_masking(learner, reference, inputs, ctx):
         return Verdict(False, "value", f"padding positions get attention weight up to "
                                        f"{max(leak, leak_wide):.3g}; mask them (scores.masked_fill("
                                        "mask == 0, float('-inf')) before the softmax) so they get 0")
+    for weights in (got["weights"], got["weights_wide"]):
+        sums = weights.sum(dim=1)
+        if not close(sums, torch.ones_like(sums), rtol=0.0, atol=1e-5):
+            return Verdict(False, "value", "padding positions get no attention, but the weights "
+                                           "of a row no longer sum to 1: mask the *scores* before "
+                                           "the softmax (scores.masked_fill(mask == 0, "
+                                           "float('-inf'))), not the weights after it")
     alone = torch.cat([a.reshape(-1) for a in got["alone"]])
     for name, other in (("with extra padding columns", got["probs_wide"]),
                         ("for each review on its own", alone)):
