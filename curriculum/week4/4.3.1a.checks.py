@@ -108,4 +108,11 @@ def judge_layout(learner, reference, inputs, ctx):
     if missing:
         return False, (f"running statistics must be registered buffers (register_buffer); "
                        f"missing: {', '.join(missing)}")
+    for run in learner.value:
+        if run.get("reload"):
+            return False, ("a trained layer's state_dict must load into a fresh "
+                           "LinearWithStats: update the buffers in place "
+                           "(`self.input_mean_running.mul_(1 - m).add_(m * mean)`, `.fill_()`) "
+                           "instead of assigning new tensors, which changes their shape "
+                           f"({run['reload'][:120]})")
     return True, ""

@@ -37,6 +37,11 @@ def _one(cls, inputs):
     m.reset_statistics()
     after = copy.deepcopy(m.get_statistics())
     nb = cls(n_in, n_out, bias=False)
-    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
+    try:  # a trained layer's state_dict must load into a fresh one (buffers keep their shape)
+        cls(n_in, n_out).load_state_dict(m.state_dict())
+        reload = ""
+    except Exception as exc:
+        reload = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after, "reload": reload,
             "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
             "buffers": sorted(n for n, _ in m.named_buffers())}
