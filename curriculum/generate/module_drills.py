@@ -244,8 +244,8 @@ LAYER_SETS: dict[str, LayerSet] = {
         ("nn.GroupNorm(8, 128)", "fewer groups"),
         ("nn.BatchNorm2d(32, eps=1e-3)", "custom epsilon"),
         ("nn.LocalResponseNorm(5)", "local response normalization"),
-    ], {6: ("", "Variant 6: momentum=0.1 is already BatchNorm's default, so this layer equals "
-            "`nn.BatchNorm1d(1024)`; write the argument anyway to learn where it goes.")}),
+    ], {6: ("", "Note (variant 6): momentum=0.1 is already BatchNorm's default, so this layer "
+            "equals `nn.BatchNorm1d(1024)`; write the argument anyway to learn where it goes.")}),
     "4.2.6": LayerSet("Activation layers", "activation_layer = nn.ReLU()  # comment about "
                       "non-linearity", "activation", [
         ("nn.ReLU()", "standard ReLU"),

@@ -69,7 +69,7 @@ def _true_points(coeffs):
 
 def judge_crit(learner, reference, inputs, ctx):
     for i, (coeffs, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
+        label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
         if isinstance(got, tuple):
             return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
                                           f"read a {got[1]}: {got[2]}")

@@ -74,7 +74,7 @@ def _why_off(ctx) -> str:
 
 def judge_minimum(learner, reference, inputs, ctx):
     for i, (case, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's surface" if case["q"] == SURFACE else f"hidden surface {i}"
+        label = "the example surface" if case["q"] == SURFACE else f"hidden surface {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (x, y, value) as three numbers; "
                                           f"could not read a {got[1]}: {got[2]}")

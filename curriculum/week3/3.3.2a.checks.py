@@ -60,7 +60,7 @@ def judge_range(learner, reference, inputs, ctx):
 
 def judge_angle(learner, reference, inputs, ctx):
     for i, ((v0, g, h), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
+        label = "the example launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (angle, range) as two numbers; "
                                           f"could not read a {got[1]}: {got[2]}")

@@ -40,7 +40,7 @@ def judge_energy(learner, reference, inputs, ctx):
 
 def judge_equilibrium(learner, reference, inputs, ctx):
     for i, ((k, force, _start), got) in enumerate(zip(inputs, learner.value, strict=True), 1):
-        label = "the seed's spring (k = 1, no force, start 1.0)" if i == 1 else \
+        label = "the example spring (k = 1, no force, start 1.0)" if i == 1 else \
             f"hidden spring {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return the position as a number; could not "

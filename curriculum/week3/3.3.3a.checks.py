@@ -44,7 +44,7 @@ def _least_squares(X, y):
 
 def judge_fit(learner, reference, inputs, ctx):
     for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's data (1 feature)" if i == 1 else \
+        label = "the example data (1 feature)" if i == 1 else \
             f"hidden data set {i} ({ds['X'].shape[1]} features)"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_linear_regression must return (w, b); "

@@ -41,7 +41,7 @@ def make_datasets(rng: np.random.Generator) -> list:
 def judge_fit(learner, reference, inputs, ctx):
     labels = ctx.secrets["logistic_regression"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
-        label = "the seed's data" if i == 1 else "the hidden data set"
+        label = "the example data" if i == 1 else "the hidden data set"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_logistic_regression must return "
                                           f"(w, b); found a {item[1]}")

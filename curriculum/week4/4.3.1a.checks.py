@@ -38,7 +38,7 @@ def _compare(got, ref, when, hint=_HINT):
         g, r = _get(got, path), _get(ref, path)
         key = "".join(f"[{k!r}]" for k in path)
         if g is KeyError:
-            return False, f"get_statistics(){key} is missing {when} (keep the seed's dict layout)"
+            return False, f"get_statistics(){key} is missing {when} (keep the dict layout of the contract)"
         if isinstance(r, list) and (not isinstance(g, list) or len(g) != len(r)):
             n = len(g) if isinstance(g, list) else type(g).__name__
             return False, (f"get_statistics(){key} {when}: expected a list of {len(r)} values "
@@ -81,7 +81,7 @@ def judge_eval(learner, reference, inputs, ctx):
             before, after = _get(got["stats"], path), _get(got["frozen"], path)
             key = "".join(f"[{k!r}]" for k in path)
             if before is KeyError or after is KeyError:
-                return False, f"get_statistics(){key} is missing {when} (keep the seed's dict layout)"
+                return False, f"get_statistics(){key} is missing {when} (keep the dict layout of the contract)"
             if not close(after, before, rtol=0.0, atol=0.0, nonfinite="match"):
                 return False, (f"get_statistics(){key} changed {when}: in eval() mode forward "
                                "must not touch any statistic (guard the updates with "

@@ -67,7 +67,7 @@ def _independent(g, r, inputs):
 
 def _architecture(g, r, inputs):
     if g["params"] != r["params"]:
-        return False, (f"the seed's architecture (backbone input_dim → 2·shared_dim → shared_dim "
+        return False, (f"the architecture of the contract (backbone input_dim → 2·shared_dim → shared_dim "
                        f"with BatchNorm1d, heads shared_dim → shared_dim//2 → output_dim, one "
                        f"task weight per task) has {r['params']:,} parameters here; yours has "
                        f"{g['params']:,}")

@@ -327,8 +327,8 @@ def judge_repro(learner, reference, inputs, ctx):
                                        "before building the model and the DataLoader")
     if not above(got["other_seed"], 1e-4):
         return Verdict(False, "value", "runs with different config.seed gave identical weights: "
-                                       "seed with torch.manual_seed(config.seed), not a fixed "
-                                       "number")
+                                       "call torch.manual_seed(config.seed), not "
+                                       "torch.manual_seed with a fixed number")
     return Verdict(True, "value")
 
 
