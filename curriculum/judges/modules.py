@@ -123,6 +123,9 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
             shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
             return Verdict(False, "shape", f"`{cls}` on input of shape {shapes}: expected "
                                            f"output shape {shape_text(r)}, got {shape_text(g)}")
+    if got.get("finite") is not True:
+        return Verdict(False, "value", f"`{cls}` returned NaN or inf on hidden random inputs "
+                                       "(with PyTorch's default initialisation)")
     layers = got.get("layers") or []
     found = [d.get("type") for d in layers if isinstance(d, dict)]
     for t, n in types.items():

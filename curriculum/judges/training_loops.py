@@ -195,6 +195,9 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
     if not first_backward_clean(rep["seq"]):
         return Verdict(False, "train", f"{name}: gradients were not reset between updates — "
                                        "call `optimizer.zero_grad()` before each backward pass")
+    if "changed" in value and not finite(value["changed"]):
+        return Verdict(False, "train", f"{name}: the trained parameters hold NaN or inf — a "
+                                       "learning rate too large, a log of 0, a division by 0?")
     if "changed" in value and not above(value["changed"], 0.0):
         return Verdict(False, "train", f"{name}: the model's parameters never changed")
     losses = _train_losses(rep)

@@ -21,6 +21,14 @@ def _shape(y):
     return type(y).__name__
 
 
+def _finite(y):
+    if isinstance(y, torch.Tensor):
+        return bool(torch.isfinite(y).all()) if y.is_floating_point() else True
+    if isinstance(y, (tuple, list)):
+        return all(_finite(e) for e in y)
+    return True
+
+
 def _first(y):
     return y[0] if isinstance(y, (tuple, list)) else y
 
@@ -62,7 +70,10 @@ def probe(ns, inputs):
             xs = [_x(s, inputs["seed"] + 10 * i + j) for j, s in enumerate(shapes)]
             calls.append(xs)
             try:
-                res["outs"].append(_shape(model(*xs)))
+                y = model(*xs)
+                res["outs"].append(_shape(y))
+                res.setdefault("finite", True)
+                res["finite"] = res["finite"] and _finite(y)
                 for h in hooks:
                     h.remove()
                 hooks = []

@@ -42,7 +42,12 @@ def watch_accumulation(p):
     def post(param):
         _acc["backward"] += 1
         g = fresh.pop("g", None)
-        if g is not None and param.grad is not None and not _t.equal(param.grad, g):
+        if g is None or param.grad is None:
+            return
+        # the same gradient, NaN where the fresh one is NaN (a NaN loss is not a pile-up)
+        same = param.grad.shape == g.shape and bool(
+            ((param.grad == g) | (param.grad.isnan() & g.isnan())).all())
+        if not same:
             _acc["accumulated"] += 1
     if p.requires_grad:
         p.register_hook(pre)

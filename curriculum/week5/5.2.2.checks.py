@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import above, at_least, close
+from curriculum.judges.compare import above, at_least, close, finite
 from curriculum.judges.data import f32
 from curriculum.judges.training import first_backward_clean, load_spec_model, pattern_problem
 from grader.checks.base import Hidden, Verdict
@@ -108,6 +108,8 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
     if seen != sum(plan):
         return Verdict(False, "value", f"the model should train on {sum(plan)} samples over the "
                                        f"9 epochs (the schedule's subsets); it saw {seen}")
+    if rep["optim"] and not finite(v["changed"]):
+        return Verdict(False, "train", "the trained parameters hold NaN or inf")
     if not rep["optim"] or not above(v["changed"], 0.0):
         return Verdict(False, "train", "the model's parameters never changed")
     if not first_backward_clean(rep["seq"]):

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import above, all_finite, at_least, at_most, close
+from curriculum.judges.compare import above, all_finite, at_least, at_most, close, finite
 from curriculum.judges.data import f32
 from curriculum.judges.training import (
     first_backward_clean,
@@ -128,6 +128,8 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     if attacked < 320 * 10:
         return Verdict(False, "value", "make adversarial examples of every training batch "
                                        f"(320 per epoch); only {attacked} were made")
+    if not finite(v["changed"]):
+        return Verdict(False, "train", "the trained parameters hold NaN or inf")
     if not above(v["changed"], 0.0):
         return Verdict(False, "train", "the model's parameters never changed")
     y = secret["y_test"]

@@ -80,6 +80,8 @@ def make_data(rng: np.random.Generator):
 def _best_weights_problem(losses: list, diffs: list) -> str:
     """After early stopping the model must hold the weights of its best validation epoch: the
     probe kept the weights at every validation pass and their validation losses."""
+    if diffs and not all(finite(d) for d in diffs):
+        return "after fit the model's weights hold NaN or inf"
     if not losses or not all(finite(v) for v in losses):
         return "validate once per epoch (model.eval(), torch.no_grad()) on the validation set"
     best = min(losses)

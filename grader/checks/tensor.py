@@ -43,6 +43,8 @@ def _compare_exact(found: torch.Tensor, expected: torch.Tensor) -> str | None:
     if bool(same.all()):
         return None
     wrong = int((~same).sum().item())
+    if not bool(torch.isfinite(f[~same]).all()):
+        return f"{wrong} of {f.numel()} values differ from what the drill asks for (NaN or inf)"
     return f"{wrong} of {f.numel()} values differ from what the drill asks for"
 
 
