@@ -132,3 +132,11 @@ def mixed(rng: np.random.Generator, groups: dict[str, Sequence[Any]]) -> Hidden:
     tagged = [(kind, case) for kind, cases in groups.items() for case in cases]
     order = rng.permutation(len(tagged))
     return Hidden(inputs=[tagged[i][1] for i in order], secret=[tagged[i][0] for i in order])
+
+
+def shuffled(rng: np.random.Generator, cases: Sequence[Any], examples: int = 0) -> list[Any]:
+    """The prompt's examples first (their answers are public), then the hidden cases in a
+    random order: a special case (an empty sequence, a constant polynomial) is never at a
+    fixed call number."""
+    hidden = list(cases[examples:])
+    return [*cases[:examples], *(hidden[i] for i in rng.permutation(len(hidden)))]

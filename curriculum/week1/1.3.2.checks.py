@@ -9,7 +9,7 @@ their real roots are well defined.
 import numpy as np
 import torch
 
-from curriculum.judges.cases import each_case
+from curriculum.judges.cases import each_case, shuffled
 from curriculum.judges.source import binding_calls
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
@@ -45,13 +45,15 @@ def inputs_eval(rng):
 def inputs_deriv(rng):
     seed = (torch.tensor(SEED_COEFFS),)
     hidden = [(_poly(rng, d),) for d in (1, 3, int(rng.integers(4, 7)))]
-    return [seed, *hidden, (_f64([rng.uniform(-5, 5)]),)]  # a constant: derivative [0.]
+    hidden.append((_f64([rng.uniform(-5, 5)]),))  # a constant: derivative [0.]
+    return shuffled(rng, [seed, *hidden], examples=1)
 
 
 def inputs_deriv_eval(rng):
     seed = (torch.arange(5, dtype=torch.float32), torch.tensor(SEED_COEFFS))
     hidden = [(_points(rng), _poly(rng, d)) for d in (1, 3, int(rng.integers(4, 7)))]
-    return [seed, *hidden, (_points(rng), _f64([rng.uniform(-5, 5)]))]
+    hidden.append((_points(rng), _f64([rng.uniform(-5, 5)])))  # a constant polynomial
+    return shuffled(rng, [seed, *hidden], examples=1)
 
 
 def _roots_poly(rng):

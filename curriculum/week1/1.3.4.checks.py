@@ -7,7 +7,7 @@ either std convention, so only the rule itself decides.
 import numpy as np
 import torch
 
-from curriculum.judges.cases import each_case
+from curriculum.judges.cases import each_case, shuffled
 from curriculum.judges.values import int_problem, number_problem, tensor_problem
 
 SEED_TEMPS = [22.5, 25.1, 23.8, 28.2, 26.5, 24.1, 23.9]
@@ -36,8 +36,9 @@ def _outlier_case(rng, threshold):
 
 
 def inputs_outliers(rng):
-    return [(torch.tensor(SEED_TEMPS), 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 2.0),
-            _outlier_case(rng, 1.5), _outlier_case(rng, 2.5)]
+    hidden = [_outlier_case(rng, 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 1.5),
+              _outlier_case(rng, 2.5)]
+    return shuffled(rng, [(torch.tensor(SEED_TEMPS), 2.0), *hidden], examples=1)
 
 
 def inputs_z(rng):

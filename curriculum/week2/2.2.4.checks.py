@@ -118,7 +118,7 @@ def _random_case(rng, compatible: bool):
 
 def make_expand_cases(rng):
     cases = [(torch.randn(2, 1, 4), (2, 3, 4)), (torch.randn(3, 1), (4, 4))]  # prompt examples
-    flags = [True, True, True, True, False, False, False, False]
+    flags = [True] * int(rng.integers(3, 6)) + [False] * int(rng.integers(3, 6))
     rng.shuffle(flags)
     cases += [_random_case(rng, flag) for flag in flags]
     return cases

@@ -7,6 +7,8 @@ evenly": the remainder is cropped). One case uses the default patch_size.
 
 import torch
 
+from curriculum.judges.cases import shuffled
+
 
 def _case(rng, divisible):
     p = int(rng.choice([2, 3, 4, 5, 8]))
@@ -23,4 +25,4 @@ def make_cases(rng):
     cases = [((torch.randn(2, 3, 224, 224),), {})]  # seed's size, default patch_size=16
     cases += [_case(rng, True), _case(rng, False), _case(rng, False),
               ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {})]  # default p, 40x50
-    return cases
+    return shuffled(rng, cases, examples=1)

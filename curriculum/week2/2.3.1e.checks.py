@@ -2,6 +2,8 @@
 
 import torch
 
+from curriculum.judges.cases import shuffled
+
 
 def _temps(cities, days):
     return torch.randn(cities, days) * 5 + 20
@@ -12,12 +14,12 @@ def _cities(rng):
 
 
 def make_pad_cases(rng):
-    return [
-        ((_temps(10, 365),), {}),                                      # the seed's data
+    return shuffled(rng, [
+        ((_temps(10, 365),), {}),                                      # the example's data
         ((_temps(_cities(rng), 366),), {"pad_value": float("nan")}),
         ((_temps(_cities(rng), 364),), {}),                            # nothing to pad
         ((_temps(_cities(rng), int(rng.integers(20, 100))),), {"pad_value": -1.0}),
-    ]
+    ], examples=1)
 
 
 def make_month_cases(rng):

@@ -7,6 +7,8 @@ hidden batches and custom special tokens.
 
 import torch
 
+from curriculum.judges.cases import shuffled
+
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12]]
 
 
@@ -25,7 +27,7 @@ def make_ngram_cases(rng):
         ((_tokens(rng, int(rng.integers(1, 6))),), {"n": 1}),
         ((torch.randn(int(rng.integers(4, 10))),), {"n": 2}),           # float tokens
     ]
-    return cases
+    return shuffled(rng, cases, examples=1)
 
 
 def make_transformer_cases(rng):

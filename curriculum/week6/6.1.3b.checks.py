@@ -3,32 +3,46 @@
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, close, finite
+from curriculum.judges.cases import mixed
+from curriculum.judges.compare import as_float, close, finite, max_abs_diff
 from curriculum.judges.data import review_texts
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
+def _labels(rng, n):
+    labels = torch.from_numpy(rng.integers(0, 2, n))
+    labels[int(rng.integers(0, n))] = 1
+    return labels
+
+
 def make_f1(rng: np.random.Generator):
-    cases = []
-    for n in (12, 20, 7):
-        cases.append((torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))))
-    labels = torch.from_numpy(rng.integers(0, 2, 9))
-    labels[0] = 1
-    cases.append((torch.zeros(9, dtype=torch.int64), labels))       # no positive prediction
-    cases.append((labels.clone(), labels.clone()))                   # perfect
-    return cases
+    """Random predictions, none predicted positive, and perfect ones, in a random order and
+    numbers (the kinds stay here)."""
+    def pair(n):
+        return torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))
+
+    def sizes(k):
+        return [int(n) for n in rng.integers(5, 21, k)]
+
+    none = [(torch.zeros(n, dtype=torch.int64), _labels(rng, n)) for n in sizes(rng.integers(1, 3))]
+    perfect = [(lab.clone(), lab) for lab in (_labels(rng, n) for n in sizes(rng.integers(1, 3)))]
+    return mixed(rng, {"random": [pair(n) for n in sizes(rng.integers(2, 5))],
+                       "no positive predictions: F1 is 0.0": none,
+                       "perfect predictions": perfect})
 
 
 def judge_f1(learner, reference, inputs, ctx):
-    for i, ((p, lab), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+    kinds = ctx.secrets["f1"]
+    for i, ((p, lab), got, kind) in enumerate(zip(inputs, learner.value, kinds, strict=True),
+                                              start=1):
         want = binary_f1(p.numpy(), lab.numpy())
         if not close(got, want, rtol=0.0, atol=1e-6):
-            what = {4: " (no positive predictions: F1 is 0.0)", 5: " (perfect predictions)"}
-            return Verdict(False, "value", f"f1_score case {i}{what.get(i, '')}: off by "
-                                           f"{abs(got - want):.3g}; F1 = 2·P·R / (P + R) for "
-                                           "class 1, 0.0 when there is no true positive")
+            what = "" if kind == "random" else f" ({kind})"
+            return Verdict(False, "value", f"f1_score case {i}{what}: off by "
+                                           f"{max_abs_diff(got, want):.3g}; F1 = 2·P·R / (P + R) "
+                                           "for class 1, 0.0 when there is no true positive")
     return Verdict(True, "value")
 
 

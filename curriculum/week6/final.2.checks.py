@@ -9,6 +9,7 @@ import math
 import numpy as np
 import torch
 
+from curriculum.judges.cases import mixed
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Hidden, Verdict
@@ -102,12 +103,13 @@ def make_loss(rng: np.random.Generator):
         target = rng.normal(0, 2, n)
         cases.append({"pred": _f64(pred), "target": _f64(target), "quantiles": quantiles})
     cases[2]["target"] = cases[2]["pred"].max(1).values + _f64(rng.uniform(0.5, 2, 9))
-    return cases
+    return mixed(rng, {"the default quantiles": cases[:1],
+                       "a batch as long as the quantile list": cases[1:2],
+                       "targets above every prediction (under-forecast)": cases[2:]})
 
 
 def judge_loss(learner, reference, inputs, ctx):
-    what = ["the default quantiles", "a batch as long as the quantile list",
-            "targets above every prediction (under-forecast)"]
+    what = ctx.secrets["loss"]
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True)):
         pred = c["pred"].clone().requires_grad_(True)
         want = ref_pinball(pred, c["target"], c["quantiles"])

@@ -87,3 +87,45 @@ def test_case_kinds_and_counts_vary_between_jobs(curriculum):
     assert len(patterns) == 20
     lengths = {len(hidden_inputs(exercise, s)[1]["verify"]) for s in range(20)}
     assert len(lengths) > 1 and np.all([n >= 4 for n in lengths])
+
+
+def _kind_patterns(exercise, check_id, kind_of, seeds=range(12)) -> set[tuple]:
+    """The sequence of case kinds the grader draws for one check, per seed."""
+    patterns = set()
+    for seed in seeds:
+        inputs, secrets = hidden_inputs(exercise, seed)
+        kinds = secrets.get(check_id)
+        patterns.add(tuple(kinds) if kinds is not None else tuple(map(kind_of, inputs[check_id])))
+    return patterns
+
+
+def _broadcasts(a, b) -> bool:
+    import torch
+
+    try:
+        torch.broadcast_shapes(tuple(a), tuple(b))
+    except RuntimeError:
+        return False
+    return True
+
+
+# exercise, check, how to tell a case's kind from its inputs (None: the kinds are secrets)
+MIXED = [
+    ("2.2.4", "can_expand", lambda c: c[0].dim() <= len(c[1]) and all(
+        s in (1, t) or t == -1 for s, t in zip(reversed(c[0].shape), reversed(c[1])))),
+    ("2.2.5", "broadcast_shape", lambda c: _broadcasts(*c)),
+    ("2.2.5", "safe_add", lambda c: _broadcasts(c[0].shape, c[1].shape)),
+    ("1.3.2", "derivative", lambda c: c[0].numel() == 1),
+    ("2.3.2b", "create_ngrams", lambda c: len(c[0][0]) < c[1].get("n", 3)),
+    ("6.1.3b", "f1", None),
+    ("final.2", "loss", None),
+]
+
+
+@pytest.mark.parametrize(("exercise_id", "check_id", "kind_of"), MIXED,
+                         ids=[f"{m[0]}-{m[1]}" for m in MIXED])
+def test_kinds_of_hidden_cases_come_in_a_different_order_every_job(curriculum, exercise_id,
+                                                                   check_id, kind_of):
+    patterns = _kind_patterns(curriculum.get(exercise_id), check_id, kind_of)
+    assert len(patterns) >= 4, patterns  # 12 jobs: the kind at a given call number changes
+    assert all(len(set(p)) > 1 for p in patterns), patterns  # every job mixes the kinds
