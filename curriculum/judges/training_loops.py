@@ -20,6 +20,11 @@ reference start from the same weights), the sandbox runs
    autocast, accumulation = large batch, curriculum order, loss weights).
 
 Thresholds go through :mod:`curriculum.judges.compare`: a NaN metric fails.
+
+One module past the usual size because it is one judgement: the twenty loops
+share one probe report (the event string and numbers of
+``curriculum/probes/training_loop.py``), one judging order (steps 1–5) and
+one data generator; the per-variant features are small parts of step 5.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 import torch
 
-from curriculum.judges.cases import each_case, labels_for
+from curriculum.judges.cases import each_case, labels_for, shuffled
 from curriculum.judges.shapes import operand_problem
 from curriculum.judges.source import api_problem
 from curriculum.judges.values import problem
@@ -116,12 +116,21 @@ def _random_case(rng, compatible: bool):
     return torch.randn(*src), tuple(int(s) for s in target)
 
 
+def _separating(rng):
+    """Cases a wrong rule always gets wrong (built, not drawn): new leading dims (a
+    left-aligned rule compares n with m), -1 beside new dims, and a target with fewer dims
+    than the tensor (never expandable)."""
+    n, m, k = (int(v) for v in rng.choice(range(2, 7), size=3, replace=False))
+    return [(torch.randn(n), (m, n)),
+            (torch.randn(1, n), (k, m, -1)),
+            (torch.randn(m, n), (n,))]
+
+
 def make_expand_cases(rng):
-    cases = [(torch.randn(2, 1, 4), (2, 3, 4)), (torch.randn(3, 1), (4, 4))]  # prompt examples
+    examples = [(torch.randn(2, 1, 4), (2, 3, 4)), (torch.randn(3, 1), (4, 4))]
     flags = [True] * int(rng.integers(3, 6)) + [False] * int(rng.integers(3, 6))
-    rng.shuffle(flags)
-    cases += [_random_case(rng, flag) for flag in flags]
-    return cases
+    hidden = [_random_case(rng, flag) for flag in flags] + _separating(rng)
+    return shuffled(rng, examples + hidden, examples=2)
 
 
 RULES = ("remember the rules: align shapes from the right, a size-1 dim may become any size, "

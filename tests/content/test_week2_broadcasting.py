@@ -138,3 +138,28 @@ async def test_wrong_broadcast_rule_fails_on_every_seed(grader, curriculum, rule
     for seed, result in enumerate(results):
         failed = _failed(result)
         assert failed.get("broadcast_shape") in ("value", "type"), (rule, seed, result["checks"])
+
+
+# can_expand rules that get some shapes wrong: caught on every seed by the built cases
+WRONG_EXPAND = {
+    "left-aligned": "    try:\n        t.expand(*shape)\n",
+    "ignores-new-dims": "    if len(shape) > t.dim():\n        return False\n"
+                        "    try:\n        t.expand(*shape)\n",
+}
+
+
+@pytest.mark.parametrize("rule", list(WRONG_EXPAND))
+async def test_wrong_can_expand_fails_on_every_seed(grader, curriculum, rule):
+    source = curriculum.get("2.2.4").reference
+    old = "    try:\n        t.expand(*shape)\n"
+    assert old in source
+    new = WRONG_EXPAND[rule]
+    if rule == "left-aligned":
+        new = ("    dims = list(t.shape) + [1] * (len(shape) - t.dim())\n"
+               "    if len(shape) < t.dim():\n        return False\n"
+               "    return all(d == 1 or s in (d, -1) for d, s in zip(dims, shape))\n" + old)
+    source = source.replace(old, new, 1)
+    results = await asyncio.gather(*(grader.grade("2.2.4", source, seed=s) for s in range(6)))
+    for seed, result in enumerate(results):
+        assert _failed(result).get("can_expand") == "value", (rule, seed, result["checks"])
+
