@@ -112,7 +112,8 @@ def _broadcasts(a, b) -> bool:
 # exercise, check, how to tell a case's kind from its inputs (None: the kinds are secrets)
 MIXED = [
     ("2.2.4", "can_expand", lambda c: c[0].dim() <= len(c[1]) and all(
-        s in (1, t) or t == -1 for s, t in zip(reversed(c[0].shape), reversed(c[1]), strict=False))),
+        s in (1, t) or t == -1
+        for s, t in zip(reversed(c[0].shape), reversed(c[1]), strict=False))),
     ("2.2.5", "broadcast_shape", lambda c: _broadcasts(*c)),
     ("2.2.5", "safe_add", lambda c: _broadcasts(c[0].shape, c[1].shape)),
     ("1.3.2", "derivative", lambda c: c[0].numel() == 1),
