@@ -23,6 +23,7 @@ Assembly is text only (no torch), so the bot can load the curriculum too.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ class ProbeSourceError(ValueError):
     """A probe file is malformed; the message says what and where."""
 
 
+@functools.cache
 def shared_text(module: str) -> str:
     path = ROOT / f"{module}.py"
     if not path.is_file() or module.startswith("_"):
@@ -58,7 +60,8 @@ def _inline(text: str, load: Callable[[str], str], seen: set[str], where: str) -
     return _IMPORT.sub(replace, text)
 
 
-def defined_names(text: str) -> set[str]:
+@functools.lru_cache(maxsize=512)
+def defined_names(text: str) -> frozenset[str]:
     """Top-level functions and assignments of a probe file (for the loader's checks)."""
     try:
         tree = ast.parse(text)
@@ -73,7 +76,7 @@ def defined_names(text: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
                 "curriculum.probes."):
             names.update(a.asname or a.name for a in node.names)
-    return names
+    return frozenset(names)
 
 
 def assemble(text: str, function: str, args: dict[str, Any] | None = None, *,
@@ -81,15 +84,22 @@ def assemble(text: str, function: str, args: dict[str, Any] | None = None, *,
     """The self-contained probe text for one check (see the module docstring)."""
     if function not in defined_names(text):
         raise ProbeSourceError(f"{where} defines no function {function!r}")
-    body = _inline(text, load, set(), where)
+    body = _compiled_body(text, where, load)
     tail = []
     if args:
-        tail.append(f"PROBE_ARGS = {args!r}")
+        tail.append(f"PROBE_ARGS = {args!r}")  # JSON-like YAML data: its repr is Python
     if function != "probe":
         tail.append(f"probe = {function}")
-    code = body.rstrip() + "\n" + ("\n" + "\n".join(tail) + "\n" if tail else "")
+    return body + ("\n" + "\n".join(tail) + "\n" if tail else "")
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled_body(text: str, where: str, load: Callable[[str], str]) -> str:
+    """A probe file with its preludes inlined, compiled once to prove it is whole (many
+    checks share one file; only their PROBE_ARGS differ)."""
+    body = _inline(text, load, set(), where).rstrip() + "\n"
     try:
-        compile(code, where, "exec", dont_inherit=True)
+        compile(body, where, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise ProbeSourceError(f"{where}: assembled probe does not compile: {exc.msg}") from None
-    return code
+    return body
