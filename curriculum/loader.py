@@ -133,9 +133,7 @@ def _judge_names(module: str) -> frozenset[str]:
     path = JUDGES / f"{module}.py"
     if module.startswith("_") or not path.is_file():
         return frozenset()
-    return frozenset(defined_names(path.read_text(encoding="utf-8")) | {
-        node.name for node in ast.parse(path.read_text(encoding="utf-8")).body
-        if isinstance(node, ast.AsyncFunctionDef)})
+    return defined_names(path.read_text(encoding="utf-8"))
 
 
 def _resolve_python_check(path: Path, index: int, check: PythonCheck, exercise: Exercise,

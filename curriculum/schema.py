@@ -93,10 +93,10 @@ class PythonCheck(_CheckBase):
     lives in the exercise's ``<id>.checks.py``. ``probe`` likewise:
     ``module.function`` is a shared probe file ``curriculum/probes/<module>.py``,
     a bare name a function of the exercise's ``<id>.probe.py`` (see
-    ``curriculum/probes/__init__.py``). ``args`` are the keyword arguments of the
-    ``inputs`` and ``judge`` functions (trusted side only); ``probe_args`` are
-    constants the probe reads as ``PROBE_ARGS`` in the jail — never put expected
-    values there.
+    ``curriculum/probes/__init__.py``). ``args`` are keyword arguments for the
+    ``inputs`` and ``judge`` functions (trusted side only; each function takes the
+    ones it names); ``probe_args`` are constants the probe reads as ``PROBE_ARGS``
+    in the jail — never put expected values there.
 
     ``inputs(rng, **args) -> object`` makes hidden inputs from the job's seed;
     ``judge(learner, reference, inputs, ctx, **args) -> Verdict | (ok, message)``.

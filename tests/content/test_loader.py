@@ -3,6 +3,8 @@ inputs that do not exist, or arguments YAML reads wrongly."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from curriculum import CurriculumError, load_from
@@ -64,3 +66,29 @@ def test_a_working_check_gets_its_assembled_probe(tmp_path):
     scope: dict = {}
     exec(compile(code, "probe", "exec"), scope)
     assert scope["probe"]({"x": 41}, None) == 41
+
+
+def test_every_check_argument_is_taken_by_its_judge_or_inputs(curriculum):
+    """A misspelt argument in the YAML would be dropped silently (each function takes the
+    arguments it names): every one must be named by the check's judge or inputs."""
+    from grader.checks.python import _keywords
+
+    unknown = []
+    for ex in curriculum.ordered():
+        scope: dict = {"__name__": "checks"}
+        if ex.checks_source:
+            exec(compile(ex.checks_source, f"{ex.id}.checks.py", "exec"), scope)
+        for check in ex.checks:
+            if check.kind != "python" or not check.args:
+                continue
+            taken: set[str] = set()
+            for name in filter(None, (check.judge, check.inputs)):
+                if "." in name:
+                    module, _, function = name.partition(".")
+                    fn = getattr(importlib.import_module(f"curriculum.judges.{module}"), function)
+                else:
+                    fn = scope[name]
+                keys = _keywords(fn)
+                taken |= set(check.args) if keys is None else keys
+            unknown += [f"{ex.id} {check.id}: {k}" for k in check.args if k not in taken]
+    assert not unknown, unknown
