@@ -5,15 +5,18 @@ exercises; the grader reads it to plan probes and judge. Check *kinds* are
 declared here; how each kind is judged lives in ``grader/checks``.
 
 An exercise is ``<week>/<id>.yaml`` with its reference solution beside it as
-``<id>.ref.py`` and, only when a check needs custom Python, ``<id>.checks.py``
-(trusted side only; see ``grader/checks/python.py`` for its API).
+``<id>.ref.py``. Most checks name a judge by concept (``curriculum/judges``)
+and a shared probe (``curriculum/probes``) with their arguments; only what
+is particular to one exercise lives beside it, in ``<id>.checks.py``
+(trusted side: hidden inputs, special judges) and ``<id>.probe.py`` (runs in
+the jail).
 """
 
 from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -83,12 +86,20 @@ class TensorCheck(_CheckBase):
 
 
 class PythonCheck(_CheckBase):
-    """A check whose probe and judge are Python in ``<id>.checks.py``.
+    """A check whose probe and judge are Python: a judge by concept, or the exercise's own.
 
-    ``probe`` names a string constant holding probe code (run in the sandbox,
-    defines ``probe(ns, inputs)``); ``judge`` names a trusted function
-    ``judge(learner, reference, inputs, ctx) -> Verdict``; ``inputs`` names a
-    trusted function ``inputs(rng) -> object`` producing hidden inputs.
+    Names resolve the same way for ``judge`` and ``inputs``: ``module.function``
+    is a trusted judge in ``curriculum/judges/<module>.py``; a bare ``function``
+    lives in the exercise's ``<id>.checks.py``. ``probe`` likewise:
+    ``module.function`` is a shared probe file ``curriculum/probes/<module>.py``,
+    a bare name a function of the exercise's ``<id>.probe.py`` (see
+    ``curriculum/probes/__init__.py``). ``args`` are keyword arguments for the
+    ``inputs`` and ``judge`` functions (trusted side only; each function takes the
+    ones it names); ``probe_args`` are constants the probe reads as ``PROBE_ARGS``
+    in the jail — never put expected values there.
+
+    ``inputs(rng, **args) -> object`` makes hidden inputs from the job's seed;
+    ``judge(learner, reference, inputs, ctx, **args) -> Verdict | (ok, message)``.
     """
 
     kind: Literal["python"] = "python"
@@ -96,8 +107,44 @@ class PythonCheck(_CheckBase):
     probe: str
     judge: str
     inputs: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    probe_args: dict[str, Any] = Field(default_factory=dict)
     api: list[str] = Field(default_factory=list)
     api_target: str | None = Field(None, description="name whose definition must use `api`")
+    probe_code: str = Field("", description="filled by the loader: the assembled probe text")
+
+    @field_validator("probe", "judge", "inputs")
+    @classmethod
+    def _callable_name(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"([a-z_][a-z0-9_]*\.)?[A-Za-z_][A-Za-z0-9_]*", v):
+            raise ValueError(f"{v!r} must be `function` or `module.function`")
+        return v
+
+    @field_validator("args", "probe_args")
+    @classmethod
+    def _numbers_are_numbers(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # YAML 1.1 reads `1e-5` (no dot) as a string: catch it where it matters
+        for key, value in v.items():
+            if key in ("rng", "learner", "reference", "inputs", "ctx"):
+                raise ValueError(f"{key!r} is a positional parameter of inputs/judge "
+                                 "functions; name the argument otherwise")
+            if key in ("rtol", "atol", "tol", "threshold") and (
+                    isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"{key} must be a number; found {value!r} (write 1.0e-5, "
+                                 "not 1e-5)")
+        return v
+
+    @property
+    def shared_probe(self) -> tuple[str, str] | None:
+        """(module, function) of a probe in curriculum/probes, or None for the exercise's own."""
+        return _split(self.probe)
+
+
+def _split(name: str | None) -> tuple[str, str] | None:
+    if name is None or "." not in name:
+        return None
+    module, _, function = name.partition(".")
+    return module, function
 
 
 Check = Annotated[TensorCheck | PythonCheck, Field(discriminator="kind")]
@@ -125,6 +172,7 @@ class Exercise(_Strict):
     checks: list[Check] = Field(min_length=1)
     reference: str = Field("", description="filled by the loader from <id>.ref.py")
     checks_source: str = Field("", description="filled by the loader from <id>.checks.py")
+    probe_source: str = Field("", description="filled by the loader from <id>.probe.py")
     source_file: str = ""
 
     @field_validator("id")

@@ -6,13 +6,8 @@ The API each question calls for is checked on the source by the framework
 
 import torch
 
-from curriculum.lib.week1 import tensor_mismatch, value_probe
+from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
-
-PROBE_q1 = value_probe(["q1"], required="q1")
-PROBE_q2 = value_probe(["q2"], required="q2")
-PROBE_q3 = value_probe(["q3"], required="q3")
-PROBE_q4 = value_probe(["q4"], required="q4")
 
 
 def _tensor(learner, name):
@@ -70,10 +65,10 @@ def judge_q4(learner, reference, inputs, ctx):
     value, bad = _tensor(learner, "q4")
     if bad:
         return bad
-    problem = tensor_mismatch(value, torch.linspace(0, 1, 5, dtype=torch.float64), "`q4`",
-                              rtol=1e-6, atol=1e-6, check_dtype=False)
+    problem = tensor_problem(value, torch.linspace(0, 1, 5, dtype=torch.float64), "`q4`",
+                             rtol=1e-6, atol=1e-6, check_dtype=False)
     if problem:
-        kind = "shape" if "shape" in problem else "value"
-        return Verdict(False, kind, problem + " (5 evenly spaced numbers from 0 to 1, both ends "
+        kind, message = problem
+        return Verdict(False, kind, message + " (5 evenly spaced numbers from 0 to 1, both ends "
                                               "included)")
     return Verdict(True, "value")

@@ -1,77 +1,85 @@
-"""Checks of 1.3.1 (linear system solver): the seed's systems plus hidden random ones.
+"""Checks of 1.3.1 (linear system solver): the prompt's example plus hidden random systems.
 
-Hidden systems are well conditioned (diagonally dominant), float64; singular
-ones are built with an exactly dependent row or a zero row, so every sound
-test (LinAlgError from torch.linalg.solve, det == 0, rank < n) detects them.
+Hidden systems are float64, well conditioned (diagonally dominant), some with
+integer entries; singular ones have integer entries and an exactly dependent
+or zero row, so every sound test (LinAlgError from torch.linalg.solve,
+rank < n) detects them.
+
+Regular and singular systems come in one random order and random numbers per
+job, and each list carries a few cases of the other kind (not judged there),
+so neither the call count nor the list a call comes from tells a submission
+which kind of system it got: only solving (or testing the rank) does. The
+kinds stay here (``Hidden.secret``). verify_solution gets right and wrong
+solutions in a random order and number too.
 """
 
 import numpy as np
 import torch
 
-from curriculum.lib.week1 import (
-    binding_calls,
-    calls_probe,
-    judge_cases,
-    raised_names,
-    tensor_mismatch,
-)
-from grader.checks.base import Verdict
-
-PROBE_SOLVE = calls_probe("solve_linear_system")
-PROBE_VERIFY = calls_probe("verify_solution")
-PROBE_3X3 = calls_probe("solve_3x3_system")
+from curriculum.judges.cases import case_list, each_case, labels_for, mixed, raised_names
+from curriculum.judges.source import binding_calls
+from curriculum.judges.values import bool_problem, tensor_problem
+from grader.checks.base import Outcome, Verdict
 
 
-def _t(rows):
-    return torch.tensor(rows, dtype=torch.float64)
-
-
-def inputs_seed(rng):
+def inputs_example(rng):
     return [(torch.tensor([[2.0, 1.0], [1.0, 3.0]]), torch.tensor([5.0, 7.0]))]
 
 
 def _system(rng, n):
-    a = rng.normal(size=(n, n)) + 1.5 * n * np.eye(n) * rng.choice([-1.0, 1.0])
+    if rng.random() < 0.5:  # integer entries, like the singular ones
+        a = rng.integers(-5, 6, size=(n, n)).astype(float)
+        a += np.diag(np.abs(a).sum(axis=1) + rng.integers(1, 4, size=n)) * rng.choice([-1, 1])
+    else:
+        a = rng.normal(size=(n, n)) + 1.5 * n * np.eye(n) * rng.choice([-1.0, 1.0])
     b = rng.normal(size=n) * 5
     return torch.from_numpy(a), torch.from_numpy(b)
 
 
-def inputs_random(rng):
-    return [_system(rng, n) for n in (2, 3, int(rng.integers(4, 7)), int(rng.integers(2, 5)))]
-
-
-def _singular(rng, n, mode):
-    a = rng.integers(-5, 6, size=(n, n)).astype(float)
-    a[0, 0] = 1.0
-    if mode == "double":
-        a[n - 1] = 2.0 * a[0]
-    elif mode == "zero":
-        a[n - 1] = 0.0
-    else:  # repeated row
-        a[1] = a[0]
-    A = torch.from_numpy(a)
-    b = torch.from_numpy(rng.normal(size=n))
-    try:
-        torch.linalg.solve(A, b)
-    except RuntimeError:
-        return A, b
+def _singular(rng, n):
+    """An integer matrix with one row doubling, repeating or zeroing another. Rounding in
+    the LU can hide the dependency of some draws; those are drawn again (a zero row is
+    always found)."""
+    for attempt in range(20):
+        a = rng.integers(-5, 6, size=(n, n)).astype(float)
+        mode = "zero" if attempt == 19 else rng.choice(["double", "zero", "repeat"])
+        i, j = (int(v) for v in rng.choice(n, size=2, replace=False))
+        a[i] = 0.0 if mode == "zero" else (2.0 if mode == "double" else 1.0) * a[j]
+        A, b = torch.from_numpy(a), torch.from_numpy(rng.normal(size=n))
+        try:
+            torch.linalg.solve(A, b)
+        except RuntimeError:
+            return A, b
     raise AssertionError("generated matrix is not detectably singular")
 
 
+def _size(rng):
+    return int(rng.integers(2, 7))
+
+
+def inputs_random(rng):
+    return mixed(rng, {"regular": [_system(rng, _size(rng)) for _ in range(rng.integers(3, 6))],
+                       "decoy": [_singular(rng, _size(rng)) for _ in range(rng.integers(1, 3))]})
+
+
 def inputs_singular(rng):
-    return [_singular(rng, 2, "double"), _singular(rng, 3, "repeat"),
-            _singular(rng, int(rng.integers(2, 5)), "zero")]
+    return mixed(rng, {"singular": [_singular(rng, _size(rng)) for _ in range(rng.integers(2, 5))],
+                       "decoy": [_system(rng, _size(rng)) for _ in range(rng.integers(1, 3))]})
+
+
+def _right_and_wrong(rng):
+    A, b = _system(rng, _size(rng))
+    x = torch.linalg.solve(A, b)
+    wrong = x.clone()
+    wrong[int(rng.integers(0, len(x)))] += float(rng.choice([-1.0, 1.0])) * (0.5 + rng.random())
+    return (A, x, b), (A, wrong, b)
 
 
 def inputs_verify(rng):
-    cases = []
-    for n in (2, 3, 4):
-        A, b = _system(rng, n)
-        x = torch.linalg.solve(A, b)
-        wrong = x.clone()
-        wrong[int(rng.integers(0, n))] += float(rng.choice([-1.0, 1.0])) * (0.5 + rng.random())
-        cases += [(A, x, b), (A, wrong, b)]
-    return cases
+    pairs = [_right_and_wrong(rng) for _ in range(4)]
+    right = [p[0] for p in pairs[: int(rng.integers(2, 5))]]
+    wrong = [p[1] for p in pairs[4 - int(rng.integers(2, 5)):]]
+    return mixed(rng, {"right": right, "wrong": wrong})
 
 
 def inputs_3x3(rng):
@@ -79,69 +87,80 @@ def inputs_3x3(rng):
 
 
 def _close(found, expected, what):
-    return tensor_mismatch(found, expected, what, rtol=1e-5, atol=1e-5)
+    return tensor_problem(found, expected, what, rtol=1e-5, atol=1e-5)
 
 
-def judge_seed(learner, reference, inputs, ctx):
-    verdict = judge_cases(learner, reference, inputs, "solve_linear_system", _close,
-                          "seed examples")
+def judge_example(learner, reference, inputs, ctx):
+    verdict = each_case(learner, reference, "solve_linear_system", _close, ["the example"])
     if not verdict.ok:
         verdict.message += (" (A = [[2, 1], [1, 3]], b = [5, 7]: x should satisfy A @ x = b — "
-                            "see the errata note)")
+                            "see the note in the prompt)")
     return verdict
 
 
+def _kinds(ctx, check_id, n):
+    kinds = ctx.secrets.get(check_id)
+    if not isinstance(kinds, list) or len(kinds) != n:
+        raise RuntimeError(f"1.3.1 {check_id}: case kinds are missing")
+    return kinds
+
+
 def judge_random(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "solve_linear_system", _close)
+    kinds = _kinds(ctx, "random_systems", len(inputs))
+    keep = [i for i, k in enumerate(kinds) if k == "regular"]
+    got, ref = case_list(learner, len(inputs)), case_list(reference, len(inputs))
+    if got is None or ref is None:
+        return Verdict(False, "value", "could not read the results of `solve_linear_system`")
+    return each_case(Outcome(value=[got[i] for i in keep]), Outcome(value=[ref[i] for i in keep]),
+                     "solve_linear_system", _close, labels_for(len(keep)))
 
 
 def judge_singular(learner, reference, inputs, ctx):
-    got = learner.value
-    if not isinstance(got, list) or len(got) != len(inputs):
+    kinds = _kinds(ctx, "singular", len(inputs))
+    got = case_list(learner, len(inputs))
+    if got is None:
         return Verdict(False, "value", "could not read the results of `solve_linear_system`")
-    for i, case in enumerate(got, start=1):
+    singular = [case for case, kind in zip(got, kinds, strict=True) if kind == "singular"]
+    for i, case in enumerate(singular, start=1):
         names = raised_names(case)
         if not names:
-            return Verdict(False, "value", f"hidden singular matrix {i} of {len(got)}: "
+            return Verdict(False, "value", f"hidden singular matrix {i} of {len(singular)}: "
                                            f"`solve_linear_system` returned a value; it should "
                                            f"raise ValueError when A is singular")
         if "ValueError" not in names:
-            return Verdict(False, "type", f"hidden singular matrix {i} of {len(got)}: "
+            return Verdict(False, "type", f"hidden singular matrix {i} of {len(singular)}: "
                                           f"`solve_linear_system` raised {names[0]}; catch "
-                                          f"torch.linalg.LinAlgError (or test the determinant) "
-                                          f"and raise ValueError instead")
+                                          f"torch.linalg.LinAlgError (or test the rank) and "
+                                          f"raise ValueError instead")
     return Verdict(True, "value")
 
 
 def judge_verify(learner, reference, inputs, ctx):
-    got = learner.value
-    if not isinstance(got, list) or len(got) != len(inputs):
+    kinds = _kinds(ctx, "verify", len(inputs))
+    got = case_list(learner, len(inputs))
+    if got is None:
         return Verdict(False, "value", "could not read the results of `verify_solution`")
-    for i, case in enumerate(got, start=1):
+    for i, (case, kind) in enumerate(zip(got, kinds, strict=True), start=1):
         names = raised_names(case)
         if names:
-            return Verdict(False, "value", f"`verify_solution(…)` raised {names[0]} on case {i}: "
-                                           f"{str(case.get('message', ''))[:200]}")
-        value = case.get("ok")
-        if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype == torch.bool:
-            value = bool(value.item())
-        if not isinstance(value, bool):
-            return Verdict(False, "type", f"`verify_solution(…)` should return True or False "
-                                          f"(a Python bool or a one-element bool tensor); found "
-                                          f"{type(value).__name__}")
-        want = i % 2 == 1  # cases alternate: the true solution, then a perturbed one
-        if value != want:
-            which = "a correct solution" if want else "a wrong solution (one entry off by ≥ 0.5)"
-            return Verdict(False, "value", f"`verify_solution(…)` returned {value} for {which} "
-                                           f"(hidden case {i} of {len(got)})")
+            return Verdict(False, "value", f"`verify_solution(…)` raised {names[0]} on hidden "
+                                           f"case {i}: {str(case.get('message', ''))[:200]}")
+        which = "a correct solution" if kind == "right" else \
+            "a wrong solution (one entry off by ≥ 0.5)"
+        bad = bool_problem(case.get("ok"), kind == "right",
+                           f"`verify_solution(…)` on hidden case {i} ({which})")
+        if bad:
+            kind_of, message = bad
+            if kind_of == "type":
+                message += " (a Python bool or a one-element bool tensor)"
+            return Verdict(False, kind_of, message)
     return Verdict(True, "value")
 
 
 def judge_3x3(learner, reference, inputs, ctx):
-    verdict = judge_cases(learner, reference, inputs, "solve_3x3_system",
-                          lambda f, e, w: tensor_mismatch(f, e, w, rtol=1e-5, atol=1e-5,
-                                                          check_dtype=False),
-                          "systems")
+    verdict = each_case(learner, reference, "solve_3x3_system",
+                        lambda f, e, w: tensor_problem(f, e, w, rtol=1e-5, atol=1e-5,
+                                                       check_dtype=False), ["the 3×3 system"])
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "solve_3x3_system") or set()

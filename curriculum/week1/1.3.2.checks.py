@@ -9,15 +9,10 @@ their real roots are well defined.
 import numpy as np
 import torch
 
-from curriculum.lib.week1 import binding_calls, calls_probe, judge_cases, tensor_mismatch
+from curriculum.judges.cases import each_case, shuffled
+from curriculum.judges.source import binding_calls
+from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
-
-PROBE_CREATE = calls_probe("create_polynomial_coefficients")
-PROBE_EVAL = calls_probe("evaluate_polynomial")
-PROBE_HORNER = calls_probe("horner_evaluation")
-PROBE_DERIV = calls_probe("derivative_coefficients")
-PROBE_DERIV_EVAL = calls_probe("evaluate_derivative")
-PROBE_ROOTS = calls_probe("find_roots")
 
 SEED_COEFFS = [3.0, 2.0, -1.0, 5.0]
 
@@ -50,13 +45,15 @@ def inputs_eval(rng):
 def inputs_deriv(rng):
     seed = (torch.tensor(SEED_COEFFS),)
     hidden = [(_poly(rng, d),) for d in (1, 3, int(rng.integers(4, 7)))]
-    return [seed, *hidden, (_f64([rng.uniform(-5, 5)]),)]  # a constant: derivative [0.]
+    hidden.append((_f64([rng.uniform(-5, 5)]),))  # a constant: derivative [0.]
+    return shuffled(rng, [seed, *hidden], examples=1)
 
 
 def inputs_deriv_eval(rng):
     seed = (torch.arange(5, dtype=torch.float32), torch.tensor(SEED_COEFFS))
     hidden = [(_points(rng), _poly(rng, d)) for d in (1, 3, int(rng.integers(4, 7)))]
-    return [seed, *hidden, (_points(rng), _f64([rng.uniform(-5, 5)]))]
+    hidden.append((_points(rng), _f64([rng.uniform(-5, 5)])))  # a constant polynomial
+    return shuffled(rng, [seed, *hidden], examples=1)
 
 
 def _roots_poly(rng):
@@ -77,23 +74,23 @@ def inputs_roots(rng):
 
 
 def _close(found, expected, what):
-    return tensor_mismatch(found, expected, what, rtol=1e-6, atol=1e-6)
+    return tensor_problem(found, expected, what, rtol=1e-6, atol=1e-6)
 
 
 def judge_create(learner, reference, inputs, ctx):
     def compare(found, expected, what):
         if not isinstance(found, tuple | list) or len(found) != 3:
-            return (f"{what} should return a tuple (coefficients, points, values); found "
+            return "type", (f"{what} should return a tuple (coefficients, points, values); found "
                     f"{type(found).__name__}")
         for part, got, want in zip(("coefficients", "points", "values"), found, expected,
                                    strict=True):
-            problem = tensor_mismatch(got, want, f"{what} → {part}", rtol=1e-5, atol=1e-4,
+            problem = tensor_problem(got, want, f"{what} → {part}", rtol=1e-5, atol=1e-4,
                                       check_dtype=False)
             if problem:
                 return problem
         return None
 
-    verdict = judge_cases(learner, reference, inputs, "create_polynomial_coefficients", compare)
+    verdict = each_case(learner, reference, "create_polynomial_coefficients", compare)
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "create_polynomial_coefficients") or set()
@@ -105,19 +102,19 @@ def judge_create(learner, reference, inputs, ctx):
 
 
 def judge_eval(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "evaluate_polynomial", _close)
+    return each_case(learner, reference, "evaluate_polynomial", _close)
 
 
 def judge_horner(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "horner_evaluation", _close)
+    return each_case(learner, reference, "horner_evaluation", _close)
 
 
 def judge_deriv(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "derivative_coefficients", _close)
+    return each_case(learner, reference, "derivative_coefficients", _close)
 
 
 def judge_deriv_eval(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "evaluate_derivative", _close)
+    return each_case(learner, reference, "evaluate_derivative", _close)
 
 
 def judge_roots(learner, reference, inputs, ctx):
@@ -127,7 +124,7 @@ def judge_roots(learner, reference, inputs, ctx):
             return (f"{what} found {found.numel()} real roots, but the polynomial has "
                     f"{expected.numel()} distinct real roots (keep only roots whose imaginary "
                     f"part is ~0, each once)")
-        return tensor_mismatch(found, expected, what + " (sorted ascending)", rtol=1e-4,
+        return tensor_problem(found, expected, what + " (sorted ascending)", rtol=1e-4,
                                atol=1e-4, check_dtype=False)
 
-    return judge_cases(learner, reference, inputs, "find_roots", compare)
+    return each_case(learner, reference, "find_roots", compare)

@@ -6,13 +6,10 @@ import math
 
 import torch
 
-from curriculum.lib.week1 import binding_calls, calls_probe, judge_cases, tensor_mismatch
+from curriculum.judges.cases import each_case
+from curriculum.judges.source import binding_calls
+from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
-
-PROBE_ROTATION = calls_probe("create_rotation_matrix")
-PROBE_SCALING = calls_probe("create_scaling_matrix")
-PROBE_APPLY = calls_probe("apply_transformation")
-PROBE_PIPELINE = calls_probe("matrix_transformations")
 
 UNIT_SQUARE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 
@@ -45,40 +42,37 @@ def inputs_none(rng):
 
 
 def _matrix(found, expected, what):
-    return tensor_mismatch(found, expected, what, rtol=1e-5, atol=1e-6, check_dtype=False)
+    return tensor_problem(found, expected, what, rtol=1e-5, atol=1e-6, check_dtype=False)
 
 
 def judge_rotation(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "create_rotation_matrix", _matrix,
-                       "angles")
+    return each_case(learner, reference, "create_rotation_matrix", _matrix)
 
 
 def judge_scaling(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "create_scaling_matrix", _matrix,
-                       "scale pairs")
+    return each_case(learner, reference, "create_scaling_matrix", _matrix)
 
 
 def judge_apply(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "apply_transformation",
-                       lambda f, e, w: tensor_mismatch(f, e, w, rtol=1e-6, atol=1e-6),
-                       "point sets")
+    return each_case(learner, reference, "apply_transformation",
+                     lambda f, e, w: tensor_problem(f, e, w, rtol=1e-6, atol=1e-6))
 
 
 def judge_pipeline(learner, reference, inputs, ctx):
     def compare(found, expected, what):
         if not isinstance(found, dict):
-            return (f"{what} should be a dict with keys 'rotated', 'scaled', 'combined'; "
+            return "type", (f"{what} should be a dict with keys 'rotated', 'scaled', 'combined'; "
                     f"found {type(found).__name__}")
         for key in ("rotated", "scaled", "combined"):
             if key not in found:
-                return f"{what} should be a dict with the key {key!r}; it has {sorted(found)}"
-            problem = tensor_mismatch(found[key], expected[key], f"{what}[{key!r}]", rtol=1e-5,
+                return "type", f"{what} should be a dict with the key {key!r}; it has {sorted(found)}"
+            problem = tensor_problem(found[key], expected[key], f"{what}[{key!r}]", rtol=1e-5,
                                       atol=1e-5, check_dtype=False)
             if problem:
                 return problem
         return None
 
-    verdict = judge_cases(learner, reference, inputs, "matrix_transformations", compare)
+    verdict = each_case(learner, reference, "matrix_transformations", compare)
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "matrix_transformations") or set()

@@ -7,19 +7,8 @@ either std convention, so only the rule itself decides.
 import numpy as np
 import torch
 
-from curriculum.lib.week1 import (
-    calls_probe,
-    int_mismatch,
-    judge_cases,
-    number_mismatch,
-    tensor_mismatch,
-)
-
-PROBE_STATS = calls_probe("calculate_statistics")
-PROBE_OUTLIERS = calls_probe("find_outliers")
-PROBE_Z = calls_probe("normalize_to_z_scores")
-PROBE_REPORT = calls_probe("create_summary_report")
-PROBE_WEEKS = calls_probe("analyze_multiple_weeks")
+from curriculum.judges.cases import each_case, shuffled
+from curriculum.judges.values import int_problem, number_problem, tensor_problem
 
 SEED_TEMPS = [22.5, 25.1, 23.8, 28.2, 26.5, 24.1, 23.9]
 STAT_KEYS = ("mean", "std", "median", "min", "max")
@@ -47,8 +36,9 @@ def _outlier_case(rng, threshold):
 
 
 def inputs_outliers(rng):
-    return [(torch.tensor(SEED_TEMPS), 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 2.0),
-            _outlier_case(rng, 1.5), _outlier_case(rng, 2.5)]
+    hidden = [_outlier_case(rng, 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 1.5),
+              _outlier_case(rng, 2.5)]
+    return shuffled(rng, [(torch.tensor(SEED_TEMPS), 2.0), *hidden], examples=1)
 
 
 def inputs_z(rng):
@@ -73,28 +63,30 @@ def inputs_weeks(rng):
 
 def _stats(found, expected, what, data=None):
     if not isinstance(found, dict):
-        return f"{what} should be a dict with keys {list(STAT_KEYS)}; found {type(found).__name__}"
+        return "type", (f"{what} should be a dict with keys {list(STAT_KEYS)}; found "
+                        f"{type(found).__name__}")
     for key in STAT_KEYS:
         if key not in found:
-            return f"{what} should be a dict with the key {key!r}; it has {sorted(map(str, found))}"
-        problem = number_mismatch(found[key], float(expected[key]), f"{what}[{key!r}]",
+            return "type", (f"{what} should be a dict with the key {key!r}; it has "
+                            f"{sorted(map(str, found))}")
+        problem = number_problem(found[key], float(expected[key]), f"{what}[{key!r}]",
                                   rtol=1e-5, atol=1e-5)
         if problem:
             if key == "std":
-                problem += (" — torch.std's default is the sample standard deviation (divides "
-                            "by n − 1)")
+                problem = problem[0], problem[1] + (" — torch.std's default is the sample "
+                                                    "standard deviation (divides by n − 1)")
             if key == "median":
-                problem += " — use torch.median"
+                problem = problem[0], problem[1] + " — use torch.median"
             return problem
     return None
 
 
 def judge_stats(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "calculate_statistics", _stats, "weeks")
+    return each_case(learner, reference, "calculate_statistics", _stats)
 
 
 def _tensor(found, expected, what):
-    return tensor_mismatch(found, expected, what, rtol=1e-5, atol=1e-5)
+    return tensor_problem(found, expected, what, rtol=1e-5, atol=1e-5)
 
 
 def judge_outliers(learner, reference, inputs, ctx):
@@ -104,42 +96,41 @@ def judge_outliers(learner, reference, inputs, ctx):
                     f"(values with |z-score| > threshold, z from torch.mean and torch.std)")
         return _tensor(found, expected, what + " (outlier values, in their original order)")
 
-    return judge_cases(learner, reference, inputs, "find_outliers", compare, "data sets")
+    return each_case(learner, reference, "find_outliers", compare)
 
 
 def judge_z(learner, reference, inputs, ctx):
-    return judge_cases(learner, reference, inputs, "normalize_to_z_scores", _tensor, "weeks")
+    return each_case(learner, reference, "normalize_to_z_scores", _tensor)
 
 
 def judge_report(learner, reference, inputs, ctx):
     def compare(found, expected, what):
         if not isinstance(found, dict) or not {"stats", "outliers", "z_scores"} <= set(found):
-            return (f"{what} should return a dict with keys 'stats', 'outliers', 'z_scores'; "
+            return "type", (f"{what} should return a dict with keys 'stats', 'outliers', 'z_scores'; "
                     f"found {type(found).__name__}")
         return (_stats(found["stats"], expected["stats"], what + "['stats']")
                 or _tensor(found["outliers"], expected["outliers"], what + "['outliers']")
                 or _tensor(found["z_scores"], expected["z_scores"], what + "['z_scores']"))
 
-    return judge_cases(learner, reference, inputs, "create_summary_report", compare, "weeks")
+    return each_case(learner, reference, "create_summary_report", compare)
 
 
 def judge_weeks(learner, reference, inputs, ctx):
     def compare(found, expected, what):
         if not isinstance(found, dict):
-            return f"{what} should return a dict; found {type(found).__name__}"
+            return "type", f"{what} should return a dict; found {type(found).__name__}"
         for key in ("mean", "std"):
             if key not in found:
-                return f"{what} should have the key {key!r}"
+                return "type", f"{what} should have the key {key!r}"
             problem = _tensor(found[key], expected[key], f"{what}[{key!r}] (one value per week)")
             if problem:
                 return problem
         for key in ("most_stable", "warmest", "coldest"):
             if key not in found:
-                return f"{what} should have the key {key!r}"
-            problem = int_mismatch(found[key], int(expected[key]), f"{what}[{key!r}]")
+                return "type", f"{what} should have the key {key!r}"
+            problem = int_problem(found[key], int(expected[key]), f"{what}[{key!r}]")
             if problem:
                 return problem
         return None
 
-    return judge_cases(learner, reference, inputs, "analyze_multiple_weeks", compare,
-                       "batches of weeks")
+    return each_case(learner, reference, "analyze_multiple_weeks", compare)

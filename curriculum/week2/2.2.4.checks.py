@@ -2,7 +2,10 @@
 
 import torch
 
-from curriculum.lib.week2 import api_problem, case_labels, compare, names_probe, operand_kind
+from curriculum.judges.cases import each_case, labels_for, shuffled
+from curriculum.judges.shapes import operand_problem
+from curriculum.judges.source import api_problem
+from curriculum.judges.values import problem
 from grader.checks.base import Verdict
 
 
@@ -15,55 +18,46 @@ def _first(*problems):
 
 def _api(ctx, pairs):
     for name, required, forbidden in pairs:
-        problem = api_problem(ctx, name, required, forbidden)
-        if problem:
-            return Verdict(False, "api", problem)
+        bad = api_problem(ctx, name, required, forbidden)
+        if bad:
+            return Verdict(False, "api", bad)
     return None
 
 
-def _manual(k, s1, s2):
-    target = tuple(torch.broadcast_shapes(s1, s2))
-
-    def judge(learner, reference, inputs, ctx):
-        d = learner.value
-        a, b = d[f"a_{k}"], d[f"b_{k}"]
-        bad = _first(operand_kind(f"a_{k}", a, s1), operand_kind(f"b_{k}", b, s2))
-        if bad:
-            return bad
-        bad = _first(
-            compare(d[f"a_expanded_{k}"], a.expand(target), f"`a_expanded_{k}` (a_{k} expanded "
-                    f"to {target})"),
-            compare(d[f"b_expanded_{k}"], b.expand(target), f"`b_expanded_{k}` (b_{k} expanded "
-                    f"to {target})"),
-            compare(d[f"manual_{k}"], a + b, f"`manual_{k}` (sum of the expanded tensors)"))
-        if bad:
-            return bad
-        return _api(ctx, [(f"a_{k}", ["torch.randn"], []), (f"b_{k}", ["torch.randn"], []),
-                          (f"a_expanded_{k}", [".expand"], []),
-                          (f"b_expanded_{k}", [".expand"], [])]) or Verdict(True, "value")
-
-    return judge
+def _data(learner):
+    return learner.value if isinstance(learner.value, dict) else {}
 
 
-NAMES = {k: [f"a_{k}", f"b_{k}", f"a_expanded_{k}", f"b_expanded_{k}", f"manual_{k}"]
-         for k in (21, 22)}
-PROBE_21 = names_probe(NAMES[21])
-PROBE_22 = names_probe(NAMES[22])
-judge_21 = _manual(21, (2, 1, 4), (1, 3, 1))
-judge_22 = _manual(22, (1, 5, 1), (3, 1, 2))
-
-PROBE_23 = names_probe(["a_23", "b_23", "manual_23", "auto_23", "match_23"])
+def judge_manual(learner, reference, inputs, ctx, *, k, a, b):
+    """Variant k: a_k, b_k expanded by hand to their broadcast shape, then added."""
+    d = _data(learner)
+    a_k, b_k = d.get(f"a_{k}"), d.get(f"b_{k}")
+    bad = _first(operand_problem(f"a_{k}", a_k, a), operand_problem(f"b_{k}", b_k, b))
+    if bad:
+        return bad
+    target = tuple(torch.broadcast_shapes(tuple(a), tuple(b)))
+    bad = _first(
+        problem(d.get(f"a_expanded_{k}"), a_k.expand(target),
+                f"`a_expanded_{k}` (a_{k} expanded to {target})"),
+        problem(d.get(f"b_expanded_{k}"), b_k.expand(target),
+                f"`b_expanded_{k}` (b_{k} expanded to {target})"),
+        problem(d.get(f"manual_{k}"), a_k + b_k, f"`manual_{k}` (sum of the expanded tensors)"))
+    if bad:
+        return bad
+    return _api(ctx, [(f"a_{k}", ["torch.randn"], []), (f"b_{k}", ["torch.randn"], []),
+                      (f"a_expanded_{k}", [".expand"], []),
+                      (f"b_expanded_{k}", [".expand"], [])]) or Verdict(True, "value")
 
 
 def judge_23(learner, reference, inputs, ctx):
-    d = learner.value
-    a, b = d["a_23"], d["b_23"]
-    bad = _first(operand_kind("a_23", a, (4, 1, 6)), operand_kind("b_23", b, (1, 2, 1)))
+    d = _data(learner)
+    a, b = d.get("a_23"), d.get("b_23")
+    bad = _first(operand_problem("a_23", a, (4, 1, 6)), operand_problem("b_23", b, (1, 2, 1)))
     if bad:
         return bad
-    bad = _first(compare(d["manual_23"], a + b, "`manual_23`"),
-                 compare(d["auto_23"], a + b, "`auto_23`"),
-                 compare(d["match_23"], True, "`match_23`"))
+    bad = _first(problem(d.get("manual_23"), a + b, "`manual_23`"),
+                 problem(d.get("auto_23"), a + b, "`auto_23`"),
+                 problem(d.get("match_23"), True, "`match_23`"))
     if bad:
         return bad
     return _api(ctx, [("a_23", ["torch.randn"], []), ("b_23", ["torch.randn"], []),
@@ -72,36 +66,33 @@ def judge_23(learner, reference, inputs, ctx):
                       ("match_23", ["torch.allclose"], [])]) or Verdict(True, "value")
 
 
-PROBE_24 = names_probe(["a_24", "expanded_24"])
-
-
 def judge_24(learner, reference, inputs, ctx):
-    d = learner.value
-    a = d["a_24"]
-    bad = _first(operand_kind("a_24", a, (3, 1)),
-                 compare(d["expanded_24"], a.expand(2, -1, 4), "`expanded_24`"))
+    d = _data(learner)
+    a = d.get("a_24")
+    bad = _first(operand_problem("a_24", a, (3, 1)))
+    if bad:
+        return bad
+    bad = _first(problem(d.get("expanded_24"), a.expand(2, -1, 4), "`expanded_24`"))
     if bad:
         return bad
     return _api(ctx, [("a_24", ["torch.randn"], []), ("expanded_24", [".expand"], [])]) \
         or Verdict(True, "value")
 
 
+def judge_25(learner, reference, inputs, ctx):
+    d = _data(learner)
+    a, target = d.get("a_25"), d.get("target_25")
+    bad = _first(operand_problem("a_25", a, (3, 1)), operand_problem("target_25", target, (3, 4)))
+    if bad:
+        return bad
+    bad = _first(problem(d.get("expanded_25"), a.expand(3, 4), "`expanded_25`"))
+    if bad:
+        return bad
+    return _api(ctx, [("a_25", ["torch.randn"], []), ("target_25", ["torch.randn"], []),
+                      ("expanded_25", [".expand_as"], [])]) or Verdict(True, "value")
+
+
 # ---- can_expand(t, shape) on hidden cases -------------------------------------------
-
-PROBE_CAN_EXPAND = '''
-def probe(ns, inputs):
-    if "can_expand" not in ns:
-        raise NameError("name 'can_expand' is not defined")
-    fn = ns["can_expand"]
-    out = []
-    for t, shape in inputs:
-        try:
-            out.append({"ok": fn(t, tuple(shape))})
-        except Exception as exc:
-            out.append({"raised": type(exc).__name__, "message": str(exc)[:300]})
-    return out
-'''
-
 
 def _random_case(rng, compatible: bool):
     ndim = int(rng.integers(1, 4))
@@ -122,46 +113,40 @@ def _random_case(rng, compatible: bool):
             target = target[:]
             if len(src) <= len(target):
                 target = target[1:]
-    return torch.randn(*src), [int(s) for s in target]
+    return torch.randn(*src), tuple(int(s) for s in target)
+
+
+def _separating(rng):
+    """Cases a wrong rule always gets wrong (built, not drawn): new leading dims (a
+    left-aligned rule compares n with m), -1 beside new dims, and a target with fewer dims
+    than the tensor (never expandable)."""
+    n, m, k = (int(v) for v in rng.choice(range(2, 7), size=3, replace=False))
+    return [(torch.randn(n), (m, n)),
+            (torch.randn(1, n), (k, m, -1)),
+            (torch.randn(m, n), (n,))]
 
 
 def make_expand_cases(rng):
-    cases = [(torch.randn(2, 1, 4), [2, 3, 4]), (torch.randn(3, 1), [4, 4])]  # prompt examples
-    flags = [True, True, True, True, False, False, False, False]
-    rng.shuffle(flags)
-    cases += [_random_case(rng, flag) for flag in flags]
-    return cases
+    examples = [(torch.randn(2, 1, 4), (2, 3, 4)), (torch.randn(3, 1), (4, 4))]
+    flags = [True] * int(rng.integers(3, 6)) + [False] * int(rng.integers(3, 6))
+    hidden = [_random_case(rng, flag) for flag in flags] + _separating(rng)
+    return shuffled(rng, examples + hidden, examples=2)
+
+
+RULES = ("remember the rules: align shapes from the right, a size-1 dim may become any size, "
+         "-1 keeps a size, other sizes must match, and new dims can only be added in front")
 
 
 def judge_can_expand(learner, reference, inputs, ctx):
-    got, exp = learner.value, reference.value
-    labels = ["the first example", "the second example",
-              *case_labels(0, len(exp) - 2)]
-    for i, (g, e) in enumerate(zip(got, exp, strict=True)):
-        if "raised" in g:
-            return Verdict(False, "value", f"`can_expand` raised {g['raised']} on {labels[i]}: "
-                                           f"{g.get('message', '')[:200]} — return False instead")
-        problem = compare(g["ok"], e["ok"], f"`can_expand` on {labels[i]}")
-        if problem:
-            kind, msg = problem
-            if kind == "value":
-                msg = (f"`can_expand` gave the wrong answer on {labels[i]} (of {len(exp)}); "
-                       f"remember the rules: align shapes from the right, a size-1 dim may "
-                       f"become any size, -1 keeps a size, other sizes must match, and new "
-                       f"dims can only be added in front")
-            return Verdict(False, kind, msg)
-    return Verdict(True, "value")
-
-
-PROBE_25 = names_probe(["a_25", "target_25", "expanded_25"])
-
-
-def judge_25(learner, reference, inputs, ctx):
-    d = learner.value
-    a, target = d["a_25"], d["target_25"]
-    bad = _first(operand_kind("a_25", a, (3, 1)), operand_kind("target_25", target, (3, 4)),
-                 compare(d["expanded_25"], a.expand(3, 4), "`expanded_25`"))
-    if bad:
+    def compare(found, expected, where):
+        bad = problem(found, expected, where)
+        if bad and bad[0] == "value":
+            return "value", f"{where} gave the wrong answer; {RULES}"
         return bad
-    return _api(ctx, [("a_25", ["torch.randn"], []), ("target_25", ["torch.randn"], []),
-                      ("expanded_25", [".expand_as"], [])]) or Verdict(True, "value")
+
+    n = len(inputs)
+    verdict = each_case(learner, reference, "can_expand", compare, labels_for(n, examples=2),
+                        stop_at_first=True)
+    if not verdict.ok and " raised " in verdict.message:
+        verdict.message += " — return False instead"
+    return verdict

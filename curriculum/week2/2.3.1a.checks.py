@@ -6,25 +6,6 @@ contiguous) as well as on contiguous batches: `.view` fails on the former.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE_CONVERT = calls_probe("convert_hwc_to_chw")
-
-PROBE_FLATTEN = '''
-def probe(ns, inputs):
-    if "flatten_for_mlp" not in ns:
-        raise NameError("name 'flatten_for_mlp' is not defined")
-    fn = ns["flatten_for_mlp"]
-    out = []
-    for images, from_hwc in inputs:
-        x = images.permute(0, 3, 1, 2) if from_hwc else images
-        try:
-            out.append({"ok": fn(x)})
-        except Exception as exc:
-            out.append({"raised": type(exc).__name__, "message": str(exc)[:300]})
-    return out
-'''
-
 
 def _batch(rng, layout):
     # batch sizes differ from the seed's 4, so a hard-coded batch size cannot pass
@@ -47,7 +28,3 @@ def make_flatten_cases(rng):
     return [(torch.randn(4, 224, 224, 3), True),  # the seed: flatten_for_mlp(chw_images)
             (_batch(rng, "hwc"), True), (_batch(rng, "hwc"), True),
             (_batch(rng, "chw"), False), (_batch(rng, "chw"), False)]
-
-
-judge_convert = function_judge("convert_hwc_to_chw", 1)
-judge_flatten = function_judge("flatten_for_mlp", 1)

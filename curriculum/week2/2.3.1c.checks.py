@@ -6,10 +6,6 @@ included) and one sequence is shorter than the window (empty result).
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE = calls_probe("create_sliding_windows")
-
 
 def _case(rng, short=False):
     b, f = int(rng.integers(1, 4)), int(rng.integers(1, 5))
@@ -25,6 +21,3 @@ def make_cases(rng):
     cases = [_case(rng), _case(rng), _case(rng), _case(rng, short=True)]
     order = rng.permutation(len(cases))
     return [example, *(cases[i] for i in order)]
-
-
-judge = function_judge("create_sliding_windows", 1)

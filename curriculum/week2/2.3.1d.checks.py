@@ -6,8 +6,6 @@ closure variable `num_cities = 10`) and use 365- and 366-day years.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
 
 def _temps(cities, days):
     return torch.randn(cities, days) * 5 + 20
@@ -21,9 +19,3 @@ def make_cases(rng):
 
 
 make_week_cases = make_month_cases = make_season_cases = make_cases
-PROBE_WEEKS = calls_probe("reshape_to_weeks")
-PROBE_MONTHS = calls_probe("reshape_to_months")
-PROBE_SEASONS = calls_probe("seasonal_analysis")
-judge_weeks = function_judge("reshape_to_weeks", 1)
-judge_months = function_judge("reshape_to_months", 1)
-judge_seasons = function_judge("seasonal_analysis", 1)

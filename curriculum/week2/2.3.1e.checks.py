@@ -2,7 +2,7 @@
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
+from curriculum.judges.cases import shuffled
 
 
 def _temps(cities, days):
@@ -14,12 +14,12 @@ def _cities(rng):
 
 
 def make_pad_cases(rng):
-    return [
-        ((_temps(10, 365),), {}),                                      # the seed's data
+    return shuffled(rng, [
+        ((_temps(10, 365),), {}),                                      # the example's data
         ((_temps(_cities(rng), 366),), {"pad_value": float("nan")}),
         ((_temps(_cities(rng), 364),), {}),                            # nothing to pad
         ((_temps(_cities(rng), int(rng.integers(20, 100))),), {"pad_value": -1.0}),
-    ]
+    ], examples=1)
 
 
 def make_month_cases(rng):
@@ -30,11 +30,3 @@ def make_month_cases(rng):
 def make_season_cases(rng):
     return [((_temps(10, 365),), {}), ((_temps(_cities(rng), 366),), {}),
             ((_temps(_cities(rng), 365),), {}), ((_temps(_cities(rng) + 10, 365),), {})]
-
-
-PROBE_PAD = calls_probe("pad_to_weeks")
-PROBE_MONTHS = calls_probe("monthly_means")
-PROBE_SEASONS = calls_probe("seasonal_means")
-judge_pad = function_judge("pad_to_weeks", 1)
-judge_months = function_judge("monthly_means", 1, rtol=1e-5, atol=1e-4)
-judge_seasons = function_judge("seasonal_means", 1, rtol=1e-5, atol=1e-4)

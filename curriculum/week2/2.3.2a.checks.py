@@ -7,9 +7,7 @@ longer (extra padding), and use non-zero pad values.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE = calls_probe("pad_sequences")
+from curriculum.judges.cases import shuffled
 
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12], [13, 14], [15, 16, 17, 18, 19, 20, 21]]
 
@@ -34,7 +32,4 @@ def make_cases(rng):
                   {"max_length": longest - int(rng.integers(1, longest))}))  # truncation
     longest = int(rng.integers(1, 11))
     cases.append(((_batch(rng, longest), longest + int(rng.integers(1, 4))), {"pad_value": 0}))
-    return cases
-
-
-judge = function_judge("pad_sequences", 1)
+    return shuffled(rng, cases, examples=1)

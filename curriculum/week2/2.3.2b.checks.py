@@ -7,10 +7,7 @@ hidden batches and custom special tokens.
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE_NGRAMS = calls_probe("create_ngrams")
-PROBE_TRANSFORMER = calls_probe("prepare_for_transformer")
+from curriculum.judges.cases import shuffled
 
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12]]
 
@@ -30,7 +27,7 @@ def make_ngram_cases(rng):
         ((_tokens(rng, int(rng.integers(1, 6))),), {"n": 1}),
         ((torch.randn(int(rng.integers(4, 10))),), {"n": 2}),           # float tokens
     ]
-    return cases
+    return shuffled(rng, cases, examples=1)
 
 
 def make_transformer_cases(rng):
@@ -41,7 +38,3 @@ def make_transformer_cases(rng):
     return [((seed,), {}), ((batch,), {}),
             ((batch2,), {"cls_token": int(rng.integers(1, 9)), "sep_token": 2}),
             ((batch3,), {"sep_token": int(rng.integers(103, 200))})]
-
-
-judge_ngrams = function_judge("create_ngrams", 1)
-judge_transformer = function_judge("prepare_for_transformer", 1)

@@ -8,14 +8,6 @@ still pass; wrong formulas are off by O(1).
 
 import torch
 
-from curriculum.lib.week2 import calls_probe, function_judge
-
-PROBE_BIAS = calls_probe("batch_bias_addition")
-PROBE_SCALE = calls_probe("per_sample_scaling")
-PROBE_DIST = calls_probe("pairwise_distances")
-
-COPIES = [".repeat", ".tile", "torch.tile", ".repeat_interleave", "torch.repeat_interleave"]
-
 
 def _b_f(rng):
     return int(rng.integers(1, 40)), int(rng.integers(1, 70))
@@ -43,10 +35,3 @@ def make_dist_cases(rng):
         n, d = int(rng.integers(2, 30)), int(rng.integers(1, 9))
         cases.append(((torch.randn(n, d) * float(rng.uniform(0.5, 1.5)),), {}))
     return cases
-
-
-judge_bias = function_judge("batch_bias_addition", 1, forbidden=COPIES)
-judge_scale = function_judge("per_sample_scaling", 1, forbidden=COPIES)
-judge_dist = function_judge("pairwise_distances", 1, rtol=1e-4, atol=1e-2,
-                            forbidden=["torch.cdist", "torch.pdist",
-                                       "torch.nn.functional.pairwise_distance", *COPIES])

@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import PROBE_WRAP, close_problem, is_tensor, meta, type_name, unwrap
+from curriculum.judges.autograd import close_problem, meta, unwrap
+from curriculum.judges.text import type_name
 from grader.checks.base import Verdict
 
 
@@ -12,51 +13,6 @@ def make_inputs(rng: np.random.Generator) -> dict:
         "W": torch.from_numpy(rng.standard_normal((5, 10)).astype(np.float32)),
         "xs": [torch.from_numpy(rng.standard_normal(10).astype(np.float32)) for _ in range(3)],
     }
-
-
-PROBE_TRAIN = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    import torch
-    fn = ns.get("training_mode_practice")
-    if fn is None:
-        raise NameError("name 'training_mode_practice' is not defined")
-    W = inputs["W"].clone().requires_grad_(True)
-    out = []
-    for x in inputs["xs"]:
-        loss = fn(x.clone(), W)
-        g = W.grad
-        out.append((wrap(loss), None if g is None else g.detach().clone()))
-    return out
-'''
-
-PROBE_INFER = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("inference_mode_practice")
-    if fn is None:
-        raise NameError("name 'inference_mode_practice' is not defined")
-    out = []
-    for x in inputs["xs"]:
-        W = inputs["W"].clone().requires_grad_(True)
-        result = fn(x.clone(), W)
-        out.append((wrap(result), W.grad is None))
-    return out
-'''
-
-PROBE_MODE = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("run_model")
-    if fn is None:
-        raise NameError("name 'run_model' is not defined")
-    out = []
-    for i, x in enumerate(inputs["xs"]):
-        W = inputs["W"].clone().requires_grad_(True)
-        training = i % 2 == 0
-        out.append((training, wrap(fn(x.clone(), W, training))))
-    return out
-'''
 
 
 def _expected(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -69,7 +25,7 @@ def judge_train(learner, reference, inputs, ctx):
     for i, (loss_w, grad) in enumerate(learner.value, start=1):
         x = inputs["xs"][i - 1].to(torch.float64)
         loss = unwrap(loss_w)
-        if not is_tensor(loss):
+        if not isinstance(loss, torch.Tensor):
             return Verdict(False, "type", f"call {i}: return the loss tensor itself (not "
                                           f".item()); found {type_name(loss)}")
         if tuple(loss.shape) != ():
@@ -110,7 +66,7 @@ def judge_infer(learner, reference, inputs, ctx):
         W, x = inputs["W"], inputs["xs"][i - 1]
         want_y = _expected(W, x)
         for name, got, want in (("y", y, want_y), ("loss", loss, want_y.sum())):
-            if not is_tensor(got):
+            if not isinstance(got, torch.Tensor):
                 return Verdict(False, "type", f"call {i}: {name} should be a tensor; found "
                                               f"{type_name(got)}")
             if tuple(got.shape) != tuple(want.shape):
@@ -136,7 +92,7 @@ def judge_infer(learner, reference, inputs, ctx):
 def judge_mode(learner, reference, inputs, ctx):
     for i, (training, y_w) in enumerate(learner.value, start=1):
         y = unwrap(y_w)
-        if not is_tensor(y):
+        if not isinstance(y, torch.Tensor):
             return Verdict(False, "type", f"call {i}: return y as a tensor; found {type_name(y)}")
         want = _expected(inputs["W"], inputs["xs"][i - 1])
         problem = close_problem(y, want, 1e-4, 1e-5)

@@ -3,40 +3,13 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import PROBE_WRAP, close_problem, is_tensor, meta, type_name, unwrap
+from curriculum.judges.autograd import close_problem, meta, unwrap
+from curriculum.judges.text import type_name
 from grader.checks.base import Verdict
 
 
 def make_inputs(rng: np.random.Generator) -> list:
     return [torch.from_numpy(rng.standard_normal(5).astype(np.float32)) for _ in range(3)]
-
-
-PROBE_DETACH = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("detach_practice")
-    if fn is None:
-        raise NameError("name 'detach_practice' is not defined")
-    out = []
-    for x in inputs:
-        x = x.clone().requires_grad_(True)
-        out.append(wrap(fn(x)))
-    return out
-'''
-
-PROBE_STOP = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    fn = ns.get("stop_gradient")
-    if fn is None:
-        raise NameError("name 'stop_gradient' is not defined")
-    out = []
-    for x in inputs:
-        x = x.clone().requires_grad_(True)
-        g = fn(x)
-        out.append((wrap(g), wrap(x)))
-    return out
-'''
 
 
 def judge_detach(learner, reference, inputs, ctx):
@@ -48,7 +21,7 @@ def judge_detach(learner, reference, inputs, ctx):
         x = inputs[i - 1].to(torch.float64)
         specs = (("y", x**2, True), ("y_detached", x**2, False), ("z", 2 * x**2, False))
         for (name, want, recorded), got in zip(specs, result, strict=True):
-            if not is_tensor(got):
+            if not isinstance(got, torch.Tensor):
                 return Verdict(False, "type", f"call {i}: {name} should be a tensor; found "
                                               f"{type_name(got)}")
             problem = close_problem(got, want, 1e-4, 1e-5)
@@ -74,7 +47,7 @@ def judge_stop(learner, reference, inputs, ctx):
     for i, (g_w, x_w) in enumerate(learner.value, start=1):
         g, x_after = unwrap(g_w), unwrap(x_w)
         x = inputs[i - 1].to(torch.float64)
-        if not is_tensor(g):
+        if not isinstance(g, torch.Tensor):
             return Verdict(False, "type", f"call {i}: return x.grad (a tensor); found "
                                           f"{type_name(g)}")
         problem = close_problem(g, x, 1e-4, 1e-5)
@@ -85,7 +58,7 @@ def judge_stop(learner, reference, inputs, ctx):
                         "x.detach() so no gradient flows through it")
             return Verdict(False, "grad", f"call {i}: the returned gradient is off: "
                                           f"{problem}{hint}")
-        if not is_tensor(x_after) or meta(x_after).grad is None or \
+        if not isinstance(x_after, torch.Tensor) or meta(x_after).grad is None or \
                 close_problem(meta(x_after).grad, x, 1e-4, 1e-5):
             return Verdict(False, "grad", f"call {i}: after your function x.grad must hold the "
                                           "gradient you returned (call loss.backward())")

@@ -3,7 +3,9 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 SEED_CUBIC = [1.0, -6.0, 9.0, 1.0]  # x^3 - 6x^2 + 9x + 1: max at 1, min at 3
@@ -35,46 +37,6 @@ def make_poly_inputs(rng: np.random.Generator) -> list:
     return out
 
 
-PROBE_POLY = '''
-import torch
-
-
-def probe(ns, inputs):
-    fn = ns.get("polynomial")
-    if fn is None:
-        raise NameError("name 'polynomial' is not defined")
-    out = []
-    for coeffs, x in inputs:
-        x = x.clone().requires_grad_(True)
-        y = fn(x, coeffs)
-        if not isinstance(y, torch.Tensor):
-            out.append(("not a tensor", type(y).__name__))
-            continue
-        try:
-            (g,) = torch.autograd.grad(y.sum(), x)
-        except RuntimeError as exc:
-            out.append(("no grad", str(exc)[:200]))
-            continue
-        out.append(("ok", y.detach().clone(), g.detach().clone()))
-    return out
-'''
-
-PROBE_CRIT = '''
-def probe(ns, inputs):
-    fn = ns.get("find_critical_points")
-    if fn is None:
-        raise NameError("name 'find_critical_points' is not defined")
-    out = []
-    for coeffs in inputs:
-        result = fn(list(coeffs))
-        try:
-            out.append([(float(p[0]), str(p[1])) for p in result])
-        except (TypeError, ValueError, IndexError) as exc:
-            out.append(("bad", type(result).__name__, str(exc)[:200]))
-    return out
-'''
-
-
 def judge_poly(learner, reference, inputs, ctx):
     for i, ((coeffs, x), item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         if item[0] == "not a tensor":
@@ -101,13 +63,13 @@ def judge_poly(learner, reference, inputs, ctx):
 def _true_points(coeffs):
     a3, a2, a1, _ = coeffs
     roots = np.roots([3 * a3, 2 * a2, a1])
-    roots = sorted(float(r.real) for r in roots if abs(r.imag) < 1e-12)
+    roots = sorted(float(r.real) for r in roots if at_most(abs(r.imag), 1e-12))
     return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots]
 
 
 def judge_crit(learner, reference, inputs, ctx):
     for i, (coeffs, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
+        label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
         if isinstance(got, tuple):
             return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
                                           f"read a {got[1]}: {got[2]}")
@@ -119,9 +81,10 @@ def judge_crit(learner, reference, inputs, ctx):
         if xs != sorted(xs):
             return Verdict(False, "value", f"{label}: sort the points by x")
         for (gx, gk), (wx, wk) in zip(got, want, strict=True):
-            if abs(gx - wx) > 1e-3:
+            if not close(gx, wx, rtol=0.0, atol=1e-3):
                 return Verdict(False, "value", f"{label}: a critical point is off by "
-                                               f"{abs(gx - wx):.3g} (tolerance 1e-3) — refine "
+                                               f"{max_abs_diff(gx, wx):.3g} (tolerance 1e-3) — "
+                                               "refine "
                                                "grid candidates (Newton or bisection on f')")
             if gk != wk:
                 return Verdict(False, "value", f"{label}: a critical point is classified "

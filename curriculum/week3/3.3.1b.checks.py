@@ -3,7 +3,9 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 SURFACE = (1.0, 1.0, -1.0, 3.0, -4.0, 5.0)  # a x^2 + b y^2 + c xy + d x + e y + g
@@ -40,58 +42,6 @@ def make_points(rng: np.random.Generator) -> list:
     return [tuple(float(v) for v in rng.uniform(-5, 5, 2)) for _ in range(4)]
 
 
-PROBE_OBJECTIVE = '''
-import torch
-
-
-def probe(ns, inputs):
-    fn = ns.get("objective_function")
-    if fn is None:
-        raise NameError("name 'objective_function' is not defined")
-    out = []
-    for x0, y0 in inputs:
-        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        y = torch.tensor(y0, dtype=torch.float64, requires_grad=True)
-        v = fn(x, y)
-        gx, gy = torch.autograd.grad(v, (x, y))
-        out.append((float(v.detach()), float(gx), float(gy)))
-    return out
-'''
-
-PROBE_MINIMUM = '''
-import time
-
-import torch
-
-BUDGET = 1000
-
-
-def probe(ns, inputs):
-    fn = ns.get("find_minimum")
-    if fn is None:
-        raise NameError("name 'find_minimum' is not defined")
-    out = []
-    for case in inputs:
-        a, b, c, d, e, g = case["q"]
-        calls = [0]
-
-        def f(x, y):
-            calls[0] += 1
-            return a * x**2 + b * y**2 + c * x * y + d * x + e * y + g
-
-        start = time.perf_counter()
-        result = fn(f, case["start"][0], case["start"][1], learning_rate=0.1,
-                    max_iterations=BUDGET)
-        seconds = time.perf_counter() - start
-        try:
-            x, y, v = (float(r) for r in result)
-        except (TypeError, ValueError) as exc:
-            out.append(("bad", type(result).__name__, str(exc)[:200]))
-            continue
-        out.append((x, y, v, calls[0], seconds))
-    return out
-'''
-
 BUDGET = 1000
 TOL = 1e-3
 
@@ -109,9 +59,22 @@ def judge_objective(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+def _why_off(ctx) -> str:
+    """The likely cause, read from the source: a loop that never resets its gradients lets
+    them pile up (the steps overshoot), which no stopping rule can fix."""
+    source = ctx.source_text
+    resets = ("zero_grad", ".zero_(", "grad = None", "grad=None", "autograd.grad")
+    if ".backward" in source and not any(r in source for r in resets):
+        return ("your loop never resets the gradients, so each backward() adds onto the last "
+                "one and the steps overshoot: zero them every step (x.grad.zero_() / "
+                "optimizer.zero_grad()), or use torch.autograd.grad")
+    return ("check the update (learning rate, gradients reset every step) and stop on the "
+            "gradient norm, not on a small change of the loss")
+
+
 def judge_minimum(learner, reference, inputs, ctx):
     for i, (case, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's surface" if case["q"] == SURFACE else f"hidden surface {i}"
+        label = "the example surface" if case["q"] == SURFACE else f"hidden surface {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (x, y, value) as three numbers; "
                                           f"could not read a {got[1]}: {got[2]}")
@@ -120,15 +83,14 @@ def judge_minimum(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "
                                            f"max_iterations = {BUDGET} steps")
         wx, wy, wv = _optimum(case["q"])
-        dist = max(abs(x - wx), abs(y - wy))
-        if not np.isfinite(dist) or dist > TOL:
+        dist = max_abs_diff([x, y], [wx, wy])
+        if not at_most(dist, TOL):
             return Verdict(False, "value", f"{label}: your point is {dist:.3g} away from the true "
                                            f"minimum (tolerance {TOL:g} in x and y) after "
-                                           f"{calls} evaluations — stop on the gradient norm, "
-                                           "not on a small change of the loss")
-        if abs(v - wv) > 1e-4 * (1 + abs(wv)):
+                                           f"{calls} evaluations — {_why_off(ctx)}")
+        if not close(v, wv, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"{label}: the returned value is not f at your point "
-                                           f"(off by {abs(v - wv):.3g})")
+                                           f"(off by {max_abs_diff(v, wv):.3g})")
     if not has_call(ctx, ("torch.autograd.grad", ".backward")):
         return Verdict(False, "api", "use autograd for the gradient (.backward() or "
                                      "torch.autograd.grad)")

@@ -5,7 +5,9 @@ import math
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 STEPS = 300
@@ -43,63 +45,6 @@ def make_launches(rng: np.random.Generator) -> list:
     return cases
 
 
-PROBE_RANGE = '''
-import torch
-
-
-def probe(ns, inputs):
-    fn = ns.get("range_function")
-    if fn is None:
-        raise NameError("name 'range_function' is not defined")
-    out = []
-    for angle, v0, g, h in inputs:
-        a = torch.tensor(angle, dtype=torch.float64, requires_grad=True)
-        r = fn(a, v0=v0, g=g, h=h)
-        if not isinstance(r, torch.Tensor):
-            out.append(("not a tensor", type(r).__name__))
-            continue
-        (d,) = torch.autograd.grad(r, a)
-        out.append(("ok", float(r.detach()), float(d)))
-    return out
-'''
-
-PROBE_ANGLE = '''
-import time
-
-
-def probe(ns, inputs):
-    fn = ns.get("find_optimal_angle")
-    rf = ns.get("range_function")
-    if fn is None:
-        raise NameError("name 'find_optimal_angle' is not defined")
-    if rf is None:
-        raise NameError("name 'range_function' is not defined")
-    calls = [0]
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        return rf(*args, **kwargs)
-
-    ns["range_function"] = counted
-    out = []
-    try:
-        for v0, g, h in inputs:
-            calls[0] = 0
-            start = time.perf_counter()
-            result = fn(v0=v0, g=g, h=h, steps=300)
-            seconds = time.perf_counter() - start
-            try:
-                angle, best = (float(r) for r in result)
-            except (TypeError, ValueError) as exc:
-                out.append(("bad", type(result).__name__, str(exc)[:200]))
-                continue
-            out.append((angle, best, calls[0], seconds))
-    finally:
-        ns["range_function"] = rf
-    return out
-'''
-
-
 def judge_range(learner, reference, inputs, ctx):
     for (angle, v0, g, h), got in zip(inputs, learner.value, strict=True):
         if got[0] != "ok":
@@ -115,7 +60,7 @@ def judge_range(learner, reference, inputs, ctx):
 
 def judge_angle(learner, reference, inputs, ctx):
     for i, ((v0, g, h), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
+        label = "the example launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (angle, range) as two numbers; "
                                           f"could not read a {got[1]}: {got[2]}")
@@ -127,12 +72,12 @@ def judge_angle(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: range_function was evaluated {calls} times; "
                                            f"the budget is steps + 10 = {BUDGET}")
         want_angle, want_range = optimum(v0, g, h)
-        err = abs(angle - want_angle)
-        if not math.isfinite(err) or err > TOL_RAD:
+        err = max_abs_diff(angle, want_angle)
+        if not at_most(err, TOL_RAD):
             return Verdict(False, "value", f"{label}: your angle is {math.degrees(err):.3g}° "
                                            f"from the optimum (tolerance "
                                            f"{math.degrees(TOL_RAD):.2f}°); angles are in radians")
-        if abs(best - _range(angle, v0, g, h)) > 1e-4 * want_range:
+        if not close(best, _range(angle, v0, g, h), rtol=0.0, atol=1e-4 * want_range):
             return Verdict(False, "value", f"{label}: the returned range is not "
                                            "range_function at your angle")
     if not has_call(ctx, ("torch.autograd.grad", ".backward")):

@@ -1,11 +1,12 @@
 """Checks of 3.3.2b: energy function (values, autograd gradients) and equilibrium position."""
 
-import math
 
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import close_problem, has_call
+from curriculum.judges.autograd import close_problem
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.source import has_call
 from grader.checks.base import Verdict
 
 STEPS = 500
@@ -25,63 +26,6 @@ def make_springs(rng: np.random.Generator) -> list:
     return cases
 
 
-PROBE_ENERGY = '''
-import torch
-
-
-def probe(ns, inputs):
-    fn = ns.get("total_energy")
-    if fn is None:
-        raise NameError("name 'total_energy' is not defined")
-    out = []
-    for x0, v0, k, m in inputs:
-        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        v = torch.tensor(v0, dtype=torch.float64, requires_grad=True)
-        e = fn(x, v, k=k, m=m)
-        if not isinstance(e, torch.Tensor):
-            out.append(("not a tensor", type(e).__name__))
-            continue
-        gx, gv = torch.autograd.grad(e, (x, v))
-        out.append(("ok", float(e.detach()), float(gx), float(gv)))
-    return out
-'''
-
-PROBE_EQUILIBRIUM = '''
-def probe(ns, inputs):
-    fn = ns.get("find_equilibrium")
-    pe = ns.get("potential_energy")
-    if fn is None:
-        raise NameError("name 'find_equilibrium' is not defined")
-    if pe is None:
-        raise NameError("name 'potential_energy' is not defined")
-    calls = [0]
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        return pe(*args, **kwargs)
-
-    out = []
-    for k, force, start in inputs:
-        import torch
-        x = torch.tensor(0.7, dtype=torch.float64)
-        u = pe(x, k=k, force=force)
-        u = float(u) if isinstance(u, torch.Tensor) or isinstance(u, float) else None
-        ns["potential_energy"] = counted
-        calls[0] = 0
-        try:
-            result = fn(k=k, force=force, start=start, steps=500)
-        finally:
-            ns["potential_energy"] = pe
-        try:
-            position = float(result)
-        except (TypeError, ValueError) as exc:
-            out.append(("bad", type(result).__name__, str(exc)[:200]))
-            continue
-        out.append((position, calls[0], u))
-    return out
-'''
-
-
 def judge_energy(learner, reference, inputs, ctx):
     for (x, v, k, m), got in zip(inputs, learner.value, strict=True):
         if got[0] != "ok":
@@ -96,14 +40,14 @@ def judge_energy(learner, reference, inputs, ctx):
 
 def judge_equilibrium(learner, reference, inputs, ctx):
     for i, ((k, force, _start), got) in enumerate(zip(inputs, learner.value, strict=True), 1):
-        label = "the seed's spring (k = 1, no force, start 1.0)" if i == 1 else \
+        label = "the example spring (k = 1, no force, start 1.0)" if i == 1 else \
             f"hidden spring {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return the position as a number; could not "
                                           f"read a {got[1]}: {got[2]}")
         position, calls, u = got
         want_u = 0.5 * k * 0.7**2 - force * 0.7
-        if u is None or abs(u - want_u) > 1e-6 * (1 + abs(want_u)):
+        if not close(u, want_u, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"{label}: potential_energy(position, k, force) must "
                                            "be ½·k·x² − force·x (checked at a hidden point)")
         if calls == 0:
@@ -113,9 +57,9 @@ def judge_equilibrium(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{label}: potential_energy was evaluated {calls} "
                                            f"times; the budget is steps + 10 = {BUDGET}")
         want = force / k
-        err = abs(position - want)
+        err = max_abs_diff(position, want)
         tol = 1e-3 * max(1.0, abs(want))
-        if not math.isfinite(err) or err > tol:
+        if not at_most(err, tol):
             return Verdict(False, "value", f"{label}: your position is {err:.3g} from the "
                                            f"equilibrium (tolerance {tol:.2g}) after {calls} "
                                            "steps")

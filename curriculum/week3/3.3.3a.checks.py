@@ -8,14 +8,11 @@ the MSE converges to it.
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    forbidden_calls,
-    has_call,
-    probe_train_predict,
-    type_name,
-    unwrap,
-    weights_problem,
-)
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from curriculum.judges.training import weights_problem
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -37,7 +34,6 @@ def make_datasets(rng: np.random.Generator) -> list:
     return [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
 
 
-PROBE_FIT = probe_train_predict("train_linear_regression", "predict_linear")
 
 
 def _least_squares(X, y):
@@ -48,7 +44,7 @@ def _least_squares(X, y):
 
 def judge_fit(learner, reference, inputs, ctx):
     for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the seed's data (1 feature)" if i == 1 else \
+        label = "the example data (1 feature)" if i == 1 else \
             f"hidden data set {i} ({ds['X'].shape[1]} features)"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_linear_regression must return (w, b); "
@@ -63,13 +59,13 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_linear must return ({m}, 1) "
                                            f"predictions for {m} test rows; found {found}")
         own = ds["X_test"].double() @ w.double() + b.double()
-        if not torch.allclose(pred.double(), own, rtol=1e-4, atol=1e-4):
+        if not close(pred, own, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"{label}: predict_linear(X, w, b) is not X @ w + b")
         ls_w, ls_b = _least_squares(ds["X"], ds["y"])
         best = ds["X_test"].double() @ ls_w + ls_b
-        err = float((pred.double() - best).abs().max())
+        err = max_abs_diff(pred, best)
         tol = 0.02 * (1 + float(ds["y"].double().std()))
-        if not np.isfinite(err) or err > tol:
+        if not at_most(err, tol):
             return Verdict(False, "train", f"{label}: your test predictions are up to {err:.3g} "
                                            "away from those of the best linear fit of the "
                                            f"training data (tolerance {tol:.2g}) — train longer "

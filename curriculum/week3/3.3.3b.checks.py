@@ -1,23 +1,18 @@
 """Checks of 3.3.3b: train on given data, predict probabilities for held-out inputs.
 
 The held-out labels never leave this process: ``make_datasets`` keeps them
-with :func:`curriculum.lib.week3.keep_hidden` and the judge looks them up.
+in ``Hidden.secret`` and the judge reads them from ``ctx.secrets``.
 """
 
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    forbidden_calls,
-    has_call,
-    hidden_for,
-    keep_hidden,
-    probe_train_predict,
-    type_name,
-    unwrap,
-    weights_problem,
-)
-from grader.checks.base import Verdict
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import all_finite, at_least, at_most, close
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from curriculum.judges.training import binary_accuracy, weights_problem
+from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
 MIN_ACCURACY = 0.9
@@ -38,16 +33,15 @@ def make_datasets(rng: np.random.Generator) -> list:
     hidden_w = [scale * np.cos(angle), scale * np.sin(angle)]
     seeds_ds, seed_labels = _dataset(rng, [1.5, -2.0], 0.0)  # the seed's boundary
     ds, labels = _dataset(rng, hidden_w, float(rng.uniform(-1, 1)))
-    return keep_hidden([seeds_ds, ds], [seed_labels, labels])
+    return Hidden(inputs=[seeds_ds, ds], secret=[seed_labels, labels])
 
 
-PROBE_FIT = probe_train_predict("train_logistic_regression", "predict_proba")
 
 
 def judge_fit(learner, reference, inputs, ctx):
-    labels = hidden_for(inputs)
+    labels = ctx.secrets["logistic_regression"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
-        label = "the seed's data" if i == 1 else "the hidden data set"
+        label = "the example data" if i == 1 else "the hidden data set"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_logistic_regression must return "
                                           f"(w, b); found a {item[1]}")
@@ -61,15 +55,14 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_proba must return ({m}, 1) "
                                            f"probabilities; found {found}")
         p = prob.double()
-        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+        if not (all_finite(p) and at_least(float(p.min()), 0.0) and at_most(float(p.max()), 1.0)):
             return Verdict(False, "value", f"{label}: probabilities must be finite and in [0, 1]")
         own = torch.sigmoid(ds["X_test"].double() @ w.double() + b.double())
-        if not torch.allclose(p, own, rtol=1e-4, atol=1e-5):
+        if not close(p, own, rtol=1e-4, atol=1e-5):
             return Verdict(False, "value", f"{label}: predict_proba(X, w, b) is not "
                                            "sigmoid(X @ w + b)")
-        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
-                         .mean())
-        if accuracy < MIN_ACCURACY:
+        accuracy = binary_accuracy(p, y_test)
+        if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
                                            f"{MIN_ACCURACY:.0%} — the model hasn't learned the "
                                            "boundary (learning rate, epochs, gradient reset?)")

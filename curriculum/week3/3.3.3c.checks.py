@@ -1,23 +1,19 @@
 """Checks of 3.3.3c: a 2-layer network learns XOR (or XNOR) from jittered corners.
 
 Which of the two the hidden set is, and its held-out labels, stay here
-(:func:`curriculum.lib.week3.keep_hidden`): a network that memorised the
+(``Hidden.secret``): a network that memorised the
 seed's four XOR rows fails on XNOR.
 """
 
 import numpy as np
 import torch
 
-from curriculum.lib.week3 import (
-    PROBE_WRAP,
-    forbidden_calls,
-    has_call,
-    hidden_for,
-    keep_hidden,
-    type_name,
-    unwrap,
-)
-from grader.checks.base import Verdict
+from curriculum.judges.autograd import unwrap
+from curriculum.judges.compare import all_finite, at_least, at_most
+from curriculum.judges.source import forbidden_calls, has_call
+from curriculum.judges.text import type_name
+from curriculum.judges.training import binary_accuracy
+from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.nn.", "torch.optim.")
 MIN_ACCURACY = 0.9
@@ -41,32 +37,11 @@ def make_datasets(rng: np.random.Generator) -> list:
     other, other_labels = _dataset(rng, bool(rng.integers(0, 2)))
     order = [0, 1] if rng.integers(0, 2) else [1, 0]
     sets, labels = [xor_ds, other], [xor_labels, other_labels]
-    return keep_hidden([sets[i] for i in order], [labels[i] for i in order])
-
-
-PROBE_FIT = PROBE_WRAP + '''
-
-def probe(ns, inputs):
-    train = ns.get("train_xor_network")
-    predict = ns.get("predict_xor")
-    if train is None:
-        raise NameError("name 'train_xor_network' is not defined")
-    if predict is None:
-        raise NameError("name 'predict_xor' is not defined")
-    out = []
-    for ds in inputs:
-        params = train(ds["X"].clone(), ds["y"].clone())
-        if type(params) is not dict:
-            out.append(("bad", type(params).__name__))
-            continue
-        shapes = {k: tuple(v.shape) for k, v in params.items() if hasattr(v, "shape")}
-        out.append(("ok", shapes, wrap(predict(ds["X_test"].clone(), params))))
-    return out
-'''
+    return Hidden(inputs=[sets[i] for i in order], secret=[labels[i] for i in order])
 
 
 def judge_fit(learner, reference, inputs, ctx):
-    labels = hidden_for(inputs)
+    labels = ctx.secrets["xor_network"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
         label = f"data set {i}"
         if item[0] == "bad":
@@ -89,12 +64,11 @@ def judge_fit(learner, reference, inputs, ctx):
             return Verdict(False, "shape", f"{label}: predict_xor must return ({m}, 1) "
                                            f"probabilities; found {found}")
         p = prob.double()
-        if not bool(torch.isfinite(p).all()) or bool((p < 0).any()) or bool((p > 1).any()):
+        if not (all_finite(p) and at_least(float(p.min()), 0.0) and at_most(float(p.max()), 1.0)):
             return Verdict(False, "value", f"{label}: outputs must be probabilities in [0, 1] "
                                            "(sigmoid on the last layer)")
-        accuracy = float(((p > 0.5).double() == torch.from_numpy(y_test).double()).double()
-                         .mean())
-        if accuracy < MIN_ACCURACY:
+        accuracy = binary_accuracy(p, y_test)
+        if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
                                            f"{MIN_ACCURACY:.0%} — the network hasn't learned the "
                                            "pattern (are W1…b2 leaves? learning rate, epochs?)")

@@ -1,41 +1,6 @@
 """Checks of 4.3.1a (LinearWithStats): statistics really tracked, frozen in eval, reset."""
 
-from curriculum.lib.week4 import FILL, close, max_err
-
-PROBE = FILL + '''
-
-def probe(ns, inputs):
-    if "LinearWithStats" not in ns:
-        raise NameError("name 'LinearWithStats' is not defined")
-    return [_one(ns["LinearWithStats"], run) for run in inputs]
-
-
-def _one(cls, inputs):
-    n_in, n_out, seed = inputs["in"], inputs["out"], inputs["seed"]
-    m = cls(n_in, n_out)
-    lin = getattr(m, "linear", None)
-    if not isinstance(lin, nn.Linear):
-        raise AttributeError("LinearWithStats must keep its nn.Linear as `self.linear`")
-    fill(m, seed)
-    m.train()
-    shapes = []
-    for i, (b, scale, shift) in enumerate(inputs["batches"]):
-        x = randn((b, n_in), seed + i, scale, shift)
-        y = m(x)
-        shapes.append(list(y.shape))
-        (y ** 2).mean().backward()   # grads accumulate: no zero_grad on purpose
-    stats = m.get_statistics()
-    m.eval()
-    with torch.no_grad():
-        m(randn((3, n_in), seed + 99, 5.0, 2.0))
-    frozen = m.get_statistics()
-    m.reset_statistics()
-    after = m.get_statistics()
-    nb = cls(n_in, n_out, bias=False)
-    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
-            "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
-            "buffers": sorted(n for n, _ in m.named_buffers())}
-'''
+from curriculum.judges.compare import close, max_abs_diff
 
 
 def inputs(rng):
@@ -73,17 +38,14 @@ def _compare(got, ref, when, hint=_HINT):
         g, r = _get(got, path), _get(ref, path)
         key = "".join(f"[{k!r}]" for k in path)
         if g is KeyError:
-            return False, f"get_statistics(){key} is missing {when} (keep the seed's dict layout)"
+            return False, f"get_statistics(){key} is missing {when} (keep the dict layout of the contract)"
         if isinstance(r, list) and (not isinstance(g, list) or len(g) != len(r)):
             n = len(g) if isinstance(g, list) else type(g).__name__
             return False, (f"get_statistics(){key} {when}: expected a list of {len(r)} values "
                            f"(the last ≤ 10 batches), got {n}")
-        try:
-            ok = close(g, r)
-        except (TypeError, ValueError):
-            ok = False
+        ok = close(g, r, rtol=1e-4, atol=1e-5)
         if not ok:
-            err = max_err(g, r) if not isinstance(g, (str, type(None))) else float("nan")
+            err = max_abs_diff(g, r)
             return False, (f"get_statistics(){key} {when} is wrong (max abs error {err:.3g}, "
                            f"tolerance rtol 1e-4 / atol 1e-5): {hint}")
     return True, ""
@@ -110,13 +72,20 @@ def judge_tracked(learner, reference, inputs, ctx):
 
 
 def judge_eval(learner, reference, inputs, ctx):
-    for got, ref, run in _runs(learner, reference, inputs):
-        ok, msg = _compare(got["frozen"], ref["frozen"],
-                           f"for {_where(run)} and one more forward in eval() mode",
-                           "in eval() mode forward must not touch any statistic (guard the "
-                           "updates with `if self.training:`)")
-        if not ok:
-            return ok, msg
+    """eval() freezes the statistics: compared with the learner's *own* statistics from just
+    before the eval-mode forward, so a wrong formula (judged by `tracked`) does not show up
+    here as an eval-mode problem."""
+    for got, _ref, run in _runs(learner, reference, inputs):
+        when = f"for {_where(run)} and one more forward in eval() mode"
+        for path in _KEYS:
+            before, after = _get(got["stats"], path), _get(got["frozen"], path)
+            key = "".join(f"[{k!r}]" for k in path)
+            if before is KeyError or after is KeyError:
+                return False, f"get_statistics(){key} is missing {when} (keep the dict layout of the contract)"
+            if not close(after, before, rtol=0.0, atol=0.0, nonfinite="match"):
+                return False, (f"get_statistics(){key} changed {when}: in eval() mode forward "
+                               "must not touch any statistic (guard the updates with "
+                               "`if self.training:`)")
     return True, ""
 
 
@@ -139,4 +108,11 @@ def judge_layout(learner, reference, inputs, ctx):
     if missing:
         return False, (f"running statistics must be registered buffers (register_buffer); "
                        f"missing: {', '.join(missing)}")
+    for run in learner.value:
+        if run.get("reload"):
+            return False, ("a trained layer's state_dict must load into a fresh "
+                           "LinearWithStats: update the buffers in place "
+                           "(`self.input_mean_running.mul_(1 - m).add_(m * mean)`, `.fill_()`) "
+                           "instead of assigning new tensors, which changes their shape "
+                           f"({run['reload'][:120]})")
     return True, ""

@@ -45,13 +45,14 @@ class LinearWithStats(nn.Module):
                 input_min = x.min()
                 input_max = x.max()
 
-                # Update running statistics
+                # Update running statistics in place: the buffers keep their (1,) shape, so a
+                # trained layer's state_dict loads into a fresh one
                 if self.num_batches_tracked == 0:
-                    self.input_mean_running = input_mean
-                    self.input_std_running = input_std
+                    self.input_mean_running.fill_(input_mean)
+                    self.input_std_running.fill_(input_std)
                 else:
-                    self.input_mean_running = (1 - self.momentum) * self.input_mean_running + self.momentum * input_mean
-                    self.input_std_running = (1 - self.momentum) * self.input_std_running + self.momentum * input_std
+                    self.input_mean_running.mul_(1 - self.momentum).add_(self.momentum * input_mean)
+                    self.input_std_running.mul_(1 - self.momentum).add_(self.momentum * input_std)
 
                 # Store batch statistics
                 self.input_stats['mean'].append(input_mean.item())
@@ -67,13 +68,13 @@ class LinearWithStats(nn.Module):
                 output_min = output.min()
                 output_max = output.max()
 
-                # Update running statistics
+                # Update running statistics (in place)
                 if self.num_batches_tracked == 0:
-                    self.output_mean_running = output_mean
-                    self.output_std_running = output_std
+                    self.output_mean_running.fill_(output_mean)
+                    self.output_std_running.fill_(output_std)
                 else:
-                    self.output_mean_running = (1 - self.momentum) * self.output_mean_running + self.momentum * output_mean
-                    self.output_std_running = (1 - self.momentum) * self.output_std_running + self.momentum * output_std
+                    self.output_mean_running.mul_(1 - self.momentum).add_(self.momentum * output_mean)
+                    self.output_std_running.mul_(1 - self.momentum).add_(self.momentum * output_std)
 
                 # Store batch statistics
                 self.output_stats['mean'].append(output_mean.item())

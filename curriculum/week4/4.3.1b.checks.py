@@ -1,37 +1,6 @@
 """Checks of 4.3.1b (ResidualBlock): every configuration, residual path, activations."""
 
-from curriculum.lib.week4 import FILL, max_err
-
-PROBE = FILL + '''
-
-def _tensor(y):
-    if not isinstance(y, torch.Tensor):
-        raise TypeError(f"ResidualBlock.forward must return a tensor, not {type(y).__name__}")
-    return y
-
-
-def probe(ns, inputs):
-    if "ResidualBlock" not in ns:
-        raise NameError("name 'ResidualBlock' is not defined")
-    cls = ns["ResidualBlock"]
-    out = []
-    for i, (dim, act, bn, p, b) in enumerate(inputs["configs"]):
-        m = cls(dim, activation=act, use_batchnorm=bn, dropout=p)
-        fill(m, inputs["seed"] + i)
-        x = randn((b, dim), inputs["seed"] + 50 + i)
-        res = {"types": [type(s).__name__ for s in m.modules()],
-               "dropout_p": [float(s.p) for s in m.modules() if isinstance(s, nn.Dropout)],
-               "params": sorted(n for n, _ in m.named_parameters())}
-        m.eval()
-        with torch.no_grad():
-            res["eval"] = _tensor(m(x))
-        if p == 0.0:
-            m.train()
-            with torch.no_grad():
-                res["train"] = _tensor(m(x))
-        out.append(res)
-    return out
-'''
+from curriculum.judges.compare import at_most, max_abs_diff
 
 
 def inputs(rng):
@@ -69,8 +38,8 @@ def judge_forward(learner, reference, inputs, ctx):
             if list(g[mode].shape) != list(r[mode].shape):
                 return False, (f"{_cfg(c)} in {mode}() mode: expected output shape "
                                f"{tuple(r[mode].shape)}, got {tuple(g[mode].shape)}")
-            err = max_err(g[mode], r[mode])
-            if err > 1e-4:
+            err = max_abs_diff(g[mode], r[mode])
+            if not at_most(err, 1e-4):
                 return False, (f"{_cfg(c)} in {mode}() mode: output differs from "
                                "activation(bn2(linear2(dropout(activation(bn1(linear1(x)))))) + x)"
                                f" (max abs error {err:.3g} > 1e-4, with your parameters set to "

@@ -1,28 +1,6 @@
 """Checks of 4.3.1c (AttentionLayer): shapes, weights sum to 1, scaled dot-product values."""
 
-from curriculum.lib.week4 import FILL, max_err
-
-PROBE = FILL + '''
-
-def probe(ns, inputs):
-    if "AttentionLayer" not in ns:
-        raise NameError("name 'AttentionLayer' is not defined")
-    cls = ns["AttentionLayer"]
-    out = []
-    for i, (b, t, d, a) in enumerate(inputs["cases"]):
-        m = cls(d, a)
-        fill(m, inputs["seed"] + i)
-        x = randn((b, t, d), inputs["seed"] + 50 + i)
-        with torch.no_grad():
-            y = m(x)
-        if not isinstance(y, (tuple, list)) or len(y) != 2:
-            raise TypeError("forward must return a tuple (output, attention_weights)")
-        if not all(isinstance(v, torch.Tensor) for v in y):
-            raise TypeError("output and attention_weights must both be tensors")
-        out.append({"out": y[0], "w": y[1],
-                    "params": sorted(n for n, _ in m.named_parameters())})
-    return out
-'''
+from curriculum.judges.compare import at_least, at_most, max_abs_diff
 
 
 def inputs(rng):
@@ -39,10 +17,11 @@ def judge_weights(learner, reference, inputs, ctx):
             return False, (f"{where}: attention weights must have shape (batch, seq, seq) = "
                            f"{tuple(r['w'].shape)}; got {tuple(g['w'].shape)}")
         sums = g["w"].double().sum(-1)
-        if float((sums - 1).abs().max()) > 1e-4 or float(g["w"].min()) < 0:
+        row_err = max_abs_diff(sums, 1.0 + 0 * sums)
+        if not at_most(row_err, 1e-4) or not at_least(float(g["w"].min()), 0.0):
             return False, (f"{where}: each row of the attention weights must be a probability "
                            "distribution over keys (softmax over the last dim): max |row sum - 1|"
-                           f" = {float((sums - 1).abs().max()):.3g}")
+                           f" = {row_err:.3g}")
     return True, ""
 
 
@@ -56,8 +35,8 @@ def judge_output(learner, reference, inputs, ctx):
             return False, (f"{where}: output must have shape (batch, seq, input_dim) = "
                            f"{tuple(r['out'].shape)}; got {tuple(g['out'].shape)}")
         for key, what in (("w", "attention weights"), ("out", "output")):
-            err = max_err(g[key], r[key])
-            if err > 1e-4:
+            err = max_abs_diff(g[key], r[key])
+            if not at_most(err, 1e-4):
                 return False, (f"{where}: {what} differ from softmax(QKᵀ/√attention_dim)·V → "
                                f"output_projection (max abs error {err:.3g} > 1e-4, with your "
                                "parameters set to fixed values by name)")

@@ -1,12 +1,101 @@
-"""Checks of 5.2.1 (multi-task trainer): see curriculum/lib/week5_apps.py."""
+"""Checks of 5.2.1 (multi-task trainer): hidden inputs, and the judges of what the probe sent back.
 
-from curriculum.lib.week5_apps import (
-    PROBE_MULTITASK,
-    judge_multitask_balance,
-    judge_multitask_training,
-    multitask_inputs_balance,
-    multitask_inputs_train,
+Labels of the held-out sets stay here as ``Hidden`` secrets; trusted recomputations are done
+in float64 from the data the probe sends back.
+"""
+
+import math
+
+import numpy as np
+import torch
+
+from curriculum.judges.compare import at_least, close
+from curriculum.judges.data import f32
+from curriculum.judges.training import (
+    first_backward_clean,
 )
+from grader.checks.base import Hidden, Verdict
 
-__all__ = ["PROBE_MULTITASK", "judge_multitask_balance", "judge_multitask_training",
-           "multitask_inputs_balance", "multitask_inputs_train"]
+
+def multitask_inputs(rng: np.random.Generator) -> Hidden:
+    def draw(count):
+        X = rng.standard_normal((count, 20))
+        reg = X[:, :5].sum(1, keepdims=True) + 0.1 * rng.standard_normal((count, 1))
+        cls = (X[:, 10:20].sum(1) > 0).astype(np.int64)
+        return X, reg, cls
+    X, reg, cls = draw(320)
+    Xv, regv, clsv = draw(100)
+    Xt, regt, clst = draw(200)
+    inputs = {"init_seed": int(rng.integers(0, 2**31 - 1)), "X": f32(X), "reg": f32(reg),
+              "cls": torch.from_numpy(cls), "X_val": f32(Xv), "reg_val": f32(regv),
+              "cls_val": torch.from_numpy(clsv), "X_test": f32(Xt),
+              "sigmas": [float(rng.uniform(0.5, 2.0)), float(rng.uniform(0.5, 2.0))],
+              "losses": [float(rng.uniform(0.1, 3.0)), float(rng.uniform(0.1, 3.0))]}
+    return Hidden(inputs=inputs, secret={"reg": regt, "cls": clst})
+
+
+def multitask_inputs_balance(rng):
+    made = multitask_inputs(rng)
+    made.inputs["part"] = "balance"
+    return made
+
+
+def multitask_inputs_train(rng):
+    made = multitask_inputs(rng)
+    made.inputs["part"] = "train"
+    return made
+
+
+def judge_multitask_balance(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    if "error" in v:
+        return Verdict(False, "type", "the trainer needs `self.uncertainty_weights = "
+                                      "nn.Parameter(torch.ones(num_tasks))`")
+    (s1, s2), (a, b) = inputs["sigmas"], inputs["losses"]
+    want = a / (2 * s1 ** 2) + math.log(s1) + b / (2 * s2 ** 2) + math.log(s2)
+    got = v["value"]
+    got = float(got) if isinstance(got, torch.Tensor) and got.numel() == 1 else got
+    if not isinstance(got, float) or not close(got, want, rtol=1e-4, atol=1e-5):
+        return Verdict(False, "value", "adaptive_loss_balancing should return "
+                                       "Σ_i L_i / (2 σ_i²) + log σ_i with σ = "
+                                       "self.uncertainty_weights in task order")
+    return Verdict(True, "value")
+
+
+def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    secret = ctx.secrets["multitask_training"]
+    epochs = v["epochs"]
+    if not all(isinstance(e, dict) and set(e) == {"regression", "classification"}
+               for e in epochs):
+        return Verdict(False, "type", "train_epoch must return {task: average loss}")
+    val = v["val"]
+    if not (isinstance(val, dict) and isinstance(val.get("classification"), dict)
+            and "accuracy" in val["classification"] and "loss" in val.get("regression", {})):
+        return Verdict(False, "type", "validate must return {task: {'loss': ..., "
+                                      "'accuracy': ...}}")
+    if not close(val["classification"]["accuracy"], v["own_acc"], rtol=0.0, atol=1e-6):
+        return Verdict(False, "value", "validate's classification accuracy is not the "
+                                       "fraction of correct predictions on the validation data")
+    rep = v["report"]
+    if not rep["optim"]:
+        return Verdict(False, "train", "no optimizer ever updated the model")
+    if not first_backward_clean(rep["seq"]):
+        return Verdict(False, "train", "gradients were not reset between updates — call "
+                                       "optimizer.zero_grad() before each backward pass")
+    if v["sig_before"] is None or torch.equal(v["sig_before"], v["sig_after"]):
+        return Verdict(False, "value", "the uncertainty weights never changed — give "
+                                       "self.uncertainty_weights to the optimizer and use them "
+                                       "in adaptive_loss_balancing")
+    for task in ("regression", "classification"):
+        if not epochs[-1][task] < epochs[0][task]:
+            return Verdict(False, "train", f"the {task} training loss did not fall")
+    y = secret["reg"]
+    p = v["reg"].numpy().astype(np.float64)
+    r2 = 1 - float(((p - y) ** 2).sum()) / float(((y - y.mean()) ** 2).sum()) \
+        if p.shape == y.shape else float("nan")
+    acc = float((v["cls"].argmax(1).numpy() == secret["cls"]).mean())
+    if not (at_least(r2, 0.8) and at_least(acc, 0.8)):
+        return Verdict(False, "train", f"held-out: regression R² {r2:.3f} (need 0.8), "
+                                       f"classification accuracy {acc:.3f} (need 0.8)")
+    return Verdict(True, "train")

@@ -1,13 +1,143 @@
-"""Checks of 5.2.4 (adversarial training): see curriculum/lib/week5_apps.py."""
+"""Checks of 5.2.4 (adversarial training): hidden inputs, and the judges of what the probe sent back.
 
-from curriculum.lib.week5_apps import (
-    PROBE_ADVTRAIN,
-    PROBE_FGSM,
-    advtrain_inputs,
-    fgsm_inputs,
-    judge_advtrain,
-    judge_fgsm,
+Labels of the held-out sets stay here as ``Hidden`` secrets; trusted recomputations are done
+in float64 from the data the probe sends back.
+"""
+
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from curriculum.judges.compare import above, all_finite, at_least, at_most, close, finite
+from curriculum.judges.data import f32
+from curriculum.judges.training import (
+    first_backward_clean,
+    load_spec_model,
+    pattern_problem,
 )
+from grader.checks.base import Hidden, Verdict
 
-__all__ = ["PROBE_ADVTRAIN", "PROBE_FGSM", "advtrain_inputs", "fgsm_inputs", "judge_advtrain",
-           "judge_fgsm"]
+ADV_MODEL = ("seq", [("linear", 10, 32), ("relu",), ("linear", 32, 2)])
+
+
+def _adv_data(rng, n: int):
+    m0, m1 = rng.uniform(0.2, 0.8, (2, 10))
+    while np.abs(m0 - m1).mean() < 0.2:
+        m1 = rng.uniform(0.2, 0.8, 10)
+
+    def draw(count):
+        y = rng.integers(0, 2, count)
+        X = np.where(y[:, None] == 1, m1, m0) + 0.1 * rng.standard_normal((count, 10))
+        return np.clip(X, 0, 1), y
+    return draw(n), draw(200)
+
+
+def fgsm_inputs(rng: np.random.Generator) -> dict:
+    (X, y), _ = _adv_data(rng, 64)
+    return {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+            "X": f32(X), "y": torch.from_numpy(y), "eps": [0.05, 0.2]}
+
+
+def _fgsm(model, X, y, eps):
+    x = X.double().clone().requires_grad_(True)
+    loss = F.cross_entropy(model(x), y)
+    (g,) = torch.autograd.grad(loss, x)
+    return torch.clamp(x + eps * g.sign(), 0, 1).detach()
+
+
+def judge_fgsm(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    model = load_spec_model(inputs["model"], v["state"])
+    for eps, got in zip(inputs["eps"], v["adv"], strict=True):
+        adv = got["value"]
+        want = _fgsm(model, inputs["X"], inputs["y"], eps)
+        if not isinstance(adv, torch.Tensor) or tuple(adv.shape) != tuple(want.shape):
+            return Verdict(False, "shape", "generate_adversarial_examples must return a tensor "
+                                           f"shaped like data {tuple(want.shape)}")
+        if got["requires_grad"]:
+            return Verdict(False, "grad", "return the adversarial batch detached "
+                                          "(`.detach()`), with no autograd history")
+        if got["input_changed"]:
+            return Verdict(False, "value", "do not modify the caller's `data` in place — work on "
+                                           "`data.clone().detach().requires_grad_(True)`")
+        if not all_finite(adv):
+            return Verdict(False, "value", f"epsilon={eps}: the adversarial batch holds NaN or "
+                                           "inf")
+        diff = (adv.double() - want).abs()
+        # sign() may flip where the gradient is ~0; allow a handful of such entries
+        if not at_most(float((diff > 1e-4).float().mean()), 0.01):  # compare: ok (finite)
+            return Verdict(False, "value", f"epsilon={eps}: expected "
+                                           "clamp(x + epsilon * sign(∂CE/∂x), 0, 1) (FGSM); "
+                                           f"{int((diff > 1e-4).sum())} of {diff.numel()} "  # compare: ok
+                                           "values differ")
+    if v["param_grads"]:
+        return Verdict(False, "grad", "generating adversarial examples left gradients in the "
+                                      "model's parameters — use torch.autograd.grad(loss, data) "
+                                      "or zero them, or they leak into the next update")
+    acc = v["acc"]
+    with torch.no_grad():
+        X, y = inputs["X"], inputs["y"]
+    adv = _fgsm(model, X, y, 0.1)
+    with torch.no_grad():
+        want = 100.0 * float((model(adv).argmax(1) == y).double().mean())
+    if not isinstance(acc, int | float) or isinstance(acc, bool):
+        return Verdict(False, "type", "evaluate_adversarial_accuracy must return a number "
+                                      f"(percent); found {type(acc).__name__}")
+    if not close(acc, want, rtol=0.0, atol=1e-6 + 100.0 / len(y) * 0.5):
+        return Verdict(False, "value", "evaluate_adversarial_accuracy should return the accuracy "
+                                       "in percent on FGSM examples (epsilon, true labels) made "
+                                       f"against the model; found {acc:.2f}")
+    return Verdict(True, "value")
+
+
+def advtrain_inputs(rng: np.random.Generator) -> Hidden:
+    (X, y), (Xt, yt) = _adv_data(rng, 320)
+    inputs = {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+              "X": f32(X), "y": torch.from_numpy(y), "X_test": f32(Xt), "eps": 0.1}
+    return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value
+    secret = ctx.secrets["adv_training"]
+    problem = pattern_problem(ctx.source_text, "adversarial_training_loop")
+    if problem:
+        return Verdict(False, "api", f"adversarial_training_loop: {problem}")
+    h = v["history"]
+    if not (isinstance(h, dict) and isinstance(h.get("train_loss"), list)
+            and len(h["train_loss"]) == 10):
+        return Verdict(False, "type", "adversarial_training_loop must return "
+                                      "{'train_loss': [one float per epoch]} (10 epochs)")
+    rep = v["report"]
+    if not rep["optim"]:
+        return Verdict(False, "train", "no optimizer ever updated the model")
+    if not first_backward_clean(rep["seq"]):
+        return Verdict(False, "train", "gradients were not reset between updates — call "
+                                       "optimizer.zero_grad() before each training backward")
+    # the adversarial half of each batch: the model must see 2 x 320 samples per epoch
+    seen = int(sum(rep["num"]["F"].tolist()))
+    if seen < 2 * 320 * 10:
+        return Verdict(False, "value", "train on clean AND adversarial examples of every batch "
+                                       f"(2 x 320 samples per epoch for 10 epochs); your model "
+                                       f"saw {seen} samples in train mode (inputs that "
+                                       "require grad count as attack passes: never set "
+                                       "requires_grad on the caller's batch)")
+    attacked = int(sum(n for c, n in zip([c for c in rep["seq"] if c in "EGfA"],
+                                          rep["num"]["E"].tolist(), strict=False) if c == "A"))
+    if attacked < 320 * 10:
+        return Verdict(False, "value", "make adversarial examples of every training batch "
+                                       f"(320 per epoch); only {attacked} were made")
+    if not finite(v["changed"]):
+        return Verdict(False, "train", "the trained parameters hold NaN or inf")
+    if not above(v["changed"], 0.0):
+        return Verdict(False, "train", "the model's parameters never changed")
+    y = secret["y_test"]
+    clean = float((v["clean"].argmax(1).numpy() == y).mean())
+    adv = float((v["adv"].argmax(1).numpy() == y).mean())
+    if not at_least(clean, 0.9):
+        return Verdict(False, "train", f"clean held-out accuracy {clean:.3f}; at least 0.9 needed")
+    if not at_least(adv, 0.75):
+        return Verdict(False, "train", f"held-out accuracy under FGSM (epsilon 0.1) is {adv:.3f}; "
+                                       "at least 0.75 is needed — train on adversarial examples")
+    return Verdict(True, "train")

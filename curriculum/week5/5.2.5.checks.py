@@ -1,14 +1,134 @@
-"""Checks of 5.2.5 (distributed training simulation): see curriculum/lib/week5_apps.py."""
+"""Checks of 5.2.5 (distributed training simulation): hidden inputs, and the judges of what the probe sent back.
 
-from curriculum.lib.week5_apps import (
-    PROBE_DIST,
-    dist_inputs_acc,
-    dist_inputs_async,
-    dist_inputs_reduce,
-    judge_accumulation,
-    judge_all_reduce,
-    judge_async,
-)
+Labels of the held-out sets stay here as ``Hidden`` secrets; trusted recomputations are done
+in float64 from the data the probe sends back.
+"""
 
-__all__ = ["PROBE_DIST", "dist_inputs_acc", "dist_inputs_async", "dist_inputs_reduce",
-           "judge_accumulation", "judge_all_reduce", "judge_async"]
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from curriculum.judges.compare import at_least, close
+from curriculum.judges.data import f32
+from curriculum.judges.training import pattern_problem
+from grader.checks.base import Hidden, Verdict
+
+DIST_MODEL = ("seq", [("linear", 10, 5)])
+
+
+def dist_inputs(rng: np.random.Generator) -> Hidden:
+    means = 1.5 * rng.standard_normal((5, 10))
+
+    def draw(count):
+        y = rng.integers(0, 5, count)
+        return means[y] + rng.standard_normal((count, 10)), y
+    X, y = draw(320)
+    Xt, yt = draw(200)
+    grads = [[f32(rng.standard_normal((5, 10))), f32(rng.standard_normal(5))]
+             for _ in range(4)]
+    inputs = {"model": DIST_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
+              "X": f32(X), "y": torch.from_numpy(y), "X_test": f32(Xt),
+              "worker_grads": grads}
+    return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+def _part(rng, part):
+    made = dist_inputs(rng)
+    made.inputs["part"] = part
+    return made
+
+
+def dist_inputs_acc(rng):
+    return _part(rng, "acc")
+
+
+def dist_inputs_reduce(rng):
+    return _part(rng, "reduce")
+
+
+def dist_inputs_async(rng):
+    return _part(rng, "async")
+
+
+def _ce_grad(theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    t = theta.clone().requires_grad_(True)
+    W, b = t[:50].reshape(5, 10), t[50:55]
+    loss = F.cross_entropy(X.double() @ W.T + b, y)
+    (g,) = torch.autograd.grad(loss, t)
+    return g
+
+
+def _replay_sgd(theta, X, y, batch, epochs, lr=0.1):
+    theta = theta.clone()
+    for _ in range(epochs):
+        for i in range(0, len(X), batch):
+            theta = theta - lr * _ce_grad(theta, X[i:i + batch], y[i:i + batch])
+    return theta
+
+
+def _replay_async(theta, X, y, batch, staleness, lr=0.1):
+    theta, queue = theta.clone(), []
+    for i in range(0, len(X), batch):
+        queue.append(_ce_grad(theta, X[i:i + batch], y[i:i + batch]))
+        if len(queue) > staleness:
+            theta = theta - lr * queue.pop(0)
+    while queue:
+        theta = theta - lr * queue.pop(0)
+    return theta
+
+
+def _close(a, b) -> bool:
+    return close(a, b, rtol=1e-3, atol=1e-4)
+
+
+def judge_accumulation(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value["acc"]
+    problem = pattern_problem(ctx.source_text, "gradient_accumulation_training",
+                              accumulate=True)
+    if problem:
+        return Verdict(False, "api", f"gradient_accumulation_training: {problem}")
+    want = _replay_sgd(v["init"], inputs["X"], inputs["y"], 32, 3)
+    if not _close(v["final"], want):
+        return Verdict(False, "value", "after 3 epochs of micro-batches of 8 with "
+                                       "accumulation_steps=4 (loss divided by it), the weights "
+                                       "must equal plain SGD on batches of 32 from the same start; "
+                                       "they differ by up to "
+                                       f"{float((v['final'] - want).abs().max()):.3g}")
+    steps = v["report"]["seq"].count("S")
+    if steps != 30:
+        return Verdict(False, "value", f"expected 30 optimizer steps (10 per epoch); found {steps}")
+    acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["accumulation"]["y_test"]).mean())
+    if not at_least(acc, 0.8):
+        return Verdict(False, "train", f"held-out accuracy {acc:.3f}; at least 0.8 is needed")
+    return Verdict(True, "train")
+
+
+def judge_all_reduce(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value["reduce"]
+    want = [torch.stack([w[i].double() for w in inputs["worker_grads"]]).mean(0)
+            for i in range(2)]
+    got = v["returned"]
+    if not (isinstance(got, list) and len(got) == 2 and all(isinstance(g, torch.Tensor)
+                                                            for g in got)):
+        return Verdict(False, "type", "simulated_all_reduce must return the list of averaged "
+                                      "gradients, one tensor per parameter")
+    if not all(_close(g, w) for g, w in zip(got, want, strict=True)):
+        return Verdict(False, "value", "the all-reduce must return the mean of the workers' "
+                                       "gradients, parameter by parameter")
+    if not all(isinstance(g, torch.Tensor) and _close(g, w) for g, w in zip(v["grads"], want,
+                                                                             strict=True)):
+        return Verdict(False, "grad", "store the averaged gradient in each parameter's .grad")
+    return Verdict(True, "value")
+
+
+def judge_async(learner, reference, inputs, ctx) -> Verdict:
+    X, y = inputs["X"][:96], inputs["y"][:96]
+    for staleness, got in zip((0, 2), learner.value["async"], strict=True):
+        want = _replay_async(got["init"], X, y, 16, staleness)
+        if not _close(got["final"], want):
+            return Verdict(False, "value", f"staleness={staleness}: each batch's gradient, "
+                                           "computed at the parameters of its time, must be "
+                                           f"applied {staleness} update(s) later (the queue "
+                                           "drained at the end); the final weights differ")
+    return Verdict(True, "value")

@@ -3,18 +3,10 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_RECORDERS,
-    accuracy_verdict,
-    blobs,
-    finite,
-    num,
-    pattern_verdict,
-    share,
-    shared,
-)
+from curriculum.judges.compare import as_float, close, finite
+from curriculum.judges.data import blobs
+from curriculum.judges.shared import share, shared
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
@@ -24,27 +16,6 @@ def make_batch(rng: np.random.Generator):
     return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(3, 40)), 784)).astype(np.float32))
 
 
-PROBE_ARCH = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, x):
-    model = need(ns, "SpeedMLP")()
-    layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
-               getattr(m, "p", None)) for m in model.modules()]
-    model.eval()
-    with torch.no_grad():
-        a, b = model(x), model(x)
-    model.train()
-    torch.manual_seed(0)
-    with torch.no_grad():
-        c, d = model(x), model(x)
-    return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
-            "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
-            "train_differs": not bool(torch.equal(c, d))}
-'''
-
-
 def judge_arch(learner, reference, inputs, ctx):
     got = learner.value
     linears = [(i, o) for name, i, o, _ in got["layers"] if name == "Linear"]
@@ -52,7 +23,7 @@ def judge_arch(learner, reference, inputs, ctx):
         return Verdict(False, "module", "expected Linear layers 784→128, 128→64, 64→10 in that "
                                         f"order; found {linears}")
     drops = [p for name, _, _, p in got["layers"] if name == "Dropout"]
-    if len(drops) != 2 or any(abs(p - 0.2) > 1e-9 for p in drops):
+    if len(drops) != 2 or not all(close(p, 0.2, rtol=0.0, atol=1e-9) for p in drops):
         return Verdict(False, "module", "expected one nn.Dropout(0.2) after each hidden layer "
                                         f"(2 in all); found dropout rates {drops}")
     if not any(name == "ReLU" for name, *_ in got["layers"]):
@@ -81,34 +52,6 @@ def make_data(rng: np.random.Generator):
                   secret=yt)
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(1)
-    model = need(ns, "SpeedMLP")()
-    train = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
-    val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
-    log = []
-    handle = mode_hook(model, log)
-    history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
-    handle.remove()
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(dim=1)
-        val_pred = model(d["xv"]).argmax(dim=1)
-    modes = sorted(set(log))
-    if isinstance(history, list):
-        history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
-    else:
-        history = repr(history)[:80]
-    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made, "acc": _acc,
-            "history": history}
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
     got = learner.value
@@ -116,7 +59,7 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or opts[0]["cls"] != "Adam" or abs(opts[0]["lr"] - 0.001) > 1e-12:
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], 0.001, rtol=1e-9, atol=0.0):
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
         return Verdict(False, "api", f"train_model must build optim.Adam(model.parameters(), "
                                      f"lr=0.001); found {found}")
@@ -152,8 +95,8 @@ def judge_validation(learner, reference, inputs, ctx):
             return Verdict(False, "value", "history losses and accuracies must be finite numbers")
     yv = ctx.inputs["training"]["yv"]
     true_acc = float((got["val_pred"] == yv).float().mean())
-    reported = num(hist[-1]["val_acc"])
-    if abs(reported - true_acc) > 0.011:
+    reported = as_float(hist[-1]["val_acc"])
+    if not close(reported, true_acc, rtol=0.0, atol=0.011):
         return Verdict(False, "value", f"the last epoch's val_acc ({reported:.3f}) must be the "
                                        "fraction (0–1) of validation samples the trained model "
                                        f"classifies correctly ({true_acc:.3f})")

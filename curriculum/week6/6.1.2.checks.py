@@ -3,14 +3,9 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_PADDING_RUNS,
-    PROBE_RECORDERS,
-    accuracy_verdict,
-    keyword_sequences,
-    pattern_verdict,
-)
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.data import keyword_sequences
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -22,35 +17,6 @@ def make_arch(rng: np.random.Generator):
     classes = int(rng.integers(3, 7))
     seqs, _ = keyword_sequences(rng, int(rng.integers(3, 9)), classes, 10000, 3, 12)
     return {"classes": classes, "seqs": seqs}
-
-
-PROBE_ARCH = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    cls = need(ns, "TextClassifier")
-    default = cls()
-    model = cls(vocab_size=10000, embed_dim=128, hidden_dim=64, num_classes=d["classes"])
-    mods = []
-    for m in model.modules():
-        info = {"type": type(m).__name__}
-        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
-                  "batch_first", "bidirectional", "num_layers", "in_features", "out_features"):
-            if hasattr(m, k):
-                info[k] = getattr(m, k)
-        mods.append(info)
-    seqs = d["seqs"]
-    x = pad_sequence(seqs, batch_first=True)
-    lengths = torch.tensor([len(s) for s in seqs])
-    model.eval()
-    with torch.no_grad():
-        out = model(x, lengths)
-    return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
-            "default_params": sum(p.numel() for p in default.parameters()),
-            "shape": list(out.shape)}
-'''
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -89,21 +55,6 @@ def make_padding(rng: np.random.Generator):
     return {"seqs": seqs, "extra": int(rng.integers(3, 8))}
 
 
-PROBE_PADDING = PROBE_NEED + PROBE_PADDING_RUNS + '''
-
-def probe(ns, d):
-    torch.manual_seed(3)
-    model = need(ns, "TextClassifier")(vocab_size=50, num_classes=3)
-    batch, padded_more, alone = padding_runs(model, d)
-    seqs = d["seqs"]
-    collate = need(ns, "collate_batch")
-    labels = list(range(len(seqs)))
-    got = collate([(s, l) for s, l in zip(seqs, labels)])
-    return {"batch": batch, "padded_more": padded_more, "alone": alone,
-            "collate": [t for t in got] if isinstance(got, (tuple, list)) else repr(got)[:80]}
-'''
-
-
 def judge_padding(learner, reference, inputs, ctx):
     got = learner.value
     seqs = inputs["seqs"]
@@ -125,8 +76,8 @@ def judge_padding(learner, reference, inputs, ctx):
         return Verdict(False, "value", "collate_batch: labels must be an int64 tensor in batch order")
     for name, other in (("the same batch with extra padding columns", got["padded_more"]),
                         ("each sequence on its own (no padding)", got["alone"])):
-        err = float((got["batch"] - other).abs().max())
-        if not err <= 1e-4:
+        err = max_abs_diff(got["batch"], other)
+        if not at_most(err, 1e-4):
             return Verdict(False, "value", f"padding changes the prediction: logits differ from "
                                            f"{name} by {err:.3g} (tolerance 1e-4). Classify from "
                                            "the hidden state at each sequence's last real token "
@@ -142,36 +93,13 @@ def make_data(rng: np.random.Generator):
                   secret=yt)
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-from torch.utils.data import DataLoader
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(2)
-    collate = need(ns, "collate_batch")
-    model = need(ns, "TextClassifier")(vocab_size=60, embed_dim=32, hidden_dim=32,
-                                        num_classes=3)
-    train = DataLoader(list(zip(d["x"], d["y"])), batch_size=32, shuffle=True, collate_fn=collate)
-    val = DataLoader(list(zip(d["xv"], d["yv"])), batch_size=64, collate_fn=collate)
-    fn = need(ns, "train_text_classifier")
-    recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
-    model.eval()
-    lengths = torch.tensor([len(s) for s in d["xt"]])
-    with torch.no_grad():
-        pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
-    return {"pred": pred, "made": _made, "acc": _acc}
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     got = learner.value
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or abs(opts[0]["lr"] - 0.02) > 1e-12:
+    if not opts or not close(opts[0]["lr"], 0.02, rtol=1e-9, atol=0.0):
         return Verdict(False, "api", "train_text_classifier must build its optimizer with the "
                                      "`lr` it is given (the grader passes lr=0.02)")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,

@@ -5,7 +5,8 @@ from collections import Counter
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import PROBE_NEED, review_texts
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.data import review_texts
 from grader.checks.base import Verdict
 
 
@@ -13,17 +14,6 @@ def make_texts(rng: np.random.Generator):
     texts, _ = review_texts(rng, 12, mixed_case=True)
     unseen = ["zzunseen " + texts[0], texts[1] + " qqnever"]
     return {"texts": texts, "min_freq": int(rng.integers(2, 4)), "unseen": unseen}
-
-
-PROBE_PRE = PROBE_NEED + '''
-def probe(ns, d):
-    build, num, tok = need(ns, "build_vocab"), need(ns, "numericalize"), need(ns, "tokenize")
-    v1 = build(d["texts"])
-    v2 = build(d["texts"], min_freq=d["min_freq"])
-    return {"tokens": [tok(t) for t in d["texts"][:3]],
-            "v1": dict(v1), "v2": dict(v2),
-            "ids": [num(t, v1) for t in d["unseen"] + d["texts"][:2]]}
-'''
 
 
 def _vocab_problem(vocab, counts, min_freq):
@@ -65,30 +55,6 @@ def make_batch(rng: np.random.Generator):
     return {"seqs": seqs, "extra": int(rng.integers(2, 6))}
 
 
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    torch.manual_seed(5)
-    model = need(ns, "SentimentModel")(40)
-    model.eval()
-    x = pad_sequence(d["seqs"], batch_first=True)
-    wider = torch.cat([x, torch.zeros(len(x), d["extra"], dtype=x.dtype)], dim=1)
-    with torch.no_grad():
-        out = model(x)
-        out_wide = model(wider)
-        alone = [model(s.unsqueeze(0)) for s in d["seqs"]]
-    kinds = [(type(m).__name__, getattr(m, "bidirectional", None), getattr(m, "batch_first", None),
-              getattr(m, "padding_idx", "-")) for m in model.modules()]
-    if not (isinstance(out, tuple) and len(out) == 2):
-        return {"bad": type(out).__name__, "kinds": kinds}
-    return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
-            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds}
-'''
-
-
 def _model_data(got, inputs):
     if "bad" in got:
         return Verdict(False, "type", "forward(x) must return (probs, attention_weights); found "
@@ -119,7 +85,7 @@ def judge_model(learner, reference, inputs, ctx):
     if not bool(((probs > 0) & (probs < 1)).all()):
         return Verdict(False, "value", "probs must be sigmoid outputs, strictly between 0 and 1")
     sums = got["weights"].sum(dim=1)
-    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-5):
+    if not close(sums, torch.ones_like(sums), rtol=0.0, atol=1e-5):
         return Verdict(False, "value", "each row of attention weights must sum to 1 (softmax over "
                                        f"the sequence); max deviation {float((sums - 1).abs().max()):.3g}")
     return Verdict(True, "module")
@@ -133,15 +99,22 @@ def judge_masking(learner, reference, inputs, ctx):
     pad = got["x"] == 0
     leak = float(got["weights"][pad].abs().max()) if bool(pad.any()) else 0.0
     leak_wide = float(got["weights_wide"][:, got["x"].shape[1]:].abs().max())
-    if max(leak, leak_wide) > 1e-6:
+    if not (at_most(leak, 1e-6) and at_most(leak_wide, 1e-6)):
         return Verdict(False, "value", f"padding positions get attention weight up to "
                                        f"{max(leak, leak_wide):.3g}; mask them (scores.masked_fill("
                                        "mask == 0, float('-inf')) before the softmax) so they get 0")
+    for weights in (got["weights"], got["weights_wide"]):
+        sums = weights.sum(dim=1)
+        if not close(sums, torch.ones_like(sums), rtol=0.0, atol=1e-5):
+            return Verdict(False, "value", "padding positions get no attention, but the weights "
+                                           "of a row no longer sum to 1: mask the *scores* before "
+                                           "the softmax (scores.masked_fill(mask == 0, "
+                                           "float('-inf'))), not the weights after it")
     alone = torch.cat([a.reshape(-1) for a in got["alone"]])
     for name, other in (("with extra padding columns", got["probs_wide"]),
                         ("for each review on its own", alone)):
-        err = float((got["probs"] - other).abs().max())
-        if not err <= 1e-5:
+        err = max_abs_diff(got["probs"], other)
+        if not at_most(err, 1e-5):
             return Verdict(False, "value", f"padding changes the prediction: probs differ {name} by "
                                            f"{err:.3g} (tolerance 1e-5). The backward LSTM "
                                            "direction must not read padding: pack the batch "

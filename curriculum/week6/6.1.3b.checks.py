@@ -3,52 +3,46 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_RECORDERS,
-    accuracy_verdict,
-    binary_f1,
-    finite,
-    num,
-    pattern_verdict,
-    review_texts,
-    share,
-    shared,
-)
+from curriculum.judges.cases import mixed
+from curriculum.judges.compare import as_float, close, finite, max_abs_diff
+from curriculum.judges.data import review_texts
+from curriculum.judges.shared import share, shared
+from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
+def _labels(rng, n):
+    labels = torch.from_numpy(rng.integers(0, 2, n))
+    labels[int(rng.integers(0, n))] = 1
+    return labels
+
+
 def make_f1(rng: np.random.Generator):
-    cases = []
-    for n in (12, 20, 7):
-        cases.append((torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))))
-    labels = torch.from_numpy(rng.integers(0, 2, 9))
-    labels[0] = 1
-    cases.append((torch.zeros(9, dtype=torch.int64), labels))       # no positive prediction
-    cases.append((labels.clone(), labels.clone()))                   # perfect
-    return cases
+    """Random predictions, none predicted positive, and perfect ones, in a random order and
+    numbers (the kinds stay here)."""
+    def pair(n):
+        return torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))
 
+    def sizes(k):
+        return [int(n) for n in rng.integers(5, 21, k)]
 
-PROBE_F1 = PROBE_NEED + '''
-def probe(ns, cases):
-    f1 = need(ns, "f1_score")
-    out = []
-    for p, l in cases:
-        v = f1(p.clone(), l.clone())
-        out.append(float(v) if not hasattr(v, "item") else float(v.item()))
-    return out
-'''
+    none = [(torch.zeros(n, dtype=torch.int64), _labels(rng, n)) for n in sizes(rng.integers(1, 3))]
+    perfect = [(lab.clone(), lab) for lab in (_labels(rng, n) for n in sizes(rng.integers(1, 3)))]
+    return mixed(rng, {"random": [pair(n) for n in sizes(rng.integers(2, 5))],
+                       "no positive predictions: F1 is 0.0": none,
+                       "perfect predictions": perfect})
 
 
 def judge_f1(learner, reference, inputs, ctx):
-    for i, ((p, lab), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+    kinds = ctx.secrets["f1"]
+    for i, ((p, lab), got, kind) in enumerate(zip(inputs, learner.value, kinds, strict=True),
+                                              start=1):
         want = binary_f1(p.numpy(), lab.numpy())
-        if abs(got - want) > 1e-6:
-            what = {4: " (no positive predictions: F1 is 0.0)", 5: " (perfect predictions)"}
-            return Verdict(False, "value", f"f1_score case {i}{what.get(i, '')}: off by "
-                                           f"{abs(got - want):.3g}; F1 = 2·P·R / (P + R) for "
-                                           "class 1, 0.0 when there is no true positive")
+        if not close(got, want, rtol=0.0, atol=1e-6):
+            what = "" if kind == "random" else f" ({kind})"
+            return Verdict(False, "value", f"f1_score case {i}{what}: off by "
+                                           f"{max_abs_diff(got, want):.3g}; F1 = 2·P·R / (P + R) "
+                                           "for class 1, 0.0 when there is no true positive")
     return Verdict(True, "value")
 
 
@@ -58,45 +52,6 @@ def make_data(rng: np.random.Generator):
     xt, yt = review_texts(rng, 200)
     return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
                   secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import os
-import shutil
-import tempfile
-
-import torch
-
-
-def probe(ns, d):
-    torch.manual_seed(4)
-    folder = tempfile.mkdtemp()
-    path = os.path.join(folder, "sentiment_model.pth")
-    try:
-        fn = need(ns, "train_sentiment")
-        model, vocab, history = recording(lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path,
-                                                     max_epochs=15, patience=2))
-        predict = need(ns, "predict")
-        pred = predict(model, vocab, d["xt"])
-        saved = {"exists": os.path.exists(path)}
-        if saved["exists"]:
-            state = torch.load(path)
-            saved["type"] = type(state).__name__
-            if isinstance(state, dict):
-                fresh = need(ns, "SentimentModel")(len(vocab))
-                saved["keys_match"] = set(state) == set(fresh.state_dict())
-                if saved["keys_match"]:
-                    fresh.load_state_dict(state)
-                    saved["same"] = bool(torch.equal(predict(fresh, vocab, d["xt"]), pred))
-                    with torch.no_grad():
-                        saved["weights_equal"] = all(
-                            torch.equal(a, b) for a, b in
-                            zip(fresh.state_dict().values(), model.state_dict().values()))
-        hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
-        return {"pred": pred, "saved": saved, "history": hist, "acc": _acc}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -145,7 +100,7 @@ def judge_early_stopping(learner, reference, inputs, ctx):
             isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
         return Verdict(False, "value", "history must be a list of dicts with a numeric 'val_f1' "
                                        "per epoch")
-    f1s = [num(h["val_f1"]) for h in hist]
+    f1s = [as_float(h["val_f1"]) for h in hist]
     best, since, stop_at = -1.0, 0, None
     for i, f in enumerate(f1s):
         if f > best:

@@ -4,28 +4,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import PROBE_NEED, bio_tags, ref_bio_spans, ref_entity_prf
+from curriculum.judges.compare import close
+from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
 
 def make_model(rng: np.random.Generator):
     b, t, tags = int(rng.integers(2, 6)), int(rng.integers(4, 10)), int(rng.integers(5, 10))
     return {"x": torch.from_numpy(rng.integers(1, 30, (b, t))), "tags": tags}
-
-
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    model = need(ns, "NERTagger")(30, d["tags"])
-    model.eval()
-    with torch.no_grad():
-        out = model(d["x"])
-    kinds = [(type(m).__name__, getattr(m, "bidirectional", None),
-              getattr(m, "padding_idx", "-")) for m in model.modules()]
-    return {"shape": list(out.shape), "kinds": kinds}
-'''
 
 
 def judge_model(learner, reference, inputs, ctx):
@@ -59,25 +45,6 @@ def make_loss(rng: np.random.Generator):
     return cases
 
 
-PROBE_LOSS = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, cases):
-    loss_fn = need(ns, "ner_loss")
-    out = []
-    for c in cases:
-        logits = c["logits"].clone().requires_grad_(True)
-        loss = loss_fn(logits, c["tags"].clone())
-        loss.backward()
-        pad = (c["tags"] == -100).unsqueeze(-1)
-        noisy = torch.where(pad, c["noise"], c["logits"])
-        loss2 = loss_fn(noisy, c["tags"].clone())
-        out.append({"loss": loss.detach(), "grad": logits.grad, "noisy": loss2.detach()})
-    return out
-'''
-
-
 def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         mask = c["tags"] != -100
@@ -85,10 +52,10 @@ def judge_loss(learner, reference, inputs, ctx):
         loss = got["loss"]
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             return Verdict(False, "type", "ner_loss must return a scalar loss tensor")
-        if abs(float(got["noisy"]) - float(loss)) > 1e-4 * max(1.0, abs(float(loss))):
+        if not close(got["noisy"], loss, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"case {i}: changing the logits at padding positions "
                                            "changed the loss — the loss must ignore tags == -100")
-        if abs(float(loss) - float(want)) > 1e-4 * max(1.0, abs(float(want))):
+        if not close(loss, want, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"case {i}: expected the mean cross-entropy over the "
                                            f"real tokens only; off by {abs(float(loss) - float(want)):.3g}")
         g = got["grad"]
@@ -112,16 +79,6 @@ def make_bio(rng: np.random.Generator):
     return {"pred": pred, "gold": gold}
 
 
-PROBE_BIO = PROBE_NEED + '''
-def probe(ns, d):
-    spans = need(ns, "bio_spans")
-    prf = need(ns, "entity_prf")
-    s = [sorted(tuple(x) for x in spans(list(seq))) for seq in d["pred"] + d["gold"]]
-    r = prf([list(p) for p in d["pred"]], [list(g) for g in d["gold"]])
-    return {"spans": s, "prf": {str(k): [float(x) for x in v] for k, v in dict(r).items()}}
-'''
-
-
 def judge_bio(learner, reference, inputs, ctx):
     got = learner.value
     for seq, s in zip(inputs["pred"] + inputs["gold"], got["spans"], strict=True):
@@ -136,7 +93,7 @@ def judge_bio(learner, reference, inputs, ctx):
                                        f"predictions or gold ({sorted(want)}); found "
                                        f"{sorted(got['prf'])}")
     for k, v in want.items():
-        if any(abs(a - b) > 1e-6 for a, b in zip(got["prf"][k], v, strict=True)):
+        if not close(got["prf"][k], v, rtol=0.0, atol=1e-6):
             return Verdict(False, "value", f"entity_prf[{k!r}]: (precision, recall, f1) are off; "
                                            "count exact span matches per type")
     return Verdict(True, "value")

@@ -3,15 +3,11 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_RECORDERS,
-    ner_sentences,
-    pattern_verdict,
-    share,
-    shared,
-    uses,
-)
+from curriculum.judges.compare import at_least, at_most, close
+from curriculum.judges.data import ner_sentences
+from curriculum.judges.shared import share, shared
+from curriculum.judges.source import uses
+from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -19,51 +15,6 @@ def make_data(rng: np.random.Generator):
     x, y = ner_sentences(rng, 96)
     xt, yt = ner_sentences(rng, 150)
     return Hidden(inputs={"x": x, "y": y, "xt": xt}, secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import os
-import shutil
-import tempfile
-
-from torch.nn.utils.rnn import pad_sequence
-
-
-def probe(ns, d):
-    torch = _t
-    train = need(ns, "train_ner")
-    full, part = tempfile.mkdtemp(), tempfile.mkdtemp()
-    try:
-        torch.manual_seed(7)
-        model = recording(lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03,
-                                        step_size=8, batch_size=16))
-        files = sorted(f for f in os.listdir(full) if f.endswith(".pt"))
-        ck = {}
-        for f in files:
-            c = torch.load(os.path.join(full, f))
-            ck[f] = {"type": type(c).__name__,
-                     "keys": sorted(str(k) for k in c) if isinstance(c, dict) else [],
-                     "epoch": c.get("epoch") if isinstance(c, dict) else None}
-            if isinstance(c, dict) and isinstance(c.get("scheduler_state_dict"), dict):
-                ck[f]["last_lr"] = [float(v) for v in c["scheduler_state_dict"].get("_last_lr", [])]
-        five = [f for f in files if "5" in f and "15" not in f]
-        resumed = None
-        if len(five) == 1:
-            torch.manual_seed(8)
-            model2 = train(d["x"], d["y"], 60, 5, part, num_epochs=10, lr=0.03, step_size=8,
-                           batch_size=16, resume_from=os.path.join(full, five[0]))
-            a, b = model.state_dict(), model2.state_dict()
-            resumed = max(float((a[k].float() - b[k].float()).abs().max()) for k in a)
-        model.eval()
-        lengths = [len(s) for s in d["xt"]]
-        with torch.no_grad():
-            pred = model(pad_sequence(d["xt"], batch_first=True)).argmax(-1)
-        pred = torch.cat([pred[i, :n] for i, n in enumerate(lengths)])
-        return {"pred": pred, "files": files, "ck": ck, "resumed": resumed, "made": _made, "acc": _acc}
-    finally:
-        shutil.rmtree(full, ignore_errors=True)
-        shutil.rmtree(part, ignore_errors=True)
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -78,7 +29,7 @@ def judge_train(learner, reference, inputs, ctx):
                                      "max_norm=1.0)")
     scheds = [m for m in got["made"] if m["label"] == "scheduler"]
     if not scheds or scheds[0]["cls"] != "StepLR" or scheds[0].get("step_size") != 8 \
-            or abs(scheds[0].get("gamma", 0) - 0.1) > 1e-12:
+            or not close(scheds[0].get("gamma"), 0.1, rtol=1e-9, atol=0.0):
         return Verdict(False, "api", "build optim.lr_scheduler.StepLR(optimizer, "
                                      "step_size=step_size, gamma=0.1) (the grader passes "
                                      "step_size=8)")
@@ -89,7 +40,7 @@ def judge_train(learner, reference, inputs, ctx):
     acc = float((pred == gold).float().mean())
     ent = gold != 0
     ent_acc = float((pred[ent] == gold[ent]).float().mean())
-    if acc < 0.9 or ent_acc < 0.8:
+    if not (at_least(acc, 0.9) and at_least(ent_acc, 0.8)):
         return Verdict(False, "train", f"held-out token accuracy {acc:.3f} (needs ≥ 0.9), on "
                                        f"entity tokens {ent_acc:.3f} (needs ≥ 0.8) — check that "
                                        "the model really trains and the loss ignores padding")
@@ -123,7 +74,7 @@ def judge_checkpoints(learner, reference, inputs, ctx):
     for epoch, want in ((5, 0.03), (10, 0.003)):
         c = next(c for c in got["ck"].values() if c["epoch"] == epoch)
         lr = c.get("last_lr") or [None]
-        if lr[0] is None or abs(lr[0] - want) > 1e-9:
+        if not close(lr[0], want, rtol=0.0, atol=1e-9):
             return Verdict(False, "value", f"with lr=0.03 and StepLR(step_size=8, gamma=0.1) the "
                                            f"epoch-{epoch} checkpoint's scheduler state must hold "
                                            f"lr {want}: call scheduler.step() once per epoch and "
@@ -137,7 +88,7 @@ def judge_resume(learner, reference, inputs, ctx):
         return Verdict(False, "train", "not judged: train_ner did not run to the end")
     if got["resumed"] is None:
         return Verdict(False, "train", "not judged: no epoch-5 checkpoint to resume from")
-    if got["resumed"] > 1e-4:
+    if not at_most(got["resumed"], 1e-4):
         return Verdict(False, "train", "resuming from the epoch-5 checkpoint and training to "
                                        "epoch 10 must give the same weights as the uninterrupted "
                                        f"run; they differ by {got['resumed']:.3g}. Restore the "

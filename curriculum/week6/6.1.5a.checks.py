@@ -3,7 +3,8 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import PROBE_NEED, uses
+from curriculum.judges.compare import above, all_finite, at_most, largest, max_abs_diff
+from curriculum.judges.source import uses
 from grader.checks.base import Verdict
 
 
@@ -18,61 +19,31 @@ def make_inputs(rng: np.random.Generator):
     return {"x": x, "y": y, "z": z, "k": k, "v": v}
 
 
-PROBE = PROBE_NEED + '''
-import torch
+NAN_HINT = ("the logits hold NaN or inf — a float mask built as triu(ones) * -inf gives "
+            "0 · (−inf) = NaN everywhere below the diagonal; pass the bool mask (or build the "
+            "float one with masked_fill)")
 
 
-def probe(ns, d):
-    cls = need(ns, "MiniTransformerLM")
-    torch.manual_seed(11)
-    model = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64)
-    model.eval()
-    with torch.no_grad():
-        lx, ly, lz = model(d["x"]), model(d["y"]), model(d["z"])
-    mask = need(ns, "causal_mask")(d["x"].shape[1])
-    # gradient checkpointing: same weights, same outputs and gradients
-    torch.manual_seed(12)
-    plain = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64, use_checkpoint=False)
-    ckpt = cls(d["v"], d_model=32, n_heads=4, n_layers=2, max_len=64, use_checkpoint=True)
-    ckpt.load_state_dict(plain.state_dict())
-    plain.train()
-    ckpt.train()
-    import torch.utils.checkpoint as tuc
-    orig = tuc.checkpoint
-    calls = []
-
-    def counting(*a, **k):
-        calls.append(1)
-        return orig(*a, **k)
-    names = [n for n, v in ns.items() if v is orig]
-    res = []
-    for m in (plain, ckpt):
-        torch.manual_seed(13)
-        tuc.checkpoint = counting
-        for n in names:
-            ns[n] = counting
-        try:
-            calls.clear()
-            out = m(d["x"])
-        finally:
-            tuc.checkpoint = orig
-            for n in names:
-                ns[n] = orig
-        out.pow(2).mean().backward()
-        res.append((out.detach(), torch.cat([p.grad.reshape(-1) for p in m.parameters()
-                                             if p.grad is not None])))
-    ck_calls = len(calls)
-    return {"lx": lx, "ly": ly, "lz": lz, "mask": mask, "ck_out": res[0][0] - res[1][0], "ck_calls": ck_calls,
-            "ck_grad": float((res[0][1] - res[1][1]).abs().max()) if res[0][1].shape == res[1][1].shape else None}
-'''
+def _logits_problem(got, inputs):
+    """The three forward passes the probe ran: right shape, and finite everywhere."""
+    b, t = inputs["x"].shape
+    for key in ("lx", "ly", "lz"):
+        logits = got.get(key)
+        if not isinstance(logits, torch.Tensor) or list(logits.shape) != [b, t, inputs["v"]]:
+            found = list(logits.shape) if isinstance(logits, torch.Tensor) else type(logits)
+            return Verdict(False, "shape", f"a [{b}, {t}] batch must give logits [{b}, {t}, "
+                                           f"vocab_size={inputs['v']}]; found {found}")
+        if not all_finite(logits):
+            return Verdict(False, "value", NAN_HINT)
+    return None
 
 
 def judge_shapes(learner, reference, inputs, ctx):
     got = learner.value
-    b, t = inputs["x"].shape
-    if list(got["lx"].shape) != [b, t, inputs["v"]]:
-        return Verdict(False, "shape", f"a [{b}, {t}] batch must give logits [{b}, {t}, "
-                                       f"vocab_size={inputs['v']}]; found {list(got['lx'].shape)}")
+    bad = _logits_problem(got, inputs)
+    if bad:
+        return bad
+    t = inputs["x"].shape[1]
     want = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
     mask = got["mask"]
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != want.shape \
@@ -84,17 +55,18 @@ def judge_shapes(learner, reference, inputs, ctx):
 
 def judge_causal(learner, reference, inputs, ctx):
     got = learner.value
+    bad = _logits_problem(got, inputs)
+    if bad:
+        return bad
     k = inputs["k"]
-    if list(got["lx"].shape) != list(got["ly"].shape) or got["lx"].dim() != 3:
-        return Verdict(False, "shape", "logits must be [batch, seq_len, vocab_size]")
-    before = float((got["lx"][:, :k] - got["ly"][:, :k]).abs().max())
-    if before > 1e-5:
+    before = max_abs_diff(got["lx"][:, :k], got["ly"][:, :k])
+    if not at_most(before, 1e-5):
         return Verdict(False, "value", f"changing tokens from position {k} on changed the logits "
                                        f"at earlier positions by {before:.3g}: the model looks at "
                                        "future tokens. Pass the causal mask to every attention "
                                        "layer")
-    after = float((got["lx"][:, k] - got["ly"][:, k]).abs().max())
-    if after < 1e-6:
+    after = max_abs_diff(got["lx"][:, k], got["ly"][:, k])
+    if not above(after, 1e-6):
         return Verdict(False, "value", "changing the token at a position must change that "
                                        "position's logits")
     return Verdict(True, "value")
@@ -102,8 +74,11 @@ def judge_causal(learner, reference, inputs, ctx):
 
 def judge_position(learner, reference, inputs, ctx):
     got = learner.value
-    diff = float((got["lz"][:, 0] - got["lz"][:, -1]).abs().min())
-    if diff < 1e-5:
+    bad = _logits_problem(got, inputs)
+    if bad:
+        return bad
+    gaps = (got["lz"][:, 0] - got["lz"][:, -1]).abs().amax(dim=-1)
+    if not above(float(gaps.min()), 1e-5):
         return Verdict(False, "value", "on a sequence repeating one token, the first and last "
                                        "positions got the same logits: attention alone cannot "
                                        "tell positions apart, add "
@@ -118,9 +93,10 @@ def judge_checkpointing(learner, reference, inputs, ctx):
         return Verdict(False, "api", "with use_checkpoint=True, run the layers through "
                                      "torch.utils.checkpoint.checkpoint(layer, h, …, "
                                      "use_reentrant=False) in training mode")
-    out = float(got["ck_out"].abs().max())
-    if out > 1e-5 or got["ck_grad"] is None or got["ck_grad"] > 1e-5:
+    out = largest(got["ck_out"])
+    if not (at_most(out, 1e-5) and at_most(got["ck_grad"], 1e-5)):
         return Verdict(False, "value", "use_checkpoint=True must not change the model: outputs "
                                        "and gradients must equal the plain model's with the same "
-                                       f"weights (found differences {out:.3g} / {got['ck_grad']})")
+                                       f"weights, and be finite (found differences {out:.3g} / "
+                                       f"{got['ck_grad']})")
     return Verdict(True, "value")

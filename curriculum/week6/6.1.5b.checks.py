@@ -6,13 +6,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
-    finite,
-    num,
-    pattern_verdict,
-)
+from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
+from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Verdict
 
 VOCAB = 16
@@ -28,26 +23,15 @@ def make_loss(rng: np.random.Generator):
     return cases
 
 
-PROBE_LOSS = PROBE_NEED + '''
-def probe(ns, cases):
-    f, ppl = need(ns, "lm_loss"), need(ns, "perplexity")
-    out = []
-    for c in cases:
-        v = f(c["logits"], c["tokens"])
-        out.append({"loss": v.detach() if hasattr(v, "detach") else v, "ppl": float(ppl(c["loss"]))})
-    return out
-'''
-
-
 def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         lg, tk = c["logits"].double(), c["tokens"]
         want = F.cross_entropy(lg[:, :-1].reshape(-1, lg.shape[-1]), tk[:, 1:].reshape(-1))
-        if not finite(got["loss"]) or abs(num(got["loss"]) - float(want)) > 1e-4:
+        if not close(got["loss"], want, rtol=0.0, atol=1e-4):
             return Verdict(False, "value", f"case {i}: lm_loss must be the mean cross-entropy of "
                                            "logits[:, :-1] against tokens[:, 1:] (position t "
                                            "predicts token t+1)")
-        if abs(got["ppl"] - math.exp(c["loss"])) > 1e-6 * math.exp(c["loss"]):
+        if not close(got["ppl"], math.exp(c["loss"]), rtol=1e-6, atol=0.0):
             return Verdict(False, "value", f"case {i}: perplexity(loss) must be exp(loss)")
     return Verdict(True, "value")
 
@@ -66,22 +50,6 @@ def make_data(rng: np.random.Generator):
     return {"train": _markov(rng, succ, 256, 16), "test": _markov(rng, succ, 64, 16)}
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import torch
-
-
-def probe(ns, d):
-    torch.manual_seed(21)
-    fn = need(ns, "train_lm")
-    model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16, lr=0.003))
-    model = model.cpu().eval()
-    with torch.no_grad():
-        logits = model(d["test"])
-    stats = dict(stats) if isinstance(stats, dict) else {}
-    return {"logits": logits, "acc": _acc, "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
@@ -93,48 +61,18 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "shape", "the trained model must give [batch, seq_len, vocab] logits")
     loss = float(F.cross_entropy(lg[:, :-1].reshape(-1, VOCAB), test[:, 1:].reshape(-1)))
     ppl = math.exp(loss)
-    if not ppl < 3.0:
+    if not below(ppl, 3.0):
         return Verdict(False, "train", f"held-out perplexity {ppl:.2f}, needs < 3.0 (uniform "
                                        f"guessing gives {VOCAB}) after 100 steps — check the "
                                        "next-token shift and that the model trains")
     stats = got["stats"]
-    if not finite(stats.get("perplexity")) or not 1.0 <= num(stats["perplexity"]) < 6.0:
+    if not (at_least(stats.get("perplexity"), 1.0) and below(stats.get("perplexity"), 6.0)):
         return Verdict(False, "value", "stats['perplexity'] must be exp(training loss) of the "
                                        "last steps (≥ 1)")
-    if not finite(stats.get("tokens_per_sec")) or num(stats["tokens_per_sec"]) <= 0:
+    if not finite(stats.get("tokens_per_sec")) or as_float(stats["tokens_per_sec"]) <= 0:
         return Verdict(False, "value", "stats['tokens_per_sec'] must be the number of tokens "
                                        "processed divided by the elapsed seconds")
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")
-
-
-PROBE_SAVE = PROBE_NEED + '''
-import os
-import shutil
-import tempfile
-
-import torch
-import torch.nn as nn
-
-
-def probe(ns, x):
-    torch.manual_seed(22)
-    model = need(ns, "MiniTransformerLM")(16)
-    wrapped = nn.DataParallel(model)
-    folder = tempfile.mkdtemp()
-    try:
-        path = os.path.join(folder, "lm.pth")
-        need(ns, "save_lm")(wrapped, path)
-        state = torch.load(path)
-        keys = sorted(str(k) for k in state) if isinstance(state, dict) else [type(state).__name__]
-        loaded = need(ns, "load_lm")(path, 16)
-        loaded.eval()
-        model.eval()
-        with torch.no_grad():
-            diff = float((loaded(x) - model(x)).abs().max())
-        return {"keys": keys, "diff": diff, "cls": type(loaded).__name__}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-'''
 
 
 def make_tokens(rng: np.random.Generator):
@@ -149,6 +87,6 @@ def judge_save(learner, reference, inputs, ctx):
                                        "is wrapped")
     if got["cls"] != "MiniTransformerLM":
         return Verdict(False, "type", f"load_lm must return a MiniTransformerLM; found {got['cls']}")
-    if got["diff"] > 1e-6:
+    if not at_most(got["diff"], 1e-6):
         return Verdict(False, "value", "the loaded model's logits differ from the saved model's")
     return Verdict(True, "value")

@@ -4,16 +4,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
-    accumulation_problem,
-    accuracy_verdict,
-    blobs,
-    five_step_problem,
-    num,
-    uses,
-)
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.data import blobs
+from curriculum.judges.source import uses
+from curriculum.judges.training import accumulation_problem, accuracy_verdict, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
 
@@ -26,19 +20,6 @@ def make_loss(rng: np.random.Generator):
     return out
 
 
-PROBE_LOSS = PROBE_NEED + '''
-def probe(ns, cases):
-    f = need(ns, "focal_loss")
-    out = []
-    for c in cases:
-        logits = c["logits"].clone().requires_grad_(True)
-        loss = f(logits, c["targets"], gamma=c["gamma"])
-        loss.backward()
-        out.append({"loss": loss.detach(), "grad": logits.grad})
-    return out
-'''
-
-
 def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         lg = c["logits"].clone().requires_grad_(True)
@@ -46,11 +27,11 @@ def judge_loss(learner, reference, inputs, ctx):
         want = (-(1 - logp.exp()) ** c["gamma"] * logp).mean()
         want.backward()
         w = float(want.detach())
-        if abs(num(got["loss"]) - w) > 1e-6 * max(1, abs(w)):
+        if not close(got["loss"], w, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"case {i} (gamma={c['gamma']:.2f}): focal loss must be "
                                            "mean(-(1 - p_t)^gamma · log p_t) with p_t the softmax "
                                            "probability of the target (gamma 0 = cross-entropy)")
-        if got["grad"] is None or float((got["grad"] - lg.grad).abs().max()) > 1e-6:
+        if not at_most(max_abs_diff(got["grad"], lg.grad), 1e-6):
             return Verdict(False, "grad", f"case {i}: the loss must be differentiable with autograd "
                                           "(tensor operations only)")
     return Verdict(True, "value")
@@ -64,20 +45,6 @@ def make_saliency(rng: np.random.Generator):
             "w2": torch.from_numpy(rng.normal(0, 1, (c, 8)).astype(np.float32))}
 
 
-PROBE_SAL = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    model = torch.nn.Sequential(torch.nn.Linear(d["d"], 8, bias=False), torch.nn.Tanh(),
-                                torch.nn.Linear(8, d["c"], bias=False))
-    with torch.no_grad():
-        model[0].weight.copy_(d["w1"])
-        model[2].weight.copy_(d["w2"])
-    return need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
-'''
-
-
 def judge_saliency(learner, reference, inputs, ctx):
     got = learner.value
     x = inputs["x"].clone().requires_grad_(True)
@@ -87,7 +54,7 @@ def judge_saliency(learner, reference, inputs, ctx):
     if not isinstance(got, torch.Tensor) or got.shape != want.shape:
         return Verdict(False, "shape", f"saliency must return a [batch, features] = "
                                        f"{list(want.shape)} tensor")
-    if float((got.detach().float() - want).abs().max()) > 1e-5:
+    if not at_most(max_abs_diff(got, want), 1e-5):
         return Verdict(False, "value", "saliency must be |∂ logit[target] / ∂ x| per sample "
                                        "(autograd w.r.t. the input, absolute value)")
     return Verdict(True, "value")
@@ -99,13 +66,6 @@ def make_eval(rng: np.random.Generator):
     preds = torch.where(torch.from_numpy(rng.random(40) < 0.7), labels,
                         torch.from_numpy(rng.integers(0, c, 40)))
     return {"c": c, "labels": labels, "preds": preds}
-
-
-PROBE_EVAL = PROBE_NEED + '''
-def probe(ns, d):
-    r = need(ns, "evaluate")(d["preds"].clone(), d["labels"].clone(), d["c"])
-    return {k: r[k] for k in ("confusion", "precision", "recall", "accuracy")}
-'''
 
 
 def judge_eval(learner, reference, inputs, ctx):
@@ -122,10 +82,10 @@ def judge_eval(learner, reference, inputs, ctx):
                        ("recall", tp / conf.sum(1).clamp(min=1))):
         g = got[name]
         if not isinstance(g, torch.Tensor) or g.shape != want.shape \
-                or float((g.double() - want).abs().max()) > 1e-6:
+                or not at_most(max_abs_diff(g, want), 1e-6):
             return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
                                            "(0 where undefined)")
-    if abs(num(got["accuracy"]) - float(tp.sum() / conf.sum())) > 1e-6:
+    if not close(got["accuracy"], float(tp.sum() / conf.sum()), rtol=0.0, atol=1e-6):
         return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
     return Verdict(True, "value")
 
@@ -134,19 +94,6 @@ def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 300, 8, 3, 2.0)
     xt, yt, _ = blobs(rng, 300, 8, 3, 2.0, centers)
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(6)
-    fn = need(ns, "run_capstone")
-    model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=40, lr=0.01))
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(1)
-    return {"pred": pred, "acc": _acc}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):

@@ -3,49 +3,31 @@
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
-    accumulation_problem,
-    five_step_problem,
-)
+from curriculum.judges.compare import at_most, below, close, finite
+from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Verdict
-
-PROBE_AUTOGRAD = PROBE_NEED + '''
-def probe(ns, _):
-    w, g = need(ns, "w"), need(ns, "w_grad")
-    return {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad)}
-'''
 
 
 def judge_autograd(learner, reference, inputs, ctx):
     got = learner.value
-    if not got["rg"] or not got["leaf"] or float(got["w"]) != 2.0:
+    if not got["rg"] or not got["leaf"] or not close(got["w"], 2.0, rtol=0.0, atol=0.0):
         return Verdict(False, "value", "w must be the leaf torch.tensor(2.0, requires_grad=True)")
-    if not isinstance(got["grad"], torch.Tensor) or abs(float(got["grad"]) - 4.0) > 1e-6:
-        return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; y.backward(): "
-                                      "dy/dw = 2w = 4")
+    if not got.get("y_graph") or not close(got.get("y"), 4.0, rtol=0.0, atol=1e-6):
+        return Verdict(False, "grad", "y must be computed from w with autograd: y = w ** 2 "
+                                      "(a tensor with a grad_fn, value 4)")
+    if not got.get("graph_used"):
+        return Verdict(False, "grad", "y.backward() never ran on y (its graph is still unused): "
+                                      "the gradient must come from autograd, not be set by hand")
+    for what in ("grad", "w_grad_attr"):
+        if not isinstance(got[what], torch.Tensor) or not close(got[what], 4.0, rtol=0.0,
+                                                                  atol=1e-6):
+            return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; "
+                                          "y.backward(): dy/dw = 2w = 4")
     return Verdict(True, "grad")
 
 
 def make_x(rng: np.random.Generator):
     return torch.from_numpy(rng.normal(0, 1, (int(rng.integers(2, 9)), 10)).astype(np.float32))
-
-
-PROBE_NET = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, x):
-    model = need(ns, "Net")()
-    lin = [(m.in_features, m.out_features) for m in model.modules()
-           if isinstance(m, torch.nn.Linear)]
-    with torch.no_grad():
-        out = model(x)
-        l1 = model.layer1(x)
-        manual = model.layer2(torch.relu(l1))
-    return {"lin": lin, "shape": list(out.shape), "diff": float((out - manual).abs().max())}
-'''
 
 
 def judge_net(learner, reference, inputs, ctx):
@@ -56,7 +38,7 @@ def judge_net(learner, reference, inputs, ctx):
     if got["shape"] != [inputs.shape[0], 1]:
         return Verdict(False, "shape", f"Net on [{inputs.shape[0]}, 10] must give "
                                        f"[{inputs.shape[0]}, 1]; found {got['shape']}")
-    if got["diff"] > 1e-6:
+    if not at_most(got["diff"], 1e-6):
         return Verdict(False, "value", "forward must be layer2(relu(layer1(x)))")
     return Verdict(True, "module")
 
@@ -66,25 +48,6 @@ def make_regression(rng: np.random.Generator):
     x = rng.normal(0, 1, (256, 10))
     y = x @ w * 0.3
     return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
-
-
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import torch
-from torch.utils.data import DataLoader, TensorDataset
-
-
-def probe(ns, d):
-    torch.manual_seed(3)
-    model = need(ns, "Net")()
-    with torch.no_grad():
-        before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
-    fn = need(ns, "train")
-    out = recording(lambda: fn(model, loader, 15))
-    with torch.no_grad():
-        after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    return {"before": before, "after": after, "same": out is model, "acc": _acc}
-'''
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -97,7 +60,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", problem)
     if not got["same"]:
         return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
-    if not got["after"] < 0.5 * got["before"]:
+    if not (finite(got["before"]) and below(got["after"], 0.5 * got["before"])):
         return Verdict(False, "train", f"after train(model, loader, 15) the MSE went from "
                                        f"{got['before']:.3f} to {got['after']:.3f}; it must at least "
                                        "halve (MSELoss, Adam lr=0.001, the 5-step pattern)")

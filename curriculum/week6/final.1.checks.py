@@ -4,13 +4,10 @@ clipping, StepLR) judged on hidden held-out data."""
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_RECORDERS,
-    accuracy_verdict,
-    blobs,
-    pattern_verdict,
-    uses,
-)
+from curriculum.judges.compare import at_least, at_most, below, close, finite
+from curriculum.judges.data import blobs
+from curriculum.judges.source import uses
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -18,24 +15,6 @@ def make_arch(rng: np.random.Generator):
     d, h, c = int(rng.integers(5, 20)), int(rng.integers(8, 40)), int(rng.integers(2, 6))
     return {"d": d, "h": h, "c": c, "x": torch.from_numpy(rng.normal(0, 1, (7, d)).astype(np.float32)),
             "y": torch.from_numpy(rng.integers(0, c, 7))}
-
-
-PROBE_ARCH = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    model = need(ns, "FinalNet")(d["d"], d["h"], d["c"], dropout=0.3)
-    mods = [(type(m).__name__, getattr(m, "in_features", getattr(m, "num_features", None)),
-             getattr(m, "out_features", None), getattr(m, "p", None)) for m in model.modules()]
-    model.eval()
-    with torch.no_grad():
-        out = model(d["x"])
-    ds = need(ns, "TabularDataset")(d["x"], d["y"])
-    item = ds[3]
-    unl = need(ns, "TabularDataset")(d["x"])
-    return {"mods": mods, "shape": list(out.shape), "len": len(ds),
-            "item": list(item) if isinstance(item, (tuple, list)) else repr(item)[:60],
-            "unl": unl[2], "params": sum(p.numel() for p in model.parameters())}
-'''
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -50,9 +29,12 @@ def judge_arch(learner, reference, inputs, ctx):
     if bns != [h, h]:
         return Verdict(False, "module", f"one nn.BatchNorm1d({h}) after each hidden Linear; "
                                         f"found {bns}")
-    if len(drops) != 2 or any(abs(p - 0.3) > 1e-9 for p in drops):
+    if len(drops) != 2 or not all(close(p, 0.3, rtol=0.0, atol=1e-9) for p in drops):
         return Verdict(False, "module", "one nn.Dropout(dropout) per hidden layer, using the "
                                         f"`dropout` argument (0.3 here); found {drops}")
+    bad = _order_problem(got.get("order") or [])
+    if bad:
+        return Verdict(False, "module", bad)
     if got["shape"] != [7, c]:
         return Verdict(False, "shape", f"a batch of 7 must give [7, {c}] logits; found {got['shape']}")
     item = got["item"]
@@ -65,6 +47,28 @@ def judge_arch(learner, reference, inputs, ctx):
     return Verdict(True, "module")
 
 
+ORDER = ["Linear", "BatchNorm1d", "Dropout", "Linear", "BatchNorm1d", "Dropout", "Linear"]
+
+
+def _order_problem(order: list) -> str:
+    """Linear → BatchNorm1d → ReLU → Dropout per hidden layer, read from the forward pass:
+    the modules run in that order, BatchNorm gets the raw Linear output (negatives), and
+    Dropout and the next Linear get ReLU outputs (none negative)."""
+    ran = [(name, low) for name, low in order if name in ("Linear", "BatchNorm1d", "Dropout")]
+    if [name for name, _ in ran] != ORDER:
+        return ("FinalNet's layers must run as Linear → BatchNorm1d → ReLU → Dropout → Linear → "
+                "BatchNorm1d → ReLU → Dropout → Linear; yours ran "
+                + " → ".join(name for name, _ in ran))
+    lows = [low for _, low in ran]
+    if not (below(lows[1], 0.0) and below(lows[4], 0.0)):
+        return ("BatchNorm1d must come right after its Linear, before the ReLU (it got inputs "
+                "with no negative values, as if the ReLU came first)")
+    if not all(at_least(lows[i], 0.0) for i in (2, 3, 5, 6)):
+        return ("apply ReLU after each BatchNorm1d, before the Dropout (Dropout and the next "
+                "Linear got negative inputs)")
+    return ""
+
+
 def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 400, 12, 4, 1.3)
     xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
@@ -73,24 +77,21 @@ def make_data(rng: np.random.Generator):
                           "xt": xt}, secret=yt)
 
 
-PROBE_FIT = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(5)
-    ds = need(ns, "TabularDataset")
-    model = need(ns, "FinalNet")(12, 32, 4)
-    log = []
-    handle = mode_hook(model, log)
-    fn = need(ns, "fit")
-    info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
-                                lr=0.01, patience=3))
-    handle.remove()
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"]).argmax(1)
-    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
-            "info": dict(info) if isinstance(info, dict) else {}}
-'''
+def _best_weights_problem(losses: list, diffs: list) -> str:
+    """After early stopping the model must hold the weights of its best validation epoch: the
+    probe kept the weights at every validation pass and their validation losses."""
+    if diffs and not all(finite(d) for d in diffs):
+        return "after fit the model's weights hold NaN or inf"
+    if not losses or not all(finite(v) for v in losses):
+        return "validate once per epoch (model.eval(), torch.no_grad()) on the validation set"
+    best = min(losses)
+    held = [i for i, d in enumerate(diffs) if at_most(d, 1e-6)]
+    if not any(at_most(losses[i], best * (1 + 1e-3) + 1e-6) for i in held):
+        return ("after early stopping the model does not hold its best validation weights: "
+                "keep a deep copy (copy.deepcopy(model.state_dict())) — state_dict().copy() is "
+                "shallow, its tensors keep changing with the model — and load it back with "
+                "model.load_state_dict(best) before returning")
+    return ""
 
 
 def judge_fit(learner, reference, inputs, ctx):
@@ -113,4 +114,7 @@ def judge_fit(learner, reference, inputs, ctx):
     if not isinstance(epochs, int) or not 1 <= epochs < 40:
         return Verdict(False, "train", "fit must stop early (patience 3 on validation loss) and "
                                        f"report the epochs it ran; found epochs={epochs!r} of 40")
+    bad = _best_weights_problem(got.get("snap_losses") or [], got.get("snap_diffs") or [])
+    if bad:
+        return Verdict(False, "train", bad)
     return accuracy_verdict(got["pred"], ctx.secrets["fit"], 0.85, "FinalNet after fit")

@@ -9,14 +9,9 @@ import math
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_RECORDERS,
-    accumulation_problem,
-    finite,
-    five_step_problem,
-    num,
-)
+from curriculum.judges.cases import mixed
+from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
 
@@ -45,10 +40,6 @@ def demand_data(rng: np.random.Generator, n: int, dim: int = 6):
     return _f32(x), y.astype(np.float32)
 
 
-def _max_err(got, want: torch.Tensor) -> float:
-    return float((got.detach().double() - want.double()).abs().max())
-
-
 # ---------------------------------------------------------------------------
 # model: DemandNet shapes and non-crossing quantiles
 # ---------------------------------------------------------------------------
@@ -62,39 +53,12 @@ def make_model(rng: np.random.Generator):
             "x": _f32(rng.normal(0, 1, (7, d))), "xbig": _f32(rng.normal(0, 2, (64, d)))}
 
 
-PROBE_MODEL = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    cls = need(ns, "DemandNet")
-    plain = cls(d["d"])
-    plain.eval()
-    out_plain = plain(d["x"])
-    model = cls(d["d"], hidden=d["h"], quantiles=d["quantiles"])
-    model.eval()
-    out = model(d["x"])
-    lin = [(m.in_features, m.out_features) for m in model.modules()
-           if isinstance(m, torch.nn.Linear)]
-    # weights of any size: the quantiles must still come out in order
-    gen = torch.Generator().manual_seed(1234)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-        out_big = model(d["xbig"])
-    return {"module": isinstance(model, torch.nn.Module),
-            "nparams": sum(p.numel() for p in model.parameters()),
-            "lin": lin, "out_plain": out_plain.detach(), "out": out.detach(),
-            "grad": bool(out.requires_grad), "out_big": out_big}
-'''
-
-
 def _crossing(out) -> int:
     """Rows where a quantile column is above the next one (or NaN)."""
     out = out.detach().double()
     diffs = out[:, 1:] - out[:, :-1]
     tol = 1e-5 * (1 + out.abs()[:, 1:])
-    return int(((diffs < -tol) | diffs.isnan()).any(1).sum())
+    return int(((diffs < -tol) | diffs.isnan()).any(1).sum())  # compare: ok (NaN counted)
 
 
 def judge_model(learner, reference, inputs, ctx):
@@ -139,38 +103,26 @@ def make_loss(rng: np.random.Generator):
         target = rng.normal(0, 2, n)
         cases.append({"pred": _f64(pred), "target": _f64(target), "quantiles": quantiles})
     cases[2]["target"] = cases[2]["pred"].max(1).values + _f64(rng.uniform(0.5, 2, 9))
-    return cases
-
-
-PROBE_LOSS = PROBE_NEED + '''
-def probe(ns, cases):
-    f = need(ns, "pinball_loss")
-    out = []
-    for c in cases:
-        pred = c["pred"].clone().requires_grad_(True)
-        loss = f(pred, c["target"].clone(), c["quantiles"])
-        loss.backward()
-        out.append({"loss": loss.detach(), "grad": pred.grad})
-    return out
-'''
+    return mixed(rng, {"the default quantiles": cases[:1],
+                       "a batch as long as the quantile list": cases[1:2],
+                       "targets above every prediction (under-forecast)": cases[2:]})
 
 
 def judge_loss(learner, reference, inputs, ctx):
-    what = ["the default quantiles", "a batch as long as the quantile list",
-            "targets above every prediction (under-forecast)"]
+    what = ctx.secrets["loss"]
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True)):
         pred = c["pred"].clone().requires_grad_(True)
         want = ref_pinball(pred, c["target"], c["quantiles"])
         want.backward()
         w = float(want.detach())
-        if not finite(got["loss"]) or abs(num(got["loss"]) - w) > 1e-6 * max(1.0, abs(w)):
+        if not close(got["loss"], w, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"case {i + 1} ({what[i]}): pinball loss must be the "
                                            "mean over batch and quantiles of max(q·(y − ŷ), "
                                            "(q − 1)·(y − ŷ)): under-forecasting costs q per "
                                            "unit, over-forecasting 1 − q; target [batch] "
                                            "against pred [batch, Q] (unsqueeze(1))")
         if not isinstance(got["grad"], torch.Tensor) or tuple(got["grad"].shape) != \
-                tuple(pred.shape) or _max_err(got["grad"], pred.grad) > 1e-6:
+                tuple(pred.shape) or not at_most(max_abs_diff(got["grad"], pred.grad), 1e-6):
             return Verdict(False, "grad", f"case {i + 1}: the loss must be differentiable with "
                                           "autograd (tensor operations only)")
     return Verdict(True, "value")
@@ -190,30 +142,6 @@ def make_ig(rng: np.random.Generator):
            "x": _f32(rng.normal(0, 1, (6, d))), "base": _f32(rng.normal(0, 0.5, (6, d))),
            "column": int(rng.choice([0, 2]))}
     return {"d": d, "lin": lin, "mlp": mlp}
-
-
-PROBE_IG = PROBE_NEED + '''
-import torch
-
-
-def probe(ns, d):
-    ig = need(ns, "integrated_gradients")
-    lin = torch.nn.Linear(d["d"], 3)
-    m = d["mlp"]
-    mlp = torch.nn.Sequential(torch.nn.Linear(d["d"], 12), torch.nn.Tanh(), torch.nn.Linear(12, 3))
-    with torch.no_grad():
-        lin.weight.copy_(d["lin"]["w"])
-        lin.bias.copy_(d["lin"]["b"])
-        mlp[0].weight.copy_(m["w1"])
-        mlp[0].bias.copy_(m["b1"])
-        mlp[2].weight.copy_(m["w2"])
-        mlp[2].bias.copy_(m["b2"])
-    a = d["lin"]
-    out = {"linear": ig(lin, a["x"].clone(), a["base"].clone(), steps=20, column=a["column"])}
-    out["default"] = ig(mlp, m["x"].clone())
-    out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
-    return {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
-'''
 
 
 def _mlp(inputs: dict, x: torch.Tensor) -> torch.Tensor:
@@ -251,7 +179,7 @@ def judge_ig(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"{what}: attributions contain NaN or inf")
         if tol is None:  # linear: IG is exactly w · (x − baseline)
             want = lin["w"][col].double() * (x - base).double()
-            if _max_err(attr, want) > 1e-4 * (1 + float(want.abs().max())):
+            if not at_most(max_abs_diff(attr, want), 1e-4 * (1 + float(want.abs().max()))):
                 return Verdict(False, "value", f"{what}: integrated gradients must equal "
                                                "w[column] · (x − baseline) on a linear model — "
                                                "(x − baseline) times the average gradient of "
@@ -261,14 +189,14 @@ def judge_ig(learner, reference, inputs, ctx):
         delta = _mlp(inputs, x.double())[:, col] - _mlp(inputs, base.double())[:, col]
         scale = max(1.0, float(delta.abs().max()))
         gap = float((attr.double().sum(1) - delta).abs().max())
-        if gap > tol[0] * scale:
+        if not at_most(gap, tol[0] * scale):
             return Verdict(False, "value", f"{what}: completeness fails — each row's "
                                            "attributions must add up to f(x) − f(baseline) "
                                            f"(off by {gap:.3g}, tolerance "
                                            f"{tol[0] * scale:.3g})")
         want = ref_ig(inputs, x, base, col)
-        err = _max_err(attr, want)
-        if err > tol[1] * float(want.abs().max()):
+        err = max_abs_diff(attr, want)
+        if not at_most(err, tol[1] * float(want.abs().max())):
             return Verdict(False, "value", f"{what}: attributions differ from integrated "
                                            f"gradients by up to {err:.3g} (relative tolerance "
                                            f"{tol[1]}) — average the gradient over the path "
@@ -296,20 +224,6 @@ def make_eval(rng: np.random.Generator):
         pred = center[:, None] + spread * z[None, :]
         cases.append({"pred": _f32(pred), "target": _f32(target), "quantiles": quantiles})
     return cases
-
-
-PROBE_EVAL = PROBE_NEED + '''
-KEYS = ("mae", "rmse", "coverage", "width", "calibration", "pinball")
-
-
-def probe(ns, cases):
-    f = need(ns, "evaluate")
-    out = []
-    for c in cases:
-        r = f(c["pred"].clone(), c["target"].clone(), c["quantiles"])
-        out.append({k: r.get(k) for k in KEYS} if isinstance(r, dict) else repr(r)[:80])
-    return out
-'''
 
 
 def ref_report(pred: torch.Tensor, target: torch.Tensor, quantiles) -> dict:
@@ -344,9 +258,9 @@ def judge_eval(learner, reference, inputs, ctx):
                 if isinstance(g, torch.Tensor):
                     g = g.detach().reshape(-1).tolist()
                 ok = isinstance(g, (list, tuple)) and len(g) == len(w) and all(
-                    finite(a) and abs(num(a) - b) <= 1e-5 for a, b in zip(g, w, strict=True))
+                    close(a, b, rtol=0.0, atol=1e-5) for a, b in zip(g, w, strict=True))
             else:
-                ok = finite(g) and abs(num(g) - w) <= 1e-5 * max(1.0, abs(w))
+                ok = close(g, w, rtol=1e-5, atol=1e-5)
             if not ok:
                 return Verdict(False, "value", f"case {i} (quantiles {tuple(c['quantiles'])}): "
                                                f"\"{key}\" must be {MEANING[key]}")
@@ -367,31 +281,6 @@ def make_data(rng: np.random.Generator):
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(7)
-    loss_fn = need(ns, "pinball_loss")
-    calls = []
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return loss_fn(*args, **kwargs)
-    fn = need(ns, "train_forecaster")
-    ns["pinball_loss"] = counted
-    try:
-        model = recording(lambda: fn(d["x"], d["y"], quantiles=(0.1, 0.5, 0.9), num_epochs=20,
-                                     lr=0.01))
-    finally:
-        ns["pinball_loss"] = loss_fn
-    is_net = isinstance(model, need(ns, "DemandNet"))
-    model.eval()
-    with torch.no_grad():
-        pred = model(d["xt"])
-    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "is_net": is_net}
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     got = learner.value
     problem = five_step_problem(ctx.source_text)
@@ -400,7 +289,7 @@ def judge_train(learner, reference, inputs, ctx):
     if not got["calls"]:
         return Verdict(False, "api", "train_forecaster must train with your pinball_loss")
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not any(m["cls"] == "Adam" and abs(m["lr"] - 0.01) < 1e-12 for m in opts):
+    if not any(m["cls"] == "Adam" and close(m["lr"], 0.01, rtol=1e-9, atol=0.0) for m in opts):
         found = [(m["cls"], m["lr"]) for m in opts]
         return Verdict(False, "api", "train with torch.optim.Adam(model.parameters(), lr=lr) "
                                      f"(lr=0.01 here); found optimizers {found}")

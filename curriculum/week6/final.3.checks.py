@@ -7,20 +7,19 @@ import math
 import numpy as np
 import torch
 
-from curriculum.lib.week6 import (
-    PROBE_NEED,
-    PROBE_NOTHING,  # noqa: F401 (named in the YAML)
-    PROBE_PADDING_RUNS,
-    PROBE_RECORDERS,
-    accuracy_verdict,
+from curriculum.judges.compare import (
+    above,
+    all_finite,
+    as_float,
+    at_most,
+    close,
     finite,
-    keyword_sequences,
-    num,
-    pattern_verdict,
-    share,
-    shared,
-    uses,
+    max_abs_diff,
 )
+from curriculum.judges.data import keyword_sequences
+from curriculum.judges.shared import share, shared
+from curriculum.judges.source import uses
+from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 DEFAULTS = {"vocab_size": 100, "embed_dim": 32, "hidden_dim": 64, "num_classes": 4, "lr": 0.01,
@@ -66,37 +65,10 @@ def make_config_data(rng: np.random.Generator):
             "order": order}
 
 
-PROBE_CONFIG = PROBE_NEED + '''
-import dataclasses
-
-
-def probe(ns, d):
-    Config = need(ns, "Config")
-    out = {"dataclass": isinstance(Config, type) and dataclasses.is_dataclass(Config)}
-    if out["dataclass"]:
-        default = Config()
-        out["defaults"] = {f.name: getattr(default, f.name) for f in dataclasses.fields(Config)}
-        try:
-            custom = Config(**d["custom"])
-            as_dict = dataclasses.asdict(custom)
-            out["custom"] = {k: as_dict.get(k) for k in d["custom"]}
-            out["roundtrip"] = bool(Config(**as_dict) == custom)
-        except Exception as exc:
-            out["custom_error"] = f"{type(exc).__name__}: {exc}"[:200]
-    ds = need(ns, "SequenceDataset")(d["seqs"], d["labels"])
-    out["len"] = len(ds)
-    items = [ds[i] for i in d["order"]]
-    first = items[0]
-    out["item"] = list(first) if isinstance(first, (tuple, list)) else repr(first)[:60]
-    got = need(ns, "collate")(items)
-    out["collate"] = list(got) if isinstance(got, (tuple, list)) else repr(got)[:80]
-    return out
-'''
-
-
 def _same(a, b) -> bool:
     if isinstance(b, float):
-        return isinstance(a, (int, float)) and not isinstance(a, bool) and math.isclose(a, b)
+        return isinstance(a, int | float) and not isinstance(a, bool) and close(a, b, rtol=1e-9,
+                                                                                atol=0.0)
     return type(a) is type(b) and a == b
 
 
@@ -161,24 +133,6 @@ def make_model(rng: np.random.Generator):
             "extra": int(rng.integers(3, 8))}
 
 
-PROBE_MODEL = PROBE_NEED + PROBE_PADDING_RUNS + '''
-
-def probe(ns, d):
-    torch.manual_seed(3)
-    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
-    mods = []
-    for m in model.modules():
-        info = {"type": type(m).__name__}
-        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
-                  "in_features", "out_features"):
-            if hasattr(m, k):
-                info[k] = getattr(m, k)
-        mods.append(info)
-    batch, padded_more, alone = padding_runs(model, d)
-    return {"mods": mods, "batch": batch, "padded_more": padded_more, "alone": alone}
-'''
-
-
 def judge_model(learner, reference, inputs, ctx):
     got = learner.value
     cfg = inputs["cfg"]
@@ -209,8 +163,8 @@ def judge_model(learner, reference, inputs, ctx):
         if tuple(other.shape) != (n, c):
             return Verdict(False, "shape", f"logits for {name} have shape {list(other.shape)}, "
                                            f"expected [{n}, {c}]")
-        err = float((got["batch"] - other).abs().max())
-        if not err <= 1e-4:
+        err = max_abs_diff(got["batch"], other)
+        if not at_most(err, 1e-4):
             return Verdict(False, "value", f"padding changes the logits: they differ from {name} "
                                            f"by {err:.3g} (tolerance 1e-4). Run the GRU on "
                                            "pack_padded_sequence(…, lengths.cpu(), "
@@ -231,89 +185,6 @@ def make_train(rng: np.random.Generator):
                           "x": x, "y": y, "xv": xv, "yv": yv, "xt": xt}, secret=yt)
 
 
-PROBE_TRAIN = PROBE_RECORDERS + '''
-import dataclasses
-import os
-import shutil
-import tempfile
-
-from torch.nn.utils.rnn import pad_sequence
-from torch.optim.optimizer import register_optimizer_step_pre_hook
-
-
-def _classes(model, seqs):
-    torch = _t
-    model.eval()
-    with torch.no_grad():
-        lengths = torch.tensor([len(s) for s in seqs])
-        return model(pad_sequence(seqs, batch_first=True), lengths).argmax(dim=1)
-
-
-def _error(exc):
-    return f"{type(exc).__name__}: {exc}"[:300]
-
-
-def _checkpoint(ns, path, cfg, model, pred, xt):
-    torch = _t
-    saved = {"exists": os.path.exists(path)}
-    if not saved["exists"]:
-        return saved
-    try:
-        ck = torch.load(path, weights_only=True)
-    except Exception as exc:
-        saved["load_error"] = _error(exc)
-        return saved
-    saved["type"] = type(ck).__name__
-    if not isinstance(ck, dict):
-        return saved
-    saved["keys"] = sorted(str(k) for k in ck)
-    epoch = ck.get("epoch")
-    saved["epoch"] = int(epoch) if isinstance(epoch, int) else repr(epoch)[:40]
-    conf = ck.get("config")
-    saved["config"] = type(conf).__name__
-    saved["config_ok"] = isinstance(conf, dict) and conf == dataclasses.asdict(cfg)
-    opt = ck.get("optimizer_state_dict")
-    groups = opt.get("param_groups") if isinstance(opt, dict) else None
-    saved["weight_decay"] = (float(groups[0].get("weight_decay", -1)) if groups else None)
-    state = ck.get("model_state_dict")
-    mine = model.state_dict()
-    saved["same_weights"] = (isinstance(state, dict) and set(state) == set(mine)
-                             and all(torch.equal(state[k], v) for k, v in mine.items()))
-    try:
-        loaded = need(ns, "load_model")(path)
-        saved["loaded_type"] = type(loaded).__name__
-        saved["loaded_same"] = bool(torch.equal(_classes(loaded, xt), pred))
-    except Exception as exc:
-        saved["loaded_error"] = _error(exc)
-    return saved
-
-
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(11)
-    cfg = need(ns, "Config")(**d["cfg"])
-    train = need(ns, "train")
-    lrs = []
-    hook = register_optimizer_step_pre_hook(
-        lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"])))
-    folder = tempfile.mkdtemp()
-    path = os.path.join(folder, "best.pt")
-    try:
-        model, history = recording(lambda: train(cfg, d["x"], d["y"], d["xv"], d["yv"], path))
-        pred = _classes(model, d["xt"])
-        hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
-                if isinstance(history, list) else repr(history)[:80])
-        return {"pred": pred, "made": _made, "acc": _acc, "history": hist,
-                "nparams": sum(p.numel() for p in model.parameters()),
-                "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
-                       "max": max(lrs) if lrs else None},
-                "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
-    finally:
-        hook.remove()
-        shutil.rmtree(folder, ignore_errors=True)
-'''
-
-
 def judge_train(learner, reference, inputs, ctx):
     share(ctx, "train", learner)
     got = learner.value
@@ -324,7 +195,8 @@ def judge_train(learner, reference, inputs, ctx):
     lr = TRAIN_CONFIG["lr"]
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     # AdamW subclasses Adam: one AdamW may be recorded twice (both inits are wrapped)
-    if not opts or {m["cls"] for m in opts} != {"AdamW"} or abs(opts[0]["lr"] - lr) > 1e-12 \
+    if not opts or {m["cls"] for m in opts} != {"AdamW"} \
+            or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0) \
             or opts[0]["nparams"] != got["nparams"]:
         found = [(m["cls"], m["lr"]) for m in opts]
         return Verdict(False, "api", "build the optimizer as torch.optim.AdamW(model.parameters(), "
@@ -341,7 +213,7 @@ def judge_train(learner, reference, inputs, ctx):
                                      "lr_scheduler (OneCycleLR, CosineAnnealingLR, warmup …) and "
                                      "call scheduler.step(); the optimizer's lr never changed "
                                      f"over {seen['steps']} steps")
-    if seen["max"] > lr * (1 + 1e-6):
+    if not at_most(seen["max"], lr * (1 + 1e-6)):
         return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
                                      f"reached {seen['max']:.4g}")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], THRESHOLD,
@@ -365,7 +237,7 @@ def _early_stop_problem(hist, epochs: int, patience: int) -> tuple[str, int]:
                 "'train_loss' and 'val_loss'", 0)
     if [h.get("epoch") for h in hist] != list(range(1, len(hist) + 1)):
         return "history's 'epoch' values must count 1, 2, 3, … (one entry per epoch run)", 0
-    losses = [num(h["val_loss"]) for h in hist]
+    losses = [as_float(h["val_loss"]) for h in hist]
     best, since, stop_at, best_epoch = math.inf, 0, None, 0
     for i, loss in enumerate(losses, start=1):
         if loss < best:
@@ -411,7 +283,7 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                        f"of the config train() was given; found a "
                                        f"{saved['config']} that differs")
     wd = saved["weight_decay"]
-    if wd is None or abs(wd - TRAIN_CONFIG["weight_decay"]) > 1e-12:
+    if not close(wd, TRAIN_CONFIG["weight_decay"], rtol=1e-9, atol=0.0):
         return Verdict(False, "value", "checkpoint['optimizer_state_dict'] must be the AdamW "
                                        "optimizer's state_dict(), built with weight_decay="
                                        f"config.weight_decay ({TRAIN_CONFIG['weight_decay']}); "
@@ -446,46 +318,17 @@ def make_repro(rng: np.random.Generator):
             "seed": int(rng.integers(0, 10_000)), "x": x, "y": y, "xv": xv, "yv": yv}
 
 
-PROBE_REPRO = PROBE_NEED + '''
-import os
-import shutil
-import tempfile
-
-import torch
-
-
-def probe(ns, d):
-    Config, train = need(ns, "Config"), need(ns, "train")
-    folder = tempfile.mkdtemp()
-    try:
-        states = []
-        for k, seed in enumerate([d["seed"], d["seed"], d["seed"] + 1]):
-            torch.manual_seed(1000 + 17 * k)   # only config.seed may decide the result
-            model, _ = train(Config(**d["cfg"], seed=seed), d["x"], d["y"], d["xv"], d["yv"],
-                             os.path.join(folder, f"run{k}.pt"))
-            states.append({n: t.detach().clone().float() for n, t in model.state_dict().items()})
-
-        def diff(a, b):
-            if set(a) != set(b):
-                return float("inf")
-            return max(float((a[n] - b[n]).abs().max()) for n in a)
-        return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2])}
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-'''
-
-
 def judge_repro(learner, reference, inputs, ctx):
     got = learner.value
-    if not got["same_seed"] <= 1e-6:
+    if not at_most(got["same_seed"], 1e-6):
         return Verdict(False, "value", "two train() runs with the same config gave different "
                                        f"weights (max difference {got['same_seed']:.3g}): call "
                                        "torch.manual_seed(config.seed) at the start of train(), "
                                        "before building the model and the DataLoader")
-    if not got["other_seed"] > 1e-4:
+    if not above(got["other_seed"], 1e-4):
         return Verdict(False, "value", "runs with different config.seed gave identical weights: "
-                                       "seed with torch.manual_seed(config.seed), not a fixed "
-                                       "number")
+                                       "call torch.manual_seed(config.seed), not "
+                                       "torch.manual_seed with a fixed number")
     return Verdict(True, "value")
 
 
@@ -497,23 +340,6 @@ def make_predict(rng: np.random.Generator):
     cfg = {"vocab_size": 30, "embed_dim": 8, "hidden_dim": int(rng.integers(10, 20)),
            "num_classes": int(rng.integers(3, 7))}
     return {"cfg": cfg, "seqs": _sequences(rng, int(rng.integers(30, 45)), 30, 1, 16)}
-
-
-PROBE_PREDICT = PROBE_RECORDERS + '''
-def probe(ns, d):
-    torch = _t
-    torch.manual_seed(5)
-    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
-    model.eval()
-    with torch.no_grad():
-        alone = torch.cat([model(s.unsqueeze(0), torch.tensor([len(s)])) for s in d["seqs"]])
-    model.train()
-    log = []
-    handle = mode_hook(model, log)
-    pred = need(ns, "predict")(model, list(d["seqs"]))
-    handle.remove()
-    return {"pred": pred, "alone": alone, "modes": sorted(set(log))}
-'''
 
 
 def judge_predict(learner, reference, inputs, ctx):
@@ -531,8 +357,10 @@ def judge_predict(learner, reference, inputs, ctx):
                                        "torch.no_grad()")
     if pred.min() < 0 or pred.max() >= alone.shape[1]:
         return Verdict(False, "value", "predict must return class ids in [0, num_classes)")
+    if not all_finite(alone):
+        return Verdict(False, "value", "the model's logits hold NaN or inf")
     chosen = alone.gather(1, pred.unsqueeze(1)).squeeze(1)
-    wrong = int((chosen < alone.max(dim=1).values - 1e-5).sum())
+    wrong = int((chosen < alone.max(dim=1).values - 1e-5).sum())  # compare: ok (finite)
     if wrong:
         return Verdict(False, "value", f"{wrong} of {n} predictions differ from the class each "
                                        "sequence gets on its own: keep the input order and pass "

@@ -1,14 +1,15 @@
-"""``python`` checks: probe and judge written in Python for special cases.
+"""``python`` checks: a probe that runs in the jail and a judge that runs here.
 
-An exercise's ``<id>.checks.py`` is trusted code, executed only in the
-judge's process. It may define, for a check declared as::
+The check's YAML names its pieces (see ``curriculum.schema.PythonCheck``):
 
-    - id: solve_1
+    - id: random_systems
       kind: python
-      check_kind: value          # kind shown in the result
-      inputs: make_systems       # def make_systems(rng: numpy.random.Generator) -> object
-      probe: PROBE_SOLVE         # str: code defining probe(ns, inputs) -> data
-      judge: judge_solve         # def judge_solve(learner, reference, inputs, ctx) -> Verdict|tuple
+      check_kind: value            # kind shown in the result
+      inputs: inputs_random        # <id>.checks.py: inputs_random(rng) -> object
+      probe: calls.probe           # curriculum/probes/calls.py (runs in the jail)
+      probe_args: {fn: solve_linear_system}
+      judge: cases.results         # curriculum/judges/cases.py: results(...)
+      args: {fn: solve_linear_system, rtol: 1.0e-5, atol: 1.0e-5}
 
 ``inputs`` are generated from the job's seed on the trusted side, sent into
 the sandbox, and given to both the learner's and the reference's probe. To
@@ -22,22 +23,60 @@ The probe must return data only; expected values stay here.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from curriculum.schema import PythonCheck
 from grader.checks.api import check_api
 from grader.checks.base import CheckContext, Hidden, Outcome, Verdict
 
+log = logging.getLogger(__name__)
+
+
+def resolve(name: str, ctx: CheckContext) -> Callable[..., Any]:
+    """``module.function`` from curriculum/judges, or a function of the exercise's checks."""
+    if "." in name:
+        module, _, function = name.partition(".")
+        return getattr(importlib.import_module(f"curriculum.judges.{module}"), function)
+    return ctx.module[name]
+
+
+def accepted(fn: Callable[..., Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The check's ``args`` that ``fn`` declares: the inputs and the judge function of a
+    check share one ``args`` mapping and each takes the keywords it names (``**kw``: all).
+    tests/content checks that every key is taken by one of them."""
+    if not args:
+        return {}
+    params = _keywords(fn)
+    return dict(args) if params is None else {k: v for k, v in args.items() if k in params}
+
+
+@functools.cache
+def _keywords(fn: Callable[..., Any]) -> frozenset[str] | None:
+    sig = inspect.signature(fn)
+    reserved = {"rng", "learner", "reference", "inputs", "ctx"} & set(sig.parameters)
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return None
+    return frozenset(name for name, p in sig.parameters.items()
+                     if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+                     and name not in reserved)
+
 
 class PythonJudge:
     def probes(self, check: PythonCheck, ctx: CheckContext) -> list[dict]:
-        code = ctx.module.get(check.probe)
-        if not isinstance(code, str):
-            raise RuntimeError(f"{ctx.exercise_id}: probe {check.probe!r} is not a string")
-        probe = {"id": check.id, "op": "script", "code": code}
+        if not check.probe_code:
+            raise RuntimeError(f"{ctx.exercise_id}: probe {check.probe!r} was not assembled")
+        probe = {"id": check.id, "op": "script", "code": check.probe_code}
         if check.inputs:
             rng = np.random.default_rng([ctx.seed, _stable_hash(check.id)])
-            made = ctx.module[check.inputs](rng)
+            make = resolve(check.inputs, ctx)
+            made = make(rng, **accepted(make, check.args))
             if isinstance(made, Hidden):  # labels etc. never enter the sandbox
                 ctx.inputs[check.id], ctx.secrets[check.id] = made.inputs, made.secret
             else:
@@ -54,7 +93,16 @@ class PythonJudge:
             return Verdict(False, "name", got.error["message"])
         if got.error is not None:
             return Verdict(False, check.check_kind, got.describe_error())
-        verdict = ctx.module[check.judge](got, ref, ctx.inputs.get(check.id), ctx)
+        judge = resolve(check.judge, ctx)
+        try:
+            verdict = judge(got, ref, ctx.inputs.get(check.id), ctx,
+                            **accepted(judge, check.args))
+        except Exception as exc:  # the learner's data broke the judge: their verdict, logged
+            log.exception("%s: judge %s failed on the learner's data", ctx.exercise_id,
+                          check.judge)
+            return Verdict(False, check.check_kind, "could not judge what your code produced "
+                                                    f"({type(exc).__name__}); check its types "
+                                                    "and shapes against the contract")
         if isinstance(verdict, tuple):
             ok, message = verdict
             verdict = Verdict(bool(ok), check.check_kind, message)

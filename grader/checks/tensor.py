@@ -14,29 +14,13 @@ import math
 import numpy as np
 import torch
 
+from curriculum.judges.compare import above, all_finite, at_least, at_most, below, mismatch
+from curriculum.judges.text import dtype_name, fmt_shape, type_name
 from curriculum.schema import TensorCheck
 from grader.checks.api import check_api
 from grader.checks.base import CheckContext, Outcome, Verdict
 
 UNIFORM_STD = 1 / math.sqrt(12)
-
-
-def _fmt_shape(shape: tuple[int, ...] | list[int]) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _type_name(value: object) -> str:
-    if isinstance(value, torch.Tensor):
-        cls = getattr(getattr(value, "meta", None), "cls", "Tensor")
-        return f"torch.{cls}" if cls in ("Tensor", "Parameter") else f"a tensor subclass {cls}"
-    if isinstance(value, np.ndarray):
-        return "a NumPy array"
-    name = getattr(value, "type_name", type(value).__name__)
-    return f"a {name}"
-
-
-def _dtype_name(value: torch.Tensor | np.ndarray) -> str:
-    return str(value.dtype).replace("torch.", "")
 
 
 def _as_float64(value: torch.Tensor | np.ndarray) -> torch.Tensor:
@@ -49,38 +33,34 @@ def _as_float64(value: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 def _compare_close(found: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float
                    ) -> str | None:
-    f, e = _as_float64(found), _as_float64(expected)
-    if torch.allclose(f, e, rtol=rtol, atol=atol, equal_nan=True):
-        return None
-    diff = (f - e).abs()
-    diff = torch.where(torch.isnan(diff), torch.full_like(diff, math.inf), diff)
-    max_abs = diff.max().item()
-    wrong = int((diff > atol + rtol * e.abs()).sum().item())
-    return (f"{wrong} of {f.numel()} values are off (max abs error {max_abs:.3g}; "
-            f"tolerance atol={atol:g}, rtol={rtol:g})")
+    # a drill whose answer is NaN/inf (torch.log(0), 1/0) expects exactly that value there
+    return mismatch(found, expected, rtol=rtol, atol=atol, nonfinite="match")
 
 
 def _compare_exact(found: torch.Tensor, expected: torch.Tensor) -> str | None:
     f, e = _as_float64(found), _as_float64(expected)
-    if torch.equal(f, e):
+    same = (f == e) | (torch.isnan(f) & torch.isnan(e))
+    if bool(same.all()):
         return None
-    wrong = int((f != e).sum().item())
+    wrong = int((~same).sum().item())
+    if not bool(torch.isfinite(f[~same]).all()):
+        return f"{wrong} of {f.numel()} values differ from what the drill asks for (NaN or inf)"
     return f"{wrong} of {f.numel()} values differ from what the drill asks for"
 
 
 def _check_uniform(t: torch.Tensor) -> str | None:
     x = _as_float64(t).flatten()
     n = x.numel()
-    if not bool(torch.isfinite(x).all()):
+    if not all_finite(x):
         return "values must be finite samples from U[0, 1)"
-    if bool((x < 0).any()) or bool((x >= 1).any()):
+    if not (at_least(float(x.min()), 0.0) and below(float(x.max()), 1.0)):
         return "torch.rand samples lie in [0, 1); some values fall outside"
     if n >= 2 and bool((x == x[0]).all()):
         return "all values are equal; expected independent random samples"
     if n >= 30:
         mean, std = x.mean().item(), x.std().item()
-        far = abs(mean - 0.5) > 6 * UNIFORM_STD / math.sqrt(n)
-        if far or not 0.5 * UNIFORM_STD < std < 1.5 * UNIFORM_STD:
+        near = at_most(abs(mean - 0.5), 6 * UNIFORM_STD / math.sqrt(n))
+        if not (near and above(std, 0.5 * UNIFORM_STD) and below(std, 1.5 * UNIFORM_STD)):
             return (f"sample mean {mean:.3f} / std {std:.3f} are far from U[0, 1)'s "
                     f"0.5 / {UNIFORM_STD:.3f}")
     return None
@@ -89,15 +69,15 @@ def _check_uniform(t: torch.Tensor) -> str | None:
 def _check_normal(t: torch.Tensor) -> str | None:
     x = _as_float64(t).flatten()
     n = x.numel()
-    if not bool(torch.isfinite(x).all()):
+    if not all_finite(x):
         return "values must be finite samples from N(0, 1)"
     if n >= 2 and bool((x == x[0]).all()):
         return "all values are equal; expected independent random samples"
-    if n >= 12 and bool(((x >= 0) & (x < 1)).all()):
+    if n >= 12 and at_least(float(x.min()), 0.0) and below(float(x.max()), 1.0):
         return "every value lies in [0, 1) — that looks like torch.rand, not a standard normal"
     if n >= 30:
         mean, std = x.mean().item(), x.std().item()
-        if abs(mean) > 6 / math.sqrt(n) or not 0.5 < std < 1.6:
+        if not (at_most(abs(mean), 6 / math.sqrt(n)) and above(std, 0.5) and below(std, 1.6)):
             return f"sample mean {mean:.3f} / std {std:.3f} are far from N(0, 1)'s 0 / 1"
     return None
 
@@ -120,18 +100,18 @@ class TensorJudge:
         is_ok_type = isinstance(value, torch.Tensor if want_tensor else np.ndarray)
         if not is_ok_type:
             want = "a torch.Tensor" if want_tensor else "a NumPy array (call .numpy())"
-            found = _type_name(value)
+            found = type_name(value)
             return Verdict(False, "type", f"`{check.name}` should be {want}; found {found}")
         if want_tensor and value.meta.cls not in ("Tensor", "Parameter"):
             return Verdict(False, "type", f"`{check.name}` should be a plain torch.Tensor; "
-                                          f"found {_type_name(value)}")
+                                          f"found {type_name(value)}")
         shape = tuple(check.shape) if check.shape is not None else tuple(expected.shape)
         if tuple(value.shape) != shape:
-            return Verdict(False, "shape", f"expected shape {_fmt_shape(shape)}, "
-                                           f"found {_fmt_shape(tuple(value.shape))}")
-        dtype = check.dtype or _dtype_name(expected)
-        if _dtype_name(value) != dtype:
-            return Verdict(False, "dtype", f"expected dtype {dtype}, found {_dtype_name(value)}")
+            return Verdict(False, "shape", f"expected shape {fmt_shape(shape)}, "
+                                           f"found {fmt_shape(tuple(value.shape))}")
+        dtype = check.dtype or dtype_name(expected)
+        if dtype_name(value) != dtype:
+            return Verdict(False, "dtype", f"expected dtype {dtype}, found {dtype_name(value)}")
         problem = None
         if check.value == "exact":
             problem = _compare_exact(value, expected)

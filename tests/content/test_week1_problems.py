@@ -28,7 +28,7 @@ WRONG_131 = [
     # hard-coded to the seed's example
     ("hardcoded", "def solve_linear_system(A, b):\n",
      "def solve_linear_system(A, b):\n    return torch.tensor([1.6, 1.8])\n",
-     {"random_systems": "dtype", "singular": "value", "system_3x3": "shape"}),
+     {"random_systems": ("dtype", "shape"), "singular": "value", "system_3x3": "shape"}),
     # right values by the wrong API; singular matrices raise LinAlgError, not ValueError
     ("inverse", SOLVE, "    try:\n        x = torch.inverse(A) @ b\n", {"random_systems": "api"}),
     # converts to float32: wrong dtype on the float64 hidden systems
@@ -49,7 +49,10 @@ WRONG_131 = [
 async def test_131_wrong_solutions(grader, curriculum, label, old, new, expected):
     result = await _grade_variant(grader, curriculum, "1.3.1", old, new)
     assert result["status"] == "failed", result
-    assert _failed(result) == expected, result["checks"]
+    failed = _failed(result)
+    assert set(failed) == set(expected), result["checks"]
+    for check_id, kinds in expected.items():
+        assert failed[check_id] in (kinds if isinstance(kinds, tuple) else (kinds,)), failed
 
 
 async def test_131_missing_function(grader, curriculum):
@@ -59,13 +62,13 @@ async def test_131_missing_function(grader, curriculum):
     assert _failed(result) == {"verify": "name"}
 
 
-async def test_131_seed_example_errata_hint(grader, curriculum):
+async def test_131_example_note_hint(grader, curriculum):
     result = await _grade_variant(grader, curriculum, "1.3.1", "    return x\n",
                                   "    return x if x.shape[0] != 2 or A.dtype != torch.float32 "
                                   "else torch.tensor([1.0, 3.0])\n")
-    assert _failed(result) == {"seed_example": "value"}
-    msg = next(c["message"] for c in result["checks"] if c["id"] == "seed_example")
-    assert "errata" in msg and "1e-05" in msg
+    assert _failed(result) == {"example": "value"}
+    msg = next(c["message"] for c in result["checks"] if c["id"] == "example")
+    assert "note in the prompt" in msg and "1e-05" in msg
 
 
 SEED = 20260101  # fixed job seed: hidden inputs are random per job

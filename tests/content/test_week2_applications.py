@@ -131,7 +131,7 @@ async def test_seed_view_error_message_teaches(grader, curriculum):
                   "images.view(images.shape[0], -1)")
     result = await grader.grade("2.3.1a", source)
     msg = next(c["message"] for c in result["checks"] if c["id"] == "flatten_for_mlp")
-    assert "seed's example" in msg and "reshape" in msg
+    assert "the example" in msg and "reshape" in msg
 
 
 async def test_missing_function_is_a_name_error(grader, curriculum):

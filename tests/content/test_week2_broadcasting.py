@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -109,3 +111,55 @@ async def test_quiz_accepts_torch_size_and_computed_answers(grader, curriculum):
     source = _sub(source, "q6 = tuple((x - x.mean(dim=1, keepdim=True)).shape)", "q6 = (4, 3)")
     result = await grader.grade("2.2.6", source)
     assert result["status"] == "passed", result["checks"]
+
+
+# Wrong broadcast rules that a random draw alone would catch only sometimes; the hidden
+# cases include pairs built to separate each of them, so they fail on every seed.
+WRONG_RULES = {
+    "left-aligned": ("    a = (1,) * (n - len(shape1)) + tuple(shape1)\n"
+                     "    b = (1,) * (n - len(shape2)) + tuple(shape2)\n",
+                     "    a = tuple(shape1) + (1,) * (n - len(shape1))\n"
+                     "    b = tuple(shape2) + (1,) * (n - len(shape2))\n"),
+    "same-rank-only": ("    n = max(len(shape1), len(shape2))\n",
+                       "    n = max(len(shape1), len(shape2))\n"
+                       "    if len(shape1) != len(shape2):\n"
+                       "        raise ValueError('ranks differ')\n"),
+    "max-without-clash": ("        if da == db or db == 1:\n",
+                          "        if True:\n            out.append(max(da, db))\n"
+                          "        elif da == db or db == 1:\n"),
+}
+
+
+@pytest.mark.parametrize("rule", list(WRONG_RULES))
+async def test_wrong_broadcast_rule_fails_on_every_seed(grader, curriculum, rule):
+    old, new = WRONG_RULES[rule]
+    source = _sub(curriculum.get("2.2.5").reference, old, new)
+    results = await asyncio.gather(*(grader.grade("2.2.5", source, seed=s) for s in range(6)))
+    for seed, result in enumerate(results):
+        failed = _failed(result)
+        assert failed.get("broadcast_shape") in ("value", "type"), (rule, seed, result["checks"])
+
+
+# can_expand rules that get some shapes wrong: caught on every seed by the built cases
+WRONG_EXPAND = {
+    "left-aligned": "    try:\n        t.expand(*shape)\n",
+    "ignores-new-dims": "    if len(shape) > t.dim():\n        return False\n"
+                        "    try:\n        t.expand(*shape)\n",
+}
+
+
+@pytest.mark.parametrize("rule", list(WRONG_EXPAND))
+async def test_wrong_can_expand_fails_on_every_seed(grader, curriculum, rule):
+    source = curriculum.get("2.2.4").reference
+    old = "    try:\n        t.expand(*shape)\n"
+    assert old in source
+    new = WRONG_EXPAND[rule]
+    if rule == "left-aligned":
+        new = ("    dims = list(t.shape) + [1] * (len(shape) - t.dim())\n"
+               "    if len(shape) < t.dim():\n        return False\n"
+               "    return all(d == 1 or s in (d, -1) for d, s in zip(dims, shape))\n" + old)
+    source = source.replace(old, new, 1)
+    results = await asyncio.gather(*(grader.grade("2.2.4", source, seed=s) for s in range(6)))
+    for seed, result in enumerate(results):
+        assert _failed(result).get("can_expand") == "value", (rule, seed, result["checks"])
+

@@ -96,8 +96,9 @@ async def test_failure_message_teaches_without_leaking(grader, curriculum):
     assert "tolerance" in message and "y_15" in message
 
 
-# The seed's stated gradients (Practice Sets 2 and 3), checked against autograd.
-SEED_CLAIMS = {
+# The gradients the course text states (Practice Sets 2 and 3), checked against the judge's
+# own computation.
+STATED = {
     "3.1.2": {1: [6], 2: [4], 3: [-2], 4: [1], 5: [20], 6: [-10], 7: [0.2], 8: [14], 9: [-1],
               10: [3], 11: [12], 12: [2], 13: [4], 14: [12], 17: [0.5], 18: [-4], 20: [5]},
     "3.1.3": {1: [4, 6], 2: [2, 2], 3: [-2, 4], 4: [1, 3], 5: [6, -4], 6: [3, 2], 7: [12, 4],
@@ -105,17 +106,33 @@ SEED_CLAIMS = {
 }
 
 
-@pytest.mark.parametrize("exercise_id", sorted(SEED_CLAIMS))
-async def test_seed_stated_gradients_hold(exercise_id):
+@pytest.mark.parametrize("exercise_id", sorted(STATED))
+async def test_stated_gradients_hold(curriculum, exercise_id):
     import torch
 
-    from curriculum.lib.week3 import SETS, _expected
+    from curriculum.judges.autograd import _expected
 
-    for v in SETS[exercise_id]:
-        claim = SEED_CLAIMS[exercise_id].get(v.k)
+    for check in curriculum.get(exercise_id).checks:
+        args = check.args
+        claim = STATED[exercise_id].get(args["k"])
         if claim is None:
             continue
-        leaves = {leaf.name: torch.tensor(leaf.value, dtype=torch.float32) for leaf in v.leaves}
-        _, grads = _expected(v, leaves)
-        got = [float(grads[leaf.name]) for leaf in v.leaves]
-        assert got == pytest.approx(claim, abs=1e-6), (exercise_id, v.k)
+        leaves = {leaf["name"]: torch.tensor(leaf["value"], dtype=torch.float32)
+                  for leaf in args["leaves"]}
+        _, grads = _expected(leaves, args["outs"])
+        got = [float(grads[leaf["name"]]) for leaf in args["leaves"]]
+        assert got == pytest.approx(claim, abs=1e-6), (exercise_id, args["k"])
+
+
+async def test_recurrence_bound_through_the_loop_variable_passes(grader, curriculum):
+    """`h = torch.tanh(...)` in a loop, then `h_19 = h`, is the contract's own wording."""
+    source = _sub(curriculum.get("3.1.5").reference,
+                  "h_19 = torch.zeros(3, 8)\nfor t in range(5):\n"
+                  "    h_19 = torch.tanh(x_19[t] @ W_ih_19.T + h_19 @ W_hh_19.T)\n",
+                  "h = torch.zeros(3, 8)\nfor t in range(5):\n"
+                  "    h = torch.tanh(x_19[t] @ W_ih_19.T + h @ W_hh_19.T)\nh_19 = h\n")
+    result = await grader.grade("3.1.5", source)
+    assert result["status"] == "passed", result["checks"]
+    no_tanh = _sub(source, "    h = torch.tanh(", "    h = torch.sigmoid(")
+    result = await grader.grade("3.1.5", no_tanh)
+    assert _failed(result) == {"x_19": "value"}, result["checks"]

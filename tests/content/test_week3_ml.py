@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from curriculum.lib.week3 import hidden_for, keep_hidden
+from grader.checks.base import Hidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -88,9 +88,7 @@ async def test_held_out_labels_never_enter_the_inputs(curriculum):
 
     scope: dict = {}
     exec(compile(curriculum.get("3.3.3c").checks_source, "3.3.3c.checks.py", "exec"), scope)
-    inputs = scope["make_datasets"](np.random.default_rng(0))
-    assert all(set(ds) == {"X", "y", "X_test"} for ds in inputs)
-    labels = hidden_for(inputs)
-    assert [len(y) for y in labels] == [len(ds["X_test"]) for ds in inputs]
-    other = keep_hidden([], "x")
-    assert hidden_for(other) == "x"
+    made = scope["make_datasets"](np.random.default_rng(0))
+    assert isinstance(made, Hidden)
+    assert all(set(ds) == {"X", "y", "X_test"} for ds in made.inputs)
+    assert [len(y) for y in made.secret] == [len(ds["X_test"]) for ds in made.inputs]

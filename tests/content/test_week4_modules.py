@@ -31,6 +31,10 @@ WRONG = [
     ("4.1.2", [("nn.Linear(16, 1), nn.Sigmoid(),", "nn.Linear(16, 1),")],
      "SequentialModel2", "module"),
     ("4.1.2", [("nn.BatchNorm1d(b)", "nn.LayerNorm(b)")], "SequentialModel5", "module"),
+    # layer order is part of the contract: ReLU before BatchNorm, or dropout before ReLU
+    ("4.1.2", [("layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]",
+                "layers += [nn.Linear(a, b), nn.ReLU(), nn.BatchNorm1d(b)]")],
+     "SequentialModel5", "module"),
     ("4.1.2", [("nn.Linear(32, 1),\n", "nn.Linear(32, 2),\n")], "SequentialModel3", "shape"),
     # 4.1.3 CNNs
     ("4.1.3", [("self.pool = nn.AdaptiveAvgPool2d((1, 1))", "self.pool = nn.AvgPool2d(2)")],
@@ -112,7 +116,7 @@ async def test_wrong_solution_fails_on_expected_check(grader, curriculum, exerci
 
 
 @ASYNC
-async def test_seed_swish_is_an_error_with_a_clear_message(grader, curriculum):
+async def test_swish_is_an_error_with_a_clear_message(grader, curriculum):
     source = curriculum.get("4.2.6").reference.replace("nn.SiLU()", "nn.Swish()")
     result = await grader.grade("4.2.6", source)
     assert result["status"] == "error"
@@ -136,24 +140,6 @@ async def test_hidden_batch_sizes_vary_with_the_seed(grader, curriculum):
         "x = torch.relu(self.layer1(x))\n        return self.layer2(x).reshape(4, 10)", 1)
     result = await grader.grade("4.1.1", source)
     assert _failed(result).get("SimpleLinear1") == "shape"
-
-
-def test_generated_files_match_the_specs():
-    """4.1/4.2 YAMLs and 4.2 references are written by `python -m curriculum.lib.week4`."""
-    from pathlib import Path
-
-    import yaml
-
-    from curriculum.lib import week4
-
-    root = Path(week4.__file__).resolve().parents[1] / "week4"
-    for eid in week4.MODULES:
-        assert yaml.safe_load((root / f"{eid}.yaml").read_text()) == \
-            week4.build_module_exercise(eid), eid
-    for eid in week4.LAYER_SETS:
-        data, ref = week4.build_layer_exercise(eid)
-        assert yaml.safe_load((root / f"{eid}.yaml").read_text()) == data, eid
-        assert (root / f"{eid}.ref.py").read_text() == ref, eid
 
 
 # Correct solutions written differently from the reference must pass.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from curriculum.lib.week5 import pattern_problem
+from curriculum.judges.training import pattern_problem
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -136,7 +136,7 @@ async def test_wrong_loops_fail_on_expected_checks(grader, curriculum, exercise_
             assert c["message"], c["id"]
 
 
-def test_pattern_order_is_read_from_the_source():
+async def test_pattern_order_is_read_from_the_source():
     good = (
         "def train_loop_1(model, X, y):\n"
         "    for data, target in loader:\n"
@@ -153,13 +153,15 @@ def test_pattern_order_is_read_from_the_source():
                                           "train_loop_1")
 
 
-def test_labels_stay_out_of_the_sandbox():
+async def test_labels_stay_out_of_the_sandbox(curriculum):
     import numpy as np
 
-    from curriculum.lib.week5 import VARIANTS, make_inputs
+    from curriculum.judges.training_loops import loop_inputs
 
-    for k in VARIANTS:
-        hidden = make_inputs(k, np.random.default_rng(k))
+    loops = [c for s in range(1, 5) for c in curriculum.get(f"5.1.{s}").checks]
+    assert len(loops) == 20
+    for check in loops:
+        hidden = loop_inputs(np.random.default_rng(check.args["k"]), **check.args)
         assert "y_test" in hidden.secret
         assert set(hidden.inputs) >= {"args", "X_test", "model"}
         assert "y_test" not in hidden.inputs

@@ -75,6 +75,11 @@ WRONG = [
      "        if tag.startswith(\"B-\"):", {"bio": "value"}),
     ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
     # 6.1.5a Transformer decoder
+    # a float mask built as triu(ones) * -inf: 0 · (−inf) = NaN makes every logit NaN
+    ("6.1.5a", "h = layer(h, src_mask=mask)",
+     "h = layer(h, src_mask=torch.triu(torch.ones(x.shape[1], x.shape[1]), 1) * "
+     "float('-inf'))", {"shapes": "value", "causality": "value", "positions": "value",
+                        "checkpointing": None}),
     ("6.1.5a", "h = layer(h, src_mask=mask)", "h = layer(h)",
      {"causality": "value", "checkpointing": None}),
     ("6.1.5a", "h = self.token_embedding(x) + self.position_embedding(positions)",
@@ -131,3 +136,19 @@ async def test_missing_class_is_a_name_error(grader):
                                 seed=SEED)
     assert result["status"] == "error"
     assert any(c["kind"] == "name" for c in result["checks"]), result["checks"]
+
+
+async def test_mask_after_softmax_is_named_as_the_cause(grader, curriculum):
+    """Zeroing the padding weights after the softmax leaves rows that do not sum to 1; the
+    message must say so, not blame packing."""
+    source = curriculum.get("6.1.3a").reference
+    old = "        scores = scores.masked_fill(~mask, float(\"-inf\"))\n" \
+          "        weights = torch.softmax(scores, dim=1)"
+    assert old in source
+    source = source.replace(old, "        weights = torch.softmax(scores, dim=1)\n"
+                                 "        weights = weights.masked_fill(~mask, 0.0)")
+    result = await grader.grade("6.1.3a", source, seed=SEED)
+    msg = next(c["message"] for c in result["checks"] if c["id"] == "masking")
+    assert _failed(result).get("masking") == "value", result["checks"]
+    assert "before" in msg and "softmax" in msg and "pack" not in msg, msg
+

@@ -16,6 +16,9 @@ WRONG = [
     ("viewed = x.view(-1, 4)", "viewed = x.view(-1, 3)", {"viewed": "shape"}),
     ("permuted = x.permute(2, 0, 1)", "permuted = x.permute(0, 2, 1)", {"permuted": "shape"}),
     ("w_grad = w.grad.clone()", "w_grad = torch.tensor(2.0)", {"autograd": "grad"}),
+    # the gradient set by hand, backward() never called
+    ("y.backward()\nw_grad = w.grad.clone()", "w.grad = torch.tensor(4.0)\nw_grad = w.grad.clone()",
+     {"autograd": "grad"}),
     ("        x = F.relu(self.layer1(x))\n", "        x = self.layer1(x)\n", {"module": "value"}),
     ("            optimizer.step()\n", "", {"training_loop": "api"}),
     ("lr=0.001)", "lr=0.0)", {"training_loop": "train"}),
@@ -43,6 +46,14 @@ FINAL_WRONG = [
     ("            if bad >= patience:", "            if bad >= 999:", {"fit": "train"}),
     ("            return self.features[idx]\n", "            return self.features\n",
      {"model_data": "value"}),
+    # layer order is part of the contract: ReLU before BatchNorm, or no ReLU at all
+    ("nn.Linear(in_features, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),",
+     "nn.Linear(in_features, hidden), nn.ReLU(), nn.BatchNorm1d(hidden),",
+     {"model_data": "module"}),
+    ("nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),",
+     "nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden),", {"model_data": "module"}),
+    # a shallow copy of the "best" weights: the model ends with the last epoch's weights
+    ("copy.deepcopy(model.state_dict())", "model.state_dict().copy()", {"fit": "train"}),
 ]
 
 

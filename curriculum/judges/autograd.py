@@ -1,0 +1,260 @@
+"""Autograd: leaf tensors, the graph built from them, and the gradients backward() leaves.
+
+The probe (``curriculum/probes/grads.py``) sends back the learner's bound
+tensors with ``requires_grad``, ``is_leaf`` and ``.grad``. Here the drill's
+forward computation is recomputed in float64 *from the learner's own leaf
+values* and differentiated with ``torch.autograd.grad``, so random leaves are
+judged on what the learner drew and fixed leaves (``x = 3.0``) against the
+stated value.
+
+A drill variant (Exercise 3.1) is described by its YAML ``args``: the leaves
+(``name``, ``shape``, optional fixed ``value``, the ``api`` that must build it
+and calls it must not use), the named results (``outs``: name and expression
+in the template's names, the last one being the scalar backward() is called
+on), the API each result needs, calls needed anywhere, and the tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from curriculum.judges.compare import all_finite, largest, mismatch
+from curriculum.judges.source import binding_calls, flow_calls
+from curriculum.judges.text import dtype_name, fmt_shape, pretty_calls, type_name
+from grader.checks.base import Outcome, Verdict
+
+
+class Meta:
+    def __init__(self, requires_grad: bool, is_leaf: bool, grad: Any) -> None:
+        self.requires_grad = requires_grad
+        self.is_leaf = is_leaf
+        self.grad = grad
+
+
+class Bad:
+    """A value the probe could not describe (a forged wrapper)."""
+
+    type_name = "malformed value"
+
+
+def unwrap(item: Any) -> Any:
+    """Inverse of the probe's ``wrap`` (trusted side); forged shapes become :class:`Bad`."""
+    if not isinstance(item, tuple) or not item:
+        return Bad()
+    tag = item[0]
+    if tag == "tensor" and len(item) == 5 and isinstance(item[1], torch.Tensor):
+        t = item[1]
+        grad = item[4] if isinstance(item[4], torch.Tensor) else None
+        t.meta = Meta(bool(item[2]), bool(item[3]), grad)
+        return t
+    if tag == "seq" and len(item) == 3 and isinstance(item[1], list):
+        seq = [unwrap(x) for x in item[1]]
+        return tuple(seq) if item[2] else seq
+    if tag == "dict" and len(item) == 2 and isinstance(item[1], list):
+        return {k: unwrap(x) for k, x in item[1] if isinstance(k, str | int)}
+    if tag == "other" and len(item) == 2:
+        return item[1]
+    return Bad()
+
+
+def unwrap_or_message(item: Any, what: str) -> tuple[Any, str | None]:
+    """(value, None) or (None, message) for a probe's wrapped value."""
+    value = unwrap(item)
+    if isinstance(value, Bad):
+        return None, f"could not read {what}"
+    return value, None
+
+
+def meta(value: torch.Tensor) -> Meta:
+    return getattr(value, "meta", None) or Meta(False, True, None)
+
+
+def close_problem(found: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float,
+                  scale_atol: bool = True) -> str | None:
+    """None when close; else how far off (never the values). ``scale_atol`` makes the
+    absolute tolerance relative to the largest expected magnitude (big leaves, big grads)."""
+    if scale_atol:
+        atol = atol * max(1.0, largest(expected))
+    return mismatch(found, expected, rtol=rtol, atol=atol)
+
+
+def _rnn(x: torch.Tensor, W_ih: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
+    h = torch.zeros(x.shape[1], W_hh.shape[0], dtype=x.dtype)
+    for t in range(x.shape[0]):
+        h = torch.tanh(x[t] @ W_ih.T + h @ W_hh.T)
+    return h
+
+
+EVAL_ENV = {"torch": torch, "F": torch.nn.functional, "math": math, "rnn": _rnn}
+
+
+def _describe_value(value: Any) -> str:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return f"the scalar {float(arr):g}"
+    if arr.size <= 11:
+        return f"{arr.tolist()}"
+    return f"shape {fmt_shape(arr.shape)}"
+
+
+def _leaf_problem(bound: str, leaf: dict, value: Any) -> Verdict | None:
+    shape = tuple(leaf["shape"])
+    if not isinstance(value, torch.Tensor):
+        return Verdict(False, "type", f"`{bound}` should be a torch.Tensor; found "
+                                      f"{type_name(value)}")
+    if tuple(value.shape) != shape:
+        return Verdict(False, "shape", f"`{bound}`: expected shape {fmt_shape(shape)}, "
+                                       f"found {fmt_shape(value.shape)}")
+    if value.dtype != torch.float32:
+        hint = "" if value.dtype.is_floating_point else \
+            " (only floating-point tensors can require gradients)"
+        return Verdict(False, "dtype", f"`{bound}`: expected dtype float32, found "
+                                       f"{dtype_name(value)}{hint}")
+    fixed = leaf.get("value")
+    if fixed is not None and not torch.equal(value, torch.tensor(fixed, dtype=torch.float32)):
+        return Verdict(False, "value", f"`{bound}` does not hold the values the variant asks "
+                                       f"for ({_describe_value(fixed)})")
+    if not all_finite(value):
+        return Verdict(False, "value", f"`{bound}` contains NaN or inf")
+    m = meta(value)
+    if not m.requires_grad:
+        return Verdict(False, "grad", f"`{bound}.requires_grad` is False; create it with "
+                                      "requires_grad=True (or call .requires_grad_(True))")
+    if not m.is_leaf:
+        return Verdict(False, "grad", f"`{bound}` is not a leaf tensor (it was computed from "
+                                      "another tensor, e.g. `torch.randn(3) * 2` with "
+                                      "requires_grad set first), so its .grad is never filled; "
+                                      "create it directly, then set requires_grad")
+    return None
+
+
+def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequence[str]],
+                 needs: Sequence[str]) -> Verdict | None:
+    for leaf in leaves:
+        bound = f"{leaf['name']}_{k}"
+        calls = binding_calls(ctx, bound)
+        wanted = leaf.get("api") or ()
+        if wanted and (calls is None or not any(a in calls for a in wanted)):
+            return Verdict(False, "api", f"`{bound}` must be built with "
+                                         f"{pretty_calls(wanted, ' or ')} in its own assignment")
+        if calls and any(f in calls for f in leaf.get("forbid") or ()):
+            return Verdict(False, "api", f"`{bound}`: this variant practises the "
+                                         "`requires_grad=True` argument; don't call "
+                                         "`.requires_grad_()` here")
+    for out, alternatives in api.items():
+        bound = f"{out}_{k}"
+        calls = flow_calls(ctx, bound)
+        if calls is None or not any(a in calls for a in alternatives):
+            return Verdict(False, "api", f"`{bound}` must be computed with "
+                                         f"{pretty_calls(alternatives, ' or ')} (in its "
+                                         "assignment, or in the variable it is assigned from)")
+    for need in needs:
+        if need not in ctx.source.all_calls:
+            what = "call `.backward()` on the scalar result" if need == ".backward" else \
+                f"call {pretty_calls((need,))}"
+            return Verdict(False, "api", f"variant {k}: {what}")
+    return None
+
+
+def _expected(leaves: dict[str, torch.Tensor], outs: Sequence[Sequence[str]]
+              ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    env = dict(EVAL_ENV)
+    xs = {n: v.detach().to(torch.float64).requires_grad_(True) for n, v in leaves.items()}
+    env.update(xs)
+    results = {}
+    for name, expr in outs:
+        results[name] = env[name] = eval(expr, env)  # trusted spec text, the learner's leaves
+    loss = results[outs[-1][0]]
+    grads = torch.autograd.grad(loss, list(xs.values()), allow_unused=True)
+    return results, {n: (g if g is not None else torch.zeros_like(xs[n]))
+                     for n, g in zip(xs, grads, strict=True)}
+
+
+def variant(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k: int,
+            leaves: Sequence[dict], outs: Sequence[Sequence[str]] = (),
+            api: dict[str, Sequence[str]] | None = None, needs: Sequence[str] = (),
+            rtol: float = 1e-4, atol: float = 1e-5) -> Verdict:
+    """One drill variant: leaves, each result and each leaf's gradient, then the API."""
+    if not isinstance(learner.value, dict):
+        return Verdict(False, "type", "could not read your names")
+    values = {name: unwrap(v) for name, v in learner.value.items()}
+    own: dict[str, torch.Tensor] = {}
+    for leaf in leaves:
+        bound = f"{leaf['name']}_{k}"
+        bad = _leaf_problem(bound, leaf, values.get(bound))
+        if bad:
+            return bad
+        own[leaf["name"]] = values[bound]
+    if outs:
+        bad = _outputs_problem(k, values, own, outs, rtol, atol)
+        if bad:
+            return bad
+    bad = _api_problem(ctx, k, leaves, api or {}, needs)
+    if bad:
+        return bad
+    return Verdict(True, "grad" if outs else "value")
+
+
+def _outputs_problem(k: int, values: dict[str, Any], own: dict[str, torch.Tensor],
+                     outs: Sequence[Sequence[str]], rtol: float, atol: float) -> Verdict | None:
+    try:
+        results, grads = _expected(own, outs)
+    except Exception as exc:  # the learner's values make the maths fail (e.g. singular)
+        return Verdict(False, "value", f"variant {k}: your leaf values can't be used "
+                                       f"({type(exc).__name__}); draw them again")
+    if not all(all_finite(t) for t in [*results.values(), *grads.values()]):
+        return Verdict(False, "value", f"variant {k}: with your leaf values the computation "
+                                       "gives NaN or inf; draw them again")
+    loss = f"{outs[-1][0]}_{k}"
+    for name, _expr in outs:
+        bound = f"{name}_{k}"
+        got, exp = values.get(bound), results[name]
+        if not isinstance(got, torch.Tensor):
+            return Verdict(False, "type", f"`{bound}` should be a torch.Tensor (the result of "
+                                          f"the computation, not .item()); found "
+                                          f"{type_name(got)}")
+        if tuple(got.shape) != tuple(exp.shape):
+            return Verdict(False, "shape", f"`{bound}`: expected shape {fmt_shape(exp.shape)}, "
+                                           f"found {fmt_shape(got.shape)}")
+        m = meta(got)
+        if not m.requires_grad or m.is_leaf:
+            return Verdict(False, "grad", f"`{bound}` is not connected to the autograd graph "
+                                          "(requires_grad False or a leaf): compute it from the "
+                                          "leaf tensors without .detach(), .item() or "
+                                          "torch.no_grad()")
+        problem = close_problem(got, exp, rtol, atol)
+        if problem:
+            return Verdict(False, "value", f"`{bound}` doesn't match the computation the "
+                                           f"variant asks for: {problem}")
+    for name, leaf_value in own.items():
+        bound = f"{name}_{k}"
+        g = meta(leaf_value).grad
+        if g is None:
+            return Verdict(False, "grad", f"`{bound}.grad` is None: call `{loss}.backward()` "
+                                          "and leave the gradient in place")
+        exp = grads[name]
+        if tuple(g.shape) != tuple(exp.shape):
+            return Verdict(False, "grad", f"`{bound}.grad` has shape {fmt_shape(g.shape)}; it "
+                                          f"must match `{bound}` {fmt_shape(exp.shape)}")
+        problem = close_problem(g, exp, rtol, atol)
+        if problem:
+            return Verdict(False, "grad", f"`{bound}.grad` is not d{loss}/d{bound} at your "
+                                          f"values: {problem}{_grad_hint(g, exp, rtol, atol)}")
+    return None
+
+
+def _grad_hint(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> str:
+    g64, e64 = got.to(torch.float64), expected.to(torch.float64)
+    if bool((g64 == 0).all()) and bool((e64 != 0).any()):
+        return (" — it is all zeros: don't call .grad.zero_() after backward here, the grader "
+                "reads the gradient you computed")
+    if close_problem(g64, 2 * e64, rtol, atol) is None:
+        return (" — it is twice the expected gradient: backward ran twice and the gradients "
+                "accumulated (reset with .grad.zero_() between passes)")
+    return ""
+

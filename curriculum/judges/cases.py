@@ -1,0 +1,142 @@
+"""A learner's function called on hidden cases, judged case by case against the reference.
+
+The probe (``curriculum/probes/calls.py``) calls the function once per case
+and sends back ``{"ok": result}`` or ``{"raised": [exception class names,
+most specific first], "message": …}``. The reference runs the same cases.
+Messages name a case by its label ("the example", "hidden input #3") and
+never show hidden inputs or expected values.
+
+Hidden cases of different kinds (regular and singular systems, right and
+wrong solutions, compatible and incompatible shapes) are drawn in a random
+order and, where the exercise allows, in random numbers per job
+(:func:`mixed`), so a submission cannot answer by counting its calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from curriculum.judges.compare import Nonfinite
+from curriculum.judges.source import calls_in
+from curriculum.judges.text import pretty_calls
+from curriculum.judges.values import Problem, problem
+from grader.checks.base import Hidden, Outcome, Verdict
+
+Compare = Callable[[object, object, str], "Problem | str | None"]
+
+
+def raised_names(case: object) -> list[str]:
+    """Exception class names of a case that raised (most specific first), else []."""
+    names = case.get("raised") if isinstance(case, dict) else None
+    if isinstance(names, str):
+        return [names]
+    return [str(n) for n in names] if isinstance(names, list) else []
+
+
+def case_list(outcome: Outcome, n: int) -> list[dict] | None:
+    """The probe's per-case results, or None when they are malformed (hostile data)."""
+    value = outcome.value
+    if not isinstance(value, list) or len(value) != n:
+        return None
+    if not all(isinstance(v, dict) and ("ok" in v or "raised" in v) for v in value):
+        return None
+    return value
+
+
+def labels_for(n: int, examples: int = 0) -> list[str]:
+    """"the example" for the first ``examples`` cases (the prompt's own), then hidden ones."""
+    if n == 1 and examples == 0:
+        return ["the hidden input"]
+    return [("the example" if examples == 1 else f"example #{i + 1}") if i < examples
+            else f"hidden input #{i - examples + 1}" for i in range(n)]
+
+
+def each_case(learner: Outcome, reference: Outcome, fn: str, compare: Compare,
+              labels: Sequence[str] | None = None, *, stop_at_first: bool = False) -> Verdict:
+    """Compare the learner's result with the reference's on every case.
+
+    ``compare(found, expected, where)`` returns None, a message, or a
+    (kind, message) problem. The verdict reports the first failing case and,
+    unless ``stop_at_first``, how many failed.
+    """
+    ref = case_list(reference, len(reference.value) if isinstance(reference.value, list) else -1)
+    if ref is None:
+        raise RuntimeError(f"reference probe for {fn} returned malformed data")
+    n = len(ref)
+    labels = list(labels) if labels is not None else labels_for(n)
+    got = case_list(learner, n)
+    if got is None:
+        return Verdict(False, "value", f"could not read the results of `{fn}`")
+    problems: list[Problem] = []
+    for label, g, r in zip(labels, got, ref, strict=True):
+        where = f"`{fn}(…)` on {label}"
+        if "raised" in r:
+            raise RuntimeError(f"reference {fn} raised on {label}: {r.get('message')}")
+        if "raised" in g:
+            names = raised_names(g)
+            bad: Problem | None = ("value", f"{where} raised {names[0] if names else 'an error'}"
+                                            f": {str(g.get('message', ''))[:200]}")
+        else:
+            found = compare(g["ok"], r["ok"], where)
+            bad = ("value", found) if isinstance(found, str) else found
+        if bad:
+            problems.append(bad)
+            if stop_at_first:
+                break
+    if not problems:
+        return Verdict(True, "value")
+    kind, message = problems[0]
+    if len(problems) > 1:
+        message = f"{len(problems)} of {n} cases are wrong — first: {message}"
+    return Verdict(False, kind, message)
+
+
+def results(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, fn: str,
+            rtol: float = 1e-5, atol: float = 1e-6, check_dtype: bool = True,
+            examples: int = 0, forbid: Sequence[str] = (), hint: str = "",
+            nonfinite: Nonfinite = "fail") -> Verdict:
+    """Judge ``fn`` on every case: the learner's result must equal the reference's
+    (tensors within rtol/atol, NaN/inf failing; dicts and tuples item by item).
+
+    ``examples``: how many leading cases are the prompt's own examples.
+    ``forbid``: calls ``fn`` must not make (it must do the work itself).
+    ``hint``: appended to a failing value verdict (a teaching pointer).
+    ``nonfinite``: ``"match"`` only where NaN/inf is the expected answer (e.g. a NaN
+    pad value); otherwise NaN or inf in a result fails.
+    """
+    used = sorted(f for f in forbid if f in calls_in(ctx, fn))
+    if used:
+        return Verdict(False, "api", f"`{fn}` must do this itself; it calls {pretty_calls(used)}")
+    n = len(reference.value) if isinstance(reference.value, list) else 0
+
+    def compare(found: object, expected: object, where: str) -> Problem | None:
+        return problem(found, expected, f"{where}: the result", rtol=rtol, atol=atol,
+                       check_dtype=check_dtype, nonfinite=nonfinite)
+
+    verdict = each_case(learner, reference, fn, compare, labels_for(n, examples),
+                        stop_at_first=True)
+    if not verdict.ok and hint and verdict.kind == "value":
+        verdict.message += f" — {hint}"
+    return verdict
+
+
+def mixed(rng: np.random.Generator, groups: dict[str, Sequence[Any]]) -> Hidden:
+    """Cases of several kinds in one random order: ``Hidden(inputs=cases, secret=kinds)``.
+
+    The kinds stay on the trusted side; the judge reads them from
+    ``ctx.secrets[check_id]`` (same order as the cases).
+    """
+    tagged = [(kind, case) for kind, cases in groups.items() for case in cases]
+    order = rng.permutation(len(tagged))
+    return Hidden(inputs=[tagged[i][1] for i in order], secret=[tagged[i][0] for i in order])
+
+
+def shuffled(rng: np.random.Generator, cases: Sequence[Any], examples: int = 0) -> list[Any]:
+    """The prompt's examples first (their answers are public), then the hidden cases in a
+    random order: a special case (an empty sequence, a constant polynomial) is never at a
+    fixed call number."""
+    hidden = list(cases[examples:])
+    return [*cases[:examples], *(hidden[i] for i in rng.permutation(len(hidden)))]

@@ -1,0 +1,229 @@
+"""Synthetic data for the training checks, drawn on the trusted side from the job's seed.
+
+Only inputs enter the sandbox; held-out labels and targets stay here (the
+checks return them as ``Hidden.secret``). Every generator is equally hard on
+every seed: classes separated by construction, noise of fixed scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def f32(a) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
+
+
+def regression(rng, kind: str, n: int, m: int = 200):
+    def draw(count):
+        if kind == "line":
+            x = rng.standard_normal((count, 1))
+            return x, 2 * x + 1
+        if kind == "poly":
+            x = rng.uniform(-2, 2, (count, 1))
+            return np.hstack([x, x ** 2, x ** 3]), None
+        raise ValueError(kind)
+
+    if kind == "line":
+        X, y = draw(n)
+        y = y + 0.1 * rng.standard_normal((n, 1))
+        Xt, yt = draw(m)
+        return X, y, Xt, yt
+    if kind == "poly":
+        coef = np.array([[rng.uniform(-1, 1)], [rng.uniform(-0.5, 0.5)], [rng.uniform(0.2, 0.5)]])
+        b = rng.uniform(-1, 1)
+        X, _ = draw(n)
+        Xt, _ = draw(m)
+        return X, X @ coef + b + 0.1 * rng.standard_normal((n, 1)), Xt, Xt @ coef + b
+    d, o = {"multi": (8, 3), "robust": (4, 1), "ridge": (10, 1), "bigreg": (10, 1)}[kind]
+    W = rng.uniform(-1, 1, (d, o)) * (3 if kind == "bigreg" else 1)
+    b = rng.uniform(-1, 1, (1, o))
+    X = rng.standard_normal((n, d))
+    Xt = rng.standard_normal((m, d))
+    y = X @ W + b + 0.1 * rng.standard_normal((n, o))
+    if kind == "robust":  # 10% gross outliers in the training targets only
+        idx = rng.choice(n, n // 10, replace=False)
+        y[idx] += rng.choice([-1, 1], (len(idx), 1)) * rng.uniform(10, 20, (len(idx), 1))
+    return X, y, Xt, Xt @ W + b
+
+
+def classification(rng, kind: str, n: int, m: int = 300):
+    if kind == "blobs":
+        u = rng.standard_normal(2)
+        u = 2.0 * u / np.linalg.norm(u)
+        c = rng.standard_normal(2)
+
+        def draw(count):
+            y = rng.integers(0, 2, count)
+            return c + np.where(y[:, None] == 1, u, -u) + rng.standard_normal((count, 2)), y
+        X, y = draw(n)
+        Xt, yt = draw(m)
+        return X, y.reshape(-1, 1).astype(np.float32), Xt, yt
+    if kind in ("clusters", "digits", "imbalanced", "amp", "curriculum"):
+        C, d = {"clusters": (10, 20), "digits": (10, 64), "imbalanced": (3, 4), "amp": (4, 16),
+                "curriculum": (3, 4)}[kind]
+        if kind == "digits":
+            means = (rng.random((C, d)) > 0.5).astype(float)
+            noise = 0.4
+        elif kind == "clusters":
+            means = rng.standard_normal((C, d))
+            noise = 0.4
+        else:
+            q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+            means = 4.0 * q[:C]
+            noise = 1.0
+        probs = [0.8, 0.15, 0.05] if kind == "imbalanced" else None
+
+        def draw(count, probs=probs):
+            y = rng.choice(C, count, p=probs)
+            return means[y] + noise * rng.standard_normal((count, d)), y
+        X, y = draw(n)
+        if kind == "imbalanced":
+            y[:3] = [0, 1, 2]  # every class occurs in training
+            X[:3] = means[:3] + noise * rng.standard_normal((3, d))
+            Xt, yt = draw(m, None)  # balanced test set
+        else:
+            Xt, yt = draw(m)
+        if kind == "digits":
+            X, Xt = X.reshape(-1, 1, 8, 8), Xt.reshape(-1, 1, 8, 8)
+        return X, y.astype(np.int64), Xt, yt
+    if kind == "multilabel":
+        W = rng.standard_normal((6, 5))
+        b = 0.3 * rng.standard_normal(5)
+        X = rng.standard_normal((n, 6))
+        Xt = rng.standard_normal((m, 6))
+        return X, (X @ W + b > 0).astype(np.float32), Xt, (Xt @ W + b > 0).astype(np.int64)
+    raise ValueError(kind)
+
+
+def labels_tensor(y) -> torch.Tensor:
+    a = np.asarray(y)
+    return torch.from_numpy(a.astype(np.int64)) if a.dtype.kind in "iu" else f32(a)
+
+
+def blobs(rng: np.random.Generator, n: int, dim: int, classes: int, spread: float,
+          centers: np.ndarray | None = None):
+    """Gaussian class clusters: (X float32 tensor, y int64 ndarray, centers)."""
+    if centers is None:
+        centers = rng.normal(0.0, spread, (classes, dim))
+    y = rng.integers(0, classes, n)
+    x = centers[y] + rng.normal(0.0, 1.0, (n, dim))
+    return torch.from_numpy(x.astype(np.float32)), y.astype(np.int64), centers
+
+
+def keyword_sequences(rng: np.random.Generator, n: int, classes: int, vocab: int,
+                      min_len: int = 4, max_len: int = 16, keywords_per_class: int = 4,
+                      filler_from: int | None = None):
+    """Token-id sequences (no 0 = padding) whose class is marked by 2 keywords.
+
+    Ids 1 … classes*keywords_per_class are the class keywords; the rest are filler.
+    Returns (list of int64 tensors, labels ndarray).
+    """
+    first_filler = filler_from or classes * keywords_per_class + 1
+    seqs, labels = [], []
+    for _ in range(n):
+        c = int(rng.integers(0, classes))
+        length = int(rng.integers(min_len, max_len + 1))
+        seq = rng.integers(first_filler, vocab, length)
+        kw = 1 + c * keywords_per_class + rng.integers(0, keywords_per_class, 2)
+        pos = rng.choice(length, 2, replace=False)
+        seq[pos] = kw
+        seqs.append(torch.from_numpy(seq.astype(np.int64)))
+        labels.append(c)
+    return seqs, np.asarray(labels, dtype=np.int64)
+
+
+POSITIVE = ["good", "great", "excellent", "wonderful", "loved", "superb", "enjoyable", "brilliant"]
+NEGATIVE = ["bad", "awful", "terrible", "boring", "hated", "poor", "dull", "disappointing"]
+FILLER = [f"w{i}" for i in range(40)] + ["the", "movie", "film", "plot", "actors", "was", "and",
+                                         "it", "a", "story", "very", "quite", "really"]
+
+
+def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
+    """Synthetic reviews: filler words plus 1–2 sentiment words; label 1 = positive."""
+    texts, labels = [], []
+    for _ in range(n):
+        label = int(rng.integers(0, 2))
+        words = list(rng.choice(FILLER, int(rng.integers(3, 10))))
+        pool = POSITIVE if label else NEGATIVE
+        for _ in range(int(rng.integers(1, 3))):
+            words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(pool)))
+        if mixed_case:
+            words = [w.upper() if rng.random() < 0.2 else w.capitalize() if rng.random() < 0.2
+                     else w for w in words]
+        texts.append(" ".join(str(w) for w in words))
+        labels.append(label)
+    return texts, np.asarray(labels, dtype=np.int64)
+
+
+NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+
+
+def bio_tags(rng: np.random.Generator, n: int) -> list[str]:
+    tags, i = [], 0
+    while i < n:
+        r = rng.random()
+        if r < 0.55:
+            tags.append("O")
+            i += 1
+            continue
+        kind = "PER" if r < 0.8 else str(rng.choice(["LOC", "ORG"]))
+        length = int(rng.integers(1, 4))
+        for j in range(min(length, n - i)):
+            tags.append(("B-" if j == 0 else "I-") + kind)
+        i += length
+    return tags[:n]
+
+
+def ref_bio_spans(tags) -> set:
+    spans, start, kind = set(), None, None
+    for i, tag in enumerate([*tags, "O"]):
+        inside = tag.startswith("I-") and kind == tag[2:]
+        if start is not None and not inside:
+            spans.add((kind, start, i))
+            start, kind = None, None
+        if tag.startswith("B-") or (tag.startswith("I-") and not inside):
+            start, kind = i, tag[2:]
+    return spans
+
+
+def ref_entity_prf(pred_sequences, gold_sequences) -> dict:
+    pred, gold = set(), set()
+    for n, (p, g) in enumerate(zip(pred_sequences, gold_sequences, strict=True)):
+        pred |= {(n, *s) for s in ref_bio_spans(p)}
+        gold |= {(n, *s) for s in ref_bio_spans(g)}
+    out = {}
+    for kind in sorted({s[1] for s in pred | gold}):
+        p = {s for s in pred if s[1] == kind}
+        g = {s for s in gold if s[1] == kind}
+        tp = len(p & g)
+        pr = tp / len(p) if p else 0.0
+        rc = tp / len(g) if g else 0.0
+        out[kind] = (pr, rc, 2 * pr * rc / (pr + rc) if tp else 0.0)
+    return out
+
+
+def ner_sentences(rng: np.random.Generator, n: int, vocab: int = 60):
+    """Token ids and tag ids (NER_TAGS): ids 1–10 are person-name words, 11–20 place
+    words, the rest filler (O). Consecutive name words form one entity (B then I)."""
+    seqs, tags = [], []
+    for _ in range(n):
+        length = int(rng.integers(4, 11))
+        toks, tg = [], []
+        while len(toks) < length:
+            r = rng.random()
+            if r < 0.6:
+                toks.append(int(rng.integers(21, vocab)))
+                tg.append(0)
+                continue
+            base, b = (1, 1) if r < 0.8 else (11, 3)
+            for j in range(int(rng.integers(1, 3))):
+                toks.append(int(rng.integers(base, base + 10)))
+                tg.append(b if j == 0 else b + 1)
+            if len(toks) < length:
+                toks.append(int(rng.integers(21, vocab)))
+                tg.append(0)
+        seqs.append(torch.tensor(toks[:length]))
+        tags.append(torch.tensor(tg[:length]))
+    return seqs, tags

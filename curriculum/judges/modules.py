@@ -1,0 +1,237 @@
+"""Modules and architecture: a learner's nn.Module class, and single layer declarations.
+
+Exercise 4.1 (module classes): the probe (``curriculum/probes/module_class.py``)
+builds the class with no arguments, runs it in eval mode on hidden batches and
+sends back output shapes, the parameter count, a description of every layer,
+the order in which the layers ran, and measurements of the behaviour the
+contract names (dropout on in train mode, sigmoid range, residual paths …).
+The judge compares them with the reference's and with the stated behaviour,
+through the one tolerance comparison (a NaN measurement fails).
+
+Exercise 4.2 (layer declarations): the probe (``curriculum/probes/layers.py``)
+describes each bound layer object (type and hyperparameters, defaults
+included); the judge compares with the reference's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from curriculum.judges.compare import above, at_least, at_most
+from grader.checks.base import Outcome, Verdict
+
+# Layers whose order is the architecture (activations and pooling may be functional
+# or commute, so by default only these are compared).
+WEIGHTED = ("Linear", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LSTM")
+
+
+def _batches(rng: np.random.Generator, n: int) -> list[int]:
+    """n distinct batch sizes, never 1 or a power of two a hard-coded size might use."""
+    pool = [b for b in range(2, 10) if b not in (1, 4, 8, 16, 32, 64)]
+    return [int(v) for v in rng.choice(pool, size=n, replace=False)]
+
+
+def _draw(rng: np.random.Generator, spec: Any, n: int) -> list[int]:
+    values = list(range(spec["from"], spec["to"] + 1)) if isinstance(spec, dict) else list(spec)
+    return [int(v) for v in rng.choice(values, size=n, replace=False)]
+
+
+def class_inputs(rng: np.random.Generator, *, cls: str, shapes: Sequence[Sequence[Any]],
+                 calls: int = 3, dims: dict[str, Any] | None = None,
+                 behaviour: Sequence[str] = (), min_first_batch: int = 0) -> dict:
+    """Hidden calls of a module class: ``shapes`` is the shape of each forward argument with
+    symbols — ``B`` a batch size, others from ``dims`` (a list of choices or
+    ``{from, to}``) — each symbol drawn anew for every one of the ``calls`` calls."""
+    drawn = {"B": _batches(rng, calls)}
+    for symbol, spec in (dims or {}).items():
+        drawn[symbol] = _draw(rng, spec, calls)
+    drawn_calls = []
+    for i in range(calls):
+        drawn_calls.append([[drawn[d][i] if isinstance(d, str) else int(d) for d in shape]
+                            for shape in shapes])
+    if min_first_batch:  # e.g. both routes of a conditional model in the first batch
+        for shape in drawn_calls[0]:
+            shape[0] = max(shape[0], min_first_batch)
+    return {"cls": cls, "seed": int(rng.integers(1, 2**30)), "calls": drawn_calls,
+            "behaviour": list(behaviour)}
+
+
+def shape_text(s: Any) -> str:
+    if isinstance(s, list) and s and all(isinstance(v, int) for v in s):
+        return "(" + ", ".join(map(str, s)) + ")"
+    if isinstance(s, list):
+        return "(" + ", ".join(shape_text(v) for v in s) + ")"
+    return str(s)
+
+
+def _weighted(layers: list[dict]) -> list[str]:
+    keys = {"Linear": ("in_features", "out_features", "bias"),
+            "Conv1d": ("in_channels", "out_channels", "kernel_size", "padding"),
+            "Conv2d": ("in_channels", "out_channels", "kernel_size", "padding"),
+            "LSTM": ("input_size", "hidden_size", "num_layers"),
+            "BatchNorm1d": ("num_features",),
+            "BatchNorm2d": ("num_features",)}
+    out = []
+    for d in layers:
+        if not isinstance(d, dict) or d.get("type") not in keys:
+            continue
+        h = dict(d.get("hyper") or {})
+        pad, ks = h.get("padding"), h.get("kernel_size")
+        if pad == "valid" and isinstance(ks, list):  # 'valid' / 'same' mean the same as numbers
+            h["padding"] = [0] * len(ks)
+        elif pad == "same" and isinstance(ks, list):
+            h["padding"] = [k // 2 for k in ks if isinstance(k, int)]
+        out.append(d["type"] + "(" + ", ".join(f"{k}={h.get(k)!r}" for k in keys[d["type"]])
+                   + ")")
+    return sorted(out)
+
+
+def _order_problem(cls: str, got: list, ref: list, order: str) -> str | None:
+    """``strict``: every module type in the reference's run, in its order; ``weighted``: the
+    weighted and normalisation layers; ``none``: branches whose order is free."""
+    if order == "none":
+        return None
+    kinds = set(ref) if order == "strict" else set(WEIGHTED)
+    mine = [t for t in got if t in kinds]
+    want = [t for t in ref if t in kinds]
+    if mine == want:
+        return None
+    return (f"`{cls}`: the layers run in a different order than the stated architecture "
+            f"(expected {' → '.join(want)}; yours ran {' → '.join(mine) or 'none of them'})")
+
+
+def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, cls: str,
+                 text: str, types: dict[str, int], behaviour: Sequence[str] = (),
+                 exact_layers: bool = True, order: str = "weighted") -> Verdict:
+    """Output shapes on hidden batches, required layer types, parameter count and layer
+    sizes, the order the layers run in, then the behaviour the contract names."""
+    got, ref = learner.value, reference.value
+    if not isinstance(got, dict):
+        return Verdict(False, "module", f"could not read what `{cls}` produced")
+    if "not_module" in got:
+        return Verdict(False, "type", f"`{cls}` must be a class derived from nn.Module; found a "
+                                      f"{got['not_module']}")
+    if "forward_error" in got:
+        i, err = got["forward_error"]
+        shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
+        return Verdict(False, "shape", f"`{cls}` on input of shape {shapes} raised {err}")
+    for i, (g, r) in enumerate(zip(got.get("outs", []), ref["outs"], strict=False)):
+        if g != r:
+            shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
+            return Verdict(False, "shape", f"`{cls}` on input of shape {shapes}: expected "
+                                           f"output shape {shape_text(r)}, got {shape_text(g)}")
+    if got.get("finite") is not True:
+        return Verdict(False, "value", f"`{cls}` returned NaN or inf on hidden random inputs "
+                                       "(with PyTorch's default initialisation)")
+    layers = got.get("layers") or []
+    found = [d.get("type") for d in layers if isinstance(d, dict)]
+    for t, n in types.items():
+        if found.count(t) < n:
+            return Verdict(False, "module", f"`{cls}` must contain at least {n} `nn.{t}` "
+                                            f"submodule(s) (assigned as attributes or inside "
+                                            f"nn.Sequential); found {found.count(t)}")
+    if got.get("params") != ref["params"]:
+        return Verdict(False, "module", f"`{cls}`: the architecture ({text}) has "
+                                        f"{ref['params']:,} parameters; yours has "
+                                        f"{got.get('params')}")
+    if exact_layers:
+        want, have = _weighted(ref["layers"]), _weighted(layers)
+        if want != have:
+            missing = [w for w in want if w not in have]
+            extra = [h for h in have if h not in want]
+            return Verdict(False, "module", f"`{cls}`: layers differ from the stated "
+                                            f"architecture; missing {', '.join(missing) or '-'}; "
+                                            f"unexpected {', '.join(extra) or '-'}")
+    bad = _order_problem(cls, list(got.get("order") or []), ref["order"], order)
+    if bad:
+        return Verdict(False, "module", bad)
+    beh = got.get("beh") or {}
+    for b in behaviour:
+        msg = _behaviour(cls, b, beh)
+        if msg:
+            return Verdict(False, "value", msg)
+    return Verdict(True, "module", "")
+
+
+def _behaviour(name: str, b: str, beh: dict) -> str:
+    """'' when the measured behaviour is the stated one; NaN or a missing measurement fails."""
+    if b == "dropout":
+        if beh.get("train_differs") is not True:
+            return (f"`{name}` in train() mode gave the same output twice: dropout is not "
+                    "active (use nn.Dropout modules, or F.dropout(x, p, training=self.training))")
+        if beh.get("eval_same") is not True:
+            return f"`{name}` in eval() mode must be deterministic (dropout off); it was not"
+    elif b == "range01":
+        if not (at_least(beh.get("min"), 0.0) and at_most(beh.get("max"), 1.0)):
+            return (f"`{name}` must end in a sigmoid: finite outputs in [0, 1]; found values in "
+                    f"[{beh.get('min')}, {beh.get('max')}]")
+    elif b.startswith("zero:"):
+        attrs = b[5:].replace(",", " and ")
+        if name == "CustomLogic1":
+            if not at_most(beh.get("diff_to_input"), 1e-5):
+                return (f"`{name}`: with `{attrs}` zeroed the residual branch is 0, so the "
+                        f"output must equal the input x (x + F(x)); max difference "
+                        f"{beh.get('diff_to_input')}")
+        elif not above(beh.get("spread"), 1e-6):
+            what = "skip connection" if "," in b else "residual connection"
+            return (f"`{name}`: with `{attrs}` zeroed the output no longer depends on the input"
+                    f" — the {what} the contract asks for is missing")
+    elif b == "two_inputs":
+        for k in ("1", "2"):
+            if not above(beh.get("dep" + k), 1e-6):
+                return f"`{name}`: the output does not depend on x{k}; both branches must merge"
+    elif b == "encode":
+        code = beh.get("code_shape")
+        if not isinstance(code, list) or code[1:] != [32]:
+            return (f"`{name}.encode(x)` must return the bottleneck code of shape (B, 32); got "
+                    f"{shape_text(code)}")
+        if not at_most(beh.get("decode_diff"), 1e-5):
+            return (f"`{name}(x)` must equal `decoder(encode(x))`; max difference "
+                    f"{beh.get('decode_diff')}")
+    elif b == "weights":
+        if not (at_most(beh.get("sum_err"), 1e-4) and at_least(beh.get("min_w"), 0.0)):
+            return (f"`{name}`: attention weights must be non-negative and sum to 1 over the "
+                    f"last dimension (softmax); max |sum - 1| = {beh.get('sum_err')}, "
+                    f"min weight {beh.get('min_w')}")
+    elif b == "concat":
+        if not isinstance(beh.get("concat_shape"), list) or beh["concat_shape"][1:] != [48]:
+            return (f"`{name}`: `combine` must receive the concatenated branches, shape (B, 48);"
+                    f" got {beh.get('concat_shape')}")
+        if not at_most(beh.get("concat_diff"), 1e-5):
+            return (f"`{name}`: the input of `combine` must be cat([relu(branch1(x)), "
+                    "sigmoid(branch2(x)), tanh(branch3(x))], dim=1)")
+    elif b == "conditional":
+        if not at_most(beh.get("pos_changed"), 1e-6):
+            return (f"`{name}`: changing `path_b` changed the output of rows whose mean is > 0;"
+                    " those rows must go through `path_a` only")
+        if not above(beh.get("neg_changed"), 1e-6):
+            return (f"`{name}`: changing `path_b` left the output of rows with mean <= 0 "
+                    "unchanged; those rows must go through `path_b`")
+    elif b == "selfattn" and not at_most(beh.get("attn_diff"), 1e-4):
+        return (f"`{name}`: weights must be softmax(query(x) @ key(x)ᵀ / √32) over the last "
+                "dimension, shape (B, T, T)")
+    return ""
+
+
+def layer(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: str,
+          code: str) -> Verdict:
+    """A layer declaration ``name = nn.X(...)``: the stated torch.nn type, every
+    hyperparameter (defaults included) equal to the reference's."""
+    got, ref = (learner.value or {}).get(name), reference.value[name]
+    if not isinstance(got, dict) or not got.get("module"):
+        found = got.get("type") if isinstance(got, dict) else type(got).__name__
+        return Verdict(False, "type", f"`{name}` must be an nn.Module layer object ({code}); "
+                                      f"found a {found}")
+    if got.get("type") != ref["type"] or not got.get("torch"):
+        return Verdict(False, "type", f"`{name}`: expected an `nn.{ref['type']}` layer; found "
+                                      f"`{got.get('type')}`")
+    hyper = got.get("hyper") or {}
+    diffs = [k for k in ref["hyper"] if hyper.get(k) != ref["hyper"][k]]
+    if diffs:
+        found = ", ".join(f"{k}={hyper.get(k)!r}" for k in diffs)
+        want = ", ".join(f"{k}={ref['hyper'][k]!r}" for k in diffs)
+        return Verdict(False, "value", f"`{name}` (`{code}`): expected {want}; found {found}")
+    return Verdict(True, "value", "")

@@ -1,0 +1,135 @@
+"""Shapes: reshaping drills (Exercise 2.1) and broadcasting (Exercise 2.2).
+
+Both are judged against the learner's *own* random operands: the expected
+tensor is the drill's expression evaluated here on the learner's base (or
+the operation applied to their ``a_k``, ``b_k``), so any correct random
+draw passes and a hard-coded or reordered tensor cannot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from curriculum.judges.source import api_problem
+from curriculum.judges.text import dtype_name, fmt_shape, type_name
+from curriculum.judges.values import Problem, problem
+from grader.checks.base import Outcome, Verdict
+
+# A shape drill asks for one method; these would produce the same numbers another way.
+SAME_RESULT_OTHER_WAY = {
+    ".view": [".reshape", ".flatten"],
+    ".reshape": [".view", ".flatten"],
+    ".unsqueeze": [".view", ".reshape"],
+    ".squeeze": [".view", ".reshape", ".flatten"],
+    ".transpose": [".permute", ".swapaxes", ".swapdims", ".movedim"],
+    ".permute": [".transpose", ".swapaxes", ".swapdims", ".movedim"],
+    ".flatten": [".view", ".reshape"],
+}
+
+
+def base_problem(name: str, base: object, shape: Sequence[int]) -> Problem | None:
+    """The learner's random base tensor: a tensor of the contract's shape with distinct values."""
+    shape = tuple(shape)
+    if not isinstance(base, torch.Tensor):
+        return "type", (f"your base `{name}` should be a torch.Tensor made with "
+                        f"torch.randn{fmt_shape(shape)}; found {type_name(base)}")
+    if tuple(base.shape) != shape:
+        return "shape", (f"your base `{name}` has shape {fmt_shape(base.shape)}; the contract "
+                         f"says {fmt_shape(shape)} — fix it first")
+    # randn repeats a value now and then (float32); a constant or hand-made base doesn't pass
+    if base.numel() > 1 and torch.unique(base).numel() < 0.9 * base.numel():  # compare: ok (counts)
+        return "value", (f"your base `{name}` must hold distinct random values (torch.randn) "
+                         f"so the drill can tell dimensions apart")
+    if not bool(torch.isfinite(base).all()):
+        return "value", f"your base `{name}` holds NaN or inf; make it with torch.randn"
+    return None
+
+
+def reshaped(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: str,
+             base: str, base_shape: list[int], expr: str, api: str) -> Verdict:
+    """``name = <expr>`` on the learner's base (``x.view(6, 4)``), built with ``api``."""
+    data = learner.value
+    if not isinstance(data, dict):
+        return Verdict(False, "value", "could not read your values")
+    own, value = data.get(base), data.get(name)
+    bad = base_problem(base, own, base_shape)
+    if bad:
+        return Verdict(False, *bad)
+    with torch.no_grad():
+        want_shape = tuple(eval(expr, {"torch": torch}, {base: torch.zeros(tuple(base_shape))})
+                           .shape)
+    if not isinstance(value, torch.Tensor):
+        return Verdict(False, "type", f"`{name}` should be a torch.Tensor; found "
+                                      f"{type_name(value)}")
+    if tuple(value.shape) != want_shape:
+        return Verdict(False, "shape", f"`{name}`: expected shape {fmt_shape(want_shape)}, "
+                                       f"found {fmt_shape(value.shape)}")
+    expected = eval(expr, {"torch": torch}, {base: own})  # our own expression, their data
+    if value.dtype != expected.dtype:
+        return Verdict(False, "dtype", f"`{name}`: expected dtype {dtype_name(expected)} (same "
+                                       f"as `{base}`), found {dtype_name(value)}")
+    if not torch.equal(value, expected):
+        return Verdict(False, "value", f"`{name}` has the right shape, but its elements are "
+                                       f"not `{expr}` of your own `{base}` (they are in a "
+                                       f"different order or changed) — check the dims")
+    bad_api = api_problem(ctx, name, [api], SAME_RESULT_OTHER_WAY.get(api, []))
+    if bad_api:
+        return Verdict(False, "api", bad_api)
+    return Verdict(True, "value")
+
+
+def operand_problem(name: str, value: object, shape: Sequence[int]) -> Problem | None:
+    """An operand the learner made with torch.randn of the stated shape."""
+    shape = tuple(shape)
+    if not isinstance(value, torch.Tensor):
+        return "type", f"`{name}` should be a torch.Tensor; found {type_name(value)}"
+    if tuple(value.shape) != shape:
+        return "shape", (f"`{name}`: expected shape {fmt_shape(shape)}, found "
+                         f"{fmt_shape(value.shape)}")
+    if value.dtype != torch.float32:
+        return "dtype", (f"`{name}`: expected dtype float32 (torch.randn), found "
+                         f"{dtype_name(value)}")
+    if not bool(torch.isfinite(value).all()):
+        return "value", f"`{name}` holds NaN or inf; make it with torch.randn{fmt_shape(shape)}"
+    if value.numel() > 1 and bool((value == value.flatten()[0]).all()):
+        return "value", (f"`{name}` holds one repeated value; make it with "
+                         f"torch.randn{fmt_shape(shape)}")
+    return None
+
+
+OPS = {"add": ("+", torch.add), "sub": ("-", torch.sub), "mul": ("*", torch.mul),
+       "div": ("/", torch.div)}
+
+
+def broadcast(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k: int,
+              a: list[int], b: list[int]) -> Verdict:
+    """Variant k: ``a_k``, ``b_k`` (torch.randn of shapes ``a``, ``b``) and
+    ``add_k``, ``sub_k``, ``mul_k``, ``div_k`` — the four operations broadcast."""
+    data = learner.value
+    if not isinstance(data, dict):
+        return Verdict(False, "value", "could not read your values")
+    a_k, b_k = data.get(f"a_{k}"), data.get(f"b_{k}")
+    for name, value, shape in ((f"a_{k}", a_k, a), (f"b_{k}", b_k, b)):
+        bad = operand_problem(name, value, shape)
+        if bad:
+            return Verdict(False, *bad)
+    out_shape = tuple(torch.broadcast_shapes(tuple(a), tuple(b)))
+    for op, (sym, fn) in OPS.items():
+        name = f"{op}_{k}"
+        value = data.get(name)
+        if isinstance(value, torch.Tensor) and tuple(value.shape) != out_shape:
+            return Verdict(False, "shape", (
+                f"`{name}`: expected shape {fmt_shape(out_shape)} — {fmt_shape(a)} {sym} "
+                f"{fmt_shape(b)} broadcasts to it — found {fmt_shape(value.shape)}"))
+        # expected from the learner's own operands: a zero in b_k makes div_k hold inf
+        bad = problem(value, fn(a_k, b_k), f"`{name}` (a_{k} {sym} b_{k})", nonfinite="match")
+        if bad:
+            return Verdict(False, *bad)
+    for name in (f"a_{k}", f"b_{k}"):
+        bad_api = api_problem(ctx, name, ["torch.randn"])
+        if bad_api:
+            return Verdict(False, "api", bad_api)
+    return Verdict(True, "value")

@@ -1,0 +1,148 @@
+"""What the learner's source says: which calls build a name, which calls appear at all.
+
+Judged on the parsed source outside the sandbox (``ctx.source`` is the
+grader's :class:`grader.checks.api.SourceIndex`; ``ctx.source_text`` the raw
+text). Every judge asks these questions through this module, so how "the
+statement that binds a name" is found lives in one place — the grader's API
+check (:func:`grader.checks.api.check_api`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from curriculum.judges.text import pretty_calls
+from grader.checks.api import check_api
+
+
+def binding_calls(ctx: Any, name: str) -> set[str] | None:
+    """Calls that produced the value ``name`` ends up bound to, followed through
+    names, indexing and arithmetic (:attr:`SourceIndex.produced_by`: a decoy call
+    elsewhere in the statement, or in dead code, does not count). None when
+    ``name`` is never bound."""
+    produced = ctx.source.produced_by.get(name)
+    if produced is not None:
+        return set(produced)
+    return statement_calls(ctx, name)
+
+
+def statement_calls(ctx: Any, name: str) -> set[str] | None:
+    """Every call made in the last statement binding ``name`` (None: no such
+    statement) — for rules about how the statement is written, not about what
+    produced the value."""
+    bindings = ctx.source.calls_by_name.get(name)
+    return bindings[-1] if bindings else None
+
+
+def calls_in(ctx: Any, name: str) -> set[str]:
+    """Every call made in any statement (or def) binding ``name``."""
+    found: set[str] = set()
+    for calls in ctx.source.calls_by_name.get(name, []):
+        found |= calls
+    return found
+
+
+def assigned_from(source: str, name: str) -> str | None:
+    """The name that ``name`` is last assigned from at module level (``h_19 = h`` → ``h``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    found = None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                for t in node.targets):
+            found = node.value.id if isinstance(node.value, ast.Name) else None
+    return found
+
+
+def flow_calls(ctx: Any, name: str) -> set[str] | None:
+    """Calls used to compute ``name``'s value — every call of its binding statement
+    (``torch.sin(x) + torch.cos(y)`` is computed with both) and, when that statement
+    only copies another name (``h_19 = h`` after a loop updating ``h``), those of
+    every statement binding that name. None when ``name`` is never bound. (What
+    *built* a value, for "made with torch.zeros" drills, is :func:`binding_calls`.)"""
+    calls = statement_calls(ctx, name)
+    if calls is None:
+        return None
+    found, seen, current = set(calls), {name}, name
+    while (other := assigned_from(ctx.source_text, current)) is not None and other not in seen:
+        seen.add(other)
+        found |= calls_in(ctx, other)
+        current = other
+    return found
+
+
+def has_call(ctx: Any, alternatives: Sequence[str]) -> bool:
+    """Any of ``alternatives`` is called anywhere in the source."""
+    return any(a in ctx.source.all_calls for a in alternatives)
+
+
+def forbidden_calls(ctx: Any, prefixes: Sequence[str]) -> list[str]:
+    """Calls anywhere in the source that start with one of ``prefixes``."""
+    return sorted(c for c in ctx.source.all_calls
+                  if any(c == p or c.startswith(p) for p in prefixes))
+
+
+def api_problem(ctx: Any, name: str, required: Sequence[str] = (),
+                forbidden: Sequence[str] = ()) -> str | None:
+    """Message when the statement binding ``name`` lacks a required call or uses a
+    forbidden one (the grader's API check)."""
+    if not required and not forbidden:
+        return None
+    ok, message = check_api(ctx.source, name, list(required), list(forbidden))
+    if ok:
+        return None
+    if forbidden and required and "must not use" in message:
+        message += f" — this drill is about {pretty_calls(required)}"
+    return message
+
+
+def pure_indexing_problem(ctx: Any, name: str, expr: str) -> str | None:
+    """The drill asks for indexing syntax: ``name = x[...]`` with no calls in it."""
+    calls = statement_calls(ctx, name)
+    if calls is None:
+        return (f"couldn't find a statement `{name} = …` in your code; write it as one "
+                f"assignment, `{name} = {expr}`")
+    if not calls:
+        return None
+    dotted = {c for c in calls if not c.startswith(".")}
+    covered = {"." + c.rsplit(".", 1)[-1] for c in dotted if "." in c}
+    methods = {c for c in calls if c.startswith(".") and c not in covered}
+    shown = ", ".join(sorted(f"`{c}()`" for c in dotted | methods))
+    return (f"`{name}` must be written with indexing syntax only (like `{name} = {expr}`), "
+            f"no function or method calls; found {shown}")
+
+
+def source_calls(source: str) -> set[str]:
+    """Every called name in the source, both dotted (``torch.nn.utils.clip_grad_norm_``)
+    and as a bare attribute (``.clip_grad_norm_``); attribute reads as ``@name``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Attribute):
+                names.add("." + f.attr)
+                names.add(ast.unparse(f))
+            elif isinstance(f, ast.Name):
+                names.add(f.id)
+        elif isinstance(node, ast.Attribute):
+            names.add("@" + node.attr)
+    return names
+
+
+def uses(source: str, *wanted: str) -> bool:
+    """True when any of ``wanted`` (``.step``, ``torch.no_grad``, ``clip_grad_norm_``) is used."""
+    names = source_calls(source)
+    for w in wanted:
+        if w in names or ("." + w) in names or ("@" + w.lstrip(".")) in names:
+            return True
+        if any(n.endswith("." + w.lstrip(".")) for n in names):
+            return True
+    return False

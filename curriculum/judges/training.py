@@ -1,0 +1,231 @@
+"""Training: did the learner's loop follow the pattern, reset its gradients and really learn?
+
+Shared by every check that trains a model (weeks 3, 5 and 6): the five-step
+pattern read from the source (zero_grad → forward → loss → backward → step),
+gradients piling up across steps (recorded in the jail by
+``curriculum/probes/recorders.py``), a trainer's returned weights, and
+held-out accuracy against labels that never entered the sandbox. Every
+threshold is compared through :mod:`curriculum.judges.compare`, so a NaN
+accuracy or loss fails.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+import torch
+
+from curriculum.judges.compare import at_least
+from curriculum.judges.text import fmt_shape, type_name
+from grader.checks.base import Verdict
+
+
+def _attr_calls(tree: ast.AST) -> list[tuple[int, int, str, str]]:
+    """(line, col, attr, receiver source) for every ``x.attr(...)`` call."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            out.append((node.lineno, node.col_offset, node.func.attr,
+                        ast.unparse(node.func.value)))
+    return sorted(out)
+
+
+def five_step_problem(source: str) -> str:
+    """'' when the source calls zero_grad, backward and an optimizer's step in that
+    order (the five-step pattern); otherwise what is missing or out of order."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return f"your code does not parse: {exc.msg}"
+    calls = _attr_calls(tree)
+    zero = [c for c in calls if c[2] == "zero_grad"]
+    back = [c for c in calls if c[2] == "backward"]
+    step = [c for c in calls if c[2] == "step" and "sched" not in c[3].lower()]
+    missing = [n for n, found in (("optimizer.zero_grad()", zero), ("loss.backward()", back),
+                                  ("optimizer.step()", step)) if not found]
+    if missing:
+        return ("the training loop must follow the five-step pattern (zero_grad → forward → "
+                f"loss → backward → step); missing: {', '.join(missing)}")
+    ordered = any(z[:2] < b[:2] < st[:2] for z in zero for b in back for st in step)
+    if not ordered:
+        return ("the five-step pattern is out of order: call optimizer.zero_grad() before "
+                "loss.backward(), and optimizer.step() after it")
+    return ""
+
+def accumulation_problem(acc) -> str:
+    """'' unless gradients piled up across optimizer steps (see PROBE_RECORDERS)."""
+    if not isinstance(acc, dict) or not acc.get("backward"):
+        return ""
+    if acc["accumulated"] > 0:
+        return (f"in {acc['accumulated']} of {acc['backward']} backward passes the gradient was "
+                "added onto the previous step's: call optimizer.zero_grad() at the start of "
+                "every step")
+    return ""
+
+def pattern_verdict(source: str, acc) -> Verdict | None:
+    """The five steps in order (read from the source) and gradients zeroed between
+    updates (recorded in the sandbox): the first thing every training check asks."""
+    problem = five_step_problem(source)
+    if problem:
+        return Verdict(False, "api", problem)
+    problem = accumulation_problem(acc)
+    if problem:
+        return Verdict(False, "train", problem)
+    return None
+
+def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "train") -> Verdict:
+    """Judge predictions (tensor/list of class ids) against hidden labels."""
+    labels = torch.as_tensor(np.asarray(labels))
+    if not isinstance(pred, torch.Tensor):
+        return Verdict(False, "type", f"{what}: expected a tensor of predicted classes, found "
+                                      f"{type(pred).__name__}")
+    pred = pred.detach().cpu()
+    if tuple(pred.shape) != tuple(labels.shape):
+        return Verdict(False, "shape", f"{what}: expected predictions of shape "
+                                       f"{tuple(labels.shape)}, found {tuple(pred.shape)}")
+    acc = float((pred.long() == labels.long()).float().mean())
+    if not at_least(acc, threshold):
+        return Verdict(False, kind, f"{what}: held-out accuracy {acc:.3f}, needs ≥ {threshold} — "
+                                    "check that the model really trains (loss falling, "
+                                    "optimizer.step() called, gradients zeroed each step)")
+    return Verdict(True, kind, f"held-out accuracy {acc:.3f}")
+
+def binary_accuracy(prob: torch.Tensor, labels: Any, threshold: float = 0.5) -> float:
+    """Share of ``prob > threshold`` equal to the 0/1 labels; 0.0 when a probability is NaN
+    or inf (so a NaN model never reaches a threshold)."""
+    p = prob.detach().double().reshape(-1)
+    if not bool(torch.isfinite(p).all()):
+        return 0.0
+    guess = (p > threshold).double()  # compare: ok (elementwise, finite checked)
+    return float((guess == torch.as_tensor(np.asarray(labels)).double().reshape(-1)).double()
+                 .mean())
+
+
+def binary_f1(pred, labels) -> float:
+    pred = np.asarray(pred).astype(int).ravel()
+    labels = np.asarray(labels).astype(int).ravel()
+    tp = int(((pred == 1) & (labels == 1)).sum())
+    fp = int(((pred == 1) & (labels == 0)).sum())
+    fn = int(((pred == 0) & (labels == 1)).sum())
+    if tp == 0:
+        return 0.0
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return 2 * p * r / (p + r)
+
+def weights_problem(label: str, w: object, b: object, w_shape: tuple[int, ...]
+                    ) -> Verdict | None:
+    """A (w, b) pair returned by a trainer: both tensors, w of ``w_shape``, b of shape (1,)."""
+    for name, value, shape in (("w", w, w_shape), ("b", b, (1,))):
+        if not isinstance(value, torch.Tensor):
+            return Verdict(False, "type", f"{label}: {name} should be a tensor; found "
+                                          f"{type_name(value)}")
+        if tuple(value.shape) != shape:
+            return Verdict(False, "shape", f"{label}: {name} should have shape "
+                                           f"{fmt_shape(shape)}, found {fmt_shape(value.shape)}")
+    return None
+
+
+# The five-step pattern inside one training function (Exercise 5.1, 5.2)
+
+def _fn_def(tree: ast.AST, name: str) -> ast.FunctionDef | None:
+    found = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            found = node
+    return found
+
+
+def _method_calls(node: ast.AST, attr: str) -> list[ast.Call]:
+    return [c for c in ast.walk(node) if isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute) and c.func.attr == attr]
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _receiver(call: ast.Call) -> str:
+    try:
+        return ast.unparse(call.func.value)
+    except Exception:
+        return ""
+
+
+def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | None:
+    """None when ``name`` holds the five-step pattern in order; else what is wrong."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return "could not parse your code"
+    fn = _fn_def(tree, name)
+    if fn is None:
+        return f"define a function `{name}`"
+    loops = [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
+             and _method_calls(n, "backward")]
+    if not loops:
+        return (f"`{name}` needs a training loop (`for ... in dataloader:`) that calls "
+                "`loss.backward()`")
+    loop = min(loops, key=lambda n: sum(1 for _ in ast.walk(n)))  # innermost
+    backward = min(_method_calls(loop, "backward"), key=_pos)
+    steps = [c for c in _method_calls(loop, "step") if "sched" not in _receiver(c).lower()
+             and _pos(c) > _pos(backward)]
+    zero = _method_calls(fn, "zero_grad")
+    order = "optimizer.zero_grad() → output = model(data) → loss = criterion(output, target) " \
+            "→ loss.backward() → optimizer.step()"
+    if not zero:
+        return f"the five-step pattern needs `optimizer.zero_grad()` ({order})"
+    if not steps:
+        return f"call `optimizer.step()` after `loss.backward()` in the loop ({order})"
+    if accumulate:
+        step = steps[0]
+        in_if = any(isinstance(n, ast.If) and step in list(ast.walk(n)) for n in ast.walk(loop))
+        if not in_if:
+            return ("with gradient accumulation, `optimizer.step()` and `optimizer.zero_grad()` "
+                    "go inside `if (batch_idx + 1) % accumulation_steps == 0:`")
+        return None
+    loop_zero = [z for z in _method_calls(loop, "zero_grad") if _pos(z) < _pos(backward)]
+    if not loop_zero:
+        return f"call `optimizer.zero_grad()` in the loop, before the forward pass ({order})"
+    z = max(loop_zero, key=_pos)
+    between = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
+               and _pos(z) < _pos(c) < _pos(backward)
+               and isinstance(c.func, ast.Name | ast.Attribute)
+               and c not in loop_zero]
+    if not between:
+        return f"the forward pass and the loss go between zero_grad() and backward() ({order})"
+    return None
+
+
+def first_backward_clean(seq: str) -> bool:
+    """In the probe's event string (S = optimizer step, B/b = a backward onto clean/dirty
+    gradients), the first backward after every step starts from zeroed gradients."""
+    pending = False
+    for c in seq:
+        if c == "S":
+            pending = True
+        elif c in "Bb" and pending:
+            if c == "b":
+                return False
+            pending = False
+    return True
+
+
+def build_spec_model(spec: Any) -> torch.nn.Module:
+    """The trusted twin of the probe's model builder: ``["seq", [["linear", 10, 32], ["relu"],
+    …]]`` → nn.Sequential (the same parameter order, so state_dicts load across)."""
+    layers: list[torch.nn.Module] = []
+    for item in spec[1]:
+        if item[0] == "linear":
+            layers.append(torch.nn.Linear(item[1], item[2]))
+        elif item[0] == "relu":
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def load_spec_model(spec: Any, state: dict) -> torch.nn.Module:
+    """The learner's trained weights (sent back as a state_dict) in a float64 model, eval mode."""
+    model = build_spec_model(spec).double()
+    model.load_state_dict({k: v.double() for k, v in state.items()})
+    return model.eval()

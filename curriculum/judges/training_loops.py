@@ -1,0 +1,633 @@
+"""Training loops (Exercise 5.1): twenty loops, each judged on what it really did.
+
+Every loop is one ``python`` check with ``check_kind: train``; its YAML args
+are the variant (``k``, optimizer, learning rate, loss, epochs, model, data,
+metric and threshold). The grader builds the model (seeded, so learner and
+reference start from the same weights), the sandbox runs
+``train_loop_k(model, ...)`` under the instruments of
+``curriculum/probes/training_loop.py``, and this module judges:
+
+1. the five-step pattern in order (AST of ``train_loop_k``),
+2. the optimizer class and learning rate, the loss module, the epochs
+   (samples seen in train mode = epochs x training rows),
+3. gradients really reset: the first backward after every optimizer step
+   starts from zeroed gradients,
+4. the parameters moved, the training loss fell, and the trained model's
+   predictions on hidden test inputs reach the variant's metric against
+   labels that never enter the sandbox (``Hidden`` secret),
+5. the variant's own feature (validation under eval/no_grad, k-fold
+   partition, early stop, best-model file, ReduceLROnPlateau, clipping,
+   autocast, accumulation = large batch, curriculum order, loss weights).
+
+Thresholds go through :mod:`curriculum.judges.compare`: a NaN metric fails.
+
+One module past the usual size because it is one judgement: the twenty loops
+share one probe report (the event string and numbers of
+``curriculum/probes/training_loop.py``), one judging order (steps 1–5) and
+one data generator; the per-variant features are small parts of step 5.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from curriculum.judges.compare import above, at_least, at_most, below, close, finite
+from curriculum.judges.data import classification, f32, labels_tensor, regression
+from curriculum.judges.training import first_backward_clean, pattern_problem
+from grader.checks.base import Hidden, Verdict
+
+
+@dataclass(frozen=True)
+class Spec:
+    k: int
+    opt: str
+    lr: float
+    loss: str
+    epochs: int | None
+    model: tuple
+    data: str
+    n: int
+    metric: str                # r2 | acc | bal_acc | label_acc | multi
+    threshold: float
+    kwargs: dict = field(default_factory=dict)
+
+
+
+def make_inputs(spec: Spec, rng: np.random.Generator) -> Hidden:
+    k = spec.k
+    init_seed = int(rng.integers(0, 2**31 - 1))
+    secret: dict = {"k": k}
+    inputs: dict = {"k": k, "model": spec.model, "init_seed": init_seed,
+                    "kwargs": dict(spec.kwargs), "sqnorm": k == 5}
+    inputs["cuda"] = k == 17
+    if spec.metric == "r2":
+        X, y, Xt, yt = regression(rng, spec.data, spec.n)
+        inputs["args"] = [f32(X), f32(y)]
+        inputs["X_test"] = f32(Xt)
+        secret["y_test"] = np.asarray(yt, dtype=np.float64)
+        secret["n_train"] = spec.n
+    elif spec.data in ("blobs", "clusters", "digits", "imbalanced", "multilabel", "amp",
+                       "curriculum"):
+        X, y, Xt, yt = classification(rng, spec.data, spec.n)
+        inputs["args"] = [f32(X), labels_tensor(y)]
+        inputs["X_test"] = f32(Xt)
+        secret["y_test"] = np.asarray(yt)
+        secret["n_train"] = spec.n
+        secret["y_train"] = np.asarray(y)
+        if spec.data == "curriculum":
+            means = np.stack([X[y == c].mean(0) if (y == c).any() else X.mean(0)
+                              for c in range(3)])
+            difficulty = np.linalg.norm(X - means[y], axis=1) + 1e-3 * rng.random(len(y))
+            inputs["args"].append(f32(difficulty))
+            inputs["track_rows"] = True
+            secret["order"] = np.argsort(np.asarray(difficulty, dtype=np.float32), kind="stable")
+    elif spec.data in ("split", "kfold"):
+        X, y, Xt, yt = classification(rng, "blobs", spec.n)
+        inputs["args"] = [f32(X), f32(y)]
+        inputs["X_test"] = f32(Xt)
+        inputs["track_rows"] = spec.data == "kfold"
+        secret["y_test"] = np.asarray(yt)
+        secret["n"] = spec.n
+        secret["n_train"] = int(0.8 * spec.n)
+    elif spec.data == "noisyval":
+        X, y, Xt, yt = classification(rng, "blobs", spec.n + 128)
+        y = y.copy()
+        flip = rng.random(128) < 0.15  # a noisy validation set: its loss turns back up
+        y[spec.n:][flip] = 1 - y[spec.n:][flip]
+        inputs["args"] = [f32(X[:spec.n]), f32(y[:spec.n]), f32(X[spec.n:]), f32(y[spec.n:])]
+        inputs["X_test"] = f32(Xt)
+        secret["y_test"] = np.asarray(yt)
+        secret["n_train"] = spec.n
+    elif spec.data == "multitask":
+        w = rng.uniform(-1, 1, (10, 1))
+        V = rng.standard_normal((10, 3))
+        X = rng.standard_normal((spec.n, 10))
+        Xt = rng.standard_normal((200, 10))
+        y_reg = X @ w + 0.1 * rng.standard_normal((spec.n, 1))
+        inputs["args"] = [f32(X), f32(y_reg), torch.from_numpy((X @ V).argmax(1))]
+        inputs["X_test"] = f32(Xt)
+        secret["y_test"] = (Xt @ w, (Xt @ V).argmax(1))
+        secret["n_train"] = spec.n
+    return Hidden(inputs=inputs, secret=secret)
+
+
+# ---------------------------------------------------------------------------
+# judging helpers
+# ---------------------------------------------------------------------------
+
+def _metric(kind: str, preds, secret) -> tuple[float, str]:
+    y = secret["y_test"]
+    if kind == "multi":
+        if not (isinstance(preds, list) and len(preds) == 2):
+            return float("nan"), "the model's output changed shape"
+        r2, _ = _metric("r2", preds[0], {"y_test": y[0]})
+        acc, _ = _metric("acc", preds[1], {"y_test": y[1]})
+        return min(r2, acc), "min(R² of the regression head, accuracy of the class head)"
+    if kind == "r2":
+        p = np.asarray(preds, dtype=np.float64)
+        if p.shape != y.shape:
+            return float("nan"), f"test predictions should have shape {y.shape}, found {p.shape}"
+        if not np.isfinite(p).all():
+            return float("nan"), "test predictions contain NaN or inf"
+        ss = float(((y - y.mean(0)) ** 2).sum())
+        return 1 - float(((p - y) ** 2).sum()) / ss, "R²"
+    p = np.asarray(preds, dtype=np.float64)
+    if not np.isfinite(p).all():
+        return float("nan"), "test outputs contain NaN or inf"
+    if kind == "label_acc":
+        if p.shape != y.shape:
+            return float("nan"), f"test outputs should have shape {y.shape}, found {p.shape}"
+        return float(((p > 0) == (y == 1)).mean()), "label accuracy"
+    if p.ndim != 2 or p.shape[0] != len(y):
+        return float("nan"), f"test outputs should be ({len(y)}, classes), found {p.shape}"
+    guess = (p[:, 0] > 0).astype(int) if p.shape[1] == 1 else p.argmax(1)
+    if kind == "acc":
+        return float((guess == y).mean()), "accuracy"
+    if kind == "bal_acc":
+        return float(np.mean([(guess[y == c] == c).mean() for c in np.unique(y)])), \
+            "balanced accuracy"
+    raise ValueError(kind)
+
+
+def _events(report: dict) -> dict:
+    seq = report["seq"]
+    num = {k: v.tolist() for k, v in report["num"].items()}
+    return {"seq": seq, "num": num}
+
+
+def _train_losses(report: dict) -> list[float]:
+    seq, vals = report["seq"], report["num"]["L"].tolist()
+    codes = [c for c in seq if c in "Ll"]
+    return [v for c, v in zip(codes, vals, strict=False) if c == "L"]
+
+
+def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = None,
+            n_train: int | None = None) -> Verdict | None:
+    k = spec.k
+    name = f"train_loop_{k}"
+    problem = pattern_problem(ctx.source_text, name, accumulate=(k == 18))
+    if problem:
+        return Verdict(False, "api", f"{name}: {problem}")
+    rep = value["report"]
+    opts = rep["optim"]
+    if not opts:
+        return Verdict(False, "train", f"{name}: no optimizer ever stepped the model's "
+                                       f"parameters — create `optim.{spec.opt}(model.parameters(), "
+                                       f"lr={spec.lr:g})` and call `optimizer.step()`")
+    opt = opts[0]
+    if opt["cls"] != spec.opt:
+        return Verdict(False, "api", f"{name}: use `optim.{spec.opt}`; found {opt['cls']}")
+    if not close(opt["initial_lr"], spec.lr, rtol=1e-6, atol=0.0):
+        return Verdict(False, "api", f"{name}: the learning rate should be {spec.lr:g}; found "
+                                     f"{opt['initial_lr']:g}")
+    if spec.loss not in rep["losses"]:
+        used = ", ".join(sorted(rep["losses"])) or "no loss module"
+        return Verdict(False, "api", f"{name}: compute the loss with `nn.{spec.loss}()`; found "
+                                     f"{used}")
+    seen = int(sum(rep["num"]["F"].tolist()))
+    epochs = spec.epochs if epochs is None else epochs
+    n_train = secret.get("n_train") if n_train is None else n_train
+    if epochs is not None and n_train and seen != epochs * n_train:
+        return Verdict(False, "value", f"{name}: train for {epochs} epochs over all "
+                                       f"{n_train} training rows ({epochs * n_train} samples in "
+                                       f"train mode); your model saw {seen}")
+    if not first_backward_clean(rep["seq"]):
+        return Verdict(False, "train", f"{name}: gradients were not reset between updates — "
+                                       "call `optimizer.zero_grad()` before each backward pass")
+    if "changed" in value and not finite(value["changed"]):
+        return Verdict(False, "train", f"{name}: the trained parameters hold NaN or inf — a "
+                                       "learning rate too large, a log of 0, a division by 0?")
+    if "changed" in value and not above(value["changed"], 0.0):
+        return Verdict(False, "train", f"{name}: the model's parameters never changed")
+    losses = _train_losses(rep)
+    # k-fold restarts the loss with every fold; variant 4's gross outliers keep
+    # its L1 loss high however well the clean rows fit (held-out R² judges it).
+    if len(losses) >= 10 and k not in (4, 12):
+        tenth = max(1, len(losses) // 10)
+        first, last = np.mean(losses[:tenth]), np.mean(losses[-tenth:])
+        if not (finite(first) and below(last, 0.95 * first)):
+            return Verdict(False, "train", f"{name}: the training loss did not fall (first "
+                                           f"batches ≈ {first:.3g}, last ≈ {last:.3g})")
+    return None
+
+
+def _held_out(spec: Spec, preds, secret) -> Verdict | None:
+    k = spec.k
+    score, label = _metric(spec.metric, preds, secret)
+    if not np.isfinite(score):
+        return Verdict(False, "shape" if "shape" in label else "train", f"train_loop_{k}: {label}")
+    if not at_least(score, spec.threshold):
+        return Verdict(False, "train", f"train_loop_{k}: the trained model reaches {label} "
+                                       f"{score:.3f} on held-out data; at least "
+                                       f"{spec.threshold:g} is needed")
+    return None
+
+
+def loop_inputs(rng: np.random.Generator, **spec: Any) -> Hidden:
+    """Hidden data of one loop variant (the check's YAML args are the variant)."""
+    return make_inputs(Spec(**spec), rng)
+
+
+def loop(learner, reference, inputs, ctx, **spec: Any) -> Verdict:
+    """Judge one loop variant (the check's YAML args are the variant)."""
+    return judge_variant(Spec(**spec), learner, reference, inputs, ctx)
+
+
+def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
+    k = spec.k
+    secret = ctx.secrets[f"train_loop_{k}"]
+    value = learner.value
+    if not isinstance(value, dict) or "report" not in value:
+        return Verdict(False, "type", f"train_loop_{k}: unexpected probe data")
+    if k not in (11, 12, 13, 14) and not value.get("returned_module"):
+        return Verdict(False, "type", f"train_loop_{k} must return the trained model; found "
+                                      f"{value.get('result')!r:.60}")
+    shape_problem = _result_problem(k, value)
+    if shape_problem:
+        return Verdict(False, "type", f"train_loop_{k}: {shape_problem}")
+    epochs = None
+    if k == 13:
+        epochs = value["result"][1] if isinstance(value["result"][1], int) else -1
+    bad = _mode_problem(k, value["report"]["seq"])
+    if bad:
+        return bad
+    bad = _common(spec, value, secret, ctx, epochs=epochs)
+    if bad:
+        return bad
+    extra = _FEATURES.get(k)
+    if extra:
+        bad = extra(value, secret, inputs, ctx)
+        if bad:
+            return bad
+    if k == 12:
+        for i, preds in enumerate(value["preds"], start=1):
+            bad = _held_out(spec, preds, secret)
+            if bad:
+                return Verdict(False, "train", f"fold {i}: {bad.message}")
+        return Verdict(True, "train")
+    preds = value["preds"]
+    if k == 14:
+        preds = value["saved"]["preds"]
+    bad = _held_out(spec, preds, secret)
+    return bad or Verdict(True, "train")
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _result_problem(k: int, value: dict) -> str | None:
+    r = value["result"]
+    if k in (11, 13):
+        if not (isinstance(r, list) and len(r) == 2 and value.get("returned_module")):
+            return "must return a tuple (model, " + ("history)" if k == 11 else "epochs_run)")
+        if k == 11:
+            h = r[1]
+            if not (isinstance(h, dict) and all(isinstance(h.get(key), list) and len(h[key]) == 15
+                                                and all(_is_num(x) for x in h[key])
+                                                for key in ("train_loss", "val_loss"))):
+                return ("history must be a dict with 'train_loss' and 'val_loss' lists of 15 "
+                        "floats (one per epoch)")
+        elif not isinstance(r[1], int) or isinstance(r[1], bool):
+            return f"epochs_run must be an int; found {r[1]!r:.40}"
+    if k == 12:
+        if not (isinstance(r, list) and len(r) == 5 and all(_is_num(x) for x in r)):
+            return "must return a list of 5 fold accuracies (floats)"
+        if any(not 0 <= x <= 1 for x in r):
+            return "fold accuracies are fractions between 0 and 1"
+    if k == 14 and not _is_num(r):
+        return f"must return the best validation loss as a float; found {r!r:.40}"
+    return None
+
+
+def _mode_problem(k: int, seq: str) -> Verdict | None:
+    name = f"train_loop_{k}"
+    if "f" in seq:
+        return Verdict(False, "value", f"{name}: the model ran under no_grad in train mode — "
+                                       "call `model.eval()` before validating")
+    if "G" in seq:
+        return Verdict(False, "value", f"{name}: the model ran in eval mode with gradients on — "
+                                       "validate inside `with torch.no_grad():` and call "
+                                       "`model.train()` before each training epoch")
+    return None
+
+
+def _feature_l2(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    seq = rep["seq"]
+    K = rep["num"]["K"].tolist()
+    totals, norms = K[0::2], K[1::2]
+    mse, idx = [], 0
+    pending = None
+    for c in seq:
+        if c in "Ll":
+            if c == "L":
+                pending = rep["num"]["L"].tolist()[idx]
+            idx += 1
+        elif c == "K":
+            mse.append(pending)
+            pending = None
+    for total, sq, m in zip(totals, norms, mse, strict=False):
+        if m is None:
+            continue
+        want = m + 0.001 * sq
+        if not close(total, want, rtol=1e-4, atol=1e-4):
+            return Verdict(False, "value", "train_loop_5: the loss you backpropagate should be "
+                                           "`criterion(output, target) + 0.001 * l2_penalty` with "
+                                           "l2_penalty = the sum of every parameter squared; "
+                                           f"found a total off by {abs(total - want):.3g}")
+    return None
+
+
+def _feature_nll(value, secret, inputs, ctx) -> Verdict | None:
+    info = value["report"]["losses"].get("NLLLoss", {})
+    if not at_most(info.get("max_logsumexp", 0.0), 1e-3):
+        return Verdict(False, "value", "train_loop_8: NLLLoss expects log-probabilities — apply "
+                                       "`nn.LogSoftmax(dim=1)` (or `torch.log_softmax`) to the "
+                                       "model's outputs first")
+    return None
+
+
+def _feature_weights(value, secret, inputs, ctx) -> Verdict | None:
+    info = value["report"]["losses"].get("CrossEntropyLoss", {})
+    w = info.get("weight")
+    counts = np.bincount(secret["y_train"], minlength=3).astype(float)
+    want = len(secret["y_train"]) / (3 * counts)
+    if w is None:
+        return Verdict(False, "value", "train_loop_9: pass class weights: "
+                                       "`nn.CrossEntropyLoss(weight=weights)`")
+    got = np.asarray(w, dtype=np.float64)
+    if not close(got, want, rtol=1e-3, atol=0.0):
+        return Verdict(False, "value", "train_loop_9: the class weights should be "
+                                       "n_samples / (num_classes * count_c) from the training "
+                                       "labels, shape (3,)")
+    return None
+
+
+def _val_losses(rep) -> list[float]:
+    codes = [c for c in rep["seq"] if c in "Ll"]
+    vals = rep["num"]["L"].tolist()
+    return [v for c, v in zip(codes, vals, strict=False) if c == "l"]
+
+
+def _epoch_val_problem(k, rep, epochs, n_val) -> Verdict | None:
+    evals = [int(x) for x in rep["num"]["E"].tolist()]
+    if len(evals) != epochs or any(e != n_val for e in evals):
+        return Verdict(False, "value", f"train_loop_{k}: validate once per epoch on all "
+                                       f"{n_val} validation rows in one forward pass "
+                                       f"(model.eval(), torch.no_grad()); found {len(evals)} "
+                                       f"validation passes for {epochs} epochs")
+    if len(_val_losses(rep)) != epochs:
+        return Verdict(False, "value", f"train_loop_{k}: compute the validation loss with the "
+                                       "criterion once per epoch")
+    return None
+
+
+def _feature_split(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    bad = _epoch_val_problem(11, rep, 15, secret["n"] - secret["n_train"])
+    if bad:
+        return bad
+    hist = value["result"][1]
+    if not close(hist["val_loss"], _val_losses(rep), rtol=1e-4, atol=1e-6):
+        return Verdict(False, "value", "train_loop_11: history['val_loss'] should hold each "
+                                       "epoch's validation loss (criterion on the 20% split)")
+    if not below(hist["train_loss"][-1], hist["train_loss"][0]):
+        return Verdict(False, "train", "train_loop_11: the recorded training loss did not fall")
+    return None
+
+
+def _feature_kfold(value, secret, inputs, ctx) -> Verdict | None:
+    if value["n_models"] != 5:
+        return Verdict(False, "value", "train_loop_12: build a fresh model with make_model() for "
+                                       f"each of the 5 folds; it was called {value['n_models']} "
+                                       "times")
+    n = secret["n"]
+    val_sets: list[set] = [set() for _ in range(5)]
+    train_sets: list[set] = [set() for _ in range(5)]
+    for mi, code, rows in value["report"]["rows"]:
+        (val_sets if code == "E" else train_sets)[int(mi)].update(int(r) for r in rows)
+    union = set().union(*val_sets)
+    if sum(len(s) for s in val_sets) != n or union != set(range(n)):
+        return Verdict(False, "value", "train_loop_12: the 5 validation folds must be disjoint "
+                                       f"and together cover all {n} rows")
+    for i in range(5):
+        if train_sets[i] & val_sets[i] or len(train_sets[i]) + len(val_sets[i]) != n:
+            return Verdict(False, "value", f"train_loop_12: fold {i + 1} must train on every row "
+                                           "outside its validation fold, and only on those")
+    return None
+
+
+def _stop_epoch(losses: list[float], patience: int, max_epochs: int) -> int:
+    best, wait = float("inf"), 0
+    for e, v in enumerate(losses, start=1):
+        if v < best:
+            best, wait = v, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return e
+    return min(len(losses), max_epochs)
+
+
+def _feature_early(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    ran = value["result"][1]
+    bad = _epoch_val_problem(13, rep, ran, 128)
+    if bad:
+        return bad
+    losses = _val_losses(rep)
+    want = _stop_epoch(losses, 3, 100)
+    if ran >= 100 or want != ran:
+        return Verdict(False, "value", "train_loop_13: stop as soon as the validation loss has "
+                                       "not improved (strictly lower than the best so far) for "
+                                       f"3 epochs in a row; your validation losses call for "
+                                       f"stopping after epoch {want}, you ran {ran}")
+    return None
+
+
+def _feature_best(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    bad = _epoch_val_problem(14, rep, 20, 128)
+    if bad:
+        return bad
+    saved = value.get("saved")
+    if not saved:
+        return Verdict(False, "value", "train_loop_14: save the best model with "
+                                       "`torch.save(model.state_dict(), path)`; no file was "
+                                       "written at `path`")
+    if "error" in saved:
+        return Verdict(False, "value", f"train_loop_14: the saved file could not be loaded into "
+                                       f"the model: {saved['error']}")
+    best = min(_val_losses(rep))
+    if not close(saved["val_loss"], best, rtol=1e-4, atol=1e-6):
+        return Verdict(False, "value", "train_loop_14: the saved weights are not those of the "
+                                       "epoch with the lowest validation loss — save whenever "
+                                       "the validation loss improves")
+    if not close(value["result"], best, rtol=1e-4, atol=1e-6):
+        return Verdict(False, "value", "train_loop_14: return the best validation loss")
+    return None
+
+
+def _feature_plateau(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    bad = _epoch_val_problem(15, rep, 20, 128)
+    if bad:
+        return bad
+    sched = rep["sched"]
+    if len(sched) != 20:
+        return Verdict(False, "api", "train_loop_15: create `optim.lr_scheduler.ReduceLROnPlateau"
+                                     "(optimizer, mode='min', factor=0.5, patience=2)` and call "
+                                     f"`scheduler.step(val_loss)` once per epoch; found "
+                                     f"{len(sched)} calls")
+    if any(s[1] != 0.5 or s[2] != 2 for s in sched):
+        return Verdict(False, "api", "train_loop_15: use factor=0.5 and patience=2")
+    losses = _val_losses(rep)
+    if not close([s[0] for s in sched], losses, rtol=1e-4, atol=1e-6):
+        return Verdict(False, "value", "train_loop_15: step the scheduler with each epoch's "
+                                       "validation loss")
+    # the learning rate each epoch's steps used, per the scheduler fed those losses
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=0.01)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=2)
+    want = []
+    for v in losses:
+        want.append(opt.param_groups[0]["lr"])
+        plateau.step(v)
+    lrs, idx, epoch = rep["num"]["S"].tolist(), 0, 0
+    for c in rep["seq"]:
+        if c == "S":
+            if epoch < len(want) and not close(lrs[idx], want[epoch], rtol=1e-6, atol=0.0):
+                return Verdict(False, "value", f"train_loop_15: epoch {epoch + 1} trained with "
+                                               f"lr {lrs[idx]:g}; the plateau schedule gives "
+                                               f"{want[epoch]:g}")
+            idx += 1
+        elif c == "l":
+            epoch += 1
+    return None
+
+
+def _feature_clip(value, secret, inputs, ctx) -> Verdict | None:
+    norms = value["report"]["num"]["R"].tolist()
+    if not norms or not all(at_most(v, 1.0 + 1e-3) for v in norms):
+        top = max(norms) if norms else float("nan")
+        return Verdict(False, "value", "train_loop_16: clip the gradients with "
+                                       "`torch.nn.utils.clip_grad_norm_(model.parameters(), "
+                                       "max_norm=1.0)` after backward() and before step(); "
+                                       f"an update used gradient norm {top:.3g}")
+    if not at_least(max(norms), 0.99):
+        return Verdict(False, "value", "train_loop_16: clip at max_norm=1.0 (your gradient norms "
+                                       f"never reached 1; the largest was {max(norms):.3g})")
+    return None
+
+
+def _calls(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            names.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+    return names
+
+
+def _feature_amp(value, secret, inputs, ctx) -> Verdict | None:
+    calls = _calls(ctx.source_text)
+    missing = [c for c in ("autocast", "GradScaler", "scale") if c not in calls]
+    if missing:
+        return Verdict(False, "api", "train_loop_17: mixed precision needs `torch.autocast(...)` "
+                                     "around the forward pass and a `torch.amp.GradScaler` "
+                                     "(`scaler.scale(loss).backward()`, `scaler.step(optimizer)`, "
+                                     f"`scaler.update()`); missing: {', '.join(missing)}")
+    dtypes = value["report"]["out_dtypes"]
+    if not {"bfloat16", "float16"} & set(dtypes):
+        return Verdict(False, "value", "train_loop_17: the forward pass did not run in reduced "
+                                       "precision — use `torch.autocast(device_type, "
+                                       "dtype=torch.bfloat16)` on CPU (float16 on CUDA); "
+                                       f"outputs were {', '.join(dtypes) or 'none'}")
+    return None
+
+
+def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
+    X, y = (a.double() for a in inputs["args"][:2])
+    theta = value["init"].clone()
+    W, b = theta[:10].reshape(1, 10), theta[10:11]
+    for _ in range(5):
+        for i in range(0, len(X), 32):
+            xb, yb = X[i:i + 32], y[i:i + 32]
+            err = xb @ W.T + b - yb
+            gW = 2 * err.T @ xb / len(xb)
+            gb = 2 * err.sum(0) / len(xb)
+            W, b = W - 0.05 * gW, b - 0.05 * gb
+    want = torch.cat([W.reshape(-1), b.reshape(-1)])
+    got = value["final"]
+    if not close(got, want, rtol=1e-3, atol=1e-4):
+        diff = float((got - want).abs().max()) if got.shape == want.shape else float("nan")
+        return Verdict(False, "value", "train_loop_18: 4 accumulated micro-batches of 8 (loss "
+                                       "divided by accumulation_steps, no shuffling) must update "
+                                       "the weights exactly like plain SGD on batches of 32; "
+                                       f"your final weights differ by up to {diff:.3g}")
+    seq = value["report"]["seq"]
+    if seq.count("S") != 50:
+        return Verdict(False, "value", "train_loop_18: expected 50 optimizer steps (10 per "
+                                       f"epoch); found {seq.count('S')}")
+    return None
+
+
+def _feature_curriculum(value, secret, inputs, ctx) -> Verdict | None:
+    order = [int(i) for i in secret["order"]]
+    n = len(order)
+    rows = [r for _mi, code, batch in value["report"]["rows"] if code == "F" for r in batch]
+    plan = [int(0.4 * n)] * 3 + [int(0.7 * n)] * 3 + [n] * 3
+    if len(rows) != sum(plan):
+        return Verdict(False, "value", "train_loop_19: 9 epochs over the easiest 40%, 40%, 40%, "
+                                       f"70%, 70%, 70%, 100%, 100%, 100% of the rows are "
+                                       f"{sum(plan)} samples; your model saw {len(rows)}")
+    start = 0
+    for e, size in enumerate(plan, start=1):
+        seen = rows[start:start + size]
+        start += size
+        if sorted(seen) != sorted(order[:size]):
+            return Verdict(False, "value", f"train_loop_19: epoch {e} should use exactly the "
+                                           f"{size} easiest rows (lowest difficulty), each once")
+    return None
+
+
+def _feature_multitask(value, secret, inputs, ctx) -> Verdict | None:
+    rep = value["report"]
+    names, vals = rep["lnames"], rep["num"]["L"].tolist()
+    K = rep["num"]["K"].tolist()[0::2]
+    pending: dict[str, float] = {}
+    li = ki = 0
+    for c in rep["seq"]:
+        if c in "Ll":
+            pending[names[li]] = vals[li]
+            li += 1
+        elif c == "K":
+            if "MSELoss" not in pending or "CrossEntropyLoss" not in pending:
+                return Verdict(False, "api", "train_loop_20: each backward pass needs both task "
+                                             "losses: nn.MSELoss for the regression head and "
+                                             "nn.CrossEntropyLoss for the class head")
+            want = 1.0 * pending["MSELoss"] + 0.5 * pending["CrossEntropyLoss"]
+            if not close(K[ki], want, rtol=1e-4, atol=1e-4):
+                return Verdict(False, "value", "train_loop_20: backpropagate "
+                                               "1.0 * regression loss + 0.5 * classification loss; "
+                                               f"your total is off by {abs(K[ki] - want):.3g}")
+            ki += 1
+            pending = {}
+    return None
+
+
+_FEATURES = {16: _feature_clip, 17: _feature_amp, 18: _feature_accumulate,
+             19: _feature_curriculum, 20: _feature_multitask, 5: _feature_l2, 8: _feature_nll,
+             9: _feature_weights, 11: _feature_split,
+             12: _feature_kfold, 13: _feature_early, 14: _feature_best, 15: _feature_plateau}

@@ -1,1 +1,0 @@
-"""Trusted helpers shared by the curriculum's <id>.checks.py modules."""

@@ -1,0 +1,76 @@
+"""Probe prelude (runs in the jail): wrap torch.optim optimizers and schedulers to record how
+they were built, watch a parameter for gradients piling up across steps (zero_grad
+missing), and a forward hook recording (training, grad enabled) per call."""
+
+import torch as _t
+
+from curriculum.probes.need import need  # noqa: F401  (the prelude's users call it)
+
+_made = []
+
+
+def _record_class(cls, label):
+    orig = cls.__init__
+
+    def init(self, *a, **k):
+        orig(self, *a, **k)
+        info = {"cls": type(self).__name__, "label": label}
+        if label == "optimizer":
+            info["lr"] = float(self.param_groups[0]["lr"])
+            info["nparams"] = sum(p.numel() for g in self.param_groups for p in g["params"])
+            watch_accumulation(self.param_groups[0]["params"][0])
+        else:
+            info.update({k2: v for k2, v in self.__dict__.items()
+                         if k2 in ("step_size", "gamma") and isinstance(v, (int, float))})
+        _made.append(info)
+    cls.__init__ = init
+    return orig
+
+
+# backward passes seen on watched parameters, and how many of them added onto a
+# gradient left over from an earlier backward (zero_grad() missing or ineffective)
+_acc = {"backward": 0, "accumulated": 0}
+
+
+def watch_accumulation(p):
+    fresh = {}
+
+    def pre(grad):
+        fresh["g"] = grad.detach().clone()
+        return grad
+
+    def post(param):
+        _acc["backward"] += 1
+        g = fresh.pop("g", None)
+        if g is None or param.grad is None:
+            return
+        # the same gradient, NaN where the fresh one is NaN (a NaN loss is not a pile-up)
+        same = param.grad.shape == g.shape and bool(
+            ((param.grad == g) | (param.grad.isnan() & g.isnan())).all())
+        if not same:
+            _acc["accumulated"] += 1
+    if p.requires_grad:
+        p.register_hook(pre)
+        p.register_post_accumulate_grad_hook(post)
+
+
+def recording(fn):
+    saved = []
+    for cls in {c for c in vars(_t.optim).values() if isinstance(c, type)
+                and issubclass(c, _t.optim.Optimizer) and c is not _t.optim.Optimizer}:
+        saved.append((cls, _record_class(cls, "optimizer")))
+    sched = _t.optim.lr_scheduler
+    for cls in {c for c in vars(sched).values() if isinstance(c, type)
+                and issubclass(c, sched.LRScheduler) and c is not sched.LRScheduler}:
+        saved.append((cls, _record_class(cls, "scheduler")))
+    try:
+        return fn()
+    finally:
+        for cls, orig in saved:
+            cls.__init__ = orig
+
+
+def mode_hook(model, log):
+    def hook(mod, args):
+        log.append((bool(mod.training), bool(_t.is_grad_enabled())))
+    return model.register_forward_pre_hook(hook)

@@ -1,0 +1,49 @@
+"""3.3.1b: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import time
+
+import torch
+
+
+def objective(ns, inputs):
+    fn = ns.get("objective_function")
+    if fn is None:
+        raise NameError("name 'objective_function' is not defined")
+    out = []
+    for x0, y0 in inputs:
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        y = torch.tensor(y0, dtype=torch.float64, requires_grad=True)
+        v = fn(x, y)
+        gx, gy = torch.autograd.grad(v, (x, y))
+        out.append((float(v.detach()), float(gx), float(gy)))
+    return out
+
+
+BUDGET = 1000
+
+
+def minimum(ns, inputs):
+    fn = ns.get("find_minimum")
+    if fn is None:
+        raise NameError("name 'find_minimum' is not defined")
+    out = []
+    for case in inputs:
+        a, b, c, d, e, g = case["q"]
+        calls = [0]
+
+        def f(x, y, q=(a, b, c, d, e, g), calls=calls):
+            calls[0] += 1
+            qa, qb, qc, qd, qe, qg = q
+            return qa * x**2 + qb * y**2 + qc * x * y + qd * x + qe * y + qg
+
+        start = time.perf_counter()
+        result = fn(f, case["start"][0], case["start"][1], learning_rate=0.1,
+                    max_iterations=BUDGET)
+        seconds = time.perf_counter() - start
+        try:
+            x, y, v = (float(r) for r in result)
+        except (TypeError, ValueError) as exc:
+            out.append(("bad", type(result).__name__, str(exc)[:200]))
+            continue
+        out.append((x, y, v, calls[0], seconds))
+    return out

@@ -1,0 +1,54 @@
+"""3.3.2b: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+
+
+def energy(ns, inputs):
+    fn = ns.get("total_energy")
+    if fn is None:
+        raise NameError("name 'total_energy' is not defined")
+    out = []
+    for x0, v0, k, m in inputs:
+        x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        v = torch.tensor(v0, dtype=torch.float64, requires_grad=True)
+        e = fn(x, v, k=k, m=m)
+        if not isinstance(e, torch.Tensor):
+            out.append(("not a tensor", type(e).__name__))
+            continue
+        gx, gv = torch.autograd.grad(e, (x, v))
+        out.append(("ok", float(e.detach()), float(gx), float(gv)))
+    return out
+
+
+def equilibrium(ns, inputs):
+    fn = ns.get("find_equilibrium")
+    pe = ns.get("potential_energy")
+    if fn is None:
+        raise NameError("name 'find_equilibrium' is not defined")
+    if pe is None:
+        raise NameError("name 'potential_energy' is not defined")
+    calls = [0]
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return pe(*args, **kwargs)
+
+    out = []
+    for k, force, start in inputs:
+        import torch
+        x = torch.tensor(0.7, dtype=torch.float64)
+        u = pe(x, k=k, force=force)
+        u = float(u) if isinstance(u, torch.Tensor | float) else None
+        ns["potential_energy"] = counted
+        calls[0] = 0
+        try:
+            result = fn(k=k, force=force, start=start, steps=500)
+        finally:
+            ns["potential_energy"] = pe
+        try:
+            position = float(result)
+        except (TypeError, ValueError) as exc:
+            out.append(("bad", type(result).__name__, str(exc)[:200]))
+            continue
+        out.append((position, calls[0], u))
+    return out

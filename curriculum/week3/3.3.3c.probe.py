@@ -1,0 +1,21 @@
+"""3.3.3c: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+from curriculum.probes.grads import wrap
+
+
+def fit(ns, inputs):
+    train = ns.get("train_xor_network")
+    predict = ns.get("predict_xor")
+    if train is None:
+        raise NameError("name 'train_xor_network' is not defined")
+    if predict is None:
+        raise NameError("name 'predict_xor' is not defined")
+    out = []
+    for ds in inputs:
+        params = train(ds["X"].clone(), ds["y"].clone())
+        if type(params) is not dict:
+            out.append(("bad", type(params).__name__))
+            continue
+        shapes = {k: tuple(v.shape) for k, v in params.items() if hasattr(v, "shape")}
+        out.append(("ok", shapes, wrap(predict(ds["X_test"].clone(), params))))
+    return out

@@ -1,0 +1,47 @@
+"""4.3.1a: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import copy
+
+import torch
+import torch.nn as nn
+
+from curriculum.probes.fill import fill, randn
+
+
+def probe(ns, inputs):
+    if "LinearWithStats" not in ns:
+        raise NameError("name 'LinearWithStats' is not defined")
+    return [_one(ns["LinearWithStats"], run) for run in inputs]
+
+
+def _one(cls, inputs):
+    n_in, n_out, seed = inputs["in"], inputs["out"], inputs["seed"]
+    m = cls(n_in, n_out)
+    lin = getattr(m, "linear", None)
+    if not isinstance(lin, nn.Linear):
+        raise AttributeError("LinearWithStats must keep its nn.Linear as `self.linear`")
+    fill(m, seed)
+    m.train()
+    shapes = []
+    for i, (b, scale, shift) in enumerate(inputs["batches"]):
+        x = randn((b, n_in), seed + i, scale, shift)
+        y = m(x)
+        shapes.append(list(y.shape))
+        (y ** 2).mean().backward()   # grads accumulate: no zero_grad on purpose
+    # snapshots: get_statistics() may hand out live buffers that later calls change
+    stats = copy.deepcopy(m.get_statistics())
+    m.eval()
+    with torch.no_grad():
+        m(randn((3, n_in), seed + 99, 5.0, 2.0))
+    frozen = copy.deepcopy(m.get_statistics())
+    m.reset_statistics()
+    after = copy.deepcopy(m.get_statistics())
+    nb = cls(n_in, n_out, bias=False)
+    try:  # a trained layer's state_dict must load into a fresh one (buffers keep their shape)
+        cls(n_in, n_out).load_state_dict(m.state_dict())
+        reload = ""
+    except Exception as exc:
+        reload = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after, "reload": reload,
+            "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
+            "buffers": sorted(n for n, _ in m.named_buffers())}

@@ -1,0 +1,45 @@
+"""4.3.2a: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+
+
+def _x(shape, seed, scale=1.0):
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn(*shape, generator=g) * scale
+
+
+def probe(ns, inputs):
+    if "TimeSeriesPredictor" not in ns:
+        raise NameError("name 'TimeSeriesPredictor' is not defined")
+    cls = ns["TimeSeriesPredictor"]
+    out = []
+    for i, (b, t, f, h, o, s, steps) in enumerate(inputs["cases"]):
+        torch.manual_seed(inputs["seed"] + i)
+        m = cls(input_features=f, hidden_dim=h, output_features=o, sequence_length=s)
+        m.eval()
+        x = _x((b, t, f), inputs["seed"] + 10 + i)
+        with torch.no_grad():
+            y = m(x, prediction_steps=steps)
+            if not isinstance(y, (tuple, list)) or len(y) != 2:
+                raise TypeError("forward must return (mean_predictions, std_predictions)")
+            mean, std = y
+            one = m(x, prediction_steps=1)[0]
+            again = m(x, prediction_steps=steps)[0]
+            other = m(_x((b, t, f), inputs["seed"] + 20 + i), prediction_steps=steps)[0]
+            big_std = m(x * 25.0, prediction_steps=steps)[1]
+            extra = []
+            for r in range(3):   # random re-draws of every parameter: std must stay > 0
+                g = torch.Generator().manual_seed(inputs["seed"] + 100 * i + r)
+                for p in m.parameters():
+                    p.copy_(torch.randn(p.shape, generator=g))
+                extra.append(m(x, prediction_steps=steps)[1].flatten())
+        stds = torch.cat([std.flatten(), big_std.flatten(), *extra])
+        out.append({"mean_shape": list(mean.shape), "std_shape": list(std.shape),
+                    "std_min": float(stds.min()) if stds.numel() else 1.0,
+                    "std_finite": bool(torch.isfinite(stds).all()),
+                    "first_step_diff": (float((mean[:, :1] - one[:, :1]).abs().max())
+                                        if mean.dim() == 3 and one.dim() == 3 else None),
+                    "repeat_diff": float((mean - again).abs().max()),
+                    "input_dep": float((mean - other).abs().max()),
+                    "types": [type(q).__name__ for q in m.modules()]})
+    return out

@@ -1,0 +1,63 @@
+"""4.3.2c: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _x(shape, seed):
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn(*shape, generator=g)
+
+
+def probe(ns, inputs):
+    if "MultiTaskNetwork" not in ns:
+        raise NameError("name 'MultiTaskNetwork' is not defined")
+    return [_one(ns["MultiTaskNetwork"], run) for run in inputs]
+
+
+def _one(cls, inputs):
+    seed, b, d, s = inputs["seed"], inputs["b"], inputs["input_dim"], inputs["shared_dim"]
+    configs = {name: {"output_dim": k} for name, k in inputs["tasks"]}
+    names = [n for n, _ in inputs["tasks"]]
+    torch.manual_seed(seed)
+    m = cls(input_dim=d, shared_dim=s, task_configs=configs)
+    m.eval()
+    x = _x((b, d), seed + 1)
+    res = {"params": int(sum(p.numel() for p in m.parameters()))}
+    with torch.no_grad():
+        out = m(x)
+        res["shapes"] = {k: list(v.shape) for k, v in out.items()}
+        res["subset_keys"] = sorted(m(x, active_tasks=[names[1]]).keys())
+        heads = m.task_heads
+        for p in heads[names[0]].parameters():
+            p.add_(0.5)
+        out2 = m(x)
+        res["changed"] = {k: float((out2[k] - out[k]).abs().max()) for k in names}
+    m.zero_grad()
+    y = m(x)
+    y[names[0]].pow(2).sum().backward()
+    res["other_head_grad"] = max((float(p.grad.abs().max()) if p.grad is not None else 0.0)
+                                 for n in names[1:] for p in heads[n].parameters())
+    res["backbone_grad"] = max((float(p.grad.abs().max()) if p.grad is not None else 0.0)
+                               for p in m.shared_backbone.parameters())
+    tw = m.task_weights
+    res["tw"] = {"param": isinstance(tw, nn.Parameter), "value": tw.detach().clone()}
+    # loss balancing
+    m.zero_grad()
+    with torch.no_grad():
+        m.task_weights.copy_(torch.tensor(inputs["weights"]))
+        m.task_losses.zero_()
+    out = m(x)
+    targets = {k: _x(tuple(v.shape), seed + 5 + i) for i, (k, v) in enumerate(out.items())}
+    fns = {k: nn.MSELoss() for k in names}
+    total, indiv = m.compute_balanced_loss(out, targets, fns)
+    res["total"] = float(total.detach() if isinstance(total, torch.Tensor) else total)
+    res["indiv"] = {k: float(v) for k, v in indiv.items()}
+    res["mse"] = {k: float(F.mse_loss(out[k].detach(), targets[k])) for k in names}
+    res["running"] = m.task_losses.detach().clone()
+    with torch.no_grad():
+        m.task_losses.copy_(torch.tensor(inputs["losses"]))
+    m.update_task_weights()
+    res["updated"] = m.task_weights.detach().clone()
+    return res

@@ -1,0 +1,76 @@
+"""5.2.1 (multi-task trainer): what the checks run in the jail, on top of the
+training-loop instruments (data only)."""
+
+import torch as _torch
+from torch import nn as _nn
+
+from curriculum.probes.training_loop import _describe, _Rec
+
+
+class MultiTaskNetwork(_nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shared = _nn.Sequential(_nn.Linear(20, 32), _nn.ReLU())
+        self.heads = _nn.ModuleDict({"regression": _nn.Linear(32, 1),
+                                     "classification": _nn.Linear(32, 2)})
+
+    def forward(self, x, active_tasks=None):
+        h = self.shared(x)
+        tasks = active_tasks or list(self.heads)
+        return {t: self.heads[t](h) for t in tasks}
+
+
+CONFIGS = {"regression": {"task_type": "regression", "lr": 0.01},
+           "classification": {"task_type": "classification", "lr": 0.01}}
+
+
+def probe(ns, inputs):
+    from torch.utils.data import DataLoader, TensorDataset
+    cls = ns.get("MultiTaskTrainer")
+    if cls is None:
+        raise NameError("name 'MultiTaskTrainer' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = MultiTaskNetwork()
+    trainer = cls(model, {k: dict(v) for k, v in CONFIGS.items()})
+    sig = getattr(trainer, "uncertainty_weights", None)
+    if inputs["part"] == "balance":
+        if not isinstance(sig, _torch.Tensor):
+            return {"error": "no uncertainty_weights tensor"}
+        with _torch.no_grad():
+            sig.copy_(_torch.tensor(inputs["sigmas"]))
+        a, b = inputs["losses"]
+        out = trainer.adaptive_loss_balancing({"regression": _torch.tensor(a),
+                                               "classification": _torch.tensor(b)})
+        return {"value": _describe(out)}
+    sig_before = sig.detach().clone() if isinstance(sig, _torch.Tensor) else None
+    g = _torch.Generator().manual_seed(inputs["init_seed"])
+    loaders = {
+        "regression": DataLoader(TensorDataset(inputs["X"], inputs["reg"]), batch_size=32,
+                                 shuffle=True, generator=g),
+        "classification": DataLoader(TensorDataset(inputs["X"], inputs["cls"]), batch_size=32,
+                                     shuffle=True, generator=g),
+    }
+    val = {
+        "regression": DataLoader(TensorDataset(inputs["X_val"], inputs["reg_val"]),
+                                 batch_size=50),
+        "classification": DataLoader(TensorDataset(inputs["X_val"], inputs["cls_val"]),
+                                     batch_size=50),
+    }
+    rec = _Rec([model])
+    epochs = []
+    try:
+        rec.install()
+        for _ in range(6):
+            epochs.append(_describe(trainer.train_epoch(loaders)))
+    finally:
+        rec.remove()
+    results = _describe(trainer.validate(val))
+    model.eval()
+    with _torch.no_grad():
+        own = model(inputs["X_val"])["classification"].argmax(1)
+        own_acc = float((own == inputs["cls_val"]).float().mean())
+        test = model(inputs["X_test"])
+    return {"epochs": epochs, "val": results, "own_acc": own_acc, "report": rec.report(),
+            "sig_before": sig_before,
+            "sig_after": sig.detach().clone() if isinstance(sig, _torch.Tensor) else None,
+            "reg": test["regression"].detach(), "cls": test["classification"].detach()}

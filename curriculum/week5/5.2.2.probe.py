@@ -1,0 +1,42 @@
+"""5.2.2 (curriculum learning): what the checks run in the jail, on top of the
+training-loop instruments (data only)."""
+
+import torch as _torch
+
+from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
+
+
+def probe(ns, inputs):
+    from torch.utils.data import DataLoader, TensorDataset
+    for name in ("difficulty_scorer", "create_curriculum_schedule", "curriculum_training_loop"):
+        if name not in ns:
+            raise NameError(f"name '{name}' is not defined")
+    X, y = inputs["X"].clone(), inputs["y"].clone()
+    dataset = TensorDataset(X, y)
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    scores = schedule = None
+    if inputs["part"] == "score":
+        scores = ns["difficulty_scorer"](X[:50], y[:50], model)
+        schedule = ns["create_curriculum_schedule"](dataset, model, 9)
+    sched = None
+    if isinstance(schedule, dict):
+        sched = {str(k): [int(i) for i in v] for k, v in schedule.items()}
+    if inputs["part"] == "score":
+        return {"state": state, "scores": _describe(scores), "schedule": sched}
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    before = _flat(model)
+    val_loader = DataLoader(TensorDataset(inputs["X_val"], inputs["y_val"]), batch_size=32)
+    rec = _Rec([model])
+    try:
+        rec.install()
+        history = ns["curriculum_training_loop"](model, dataset, val_loader, num_epochs=9)
+    finally:
+        rec.remove()
+    model.eval()
+    with _torch.no_grad():
+        preds = model(inputs["X_test"])
+    return {"history": _describe(history), "report": rec.report(),
+            "changed": float((_flat(model) - before).abs().max()), "preds": preds.detach()}

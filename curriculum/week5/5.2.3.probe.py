@@ -1,0 +1,49 @@
+"""5.2.3 (robust training techniques): what the checks run in the jail, on top of the
+training-loop instruments (data only)."""
+
+import torch as _torch
+from torch import nn as _nn
+
+from curriculum.probes.training_loop import _describe, _flat
+
+
+def _trainer(ns, model, lr=0.01):
+    cls = ns.get("RobustTrainer")
+    if cls is None:
+        raise NameError("name 'RobustTrainer' is not defined")
+    opt = _torch.optim.SGD(model.parameters(), lr=lr)
+    return cls(model, opt, _nn.MSELoss())
+
+
+def probe(ns, inputs):
+    out = {"steps": []}
+    for target in ("y", "y_big", "nan"):
+        _torch.manual_seed(inputs["init_seed"])
+        model = _nn.Linear(10, 1)
+        tr = _trainer(ns, model)
+        before = _flat(model)
+        X = inputs["X"].clone()
+        y = inputs["y_big" if target == "y_big" else "y"].clone()
+        if target == "nan":
+            X[0, 0] = float("nan")
+        res = tr.train_step_with_gradient_monitoring(X, y)
+        out["steps"].append({"result": _describe(res), "before": before, "after": _flat(model)})
+    _torch.manual_seed(inputs["init_seed"])
+    model = _nn.Linear(10, 1)
+    tr = _trainer(ns, model)
+    stops = []
+    for i, v in enumerate(inputs["val_losses"]):
+        with _torch.no_grad():
+            for p in model.parameters():
+                p.fill_(float(i))
+        stop = tr.adaptive_early_stopping(v)
+        stops.append(_describe(stop))
+        if stop is True:
+            break
+    out["stops"] = stops
+    out["restored"] = _flat(model)
+    data = _torch.zeros(4000, 5)
+    noisy = [tr.noise_injection_training(data, e) for e in (0, 40, 200)]
+    out["noise"] = [_describe(n) for n in noisy]
+    out["data_untouched"] = bool((data == 0).all())
+    return out

@@ -1,0 +1,63 @@
+"""5.2.4 (adversarial training): what the checks run in the jail, on top of the
+training-loop instruments (data only)."""
+
+import torch as _torch
+from torch import nn as _nn
+
+from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
+
+
+def fgsm(ns, inputs):
+    fn = ns.get("generate_adversarial_examples")
+    if fn is None:
+        raise NameError("name 'generate_adversarial_examples' is not defined")
+    ev = ns.get("evaluate_adversarial_accuracy")
+    if ev is None:
+        raise NameError("name 'evaluate_adversarial_accuracy' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    out = {"state": state, "adv": []}
+    for eps in inputs["eps"]:
+        X = inputs["X"].clone()
+        adv = fn(model, X, inputs["y"].clone(), eps)
+        out["adv"].append({
+            "value": adv.detach().clone() if isinstance(adv, _torch.Tensor) else _describe(adv),
+            "requires_grad": bool(getattr(adv, "requires_grad", False)),
+            "input_changed": not bool(_torch.equal(X.detach(), inputs["X"])),
+        })
+    out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())
+                             for p in model.parameters())
+    acc = ev(model, inputs["X"].clone(), inputs["y"].clone(), 0.1)
+    out["acc"] = _describe(acc)
+    return out
+
+
+def advtrain(ns, inputs):
+    fn = ns.get("adversarial_training_loop")
+    if fn is None:
+        raise NameError("name 'adversarial_training_loop' is not defined")
+    _torch.manual_seed(inputs["init_seed"])
+    model = _build(inputs["model"])
+    before = _flat(model)
+    rec = _Rec([model])
+    try:
+        rec.install()
+        model.train()
+        history = fn(model, inputs["X"].clone(), inputs["y"].clone(), num_epochs=10,
+                     epsilon=inputs["eps"])
+    finally:
+        rec.remove()
+    model.eval()
+    Xt = inputs["X_test"].clone()
+    with _torch.no_grad():
+        clean = model(Xt)
+    # FGSM against the model's own predictions (the probe never sees the test labels)
+    x = Xt.clone().requires_grad_(True)
+    loss = _nn.functional.cross_entropy(model(x), clean.argmax(1))
+    (g,) = _torch.autograd.grad(loss, x)
+    with _torch.no_grad():
+        adv = model(_torch.clamp(x + inputs["eps"] * g.sign(), 0, 1))
+    return {"report": rec.report(), "history": _describe(history),
+            "changed": float((_flat(model) - before).abs().max()),
+            "clean": clean.detach(), "adv": adv.detach()}

@@ -1,0 +1,44 @@
+"""6.1.1: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+
+
+def arch(ns, x):
+    model = need(ns, "SpeedMLP")()
+    layers = [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
+               getattr(m, "p", None)) for m in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        a, b = model(x), model(x)
+    model.train()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        c, d = model(x), model(x)
+    return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
+            "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
+            "train_differs": not bool(torch.equal(c, d))}
+
+
+def train(ns, d):
+    torch.manual_seed(1)
+    model = need(ns, "SpeedMLP")()
+    train = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
+    val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
+    log = []
+    handle = mode_hook(model, log)
+    history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
+    handle.remove()
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"]).argmax(dim=1)
+        val_pred = model(d["xv"]).argmax(dim=1)
+    modes = sorted(set(log))
+    if isinstance(history, list):
+        history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
+    else:
+        history = repr(history)[:80]
+    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made, "acc": _acc,
+            "history": history}

@@ -1,0 +1,60 @@
+"""6.1.2: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+
+from curriculum.probes.padding import padding_runs
+from curriculum.probes.recorders import _acc, _made, need, recording
+
+
+def arch(ns, d):
+    cls = need(ns, "TextClassifier")
+    default = cls()
+    model = cls(vocab_size=10000, embed_dim=128, hidden_dim=64, num_classes=d["classes"])
+    mods = []
+    for m in model.modules():
+        info = {"type": type(m).__name__}
+        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
+                  "batch_first", "bidirectional", "num_layers", "in_features", "out_features"):
+            if hasattr(m, k):
+                info[k] = getattr(m, k)
+        mods.append(info)
+    seqs = d["seqs"]
+    x = pad_sequence(seqs, batch_first=True)
+    lengths = torch.tensor([len(s) for s in seqs])
+    model.eval()
+    with torch.no_grad():
+        out = model(x, lengths)
+    return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
+            "default_params": sum(p.numel() for p in default.parameters()),
+            "shape": list(out.shape)}
+
+
+def padding(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "TextClassifier")(vocab_size=50, num_classes=3)
+    batch, padded_more, alone = padding_runs(model, d)
+    seqs = d["seqs"]
+    collate = need(ns, "collate_batch")
+    labels = list(range(len(seqs)))
+    got = collate(list(zip(seqs, labels, strict=True)))
+    return {"batch": batch, "padded_more": padded_more, "alone": alone,
+            "collate": [t for t in got] if isinstance(got, (tuple, list)) else repr(got)[:80]}
+
+
+def train(ns, d):
+    torch.manual_seed(2)
+    collate = need(ns, "collate_batch")
+    model = need(ns, "TextClassifier")(vocab_size=60, embed_dim=32, hidden_dim=32,
+                                        num_classes=3)
+    train = DataLoader(list(zip(d["x"], d["y"], strict=True)), batch_size=32, shuffle=True,
+                       collate_fn=collate)
+    val = DataLoader(list(zip(d["xv"], d["yv"], strict=True)), batch_size=64, collate_fn=collate)
+    fn = need(ns, "train_text_classifier")
+    recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
+    model.eval()
+    lengths = torch.tensor([len(s) for s in d["xt"]])
+    with torch.no_grad():
+        pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
+    return {"pred": pred, "made": _made, "acc": _acc}

@@ -1,0 +1,33 @@
+"""6.1.3a: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+from torch.nn.utils.rnn import pad_sequence
+
+from curriculum.probes.need import need
+
+
+def pre(ns, d):
+    build, num, tok = need(ns, "build_vocab"), need(ns, "numericalize"), need(ns, "tokenize")
+    v1 = build(d["texts"])
+    v2 = build(d["texts"], min_freq=d["min_freq"])
+    return {"tokens": [tok(t) for t in d["texts"][:3]],
+            "v1": dict(v1), "v2": dict(v2),
+            "ids": [num(t, v1) for t in d["unseen"] + d["texts"][:2]]}
+
+
+def model(ns, d):
+    torch.manual_seed(5)
+    model = need(ns, "SentimentModel")(40)
+    model.eval()
+    x = pad_sequence(d["seqs"], batch_first=True)
+    wider = torch.cat([x, torch.zeros(len(x), d["extra"], dtype=x.dtype)], dim=1)
+    with torch.no_grad():
+        out = model(x)
+        out_wide = model(wider)
+        alone = [model(s.unsqueeze(0)) for s in d["seqs"]]
+    kinds = [(type(m).__name__, getattr(m, "bidirectional", None), getattr(m, "batch_first", None),
+              getattr(m, "padding_idx", "-")) for m in model.modules()]
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return {"bad": type(out).__name__, "kinds": kinds}
+    return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
+            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds}

@@ -1,0 +1,37 @@
+"""6.1.4a: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+
+from curriculum.probes.need import need
+
+
+def model(ns, d):
+    model = need(ns, "NERTagger")(30, d["tags"])
+    model.eval()
+    with torch.no_grad():
+        out = model(d["x"])
+    kinds = [(type(m).__name__, getattr(m, "bidirectional", None),
+              getattr(m, "padding_idx", "-")) for m in model.modules()]
+    return {"shape": list(out.shape), "kinds": kinds}
+
+
+def loss(ns, cases):
+    loss_fn = need(ns, "ner_loss")
+    out = []
+    for c in cases:
+        logits = c["logits"].clone().requires_grad_(True)
+        loss = loss_fn(logits, c["tags"].clone())
+        loss.backward()
+        pad = (c["tags"] == -100).unsqueeze(-1)
+        noisy = torch.where(pad, c["noise"], c["logits"])
+        loss2 = loss_fn(noisy, c["tags"].clone())
+        out.append({"loss": loss.detach(), "grad": logits.grad, "noisy": loss2.detach()})
+    return out
+
+
+def bio(ns, d):
+    spans = need(ns, "bio_spans")
+    prf = need(ns, "entity_prf")
+    s = [sorted(tuple(x) for x in spans(list(seq))) for seq in d["pred"] + d["gold"]]
+    r = prf([list(p) for p in d["pred"]], [list(g) for g in d["gold"]])
+    return {"spans": s, "prf": {str(k): [float(x) for x in v] for k, v in dict(r).items()}}

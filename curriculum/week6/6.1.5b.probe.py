@@ -1,0 +1,52 @@
+"""6.1.5b: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import os
+import shutil
+import tempfile
+
+import torch
+import torch.nn as nn
+
+from curriculum.probes.recorders import _acc, need, recording
+
+
+def loss(ns, cases):
+    f, ppl = need(ns, "lm_loss"), need(ns, "perplexity")
+    out = []
+    for c in cases:
+        v = f(c["logits"], c["tokens"])
+        out.append({"loss": v.detach() if hasattr(v, "detach") else v,
+                    "ppl": float(ppl(c["loss"]))})
+    return out
+
+
+def train(ns, d):
+    torch.manual_seed(21)
+    fn = need(ns, "train_lm")
+    model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16, lr=0.003))
+    model = model.cpu().eval()
+    with torch.no_grad():
+        logits = model(d["test"])
+    stats = dict(stats) if isinstance(stats, dict) else {}
+    return {"logits": logits, "acc": _acc,
+            "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
+
+
+def save(ns, x):
+    torch.manual_seed(22)
+    model = need(ns, "MiniTransformerLM")(16)
+    wrapped = nn.DataParallel(model)
+    folder = tempfile.mkdtemp()
+    try:
+        path = os.path.join(folder, "lm.pth")
+        need(ns, "save_lm")(wrapped, path)
+        state = torch.load(path)
+        keys = sorted(str(k) for k in state) if isinstance(state, dict) else [type(state).__name__]
+        loaded = need(ns, "load_lm")(path, 16)
+        loaded.eval()
+        model.eval()
+        with torch.no_grad():
+            diff = float((loaded(x) - model(x)).abs().max())
+        return {"keys": keys, "diff": diff, "cls": type(loaded).__name__}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,47 @@
+"""6.3.1: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from curriculum.probes.recorders import _acc, need, recording
+
+
+def autograd(ns, _):
+    w, g, y = need(ns, "w"), need(ns, "w_grad"), need(ns, "y")
+    out = {"w": w.detach(), "grad": g, "leaf": bool(w.is_leaf), "rg": bool(w.requires_grad),
+           "w_grad_attr": w.grad.detach().clone() if isinstance(w.grad, torch.Tensor) else None,
+           "y": y.detach() if isinstance(y, torch.Tensor) else repr(y)[:40],
+           "y_graph": isinstance(y, torch.Tensor) and y.grad_fn is not None}
+    # y.backward() frees y's graph: differentiating it again must fail. If it still works,
+    # backward() never ran on y and the gradient did not come from autograd.
+    if out["y_graph"]:
+        try:
+            torch.autograd.grad(y, w)
+            out["graph_used"] = False
+        except RuntimeError:
+            out["graph_used"] = True
+    return out
+
+
+def net(ns, x):
+    model = need(ns, "Net")()
+    lin = [(m.in_features, m.out_features) for m in model.modules()
+           if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        out = model(x)
+        l1 = model.layer1(x)
+        manual = model.layer2(torch.relu(l1))
+    return {"lin": lin, "shape": list(out.shape), "diff": float((out - manual).abs().max())}
+
+
+def train(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "Net")()
+    with torch.no_grad():
+        before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
+    loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
+    fn = need(ns, "train")
+    out = recording(lambda: fn(model, loader, 15))
+    with torch.no_grad():
+        after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
+    return {"before": before, "after": after, "same": out is model, "acc": _acc}

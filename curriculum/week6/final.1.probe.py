@@ -1,0 +1,84 @@
+"""final.1: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+
+
+def _run_order(model, x):
+    """The leaf modules in the order they run, each with the smallest value of its input
+    (BatchNorm sees raw Linear outputs, negatives included; Dropout and the next Linear see
+    ReLU outputs, never negative)."""
+    order = []
+
+    def pre(mod, args):
+        x0 = args[0] if args else None
+        low = float(x0.min()) if isinstance(x0, torch.Tensor) and x0.numel() else None
+        order.append((type(mod).__name__, low))
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    hooks = [m.register_forward_pre_hook(pre) for m in leaves]
+    try:
+        with torch.no_grad():
+            out = model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return out, order
+
+
+def arch(ns, d):
+    model = need(ns, "FinalNet")(d["d"], d["h"], d["c"], dropout=0.3)
+    mods = [(type(m).__name__, getattr(m, "in_features", getattr(m, "num_features", None)),
+             getattr(m, "out_features", None), getattr(m, "p", None)) for m in model.modules()]
+    model.eval()
+    out, order = _run_order(model, d["x"])
+    ds = need(ns, "TabularDataset")(d["x"], d["y"])
+    item = ds[3]
+    unl = need(ns, "TabularDataset")(d["x"])
+    return {"mods": mods, "order": order, "shape": list(out.shape), "len": len(ds),
+            "item": list(item) if isinstance(item, (tuple, list)) else repr(item)[:60],
+            "unl": unl[2], "params": sum(p.numel() for p in model.parameters())}
+
+
+def _snapshots(model, snaps):
+    """At the start of every validation pass (eval mode, no grad, after training) keep a copy
+    of the weights: the candidates for "the best weights" early stopping must load back."""
+    state = {"training": True}
+
+    def pre(mod, args):
+        if not mod.training and not torch.is_grad_enabled() and state["training"]:
+            snaps.append({k: v.detach().clone() for k, v in mod.state_dict().items()})
+        state["training"] = bool(mod.training)
+    return model.register_forward_pre_hook(pre)
+
+
+def _val_loss(cls, state, xv, yv):
+    model = cls(12, 32, 4)
+    model.load_state_dict(state)
+    model.eval()
+    with torch.no_grad():
+        return float(torch.nn.functional.cross_entropy(model(xv), yv))
+
+
+def fit(ns, d):
+    torch.manual_seed(5)
+    ds = need(ns, "TabularDataset")
+    cls = need(ns, "FinalNet")
+    model = cls(12, 32, 4)
+    log, snaps = [], []
+    handles = [mode_hook(model, log), _snapshots(model, snaps)]
+    fn = need(ns, "fit")
+    info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
+                                lr=0.01, patience=3))
+    for h in handles:
+        h.remove()
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"]).argmax(1)
+    final = model.state_dict()
+    diffs = [max(float((final[k].double() - v.double()).abs().max()) for k, v in snap.items())
+             for snap in snaps]
+    losses = [_val_loss(cls, snap, d["xv"], d["yv"]) for snap in snaps]
+    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
+            "info": dict(info) if isinstance(info, dict) else {},
+            "snap_losses": losses, "snap_diffs": diffs}

@@ -1,0 +1,91 @@
+"""final.2: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import torch
+
+from curriculum.probes.recorders import _acc, _made, need, recording
+
+
+def model(ns, d):
+    cls = need(ns, "DemandNet")
+    plain = cls(d["d"])
+    plain.eval()
+    out_plain = plain(d["x"])
+    model = cls(d["d"], hidden=d["h"], quantiles=d["quantiles"])
+    model.eval()
+    out = model(d["x"])
+    lin = [(m.in_features, m.out_features) for m in model.modules()
+           if isinstance(m, torch.nn.Linear)]
+    # weights of any size: the quantiles must still come out in order
+    gen = torch.Generator().manual_seed(1234)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        out_big = model(d["xbig"])
+    return {"module": isinstance(model, torch.nn.Module),
+            "nparams": sum(p.numel() for p in model.parameters()),
+            "lin": lin, "out_plain": out_plain.detach(), "out": out.detach(),
+            "grad": bool(out.requires_grad), "out_big": out_big}
+
+
+def loss(ns, cases):
+    f = need(ns, "pinball_loss")
+    out = []
+    for c in cases:
+        pred = c["pred"].clone().requires_grad_(True)
+        loss = f(pred, c["target"].clone(), c["quantiles"])
+        loss.backward()
+        out.append({"loss": loss.detach(), "grad": pred.grad})
+    return out
+
+
+def ig(ns, d):
+    ig = need(ns, "integrated_gradients")
+    lin = torch.nn.Linear(d["d"], 3)
+    m = d["mlp"]
+    mlp = torch.nn.Sequential(torch.nn.Linear(d["d"], 12), torch.nn.Tanh(), torch.nn.Linear(12, 3))
+    with torch.no_grad():
+        lin.weight.copy_(d["lin"]["w"])
+        lin.bias.copy_(d["lin"]["b"])
+        mlp[0].weight.copy_(m["w1"])
+        mlp[0].bias.copy_(m["b1"])
+        mlp[2].weight.copy_(m["w2"])
+        mlp[2].bias.copy_(m["b2"])
+    a = d["lin"]
+    out = {"linear": ig(lin, a["x"].clone(), a["base"].clone(), steps=20, column=a["column"])}
+    out["default"] = ig(mlp, m["x"].clone())
+    out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
+    return {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
+
+
+KEYS = ("mae", "rmse", "coverage", "width", "calibration", "pinball")
+
+
+def evaluation(ns, cases):
+    f = need(ns, "evaluate")
+    out = []
+    for c in cases:
+        r = f(c["pred"].clone(), c["target"].clone(), c["quantiles"])
+        out.append({k: r.get(k) for k in KEYS} if isinstance(r, dict) else repr(r)[:80])
+    return out
+
+
+def train(ns, d):
+    torch.manual_seed(7)
+    loss_fn = need(ns, "pinball_loss")
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return loss_fn(*args, **kwargs)
+    fn = need(ns, "train_forecaster")
+    ns["pinball_loss"] = counted
+    try:
+        model = recording(lambda: fn(d["x"], d["y"], quantiles=(0.1, 0.5, 0.9), num_epochs=20,
+                                     lr=0.01))
+    finally:
+        ns["pinball_loss"] = loss_fn
+    is_net = isinstance(model, need(ns, "DemandNet"))
+    model.eval()
+    with torch.no_grad():
+        pred = model(d["xt"])
+    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "is_net": is_net}

@@ -1,0 +1,154 @@
+"""final.3: what the checks measure inside the jail, next to the learner's code (data only)."""
+
+import dataclasses
+import os
+import shutil
+import tempfile
+
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from curriculum.probes.padding import padding_runs
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+
+
+def config(ns, d):
+    Config = need(ns, "Config")
+    out = {"dataclass": isinstance(Config, type) and dataclasses.is_dataclass(Config)}
+    if out["dataclass"]:
+        default = Config()
+        out["defaults"] = {f.name: getattr(default, f.name) for f in dataclasses.fields(Config)}
+        try:
+            custom = Config(**d["custom"])
+            as_dict = dataclasses.asdict(custom)
+            out["custom"] = {k: as_dict.get(k) for k in d["custom"]}
+            out["roundtrip"] = bool(Config(**as_dict) == custom)
+        except Exception as exc:
+            out["custom_error"] = f"{type(exc).__name__}: {exc}"[:200]
+    ds = need(ns, "SequenceDataset")(d["seqs"], d["labels"])
+    out["len"] = len(ds)
+    items = [ds[i] for i in d["order"]]
+    first = items[0]
+    out["item"] = list(first) if isinstance(first, (tuple, list)) else repr(first)[:60]
+    got = need(ns, "collate")(items)
+    out["collate"] = list(got) if isinstance(got, (tuple, list)) else repr(got)[:80]
+    return out
+
+
+def model(ns, d):
+    torch.manual_seed(3)
+    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
+    mods = []
+    for m in model.modules():
+        info = {"type": type(m).__name__}
+        for k in ("num_embeddings", "embedding_dim", "padding_idx", "input_size", "hidden_size",
+                  "in_features", "out_features"):
+            if hasattr(m, k):
+                info[k] = getattr(m, k)
+        mods.append(info)
+    batch, padded_more, alone = padding_runs(model, d)
+    return {"mods": mods, "batch": batch, "padded_more": padded_more, "alone": alone}
+
+
+def _classes(model, seqs):
+    model.eval()
+    with torch.no_grad():
+        lengths = torch.tensor([len(s) for s in seqs])
+        return model(pad_sequence(seqs, batch_first=True), lengths).argmax(dim=1)
+
+
+def _error(exc):
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _checkpoint(ns, path, cfg, model, pred, xt):
+    saved = {"exists": os.path.exists(path)}
+    if not saved["exists"]:
+        return saved
+    try:
+        ck = torch.load(path, weights_only=True)
+    except Exception as exc:
+        saved["load_error"] = _error(exc)
+        return saved
+    saved["type"] = type(ck).__name__
+    if not isinstance(ck, dict):
+        return saved
+    saved["keys"] = sorted(str(k) for k in ck)
+    epoch = ck.get("epoch")
+    saved["epoch"] = int(epoch) if isinstance(epoch, int) else repr(epoch)[:40]
+    conf = ck.get("config")
+    saved["config"] = type(conf).__name__
+    saved["config_ok"] = isinstance(conf, dict) and conf == dataclasses.asdict(cfg)
+    opt = ck.get("optimizer_state_dict")
+    groups = opt.get("param_groups") if isinstance(opt, dict) else None
+    saved["weight_decay"] = (float(groups[0].get("weight_decay", -1)) if groups else None)
+    state = ck.get("model_state_dict")
+    mine = model.state_dict()
+    saved["same_weights"] = (isinstance(state, dict) and set(state) == set(mine)
+                             and all(torch.equal(state[k], v) for k, v in mine.items()))
+    try:
+        loaded = need(ns, "load_model")(path)
+        saved["loaded_type"] = type(loaded).__name__
+        saved["loaded_same"] = bool(torch.equal(_classes(loaded, xt), pred))
+    except Exception as exc:
+        saved["loaded_error"] = _error(exc)
+    return saved
+
+
+def train(ns, d):
+    torch.manual_seed(11)
+    cfg = need(ns, "Config")(**d["cfg"])
+    train = need(ns, "train")
+    lrs = []
+    hook = register_optimizer_step_pre_hook(
+        lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"])))
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "best.pt")
+    try:
+        model, history = recording(lambda: train(cfg, d["x"], d["y"], d["xv"], d["yv"], path))
+        pred = _classes(model, d["xt"])
+        hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
+                if isinstance(history, list) else repr(history)[:80])
+        return {"pred": pred, "made": _made, "acc": _acc, "history": hist,
+                "nparams": sum(p.numel() for p in model.parameters()),
+                "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
+                       "max": max(lrs) if lrs else None},
+                "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
+    finally:
+        hook.remove()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def repro(ns, d):
+    Config, train = need(ns, "Config"), need(ns, "train")
+    folder = tempfile.mkdtemp()
+    try:
+        states = []
+        for k, seed in enumerate([d["seed"], d["seed"], d["seed"] + 1]):
+            torch.manual_seed(1000 + 17 * k)   # only config.seed may decide the result
+            model, _ = train(Config(**d["cfg"], seed=seed), d["x"], d["y"], d["xv"], d["yv"],
+                             os.path.join(folder, f"run{k}.pt"))
+            states.append({n: t.detach().clone().float() for n, t in model.state_dict().items()})
+
+        def diff(a, b):
+            if set(a) != set(b):
+                return float("inf")
+            return max(float((a[n] - b[n]).abs().max()) for n in a)
+        return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2])}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def predict(ns, d):
+    torch.manual_seed(5)
+    model = need(ns, "SequenceClassifier")(need(ns, "Config")(**d["cfg"]))
+    model.eval()
+    with torch.no_grad():
+        alone = torch.cat([model(s.unsqueeze(0), torch.tensor([len(s)])) for s in d["seqs"]])
+    model.train()
+    log = []
+    handle = mode_hook(model, log)
+    pred = need(ns, "predict")(model, list(d["seqs"]))
+    handle.remove()
+    return {"pred": pred, "alone": alone, "modes": sorted(set(log))}
