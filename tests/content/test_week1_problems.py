@@ -22,6 +22,7 @@ async def _grade_variant(grader, curriculum, exercise_id, old, new):
 
 
 SOLVE = "    try:\n        x = torch.linalg.solve(A, b)\n"
+MAY_FAIL = "may fail"  # a check this wrong answer may fail too, depending on the draw
 
 # (exercise, old text, new text, {check id: expected kind})
 WRONG_131 = [
@@ -31,9 +32,10 @@ WRONG_131 = [
      {"random_systems": ("dtype", "shape"), "singular": "value", "system_3x3": "shape"}),
     # right values by the wrong API; singular matrices raise LinAlgError, not ValueError
     ("inverse", SOLVE, "    try:\n        x = torch.inverse(A) @ b\n", {"random_systems": "api"}),
-    # converts to float32: wrong dtype on the float64 hidden systems
+    # converts to float32: wrong dtype on the float64 hidden systems (and a nearly
+    # singular hidden system may then solve instead of raising: that may fail too)
     ("float32", SOLVE, "    try:\n        x = torch.linalg.solve(A.float(), b.float())\n",
-     {"random_systems": "dtype"}),
+     {"random_systems": "dtype", "singular": MAY_FAIL}),
     ("no-valueerror", "raise ValueError(f\"A is singular: {exc}\") from exc", "raise",
      {"singular": "type"}),
     ("verify-always-true", "    return torch.allclose(A @ x, b, atol=atol)\n",
@@ -50,8 +52,9 @@ async def test_131_wrong_solutions(grader, curriculum, label, old, new, expected
     result = await _grade_variant(grader, curriculum, "1.3.1", old, new)
     assert result["status"] == "failed", result
     failed = _failed(result)
-    assert set(failed) == set(expected), result["checks"]
-    for check_id, kinds in expected.items():
+    required = {c: k for c, k in expected.items() if k != MAY_FAIL}
+    assert set(required) <= set(failed) <= set(expected), result["checks"]
+    for check_id, kinds in required.items():
         assert failed[check_id] in (kinds if isinstance(kinds, tuple) else (kinds,)), failed
 
 
