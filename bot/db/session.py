@@ -1,8 +1,9 @@
 """Engine and session handling for SQLite (default) and PostgreSQL.
 
 One :class:`Database` per process. SQLite gets WAL, a busy timeout and foreign
-keys so that a second process (or the scheduler beside the chat handler) waits
-for a lock instead of failing; PostgreSQL gets a small pool.
+keys so that a second process waits for a lock instead of failing, and a
+pool of two connections so that this process's own transactions queue instead
+of contending for the lock; PostgreSQL gets a small pool.
 """
 
 from __future__ import annotations
@@ -30,6 +31,17 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` (plain ``postgresql://`` is rewritten to asyncpg)."""
     url = normalize_database_url(url)
     if is_sqlite(url):
+        if ":memory:" not in url and "mode=memory" not in url:
+            # Two connections per process: SQLite has one writer at a time, and
+            # connections of one process that contend for it sleep in SQLite's
+            # busy handler (1, 2, 5 … 100 ms) instead of queueing. With two,
+            # a read (a dashboard page) still runs beside a write, and the
+            # rest of this process's transactions queue for a connection (an
+            # asyncio wait) — measured with benchmarks/bench_chat.py: a 50-drill
+            # burst's p50 fell from ~830 ms (5 + 10 overflow) to ~740 ms.
+            kwargs.setdefault("pool_size", 2)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", 120)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
