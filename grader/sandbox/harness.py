@@ -766,12 +766,24 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
     return {"ok": tree, "ms": (_perf() - start) * 1000}
 
 
-def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes:
+def _tell_progress(fd: int) -> None:
+    """One byte on the progress pipe: "starting the next probe". Never blocks
+    (the pipe is non-blocking) and never fails the job: the learner may have
+    closed, replaced or filled the descriptor, and progress is only a courtesy."""
+    try:  # noqa: SIM105 (no contextlib: the learner may have patched it by now)
+        _os_write(fd, b"\x01")
+    except BaseException:
+        pass
+
+
+def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
+            progress_fd: int | None = None) -> bytes:
     """Runs one job (source + probes) and returns the result frame.
 
     Used by the sandboxed child on learner code and by the judge on reference
     code; the two frames are then compared outside the sandbox. The
-    protocol's caps travel in the job (``limits.protocol``).
+    protocol's caps travel in the job (``limits.protocol``). ``progress_fd``
+    (sandbox only) gets one byte as each probe starts (see ``zygote.py``).
     """
     caps = job["limits"]["protocol"]
     seed = job.get("seed", 0)
@@ -790,6 +802,8 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes
     probes = {}
     for probe in job.get("probes", []):
         mark = _len(enc.blobs)
+        if progress_fd is not None:
+            _tell_progress(progress_fd)
         outcome = run_probe(probe, ns, inputs, enc)
         if sandboxed:
             restore_builtins()
