@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import signal
 import struct
 import sys
 import time
@@ -48,6 +49,8 @@ _int_repr = int.__repr__
 _dict_items = dict.items
 _join = "".join
 _enumerate = enumerate
+_set_signal = signal.signal
+_SIGPIPE, _SIG_IGN = signal.SIGPIPE, signal.SIG_IGN
 _BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
 
 try:  # torch and numpy are optional so the harness can be unit-tested alone
@@ -797,6 +800,13 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
     run_ms = (_perf() - t0) * 1000
     if sandboxed:  # the judge runs only our references: nothing to undo there
         restore_builtins()
+    if progress_fd is not None:
+        # A progress write to a pipe the zygote stopped reading must fail with
+        # EPIPE, not kill the job: the learner may have re-armed SIGPIPE.
+        try:  # noqa: SIM105
+            _set_signal(_SIGPIPE, _SIG_IGN)
+        except BaseException:
+            pass
     enc = Encoder(caps)
     budget = _HeaderBudget(caps)
     probes = {}
