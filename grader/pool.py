@@ -19,6 +19,11 @@ Progress: while a job runs, the zygote may send ``progress`` frames (how many
 probes the child has started, bounded, monotonic, rate-limited: see
 ``sandbox/zygote.py``); :meth:`Worker.run` checks each again and hands the
 count to the caller's callback.
+
+One module past 500 lines on purpose: the worker's pipe protocol, its
+replacement and the lanes that hand workers to jobs are one mechanism (a
+job's way onto a warm worker and back), and splitting it would put the
+invariants (a worker is idle, busy in one lane, or being replaced) in two places.
 """
 
 from __future__ import annotations

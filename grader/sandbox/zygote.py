@@ -38,6 +38,10 @@ a bounded integer that can only grow), forwards it at most every
 frame, and stops reading after ``progress_bytes`` (a flood); the words shown
 to a member are chosen outside, from the exercise's own checks.
 
+One file on purpose (it is bind-mounted into the jail next to the harness
+and imports nothing else of ours): the jail set-up, the child and the job
+loop must all be readable where they run.
+
 One-shot mode (``"oneshot"`` in the config, used by ``torchdojo grade``): the
 same jail and the same child for exactly one job, minus what only pays off
 over many jobs (huge pages, the child's warm-up, and the ``torch._dynamo``
