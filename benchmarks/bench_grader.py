@@ -8,10 +8,19 @@ Prints one JSON object:
   import torch, grade, exit) — the baseline; ``cold_over_warm`` is the ratio
   of the p50s;
 - ``burst``: N submissions at concurrency C: jobs/s, and how many results
-  came back passed (none may be lost).
+  came back passed (none may be lost);
+- ``drills_behind_training``: two 5.1.1 trainings (reference solutions) are
+  submitted, then 50 ms later drills (1.1.1) one after another while they
+  run: drill latency p50/p95/max and the trainings' times, for a pool
+  without lanes (``off``: both workers open to trainings, no niceness, equal
+  CPU weights), with lanes (``on``: one worker kept for quick jobs, heavy
+  children niced and weighted down) and with the kept worker started on top
+  (``on_extra``: 3 workers on the same cores). Same run, same machine.
 
-Targets (issue 2): warm p50 ≤ 25 ms, cold/warm ≥ 40×, burst ≥ 100 jobs/s.
-Usage: ``python benchmarks/bench_grader.py [--quick]``.
+Targets (issue 2): warm p50 ≤ 25 ms, cold/warm ≥ 40×, burst ≥ 100 jobs/s;
+(issue 13) a drill never waits for a training: drill max well under one
+training's time with lanes on.
+Usage: ``python benchmarks/bench_grader.py [--quick] [--lanes-only]``.
 """
 
 from __future__ import annotations
@@ -30,6 +39,12 @@ from grader.limits import GraderSettings
 from grader.pool import SandboxPool
 
 EXERCISE = "1.1.1"
+TRAINING = "5.1.1"
+LANE_SETUPS = {
+    "off": {"workers": 2, "quick_workers": 0, "heavy_nice": 0, "heavy_cpu_weight": 100},
+    "on": {"workers": 2, "quick_workers": 1},
+    "on_extra": {"workers": 2, "quick_workers": 1, "quick_extra": True},
+}
 
 
 def pct(values: list[float], q: float) -> float:
@@ -86,6 +101,50 @@ async def burst(grader: Grader, code: str, n: int, concurrency: int) -> dict:
     }
 
 
+async def drills_behind_training(setup: dict, drills: int) -> dict:
+    """Two trainings, then ``drills`` drills one at a time 50 ms later."""
+    curriculum = load_curriculum()
+    settings = GraderSettings(max_queue=1024, **setup)
+    grader = Grader(curriculum, SandboxPool(settings), settings)
+    await grader.start()
+    drill_code = curriculum.get(EXERCISE).reference
+    train_code = curriculum.get(TRAINING).reference
+    try:
+        await grader.grade(EXERCISE, drill_code)  # references cached, pages warm
+        await grader.grade(TRAINING, train_code)
+        await asyncio.sleep(0.5)
+
+        async def training() -> float:
+            t0 = time.perf_counter()
+            result = await grader.grade(TRAINING, train_code)
+            assert result["status"] == "passed", result
+            return (time.perf_counter() - t0) * 1000
+
+        trainings = [asyncio.create_task(training()) for _ in range(2)]
+        await asyncio.sleep(0.05)
+        latencies = []
+        for _ in range(drills):
+            t0 = time.perf_counter()
+            result = await grader.grade(EXERCISE, drill_code)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            assert result["status"] == "passed", result
+        train_ms = await asyncio.gather(*trainings)
+    finally:
+        await grader.close()
+    return {
+        "workers": grader.pool.size, "reserved_quick": grader.pool.quick_workers,
+        "drills": len(latencies), "drill_p50_ms": pct(latencies, 0.5),
+        "drill_p95_ms": pct(latencies, 0.95), "drill_max_ms": round(max(latencies), 1),
+        "training_ms": sorted(round(t) for t in train_ms),
+    }
+
+
+async def lanes(quick: bool) -> dict:
+    setups = ("off", "on") if quick else tuple(LANE_SETUPS)
+    return {name: await drills_behind_training(LANE_SETUPS[name], 20 if quick else 50)
+            for name in setups}
+
+
 async def main(quick: bool) -> dict:
     code = load_curriculum().get(EXERCISE).reference
     settings = GraderSettings(max_queue=1024)
@@ -110,6 +169,7 @@ async def main(quick: bool) -> dict:
         "cold": {"n": len(cold), "p50_ms": pct(cold, 0.5), "p95_ms": pct(cold, 0.95)},
         "cold_over_warm": round(pct(cold, 0.5) / pct(warm, 0.5), 1),
         "burst": burst_stats,
+        "drills_behind_training": await lanes(quick),
         "targets": {"warm_p50_ms": 25, "cold_over_warm": 40, "burst_jobs_per_s": 100},
     }
 
@@ -117,5 +177,11 @@ async def main(quick: bool) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sample (CI smoke test)")
+    parser.add_argument("--lanes-only", action="store_true",
+                        help="only the drills-behind-training figure")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.quick)), indent=2))
+    if args.lanes_only:
+        out = {"drills_behind_training": asyncio.run(lanes(args.quick))}
+    else:
+        out = asyncio.run(main(args.quick))
+    print(json.dumps(out, indent=2))

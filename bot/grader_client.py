@@ -23,13 +23,17 @@ Progress: ``grade(..., progress=fn)`` calls ``fn`` with a :class:`GradeProgress`
 while a grading runs — *data* about what the trusted side is doing (a stage,
 which check of how many, its kind), never text from the learner's code, so
 the bot words it itself. The in-process client maps the grader's progress
-reports; the HTTP client reports nothing yet (a streaming variant of
-``POST /v1/grade`` is the grader's to add).
+reports; the HTTP client asks for the NDJSON stream of ``POST /v1/grade``
+(``Accept: application/x-ndjson``) and maps its ``progress`` lines the same
+way. A stream cut before its ``result`` line, or a line that cannot be read,
+is a :class:`GradingFailed` that may be retried; refusals are still status
+codes, classified as above.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,8 +110,6 @@ class UnknownExercise(Exception):
 
 def _error_text(body: str) -> str:
     """The ``error``/``message`` of a JSON error body, else the start of the text."""
-    import json
-
     try:
         data = json.loads(body)
     except ValueError:
@@ -129,6 +131,66 @@ class GraderClient(Protocol):
     async def health(self) -> dict[str, Any]: ...
 
     async def close(self) -> None: ...
+
+
+NDJSON = "application/x-ndjson"
+#: Longest line of a grading stream (a result with every field at its cap fits).
+MAX_STREAM_LINE = 16 * 1024 * 1024
+#: Progress lines read per grading before the stream is refused as a flood.
+MAX_PROGRESS_LINES = 10_000
+#: A progress object larger than this is skipped, not shown.
+MAX_PROGRESS_BYTES = 4096
+
+
+def _stream_line(line: bytes, progress: ProgressFn | None) -> dict[str, Any] | None:
+    """One NDJSON line: a progress report (forwarded; None), the result, or a failure."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise GradingFailed("the grader sent an unreadable line") from None
+    if not isinstance(data, dict) or len(data) != 1:
+        raise GradingFailed("the grader sent an unreadable line")
+    if "progress" in data:
+        step = GradeProgress.from_report(data["progress"]) \
+            if len(line) <= MAX_PROGRESS_BYTES else None
+        if step is not None and progress is not None:
+            try:
+                progress(step)
+            except Exception:  # progress is a courtesy; the grading goes on
+                log.warning("progress callback failed", exc_info=True)
+        return None
+    if isinstance(data.get("result"), dict):
+        return data["result"]
+    if isinstance(data.get("error"), str):
+        raise GradingFailed(f"the grader failed on it ({data['error'][:200]})")
+    raise GradingFailed("the grader sent an unreadable line")
+
+
+async def _read_stream(content: aiohttp.StreamReader, progress: ProgressFn | None
+                       ) -> dict[str, Any]:
+    """Reads a grading stream to its result line, with caps on every line."""
+    buf = bytearray()
+    lines = 0
+    async for chunk in content.iter_any():
+        buf += chunk
+        while (end := buf.find(b"\n")) >= 0:
+            line = bytes(buf[:end])
+            del buf[:end + 1]
+            if not line.strip():
+                continue
+            result = _stream_line(line, progress)
+            if result is not None:
+                return result
+            lines += 1
+            if lines > MAX_PROGRESS_LINES:
+                raise GradingFailed("the grader sent too many progress lines")
+        if len(buf) > MAX_STREAM_LINE:
+            raise GradingFailed("the grader sent a line over the size limit")
+    if buf.strip():
+        result = _stream_line(bytes(buf), progress)
+        if result is not None:
+            return result
+    raise GradingFailed("the grader's answer ended before the result")
 
 
 def _retry_after(value: str | None) -> float:
@@ -166,7 +228,8 @@ class HTTPGraderClient:
                     progress: ProgressFn | None = None) -> dict[str, Any]:
         try:
             async with self._client().post(
-                f"{self.base_url}/v1/grade", json={"exercise": exercise_id, "code": code}
+                f"{self.base_url}/v1/grade", json={"exercise": exercise_id, "code": code},
+                headers={"Accept": f"{NDJSON}, application/json;q=0.5"},
             ) as resp:
                 if resp.status == 404:
                     raise UnknownExercise(exercise_id)
@@ -183,7 +246,12 @@ class HTTPGraderClient:
                     text = _error_text(await resp.text())
                     raise GradingFailed(f"the grader refused it (HTTP {resp.status}: {text})",
                                         retry=False)
-                try:
+                if resp.content_type == NDJSON:
+                    try:
+                        return await _read_stream(resp.content, progress)
+                    except (aiohttp.ClientError, OSError) as exc:  # cut mid-answer
+                        raise GradingFailed(f"the grader's answer was cut off ({exc})") from None
+                try:  # a grader without streaming answers plain JSON
                     return await resp.json(content_type=None)
                 except ValueError as exc:
                     raise GradingFailed(f"the grader sent an unreadable answer ({exc})") from None

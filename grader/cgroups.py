@@ -7,6 +7,12 @@ and thread bombs, the memory limit stops allocations that RLIMIT_AS misses
 v2 (unified) are supported; where neither is writable the pool still runs,
 reports ``cgroups: unavailable`` in its health and every result's
 environment, and relies on RLIMIT_AS / RLIMIT_NPROC and the wall clock.
+
+The CPU controller is optional on top: where it can be delegated (v2 ``cpu``
+in ``cgroup.controllers``, or a writable v1 ``cpu`` hierarchy) each worker
+also gets a CPU weight, lowered while it runs a heavy job so a drill on the
+next worker keeps the core (the pool's lanes). Where it cannot, lanes still
+work and rely on niceness alone; ``cpu_weight()`` says which.
 """
 
 from __future__ import annotations
@@ -54,12 +60,36 @@ class WorkerCgroup:
     pids: Path
     created: list[Path] = field(default_factory=list)
     applied: tuple[int, int] | None = None
+    cpu: Path | None = None  # None: no CPU controller here (niceness only)
+    weight: int | None = None
 
     def join_self(self) -> None:
         """Called in the child between fork and exec (``preexec_fn``)."""
         pid = str(os.getpid())
-        for d in {self.memory, self.pids}:
+        for d in {self.memory, self.pids, *([self.cpu] if self.cpu else [])}:
             (d / "cgroup.procs").write_text(pid)
+
+    def set_cpu_weight(self, weight: int) -> bool:
+        """Sets the worker's CPU weight (v2 ``cpu.weight`` scale, default 100).
+
+        v1 takes ``cpu.shares`` (default 1024) in the same ratio. A no-op when
+        already in force; False when there is no CPU controller or the write
+        failed (the job runs anyway: the weight only orders CPU between jobs).
+        """
+        if self.cpu is None:
+            return False
+        if self.weight == weight:
+            return True
+        try:
+            if self.version == 1:
+                (self.cpu / "cpu.shares").write_text(str(max(2, weight * 1024 // 100)))
+            else:
+                (self.cpu / "cpu.weight").write_text(str(weight))
+        except OSError:
+            self.weight = None
+            return False
+        self.weight = weight
+        return True
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         """Applies the caps; a no-op when they are already in force.
@@ -135,10 +165,13 @@ class CgroupManager:
         self._root = root
         self._proc_file = proc_file
         self._base: dict[str, Path] = {}
+        self.cpu_reason = ""
         try:
             self._detect()
         except OSError as exc:
             self.version, self.reason = 0, f"cgroups unavailable: {exc}"
+        if self.available and "cpu" not in self._base and not self.cpu_reason:
+            self.cpu_reason = "no CPU controller"
 
     @property
     def available(self) -> bool:
@@ -146,6 +179,12 @@ class CgroupManager:
 
     def describe(self) -> str:
         return f"v{self.version}" if self.available else "unavailable"
+
+    def cpu_weight(self) -> str:
+        """How CPU weights are applied: ``v2 cpu.weight``, ``v1 cpu.shares``, or why not."""
+        if "cpu" in self._base:
+            return "v2 cpu.weight" if self.version == 2 else "v1 cpu.shares"
+        return f"unavailable ({self.cpu_reason or self.reason or 'no cgroups'})"
 
     def _detect(self) -> None:
         # One directory per manager (per pool), not per process: two pools
@@ -163,6 +202,15 @@ class CgroupManager:
             (base / "cgroup.subtree_control").write_text("+memory +pids")
             self._base = {"memory": base, "pids": base}
             self.version = 2
+            if "cpu" not in controllers:
+                self.cpu_reason = "cgroup v2 without a delegated cpu controller"
+                return
+            try:
+                (base / "cgroup.subtree_control").write_text("+cpu")
+            except OSError as exc:
+                self.cpu_reason = f"cpu controller not enabled ({exc.strerror})"
+                return
+            self._base["cpu"] = base
             return
         mem_root, pids_root = root / "memory", root / "pids"
         if not (mem_root.is_dir() and pids_root.is_dir()):
@@ -175,6 +223,15 @@ class CgroupManager:
             bases[name] = base
         self._base = bases
         self.version = 1
+        cpu_root = self._root / "cpu"
+        try:
+            if not cpu_root.is_dir():
+                raise FileNotFoundError("no cpu cgroup hierarchy mounted")
+            base = cpu_root / _own_path("cpu", self._proc_file).lstrip("/") / tag
+            base.mkdir(exist_ok=True)
+            self._base["cpu"] = base
+        except OSError as exc:
+            self.cpu_reason = f"cpu hierarchy not writable ({exc})"
 
     def for_worker(self, index: int, generation: int = 0) -> WorkerCgroup | None:
         """The cgroup of worker ``index``; a replaced worker (``generation`` > 0)
@@ -189,7 +246,8 @@ class CgroupManager:
                 d.mkdir(exist_ok=True)
                 created.append(d)
             dirs[name] = d
-        return WorkerCgroup(self.version, dirs["memory"], dirs["pids"], created)
+        return WorkerCgroup(self.version, dirs["memory"], dirs["pids"], created,
+                            cpu=dirs.get("cpu"))
 
     def remove(self) -> None:
         for base in set(self._base.values()):

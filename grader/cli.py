@@ -13,6 +13,10 @@ never imports torch; these functions are imported only when called.
   spawned first and imports torch in its own process while this one loads
   torch and just the one exercise for the judge. Same jail, limits and
   judge as the service, so the same verdict.
+
+On a terminal (and without ``--json``) a rich progress bar follows the
+grading, from the grader's progress data (``check 2/4 (train)``), locally or
+from the service's NDJSON stream; ``--json`` output is unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from grader.errors import UnknownExercise
 from grader.jail import SandboxUnavailable
@@ -38,6 +43,9 @@ if TYPE_CHECKING:
 MARK = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "not_run": "[yellow]·[/]"}
 STATUS_STYLE = {"passed": "bold green", "failed": "bold red"}
 SERVICE_TIMEOUT_S = 300.0
+NDJSON = "application/x-ndjson"
+#: Longest line read from the service's stream (the result line included).
+MAX_STREAM_LINE = 16 * 1024 * 1024
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
 
 
@@ -63,6 +71,45 @@ def render_report(result: dict[str, Any], console: Console) -> None:
         console.print("[bold red]UNSAFE: graded without a sandbox[/]")
 
 
+class ProgressBar:
+    """The grading's progress as a rich bar: ``check i/n (kind)``.
+
+    Fed the grader's progress dicts (stage, index, total, kind); anything
+    else is ignored. Only the kind, checked to be a short identifier, is
+    shown, never text from the submission.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 BarColumn(), MofNCompleteColumn(), console=console,
+                                 transient=True)
+        self.task = self.progress.add_task("starting the sandbox (imports torch)…", total=None)
+
+    def __enter__(self) -> ProgressBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def report(self, report: Any) -> None:
+        if not isinstance(report, dict):
+            return
+        stage, index, total = report.get("stage"), report.get("index"), report.get("total")
+        kind = report.get("kind")
+        kind = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 20 else ""
+        numbered = (type(index) is int and type(total) is int and 0 < index <= total <= 1000)
+        if stage == "running":
+            self.progress.update(self.task, description="running your code…")
+        elif stage == "check" and numbered:
+            what = f" ({kind})" if kind else ""
+            self.progress.update(self.task, total=total, completed=index - 1,
+                                 description=f"check {index}/{total}{what}…")
+        elif stage == "judging":
+            self.progress.update(self.task, description="judging the results…",
+                                 **({"total": total, "completed": index} if numbered else {}))
+
+
 # ------------------------------------------------------------- the service
 
 
@@ -70,18 +117,29 @@ class ServiceFailed(RuntimeError):
     """The grader service could not grade (unreachable, busy, broken): grade here."""
 
 
-def grade_remote(base_url: str, exercise_id: str, code: bytes) -> dict[str, Any]:
-    """POST /v1/grade to a running grader service (stdlib HTTP: nothing heavy to import)."""
+def grade_remote(base_url: str, exercise_id: str, code: bytes,
+                 progress: Any = None) -> dict[str, Any]:
+    """POST /v1/grade to a running grader service (stdlib HTTP: nothing heavy to import).
+
+    With ``progress``, asks for the NDJSON stream and passes each progress
+    report on as it arrives.
+    """
     try:
         text = code.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ServiceFailed("the file is not UTF-8 (the service takes text)") from exc
     body = json.dumps({"exercise": exercise_id, "code": text}).encode()
+    headers = {"Content-Type": "application/json"}
+    if progress is not None:
+        headers["Accept"] = NDJSON
     request = urllib.request.Request(f"{base_url.rstrip('/')}/v1/grade", data=body,
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=SERVICE_TIMEOUT_S) as resp:
-            result = json.loads(resp.read())
+            if resp.headers.get_content_type() == NDJSON:
+                result = _read_stream(resp, progress)
+            else:
+                result = json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         answer = _json_or_empty(exc.read())
         if exc.code == 404 and "suggestions" in answer:
@@ -92,6 +150,24 @@ def grade_remote(base_url: str, exercise_id: str, code: bytes) -> dict[str, Any]
     if not isinstance(result, dict) or "status" not in result:
         raise ServiceFailed("the answer is not a grading result")
     return result
+
+
+def _read_stream(resp: Any, progress: Any) -> dict[str, Any]:
+    """The service's NDJSON answer: progress lines to ``progress``, then the result."""
+    while True:
+        line = resp.readline(MAX_STREAM_LINE + 1)
+        if not line or len(line) > MAX_STREAM_LINE:
+            raise ServiceFailed("the service's answer ended before the result")
+        data = json.loads(line)  # ValueError: an unreadable answer
+        if not isinstance(data, dict):
+            raise ServiceFailed("the answer is not a grading result")
+        if "progress" in data:
+            if progress is not None:
+                progress(data["progress"])
+            continue
+        if "error" in data:
+            raise ServiceFailed(str(data["error"])[:200])
+        return data.get("result")  # type: ignore[return-value]
 
 
 def _json_or_empty(data: bytes) -> dict[str, Any]:
@@ -148,9 +224,8 @@ async def _grade_here(exercise_id: str, code: bytes, as_json: bool, unsafe: bool
     console = Console(stderr=True)
     if as_json or not console.is_terminal:
         return await grade_local(exercise_id, code, unsafe)
-    with console.status("starting the sandbox (imports torch)…") as status:
-        return await grade_local(exercise_id, code, unsafe,
-                                 progress=lambda m: status.update(m + "…"))
+    with ProgressBar(console) as bar:
+        return await grade_local(exercise_id, code, unsafe, progress=bar.report)
 
 
 def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
@@ -185,7 +260,12 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
         url = os.environ.get("GRADER_URL")
         if url and not unsafe:
             try:
-                result = grade_remote(url, exercise_id, code)
+                if as_json or not err.is_terminal:
+                    result = grade_remote(url, exercise_id, code)
+                else:
+                    with ProgressBar(err) as bar:
+                        bar.progress.update(bar.task, description="asking the grader service…")
+                        result = grade_remote(url, exercise_id, code, progress=bar.report)
             except ServiceFailed as exc:
                 err.print(f"note: the grader service at {url} did not grade this ({exc}); "
                           "grading here instead", markup=False)

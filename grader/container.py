@@ -45,8 +45,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
-from grader.limits import MB, WORKER_GRACE_S, GraderSettings, JobLimits
-from grader.pool import decode_report
+from grader.limits import HEAVY, MB, QUICK, WORKER_GRACE_S, GraderSettings, JobLimits
+from grader.pool import ProbeProgress, decode_report, job_control
 from grader.sandbox import harness
 
 log = logging.getLogger("torchdojo.grader.container")
@@ -204,6 +204,9 @@ class ContainerPool:
             jail.gpu_device_files() if gpu is None else (["docker-device-request"] if gpu else [])
         )
         self._slots = asyncio.Semaphore(self.size)
+        quick = self.settings.quick_workers
+        quick = (1 if self.size >= 2 else 0) if quick is None else min(quick, self.size - 1)
+        self._heavy_slots = asyncio.Semaphore(max(1, self.size - quick))
         self._running = 0
         self._waiting = 0
         self._started = False
@@ -315,21 +318,34 @@ class ContainerPool:
 
     # ------------------------------------------------------------------- jobs
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, *,
+                  lane: str = QUICK, progress: ProbeProgress | None = None
                   ) -> tuple[dict, list[bytes]]:
+        """One job in a fresh container. Lanes as in the warm pool: heavy jobs
+        hold at most ``workers - quick_workers`` slots and run niced. Progress
+        is not followed here (the engine's attach stream is read in a thread)."""
         if not self._started:
             await self.start()
         if self._running >= self.size and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
+        heavy = lane == HEAVY
         self._waiting += 1
         try:
-            await self._slots.acquire()
+            if heavy:
+                await self._heavy_slots.acquire()
+            try:
+                await self._slots.acquire()
+            except BaseException:
+                if heavy:
+                    self._heavy_slots.release()
+                raise
         finally:
             self._waiting -= 1
         self._running += 1
         try:
-            payload = harness.pack_frame(job, blobs)
-            control = {"kind": "job", "limits": job["limits"], "payload": len(payload)}
+            payload = harness.pack_frame({**job, "nice": self.settings.heavy_nice if heavy
+                                          else 0}, blobs)
+            control = job_control(job, payload, False, 0, 0)
             data = harness.pack_frame(control, []) + payload
             try:
                 result = await asyncio.to_thread(self._run_sync, data, limits)
@@ -341,6 +357,8 @@ class ContainerPool:
         finally:
             self._running -= 1
             self._slots.release()
+            if heavy:
+                self._heavy_slots.release()
 
     @contextlib.contextmanager
     def _job_container(self, limits: JobLimits) -> Any:

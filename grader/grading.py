@@ -4,6 +4,13 @@ This is the trusted side. It holds the curriculum, runs reference solutions
 in-process (they are ours), sends the sandbox only the learner's code, the
 probes and the hidden *inputs*, and compares the data that comes back. The
 result is the JSON object of docs/result-format.md.
+
+Progress is reported as data (:data:`ProgressFn` gets dicts): ``{"stage":
+"running"}``, then ``{"stage": "check", "index": i, "total": n, "kind": k}``
+as the sandboxed child starts the probes of check ``i`` (the pool gives only a
+bounded, monotonic probe count; which check and its kind come from the
+exercise's own YAML here), then ``{"stage": "judging", ...}`` per check as it
+is judged here. No text from the sandbox is ever part of it.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import asyncio
 import contextlib
 import errno
 import io
+import logging
 import secrets
 import signal
 import threading
@@ -23,12 +31,12 @@ from curriculum import Curriculum, Exercise, load_curriculum
 from grader.checks import CheckContext, Outcome, Verdict, judge_for
 from grader.checks.api import index_source
 from grader.errors import UnknownExercise, WorkerLost
-from grader.limits import PROTOCOL, GraderSettings, JobLimits
+from grader.limits import PROTOCOL, GraderSettings, JobLimits, pool_lane
 from grader.pool import SandboxPool
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
 
-ProgressFn = Callable[[str], None]
+ProgressFn = Callable[[dict[str, Any]], None]
 CAPS = PROTOCOL.for_child()
 INLINE_JUDGE_BYTES = 256 * 1024
 OOM_MARKERS = (
@@ -119,7 +127,7 @@ class Grader:
                     progress: ProgressFn | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         exercise = self.exercise(exercise_id)
-        note = progress or (lambda _msg: None)
+        note = _safe(progress)
         try:
             source = self._accept(code)
         except Rejected as exc:
@@ -128,14 +136,14 @@ class Grader:
         limits = self.limits_for(exercise)
         ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
                            module=self._module(exercise))
-        probes = self._probes(exercise, ctx)
+        probes, owners = self._probes(exercise, ctx)
         enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {
             "kind": "job", "source": source, "probes": probes, "seed": seed,
             "inputs": inputs_tree, "limits": limits.for_child(), "device": self._device(exercise),
         }
-        note("running your code in the sandbox")
+        note({"stage": "running"})
         # Thread hand-offs cost more than a cached reference or a small
         # declarative judgement; only real work leaves the event loop.
         cached = None if ctx.inputs else self._reference_cache.get(exercise.id)
@@ -143,19 +151,23 @@ class Grader:
             asyncio.to_thread(self._reference, exercise, probes, ctx, seed, enc.blobs)
         )
         try:
-            header, blobs = await self.pool.run(job, enc.blobs, limits)
+            header, blobs = await self.pool.run(
+                job, enc.blobs, limits, lane=pool_lane(exercise),
+                progress=_check_progress(exercise, owners, note) if progress else None)
         except WorkerLost:
             if reference_task is not None:
                 reference_task.cancel()
             return self._result(exercise, "error", [], "The sandbox crashed while grading "
                                  "this submission; it has been restarted.", started)
-        note("judging the results")
+        note({"stage": "judging"})
         ref_header, ref_blobs = cached or await reference_task
         judge_args = (exercise, ctx, limits, header, blobs, ref_header, ref_blobs, started,
                       job["device"])
         if self._cheap_to_judge(exercise, blobs):
-            return self._judge(*judge_args)
-        return await asyncio.to_thread(self._judge, *judge_args)
+            return self._judge(*judge_args, note=note if progress else None)
+        loop = asyncio.get_running_loop()
+        in_loop = (lambda report: loop.call_soon_threadsafe(note, report)) if progress else None
+        return await asyncio.to_thread(self._judge, *judge_args, note=in_loop)
 
     @staticmethod
     def _cheap_to_judge(exercise: Exercise, blobs: list[bytes]) -> bool:
@@ -187,11 +199,15 @@ class Grader:
             self._modules[exercise.id] = _checks_module(exercise)
         return self._modules[exercise.id]
 
-    def _probes(self, exercise: Exercise, ctx: CheckContext) -> list[dict]:
+    def _probes(self, exercise: Exercise, ctx: CheckContext) -> tuple[list[dict], list[int]]:
+        """The probes of every check, and for each probe the index of its check."""
         probes: list[dict] = []
-        for check in exercise.checks:
-            probes.extend(judge_for(check.kind).probes(check, ctx))
-        return probes
+        owners: list[int] = []
+        for i, check in enumerate(exercise.checks):
+            own = judge_for(check.kind).probes(check, ctx)
+            probes.extend(own)
+            owners.extend([i] * len(own))
+        return probes, owners
 
     def _device(self, exercise: Exercise) -> str:
         return "cuda" if exercise.device == "cuda" and self.pool.gpu_devices else "cpu"
@@ -220,7 +236,7 @@ class Grader:
 
     def _judge(self, exercise: Exercise, ctx: CheckContext, limits: JobLimits, header: dict,
                blobs: list[bytes], ref_header: dict, ref_blobs: list[bytes], started: float,
-               device: str) -> dict[str, Any]:
+               device: str, note: ProgressFn | None = None) -> dict[str, Any]:
         output = header.get("output", "")
         raw = blobs[0] if blobs else b""
         learner_header: dict | None = None
@@ -256,7 +272,11 @@ class Grader:
                                 started, output, device)
         reference = self._outcomes(ref_header, ref_blobs)
         entries = []
-        for check in exercise.checks:
+        total = len(exercise.checks)
+        for i, check in enumerate(exercise.checks):
+            if note is not None:
+                note({"stage": "judging", "index": i + 1, "total": total,
+                      "kind": progress_kind(check)})
             try:
                 verdict = judge_for(check.kind).judge(check, learner, reference, ctx)
             except (harness.ProbeError, KeyError) as exc:
@@ -380,6 +400,49 @@ class Grader:
             environment={**self.pool.environment(), "device": device},
             cause=cause,
         ).to_dict()
+
+
+def progress_kind(check: Any) -> str:
+    """The kind a progress report names for a check: what the YAML says it
+    judges (``train``, ``grad``, …), or ``tensor`` for a declarative check."""
+    kind = getattr(check, "check_kind", None) or check.kind
+    return kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 20 else "check"
+
+
+def _safe(progress: ProgressFn | None) -> ProgressFn:
+    """The caller's progress callback, made unable to fail a grading."""
+    if progress is None:
+        return lambda _report: None
+
+    def note(report: dict[str, Any]) -> None:
+        try:
+            progress(report)
+        except Exception:
+            logging.getLogger("torchdojo.grader").exception("progress callback failed")
+
+    return note
+
+
+def _check_progress(exercise: Exercise, owners: list[int], note: ProgressFn
+                    ) -> Callable[[int], None]:
+    """Turns the sandbox's probe count into "check i of n (kind)" reports.
+
+    ``started`` comes from the pool already bounded (1..len(owners)) and
+    increasing; the check and its kind are looked up here, in the exercise.
+    """
+    total = len(exercise.checks)
+    last = [-1]
+
+    def on_probe(started: int) -> None:
+        if not 1 <= started <= len(owners):
+            return
+        index = owners[started - 1]
+        if index > last[0]:
+            last[0] = index
+            note({"stage": "check", "index": index + 1, "total": total,
+                  "kind": progress_kind(exercise.checks[index])})
+
+    return on_probe
 
 
 def _malformed(exc: Exception) -> str:

@@ -11,7 +11,10 @@ Three kinds of limit live here, and nowhere else:
   hard caps checked *before* anything is allocated for a result frame, and
   honoured by the sandbox's encoder so that an honest answer always fits;
 - what a warm worker and the service may hold (``WORKER_*``, ``MAX_CODE_BYTES``,
-  :func:`http_body_bytes`).
+  :func:`http_body_bytes`);
+- which lane a job runs in (:func:`lane_of`, shared with the bot's dispatch),
+  how the heavy lane is held back (niceness, cgroup CPU weight), and how
+  often the sandbox may report progress.
 
 Torch-free on purpose: the bot imports :data:`MAX_CODE_BYTES` from here.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MB = 1024 * 1024
@@ -35,6 +38,61 @@ MAX_CODE_BYTES = 64 * 1024
 def http_body_bytes(max_code_kb: int) -> int:
     """Largest ``POST /v1/grade`` body: the code twice (JSON escapes) plus the envelope."""
     return (max_code_kb * 2 + 16) * 1024
+
+
+# ---------------------------------------------------------------- lanes
+
+QUICK, HEAVY, GPU = "quick", "heavy", "gpu"
+#: The most wall or CPU time an exercise may allow and still be a quick one.
+QUICK_MAX_S = 10.0
+#: Niceness of a heavy job's child (0-19): a drill running next to a training
+#: loop gets most of the CPU. Raising one's own niceness needs no privilege.
+HEAVY_NICE = 10
+#: CPU weight of a worker's cgroup while it runs a heavy job, on cgroup v2's
+#: ``cpu.weight`` scale (default 100, range 1-10000); v1's ``cpu.shares`` get
+#: the same ratio of 1024. Against a quick worker at 100 a heavy one gets
+#: about 1/11 of a contended core.
+HEAVY_CPU_WEIGHT = 10
+QUICK_CPU_WEIGHT = 100
+
+
+def lane_of(exercise: Any | None) -> str:
+    """The lane of a curriculum exercise: ``quick``, ``heavy`` or ``gpu``.
+
+    Decided by what the exercise's YAML lets it cost (``limits``, ``device``),
+    not by its week or kind, so the bot's dispatch (:mod:`bot.core.lanes`)
+    and the grader's pool agree on one rule. Unknown exercises are quick:
+    the grader answers "unknown exercise" at once.
+    """
+    if exercise is None:
+        return QUICK
+    if getattr(exercise, "device", "cpu") == "cuda":
+        return GPU
+    limits = getattr(exercise, "limits", None)
+    wall = getattr(limits, "wall_s", None) or 0.0
+    cpu = getattr(limits, "cpu_s", None) or 0
+    memory = getattr(limits, "memory_mb", None) or 0
+    if max(wall, cpu) > QUICK_MAX_S or memory > JobLimits.model_fields["memory_mb"].default:
+        return HEAVY
+    return QUICK
+
+
+def pool_lane(exercise: Any | None) -> str:
+    """The grader pool's lane: ``quick``, or ``heavy`` for everything that is
+    not (a GPU job is long as well, and its grader has its own pool)."""
+    return QUICK if lane_of(exercise) == QUICK else HEAVY
+
+
+# ---------------------------------------------------------------- progress
+
+#: Fewest seconds between two progress reports a zygote forwards for one job
+#: (the child may write as often as it likes; the rest is dropped).
+PROGRESS_EVERY_S = 0.1
+#: Probes per job whose progress is followed (a bigger job reports none).
+PROGRESS_MAX_TOTAL = 1000
+#: Bytes a zygote reads from a child's progress pipe before it stops
+#: listening (one byte per probe is honest; more is a flood).
+PROGRESS_MAX_BYTES = 1 << 20
 
 
 # ---------------------------------------------------------------- warm workers
@@ -144,9 +202,24 @@ class JobLimits(BaseModel):
 class GraderSettings(BaseSettings):
     """Service-wide grader settings (environment: ``TORCHDOJO_*``)."""
 
-    model_config = SettingsConfigDict(env_prefix="TORCHDOJO_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TORCHDOJO_", extra="ignore",
+                                      populate_by_name=True)
 
     workers: int = Field(0, ge=0, le=64, description="warm workers; 0 = one per core, at least 2")
+    quick_workers: int | None = Field(
+        None, ge=0, le=64,
+        validation_alias=AliasChoices("TORCHDOJO_QUICK_WORKERS",
+                                      "GRADER_QUICK_WORKERS"),
+        description="workers heavy jobs may never take (kept for drills); "
+                    "None = 1 when there are at least 2 workers, else 0")
+    quick_extra: bool = Field(
+        False, validation_alias=AliasChoices("TORCHDOJO_QUICK_EXTRA",
+                                             "GRADER_QUICK_EXTRA"),
+        description="start the reserved quick workers on top of `workers` "
+                    "(heavy jobs keep all of `workers`)")
+    heavy_nice: int = Field(HEAVY_NICE, ge=0, le=19, description="niceness of heavy children")
+    heavy_cpu_weight: int = Field(HEAVY_CPU_WEIGHT, ge=1, le=10000,
+                                  description="cgroup cpu.weight of a worker running a heavy job")
     max_queue: int = Field(64, ge=0, description="jobs waiting for a worker before 503")
     max_code_kb: int = Field(MAX_CODE_BYTES // 1024, gt=0, le=1024,
                              description="largest accepted submission")
@@ -158,6 +231,15 @@ class GraderSettings(BaseSettings):
     limit_cpu_s: int | None = None
     limit_memory_mb: int | None = None
     limit_processes: int | None = None
+
+    def pool_sizes(self, cpus: int | None) -> tuple[int, int]:
+        """(all workers, of which reserved for quick jobs)."""
+        base = self.workers or max(2, cpus or 2)
+        if self.quick_extra:
+            quick = 1 if self.quick_workers is None else self.quick_workers
+            return base + quick, quick
+        quick = (1 if base >= 2 else 0) if self.quick_workers is None else self.quick_workers
+        return base, min(quick, base - 1)
 
     def default_limits(self) -> JobLimits:
         overrides = {

@@ -24,8 +24,8 @@ from typing import Any
 from grader import jail
 from grader.cgroups import CgroupManager
 from grader.errors import WorkerLost
-from grader.limits import GraderSettings, JobLimits
-from grader.pool import Worker
+from grader.limits import HEAVY, QUICK, GraderSettings, JobLimits
+from grader.pool import ProbeProgress, Worker
 
 # What makes a job import torch._dynamo: optimizers, schedulers, compile/export.
 _DYNAMO_HINT = re.compile(r"optim|compile|_dynamo|export")
@@ -62,14 +62,18 @@ class OneShotPool:
         self._worker = Worker(0, launch, cgroup)
         self._starting = asyncio.create_task(self._worker.start())
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, *,
+                  lane: str = QUICK, progress: ProbeProgress | None = None
                   ) -> tuple[dict, list[bytes]]:
+        """The one job; ``lane`` only sets its niceness (nothing else runs here)."""
         await self.start()
         assert self._starting is not None and self._worker is not None
         await self._starting  # WorkerLost if the jail did not come up
         if not self._worker.alive:
             raise WorkerLost("the one-shot worker has already run its job")
-        return await self._worker.run(job, blobs, limits, queued=True)
+        nice = self.settings.heavy_nice if lane == HEAVY else 0
+        return await self._worker.run(job, blobs, limits, queued=True, nice=nice,
+                                      progress=progress)
 
     def environment(self) -> dict[str, str]:
         ready = self._worker.ready if self._worker else {}

@@ -6,6 +6,24 @@ that dies or stops answering is replaced; the job it held is reported as an
 error and the pool keeps serving. So is a worker whose memory cgroup is not
 clean after a job (memory still charged, limits that cannot be written): it
 gets a fresh cgroup, and ``health()`` counts and explains every replacement.
+
+Lanes: every job is ``quick`` (a drill: milliseconds) or ``heavy`` (a
+training loop: seconds), decided by :func:`grader.limits.pool_lane` from the
+exercise. Heavy jobs may hold at most ``workers - quick_workers`` workers at
+once; quick jobs take any idle worker and are served first, so a drill never
+waits for a training loop to end. A heavy job's child also runs at a higher
+niceness, and its worker's cgroup at a lower CPU weight where the cpu
+controller is writable, so a drill next to it does not lose the core either.
+
+Progress: while a job runs, the zygote may send ``progress`` frames (how many
+probes the child has started, bounded, monotonic, rate-limited: see
+``sandbox/zygote.py``); :meth:`Worker.run` checks each again and hands the
+count to the caller's callback.
+
+One module past 500 lines on purpose: the worker's pipe protocol, its
+replacement and the lanes that hand workers to jobs are one mechanism (a
+job's way onto a warm worker and back), and splitting it would put the
+invariants (a worker is idle, busy in one lane, or being replaced) in two places.
 """
 
 from __future__ import annotations
@@ -17,6 +35,7 @@ import logging
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -26,7 +45,13 @@ from grader.cgroups import CgroupManager, WorkerCgroup
 from grader.errors import PoolBusy, WorkerLost, WorkerUnclean
 from grader.limits import (
     CONTROL_FRAME_BYTES,
+    HEAVY,
     MB,
+    PROGRESS_EVERY_S,
+    PROGRESS_MAX_BYTES,
+    PROGRESS_MAX_TOTAL,
+    QUICK,
+    QUICK_CPU_WEIGHT,
     WORKER_BASE_MEMORY_MB,
     WORKER_DIRTY_MB,
     WORKER_GRACE_S,
@@ -40,6 +65,17 @@ from grader.limits import (
 log = logging.getLogger("torchdojo.grader.pool")
 # How a worker's process is started: a context giving (argv, descriptors to pass).
 Launch = Callable[[], AbstractContextManager[tuple[list[str], tuple[int, ...]]]]
+#: Called with how many probes the sandboxed child has started (1..total).
+ProbeProgress = Callable[[int], None]
+LANES = (QUICK, HEAVY)
+
+
+def job_control(job: dict, payload: bytes, queued: bool, nice: int,
+                progress_total: int) -> dict:
+    """The zygote's control frame for one job (the payload follows it)."""
+    return {"kind": "job", "limits": job["limits"], "payload": len(payload),
+            "queued": queued, "nice": nice, "progress": progress_total,
+            "progress_every": PROGRESS_EVERY_S, "progress_bytes": PROGRESS_MAX_BYTES}
 
 
 def decode_report(header: dict, output: bytes, result: bytes
@@ -124,19 +160,41 @@ class Worker:
         blobs = [await self.proc.stdout.readexactly(n) for n in header.get("blob_sizes", [])]
         return header, blobs
 
-    async def _read_result(self) -> tuple[dict, list[bytes]]:
-        """The zygote's report: header, then raw output bytes, then the result bytes."""
+    async def _read_result(self, total: int, on_progress: ProbeProgress | None
+                           ) -> tuple[dict, list[bytes]]:
+        """The zygote's report: progress frames, the header, then raw output
+        bytes, then the result bytes."""
         assert self.proc is not None and self.proc.stdout is not None
-        header, _ = await self._read_frame()
+        seen = 0
+        while True:
+            header, _ = await self._read_frame()
+            if header.get("kind") != "progress":
+                break
+            done = header.get("done")
+            # Checked again here: only a count that moves forward within the
+            # job's own probe count reaches the caller; anything else is dropped.
+            if type(done) is int and seen < done <= total:
+                seen = done
+                if on_progress is not None:
+                    try:
+                        on_progress(done)
+                    except Exception:  # a progress display never fails a grading
+                        log.exception("progress callback failed")
+        if header.get("kind") != "done":
+            raise ConnectionError(f"worker {self.index} sent {header.get('kind')!r}, not done")
         output = await self.proc.stdout.readexactly(header.get("out_len", 0))
         result = await self.proc.stdout.readexactly(header.get("res_len", 0))
         return decode_report(header, output, result)
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, queued: bool = False
-                  ) -> tuple[dict, list[bytes]]:
-        """Runs one job; ``queued`` says more jobs wait (the next child skips its warm-up)."""
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, queued: bool = False,
+                  *, nice: int = 0, cpu_weight: int = QUICK_CPU_WEIGHT,
+                  progress: ProbeProgress | None = None) -> tuple[dict, list[bytes]]:
+        """Runs one job; ``queued`` says more jobs wait (the next child skips its
+        warm-up); ``nice`` is the child's niceness and ``cpu_weight`` the
+        worker cgroup's while it runs; ``progress`` gets the probe count."""
         assert self.proc is not None and self.proc.stdin is not None
         if self.cgroup:
+            self.cgroup.set_cpu_weight(cpu_weight)
             try:
                 self.cgroup.set_limits(
                     self._base_memory + limits.memory_mb * MB, self._base_pids + limits.processes
@@ -150,13 +208,14 @@ class Worker:
         # starts a worker before this process has paid for torch (grader.oneshot).
         from grader.sandbox import harness
 
-        payload = harness.pack_frame(job, blobs)
-        control = {"kind": "job", "limits": job["limits"], "payload": len(payload),
-                   "queued": queued}
+        total = len(job.get("probes") or ())
+        total = total if total <= PROGRESS_MAX_TOTAL else 0
+        payload = harness.pack_frame({**job, "nice": nice}, blobs)
+        control = job_control(job, payload, queued, nice, total if progress else 0)
         try:
             self.proc.stdin.write(harness.pack_frame(control, []) + payload)
             await self.proc.stdin.drain()
-            header, out = await asyncio.wait_for(self._read_result(),
+            header, out = await asyncio.wait_for(self._read_result(total, progress),
                                                  limits.wall_s + WORKER_GRACE_S)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
             await self.kill()
@@ -221,15 +280,18 @@ class Worker:
 
 
 class SandboxPool:
-    """Runs jobs on warm workers; refuses new work when the queue is full."""
+    """Runs jobs on warm workers by lane; refuses new work when the queue is full."""
 
     def __init__(self, settings: GraderSettings | None = None) -> None:
         self.settings = settings or GraderSettings()
-        size = self.settings.workers or max(2, os.cpu_count() or 2)
-        self.size = size
+        self.size, self.quick_workers = self.settings.pool_sizes(os.cpu_count())
         self.isolated = not self.settings.unsafe_no_sandbox
         self.cgroups = CgroupManager() if self.isolated else None
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._idle: list[Worker] = []
+        self._waiters: dict[str, deque[asyncio.Future[Worker]]] = {
+            lane: deque() for lane in LANES}
+        self._lane_of: dict[Worker, str] = {}  # busy workers: the lane of their job
+        self._heavy_peak = 0
         self._workers: list[Worker] = []
         self._waiting = 0
         self._background: set[asyncio.Task] = set()
@@ -240,6 +302,11 @@ class SandboxPool:
         self.last_replacement: dict[str, Any] | None = None
         self._replacing = 0
         self.gpu_devices = jail.gpu_device_files()
+
+    @property
+    def heavy_limit(self) -> int:
+        """Workers heavy jobs may hold at once (at least one: they must run)."""
+        return max(1, self.size - self.quick_workers)
 
     def _launch(self) -> Launch:
         return functools.partial(jail.launch, self.isolated, self.gpu_devices)
@@ -259,28 +326,91 @@ class SandboxPool:
         await asyncio.gather(*(w.start() for w in workers))
         for w in workers:
             self._workers.append(w)
-            self._idle.put_nowait(w)
+            self._idle.append(w)
         self._started = True
         self.started_at = time.time()
 
-    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits
+    # ------------------------------------------------------------------ lanes
+
+    def _busy(self, lane: str) -> int:
+        return sum(1 for held in self._lane_of.values() if held == lane)
+
+    def _dispatch(self) -> None:
+        """Hands idle workers to waiting jobs: quick ones first, heavy ones
+        only while they hold fewer than :attr:`heavy_limit` workers."""
+        quick, heavy = self._waiters[QUICK], self._waiters[HEAVY]
+        while self._idle:
+            while quick and quick[0].done():  # cancelled while waiting
+                quick.popleft()
+            while heavy and heavy[0].done():
+                heavy.popleft()
+            if quick:
+                lane, waiter = QUICK, quick.popleft()
+            elif heavy and self._busy(HEAVY) < self.heavy_limit:
+                lane, waiter = HEAVY, heavy.popleft()
+            else:
+                return
+            worker = self._idle.pop(0)
+            self._lane_of[worker] = lane
+            if lane == HEAVY:
+                self._heavy_peak = max(self._heavy_peak, self._busy(HEAVY))
+            waiter.set_result(worker)
+
+    async def _acquire(self, lane: str) -> Worker:
+        waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+        self._waiters[lane].append(waiter)
+        self._dispatch()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
+                self._give_back(waiter.result())
+            raise
+
+    def _give_back(self, worker: Worker) -> None:
+        """A worker is idle again (or its successor is): it may take the next job."""
+        self._lane_of.pop(worker, None)
+        self._idle.append(worker)
+        self._dispatch()
+
+    def lane_settings(self, lane: str) -> tuple[int, int]:
+        """(niceness of the child, cgroup CPU weight) for a job of ``lane``."""
+        if lane == HEAVY:
+            return self.settings.heavy_nice, self.settings.heavy_cpu_weight
+        return 0, QUICK_CPU_WEIGHT
+
+    # ------------------------------------------------------------------- jobs
+
+    async def run(self, job: dict, blobs: list[bytes], limits: JobLimits, *,
+                  lane: str = QUICK, progress: ProbeProgress | None = None
                   ) -> tuple[dict, list[bytes]]:
+        """Runs one job in ``lane``; ``progress`` is called with the probe count."""
+        if lane not in LANES:
+            raise ValueError(f"unknown lane {lane!r}")
         if not self._started:
             await self.start()
-        if self._idle.empty() and self._waiting >= self.settings.max_queue:
+        if not self._idle and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
         self._waiting += 1
         try:
-            worker = await self._idle.get()
+            worker = await self._acquire(lane)
         finally:
             self._waiting -= 1
+        nice, weight = self.lane_settings(lane)
         try:
             try:
-                result = await worker.run(job, blobs, limits, queued=self._waiting > 0)
+                result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
+                                          nice=nice, cpu_weight=weight, progress=progress)
             except WorkerUnclean as exc:  # the job was not sent: run it on a fresh worker
-                worker = await self._replace(worker, str(exc))
-                result = await worker.run(job, blobs, limits, queued=self._waiting > 0)
+                fresh = await self._replace(worker, str(exc))
+                self._lane_of[fresh] = self._lane_of.pop(worker, lane)
+                worker = fresh
+                result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
+                                          nice=nice, cpu_weight=weight, progress=progress)
         except WorkerLost:
+            self._requeue_later(worker, lost=True)
+            raise
+        except BaseException:  # cancelled mid-job: the worker's state is unknown
             self._requeue_later(worker, lost=True)
             raise
         self.jobs_done += 1
@@ -306,7 +436,9 @@ class SandboxPool:
                     log.exception("worker %d could not be restarted", worker.index)
                     await asyncio.sleep(1.0)
                     ready = worker
-            self._idle.put_nowait(ready)
+            if ready is not worker:
+                self._lane_of.pop(worker, None)
+            self._give_back(ready)
 
         task = asyncio.create_task(requeue())
         self._background.add(task)
@@ -341,13 +473,31 @@ class SandboxPool:
         }
         return env
 
+    def lanes(self) -> dict[str, dict[str, Any]]:
+        """Per lane: workers busy with its jobs, how many it may hold, jobs
+        waiting, and how its children are held back (niceness, CPU weight)."""
+        cpu = self.cgroups.cpu_weight() if self.cgroups else "unavailable (no cgroups)"
+        out = {}
+        for lane in LANES:
+            nice, weight = self.lane_settings(lane)
+            out[lane] = {
+                "busy": self._busy(lane),
+                "limit": self.size if lane == QUICK else self.heavy_limit,
+                "waiting": sum(1 for w in self._waiters[lane] if not w.done()),
+                "nice": nice,
+                "cpu_weight": weight if not cpu.startswith("unavailable") else None,
+            }
+        out[HEAVY]["peak"] = self._heavy_peak
+        return {**out, "reserved_quick": self.quick_workers, "cpu_weights": cpu}
+
     def health(self) -> dict[str, Any]:
         healthy = self._started and not self._replacing and all(w.alive for w in self._workers)
         return {
             "status": "ok" if healthy else "degraded",
             "workers": self.size,
-            "idle": self._idle.qsize(),
+            "idle": len(self._idle),
             "waiting": self._waiting,
+            "lanes": self.lanes(),
             "max_queue": self.settings.max_queue,
             "jobs_done": self.jobs_done,
             "gpu": bool(self.gpu_devices),

@@ -7,13 +7,22 @@ is read (413), a malformed request says which field is wrong (400), an
 unknown exercise suggests close ids (404), a full queue answers 503 with
 ``Retry-After``. A submission's own failures are never HTTP errors: they are
 verdicts in a 200 result.
+
+Streaming: ``POST /v1/grade`` with ``Accept: application/x-ndjson`` answers
+one JSON object per line — ``{"progress": {...}}`` lines as the grading goes
+(data from the trusted side: stage, check index, total, kind), then one
+``{"result": {...}}`` line. Every refusal (400, 404, 413, 503) is still a
+status code: the stream only starts once the grader has taken the job.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,6 +35,7 @@ log = logging.getLogger("torchdojo.grader.service")
 GRADER_KEY = web.AppKey("grader", Grader)
 MAX_BODY_KEY = web.AppKey("max_body", int)
 USAGE = 'the body must be a JSON object {"exercise": ID, "code": SOURCE}'
+NDJSON = "application/x-ndjson"
 
 
 class GradeRequest(BaseModel):
@@ -69,14 +79,81 @@ async def grade(request: web.Request) -> web.Response:
         body = GradeRequest.model_validate(data)
     except ValidationError as exc:
         return _error(400, f"{USAGE}; {_explain(exc)}")
+    if NDJSON in request.headers.get("Accept", ""):
+        return await _grade_streamed(request, grader, body)
     try:
         result = await grader.grade(body.exercise, body.code)
-    except UnknownExercise as exc:
-        return _error(404, str(exc), suggestions=exc.suggestions)
-    except PoolBusy as exc:
-        return web.json_response({"error": str(exc), "retry_after": int(exc.retry_after)},
-                                 status=503, headers={"Retry-After": str(int(exc.retry_after))})
+    except (UnknownExercise, PoolBusy) as exc:
+        return _refused(exc)
     return web.json_response(result)
+
+
+def _refused(exc: UnknownExercise | PoolBusy) -> web.Response:
+    if isinstance(exc, UnknownExercise):
+        return _error(404, str(exc), suggestions=exc.suggestions)
+    return web.json_response({"error": str(exc), "retry_after": int(exc.retry_after)},
+                             status=503, headers={"Retry-After": str(int(exc.retry_after))})
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj).encode() + b"\n"
+
+
+async def _grade_streamed(request: web.Request, grader: Grader, body: GradeRequest
+                          ) -> web.StreamResponse:
+    """The NDJSON answer: progress lines, then the result line.
+
+    The grading's first step either refuses the job (unknown exercise, full
+    queue: raised before it awaits anything) or reports ``running``; the
+    stream is prepared only after that step, so refusals keep their status
+    codes. A client that goes away mid-stream does not stop the grading
+    (cancelling it would cost a worker); its lines are just not sent.
+    """
+    reports: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    task = asyncio.create_task(grader.grade(body.exercise, body.code,
+                                            progress=reports.put_nowait))
+    first = asyncio.create_task(reports.get())
+    await asyncio.wait({task, first}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done() and task.exception() is not None:
+        first.cancel()
+        exc = task.exception()
+        if isinstance(exc, UnknownExercise | PoolBusy):
+            return _refused(exc)
+        raise exc  # type: ignore[misc]  # a 500, as without streaming
+    response = web.StreamResponse(headers={"Content-Type": f"{NDJSON}; charset=utf-8",
+                                           "Cache-Control": "no-store"})
+    await response.prepare(request)
+    connected = True
+
+    async def send(obj: dict[str, Any]) -> None:
+        nonlocal connected
+        if connected:
+            try:
+                await response.write(_line(obj))
+            except (ConnectionError, RuntimeError):
+                connected = False
+
+    getter = first
+    while True:
+        await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            await send({"progress": getter.result()})
+            getter = asyncio.create_task(reports.get())
+            continue
+        break
+    getter.cancel()
+    while not reports.empty():
+        await send({"progress": reports.get_nowait()})
+    try:
+        result = task.result()
+    except Exception:
+        log.exception("internal error grading %s (streamed)", body.exercise)
+        await send({"error": "internal error in the grader service; it has been logged"})
+    else:
+        await send({"result": result})
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await response.write_eof()
+    return response
 
 
 async def health(request: web.Request) -> web.Response:

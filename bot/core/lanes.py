@@ -11,37 +11,21 @@ An exercise's lane follows from what the curriculum says it may cost
 * ``gpu`` — ``device: cuda`` exercises, for workers in front of a GPU grader.
 
 Each lane has its own worker slots (:class:`LaneSlots`), so a burst of
-training checks can fill the heavy slots and never the quick ones. Pure data:
-no database, no engine."""
+training checks can fill the heavy slots and never the quick ones; the grader
+applies the same rule (:func:`grader.limits.lane_of`) to its own workers.
+Pure data: no database, no engine."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from grader.limits import JobLimits
+# One rule for the bot's dispatch and the grader's pool (grader/limits.py is
+# torch-free): the grader keeps a worker for quick jobs by the same lanes.
+from grader.limits import GPU, HEAVY, QUICK, QUICK_MAX_S, lane_of
 
-QUICK, HEAVY, GPU = "quick", "heavy", "gpu"
 LANES = (QUICK, HEAVY, GPU)
-#: The most wall or CPU time an exercise may allow and still be a quick one.
-QUICK_MAX_S = 10.0
-_DEFAULT = JobLimits()
-
-
-def lane_of(exercise: Any | None) -> str:
-    """The lane of a curriculum exercise (unknown exercises are quick: the grader
-    answers "unknown exercise" at once)."""
-    if exercise is None:
-        return QUICK
-    if getattr(exercise, "device", "cpu") == "cuda":
-        return GPU
-    limits = getattr(exercise, "limits", None)
-    wall = getattr(limits, "wall_s", None) or 0.0
-    cpu = getattr(limits, "cpu_s", None) or 0
-    memory = getattr(limits, "memory_mb", None) or 0
-    if max(wall, cpu) > QUICK_MAX_S or memory > _DEFAULT.memory_mb:
-        return HEAVY
-    return QUICK
+__all__ = ["GPU", "HEAVY", "LANES", "QUICK", "QUICK_MAX_S", "LaneSlots", "lane_of",
+           "parse_lanes"]
 
 
 def parse_lanes(text: str | None) -> tuple[str, ...]:

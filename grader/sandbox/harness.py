@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import signal
 import struct
 import sys
 import time
@@ -48,6 +49,8 @@ _int_repr = int.__repr__
 _dict_items = dict.items
 _join = "".join
 _enumerate = enumerate
+_set_signal = signal.signal
+_SIGPIPE, _SIG_IGN = signal.SIGPIPE, signal.SIG_IGN
 _BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
 
 try:  # torch and numpy are optional so the harness can be unit-tested alone
@@ -766,12 +769,24 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
     return {"ok": tree, "ms": (_perf() - start) * 1000}
 
 
-def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes:
+def _tell_progress(fd: int) -> None:
+    """One byte on the progress pipe: "starting the next probe". Never blocks
+    (the pipe is non-blocking) and never fails the job: the learner may have
+    closed, replaced or filled the descriptor, and progress is only a courtesy."""
+    try:  # noqa: SIM105 (no contextlib: the learner may have patched it by now)
+        _os_write(fd, b"\x01")
+    except BaseException:
+        pass
+
+
+def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
+            progress_fd: int | None = None) -> bytes:
     """Runs one job (source + probes) and returns the result frame.
 
     Used by the sandboxed child on learner code and by the judge on reference
     code; the two frames are then compared outside the sandbox. The
-    protocol's caps travel in the job (``limits.protocol``).
+    protocol's caps travel in the job (``limits.protocol``). ``progress_fd``
+    (sandbox only) gets one byte as each probe starts (see ``zygote.py``).
     """
     caps = job["limits"]["protocol"]
     seed = job.get("seed", 0)
@@ -785,11 +800,20 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False) -> bytes
     run_ms = (_perf() - t0) * 1000
     if sandboxed:  # the judge runs only our references: nothing to undo there
         restore_builtins()
+    if progress_fd is not None:
+        # A progress write to a pipe the zygote stopped reading must fail with
+        # EPIPE, not kill the job: the learner may have re-armed SIGPIPE.
+        try:  # noqa: SIM105
+            _set_signal(_SIGPIPE, _SIG_IGN)
+        except BaseException:
+            pass
     enc = Encoder(caps)
     budget = _HeaderBudget(caps)
     probes = {}
     for probe in job.get("probes", []):
         mark = _len(enc.blobs)
+        if progress_fd is not None:
+            _tell_progress(progress_fd)
         outcome = run_probe(probe, ns, inputs, enc)
         if sandboxed:
             restore_builtins()

@@ -95,3 +95,35 @@ def test_a_failed_write_is_retried_next_time(tmp_path):
     (worker.pids / "pids.max").rmdir()
     worker.set_limits(1 << 30, 40)
     assert (worker.pids / "pids.max").read_text() == "40"
+
+
+def test_cpu_weights_v1_and_v2_and_their_absence(tmp_path):
+    # v2 with a delegated cpu controller: cpu.weight in the worker's directory
+    root = tmp_path / "v2"
+    own = root / "grader"
+    own.mkdir(parents=True)
+    (root / "cgroup.controllers").write_text("cpu memory pids\n")
+    (own / "cgroup.controllers").write_text("cpu memory pids\n")
+    manager = CgroupManager(root, _proc(tmp_path, "0::/grader\n"))
+    assert manager.cpu_weight() == "v2 cpu.weight"
+    worker = manager.for_worker(0)
+    assert worker.cpu == worker.memory
+    assert worker.set_cpu_weight(10) and (worker.cpu / "cpu.weight").read_text() == "10"
+    # v1: cpu.shares in the same ratio of 1024, in the cpu hierarchy
+    root = tmp_path / "v1"
+    for ctrl in ("memory", "pids", "cpu"):
+        (root / ctrl / "app").mkdir(parents=True)
+    manager = CgroupManager(root, _proc(tmp_path, "8:pids:/app\n4:memory:/app\n1:cpu:/app\n"))
+    assert manager.cpu_weight() == "v1 cpu.shares"
+    worker = manager.for_worker(1)
+    assert worker.cpu.parent.parent == root / "cpu" / "app"
+    assert worker.set_cpu_weight(10) and (worker.cpu / "cpu.shares").read_text() == "102"
+    assert worker.set_cpu_weight(100) and (worker.cpu / "cpu.shares").read_text() == "1024"
+    # v1 without a cpu hierarchy: memory and pids still work, weights say why not
+    root = tmp_path / "v1-no-cpu"
+    for ctrl in ("memory", "pids"):
+        (root / ctrl / "app").mkdir(parents=True)
+    manager = CgroupManager(root, _proc(tmp_path, "8:pids:/app\n4:memory:/app\n"))
+    assert manager.available and manager.cpu_weight().startswith("unavailable")
+    worker = manager.for_worker(0)
+    assert worker.cpu is None and worker.set_cpu_weight(10) is False

@@ -129,3 +129,36 @@ async def test_the_cli_gives_the_services_verdict(grader, curriculum):
         return [(c["id"], c["status"], c["kind"], c["message"]) for c in result["checks"]]
 
     assert verdicts(local) == verdicts(service)
+
+
+def test_the_progress_bar_follows_the_graders_data():
+    import io
+
+    from rich.console import Console
+
+    from grader.cli import ProgressBar
+
+    bar = ProgressBar(Console(file=io.StringIO(), force_terminal=True))
+    task = bar.progress.tasks[0]
+    bar.report({"stage": "running"})
+    assert task.description.startswith("running your code")
+    bar.report({"stage": "check", "index": 2, "total": 4, "kind": "train"})
+    assert (task.completed, task.total, task.description) == (1, 4, "check 2/4 (train)…")
+    for junk in ("judging", {"stage": "check", "index": 9, "total": 4},
+                 {"stage": "check", "index": 3, "total": 4, "kind": "<b>x</b>"}):
+        bar.report(junk)
+    assert task.description == "check 3/4…"  # the bad kind is not shown, the index is
+    bar.report({"stage": "judging", "index": 4, "total": 4, "kind": "train"})
+    assert task.completed == 4 and task.description.startswith("judging")
+
+
+@ASYNC
+async def test_the_service_stream_reaches_grade_remote(server, reference):
+    from grader.cli import grade_remote
+
+    reports: list[dict] = []
+    result = await asyncio.to_thread(grade_remote, str(server.make_url("")), "1.1.1",
+                                     reference.read_bytes(), reports.append)
+    assert result["status"] == "passed"
+    assert reports[0] == {"stage": "running"}
+    assert any(r["stage"] == "check" for r in reports)

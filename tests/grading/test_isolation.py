@@ -48,7 +48,7 @@ def _with(curriculum, *code: str) -> str:
 async def _idle(grader: Grader) -> None:
     """Waits until every worker is back in the idle queue (clean-up done)."""
     for _ in range(600):
-        if grader.pool._idle.qsize() == grader.pool.size:
+        if grader.pool.health()["idle"] == grader.pool.size:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("workers did not become idle")
