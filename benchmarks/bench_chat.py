@@ -8,8 +8,9 @@ moment the message is pushed through the gateway to the moment the bot's
 edit of that member's "⏳ grading…" message with the verdict reaches the fake
 REST API. Two set-ups:
 
-* ``embedded`` — SQLite, one process, the in-process sandboxed grader (what
-  ``./scripts/run.sh`` runs);
+* ``embedded`` — SQLite, one bot process with its own grader process (what
+  ``./scripts/run.sh`` runs; ``--compare-in-process`` adds the same with the
+  grader's pool inside the bot's process, the earlier default);
 * ``postgres`` — PostgreSQL, the bot process only hands work out (no lanes),
   ``torchdojo worker`` processes grade through ``torchdojo grader serve``
   processes (HTTP), and the bot delivers the verdicts, woken by NOTIFY.
@@ -340,19 +341,31 @@ async def connected(database_url: str, **runtime: Any) -> AsyncIterator[Chat]:
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
-async def embedded(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.grader_client import InProcessGraderClient
+def processes(grader: Any) -> dict[str, int]:
+    """The processes whose CPU a run reports: the bot (with the fake Discord),
+    and the grader process where it has one (each with its sandboxes)."""
+    proc = getattr(grader, "proc", None)
+    if proc is None:
+        return {"bot+grader": os.getpid()}
+    return {"bot": os.getpid(), "grader": proc.pid}
+
+
+async def embedded(args: argparse.Namespace, in_process: bool = False) -> dict[str, Any]:
+    """SQLite, one bot process with its own grader process (the default), or with
+    the grader's pool inside the bot's process (``in_process``)."""
+    from bot.grader_client import client_from_env
 
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         started = time.perf_counter()
+        grader = client_from_env(None, in_process=in_process)
         async with connected(f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
-                             grader=InProcessGraderClient()) as chat:
+                             grader=grader) as chat:
             ready_s = time.perf_counter() - started
             out: dict[str, Any] = {"ready_s": round(ready_s, 2)}
             out["lone_drill"] = await lone(chat, args.lone)
             out["training_alone"] = await training_alone(chat)
             out["burst"] = await burst(chat, args.drills, args.trainings, 1.0,
-                                       {"bot+grader": os.getpid()})
+                                       processes(grader))
             return out
 
 
@@ -424,6 +437,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.setup in ("embedded", "all"):
         result["embedded"] = await embedded(args)
+        if args.compare_in_process:
+            result["embedded_in_process"] = await embedded(args, in_process=True)
     if args.setup in ("postgres", "all"):
         with tempfile.TemporaryDirectory(prefix="bench-chat-logs-") as tmp:
             logs = Path(tmp)
@@ -445,6 +460,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--setup", choices=("embedded", "postgres", "all"), default="all")
     parser.add_argument("--no-scale", dest="scale", action="store_false",
                         help="skip the 200-drill scale-out runs")
+    parser.add_argument("--compare-in-process", action="store_true",
+                        help="also run the embedded set-up with the grader's pool inside the "
+                             "bot's process (TORCHDOJO_GRADER_IN_PROCESS), the baseline")
     parser.add_argument("--lone", type=int, default=20, help="lone drills, one at a time")
     parser.add_argument("--drills", type=int, default=50, help="drills in the burst")
     parser.add_argument("--trainings", type=int, default=2, help="5.1.1 trainings in the burst")

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     grader_url: str | None = Field(None, alias="GRADER_URL")
+    # Without GRADER_URL: the bot's own grader process (default), or the pool
+    # inside the bot's process (one process; slower chat under load).
+    grader_in_process: bool = Field(False, alias="TORCHDOJO_GRADER_IN_PROCESS")
     discord_token: str | None = Field(None, alias="DISCORD_TOKEN")
     discord_api_base: str = Field("https://discord.com/api/v10", alias="DISCORD_API_BASE")
     discord_gateway_url: str | None = Field(None, alias="DISCORD_GATEWAY_URL")

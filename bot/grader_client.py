@@ -273,7 +273,8 @@ class HTTPGraderClient:
 
 
 class InProcessGraderClient:
-    """Runs the warm sandbox pool inside this process (embedded default)."""
+    """Runs the warm sandbox pool inside this process (``TORCHDOJO_GRADER_IN_PROCESS``;
+    the embedded default runs it in a child process: :mod:`bot.local_grader`)."""
 
     def __init__(self, workers: int | None = None) -> None:
         self._workers = workers
@@ -324,5 +325,15 @@ class InProcessGraderClient:
             self._grader = None
 
 
-def client_from_env(grader_url: str | None) -> GraderClient:
-    return HTTPGraderClient(grader_url) if grader_url else InProcessGraderClient()
+def client_from_env(grader_url: str | None, *, in_process: bool = False) -> GraderClient:
+    """The grader service at ``grader_url``; without one, the bot's own grader
+    process (:mod:`bot.local_grader`), or the pool inside this process where
+    ``in_process`` asks for it (one process only; the grader's Python work then
+    competes with the chat for this process's GIL)."""
+    if grader_url:
+        return HTTPGraderClient(grader_url)
+    if in_process:
+        return InProcessGraderClient()
+    from bot.local_grader import LocalGraderClient
+
+    return LocalGraderClient()

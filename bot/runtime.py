@@ -4,8 +4,9 @@ workers (``torchdojo worker``) start from here so every entry point applies
 migrations on start, recovers interrupted gradings, grades and delivers
 verdicts the same way.
 
-The in-process grader's warm pool is started while the database is migrated
-and the curriculum loaded, and is warm before :meth:`Runtime.start` returns:
+The grader (without ``GRADER_URL``: the bot's own grader process,
+:mod:`bot.local_grader`) is started while the database is migrated and the
+curriculum loaded, and is warm before :meth:`Runtime.start` returns:
 the first submission after a start does not wait for it."""
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class Runtime:
         every lane), ``dispatch``: timings for :meth:`Dispatcher.start`."""
         logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job
         settings = settings or load_settings()
-        grader = grader or client_from_env(settings.grader_url)
+        grader = grader or client_from_env(settings.grader_url,
+                                           in_process=settings.grader_in_process)
         warming = asyncio.get_running_loop().create_task(warm_up(grader))
         try:
             db = await open_database(database_url or settings.database_url)

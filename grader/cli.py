@@ -284,7 +284,10 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
     return 0 if result["status"] == "passed" else 1
 
 
-def serve_command(host: str, port: int, workers: int | None, unsafe: bool) -> None:
+def serve_command(host: str, port: int, workers: int | None, unsafe: bool,
+                  unix: str | None = None) -> None:
+    """Serve until stopped; on ``unix`` (a socket path, made 0600) instead of
+    ``host:port`` when given."""
     import logging
 
     from aiohttp import web
@@ -292,6 +295,16 @@ def serve_command(host: str, port: int, workers: int | None, unsafe: bool) -> No
     from grader.grading import Grader
     from grader.service import make_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING if unix else logging.INFO,
+                        format="%(asctime)s %(name)s %(message)s")
     grader = Grader.from_settings(workers=workers, unsafe=unsafe or None)
+    if unix:
+        import socket
+
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(unix)
+        os.chmod(unix, 0o600)  # only this user reaches it
+        # The bot's own grader: its stderr is the bot's log; no line per request.
+        web.run_app(make_app(grader), sock=sock, print=None, access_log=None)
+        return
     web.run_app(make_app(grader), host=host, port=port)

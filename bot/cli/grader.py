@@ -17,10 +17,15 @@ def grader_serve(
     port: Annotated[int | None, typer.Option(help="port (default: $PORT or 8080)")] = None,
     workers: Annotated[int | None, typer.Option(help="warm workers")] = None,
     unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox")] = False,
+    unix: Annotated[str | None, typer.Option(
+        help="listen on this Unix socket instead of HOST:PORT (the bot's own grader)")] = None,
 ) -> None:
     """Run the HTTP grader service."""
     from grader.cli import serve_command
 
+    if unix:
+        serve_command(host, 0, workers, unsafe_no_sandbox, unix=unix)
+        return
     try:
         resolved = port if port is not None else int(os.environ.get("PORT", "8080"))
     except ValueError:
