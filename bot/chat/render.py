@@ -36,7 +36,7 @@ from bot.core.types import (
     WeeklyBoard,
 )
 from bot.core.views import BestView, HintStep, ReviewQueue
-from grader.result import MAX_MESSAGE, CheckStatus, ErrorCause, GradeResult, Status
+from grader.result import MAX_MESSAGE, CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 
 #: Every status the grader can return: (icon, headline word, advice when the
 #: grader sent no explanation of its own).
@@ -271,6 +271,7 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
     parts.notes.extend(freeze_line(n) for n in ev.freeze_news)
     judged = [c for c in res.checks if c.status is not CheckStatus.not_run]
     folded = len(res.checks) - len(judged)
+    missing: list[CheckResult] = []
     if res.cause is not None:
         parts.cause = cause_block(res.cause, caps)
         # checks that only failed because the code stopped early say nothing new
@@ -279,6 +280,11 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
         judged = [c for c in judged if c not in blocked]
     elif res.status is Status.error and res.message:
         parts.explanation = untrusted(res.message, caps.explanation)
+        # "Not defined: a, b, …" already names them; one line per name says it again
+        missing = [c for c in judged if c.kind == "name" and not c.passed]
+        if len(missing) > 1:
+            folded += len(missing)
+            judged = [c for c in judged if c not in missing]
     if res.status.is_limit or res.status is Status.rejected:
         parts.explanation = res.message or advice
     judged.sort(key=lambda c: c.passed)
@@ -287,9 +293,9 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
                               if not c.passed else "")
                     for c in judged]
     if folded and not res.passed:
-        parts.folded = (f"{folded} check{'s' if folded != 1 else ''} not run"
-                        + (" (your code stopped first)" if parts.cause or res.status.is_limit
-                           else ""))
+        why = (" (your code stopped first)" if parts.cause or res.status.is_limit
+               else " (a name they need is not defined)" if missing else "")
+        parts.folded = f"{folded} check{'s' if folded != 1 else ''} not run{why}"
     if not res.passed and res.stdout:
         parts.output = safe_output(res.stdout, caps.output, caps.output_lines)
     parts.facts.append(f"score {res.score}/{res.max_score}")

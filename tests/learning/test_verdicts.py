@@ -49,6 +49,21 @@ def order(text: str, *pieces: str) -> list[int]:
     return [text.index(p) for p in pieces]
 
 
+@pytest.mark.asyncio(loop_scope="session")  # the warm pool's loop
+async def test_missing_names_are_listed_once(grader_client: Any, curriculum: Any) -> None:
+    """Code that defines only some of the names: one line lists what is missing,
+    one line folds their checks, and no bullet per name says it again."""
+    code = "import torch\nzeros_1 = torch.zeros(3, 4)\nzeros_2 = torch.zeros(2, 3, 4)\n"
+    result = GradeResult.from_dict(await grader_client.grade("1.1.1", code))
+    assert result.status is Status.error and result.score > 0
+    parts = render.verdict(notice(result))
+    text = render.graded(notice(result)).as_text()
+    assert "Not defined: zeros_3, zeros_4" in text
+    assert parts.folded == "8 checks not run (a name they need is not defined)"
+    assert not [c for c in parts.checks if not c.passed]
+    assert "is not defined;" not in text and "• zeros_3" not in text
+
+
 @pytest.mark.slow  # one real grading per status; the timeout takes its 5 s
 @pytest.mark.asyncio(loop_scope="session")  # the warm pool's loop
 async def test_every_status_leads_with_its_cause(grader_client: Any, curriculum: Any) -> None:
