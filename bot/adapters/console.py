@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 CHANNEL = "console"
+#: How often notices are delivered while a grading runs (its progress edits).
+PROGRESS_POLL_S = 0.25
 _CONT = re.compile(r"^\s*/dojo\s+(submit|reply)\b", re.I)
 _REL = re.compile(r"^([+-])(\d+)([dhm])$")
 
@@ -319,7 +321,18 @@ class Console:
         await self.settle()
 
     async def settle(self) -> None:
-        await self.rt.dojo.dispatcher.settle(force=isinstance(self.clock, ManualClock))
+        """Wait until what is queued is graded, delivering notices meanwhile: a
+        long grading's progress edits its "⏳ grading…" line as it goes."""
+        settling = asyncio.ensure_future(
+            self.rt.dojo.dispatcher.settle(force=isinstance(self.clock, ManualClock)))
+        try:
+            while not settling.done():
+                await asyncio.wait({settling}, timeout=PROGRESS_POLL_S)
+                await self.rt.dojo.notices.deliver_pending(PLATFORM, self.outbox)
+        finally:
+            if not settling.done():
+                settling.cancel()
+        await settling
         await self.rt.dojo.notices.deliver_pending(PLATFORM, self.outbox)
 
     async def run(self, messages: AsyncIterator[str] | Iterable[str], echo: bool) -> None:

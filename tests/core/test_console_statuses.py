@@ -74,3 +74,30 @@ async def test_every_status_is_worded_for_the_member(tmp_path: Path,
         assert "printed more than" in text
     finally:
         await rt.close()
+
+
+@pytest.mark.slow  # one real 5.1.1 training grading (a second or two)
+async def test_a_training_grading_shows_its_checks_as_it_goes(tmp_path: Path,
+                                                              grader_client: Any) -> None:
+    """The grader's per-check reports (data from the trusted side) edit the
+    member's "⏳ grading…" message before the verdict replaces it."""
+    rt = await Runtime.start(
+        load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/p.sqlite3",
+        grader=grader_client, clock=ManualClock(T0))
+    rt.dojo.queue.progress_after_s = 0.0
+    rt.dojo.queue.progress_every_s = 0.05
+    out = io.StringIO()
+    console = Console(rt, out=out, output_dir=tmp_path)
+    try:
+        await console.ensure_demo()
+        code = (ROOT / "curriculum/week5/5.1.1.ref.py").read_text()
+        lines = ["/dojo submit 5.1.1", "```python", *code.splitlines(), "```"]
+        await console.run(group_messages(lines), echo=False)
+        said = out.getvalue()
+        assert "training check" in said and "/5…" in said, said
+        progress_at = said.index("training check")
+        verdict_at = said.index("✅ #1 `5.1.1`")
+        assert progress_at < verdict_at  # the verdict is the last word
+        assert "grading: " not in said[verdict_at:]
+    finally:
+        await rt.close()
