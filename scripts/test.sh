@@ -32,3 +32,5 @@ echo "--- dashboard benchmark (smoke) ---"
 .venv/bin/python benchmarks/bench_dashboard.py --smoke
 echo "--- chat benchmark (smoke: discord.py against the fake Discord, embedded) ---"
 .venv/bin/python benchmarks/bench_chat.py --quick
+echo "--- chat benchmark (smoke: slack-bolt against the fake Slack, embedded) ---"
+.venv/bin/python benchmarks/bench_slack.py --quick

@@ -1,0 +1,221 @@
+"""Chat-speed grading through Slack, end to end (a script that prints figures;
+nothing here is asserted): the burst of the issue "Grading dispatch at chat
+speed", measured the way it was first measured.
+
+The real Bolt app in HTTP mode behind its endpoint, the real slack_sdk client
+against the local fake Slack of the adapter tests
+(``tests/adapters/fake_slack.py``), SQLite, and the bot's own grader process
+(the embedded default; ``--in-process`` for the pool inside the bot's
+process). Each member sends a signed ``/dojo submit 1.1.1`` slash command
+with a code block; the time runs from the moment the command is sent to the
+moment the bot's ``chat.update`` of that member's "⏳ grading…" message with
+the verdict reaches the fake Slack.
+
+Scenarios: ``lone`` (one member at a time), ``burst`` (30 members at the same
+moment) and ``burst_behind_training`` (the same, 50 ms after two members
+submitted a 5.1.1 training loop). Printed: p50/p95/max of the drills, the
+training verdicts, submissions lost (no verdict), verdicts delivered twice,
+and the CPU seconds of the bot and grader processes.
+
+    .venv/bin/python benchmarks/bench_slack.py
+    .venv/bin/python benchmarks/bench_slack.py --quick       # smoke: a few members
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_chat import processes, reference, stats, tree_cpu  # noqa: E402
+
+SECRET = "bench-signing-secret"
+FORM = "application/x-www-form-urlencoded"
+DRILL, TRAINING = "1.1.1", "5.1.1"
+
+
+def _fake_slack() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "fake_slack", ROOT / "tests" / "adapters" / "fake_slack.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fake_slack"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fake_slack = _fake_slack()
+
+
+@dataclass
+class Sent:
+    user: str
+    exercise: str
+    t0: float
+    status_ts: str | None = None
+    verdicts: list[float] = field(default_factory=list)
+
+    @property
+    def latency_ms(self) -> float | None:
+        return (self.verdicts[0] - self.t0) * 1000 if self.verdicts else None
+
+
+class Workspace:
+    """The Slack app on a runtime, the fake Slack, one cohort channel."""
+
+    def __init__(self, fake: Any, url: str) -> None:
+        self.fake, self.url = fake, url
+        self.members = 0
+        self.sent: dict[str, Sent] = {}  # user → their submission
+
+    async def command(self, text: str, user: str) -> None:
+        body = fake_slack.command_body(text, user, "C1", f"{self.fake.url}respond/{user}",
+                                       f"trig-{user}")
+        status, out, _ = await fake_slack.post_signed(self.url, body, FORM, SECRET)
+        if status != 200:
+            raise RuntimeError(f"/dojo {text[:40]} answered {status}: {out[:200]}")
+
+    async def submit(self, exercise: str) -> Sent:
+        self.members += 1
+        user = f"UMEM{self.members}"
+        code = reference(exercise)
+        sent = self.sent[user] = Sent(user, exercise, time.monotonic())
+        await self.command(f"submit {exercise}\n```\n{code}\n```", user)
+        return sent
+
+    def scan(self) -> None:
+        for call in self.fake.calls:
+            if call.status != 200:
+                continue
+            text = call.args.get("text") or ""
+            if call.method == "chat.postMessage" and "grading" in text:
+                found = re.search(r"<@(UMEM\d+)>", text)
+                if found and found.group(1) in self.sent:
+                    self.sent[found.group(1)].status_ts = call.result.get("ts")
+        by_ts = {s.status_ts: s for s in self.sent.values() if s.status_ts}
+        for s in self.sent.values():
+            s.verdicts.clear()
+        for call in self.fake.calls:
+            if call.method != "chat.update" or call.status != 200:
+                continue
+            sent = by_ts.get(call.args.get("ts"))
+            text = (call.args.get("text") or "").lower()
+            if sent is not None and "grading" not in text and "queued" not in text:
+                sent.verdicts.append(call.at)
+
+    async def wait(self, sents: list[Sent], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.scan()
+            if all(s.verdicts for s in sents):
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # a second edit would show now
+        self.scan()
+
+
+def outcome(sents: list[Sent]) -> dict[str, int]:
+    return {"lost": sum(1 for s in sents if not s.verdicts),
+            "delivered_twice": sum(1 for s in sents if len(s.verdicts) > 1)}
+
+
+async def burst(ws: Workspace, members: int, trainings: int, procs: dict[str, int]
+                ) -> dict[str, Any]:
+    cpu0 = tree_cpu(procs)
+    train = [await ws.submit(TRAINING) for _ in range(trainings)]
+    if trainings:
+        await asyncio.sleep(0.05)
+    drills = await asyncio.gather(*(ws.submit(DRILL) for _ in range(members)))
+    await ws.wait([*train, *drills], 180)
+    cpu1 = tree_cpu(procs)
+    return {
+        "drills": stats([s.latency_ms for s in drills if s.latency_ms is not None]),
+        "training": stats([s.latency_ms for s in train if s.latency_ms is not None]),
+        **outcome([*train, *drills]),
+        "cpu_s": {k: round(cpu1[k] - cpu0.get(k, 0.0), 2) for k in cpu1},
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.adapters.slack import EVENTS_PATH, SlackBot, SlackConfig
+    from bot.config import load_settings
+    from bot.core.types import Actor, Role
+    from bot.grader_client import client_from_env
+    from bot.runtime import Runtime
+
+    fake = await fake_slack.FakeSlack().start()
+    with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp:
+        os.environ.update({
+            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.url + "api/", "SLACK_INSTRUCTORS": "UCOACH",
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"})
+        for name in ("SLACK_APP_TOKEN", "GRADER_URL"):
+            os.environ.pop(name, None)
+        settings = load_settings()
+        grader = client_from_env(None, in_process=args.in_process)
+        started = time.perf_counter()
+        rt = await Runtime.start(settings, grader=grader)
+        bot = SlackBot(rt, SlackConfig.from_settings(settings))
+        runner = await bot.serve_http("127.0.0.1", 0)
+        try:
+            ready_s = time.perf_counter() - started
+            port = runner.addresses[0][1]
+            ws = Workspace(fake, f"http://127.0.0.1:{port}{EVENTS_PATH}")
+            coach = Actor("slack", "C1", "UCOACH", "Coach", Role.instructor)
+            await rt.dojo.create_cohort(coach, "Bench", start=rt.dojo.now().date())
+            procs = processes(grader)
+            out: dict[str, Any] = {"grader": "in the bot's process" if args.in_process
+                                   else "the bot's own grader process",
+                                   "ready_s": round(ready_s, 2)}
+            lone = []
+            for _ in range(args.lone):
+                sent = await ws.submit(DRILL)
+                await ws.wait([sent], 30)
+                if sent.latency_ms is not None:
+                    lone.append(sent.latency_ms)
+                await asyncio.sleep(0.15)
+            out["lone_drill"] = stats(lone)
+            out["burst"] = await burst(ws, args.members, 0, procs)
+            await asyncio.sleep(0.5)
+            out["burst_behind_training"] = await burst(ws, args.members, args.trainings, procs)
+            return out
+        finally:
+            await runner.cleanup()
+            await bot.close()
+            await rt.close()
+            await fake.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke: a few members")
+    parser.add_argument("--in-process", action="store_true",
+                        help="the grader's pool inside the bot's process (the earlier default)")
+    parser.add_argument("--lone", type=int, default=10)
+    parser.add_argument("--members", type=int, default=30)
+    parser.add_argument("--trainings", type=int, default=2)
+    args = parser.parse_args()
+    if args.quick:
+        args.lone, args.members, args.trainings = 2, 5, 1
+    result = {"machine": {"cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2)},
+              "via": "slack-bolt HTTP mode against tests/adapters/fake_slack.py",
+              **asyncio.run(run(args))}
+    result["machine"]["load_1min_after"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
