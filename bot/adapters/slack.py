@@ -327,12 +327,15 @@ def submit_view(exercise_id: str, channel: str, thread_ts: str | None) -> dict[s
 ACK_FLUSH_S = 0.05
 
 
-async def acked(ack: Any, **kwargs: Any) -> None:
-    """Acknowledge, then give Bolt a moment to send the response: its dispatcher
-    polls for the ack every 10 ms, so work that holds the event loop right away
-    (drawing a picture) would otherwise delay the answer past Slack's 3 s."""
+async def acked(ack: Any, *, flush: bool = True, **kwargs: Any) -> None:
+    """Acknowledge, then (``flush``) give Bolt a moment to send the response: its
+    dispatcher polls for the ack every 10 ms, so work that holds the event loop
+    right away (drawing a picture) would otherwise delay the answer past Slack's
+    3 s. A submission's work only awaits the database, so it skips the pause:
+    it was a third of a lone drill's time to its verdict (bench_slack.py)."""
     await ack(**kwargs)
-    await asyncio.sleep(ACK_FLUSH_S)
+    if flush:
+        await asyncio.sleep(ACK_FLUSH_S)
 
 
 # ---- where a reply goes ----------------------------------------------------------------------
@@ -432,6 +435,7 @@ class SlackBot:
         self._users: dict[str, _User] = {}
         self._group: tuple[float, frozenset[str]] | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._api_session: aiohttp.ClientSession | None = None  # the Web API client's
         self._seen: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.scheduler: Any = None
         self.app = AsyncApp(  # the token comes with the client
@@ -457,13 +461,14 @@ class SlackBot:
         log.error("slack listener failed: %s", error, exc_info=error)
 
     async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
-        await acked(ack)
-        uid, channel = command["user_id"], command["channel_id"]
         text = unescape(command.get("text") or "").strip()
+        parsed = parse("/dojo " + text)  # pure: a ParseError is worded by the handler
+        submits = isinstance(parsed, Command) and parsed.verb == "submit"
+        await acked(ack, flush=not submits)
+        uid, channel = command["user_id"], command["channel_id"]
         where = Where(channel, uid, respond=respond)
         try:
-            parsed = parse("/dojo " + text)
-            if isinstance(parsed, Command) and parsed.verb == "submit" and "```" not in text:
+            if submits and "```" not in text:
                 ex_id = parsed.args[0] if parsed.args else ""
                 await self.client.views_open(trigger_id=command["trigger_id"],
                                              view=submit_view(ex_id, channel, None))
@@ -817,8 +822,18 @@ class SlackBot:
         """Bolt's aiohttp application serving ``/slack/events`` (HTTP mode)."""
         return self.app.web_app(path=EVENTS_PATH, port=self.config.port)
 
+    def _keep_alive(self) -> None:
+        """One HTTP session (kept-alive connections) for every Web API call:
+        without one, slack_sdk opens and closes a session and a connection per
+        call — three or four per submission, most of the bot's CPU per
+        submission on Slack (benchmarks/bench_slack.py)."""
+        if self.client.session is None or self.client.session.closed:
+            self._api_session = self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout))
+
     def start_delivery(self) -> None:
         """Deliver verdicts (the core's notices) while serving."""
+        self._keep_alive()
         if self.delivery is None:
             self.delivery = self.rt.deliver_forever(PLATFORM, self.outbox)
 
@@ -850,6 +865,9 @@ class SlackBot:
             self.delivery.cancel()
         if self._http is not None:
             await self._http.close()
+        if self._api_session is not None:
+            await self._api_session.close()
+            self._api_session = None
 
 
 def _is_python(f: dict[str, Any]) -> bool:
