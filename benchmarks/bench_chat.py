@@ -58,17 +58,18 @@ DRILL, TRAINING = "1.1.1", "5.1.1"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _fake_discord() -> Any:
+def load_fake(name: str) -> Any:
+    """One of the adapter tests' fake platforms (``tests/adapters/NAME.py``)."""
     spec = importlib.util.spec_from_file_location(
-        "fake_discord", ROOT / "tests" / "adapters" / "fake_discord.py")
+        name, ROOT / "tests" / "adapters" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_discord"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-fake_discord = _fake_discord()
+fake_discord = load_fake("fake_discord")
 
 
 class TimedFake(fake_discord.FakeDiscord):  # type: ignore[misc, name-defined]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -40,24 +39,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_chat import processes, reference, stats, tree_cpu  # noqa: E402
+from bench_chat import load_fake, processes, reference, stats, tree_cpu  # noqa: E402
 
 SECRET = "bench-signing-secret"
 FORM = "application/x-www-form-urlencoded"
 DRILL, TRAINING = "1.1.1", "5.1.1"
 
 
-def _fake_slack() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "fake_slack", ROOT / "tests" / "adapters" / "fake_slack.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_slack"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fake_slack = _fake_slack()
+fake_slack = load_fake("fake_slack")
 
 
 @dataclass
