@@ -825,8 +825,7 @@ class SlackBot:
     def _keep_alive(self) -> None:
         """One HTTP session (kept-alive connections) for every Web API call:
         without one, slack_sdk opens and closes a session and a connection per
-        call — three or four per submission, most of the bot's CPU per
-        submission on Slack (benchmarks/bench_slack.py)."""
+        call — three or four per submission."""
         if self.client.session is None or self.client.session.closed:
             self._api_session = self.client.session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.client.timeout))
