@@ -17,7 +17,12 @@ hand-over to the engine (:meth:`GradingQueue.take_for_dispatch`: fair
 priorities, ``dispatched_at``), and giving a submission back (:meth:`park`,
 :meth:`release`). A verdict is written once: a second one for the same
 submission (a worker presumed dead that was not) is refused by the database
-(``uq_notices_one_verdict``) and dropped."""
+(``uq_notices_one_verdict``) and dropped.
+
+One module of about 500 lines on purpose: every state change of a submission
+row (queued, handed over, claimed, graded, requeued, failed) is here, so the
+invariants between them (one grading per member, a verdict once, a lease
+that always ends) are read in one place."""
 
 from __future__ import annotations
 
@@ -112,6 +117,7 @@ class GradingQueue:
         #: (None: the platform's interval); see :mod:`bot.core.progress`.
         self.progress_after_s = SHOW_AFTER_S
         self.progress_every_s: float | None = None
+        self._platforms: dict[int, str] = {}  # cohort id → its platform
 
     async def recover(self, *, all_grading: bool = False) -> int:
         """Put submissions whose grading was interrupted back in the queue.
@@ -388,9 +394,15 @@ class GradingQueue:
         return await self._finish(sub, raw, result), False
 
     async def _platform(self, sub: Submission) -> str:
-        async with self.ctx.db.session() as s:
-            return await s.scalar(select(Cohort.platform).where(Cohort.id == sub.cohort_id)) \
-                or ""
+        """The platform of the submission's cohort (how often its progress may be
+        shown); a cohort never changes platform, so it is read once per cohort."""
+        platform = self._platforms.get(sub.cohort_id)
+        if platform is None:
+            async with self.ctx.db.session() as s:
+                platform = await s.scalar(
+                    select(Cohort.platform).where(Cohort.id == sub.cohort_id)) or ""
+            self._platforms[sub.cohort_id] = platform
+        return platform
 
     async def _failed(self, sub: Submission, reason: str,
                       retry: bool) -> tuple[list[SubmissionNotice], bool]:
