@@ -10,30 +10,22 @@ arguments. The references (``week5/5.1.*.ref.py``) are written by hand. Run
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from curriculum.generate import Flow, dump_yaml
+from curriculum.judges.training_loops import Spec as LoopSpec
 
 GENERATOR = "loop_drills"
 
 
 @dataclass(frozen=True)
-class Spec:
-    """One loop's contract; ``seed_lr`` is the course text's rate (for the notes only)."""
+class Spec(LoopSpec):
+    """One loop's contract — the judge's own :class:`LoopSpec`, so the YAML
+    arguments cannot drift from what the judge reads — and ``seed_lr``, the
+    course text's rate (for the notes only)."""
 
-    k: int
-    opt: str
-    lr: float
-    loss: str
-    epochs: int | None
-    model: tuple
-    data: str
-    n: int
-    metric: str                # r2 | acc | bal_acc | label_acc | multi
-    threshold: float
     seed_lr: float | None = None
-    kwargs: dict = field(default_factory=dict)
 
 
 BIN_MLP = ("seq", [("linear", 2, 10), ("relu",), ("linear", 10, 1)])
