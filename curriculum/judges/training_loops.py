@@ -29,7 +29,6 @@ one data generator; the per-variant features are small parts of step 5.
 
 from __future__ import annotations
 
-import ast
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ import torch
 
 from curriculum.judges.compare import above, at_least, at_most, below, close, finite
 from curriculum.judges.data import classification, f32, labels_tensor, regression
+from curriculum.judges.source import source_calls
 from curriculum.judges.training import first_backward_clean, pattern_problem
 from grader.checks.base import Hidden, Verdict
 
@@ -528,16 +528,10 @@ def _feature_clip(value, secret, inputs, ctx) -> Verdict | None:
 
 
 def _calls(source: str) -> set[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            f = node.func
-            names.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
-    return names
+    """The bare names called in the source (``scale``, ``GradScaler``): the calls
+    of :func:`source_calls`, without its dotted forms and attribute reads."""
+    return {c.removeprefix(".") for c in source_calls(source)
+            if not c.startswith("@") and "." not in c.removeprefix(".")}
 
 
 def _feature_amp(value, secret, inputs, ctx) -> Verdict | None:
