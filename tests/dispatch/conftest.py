@@ -32,8 +32,12 @@ from bot.core.jobs import JobEngine
 from bot.core.types import Actor, Role
 from bot.db import Database
 
+# The core's conftest under the name pytest gives it ("core.conftest"): one
+# PostgreSQL admin helper for both directories.
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from core.conftest import PG_ADMIN, _pg_admin
+
 ROOT = Path(__file__).resolve().parents[2]
-PG_ADMIN = os.environ.get("TORCHDOJO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 QUICK, HEAVY, GPU = "1.1.1", "5.1.1", "5.1.4"
 
 
@@ -117,20 +121,6 @@ async def http_grader() -> AsyncIterator[tuple[ScriptedGrader, str]]:
 
 
 # ---- PostgreSQL --------------------------------------------------------------------------------
-
-def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    async def go() -> None:
-        conn = await asyncpg.connect(PG_ADMIN.replace("postgresql://", "postgres://"), timeout=3)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # callable from inside a loop
-        pool.submit(lambda: asyncio.run(go())).result()
-
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
