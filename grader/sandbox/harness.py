@@ -12,6 +12,11 @@ anything (builtins, ``torch.Tensor`` methods, ``isinstance``). Everything the
 harness relies on after the learner's code has run is captured below at import
 time. Whatever it still manages to forge is only *data*: the judge outside the
 sandbox decides, on values the learner could have produced honestly anyway.
+
+One file of about 800 lines on purpose: the frame protocol, the value
+encoder and its capped decoder, and the probe runner are the two ends of one
+wire format, and being self-contained (above) means they cannot be split into
+modules that import each other from the rest of the project.
 """
 
 from __future__ import annotations
