@@ -324,20 +324,6 @@ def submit_view(exercise_id: str, channel: str, thread_ts: str | None) -> dict[s
     }
 
 
-ACK_FLUSH_S = 0.05
-
-
-async def acked(ack: Any, *, flush: bool = True, **kwargs: Any) -> None:
-    """Acknowledge, then (``flush``) give Bolt a moment to send the response: its
-    dispatcher polls for the ack every 10 ms, so work that holds the event loop
-    right away (drawing a picture) would otherwise delay the answer past Slack's
-    3 s. A submission's work only awaits the database, so it skips the pause:
-    it was a third of a lone drill's time to its verdict (bench_slack.py)."""
-    await ack(**kwargs)
-    if flush:
-        await asyncio.sleep(ACK_FLUSH_S)
-
-
 # ---- where a reply goes ----------------------------------------------------------------------
 
 @dataclass
@@ -461,14 +447,15 @@ class SlackBot:
         log.error("slack listener failed: %s", error, exc_info=error)
 
     async def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
-        text = unescape(command.get("text") or "").strip()
-        parsed = parse("/dojo " + text)  # pure: a ParseError is worded by the handler
-        submits = isinstance(parsed, Command) and parsed.verb == "submit"
-        await acked(ack, flush=not submits)
+        # Acknowledged first; nothing after it holds the event loop (pictures are
+        # drawn on a thread of their own), so Bolt sends the answer at once.
+        await ack()
         uid, channel = command["user_id"], command["channel_id"]
+        text = unescape(command.get("text") or "").strip()
         where = Where(channel, uid, respond=respond)
         try:
-            if submits and "```" not in text:
+            parsed = parse("/dojo " + text)
+            if isinstance(parsed, Command) and parsed.verb == "submit" and "```" not in text:
                 ex_id = parsed.args[0] if parsed.args else ""
                 await self.client.views_open(trigger_id=command["trigger_id"],
                                              view=submit_view(ex_id, channel, None))
@@ -520,7 +507,7 @@ class SlackBot:
 
     async def on_prompt_button(self, ack: Any, body: dict[str, Any],
                                action: dict[str, Any]) -> None:
-        await acked(ack)
+        await ack()
         uid = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
         ex_id = action.get("value", "")
@@ -539,7 +526,7 @@ class SlackBot:
 
     async def on_submit_button(self, ack: Any, body: dict[str, Any],
                                action: dict[str, Any]) -> None:
-        await acked(ack)
+        await ack()
         channel = (body.get("channel") or {}).get("id", "")
         thread = (body.get("message") or {}).get("ts")
         await self.client.views_open(
@@ -556,7 +543,7 @@ class SlackBot:
             await ack(response_action="errors",
                       errors={"exercise": clip(problem[:1].upper() + problem[1:], 150)})
             return
-        await acked(ack)
+        await ack()
         meta = json.loads(view.get("private_metadata") or "{}")
         uid = body["user"]["id"]
         where = Where(meta.get("channel", ""), uid, thread_ts=meta.get("thread_ts"),

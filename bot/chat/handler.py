@@ -20,10 +20,15 @@ verbs share parsing and privacy rules that would only be scattered if split.
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import ModuleType
 
 from bot.chat import render
 from bot.chat.extract import Attachment, extract_code
@@ -45,6 +50,20 @@ from bot.core.signin import dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
 log = logging.getLogger(__name__)
+
+#: Pictures are drawn on one thread of their own: a drawing takes a few hundred
+#: milliseconds that must not hold the event loop every chat shares, and
+#: pyplot keeps global state, so drawings take turns.
+_PICTURES = ThreadPoolExecutor(1, thread_name_prefix="pictures")
+
+
+async def draw(paint: Callable[[ModuleType], bytes]) -> bytes:
+    """``paint(bot.chat.pictures)`` on the picture thread (which also pays
+    matplotlib's import the first time)."""
+    def run() -> bytes:
+        return paint(importlib.import_module("bot.chat.pictures"))
+
+    return await asyncio.get_running_loop().run_in_executor(_PICTURES, run)
 
 
 @dataclass
@@ -335,8 +354,6 @@ class ChatHandler:
             if st.frozen_days else [])]
 
     async def cmd_progress(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        from bot.chat.pictures import progress_png
-
         data = await self.dojo.progress(actor)
         counts: dict[str, int] = {}
         for _, _, state in data.days:
@@ -348,7 +365,8 @@ class ChatHandler:
         lines += [render.best_summary(b) for b in data.bests]
         return [Reply(
             text="\n".join(lines),
-            images=[Image(f"progress-{_slug(actor.user_id)}.png", progress_png(data),
+            images=[Image(f"progress-{_slug(actor.user_id)}.png",
+                          await draw(lambda pictures: pictures.progress_png(data)),
                           "your progress")])]
 
     async def cmd_leaderboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
@@ -361,10 +379,10 @@ class ChatHandler:
                       table=render.board_table(scored, cohort.tz) if scored else None,
                       text="" if scored else "No points yet — be the first!")
         if image and rows:
-            from bot.chat.pictures import leaderboard_png
-
+            title = f"{cohort.name} — {label}"
             reply.images.append(Image(f"leaderboard-{scope}.png",
-                                      leaderboard_png(f"{cohort.name} — {label}", rows),
+                                      await draw(lambda pictures: pictures.leaderboard_png(
+                                          title, rows)),
                                       f"leaderboard {label}"))
         return [reply]
 
