@@ -324,7 +324,8 @@ async def connected(database_url: str, **runtime: Any) -> AsyncIterator[Chat]:
     _, channels, _ = fake.add_guild("Bench", ["dojo"])
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     configure_endpoints(fake.api_base, fake.gateway_url)
-    rt = await Runtime.start(load_settings(), database_url=database_url, **runtime)
+    rt = await Runtime.start(load_settings(), database_url=database_url, serving=True,
+                             **runtime)
     bot = DojoDiscord(rt, sync_commands=False, start_scheduler=False,
                       guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start("bench-token"))

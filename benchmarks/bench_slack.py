@@ -156,7 +156,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         settings = load_settings()
         grader = client_from_env(None, in_process=args.in_process)
         started = time.perf_counter()
-        rt = await Runtime.start(settings, grader=grader)
+        rt = await Runtime.start(settings, grader=grader, serving=True)
         bot = SlackBot(rt, SlackConfig.from_settings(settings))
         runner = await bot.serve_http("127.0.0.1", 0)
         try:

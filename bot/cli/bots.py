@@ -62,7 +62,7 @@ async def _discord(settings, roles: list[str], sync: bool,  # type: ignore[no-un
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = await Runtime.start(settings)
+    rt = await Runtime.start(settings, serving=True)
     try:
         await run_discord(rt, instructor_roles=roles, sync_commands=sync, **shards)
     finally:
@@ -103,7 +103,7 @@ async def _slack(settings, config, host: str) -> None:  # type: ignore[no-untype
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = await Runtime.start(settings)
+    rt = await Runtime.start(settings, serving=True)
     try:
         await run_slack(rt, config, host)
     finally:

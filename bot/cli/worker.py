@@ -67,7 +67,7 @@ async def _work(settings: Settings, lanes: tuple[str, ...], slots: LaneSlots,
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("torchdojo.worker")
-    rt = await Runtime.start(settings, exclusive=False, lanes=lanes, slots=slots,
+    rt = await Runtime.start(settings, serving=True, exclusive=False, lanes=lanes, slots=slots,
                              heartbeat_s=heartbeat_s, stalled_s=stalled_s)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -58,7 +58,7 @@ async def serve_service(settings: Settings, host: str, port: int) -> None:
 
     site = site_for_service(settings, host, port)
     # Not the database's only process: leave other processes' gradings alone.
-    rt = await Runtime.start(settings, exclusive=False)
+    rt = await Runtime.start(settings, serving=True, exclusive=False)
     try:
         config = uvicorn.Config(create_app(rt.dojo, site), host=host, port=port,
                                 proxy_headers=True, forwarded_allow_ips="*",

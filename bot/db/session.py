@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.config import normalize_database_url
+from bot.db.sqlite_inline import inline_creator
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,13 +43,20 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", 2)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 120)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        database = make_url(url).database
+        inline = bool(database) and ":memory:" not in url and "mode=memory" not in url \
+            and not make_url(url).query
+        if inline:  # see bot.db.sqlite_inline: one call per statement, lock waits off the loop
+            kwargs.setdefault("async_creator", inline_creator(str(database)))
+        else:
+            kwargs.setdefault("connect_args", {"timeout": 30})
+        engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={0 if inline else 30000}")
             if ":memory:" not in url and "mode=memory" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
