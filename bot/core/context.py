@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import rules
@@ -18,6 +18,16 @@ from bot.core.errors import NotAllowed, NotFound
 from bot.core.types import Actor, Target
 from bot.core.views import CohortView, MemberView
 from bot.db import Cohort, Database, Member
+
+# The lookups nearly every operation starts with, built once: building a
+# statement (its comparisons, bound parameters, columns) costs more CPU than
+# SQLite takes to run it, and a chat burst runs them hundreds of times a second.
+_COHORT_OF_CHANNEL = select(Cohort).where(Cohort.platform == bindparam("platform"),
+                                          Cohort.channel_id == bindparam("channel"))
+_MEMBER_OF_COHORT = select(Member).where(Member.cohort_id == bindparam("cohort"),
+                                         Member.user_id == bindparam("user"))
+_MEMBER_ID = select(Member.id).where(Member.cohort_id == bindparam("cohort"),
+                                     Member.user_id == bindparam("user"))
 
 
 @dataclass
@@ -43,18 +53,14 @@ class CoreContext:
 
     @staticmethod
     async def find_cohort(s: AsyncSession, platform: str, channel_id: str) -> Cohort | None:
-        return await s.scalar(
-            select(Cohort).where(Cohort.platform == platform, Cohort.channel_id == channel_id)
-        )
+        return await s.scalar(_COHORT_OF_CHANNEL, {"platform": platform, "channel": channel_id})
 
     async def member_of(
         self, s: AsyncSession, cohort: Cohort, actor: Actor, *, join: bool = False
     ) -> tuple[Member, bool]:
         """The actor's membership (and whether this call created it). ``join``
         adds (or re-adds) the actor instead of refusing a non-member."""
-        member = await s.scalar(
-            select(Member).where(Member.cohort_id == cohort.id, Member.user_id == actor.user_id)
-        )
+        member = await s.scalar(_MEMBER_OF_COHORT, {"cohort": cohort.id, "user": actor.user_id})
         if member is not None and member.left_at is None:
             if actor.name and member.display_name != actor.name:
                 member.display_name = actor.name[:200]
@@ -78,9 +84,7 @@ class CoreContext:
 
     @staticmethod
     async def member_id(s: AsyncSession, cohort: Cohort, user_id: str) -> int | None:
-        return await s.scalar(
-            select(Member.id).where(Member.cohort_id == cohort.id, Member.user_id == user_id)
-        )
+        return await s.scalar(_MEMBER_ID, {"cohort": cohort.id, "user": user_id})
 
     # ---- pure derivations ---------------------------------------------------------------
 

@@ -26,10 +26,10 @@ from bot.core import rules
 from bot.core.catalog import item_of, kind_of
 from bot.core.context import CoreContext
 from bot.core.errors import DojoError, NotFound
-from bot.core.scoring import ScoringService, windows_of
+from bot.core.scoring import AWARD_OF, ScoringService, windows_of
 from bot.core.types import Actor, HintOffer
 from bot.core.views import HintStep
-from bot.db import Award, Cohort, HintUse, Member, Submission, SubmissionStatus
+from bot.db import Cohort, HintUse, Member, Submission, SubmissionStatus
 from curriculum.hints import HintBook, Ladder, default_hints
 from grader.result import GradeResult, ResultFormatError, Status
 
@@ -181,8 +181,8 @@ class HintService:
 
     @staticmethod
     async def _scored(s: AsyncSession, member_id: int, exercise_id: str) -> bool:
-        return await s.scalar(select(Award.id).where(
-            Award.member_id == member_id, Award.exercise_id == exercise_id)) is not None
+        return await s.scalar(AWARD_OF, {"member": member_id,
+                                         "exercise": exercise_id}) is not None
 
     async def _window_open(self, s: AsyncSession, cohort: Cohort, member: Member,
                            exercise_id: str) -> bool:

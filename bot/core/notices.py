@@ -32,7 +32,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import CoreContext
@@ -61,6 +61,35 @@ CLAIM_LEASE = timedelta(seconds=60)
 #: How long a verdict waits for the adapter to say where its "grading…" message is.
 AWAIT_STATUS = timedelta(seconds=15)
 MAX_DELIVERY_ATTEMPTS = 5
+#: Members whose notices a chat adapter delivers side by side.
+DELIVER_AT_ONCE = 8
+
+# Built once (every verdict goes through them; see bot.core.context).
+#: Submissions with a progress edit under way (their other notices wait).
+_PROGRESS_IN_FLIGHT = select(Notice.submission_id).where(
+    Notice.kind == PROGRESS, Notice.delivered_at.is_(None),
+    Notice.claimed_until >= bindparam("now"))
+#: Undelivered, unclaimed notices of a platform, oldest first. The submission,
+#: cohort and member come along (into the session's identity map), so building
+#: each event costs no query.
+_READY = (
+    select(Notice, Submission, Cohort, Member)
+    .join(Cohort, Cohort.id == Notice.cohort_id)
+    .outerjoin(Submission, Submission.id == Notice.submission_id)
+    .outerjoin(Member, Member.id == Notice.member_id)
+    .where(Notice.delivered_at.is_(None), Cohort.platform == bindparam("platform"),
+           or_(Notice.claimed_until.is_(None), Notice.claimed_until < bindparam("now")))
+    .order_by(Notice.id)
+    .limit(bindparam("limit")))
+_CLAIM = (update(Notice)
+          .where(Notice.id == bindparam("nid"), Notice.delivered_at.is_(None),
+                 or_(Notice.claimed_until.is_(None), Notice.claimed_until < bindparam("now")))
+          .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"),
+                  attempts=Notice.attempts + 1)
+          .execution_options(synchronize_session=False))
+_DELIVERED = (update(Notice).where(Notice.id.in_(bindparam("ids", expanding=True)))
+              .values(delivered_at=bindparam("now"), claimed_until=None)
+              .execution_options(synchronize_session=False))
 
 
 class NoticeService:
@@ -136,26 +165,9 @@ class NoticeService:
         now = self.ctx.now()
         out: list[SubmissionNotice] = []
         async with self.ctx.db.session() as s:
-            in_flight = set((await s.scalars(select(Notice.submission_id).where(
-                Notice.kind == PROGRESS, Notice.delivered_at.is_(None),
-                Notice.claimed_until >= now))).all())
-            # The submission, cohort and member come along (into the session's
-            # identity map), so building each event below costs no query.
-            rows = (
-                await s.execute(
-                    select(Notice, Submission, Cohort, Member)
-                    .join(Cohort, Cohort.id == Notice.cohort_id)
-                    .outerjoin(Submission, Submission.id == Notice.submission_id)
-                    .outerjoin(Member, Member.id == Notice.member_id)
-                    .where(
-                        Notice.delivered_at.is_(None),
-                        Cohort.platform == platform,
-                        or_(Notice.claimed_until.is_(None), Notice.claimed_until < now),
-                    )
-                    .order_by(Notice.id)
-                    .limit(limit * 4)
-                )
-            ).all()
+            in_flight = set((await s.scalars(_PROGRESS_IN_FLIGHT, {"now": now})).all())
+            rows = (await s.execute(_READY, {"platform": platform, "now": now,
+                                             "limit": limit * 4})).all()
             newest = {n.submission_id: n.id for n, *_ in rows if n.kind == PROGRESS}
             for notice, sub, cohort, _member in rows:
                 if owns is not None and not owns(cohort.channel_id):
@@ -172,14 +184,8 @@ class NoticeService:
                 if sub is not None and reply_state == "awaiting" \
                         and now - sub.received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
-                won = await s.execute(
-                    update(Notice)
-                    .where(Notice.id == notice.id, Notice.delivered_at.is_(None),
-                           or_(Notice.claimed_until.is_(None), Notice.claimed_until < now))
-                    .values(claimed_until=now + CLAIM_LEASE, claimed_by=self.instance,
-                            attempts=Notice.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                )
+                won = await s.execute(_CLAIM, {"nid": notice.id, "now": now,
+                                               "until": now + CLAIM_LEASE, "by": self.instance})
                 if won.rowcount != 1:
                     continue  # another process claimed it first
                 event = await self.event(s, notice)
@@ -191,10 +197,9 @@ class NoticeService:
                     break
         return out
 
-    async def delivered(self, notice_id: int) -> None:
+    async def delivered(self, *notice_ids: int) -> None:
         async with self.ctx.db.session() as s:
-            await s.execute(update(Notice).where(Notice.id == notice_id)
-                            .values(delivered_at=self.ctx.now(), claimed_until=None))
+            await s.execute(_DELIVERED, {"ids": list(notice_ids), "now": self.ctx.now()})
 
     async def failed(self, notice_id: int) -> None:
         """Delivery failed: retry after a short pause, give up after a few tries."""
@@ -220,16 +225,45 @@ class NoticeService:
             return len((await s.scalars(query)).all())
 
     async def deliver_pending(self, platform: str, outbox: Outbox,
-                              owns: Callable[[str], bool] | None = None) -> int:
+                              owns: Callable[[str], bool] | None = None, *,
+                              at_once: int = 1) -> int:
         """Claim and deliver every ready notice of ``platform`` once; returns how
-        many were delivered."""
+        many were delivered.
+
+        ``at_once``: how many members' notices are delivered side by side (a
+        chat's API round trips overlap; one member's notices stay in order).
+        The notices of a claimed batch are marked delivered together, in one
+        transaction, also when the round is cancelled half-way."""
         count = 0
         limit = 50
+        gate = asyncio.Semaphore(max(at_once, 1))
         while True:
             events = await self.claim(platform, limit=limit, owns=owns)
             if not events:
                 return count
+            by_submission: dict[int, list[SubmissionNotice]] = {}
             for event in events:
+                by_submission.setdefault(event.submission_id, []).append(event)
+            done: list[int] = []
+            try:
+                if at_once <= 1:
+                    for group in by_submission.values():
+                        await self._deliver(group, outbox, gate, done)
+                else:
+                    await asyncio.gather(*(self._deliver(g, outbox, gate, done)
+                                           for g in by_submission.values()))
+            finally:
+                if done:
+                    await asyncio.shield(self.delivered(*done))
+            count += len(done)
+            if len(events) < limit:
+                return count  # all there was (a newer one sets the wake event)
+
+    async def _deliver(self, group: list[SubmissionNotice], outbox: Outbox,
+                       gate: asyncio.Semaphore, done: list[int]) -> None:
+        """One submission's notices, in order; the delivered ones go to ``done``."""
+        async with gate:
+            for event in group:
                 assert event.notice_id is not None
                 try:
                     await outbox.deliver(event)
@@ -239,13 +273,11 @@ class NoticeService:
                     log.exception("delivering notice %s failed", event.notice_id)
                     await self.failed(event.notice_id)
                     continue
-                await self.delivered(event.notice_id)
-                count += 1
-            if len(events) < limit:
-                return count  # all there was (a newer one sets the wake event)
+                done.append(event.notice_id)
 
     async def run(self, platform: str, outbox: Outbox, *, poll_s: float = 2.0,
-                  owns: Callable[[str], bool] | None = None) -> None:
+                  owns: Callable[[str], bool] | None = None,
+                  at_once: int = DELIVER_AT_ONCE) -> None:
         """Deliver forever: at once when any process wrote a notice for this
         platform (this one, or — on PostgreSQL — another), and every ``poll_s``
         for retries and as a safety net."""
@@ -260,7 +292,7 @@ class NoticeService:
             while True:
                 self.wake.clear()
                 try:
-                    await self.deliver_pending(platform, outbox, owns)
+                    await self.deliver_pending(platform, outbox, owns, at_once=at_once)
                 except asyncio.CancelledError:
                     raise
                 except Exception:

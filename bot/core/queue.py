@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,6 +67,35 @@ REDISPATCH_AFTER = timedelta(minutes=2)
 REGRADE_PRIORITY = -1000
 #: Notices that are a submission's verdict: at most one each (a unique index).
 VERDICT_KINDS = (GRADED, COULD_NOT_GRADE)
+
+
+#: The lowest priority among the other waiting submissions of a row's member
+#: (built once: an alias's columns are made anew each time it is built, which
+#: cost a sweep more than its query).
+_WAITING = Submission.__table__.alias("waiting")
+_LOWEST_OF_MEMBER = (
+    select(func.min(_WAITING.c.priority))
+    .where(_WAITING.c.member_id == Submission.member_id,
+           _WAITING.c.status.in_(SubmissionStatus.pending),
+           _WAITING.c.priority.is_not(None))
+    .scalar_subquery().label("lowest"))
+
+
+_PENDING = (SubmissionStatus.queued, SubmissionStatus.grading)
+#: The oldest pending submission of a submission's member, up to that one.
+_HEAD_OF_MEMBER = (
+    select(Submission)
+    .where(Submission.member_id == select(Submission.member_id)
+           .where(Submission.id == bindparam("sid"), Submission.status.in_(_PENDING))
+           .scalar_subquery(),
+           Submission.id <= bindparam("sid"), Submission.status.in_(_PENDING))
+    .order_by(Submission.id).limit(1))
+#: Claiming a queued submission for grading (no row changed: someone else did).
+_CLAIM = (update(Submission)
+          .where(Submission.id == bindparam("sid"), Submission.status == SubmissionStatus.queued)
+          .values(status=SubmissionStatus.grading, started_at=bindparam("now"),
+                  lease_until=bindparam("lease"), attempts=Submission.attempts + 1)
+          .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -169,19 +198,11 @@ class GradingQueue:
         are graded in order), when it is queued, due (or ``force``) and — for a
         job of ``lane`` — of that lane if it is not the submission itself. One
         transaction; the partial unique index settles races between processes."""
-        pending = (SubmissionStatus.queued, SubmissionStatus.grading)
         now = self.ctx.now()
         head: Head | None = None
         try:
             async with self.ctx.db.session() as s:
-                member = (select(Submission.member_id)
-                          .where(Submission.id == submission_id,
-                                 Submission.status.in_(pending)).scalar_subquery())
-                row = await s.scalar(
-                    select(Submission)
-                    .where(Submission.member_id == member, Submission.id <= submission_id,
-                           Submission.status.in_(pending))
-                    .order_by(Submission.id).limit(1))
+                row = await s.scalar(_HEAD_OF_MEMBER, {"sid": submission_id})
                 if row is None:
                     return Turn(None, None, DONE)
                 head = Head(row.id, row.member_id, row.exercise_id, row.status,
@@ -194,12 +215,8 @@ class GradingQueue:
                 if lane is not None and head.id != submission_id \
                         and lane_of(self.ctx.catalog.get(head.exercise_id)) != lane:
                     return Turn(head, None, OTHER_LANE)
-                won = await s.execute(
-                    update(Submission)
-                    .where(Submission.id == head.id, Submission.status == SubmissionStatus.queued)
-                    .values(status=SubmissionStatus.grading, started_at=now,
-                            lease_until=now + GRADING_LEASE, attempts=Submission.attempts + 1)
-                    .execution_options(synchronize_session=False))
+                won = await s.execute(_CLAIM, {"sid": head.id, "now": now,
+                                               "lease": now + GRADING_LEASE})
                 if won.rowcount != 1:
                     return Turn(head, None, BUSY)
                 s.expunge(row)  # a detached copy for the grader; the row is the truth
@@ -232,13 +249,8 @@ class GradingQueue:
                 sub = await s.scalar(query.order_by(Submission.id).limit(1))
                 if sub is None:
                     return None
-                won = await s.execute(
-                    update(Submission)
-                    .where(Submission.id == sub.id, Submission.status == SubmissionStatus.queued)
-                    .values(status=SubmissionStatus.grading, started_at=now,
-                            lease_until=now + GRADING_LEASE, attempts=Submission.attempts + 1)
-                    .execution_options(synchronize_session=False)
-                )
+                won = await s.execute(_CLAIM, {"sid": sub.id, "now": now,
+                                               "lease": now + GRADING_LEASE})
                 if won.rowcount != 1:
                     return None
                 s.expunge(sub)  # a detached copy for the grader; the row is the truth
@@ -265,17 +277,9 @@ class GradingQueue:
                     or_(Submission.next_attempt_at.is_(None),
                         Submission.next_attempt_at <= now))
         async with self.ctx.db.session() as s:
-            waiting = Submission.__table__.alias("waiting")
-            lowest_of_member = (
-                select(func.min(waiting.c.priority))
-                .where(waiting.c.member_id == Submission.member_id,
-                       waiting.c.status.in_(SubmissionStatus.pending),
-                       waiting.c.priority.is_not(None))
-                .scalar_subquery())
             rows = (await s.execute(
                 select(Submission.id, Submission.member_id, Submission.exercise_id,
-                       Submission.priority, Submission.regrade_of,
-                       lowest_of_member.label("lowest"))
+                       Submission.priority, Submission.regrade_of, _LOWEST_OF_MEMBER)
                 .where(cond).order_by(Submission.id).limit(limit)
                 .with_for_update(of=Submission, skip_locked=True))).all()
             if not rows:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import rules
@@ -59,6 +59,11 @@ def review_instant(at: datetime, tz: str) -> datetime:
     return _utc(rules.local_at_utc(rules.local_date(at, tz), time(12), tz))
 
 
+#: The member's review card of an exercise (built once: every grading reads it).
+_CARD_OF = select(ReviewCard).where(ReviewCard.member_id == bindparam("member"),
+                                    ReviewCard.exercise_id == bindparam("exercise"))
+
+
 class ReviewService:
     def __init__(self, ctx: CoreContext, fsrs: Scheduler | None = None) -> None:
         self.ctx = ctx
@@ -77,8 +82,7 @@ class ReviewService:
         tz = member.tz or cohort.tz
         day = rules.local_date(sub.received_at, tz)
         at = review_instant(sub.received_at, tz)
-        row = await s.scalar(select(ReviewCard).where(
-            ReviewCard.member_id == member.id, ReviewCard.exercise_id == sub.exercise_id))
+        row = await s.scalar(_CARD_OF, {"member": member.id, "exercise": sub.exercise_id})
         if row is None:
             first = rules.review_rating(passed=passed, failures=0 if passed else 1,
                                         elapsed_s=elapsed_s, limit_s=limit_s)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,14 @@ async def windows_of(
     return list(rows.all())
 
 
+# Built once: every passing grading runs them (see bot.core.context).
+#: The member's award for an exercise (one at most).
+AWARD_OF = select(Award.id).where(Award.member_id == bindparam("member"),
+                                  Award.exercise_id == bindparam("exercise"))
+_HINT_COSTS = select(HintUse.cost).where(HintUse.member_id == bindparam("member"),
+                                         HintUse.exercise_id == bindparam("exercise"))
+
+
 class ScoringService:
     def __init__(self, ctx: CoreContext) -> None:
         self.ctx = ctx
@@ -44,8 +52,7 @@ class ScoringService:
                     ex: Any, max_score: int) -> Award | None:
         """Write the first-pass award; for a challenge apply window, bonus and late
         policy. None when this exercise was already scored for the member."""
-        scored = await s.scalar(select(Award.id).where(
-            Award.member_id == member.id, Award.exercise_id == sub.exercise_id))
+        scored = await s.scalar(AWARD_OF, {"member": member.id, "exercise": sub.exercise_id})
         if scored is not None:
             return None
         window: ChallengeWindow | None = None
@@ -114,8 +121,8 @@ class ScoringService:
     async def hint_deduction(s: AsyncSession, member_id: int, exercise_id: str,
                              max_score: int) -> int:
         """Points the hints the member revealed take off this exercise's first pass."""
-        costs = (await s.scalars(select(HintUse.cost).where(
-            HintUse.member_id == member_id, HintUse.exercise_id == exercise_id))).all()
+        costs = (await s.scalars(_HINT_COSTS, {"member": member_id,
+                                               "exercise": exercise_id})).all()
         return rules.hint_deduction(max_score, costs)
 
     # ---- boards ----------------------------------------------------------------------

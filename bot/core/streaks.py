@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,15 @@ from bot.db import Award, Cohort, CohortPause, Member, StreakNote, Submission
 
 #: Freezes earned or used longer ago than this are history, not news.
 NEWS_DAYS = 3
+
+
+# Built once: every grading runs them (see bot.core.context).
+_COUNTED_TIMES = select(Submission.received_at).where(
+    Submission.member_id == bindparam("member"), Submission.counts.is_(True))
+_PASSED_BEFORE = select(Submission.id).where(
+    Submission.member_id == bindparam("member"), Submission.exercise_id == bindparam("exercise"),
+    Submission.passed.is_(True), Submission.id != bindparam("sid"),
+    Submission.received_at <= bindparam("at")).limit(1)
 
 
 class StreakService:
@@ -58,13 +67,7 @@ class StreakService:
     async def of_member(self, s: AsyncSession, cohort: Cohort, member: Member) -> StreakInfo:
         """The member's streak as of now, inside an open transaction."""
         tz = member.tz or cohort.tz
-        times = (
-            await s.scalars(
-                select(Submission.received_at).where(
-                    Submission.member_id == member.id, Submission.counts.is_(True)
-                )
-            )
-        ).all()
+        times = (await s.scalars(_COUNTED_TIMES, {"member": member.id})).all()
         now = self.ctx.now()
         today = rules.local_date(now, tz)
         rest = rules.rest_dates(cohort.start_date, self.ctx.catalog.schedule, today,
@@ -119,10 +122,9 @@ class StreakService:
 
     @staticmethod
     async def _passed_before(s: AsyncSession, sub: Submission) -> bool:
-        return await s.scalar(select(Submission.id).where(
-            Submission.member_id == sub.member_id, Submission.exercise_id == sub.exercise_id,
-            Submission.passed.is_(True), Submission.id != sub.id,
-            Submission.received_at <= sub.received_at).limit(1)) is not None
+        return await s.scalar(_PASSED_BEFORE, {
+            "member": sub.member_id, "exercise": sub.exercise_id, "sid": sub.id,
+            "at": sub.received_at}) is not None
 
     async def announce(self, s: AsyncSession, member: Member,
                        info: StreakInfo) -> list[FreezeNews]:

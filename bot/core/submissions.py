@@ -1,4 +1,4 @@
-"""Submissions coming in: validation, the durable "received → queued" step,
+"""Submissions coming in: validation, storing each one queued,
 where the member's "⏳ grading…" message is (so the verdict can edit it),
 a member's recent submissions, and an instructor's regrade.
 
@@ -7,7 +7,7 @@ only ever creates queued work and reads it."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.core.catalog import kind_of
 from bot.core.challenges import ChallengeService
@@ -22,6 +22,17 @@ from grader.limits import MAX_CODE_BYTES
 MAX_PENDING_PER_MEMBER = 3
 #: reply_state values: the adapter is posting "grading…" / it did / there is none.
 AWAITING, POSTED, NO_STATUS = "awaiting", "posted", "none"
+
+
+# Built once (a submission's way in runs them for every message of a burst).
+_PENDING_OF_MEMBER = select(Submission.id).where(
+    Submission.member_id == bindparam("member"), Submission.status.in_(SubmissionStatus.pending))
+_NO_STATUS = (update(Submission).where(Submission.id == bindparam("sid"))
+              .values(reply_state=NO_STATUS).execution_options(synchronize_session=False))
+_STATUS_POSTED = (update(Submission).where(Submission.id == bindparam("sid"))
+                  .values(reply_state=POSTED, reply_channel=bindparam("channel"),
+                          reply_message=bindparam("message"), reply_private=bindparam("private"))
+                  .execution_options(synchronize_session=False))
 
 
 def submission_view(sub: Submission) -> SubmissionView:
@@ -45,7 +56,7 @@ class SubmissionService:
         *,
         status_coming: bool = False,
     ) -> SubmitReceipt:
-        """Store the submission and queue it for grading in one transaction.
+        """Store the submission, queued for grading, in one transaction.
 
         ``status_coming``: the adapter is about to post a "⏳ grading…" message and
         will say where (:meth:`attach_status`); the verdict waits for that briefly
@@ -66,14 +77,7 @@ class SubmissionService:
             member, joined = await self.ctx.member_of(s, cohort, actor, join=True)
             if private:
                 await self.challenges.check_submittable(s, cohort, member, ex.id)
-            pending = (
-                await s.scalars(
-                    select(Submission.id).where(
-                        Submission.member_id == member.id,
-                        Submission.status.in_(SubmissionStatus.pending),
-                    )
-                )
-            ).all()
+            pending = (await s.scalars(_PENDING_OF_MEMBER, {"member": member.id})).all()
             if len(pending) >= MAX_PENDING_PER_MEMBER:
                 raise DojoError(
                     f"you already have {len(pending)} submissions waiting "
@@ -85,8 +89,9 @@ class SubmissionService:
                 member_id=member.id,
                 exercise_id=ex.id,
                 code=code,
-                status=SubmissionStatus.received,
+                status=SubmissionStatus.queued,
                 received_at=now,
+                next_attempt_at=now,
                 attempts=0,
                 failures=0,
                 origin_message_id=origin_message_id,
@@ -96,21 +101,18 @@ class SubmissionService:
             )
             s.add(sub)
             await s.flush()
-            # Stored first (received), then handed to the queue: both states are durable.
-            sub.status = SubmissionStatus.queued
-            sub.next_attempt_at = now
             return SubmitReceipt(sub.id, ex.id, len(pending), joined, private)
 
     async def attach_status(self, submission_id: int, status: StatusRef | None) -> None:
         """Where the adapter put the "⏳ grading…" message (None: it could not post
         one; the verdict then comes as a new message)."""
         async with self.ctx.db.session() as s:
-            values: dict[str, object] = {"reply_state": NO_STATUS}
-            if status is not None:
-                values = {"reply_state": POSTED, "reply_channel": status.channel_id,
-                          "reply_message": status.message_id, "reply_private": status.private}
-            await s.execute(update(Submission).where(Submission.id == submission_id)
-                            .values(**values))
+            if status is None:
+                await s.execute(_NO_STATUS, {"sid": submission_id})
+            else:
+                await s.execute(_STATUS_POSTED, {
+                    "sid": submission_id, "channel": status.channel_id,
+                    "message": status.message_id, "private": status.private})
         self.notices.notify()  # a verdict may be waiting for exactly this
 
     async def origin_of(self, platform: str, origin_message_id: str) -> tuple[int,

@@ -207,6 +207,65 @@ async def test_verdicts_reach_the_member_through_the_notices_once(
     assert graded[0].status == StatusRef("c1", "m7") and graded[0].delayed
 
 
+async def test_a_chat_delivers_members_side_by_side_and_each_member_in_order(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    """The delivery loop of a chat adapter overlaps members' API round trips;
+    one member's notices (a delay, then the verdict) stay in order, each is
+    delivered once, and one that fails is tried again later, not dropped."""
+    import asyncio
+
+    from bot.core.types import DelayNotice, GradedNotice, StatusRef
+
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    w.grader.down = True  # ann's first try is delayed: she gets a delay notice, then a verdict
+    replies = await h.handle(msg("/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```"))
+    await h.status_posted(next(r for r in replies if r.status_of), StatusRef("c1", "m-ann"))
+    await w.dojo.dispatcher.settle()
+    w.grader.down = False
+    for user in ("bob", "cy", "dee", "eve"):
+        replies = await h.handle(msg("/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```",
+                                     user))
+        await h.status_posted(next(r for r in replies if r.status_of),
+                              StatusRef("c1", f"m-{user}"))
+    await w.dojo.dispatcher.settle(force=True)
+
+    class SlowOutbox:
+        def __init__(self) -> None:
+            self.log: list[tuple[str, str, str]] = []  # (start|end, user, kind)
+            self.running = self.most = 0
+            self.fail_once = {"dee"}
+
+        async def deliver(self, event: Any) -> list[str]:
+            kind = type(event).__name__
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.log.append(("start", event.user_id, kind))
+            try:
+                await asyncio.sleep(0.05)
+                if event.user_id in self.fail_once:
+                    self.fail_once.discard(event.user_id)
+                    raise RuntimeError("the chat API said no")
+            finally:
+                self.running -= 1
+            self.log.append(("end", event.user_id, kind))
+            return []
+
+    outbox = SlowOutbox()
+    assert await w.dojo.notices.deliver_pending("test", outbox, at_once=8) == 5
+    assert outbox.most > 1  # side by side
+    ann = [(step, kind) for step, user, kind in outbox.log if user == "ann"]
+    assert ann == [("start", DelayNotice.__name__), ("end", DelayNotice.__name__),
+                   ("start", GradedNotice.__name__), ("end", GradedNotice.__name__)]
+    assert await w.dojo.notices.deliver_pending("test", outbox, at_once=8) == 0  # once
+    w.clock.advance(__import__("datetime").timedelta(minutes=1))  # dee's retry is due
+    assert await w.dojo.notices.deliver_pending("test", outbox, at_once=8) == 1
+    ends = [user for step, user, _ in outbox.log if step == "end"]
+    assert sorted(ends) == ["ann", "ann", "bob", "cy", "dee", "eve"]
+    assert await w.dojo.notices.undelivered() == 0
+
+
 def test_every_event_renders() -> None:
     from datetime import UTC, date, datetime
 
