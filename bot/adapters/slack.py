@@ -419,6 +419,8 @@ class SlackBot:
         self.outbox = SlackOutbox(self)
         self.delivery: asyncio.Task[None] | None = None
         self._users: dict[str, _User] = {}
+        self._refreshing: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._group: tuple[float, frozenset[str]] | None = None
         self._http: aiohttp.ClientSession | None = None
         self._api_session: aiohttp.ClientSession | None = None  # the Web API client's
@@ -758,20 +760,17 @@ class SlackBot:
 
     async def identity(self, uid: str, need_role: bool = True) -> tuple[str, Role]:
         """Display name and neutral role: workspace admins/owners and configured
-        instructors (users or a user group) instruct. Cached for five minutes."""
-        now = time.monotonic()
+        instructors (users or a user group) instruct. Cached for five minutes;
+        after that the known answer is used while a fresh one is fetched beside
+        the command (a member's command does not wait for ``users.info`` again)."""
         u = self._users.get(uid)
-        if u is None or now - u.at > USER_CACHE_S:
-            try:
-                info = (await self.client.users_info(user=uid))["user"]
-                prof = info.get("profile") or {}
-                name = (prof.get("display_name") or prof.get("real_name")
-                        or info.get("real_name") or info.get("name") or uid)
-                u = _User(name, bool(info.get("is_admin") or info.get("is_owner")), now)
-            except SlackApiError:
-                log.warning("users.info failed for %s", uid, exc_info=True)
-                u = _User(uid, False, now)
-            self._users[uid] = u
+        if u is None:
+            u = self._users[uid] = await self._user_info(uid)
+        elif time.monotonic() - u.at > USER_CACHE_S and uid not in self._refreshing:
+            self._refreshing.add(uid)
+            task = asyncio.get_running_loop().create_task(self._refresh_user(uid))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         if not need_role:
             return u.name, Role.member
         if u.admin:
@@ -779,6 +778,24 @@ class SlackBot:
         if uid in self.config.instructors or uid in await self.group_members():
             return u.name, Role.instructor
         return u.name, Role.member
+
+    async def _user_info(self, uid: str) -> _User:
+        now = time.monotonic()
+        try:
+            info = (await self.client.users_info(user=uid))["user"]
+        except SlackApiError:
+            log.warning("users.info failed for %s", uid, exc_info=True)
+            return _User(uid, False, now)
+        prof = info.get("profile") or {}
+        name = (prof.get("display_name") or prof.get("real_name")
+                or info.get("real_name") or info.get("name") or uid)
+        return _User(name, bool(info.get("is_admin") or info.get("is_owner")), now)
+
+    async def _refresh_user(self, uid: str) -> None:
+        try:
+            self._users[uid] = await self._user_info(uid)
+        finally:
+            self._refreshing.discard(uid)
 
     async def group_members(self) -> frozenset[str]:
         group = self.config.instructor_group
@@ -845,6 +862,8 @@ class SlackBot:
         return handler
 
     async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown()
         if self.delivery is not None:

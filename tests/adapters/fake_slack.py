@@ -48,6 +48,8 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     ws_received: list[dict[str, Any]] = field(default_factory=list)
     fail_next: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    #: seconds a Web API method takes to answer (a slow Slack)
+    delays: dict[str, float] = field(default_factory=dict)
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -131,6 +133,8 @@ class FakeSlack:
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         headers = {k: v for k, v in request.headers.items()}
         fails = self.fail_next.get(method)
         if fails:

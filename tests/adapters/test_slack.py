@@ -362,6 +362,35 @@ async def test_instructors_refusals_and_bad_input(env: Env) -> None:
         assert (await s.scalars(select(Submission))).all() == []
 
 
+async def test_a_known_member_does_not_wait_for_a_slow_users_info(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the cache's five minutes a command goes on with the name it knows;
+    the fresh one (here: a new display name) is fetched beside it."""
+    from bot.adapters import slack
+
+    await cohort(env)
+    fake = env.fake
+    monkeypatch.setattr(slack, "USER_CACHE_S", 0.0)  # every entry has expired
+    fake.users["UMEM"] = {"profile": {"display_name": "Renamed"}}
+    fake.delays["users.info"] = 1.5
+    try:
+        n = env.mark()
+        started = time.monotonic()
+        await env.cmd("today")
+        await fake.wait_for("chat.postMessage", has_text("day 1"), after=n)
+        assert time.monotonic() - started < 1.2  # did not wait for users.info
+        assert env.bot._users["UMEM"].name == "Umem"  # the known name, for now
+        await fake.wait_for("users.info", lambda c: c.args.get("user") == "UMEM", after=n)
+        for _ in range(100):
+            if env.bot._users["UMEM"].name == "Renamed":
+                break
+            await asyncio.sleep(0.05)
+        assert env.bot._users["UMEM"].name == "Renamed"
+    finally:
+        fake.delays.clear()
+        fake.users.pop("UMEM", None)
+
+
 async def test_app_home_without_a_cohort_says_how_to_join(env: Env) -> None:
     await env.event({"type": "app_home_opened", "user": "UNEW", "channel": "D9",
                      "tab": "home"}, "EvHome")
