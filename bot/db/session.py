@@ -1,9 +1,11 @@
 """Engine and session handling for SQLite (default) and PostgreSQL.
 
-One :class:`Database` per process. SQLite gets WAL, a busy timeout and foreign
-keys so that a second process waits for a lock instead of failing, and a
-pool of two connections so that this process's own transactions queue instead
-of contending for the lock; PostgreSQL gets a small pool.
+One :class:`Database` per process. A SQLite file is driven on the event
+loop's own thread (:mod:`bot.db.sqlite_inline`: a statement is one call, not
+four trips to aiosqlite's thread), with WAL, foreign keys and a pool of two
+connections; a statement that finds the write lock taken (another process, or
+this process's other connection) waits with the loop running, for up to 30 s.
+In-memory SQLite keeps aiosqlite. PostgreSQL gets a small pool.
 """
 
 from __future__ import annotations
@@ -33,13 +35,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalize_database_url(url)
     if is_sqlite(url):
         if ":memory:" not in url and "mode=memory" not in url:
-            # Two connections per process: SQLite has one writer at a time, and
-            # connections of one process that contend for it sleep in SQLite's
-            # busy handler (1, 2, 5 … 100 ms) instead of queueing. With two,
-            # a read (a dashboard page) still runs beside a write, and the
-            # rest of this process's transactions queue for a connection (an
-            # asyncio wait) — measured with benchmarks/bench_chat.py: a 50-drill
-            # burst's p50 fell from ~830 ms (5 + 10 overflow) to ~740 ms.
+            # Two connections per process: SQLite has one writer at a time, so
+            # more only contend for its lock; with two, a read (a dashboard
+            # page) still runs beside a write, and the rest of this process's
+            # transactions queue for a connection (an asyncio wait).
             kwargs.setdefault("pool_size", 2)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 120)
