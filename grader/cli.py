@@ -297,7 +297,8 @@ def serve_command(host: str, port: int, workers: int | None, unsafe: bool,
 
     logging.basicConfig(level=logging.WARNING if unix else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s")
-    grader = Grader.from_settings(workers=workers, unsafe=unsafe or None)
+    grader = Grader.from_settings(workers=workers, unsafe=unsafe or None,
+                                  separate_references=True)
     if unix:
         import socket
 

@@ -1,7 +1,9 @@
 """Grader: plan a job, run it in the sandbox, judge it outside, build the result.
 
 This is the trusted side. It holds the curriculum, runs reference solutions
-in-process (they are ours), sends the sandbox only the learner's code, the
+(they are ours: on a thread here, or — a heavy exercise's per-grading
+reference, in a long-running service — in a low-priority process of their own,
+:mod:`grader.references`), sends the sandbox only the learner's code, the
 probes and the hidden *inputs*, and compares the data that comes back. The
 result is the JSON object of docs/result-format.md.
 
@@ -31,8 +33,9 @@ from curriculum import Curriculum, Exercise, load_curriculum
 from grader.checks import CheckContext, Outcome, Verdict, judge_for
 from grader.checks.api import index_source
 from grader.errors import UnknownExercise, WorkerLost
-from grader.limits import PROTOCOL, GraderSettings, JobLimits, pool_lane
+from grader.limits import HEAVY, PROTOCOL, GraderSettings, JobLimits, pool_lane
 from grader.pool import SandboxPool
+from grader.references import ReferenceProcess
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
 
@@ -72,7 +75,11 @@ def _checks_module(exercise: Exercise) -> dict[str, Any]:
 class Grader:
     """Grades submissions against the curriculum with a warm sandbox pool."""
 
-    def __init__(self, curriculum: Curriculum, pool: SandboxPool, settings: GraderSettings) -> None:
+    def __init__(self, curriculum: Curriculum, pool: SandboxPool, settings: GraderSettings,
+                 *, separate_references: bool = False) -> None:
+        """``separate_references``: a service's heavy per-grading references run
+        in :class:`~grader.references.ReferenceProcess` (a one-off ``torchdojo
+        grade`` keeps them here rather than start a process for one job)."""
         import torch
 
         # References run here, several at once in worker threads; one intra-op
@@ -87,9 +94,11 @@ class Grader:
         # worker threads would draw from each other's stream.
         self._reference_lock = threading.Lock()
         self._reference_cache: dict[str, tuple[dict, list[bytes]]] = {}
+        self.references = ReferenceProcess(settings.heavy_nice) if separate_references else None
 
     @classmethod
-    def from_settings(cls, workers: int | None = None, unsafe: bool | None = None) -> Grader:
+    def from_settings(cls, workers: int | None = None, unsafe: bool | None = None, *,
+                      separate_references: bool = False) -> Grader:
         settings = GraderSettings()
         if workers:
             settings.workers = workers
@@ -98,13 +107,19 @@ class Grader:
         if settings.sandbox == "docker":
             from grader.container import ContainerPool
 
-            return cls(load_curriculum(), ContainerPool(settings), settings)  # type: ignore[arg-type]
-        return cls(load_curriculum(), SandboxPool(settings), settings)
+            return cls(load_curriculum(), ContainerPool(settings),  # type: ignore[arg-type]
+                       settings, separate_references=separate_references)
+        return cls(load_curriculum(), SandboxPool(settings), settings,
+                   separate_references=separate_references)
 
     async def start(self) -> None:
+        if self.references is not None:
+            await self.references.start()
         await self.pool.start()
 
     async def close(self) -> None:
+        if self.references is not None:
+            self.references.close()
         await self.pool.close()
 
     def health(self) -> dict[str, Any]:
@@ -147,9 +162,13 @@ class Grader:
         # Thread hand-offs cost more than a cached reference or a small
         # declarative judgement; only real work leaves the event loop.
         cached = None if ctx.inputs else self._reference_cache.get(exercise.id)
-        reference_task = None if cached else asyncio.create_task(
-            asyncio.to_thread(self._reference, exercise, probes, ctx, seed, enc.blobs)
-        )
+        reference_task = None
+        if cached is None:
+            elsewhere = (self.references is not None and ctx.inputs
+                         and pool_lane(exercise) == HEAVY)
+            reference_task = asyncio.create_task(
+                self._reference_elsewhere(exercise, probes, ctx, seed, enc.blobs) if elsewhere
+                else asyncio.to_thread(self._reference, exercise, probes, ctx, seed, enc.blobs))
         try:
             header, blobs = await self.pool.run(
                 job, enc.blobs, limits, lane=pool_lane(exercise),
@@ -212,25 +231,44 @@ class Grader:
     def _device(self, exercise: Exercise) -> str:
         return "cuda" if exercise.device == "cuda" and self.pool.gpu_devices else "cpu"
 
+    @staticmethod
+    def _reference_job(exercise: Exercise, probes: list[dict], ctx: CheckContext,
+                       seed: int) -> tuple[dict, list[bytes]]:
+        enc = harness.Encoder(CAPS)
+        inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
+        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree,
+               "limits": {"protocol": CAPS}}
+        return job, enc.blobs
+
+    @staticmethod
+    def _reference_result(exercise: Exercise, frame: bytes) -> tuple[dict, list[bytes]]:
+        header, out = harness.unpack_frame(frame, CAPS)
+        if header.get("error"):
+            raise RuntimeError(f"reference solution of {exercise.id} failed: {header['error']}")
+        return header, out
+
     def _reference(self, exercise: Exercise, probes: list[dict], ctx: CheckContext, seed: int,
                    blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         cacheable = not ctx.inputs
         if cacheable and exercise.id in self._reference_cache:
             return self._reference_cache[exercise.id]
-        enc = harness.Encoder(CAPS)
-        inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
-        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree,
-               "limits": {"protocol": CAPS}}
+        job, job_blobs = self._reference_job(exercise, probes, ctx, seed)
         # A reference that prints must not write into our stdout (it carries
         # `torchdojo grade --json`); logging keeps its own stream.
         with self._reference_lock, contextlib.redirect_stdout(io.StringIO()):
-            frame = harness.execute(job, enc.blobs)
-        header, out = harness.unpack_frame(frame, CAPS)
-        if header.get("error"):
-            raise RuntimeError(f"reference solution of {exercise.id} failed: {header['error']}")
+            frame = harness.execute(job, job_blobs)
+        header, out = self._reference_result(exercise, frame)
         if cacheable:
             self._reference_cache[exercise.id] = (header, out)
         return header, out
+
+    async def _reference_elsewhere(self, exercise: Exercise, probes: list[dict],
+                                   ctx: CheckContext, seed: int,
+                                   blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """A heavy per-grading reference, in the reference process."""
+        assert self.references is not None
+        job, job_blobs = self._reference_job(exercise, probes, ctx, seed)
+        return self._reference_result(exercise, await self.references.execute(job, job_blobs))
 
     # ----------------------------------------------------------------- judging
 
