@@ -39,6 +39,8 @@ from grader.references import ReferenceProcess
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
 
+log = logging.getLogger(__name__)
+
 ProgressFn = Callable[[dict[str, Any]], None]
 CAPS = PROTOCOL.for_child()
 INLINE_JUDGE_BYTES = 256 * 1024
@@ -265,10 +267,19 @@ class Grader:
     async def _reference_elsewhere(self, exercise: Exercise, probes: list[dict],
                                    ctx: CheckContext, seed: int,
                                    blobs: list[bytes]) -> tuple[dict, list[bytes]]:
-        """A heavy per-grading reference, in the reference process."""
+        """A heavy per-grading reference, in the reference process (on a thread
+        here where this machine cannot start one: no /dev/shm, no processes)."""
         assert self.references is not None
         job, job_blobs = self._reference_job(exercise, probes, ctx, seed)
-        return self._reference_result(exercise, await self.references.execute(job, job_blobs))
+        try:
+            frame = await self.references.execute(job, job_blobs)
+        except (OSError, NotImplementedError) as exc:
+            log.warning("references run on a thread of the grader: no reference process "
+                        "(%s)", exc)
+            self.references.close()
+            self.references = None
+            return await asyncio.to_thread(self._reference, exercise, probes, ctx, seed, blobs)
+        return self._reference_result(exercise, frame)
 
     # ----------------------------------------------------------------- judging
 

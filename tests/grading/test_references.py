@@ -62,3 +62,19 @@ async def test_drills_and_one_off_graders_keep_references_here(grader: Grader) -
     finally:
         assert service.references is not None
         service.references.close()
+
+
+async def test_without_a_reference_process_references_run_here(
+        grader: Grader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where no process can be started for them (no /dev/shm for its
+    queues, say) still grades training loops: on a thread, as before."""
+    from grader import references
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented: no /dev/shm")
+
+    monkeypatch.setattr(references, "ProcessPoolExecutor", refused)
+    service = Grader(grader.curriculum, grader.pool, grader.settings, separate_references=True)
+    result = await service.grade(TRAINING, grader.curriculum.get(TRAINING).reference)
+    assert result["status"] == "passed", result
+    assert service.references is None  # given up for this grader's life
