@@ -246,9 +246,9 @@ class NoticeService:
                 by_submission.setdefault(event.submission_id, []).append(event)
             done: list[int] = []
             try:
-                if at_once <= 1:
-                    for group in by_submission.values():
-                        await self._deliver(group, outbox, gate, done)
+                if at_once <= 1:  # strictly oldest first (the console's transcript)
+                    for event in events:
+                        await self._deliver([event], outbox, gate, done)
                 else:
                     await asyncio.gather(*(self._deliver(g, outbox, gate, done)
                                            for g in by_submission.values()))
