@@ -13,6 +13,11 @@ as the sandboxed child starts the probes of check ``i`` (the pool gives only a
 bounded, monotonic probe count; which check and its kind come from the
 exercise's own YAML here), then ``{"stage": "judging", ...}`` per check as it
 is judged here. No text from the sandbox is ever part of it.
+
+One module past 500 lines on purpose: a grading's plan (probes, inputs,
+seed), its reference, the sandboxed run and the judging are one pipeline over
+the same context, and the rule that the reference and the learner's run see
+exactly the same probes and inputs is kept by having both built here.
 """
 
 from __future__ import annotations
