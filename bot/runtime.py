@@ -47,7 +47,7 @@ async def warm_up(grader: GraderClient) -> None:
 
 def freeze_start_heap() -> None:
     """Move everything alive after start-up (the curriculum, SQLAlchemy's
-    mappers and caches, the chat client's state: millions of objects) out of
+    mappers and caches, the chat client's state: ~150,000 objects) out of
     the cyclic garbage collector's sight. Without it each full collection
     walked all of them — 100 ms with the event loop stopped, measured in the
     middle of a chat burst (benchmarks/bench_slack.py); with it a collection

@@ -83,23 +83,15 @@ class ReferenceProcess:
 
     async def execute(self, job: dict, blobs: list[bytes]) -> bytes:
         """The reference's result frame (what :func:`harness.execute` returns)."""
+        loop = asyncio.get_running_loop()
         async with self._lock:
-            for attempt in (1, 2):
-                try:
-                    return await asyncio.get_running_loop().run_in_executor(
-                        self._executor(), harness.execute, job, blobs)
-                except BrokenProcessPool:
-                    log.warning("the reference process died; starting a new one")
-                    self._replace()
-                    if attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
-
-    def _replace(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = None
-        self.restarts += 1
+            try:
+                return await loop.run_in_executor(self._executor(), harness.execute, job, blobs)
+            except BrokenProcessPool:
+                log.warning("the reference process died; starting a new one")
+                self.close()
+                self.restarts += 1
+            return await loop.run_in_executor(self._executor(), harness.execute, job, blobs)
 
     def pid(self) -> int | None:
         """The child's pid, once it runs (health, tests)."""

@@ -241,15 +241,15 @@ class NoticeService:
             events = await self.claim(platform, limit=limit, owns=owns)
             if not events:
                 return count
-            by_submission: dict[int, list[SubmissionNotice]] = {}
-            for event in events:
-                by_submission.setdefault(event.submission_id, []).append(event)
             done: list[int] = []
             try:
                 if at_once <= 1:  # strictly oldest first (the console's transcript)
                     for event in events:
                         await self._deliver([event], outbox, gate, done)
-                else:
+                else:  # one task per submission: its notices in order
+                    by_submission: dict[int, list[SubmissionNotice]] = {}
+                    for event in events:
+                        by_submission.setdefault(event.submission_id, []).append(event)
                     await asyncio.gather(*(self._deliver(g, outbox, gate, done)
                                            for g in by_submission.values()))
             finally:

@@ -34,7 +34,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` (plain ``postgresql://`` is rewritten to asyncpg)."""
     url = normalize_database_url(url)
     if is_sqlite(url):
-        if ":memory:" not in url and "mode=memory" not in url:
+        in_memory = ":memory:" in url or "mode=memory" in url
+        parsed = make_url(url)
+        inline = not in_memory and bool(parsed.database) and not parsed.query
+        if not in_memory:
             # Two connections per process: SQLite has one writer at a time, so
             # more only contend for its lock; with two, a read (a dashboard
             # page) still runs beside a write, and the rest of this process's
@@ -42,11 +45,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", 2)
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 120)
-        database = make_url(url).database
-        inline = bool(database) and ":memory:" not in url and "mode=memory" not in url \
-            and not make_url(url).query
         if inline:  # see bot.db.sqlite_inline: one call per statement, lock waits off the loop
-            kwargs.setdefault("async_creator", inline_creator(str(database)))
+            kwargs.setdefault("async_creator", inline_creator(str(parsed.database)))
         else:
             kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
@@ -56,7 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={0 if inline else 30000}")
-            if ":memory:" not in url and "mode=memory" not in url:
+            if not in_memory:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()

@@ -129,9 +129,6 @@ class _AtOnce:
     """Stands in for aiosqlite's request queue, which SQLAlchemy's adapter uses
     directly to set the isolation level: the request is carried out at once."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
     def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
         future, function = item
         try:
@@ -146,7 +143,7 @@ class InlineConnection:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn: sqlite3.Connection | None = conn
-        self._tx = _AtOnce(conn)
+        self._tx = _AtOnce()
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's "still open"
@@ -186,9 +183,7 @@ class InlineConnection:
         self._open().create_function(*args, **kwargs)
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            conn.close()
+        self.stop()
 
     def stop(self) -> None:
         """aiosqlite's forced close (SQLAlchemy's terminate)."""
