@@ -247,10 +247,16 @@ class JobEngine:
             )
 
     async def busy(self) -> bool:
-        """Whether any job waits or runs."""
+        """Whether any job waits or runs.
+
+        Waiting is asked first: a job only moves from ``todo`` to ``doing`` to
+        done, so one that was not waiting when asked and not running a moment
+        later is done. (Asked the other way round, a job taken by a worker
+        between the two questions was in neither answer, and the console went
+        on before its verdict was written.)"""
         await self.open()
         manager = self.app.job_manager
-        for status in ("doing", "todo"):
+        for status in ("todo", "doing"):
             if list(await manager.list_jobs_async(status=status)):
                 return True
         return False

@@ -252,3 +252,28 @@ async def test_the_grader_is_warm_before_the_runtime_says_it_is_ready(
         assert client.warm
     finally:
         await rt.close()
+
+
+async def test_a_job_taken_while_busy_is_asked_still_counts_as_busy() -> None:
+    """``busy`` asks for waiting jobs and for running ones in two questions; a
+    worker that takes the job between them must not make it look done (the
+    console then went on before the verdict was written)."""
+    from bot.core.jobs import JobEngine
+
+    engine = JobEngine.embedded()
+    engine.bind(lambda submission_id, lane: asyncio.sleep(0))
+    await engine.defer(1, 7, QUICK, 0)
+    manager = engine.app.job_manager
+    asked = manager.list_jobs_async
+
+    async def a_worker_takes_it_after_the_first_question(**kw: Any) -> Any:
+        answer = list(await asked(**kw))
+        for job in engine.connector.jobs.values():
+            job["status"] = "doing"
+        return answer
+
+    manager.list_jobs_async = a_worker_takes_it_after_the_first_question
+    try:
+        assert await engine.busy()
+    finally:
+        await engine.close()
