@@ -238,7 +238,8 @@ def stats(values: list[float]) -> dict[str, float | int]:
     def q(p: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1)
 
-    return {"n": len(values), "p50_ms": round(statistics.median(values), 1), "p95_ms": q(0.95),
+    return {"n": len(values), "min_ms": round(ordered[0], 1),
+            "p50_ms": round(statistics.median(values), 1), "p95_ms": q(0.95),
             "max_ms": round(ordered[-1], 1)}
 
 

@@ -477,14 +477,11 @@ class GradingQueue:
             member = await s.get(Member, row.member_id)
             assert cohort is not None and member is not None
             if result.passed:
-                award = await self.scoring.award(s, cohort, member, row, ex, max_score)
-                if award is not None:
+                scored = await self.scoring.award(s, cohort, member, row, ex, max_score)
+                if scored is not None:
                     first = True
-                    await s.flush()
-                    await s.refresh(award)
-                    points, bonus, late = award.points, award.bonus, award.late
-                    hinted = await self.scoring.hint_deduction(s, member.id, row.exercise_id,
-                                                               max_score)
+                    points, bonus, late, hinted = (scored.points, scored.bonus, scored.late,
+                                                   scored.hinted)
             best = await self.bests.record(s, cohort, member, row)
             review = await self.reviews.record(
                 s, cohort, member, row, result.passed, elapsed_s=best.elapsed_s if best else None,

@@ -3,6 +3,7 @@ late policy and the hints used) and the leaderboards built from awards."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,17 @@ _HINT_COSTS = select(HintUse.cost).where(HintUse.member_id == bindparam("member"
                                          HintUse.exercise_id == bindparam("exercise"))
 
 
+@dataclass(frozen=True)
+class FirstPass:
+    """What a first pass scored (the award as written, speed bonus included)."""
+
+    points: int
+    bonus: int
+    late: bool
+    #: Points the member's revealed hints took off.
+    hinted: int
+
+
 class ScoringService:
     def __init__(self, ctx: CoreContext) -> None:
         self.ctx = ctx
@@ -49,7 +61,7 @@ class ScoringService:
     # ---- awards --------------------------------------------------------------------
 
     async def award(self, s: AsyncSession, cohort: Cohort, member: Member, sub: Submission,
-                    ex: Any, max_score: int) -> Award | None:
+                    ex: Any, max_score: int) -> FirstPass | None:
         """Write the first-pass award; for a challenge apply window, bonus and late
         policy. None when this exercise was already scored for the member."""
         scored = await s.scalar(AWARD_OF, {"member": member.id, "exercise": sub.exercise_id})
@@ -69,8 +81,8 @@ class ScoringService:
             elif any(w.closes_at <= sub.received_at for w in windows):
                 late = True
                 points = rules.late_points(max_score)
-        points = max(points - await self.hint_deduction(s, member.id, sub.exercise_id,
-                                                        max_score), 0)
+        hinted = await self.hint_deduction(s, member.id, sub.exercise_id, max_score)
+        points = max(points - hinted, 0)
         award = Award(
             cohort_id=cohort.id,
             member_id=member.id,
@@ -90,8 +102,8 @@ class ScoringService:
         except IntegrityError:
             return None  # a concurrent grading of the same exercise scored first
         if window is not None:
-            await self._rerank(s, cohort, window)
-        return award
+            await self._rerank(s, cohort, window)  # sets this award's bonus too
+        return FirstPass(award.points, award.bonus, award.late, hinted)
 
     async def _rerank(self, s: AsyncSession, cohort: Cohort, window: ChallengeWindow) -> None:
         """Speed bonus N − r, recomputed for every passer of the window whenever one

@@ -49,6 +49,38 @@ async def test_a_file_database_runs_inline(tmp_path) -> None:
         await db.close()
 
 
+async def test_a_transaction_does_not_give_up_the_loop(tmp_path) -> None:
+    """A whole transaction — first statement, commit, close — runs without
+    yielding to the event loop: under a chat burst every yield is a wait
+    behind every other ready task (SQLAlchemy's own ``async with session``
+    closes in a task of its own: two turns of the loop per transaction)."""
+    db = Database(f"sqlite:///{tmp_path}/x.sqlite3")
+    try:
+        async with db.session() as s:  # the pool's connections exist, as in a bot
+            await s.execute(text("CREATE TABLE t (v TEXT)"))
+        other_ran = False
+
+        def other() -> None:
+            nonlocal other_ran
+            other_ran = True
+
+        asyncio.get_running_loop().call_soon(other)
+        async with db.session() as s:
+            await s.execute(text("INSERT INTO t (v) VALUES ('x')"))
+            assert await s.scalar(text("SELECT count(*) FROM t")) == 1
+        with pytest.raises(IntegrityError):  # and a failing one rolls back inline too
+            async with db.session() as s:
+                await s.execute(text("INSERT INTO t (v) VALUES ('y')"))
+                raise IntegrityError("stmt", {}, Exception("refused"))
+        assert not other_ran
+        await asyncio.sleep(0)
+        assert other_ran
+        async with db.session() as s:
+            assert await s.scalar(text("SELECT count(*) FROM t")) == 1
+    finally:
+        await db.close()
+
+
 async def test_a_locked_write_waits_without_stopping_the_loop(two) -> None:
     first, second = two
     holding, release = asyncio.Event(), asyncio.Event()
