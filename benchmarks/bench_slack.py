@@ -12,9 +12,12 @@ moment the bot's ``chat.update`` of that member's "⏳ grading…" message with
 the verdict reaches the fake Slack.
 
 Scenarios: ``lone`` (one member at a time), ``training_alone`` (one 5.1.1
-training loop alone), ``burst`` (30 members at the same moment) and
-``burst_behind_training`` (the same, 50 ms after two members submitted a
-5.1.1 training loop). Printed: p50/p95/max of the drills, the training
+training loop alone), ``burst`` (30 members at the same moment),
+``burst_of_newcomers`` (the same by 30 people whose submission makes them
+join the cohort: a ``users.info`` call, a membership and a welcome message
+each) and ``burst_behind_training`` (30 members, 50 ms after two members
+submitted a 5.1.1 training loop). Members joined the cohort before the
+moment measured, as a cohort's members have. Printed: p50/p95/max of the drills, the training
 verdicts and their slowest over the training's time alone, submissions lost
 (no verdict), verdicts delivered twice, and the CPU seconds of the bot and
 grader processes.
@@ -87,9 +90,20 @@ class Workspace:
         if status != 200:
             raise RuntimeError(f"/dojo {text[:40]} answered {status}: {out[:200]}")
 
-    async def submit(self, exercise: str) -> Sent:
+    def newcomer(self) -> str:
         self.members += 1
-        user = f"UMEM{self.members}"
+        return f"UMEM{self.members}"
+
+    async def join(self, n: int) -> list[str]:
+        """``n`` members who joined the cohort (and whom the bot knows by name)
+        before the moment measured — a cohort's members, not newcomers."""
+        users = [self.newcomer() for _ in range(n)]
+        for user in users:
+            await self.command("cohort join", user)
+        return users
+
+    async def submit(self, exercise: str, user: str | None = None) -> Sent:
+        user = user or self.newcomer()
         code = reference(exercise)
         sent = self.sent[user] = Sent(user, exercise, time.monotonic())
         await self.command(f"submit {exercise}\n```\n{code}\n```", user)
@@ -130,13 +144,20 @@ def outcome(sents: list[Sent]) -> dict[str, int]:
             "delivered_twice": sum(1 for s in sents if len(s.verdicts) > 1)}
 
 
-async def burst(ws: Workspace, members: int, trainings: int, procs: dict[str, int]
-                ) -> dict[str, Any]:
+async def burst(ws: Workspace, members: int, trainings: int, procs: dict[str, int], *,
+                newcomers: bool = False) -> dict[str, Any]:
+    """``members`` drills at the same moment (``trainings`` 5.1.1 loops 50 ms
+    before): by members of the cohort, or by ``newcomers`` whose submission
+    makes them join (a users.info call, a membership and a welcome each)."""
+    users: list[str | None] = [None] * (members + trainings)
+    if not newcomers:
+        users = list(await ws.join(members + trainings))
+        await asyncio.sleep(0.3)  # their join replies are out of the way
     cpu0 = tree_cpu(procs)
-    train = [await ws.submit(TRAINING) for _ in range(trainings)]
+    train = [await ws.submit(TRAINING, users.pop()) for _ in range(trainings)]
     if trainings:
         await asyncio.sleep(0.05)
-    drills = await asyncio.gather(*(ws.submit(DRILL) for _ in range(members)))
+    drills = await asyncio.gather(*(ws.submit(DRILL, user) for user in users))
     await ws.wait([*train, *drills], 180)
     cpu1 = tree_cpu(procs)
     return {
@@ -179,18 +200,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                                    else "the bot's own grader process",
                                    "ready_s": round(ready_s, 2)}
             lone = []
-            for _ in range(args.lone):
-                sent = await ws.submit(DRILL)
+            for user in await ws.join(args.lone):
+                sent = await ws.submit(DRILL, user)
                 await ws.wait([sent], 30)
                 if sent.latency_ms is not None:
                     lone.append(sent.latency_ms)
                 await asyncio.sleep(0.15)
             out["lone_drill"] = stats(lone)
-            for _ in range(2):  # the first pays for the grader's cached reference
-                alone = await ws.submit(TRAINING)
+            for user in await ws.join(2):  # the first pays for the grader's cached reference
+                alone = await ws.submit(TRAINING, user)
                 await ws.wait([alone], 120)
             out["training_alone"] = stats([alone.latency_ms] if alone.latency_ms else [])
             out["burst"] = await burst(ws, args.members, 0, procs)
+            await asyncio.sleep(0.5)
+            out["burst_of_newcomers"] = await burst(ws, args.members, 0, procs, newcomers=True)
             await asyncio.sleep(0.5)
             behind = await burst(ws, args.members, args.trainings, procs)
             behind["training_over_alone"] = over_alone(behind, out["training_alone"])

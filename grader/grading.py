@@ -43,6 +43,7 @@ from grader.pool import SandboxPool
 from grader.references import ReferenceProcess
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
+from grader.stock import Plan, ReferenceStock
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,10 @@ class Grader:
         self._reference_lock = threading.Lock()
         self._reference_cache: dict[str, tuple[dict, list[bytes]]] = {}
         self.references = ReferenceProcess(settings.heavy_nice) if separate_references else None
+        #: Heavy gradings planned ahead in quiet moments (services only).
+        self.stock = ReferenceStock(
+            self._plan_ahead, pause=self.references.pause, resume=self.references.resume,
+        ) if self.references is not None else None
 
     @classmethod
     def from_settings(cls, workers: int | None = None, unsafe: bool | None = None, *,
@@ -122,15 +127,22 @@ class Grader:
     async def start(self) -> None:
         if self.references is not None:
             await self.references.start()
+        if self.stock is not None:
+            self.stock.start()
         await self.pool.start()
 
     async def close(self) -> None:
+        if self.stock is not None:
+            await self.stock.close()
         if self.references is not None:
             self.references.close()
         await self.pool.close()
 
     def health(self) -> dict[str, Any]:
-        return {**self.pool.health(), "exercises": len(self.curriculum.exercises)}
+        out = {**self.pool.health(), "exercises": len(self.curriculum.exercises)}
+        if self.stock is not None:
+            out["references_ahead"] = {"made": self.stock.made, "taken": self.stock.taken}
+        return out
 
     def exercise(self, exercise_id: str) -> Exercise:
         exercise = self.curriculum.get(exercise_id)
@@ -147,6 +159,13 @@ class Grader:
 
     async def grade(self, exercise_id: str, code: str | bytes, *, seed: int | None = None,
                     progress: ProgressFn | None = None) -> dict[str, Any]:
+        if self.stock is None:
+            return await self._grade(exercise_id, code, seed, progress)
+        with self.stock.grading():
+            return await self._grade(exercise_id, code, seed, progress)
+
+    async def _grade(self, exercise_id: str, code: str | bytes, seed: int | None,
+                     progress: ProgressFn | None) -> dict[str, Any]:
         started = time.perf_counter()
         exercise = self.exercise(exercise_id)
         note = _safe(progress)
@@ -154,11 +173,19 @@ class Grader:
             source = self._accept(code)
         except Rejected as exc:
             return self._result(exercise, "rejected", [], str(exc), started)
-        seed = seed if seed is not None else secrets.randbelow(2**31)
         limits = self.limits_for(exercise)
-        ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
-                           module=self._module(exercise))
-        probes, owners = self._probes(exercise, ctx)
+        plan = self.stock.take(exercise.id) if (
+            self.stock is not None and seed is None and self._planned_ahead(exercise)) else None
+        if plan is not None:  # seed, inputs and reference made ahead, for this grading only
+            ctx = CheckContext(exercise.id, index_source(source), plan.seed, source_text=source,
+                               inputs=plan.inputs, secrets=plan.secrets,
+                               module=self._module(exercise))
+            seed, probes, owners = plan.seed, plan.probes, plan.owners
+        else:
+            seed = seed if seed is not None else secrets.randbelow(2**31)
+            ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
+                               module=self._module(exercise))
+            probes, owners = self._probes(exercise, ctx)
         enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {
@@ -168,13 +195,14 @@ class Grader:
         note({"stage": "running"})
         # Thread hand-offs cost more than a cached reference or a small
         # declarative judgement; only real work leaves the event loop.
-        cached = None if ctx.inputs else self._reference_cache.get(exercise.id)
+        cached = plan.reference if plan is not None else (
+            None if ctx.inputs else self._reference_cache.get(exercise.id))
         reference_task = None
         if cached is None:
-            elsewhere = (self.references is not None and ctx.inputs
-                         and pool_lane(exercise) == HEAVY)
+            elsewhere = self.references is not None and ctx.inputs and self._planned_ahead(
+                exercise)
             reference_task = asyncio.create_task(
-                self._reference_elsewhere(exercise, probes, ctx, seed, enc.blobs) if elsewhere
+                self._own_reference(exercise, probes, ctx, seed, enc.blobs) if elsewhere
                 else asyncio.to_thread(self._reference, exercise, probes, ctx, seed, enc.blobs))
         try:
             header, blobs = await self.pool.run(
@@ -239,6 +267,26 @@ class Grader:
         return "cuda" if exercise.device == "cuda" and self.pool.gpu_devices else "cpu"
 
     @staticmethod
+    def _planned_ahead(exercise: Exercise) -> bool:
+        """A heavy exercise: its per-grading references run in the reference
+        process, and are computed ahead (:mod:`grader.stock`)."""
+        return pool_lane(exercise) == HEAVY
+
+    async def _plan_ahead(self, exercise_id: str, seed: int) -> Plan | None:
+        """A grading of this exercise planned for ``seed`` — probes, hidden inputs
+        and the reference's result — before any learner's code is there (they
+        depend on the exercise and the seed only); None without per-grading
+        inputs (that reference is computed once and cached)."""
+        exercise = self.exercise(exercise_id)
+        ctx = CheckContext(exercise.id, index_source(exercise.reference), seed,
+                           module=self._module(exercise))
+        probes, owners = self._probes(exercise, ctx)
+        if not ctx.inputs or self.references is None:
+            return None
+        reference = await self._reference_elsewhere(exercise, probes, ctx, seed, [])
+        return Plan(seed, probes, owners, ctx.inputs, ctx.secrets, reference)
+
+    @staticmethod
     def _reference_job(exercise: Exercise, probes: list[dict], ctx: CheckContext,
                        seed: int) -> tuple[dict, list[bytes]]:
         enc = harness.Encoder(CAPS)
@@ -268,6 +316,15 @@ class Grader:
         if cacheable:
             self._reference_cache[exercise.id] = (header, out)
         return header, out
+
+    async def _own_reference(self, exercise: Exercise, probes: list[dict], ctx: CheckContext,
+                             seed: int, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
+        """A grading's reference in the reference process, which a refill of the
+        stock may hold (paused): it goes on, and this one comes next."""
+        if self.stock is None:
+            return await self._reference_elsewhere(exercise, probes, ctx, seed, blobs)
+        with self.stock.reference_needed():
+            return await self._reference_elsewhere(exercise, probes, ctx, seed, blobs)
 
     async def _reference_elsewhere(self, exercise: Exercise, probes: list[dict],
                                    ctx: CheckContext, seed: int,

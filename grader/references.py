@@ -93,12 +93,27 @@ class ReferenceProcess:
                 self.restarts += 1
             return await loop.run_in_executor(self._executor(), harness.execute, job, blobs)
 
+    def pause(self) -> None:
+        """Stop the child where it is (a reference computed ahead, while gradings
+        run: :mod:`grader.stock`); :meth:`resume` continues it."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: int) -> None:
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
     def pid(self) -> int | None:
         """The child's pid, once it runs (health, tests)."""
         processes = getattr(self._pool, "_processes", None) or {}
         return next(iter(processes), None)
 
     def close(self) -> None:
+        self.resume()  # a stopped child would never read its shutdown
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
