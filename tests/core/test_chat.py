@@ -3,6 +3,7 @@ replies to bad input (never a traceback)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -264,6 +265,72 @@ async def test_a_chat_delivers_members_side_by_side_and_each_member_in_order(
     ends = [user for step, user, _ in outbox.log if step == "end"]
     assert sorted(ends) == ["ann", "ann", "bob", "cy", "dee", "eve"]
     assert await w.dojo.notices.undelivered() == 0
+
+
+async def test_a_slow_delivery_holds_up_neither_others_nor_its_order(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    """Delivery rounds overlap: while one member's edit hangs, another member's
+    verdict written meanwhile goes out in a round of its own; the hanging
+    member's own verdict waits for their older notice (a delay), never
+    overtakes it."""
+    import asyncio
+    import time
+
+    from bot.core.types import DelayNotice, GradedNotice, StatusRef
+
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+
+    async def submit(user: str) -> None:
+        replies = await h.handle(msg("/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```",
+                                     user))
+        await h.status_posted(next(r for r in replies if r.status_of),
+                              StatusRef("c1", f"m-{user}"))
+
+    w.grader.down = True
+    await submit("ann")  # a delay notice for ann first
+    await w.dojo.dispatcher.settle()
+    w.grader.down = False
+
+    release = asyncio.Event()
+    log: list[tuple[str, str, str]] = []
+
+    class Outbox:
+        async def deliver(self, event: Any) -> list[str]:
+            kind = type(event).__name__
+            log.append(("start", event.user_id, kind))
+            if event.user_id == "ann" and kind == DelayNotice.__name__:
+                await release.wait()  # the chat API hangs on ann's edit
+            log.append(("end", event.user_id, kind))
+            return []
+
+    async def until(cond: Any) -> None:
+        deadline = time.monotonic() + 10
+        while not cond():
+            assert time.monotonic() < deadline, log
+            await asyncio.sleep(0.01)
+
+    loop_task = asyncio.create_task(w.dojo.notices.run("test", Outbox(), poll_s=0.05, rounds=3))
+    try:
+        await until(lambda: ("start", "ann", DelayNotice.__name__) in log)
+        await w.dojo.dispatcher.settle(force=True)  # ann's verdict is written …
+        await submit("bob")
+        await w.dojo.dispatcher.settle()  # … and bob's
+        await until(lambda: ("end", "bob", GradedNotice.__name__) in log)
+        assert ("start", "ann", GradedNotice.__name__) not in log  # waits for ann's delay
+        release.set()
+        await until(lambda: ("end", "ann", GradedNotice.__name__) in log)
+        ann = [(step, kind) for step, user, kind in log if user == "ann"]
+        assert ann == [("start", DelayNotice.__name__), ("end", DelayNotice.__name__),
+                       ("start", GradedNotice.__name__), ("end", GradedNotice.__name__)]
+        await asyncio.sleep(0.2)
+        assert await w.dojo.notices.undelivered() == 0
+        assert len(log) == 6  # each once
+    finally:
+        loop_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop_task
 
 
 def test_every_event_renders() -> None:
