@@ -19,7 +19,9 @@ Scenarios: ``lone`` (one drill at a time, chat pace), ``training_alone`` (one
 5.1.1 training loop alone), ``burst`` (two 5.1.1 training submissions, then
 50 members post a 1.1.1 answer within one second), and ``scale`` (200 drills
 from 200 members posted at once, on PostgreSQL with 1 or 2 workers and 1 or 2
-grader services). For each: p50/p95/max of the drills, the training
+grader services). The members joined the cohort (``/dojo cohort join``)
+before the moment measured, as a cohort's members have. For each:
+min/p50/p95/max of the drills, the training
 verdicts, submissions lost (no verdict within the time limit), graded twice
 (more than one verdict notice in the database) and delivered twice (more than
 one verdict edit of one status message), and the CPU seconds each process
