@@ -90,6 +90,12 @@ _HEAD_OF_MEMBER = (
            .scalar_subquery(),
            Submission.id <= bindparam("sid"), Submission.status.in_(_PENDING))
     .order_by(Submission.id).limit(1))
+#: A graded submission with its cohort and member: one statement, not three.
+_WITH_COHORT_AND_MEMBER = (
+    select(Submission, Cohort, Member)
+    .join(Cohort, Cohort.id == Submission.cohort_id)
+    .join(Member, Member.id == Submission.member_id)
+    .where(Submission.id == bindparam("sid")))
 #: Claiming a queued submission for grading (no row changed: someone else did).
 _CLAIM = (update(Submission)
           .where(Submission.id == bindparam("sid"), Submission.status == SubmissionStatus.queued)
@@ -463,8 +469,9 @@ class GradingQueue:
         points = bonus = hinted = 0
         late = first = False
         async with self.ctx.db.session() as s:
-            row = await s.get(Submission, sub.id)
-            assert row is not None
+            found = (await s.execute(_WITH_COHORT_AND_MEMBER, {"sid": sub.id})).first()
+            assert found is not None
+            row, cohort, member = found
             row.status = SubmissionStatus.graded
             row.result = raw
             row.result_status = result.status.value
@@ -473,9 +480,6 @@ class GradingQueue:
             row.passed = result.passed
             row.graded_at = self.ctx.now()
             row.lease_until = None
-            cohort = await s.get(Cohort, row.cohort_id)
-            member = await s.get(Member, row.member_id)
-            assert cohort is not None and member is not None
             if result.passed:
                 scored = await self.scoring.award(s, cohort, member, row, ex, max_score)
                 if scored is not None:
