@@ -19,8 +19,8 @@ of the same submission is claimed and not yet delivered (in flight in another
 delivery round or process, or waiting out a failed attempt's pause), so a
 late progress edit or delay notice never overwrites the verdict. That is what
 lets a chat adapter run several delivery rounds at once
-(:data:`ROUNDS_AT_ONCE`): a verdict written while a round is busy with
-others' edits goes out at once in a round of its own.
+(:data:`ROUNDS_AT_ONCE`): a verdict written while a round is stuck on others'
+edits goes out in a round of its own (after :data:`OVERLAP_AFTER_S`).
 
 Wake-ups: a notice written by this process wakes the delivery loop at once
 (:attr:`NoticeService.wake`); on PostgreSQL a notice written by any process (a
@@ -74,6 +74,9 @@ DELIVER_AT_ONCE = 8
 #: transaction that locks the rows it claims, and overlapping rounds measured
 #: slower (bench_chat's burst p50 0.64–1.1 s against 0.50–0.71 s).
 ROUNDS_AT_ONCE = 3
+#: A notice written while a round runs waits this long for it to end before
+#: it gets a round of its own (a claim costs CPU; a hanging edit costs more).
+OVERLAP_AFTER_S = 0.05
 
 # Built once (every verdict goes through them; see bot.core.context).
 #: Submissions with a notice claimed and not yet delivered (their newer ones wait).
@@ -314,7 +317,10 @@ class NoticeService:
         running: set[asyncio.Task[None]] = set()
         try:
             while True:
-                if len(running) >= max(rounds, 1):  # wait for a round to end
+                if running:  # the next round waits for the last, briefly …
+                    await asyncio.wait(running, timeout=OVERLAP_AFTER_S,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                if len(running) >= max(rounds, 1):  # … or, with all rounds busy, until one ends
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 self.wake.clear()
                 task = loop.create_task(one_round(), name="notices round")
