@@ -20,7 +20,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 
 from bot.chat.handler import ChatHandler, Incoming
 from bot.core.clock import ManualClock
-from bot.core.signin import LINK_TTL, DashboardSite, SignIns
+from bot.core.signin import CLOCK_SKEW, LINK_TTL, DashboardSite, SignIns
 from bot.core.types import Role
 from bot.dashboard import create_app
 from bot.dashboard.app import SESSION_COOKIE
@@ -241,3 +241,17 @@ async def test_chat_command_without_settings_says_so(world, monkeypatch) -> None
     (reply,) = await handler.handle(Incoming("test", "c1", "coach", "Coach", "/dojo dashboard",
                                              Role.instructor))
     assert "not set up" in reply.text and "DASHBOARD_URL" in reply.text
+
+
+async def test_a_link_signed_by_a_clock_a_little_ahead_works(browser: Browser) -> None:
+    """The bot signing a link may read a clock ahead of the dashboard's (another
+    machine; or, on one, the next second): up to CLOCK_SKEW that is no reason
+    to call a fresh link expired; far ahead it is refused."""
+    seeded = browser.seeded
+    ahead = ManualClock(browser.clock.now() + timedelta(seconds=30))
+    token, _, _ = await SignIns(seeded.world.db, SECRET, ahead).issue(seeded.coach)
+    assert (await browser.sign_in(token)).status_code == 303
+    far = ManualClock(browser.clock.now() + CLOCK_SKEW + timedelta(minutes=1))
+    token, _, _ = await SignIns(seeded.world.db, SECRET, far).issue(seeded.coach)
+    page = await browser.client.get(f"/signin/{token}")
+    assert page.status_code == 403 and "expired" in page.text
