@@ -30,10 +30,14 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _in_memory(url: str) -> bool:
+    return ":memory:" in url or "mode=memory" in url
+
+
 def drives_inline(url: str) -> bool:
     """Whether ``url`` (normalized) is a SQLite file driven on the event loop's
     thread (:mod:`bot.db.sqlite_inline`)."""
-    if not is_sqlite(url) or ":memory:" in url or "mode=memory" in url:
+    if not is_sqlite(url) or _in_memory(url):
         return False
     parsed = make_url(url)
     return bool(parsed.database) and not parsed.query
@@ -43,9 +47,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` (plain ``postgresql://`` is rewritten to asyncpg)."""
     url = normalize_database_url(url)
     if is_sqlite(url):
-        in_memory = ":memory:" in url or "mode=memory" in url
-        parsed = make_url(url)
-        inline = drives_inline(url)
+        in_memory, inline = _in_memory(url), drives_inline(url)
         if not in_memory:
             # Two connections per process: SQLite has one writer at a time, so
             # more only contend for its lock; with two, a read (a dashboard
@@ -55,7 +57,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("max_overflow", 0)
             kwargs.setdefault("pool_timeout", 120)
         if inline:  # see bot.db.sqlite_inline: one call per statement, lock waits off the loop
-            kwargs.setdefault("async_creator", inline_creator(str(parsed.database)))
+            kwargs.setdefault("async_creator", inline_creator(str(make_url(url).database)))
         else:
             kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
