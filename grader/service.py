@@ -12,7 +12,10 @@ Streaming: ``POST /v1/grade`` with ``Accept: application/x-ndjson`` answers
 one JSON object per line — ``{"progress": {...}}`` lines as the grading goes
 (data from the trusted side: stage, check index, total, kind), then one
 ``{"result": {...}}`` line. Every refusal (400, 404, 413, 503) is still a
-status code: the stream only starts once the grader has taken the job.
+status code: the stream only starts once the grader has taken the job. A
+grading over within :data:`STREAM_AFTER_S` (every drill) is answered in one
+plain JSON piece instead, and a running stream carries the newest report at
+most every :data:`STREAM_EVERY_S`: see :func:`_grade_streamed`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,12 @@ GRADER_KEY = web.AppKey("grader", Grader)
 MAX_BODY_KEY = web.AppKey("max_body", int)
 USAGE = 'the body must be a JSON object {"exercise": ID, "code": SOURCE}'
 NDJSON = "application/x-ndjson"
+#: A streamed grading over within this many seconds of being taken is answered
+#: as plain JSON (see :func:`_grade_streamed`).
+STREAM_AFTER_S = 0.5
+#: At most one progress line per this many seconds once a stream runs.
+STREAM_EVERY_S = 0.25
+STREAM_AFTER_KEY = web.AppKey("stream_after_s", float)
 
 
 class GradeRequest(BaseModel):
@@ -104,26 +113,44 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
     """The NDJSON answer: progress lines, then the result line.
 
     The grading's first step either refuses the job (unknown exercise, full
-    queue: raised before it awaits anything) or reports ``running``; the
-    stream is prepared only after that step, so refusals keep their status
-    codes. A client that goes away mid-stream does not stop the grading
+    queue: raised before it awaits anything) or reports ``running``; nothing
+    is sent before that step, so refusals keep their status codes.
+
+    Progress is for long gradings. A grading over within
+    :data:`STREAM_AFTER_S` of being taken (every drill) is answered as one
+    plain JSON object: a stream would cost both sides a write and a wake-up
+    per line for reports nobody shows. After that the stream starts, and
+    carries the newest report at most every :data:`STREAM_EVERY_S` (a report
+    not yet sent is replaced by a newer one: each says where the grading is
+    now). A client that goes away mid-stream does not stop the grading
     (cancelling it would cost a worker); its lines are just not sent.
     """
-    reports: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    task = asyncio.create_task(grader.grade(body.exercise, body.code,
-                                            progress=reports.put_nowait))
-    first = asyncio.create_task(reports.get())
+    latest: list[dict[str, Any]] = []  # the newest report not sent yet
+    reported = asyncio.Event()
+
+    def note(report: dict[str, Any]) -> None:
+        latest[:] = [report]
+        reported.set()
+
+    task = asyncio.create_task(grader.grade(body.exercise, body.code, progress=note))
+    first = asyncio.create_task(reported.wait())
     await asyncio.wait({task, first}, return_when=asyncio.FIRST_COMPLETED)
+    first.cancel()
     if task.done() and task.exception() is not None:
-        first.cancel()
         exc = task.exception()
         if isinstance(exc, UnknownExercise | PoolBusy):
             return _refused(exc)
         raise exc  # type: ignore[misc]  # a 500, as without streaming
+    await asyncio.wait({task}, timeout=request.app[STREAM_AFTER_KEY])
+    if task.done():
+        return web.json_response(task.result())  # a failure: a 500, as without streaming
     response = web.StreamResponse(headers={"Content-Type": f"{NDJSON}; charset=utf-8",
                                            "Cache-Control": "no-store"})
-    await response.prepare(request)
     connected = True
+    try:
+        await response.prepare(request)
+    except ConnectionError:  # the client is gone already; the grading still ends
+        connected = False
 
     async def send(obj: dict[str, Any]) -> None:
         nonlocal connected
@@ -133,17 +160,10 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
             except (ConnectionError, RuntimeError):
                 connected = False
 
-    getter = first
-    while True:
-        await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
-        if getter.done():
-            await send({"progress": getter.result()})
-            getter = asyncio.create_task(reports.get())
-            continue
-        break
-    getter.cancel()
-    while not reports.empty():
-        await send({"progress": reports.get_nowait()})
+    while not task.done():
+        if latest:
+            await send({"progress": latest.pop()})
+        await asyncio.wait({task}, timeout=STREAM_EVERY_S)
     try:
         result = task.result()
     except Exception:
@@ -191,11 +211,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return _error(500, "internal error in the grader service; it has been logged")
 
 
-def make_app(grader: Grader, max_body_kb: int | None = None) -> web.Application:
+def make_app(grader: Grader, max_body_kb: int | None = None, *,
+             stream_after_s: float = STREAM_AFTER_S) -> web.Application:
+    """``stream_after_s``: see :data:`STREAM_AFTER_S` (tests stream every grading)."""
     limit = max_body_kb * 1024 if max_body_kb else http_body_bytes(grader.settings.max_code_kb)
     app = web.Application(client_max_size=limit, middlewares=[json_errors])
     app[GRADER_KEY] = grader
     app[MAX_BODY_KEY] = limit
+    app[STREAM_AFTER_KEY] = stream_after_s
 
     async def on_startup(app: web.Application) -> None:
         await app[GRADER_KEY].start()

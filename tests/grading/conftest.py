@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest_asyncio
 from aiohttp import web
@@ -41,3 +42,24 @@ async def server(grader) -> AsyncIterator[CountingServer]:
     await srv.start_server()
     yield srv
     await srv.close()
+
+
+@asynccontextmanager
+async def serving(grader_cls: type[SharedGrader], grader: Grader,
+                  **app_kwargs: float) -> AsyncIterator[TestServer]:
+    """The session's pool behind a grader of ``grader_cls`` and a real port."""
+    srv = TestServer(make_app(grader_cls(grader.curriculum, grader.pool, grader.settings),
+                              **app_kwargs))
+    await srv.start_server()
+    try:
+        yield srv
+    finally:
+        await srv.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def streaming_server(grader) -> AsyncIterator[TestServer]:
+    """A service that streams every grading asked for as a stream, however
+    quick (the real one answers gradings under half a second in one piece)."""
+    async with serving(SharedGrader, grader, stream_after_s=0.0) as srv:
+        yield srv

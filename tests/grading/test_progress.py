@@ -26,6 +26,7 @@ from bot.grader_client import (
 from grader.grading import progress_kind
 from grader.pool import Worker
 from grader.sandbox import harness
+from tests.grading.conftest import SharedGrader, serving
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 EXERCISE = "1.1.1"
@@ -122,14 +123,52 @@ async def _ndjson(server, body: dict) -> tuple[int, str, list[dict]]:
         return resp.status, resp.content_type, lines
 
 
-async def test_streamed_grading_sends_progress_then_the_result(server, curriculum):
+class ChattyGrader(SharedGrader):
+    """A grading of 0.8 s that reports 200 steps (an honest grading's reports,
+    faster than any stream should carry them)."""
+
+    async def grade(self, exercise_id, code, *, seed=None, progress=None):
+        assert progress is not None
+        progress({"stage": "running"})
+        for i in range(200):
+            await asyncio.sleep(0.004)
+            progress({"stage": "check", "index": i + 1, "total": 200, "kind": "train"})
+        return {"exercise": exercise_id, "status": "passed"}
+
+
+async def test_a_quick_grading_is_answered_in_one_piece(server, curriculum):
+    """A drill is over before a stream would start: one plain JSON answer, even
+    when the client asked for a stream (clients read both)."""
     exercise = curriculum.get(EXERCISE)
     status, ctype, lines = await _ndjson(server, {"exercise": EXERCISE,
                                                   "code": exercise.reference})
+    assert (status, ctype) == (200, "application/json")
+    assert lines[0]["status"] == "passed"
+
+
+async def test_streamed_grading_sends_progress_then_the_result(streaming_server, curriculum):
+    exercise = curriculum.get(EXERCISE)
+    status, ctype, lines = await _ndjson(streaming_server, {"exercise": EXERCISE,
+                                                            "code": exercise.reference})
     assert status == 200 and ctype == "application/x-ndjson"
+    assert len(lines) >= 2
     assert all(set(x) == {"progress"} for x in lines[:-1]) and set(lines[-1]) == {"result"}
     assert lines[-1]["result"]["status"] == "passed"
-    _check_reports_are_sane([x["progress"] for x in lines[:-1]], exercise)
+    for x in lines[:-1]:  # every line is one the bot reads
+        assert GradeProgress.from_report(x["progress"]) is not None
+
+
+async def test_a_stream_carries_the_newest_report_not_every_report(grader):
+    """200 reports in 0.8 s: the stream sends a few lines, each newer than the
+    one before, and the result — not 200 writes and 200 wake-ups."""
+    async with serving(ChattyGrader, grader, stream_after_s=0.2) as srv:
+        status, ctype, lines = await _ndjson(srv, {"exercise": EXERCISE, "code": "x = 1"})
+    assert status == 200 and ctype == "application/x-ndjson"
+    steps = [x["progress"] for x in lines[:-1]]
+    assert lines[-1] == {"result": {"exercise": EXERCISE, "status": "passed"}}
+    assert 1 <= len(steps) < 20
+    indexes = [s["index"] for s in steps]
+    assert indexes == sorted(set(indexes)) and indexes[0] > 1  # newest first, then newer
 
 
 async def test_streamed_refusals_keep_their_status_codes(server):
@@ -147,8 +186,8 @@ async def test_without_the_accept_header_the_answer_is_plain_json(server, curric
         assert (await resp.json())["status"] == "passed"
 
 
-async def test_the_http_client_forwards_progress(server, curriculum):
-    client = HTTPGraderClient(str(server.make_url("")))
+async def test_the_http_client_forwards_progress(streaming_server, curriculum):
+    client = HTTPGraderClient(str(streaming_server.make_url("")))
     steps: list[GradeProgress] = []
     try:
         result = await client.grade(EXERCISE, curriculum.get(EXERCISE).reference,
@@ -159,7 +198,17 @@ async def test_the_http_client_forwards_progress(server, curriculum):
         await client.close()
     assert result["status"] == "passed"
     assert steps[0] == GradeProgress("running")
-    assert any(s.stage == "check" and s.index and s.total for s in steps)
+
+
+async def test_the_http_client_reads_a_quick_answer_in_one_piece(server, curriculum):
+    client = HTTPGraderClient(str(server.make_url("")))
+    steps: list[GradeProgress] = []
+    try:
+        result = await client.grade(EXERCISE, curriculum.get(EXERCISE).reference,
+                                    progress=steps.append)
+    finally:
+        await client.close()
+    assert result["status"] == "passed" and steps == []
 
 
 # --------------------------------------------- the client against a bad server
