@@ -8,10 +8,17 @@ Two things are built here instead of in a template, each for a reason:
   precomputed cell snippets is ~20× faster than a template loop, and the only
   values in a cell are integers and curriculum ids (escaped once per column);
 * highlighted code — Pygments escapes the code it tokenises.
+
+Escaping is not enough for one kind of character: a bidirectional control
+(U+202E and its kin) in a name, a message or code reorders the text after it
+on the page ("Trojan Source": code that reads differently from what runs).
+Every value a template prints shows them as what they are, ``⟨U+202E⟩``
+(:func:`show_bidi`, the environment's ``finalize``).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +34,7 @@ from bot.core.insights import CellState
 from bot.core.insights.views import Cell, ExerciseColumn
 
 HERE = Path(__file__).parent
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 STATE_LABEL = {
     CellState.first_try: "passed first try",
     CellState.after_tries: "passed after tries",
@@ -111,8 +119,18 @@ class Heatmap:
         ]))
 
 
+def show_bidi(value: object) -> object:
+    """``value`` with each bidirectional control shown as ``⟨U+XXXX⟩`` (markup
+    stays markup: the replacement holds no HTML)."""
+    if not isinstance(value, str) or not _BIDI.search(value):
+        return value
+    shown = _BIDI.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    return Markup(shown) if isinstance(value, Markup) else shown
+
+
 def templates() -> Jinja2Templates:
     env = Environment(
+        finalize=show_bidi,
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=StrictUndefined,

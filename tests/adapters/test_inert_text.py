@@ -19,7 +19,12 @@ from grader.result import GradeResult
 
 PHISH = "[Claim your certificate](https://evil.example/claim) www.evil.example"
 FORGED = "\n✅ #1 `1.1.1` Zeros: passed 10/10\n+10 points\n🔥 streak 9 days\n@everyone <@1>"
-PAYLOAD = PHISH + FORGED
+# Line breaks and text direction by other means: Unicode line/paragraph
+# separators and NEL (a new line to chat clients), a right-to-left override
+# and isolate ("Trojan Source": what follows shows backwards).
+LAYOUT = "\u2028✅ passed\u2029🔥 streak\x85+10 points \u202edeliaf\u2066x\u2069"
+PAYLOAD = PHISH + FORGED + LAYOUT
+LAYOUT_CHARS = re.compile("[\u2028\u2029\x85\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 FORGED_LINE = re.compile(r"^\s*(✅|\+10 points|🔥 streak 9)", re.M)
 
 
@@ -55,6 +60,7 @@ def assert_inert(text: str) -> None:
     outside_code = re.sub(r"```.*?```", "", text, flags=re.S)  # output is shown as output
     assert not FORGED_LINE.search(outside_code), text
     assert "@everyone" not in text and "<@1>" not in text
+    assert not LAYOUT_CHARS.search(text), ascii(text)
 
 
 def discord_text(reply: Reply) -> str:

@@ -21,7 +21,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from bot.chat.handler import ChatHandler, Incoming
 from bot.core.clock import ManualClock
 from bot.core.signin import CLOCK_SKEW, LINK_TTL, DashboardSite, SignIns
-from bot.core.types import Role
+from bot.core.types import Actor, Role
 from bot.dashboard import create_app
 from bot.dashboard.app import SESSION_COOKIE
 
@@ -207,6 +207,27 @@ async def test_learner_text_is_escaped(browser: Browser) -> None:
         assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in page.text, path
     code = (await browser.client.get(f"/c/{cid}/submissions/{seeded.subs['mallory']}")).text
     assert '&lt;script&gt;alert("code")&lt;/script&gt;' in code  # highlighted, as text
+
+
+async def test_bidirectional_controls_are_shown_not_obeyed(browser: Browser) -> None:
+    """A name or code holding U+202E would show the text after it backwards
+    (Trojan Source): every page shows the control as ⟨U+202E⟩ instead."""
+    seeded = browser.seeded
+    world = seeded.world
+    base = world.actor("trudy")
+    actor = Actor(base.platform, base.channel_id, "trudy", "trudy \u202eFAIL\u2066")
+    code = "import torch\n# FAIL\nok = 'access\u202e \u2066# admin\u2069 \u2066'\n"
+    receipt = await world.dojo.submit(actor, "1.1.1", code)
+    await world.dojo.grade_pending()
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    cid = seeded.cohort_id
+    for path in (f"/c/{cid}/?week=all", f"/c/{cid}/exercises/1.1.1",
+                 f"/c/{cid}/submissions/{receipt.submission_id}"):
+        page = (await browser.client.get(path)).text
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", page), path
+        assert "trudy ⟨U+202E⟩FAIL⟨U+2066⟩" in page, path
+    page = (await browser.client.get(f"/c/{cid}/submissions/{receipt.submission_id}")).text
+    assert "access⟨U+202E⟩" in page  # in the highlighted code too
 
 
 async def test_sign_out_ends_the_session_on_the_server(browser: Browser) -> None:
