@@ -47,6 +47,17 @@ NDJSON = "application/x-ndjson"
 #: Longest line read from the service's stream (the result line included).
 MAX_STREAM_LINE = 16 * 1024 * 1024
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
+#: Control characters (ESC among them) and bidirectional controls: in a
+#: terminal, learner output holding them could clear the screen, retitle the
+#: window, plant a hyperlink or reorder the report around it.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                      "\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """Learner text as a terminal may show it: every control character but
+    newline and tab becomes ``?`` (rich passes escape sequences through)."""
+    return _CONTROL.sub("?", text)
 
 
 def render_report(result: dict[str, Any], console: Console) -> None:
@@ -56,17 +67,18 @@ def render_report(result: dict[str, Any], console: Console) -> None:
                   f"score {result['score']}/{result['max_score']}  "
                   f"({result['duration_ms']:.0f} ms, {result['environment'].get('device')})")
     if result.get("message"):
-        console.print(f"  {result['message']}", markup=False)
+        console.print(f"  {inert(result['message'])}", markup=False, highlight=False)
     for check in result["checks"]:
         if check["status"] == "not_run" and status != "passed":
             continue
         mark = MARK.get(check["status"], "?")
-        msg = f" — {check['message']}" if check["message"] else ""
+        msg = f" — {inert(check['message'])}" if check["message"] else ""
         console.print(f"  {mark} {check['id']} [dim]({check['kind']})[/]", end="")
         console.print(msg, markup=False, highlight=False)
     if result.get("stdout"):
         console.print("[dim]--- your output ---[/]")
-        console.print(result["stdout"].rstrip()[-2000:], markup=False, highlight=False)
+        console.print(inert(result["stdout"].rstrip()[-2000:]), markup=False,
+                      highlight=False)
     if "UNSAFE" in result["environment"].get("sandbox", ""):
         console.print("[bold red]UNSAFE: graded without a sandbox[/]")
 

@@ -44,6 +44,24 @@ def test_grade_stdin_report_not_passed_exit_1(reference):
     assert "1.1.1: FAILED" in out and "zeros_3" in out and "9/10" in out
 
 
+def test_the_report_never_passes_a_terminal_escape_through(reference):
+    """Learner output, an exception message and a check message with escape
+    sequences (retitle the window, clear the screen, a hidden link) and a
+    right-to-left override: the report shows them as ``?``, never as bytes a
+    terminal obeys."""
+    evil = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\\u202e"
+    code = reference.read_text() + f"\nprint({evil!r})\nzeros_1 = {evil!r}\n"
+    proc = torchdojo("grade", "1.1.1", "-", stdin=code.encode())
+    assert proc.returncode == 1
+    out = proc.stdout.decode()
+    assert "?]0;pwned" in out and "zeros_1" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    raising = f"raise ValueError({evil!r})\n"
+    proc = torchdojo("grade", "1.1.1", "-", stdin=raising.encode())
+    assert proc.returncode == 1 and "?[2J" in proc.stdout.decode()
+    assert "\x1b" not in proc.stdout.decode()
+
+
 @pytest.mark.parametrize("args", [("grade", "9.9.9", "-"), ("grade", "1.1.1", "/nonexistent.py"),
                                   ("show", "1.1.77")])
 def test_usage_errors_exit_2(args):
