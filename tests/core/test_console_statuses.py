@@ -100,6 +100,7 @@ async def test_a_training_grading_shows_its_checks_as_it_goes(
         await console.run(group_messages(lines), echo=False)
         said = out.getvalue()
         assert "training check" in said and "/5…" in said, said
+        assert "✅ #1 `5.1.1`" in said, said
         progress_at = said.index("training check")
         verdict_at = said.index("✅ #1 `5.1.1`")
         assert progress_at < verdict_at  # the verdict is the last word
