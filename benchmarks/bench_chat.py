@@ -139,6 +139,14 @@ async def wait_for_log(proc: subprocess.Popen[bytes], log: Path, text: str,
         await asyncio.sleep(0.1)
 
 
+async def references_ahead(url: str) -> dict[str, Any]:
+    """The grader service's training references made ahead and taken so far."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/v1/health") as resp:
+        return (await resp.json(content_type=None)).get("references_ahead", {})
+
+
 async def wait_for_grader(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     import aiohttp
 
@@ -455,7 +463,10 @@ async def distributed(workers: int, graders: int, scenarios: list[str],
                 if "training_alone" in scenarios:
                     out["training_alone"] = await training_alone(chat)
                 if "burst" in scenarios:
+                    before = [await references_ahead(g[0]) for g in grader_urls]
                     out["burst"] = await burst(chat, args.drills, args.trainings, 1.0, named)
+                    out["burst"]["references_ahead"] = {"before": before, "after": [
+                        await references_ahead(g[0]) for g in grader_urls]}
                     out["burst"]["training_over_alone"] = over_alone(
                         out["burst"], out.get("training_alone", {}))
                 if "scale" in scenarios:
