@@ -124,19 +124,16 @@ class Dispatcher:
             handed = 0
             while True:
                 items = await self.queue.take_for_dispatch(limit=SWEEP_BATCH)
-                refused = []
-                for item in items:
-                    lane = lane_of(self.ctx.catalog.get(item.exercise_id))
-                    try:
-                        await self.engine.defer(item.id, item.member_id, lane, item.priority)
-                    except Exception:
-                        log.exception("the job engine did not take submission %s", item.id)
-                        refused.append(item.id)
-                    else:
-                        handed += 1
-                if refused:
-                    await self.queue.undispatch(refused)
+                try:
+                    await self.engine.defer_many([
+                        (item.id, item.member_id, lane_of(self.ctx.catalog.get(item.exercise_id)),
+                         item.priority) for item in items])
+                except Exception:
+                    log.exception("the job engine did not take submissions %s",
+                                  ", ".join(str(item.id) for item in items[:20]))
+                    await self.queue.undispatch([item.id for item in items])
                     return handed
+                handed += len(items)
                 if len(items) < SWEEP_BATCH:
                     return handed
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +214,24 @@ class JobEngine:
         except pexc.AlreadyEnqueued:
             return False
         return True
+
+    async def defer_many(self, items: Sequence[tuple[int, int, str, int]]) -> None:
+        """Hand submissions ``(id, member, lane, priority)`` to the engine in one
+        query (a burst's sweep: one round trip instead of one per submission).
+        One whose job already waits fails the whole query, so then each goes
+        on its own and that one is skipped."""
+        if not items:
+            return
+        await self.open()
+        jobs = [self.task.configure(queue=lane, lock=f"member:{member_id}", priority=priority,
+                                    queueing_lock=f"submission:{submission_id}")
+                .make_new_job(submission_id=submission_id, member_id=member_id)
+                for submission_id, member_id, lane, priority in items]
+        try:
+            await self.app.job_manager.batch_defer_jobs_async(jobs)
+        except pexc.AlreadyEnqueued:
+            for item in items:
+                await self.defer(*item)
 
     # ---- working ----------------------------------------------------------------------------
 

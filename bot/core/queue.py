@@ -90,6 +90,10 @@ _HEAD_OF_MEMBER = (
            .scalar_subquery(),
            Submission.id <= bindparam("sid"), Submission.status.in_(_PENDING))
     .order_by(Submission.id).limit(1))
+#: A submission's first dispatch priority (executemany: a sweep sets many).
+_SET_PRIORITY = (Submission.__table__.update()
+                 .where(Submission.__table__.c.id == bindparam("sid"))
+                 .values(priority=bindparam("prio")))
 #: A graded submission with its cohort and member: one statement, not three.
 _WITH_COHORT_AND_MEMBER = (
     select(Submission, Cohort, Member)
@@ -292,7 +296,7 @@ class GradingQueue:
                 return []
             lowest: dict[int, int] = {r.member_id: r.lowest for r in rows
                                       if r.lowest is not None}
-            items = []
+            items, first = [], []
             for r in rows:
                 priority = r.priority
                 if priority is None:
@@ -300,14 +304,13 @@ class GradingQueue:
                     below = lowest.get(r.member_id)
                     priority = base if below is None else min(base, below - 1)
                     lowest[r.member_id] = priority
-                    await s.execute(update(Submission).where(Submission.id == r.id)
-                                    .values(priority=priority, dispatched_at=now))
+                    first.append({"sid": r.id, "prio": priority})
                 items.append(DispatchItem(r.id, r.member_id, r.exercise_id, priority))
-            again = [r.id for r in rows if r.priority is not None]
-            if again:
-                await s.execute(update(Submission).where(Submission.id.in_(again))
-                                .values(dispatched_at=now)
-                                .execution_options(synchronize_session=False))
+            if first:  # one executemany, not a statement per submission
+                await s.execute(_SET_PRIORITY, first)
+            await s.execute(update(Submission).where(Submission.id.in_([r.id for r in rows]))
+                            .values(dispatched_at=now)
+                            .execution_options(synchronize_session=False))
             return items
 
     async def has_verdict(self, submission_id: int) -> bool:
