@@ -686,6 +686,12 @@ def main() -> None:
     # would write to every object header and copy every page (gc.freeze is
     # the documented pre-fork idiom). Not worth its ~0.1 s for one fork.
     if not oneshot:
+        # Our own warm-up job once here, before the freeze: what the harness
+        # and torch create lazily on a first job (caches, interned names,
+        # dispatcher state) is then inherited instead of built — and written
+        # to shared pages — in every child (~15% fewer page faults per drill).
+        # Its code is a constant of ours: no learner data reaches this process.
+        harness.execute(WARMUP_JOB, [])
         gc.collect()
         gc.freeze()
     # The zygote's own loop makes no cyclic garbage worth a collector, and a
