@@ -178,7 +178,7 @@ async def test_the_service_stream_reaches_grade_remote(streaming_server, server,
     result = await asyncio.to_thread(grade_remote, str(streaming_server.make_url("")), "1.1.1",
                                      reference.read_bytes(), reports.append)
     assert result["status"] == "passed"
-    assert reports[0] == {"stage": "running"}
+    assert reports and reports[0]["stage"] in ("running", "check", "judging")
     # A drill is answered in one piece by the real service: no reports, same result.
     reports.clear()
     result = await asyncio.to_thread(grade_remote, str(server.make_url("")), "1.1.1",

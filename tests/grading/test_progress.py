@@ -166,9 +166,9 @@ async def test_a_stream_carries_the_newest_report_not_every_report(grader):
     assert status == 200 and ctype == "application/x-ndjson"
     steps = [x["progress"] for x in lines[:-1]]
     assert lines[-1] == {"result": {"exercise": EXERCISE, "status": "passed"}}
-    assert 1 <= len(steps) < 20
-    indexes = [s["index"] for s in steps]
-    assert indexes == sorted(set(indexes)) and indexes[0] > 1  # newest first, then newer
+    assert 1 <= len(steps) < 50  # 201 reports (more lines only on a very slow machine)
+    indexes = [s.get("index", 0) for s in steps]  # "running" has none
+    assert indexes == sorted(set(indexes))  # each line newer than the one before
 
 
 async def test_streamed_refusals_keep_their_status_codes(server):
@@ -186,8 +186,9 @@ async def test_without_the_accept_header_the_answer_is_plain_json(server, curric
         assert (await resp.json())["status"] == "passed"
 
 
-async def test_the_http_client_forwards_progress(streaming_server, curriculum):
-    client = HTTPGraderClient(str(streaming_server.make_url("")))
+async def _client_grades(srv, curriculum) -> tuple[dict, list[GradeProgress]]:
+    """A drill through the bot's HTTP client; also, an unknown id is refused."""
+    client = HTTPGraderClient(str(srv.make_url("")))
     steps: list[GradeProgress] = []
     try:
         result = await client.grade(EXERCISE, curriculum.get(EXERCISE).reference,
@@ -196,18 +197,18 @@ async def test_the_http_client_forwards_progress(streaming_server, curriculum):
             await client.grade("9.9.9", "x = 1")
     finally:
         await client.close()
+    return result, steps
+
+
+async def test_the_http_client_forwards_progress(streaming_server, curriculum):
+    result, steps = await _client_grades(streaming_server, curriculum)
     assert result["status"] == "passed"
-    assert steps[0] == GradeProgress("running")
+    # the newest report when the stream starts: "running", or a check already
+    assert steps and all(step.stage in ("running", "check", "judging") for step in steps)
 
 
 async def test_the_http_client_reads_a_quick_answer_in_one_piece(server, curriculum):
-    client = HTTPGraderClient(str(server.make_url("")))
-    steps: list[GradeProgress] = []
-    try:
-        result = await client.grade(EXERCISE, curriculum.get(EXERCISE).reference,
-                                    progress=steps.append)
-    finally:
-        await client.close()
+    result, steps = await _client_grades(server, curriculum)
     assert result["status"] == "passed" and steps == []
 
 
