@@ -94,11 +94,14 @@ _READY = (
            or_(Notice.claimed_until.is_(None), Notice.claimed_until < bindparam("now")))
     .order_by(Notice.id)
     .limit(bindparam("limit")))
+#: Claiming a round's notices: one statement; the ids it returns are the ones
+#: won (another process may have claimed some first).
 _CLAIM = (update(Notice)
-          .where(Notice.id == bindparam("nid"), Notice.delivered_at.is_(None),
+          .where(Notice.id.in_(bindparam("ids", expanding=True)), Notice.delivered_at.is_(None),
                  or_(Notice.claimed_until.is_(None), Notice.claimed_until < bindparam("now")))
           .values(claimed_until=bindparam("until"), claimed_by=bindparam("by"),
                   attempts=Notice.attempts + 1)
+          .returning(Notice.id)
           .execution_options(synchronize_session=False))
 _DELIVERED = (update(Notice).where(Notice.id.in_(bindparam("ids", expanding=True)))
               .values(delivered_at=bindparam("now"), claimed_until=None)
@@ -177,12 +180,15 @@ class NoticeService:
         is coming, is known) and return them as events, oldest first."""
         now = self.ctx.now()
         out: list[SubmissionNotice] = []
+        wanted: list[Notice] = []
         async with self.ctx.db.session() as s:
             in_flight = set((await s.scalars(_IN_FLIGHT, {"now": now})).all())
             rows = (await s.execute(_READY, {"platform": platform, "now": now,
                                              "limit": limit * 4})).all()
             newest = {n.submission_id: n.id for n, *_ in rows if n.kind == PROGRESS}
             for notice, sub, cohort, _member in rows:
+                if len(wanted) >= limit:
+                    break
                 if owns is not None and not owns(cohort.channel_id):
                     continue
                 reply_state = sub.reply_state if sub is not None else None
@@ -197,17 +203,18 @@ class NoticeService:
                 if sub is not None and reply_state == "awaiting" \
                         and now - sub.received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
-                won = await s.execute(_CLAIM, {"nid": notice.id, "now": now,
-                                               "until": now + CLAIM_LEASE, "by": self.instance})
-                if won.rowcount != 1:
+                wanted.append(notice)
+            won = set((await s.scalars(_CLAIM, {
+                "ids": [n.id for n in wanted], "now": now, "until": now + CLAIM_LEASE,
+                "by": self.instance})).all()) if wanted else set()
+            for notice in wanted:
+                if notice.id not in won:
                     continue  # another process claimed it first
                 event = await self.event(s, notice)
                 if event is None:
                     notice.delivered_at = now  # its submission is gone: nothing to say
                     continue
                 out.append(event)
-                if len(out) >= limit:
-                    break
         return out
 
     async def delivered(self, *notice_ids: int) -> None:

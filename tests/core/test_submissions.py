@@ -331,3 +331,22 @@ async def test_export_cells_cannot_become_formulas(world: World) -> None:
     cells = [c for row in rows[1:] for c in row]
     assert "'=HYPERLINK(\"https://x\"&A1,\"open\")" in cells and "'=cmd" in cells
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+async def test_delivery_loops_racing_claim_each_notice_once(world: World) -> None:
+    """Two processes' delivery loops claim side by side, round after round
+    (a round claims its notices in one statement): every verdict notice is
+    claimed, none by both."""
+    from bot.core.notices import NoticeService
+
+    members = [f"m{i}" for i in range(6)]
+    await setup_cohort(world, members)
+    for who in members:
+        await submit_and_grade(world, who, "1.1.1", PASS)
+    ours = world.dojo.notices
+    theirs = NoticeService(ours.ctx, instance="another-process")
+    claimed: list[int] = []
+    for _ in range(6):
+        a, b = await asyncio.gather(ours.claim("test", limit=4), theirs.claim("test", limit=4))
+        claimed += [e.notice_id for e in (*a, *b)]
+    assert len(claimed) == len(set(claimed)) == len(members)
