@@ -204,9 +204,7 @@ class NoticeService:
                         and now - sub.received_at < AWAIT_STATUS:
                     continue  # the adapter is still posting "grading…"; it will wake us
                 wanted.append(notice)
-            won = set((await s.scalars(_CLAIM, {
-                "ids": [n.id for n in wanted], "now": now, "until": now + CLAIM_LEASE,
-                "by": self.instance})).all()) if wanted else set()
+            won = await self._take(s, [n.id for n in wanted], now) if wanted else set()
             for notice in wanted:
                 if notice.id not in won:
                     continue  # another process claimed it first
@@ -216,6 +214,13 @@ class NoticeService:
                     continue
                 out.append(event)
         return out
+
+    async def _take(self, s: AsyncSession, ids: list[int], now: datetime) -> set[int]:
+        """Claims these notices if still unclaimed; the ids won (on PostgreSQL
+        another process may have taken some since they were read)."""
+        return set((await s.scalars(_CLAIM, {"ids": ids, "now": now,
+                                             "until": now + CLAIM_LEASE,
+                                             "by": self.instance})).all())
 
     async def delivered(self, *notice_ids: int) -> None:
         async with self.ctx.db.session() as s:
