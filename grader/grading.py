@@ -159,9 +159,7 @@ class Grader:
 
     async def grade(self, exercise_id: str, code: str | bytes, *, seed: int | None = None,
                     progress: ProgressFn | None = None) -> dict[str, Any]:
-        if self.stock is None:
-            return await self._grade(exercise_id, code, seed, progress)
-        with self.stock.grading():
+        with self.stock.grading() if self.stock is not None else contextlib.nullcontext():
             return await self._grade(exercise_id, code, seed, progress)
 
     async def _grade(self, exercise_id: str, code: str | bytes, seed: int | None,
@@ -321,9 +319,8 @@ class Grader:
                              seed: int, blobs: list[bytes]) -> tuple[dict, list[bytes]]:
         """A grading's reference in the reference process, which a refill of the
         stock may hold (paused): it goes on, and this one comes next."""
-        if self.stock is None:
-            return await self._reference_elsewhere(exercise, probes, ctx, seed, blobs)
-        with self.stock.reference_needed():
+        with (self.stock.reference_needed() if self.stock is not None
+              else contextlib.nullcontext()):
             return await self._reference_elsewhere(exercise, probes, ctx, seed, blobs)
 
     async def _reference_elsewhere(self, exercise: Exercise, probes: list[dict],

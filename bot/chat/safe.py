@@ -30,8 +30,9 @@ _WWW = re.compile(r"\b(www)\.", re.I)
 _MARKED = re.compile(f"{OPEN}(.*?){CLOSE}", re.S)
 #: Bidirectional marks, embeddings, overrides and isolates: a name or an
 #: output holding U+202E shows the text after it backwards ("Trojan Source"),
-#: so a piece could make our own words around it read differently. Dropped.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: so a piece could make our own words around it read differently. Dropped
+#: here; the dashboard shows them (``bot.dashboard.render``).
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: DEL and the C1 controls (NEL among them: a line break to some clients).
 _C1 = re.compile("[\u007f-\u009f]")
 #: Line and paragraph separators: line breaks to chat clients.
@@ -52,7 +53,8 @@ def _printable(text: str, keep_newlines: bool) -> str:
     separators made plain newlines (or spaces), other controls ``?``."""
     keep = "\n\t" if keep_newlines else ""
     text = text.replace(OPEN, "").replace(CLOSE, "")
-    text = _SEPARATORS.sub("\n" if keep_newlines else " ", _C1.sub("?", _BIDI.sub("", text)))
+    text = _C1.sub("?", BIDI_CONTROLS.sub("", text))
+    text = _SEPARATORS.sub("\n" if keep_newlines else " ", text)
     return "".join(ch if ch in keep or ch >= " " else "?" for ch in text)
 
 

@@ -202,15 +202,21 @@ class JobEngine:
 
     # ---- deferring ------------------------------------------------------------------------
 
+    def _job(self, submission_id: int, member_id: int, lane: str, priority: int) -> Any:
+        """The job of one submission: its lane's queue, its member's lock, one
+        waiting job per submission."""
+        return self.task.configure(
+            queue=lane, lock=f"member:{member_id}", priority=priority,
+            queueing_lock=f"submission:{submission_id}",
+        ).make_new_job(submission_id=submission_id, member_id=member_id)
+
     async def defer(self, submission_id: int, member_id: int, lane: str,
                     priority: int) -> bool:
         """Hand one submission to the engine; False when a job for it already waits."""
         await self.open()
         try:
-            await self.task.configure(
-                queue=lane, lock=f"member:{member_id}", priority=priority,
-                queueing_lock=f"submission:{submission_id}",
-            ).defer_async(submission_id=submission_id, member_id=member_id)
+            await self.app.job_manager.defer_job_async(
+                self._job(submission_id, member_id, lane, priority))
         except pexc.AlreadyEnqueued:
             return False
         return True
@@ -223,12 +229,8 @@ class JobEngine:
         if not items:
             return
         await self.open()
-        jobs = [self.task.configure(queue=lane, lock=f"member:{member_id}", priority=priority,
-                                    queueing_lock=f"submission:{submission_id}")
-                .make_new_job(submission_id=submission_id, member_id=member_id)
-                for submission_id, member_id, lane, priority in items]
         try:
-            await self.app.job_manager.batch_defer_jobs_async(jobs)
+            await self.app.job_manager.batch_defer_jobs_async([self._job(*i) for i in items])
         except pexc.AlreadyEnqueued:
             for item in items:
                 await self.defer(*item)

@@ -18,7 +18,6 @@ Every value a template prints shows them as what they are, ``⟨U+202E⟩``
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -29,12 +28,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from starlette.templating import Jinja2Templates
 
+from bot.chat.safe import BIDI_CONTROLS
 from bot.core import rules
 from bot.core.insights import CellState
 from bot.core.insights.views import Cell, ExerciseColumn
 
 HERE = Path(__file__).parent
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 STATE_LABEL = {
     CellState.first_try: "passed first try",
     CellState.after_tries: "passed after tries",
@@ -122,9 +121,9 @@ class Heatmap:
 def show_bidi(value: object) -> object:
     """``value`` with each bidirectional control shown as ``⟨U+XXXX⟩`` (markup
     stays markup: the replacement holds no HTML)."""
-    if not isinstance(value, str) or not _BIDI.search(value):
+    if not isinstance(value, str) or not BIDI_CONTROLS.search(value):
         return value
-    shown = _BIDI.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    shown = BIDI_CONTROLS.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
     return Markup(shown) if isinstance(value, Markup) else shown
 
 
