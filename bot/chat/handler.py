@@ -427,7 +427,6 @@ class ChatHandler:
                 mention=actor.user_id, private=True, level="warning", takedown=True)]
         receipt = await self.dojo.submit(actor, ex_id, found.code, msg.message_id,
                                          status_coming=True)
-        self.dojo.dispatcher.kick()
         ahead = f" ({receipt.ahead} of yours ahead of it)" if receipt.ahead else ""
         replies = [Reply(text=f"⏳ #{receipt.submission_id} `{receipt.exercise_id}` "
                               f"received — grading…{ahead}",

@@ -128,6 +128,7 @@ class Dojo:
                      status_coming: bool = False) -> SubmitReceipt:
         receipt = await self.submissions.receive(actor, exercise_id, code, origin_message_id,
                                                  status_coming=status_coming)
+        self.dispatcher.kick()
         return receipt
 
     async def grade_pending(self, *, member_id: int | None = None,
