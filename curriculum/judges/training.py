@@ -153,24 +153,52 @@ def _receiver(call: ast.Call) -> str:
         return ""
 
 
+def _training_fn(tree: ast.AST, name: str) -> ast.FunctionDef | None:
+    """``name``'s definition, or — when its loop lives in a helper it calls — that
+    helper's (a module-level function of the submission, one level down)."""
+    fn = _fn_def(tree, name)
+    if fn is None or _loops(fn):
+        return fn
+    for call in ast.walk(fn):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            helper = _fn_def(tree, call.func.id)
+            if helper is not None and helper is not fn and _loops(helper):
+                return helper
+    return fn
+
+
+def _loops(fn: ast.AST) -> list[ast.For | ast.While]:
+    return [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
+            and _method_calls(n, "backward")]
+
+
 def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | None:
-    """None when ``name`` holds the five-step pattern in order; else what is wrong."""
+    """None when ``name`` holds the five-step pattern in order; else what is wrong.
+
+    "In order" is the order of one update, read around the loop: the gradients
+    are zeroed before the backward pass of the update or after its step (at the
+    end of the iteration: the next update starts from zero), never between
+    them; the forward pass and the loss come before the backward pass (on lines
+    of their own or inside the expression it is called on, as in
+    ``criterion(model(x), y).backward()``). In a loop with several backward
+    passes (an attack's, then the update's) the update's is the last one
+    before the step. How the loop behaves is checked by running it; this
+    only reads its shape."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return "could not parse your code"
-    fn = _fn_def(tree, name)
+    fn = _training_fn(tree, name)
     if fn is None:
         return f"define a function `{name}`"
-    loops = [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
-             and _method_calls(n, "backward")]
+    loops = _loops(fn)
     if not loops:
         return (f"`{name}` needs a training loop (`for ... in dataloader:`) that calls "
                 "`loss.backward()`")
     loop = min(loops, key=lambda n: sum(1 for _ in ast.walk(n)))  # innermost
-    backward = min(_method_calls(loop, "backward"), key=_pos)
-    steps = [c for c in _method_calls(loop, "step") if "sched" not in _receiver(c).lower()
-             and _pos(c) > _pos(backward)]
+    backwards = sorted(_method_calls(loop, "backward"), key=_pos)
+    steps = sorted((c for c in _method_calls(loop, "step") if "sched" not in _receiver(c).lower()
+                    and _pos(c) > _pos(backwards[0])), key=_pos)
     zero = _method_calls(fn, "zero_grad")
     order = "optimizer.zero_grad() → output = model(data) → loss = criterion(output, target) " \
             "→ loss.backward() → optimizer.step()"
@@ -178,24 +206,46 @@ def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | N
         return f"the five-step pattern needs `optimizer.zero_grad()` ({order})"
     if not steps:
         return f"call `optimizer.step()` after `loss.backward()` in the loop ({order})"
+    step = steps[0]
     if accumulate:
-        step = steps[0]
         in_if = any(isinstance(n, ast.If) and step in list(ast.walk(n)) for n in ast.walk(loop))
         if not in_if:
             return ("with gradient accumulation, `optimizer.step()` and `optimizer.zero_grad()` "
                     "go inside `if (batch_idx + 1) % accumulation_steps == 0:`")
         return None
-    loop_zero = [z for z in _method_calls(loop, "zero_grad") if _pos(z) < _pos(backward)]
+    backward = max((b for b in backwards if _pos(b) < _pos(step)), key=_pos)
+    loop_zero = _method_calls(loop, "zero_grad")
     if not loop_zero:
         return f"call `optimizer.zero_grad()` in the loop, before the forward pass ({order})"
-    z = max(loop_zero, key=_pos)
-    between = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
-               and _pos(z) < _pos(c) < _pos(backward)
+    if not any(_pos(z) < _pos(backward) or _pos(z) > _pos(step) for z in loop_zero):
+        return ("`optimizer.zero_grad()` between `loss.backward()` and `optimizer.step()` "
+                f"throws the gradients away before the step; zero them first ({order})")
+    receiver = backward.func.value if isinstance(backward.func, ast.Attribute) else None
+    inside = {id(n) for n in ast.walk(receiver)} if receiver is not None else set()
+    forward = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
                and isinstance(c.func, ast.Name | ast.Attribute)
-               and c not in loop_zero]
-    if not between:
-        return f"the forward pass and the loss go between zero_grad() and backward() ({order})"
+               and c is not backward and c not in loop_zero
+               and (_pos(c) < _pos(backward) or id(c) in inside)]
+    if not forward:
+        return f"the forward pass and the loss go before backward() ({order})"
     return None
+
+
+def gradients_fresh(seq: str) -> bool:
+    """In the probe's event string (S = optimizer step, B/b = a backward onto clean/dirty
+    gradients), the last backward before every step started from zeroed gradients:
+    each update uses the gradients of its own backward pass only. (An earlier
+    backward in the same iteration — an attack's — is fine when the gradients are
+    zeroed after it.)"""
+    last = None
+    for c in seq:
+        if c in "Bb":
+            last = c
+        elif c == "S":
+            if last == "b":
+                return False
+            last = None
+    return True
 
 
 def first_backward_clean(seq: str) -> bool:

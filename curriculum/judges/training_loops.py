@@ -39,7 +39,7 @@ import torch
 from curriculum.judges.compare import above, at_least, at_most, below, close, finite
 from curriculum.judges.data import classification, f32, labels_tensor, regression
 from curriculum.judges.source import source_calls
-from curriculum.judges.training import first_backward_clean, pattern_problem
+from curriculum.judges.training import first_backward_clean, gradients_fresh, pattern_problem
 from grader.checks.base import Hidden, Verdict
 
 
@@ -197,7 +197,7 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
         return Verdict(False, "value", f"{name}: train for {epochs} epochs over all "
                                        f"{n_train} training rows ({epochs * n_train} samples in "
                                        f"train mode); your model saw {seen}")
-    if not first_backward_clean(rep["seq"]):
+    if not (first_backward_clean(rep["seq"]) or gradients_fresh(rep["seq"])):
         return Verdict(False, "train", f"{name}: gradients were not reset between updates — "
                                        "call `optimizer.zero_grad()` before each backward pass")
     if "changed" in value and not finite(value["changed"]):

@@ -11,7 +11,12 @@ import torch.nn.functional as F
 
 from curriculum.judges.compare import above, at_least, close, finite
 from curriculum.judges.data import f32
-from curriculum.judges.training import first_backward_clean, load_spec_model, pattern_problem
+from curriculum.judges.training import (
+    first_backward_clean,
+    gradients_fresh,
+    load_spec_model,
+    pattern_problem,
+)
 from grader.checks.base import Hidden, Verdict
 
 CURR_MODEL = ("seq", [("linear", 4, 16), ("relu",), ("linear", 16, 3)])
@@ -112,7 +117,7 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "train", "the trained parameters hold NaN or inf")
     if not rep["optim"] or not above(v["changed"], 0.0):
         return Verdict(False, "train", "the model's parameters never changed")
-    if not first_backward_clean(rep["seq"]):
+    if not (first_backward_clean(rep["seq"]) or gradients_fresh(rep["seq"])):
         return Verdict(False, "train", "gradients were not reset between updates — call "
                                        "optimizer.zero_grad() before each backward pass")
     acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["curriculum_training"]["y_test"])

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from curriculum.judges.compare import above, all_finite, at_least, at_most, close, finite
 from curriculum.judges.data import f32
 from curriculum.judges.training import (
-    first_backward_clean,
+    gradients_fresh,
     load_spec_model,
     pattern_problem,
 )
@@ -112,9 +112,11 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     rep = v["report"]
     if not rep["optim"]:
         return Verdict(False, "train", "no optimizer ever updated the model")
-    if not first_backward_clean(rep["seq"]):
-        return Verdict(False, "train", "gradients were not reset between updates — call "
-                                       "optimizer.zero_grad() before each training backward")
+    if not gradients_fresh(rep["seq"]):
+        return Verdict(False, "train", "an update used gradients left over from another "
+                                       "backward pass (the attack's, or the last batch's) — "
+                                       "call optimizer.zero_grad() right before each "
+                                       "training backward")
     # the adversarial half of each batch: the model must see 2 x 320 samples per epoch
     seen = int(sum(rep["num"]["F"].tolist()))
     if seen < 2 * 320 * 10:

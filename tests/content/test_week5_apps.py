@@ -22,6 +22,13 @@ def generate_adversarial_examples(model, data, target, epsilon=0.1):
 def adversarial_training_loop('''
 
 
+INLINE_ATTACK = (
+    "            xx = data.clone().requires_grad_(True)\n"
+    "            criterion(model(xx), target).backward()\n"
+    "            adversarial = (xx + epsilon * xx.grad.sign()).clamp(0, 1).detach()\n")
+INLINE_ATTACK_AFTER_ZERO = "            optimizer.zero_grad()\n" + INLINE_ATTACK
+
+
 def _failed(result: dict) -> dict[str, str]:
     return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
 
@@ -37,6 +44,10 @@ WRONG = [
                ("0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, target)",
                 "criterion(output_clean, target)")],
      {"fgsm": "value", "adv_training": "value"}),
+    # the attack's backward after zero_grad: its parameter gradients leak into the update
+    ("5.2.4", [("            adversarial = generate_adversarial_examples(model, data, target, "
+                "epsilon)\n            optimizer.zero_grad()\n", INLINE_ATTACK_AFTER_ZERO)],
+     {"adv_training": "train"}),
     # the seed's FGSM: grads left in the model, and the caller's batch now requires grad
     ("5.2.4", "seed_fgsm", {"fgsm": "grad", "adv_training": "value"}),
     ("5.2.5", [("loss = criterion(output, target) / self.accumulation_steps",
@@ -109,3 +120,16 @@ async def test_curriculum_data_is_equally_hard_on_every_seed(curriculum):
         means = scope["_simplex_means"](np.random.default_rng(seed))
         dists = [np.linalg.norm(means[i] - means[j]) for i in range(3) for j in range(i + 1, 3)]
         assert np.allclose(dists, 3.5), dists
+
+
+@pytest.mark.slow
+async def test_an_attack_backward_before_zero_grad_is_a_correct_loop(grader, curriculum):
+    """FGSM through the model's own backward, then zero_grad, then the update: the
+    update sees only its own gradients (the check reads the last backward before
+    each step, not the first after the previous one)."""
+    source = _replace(curriculum.get("5.2.4").reference,
+                      "            adversarial = generate_adversarial_examples(model, data, "
+                      "target, epsilon)\n            optimizer.zero_grad()\n",
+                      INLINE_ATTACK + "            optimizer.zero_grad()\n")
+    result = await grader.grade("5.2.4", source, seed=SEED)
+    assert result["status"] == "passed", _failed(result)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from curriculum.judges.training import pattern_problem
+from curriculum.judges.training import gradients_fresh, pattern_problem
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -151,6 +151,49 @@ async def test_pattern_order_is_read_from_the_source():
     assert "define" in pattern_problem(good, "train_loop_2")
     assert "zero_grad" in pattern_problem(good.replace("optimizer.zero_grad()", "pass"),
                                           "train_loop_1")
+
+
+LOOP = "def train_loop_1(model, X, y):\n    for data, target in loader:\n{body}"
+
+
+def _loop(*lines: str) -> str:
+    return LOOP.format(body="".join(f"        {line}\n" for line in lines))
+
+
+@pytest.mark.parametrize("source", [
+    # zeroed at the end of the iteration: the next update starts from zero
+    _loop("output = model(data)", "loss = criterion(output, target)", "loss.backward()",
+          "optimizer.step()", "optimizer.zero_grad()"),
+    # the forward pass and the loss inside the expression backward is called on
+    _loop("optimizer.zero_grad()", "criterion(model(data), target).backward()",
+          "optimizer.step()"),
+    # forward and loss first, then zero, backward, step
+    _loop("preds = model(data)", "loss = criterion(preds, target)", "optimizer.zero_grad()",
+          "loss.backward()", "optimizer.step()"),
+    # an attack's backward, zeroed, then the update's own
+    _loop("criterion(model(x_adv), target).backward()", "optimizer.zero_grad()",
+          "loss = criterion(model(data), target)", "loss.backward()", "optimizer.step()"),
+    # the loop in a helper the function calls
+    "def _fit(model, loader):\n    for data, target in loader:\n"
+    "        optimizer.zero_grad()\n        criterion(model(data), target).backward()\n"
+    "        optimizer.step()\n\ndef train_loop_1(model, X, y):\n    _fit(model, loader)\n",
+], ids=["zero-at-end", "loss-on-backward-line", "forward-first", "attack-then-update",
+        "helper"])
+async def test_equivalent_forms_of_the_pattern_are_accepted(source):
+    assert pattern_problem(source, "train_loop_1") is None
+
+
+async def test_zero_grad_between_backward_and_step_is_refused():
+    source = _loop("output = model(data)", "loss = criterion(output, target)",
+                   "loss.backward()", "optimizer.zero_grad()", "optimizer.step()")
+    assert "throws the gradients away" in pattern_problem(source, "train_loop_1")
+
+
+@pytest.mark.parametrize(("seq", "fresh"), [
+    ("BSBSBS", True), ("BSbS", False), ("bBS", True), ("BbS", False), ("SS", True),
+])
+async def test_each_update_uses_its_own_backward(seq, fresh):
+    assert gradients_fresh(seq) is fresh
 
 
 async def test_labels_stay_out_of_the_sandbox(curriculum):
