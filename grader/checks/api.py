@@ -29,12 +29,19 @@ in the statement:
 
 A required entry is either a dotted function (``torch.zeros``, matched after
 alias resolution) or a method (``.numpy`` — a call ``<expr>.numpy(...)``).
-For a function or class name the whole (reachable) body counts.
+A top-level torch function and the tensor method of the same name are one
+operation: ``theta.cos()`` satisfies ``torch.cos`` and ``torch.permute(x, …)``
+satisfies ``.permute``.
+
+For a function or class name the whole (reachable) body counts, and with it
+the bodies of the submission's own module-level functions it calls (a
+helper doing the work: ``def solve(A, b): return _checked(A, b)``).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -61,6 +68,8 @@ class SourceIndex:
     all_calls: set[str]
     syntax_ok: bool
     produced_by: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Top-level modules the submission imports (``math.cos`` is not a method).
+    modules: frozenset[str] = frozenset()
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -238,13 +247,27 @@ class _DataFlow:
 
     def of_binding(self, binding: _Binding) -> Producers:
         if binding.value is None:  # def / class: everything its body calls
-            return frozenset(_live_calls(binding.stmt, self.aliases))
+            return frozenset(self._body_calls(binding.stmt, set()))
         produced = self.of(binding.value, binding.position)
         if binding.augmented:  # x += y keeps x's data and adds y's
             target = binding.stmt.target  # type: ignore[attr-defined]
             previous = self.binding_before(target.id, binding.position)
             produced = _meet(self.of_binding(previous) if previous else frozenset(), produced)
         return produced
+
+    def _body_calls(self, stmt: ast.stmt, seen: set[str]) -> set[str]:
+        """Every call in a def/class body, and in the bodies of the module-level
+        functions of the submission that it calls by name, transitively."""
+        found = _live_calls(stmt, self.aliases)
+        for name in sorted(found):
+            if "." in name or name in seen or len(seen) >= _FOLLOW_LIMIT:
+                continue
+            defs = [b for b in self.bindings.get(name, []) if b.value is None
+                    and isinstance(b.stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            if defs:
+                seen.add(name)
+                found |= self._body_calls(defs[-1].stmt, seen)
+        return found
 
     def of(self, node: ast.expr, position: int) -> Producers:
         if isinstance(node, ast.Constant):
@@ -333,7 +356,8 @@ def index_source(source: str) -> SourceIndex:
     for name, history in bindings.items():
         produced = _DataFlow(bindings, aliases).of_binding(history[-1])
         produced_by[name] = produced or frozenset()
-    return SourceIndex(calls_by_name, all_calls, True, produced_by)
+    modules = frozenset(target.split(".")[0] for target in aliases.values())
+    return SourceIndex(calls_by_name, all_calls, True, produced_by, modules)
 
 
 def check_api(index: SourceIndex, name: str, required: list[str], forbidden: list[str]
@@ -346,7 +370,8 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
         return False, (f"couldn't find a statement `{name} = …` in your code; "
                        f"write it as an assignment using {_pretty(required)}")
     produced = index.produced_by.get(name, frozenset())
-    missing = [r for r in required if r not in produced]
+    missing = [r for r in required if r not in produced
+               and not any(_made_with(index, produced, e) for e in _same_operation(r))]
     used_forbidden = [f for f in forbidden if f in produced or f in bindings[-1]]
     if missing:
         seen = sorted(c for c in produced if not c.startswith("."))
@@ -356,6 +381,38 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     if used_forbidden:
         return False, f"`{name}` must not use {_pretty(used_forbidden)} in this drill"
     return True, ""
+
+
+def _made_with(index: SourceIndex, produced: frozenset[str], entry: str) -> bool:
+    """``entry`` is among ``produced``; a method (``.cos``) only as a call on a value,
+    not a module's function of the same name (``math.cos(…)`` is not ``x.cos()``)."""
+    if entry not in produced:
+        return False
+    if not entry.startswith("."):
+        return True
+    spelled = [c for c in produced if not c.startswith(".") and c.endswith(entry)]
+    return not spelled or any(c.split(".")[0] not in index.modules for c in spelled)
+
+
+@functools.cache
+def _same_operation(entry: str) -> tuple[str, ...]:
+    """The other spelling of a top-level torch function that is also a tensor
+    method (``torch.cos`` ↔ ``.cos``); none for anything else (``torch.zeros``
+    has no method, ``torch.linalg.solve`` is not top-level)."""
+    import torch  # the trusted side has it; only asked once per name
+
+    if entry.startswith("."):
+        name = entry[1:]
+        fn_name, method = f"torch.{name}", entry
+    elif entry.startswith("torch.") and entry.count(".") == 1:
+        name = entry.split(".", 1)[1]
+        fn_name, method = entry, f".{name}"
+    else:
+        return ()
+    if name.startswith("_") or not callable(getattr(torch, name, None)) \
+            or not callable(getattr(torch.Tensor, name, None)):
+        return ()
+    return (method,) if entry == fn_name else (fn_name,)
 
 
 def _pretty(entries: list[str]) -> str:

@@ -121,6 +121,54 @@ def test_calls_by_name_follow_source_order_and_skip_dead_code():
     assert "torch.linalg.solve" not in index.all_calls and "torch.arange" not in index.all_calls
 
 
+def test_a_function_built_through_its_own_helpers():
+    """1.3.1: ``solve_linear_system`` delegating to a helper that calls
+    ``torch.linalg.solve`` is built with it; a helper that is defined but never
+    called, or a helper that does something else, is not."""
+    helper = textwrap.dedent("""
+        def _checked_solve(A, b):
+            try:
+                return torch.linalg.solve(A, b)
+            except RuntimeError as e:
+                raise ValueError("A is singular") from e
+    """)
+    calls = helper + "\ndef solve_linear_system(A, b):\n    return _checked_solve(A, b)\n"
+    assert check_api(_index(calls), "solve_linear_system", ["torch.linalg.solve"], []) \
+        == (True, "")
+    two_deep = calls + "\ndef outer(A, b):\n    return solve_linear_system(A, b)\n"
+    assert check_api(_index(two_deep), "outer", ["torch.linalg.solve"], []) == (True, "")
+    unused = helper + "\ndef solve_linear_system(A, b):\n    return torch.inverse(A) @ b\n"
+    ok, message = check_api(_index(unused), "solve_linear_system", ["torch.linalg.solve"], [])
+    assert not ok and "torch.inverse" in message
+    recursive = "def f(x):\n    return f(x - 1) if x else torch.ones(1)\n"
+    ok, _ = check_api(_index(recursive), "f", ["torch.zeros"], [])
+    assert not ok
+
+
+def test_a_torch_function_and_its_tensor_method_are_one_operation():
+    """1.3.3: ``theta.cos()`` is ``torch.cos(theta)``; ``torch.permute`` is ``.permute``."""
+    rotation = """
+        def create_rotation_matrix(angle):
+            theta = torch.tensor(angle * 3.14159 / 180)
+            c, s = theta.cos(), theta.sin()
+            return torch.stack([torch.stack([c, -s]), torch.stack([s, c])])
+    """
+    assert check_api(_index(rotation), "create_rotation_matrix",
+                     ["torch.cos", "torch.sin"], []) == (True, "")
+    assert check_api(_index("p = torch.permute(x, (1, 0))"), "p", [".permute"], []) \
+        == (True, "")
+    # a module's function of that name is not the tensor method
+    ok, _ = check_api(_index("import math\nc = torch.tensor(math.cos(0.5))"), "c",
+                      ["torch.cos"], [])
+    assert not ok
+    assert check_api(_index("c = (x * 2).cos()"), "c", ["torch.cos"], []) == (True, "")
+    # no method of that name, or not a top-level function: no other spelling
+    ok, _ = check_api(_index("z = x.new_zeros(3)"), "z", ["torch.zeros"], [])
+    assert not ok
+    ok, _ = check_api(_index("s = A.solve(b)"), "s", ["torch.linalg.solve"], [])
+    assert not ok
+
+
 def test_no_binding_and_syntax_errors():
     ok, message = check_api(_index("print(torch.zeros(3))"), "zeros_1", ZEROS, [])
     assert not ok and "couldn't find a statement" in message
