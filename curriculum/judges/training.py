@@ -12,6 +12,7 @@ accuracy or loss fails.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -153,23 +154,47 @@ def _receiver(call: ast.Call) -> str:
         return ""
 
 
-def _training_fn(tree: ast.AST, name: str) -> ast.FunctionDef | None:
-    """``name``'s definition, or — when its loop lives in a helper it calls — that
-    helper's (a module-level function of the submission, one level down)."""
-    fn = _fn_def(tree, name)
-    if fn is None or _loops(fn):
-        return fn
-    for call in ast.walk(fn):
-        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-            helper = _fn_def(tree, call.func.id)
-            if helper is not None and helper is not fn and _loops(helper):
-                return helper
-    return fn
+def _helpers(tree: ast.AST, fn: ast.FunctionDef, depth: int = 3) -> list[ast.FunctionDef]:
+    """The submission's module-level functions ``fn`` calls by name, transitively."""
+    found: list[ast.FunctionDef] = []
+    frontier = [fn]
+    for _ in range(depth):
+        following = []
+        for f in frontier:
+            for call in ast.walk(f):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                    helper = _fn_def(tree, call.func.id)
+                    if helper is not None and helper is not fn and helper not in found:
+                        found.append(helper)
+                        following.append(helper)
+        frontier = following
+    return found
 
 
 def _loops(fn: ast.AST) -> list[ast.For | ast.While]:
     return [n for n in ast.walk(fn) if isinstance(n, ast.For | ast.While)
             and _method_calls(n, "backward")]
+
+
+def _update(tree: ast.AST, fn: ast.FunctionDef
+            ) -> tuple[ast.AST | None, ast.For | ast.While | None]:
+    """Where one update is written: the innermost loop calling backward — in
+    ``fn`` or in a helper it calls — or, when a loop calls a per-batch helper
+    holding the update (``for batch in loader: train_step(...)``), that helper's
+    body (one iteration). Returns (that node, the loop calling the helper)."""
+    functions = [fn, *_helpers(tree, fn)]
+    for f in functions:
+        loops = _loops(f)
+        if loops:
+            return min(loops, key=lambda n: sum(1 for _ in ast.walk(n))), None
+    for f in functions:
+        for loop in (n for n in ast.walk(f) if isinstance(n, ast.For | ast.While)):
+            for call in ast.walk(loop):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                    helper = _fn_def(tree, call.func.id)
+                    if helper is not None and _method_calls(helper, "backward"):
+                        return helper, loop
+    return None, None
 
 
 def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | None:
@@ -188,18 +213,18 @@ def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | N
         tree = ast.parse(source)
     except SyntaxError:
         return "could not parse your code"
-    fn = _training_fn(tree, name)
+    fn = _fn_def(tree, name)
     if fn is None:
         return f"define a function `{name}`"
-    loops = _loops(fn)
-    if not loops:
+    loop, caller = _update(tree, fn)
+    if loop is None:
         return (f"`{name}` needs a training loop (`for ... in dataloader:`) that calls "
                 "`loss.backward()`")
-    loop = min(loops, key=lambda n: sum(1 for _ in ast.walk(n)))  # innermost
     backwards = sorted(_method_calls(loop, "backward"), key=_pos)
     steps = sorted((c for c in _method_calls(loop, "step") if "sched" not in _receiver(c).lower()
                     and _pos(c) > _pos(backwards[0])), key=_pos)
-    zero = _method_calls(fn, "zero_grad")
+    zero = [*_method_calls(fn, "zero_grad"), *_method_calls(loop, "zero_grad"),
+            *(_method_calls(caller, "zero_grad") if caller is not None else [])]
     order = "optimizer.zero_grad() → output = model(data) → loss = criterion(output, target) " \
             "→ loss.backward() → optimizer.step()"
     if not zero:
@@ -215,20 +240,28 @@ def pattern_problem(source: str, name: str, accumulate: bool = False) -> str | N
         return None
     backward = max((b for b in backwards if _pos(b) < _pos(step)), key=_pos)
     loop_zero = _method_calls(loop, "zero_grad")
+    if not loop_zero and caller is not None and _method_calls(caller, "zero_grad"):
+        # zeroed each iteration by the loop around the per-batch helper
+        return None if _forward_before(loop, backward) else \
+            f"the forward pass and the loss go before backward() ({order})"
     if not loop_zero:
         return f"call `optimizer.zero_grad()` in the loop, before the forward pass ({order})"
     if not any(_pos(z) < _pos(backward) or _pos(z) > _pos(step) for z in loop_zero):
         return ("`optimizer.zero_grad()` between `loss.backward()` and `optimizer.step()` "
                 f"throws the gradients away before the step; zero them first ({order})")
-    receiver = backward.func.value if isinstance(backward.func, ast.Attribute) else None
-    inside = {id(n) for n in ast.walk(receiver)} if receiver is not None else set()
-    forward = [c for c in ast.walk(loop) if isinstance(c, ast.Call)
-               and isinstance(c.func, ast.Name | ast.Attribute)
-               and c is not backward and c not in loop_zero
-               and (_pos(c) < _pos(backward) or id(c) in inside)]
-    if not forward:
+    if not _forward_before(loop, backward, loop_zero):
         return f"the forward pass and the loss go before backward() ({order})"
     return None
+
+
+def _forward_before(loop: ast.AST, backward: ast.Call, skip: Sequence[ast.Call] = ()) -> bool:
+    """Some call (the forward pass, the loss) comes before ``backward`` in the loop,
+    on a line of its own or in the expression backward is called on."""
+    receiver = backward.func.value if isinstance(backward.func, ast.Attribute) else None
+    inside = {id(n) for n in ast.walk(receiver)} if receiver is not None else set()
+    return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name | ast.Attribute)
+               and c is not backward and c not in skip
+               and (_pos(c) < _pos(backward) or id(c) in inside) for c in ast.walk(loop))
 
 
 def gradients_fresh(seq: str) -> bool:

@@ -177,10 +177,28 @@ def _loop(*lines: str) -> str:
     "def _fit(model, loader):\n    for data, target in loader:\n"
     "        optimizer.zero_grad()\n        criterion(model(data), target).backward()\n"
     "        optimizer.step()\n\ndef train_loop_1(model, X, y):\n    _fit(model, loader)\n",
+    # one update per call of a per-batch helper, from the loop over batches
+    "def train_step(model, data, target):\n    optimizer.zero_grad()\n"
+    "    loss = criterion(model(data), target)\n    loss.backward()\n    optimizer.step()\n"
+    "\ndef train_loop_1(model, X, y):\n    for data, target in loader:\n"
+    "        train_step(model, data, target)\n",
+    # the same, zeroed by the loop around it
+    "def train_step(model, data, target):\n    loss = criterion(model(data), target)\n"
+    "    loss.backward()\n    optimizer.step()\n\ndef train_loop_1(model, X, y):\n"
+    "    for data, target in loader:\n        optimizer.zero_grad()\n"
+    "        train_step(model, data, target)\n",
 ], ids=["zero-at-end", "loss-on-backward-line", "forward-first", "attack-then-update",
-        "helper"])
+        "helper", "per-batch-helper", "per-batch-helper-zeroed-outside"])
 async def test_equivalent_forms_of_the_pattern_are_accepted(source):
     assert pattern_problem(source, "train_loop_1") is None
+
+
+async def test_a_per_batch_helper_without_zero_grad_is_refused():
+    source = ("def train_step(model, data, target):\n    loss = criterion(model(data), target)\n"
+              "    loss.backward()\n    optimizer.step()\n\ndef train_loop_1(model, X, y):\n"
+              "    optimizer.zero_grad()\n    for data, target in loader:\n"
+              "        train_step(model, data, target)\n")
+    assert "zero_grad" in pattern_problem(source, "train_loop_1")
 
 
 async def test_zero_grad_between_backward_and_step_is_refused():
