@@ -34,6 +34,7 @@ class Leaf:
     api: tuple[str, ...] = ()       # one of these must build it (its own assignment)
     forbid: tuple[str, ...] = ()    # none of these may appear in its assignment
     after: str = ""                 # reference statement after the assignment
+    method: str = ""                # a method the leaf itself must be called with
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,10 @@ def _s1() -> list[Variant]:
         out.append(Variant(k, text, (Leaf("x", make, shape, value, api, forbid=m1),)))
 
     def v2(k, text, make, shape, value=None, api=()):
-        leaf = Leaf("x", make, shape, value, api, after="x.requires_grad_(True)")
-        out.append(Variant(k, text, (leaf,), needs=m1))
+        # its own call: `x_k.requires_grad_(True)` or `x_k = torch...(...).requires_grad_(True)`
+        leaf = Leaf("x", make, shape, value, api, after="x.requires_grad_(True)",
+                    method=m1[0])
+        out.append(Variant(k, text, (leaf,)))
 
     v1(1, "scalar tensor with value 2.0", f"torch.tensor(2.0, {RG})", (), 2.0)
     v1(2, "1D tensor [1.0, 2.0, 3.0]", f"torch.tensor([1.0, 2.0, 3.0], {RG})", (3,),
@@ -354,7 +357,11 @@ def _howto(exercise_id: str) -> str:
     if exercise_id == "3.1.1":
         return ("Variants 1–10 use the `requires_grad=True` argument in the creating call "
                 "(`x_1 = torch.tensor(2.0, requires_grad=True)`); variants 11–20 create the "
-                "tensor first and then call `.requires_grad_(True)` on it. Every `x_k` must be a "
+                "tensor first and then call `.requires_grad_(True)` on it — each variant its own "
+                "call on its own name (`x_11.requires_grad_(True)` after `x_11 = "
+                "torch.randn(3, 4)`, or `x_11 = torch.randn(3, 4).requires_grad_(True)`); "
+                "setting the attribute (`x_11.requires_grad = True`) does not practise the "
+                "method and does not count. Every `x_k` must be a "
                 "float32 leaf tensor with `requires_grad` True. Random variants use "
                 "`torch.randn` (or `torch.rand`); fixed ones must hold exactly the stated values "
                 "and "
@@ -397,6 +404,8 @@ def judge_args(v: Variant) -> dict[str, Any]:
             item["api"] = list(leaf.api)
         if leaf.forbid:
             item["forbid"] = list(leaf.forbid)
+        if leaf.method:
+            item["method"] = leaf.method
         leaves.append(item)
     args: dict[str, Any] = {"k": v.k, "leaves": leaves}
     if v.outs:

@@ -11,11 +11,15 @@ A drill variant (Exercise 3.1) is described by its YAML ``args``: the leaves
 (``name``, ``shape``, optional fixed ``value``, the ``api`` that must build it
 and calls it must not use), the named results (``outs``: name and expression
 in the template's names, the last one being the scalar backward() is called
-on), the API each result needs, calls needed anywhere, and the tolerance.
+on), the API each result needs, calls needed anywhere, and the tolerance. A
+leaf's ``method`` (``.requires_grad_``) must be called on that leaf itself —
+in the statement that binds it or as ``x_k.requires_grad_(True)`` — so one
+variant's call cannot stand in for another's.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +29,7 @@ import torch
 
 from curriculum.judges.compare import all_finite, largest, mismatch
 from curriculum.judges.source import binding_calls, flow_calls
-from curriculum.judges.text import dtype_name, fmt_shape, pretty_calls, type_name
+from curriculum.judges.text import dtype_name, exception_name, fmt_shape, pretty_calls, type_name
 from grader.checks.base import Outcome, Verdict
 
 
@@ -133,11 +137,87 @@ def _leaf_problem(bound: str, leaf: dict, value: Any) -> Verdict | None:
     return None
 
 
+def _is_main_guard(test: ast.expr) -> bool:
+    """``if __name__ == "__main__":`` — never true when the grader runs a submission."""
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
+            and test.left.id == "__name__" and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value == "__main__")
+
+
+def _module_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Simple statements that run at module level: blocks of compound statements
+    included, function and class bodies and ``if False:`` / main-guard blocks not."""
+    found: list[ast.stmt] = []
+    for stmt in body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        if isinstance(stmt, ast.If):
+            dead = _is_main_guard(stmt.test) or (
+                isinstance(stmt.test, ast.Constant) and not stmt.test.value)
+            found += ([] if dead else _module_statements(stmt.body))
+            found += _module_statements(stmt.orelse)
+        elif isinstance(stmt, ast.For | ast.While | ast.With | ast.Try):
+            for part in ("body", "orelse", "finalbody"):
+                found += _module_statements(getattr(stmt, part, []))
+            for handler in getattr(stmt, "handlers", []):
+                found += _module_statements(handler.body)
+        else:
+            found.append(stmt)
+    return found
+
+
+def _own_method_use(source: str, bound: str, method: str) -> tuple[bool, bool]:
+    """(``bound.method(...)`` is called at module level, ``bound.requires_grad = …`` is
+    assigned there) — calls on the name itself, not on another variant's tensor."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False, False
+    called = assigned = False
+    for stmt in _module_statements(tree.body):
+        for node in ast.walk(stmt):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and "." + node.func.attr == method
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == bound):
+                called = True
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            assigned |= any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
+                            and isinstance(t.value, ast.Name) and t.value.id == bound
+                            for t in targets)
+    return called, assigned
+
+
+def _method_problem(ctx: Any, bound: str, method: str, calls: set[str] | None) -> str | None:
+    """The leaf must be passed through ``method`` itself: in its binding statement
+    (``x_11 = torch.randn(3, 4).requires_grad_(True)``) or by a call on its name."""
+    if calls and method in calls:
+        return None
+    called, assigned = _own_method_use(ctx.source_text, bound, method)
+    if called:
+        return None
+    example = f"`{bound}.requires_grad_(True)`" if method == ".requires_grad_" else \
+        f"`{bound}{method}(…)`"
+    if assigned:
+        return (f"`{bound}`: `{bound}.requires_grad = True` sets the attribute; this variant "
+                f"practises the method — create the tensor, then call {example}")
+    return (f"`{bound}`: this variant practises `{method}()` — create the tensor "
+            f"first, then call it on `{bound}` itself ({example}); a call on another "
+            f"variant's tensor or `requires_grad=True` in the creating call doesn't count")
+
+
 def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequence[str]],
                  needs: Sequence[str]) -> Verdict | None:
     for leaf in leaves:
         bound = f"{leaf['name']}_{k}"
         calls = binding_calls(ctx, bound)
+        method = leaf.get("method")
+        if method:
+            problem = _method_problem(ctx, bound, method, calls)
+            if problem:
+                return Verdict(False, "api", problem)
         wanted = leaf.get("api") or ()
         if wanted and (calls is None or not any(a in calls for a in wanted)):
             return Verdict(False, "api", f"`{bound}` must be built with "
@@ -206,7 +286,7 @@ def _outputs_problem(k: int, values: dict[str, Any], own: dict[str, torch.Tensor
         results, grads = _expected(own, outs)
     except Exception as exc:  # the learner's values make the maths fail (e.g. singular)
         return Verdict(False, "value", f"variant {k}: your leaf values can't be used "
-                                       f"({type(exc).__name__}); draw them again")
+                                       f"({exception_name(type(exc).__name__)}); draw them again")
     if not all(all_finite(t) for t in [*results.values(), *grads.values()]):
         return Verdict(False, "value", f"variant {k}: with your leaf values the computation "
                                        "gives NaN or inf; draw them again")

@@ -21,7 +21,7 @@ import numpy as np
 
 from curriculum.judges.compare import Nonfinite
 from curriculum.judges.source import calls_in
-from curriculum.judges.text import pretty_calls
+from curriculum.judges.text import exception_name, pretty_calls
 from curriculum.judges.values import Problem, problem
 from grader.checks.base import Hidden, Outcome, Verdict
 
@@ -46,38 +46,54 @@ def case_list(outcome: Outcome, n: int) -> list[dict] | None:
     return value
 
 
+def raised_name(case: object) -> str:
+    """The exception a case raised, as a learner knows it (``torch.linalg.LinAlgError``,
+    not torch's private ``_LinAlgError``); "an error" when unnamed."""
+    names = raised_names(case)
+    return exception_name(names[0]) if names else "an error"
+
+
+NO_ARGUMENTS = ""
+"""The label of the one case of a function called without arguments: the message
+names the call, ```f()```, not an input the learner never sees."""
+
+
 def labels_for(n: int, examples: int = 0) -> list[str]:
-    """"the example" for the first ``examples`` cases (the prompt's own), then hidden ones."""
+    """"the example from the prompt" for the first ``examples`` cases (the prompt's own),
+    then hidden ones."""
     if n == 1 and examples == 0:
         return ["the hidden input"]
-    return [("the example" if examples == 1 else f"example #{i + 1}") if i < examples
+    return [("the example from the prompt" if examples == 1
+             else f"example #{i + 1} from the prompt") if i < examples
             else f"hidden input #{i - examples + 1}" for i in range(n)]
 
 
 def each_case(learner: Outcome, reference: Outcome, fn: str, compare: Compare,
-              labels: Sequence[str] | None = None, *, stop_at_first: bool = False) -> Verdict:
+              labels: Sequence[str] | None = None, *, examples: int = 0,
+              stop_at_first: bool = False) -> Verdict:
     """Compare the learner's result with the reference's on every case.
 
     ``compare(found, expected, where)`` returns None, a message, or a
     (kind, message) problem. The verdict reports the first failing case and,
-    unless ``stop_at_first``, how many failed.
+    unless ``stop_at_first``, how many failed. Without ``labels`` the first
+    ``examples`` cases are the prompt's examples (:func:`labels_for`); a label
+    :data:`NO_ARGUMENTS` names the call itself.
     """
     ref = case_list(reference, len(reference.value) if isinstance(reference.value, list) else -1)
     if ref is None:
         raise RuntimeError(f"reference probe for {fn} returned malformed data")
     n = len(ref)
-    labels = list(labels) if labels is not None else labels_for(n)
+    labels = list(labels) if labels is not None else labels_for(n, examples)
     got = case_list(learner, n)
     if got is None:
         return Verdict(False, "value", f"could not read the results of `{fn}`")
     problems: list[Problem] = []
     for label, g, r in zip(labels, got, ref, strict=True):
-        where = f"`{fn}(…)` on {label}"
+        where = f"`{fn}(…)` on {label}" if label != NO_ARGUMENTS else f"`{fn}()`"
         if "raised" in r:
             raise RuntimeError(f"reference {fn} raised on {label}: {r.get('message')}")
         if "raised" in g:
-            names = raised_names(g)
-            bad: Problem | None = ("value", f"{where} raised {names[0] if names else 'an error'}"
+            bad: Problem | None = ("value", f"{where} raised {raised_name(g)}"
                                             f": {str(g.get('message', ''))[:200]}")
         else:
             found = compare(g["ok"], r["ok"], where)

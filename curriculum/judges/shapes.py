@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from curriculum.judges.source import api_problem
+from curriculum.judges.source import api_problem, binding_calls
 from curriculum.judges.text import dtype_name, fmt_shape, type_name
 from curriculum.judges.values import Problem, problem
 from grader.checks.base import Outcome, Verdict
@@ -75,10 +75,27 @@ def reshaped(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, nam
         return Verdict(False, "value", f"`{name}` has the right shape, but its elements are "
                                        f"not `{expr}` of your own `{base}` (they are in a "
                                        f"different order or changed) — check the dims")
-    bad_api = api_problem(ctx, name, [api], SAME_RESULT_OTHER_WAY.get(api, []))
+    bad_api = _drill_api_problem(ctx, name, base, expr, api)
     if bad_api:
         return Verdict(False, "api", bad_api)
     return Verdict(True, "value")
+
+
+def _drill_api_problem(ctx: Any, name: str, base: str, expr: str, api: str) -> str | None:
+    """The drill's method must produce the value. Said in the drill's terms — the call
+    expected on the learner's base and what was used instead — not as "found
+    torch.randn", which is only what made the base (``t2.T`` keeps t2's producers)."""
+    others = SAME_RESULT_OTHER_WAY.get(api, [])
+    calls = binding_calls(ctx, name)
+    if calls is not None and api not in calls:
+        used = sorted(c for c in calls if c in others)
+        example = " (such as `.T`)" if api == ".transpose" else ""
+        instead = (f"it uses {' and '.join(f'`{c}()`' for c in used)} instead" if used else
+                   f"no `{api}()` call produces its value — the same numbers made another "
+                   f"way{example} don't count here")
+        return (f"`{name}` must be made with `{api}()` on your `{base}`, like "
+                f"`{name} = {expr}`: {instead}")
+    return api_problem(ctx, name, [api], others)
 
 
 def operand_problem(name: str, value: object, shape: Sequence[int]) -> Problem | None:

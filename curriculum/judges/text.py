@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from grader.sandbox.harness import PUBLIC_EXCEPTION_NAMES
+
 
 def fmt_shape(shape: Sequence[int]) -> str:
     """``(3,)``, ``(2, 3)``, ``()`` — Python's tuple spelling, which learners know."""
@@ -35,3 +37,9 @@ def type_name(value: object) -> str:
 def pretty_calls(entries: Sequence[str], joiner: str = " and ") -> str:
     """```torch.zeros()``` / ```x.view()``` joined for a message."""
     return joiner.join(f"`x{e}()`" if e.startswith(".") else f"`{e}()`" for e in entries)
+
+
+def exception_name(name: str) -> str:
+    """An exception class name from a probe as a learner knows it: torch's private
+    classes by their public alias (``_LinAlgError`` → ``torch.linalg.LinAlgError``)."""
+    return PUBLIC_EXCEPTION_NAMES.get(name, name)

@@ -16,7 +16,14 @@ solutions in a random order and number too.
 import numpy as np
 import torch
 
-from curriculum.judges.cases import case_list, each_case, labels_for, mixed, raised_names
+from curriculum.judges.cases import (
+    case_list,
+    each_case,
+    labels_for,
+    mixed,
+    raised_name,
+    raised_names,
+)
 from curriculum.judges.source import binding_calls
 from curriculum.judges.values import bool_problem, tensor_problem
 from grader.checks.base import Outcome, Verdict
@@ -91,7 +98,8 @@ def _close(found, expected, what):
 
 
 def judge_example(learner, reference, inputs, ctx):
-    verdict = each_case(learner, reference, "solve_linear_system", _close, ["the example"])
+    verdict = each_case(learner, reference, "solve_linear_system", _close,
+                        ["the example from the prompt"])
     if not verdict.ok:
         verdict.message += (" (A = [[2, 1], [1, 3]], b = [5, 7]: x should satisfy A @ x = b — "
                             "see the note in the prompt)")
@@ -129,9 +137,9 @@ def judge_singular(learner, reference, inputs, ctx):
                                            f"raise ValueError when A is singular")
         if "ValueError" not in names:
             return Verdict(False, "type", f"hidden singular matrix {i} of {len(singular)}: "
-                                          f"`solve_linear_system` raised {names[0]}; catch "
-                                          f"torch.linalg.LinAlgError (or test the rank) and "
-                                          f"raise ValueError instead")
+                                          f"`solve_linear_system` raised {raised_name(case)}; "
+                                          f"catch torch.linalg.LinAlgError (or test the rank) "
+                                          f"and raise ValueError instead")
     return Verdict(True, "value")
 
 
@@ -143,8 +151,9 @@ def judge_verify(learner, reference, inputs, ctx):
     for i, (case, kind) in enumerate(zip(got, kinds, strict=True), start=1):
         names = raised_names(case)
         if names:
-            return Verdict(False, "value", f"`verify_solution(…)` raised {names[0]} on hidden "
-                                           f"case {i}: {str(case.get('message', ''))[:200]}")
+            return Verdict(False, "value", f"`verify_solution(…)` raised {raised_name(case)} on "
+                                           f"hidden case {i}: "
+                                           f"{str(case.get('message', ''))[:200]}")
         which = "a correct solution" if kind == "right" else \
             "a wrong solution (one entry off by ≥ 0.5)"
         bad = bool_problem(case.get("ok"), kind == "right",

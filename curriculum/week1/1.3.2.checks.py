@@ -9,7 +9,7 @@ their real roots are well defined.
 import numpy as np
 import torch
 
-from curriculum.judges.cases import each_case, shuffled
+from curriculum.judges.cases import NO_ARGUMENTS, each_case, shuffled
 from curriculum.judges.source import binding_calls
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
@@ -90,7 +90,8 @@ def judge_create(learner, reference, inputs, ctx):
                 return problem
         return None
 
-    verdict = each_case(learner, reference, "create_polynomial_coefficients", compare)
+    verdict = each_case(learner, reference, "create_polynomial_coefficients", compare,
+                        [NO_ARGUMENTS])
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "create_polynomial_coefficients") or set()
@@ -102,19 +103,19 @@ def judge_create(learner, reference, inputs, ctx):
 
 
 def judge_eval(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "evaluate_polynomial", _close)
+    return each_case(learner, reference, "evaluate_polynomial", _close, examples=1)
 
 
 def judge_horner(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "horner_evaluation", _close)
+    return each_case(learner, reference, "horner_evaluation", _close, examples=1)
 
 
 def judge_deriv(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "derivative_coefficients", _close)
+    return each_case(learner, reference, "derivative_coefficients", _close, examples=1)
 
 
 def judge_deriv_eval(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "evaluate_derivative", _close)
+    return each_case(learner, reference, "evaluate_derivative", _close, examples=1)
 
 
 def judge_roots(learner, reference, inputs, ctx):
@@ -127,4 +128,4 @@ def judge_roots(learner, reference, inputs, ctx):
         return tensor_problem(found, expected, what + " (sorted ascending)", rtol=1e-4,
                                atol=1e-4, check_dtype=False)
 
-    return each_case(learner, reference, "find_roots", compare)
+    return each_case(learner, reference, "find_roots", compare, examples=1)

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from curriculum.judges.cases import each_case
+from curriculum.judges.cases import NO_ARGUMENTS, each_case
 from curriculum.judges.source import binding_calls
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
@@ -46,16 +46,17 @@ def _matrix(found, expected, what):
 
 
 def judge_rotation(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "create_rotation_matrix", _matrix)
+    return each_case(learner, reference, "create_rotation_matrix", _matrix, examples=1)
 
 
 def judge_scaling(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "create_scaling_matrix", _matrix)
+    return each_case(learner, reference, "create_scaling_matrix", _matrix, examples=1)
 
 
 def judge_apply(learner, reference, inputs, ctx):
     return each_case(learner, reference, "apply_transformation",
-                     lambda f, e, w: tensor_problem(f, e, w, rtol=1e-6, atol=1e-6))
+                     lambda f, e, w: tensor_problem(f, e, w, rtol=1e-6, atol=1e-6),
+                     examples=1)
 
 
 def judge_pipeline(learner, reference, inputs, ctx):
@@ -72,7 +73,7 @@ def judge_pipeline(learner, reference, inputs, ctx):
                 return problem
         return None
 
-    verdict = each_case(learner, reference, "matrix_transformations", compare)
+    verdict = each_case(learner, reference, "matrix_transformations", compare, [NO_ARGUMENTS])
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "matrix_transformations") or set()

@@ -18,8 +18,25 @@ def _week(rng, n):
     return torch.from_numpy(rng.normal(25, 3, size=n).round(2))
 
 
+def _even_week(rng, n):
+    """A week of an even number of days whose two middle values differ: torch.median
+    (the lower one) and an averaged median (torch.quantile(data, 0.5)) disagree."""
+    while True:
+        data = _week(rng, n)
+        low, high = torch.sort(data).values[n // 2 - 1: n // 2 + 1].tolist()
+        if high - low > 0.05:
+            return data
+
+
 def inputs_stats(rng):
-    return [(torch.tensor(SEED_TEMPS),), *((_week(rng, n),) for n in (7, 9, 15))]
+    """The example, then three hidden weeks of 7–15 days: an odd and an even length on
+    every seed (the median of an even count is where median conventions differ), and
+    one of any length, in a random order."""
+    hidden = [(_week(rng, int(rng.choice([7, 9, 11, 13, 15]))),),
+              (_even_week(rng, int(rng.choice([8, 10, 12, 14]))),)]
+    n = int(rng.integers(7, 16))
+    hidden.append((_even_week(rng, n) if n % 2 == 0 else _week(rng, n),))
+    return shuffled(rng, [(torch.tensor(SEED_TEMPS),), *hidden], examples=1)
 
 
 def _outlier_case(rng, threshold):
@@ -76,13 +93,15 @@ def _stats(found, expected, what, data=None):
                 problem = problem[0], problem[1] + (" — torch.std's default is the sample "
                                                     "standard deviation (divides by n − 1)")
             if key == "median":
-                problem = problem[0], problem[1] + " — use torch.median"
+                problem = problem[0], problem[1] + (
+                    " — use torch.median (for an even number of values it returns the lower "
+                    "of the two middle values, not their average)")
             return problem
     return None
 
 
 def judge_stats(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "calculate_statistics", _stats)
+    return each_case(learner, reference, "calculate_statistics", _stats, examples=1)
 
 
 def _tensor(found, expected, what):
@@ -96,11 +115,11 @@ def judge_outliers(learner, reference, inputs, ctx):
                     f"(values with |z-score| > threshold, z from torch.mean and torch.std)")
         return _tensor(found, expected, what + " (outlier values, in their original order)")
 
-    return each_case(learner, reference, "find_outliers", compare)
+    return each_case(learner, reference, "find_outliers", compare, examples=1)
 
 
 def judge_z(learner, reference, inputs, ctx):
-    return each_case(learner, reference, "normalize_to_z_scores", _tensor)
+    return each_case(learner, reference, "normalize_to_z_scores", _tensor, examples=1)
 
 
 def judge_report(learner, reference, inputs, ctx):
@@ -112,7 +131,7 @@ def judge_report(learner, reference, inputs, ctx):
                 or _tensor(found["outliers"], expected["outliers"], what + "['outliers']")
                 or _tensor(found["z_scores"], expected["z_scores"], what + "['z_scores']"))
 
-    return each_case(learner, reference, "create_summary_report", compare)
+    return each_case(learner, reference, "create_summary_report", compare, examples=1)
 
 
 def judge_weeks(learner, reference, inputs, ctx):

@@ -10,12 +10,15 @@ rules (by construction, with random sizes — never left to the draw):
 * forgetting the longer shape's leading dims, or the rank difference:
   ``(a, 1, c)`` with ``(b, 1)`` is ``(a, b, c)``;
 * size 1 on both sides (``(1, n)`` with ``(m, 1)``) and the scalar shape ``()``;
-* the pair in both orders (a rule that depends on the argument order).
+* the pair in both orders (a rule that depends on the argument order);
+* size 0 (an empty dim): it is not 1, so against a 1 the result is 0
+  (``(m, 1)`` with ``(0,)`` is ``(m, 0)``, which ``max`` gets wrong) and against
+  any other size it clashes.
 """
 
 import torch
 
-from curriculum.judges.cases import case_list, raised_names
+from curriculum.judges.cases import case_list, raised_name, raised_names
 from curriculum.judges.source import calls_in
 from curriculum.judges.values import problem
 from grader.checks.base import Verdict
@@ -38,6 +41,9 @@ def _separating(rng):
         ((1, n), (m, 1)),        # ones on both sides
         ((), (m, k)),            # the scalar shape
         ((m, n), (n,)),          # the first pair, the other way round
+        ((m, 1), (0,)),          # (m, 0): 0 against 1 gives 0, not max(0, 1)
+        ((0, 1), (1, n)),        # (0, n): the same with the zero in the first shape
+        ((0, n), (m, n)),        # clash: 0 is not 1
     ]
 
 
@@ -91,7 +97,7 @@ def judge_safe_add(learner, reference, inputs, ctx):
         label = f"hidden pair #{i + 1} of {len(exp)}"
         shapes = "broadcastable shapes" if e["ok"][1] is None else "incompatible shapes"
         if "raised" in g:
-            return Verdict(False, "value", f"`safe_add` raised {raised_names(g)[0]} on {label} "
+            return Verdict(False, "value", f"`safe_add` raised {raised_name(g)} on {label} "
                                            f"({shapes}); it must catch the RuntimeError and "
                                            f"return (None, str(e))")
         result = g["ok"]
@@ -139,11 +145,11 @@ def judge_broadcast_shape(learner, reference, inputs, ctx):
                                                f"ValueError; it returned a value")
             if "ValueError" not in raised_names(g):
                 return Verdict(False, "type", f"`broadcast_shape` on {label} should raise "
-                                              f"ValueError; it raised {raised_names(g)[0]}")
+                                              f"ValueError; it raised {raised_name(g)}")
             continue
         if "raised" in g:
             return Verdict(False, "value", f"`broadcast_shape` on {label} raised "
-                                           f"{raised_names(g)[0]}: "
+                                           f"{raised_name(g)}: "
                                            f"{str(g.get('message', ''))[:200]}")
         value = g["ok"]
         if not isinstance(value, tuple) or not all(isinstance(v, int) and not isinstance(v, bool)
@@ -151,8 +157,9 @@ def judge_broadcast_shape(learner, reference, inputs, ctx):
             return Verdict(False, "type", f"`broadcast_shape` on {label} should return a "
                                           f"tuple of ints; found {type(value).__name__}")
         if value != e["ok"]:
+            zero = "; a size 0 is not 1: against a 1 it gives 0" if 0 in e["ok"] else ""
             return Verdict(False, "value", f"`broadcast_shape` on {label} returned a "
                                            f"tuple that is not the broadcast shape (align the "
                                            f"shapes from the right; a size 1 takes the other "
-                                           f"size)")
+                                           f"size{zero})")
     return Verdict(True, "value")

@@ -134,6 +134,41 @@ else:  # pragma: no cover
     _TORCH_DTYPES, _ITEMSIZE = {}, {}
 
 
+_ModuleType = _type(sys)
+
+
+def _public_exceptions() -> dict:
+    """torch's private exception classes and the public names learners know them by
+    (``torch._C._LinAlgError`` is ``torch.linalg.LinAlgError``): the shortest public
+    alias in the public torch modules loaded at import, before any learner code runs."""
+    found: dict = {}
+    for module_name, module in list(sys.modules.items()):
+        parts = module_name.split(".")
+        if parts[0] != "torch" or any(p.startswith("_") for p in parts) \
+                or not _isinstance(module, _ModuleType):
+            continue
+        for attr, value in list(module.__dict__.items()):
+            if (attr.startswith("_") or not issubclass(_type(value), type)
+                    or not issubclass(value, BaseException)
+                    or not value.__name__.startswith("_")):
+                continue
+            public, known = f"{module_name}.{attr}", found.get(value)
+            if known is None or (len(public), public) < (len(known), known):
+                found[value] = public
+    return found
+
+
+_PUBLIC_EXCEPTIONS = {id(cls): (cls, name) for cls, name in _public_exceptions().items()}
+# The same by class name, for the trusted judges, which get names from probes.
+PUBLIC_EXCEPTION_NAMES = {cls.__name__: name for cls, name in _PUBLIC_EXCEPTIONS.values()}
+
+
+def exception_type_name(cls: type) -> str:
+    """The name a learner knows an exception class by (its public alias, if private)."""
+    known = _PUBLIC_EXCEPTIONS.get(id(cls))
+    return known[1] if known is not None and known[0] is cls else cls.__name__[:200]
+
+
 # --------------------------------------------------------------------------
 # Encoding: python values -> JSON-able tree + binary blobs
 # --------------------------------------------------------------------------
@@ -692,7 +727,7 @@ def describe_exception(exc: BaseException, chars: int, filename: str = "<submiss
         message = _str(exc)[:chars]
     except BaseException:
         message = "<unprintable message>"
-    out = {"type": _type(exc).__name__[:200], "message": message,
+    out = {"type": exception_type_name(_type(exc)), "message": message,
            "frames": frames[-_ERROR_FRAMES:]}
     if _isinstance(exc, OSError):
         out["errno"] = exc.errno
