@@ -54,7 +54,7 @@ VARIANTS: dict[int, Spec] = {s.k: s for s in [
     Spec(11, "Adam", 0.01, "BCEWithLogitsLoss", 15, BIN_MLP, "split", 400, "acc", 0.85),
     Spec(12, "Adam", 0.01, "BCEWithLogitsLoss", 50, BIN_MLP, "kfold", 240, "acc", 0.7,
          kwargs={"k": 5}),
-    Spec(13, "Adam", 0.01, "BCEWithLogitsLoss", None, BIN_MLP, "noisyval", 256, "acc", 0.8,
+    Spec(13, "Adam", 0.01, "BCEWithLogitsLoss", None, BIN_MLP, "earlystop", 1024, "acc", 0.8,
          kwargs={"patience": 3, "max_epochs": 100}),
     Spec(14, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.75),
     Spec(15, "Adam", 0.01, "BCEWithLogitsLoss", 20, BIN_MLP, "noisyval", 256, "acc", 0.85),
@@ -305,8 +305,10 @@ def build(s: int) -> dict[str, Any]:
     prompt += ["", "### How it is checked",
                "Each variant is worth 2 points and is judged in this order: the five steps "
                "appear in order in your function (AST); the optimizer class and learning "
-               "rate, the loss module and the number of epochs (samples seen in train mode "
-               "= epochs × training rows) are the requested ones; the first backward pass "
+               "rate (its other settings at their defaults), the loss module as given "
+               "(default reduction), the batch size and the number of epochs (samples seen "
+               "in train mode = epochs × training rows) are the requested ones; the first "
+               "backward pass "
                "after every update starts from zeroed gradients; the parameters change and "
                f"{falls}; the variant's feature really happens; and the "
                "trained model reaches the stated metric on the held-out data. Runs are "

@@ -133,10 +133,20 @@ class _Rec:
         def loss_hook(mod, args, out):
             if not rec.mine() or not isinstance(mod, _nn.modules.loss._Loss):
                 return
-            if not isinstance(out, _torch.Tensor) or out.numel() != 1:
+            if not isinstance(out, _torch.Tensor):
                 return
             name = type(mod).__name__
             info = rec.losses.setdefault(name, {"calls": 0})
+            # the module's configuration, for the judge to compare with the prompt's
+            # (recorded for reduction='none' too, whose output is not one number)
+            for attr in ("reduction", "label_smoothing", "ignore_index"):
+                v = getattr(mod, attr, None)
+                if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                    seen = info.setdefault(attr, [])
+                    if v not in seen:
+                        seen.append(v)
+            if out.numel() != 1:
+                return
             info["calls"] += 1
             w = getattr(mod, "weight", None)
             if isinstance(w, _torch.Tensor):
@@ -164,10 +174,15 @@ class _Rec:
                 d = {k: v for k, v in opt.defaults.items()
                      if isinstance(v, (int, float, bool)) and not isinstance(v, bool)}
                 d["betas"] = list(opt.defaults.get("betas", ()) or ())
+                # the first group's settings (what the updates really use), numbers and flags
+                group = {k: (bool(v) if isinstance(v, bool) else float(v))
+                         for k, v in opt.param_groups[0].items()
+                         if isinstance(v, (int, float)) and k not in ("lr", "initial_lr")}
+                group["betas"] = [float(b) for b in opt.param_groups[0].get("betas", ()) or ()]
                 rec.optim[id(opt)] = {"cls": type(opt).__name__, "defaults": d,
                                       "initial_lr": float(opt.param_groups[0].get(
                                           "initial_lr", opt.param_groups[0]["lr"])),
-                                      "steps": 0}
+                                      "group": group, "steps": 0}
             rec.optim[id(opt)]["steps"] += 1
             with _torch.no_grad():
                 gn = 0.0
@@ -200,7 +215,12 @@ class _Rec:
         def sched_step(s, metrics, *a, **kw):
             if rec.mine():
                 rec.sched.append([float(metrics), float(s.factor), float(s.patience),
-                                  float(s.optimizer.param_groups[0]["lr"])])
+                                  float(s.optimizer.param_groups[0]["lr"]),
+                                  {"mode": str(s.mode), "threshold": float(s.threshold),
+                                   "threshold_mode": str(s.threshold_mode),
+                                   "cooldown": float(s.cooldown),
+                                   "min_lr": [float(v) for v in s.min_lrs],
+                                   "eps": float(s.eps)}])
             return orig_sched(s, metrics, *a, **kw)
 
         sched_cls.step = sched_step
@@ -305,6 +325,8 @@ def probe(ns, inputs):
     finally:
         rec.remove()
     out = {"report": rec.report(), "result": _describe(result)}
+    if k == 13:
+        out["extra"] = _more_early_stops(fn, inputs, device, rec)
     if k == 12:
         out["preds"] = [_predict(m, X_test, device) for m in models]
         out["n_models"] = len(models)
@@ -356,3 +378,47 @@ def _run_kfold(fn, rec, call, inputs):
     call = [make_and_hook, *call[1:]]
     rec.install()
     return fn(*call, **inputs.get("kwargs", {}))
+
+
+def _val_curve(rec):
+    """The validation losses (eval-mode criterion calls) a recorder saw, in order."""
+    codes = [c for c in rec.seq if c in "Ll"]
+    return [v for c, v in zip(codes, rec.num["L"], strict=False) if c == "l"]
+
+
+def _informative(losses):
+    """Whether a validation curve tells an early-stopping count that is reset on
+    every improvement from one that is not: some epoch fails to improve on the
+    best so far and a later one improves again."""
+    best, missed = float("inf"), False
+    for v in losses:
+        if v < best:
+            if missed:
+                return True
+            best = v
+        else:
+            missed = True
+    return False
+
+
+def _more_early_stops(fn, inputs, device, rec):
+    """Variant 13 again on the grader's spare data sets, while the runs so far
+    never improved after a miss: training noise decides the curve's shape, so a
+    patience count that is never reset could otherwise go unseen. Deterministic
+    for a seed (each run seeds torch with its own init seed)."""
+    runs = []
+    for spare in inputs.get("extra", []):
+        if _informative(_val_curve(rec)):
+            break
+        _torch.manual_seed(spare["init_seed"])
+        model = _build(inputs["model"]).to(device)
+        rec = _Rec([model])
+        args = [a.to(device) for a in spare["args"]]
+        try:
+            rec.install()
+            model.train()
+            result = fn(model, *args, **inputs.get("kwargs", {}))
+        finally:
+            rec.remove()
+        runs.append({"report": rec.report(), "result": _describe(result)})
+    return runs

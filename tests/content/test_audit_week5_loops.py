@@ -1,0 +1,214 @@
+"""Audit of Exercise 5.1 (training loops): verdicts the audit found wrong.
+
+- a hyper-parameter the prompt fixes (batch size, the loss module's reduction,
+  the optimizer's and the scheduler's other settings) was not compared;
+- early stopping: a patience count never reset on improvement passed, because
+  the hidden validation curve never improved again after a worse epoch, and a
+  loop that stopped too early passed whenever its own curve had not yet called
+  for a stop;
+- validating in train mode with gradients on was reported as a wrong number of
+  epochs.
+
+Seeds are fixed, so the hidden data repeats.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from curriculum.judges import training_loops as loops
+from curriculum.probes import training_loop as probe
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SEED = 4242
+
+
+def _edit(source: str, fn: str, old: str, new: str) -> str:
+    """Replace ``old`` by ``new`` inside function ``fn`` only."""
+    start = source.index(f"def {fn}(")
+    end = source.find("\ndef ", start + 1)
+    end = len(source) if end < 0 else end
+    body = source[start:end]
+    assert old in body, (fn, old)
+    return source[:start] + body.replace(old, new, 1) + source[end:]
+
+
+def _failures(result: dict) -> dict[str, tuple[str, str]]:
+    return {c["id"]: (c["kind"], c["message"]) for c in result["checks"]
+            if c["status"] != "passed"}
+
+
+# (exercise, [(function, old, new)], {check id: (kind, words its message must hold)})
+FIXED = [
+    ("5.1.1", [
+        ("train_loop_1", "nn.MSELoss()", "nn.MSELoss(reduction='sum')"),
+        ("train_loop_2", "lr=0.01)", "lr=0.01, momentum=0.9)"),
+        ("train_loop_3", "batch_size=32", "batch_size=8"),
+        ("train_loop_4", "nn.L1Loss()", "nn.L1Loss(reduction='sum')"),
+        ("train_loop_5", "lr=0.01)", "lr=0.01, weight_decay=0.1)"),
+    ], {"train_loop_1": ("api", "reduction='sum'"),
+        "train_loop_2": ("api", "momentum=0.9"),
+        "train_loop_3": ("value", "batches of 32"),
+        "train_loop_4": ("api", "reduction='sum'"),
+        "train_loop_5": ("api", "weight_decay=0.1")}),
+    ("5.1.2", [
+        ("train_loop_6", "batch_size=64", "batch_size=16"),
+        ("train_loop_7", "nn.CrossEntropyLoss()", "nn.CrossEntropyLoss(label_smoothing=0.1)"),
+        ("train_loop_8", "nn.NLLLoss()", "nn.NLLLoss(reduction='sum')"),
+        ("train_loop_9", "lr=0.005)", "lr=0.005, amsgrad=True)"),
+        ("train_loop_10", "batch_size=32", "batch_size=64"),
+    ], {"train_loop_6": ("value", "batches of 64"),
+        "train_loop_7": ("api", "label_smoothing=0.1"),
+        "train_loop_8": ("api", "reduction='sum'"),
+        "train_loop_9": ("api", "amsgrad=True"),
+        "train_loop_10": ("value", "batches of 32")}),
+    ("5.1.3", [
+        ("train_loop_11", "batch_size=64", "batch_size=32"),
+        ("train_loop_14", "nn.BCEWithLogitsLoss()", "nn.BCEWithLogitsLoss(reduction='sum')"),
+        ("train_loop_15", "patience=2)\n", "patience=2, cooldown=2)\n"),
+    ], {"train_loop_11": ("value", "batches of 64"),
+        "train_loop_14": ("api", "reduction='sum'"),
+        "train_loop_15": ("api", "cooldown=2")}),
+    ("5.1.4", [
+        ("train_loop_16", "batch_size=32", "batch_size=64"),
+        ("train_loop_18", "criterion = nn.MSELoss()", "criterion = nn.MSELoss(reduction='none')"),
+        ("train_loop_18", "criterion(output, target) / accumulation_steps",
+         "criterion(output, target).mean() / accumulation_steps"),
+        ("train_loop_17", "batch_size=32", "batch_size=16"),
+        ("train_loop_20", "ce = nn.CrossEntropyLoss()",
+         "ce = nn.CrossEntropyLoss(reduction='sum')"),
+    ], {"train_loop_16": ("value", "batches of 32"),
+        "train_loop_17": ("value", "batches of 32"),
+        "train_loop_18": ("api", "reduction='none'"),
+        "train_loop_20": ("api", "reduction='sum'")}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise_id", "edits", "expected"), FIXED,
+                         ids=[f[0] for f in FIXED])
+async def test_hyper_parameters_the_prompt_fixes_are_compared(grader, curriculum, exercise_id,
+                                                              edits, expected):
+    source = curriculum.get(exercise_id).reference
+    for fn, old, new in edits:
+        source = _edit(source, fn, old, new)
+    result = await grader.grade(exercise_id, source, seed=SEED)
+    failures = _failures(result)
+    assert set(failures) == set(expected), failures
+    for cid, (kind, words) in expected.items():
+        assert failures[cid][0] == kind, failures[cid]
+        assert words in failures[cid][1], failures[cid]
+
+
+@pytest.mark.slow
+async def test_validation_in_train_mode_is_named(grader, curriculum):
+    source = curriculum.get("5.1.3").reference
+    for fn, old, new in [
+        ("train_loop_11", "        model.eval()\n        with torch.no_grad():\n",
+         "        if True:\n"),
+        ("train_loop_12", "        model.eval()\n        with torch.no_grad():\n",
+         "        if True:\n"),
+        ("train_loop_13", "        model.eval()\n        with torch.no_grad():\n",
+         "        if True:\n"),
+    ]:
+        source = _edit(source, fn, old, new)
+    result = await grader.grade("5.1.3", source, seed=SEED)
+    failures = _failures(result)
+    assert set(failures) == {"train_loop_11", "train_loop_12", "train_loop_13"}, failures
+    for kind, message in failures.values():
+        assert kind == "value"
+        assert "ran in train mode" in message and "model.eval()" in message, message
+        assert "torch.no_grad()" in message, message
+
+
+UNRESET = ("            best_val_loss = val_loss\n            epochs_without_improvement = 0\n",
+           "            best_val_loss = val_loss\n")
+
+
+def _run_13(curriculum, source: str, seed: int) -> tuple[object, dict]:
+    """Variant 13 probed and judged in this process (no sandbox: trusted code)."""
+    check = next(c for c in curriculum.get("5.1.3").checks if c.id == "train_loop_13")
+    spec = loops.Spec(**check.args)
+    hidden = loops.make_inputs(spec, np.random.default_rng([seed, 13]))
+    ns: dict = {}
+    exec(compile(source, "submission", "exec"), ns)  # trusted: the reference, edited
+    torch.set_num_threads(1)
+    value = probe.probe(ns, hidden.inputs)
+    ctx = types.SimpleNamespace(secrets={"train_loop_13": hidden.secret}, source_text=source)
+    return loops.judge_variant(spec, types.SimpleNamespace(value=value), None, hidden.inputs,
+                               ctx), value
+
+
+@pytest.mark.slow
+async def test_patience_count_never_reset_fails_on_every_seed(curriculum):
+    reference = curriculum.get("5.1.3").reference
+    unreset = reference.replace(*UNRESET)
+    assert unreset != reference
+    for seed in range(12):
+        good, value = _run_13(curriculum, reference, seed)
+        assert good.ok, (seed, good.message)
+        curves = [loops._val_losses(value["report"])] + [
+            loops._val_losses(run["report"]) for run in value["extra"]]
+        assert loops._informative(curves[-1]), seed  # a miss, then an improvement
+        bad, _ = _run_13(curriculum, unreset, seed)
+        assert not bad.ok and bad.kind == "value", seed
+        assert "reset that count whenever it improves" in bad.message, bad.message
+
+
+@pytest.mark.slow
+async def test_patience_count_never_reset_fails_in_the_grader(grader, curriculum):
+    source = curriculum.get("5.1.3").reference.replace(*UNRESET)
+    result = await grader.grade("5.1.3", source, seed=SEED)
+    failures = _failures(result)
+    assert set(failures) == {"train_loop_13"}, failures
+    assert failures["train_loop_13"][0] == "value"
+
+
+@pytest.mark.slow
+async def test_early_stopping_is_deterministic_for_a_seed(curriculum):
+    reference = curriculum.get("5.1.3").reference
+    _, first = _run_13(curriculum, reference, 3)
+    _, again = _run_13(curriculum, reference, 3)
+    assert first["result"] == again["result"]
+    assert first["report"]["seq"] == again["report"]["seq"]
+    assert torch.equal(first["report"]["num"]["L"], again["report"]["num"]["L"])
+    assert len(first["extra"]) == len(again["extra"])
+
+
+async def test_hidden_inputs_repeat_for_a_seed(curriculum):
+    for s in range(1, 5):
+        for check in curriculum.get(f"5.1.{s}").checks:
+            one = loops.loop_inputs(np.random.default_rng(7), **check.args)
+            two = loops.loop_inputs(np.random.default_rng(7), **check.args)
+            assert one.inputs["init_seed"] == two.inputs["init_seed"]
+            for a, b in zip(one.inputs["args"], two.inputs["args"], strict=True):
+                assert torch.equal(a, b), check.id
+            assert torch.equal(one.inputs["X_test"], two.inputs["X_test"])
+
+
+@pytest.mark.parametrize(("losses", "ran", "fine"), [
+    ([0.5, 0.4, 0.41, 0.42, 0.43], 5, True),            # 3 misses in a row: stop
+    ([0.5, 0.4, 0.41, 0.39, 0.40, 0.41], 6, False),     # a count never reset stops here
+    ([0.5, 0.4, 0.41, 0.39, 0.40, 0.41, 0.42], 7, True),
+    ([0.5, 0.4, 0.41, 0.42, 0.43, 0.44], 6, False),     # one epoch too many
+    ([0.5, 0.4, 0.3], 3, False),                        # stopped while still improving
+])
+async def test_stop_epoch_follows_the_rule(losses, ran, fine):
+    rep = {"seq": "El" * len(losses),
+           "num": {"E": torch.full((len(losses),), 128.0, dtype=torch.float64),
+                   "L": torch.tensor(losses, dtype=torch.float64)}}
+    assert (loops._early_stop_problem(rep, ran, 128, "") is None) is fine
+
+
+async def test_every_prompt_batch_size_is_compared():
+    """Each loop whose prompt fixes a batch size has one in the judge's table."""
+    from curriculum.generate.loop_drills import C
+
+    for k, (_sig, _summary, text) in C.items():
+        fixed = "batch" in text.lower() and "e.g." not in text
+        assert (k in loops.BATCH_SIZES) is fixed, k
