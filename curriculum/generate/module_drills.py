@@ -5,7 +5,12 @@ from them.
   (``B`` a batch size, other symbols drawn per job from ``dims``), the layer
   types it must hold, the behaviour the contract names, and whether the
   order of every module (``strict``: a Sequential stack) or only of the
-  weighted layers is checked. The exercise YAML names the judge
+  weighted layers is checked, and whether the outputs are compared with the
+  reference's when both hold the grader's weights (``values``: every class
+  whose contract fixes the whole forward pass; ``names``: the contract's
+  attribute names of layers that share a shape, in the contract's order, so
+  that ``query`` gets the reference's ``query`` weights whatever order the
+  learner calls them in). The exercise YAML names the judge
   ``modules.module_class`` with the class's contract as its arguments.
 * ``LAYER_SETS``: the declarations of each practice set (judge
   ``modules.layer``); the references are written from them too.
@@ -35,17 +40,21 @@ class ModuleSpec:
     dims: dict[str, Any] = field(default_factory=dict)
     order: str = "weighted"            # "strict": every module type runs in the stated order
     min_first_batch: int = 0
+    names: list[str] = field(default_factory=list)  # contract names of same-shaped layers
+    values: bool = True                # outputs compared with the reference's, same weights
 
     def args(self) -> dict[str, Any]:
         out: dict[str, Any] = {"cls": self.name, "text": self.text, "shapes": self.inputs,
                                "calls": self.calls, "types": self.types}
-        for key in ("dims", "behaviour", "min_first_batch"):
+        for key in ("dims", "behaviour", "min_first_batch", "names"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if not self.exact_layers:
             out["exact_layers"] = False
         if self.order != "weighted":
             out["order"] = self.order
+        if not self.values:
+            out["values"] = False
         return out
 
 
@@ -64,7 +73,8 @@ MODULES: dict[str, list[ModuleSpec]] = {
         ModuleSpec("SimpleLinear2", "input(100) → hidden(256) → hidden(64) → output(1), ReLU",
                    _flat(100), {"Linear": 3}),
         ModuleSpec("SimpleLinear3",
-                   "input(50) → hidden(32) → hidden(16) → output(5), `nn.LeakyReLU` modules",
+                   "input(50) → hidden(32) → hidden(16) → output(5), `nn.LeakyReLU` modules "
+                   "(any negative_slope)",
                    _flat(50), {"Linear": 3, "LeakyReLU": 1}),
         ModuleSpec("SimpleLinear4", "input(200) → hidden(512) → hidden(256) → hidden(128) → "
                    "output(2), ReLU + `nn.Dropout(0.2)` after each hidden layer",
@@ -111,7 +121,7 @@ MODULES: dict[str, list[ModuleSpec]] = {
                    "Conv2d(k=3, padding=1) 3→32→64→128→256 with ReLU (MaxPool2d(2) between "
                    "them allowed) → `nn.AdaptiveAvgPool2d((1, 1))` → Linear(256,10)",
                    [["B", 3, "H", "W"]], {"Conv2d": 4, "AdaptiveAvgPool2d": 1, "Linear": 1},
-                   dims={"H": [16, 24, 40, 48], "W": [20, 28, 36]}),
+                   dims={"H": [16, 24, 40, 48], "W": [20, 28, 36]}, values=False),
     ],
     "4.1.4": [
         ModuleSpec("MixedModel1", "input (B, 1, 28, 28). `backbone`: Conv2d(1,16,3,padding=1) → "
@@ -119,9 +129,10 @@ MODULES: dict[str, list[ModuleSpec]] = {
                    "AdaptiveAvgPool2d(1) → 32 features `h`; head with a residual connection: "
                    "`h = h + fc2(relu(fc1(h)))` (`fc1`, `fc2` = Linear(32,32)); then "
                    "`out` = Linear(32,10)", IMG1, {"Conv2d": 2, "Linear": 3}, ["zero:fc2"],
-                   calls=2),
+                   calls=2, names=["fc1", "fc2"]),
         ModuleSpec("MixedModel2", "`forward(x1, x2)`, x1 (B, 20), x2 (B, 30): `branch1` = "
-                   "Linear(20,32), `branch2` = Linear(30,32), each + ReLU, concatenated (64) → "
+                   "Linear(20,32), `branch2` = Linear(30,32), each + ReLU, concatenated in that "
+                   "order (64) → "
                    "`shared` = Linear(64,32) → ReLU → Linear(32,1)", [["B", 20], ["B", 30]],
                    {"Linear": 4}, ["two_inputs"], order="none"),
         ModuleSpec("MixedModel3", "(B, 784) → `encoder`: Linear(784,128) → ReLU → "
@@ -139,22 +150,26 @@ MODULES: dict[str, list[ModuleSpec]] = {
     ],
     "4.1.5": [
         ModuleSpec("CustomLogic1", "residual `x + F(x)` on (B, 64) with F = `fc2(relu(fc1(x)))`, "
-                   "`fc1`, `fc2` = Linear(64,64)", _flat(64), {"Linear": 2}, ["zero:fc2"]),
+                   "`fc1`, `fc2` = Linear(64,64)", _flat(64), {"Linear": 2}, ["zero:fc2"],
+                   names=["fc1", "fc2"]),
         ModuleSpec("CustomLogic2", "(B, 32): `branch1`/`branch2`/`branch3` = Linear(32,16) with "
-                   "ReLU / Sigmoid / Tanh, concatenated in that order (48) → `combine` = "
-                   "Linear(48,8)", _flat(32), {"Linear": 4}, ["concat"]),
+                   "ReLU / Sigmoid / Tanh, each activation applied once (in `forward`, or "
+                   "inside the branch: `nn.Sequential(nn.Linear(32, 16), nn.Sigmoid())`), "
+                   "concatenated in that order (48) → `combine` = Linear(48,8)", _flat(32),
+                   {"Linear": 4}, ["concat"], names=["branch1", "branch2", "branch3"]),
         ModuleSpec("CustomLogic3", "(B, 64): h1 = relu(fc1(x)); h2 = relu(fc2(h1)); "
                    "h3 = relu(fc3(h2) + h1) (skip fc1 → after fc3); `out` = Linear(64,10); "
                    "`fc1`, `fc2`, `fc3` = Linear(64,64)", _flat(64), {"Linear": 4},
-                   ["zero:fc2,fc3"]),
+                   ["zero:fc2,fc3"], names=["fc1", "fc2", "fc3"]),
         ModuleSpec("CustomLogic4", "(B, 32): per sample, rows whose feature mean is > 0 go "
                    "through `path_a`, the others through `path_b` (both Linear(32,16)), then "
                    "ReLU → `head` = Linear(16,4)", _flat(32), {"Linear": 3}, ["conditional"],
-                   min_first_batch=3, order="none"),
+                   min_first_batch=3, order="none", names=["path_a", "path_b"]),
         ModuleSpec("CustomLogic5", "(B, T, 32): `query`, `key`, `value` = Linear(32,32); weights "
                    "= softmax(QKᵀ/√32) (B, T, T); context = (weights @ V).mean over T → `fc` = "
                    "Linear(32,4); returns `(output, weights)`", [["B", "T", 32]],
-                   {"Linear": 4}, ["weights", "selfattn"], dims={"T": SEQ}, order="none"),
+                   {"Linear": 4}, ["weights", "selfattn"], dims={"T": SEQ}, order="none",
+                   names=["query", "key", "value"]),
     ],
 }
 
@@ -326,7 +341,8 @@ _MOD_TITLES = {"4.1.1": "Practice Set 1: Basic linear networks",
 
 _MOD_HOWTO = {
     "4.1.1": "Follow the *Basic Linear Network* template: layers as attributes in "
-             "`__init__`, activations in `forward` (`torch.relu`, or modules).",
+             "`__init__`, activations in `forward` (`torch.relu`, or modules). The activation "
+             "follows every hidden layer; the output layer has none.",
     "4.1.2": "Follow the *Sequential Network* template: the whole stack inside one "
              "`nn.Sequential` attribute, `forward` returns `self.layers(x)`.",
     "4.1.3": "Follow the *CNN* template: `conv_layers` (nn.Sequential), flatten with "
@@ -356,8 +372,9 @@ _BEH_TEXT = {
     "encode": "`encode` returns the (B, 32) code and forward equals decoder(encode(x))",
     "weights": "the returned weights are non-negative and sum to 1 over the last dimension",
     "concat": "`combine` receives cat([relu(branch1(x)), sigmoid(branch2(x)), "
-              "tanh(branch3(x))], dim=1)",
-    "conditional": "changing `path_b` changes only the rows with mean ≤ 0",
+              "tanh(branch3(x))], dim=1), each activation applied once",
+    "conditional": "changing `path_b` changes only the rows with mean ≤ 0 (rows of mixed "
+                   "signs)",
     "selfattn": "weights equal softmax(query(x) @ key(x)ᵀ / √32)",
 }
 
@@ -381,8 +398,12 @@ def build_module_exercise(exercise_id: str) -> dict:
         order = {"strict": "; the modules run in the stated order",
                  "weighted": "; the weighted layers (Linear, Conv, BatchNorm, LSTM) run in the "
                              "stated order", "none": ""}[s.order]
-        checked.append(f"- `{s.name}`: output shape; at least {req}; parameter count and "
-                       f"layer sizes{order}" + (f"; {beh}" if beh else ""))
+        same = ("; with the grader's weights loaded into every layer (the same as the "
+                "reference's), the outputs equal the reference's" if s.values else "")
+        sizes = ("parameter count, layer sizes and the dropout rate" if "Dropout" in s.types
+                 else "parameter count and layer sizes")
+        checked.append(f"- `{s.name}`: output shape; at least {req}; {sizes}{order}"
+                       + (f"; {beh}" if beh else "") + same)
     errata = _MOD_ERRATA.get(exercise_id, [])
     errata_md = ("\n### Notes\n" + "\n".join(f"- {e}" for e in errata) + "\n") if errata else ""
     prompt = (f"## {title}\n\nExercise 4.1 (nn.Module Syntax Drill), week 4. "

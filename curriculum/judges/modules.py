@@ -6,7 +6,11 @@ sends back output shapes, the parameter count, a description of every layer,
 the order in which the layers ran, and measurements of the behaviour the
 contract names (dropout on in train mode, sigmoid range, residual paths …).
 The judge compares them with the reference's and with the stated behaviour,
-through the one tolerance comparison (a NaN measurement fails).
+through the one tolerance comparison (a NaN measurement fails). Where the contract fixes
+the whole forward pass, the probe also loads the same weights into the learner's model
+and the reference's (keyed by each layer's place in the architecture, see the probe) and
+the judge compares the outputs: shapes and parameter counts alone pass a missing
+activation, a skip added after the ReLU, ``view`` for ``permute`` or ``sum`` for ``mean``.
 
 Exercise 4.2 (layer declarations): the probe (``curriculum/probes/layers.py``)
 describes each bound layer object (type and hyperparameters, defaults
@@ -19,13 +23,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
 
-from curriculum.judges.compare import above, at_least, at_most
+from curriculum.judges.compare import above, at_least, at_most, mismatch
 from grader.checks.base import Outcome, Verdict
 
 # Layers whose order is the architecture (activations and pooling may be functional
 # or commute, so by default only these are compared).
 WEIGHTED = ("Linear", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LSTM")
+DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
+# Outputs with the same weights: float32 sums in another order differ by ~1e-6 of the scale.
+VALUE_RTOL, VALUE_ATOL = 1e-4, 1e-4
 
 
 def _batches(rng: np.random.Generator, n: int) -> list[int]:
@@ -41,10 +49,13 @@ def _draw(rng: np.random.Generator, spec: Any, n: int) -> list[int]:
 
 def class_inputs(rng: np.random.Generator, *, cls: str, shapes: Sequence[Sequence[Any]],
                  calls: int = 3, dims: dict[str, Any] | None = None,
-                 behaviour: Sequence[str] = (), min_first_batch: int = 0) -> dict:
+                 behaviour: Sequence[str] = (), min_first_batch: int = 0,
+                 names: Sequence[str] = (), values: bool = True) -> dict:
     """Hidden calls of a module class: ``shapes`` is the shape of each forward argument with
     symbols — ``B`` a batch size, others from ``dims`` (a list of choices or
-    ``{from, to}``) — each symbol drawn anew for every one of the ``calls`` calls."""
+    ``{from, to}``) — each symbol drawn anew for every one of the ``calls`` calls.
+    ``values``: the probe also sends the outputs with the grader's weights, ``names`` (the
+    contract's attribute names, in its order) telling apart layers of the same shape."""
     drawn = {"B": _batches(rng, calls)}
     for symbol, spec in (dims or {}).items():
         drawn[symbol] = _draw(rng, spec, calls)
@@ -56,7 +67,7 @@ def class_inputs(rng: np.random.Generator, *, cls: str, shapes: Sequence[Sequenc
         for shape in drawn_calls[0]:
             shape[0] = max(shape[0], min_first_batch)
     return {"cls": cls, "seed": int(rng.integers(1, 2**30)), "calls": drawn_calls,
-            "behaviour": list(behaviour)}
+            "behaviour": list(behaviour), "names": list(names), "values": bool(values)}
 
 
 def shape_text(s: Any) -> str:
@@ -148,12 +159,65 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
     bad = _order_problem(cls, list(got.get("order") or []), ref["order"], order)
     if bad:
         return Verdict(False, "module", bad)
+    bad = _dropout_problem(cls, layers, ref["layers"])
+    if bad:
+        return Verdict(False, "module", bad)
     beh = got.get("beh") or {}
     for b in behaviour:
         msg = _behaviour(cls, b, beh)
         if msg:
             return Verdict(False, "value", msg)
+    if "vals" in ref:
+        bad = _value_problem(cls, text, got.get("vals"), ref["vals"], inputs)
+        if bad:
+            return Verdict(False, "value", bad)
     return Verdict(True, "module", "")
+
+
+def _dropout_rates(layers: list) -> list:
+    return sorted({repr((d.get("hyper") or {}).get("p")) for d in layers
+                   if isinstance(d, dict) and d.get("type") in DROPOUTS})
+
+
+def _dropout_problem(cls: str, layers: list, ref_layers: list) -> str | None:
+    """The dropout probabilities of the stated architecture (eval() outputs and parameter
+    counts cannot see them). Compared as sets: one module reused or one per layer."""
+    want, have = _dropout_rates(ref_layers), _dropout_rates(layers)
+    if not want or want == have:
+        return None
+    return (f"`{cls}`: the stated architecture uses dropout p = {', '.join(want)}; your "
+            f"dropout layers have p = {', '.join(have) or 'none'}")
+
+
+def _leaves(y: Any) -> list:
+    if isinstance(y, list | tuple):
+        return [leaf for e in y for leaf in _leaves(e)]
+    return [y]
+
+
+def _value_problem(cls: str, text: str, got: Any, ref: list, inputs: Any) -> str | None:
+    """The learner's outputs with the grader's weights against the reference's with the same
+    weights, on every hidden call; the first mismatch, without the expected values."""
+    if not isinstance(got, list) or len(got) != len(ref):
+        return f"could not read the outputs of `{cls}` with the grader's weights"
+    for i, (g, r) in enumerate(zip(got, ref, strict=True)):
+        gs, rs = _leaves(g), _leaves(r)
+        if len(gs) != len(rs):
+            return f"`{cls}` returned {len(gs)} outputs; expected {len(rs)}"
+        for j, (a, e) in enumerate(zip(gs, rs, strict=True)):
+            if not isinstance(e, torch.Tensor):
+                continue
+            scale = float(e.abs().max()) if e.numel() else 0.0
+            what = f"output {j + 1}" if len(rs) > 1 else "the output"
+            bad = mismatch(a, e, rtol=VALUE_RTOL, atol=VALUE_ATOL * max(scale, 1e-3), what=what)
+            if bad:
+                shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
+                return (f"`{cls}`: the grader loaded the same weights into your model and the "
+                        f"reference and ran both on an input of shape {shapes}; {bad}. The "
+                        f"forward pass must compute exactly the stated architecture ({text}): "
+                        "check the activations (which ones, where, applied once), skip "
+                        "connections, reshapes (permute vs view) and reductions (mean vs sum)")
+    return None
 
 
 def _behaviour(name: str, b: str, beh: dict) -> str:
@@ -202,14 +266,18 @@ def _behaviour(name: str, b: str, beh: dict) -> str:
                     f" got {beh.get('concat_shape')}")
         if not at_most(beh.get("concat_diff"), 1e-5):
             return (f"`{name}`: the input of `combine` must be cat([relu(branch1(x)), "
-                    "sigmoid(branch2(x)), tanh(branch3(x))], dim=1)")
+                    "sigmoid(branch2(x)), tanh(branch3(x))], dim=1), each activation applied "
+                    "once (in forward, or inside the branch as nn.Sequential(nn.Linear(32, "
+                    "16), nn.Sigmoid()))")
     elif b == "conditional":
         if not at_most(beh.get("pos_changed"), 1e-6):
-            return (f"`{name}`: changing `path_b` changed the output of rows whose mean is > 0;"
-                    " those rows must go through `path_a` only")
+            return (f"`{name}`: changing `path_b` changed the output of rows whose mean is > 0"
+                    " (rows of mixed signs); those rows must go through `path_a` only — route "
+                    "each row by the mean of all its features")
         if not above(beh.get("neg_changed"), 1e-6):
             return (f"`{name}`: changing `path_b` left the output of rows with mean <= 0 "
-                    "unchanged; those rows must go through `path_b`")
+                    "(rows of mixed signs) unchanged; those rows must go through `path_b` — "
+                    "route each row by the mean of all its features")
     elif b == "selfattn" and not at_most(beh.get("attn_diff"), 1e-4):
         return (f"`{name}`: weights must be softmax(query(x) @ key(x)ᵀ / √32) over the last "
                 "dimension, shape (B, T, T)")

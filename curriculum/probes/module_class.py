@@ -1,6 +1,18 @@
 """Builds the learner's nn.Module class with no arguments, runs it on hidden batches and
 measures the behaviour its contract names (Exercise 4.1; runs in the jail). Data only:
-output shapes, parameter count, layer descriptions, behaviour measurements."""
+output shapes, parameter count, layer descriptions, behaviour measurements, and the outputs
+with the grader's weights.
+
+Shapes and parameter counts cannot tell ``relu(fc3(h) + h1)`` from ``relu(fc3(h)) + h1``,
+``view`` from ``permute`` or a missing activation. So every parameter-owning layer is then
+given weights that depend only on *its place in the architecture* (type, parameter shapes,
+and — for layers of the same shape — the contract's attribute name or the order in which
+they ran), never on how the learner wrote or initialised it. The reference gets the same
+weights through the same probe, and the judge compares the two outputs on the same inputs:
+with equal weights, the stated computation gives equal outputs.
+"""
+
+import zlib
 
 import torch
 import torch.nn as nn
@@ -47,6 +59,97 @@ def _zero(m):
             p.zero_()
 
 
+# nn.LeakyReLU's slope is free where a contract only says "nn.LeakyReLU": before the outputs
+# are compared every LeakyReLU module gets this one, large enough that ReLU in its place shows.
+LEAKY_SLOPE = 0.2
+
+
+def _owners(model):
+    """(qualified name, module) of every module that holds parameters itself."""
+    return [(q, m) for q, m in model.named_modules()
+            if any(True for _ in m.parameters(recurse=False))]
+
+
+def _signature(m):
+    return type(m).__name__ + ":" + ",".join(
+        f"{n}{tuple(p.shape)}" for n, p in m.named_parameters(recurse=False))
+
+
+def _keys(model, ran, names):
+    """A key per parameter owner that names its place in the architecture: the signature
+    when it is unique; among layers of one signature a rank — contract-named ones (``fc1``,
+    ``branch2`` or a layer inside it) in the contract's order, then the others in the order
+    they first ran."""
+    owners = _owners(model)
+    first = {}
+    for i, m in enumerate(ran):
+        first.setdefault(id(m), i)
+    groups = {}
+    for j, (q, m) in enumerate(owners):
+        top = q.split(".")[0]
+        run = first.get(id(m), len(ran) + j)
+        rank = (0, names.index(top), run) if top in names else (1, 0, run)
+        groups.setdefault(_signature(m), []).append((rank, m))
+    keys = []
+    for sig, members in groups.items():
+        members.sort(key=lambda e: e[0])
+        keys += [(f"{sig}#{k}", m) for k, (_rank, m) in enumerate(members)]
+    return keys
+
+
+def _fill(model, ran, names, seed):
+    """The grader's weights: uniform with variance 1/fan_in for weight matrices and kernels,
+    small biases, norm scales near 1, each drawn from a generator seeded by the layer's key."""
+    for m in model.modules():
+        if isinstance(m, nn.LeakyReLU):
+            m.negative_slope = LEAKY_SLOPE
+    with torch.no_grad():
+        for key, m in _keys(model, ran, names):
+            g = torch.Generator().manual_seed(int(seed) * 7919 + zlib.crc32(key.encode()))
+            for n, p in m.named_parameters(recurse=False):
+                u = torch.rand(p.shape, generator=g, dtype=torch.float64) * 2 - 1
+                if p.dim() >= 2:
+                    u = u * (3.0 / max(1, p[0].numel())) ** 0.5
+                elif n == "weight" or p.dim() == 0:   # norm scales
+                    u = 1.0 + 0.25 * u
+                else:
+                    u = 0.1 * u
+                p.copy_(u.to(p.dtype))
+
+
+def _activated(branch, act, x):
+    """A branch's output with its activation applied once: in forward (a bare Linear branch)
+    or inside the branch (``nn.Sequential(nn.Linear(32, 16), nn.Sigmoid())``)."""
+    y = branch(x)
+    if any(isinstance(m, act) for m in branch.modules()):
+        return y
+    return {nn.ReLU: torch.relu, nn.Sigmoid: torch.sigmoid, nn.Tanh: torch.tanh}[act](y)
+
+
+def _mixed_rows(x):
+    """Rows of mixed signs whose mean alternates > 0 and < 0, and whose first and last
+    features have the sign opposite to the mean (routing by one feature, not the row mean,
+    sends them the wrong way)."""
+    x = x.clone()
+    n = x.shape[1]
+    for i in range(x.shape[0]):
+        sign = 1.0 if i % 2 == 0 else -1.0
+        x[i, 0] = -sign * (x[i, 0].abs() + 0.5)
+        x[i, -1] = -sign * (x[i, -1].abs() + 0.5)
+        rest = x[i, 1:-1]
+        target = sign * (0.2 + 0.1 * (i % 3))       # the row mean
+        x[i, 1:-1] = rest + (target * n - x[i, 0] - x[i, -1] - rest.sum()) / (n - 2)
+    return x
+
+
+def _values(y):
+    if isinstance(y, torch.Tensor):
+        return y.detach().clone()
+    if isinstance(y, (tuple, list)):
+        return [_values(e) for e in y]
+    return type(y).__name__
+
+
 def probe(ns, inputs):
     name = inputs["cls"]
     if name not in ns:
@@ -62,9 +165,13 @@ def probe(ns, inputs):
     calls = []
     # the order in which leaf modules run in the first forward pass (layer order)
     order = res["order"] = []
+    ran = []
     leaves = [m for m in model.modules() if m is not model and not any(True for _ in m.children())]
-    hooks = [m.register_forward_hook(lambda m, a, o: order.append(type(m).__name__))
-             for m in leaves]
+
+    def record(m, a, o):
+        order.append(type(m).__name__)
+        ran.append(m)
+    hooks = [m.register_forward_hook(record) for m in leaves]
     with torch.no_grad():
         for i, shapes in enumerate(inputs["calls"]):
             xs = [_x(s, inputs["seed"] + 10 * i + j) for j, s in enumerate(shapes)]
@@ -80,6 +187,10 @@ def probe(ns, inputs):
             except Exception as e:  # reported with the input shape by the judge
                 res["forward_error"] = [i, f"{type(e).__name__}: {str(e)[:200]}"]
                 return res
+    if inputs.get("values", True):   # the outputs with the grader's weights (module docstring)
+        _fill(model, ran, list(inputs.get("names") or []), inputs["seed"])
+        with torch.no_grad():
+            res["vals"] = [_values(model(*xs)) for xs in calls]
     xs = calls[0]
     beh = res["beh"]
     for b in inputs["behaviour"]:
@@ -138,18 +249,16 @@ def probe(ns, inputs):
             with torch.no_grad():
                 model(*xs)
                 x = xs[0]
-                want = torch.cat([torch.relu(_attr(model, "branch1")(x)),
-                                  torch.sigmoid(_attr(model, "branch2")(x)),
-                                  torch.tanh(_attr(model, "branch3")(x))], dim=1)
+                want = torch.cat([_activated(_attr(model, name), act, x)
+                                  for name, act in (("branch1", nn.ReLU), ("branch2", nn.Sigmoid),
+                                                    ("branch3", nn.Tanh))], dim=1)
             h.remove()
             got = seen.get("x")
             beh["concat_shape"] = None if got is None else list(got.shape)
             beh["concat_diff"] = (float((got - want).abs().max())
                                   if got is not None and got.shape == want.shape else None)
         elif b == "conditional":
-            x = xs[0].clone()        # alternate rows: positive mean, negative mean
-            x[0::2] = x[0::2].abs() + 0.1
-            x[1::2] = -x[1::2].abs() - 0.1
+            x = _mixed_rows(xs[0])
             with torch.no_grad():
                 y1 = model(x)
                 for p in _attr(model, "path_b").parameters():

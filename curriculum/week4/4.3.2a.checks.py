@@ -52,4 +52,8 @@ def judge_horizon(learner, reference, inputs, ctx):
                            "steps are requested (compare prediction_steps=1)")
         if not (finite(g["input_dep"]) and above(g["input_dep"], 1e-7)):
             return False, f"{_where(c)}: the predictions do not depend on the input sequence"
+        if not above(g.get("last_step_dep"), 1e-7):
+            return False, (f"{_where(c)}: step 1 must be predicted from the last LSTM output "
+                           "(lstm_out[:, -1] or h_n[-1]); changing only the last time step of "
+                           "x did not change the forecast")
     return True, ""

@@ -8,6 +8,14 @@ def _x(shape, seed, scale=1.0):
     return torch.randn(*shape, generator=g) * scale
 
 
+def _change(y, y0):
+    """The largest change of the (mean, std) forecasts y against y0; None if unreadable."""
+    try:
+        return max(float((a - b).abs().max()) for a, b in zip(y, y0, strict=True))
+    except Exception:  # the shapes check reports malformed outputs
+        return None
+
+
 def probe(ns, inputs):
     if "TimeSeriesPredictor" not in ns:
         raise NameError("name 'TimeSeriesPredictor' is not defined")
@@ -26,12 +34,19 @@ def probe(ns, inputs):
             one = m(x, prediction_steps=1)[0]
             again = m(x, prediction_steps=steps)[0]
             other = m(_x((b, t, f), inputs["seed"] + 20 + i), prediction_steps=steps)[0]
+            # step 1 comes from the LAST LSTM output: changing only the last time step of x
+            # must change it (an output read at step 0, or before the end, would not change)
+            last = x.clone()
+            last[:, -1] = last[:, -1] + 1.0 + last[:, -1].abs()
+            last_dep = _change(m(last, prediction_steps=1), m(x, prediction_steps=1))
             big_std = m(x * 25.0, prediction_steps=steps)[1]
             extra = []
-            for r in range(3):   # random re-draws of every parameter: std must stay > 0
+            # random re-draws of every parameter: std must stay > 0; the last, large one
+            # drives Softplus far below zero, where it underflows to 0 without the + 1e-6
+            for r, scale in enumerate((1.0, 1.0, 1.0, 30.0)):
                 g = torch.Generator().manual_seed(inputs["seed"] + 100 * i + r)
                 for p in m.parameters():
-                    p.copy_(torch.randn(p.shape, generator=g))
+                    p.copy_(torch.randn(p.shape, generator=g) * scale)
                 extra.append(m(x, prediction_steps=steps)[1].flatten())
         stds = torch.cat([std.flatten(), big_std.flatten(), *extra])
         out.append({"mean_shape": list(mean.shape), "std_shape": list(std.shape),
@@ -41,5 +56,6 @@ def probe(ns, inputs):
                                         if mean.dim() == 3 and one.dim() == 3 else None),
                     "repeat_diff": float((mean - again).abs().max()),
                     "input_dep": float((mean - other).abs().max()),
+                    "last_step_dep": last_dep,
                     "types": [type(q).__name__ for q in m.modules()]})
     return out

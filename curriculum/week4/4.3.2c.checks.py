@@ -87,6 +87,12 @@ def _balancing(g, r, inputs):
     want_total = sum(w * g["mse"][n] for w, n in zip(inputs["weights"], names, strict=True))
     if not close(g["total"], want_total, rtol=1e-4, atol=1e-5):
         return False, "total loss must be Σ task_weights[i] · loss_i over the tasks"
+    if not at_most(g.get("total_grad_err"), 1e-3):
+        return False, ("total loss: backward() through it must send the gradient of "
+                       "Σ task_weights[i] · loss_i into the backbone and the heads; yours does "
+                       f"not (relative gradient error {g.get('total_grad_err')}). Build it from "
+                       "the loss tensors, not from `.item()` floats (those only go into "
+                       "individual_losses and task_losses)")
     want_running = [0.1 * g["mse"][n] for n in names]
     if not close(g["running"], want_running, rtol=1e-4, atol=1e-5):
         return False, ("task_losses must be updated as 0.9 · task_losses + 0.1 · loss "

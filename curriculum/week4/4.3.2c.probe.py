@@ -16,6 +16,27 @@ def probe(ns, inputs):
     return [_one(ns["MultiTaskNetwork"], run) for run in inputs]
 
 
+def _grad_error(m, total, out, targets, names, weights):
+    """How far the gradient of the learner's total loss with respect to the network (backbone
+    and heads; not task_weights) is from that of Σ wᵢ · MSEᵢ, relative to the latter's size:
+    0 when the total is built from the loss tensors, 1 when it holds no gradient (a total
+    built from ``.item()`` floats only reaches task_weights)."""
+    params = [p for p in m.parameters() if p is not m.task_weights and p.requires_grad]
+    want = sum(w * F.mse_loss(out[k], targets[k]) for w, k in zip(weights, names, strict=True))
+    expected = torch.autograd.grad(want, params, retain_graph=True, allow_unused=True)
+    if isinstance(total, torch.Tensor) and total.requires_grad and total.numel() == 1:
+        got = torch.autograd.grad(total.reshape(()), params, allow_unused=True)
+    else:
+        got = [None] * len(params)
+    num = den = 0.0
+    for p, g, e in zip(params, got, expected, strict=True):
+        e = torch.zeros_like(p) if e is None else e
+        g = torch.zeros_like(p) if g is None else g
+        num += float((g.double() - e.double()).pow(2).sum())
+        den += float(e.double().pow(2).sum())
+    return (num / den) ** 0.5 if den > 0 else None
+
+
 def _one(cls, inputs):
     seed, b, d, s = inputs["seed"], inputs["b"], inputs["input_dim"], inputs["shared_dim"]
     configs = {name: {"output_dim": k} for name, k in inputs["tasks"]}
@@ -52,6 +73,7 @@ def _one(cls, inputs):
     targets = {k: _x(tuple(v.shape), seed + 5 + i) for i, (k, v) in enumerate(out.items())}
     fns = {k: nn.MSELoss() for k in names}
     total, indiv = m.compute_balanced_loss(out, targets, fns)
+    res["total_grad_err"] = _grad_error(m, total, out, targets, names, inputs["weights"])
     res["total"] = float(total.detach() if isinstance(total, torch.Tensor) else total)
     res["indiv"] = {k: float(v) for k, v in indiv.items()}
     res["mse"] = {k: float(F.mse_loss(out[k].detach(), targets[k])) for k in names}
