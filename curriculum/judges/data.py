@@ -7,6 +7,8 @@ every seed: classes separated by construction, noise of fixed scale.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -227,3 +229,55 @@ def ner_sentences(rng: np.random.Generator, n: int, vocab: int = 60):
         seqs.append(torch.tensor(toks[:length]))
         tags.append(torch.tensor(tg[:length]))
     return seqs, tags
+
+
+def stopping_curve(rng: np.random.Generator, patience: float, *, min_delta: float = 0.0,
+                   start: float = 1.0) -> list[float]:
+    """A validation-loss curve on which every rule of patience-based early stopping decides
+    where training stops (``patience`` is the effective patience of the rule under test).
+
+    It falls for a few epochs, then has a stretch of epochs without improvement that is
+    shorter than the patience, then improves again — so a counter that is not reset on
+    improvement stops too early, and the best epoch comes after the stretch — then never
+    improves again for ``patience`` + 2–4 epochs, so training must stop there. With
+    ``min_delta`` > 0 each stretch also holds a value that beats the best by less than
+    ``min_delta`` (an improvement only to a rule that ignores it).
+    """
+    limit = math.ceil(patience)
+    curve = [start]
+    for _ in range(int(rng.integers(2, 5))):
+        curve.append(curve[-1] - float(rng.uniform(0.03, 0.08)))
+    best = curve[-1]
+
+    def stretch(length: int) -> list[float]:
+        values = [best + float(rng.uniform(0.005, 0.1)) for _ in range(length)]
+        window = min(length, limit)  # before the correct rule stops
+        if min_delta > 0 and window >= 2:
+            gain = float(rng.uniform(0.2, 0.6)) * min_delta
+            values[int(rng.integers(0, window - 1))] = best - gain
+        return values
+
+    curve += stretch(int(rng.integers(max(1, limit // 2), limit)))
+    best -= float(rng.uniform(0.02, 0.06))
+    curve.append(best)
+    curve += stretch(limit + int(rng.integers(2, 5)))
+    return curve
+
+
+def early_stop(curve: list[float], patience: float, *, min_delta: float = 0.0,
+               reset: bool = True) -> tuple[int | None, int | None]:
+    """(index of the epoch that stops, index of the best epoch) when a value improves only if
+    it is below ``best - min_delta`` and training stops once ``patience`` epochs in a row did
+    not improve (None: it never stops). ``reset=False`` is the bug of a counter that never
+    restarts at an improvement (to name it in a verdict)."""
+    best, best_i, wait = math.inf, None, 0
+    for i, loss in enumerate(curve):
+        if loss < best - min_delta:
+            best, best_i = loss, i
+            if reset:
+                wait = 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return i, best_i
+    return None, best_i

@@ -9,8 +9,9 @@ import math
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least, close
+from curriculum.judges.compare import at_least, at_most, close
 from curriculum.judges.data import f32
+from curriculum.judges.source import uses
 from curriculum.judges.training import (
     first_backward_clean,
 )
@@ -78,6 +79,27 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "validate's classification accuracy is not the "
                                        "fraction of correct predictions on the validation data")
     rep = v["report"]
+    if not uses(ctx.source_text, "clip_grad_norm_"):
+        return Verdict(False, "api", "clip the gradients before each step: "
+                                     "clip_grad_norm_(self.model.parameters(), 1.0) between "
+                                     "combined.backward() and optimizer.step()")
+    seq, nums = rep["seq"], rep["num"]
+    if "K" in seq:
+        # σ starts at 1: the first combined loss is Σ L_i / 2 (+ log 1) of that round's losses
+        first = seq.index("K")
+        round_losses = nums["L"][:seq[:first].count("L")].tolist()
+        if len(round_losses) == 2 and not close(float(nums["K"][0]), sum(round_losses) / 2,
+                                                rtol=1e-4, atol=1e-6):
+            return Verdict(False, "value", "train_epoch must backpropagate "
+                                           "adaptive_loss_balancing(round's task losses), not "
+                                           "another combination of them")
+    norms = rep["num"]["R"]
+    norms = norms[torch.isfinite(norms)]  # a NaN gradient is not a clipping question
+    if norms.numel() and not at_most(float(norms.max()), 1.0 + 1e-4):
+        return Verdict(False, "train", f"a step saw a model gradient norm of "
+                                       f"{float(norms.max()):.3g}: clip with "
+                                       "clip_grad_norm_(self.model.parameters(), 1.0) after "
+                                       "backward() and before step()")
     if not rep["optim"]:
         return Verdict(False, "train", "no optimizer ever updated the model")
     if not first_backward_clean(rep["seq"]):
@@ -98,4 +120,12 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
     if not (at_least(r2, 0.8) and at_least(acc, 0.8)):
         return Verdict(False, "train", f"held-out: regression R² {r2:.3f} (need 0.8), "
                                        f"classification accuracy {acc:.3f} (need 0.8)")
+    for task in ("regression", "classification"):
+        if not close(val[task]["loss"], v["own_loss"][task], rtol=1e-4, atol=1e-6):
+            return Verdict(False, "value", f"validate's {task} loss is not the mean batch loss on "
+                                           "the validation loader (average the batch losses, do "
+                                           "not sum them)")
+    if not v["val_modes"] or any(m != [False, False] for m in v["val_modes"]):
+        return Verdict(False, "train", "validate must run the model in eval mode "
+                                       "(self.model.eval()) under torch.no_grad()")
     return Verdict(True, "train")

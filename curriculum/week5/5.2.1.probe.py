@@ -64,13 +64,24 @@ def probe(ns, inputs):
             epochs.append(_describe(trainer.train_epoch(loaders)))
     finally:
         rec.remove()
-    results = _describe(trainer.validate(val))
+    modes = []
+    hook = model.register_forward_pre_hook(
+        lambda mod, args: modes.append([bool(mod.training), bool(_torch.is_grad_enabled())]))
+    try:
+        results = _describe(trainer.validate(val))
+    finally:
+        hook.remove()
     model.eval()
     with _torch.no_grad():
         own = model(inputs["X_val"])["classification"].argmax(1)
         own_acc = float((own == inputs["cls_val"]).float().mean())
+        # the mean batch loss of each task on the validation loaders
+        crit = {"regression": _nn.MSELoss(), "classification": _nn.CrossEntropyLoss()}
+        own_loss = {t: sum(float(crit[t](model(x, active_tasks=[t])[t], y)) for x, y in loader)
+                    / len(loader) for t, loader in val.items()}
         test = model(inputs["X_test"])
-    return {"epochs": epochs, "val": results, "own_acc": own_acc, "report": rec.report(),
+    return {"epochs": epochs, "val": results, "own_acc": own_acc, "own_loss": own_loss,
+            "val_modes": modes, "report": rec.report(),
             "sig_before": sig_before,
             "sig_after": sig.detach().clone() if isinstance(sig, _torch.Tensor) else None,
             "reg": test["regression"].detach(), "cls": test["classification"].detach()}

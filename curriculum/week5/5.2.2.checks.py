@@ -94,6 +94,70 @@ def judge_curriculum_scoring(learner, reference, inputs, ctx) -> Verdict:
     return Verdict(True, "value")
 
 
+def _epoch_batches(rep: dict, plan: list[int]) -> list[list[list[int]]] | None:
+    """The training batches' row ids, grouped into epochs by the plan's sample counts
+    (None when they do not add up)."""
+    batches = [ids for _mi, code, ids in rep["rows"] if code == "F"]
+    epochs, k = [], 0
+    for count in plan:
+        epoch, seen = [], 0
+        while seen < count and k < len(batches):
+            epoch.append(batches[k])
+            seen += len(batches[k])
+            k += 1
+        if seen != count:
+            return None
+        epochs.append(epoch)
+    return epochs
+
+
+def _subsets_problem(v: dict, inputs: dict, plan: list[int]) -> str:
+    """Each epoch trains on exactly its share of the easiest samples, ranked once by the
+    untrained model (not re-ranked by the model as it trains)."""
+    epochs = _epoch_batches(v["report"], plan)
+    if epochs is None:
+        return ""  # the sample count check above already speaks
+    model = load_spec_model(inputs["model"], v["state"])
+    order = torch.argsort(_difficulty(model, inputs["X"], inputs["y"])).tolist()
+    for e, (count, batches) in enumerate(zip(plan, epochs, strict=True)):
+        rows = sorted(i for b in batches for i in b)
+        if rows != sorted(order[:count]):
+            return (f"epoch {e} trained on other samples than the {count} easiest by the "
+                    "schedule: build it once, with the untrained model, before the epochs (not "
+                    "again each epoch with the model being trained)")
+    return ""
+
+
+def _train_loss_problem(h: dict, rep: dict, plan: list[int]) -> str:
+    """train_loss[e]: the epoch's mean batch loss (or the per-sample mean)."""
+    seq, nums = rep["seq"], rep["num"]
+    codes = [c for c in seq if c in "Ll"]
+    losses = [float(x) for c, x in zip(codes, nums["L"].tolist(), strict=False) if c == "L"]
+    sizes = [float(n) for n in nums["F"].tolist()]
+    if len(losses) != len(sizes):
+        return ""  # losses computed outside nn.CrossEntropyLoss: not comparable
+    k = 0
+    for e, count in enumerate(plan):
+        batch, seen = [], 0
+        while seen < count and k < len(losses):
+            batch.append((losses[k], sizes[k]))
+            seen += sizes[k]
+            k += 1
+        means = (sum(x for x, _ in batch) / max(1, len(batch)),
+                 sum(x * n for x, n in batch) / max(1.0, seen))
+        if not any(close(h["train_loss"][e], m, rtol=1e-3, atol=1e-6) for m in means):
+            return (f"train_loss[{e}] must be that epoch's mean training loss (the batch "
+                    "losses averaged, not summed)")
+    return ""
+
+
+def _val_problem(h: dict, v: dict) -> str:
+    if not close(h["val_accuracy"][-1], v["val_acc"], rtol=0.0, atol=0.01):
+        return (f"the last val_accuracy ({float(h['val_accuracy'][-1]):.4g}) must be the trained "
+                f"model's validation accuracy in percent ({v['val_acc']:.4g})")
+    return ""
+
+
 def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
     v = learner.value
     problem = pattern_problem(ctx.source_text, "curriculum_training_loop")
@@ -120,6 +184,10 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
     if not (first_backward_clean(rep["seq"]) or gradients_fresh(rep["seq"])):
         return Verdict(False, "train", "gradients were not reset between updates — call "
                                        "optimizer.zero_grad() before each backward pass")
+    problem = (_subsets_problem(v, inputs, plan) or _train_loss_problem(h, rep, plan)
+               or _val_problem(h, v))
+    if problem:
+        return Verdict(False, "value", problem)
     acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["curriculum_training"]["y_test"])
                 .mean())
     # A model that ignores its input scores at most the majority share (~0.4).

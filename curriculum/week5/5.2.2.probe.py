@@ -28,8 +28,11 @@ def probe(ns, inputs):
     _torch.manual_seed(inputs["init_seed"])
     model = _build(inputs["model"])
     before = _flat(model)
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     val_loader = DataLoader(TensorDataset(inputs["X_val"], inputs["y_val"]), batch_size=32)
-    rec = _Rec([model])
+    # which rows of X each training batch holds (the schedule really used)
+    row_index = {tuple(round(float(v), 3) for v in r[:3]): i for i, r in enumerate(X)}
+    rec = _Rec([model], row_index)
     try:
         rec.install()
         history = ns["curriculum_training_loop"](model, dataset, val_loader, num_epochs=9)
@@ -38,5 +41,8 @@ def probe(ns, inputs):
     model.eval()
     with _torch.no_grad():
         preds = model(inputs["X_test"])
-    return {"history": _describe(history), "report": rec.report(),
+        val_acc = 100.0 * float((model(inputs["X_val"]).argmax(1) == inputs["y_val"]).float()
+                                .mean())
+    return {"history": _describe(history), "report": rec.report(), "state": state,
+            "val_acc": val_acc,
             "changed": float((_flat(model) - before).abs().max()), "preds": preds.detach()}

@@ -9,21 +9,47 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import above, at_most, below, close
-from curriculum.judges.data import f32
+from curriculum.judges.compare import above, at_most, close
+from curriculum.judges.data import early_stop, f32, stopping_curve
 from grader.checks.base import Verdict
+
+# Early-stopping scenarios: (patience argument, training losses recorded before, variance
+# of those losses) — every rule of the contract decides the stopping call in one of them.
+HIGH, LOW = "high", "low"
+STOPPING = (
+    (None, 0, None),     # no training losses: patience 10
+    (None, 12, HIGH),    # > 10 losses, last 10 vary by more than 0.1: patience 10 × 1.5
+    (4, 11, HIGH),       # the patience argument: 4 × 1.5
+    (None, 12, LOW),     # > 10 losses that barely vary: patience stays 10
+    (None, 10, HIGH),    # exactly 10 losses ("more than 10" needed): patience stays 10
+)
+MIN_DELTA = 1e-4
+
+
+def _history(rng: np.random.Generator, n: int, spread: str | None) -> list[float]:
+    """Training losses whose last 10 have a variance far from 0.1 under either definition
+    (population or sample variance): about 0.3 (high) or below 0.001 (low)."""
+    if spread == HIGH:
+        return [float(rng.uniform(0.2, 0.3) + (i % 2) * rng.uniform(1.0, 1.3)) for i in range(n)]
+    return [float(1.0 + rng.uniform(-0.03, 0.03)) for _ in range(n)]
+
+
+def effective_patience(patience: int | None, n: int, spread: str | None) -> float:
+    base = 10 if patience is None else patience
+    return base * 1.5 if n > 10 and spread == HIGH else base
 
 
 def robust_inputs(rng: np.random.Generator) -> dict:
     X = rng.standard_normal((32, 10))
     w = rng.uniform(-1, 1, (10, 1))
     y = X @ w
-    # a validation-loss curve: falls, then wobbles without improving
-    best = int(rng.integers(3, 8))
-    curve = list(np.linspace(1.0, 0.5, best + 1))
-    curve += list(0.5 + rng.uniform(0.0, 0.2, 14))
+    scenarios = []
+    for patience, n, spread in STOPPING:
+        eff = effective_patience(patience, n, spread)
+        scenarios.append({"patience": patience, "history": _history(rng, n, spread),
+                          "val_losses": stopping_curve(rng, eff, min_delta=MIN_DELTA)})
     return {"init_seed": int(rng.integers(0, 2**31 - 1)), "X": f32(X), "y": f32(y),
-            "y_big": f32(y * 200.0), "val_losses": [float(v) for v in curve]}
+            "y_big": f32(y * 200.0), "stopping": scenarios}
 
 
 def _step_problem(i, step, inputs) -> str | None:
@@ -67,34 +93,59 @@ def judge_robust_monitoring(learner, reference, inputs, ctx) -> Verdict:
     return Verdict(True, "value")
 
 
+def _scenario_text(patience: int | None, n: int, spread: str | None) -> str:
+    called = "adaptive_early_stopping(val_loss)" if patience is None else \
+        f"adaptive_early_stopping(val_loss, patience={patience})"
+    if not n:
+        return f"{called} with no training losses recorded (patience 10)"
+    var = "above" if spread == HIGH else "below"
+    eff = effective_patience(patience, n, spread)
+    return (f"{called} with {n} training losses in loss_history, the last 10 of variance {var} "
+            f"0.1 (effective patience {eff:g})")
+
+
+def _stopping_hint(got_stop, curve, patience: int | None, n: int, spread: str | None) -> str:
+    """Which rule the learner's stopping call matches instead of the contract's."""
+    eff = effective_patience(patience, n, spread)
+    base = 10 if patience is None else patience
+    if got_stop == early_stop(curve, eff, min_delta=MIN_DELTA, reset=False)[0]:
+        return "reset patience_counter to 0 whenever the validation loss improves"
+    if got_stop == early_stop(curve, eff)[0]:
+        return ("a validation loss improves only when it is below best_val_loss - min_delta "
+                "(1e-4); a smaller gain counts as no improvement")
+    if eff != base and got_stop in (early_stop(curve, base, min_delta=MIN_DELTA)[0],
+                                    early_stop(curve, base / 1.5, min_delta=MIN_DELTA)[0]):
+        return ("the effective patience is patience * 1.5 (more patient, not less) when "
+                "loss_history has more than 10 entries whose last 10 vary by more than 0.1")
+    if eff == base and got_stop == early_stop(curve, base * 1.5, min_delta=MIN_DELTA)[0]:
+        return ("patience is scaled by 1.5 only when loss_history has MORE than 10 entries and "
+                "the variance of its last 10 is above 0.1")
+    return ("count the calls in a row without an improvement (below best_val_loss - min_delta), "
+            "restart at an improvement, and return True when the count reaches the effective "
+            "patience")
+
+
 def judge_robust_stopping(learner, reference, inputs, ctx) -> Verdict:
-    v = learner.value
-    losses = inputs["val_losses"]
-    best, best_i, wait, want_stop = float("inf"), None, 0, None
-    for i, loss in enumerate(losses):
-        if below(loss, best - 1e-4):
-            best, best_i, wait = loss, i, 0
-        else:
-            wait += 1
-            if wait >= 10:
-                want_stop = i
-                break
-    stops = v["stops"]
-    if not all(isinstance(s, bool) for s in stops):
-        return Verdict(False, "type", "adaptive_early_stopping must return True or False")
-    got_stop = stops.index(True) if True in stops else None
-    if got_stop != want_stop:
-        return Verdict(False, "value", "adaptive_early_stopping should return True on the 10th "
-                                       "validation loss in a row that does not beat the best by "
-                                       "more than min_delta=1e-4 (no training losses recorded, "
-                                       f"so patience stays 10); it stopped at call "
-                                       f"{'never' if got_stop is None else got_stop + 1}")
-    if not close(v["restored"], torch.full_like(v["restored"], float(best_i)), rtol=1e-5,
-                 atol=1e-8):
-        return Verdict(False, "value", "on stopping, load the best epoch's weights back into the "
-                                       "model — keep a deep copy (copy.deepcopy(state_dict()) or "
-                                       "clone every tensor): state_dict().copy() still points at "
-                                       "the live parameters")
+    for (patience, n, spread), scenario, got in zip(STOPPING, inputs["stopping"],
+                                                    learner.value["stopping"], strict=True):
+        curve = scenario["val_losses"]
+        eff = effective_patience(patience, n, spread)
+        want_stop, best_i = early_stop(curve, eff, min_delta=MIN_DELTA)
+        stops = got["stops"]
+        if not all(isinstance(s, bool) for s in stops):
+            return Verdict(False, "type", "adaptive_early_stopping must return True or False")
+        got_stop = stops.index(True) if True in stops else None
+        if got_stop != want_stop:
+            where = "never stopped" if got_stop is None else f"stopped at call {got_stop + 1}"
+            return Verdict(False, "value", f"{_scenario_text(patience, n, spread)}: it {where} — "
+                                           + _stopping_hint(got_stop, curve, patience, n, spread))
+        restored = got["restored"]
+        if not close(restored, torch.full_like(restored, float(best_i)), rtol=1e-5, atol=1e-8):
+            return Verdict(False, "value", "on stopping, load the best epoch's weights back into "
+                                           "the model — keep a deep copy "
+                                           "(copy.deepcopy(state_dict()) or clone every tensor): "
+                                           "state_dict().copy() still points at the live "
+                                           "parameters")
     return Verdict(True, "value")
 
 

@@ -15,6 +15,29 @@ def _trainer(ns, model, lr=0.01):
     return cls(model, opt, _nn.MSELoss())
 
 
+def _stopping(ns, seed, scenario):
+    """Feed one hidden validation curve to a fresh trainer (its loss_history pre-filled, the
+    weights set to the epoch number before each call): the calls' results and the weights
+    left in the model."""
+    _torch.manual_seed(seed)
+    model = _nn.Linear(10, 1)
+    tr = _trainer(ns, model)
+    tr.loss_history.extend(scenario["history"])
+    stops = []
+    for i, v in enumerate(scenario["val_losses"]):
+        with _torch.no_grad():
+            for p in model.parameters():
+                p.fill_(float(i))
+        if scenario["patience"] is None:
+            stop = tr.adaptive_early_stopping(v)
+        else:
+            stop = tr.adaptive_early_stopping(v, patience=scenario["patience"])
+        stops.append(_describe(stop))
+        if stop is True:
+            break
+    return {"stops": stops, "restored": _flat(model)}
+
+
 def probe(ns, inputs):
     out = {"steps": []}
     for target in ("y", "y_big", "nan"):
@@ -28,21 +51,9 @@ def probe(ns, inputs):
             X[0, 0] = float("nan")
         res = tr.train_step_with_gradient_monitoring(X, y)
         out["steps"].append({"result": _describe(res), "before": before, "after": _flat(model)})
-    _torch.manual_seed(inputs["init_seed"])
-    model = _nn.Linear(10, 1)
-    tr = _trainer(ns, model)
-    stops = []
-    for i, v in enumerate(inputs["val_losses"]):
-        with _torch.no_grad():
-            for p in model.parameters():
-                p.fill_(float(i))
-        stop = tr.adaptive_early_stopping(v)
-        stops.append(_describe(stop))
-        if stop is True:
-            break
-    out["stops"] = stops
-    out["restored"] = _flat(model)
+    out["stopping"] = [_stopping(ns, inputs["init_seed"], s) for s in inputs["stopping"]]
     data = _torch.zeros(4000, 5)
+    tr = _trainer(ns, _nn.Linear(10, 1))
     noisy = [tr.noise_injection_training(data, e) for e in (0, 40, 200)]
     out["noise"] = [_describe(n) for n in noisy]
     out["data_untouched"] = bool((data == 0).all())

@@ -36,6 +36,14 @@ def judge_arch(learner, reference, inputs, ctx):
     if got["shape"] != [inputs.shape[0], 10]:
         return Verdict(False, "shape", f"a batch of {inputs.shape[0]} images must give logits of "
                                        f"shape [{inputs.shape[0]}, 10]; found {got['shape']}")
+    want = reference.value["graded"]
+    if not (isinstance(got["graded"], torch.Tensor) and got["graded"].shape == want.shape
+            and close(got["graded"], want, rtol=1e-4, atol=1e-5)):
+        return Verdict(False, "value", "with the grader's weights in every layer, forward in "
+                                       "eval mode differs from Linear(784, 128) → ReLU → "
+                                       "Linear(128, 64) → ReLU → Linear(64, 10): return the raw "
+                                       "logits of the last Linear (no softmax — "
+                                       "nn.CrossEntropyLoss applies log-softmax itself)")
     if not got["eval_same"]:
         return Verdict(False, "module", "in eval mode two forward passes must agree (dropout off)")
     if not got["train_differs"]:
@@ -93,6 +101,12 @@ def judge_validation(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"each history entry needs the keys {sorted(keys)}")
         if not all(finite(h[k]) for k in keys - {"epoch"}):
             return Verdict(False, "value", "history losses and accuracies must be finite numbers")
+    reported = as_float(hist[-1]["val_loss"])
+    if not any(close(reported, v, rtol=1e-3, atol=1e-5) for v in got["val_loss"]):
+        return Verdict(False, "value", f"the last epoch's val_loss ({reported:.4g}) must be the "
+                                       "mean validation loss of the trained model "
+                                       f"({got['val_loss'][0]:.4g}): average the batch losses "
+                                       "over the validation set, do not sum them")
     yv = ctx.inputs["training"]["yv"]
     true_acc = float((got["val_pred"] == yv).float().mean())
     reported = as_float(hist[-1]["val_acc"])

@@ -3,6 +3,7 @@
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
 
@@ -17,9 +18,10 @@ def arch(ns, x):
     torch.manual_seed(0)
     with torch.no_grad():
         c, d = model(x), model(x)
+    graded = grader_outputs(need(ns, "SpeedMLP")(), lambda m: m(x), 61)
     return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
             "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
-            "train_differs": not bool(torch.equal(c, d))}
+            "train_differs": not bool(torch.equal(c, d)), "graded": graded}
 
 
 def train(ns, d):
@@ -34,11 +36,16 @@ def train(ns, d):
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(dim=1)
-        val_pred = model(d["xv"]).argmax(dim=1)
+        val_out = model(d["xv"])
+        val_pred = val_out.argmax(dim=1)
+        # the mean validation loss, per sample and as the mean of the loader's batch means
+        ce = torch.nn.functional.cross_entropy
+        val_loss = [ce(val_out, d["yv"]).item(),
+                    sum(ce(model(xb), yb).item() for xb, yb in val) / len(val)]
     modes = sorted(set(log))
     if isinstance(history, list):
         history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
     else:
         history = repr(history)[:80]
-    return {"pred": pred, "val_pred": val_pred, "modes": modes, "made": _made, "acc": _acc,
-            "history": history}
+    return {"pred": pred, "val_pred": val_pred, "val_loss": val_loss, "modes": modes,
+            "made": _made, "acc": _acc, "history": history}

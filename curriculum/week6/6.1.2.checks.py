@@ -29,6 +29,9 @@ def judge_arch(learner, reference, inputs, ctx):
     if len(emb) != 1 or (emb[0]["num_embeddings"], emb[0]["embedding_dim"]) != (10000, 128):
         return Verdict(False, "module", "expected one nn.Embedding(vocab_size=10000, embed_dim=128)"
                                         f"; found {[(m['num_embeddings'], m['embedding_dim']) for m in emb]}")
+    if emb[0].get("padding_idx") != 0:
+        return Verdict(False, "module", "id 0 is padding: nn.Embedding(vocab_size, embed_dim, "
+                                        f"padding_idx=0); found padding_idx={emb[0].get('padding_idx')}")
     if len(lstm) != 1 or (lstm[0]["input_size"], lstm[0]["hidden_size"]) != (128, 64) \
             or not lstm[0]["batch_first"] or lstm[0]["bidirectional"] or lstm[0]["num_layers"] != 1:
         return Verdict(False, "module", "expected one nn.LSTM(128, 64, batch_first=True) "
@@ -47,6 +50,14 @@ def judge_arch(learner, reference, inputs, ctx):
     if got["shape"] != [n, c]:
         return Verdict(False, "shape", f"a batch of {n} sequences must give logits [{n}, {c}]; "
                                        f"found {got['shape']}")
+    want = reference.value["graded"]
+    if not (isinstance(got["graded"], torch.Tensor) and got["graded"].shape == want.shape
+            and close(got["graded"], want, rtol=1e-4, atol=1e-5)):
+        return Verdict(False, "value", "with the grader's weights in every layer, the logits of "
+                                       "a sequence differ from Embedding → LSTM (hidden state at "
+                                       "the last token) → Linear(hidden_dim, 32) → ReLU → "
+                                       "Linear(32, num_classes): check the activation and that "
+                                       "nothing follows the last Linear")
     return Verdict(True, "module")
 
 
@@ -99,8 +110,16 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or not close(opts[0]["lr"], 0.02, rtol=1e-9, atol=0.0):
-        return Verdict(False, "api", "train_text_classifier must build its optimizer with the "
-                                     "`lr` it is given (the grader passes lr=0.02)")
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], 0.02, rtol=1e-9, atol=0.0):
+        found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
+        return Verdict(False, "api", "train_text_classifier must build optim.Adam(model."
+                                     "parameters(), lr=lr) with the `lr` it is given (the grader "
+                                     f"passes lr=0.02); found {found}")
+    modes = [tuple(m) for m in got["modes"]]
+    if (False, False) not in modes or any(m not in ((True, True), (False, False)) for m in modes):
+        return Verdict(False, "train", "every forward pass is either training (model.train(), "
+                                       "gradients on) or validation (model.eval() inside "
+                                       "`with torch.no_grad():`), and validation runs; found "
+                                       f"(training, grad_enabled) = {modes}")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
                             "TextClassifier after train_text_classifier (4 epochs)")

@@ -4,8 +4,9 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
+from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.padding import padding_runs
-from curriculum.probes.recorders import _acc, _made, need, recording
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
 
 def arch(ns, d):
@@ -26,9 +27,14 @@ def arch(ns, d):
     model.eval()
     with torch.no_grad():
         out = model(x, lengths)
+    # each sequence on its own (no padding: packing is the padding check's business)
+    graded = grader_outputs(cls(vocab_size=10000, embed_dim=128, hidden_dim=64,
+                                num_classes=d["classes"]),
+                            lambda m: torch.cat([m(s.unsqueeze(0), torch.tensor([len(s)]))
+                                                 for s in seqs]), 62)
     return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
             "default_params": sum(p.numel() for p in default.parameters()),
-            "shape": list(out.shape)}
+            "shape": list(out.shape), "graded": graded}
 
 
 def padding(ns, d):
@@ -52,9 +58,14 @@ def train(ns, d):
                        collate_fn=collate)
     val = DataLoader(list(zip(d["xv"], d["yv"], strict=True)), batch_size=64, collate_fn=collate)
     fn = need(ns, "train_text_classifier")
-    recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
+    log = []
+    handle = mode_hook(model, log)
+    try:
+        recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
+    finally:
+        handle.remove()
     model.eval()
     lengths = torch.tensor([len(s) for s in d["xt"]])
     with torch.no_grad():
         pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
-    return {"pred": pred, "made": _made, "acc": _acc}
+    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log))}

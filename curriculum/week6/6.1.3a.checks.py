@@ -13,7 +13,10 @@ from grader.checks.base import Verdict
 def make_texts(rng: np.random.Generator):
     texts, _ = review_texts(rng, 12, mixed_case=True)
     unseen = ["zzunseen " + texts[0], texts[1] + " qqnever"]
-    return {"texts": texts, "min_freq": int(rng.integers(2, 4)), "unseen": unseen}
+    min_freq = int(rng.integers(2, 4))
+    # a word that reaches min_freq only within one text: counts are over all tokens, not texts
+    texts[-1] = texts[-1] + " Encore" + " encore" * (min_freq - 1)
+    return {"texts": texts, "min_freq": min_freq, "unseen": unseen}
 
 
 def _vocab_problem(vocab, counts, min_freq):
@@ -88,6 +91,12 @@ def judge_model(learner, reference, inputs, ctx):
     if not close(sums, torch.ones_like(sums), rtol=0.0, atol=1e-5):
         return Verdict(False, "value", "each row of attention weights must sum to 1 (softmax over "
                                        f"the sequence); max deviation {float((sums - 1).abs().max()):.3g}")
+    diff = got.get("context_diff")
+    if diff is None or not at_most(diff, 1e-5):
+        return Verdict(False, "value", "the final nn.Linear must get the attention context: the "
+                                       "sum over time of the LSTM outputs weighted by the "
+                                       "attention weights you return, "
+                                       "(weights.unsqueeze(-1) * lstm_out).sum(dim=1)")
     return Verdict(True, "module")
 
 

@@ -30,4 +30,40 @@ def model(ns, d):
     if not (isinstance(out, tuple) and len(out) == 2):
         return {"bad": type(out).__name__, "kinds": kinds}
     return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
-            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds}
+            "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds,
+            "context_diff": _context_diff(model, x)}
+
+
+def _context_diff(model, x):
+    """How far the input of the last nn.Linear (the classifier) is from the attention-weighted
+    sum of the LSTM outputs, with the weights the model returns (None: not comparable)."""
+    seen = {}
+
+    def lstm_hook(m, a, o):
+        seen["lstm"] = o[0]
+
+    def linear_hook(m, a, o):
+        seen["fc_in"] = a[0]
+    hooks = [m.register_forward_hook(lstm_hook) for m in model.modules()
+             if isinstance(m, torch.nn.LSTM)]
+    hooks += [m.register_forward_hook(linear_hook) for m in model.modules()
+              if isinstance(m, torch.nn.Linear)]
+    try:
+        with torch.no_grad():
+            _, weights = model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    out = seen.get("lstm")
+    if isinstance(out, torch.nn.utils.rnn.PackedSequence):
+        out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True,
+                                                        total_length=x.size(1))
+    fc_in = seen.get("fc_in")
+    if not (isinstance(out, torch.Tensor) and isinstance(fc_in, torch.Tensor)
+            and isinstance(weights, torch.Tensor) and out.dim() == 3
+            and tuple(weights.shape) == tuple(out.shape[:2])):
+        return None
+    want = (weights.unsqueeze(-1) * out).sum(dim=1)
+    if fc_in.shape != want.shape:
+        return None
+    return float((fc_in - want).abs().max())

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from curriculum.judges.cases import mixed
-from curriculum.judges.compare import as_float, close, finite, max_abs_diff
-from curriculum.judges.data import review_texts
+from curriculum.judges.compare import as_float, at_least, at_most, close, finite, max_abs_diff
+from curriculum.judges.data import early_stop, review_texts, stopping_curve
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -59,6 +59,10 @@ def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
         return bad
+    if any(at_least(lo, 0.0) and at_most(hi, 1.0) for lo, hi in learner.value["logits_in"]):
+        return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
+                                       "nn.BCEWithLogitsLoss, which applies a second sigmoid: "
+                                       "use nn.BCELoss() on the probabilities")
     return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
                             "predict() after train_sentiment")
 
@@ -88,10 +92,90 @@ def judge_checkpoint(learner, reference, inputs, ctx):
         return Verdict(False, "value", "the returned model must be the best checkpoint: load it "
                                        "back with model.load_state_dict(torch.load(path)) before "
                                        "returning")
+    problem = _val_f1_problem(got, ctx.inputs["training"])
+    if problem:
+        return Verdict(False, "value", problem)
+    # with the learner's own f1_score (a wrong F1 is the f1 check's business)
+    f1s = [as_float(h["val_f1"]) for h in got["history"]]
+    mine = got["best_f1"]
+    if not close(mine, max(f1s), rtol=0.0, atol=1e-6):
+        return Verdict(False, "value", f"the returned model's validation F1 is {mine:.3f}, the "
+                                       f"best val_f1 of your history {max(f1s):.3f}: save the "
+                                       "checkpoint whenever the validation F1 (not the accuracy "
+                                       "or the loss) beats the best so far")
     return Verdict(True, "value")
 
 
+def _val_f1_problem(got, inputs) -> str:
+    """history's val_f1 must be what the learner's own f1_score returned on the validation
+    set, epoch after epoch (in order)."""
+    hist = got["history"]
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+        return "history must be a list of dicts with a numeric 'val_f1' per epoch"
+    n_val = len(inputs["yv"])
+    calls = [v for v, n in got["f1_calls"] if n == n_val]
+    k = 0
+    for h in hist:
+        want = as_float(h["val_f1"])
+        while k < len(calls) and not close(calls[k], want, rtol=0.0, atol=1e-6):
+            k += 1
+        if k == len(calls):
+            return ("history's 'val_f1' must be the validation F1 computed with your f1_score "
+                    "on the validation predictions after each epoch (not the accuracy)")
+        k += 1
+    return ""
+
+
+SCRIPT_PATIENCE = 2
+
+
+def make_scripted(rng: np.random.Generator):
+    """A short run whose validation F1s the probe scripts: 1 - a loss curve that stops
+    improving for fewer than ``patience`` epochs, improves again, then stops improving."""
+    x, y = review_texts(rng, 64)
+    xv, yv = review_texts(rng, 24)
+    loss = stopping_curve(rng, SCRIPT_PATIENCE, start=float(rng.uniform(0.45, 0.55)))
+    return {"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(),
+            "f1s": [1.0 - v for v in loss], "max_epochs": len(loss) + 2}
+
+
+def _scripted_problem(got, inputs) -> str:
+    if "error" in got:
+        return f"train_sentiment failed in a second, short run: {got['error']}"
+    hist = got["history"]
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+        return "history must be a list of dicts with a numeric 'val_f1' per epoch"
+    f1s = [as_float(h["val_f1"]) for h in hist]
+    curve = inputs["f1s"]
+    n = min(len(f1s), len(curve))
+    if not close(f1s[:n], curve[:n], rtol=0.0, atol=1e-5):
+        return ("in a run where the grader scripts what your f1_score returns on the validation "
+                "set, history's 'val_f1' differs from it: record f1_score(validation "
+                "predictions, validation labels) once per epoch")
+    loss = [1.0 - v for v in curve]
+    want = early_stop(loss, SCRIPT_PATIENCE)[0] + 1
+    if len(f1s) != want:
+        hint = ("restart the count of epochs without improvement whenever the F1 beats the "
+                "best so far" if len(f1s) == early_stop(loss, SCRIPT_PATIENCE, reset=False)[0] + 1
+                else "stop once `patience` epochs in a row bring no improvement of the F1")
+        return (f"in a run whose validation F1 stops improving for one epoch, improves again "
+                f"and then stops improving (patience 2), training ran {len(f1s)} epochs: {hint}")
+    return ""
+
+
 def judge_early_stopping(learner, reference, inputs, ctx):
+    verdict = _own_history_verdict(ctx)
+    if not verdict.ok:
+        return verdict
+    problem = _scripted_problem(learner.value, inputs)
+    if problem:
+        return Verdict(False, "train", problem)
+    return verdict
+
+
+def _own_history_verdict(ctx):
     got = _trained(ctx)
     if got is None:
         return Verdict(False, "train", "not judged: train_sentiment did not run to the end")

@@ -1,5 +1,6 @@
 """6.1.3b: what the checks measure inside the jail, next to the learner's code (data only)."""
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -18,16 +19,46 @@ def f1(ns, cases):
     return out
 
 
+def _watched(ns, fn):
+    """Run ``fn`` while recording what the learner's f1_score returns (and on how many
+    labels), and the value range of every input to binary_cross_entropy_with_logits (a
+    probability in [0, 1] there is a second sigmoid)."""
+    f1s, logits_in = [], []
+    own = need(ns, "f1_score")
+
+    def f1_score(preds, labels, *a, **k):
+        v = own(preds, labels, *a, **k)
+        with contextlib.suppress(Exception):
+            f1s.append([float(v), len(labels)])
+        return v
+    F = torch.nn.functional
+    orig = F.binary_cross_entropy_with_logits
+
+    def with_logits(input, *a, **k):
+        logits_in.append([float(input.min()), float(input.max())])
+        return orig(input, *a, **k)
+    ns["f1_score"] = f1_score
+    F.binary_cross_entropy_with_logits = with_logits
+    try:
+        return fn(), f1s, logits_in
+    finally:
+        ns["f1_score"] = own
+        F.binary_cross_entropy_with_logits = orig
+
+
 def train(ns, d):
     torch.manual_seed(4)
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "sentiment_model.pth")
     try:
         fn = need(ns, "train_sentiment")
-        model, vocab, history = recording(lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path,
-                                                     max_epochs=15, patience=2))
+        (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
+            lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)))
         predict = need(ns, "predict")
         pred = predict(model, vocab, d["xt"])
+        val_pred = predict(model, vocab, d["xv"])
+        own = need(ns, "f1_score")(val_pred, torch.tensor(d["yv"]))
+        best_f1 = float(own.item() if hasattr(own, "item") else own)
         saved = {"exists": os.path.exists(path)}
         if saved["exists"]:
             state = torch.load(path)
@@ -44,6 +75,46 @@ def train(ns, d):
                             zip(fresh.state_dict().values(), model.state_dict().values(),
                                 strict=False))
         hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
-        return {"pred": pred, "saved": saved, "history": hist, "acc": _acc}
+        return {"pred": pred, "best_f1": best_f1, "saved": saved, "history": hist,
+                "acc": _acc, "f1_calls": f1s, "logits_in": logits_in}
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scripted(ns, d):
+    """A short train_sentiment run in which the learner's f1_score, called on the validation
+    labels, returns the grader's F1 for the epoch (a new epoch: training-mode forward passes
+    since the last validation); training itself is real. Returns the history."""
+    own, Model = need(ns, "f1_score"), need(ns, "SentimentModel")
+    state = {"trained": 0, "last": None, "epoch": 0}
+    curve = d["f1s"]
+
+    class Counted(Model):
+        def forward(self, *a, **k):
+            if self.training and torch.is_grad_enabled():
+                state["trained"] += 1
+            return super().forward(*a, **k)
+
+    def f1_score(preds, labels, *a, **k):
+        v = own(preds, labels, *a, **k)
+        if len(labels) != len(d["yv"]):
+            return v
+        if state["last"] != state["trained"]:
+            state["last"], state["epoch"] = state["trained"], state["epoch"] + 1
+        f = curve[min(max(state["epoch"], 1), len(curve)) - 1]
+        return torch.tensor(f, dtype=v.dtype) if isinstance(v, torch.Tensor) else f
+
+    folder = tempfile.mkdtemp()
+    ns["f1_score"], ns["SentimentModel"] = f1_score, Counted
+    try:
+        torch.manual_seed(6)
+        _, _, history = need(ns, "train_sentiment")(
+            d["x"], d["y"], d["xv"], d["yv"], os.path.join(folder, "m.pth"),
+            max_epochs=d["max_epochs"], patience=2)
+        return {"history": [dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
+                if isinstance(history, list) else repr(history)[:80]}
+    except Exception as exc:  # judged after the first run's verdict (which names the cause)
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    finally:
+        ns["f1_score"], ns["SentimentModel"] = own, Model
         shutil.rmtree(folder, ignore_errors=True)

@@ -31,36 +31,44 @@ def judge_model(learner, reference, inputs, ctx):
 
 
 def make_loss(rng: np.random.Generator):
+    """Three cases: the default pad_tag (-100, the argument left out), and two other pad tags
+    passed to ner_loss (negative, and one above every class id) — where -100 is an ordinary
+    tag value nowhere in the batch."""
     cases = []
-    for _ in range(3):
+    for pad_tag in (-100, int(rng.choice([-1, -2])), int(rng.integers(50, 100))):
         b, t, c = int(rng.integers(2, 5)), int(rng.integers(4, 9)), int(rng.integers(3, 8))
         logits = torch.from_numpy(rng.normal(0, 2, (b, t, c)).astype(np.float32))
         tags = torch.from_numpy(rng.integers(0, c, (b, t)))
         for i in range(b):
             n = int(rng.integers(1, t + 1))
-            tags[i, n:] = -100
-        tags[0, -1] = -100
+            tags[i, n:] = pad_tag
+        tags[0, -1] = pad_tag
         noise = torch.from_numpy(rng.normal(0, 50, (b, t, c)).astype(np.float32))
-        cases.append({"logits": logits, "tags": tags, "noise": noise})
+        cases.append({"logits": logits, "tags": tags, "noise": noise, "pad_tag": pad_tag})
     return cases
 
 
 def judge_loss(learner, reference, inputs, ctx):
     for i, (c, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        mask = c["tags"] != -100
+        mask = c["tags"] != c["pad_tag"]
+        called = ("ner_loss(logits, tags)" if c["pad_tag"] == -100
+                  else f"ner_loss(logits, tags, pad_tag={c['pad_tag']})")
         want = F.cross_entropy(c["logits"][mask].double(), c["tags"][mask])
         loss = got["loss"]
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             return Verdict(False, "type", "ner_loss must return a scalar loss tensor")
         if not close(got["noisy"], loss, rtol=1e-4, atol=1e-4):
-            return Verdict(False, "value", f"case {i}: changing the logits at padding positions "
-                                           "changed the loss — the loss must ignore tags == -100")
+            return Verdict(False, "value", f"case {i}, {called}: changing the logits at padding "
+                                           "positions changed the loss — the loss must ignore "
+                                           "tags == pad_tag (the argument, not a fixed -100)")
         if not close(loss, want, rtol=1e-4, atol=1e-4):
-            return Verdict(False, "value", f"case {i}: expected the mean cross-entropy over the "
-                                           f"real tokens only; off by {abs(float(loss) - float(want)):.3g}")
+            return Verdict(False, "value", f"case {i}, {called}: expected the mean cross-entropy "
+                                           "over the real tokens only (tags != pad_tag); off by "
+                                           f"{abs(float(loss) - float(want)):.3g}")
         g = got["grad"]
         if g is None or float(g[~mask].abs().max()) > 0:
-            return Verdict(False, "grad", f"case {i}: padding positions must get zero gradient")
+            return Verdict(False, "grad", f"case {i}, {called}: padding positions must get zero "
+                                          "gradient")
     return Verdict(True, "value")
 
 

@@ -19,12 +19,14 @@ def loss(ns, cases):
     loss_fn = need(ns, "ner_loss")
     out = []
     for c in cases:
+        # the default pad_tag (-100), or another one passed by keyword
+        kw = {} if c["pad_tag"] == -100 else {"pad_tag": c["pad_tag"]}
         logits = c["logits"].clone().requires_grad_(True)
-        loss = loss_fn(logits, c["tags"].clone())
+        loss = loss_fn(logits, c["tags"].clone(), **kw)
         loss.backward()
-        pad = (c["tags"] == -100).unsqueeze(-1)
+        pad = (c["tags"] == c["pad_tag"]).unsqueeze(-1)
         noisy = torch.where(pad, c["noise"], c["logits"])
-        loss2 = loss_fn(noisy, c["tags"].clone())
+        loss2 = loss_fn(noisy, c["tags"].clone(), **kw)
         out.append({"loss": loss.detach(), "grad": logits.grad, "noisy": loss2.detach()})
     return out
 

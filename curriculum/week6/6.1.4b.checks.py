@@ -27,6 +27,14 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "max_norm=1.0)")
+    wrong = sorted({m for m in got["max_norms"] if not close(m, 1.0, rtol=1e-9, atol=0.0)})
+    steepest = max(got["step_norms"], default=0.0)
+    if wrong or not at_most(steepest, 1.0 + 1e-4):
+        found = (f"max_norm={wrong[0]:g}" if wrong
+                 else f"a step with gradient norm {steepest:.3g}")
+        return Verdict(False, "api", "clip every step to norm 1.0: torch.nn.utils."
+                                     "clip_grad_norm_(model.parameters(), max_norm=1.0) between "
+                                     f"backward() and step(); found {found}")
     scheds = [m for m in got["made"] if m["label"] == "scheduler"]
     if not scheds or scheds[0]["cls"] != "StepLR" or scheds[0].get("step_size") != 8 \
             or not close(scheds[0].get("gamma"), 0.1, rtol=1e-9, atol=0.0):

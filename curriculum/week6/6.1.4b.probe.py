@@ -10,13 +10,46 @@ from torch.nn.utils.rnn import pad_sequence
 from curriculum.probes.recorders import _acc, _made, need, recording
 
 
+def _clipping(ns, fn):
+    """Run ``fn`` recording the ``max_norm`` of every clip_grad_norm_ call (through
+    torch.nn.utils or a name the submission imported) and the gradient norm each optimizer
+    step sees."""
+    import torch.nn.utils as tnu
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
+    orig = tnu.clip_grad_norm_
+    max_norms, step_norms = [], []
+
+    def clip(parameters, *a, **k):
+        max_norms.append(float(a[0] if a else k.get("max_norm", float("nan"))))
+        return orig(parameters, *a, **k)
+
+    def norm(opt, args, kwargs):
+        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
+                 if p.grad is not None]
+        step_norms.append(float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads
+                          else 0.0)
+    names = [n for n, v in ns.items() if v is orig]
+    tnu.clip_grad_norm_ = clip
+    for n in names:
+        ns[n] = clip
+    hook = register_optimizer_step_pre_hook(norm)
+    try:
+        return fn(), max_norms, step_norms
+    finally:
+        hook.remove()
+        tnu.clip_grad_norm_ = orig
+        for n in names:
+            ns[n] = orig
+
+
 def train(ns, d):
     train = need(ns, "train_ner")
     full, part = tempfile.mkdtemp(), tempfile.mkdtemp()
     try:
         torch.manual_seed(7)
-        model = recording(lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03,
-                                        step_size=8, batch_size=16))
+        model, max_norms, step_norms = _clipping(ns, lambda: recording(
+            lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03, step_size=8,
+                          batch_size=16)))
         files = sorted(f for f in os.listdir(full) if f.endswith(".pt"))
         ck = {}
         for f in files:
@@ -40,7 +73,7 @@ def train(ns, d):
             pred = model(pad_sequence(d["xt"], batch_first=True)).argmax(-1)
         pred = torch.cat([pred[i, :n] for i, n in enumerate(lengths)])
         return {"pred": pred, "files": files, "ck": ck, "resumed": resumed, "made": _made,
-                "acc": _acc}
+                "acc": _acc, "max_norms": max_norms, "step_norms": step_norms}
     finally:
         shutil.rmtree(full, ignore_errors=True)
         shutil.rmtree(part, ignore_errors=True)

@@ -19,9 +19,35 @@ def make_inputs(rng: np.random.Generator):
     return {"x": x, "y": y, "z": z, "k": k, "v": v}
 
 
-NAN_HINT = ("the logits hold NaN or inf — a float mask built as triu(ones) * -inf gives "
-            "0 · (−inf) = NaN everywhere below the diagonal; pass the bool mask (or build the "
-            "float one with masked_fill)")
+NAN_FLOAT = ("the logits hold NaN or inf — a float mask built as triu(ones) * -inf gives "
+             "0 · (−inf) = NaN everywhere below the diagonal; pass the bool mask (or build the "
+             "float one with masked_fill)")
+NAN_ROW = ("the logits hold NaN: causal_mask({t}) blocks every position of row {row} (the "
+           "diagonal is masked too), and a softmax over no allowed position is NaN. A position "
+           "may attend to itself: True only strictly above the diagonal (triu(…, diagonal=1))")
+NAN_OTHER = ("the logits hold NaN or inf — a NaN comes from a mask row that blocks every "
+             "position (e.g. the diagonal masked too: position 0 can attend to nothing) or from "
+             "a float mask built as triu(ones) * -inf (0 · (−inf) = NaN); block only the future "
+             "(True strictly above the diagonal)")
+
+
+def _nan_hint(got) -> str:
+    """Why the logits are not finite, read from what the learner's causal_mask returns: a bool
+    (or 0/1) mask with a fully blocked row, a float mask holding NaN, or neither (the model
+    builds its own mask: name both causes)."""
+    mask = got.get("mask")
+    if isinstance(mask, torch.Tensor) and mask.dim() == 2 and mask.shape[0] == mask.shape[1]:
+        if mask.dtype == torch.bool or bool(((mask == 0) | (mask == 1)).all()):
+            full = mask.bool().all(dim=-1).nonzero().flatten().tolist()
+            if full:
+                return NAN_ROW.format(t=mask.shape[0], row=full[0])
+        elif mask.is_floating_point():
+            if bool(mask.isnan().any()):
+                return NAN_FLOAT
+            full = torch.isneginf(mask).all(dim=-1).nonzero().flatten().tolist()
+            if full:
+                return NAN_ROW.format(t=mask.shape[0], row=full[0])
+    return NAN_OTHER
 
 
 def _logits_problem(got, inputs):
@@ -34,7 +60,7 @@ def _logits_problem(got, inputs):
             return Verdict(False, "shape", f"a [{b}, {t}] batch must give logits [{b}, {t}, "
                                            f"vocab_size={inputs['v']}]; found {found}")
         if not all_finite(logits):
-            return Verdict(False, "value", NAN_HINT)
+            return Verdict(False, "value", _nan_hint(got))
     return None
 
 
@@ -50,6 +76,12 @@ def judge_shapes(learner, reference, inputs, ctx):
             or not torch.equal(mask, want):
         return Verdict(False, "value", f"causal_mask({t}) must be a [{t}, {t}] bool tensor, True "
                                        "strictly above the diagonal (future positions blocked)")
+    diff = got.get("train_diff")
+    if diff is None or not at_most(diff, 1e-6):
+        return Verdict(False, "value", "two forward passes in training mode gave different "
+                                       "logits: the model uses dropout. The contract has none — "
+                                       "nn.TransformerEncoderLayer defaults to dropout=0.1, pass "
+                                       "dropout=0.0 (nn.MultiheadAttention too)")
     return Verdict(True, "shape")
 
 
@@ -93,6 +125,13 @@ def judge_checkpointing(learner, reference, inputs, ctx):
         return Verdict(False, "api", "with use_checkpoint=True, run the layers through "
                                      "torch.utils.checkpoint.checkpoint(layer, h, …, "
                                      "use_reentrant=False) in training mode")
+    inside = got.get("ck_inside") or []
+    every = all(inside) if inside else got["ck_calls"] >= got["n_layers"]
+    if not every:
+        return Verdict(False, "api", "with use_checkpoint=True, run every layer through "
+                                     "checkpoint(layer, h, mask, use_reentrant=False), not only "
+                                     "some of them: a layer outside checkpoint() still stores "
+                                     "its activations")
     out = largest(got["ck_out"])
     if not (at_most(out, 1e-5) and at_most(got["ck_grad"], 1e-5)):
         return Verdict(False, "value", "use_checkpoint=True must not change the model: outputs "

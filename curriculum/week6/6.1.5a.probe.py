@@ -23,11 +23,25 @@ def probe(ns, d):
     import torch.utils.checkpoint as tuc
     orig = tuc.checkpoint
     calls = []
+    names = [n for n, v in ns.items() if v is orig]
+    # which attention modules run inside a checkpoint() call during the forward pass (the
+    # recomputation in backward runs them again, outside: only the forward counts)
+    state = {"depth": 0, "forward": False}
+    inside = []
 
     def counting(*a, **k):
         calls.append(1)
-        return orig(*a, **k)
-    names = [n for n, v in ns.items() if v is orig]
+        state["depth"] += 1
+        try:
+            return orig(*a, **k)
+        finally:
+            state["depth"] -= 1
+
+    def seen(mod, args):
+        if state["forward"]:
+            inside.append(state["depth"] > 0)
+    hooks = [mod.register_forward_pre_hook(seen) for mod in ckpt.modules()
+             if isinstance(mod, torch.nn.MultiheadAttention)]
     res = []
     for m in (plain, ckpt):
         torch.manual_seed(13)
@@ -36,16 +50,29 @@ def probe(ns, d):
             ns[n] = counting
         try:
             calls.clear()
+            state["forward"] = True
             out = m(d["x"])
         finally:
+            state["forward"] = False
             tuc.checkpoint = orig
             for n in names:
                 ns[n] = orig
         out.pow(2).mean().backward()
         res.append((out.detach(), torch.cat([p.grad.reshape(-1) for p in m.parameters()
                                              if p.grad is not None])))
+    for h in hooks:
+        h.remove()
     ck_calls = len(calls)
+    # no dropout: two training-mode passes with different seeds give the same logits
+    plain.train()
+    with torch.no_grad():
+        torch.manual_seed(21)
+        first = plain(d["x"])
+        torch.manual_seed(22)
+        second = plain(d["x"])
     same = res[0][1].shape == res[1][1].shape
     return {"lx": lx, "ly": ly, "lz": lz, "mask": mask, "ck_out": res[0][0] - res[1][0],
-            "ck_calls": ck_calls,
+            "ck_calls": ck_calls, "ck_inside": inside, "n_layers": 2,
+            "train_diff": float((first - second).abs().max()) if first.shape == second.shape
+            else None,
             "ck_grad": float((res[0][1] - res[1][1]).abs().max()) if same else None}

@@ -72,6 +72,19 @@ def judge_train(learner, reference, inputs, ctx):
     if not finite(stats.get("tokens_per_sec")) or as_float(stats["tokens_per_sec"]) <= 0:
         return Verdict(False, "value", "stats['tokens_per_sec'] must be the number of tokens "
                                        "processed divided by the elapsed seconds")
+    rate = as_float(stats["tokens_per_sec"])
+    # 100 steps of 16 rows × 16 tokens (15 per row if only the predicted ones are counted),
+    # timed by the grader around the call and between the first and the last step
+    tokens = 100 * 16 * 16
+    low = 0.9 * (tokens * 15 / 16) / got["total_s"]
+    span = got["span_s"]
+    high = 1.2 * tokens * (got["steps"] / max(1, got["steps"] - 1)) / span if span else math.inf
+    if not (at_least(rate, low) and at_most(rate, high)):
+        return Verdict(False, "value", f"stats['tokens_per_sec'] is {rate:.4g}; the grader "
+                                       f"measured between {low:.4g} and {high:.4g} for "
+                                       f"{tokens} tokens (100 steps × 16 rows × 16 tokens): "
+                                       "count the tokens of every batch (batch.numel()), not "
+                                       "the steps, and divide by the elapsed seconds")
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")
 
 

@@ -21,15 +21,30 @@ def loss(ns, cases):
 
 
 def train(ns, d):
+    import time
+
+    from torch.optim.optimizer import register_optimizer_step_pre_hook
     torch.manual_seed(21)
     fn = need(ns, "train_lm")
-    model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16, lr=0.003))
+    # the wall-clock of the whole call and of each optimizer step: tokens/s must lie between
+    # tokens / the call's duration and tokens / the time from the first step to the last
+    stamps = []
+    hook = register_optimizer_step_pre_hook(lambda o, a, k: stamps.append(time.perf_counter()))
+    start = time.perf_counter()
+    try:
+        model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16,
+                                            lr=0.003))
+    finally:
+        total = time.perf_counter() - start
+        hook.remove()
     model = model.cpu().eval()
     with torch.no_grad():
         logits = model(d["test"])
     stats = dict(stats) if isinstance(stats, dict) else {}
     return {"logits": logits, "acc": _acc,
-            "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")}}
+            "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")},
+            "total_s": total, "steps": len(stamps),
+            "span_s": stamps[-1] - stamps[0] if len(stamps) > 1 else None}
 
 
 def save(ns, x):

@@ -1,4 +1,7 @@
-"""Checks of 6.3.1: the autograd, nn.Module and training-loop sections of the syntax reference."""
+"""Checks of 6.3.1: the random samples, autograd, nn.Module and training-loop sections of the
+syntax reference."""
+
+import ast
 
 import numpy as np
 import torch
@@ -6,6 +9,69 @@ import torch
 from curriculum.judges.compare import at_most, below, close, finite
 from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Verdict
+from grader.checks.tensor import _check_normal, _check_uniform
+
+# Methods that keep a sample's distribution (dtype, device, copies); anything else applied to
+# the drawn tensor (``* 0.5``, ``.mul(2)``, ``.abs()``) changes what it is a sample of.
+_KEEPS_DISTRIBUTION = frozenset({"float", "to", "clone", "detach", "contiguous", "cpu"})
+_SAMPLES = {"rand": ("torch.rand(3, 4)", "U[0, 1)", _check_uniform),
+            "randn": ("torch.randn(3, 4)", "N(0, 1)", _check_normal)}
+
+
+def _final_value(source: str, name: str) -> ast.expr | None:
+    """The expression of the last module-level ``name = …``, following plain copies
+    (``r = torch.rand(3, 4); rand = r``); None when there is none."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for _ in range(10):
+        found = None
+        for node in tree.body:
+            targets = (node.targets if isinstance(node, ast.Assign)
+                       else [node.target] if isinstance(node, ast.AnnAssign) else [])
+            if targets and node.value is not None and any(isinstance(t, ast.Name) and t.id == name
+                                                         for t in targets):
+                found = node.value
+        if not isinstance(found, ast.Name):
+            return found
+        name = found.id
+    return None
+
+
+def _drawn_as_is(source: str, name: str) -> str | None:
+    """Problem when ``name`` is not bound to the sampling call itself: a 12-value sample
+    cannot tell ``torch.rand(3, 4) * 0.9`` from U[0, 1), but its statement can."""
+    value = _final_value(source, name)
+    if value is None:
+        return None  # no plain binding to read (the API check reports what is missing)
+    node = value
+    while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+           and node.func.attr in _KEEPS_DISTRIBUTION):
+        node = node.func.value
+    if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Attribute)
+                                           and isinstance(node.func.value, ast.Call)):
+        return None
+    call, dist, _ = _SAMPLES[name]
+    return (f"`{name}` must be the sample `{call}` draws, bound as it is: `{ast.unparse(value)}` "
+            f"is no longer a sample of {dist}")
+
+
+def judge_sample(learner, reference, inputs, ctx, name: str) -> Verdict:
+    """rand / randn: a float32 3×4 tensor whose values a true sample gives, bound directly to
+    the sampling call (scaling or shifting it changes the distribution the prompt fixes)."""
+    got = learner.value
+    if not isinstance(got, torch.Tensor):
+        return Verdict(False, "type", f"`{name}` should be a torch.Tensor")
+    if tuple(got.shape) != (3, 4):
+        return Verdict(False, "shape", f"expected shape [3, 4], found {list(got.shape)}")
+    if got.dtype != torch.float32:
+        return Verdict(False, "dtype", f"expected dtype torch.float32, found {got.dtype}")
+    _, _, check = _SAMPLES[name]
+    problem = check(got) or _drawn_as_is(ctx.source_text, name)
+    if problem:
+        return Verdict(False, "value", problem)
+    return Verdict(True, "value")
 
 
 def judge_autograd(learner, reference, inputs, ctx):
@@ -18,11 +84,16 @@ def judge_autograd(learner, reference, inputs, ctx):
     if not got.get("graph_used"):
         return Verdict(False, "grad", "y.backward() never ran on y (its graph is still unused): "
                                       "the gradient must come from autograd, not be set by hand")
-    for what in ("grad", "w_grad_attr"):
-        if not isinstance(got[what], torch.Tensor) or not close(got[what], 4.0, rtol=0.0,
-                                                                  atol=1e-6):
-            return Verdict(False, "grad", "w_grad must be w.grad after y = w ** 2; "
-                                          "y.backward(): dy/dw = 2w = 4")
+    if not isinstance(got["grad"], torch.Tensor) or not close(got["grad"], 4.0, rtol=0.0,
+                                                               atol=1e-6):
+        return Verdict(False, "grad", "w_grad must be a copy of w.grad after y = w ** 2; "
+                                      "y.backward(): dy/dw = 2w = 4")
+    # The prompt allows the course's w.grad.zero_() after the copy: w.grad is then 0.
+    attr = got["w_grad_attr"]
+    if not isinstance(attr, torch.Tensor) or not (close(attr, 4.0, rtol=0.0, atol=1e-6)
+                                                  or close(attr, 0.0, rtol=0.0, atol=0.0)):
+        return Verdict(False, "grad", "w.grad must hold the gradient y.backward() put there "
+                                      "(dy/dw = 4), or 0 after w.grad.zero_()")
     return Verdict(True, "grad")
 
 
@@ -64,4 +135,9 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", f"after train(model, loader, 15) the MSE went from "
                                        f"{got['before']:.3f} to {got['after']:.3f}; it must at least "
                                        "halve (MSELoss, Adam lr=0.001, the 5-step pattern)")
+    opts = [m for m in got["made"] if m["label"] == "optimizer"]
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], 0.001, rtol=1e-9, atol=0.0):
+        found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
+        return Verdict(False, "api", "train must build optim.Adam(model.parameters(), lr=0.001); "
+                                     f"found {found}")
     return Verdict(True, "train")

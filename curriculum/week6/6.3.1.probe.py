@@ -3,7 +3,15 @@
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from curriculum.probes.recorders import _acc, need, recording
+from curriculum.probes.recorders import _acc, _made, need, recording
+
+PROBE_ARGS: dict = {}
+
+
+def named(ns, _):
+    """The tensor bound to ``PROBE_ARGS["name"]`` (a random sample: judged on its statistics
+    and on the statement that drew it)."""
+    return need(ns, PROBE_ARGS["name"])
 
 
 def autograd(ns, _):
@@ -44,4 +52,4 @@ def train(ns, d):
     out = recording(lambda: fn(model, loader, 15))
     with torch.no_grad():
         after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    return {"before": before, "after": after, "same": out is model, "acc": _acc}
+    return {"before": before, "after": after, "same": out is model, "acc": _acc, "made": _made}

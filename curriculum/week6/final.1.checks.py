@@ -1,6 +1,8 @@
 """Checks of final.1: FinalNet (BN + dropout), TabularDataset, fit (validation, early stopping,
 clipping, StepLR) judged on hidden held-out data."""
 
+import math
+
 import numpy as np
 import torch
 
@@ -94,6 +96,23 @@ def _best_weights_problem(losses: list, diffs: list) -> str:
     return ""
 
 
+def _schedule_problem(sched: dict, lrs: list[float], per_epoch: int) -> str:
+    """StepLR(step_size=10, gamma=0.1) stepped once per epoch: every batch of epoch e (from 0)
+    trains with lr 0.01 · 0.1 ** (e // 10)."""
+    if sched.get("cls") != "StepLR" or sched.get("step_size") != 10 \
+            or not close(sched.get("gamma"), 0.1, rtol=1e-9, atol=0.0):
+        return ("schedule the learning rate with optim.lr_scheduler.StepLR(optimizer, "
+                f"step_size=10, gamma=0.1); found {sched.get('cls')}(step_size="
+                f"{sched.get('step_size')}, gamma={sched.get('gamma')})")
+    for i, lr in enumerate(lrs):
+        epoch = i // per_epoch
+        if not close(lr, 0.01 * 0.1 ** (epoch // 10), rtol=1e-6, atol=0.0):
+            return (f"batch {i % per_epoch + 1} of epoch {epoch + 1} trained with lr {lr:.3g}: "
+                    "call scheduler.step() once per epoch, after the epoch's batches (not after "
+                    "every batch), so the lr drops ×0.1 every 10 epochs")
+    return ""
+
+
 def judge_fit(learner, reference, inputs, ctx):
     got = learner.value
     src = ctx.source_text
@@ -107,6 +126,9 @@ def judge_fit(learner, reference, inputs, ctx):
     if not scheds:
         return Verdict(False, "api", "schedule the learning rate: build an "
                                      "optim.lr_scheduler (StepLR) and step it every epoch")
+    bad = _schedule_problem(scheds[0], got["lrs"], math.ceil(len(inputs["x"]) / 32))
+    if bad:
+        return Verdict(False, "api", bad)
     modes = [tuple(m) for m in got["modes"]]
     if (False, False) not in modes:
         return Verdict(False, "train", "validate each epoch in model.eval() under torch.no_grad()")

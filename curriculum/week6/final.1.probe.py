@@ -1,6 +1,7 @@
 """final.1: what the checks measure inside the jail, next to the learner's code (data only)."""
 
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
@@ -67,11 +68,16 @@ def fit(ns, d):
     model = cls(12, 32, 4)
     log, snaps = [], []
     handles = [mode_hook(model, log), _snapshots(model, snaps)]
+    lrs = []  # the learning rate of every optimizer step, in order
+    handles.append(register_optimizer_step_pre_hook(
+        lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"]))))
     fn = need(ns, "fit")
-    info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
-                                lr=0.01, patience=3))
-    for h in handles:
-        h.remove()
+    try:
+        info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
+                                    num_epochs=40, lr=0.01, patience=3))
+    finally:
+        for h in handles:
+            h.remove()
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(1)
@@ -81,4 +87,4 @@ def fit(ns, d):
     losses = [_val_loss(cls, snap, d["xv"], d["yv"]) for snap in snaps]
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
             "info": dict(info) if isinstance(info, dict) else {},
-            "snap_losses": losses, "snap_diffs": diffs}
+            "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs}

@@ -222,6 +222,11 @@ def make_eval(rng: np.random.Generator):
         z = (math.sqrt(2) * torch.erfinv(torch.tensor(quantiles, dtype=torch.float64) * 2 - 1)
              ).numpy()
         pred = center[:, None] + spread * z[None, :]
+        # targets exactly on a bound: the band and calibration include their edges (<=)
+        edge = rng.choice(n, 4, replace=False)
+        target[edge[:2]] = pred[edge[:2], 0]
+        target[edge[2:]] = pred[edge[2:], -1]
+        pred, target = pred.astype(np.float32), target.astype(np.float32)
         cases.append({"pred": _f32(pred), "target": _f32(target), "quantiles": quantiles})
     return cases
 
@@ -281,6 +286,31 @@ def make_data(rng: np.random.Generator):
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
 
 
+BATCH = 64
+
+
+def _batches_problem(batches: list, n: int, epochs: int) -> str:
+    """pinball_loss's calls during training: every epoch the whole set in shuffled batches of
+    64 (the last one holds the rest, or is dropped)."""
+    full, rest = divmod(n, BATCH)
+    sizes = [b for b, _ in batches]
+    per_epoch = [[BATCH] * full + ([rest] if rest else []), [BATCH] * full]
+    for epoch_sizes in per_epoch:
+        k = len(epoch_sizes)
+        runs = len(sizes) // k
+        # whole epochs (how many ran is the accuracy check's business)
+        if runs and sizes == epoch_sizes * runs:
+            firsts = [batches[e * k][1] for e in range(runs)]
+            if runs > 1 and len(set(firsts)) == 1:
+                return ("every epoch's first batch holds the same rows: shuffle the mini-batches "
+                        "each epoch (DataLoader(..., shuffle=True))")
+            return ""
+    found = sorted(set(sizes))
+    return (f"train on shuffled mini-batches of {BATCH} (the last one of an epoch may be "
+            f"smaller), every row once per epoch: pinball_loss got batches of {found[:6]} rows "
+            f"in {len(sizes)} calls ({epochs} epochs asked)")
+
+
 def judge_train(learner, reference, inputs, ctx):
     got = learner.value
     problem = five_step_problem(ctx.source_text)
@@ -288,6 +318,9 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", problem)
     if not got["calls"]:
         return Verdict(False, "api", "train_forecaster must train with your pinball_loss")
+    problem = _batches_problem(got["batches"], len(inputs["y"]), 20)
+    if problem:
+        return Verdict(False, "api", problem)
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
     if not any(m["cls"] == "Adam" and close(m["lr"], 0.01, rtol=1e-9, atol=0.0) for m in opts):
         found = [(m["cls"], m["lr"]) for m in opts]

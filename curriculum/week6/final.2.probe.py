@@ -75,7 +75,10 @@ def train(ns, d):
     calls = []
 
     def counted(*args, **kwargs):
-        calls.append(1)
+        target = args[1] if len(args) > 1 else kwargs.get("target")
+        # each training batch: its size and the sum of its targets (which rows it holds)
+        calls.append([int(target.shape[0]), float(target.detach().double().sum())]
+                     if isinstance(target, torch.Tensor) and target.dim() else [0, 0.0])
         return loss_fn(*args, **kwargs)
     fn = need(ns, "train_forecaster")
     ns["pinball_loss"] = counted
@@ -88,4 +91,5 @@ def train(ns, d):
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"])
-    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "is_net": is_net}
+    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "batches": calls,
+            "is_net": is_net}

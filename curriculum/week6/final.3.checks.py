@@ -16,7 +16,7 @@ from curriculum.judges.compare import (
     finite,
     max_abs_diff,
 )
-from curriculum.judges.data import keyword_sequences
+from curriculum.judges.data import early_stop, keyword_sequences, stopping_curve
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
@@ -227,6 +227,58 @@ def _trained(ctx):
 
 CHECKPOINT_KEYS = {"model_state_dict", "optimizer_state_dict", "epoch", "config"}
 
+# the scripted-validation run: 48 training sequences in batches of 16 (3 steps an epoch)
+STOP_CONFIG = {**TRAIN_CONFIG, "epochs": 16, "batch_size": 16}
+
+
+def make_stopping(rng: np.random.Generator):
+    """A short run whose validation losses the probe scripts from a hidden curve with a
+    non-improving stretch shorter than the patience followed by an improvement."""
+    x, y = _topic_data(rng, 48)
+    xv, yv = _topic_data(rng, 24)
+    seen, keep = set(), []
+    for i, s in enumerate(xv):  # one label per validation sequence (they key the script)
+        if tuple(s.tolist()) not in seen:
+            seen.add(tuple(s.tolist()))
+            keep.append(i)
+    curve = stopping_curve(rng, TRAIN_CONFIG["patience"], start=float(rng.uniform(0.9, 1.1)))
+    return {"cfg": {**STOP_CONFIG, "seed": int(rng.integers(0, 10_000))}, "x": x, "y": y,
+            "xv": [xv[i] for i in keep], "yv": yv[keep], "curve": curve,
+            "per_epoch": math.ceil(len(x) / STOP_CONFIG["batch_size"])}
+
+
+def _scripted_problem(got, inputs) -> str:
+    """The scripted run: mean validation losses as scripted, stopped where patience says on
+    them, checkpoint at their best epoch."""
+    curve, patience = inputs["curve"], STOP_CONFIG["patience"]
+    hist = got["history"]
+    if not isinstance(hist, list) or not all(isinstance(h, dict) and finite(h.get("val_loss"))
+                                             for h in hist):
+        return ("history must be a list with one dict per epoch, each with a numeric "
+                "'val_loss'")
+    losses = [as_float(h["val_loss"]) for h in hist]
+    n = min(len(losses), len(curve))
+    if not hist or not close(losses[:n], curve[:n], rtol=1e-4, atol=1e-6):
+        return ("in a run where the grader controls what the model outputs on the validation "
+                "set, history's 'val_loss' differs from the mean nn.CrossEntropyLoss over the "
+                "validation set: compute it after each epoch with model.eval(), under "
+                "torch.no_grad(), averaged over all validation sequences")
+    want, best = early_stop(curve, patience)
+    if len(losses) != want + 1:
+        hint = ("restart the count of epochs without improvement whenever the validation loss "
+                "is lower than every earlier one"
+                if len(losses) == early_stop(curve, patience, reset=False)[0] + 1 else
+                f"stop after config.patience ({patience}) epochs in a row without a lower "
+                "validation loss")
+        return (f"in a run whose validation losses stop improving for fewer than {patience} "
+                f"epochs, improve again and then stop improving, training ran {len(losses)} "
+                f"epochs: {hint}")
+    if got["saved_epoch"] != best + 1:
+        return (f"in a run whose validation losses dip and improve again, the checkpoint says "
+                f"epoch {got['saved_epoch']}: save it whenever the validation loss is lower "
+                "than every earlier one (the best epoch of the history)")
+    return ""
+
 
 def _early_stop_problem(hist, epochs: int, patience: int) -> tuple[str, int]:
     """('', best epoch) when the history stops exactly where patience says."""
@@ -304,6 +356,9 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                        "SequenceClassifier built from checkpoint['config'] with "
                                        "the saved weights: its predictions differ from the "
                                        "trained model's")
+    problem = _scripted_problem(learner.value, inputs)
+    if problem:
+        return Verdict(False, "train", problem)
     return Verdict(True, "value")
 
 

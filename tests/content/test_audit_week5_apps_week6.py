@@ -1,0 +1,238 @@
+"""Audit of 5.2.1–5.2.3 and week 6 (final projects included): wrong solutions that passed now
+fail on the check that owns the behaviour, on every seed, and correct solutions written as
+the prompt allows pass.
+
+The classes fixed: hidden validation curves now always stop improving for a while and then
+improve again (``curriculum.judges.data.stopping_curve``; final.3 and 6.1.3b script the
+validation losses / F1s of a second short run so the learner's own loop decides on them);
+outputs are compared with the reference's with the grader's weights in every layer
+(``curriculum/probes/grader_weights.py``); and what a run records (validation loss, F1,
+tokens/s, the learning rate of every step, batch sizes, clipping) is compared with what the
+grader measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
+
+# Each wrong solution is graded with several seeds: the hidden inputs must catch it every time.
+SEEDS = (3, 17, 2024)
+
+
+def _edit(source: str, edits: list[tuple[str, str]]) -> str:
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
+
+
+def _messages(result: dict) -> dict[str, str]:
+    return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
+
+
+async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:
+    return list(await asyncio.gather(*(grader.grade(exercise_id, source, seed=s)
+                                       for s in SEEDS)))
+
+
+NO_RESET_523 = ("            self.patience_counter = 0\n            return False",
+                "            return False")
+NO_RESET_FINAL3 = ("best_loss, bad_epochs = val_loss, 0", "best_loss = val_loss")
+
+# (exercise, edits of the reference, {check id: kind} that must be among the failures)
+WRONG = {
+    # finding 3: early stopping whose counter is never reset, min_delta and the ×1.5 rule
+    "5.2.3-no-reset": ("5.2.3", [NO_RESET_523], {"early_stopping": "value"}),
+    "5.2.3-no-min-delta": ("5.2.3", [("val_loss < self.best_val_loss - self.min_delta",
+                                      "val_loss < self.best_val_loss")],
+                           {"early_stopping": "value"}),
+    "5.2.3-no-adaptive": ("5.2.3", [("effective_patience = patience * 1.5",
+                                     "effective_patience = patience")],
+                          {"early_stopping": "value"}),
+    "5.2.3-divided": ("5.2.3", [("effective_patience = patience * 1.5",
+                                 "effective_patience = patience / 1.5")],
+                      {"early_stopping": "value"}),
+    "5.2.3-ten-entries": ("5.2.3", [("if len(self.loss_history) > 10:",
+                                     "if len(self.loss_history) >= 10:")],
+                          {"early_stopping": "value"}),
+    "final.3-no-reset": ("final.3", [NO_RESET_FINAL3], {"checkpoint": "train"}),
+    "6.1.3b-no-reset": ("6.1.3b", [("best_f1, bad_epochs = f1, 0", "best_f1 = f1")],
+                        {"early_stopping": "train"}),
+    # finding 4: 6.1.1 softmax on the logits; val_loss a sum
+    "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
+                                 "        return torch.softmax(self.net(x), dim=1)\n")],
+                      {"architecture": "value"}),
+    "6.1.1-val-sum": ("6.1.1", [("    return total_loss / count, correct / count",
+                                 "    return total_loss, correct / count")],
+                      {"validation": "value"}),
+    # finding 5: 6.1.5a default dropout; only the first layer checkpointed
+    "6.1.5a-dropout": ("6.1.5a", [("dim_feedforward=4 * d_model,\n"
+                                   "                                       dropout=0.0, ",
+                                   "dim_feedforward=4 * d_model,\n"
+                                   "                                       ")],
+                       {"shapes": "value"}),
+    "6.1.5a-first-layer": ("6.1.5a", [("if self.use_checkpoint and self.training:",
+                                       "if self.use_checkpoint and self.training "
+                                       "and layer is self.layers[0]:")],
+                           {"checkpointing": "api"}),
+    # finding 6: double sigmoid; val_f1 from accuracy; a context that ignores the weights
+    "6.1.3b-bce-logits": ("6.1.3b", [("criterion = nn.BCELoss()",
+                                      "criterion = nn.BCEWithLogitsLoss()")],
+                          {"training": "train"}),
+    "6.1.3b-f1-is-accuracy": ("6.1.3b", [("        f1 = f1_score(preds, val)",
+                                          "        f1 = (preds == val).float().mean().item()")],
+                              {"checkpoint": "value", "early_stopping": "train"}),
+    "6.1.3a-masked-mean": ("6.1.3a", [("context = (weights.unsqueeze(-1) * out).sum(dim=1)",
+                                       "context = (out * mask.unsqueeze(-1)).sum(dim=1) "
+                                       "/ lengths.unsqueeze(-1)")],
+                           {"model": "value"}),
+    # finding 7: 6.1.2 padding_idx, Tanh, validation with gradients
+    "6.1.2-no-padding-idx": ("6.1.2", [("nn.Embedding(vocab_size, embed_dim, padding_idx=0)",
+                                        "nn.Embedding(vocab_size, embed_dim)")],
+                             {"architecture": "module"}),
+    "6.1.2-tanh": ("6.1.2", [("self.fc2(torch.relu(self.fc1(hidden[-1])))",
+                              "self.fc2(torch.tanh(self.fc1(hidden[-1])))")],
+                   {"architecture": "value"}),
+    "6.1.2-val-grad": ("6.1.2", [("    model.eval()\n    total, correct, count = 0.0, 0, 0\n"
+                                  "    with torch.no_grad():\n",
+                                  "    model.eval()\n    total, correct, count = 0.0, 0, 0\n"
+                                  "    if True:\n")],
+                       {"training": "train"}),
+    # finding 8: 5.2.1 no clipping; validate sums its batch losses and stays in train mode
+    "5.2.1-no-clip": ("5.2.1", [("            torch.nn.utils.clip_grad_norm_(self.model."
+                                 "parameters(), max_norm=1.0)\n", "")],
+                      {"multitask_training": "api"}),
+    "5.2.1-val-sum": ("5.2.1", [("results[name] = {\"loss\": loss_sum / len(loader),",
+                                 "results[name] = {\"loss\": loss_sum,")],
+                      {"multitask_training": "value"}),
+    "5.2.1-val-train-mode": ("5.2.1", [("    def validate(self, val_loaders):\n"
+                                        "        self.model.eval()\n",
+                                        "    def validate(self, val_loaders):\n")],
+                             {"multitask_training": "train"}),
+    # 5.2.2: train_loss a sum; val_accuracy a fraction; the schedule rebuilt every epoch
+    "5.2.2-loss-sum": ("5.2.2", [("epoch_loss / len(train_loader)", "epoch_loss")],
+                       {"curriculum_training": "value"}),
+    "5.2.2-fraction": ("5.2.2", [("100.0 * correct / total", "correct / total")],
+                       {"curriculum_training": "value"}),
+    "5.2.2-rebuilt": ("5.2.2", [("        indices = schedule[epoch]\n",
+                                 "        schedule = create_curriculum_schedule(full_dataset, "
+                                 "model, num_epochs)\n        indices = schedule[epoch]\n")],
+                      {"curriculum_training": "value"}),
+    # finding 9
+    "6.3.1-sgd": ("6.3.1", [("optim.Adam(model.parameters(), lr=0.001)",
+                             "optim.SGD(model.parameters(), lr=0.01)")],
+                  {"training_loop": "api"}),
+    "6.3.1-scaled-rand": ("6.3.1", [("rand = torch.rand(3, 4)\n",
+                                     "rand = torch.rand(3, 4) * 0.5\n"),
+                                    ("randn = torch.randn(3, 4)\n",
+                                     "randn = 2 * torch.randn(3, 4)\n")],
+                          {"rand": "value", "randn": "value"}),
+    "final.1-step-per-batch": ("final.1", [("            optimizer.step()\n"
+                                            "        scheduler.step()\n",
+                                            "            optimizer.step()\n"
+                                            "            scheduler.step()\n")],
+                               {"fit": "api"}),
+    "final.2-batches-of-16": ("final.2", [("        for i in range(0, len(x), 64):\n"
+                                           "            idx = order[i:i + 64]",
+                                           "        for i in range(0, len(x), 16):\n"
+                                           "            idx = order[i:i + 16]")],
+                              {"training": "api"}),
+    "6.1.4a-fixed-pad": ("6.1.4a", [("    mask = tags != pad_tag\n", "    mask = tags != -100\n")],
+                         {"loss": "value"}),
+    "6.1.4b-max-norm-5": ("6.1.4b", [("clip_grad_norm_(model.parameters(), max_norm=1.0)",
+                                      "clip_grad_norm_(model.parameters(), max_norm=5.0)")],
+                          {"training": "api"}),
+    "6.1.5b-steps-per-sec": ("6.1.5b", [("        tokens += batch.numel()\n",
+                                         "        tokens += 1\n")],
+                             {"training": "value"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+async def test_wrong_solution_fails_on_every_seed(grader, curriculum, name):
+    exercise_id, edits, expected = WRONG[name]
+    source = _edit(curriculum.get(exercise_id).reference, edits)
+    for result in await _grade_seeds(grader, exercise_id, source):
+        failed = _failed(result)
+        assert expected.items() <= failed.items(), (name, _messages(result))
+
+
+# A correct solution the prompt allows, for each exercise whose checks this audit changed.
+CORRECT = {
+    # finding 1: the course's zero_() after the copy is fine on w
+    "6.3.1-zero-after-clone": ("6.3.1", [("w_grad = w.grad.clone()      # dy/dw = 2w = 4\n",
+                                          "w_grad = w.grad.clone()\nw.grad.zero_()\n")]),
+    "6.3.1-rand-dtype": ("6.3.1", [("rand = torch.rand(3, 4)\n",
+                                    "r = torch.rand((3, 4), dtype=torch.float32)\nrand = r\n")]),
+    # the counter, min_delta and patience written differently
+    "5.2.3-numpy-variance": ("5.2.3", [
+        ("            variance = torch.var(torch.tensor(self.loss_history[-10:]))",
+         "            import numpy as np\n"
+         "            variance = float(np.var(self.loss_history[-10:]))")]),
+    "5.2.2-weighted-loss": ("5.2.2", [
+        ("            epoch_loss += loss.item()",
+         "            epoch_loss += loss.item() * len(target)"),
+        ("epoch_loss / len(train_loader)", "epoch_loss / len(indices)")]),
+    "6.1.5a-checkpoint-stack": ("6.1.5a", [
+        ("        for layer in self.layers:\n"
+         "            if self.use_checkpoint and self.training:\n"
+         "                h = checkpoint(layer, h, mask, use_reentrant=False)\n"
+         "            else:\n"
+         "                h = layer(h, src_mask=mask)\n",
+         "        def stack(h, mask):\n"
+         "            for layer in self.layers:\n"
+         "                h = layer(h, src_mask=mask)\n"
+         "            return h\n"
+         "        if self.use_checkpoint and self.training:\n"
+         "            h = checkpoint(stack, h, mask, use_reentrant=False)\n"
+         "        else:\n"
+         "            h = stack(h, mask)\n")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+async def test_correct_solution_passes(grader, curriculum, name):
+    exercise_id, edits = CORRECT[name]
+    source = _edit(curriculum.get(exercise_id).reference, edits)
+    for result in await _grade_seeds(grader, exercise_id, source):
+        assert result["status"] == "passed", (name, _messages(result))
+
+
+async def test_diagonal_mask_is_named_not_the_float_mask(grader, curriculum):
+    """Finding 2: a bool mask with the diagonal masked (row 0 blocks everything: NaN) is told
+    so, not blamed on a float triu(ones) * -inf mask it does not use."""
+    source = _edit(curriculum.get("6.1.5a").reference,
+                   [("torch.ones(seq_len, seq_len, dtype=torch.bool), diagonal=1)",
+                     "torch.ones(seq_len, seq_len, dtype=torch.bool), diagonal=0)")])
+    result = await grader.grade("6.1.5a", source, seed=SEEDS[0])
+    messages = _messages(result)
+    assert {"shapes", "causality", "positions"} <= set(messages), messages
+    for message in messages.values():
+        assert "diagonal" in message and "row 0" in message, message
+        assert "* -inf" not in message, message
+
+
+async def test_stopping_curve_exercises_every_rule():
+    """Every seed's curve stops improving for fewer than `patience` epochs, improves again and
+    then stops: the reset, min_delta and patience rules each change the stopping epoch."""
+    import numpy as np
+
+    from curriculum.judges.data import early_stop, stopping_curve
+
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        for patience in (3, 6, 10, 15):
+            curve = stopping_curve(rng, patience, min_delta=1e-4)
+            stop, best = early_stop(curve, patience, min_delta=1e-4)
+            assert stop is not None and best is not None and best < stop
+            assert early_stop(curve, patience, min_delta=1e-4, reset=False)[0] < stop
+            assert early_stop(curve, patience)[0] != stop           # min_delta ignored
+            assert early_stop(curve, patience * 1.5, min_delta=1e-4)[0] != stop
