@@ -14,11 +14,14 @@ activation, a skip added after the ReLU, ``view`` for ``permute`` or ``sum`` for
 
 Exercise 4.2 (layer declarations): the probe (``curriculum/probes/layers.py``)
 describes each bound layer object (type and hyperparameters, defaults
-included); the judge compares with the reference's.
+included); the judge compares the layer's *effective* configuration with the reference's
+(:func:`effective_hyper`): PyTorch keeps many hyperparameters as written, so
+``nn.MaxPool2d(2)`` and ``nn.MaxPool2d((2, 2))`` store different values for one layer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,6 +81,62 @@ def shape_text(s: Any) -> str:
     return str(s)
 
 
+# Hyperparameters that hold one value per spatial dimension but that PyTorch keeps as
+# written (an int or a tuple): pools keep all of them so, convolutions turn ints into tuples.
+PER_DIM = ("kernel_size", "stride", "padding", "dilation", "output_size")
+
+
+def _spatial_dims(layer_type: str) -> int | None:
+    """1, 2 or 3 for ``Conv2d``, ``MaxPool1d``, ``AdaptiveAvgPool3d`` …; None otherwise."""
+    m = re.search(r"([123])d$", layer_type or "")
+    return int(m.group(1)) if m else None
+
+
+def _ints(v: Any, n: int) -> bool:
+    return (isinstance(v, list) and len(v) == n
+            and all(isinstance(e, int) and not isinstance(e, bool) for e in v))
+
+
+def effective_hyper(layer_type: str, hyper: dict) -> dict:
+    """The configuration a layer computes with, however it was written, so that equal layers
+    compare equal and different ones still differ:
+
+    - an int in a per-dimension hyperparameter (:data:`PER_DIM`) becomes one entry per
+      spatial dimension (``MaxPool2d(2)`` → kernel_size [2, 2]; ``AdaptiveAvgPool2d(1)`` →
+      output_size [1, 1], where an adaptive pool's None entries — keep that input size —
+      stay None); a 1-tuple stride, padding or dilation applies to every dimension, and so
+      does a pool's 1-tuple kernel_size (``MaxPool2d((2,))``), but not a convolution's (its
+      weight gets one spatial dimension) nor an adaptive pool's output_size (rejected);
+    - a convolution's ``padding='valid'`` is 0; ``'same'`` (PyTorch allows it with stride 1
+      only) is dilation·(kernel − 1)/2 on each side where that is whole — with an even
+      total it pads one more on the right, which no number matches, so it stays 'same'.
+
+    Everything else (padding_mode, ceil_mode, count_include_pad …) is a setting of its own
+    and is compared as stored."""
+    h = dict(hyper)
+    n = _spatial_dims(layer_type)
+    if n is None:
+        return h
+    broadcast = {"stride", "padding", "dilation"} | ({"kernel_size"} if "Pool" in layer_type
+                                                     else set())
+    for key in PER_DIM:
+        v = h.get(key)
+        if isinstance(v, int) and not isinstance(v, bool):
+            h[key] = [v] * n
+        elif isinstance(v, list) and len(v) == 1 and n > 1 and key in broadcast:
+            h[key] = v * n
+    pad = h.get("padding")
+    if pad == "valid":
+        h["padding"] = [0] * n
+    elif pad == "same":
+        ks, st, dil = h.get("kernel_size"), h.get("stride"), h.get("dilation", [1] * n)
+        if _ints(ks, n) and _ints(st, n) and _ints(dil, n) and all(s == 1 for s in st):
+            totals = [d * (k - 1) for k, d in zip(ks, dil, strict=True)]
+            if all(t % 2 == 0 for t in totals):
+                h["padding"] = [t // 2 for t in totals]
+    return h
+
+
 def _weighted(layers: list[dict]) -> list[str]:
     keys = {"Linear": ("in_features", "out_features", "bias"),
             "Conv1d": ("in_channels", "out_channels", "kernel_size", "padding"),
@@ -89,12 +148,8 @@ def _weighted(layers: list[dict]) -> list[str]:
     for d in layers:
         if not isinstance(d, dict) or d.get("type") not in keys:
             continue
-        h = dict(d.get("hyper") or {})
-        pad, ks = h.get("padding"), h.get("kernel_size")
-        if pad == "valid" and isinstance(ks, list):  # 'valid' / 'same' mean the same as numbers
-            h["padding"] = [0] * len(ks)
-        elif pad == "same" and isinstance(ks, list):
-            h["padding"] = [k // 2 for k in ks if isinstance(k, int)]
+        # 'valid' / 'same' padding mean the same as numbers
+        h = effective_hyper(d["type"], dict(d.get("hyper") or {}))
         out.append(d["type"] + "(" + ", ".join(f"{k}={h.get(k)!r}" for k in keys[d["type"]])
                    + ")")
     return sorted(out)
@@ -297,9 +352,18 @@ def layer(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: 
         return Verdict(False, "type", f"`{name}`: expected an `nn.{ref['type']}` layer; found "
                                       f"`{got.get('type')}`")
     hyper = got.get("hyper") or {}
-    diffs = [k for k in ref["hyper"] if hyper.get(k) != ref["hyper"][k]]
+    mine = effective_hyper(got["type"], hyper)
+    want = effective_hyper(ref["type"], ref["hyper"])
+    diffs = [k for k in ref["hyper"] if mine.get(k) != want[k]]
     if diffs:
-        found = ", ".join(f"{k}={hyper.get(k)!r}" for k in diffs)
-        want = ", ".join(f"{k}={ref['hyper'][k]!r}" for k in diffs)
-        return Verdict(False, "value", f"`{name}` (`{code}`): expected {want}; found {found}")
+        found = ", ".join(_written(k, hyper.get(k), mine.get(k)) for k in diffs)
+        expected = ", ".join(f"{k}={ref['hyper'][k]!r}" for k in diffs)
+        return Verdict(False, "value", f"`{name}` (`{code}`): expected {expected}; found {found}")
     return Verdict(True, "value", "")
+
+
+def _written(key: str, stored: Any, effective: Any) -> str:
+    """``padding='same'`` with what it amounts to for this layer (``= [2, 2]``)."""
+    if effective == stored or isinstance(stored, int):
+        return f"{key}={stored!r}"
+    return f"{key}={stored!r} (= {effective!r})"

@@ -108,11 +108,29 @@ def judge_layout(learner, reference, inputs, ctx):
     if missing:
         return False, (f"running statistics must be registered buffers (register_buffer); "
                        f"missing: {', '.join(missing)}")
-    for run in learner.value:
-        if run.get("reload"):
-            return False, ("a trained layer's state_dict must load into a fresh "
-                           "LinearWithStats: update the buffers in place "
-                           "(`self.input_mean_running.mul_(1 - m).add_(m * mean)`, `.fill_()`) "
-                           "instead of assigning new tensors, which changes their shape "
-                           f"({run['reload'][:120]})")
+    for mine, _ref, run in _runs(learner, reference, inputs):
+        for key, when in (("trained", _where(run)),
+                          ("reset", f"{_where(run)}, then reset_statistics(),")):
+            bad = _layout_problem(mine.get(key), when)
+            if bad:
+                return False, bad
     return True, ""
+
+
+_IN_PLACE = ("update the buffers in place (`self.input_mean_running.mul_(1 - m).add_(m * mean)`, "
+             "`.fill_()`, `.zero_()`) instead of assigning new tensors, which changes their "
+             "shape")
+
+
+def _layout_problem(layout, when):
+    """A trained (or reset) layer whose buffers no longer match a fresh layer's: its
+    state_dict — a checkpoint — does not load into a new LinearWithStats."""
+    if not isinstance(layout, dict):
+        return f"could not read the buffers of {when}"
+    if layout.get("reload"):
+        return (f"the state_dict of {when} must load into a fresh LinearWithStats: "
+                f"{_IN_PLACE} ({layout['reload'][:120]})")
+    if layout.get("changed"):
+        return (f"the buffers of {when} must keep the shape and dtype of a fresh layer's: "
+                f"{_IN_PLACE} (or dtype); {'; '.join(layout['changed'][:3])}")
+    return None

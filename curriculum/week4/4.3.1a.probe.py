@@ -30,6 +30,7 @@ def _one(cls, inputs):
         (y ** 2).mean().backward()   # grads accumulate: no zero_grad on purpose
     # snapshots: get_statistics() may hand out live buffers that later calls change
     stats = copy.deepcopy(m.get_statistics())
+    trained = _layout(cls, m, n_in, n_out)   # the Note's bug shows only while trained
     m.eval()
     with torch.no_grad():
         m(randn((3, n_in), seed + 99, 5.0, 2.0))
@@ -37,11 +38,28 @@ def _one(cls, inputs):
     m.reset_statistics()
     after = copy.deepcopy(m.get_statistics())
     nb = cls(n_in, n_out, bias=False)
-    try:  # a trained layer's state_dict must load into a fresh one (buffers keep their shape)
-        cls(n_in, n_out).load_state_dict(m.state_dict())
-        reload = ""
-    except Exception as exc:
-        reload = f"{type(exc).__name__}: {str(exc)[:200]}"
-    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after, "reload": reload,
+    return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
+            "trained": trained, "reset": _layout(cls, m, n_in, n_out),
             "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
             "buffers": sorted(n for n, _ in m.named_buffers())}
+
+
+def _buffers(m):
+    return {n: f"{tuple(b.shape)} {str(b.dtype).replace('torch.', '')}"
+            for n, b in m.named_buffers()}
+
+
+def _layout(cls, m, n_in, n_out):
+    """Whether ``m``'s state_dict loads into a fresh layer, and every buffer whose shape or
+    dtype differs from a fresh layer's (an assigned ``x.mean()`` is 0-d, a fresh buffer
+    (1,)): a checkpoint of a trained layer must restore into a new one."""
+    fresh = cls(n_in, n_out)
+    want, have = _buffers(fresh), _buffers(m)
+    changed = [f"{n}: {want[n]} when fresh, {have.get(n, 'missing')} now"
+               for n in sorted(want) if have.get(n) != want[n]]
+    try:
+        fresh.load_state_dict(m.state_dict())
+        reload = ""
+    except Exception as exc:
+        reload = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    return {"reload": reload, "changed": changed}

@@ -1,7 +1,11 @@
 """Checks of 4.3.2b (ImageClassifierWithCAM): logits, CAM shapes, CAM in [0, 1], CAM values."""
 
-from curriculum.judges.compare import at_least, at_most
+from curriculum.judges.compare import at_least, at_most, mismatch
+from curriculum.judges.modules import VALUE_ATOL, VALUE_RTOL
 from grader.checks.base import Verdict
+
+ARCHITECTURE = ("three blocks of (Conv2d 3×3 padding 1 → BatchNorm2d → ReLU) × 2 with 64, 128 "
+                "and 256 channels, MaxPool2d(2, 2) after the first two blocks")
 
 
 def inputs(rng):
@@ -18,8 +22,9 @@ def inputs(rng):
 
 
 def inputs_small(rng):
-    """The three small random runs only (keeps the fast checks fast)."""
-    return inputs(rng)[1:]
+    """The three small random runs only (keeps the fast checks fast); the probe also sends
+    ``features(x)`` with the grader's weights (``arch``)."""
+    return [{**run, "arch": True} for run in inputs(rng)[1:]]
 
 
 def _each(judge):
@@ -56,34 +61,65 @@ def _logits(g, r, inputs):
                        "features(x)); "
                        "yours differ (keep `self.features`, global average pooling and "
                        "`self.classifier` = nn.Linear)")
+    if "arch" in r:
+        bad = _architecture_problem(g.get("arch"), r["arch"], inputs)
+        if bad:
+            return Verdict(False, "module", bad)
     return True, ""
 
 
+def _architecture_problem(got, ref, inputs):
+    """``features(x)`` with the grader's weights (the same, layer by layer, in the learner's
+    model and the reference) against the reference's: shapes alone pass a block without
+    BatchNorm, one conv per block or an average pool for a max pool."""
+    if not isinstance(got, dict):
+        return f"could not read `features(x)` of {_where(inputs)} with the grader's weights"
+    ran = " → ".join(map(str, got.get("order") or [])) or "no nn layers"
+    if got.get("params") != ref["params"]:
+        return (f"`self.features` must be {ARCHITECTURE} ({ref['params']:,} parameters for "
+                f"input_channels={inputs['ic']}); yours has {got.get('params')!s} parameters "
+                f"and ran {ran}")
+    bad = mismatch(got.get("values"), ref["values"], rtol=VALUE_RTOL,
+                   atol=VALUE_ATOL * max(float(ref["values"].abs().max()), 1e-3),
+                   what="features(x)")
+    if bad:
+        return (f"{_where(inputs)}: the grader loaded the same weights into your model and the "
+                f"reference; {bad}. `self.features` must compute {ARCHITECTURE} — check which "
+                f"layers run, in which order, and the pooling kind (yours ran {ran})")
+    return None
+
+
+_SIGNS = {"": "", "relu_": " with class weights of both signs (where the ReLU matters)"}
+
+
 def _cam_range(g, r, inputs):
-    for key, call in (("cam_shape", "forward(x, return_cam=True)"),
-                      ("camc_shape", "generate_cam(x, class_idx)")):
-        if g[key] != r[key]:
-            return False, (f"{_where(inputs)}: {call} must give CAMs of shape (batch, H/4, W/4) ="
-                           f" {tuple(r[key])}; got {tuple(g[key])}")
-    for key in ("batch", "class"):
-        lo, hi = g[key + "_min"], g[key + "_max"]
-        if not (at_least(lo, -1e-6) and at_most(hi, 1 + 1e-6)):
-            return False, (f"{_where(inputs)}: CAM values must lie in [0, 1] (ReLU, then "
-                           f"per-image min-max "
-                           f"normalisation); found values in [{lo}, {hi}]")
+    for prefix, signs in _SIGNS.items():
+        for key, call in (("cam_shape", "forward(x, return_cam=True)"),
+                          ("camc_shape", "generate_cam(x, class_idx)")):
+            if g[prefix + key] != r[prefix + key]:
+                return False, (f"{_where(inputs)}: {call} must give CAMs of shape (batch, H/4, "
+                               f"W/4) = {tuple(r[prefix + key])}; got {tuple(g[prefix + key])}")
+        for key in ("batch", "class"):
+            lo, hi = g[prefix + key + "_min"], g[prefix + key + "_max"]
+            if not (at_least(lo, -1e-6) and at_most(hi, 1 + 1e-6)):
+                return False, (f"{_where(inputs)}{signs}: CAM values must lie in [0, 1] (ReLU, "
+                               f"then per-image min-max normalisation); found values in "
+                               f"[{lo}, {hi}]")
     return True, ""
 
 
 def _cam_values(g, r, inputs):
-    for key, call in (("batch", "forward(x, return_cam=True) (predicted classes)"),
-                      ("class", "generate_cam(x, class_idx) in eval() mode, called after a "
-                                "forward on another batch")):
-        d = g[key + "_diff"]
-        if not at_most(d, 1e-4):
-            err = "shape mismatch" if d is None else f"max abs error {d} > 1e-4"
-            return False, (f"{_where(inputs)}, {call}: the map must be "
-                           "ReLU(Σ_k w[class, k] · features(x)[k]) normalised to [0, 1] per "
-                           f"image, computed from *this* x ({err})")
+    for prefix, signs in _SIGNS.items():
+        for key, call in (("batch", "forward(x, return_cam=True) (predicted classes)"),
+                          ("class", "generate_cam(x, class_idx) in eval() mode, called after a "
+                                    "forward on another batch")):
+            d = g[prefix + key + "_diff"]
+            if not at_most(d, 1e-4):
+                err = "shape mismatch" if d is None else f"max abs error {d} > 1e-4"
+                return False, (f"{_where(inputs)}, {call}{signs}: the map must be "
+                               "ReLU(Σ_k w[class, k] · features(x)[k]) normalised to [0, 1] "
+                               f"per image (minus its min, over max - min), computed from "
+                               f"*this* x ({err})")
     return True, ""
 
 
