@@ -35,6 +35,7 @@ class Leaf:
     forbid: tuple[str, ...] = ()    # none of these may appear in its assignment
     after: str = ""                 # reference statement after the assignment
     method: str = ""                # a method the leaf itself must be called with
+    helpers: bool = False           # api may be reached through the learner's own function
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ def _s4() -> list[Variant]:
     out = []
     for k, shape, expr, note, api in rows:
         dims = ", ".join(str(s) for s in shape)
-        leaf = Leaf("x", f"torch.randn({dims}, {RG})", shape, None, RANDOM_API)
+        # "x_k = random (shape)": a helper of the learner's returning torch.randn(...) is fine
+        leaf = Leaf("x", f"torch.randn({dims}, {RG})", shape, None, RANDOM_API, helpers=True)
         v = Variant(k, "", (leaf,), (("y", expr),), {"y": api} if api else {}, BACKWARD)
         out.append(Variant(k, f"`x_{k}` = random {fmt_shape(shape)}, `y_{k} = {v.rename(expr)}` "
                               f"→ {note}", v.leaves, v.outs, v.api, v.needs))
@@ -406,6 +408,8 @@ def judge_args(v: Variant) -> dict[str, Any]:
             item["forbid"] = list(leaf.forbid)
         if leaf.method:
             item["method"] = leaf.method
+        if leaf.helpers:
+            item["helpers"] = True
         leaves.append(item)
     args: dict[str, Any] = {"k": v.k, "leaves": leaves}
     if v.outs:

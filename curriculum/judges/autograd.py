@@ -14,7 +14,10 @@ in the template's names, the last one being the scalar backward() is called
 on), the API each result needs, calls needed anywhere, and the tolerance. A
 leaf's ``method`` (``.requires_grad_``) must be called on that leaf itself —
 in the statement that binds it or as ``x_k.requires_grad_(True)`` — so one
-variant's call cannot stand in for another's.
+variant's call cannot stand in for another's. A leaf with ``helpers`` may also
+be built through the submission's own function (``x_2 = r(5)`` after ``def
+r(*s): return torch.randn(*s).requires_grad_()``): variants asking only for "a
+random tensor" judge what produced the value, not how the line is spelled.
 """
 
 from __future__ import annotations
@@ -212,7 +215,8 @@ def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequen
                  needs: Sequence[str]) -> Verdict | None:
     for leaf in leaves:
         bound = f"{leaf['name']}_{k}"
-        calls = binding_calls(ctx, bound)
+        helpers = bool(leaf.get("helpers"))
+        calls = binding_calls(ctx, bound, helpers=helpers)
         method = leaf.get("method")
         if method:
             problem = _method_problem(ctx, bound, method, calls)
@@ -220,8 +224,10 @@ def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequen
                 return Verdict(False, "api", problem)
         wanted = leaf.get("api") or ()
         if wanted and (calls is None or not any(a in calls for a in wanted)):
+            where = ("in its assignment or in a function of yours that it calls and "
+                     "returns" if helpers else "in its own assignment")
             return Verdict(False, "api", f"`{bound}` must be built with "
-                                         f"{pretty_calls(wanted, ' or ')} in its own assignment")
+                                         f"{pretty_calls(wanted, ' or ')} {where}")
         if calls and any(f in calls for f in leaf.get("forbid") or ()):
             return Verdict(False, "api", f"`{bound}`: this variant practises the "
                                          "`requires_grad=True` argument; don't call "

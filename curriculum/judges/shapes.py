@@ -8,6 +8,7 @@ draw passes and a hard-coded or reordered tensor cannot.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,10 +76,82 @@ def reshaped(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, nam
         return Verdict(False, "value", f"`{name}` has the right shape, but its elements are "
                                        f"not `{expr}` of your own `{base}` (they are in a "
                                        f"different order or changed) — check the dims")
-    bad_api = _drill_api_problem(ctx, name, base, expr, api)
+    bad_api = _drill_api_problem(ctx, name, base, expr, api) \
+        or _one_call_problem(ctx, name, expr, api, len(base_shape))
     if bad_api:
         return Verdict(False, "api", bad_api)
     return Verdict(True, "value")
+
+
+def _binding_value(source: str, name: str) -> ast.expr | None:
+    """The expression of the last top-level ``name = …`` (None: no such plain assignment)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                for t in stmt.targets):
+            found = stmt.value
+    return found
+
+
+def _dims(call: ast.Call, function_form: bool, ndim: int) -> frozenset[int] | str | None:
+    """The dims a squeeze-like call names, normalised (None: no dim, i.e. all; "?": not
+    a literal we can read)."""
+    args = call.args[1:] if function_form else call.args
+    given = args[0] if args else next((k.value for k in call.keywords if k.arg == "dim"), None)
+    if given is None:
+        return None
+    try:
+        value = ast.literal_eval(given)
+    except ValueError:
+        return "?"
+    values = value if isinstance(value, tuple | list) else (value,)
+    if not all(type(v) is int for v in values):
+        return "?"
+    return frozenset(v % ndim if ndim else v for v in values)
+
+
+def _api_calls(node: ast.expr, api: str, modules: frozenset[str]) -> list[tuple[ast.Call, bool]]:
+    """Calls of the drill's method in an expression: (call, written as ``torch.f(x, …)``)."""
+    found = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
+                and "." + sub.func.attr == api:
+            owner = sub.func.value
+            found.append((sub, isinstance(owner, ast.Name) and owner.id in {"torch", *modules}))
+    return found
+
+
+def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> str | None:
+    """"Each built by one call to squeeze()": one call of the method in the assignment
+    (not ``y5.squeeze(0).squeeze(2)``) and, for squeeze, on the dims the variant names
+    (``w.squeeze()`` is not "remove the specific dims 0 and 2")."""
+    value = _binding_value(ctx.source_text, name)
+    if value is None:
+        return None
+    modules = frozenset(getattr(ctx.source, "modules", frozenset()))
+    calls = _api_calls(value, api, modules)
+    wanted = _api_calls(ast.parse(expr, mode="eval").body, api, frozenset())
+    if len(calls) > max(1, len(wanted)):  # a variant may itself chain two (transpose_15)
+        times = "one" if len(wanted) <= 1 else str(len(wanted))
+        return (f"`{name}`: {times} `{api}()` call{'s' if len(wanted) > 1 else ''}, like "
+                f"`{name} = {expr}`; yours chains {len(calls)} calls")
+    if api != ".squeeze" or len(calls) != 1 or len(wanted) != 1:
+        return None
+    (want_call, _), = wanted
+    want = _dims(want_call, False, ndim)
+    got = _dims(*calls[0], ndim)
+    if got == "?" or got == want:
+        return None
+    asked = "all singleton dims" if want is None else \
+        "dim" + ("s " if len(want) > 1 else " ") + " and ".join(str(d) for d in sorted(want))
+    removed = "no dim (so it removes all singleton dims)" if got is None else \
+        "dim" + ("s " if len(got) > 1 else " ") + " and ".join(str(d) for d in sorted(got))
+    return (f"`{name}`: the variant asks to remove {asked} (`{name} = {expr}`); your call "
+            f"names {removed}")
 
 
 def _drill_api_problem(ctx: Any, name: str, base: str, expr: str, api: str) -> str | None:

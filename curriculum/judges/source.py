@@ -14,18 +14,101 @@ from collections.abc import Sequence
 from typing import Any
 
 from curriculum.judges.text import pretty_calls
-from grader.checks.api import check_api
+from grader.checks.api import check_api, index_source
+
+_HELPER_DEPTH = 5  # helpers followed through helpers (a helper calling a helper …)
 
 
-def binding_calls(ctx: Any, name: str) -> set[str] | None:
+def binding_calls(ctx: Any, name: str, *, helpers: bool = False) -> set[str] | None:
     """Calls that produced the value ``name`` ends up bound to, followed through
     names, indexing and arithmetic (:attr:`SourceIndex.produced_by`: a decoy call
     elsewhere in the statement, or in dead code, does not count). None when
-    ``name`` is never bound."""
+    ``name`` is never bound.
+
+    With ``helpers``, a call of one of the submission's own module-level
+    functions (``x_2 = r(5)`` after ``def r(*s): return torch.randn(*s)``) also
+    counts what produced that function's returned value, on every return path
+    — for drills that ask for a kind of value ("random (3,)"), not for the ones
+    whose lesson is writing the call itself in the assignment."""
     produced = ctx.source.produced_by.get(name)
-    if produced is not None:
-        return set(produced)
-    return statement_calls(ctx, name)
+    found = set(produced) if produced is not None else statement_calls(ctx, name)
+    if helpers and found is not None:
+        found |= _helper_products(ctx.source_text, found, _HELPER_DEPTH)
+    return found
+
+
+def _module_functions(source: str) -> tuple[dict[str, ast.FunctionDef], list[ast.stmt]]:
+    """(the submission's module-level functions by name, last definition wins; its imports)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}, []
+    functions: dict[str, ast.FunctionDef] = {}
+    imports: list[ast.stmt] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef):
+            functions[stmt.name] = stmt
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            imports.append(stmt)
+    return functions, imports
+
+
+class _Returns(ast.NodeTransformer):
+    """``return expr`` → ``__returned_<i>__ = expr`` in a function body (nested
+    functions, classes and lambdas keep their own returns)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_Return(self, node: ast.Return) -> ast.AST:
+        name = f"__returned_{len(self.names)}__"
+        self.names.append(name)
+        value = node.value if node.value is not None else ast.Constant(None)
+        return ast.copy_location(
+            ast.Assign(targets=[ast.Name(name, ast.Store())], value=value), node)
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = visit_FunctionDef
+
+
+def _returned_calls(function: ast.FunctionDef, imports: list[ast.stmt]) -> set[str]:
+    """Calls that produced the value ``function`` returns on every return path
+    (its body read as module code by the grader's own data-flow index)."""
+    import copy
+
+    body = copy.deepcopy(function.body)
+    returns = _Returns()
+    body = [returns.visit(stmt) for stmt in body]
+    if not returns.names:
+        return set()
+    module = ast.fix_missing_locations(ast.Module(body=[*imports, *body], type_ignores=[]))
+    index = index_source(ast.unparse(module))
+    found: set[str] | None = None
+    for name in returns.names:
+        made = set(index.produced_by.get(name, frozenset()))
+        found = made if found is None else found & made
+    return found or set()
+
+
+def _helper_products(source: str, calls: set[str], depth: int) -> set[str]:
+    """What the submission's own functions among ``calls`` return, followed ``depth`` deep."""
+    functions, imports = _module_functions(source)
+    found: set[str] = set()
+    todo = [c for c in calls if c in functions]
+    seen: set[str] = set()
+    for _ in range(depth):
+        later: list[str] = []
+        for name in todo:
+            if name in seen:
+                continue
+            seen.add(name)
+            made = _returned_calls(functions[name], imports)
+            found |= made
+            later += [c for c in made if c in functions]
+        todo = later
+    return found
 
 
 def statement_calls(ctx: Any, name: str) -> set[str] | None:

@@ -1,7 +1,8 @@
 """Checks of 2.3.2b: the seed's examples plus hidden random sequences.
 
 create_ngrams gets sequences shorter than n (the seed's edge case), exactly n
-long, n = 1, and a float sequence (dtype kept); prepare_for_transformer gets
+long, n = 1, and float sequences (dtype kept — float32 and float64, one of each
+shorter than n, so the empty ``(0, n)`` result must keep it too); prepare_for_transformer gets
 hidden batches and custom special tokens.
 """
 
@@ -26,6 +27,9 @@ def make_ngram_cases(rng):
         ((_tokens(rng, int(rng.integers(3, 9))),), {}),                 # default n=3
         ((_tokens(rng, int(rng.integers(1, 6))),), {"n": 1}),
         ((torch.randn(int(rng.integers(4, 10))),), {"n": 2}),           # float tokens
+        ((torch.randn(int(rng.integers(4, 10)), dtype=torch.float64),), {"n": n}),
+        ((torch.randn(int(rng.integers(0, n))),), {"n": n}),           # float, shorter than n
+        ((torch.randn(int(rng.integers(0, n)), dtype=torch.float64),), {"n": n}),
     ]
     return shuffled(rng, cases, examples=1)
 

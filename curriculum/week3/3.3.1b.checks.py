@@ -78,6 +78,9 @@ def judge_minimum(learner, reference, inputs, ctx):
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (x, y, value) as three numbers; "
                                           f"could not read a {got[1]}: {got[2]}")
+        if got[0] == "not float":
+            return Verdict(False, "type", f"{label}: return (x, y, value) as Python floats "
+                                          f"(use .item()); found a {got[1]}")
         x, y, v, calls, _seconds = got
         if calls > BUDGET + 5:
             return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "

@@ -40,6 +40,11 @@ def minimum(ns, inputs):
         result = fn(f, case["start"][0], case["start"][1], learning_rate=0.1,
                     max_iterations=BUDGET)
         seconds = time.perf_counter() - start
+        if isinstance(result, tuple | list) and len(result) == 3 \
+                and not all(isinstance(r, float) for r in result):
+            out.append(("not float", next(type(r).__name__ for r in result
+                                          if not isinstance(r, float))))
+            continue
         try:
             x, y, v = (float(r) for r in result)
         except (TypeError, ValueError) as exc:

@@ -13,6 +13,10 @@ from grader.checks.base import Verdict
 STEPS = 300
 BUDGET = STEPS + 10
 TOL_RAD = 2e-3
+# Gradient steps that must really happen in find_optimal_angle: a gradient has to flow
+# back through range_function at this many different angles (the prompt asks for
+# `steps` = 300 steps; a closed form plus one decorative backward() does 1).
+MIN_STEPS = 10
 
 
 def _range(theta, v0, g, h):
@@ -64,13 +68,21 @@ def judge_angle(learner, reference, inputs, ctx):
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (angle, range) as two numbers; "
                                           f"could not read a {got[1]}: {got[2]}")
-        angle, best, calls, _seconds = got
+        if got[0] == "not float":
+            return Verdict(False, "type", f"{label}: return (angle, range) as Python floats "
+                                          f"(use .item()); found a {got[1]}")
+        angle, best, calls, _seconds, steps = got
         if calls == 0:
             return Verdict(False, "value", f"{label}: find_optimal_angle never called "
                                            "range_function — optimise that function")
         if calls > BUDGET:
             return Verdict(False, "value", f"{label}: range_function was evaluated {calls} times; "
                                            f"the budget is steps + 10 = {BUDGET}")
+        if steps < MIN_STEPS:  # compare: ok (counts)
+            return Verdict(False, "value", f"{label}: maximise with autograd — a gradient "
+                                           f"reached range_function at {steps} angle(s); take "
+                                           "the `steps` steps (loss = -range_function(angle, "
+                                           "…), loss.backward(), update the angle)")
         want_angle, want_range = optimum(v0, g, h)
         err = max_abs_diff(angle, want_angle)
         if not at_most(err, TOL_RAD):

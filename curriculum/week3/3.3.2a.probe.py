@@ -21,6 +21,23 @@ def flight_range(ns, inputs):
     return out
 
 
+def _point(args, kwargs, name):
+    """The input a call was made at, as a float (None when it can't be read)."""
+    value = args[0] if args else kwargs.get(name)
+    try:
+        return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _floats(result, n):
+    """None when ``result`` is ``n`` Python floats, else what is wrong (for the judge)."""
+    if not isinstance(result, tuple | list) or len(result) != n:
+        return None  # the float() unpacking below reports it
+    wrong = [type(r).__name__ for r in result if not isinstance(r, float)]
+    return wrong[0] if wrong else None
+
+
 def angle(ns, inputs):
     fn = ns.get("find_optimal_angle")
     rf = ns.get("range_function")
@@ -29,25 +46,35 @@ def angle(ns, inputs):
     if rf is None:
         raise NameError("name 'range_function' is not defined")
     calls = [0]
+    graded = set()  # angles whose range a gradient flowed back through (one per step)
 
     def counted(*args, **kwargs):
         calls[0] += 1
-        return rf(*args, **kwargs)
+        r = rf(*args, **kwargs)
+        at = _point(args, kwargs, "angle")
+        if isinstance(r, torch.Tensor) and r.requires_grad and at is not None:
+            r.register_hook(lambda grad, at=at: graded.add(at))
+        return r
 
     ns["range_function"] = counted
     out = []
     try:
         for v0, g, h in inputs:
             calls[0] = 0
+            graded.clear()
             start = time.perf_counter()
             result = fn(v0=v0, g=g, h=h, steps=300)
             seconds = time.perf_counter() - start
+            not_float = _floats(result, 2)
+            if not_float:
+                out.append(("not float", not_float))
+                continue
             try:
                 angle, best = (float(r) for r in result)
             except (TypeError, ValueError) as exc:
                 out.append(("bad", type(result).__name__, str(exc)[:200]))
                 continue
-            out.append((angle, best, calls[0], seconds))
+            out.append((angle, best, calls[0], seconds, len(graded)))
     finally:
         ns["range_function"] = rf
     return out

@@ -11,6 +11,11 @@ from grader.checks.base import Verdict
 
 STEPS = 500
 BUDGET = STEPS + 10
+# Gradient steps that must really happen in find_equilibrium: a gradient has to flow back
+# through potential_energy at this many different positions — the start and at least one
+# point an update moved to (a closed form plus one decorative backward() does 1; plain
+# gradient descent at lr = 1/k lands on the minimum in one step, so no more is asked).
+MIN_POSITIONS = 2
 
 
 def make_states(rng: np.random.Generator) -> list:
@@ -42,10 +47,10 @@ def judge_equilibrium(learner, reference, inputs, ctx):
     for i, ((k, force, _start), got) in enumerate(zip(inputs, learner.value, strict=True), 1):
         label = "the example spring (k = 1, no force, start 1.0)" if i == 1 else \
             f"hidden spring {i}"
-        if got[0] == "bad":
-            return Verdict(False, "type", f"{label}: return the position as a number; could not "
-                                          f"read a {got[1]}: {got[2]}")
-        position, calls, u = got
+        if got[0] == "not float":
+            return Verdict(False, "type", f"{label}: return the position as a Python float "
+                                          f"(use .item()); found a {got[1]}")
+        position, calls, u, moved = got
         want_u = 0.5 * k * 0.7**2 - force * 0.7
         if not close(u, want_u, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"{label}: potential_energy(position, k, force) must "
@@ -56,6 +61,11 @@ def judge_equilibrium(learner, reference, inputs, ctx):
         if calls > BUDGET:
             return Verdict(False, "value", f"{label}: potential_energy was evaluated {calls} "
                                            f"times; the budget is steps + 10 = {BUDGET}")
+        if moved < MIN_POSITIONS:  # compare: ok (counts)
+            return Verdict(False, "value", f"{label}: minimise with autograd — a gradient "
+                                           f"reached potential_energy at {moved} position(s); "
+                                           "step from `start` (energy.backward(), then update "
+                                           "the position) instead of computing the answer")
         want = force / k
         err = max_abs_diff(position, want)
         tol = 1e-3 * max(1.0, abs(want))

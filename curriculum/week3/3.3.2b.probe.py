@@ -20,6 +20,15 @@ def energy(ns, inputs):
     return out
 
 
+def _point(args, kwargs, name):
+    """The input a call was made at, as a float (None when it can't be read)."""
+    value = args[0] if args else kwargs.get(name)
+    try:
+        return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
 def equilibrium(ns, inputs):
     fn = ns.get("find_equilibrium")
     pe = ns.get("potential_energy")
@@ -28,10 +37,15 @@ def equilibrium(ns, inputs):
     if pe is None:
         raise NameError("name 'potential_energy' is not defined")
     calls = [0]
+    graded = set()  # positions whose energy a gradient flowed back through (one per step)
 
     def counted(*args, **kwargs):
         calls[0] += 1
-        return pe(*args, **kwargs)
+        u = pe(*args, **kwargs)
+        at = _point(args, kwargs, "position")
+        if isinstance(u, torch.Tensor) and u.requires_grad and at is not None:
+            u.register_hook(lambda grad, at=at: graded.add(at))
+        return u
 
     out = []
     for k, force, start in inputs:
@@ -41,14 +55,14 @@ def equilibrium(ns, inputs):
         u = float(u) if isinstance(u, torch.Tensor | float) else None
         ns["potential_energy"] = counted
         calls[0] = 0
+        graded.clear()
         try:
             result = fn(k=k, force=force, start=start, steps=500)
         finally:
             ns["potential_energy"] = pe
-        try:
-            position = float(result)
-        except (TypeError, ValueError) as exc:
-            out.append(("bad", type(result).__name__, str(exc)[:200]))
+        if not isinstance(result, float):
+            out.append(("not float", type(result).__name__))
             continue
-        out.append((position, calls[0], u))
+        position = float(result)
+        out.append((position, calls[0], u, len(graded)))
     return out
