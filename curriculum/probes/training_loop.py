@@ -165,6 +165,31 @@ class _Rec:
 
         self.handles.append(_nn.modules.module.register_module_forward_hook(loss_hook))
 
+        functional = _nn.functional
+        orig_bce = functional.binary_cross_entropy_with_logits
+        self._orig_bce = orig_bce
+
+        def bce(input, target, *args, **kwargs):
+            """The functional form of the criterion in use, with its defaults, is the same
+            validation loss: ``F.binary_cross_entropy_with_logits(model(X_val), y_val)`` where
+            the run's criterion is a default ``nn.BCEWithLogitsLoss()`` (mean reduction, no
+            weights) is recorded as a validation-loss call. Training-mode calls, other
+            settings, and the module's own call (it passes its weight positionally) are not."""
+            out = orig_bce(input, target, *args, **kwargs)
+            info = rec.losses.get("BCEWithLogitsLoss")
+            if (rec.mine() and not args and set(kwargs) <= {"reduction"}
+                    and kwargs.get("reduction", "mean") == "mean"
+                    and info is not None and info.get("reduction") == ["mean"]
+                    and "weight" not in info and not info.get("pos_weight")
+                    and not (any(m.training for m in rec.models) and _torch.is_grad_enabled())
+                    and isinstance(out, _torch.Tensor) and out.numel() == 1):
+                rec.seq.append("l")
+                rec.num["L"].append(float(out.detach().float()))
+                rec.lnames.append("BCEWithLogitsLoss")
+            return out
+
+        functional.binary_cross_entropy_with_logits = bce
+
         def step_hook(opt, args, kwargs):
             if not rec.mine():
                 return
@@ -232,6 +257,7 @@ class _Rec:
         if self._orig_backward is not None:
             _torch.Tensor.backward = self._orig_backward
             _torch.optim.lr_scheduler.ReduceLROnPlateau.step = self._orig_sched
+            _nn.functional.binary_cross_entropy_with_logits = self._orig_bce
             self._orig_backward = None
 
     def report(self):

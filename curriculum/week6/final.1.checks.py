@@ -6,8 +6,8 @@ import math
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least, at_most, below, close, finite
-from curriculum.judges.data import blobs
+from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
+from curriculum.judges.data import blobs, early_stop, stopping_curve
 from curriculum.judges.source import uses
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -76,7 +76,52 @@ def make_data(rng: np.random.Generator):
     xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
     xt, yt, _ = blobs(rng, 300, 12, 4, 1.3, centers)
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
-                          "xt": xt}, secret=yt)
+                          "xt": xt, "stop": _make_stopping(rng, x, y, xv, yv)}, secret=yt)
+
+
+# the scripted-validation run: 64 training rows in batches of 32 (2 steps an epoch)
+STOP_TRAIN, STOP_VAL, STOP_EPOCHS, PATIENCE = 64, 32, 30, 3
+
+
+def _make_stopping(rng: np.random.Generator, x, y, xv, yv) -> dict:
+    """A short second run whose validation losses the probe scripts from a hidden curve with a
+    non-improving stretch shorter than the patience followed by an improvement, so a patience
+    counter that is never reset on improvement stops too early (the main run's curve rarely
+    shows that)."""
+    return {"x": x[:STOP_TRAIN], "y": torch.from_numpy(y[:STOP_TRAIN]), "xv": xv[:STOP_VAL],
+            "yv": torch.from_numpy(yv[:STOP_VAL]), "epochs": STOP_EPOCHS,
+            "curve": stopping_curve(rng, PATIENCE, start=float(rng.uniform(0.9, 1.1))),
+            "per_epoch": math.ceil(STOP_TRAIN / 32)}
+
+
+def _scripted_problem(got, stop: dict) -> str:
+    """The scripted run: stopped where patience 3 says on the scripted losses, best_val_loss
+    and the weights returned those of the best epoch."""
+    info = got["info"]
+    curve = stop["curve"]
+    want, best = early_stop(curve, PATIENCE)
+    epochs = info.get("epochs") if isinstance(info, dict) else None
+    if epochs != want + 1:
+        hint = ("restart the count of epochs without improvement whenever the validation loss "
+                "is lower than the best so far"
+                if epochs == early_stop(curve, PATIENCE, reset=False)[0] + 1 else
+                f"stop after `patience` ({PATIENCE}) epochs in a row without a lower "
+                "validation loss, and report the epochs run")
+        return (f"in a second run where the grader controls what the model outputs on the "
+                f"validation set, the validation loss stops improving for fewer than "
+                f"{PATIENCE} epochs, improves again and then stops improving: training should "
+                f"run {want + 1} epochs, fit reported epochs={epochs!r}: {hint}")
+    if not close(as_float(info.get("best_val_loss")), curve[best], rtol=1e-4, atol=1e-6):
+        return (f"in a second run where the grader controls the validation losses, "
+                f"best_val_loss is {info.get('best_val_loss')!r}, expected {curve[best]:.6g} "
+                "(the lowest mean nn.CrossEntropyLoss over the validation set)")
+    held = [e for e, d in zip(got["epochs_at"], got["diffs"], strict=True) if at_most(d, 1e-6)]
+    if best + 1 not in held:
+        return ("in a second run where the grader controls the validation losses, the model "
+                f"does not hold the weights of its best epoch ({best + 1}) after fit: keep a "
+                "deep copy whenever the validation loss is lower than the best so far and load "
+                "it back before returning")
+    return ""
 
 
 def _best_weights_problem(losses: list, diffs: list) -> str:
@@ -137,6 +182,9 @@ def judge_fit(learner, reference, inputs, ctx):
         return Verdict(False, "train", "fit must stop early (patience 3 on validation loss) and "
                                        f"report the epochs it ran; found epochs={epochs!r} of 40")
     bad = _best_weights_problem(got.get("snap_losses") or [], got.get("snap_diffs") or [])
+    if bad:
+        return Verdict(False, "train", bad)
+    bad = _scripted_problem(got["scripted"], inputs["stop"])
     if bad:
         return Verdict(False, "train", bad)
     return accuracy_verdict(got["pred"], ctx.secrets["fit"], 0.85, "FinalNet after fit")

@@ -87,4 +87,57 @@ def fit(ns, d):
     losses = [_val_loss(cls, snap, d["xv"], d["yv"]) for snap in snaps]
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
             "info": dict(info) if isinstance(info, dict) else {},
-            "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs}
+            "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs,
+            "scripted": _scripted(ns, d["stop"])}
+
+
+def _scripted(ns, d):
+    """A second, short fit() whose validation losses the grader scripts: in eval mode, on rows
+    of the validation set, the model returns logits whose cross-entropy with each row's label
+    is ``d["curve"][e - 1]`` after training epoch e (counted in optimizer steps), whatever the
+    batching or averaging. Training itself is real. Returns fit's dict, the epochs (in steps)
+    at which the weights were kept for a validation pass, and how far the final weights are
+    from each of those copies."""
+    cls = need(ns, "FinalNet")
+    labels = {tuple(row.tolist()): int(y) for row, y in zip(d["xv"], d["yv"], strict=True)}
+    curve, per_epoch, classes = d["curve"], d["per_epoch"], 4
+    steps = [0]
+
+    class Scripted(cls):
+        def forward(self, *args, **kwargs):
+            out = super().forward(*args, **kwargs)
+            x = args[0] if args else None
+            if self.training or not isinstance(x, torch.Tensor) or x.dim() != 2:
+                return out
+            rows = [labels.get(tuple(r.tolist())) for r in x]
+            if not rows or any(r is None for r in rows):
+                return out
+            loss = curve[min(max(steps[0] // per_epoch - 1, 0), len(curve) - 1)]
+            # cross-entropy of logits a·onehot(label) over C classes: log(1 + (C-1)e^-a)
+            margin = -torch.log(torch.expm1(torch.tensor(loss, dtype=torch.float64))
+                                / (classes - 1))
+            logits = torch.zeros(len(rows), classes, dtype=torch.float64)
+            logits[torch.arange(len(rows)), torch.tensor(rows)] = margin
+            return logits.to(dtype=out.dtype, device=out.device)
+
+    def count(opt, args, kwargs):
+        steps[0] += 1
+    torch.manual_seed(11)
+    model = Scripted(12, 32, classes)
+    snaps = []
+    handles = [register_optimizer_step_pre_hook(count), _snapshots(model, snaps)]
+    at = []  # the optimizer steps taken when each copy was kept
+    handles.append(model.register_forward_pre_hook(lambda m, a: at.extend(
+        [steps[0]] * (len(snaps) - len(at)))))
+    ds = need(ns, "TabularDataset")
+    try:
+        info = need(ns, "fit")(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
+                               num_epochs=d["epochs"], lr=0.01, patience=3)
+    finally:
+        for h in handles:
+            h.remove()
+    final = model.state_dict()
+    diffs = [max(float((final[k].double() - v.double()).abs().max()) for k, v in snap.items())
+             for snap in snaps]
+    return {"info": dict(info) if isinstance(info, dict) else repr(info)[:80],
+            "epochs_at": [s // per_epoch for s in at], "diffs": diffs}

@@ -1,0 +1,77 @@
+"""Audit of final.1 and Exercise 5.1.3: verdicts the audit found wrong.
+
+- final.1 ``fit``: a patience counter never reset on improvement passed, because the hidden
+  run's validation curve never got worse and then improved again; a second, short run now
+  scripts its validation losses (through a subclass of the learner's FinalNet) and checks the
+  stopping epoch, ``best_val_loss`` and the weights returned.
+- 5.1.3 ``train_loop_11/13/14/15``: a validation loss computed with the functional form of the
+  same loss (``F.binary_cross_entropy_with_logits(model(X_val), y_val)``, mean reduction)
+  failed "compute the validation loss with the criterion once per epoch"; it is the same value,
+  so it passes now. Another reduction of the functional form still fails.
+
+Seeds are fixed, so the hidden data repeats.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+FINAL1 = "final.1"
+SEEDS = (3, 17, 2024)
+
+# the reference's improvement branch, and the same branch that never resets the counter
+RESET = "            best_loss, best_state, bad = val_loss, copy.deepcopy(model.state_dict()), 0\n"
+NO_RESET = "            best_loss, best_state = val_loss, copy.deepcopy(model.state_dict())\n"
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_final1_reference_passes(grader, curriculum, seed):
+    result = await grader.grade(FINAL1, curriculum.get(FINAL1).reference, seed=seed)
+    assert result["status"] == "passed", (result.get("message"), result["checks"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_final1_patience_never_reset_fails_fit(grader, curriculum, seed):
+    source = curriculum.get(FINAL1).reference
+    assert RESET in source
+    result = await grader.grade(FINAL1, source.replace(RESET, NO_RESET, 1), seed=seed)
+    assert _failed(result) == {"fit": "train"}, result["checks"]
+    fit = next(c for c in result["checks"] if c["id"] == "fit")
+    assert "restart the count of epochs without improvement" in fit["message"], fit["message"]
+
+
+LOOPS = ("train_loop_11", "train_loop_13", "train_loop_14", "train_loop_15")
+VAL_LOSS = "criterion(model(X_val), y_val).item()"
+
+
+def _functional_val_loss(source: str, new: str) -> str:
+    """Every validation loss of the four loops in ``new``'s form (whole-file replace: only
+    these four loops compute ``criterion(model(X_val), y_val)``)."""
+    assert source.count(VAL_LOSS) == len(LOOPS)
+    return "import torch.nn.functional as F\n" + source.replace(VAL_LOSS, new)
+
+
+@pytest.mark.slow
+async def test_functional_validation_loss_is_the_criterion(grader, curriculum):
+    source = _functional_val_loss(curriculum.get("5.1.3").reference,
+                                  "F.binary_cross_entropy_with_logits(model(X_val), y_val).item()")
+    result = await grader.grade("5.1.3", source, seed=2024)
+    assert result["status"] == "passed", (result.get("message"), result["checks"])
+
+
+@pytest.mark.slow
+async def test_functional_validation_loss_with_another_reduction_fails(grader, curriculum):
+    source = _functional_val_loss(
+        curriculum.get("5.1.3").reference,
+        "F.binary_cross_entropy_with_logits(model(X_val), y_val, reduction='sum').item()")
+    result = await grader.grade("5.1.3", source, seed=2024)
+    failed = {c["id"] for c in result["checks"] if c["status"] == "failed"}
+    assert set(LOOPS) <= failed, result["checks"]
