@@ -4,6 +4,8 @@ import time
 
 import torch
 
+from curriculum.probes.objective import Watched
+
 
 def flight_range(ns, inputs):
     fn = ns.get("range_function")
@@ -21,15 +23,6 @@ def flight_range(ns, inputs):
     return out
 
 
-def _point(args, kwargs, name):
-    """The input a call was made at, as a float (None when it can't be read)."""
-    value = args[0] if args else kwargs.get(name)
-    try:
-        return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
 def _floats(result, n):
     """None when ``result`` is ``n`` Python floats, else what is wrong (for the judge)."""
     if not isinstance(result, tuple | list) or len(result) != n:
@@ -45,23 +38,12 @@ def angle(ns, inputs):
         raise NameError("name 'find_optimal_angle' is not defined")
     if rf is None:
         raise NameError("name 'range_function' is not defined")
-    calls = [0]
-    graded = set()  # angles whose range a gradient flowed back through (one per step)
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        r = rf(*args, **kwargs)
-        at = _point(args, kwargs, "angle")
-        if isinstance(r, torch.Tensor) and r.requires_grad and at is not None:
-            r.register_hook(lambda grad, at=at: graded.add(at))
-        return r
-
-    ns["range_function"] = counted
+    watched = Watched(rf, "angle")
+    ns["range_function"] = watched
     out = []
     try:
         for v0, g, h in inputs:
-            calls[0] = 0
-            graded.clear()
+            watched.reset()
             start = time.perf_counter()
             result = fn(v0=v0, g=g, h=h, steps=300)
             seconds = time.perf_counter() - start
@@ -74,7 +56,7 @@ def angle(ns, inputs):
             except (TypeError, ValueError) as exc:
                 out.append(("bad", type(result).__name__, str(exc)[:200]))
                 continue
-            out.append((angle, best, calls[0], seconds, len(graded)))
+            out.append((angle, best, watched.calls, seconds, len(watched.graded)))
     finally:
         ns["range_function"] = rf
     return out

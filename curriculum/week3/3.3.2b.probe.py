@@ -2,6 +2,8 @@
 
 import torch
 
+from curriculum.probes.objective import Watched
+
 
 def energy(ns, inputs):
     fn = ns.get("total_energy")
@@ -20,15 +22,6 @@ def energy(ns, inputs):
     return out
 
 
-def _point(args, kwargs, name):
-    """The input a call was made at, as a float (None when it can't be read)."""
-    value = args[0] if args else kwargs.get(name)
-    try:
-        return float(value.detach()) if isinstance(value, torch.Tensor) else float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
 def equilibrium(ns, inputs):
     fn = ns.get("find_equilibrium")
     pe = ns.get("potential_energy")
@@ -36,26 +29,15 @@ def equilibrium(ns, inputs):
         raise NameError("name 'find_equilibrium' is not defined")
     if pe is None:
         raise NameError("name 'potential_energy' is not defined")
-    calls = [0]
-    graded = set()  # positions whose energy a gradient flowed back through (one per step)
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        u = pe(*args, **kwargs)
-        at = _point(args, kwargs, "position")
-        if isinstance(u, torch.Tensor) and u.requires_grad and at is not None:
-            u.register_hook(lambda grad, at=at: graded.add(at))
-        return u
-
+    watched = Watched(pe, "position")
     out = []
     for k, force, start in inputs:
         import torch
         x = torch.tensor(0.7, dtype=torch.float64)
         u = pe(x, k=k, force=force)
         u = float(u) if isinstance(u, torch.Tensor | float) else None
-        ns["potential_energy"] = counted
-        calls[0] = 0
-        graded.clear()
+        ns["potential_energy"] = watched
+        watched.reset()
         try:
             result = fn(k=k, force=force, start=start, steps=500)
         finally:
@@ -64,5 +46,5 @@ def equilibrium(ns, inputs):
             out.append(("not float", type(result).__name__))
             continue
         position = float(result)
-        out.append((position, calls[0], u, len(graded)))
+        out.append((position, watched.calls, u, len(watched.graded)))
     return out

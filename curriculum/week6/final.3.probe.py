@@ -11,6 +11,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
 
 def config(ns, d):
@@ -173,13 +174,7 @@ def stopping(ns, d):
                     for t, n in zip(tokens, lengths, strict=True)]
             if not rows or any(r is None for r in rows):
                 return out
-            loss = curve[min(max(steps[0] // per_epoch - 1, 0), len(curve) - 1)]
-            # cross-entropy of logits a·onehot(label) over C classes: log(1 + (C-1)e^-a)
-            margin = -torch.log(torch.expm1(torch.tensor(loss, dtype=torch.float64))
-                                / (classes - 1))
-            logits = torch.zeros(len(rows), classes, dtype=torch.float64)
-            logits[torch.arange(len(rows)), torch.tensor(rows)] = margin
-            return logits.to(dtype=out.dtype, device=out.device)
+            return scripted_logits(curve_loss(curve, steps[0], per_epoch), rows, classes, out)
 
     def count(opt, args, kwargs):
         steps[0] += 1
