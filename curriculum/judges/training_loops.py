@@ -43,6 +43,10 @@ from curriculum.judges.compare import above, at_least, at_most, below, close, fi
 from curriculum.judges.data import classification, f32, labels_tensor, regression
 from curriculum.judges.source import source_calls
 from curriculum.judges.training import first_backward_clean, gradients_fresh, pattern_problem
+
+# The probe's own rule (it decides in the jail whether to run a spare data set; the
+# judge must read the runs by the same rule).
+from curriculum.probes.training_loop import _informative
 from grader.checks.base import Hidden, Verdict
 
 
@@ -602,21 +606,6 @@ def _stop_epoch(losses: list[float], patience: int) -> int | None:
             if wait >= patience:
                 return e
     return None
-
-
-def _informative(losses: list[float]) -> bool:
-    """Whether a curve tells a patience count reset on improvement from one that
-    is not (the probe's own test of the same name, which decides whether it runs
-    the loop on a spare data set)."""
-    best, missed = float("inf"), False
-    for v in losses:
-        if v < best:
-            if missed:
-                return True
-            best = v
-        else:
-            missed = True
-    return False
 
 
 def _early_stop_problem(rep: dict, ran, n_val: int, where: str) -> Verdict | None:
