@@ -14,7 +14,8 @@ reference start from the same weights), the sandbox runs
    epochs x training rows; a surplus of whole validation passes is named as
    validation run in train mode),
 3. gradients really reset: the first backward after every optimizer step
-   starts from zeroed gradients,
+   starts from zeroed gradients, or the last one before it does (zeroed at the
+   end of an iteration, or after an extra backward pass),
 4. the parameters moved, the training loss fell, and the trained model's
    predictions on hidden test inputs reach the variant's metric against
    labels that never enter the sandbox (``Hidden`` secret),
