@@ -222,6 +222,11 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
         msg = _behaviour(cls, b, beh)
         if msg:
             return Verdict(False, "value", msg)
+    if "dropout" in behaviour:
+        bad = dropout_calls_problem(cls, text, beh.get("dropout_calls"),
+                                    (ref.get("beh") or {}).get("dropout_calls"))
+        if bad:
+            return Verdict(False, "value", bad)
     if "vals" in ref:
         bad = _value_problem(cls, text, got.get("vals"), ref["vals"], inputs)
         if bad:
@@ -242,6 +247,25 @@ def _dropout_problem(cls: str, layers: list, ref_layers: list) -> str | None:
         return None
     return (f"`{cls}`: the stated architecture uses dropout p = {', '.join(want)}; your "
             f"dropout layers have p = {', '.join(have) or 'none'}")
+
+
+def dropout_calls_problem(cls: str, text: str, got: Any, ref: Any) -> str | None:
+    """The dropout a train-mode forward applies (probe ``dropout_calls``: ``[p, numel]`` per
+    active call) against the reference's on the same input: the rates declared by modules
+    say nothing about ``F.dropout(x, 0.5)`` called beside ``nn.Dropout(0.3)``, nor about a
+    dropout applied after one hidden layer where the architecture has one after each."""
+    if ref is None or got == ref:
+        return None
+    if not (isinstance(got, list) and len(got) <= 1000 and all(
+            isinstance(c, list) and len(c) == 2 and all(type(v) in (int, float) for v in c)
+            for c in got)):
+        return f"could not read the dropout `{cls}` applies in train() mode"
+    want = ", ".join(f"p = {p:g}" for p, _ in ref) or "none"
+    have = ", ".join(f"p = {p:g}" for p, _ in got[:20]) or "none"
+    same_rates = sorted(p for p, _ in got) == sorted(p for p, _ in ref)
+    where = " (the same rates, after different layers)" if same_rates else ""
+    return (f"`{cls}`: in train() mode the stated architecture ({text}) applies dropout "
+            f"{len(ref)} time(s): {want}; your forward applies {have}{where}")
 
 
 def _leaves(y: Any) -> list:

@@ -18,6 +18,7 @@ import torch
 import torch.nn as nn
 
 from curriculum.probes.describe import describe
+from curriculum.probes.dropout_calls import dropout_calls
 
 
 def _x(shape, seed):
@@ -197,7 +198,8 @@ def probe(ns, inputs):
         if b == "dropout":
             model.train()
             with torch.no_grad():
-                y1, y2 = _first(model(*xs)), _first(model(*xs))
+                beh["dropout_calls"], y1 = dropout_calls(lambda: _first(model(*xs)))
+                y2 = _first(model(*xs))
             model.eval()
             with torch.no_grad():
                 y3, y4 = _first(model(*xs)), _first(model(*xs))

@@ -5,6 +5,7 @@ import torch
 
 from curriculum.judges.compare import as_float, close, finite
 from curriculum.judges.data import blobs
+from curriculum.judges.modules import dropout_calls_problem
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -23,9 +24,14 @@ def judge_arch(learner, reference, inputs, ctx):
         return Verdict(False, "module", "expected Linear layers 784→128, 128→64, 64→10 in that "
                                         f"order; found {linears}")
     drops = [p for name, _, _, p in got["layers"] if name == "Dropout"]
-    if len(drops) != 2 or not all(close(p, 0.2, rtol=0.0, atol=1e-9) for p in drops):
-        return Verdict(False, "module", "expected one nn.Dropout(0.2) after each hidden layer "
-                                        f"(2 in all); found dropout rates {drops}")
+    if not drops or not all(close(p, 0.2, rtol=0.0, atol=1e-9) for p in drops):
+        return Verdict(False, "module", "expected nn.Dropout(0.2) after each hidden layer; "
+                                        f"found dropout rates {drops}")
+    bad = dropout_calls_problem("SpeedMLP", "784 → 128 → 64 → 10, nn.Dropout(0.2) after each "
+                                "hidden layer", got.get("dropout_calls"),
+                                reference.value["dropout_calls"])
+    if bad:
+        return Verdict(False, "module", bad)
     if not any(name == "ReLU" for name, *_ in got["layers"]):
         return Verdict(False, "module", "use nn.ReLU() activations between the layers")
     if any(name in ("Softmax", "LogSoftmax", "Sigmoid") for name, *_ in got["layers"]):

@@ -3,6 +3,7 @@
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from curriculum.probes.dropout_calls import dropout_calls
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
@@ -17,11 +18,13 @@ def arch(ns, x):
     model.train()
     torch.manual_seed(0)
     with torch.no_grad():
-        c, d = model(x), model(x)
+        applied, c = dropout_calls(lambda: model(x))
+        d = model(x)
     graded = grader_outputs(need(ns, "SpeedMLP")(), lambda m: m(x), 61)
     return {"layers": layers, "params": sum(p.numel() for p in model.parameters()),
             "shape": list(a.shape), "eval_same": bool(torch.equal(a, b)),
-            "train_differs": not bool(torch.equal(c, d)), "graded": graded}
+            "train_differs": not bool(torch.equal(c, d)), "graded": graded,
+            "dropout_calls": applied}
 
 
 def train(ns, d):

@@ -71,6 +71,18 @@ WRONG = {
          "            nn.Linear(16, 1), nn.Sigmoid(),\n        )\n\n    def forward(self, x):\n"
          "        return self.layers(x).sigmoid()"),
     ], {"SequentialModel2": "value", "SequentialModel4": "module"}),
+    # third audit: nn.Dropout(0.2) declared, F.dropout(x, 0.5) or no dropout applied
+    "4.1.1-dropout-applied": ("4.1.1", [
+        ("        x = self.dropout(torch.relu(self.layer1(x)))\n"
+         "        x = self.dropout(torch.relu(self.layer2(x)))\n",
+         "        x = nn.functional.dropout(torch.relu(self.layer1(x)), 0.5, self.training)\n"
+         "        x = self.dropout(torch.relu(self.layer2(x)))\n"),
+    ], {"SimpleLinear4": "value"}),
+    "4.1.1-dropout-once": ("4.1.1", [
+        ("        x = self.dropout(torch.relu(self.layer1(x)))\n"
+         "        x = self.dropout(torch.relu(self.layer2(x)))\n",
+         "        x = torch.relu(self.layer1(x))\n        x = torch.relu(self.layer2(x))\n"),
+    ], {"SimpleLinear4": "value"}),
     # finding 4: view for permute, unused attention weights, ReLU on the bottleneck
     "4.1.4-computation": ("4.1.4", [
         ("h = h.permute(0, 2, 1)", "h = h.reshape(h.size(0), -1, 16)"),

@@ -70,6 +70,19 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: the dropout the forward applies, not the modules it declares
+    "6.1.1-functional-dropout-rate": ("6.1.1", [
+        ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n",
+         "            nn.Linear(784, 128), nn.ReLU(),\n"),
+        ("        return self.net(x)\n",
+         "        h = nn.functional.dropout(self.net[1](self.net[0](x)), 0.5, self.training)\n"
+         "        return self.net[2:](h)\n")], {"architecture": "module"}),
+    "6.1.1-one-dropout-applied": ("6.1.1", [
+        ("            nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.2),\n",
+         "            nn.Linear(128, 64), nn.ReLU(),\n"),
+        ("        super().__init__()\n",
+         "        super().__init__()\n        self.unused = nn.Dropout(0.2)\n")],
+        {"architecture": "module"}),
     "6.1.1-val-sum": ("6.1.1", [("    return total_loss / count, correct / count",
                                  "    return total_loss, correct / count")],
                       {"validation": "value"}),
@@ -170,6 +183,17 @@ CORRECT = {
     # finding 1: the course's zero_() after the copy is fine on w
     "6.3.1-zero-after-clone": ("6.3.1", [("w_grad = w.grad.clone()      # dy/dw = 2w = 4\n",
                                           "w_grad = w.grad.clone()\nw.grad.zero_()\n")]),
+    # one nn.Dropout(0.2) module applied after each hidden layer
+    "6.1.1-reused-dropout": ("6.1.1", [
+        ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(64, 10),\n        )\n",
+         "            nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(),\n"
+         "            nn.Linear(64, 10),\n        )\n        self.drop = nn.Dropout(0.2)\n"),
+        ("        return self.net(x)\n",
+         "        x = self.drop(self.net[1](self.net[0](x)))\n"
+         "        x = self.drop(self.net[3](self.net[2](x)))\n"
+         "        return self.net[4](x)\n")]),
     "6.3.1-rand-dtype": ("6.3.1", [("rand = torch.rand(3, 4)\n",
                                     "r = torch.rand((3, 4), dtype=torch.float32)\nrand = r\n")]),
     # the counter, min_delta and patience written differently
