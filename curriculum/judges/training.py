@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least
+from curriculum.judges.compare import at_least, close
 from curriculum.judges.text import fmt_shape, type_name
 from grader.checks.base import Verdict
 
@@ -126,6 +126,36 @@ def weights_problem(label: str, w: object, b: object, w_shape: tuple[int, ...]
             return Verdict(False, "shape", f"{label}: {name} should have shape "
                                            f"{fmt_shape(shape)}, found {fmt_shape(value.shape)}")
     return None
+
+
+def stated_loss_problem(label: str, seen: Any, X: torch.Tensor, y: torch.Tensor,
+                        loss: Any, stated: str) -> Verdict | None:
+    """The first loss a from-scratch trainer differentiated (probe ``train_predict``:
+    ``[value, [parameter copies]]``) against ``loss(X @ w + b, y)`` for the same ``w``,
+    ``b`` — the prompt states the loss, and a model trained on another one (MSE for a
+    classifier) can still predict well. None when the training differentiated nothing
+    (the autograd check says so) or with parameters other than one ``w`` and one ``b``
+    (not this contract's model: the shape checks say so)."""
+    if seen is None:
+        return None
+    if not (isinstance(seen, list) and len(seen) == 2 and type(seen[0]) is float
+            and isinstance(seen[1], list) and len(seen[1]) <= 16
+            and all(isinstance(t, torch.Tensor) for t in seen[1])):
+        return Verdict(False, "train", f"{label}: could not read the loss your training "
+                                       "differentiated")
+    d = X.shape[1]
+    params = seen[1]
+    pairs = [(w, b) for w in params for b in params
+             if w is not b and w.numel() == d and b.numel() == 1]
+    if len(params) != 2 or not pairs:
+        return None
+    expected = [float(loss(X.double() @ w.double().reshape(d, 1) + b.double().reshape(1),
+                           y.double())) for w, b in pairs]
+    if any(close(seen[0], e, rtol=1e-4, atol=1e-6) for e in expected):
+        return None
+    return Verdict(False, "train", f"{label}: the first loss your training called backward() "
+                                   f"on is {seen[0]:.6g}; {stated} of the same w and b on the "
+                                   f"training data is {expected[0]:.6g} — train on that loss")
 
 
 # The five-step pattern inside one training function (Exercise 5.1, 5.2)

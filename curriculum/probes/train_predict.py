@@ -1,12 +1,69 @@
 """Trains with the learner's ``train(X, y) -> (w, b)`` on each data set, then predicts
 the held-out inputs with ``predict(X_test, w, b)`` (runs in the jail).
 
+The first loss the training differentiates is sent too, with the parameters it was
+computed from: a prompt that states the loss (the mean squared error, the binary
+cross-entropy) is judged on it, since a model trained on another loss can still
+classify well. ``torch.autograd.backward`` (what ``loss.backward()`` calls) and
+``torch.autograd.grad`` are watched during ``train``; the parameters are the leaves
+the loss's graph accumulates into (or the inputs given to ``grad``), copied before
+the update changes them.
+
 ``PROBE_ARGS``: ``train`` and ``predict``, the two function names.
 """
+
+import torch as _torch
 
 from curriculum.probes.grads import wrap
 
 PROBE_ARGS: dict = {}
+_GRAPH_LIMIT = 10_000  # autograd nodes walked to find the leaves
+
+
+def _leaves(loss):
+    out, seen, stack = [], set(), [loss.grad_fn]
+    while stack and len(seen) < _GRAPH_LIMIT:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if isinstance(variable, _torch.Tensor):
+            out.append(variable)
+        stack.extend(fn for fn, _ in node.next_functions)
+    return out
+
+
+class _FirstLoss:
+    """Records ``[loss value, [parameter copies]]`` at the first differentiation."""
+
+    def __init__(self):
+        self.seen = None
+        self._backward, self._grad = _torch.autograd.backward, _torch.autograd.grad
+
+    def _record(self, outputs, leaves):
+        if self.seen is not None:
+            return
+        loss = outputs[0] if isinstance(outputs, (list, tuple)) and outputs else outputs
+        if isinstance(loss, _torch.Tensor) and loss.numel() == 1:
+            params = [p.detach().clone() for p in leaves() if isinstance(p, _torch.Tensor)]
+            self.seen = [float(loss.detach()), params]
+
+    def __enter__(self):
+        def backward(tensors, *args, **kwargs):
+            self._record(tensors, lambda: _leaves(tensors))
+            return self._backward(tensors, *args, **kwargs)
+
+        def grad(outputs, inputs, *args, **kwargs):
+            self._record(outputs, lambda: list(inputs) if isinstance(inputs, (list, tuple))
+                         else [inputs])
+            return self._grad(outputs, inputs, *args, **kwargs)
+
+        _torch.autograd.backward, _torch.autograd.grad = backward, grad
+        return self
+
+    def __exit__(self, *exc):
+        _torch.autograd.backward, _torch.autograd.grad = self._backward, self._grad
 
 
 def probe(ns, inputs):
@@ -18,10 +75,11 @@ def probe(ns, inputs):
         raise NameError(f"name '{PROBE_ARGS['predict']}' is not defined")
     out = []
     for ds in inputs:
-        result = train(ds["X"].clone(), ds["y"].clone())
+        with _FirstLoss() as first:
+            result = train(ds["X"].clone(), ds["y"].clone())
         if not (isinstance(result, tuple) and len(result) == 2):
             out.append(("bad", type(result).__name__))
             continue
         w, b = result
-        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b))))
+        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b)), first.seen))
     return out

@@ -12,7 +12,7 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
-from curriculum.judges.training import weights_problem
+from curriculum.judges.training import stated_loss_problem, weights_problem
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -49,9 +49,12 @@ def judge_fit(learner, reference, inputs, ctx):
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_linear_regression must return (w, b); "
                                           f"found a {item[1]}")
-        w, b, pred = (unwrap(x) for x in item)
+        w, b, pred = (unwrap(x) for x in item[:3])
         d, m = ds["X"].shape[1], ds["X_test"].shape[0]
-        bad = weights_problem(label, w, b, (d, 1))
+        bad = weights_problem(label, w, b, (d, 1)) or stated_loss_problem(
+            label, item[3] if len(item) > 3 else None, ds["X"], ds["y"],
+            lambda pred, y: torch.mean((pred - y) ** 2),
+            "the mean squared error torch.mean((X @ w + b - y) ** 2)")
         if bad:
             return bad
         if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (m, 1):

@@ -11,7 +11,7 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most, close
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
-from curriculum.judges.training import binary_accuracy, weights_problem
+from curriculum.judges.training import binary_accuracy, stated_loss_problem, weights_problem
 from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
@@ -47,6 +47,12 @@ def make_datasets(rng: np.random.Generator) -> list:
 
 
 
+def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The prompt's loss, from the logits X @ w + b."""
+    p = torch.sigmoid(logits).clamp(1e-7, 1 - 1e-7)
+    return -torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))
+
+
 def judge_fit(learner, reference, inputs, ctx):
     labels = ctx.secrets["logistic_regression"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
@@ -54,9 +60,12 @@ def judge_fit(learner, reference, inputs, ctx):
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_logistic_regression must return "
                                           f"(w, b); found a {item[1]}")
-        w, b, prob = (unwrap(x) for x in item)
+        w, b, prob = (unwrap(x) for x in item[:3])
         m = ds["X_test"].shape[0]
-        bad = weights_problem(label, w, b, (2, 1))
+        bad = weights_problem(label, w, b, (2, 1)) or stated_loss_problem(
+            label, item[3] if len(item) > 3 else None, ds["X"], ds["y"], _bce,
+            "the binary cross-entropy -mean(y·log p + (1 − y)·log(1 − p)), p = sigmoid(X @ w + b)"
+            " clamped to [1e-7, 1 − 1e-7],")
         if bad:
             return bad
         if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):

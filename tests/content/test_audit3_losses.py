@@ -1,0 +1,82 @@
+"""Third audit: from-scratch trainers are judged on the loss the prompt states.
+
+3.3.3a and 3.3.3b state the loss (mean squared error, binary cross-entropy). A
+classifier trained on the squared error of its probabilities still separates the
+data, so accuracy alone passed it; the probe now sends the first loss the
+training differentiates with the parameters it came from, and the judge
+recomputes the stated loss of those parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = (5, 2024)
+
+
+def _reference(exercise_id: str) -> str:
+    return (ROOT / "curriculum" / "week3" / f"{exercise_id}.ref.py").read_text()
+
+
+def _replace(source: str, old: str, new: str) -> str:
+    assert source.count(old) == 1, old
+    return source.replace(old, new)
+
+
+def _check(result: dict, check_id: str) -> dict:
+    return next(c for c in result["checks"] if c["id"] == check_id)
+
+
+MSE_CLASSIFIER = (
+    "        loss = binary_cross_entropy(sigmoid(torch.matmul(X, w) + b), y)\n",
+    "        loss = torch.mean((sigmoid(torch.matmul(X, w) + b) - y) ** 2)\n")
+# The stable logits form of the same loss, differentiated with torch.autograd.grad.
+LOGITS_BCE = ('''        loss = binary_cross_entropy(sigmoid(torch.matmul(X, w) + b), y)
+        if w.grad is not None:
+            w.grad.zero_()
+            b.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            w -= learning_rate * w.grad
+            b -= learning_rate * b.grad
+''', '''        z = X @ w + b
+        loss = torch.mean(torch.clamp(z, min=0) - z * y + torch.log1p(torch.exp(-z.abs())))
+        grad_w, grad_b = torch.autograd.grad(loss, [w, b])
+        with torch.no_grad():
+            w -= learning_rate * grad_w
+            b -= learning_rate * grad_b
+''')
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_333b_classifier_trained_on_squared_error_fails(grader, seed: int) -> None:
+    result = await grader.grade("3.3.3b", _replace(_reference("3.3.3b"), *MSE_CLASSIFIER),
+                                seed=seed)
+    check = _check(result, "logistic_regression")
+    assert check["status"] == "failed", check
+    assert "binary cross-entropy" in check["message"] and "backward()" in check["message"]
+
+
+async def test_333b_same_loss_written_from_logits_passes(grader) -> None:
+    result = await grader.grade("3.3.3b", _replace(_reference("3.3.3b"), *LOGITS_BCE), seed=7)
+    assert result["status"] == "passed", result["checks"]
+
+
+async def test_333a_summed_squared_error_fails(grader) -> None:
+    source = _replace(_reference("3.3.3a"), "loss = torch.mean((y_pred - y) ** 2)",
+                      "loss = torch.sum((y_pred - y) ** 2) / 1000")
+    check = _check(await grader.grade("3.3.3a", source, seed=3), "linear_regression")
+    assert check["status"] == "failed" and "mean squared error" in check["message"], check
+
+
+async def test_333a_random_start_and_method_spelling_pass(grader) -> None:
+    source = _replace(_reference("3.3.3a"), "w = torch.zeros(n_features, 1, requires_grad=True)",
+                      "w = (0.01 * torch.randn(n_features, 1)).requires_grad_()")
+    source = _replace(source, "loss = torch.mean((y_pred - y) ** 2)",
+                      "loss = (y_pred - y).pow(2).mean()")
+    assert (await grader.grade("3.3.3a", source, seed=3))["status"] == "passed"
