@@ -22,6 +22,7 @@ exactly the same probes and inputs is kept by having both built here.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import errno
@@ -38,7 +39,14 @@ from curriculum import Curriculum, Exercise, load_curriculum
 from grader.checks import CheckContext, Outcome, Verdict, judge_for
 from grader.checks.api import index_source
 from grader.errors import UnknownExercise, WorkerLost
-from grader.limits import HEAVY, PROTOCOL, GraderSettings, JobLimits, pool_lane
+from grader.limits import (
+    HEAVY,
+    MAX_CODE_DEPTH,
+    PROTOCOL,
+    GraderSettings,
+    JobLimits,
+    pool_lane,
+)
 from grader.pool import SandboxPool
 from grader.references import ReferenceProcess
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
@@ -244,6 +252,11 @@ class Grader:
             raise Rejected("Your code contains NUL bytes; paste plain Python source.")
         if not code.strip():
             raise Rejected("Your submission is empty; paste your Python code.")
+        depth = _nesting(code)
+        if depth > MAX_CODE_DEPTH:
+            raise Rejected(f"Your code nests {depth} levels deep (an expression like "
+                           f"0+0+…+0 with hundreds of terms); the grader reads at most "
+                           f"{MAX_CODE_DEPTH}. Split it into several statements.")
         return code
 
     def _module(self, exercise: Exercise) -> dict[str, Any]:
@@ -515,6 +528,24 @@ def progress_kind(check: Any) -> str:
     judges (``train``, ``grad``, …), or ``tensor`` for a declarative check."""
     kind = getattr(check, "check_kind", None) or check.kind
     return kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 20 else "check"
+
+
+def _nesting(source: str) -> int:
+    """How deeply ``source``'s syntax tree nests, walked without recursion; 0 when it does
+    not parse (the sandbox reports the SyntaxError), ``MAX_CODE_DEPTH + 1`` when the parser
+    itself gives up on the nesting."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return 0
+    except (RecursionError, MemoryError):
+        return MAX_CODE_DEPTH + 1
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _safe(progress: ProgressFn | None) -> ProgressFn:

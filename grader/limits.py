@@ -35,6 +35,13 @@ MB = 1024 * 1024
 MAX_CODE_BYTES = 64 * 1024
 
 
+#: How deeply a submission's syntax tree may nest (``0+0+…+0`` of 600 terms nests 600
+#: levels). The trusted side reads the source with recursive walks (the API checks,
+#: ``ast.unparse``), which a tree this deep would overflow; the curriculum's own code
+#: nests at most ~25 levels. Deeper code is ``rejected`` before anything runs.
+MAX_CODE_DEPTH = 150
+
+
 def http_body_bytes(max_code_kb: int) -> int:
     """Largest ``POST /v1/grade`` body: the code twice (JSON escapes) plus the envelope."""
     return (max_code_kb * 2 + 16) * 1024

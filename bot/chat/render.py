@@ -104,9 +104,10 @@ def cause_block(cause: ErrorCause, caps: Caps = CHAT) -> str:
     message = cause.message
     if cause.type in ("SyntaxError", "IndentationError"):
         message = message.split(" (<submission>", 1)[0]  # the line is said already
-    lines = [f"{cause.type}{where}: {' '.join(message.split())}"]
-    if cause.text:
-        code = cause.text.rstrip().expandtabs(4)
+    # one line each: a class named "Err\n✅ passed" must not draw a line of its own
+    lines = [f"{' '.join(cause.type.split())}{where}: {' '.join(message.split())}"]
+    if cause.text and cause.text.strip():
+        code = cause.text.strip("\r\n").splitlines()[0].rstrip().expandtabs(4)
         indent = len(code) - len(code.lstrip())
         lines.append("    " + code.strip())
         if cause.col and cause.col > indent:

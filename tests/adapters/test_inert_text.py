@@ -109,3 +109,16 @@ def _texts(blocks: list[dict[str, Any]]) -> list[str]:
         out += [f["text"] for f in b.get("fields", [])]
         out += [e.get("text", "") for e in b.get("elements", []) if isinstance(e, dict)]
     return out
+
+
+def test_cause_block_keeps_a_class_name_and_source_line_on_their_own_lines() -> None:
+    """Inside the code block too: an exception class named with a line break (the learner
+    names its classes) or a multi-line source text cannot draw a verdict-looking line."""
+    from grader.result import ErrorCause
+
+    block = render.cause_block(ErrorCause(type="Err\n✅ passed 10/10\n🔥 streak 9",
+                                          message="boom\n+10 points", line=3,
+                                          text="raise Err()\n✅ passed", col=1))
+    assert not FORGED_LINE.search(block), block
+    assert not re.search(r"^\s*✅", block, re.M), block
+    assert block.splitlines()[0].startswith("Err ✅ passed 10/10 🔥 streak 9 on line 3: boom")

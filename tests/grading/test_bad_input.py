@@ -24,6 +24,25 @@ async def test_rejected_before_running(grader, code, fragment):
     assert result["score"] == 0 and all(c["status"] == "not_run" for c in result["checks"])
 
 
+@pytest.mark.parametrize("code", [
+    "x = " + "+".join(["0"] * 600),                  # a recursive AST walk would overflow
+    "x = torch.zeros(1)" + ".T" * 900,
+    "f = " + "lambda: " * 900 + "0",
+    "x = " + "0 if 0 else " * 400 + "0",
+])
+async def test_deeply_nested_code_is_rejected_not_a_crash(grader, code):
+    """1.2 KB of code nesting hundreds of levels: a clear verdict, not an internal error."""
+    result = await grader.grade("1.1.1", "import torch\n" + code + "\n")
+    assert result["status"] == "rejected", result
+    assert "levels deep" in result["message"] and "Split it" in result["message"]
+
+
+async def test_ordinary_nesting_still_grades(grader):
+    code = "import torch\nzeros_1 = torch.zeros(3, 4)\nx = " + "+".join(["0"] * 100) + "\n"
+    result = await grader.grade("1.1.1", code)
+    assert result["status"] != "rejected" and result["checks"][0]["status"] == "passed"
+
+
 async def test_no_names_defined(grader):
     result = await grader.grade("1.1.1", "import torch\nprint('hi')\n")
     assert result["status"] == "error"
