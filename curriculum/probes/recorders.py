@@ -5,6 +5,7 @@ missing), and a forward hook recording (training, grad enabled) per call."""
 import torch as _t
 
 from curriculum.probes.need import need  # noqa: F401  (the prelude's users call it)
+from curriculum.probes.torch_class import torch_class_name
 
 _made = []
 
@@ -14,7 +15,7 @@ def _record_class(cls, label):
 
     def init(self, *a, **k):
         orig(self, *a, **k)
-        info = {"cls": type(self).__name__, "label": label}
+        info = {"cls": torch_class_name(self), "label": label}
         if label == "optimizer":
             info["lr"] = float(self.param_groups[0]["lr"])
             info["nparams"] = sum(p.numel() for g in self.param_groups for p in g["params"])

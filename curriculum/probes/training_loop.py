@@ -21,6 +21,8 @@ import threading as _threading
 import torch as _torch
 from torch import nn as _nn
 
+from curriculum.probes.torch_class import torch_class_name
+
 
 def _build(spec):
     kind = spec[0]
@@ -135,7 +137,7 @@ class _Rec:
                 return
             if not isinstance(out, _torch.Tensor):
                 return
-            name = type(mod).__name__
+            name = torch_class_name(mod)
             info = rec.losses.setdefault(name, {"calls": 0})
             # the module's configuration, for the judge to compare with the prompt's
             # (recorded for reduction='none' too, whose output is not one number)
@@ -204,7 +206,7 @@ class _Rec:
                          for k, v in opt.param_groups[0].items()
                          if isinstance(v, (int, float)) and k not in ("lr", "initial_lr")}
                 group["betas"] = [float(b) for b in opt.param_groups[0].get("betas", ()) or ()]
-                rec.optim[id(opt)] = {"cls": type(opt).__name__, "defaults": d,
+                rec.optim[id(opt)] = {"cls": torch_class_name(opt), "defaults": d,
                                       "initial_lr": float(opt.param_groups[0].get(
                                           "initial_lr", opt.param_groups[0]["lr"])),
                                       "group": group, "steps": 0}

@@ -1,0 +1,22 @@
+"""Probe prelude: which torch class an object is (runs in the jail).
+
+A judge that asks for ``optim.Adam`` or ``nn.MSELoss`` compares class names,
+and a name is the learner's to choose: ``class Adam(optim.SGD)`` is an SGD
+called Adam. So the name recorded is that of the first class in the object's
+MRO that torch itself defines (the class its module exports under that name):
+a learner's subclass of ``optim.Adam`` is still an Adam, and a learner's class
+merely *called* Adam is whatever torch class it derives from.
+"""
+
+import sys as _sys
+
+
+def torch_class_name(obj):
+    for cls in type(obj).__mro__:
+        module = getattr(cls, "__module__", None)
+        if not isinstance(module, str) or not module.startswith("torch."):
+            continue
+        name = getattr(cls, "__name__", None)
+        if isinstance(name, str) and getattr(_sys.modules.get(module), name, None) is cls:
+            return name
+    return type(obj).__name__
