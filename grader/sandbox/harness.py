@@ -11,7 +11,13 @@ Learner code runs in the same process as this harness and may monkeypatch
 anything (builtins, ``torch.Tensor`` methods, ``isinstance``). Everything the
 harness relies on after the learner's code has run is captured below at import
 time. Whatever it still manages to forge is only *data*: the judge outside the
-sandbox decides, on values the learner could have produced honestly anyway.
+sandbox decides. Values (tensors, returned results, models' outputs under the
+grader's weights) are judged against a reference the jail never sees, so forging
+them means computing them. What the probes *observe* about how the code ran
+(a training loop's optimizer steps, batch sizes, losses) is different: code that
+finds a probe's recorder in its own process (frames, ``gc``) can rewrite that
+log, and the judge can only check it for consistency — a known limit of
+in-process observation, listed in the README.
 
 One file of about 800 lines on purpose: the frame protocol, the value
 encoder and its capped decoder, and the probe runner are the two ends of one
