@@ -65,7 +65,8 @@ STATUS_MESSAGES = {
     "cpu": "Your code used more than its {cpu_s} s of CPU time — an infinite loop or a very "
            "slow computation?",
     "wall": "Your code ran longer than its {wall_s:g} s wall-clock limit — an infinite loop, "
-            "time.sleep or a blocking call?",
+            "a very slow computation (a Python loop over thousands of items?), time.sleep or a "
+            "blocking call?",
     "oom": "Your code needed more than its {memory_mb} MB of memory — a huge tensor or a "
            "growing list?",
     "output": "Your code printed more than {output_kb} KB; printing was stopped. Print less.",

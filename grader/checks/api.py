@@ -20,6 +20,8 @@ in the statement:
   (``(torch.zeros(0), torch.full(...))[1]`` is built with ``torch.full``);
   other indexing, slicing and attributes (``x[0]``, ``x.T``) keep what
   produced ``x``;
+- a builtin conversion (``bool(…)``, ``float(…)``) keeps what produced its
+  argument (``bool(torch.allclose(a, b))`` is built with ``torch.allclose``);
 - a name follows the data flow to its latest binding before the use
   (``x = torch.zeros(3, 4); zeros_1 = x``);
 - arithmetic, conditional expressions and literals need every operand that
@@ -48,6 +50,9 @@ from dataclasses import dataclass, field
 # Methods whose result does not come from their receiver's data.
 FRESH_METHODS = frozenset({"new_tensor", "new_full", "new_zeros", "new_ones", "new_empty",
                            "copy_", "set_"})
+#: Builtins that convert a value without computing a new one: ``bool(torch.allclose(…))``
+#: is still built with ``torch.allclose`` (the value checks judge the type it gives).
+CONVERSIONS = frozenset({"bool", "int", "float", "complex"})
 _FOLLOW_LIMIT = 50  # names followed through data flow for one value (cycles, long chains)
 
 Producers = frozenset[str] | None  # None: a literal, neutral in arithmetic
@@ -273,6 +278,12 @@ class _DataFlow:
         if isinstance(node, ast.Constant):
             return None
         if isinstance(node, ast.Call):
+            if (isinstance(node.func, ast.Name) and node.func.id in CONVERSIONS
+                    and node.func.id not in self.aliases and len(node.args) == 1
+                    and not node.keywords and not isinstance(node.args[0], ast.Starred)):
+                # bool(torch.allclose(a, b)): the value is still the call's
+                inner = self.of(node.args[0], position)
+                return (inner or frozenset()) | {node.func.id}
             produced = frozenset(_call_names(node, self.aliases))
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr not in FRESH_METHODS:

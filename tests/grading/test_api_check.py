@@ -201,3 +201,18 @@ async def test_honest_styles_pass_real_grading_of_1_1_1(grader, curriculum):
                             "zeros_2 = torch.zeros(24).reshape(2, 3, 4)")
     result = await grader.grade("1.1.1", source)
     assert result["status"] == "passed", result
+
+
+def test_a_builtin_conversion_keeps_the_call_that_made_the_value():
+    """``bool(torch.allclose(a, b))`` (the prompt says the result is a Python bool) is
+    built with torch.allclose; a conversion of something else is not."""
+    ok = index_source("import torch\nmatch = bool(torch.allclose(a, b))\n"
+                      "n = int(torch.numel(x))\n")
+    assert check_api(ok, "match", ["torch.allclose"], [])[0]
+    assert check_api(ok, "n", ["torch.numel"], [])[0]
+    bad = index_source("import torch\nmatch = bool(1)\nother = bool(torch.equal(a, b))\n")
+    assert not check_api(bad, "match", ["torch.allclose"], [])[0]
+    assert not check_api(bad, "other", ["torch.allclose"], [])[0]
+    shadowed = index_source("import torch\nfrom numpy import bool_ as bool\n"
+                            "match = bool(torch.allclose(a, b))\n")
+    assert not check_api(shadowed, "match", ["torch.allclose"], [])[0]
