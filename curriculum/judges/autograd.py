@@ -193,6 +193,48 @@ def _own_method_use(source: str, bound: str, method: str) -> tuple[bool, bool]:
     return called, assigned
 
 
+def _targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        found = list(node.targets)
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        found = [node.target]
+    else:
+        return []
+    flat: list[ast.expr] = []
+    while found:
+        t = found.pop()
+        if isinstance(t, ast.Tuple | ast.List):
+            found.extend(t.elts)
+        else:
+            flat.append(t.value if isinstance(t, ast.Starred) else t)
+    return flat
+
+
+def grad_set_by_hand(source: str, bound: str) -> bool:
+    """``bound.grad = …`` (or ``+=``, ``setattr(bound, "grad", …)``) with anything but
+    None: a gradient written by the learner, not left by backward(). ``x.grad = None``
+    (a reset) is fine."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    for node in ast.walk(tree):
+        value = getattr(node, "value", None)
+        if not (isinstance(node, ast.AugAssign)
+                or not (isinstance(value, ast.Constant) and value.value is None)):
+            continue
+        if any(isinstance(t, ast.Attribute) and t.attr == "grad" and isinstance(t.value, ast.Name)
+               and t.value.id == bound for t in _targets(node)):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "setattr" and len(node.args) == 3
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == bound
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value == "grad"
+                and not (isinstance(node.args[2], ast.Constant) and node.args[2].value is None)):
+            return True
+    return False
+
+
 def _method_problem(ctx: Any, bound: str, method: str, calls: set[str] | None) -> str | None:
     """The leaf must be passed through ``method`` itself: in its binding statement
     (``x_11 = torch.randn(3, 4).requires_grad_(True)``) or by a call on its name."""
@@ -239,6 +281,13 @@ def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequen
             return Verdict(False, "api", f"`{bound}` must be computed with "
                                          f"{pretty_calls(alternatives, ' or ')} (in its "
                                          "assignment, or in the variable it is assigned from)")
+    if ".backward" in needs:
+        for leaf in leaves:
+            bound = f"{leaf['name']}_{k}"
+            if grad_set_by_hand(ctx.source_text, bound):
+                return Verdict(False, "api", f"`{bound}.grad` is assigned by hand; this variant "
+                                             f"practises backward(): call it on the scalar "
+                                             f"result and let autograd fill `{bound}.grad`")
     for need in needs:
         if need not in ctx.source.all_calls:
             what = "call `.backward()` on the scalar result" if need == ".backward" else \

@@ -1,4 +1,5 @@
-"""Third audit: from-scratch trainers are judged on the loss the prompt states.
+"""Third audit: from-scratch trainers are judged on the loss the prompt states, and a
+3.1.x gradient must be left by backward(), not assigned.
 
 3.3.3a and 3.3.3b state the loss (mean squared error, binary cross-entropy). A
 classifier trained on the squared error of its probabilities still separates the
@@ -80,3 +81,25 @@ async def test_333a_random_start_and_method_spelling_pass(grader) -> None:
     source = _replace(source, "loss = torch.mean((y_pred - y) ** 2)",
                       "loss = (y_pred - y).pow(2).mean()")
     assert (await grader.grade("3.3.3a", source, seed=3))["status"] == "passed"
+
+
+# --- 3.1.x: a gradient written by hand is not one left by backward() -------------------
+
+@pytest.mark.parametrize(("exercise_id", "edit"), [
+    # the autograd.grad result stored in .grad, the right number typed in
+    ("3.1.2", ("y_20.backward()", "x_20.grad = torch.autograd.grad(y_20, x_20)[0]")),
+    ("3.1.2", ("y_20.backward()", "x_20.grad = 2 * x_20.detach() + 3")),
+    ("3.1.2", ("y_20.backward()", "setattr(x_20, 'grad', 2 * x_20.detach() + 3)")),
+])
+async def test_31x_gradient_assigned_by_hand_fails(grader, exercise_id: str, edit) -> None:
+    source = (ROOT / "curriculum" / "week3" / f"{exercise_id}.ref.py").read_text()
+    result = await grader.grade(exercise_id, _replace(source, *edit), seed=2)
+    check = _check(result, "x_20")
+    assert check["status"] == "failed" and "assigned by hand" in check["message"], check
+
+
+async def test_31x_gradient_reset_to_none_is_fine(grader) -> None:
+    source = (ROOT / "curriculum" / "week3" / "3.1.2.ref.py").read_text()
+    source = _replace(source, "y_20.backward()", "x_20.grad = None\ny_20.backward()")
+    assert _check(await grader.grade("3.1.2", source, seed=2), "x_20")["status"] \
+        == "passed"
