@@ -158,6 +158,17 @@ def stated_loss_problem(label: str, seen: Any, X: torch.Tensor, y: torch.Tensor,
                                    f"training data is {expected[0]:.6g} — train on that loss")
 
 
+def epochs_problem(label: str, count: Any, epochs: int) -> Verdict | None:
+    """One differentiation per epoch (probe ``train_predict``): a trainer that ignores
+    ``num_epochs`` can still fit easy data in a few steps."""
+    if type(count) is int and count == epochs:
+        return None
+    found = count if type(count) is int else "an unreadable number of"
+    return Verdict(False, "train", f"{label}: trained with num_epochs={epochs}, your training "
+                                   f"differentiated a loss {found} times; train for exactly "
+                                   "num_epochs epochs, one backward() each")
+
+
 # The five-step pattern inside one training function (Exercise 5.1, 5.2)
 
 def _fn_def(tree: ast.AST, name: str) -> ast.FunctionDef | None:

@@ -9,6 +9,9 @@ classify well. ``torch.autograd.backward`` (what ``loss.backward()`` calls) and
 the loss's graph accumulates into (or the inputs given to ``grad``), copied before
 the update changes them.
 
+A data set with ``epochs`` is trained with ``num_epochs=epochs``, and the number of
+differentiations is sent: one per epoch, as the prompts state.
+
 ``PROBE_ARGS``: ``train`` and ``predict``, the two function names.
 """
 
@@ -39,9 +42,11 @@ class _FirstLoss:
 
     def __init__(self):
         self.seen = None
+        self.count = 0  # differentiations during train: one per epoch
         self._backward, self._grad = _torch.autograd.backward, _torch.autograd.grad
 
     def _record(self, outputs, leaves):
+        self.count += 1
         if self.seen is not None:
             return
         loss = outputs[0] if isinstance(outputs, (list, tuple)) and outputs else outputs
@@ -75,11 +80,13 @@ def probe(ns, inputs):
         raise NameError(f"name '{PROBE_ARGS['predict']}' is not defined")
     out = []
     for ds in inputs:
+        epochs = {"num_epochs": int(ds["epochs"])} if "epochs" in ds else {}
         with _FirstLoss() as first:
-            result = train(ds["X"].clone(), ds["y"].clone())
+            result = train(ds["X"].clone(), ds["y"].clone(), **epochs)
         if not (isinstance(result, tuple) and len(result) == 2):
             out.append(("bad", type(result).__name__))
             continue
         w, b = result
-        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b)), first.seen))
+        out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b)), first.seen,
+                    first.count))
     return out

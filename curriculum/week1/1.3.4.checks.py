@@ -52,9 +52,26 @@ def _outlier_case(rng, threshold):
             return torch.from_numpy(data), threshold
 
 
+def _threshold_case(rng, threshold):
+    """Moderate outliers whose count at ``threshold`` differs from the count at the default
+    2.0 (for either standard deviation), so a find_outliers that ignores its threshold
+    argument fails; still no |z-score| within 0.15 of the threshold."""
+    while True:
+        n = int(rng.integers(15, 26))
+        data = rng.normal(25, 2, size=n)
+        k = int(rng.integers(1, 4))
+        idx = rng.choice(n, size=k, replace=False)
+        data[idx] += rng.choice([-1.0, 1.0], size=k) * rng.uniform(3, 6, size=k)
+        data = data.round(2)
+        zs = [np.abs(data - data.mean()) / data.std(ddof=d) for d in (0, 1)]
+        if all(np.min(np.abs(z - threshold)) > 0.15 and (z > threshold).sum() != (z > 2.0).sum()
+               for z in zs):
+            return torch.from_numpy(data), threshold
+
+
 def inputs_outliers(rng):
     hidden = [_outlier_case(rng, 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 1.5),
-              _outlier_case(rng, 2.5)]
+              _outlier_case(rng, 2.5), _threshold_case(rng, 1.5), _threshold_case(rng, 2.5)]
     return shuffled(rng, [(torch.tensor(SEED_TEMPS), 2.0), *hidden], examples=1)
 
 

@@ -12,7 +12,7 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
-from curriculum.judges.training import stated_loss_problem, weights_problem
+from curriculum.judges.training import epochs_problem, stated_loss_problem, weights_problem
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -31,7 +31,10 @@ def _dataset(rng, d, w=None, b=None, n=100, m=50):
 
 def make_datasets(rng: np.random.Generator) -> list:
     # the seed's problem (w = 3, b = -2, noise 0.1) and two hidden multi-feature ones
-    return [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
+    sets = [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
+    for ds in sets:
+        ds["epochs"] = 500  # the default, passed as num_epochs: one backward() per epoch
+    return sets
 
 
 
@@ -54,7 +57,8 @@ def judge_fit(learner, reference, inputs, ctx):
         bad = weights_problem(label, w, b, (d, 1)) or stated_loss_problem(
             label, item[3] if len(item) > 3 else None, ds["X"], ds["y"],
             lambda pred, y: torch.mean((pred - y) ** 2),
-            "the mean squared error torch.mean((X @ w + b - y) ** 2)")
+            "the mean squared error torch.mean((X @ w + b - y) ** 2)") or epochs_problem(
+            label, item[4] if len(item) > 4 else None, ds["epochs"])
         if bad:
             return bad
         if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (m, 1):

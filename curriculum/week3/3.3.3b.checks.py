@@ -11,7 +11,12 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most, close
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name
-from curriculum.judges.training import binary_accuracy, stated_loss_problem, weights_problem
+from curriculum.judges.training import (
+    binary_accuracy,
+    epochs_problem,
+    stated_loss_problem,
+    weights_problem,
+)
 from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.sigmoid", ".sigmoid", "torch.nn.", "torch.optim.", "torch.special.expit")
@@ -42,6 +47,8 @@ def make_datasets(rng: np.random.Generator) -> list:
     offset = rng.uniform(*OFFSET_RANGE) * rng.choice([-1.0, 1.0])
     seeds_ds, seed_labels = _dataset(rng, [1.5, -2.0], 0.0)  # the seed's boundary
     ds, labels = _dataset(rng, hidden_w, float(offset * scale))
+    # num_epochs: the default on the example, a hidden count on the other set
+    seeds_ds["epochs"], ds["epochs"] = 1000, int(rng.integers(600, 1001))
     return Hidden(inputs=[seeds_ds, ds], secret=[seed_labels, labels])
 
 
@@ -65,7 +72,8 @@ def judge_fit(learner, reference, inputs, ctx):
         bad = weights_problem(label, w, b, (2, 1)) or stated_loss_problem(
             label, item[3] if len(item) > 3 else None, ds["X"], ds["y"], _bce,
             "the binary cross-entropy -mean(y·log p + (1 − y)·log(1 − p)), p = sigmoid(X @ w + b)"
-            " clamped to [1e-7, 1 − 1e-7],")
+            " clamped to [1e-7, 1 − 1e-7],") or epochs_problem(
+            label, item[4] if len(item) > 4 else None, ds["epochs"])
         if bad:
             return bad
         if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):

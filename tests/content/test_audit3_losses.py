@@ -103,3 +103,33 @@ async def test_31x_gradient_reset_to_none_is_fine(grader) -> None:
     source = _replace(source, "y_20.backward()", "x_20.grad = None\ny_20.backward()")
     assert _check(await grader.grade("3.1.2", source, seed=2), "x_20")["status"] \
         == "passed"
+
+
+# --- hidden inputs that make the stated arguments matter ------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_333b_trainer_ignoring_num_epochs_fails(grader, seed: int) -> None:
+    source = _replace(_reference("3.3.3b"), "for _ in range(num_epochs):", "for _ in range(1):")
+    check = _check(await grader.grade("3.3.3b", source, seed=seed), "logistic_regression")
+    assert check["status"] == "failed" and "num_epochs" in check["message"], check
+
+
+HARD_WIRED_XOR = '''
+def predict_xor(X, params):
+    return ((X[:, :1] > 0.5) ^ (X[:, 1:] > 0.5)).float()
+'''
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3, 4))
+async def test_333c_predictor_hard_wired_to_xor_fails_on_every_seed(grader, seed: int) -> None:
+    source = _reference("3.3.3c") + HARD_WIRED_XOR  # the later definition wins
+    result = await grader.grade("3.3.3c", source, seed=seed)
+    assert result["status"] == "failed", result["checks"]
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3))
+async def test_134_outliers_ignoring_the_threshold_fail_on_every_seed(grader, seed: int) -> None:
+    source = (ROOT / "curriculum" / "week1" / "1.3.4.ref.py").read_text()
+    source = _replace(source, "return data[z.abs() > threshold]", "return data[z.abs() > 2.0]")
+    check = _check(await grader.grade("1.3.4", source, seed=seed), "outliers")
+    assert check["status"] == "failed", check

@@ -20,8 +20,8 @@ def _failed(result: dict) -> dict[str, str]:
 
 HARD_CODED_LOGISTIC = '''
 def train_logistic_regression(X, y, learning_rate=0.5, num_epochs=1000):
-    loss = torch.zeros(1, requires_grad=True).sum()
-    loss.backward()
+    for _ in range(num_epochs):  # one (decorative) backward per epoch
+        torch.zeros(1, requires_grad=True).sum().backward()
     return torch.tensor([[1.5], [-2.0]]), torch.zeros(1)
 '''
 
@@ -33,7 +33,7 @@ SGD_XOR = '''
 
 # (exercise, old, new, failing check, kind)
 WRONG = [
-    ("3.3.3a", "learning_rate=0.1, num_epochs=500", "learning_rate=0.1, num_epochs=0",
+    ("3.3.3a", "learning_rate=0.1, num_epochs=500", "learning_rate=0.0, num_epochs=500",
      "linear_regression", "train"),
     ("3.3.3a", "    return w.detach(), b.detach()",
      "    A = torch.cat([X, torch.ones(len(X), 1)], 1)\n"
@@ -43,7 +43,7 @@ WRONG = [
      "linear_regression", "value"),
     ("3.3.3a", "    return torch.matmul(X, w) + b", "    return (torch.matmul(X, w) + b).squeeze()",
      "linear_regression", "shape"),
-    ("3.3.3b", "learning_rate=0.5, num_epochs=1000", "learning_rate=0.5, num_epochs=0",
+    ("3.3.3b", "learning_rate=0.5, num_epochs=1000", "learning_rate=0.0, num_epochs=1000",
      "logistic_regression", "train"),
     ("3.3.3b", "    return 1 / (1 + torch.exp(-x))", "    return torch.sigmoid(x)",
      "logistic_regression", "api"),
@@ -90,5 +90,5 @@ async def test_held_out_labels_never_enter_the_inputs(curriculum):
     exec(compile(curriculum.get("3.3.3c").checks_source, "3.3.3c.checks.py", "exec"), scope)
     made = scope["make_datasets"](np.random.default_rng(0))
     assert isinstance(made, Hidden)
-    assert all(set(ds) == {"X", "y", "X_test"} for ds in made.inputs)
+    assert all(set(ds) <= {"X", "y", "X_test", "epochs"} for ds in made.inputs)
     assert [len(y) for y in made.secret] == [len(ds["X_test"]) for ds in made.inputs]
