@@ -190,13 +190,57 @@ def pure_indexing_problem(ctx: Any, name: str, expr: str) -> str | None:
         return (f"couldn't find a statement `{name} = …` in your code; write it as one "
                 f"assignment, `{name} = {expr}`")
     if not calls:
-        return None
+        expression = _bound_expression(ctx.source_text, name)
+        if expression is None or _is_indexing(expression):
+            return None
+        return (f"`{name}` must be written with indexing syntax only (like `{name} = {expr}`): "
+                f"no arithmetic or other operations on the indexed value; found "
+                f"`{name} = {_short(expression)}`")
     dotted = {c for c in calls if not c.startswith(".")}
     covered = {"." + c.rsplit(".", 1)[-1] for c in dotted if "." in c}
     methods = {c for c in calls if c.startswith(".") and c not in covered}
     shown = ", ".join(sorted(f"`{c}()`" for c in dotted | methods))
     return (f"`{name}` must be written with indexing syntax only (like `{name} = {expr}`), "
             f"no function or method calls; found {shown}")
+
+
+def _bound_expression(source: str, name: str) -> ast.expr | None:
+    """The expression the last module-level statement binding ``name`` assigns to it
+    (``a, b = x[0], x[1]`` element-wise); None when it cannot be told."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    found = stmt.value
+                elif isinstance(target, ast.Tuple | ast.List) and any(
+                        isinstance(e, ast.Name) and e.id == name for e in target.elts):
+                    value = stmt.value
+                    same = isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(
+                        target.elts)
+                    found = next((v for e, v in zip(target.elts, value.elts, strict=True)
+                                  if isinstance(e, ast.Name) and e.id == name),
+                                 None) if same else None
+        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(
+                stmt.target, ast.Name) and stmt.target.id == name:
+            found = stmt.value if isinstance(stmt, ast.AnnAssign) else None
+    return found
+
+
+def _is_indexing(node: ast.expr) -> bool:
+    """``x[...]``, ``x[1][2]``, ``(x[0])`` — subscripts on a name, nothing else."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _short(node: ast.expr, limit: int = 60) -> str:
+    text = " ".join(ast.unparse(node).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def source_calls(source: str) -> set[str]:

@@ -133,3 +133,20 @@ async def test_134_outliers_ignoring_the_threshold_fail_on_every_seed(grader, se
     source = _replace(source, "return data[z.abs() > threshold]", "return data[z.abs() > 2.0]")
     check = _check(await grader.grade("1.3.4", source, seed=seed), "outliers")
     assert check["status"] == "failed", check
+
+
+# --- 1.2.x: pure indexing syntax means no arithmetic on the indexed value ------------
+
+@pytest.mark.parametrize("new", ["x[1, 2, 3] * 1", "+x[1, 2, 3]", "x[1, 2, 3] + 0",
+                                 "-(-x[1, 2, 3])"])
+async def test_121_arithmetic_on_an_indexed_value_fails(grader, new: str) -> None:
+    source = (ROOT / "curriculum" / "week1" / "1.2.1.ref.py").read_text()
+    source = _replace(source, "elem_10 = x[1, 2, 3]", f"elem_10 = {new}")
+    check = _check(await grader.grade("1.2.1", source, seed=1), "elem_10")
+    assert check["status"] == "failed" and "indexing syntax only" in check["message"], check
+
+
+async def test_121_chained_and_unpacked_indexing_passes(grader) -> None:
+    source = (ROOT / "curriculum" / "week1" / "1.2.1.ref.py").read_text()
+    source = _replace(source, "elem_10 = x[1, 2, 3]", "elem_10, _other = (x[1][2][3]), x[0]")
+    assert _check(await grader.grade("1.2.1", source, seed=1), "elem_10")["status"] == "passed"
