@@ -2,7 +2,8 @@
 
 Hidden batches have random patch sizes, and at least two of them have H and/or
 W not divisible by the patch size (the seed's "images that don't divide
-evenly": the remainder is cropped). One case uses the default patch_size.
+evenly": the remainder is cropped). One case uses the default patch_size, and
+one is float64 (the result keeps the input's dtype).
 """
 
 import torch
@@ -23,6 +24,8 @@ def _case(rng, divisible):
 
 def make_cases(rng):
     cases = [((torch.randn(2, 3, 224, 224),), {})]  # seed's size, default patch_size=16
+    (f64,), f64_kw = _case(rng, bool(rng.integers(0, 2)))
     cases += [_case(rng, True), _case(rng, False), _case(rng, False),
-              ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {})]  # default p, 40x50
+              ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {}),  # default p, 40x50
+              ((f64.double(),), f64_kw)]  # "same dtype as the input"
     return shuffled(rng, cases, examples=1)

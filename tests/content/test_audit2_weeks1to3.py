@@ -219,6 +219,7 @@ def _empty_result(exercise_id: str, args: tuple, kwargs: dict) -> bool:
 @pytest.mark.parametrize(("exercise_id", "maker"), [
     ("2.3.1c", "make_cases"), ("2.3.2b", "make_ngram_cases"), ("2.3.1e", "make_pad_cases"),
     ("2.3.1e", "make_month_cases"), ("2.3.1e", "make_season_cases"),
+    ("2.3.1b", "make_cases"), ("2.3.1d", "make_week_cases"),  # third audit
 ])
 def test_float64_cases_on_every_seed(curriculum, exercise_id: str, maker: str) -> None:
     import numpy as np
