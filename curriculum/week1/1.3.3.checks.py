@@ -77,10 +77,14 @@ def judge_pipeline(learner, reference, inputs, ctx):
     if not verdict.ok:
         return verdict
     calls = binding_calls(ctx, "matrix_transformations") or set()
-    if "apply_transformation" not in calls:
-        return Verdict(False, "api", "`matrix_transformations` should build its results with "
-                                     "your `apply_transformation` (and the matrix functions), "
-                                     "not type them in")
+    got = learner.value
+    applied = got[0].get("applied") if isinstance(got, list) and got and isinstance(
+        got[0], dict) else None
+    if "apply_transformation" not in calls or type(applied) is not int or applied < 3:
+        return Verdict(False, "api", "`matrix_transformations` should build each of its three "
+                                     "point sets with your `apply_transformation` (and the "
+                                     "matrix functions), not type them in; it called "
+                                     f"`apply_transformation` {applied} time(s)")
     return Verdict(True, "value")
 
 

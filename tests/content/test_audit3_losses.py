@@ -150,3 +150,18 @@ async def test_121_chained_and_unpacked_indexing_passes(grader) -> None:
     source = (ROOT / "curriculum" / "week1" / "1.2.1.ref.py").read_text()
     source = _replace(source, "elem_10 = x[1, 2, 3]", "elem_10, _other = (x[1][2][3]), x[0]")
     assert _check(await grader.grade("1.2.1", source, seed=1), "elem_10")["status"] == "passed"
+
+
+async def test_133_a_point_set_typed_in_fails(grader) -> None:
+    """Each of the three point sets must come from the learner's apply_transformation."""
+    source = (ROOT / "curriculum" / "week1" / "1.3.3.ref.py").read_text()
+    source = _replace(source, '"combined": apply_transformation(unit_square, scaling @ rotation)',
+                      '"combined": torch.tensor([[0.0, 0.0], [1.4142135, 0.3535534], '
+                      '[0.0, 0.7071068], [-1.4142135, 0.3535534]])')
+    check = _check(await grader.grade("1.3.3", source, seed=1), "pipeline")
+    assert check["status"] == "failed" and "2 time(s)" in check["message"], check
+    loop = _replace((ROOT / "curriculum" / "week1" / "1.3.3.ref.py").read_text(),
+                    '"combined": apply_transformation(unit_square, scaling @ rotation)',
+                    '**{k: apply_transformation(unit_square, m) '
+                    'for k, m in [("combined", scaling @ rotation)]}')
+    assert (await grader.grade("1.3.3", loop, seed=1))["status"] == "passed"
