@@ -138,7 +138,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the environment; raise :class:`ConfigError` naming each bad variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -146,3 +146,11 @@ def load_settings(**overrides: object) -> Settings:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"  {loc.upper()}: {msg}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+    if not settings.grader_url:  # the bot starts its own grader: its TORCHDOJO_* settings too
+        from grader.limits import SettingsError, load_grader_settings
+
+        try:
+            load_grader_settings()
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from None
+    return settings

@@ -141,8 +141,8 @@ class LocalGraderClient(HTTPGraderClient):
         while True:
             if self.proc.returncode is not None:
                 raise GraderUnavailable(
-                    f"the grader could not start (exit code {self.proc.returncode}; "
-                    "its reason is in the log above)", RESTART_BACKOFF_S)
+                    f"the grader process exited with code {self.proc.returncode} (the reason is in "
+                    "the log above)", RESTART_BACKOFF_S)
             if self.socket_path.exists():
                 with contextlib.suppress(GraderUnavailable, ValueError, aiohttp.ClientError):
                     info = await super().health()

@@ -27,6 +27,7 @@ import os
 import re
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from grader.errors import UnknownExercise
 from grader.jail import SandboxUnavailable
+from grader.limits import SettingsError, load_grader_settings
 
 if TYPE_CHECKING:
     from curriculum import Exercise
@@ -209,11 +211,11 @@ def load_one(exercise_id: str) -> Exercise:
 
 async def grade_local(exercise_id: str, code: bytes, unsafe: bool,
                       progress: Any = None) -> dict[str, Any]:
-    from grader.limits import GraderSettings
+    from grader.limits import load_grader_settings
     from grader.oneshot import OneShotPool, may_need_dynamo
 
     exercise = load_one(exercise_id)
-    settings = GraderSettings(workers=1)
+    settings = load_grader_settings(workers=1)
     if unsafe:
         settings.unsafe_no_sandbox = True
     needs_dynamo = (may_need_dynamo(code.decode("utf-8", "replace"), exercise.reference,
@@ -270,6 +272,10 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
     try:
         result = None
         url = os.environ.get("GRADER_URL")
+        if url and not unsafe and not _http_url(url):
+            err.print(f"error: GRADER_URL must be an http(s) URL with a host, like "
+                      f"http://127.0.0.1:8080; found {url!r}", markup=False)
+            return 2
         if url and not unsafe:
             try:
                 if as_json or not err.is_terminal:
@@ -286,7 +292,7 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
     except UnknownExercise as exc:
         err.print(f"error: {exc}", markup=False)
         return 2
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)
         return 2
     if as_json:
@@ -296,10 +302,45 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
     return 0 if result["status"] == "passed" else 1
 
 
+def _http_url(url: str) -> bool:
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        return parsed.scheme in ("http", "https") and bool(parsed.hostname) and (
+            parsed.port is None or parsed.port > 0)
+    except ValueError:  # "http://[::1" or a port out of range
+        return False
+
+
+class ServeError(RuntimeError):
+    """``grader serve`` cannot start: a setting or the address (one line, exit code 2)."""
+
+
+def _listening_socket(host: str, port: int, unix: str | None) -> Any:
+    """The service's socket, bound before the pool warms up (seconds), so that a port in
+    use or a bad socket path is said at once."""
+    import socket
+
+    try:
+        if unix:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(unix)
+            os.chmod(unix, 0o600)  # only this user reaches it
+            return sock
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        return sock
+    except OSError as exc:
+        where = unix or f"{host}:{port}"
+        raise ServeError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+
+
 def serve_command(host: str, port: int, workers: int | None, unsafe: bool,
                   unix: str | None = None) -> None:
     """Serve until stopped; on ``unix`` (a socket path, made 0600) instead of
-    ``host:port`` when given."""
+    ``host:port`` when given. Raises :class:`ServeError` for a bad setting or address."""
     import logging
 
     from aiohttp import web
@@ -309,15 +350,15 @@ def serve_command(host: str, port: int, workers: int | None, unsafe: bool,
 
     logging.basicConfig(level=logging.WARNING if unix else logging.INFO,
                         format="%(asctime)s %(name)s %(message)s")
+    try:
+        load_grader_settings()
+    except SettingsError as exc:
+        raise ServeError(str(exc)) from None
+    sock = _listening_socket(host, port, unix)
     grader = Grader.from_settings(workers=workers, unsafe=unsafe or None,
                                   separate_references=True)
     if unix:
-        import socket
-
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.bind(unix)
-        os.chmod(unix, 0o600)  # only this user reaches it
         # The bot's own grader: its stderr is the bot's log; no line per request.
         web.run_app(make_app(grader), sock=sock, print=None, access_log=None)
         return
-    web.run_app(make_app(grader), host=host, port=port)
+    web.run_app(make_app(grader), sock=sock)

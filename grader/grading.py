@@ -45,6 +45,7 @@ from grader.limits import (
     PROTOCOL,
     GraderSettings,
     JobLimits,
+    load_grader_settings,
     pool_lane,
 )
 from grader.pool import SandboxPool
@@ -120,7 +121,7 @@ class Grader:
     @classmethod
     def from_settings(cls, workers: int | None = None, unsafe: bool | None = None, *,
                       separate_references: bool = False) -> Grader:
-        settings = GraderSettings()
+        settings = load_grader_settings()
         if workers:
             settings.workers = workers
         if unsafe is not None:

@@ -206,6 +206,26 @@ class JobLimits(BaseModel):
 # ---------------------------------------------------------------- the service
 
 
+class SettingsError(ValueError):
+    """A ``TORCHDOJO_*`` grader setting is invalid; the message names each variable."""
+
+
+def load_grader_settings(**overrides: Any) -> GraderSettings:
+    """Read the environment; raise :class:`SettingsError` naming each bad variable
+    (``TORCHDOJO_SANDBOX: Input should be 'bwrap' or 'docker'``) instead of a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        return GraderSettings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = (".".join(str(p) for p in err["loc"]) or "settings").upper()
+            name = field if field.startswith(("TORCHDOJO_", "GRADER_")) else f"TORCHDOJO_{field}"
+            lines.append(f"  {name}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid configuration:\n" + "\n".join(lines)) from None
+
+
 class GraderSettings(BaseSettings):
     """Service-wide grader settings (environment: ``TORCHDOJO_*``)."""
 
@@ -234,10 +254,10 @@ class GraderSettings(BaseSettings):
     sandbox: Literal["bwrap", "docker"] = Field(
         "bwrap", description="bwrap: warm jailed pool; docker: a fresh container per job"
     )
-    limit_wall_s: float | None = None
-    limit_cpu_s: int | None = None
-    limit_memory_mb: int | None = None
-    limit_processes: int | None = None
+    limit_wall_s: float | None = Field(None, gt=0, description="a job's wall-clock limit")
+    limit_cpu_s: int | None = Field(None, gt=0, description="a job's CPU-time limit")
+    limit_memory_mb: int | None = Field(None, gt=0, description="a job's memory limit")
+    limit_processes: int | None = Field(None, gt=0, description="a job's process limit")
 
     def pool_sizes(self, cpus: int | None) -> tuple[int, int]:
         """(all workers, of which reserved for quick jobs)."""

@@ -71,6 +71,12 @@ def test_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SLACK_API_URL")
     with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
         load_settings().require("DISCORD_TOKEN")
+    # the bot's own grader (no GRADER_URL): its TORCHDOJO_* settings are read up front
+    monkeypatch.setenv("TORCHDOJO_WORKERS", "abc")
+    with pytest.raises(ConfigError, match="TORCHDOJO_WORKERS"):
+        load_settings()
+    monkeypatch.setenv("GRADER_URL", "http://grader:8080")  # then they are the service's
+    assert load_settings().grader_url == "http://grader:8080"
 
 
 async def test_upgrading_an_existing_database_keeps_its_data(tmp_path: Path) -> None:

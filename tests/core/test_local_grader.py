@@ -79,7 +79,7 @@ class Broken(LocalGraderClient):
 async def test_a_grader_that_cannot_start_is_unavailable_not_fatal() -> None:
     client = Broken(start_timeout_s=30)
     try:
-        with pytest.raises(GraderUnavailable, match=r"could not start \(exit code 3"):
+        with pytest.raises(GraderUnavailable, match=r"grader process exited with code 3"):
             await client.start()
         # Retried after a back-off, not on every grading in between.
         with pytest.raises(GraderUnavailable) as again:

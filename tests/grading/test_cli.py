@@ -184,3 +184,32 @@ async def test_the_service_stream_reaches_grade_remote(streaming_server, server,
     result = await asyncio.to_thread(grade_remote, str(server.make_url("")), "1.1.1",
                                      reference.read_bytes(), reports.append)
     assert result["status"] == "passed" and reports == []
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"TORCHDOJO_SANDBOX": "foo"}, "TORCHDOJO_SANDBOX"),
+    ({"TORCHDOJO_LIMIT_WALL_S": "-1"}, "TORCHDOJO_LIMIT_WALL_S"),
+    ({"TORCHDOJO_MAX_CODE_KB": "0"}, "TORCHDOJO_MAX_CODE_KB"),
+    ({"GRADER_URL": "notaurl"}, "GRADER_URL must be an http(s) URL"),
+    ({"GRADER_URL": "http://[::1"}, "GRADER_URL must be an http(s) URL"),
+])
+def test_a_bad_setting_is_one_message_and_exit_2(reference, env, says):
+    """Not a traceback, and not exit 1 (which means "not passed")."""
+    proc = torchdojo("grade", "1.1.1", str(reference), env=env)
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr.decode()
+    assert says in err and "Traceback" not in err
+
+
+def test_serve_says_a_bad_setting_or_a_busy_port_at_once():
+    import socket
+
+    proc = torchdojo("grader", "serve", "--port", "18431", env={"TORCHDOJO_WORKERS": "abc"})
+    assert proc.returncode == 2 and b"TORCHDOJO_WORKERS" in proc.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        proc = torchdojo("grader", "serve", "--port", port)
+    assert proc.returncode == 2, proc.stderr
+    assert b"Address already in use" in proc.stderr and b"Traceback" not in proc.stderr
