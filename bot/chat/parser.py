@@ -163,7 +163,9 @@ HELP_STREAK = "\n".join([
     "a streak.",
     f"A **freeze** covers one day you miss, automatically, so the streak survives (it does "
     f"not grow that day). You earn one for every {FREEZE_EVERY} streak days and can bank up "
-    f"to {MAX_FREEZES}. Earning one and using one are each announced to you once.",
+    f"to {MAX_FREEZES}. More missed days in a row than freezes banked end the streak, and "
+    f"then no freeze is spent: they stay banked. Earning one and using one are each "
+    f"announced to you once.",
     "/dojo streak shows your streak, your best and the freezes banked; /dojo remind on|off "
     "turns the evening \"streak at risk\" reminder (and the review nudges) on or off.",
 ])

@@ -94,8 +94,10 @@ def compute_streak(
 
     * a day with a pass extends the streak; every 7th streak day earns a freeze
       (at most 2 banked; ``earned_days`` lists the days one was banked);
-    * a past day without a pass uses a freeze if one is banked (the streak
-      survives but does not grow), else the streak ends;
+    * a past day without a pass uses a freeze if the banked freezes cover every
+      missed day of its gap (the streak survives but does not grow); a gap
+      longer than the bank ends the streak and spends no freeze (they stay
+      banked);
     * today without a pass is still open: the streak counts up to yesterday;
     * a ``neutral`` day (the cohort was paused) or a ``rest`` day (nothing was
       scheduled) without a pass changes nothing.
@@ -127,14 +129,16 @@ def compute_streak(
             res.days[day] = DayState.paused
         elif day in resting:
             res.days[day] = DayState.rest
-        elif streak > 0 and freezes > 0:
+        elif streak > 0 and freezes >= _missed_run(day, today, passed, paused, resting):
+            # the banked freezes cover every missed day of this gap
             freezes -= 1
             res.days[day] = DayState.frozen
             res.frozen_days.append(day)
         else:
+            # the gap is longer than the bank: the streak ends and no freeze is
+            # spent on a day it could not save (they stay banked)
             streak = 0
             earned_count = 0
-            freezes = 0
             res.days[day] = DayState.missed
         res.best = max(res.best, streak)
         day += timedelta(days=1)
@@ -142,6 +146,18 @@ def compute_streak(
     res.freezes = freezes
     res.today_passed = today in passed
     return res
+
+
+def _missed_run(day: date, today: date, passed: set[date], paused: set[date],
+                resting: set[date]) -> int:
+    """The missed days of the gap that starts at ``day``: past days without a
+    pass up to the next pass (or today, still open), neutral days not counted."""
+    count = 0
+    while day < today and day not in passed:
+        if day not in paused and day not in resting:
+            count += 1
+        day += timedelta(days=1)
+    return count
 
 
 def pass_days_local(instants: Iterable[datetime], tz: str | ZoneInfo) -> set[date]:

@@ -55,6 +55,26 @@ def test_two_banked_freezes_cover_two_days_then_the_third_breaks() -> None:
     assert r2.current == 1 and r2.days[D0 + timedelta(days=23)] is DayState.missed
 
 
+def test_a_gap_longer_than_the_bank_breaks_the_streak_and_spends_no_freeze() -> None:
+    # days 0..6 passed (one freeze), days 7 and 8 missed, day 9 passed: one
+    # freeze cannot save two missed days, so it is not spent on day 7
+    r = compute_streak(days(*range(7), 9), D0 + timedelta(days=9))
+    assert r.current == 1 and r.best == 7
+    assert r.frozen_days == [] and r.freezes == 1
+    assert r.days[D0 + timedelta(days=7)] is DayState.missed
+    assert r.days[D0 + timedelta(days=8)] is DayState.missed
+    # the same gap with today still open: broken already, freeze kept
+    r = compute_streak(days(*range(7)), D0 + timedelta(days=9))
+    assert (r.current, r.freezes, r.frozen_days) == (0, 1, [])
+    # two banked freezes and three missed days: none spent either
+    r = compute_streak(days(*range(21), 24), D0 + timedelta(days=24))
+    assert (r.current, r.freezes, r.frozen_days) == (1, 2, [])
+    # a neutral (paused) day inside the gap does not count as missed
+    r = compute_streak(days(*range(7), 10), D0 + timedelta(days=10),
+                       neutral={D0 + timedelta(days=8)}, rest={D0 + timedelta(days=9)})
+    assert r.current == 8 and r.frozen_days == days(7) and r.freezes == 0
+
+
 def test_freeze_is_used_on_an_unpassed_yesterday_but_not_on_open_today() -> None:
     r = compute_streak(days(*range(7)), D0 + timedelta(days=7))
     assert r.current == 7 and r.freezes == 1  # today open: nothing used yet
