@@ -522,7 +522,10 @@ class ChatHandler:
     async def cmd_cohort(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         sub = cmd.sub or "info"
         if sub == "create":
-            name = " ".join(cmd.args) or cmd.opts.get("name") or "Cohort"
+            name = (" ".join(cmd.args) or cmd.opts.get("name") or "").strip()
+            if not name:  # a cohort's name is permanent: never make one up
+                return [error("a cohort needs a name",
+                              "/dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM]")]
             start = parse_date(cmd.opts["start"]) if "start" in cmd.opts else None
             c = await self.dojo.create_cohort(
                 actor, name, tz=cmd.opts.get("tz", "UTC"), start=start,

@@ -55,7 +55,9 @@ class CohortService:
         self.ctx.require_instructor(actor, "create a cohort")
         rules.zone(tz)
         at = rules.parse_hhmm(post_time)
-        name = name.strip() or "Cohort"
+        name = name.strip()
+        if not name:
+            raise DojoError("a cohort needs a name")
         start = start or rules.local_date(self.ctx.now(), tz)
         async with self.ctx.db.session() as s:
             if await self.ctx.find_cohort(s, actor.platform, actor.channel_id) is not None:

@@ -373,3 +373,16 @@ def test_every_event_renders() -> None:
     assert "@here" not in texts[2] and "Nobody passed" in texts[3]
     assert "5-day streak" in texts[5] and "safely queued" in texts[6]
     assert "could not be graded" in texts[7]
+
+
+async def test_cohort_create_without_a_name_is_a_usage_error(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    """A cohort's name is permanent (no rename verb): none is made up."""
+    _w, h = chat
+    for line in ("/dojo cohort create", "/dojo cohort create tz=UTC", '/dojo cohort create ""'):
+        reply = await say(h, line, "coach", Role.instructor)
+        assert "needs a name" in reply and "/dojo cohort create name [tz=" in reply
+        assert "created" not in reply
+    assert "no cohort yet" in await say(h, "/dojo cohort info")
+    assert "created" in await say(h, "/dojo cohort create Torch", "coach", Role.instructor)
