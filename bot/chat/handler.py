@@ -608,9 +608,17 @@ class ChatHandler:
                       private=True)]
 
     async def cmd_tz(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        value = cmd.args[0] if cmd.args else None
-        tz = await self.dojo.cohorts.set_member_tz(actor, None if value in (None, "clear")
-                                                   else value)
+        value = cmd.args[0] if cmd.args else cmd.opts.get("tz")
+        if not value:  # show, never change: only "clear" clears
+            own, cohort_tz = await self.dojo.cohorts.member_tz(actor)
+            now = (f"🕰️ Your streak days follow {own} (your own zone; the cohort's is "
+                   f"{cohort_tz})." if own else
+                   f"🕰️ Your streak days follow the cohort's time zone, {cohort_tz}.")
+            return [Reply(text=now + "\n→ /dojo tz ZONE to set your own (e.g. /dojo tz "
+                                     "Europe/Berlin), /dojo tz clear to follow the cohort's.",
+                          private=True)]
+        tz = await self.dojo.cohorts.set_member_tz(
+            actor, None if value.lower() == "clear" else value)
         return [Reply(text=f"🕰️ Your streak days now follow {tz}.", private=True)]
 
 

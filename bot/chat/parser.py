@@ -142,7 +142,7 @@ HELP = """\
 /dojo challenge start ID — start your personal timer (reveals the prompt); once passed: practice
 /dojo challenge status [ID] — windows, timers and who passed
 /dojo cohort join [tz=Europe/Berlin] | leave | info
-/dojo tz ZONE — your own time zone for streaks
+/dojo tz [ZONE|clear] — your own time zone for streaks (bare: show it)
 /dojo remind on|off — streak-at-risk reminders and review nudges
 Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
 /dojo schedule time HH:MM | tz ZONE | start DATE | pause | resume,

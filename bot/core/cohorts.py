@@ -107,6 +107,15 @@ class CohortService:
             member.tz = tz or None
             return member.tz or cohort.tz
 
+    async def member_tz(self, actor: Actor) -> tuple[str | None, str]:
+        """The member's own zone (None: none set, or not a member) and the cohort's."""
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            member = await s.scalar(select(Member).where(
+                Member.cohort_id == cohort.id, Member.user_id == actor.user_id,
+                Member.left_at.is_(None)))
+            return (member.tz if member is not None else None), cohort.tz
+
     async def set_reminders(self, actor: Actor, on: bool) -> None:
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)

@@ -386,3 +386,18 @@ async def test_cohort_create_without_a_name_is_a_usage_error(
         assert "created" not in reply
     assert "no cohort yet" in await say(h, "/dojo cohort info")
     assert "created" in await say(h, "/dojo cohort create Torch", "coach", Role.instructor)
+
+
+async def test_bare_tz_shows_the_zone_and_never_clears_it(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    _w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    assert "cohort's time zone, utc" in await say(h, "/dojo tz")
+    assert "now follow asia/tokyo" in await say(h, "/dojo tz Asia/Tokyo")
+    reply = await say(h, "/dojo tz")
+    assert "follow asia/tokyo (your own zone; the cohort's is utc)" in reply
+    assert "/dojo tz clear" in reply and "/dojo tz zone" in reply
+    assert "ann (asia/tokyo)" in await say(h, "/dojo cohort info")  # still set
+    assert "now follow utc" in await say(h, "/dojo tz clear")
+    assert "cohort's time zone, utc" in await say(h, "/dojo tz")
