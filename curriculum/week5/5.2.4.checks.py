@@ -98,6 +98,60 @@ def advtrain_inputs(rng: np.random.Generator) -> Hidden:
     return Hidden(inputs=inputs, secret={"y_test": yt})
 
 
+# Correct loops land around 0.8 under FGSM, a few in a hundred just under 0.75: the bar
+# leaves them room; the checks above (every batch attacked, clean and adversarial halves
+# trained, the 0.5/0.5 loss) are what tell adversarial training from plain training.
+MIN_ADV_ACCURACY = 0.7
+
+
+def _combination_problem(rep: dict) -> str | None:
+    """The training loss is ``0.5 * clean + 0.5 * adversarial`` (the prompt fixes it).
+    Between two optimizer steps the event log has the criterion's values (``L``, train mode)
+    and the backward passes (``K``): the last backward is the training one, each earlier one
+    is an attack's (its loss is taken out of the ``L`` values); the two ``L`` values left are
+    the clean and the adversarial loss. One loss left after two training forwards is one
+    half only (one loss over both halves concatenated runs one forward, and is the mean).
+    Steps that cannot be read that way (a functional loss the log does not see) are not
+    judged."""
+    losses = [float(x) for x in rep["num"]["L"].tolist()]
+    backs = [float(x) for x in rep["num"]["K"].tolist()][0::2]
+    li = ki = 0
+    window_l: list[float] = []
+    window_k: list[float] = []
+    checked = wrong = forwards = 0
+    for code in rep["seq"]:
+        if code == "F":
+            forwards += 1
+        elif code in "Ll":
+            if li < len(losses) and code == "L":
+                window_l.append(losses[li])
+            li += 1
+        elif code == "K":
+            if ki < len(backs):
+                window_k.append(backs[ki])
+            ki += 1
+        elif code == "S":
+            if window_k:
+                rest = list(window_l)
+                for attack in window_k[:-1]:
+                    near = [i for i, v in enumerate(rest) if close(v, attack, rtol=1e-4, atol=1e-6)]
+                    if near:
+                        rest.pop(near[0])
+                if len(rest) == 2:
+                    checked += 1
+                    wrong += not close(window_k[-1], 0.5 * rest[0] + 0.5 * rest[1],
+                                       rtol=1e-3, atol=1e-5)
+                elif len(rest) == 1 and forwards >= 2:  # two batches run, one loss: one half
+                    checked += 1
+                    wrong += 1
+            window_l, window_k, forwards = [], [], 0
+    if checked and wrong:
+        return (f"the training loss must be 0.5 × the clean loss + 0.5 × the adversarial loss; "
+                f"in {wrong} of {checked} steps the loss your backward() got was not their "
+                "mean (another weighting, or only one of the two)")
+    return None
+
+
 def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     v = learner.value
     secret = ctx.secrets["adv_training"]
@@ -130,6 +184,9 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     if attacked < 320 * 10:
         return Verdict(False, "value", "make adversarial examples of every training batch "
                                        f"(320 per epoch); only {attacked} were made")
+    bad = _combination_problem(rep)
+    if bad:
+        return Verdict(False, "value", bad)
     if not finite(v["changed"]):
         return Verdict(False, "train", "the trained parameters hold NaN or inf")
     if not above(v["changed"], 0.0):
@@ -139,7 +196,8 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     adv = float((v["adv"].argmax(1).numpy() == y).mean())
     if not at_least(clean, 0.9):
         return Verdict(False, "train", f"clean held-out accuracy {clean:.3f}; at least 0.9 needed")
-    if not at_least(adv, 0.75):
+    if not at_least(adv, MIN_ADV_ACCURACY):
         return Verdict(False, "train", f"held-out accuracy under FGSM (epsilon 0.1) is {adv:.3f}; "
-                                       "at least 0.75 is needed — train on adversarial examples")
+                                       f"at least {MIN_ADV_ACCURACY} is needed — train on "
+                                       "adversarial examples")
     return Verdict(True, "train")

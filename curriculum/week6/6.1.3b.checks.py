@@ -11,6 +11,12 @@ from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verd
 from grader.checks.base import Hidden, Verdict
 
 
+# Correct models reach about 0.9 on the hidden reviews, a few in a hundred just under
+# 0.85 (the data changes every grading): the bar leaves them room; an untrained or broken
+# model stays near 0.5.
+MIN_ACCURACY = 0.8
+
+
 def _labels(rng, n):
     labels = torch.from_numpy(rng.integers(0, 2, n))
     labels[int(rng.integers(0, n))] = 1
@@ -63,7 +69,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
                                        "nn.BCEWithLogitsLoss, which applies a second sigmoid: "
                                        "use nn.BCELoss() on the probabilities")
-    return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
+    return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], MIN_ACCURACY,
                             "predict() after train_sentiment")
 
 

@@ -70,6 +70,14 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: 5.2.4's loss is 0.5 x clean + 0.5 x adversarial
+    "5.2.4-weighted-0.9": ("5.2.4", [(
+        "loss = 0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, target)",
+        "loss = 0.9 * criterion(output_clean, target) + 0.1 * criterion(output_adv, target)")],
+        {"adv_training": "value"}),
+    "5.2.4-adversarial-only": ("5.2.4", [(
+        "loss = 0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, target)",
+        "loss = criterion(output_adv, target)")], {"adv_training": "value"}),
     # third audit: the dropout the forward applies, not the modules it declares
     "6.1.1-functional-dropout-rate": ("6.1.1", [
         ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n",
@@ -183,6 +191,25 @@ CORRECT = {
     # finding 1: the course's zero_() after the copy is fine on w
     "6.3.1-zero-after-clone": ("6.3.1", [("w_grad = w.grad.clone()      # dy/dw = 2w = 4\n",
                                           "w_grad = w.grad.clone()\nw.grad.zero_()\n")]),
+    # one loss over the clean and adversarial halves concatenated is their mean
+    "5.2.4-concatenated-halves": ("5.2.4", [(
+        "            output_clean = model(data)\n            output_adv = model(adversarial)\n"
+        "            loss = 0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, "
+        "target)",
+        "            both = model(torch.cat([data, adversarial]))\n"
+        "            loss = criterion(both, torch.cat([target, target]))")]),
+    # ReLU written as F.relu in forward: the same function of the weights
+    "6.1.1-functional-relu": ("6.1.1", [
+        ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(64, 10),\n        )\n",
+         "            nn.Linear(784, 128), nn.Dropout(0.2),\n"
+         "            nn.Linear(128, 64), nn.Dropout(0.2),\n"
+         "            nn.Linear(64, 10),\n        )\n"),
+        ("        return self.net(x)\n",
+         "        x = self.net[1](torch.relu(self.net[0](x)))\n"
+         "        x = self.net[3](torch.relu(self.net[2](x)))\n"
+         "        return self.net[4](x)\n")]),
     # one nn.Dropout(0.2) module applied after each hidden layer
     "6.1.1-reused-dropout": ("6.1.1", [
         ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n"
