@@ -10,7 +10,6 @@ from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
-
 # Correct models reach about 0.9 on the hidden reviews, a few in a hundred just under
 # 0.85 (the data changes every grading): the bar leaves them room; an untrained or broken
 # model stays near 0.5.
