@@ -53,10 +53,17 @@ class ChallengeService:
     ) -> tuple[CohortView, WindowView]:
         self.ctx.require_instructor(actor, "open a challenge window")
         ex = self._challenge(exercise_id)
-        start = start or self.ctx.now()
-        duration = duration or timedelta(minutes=ex.time_limit_min or 60)
+        now = self.ctx.now()
+        start = start or now
+        if duration is None:  # a zero duration is a mistake, not "the default"
+            duration = timedelta(minutes=ex.time_limit_min or 60)
         if duration <= timedelta(0):
-            raise DojoError("the window must last longer than zero minutes")
+            raise DojoError("the window must last longer than zero minutes",
+                            "give its length as for=90m, for=2h or for=1h30m")
+        if start + duration <= now:  # a start in the past opens now if time is left
+            raise DojoError("that window would already be over",
+                            "give a start from now on (at=18:00 or at=YYYY-MM-DDTHH:MM), "
+                            "or no at= to open it now")
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             for w in await windows_of(s, cohort.id, ex.id, None):

@@ -401,3 +401,26 @@ async def test_bare_tz_shows_the_zone_and_never_clears_it(
     assert "ann (asia/tokyo)" in await say(h, "/dojo cohort info")  # still set
     assert "now follow utc" in await say(h, "/dojo tz clear")
     assert "cohort's time zone, utc" in await say(h, "/dojo tz")
+
+
+async def test_challenge_open_refuses_windows_already_over_and_zero_lengths(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    _w, h = chat  # now: Mon 02 Mar 08:00 UTC; 1.4.1 has a 60-minute limit
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+
+    async def coach(line: str) -> str:
+        return await say(h, line, "coach", Role.instructor)
+
+    for line in ("/dojo challenge open 1.4.1 at=2026-03-01T10:00",
+                 "/dojo challenge open 1.4.1 at=2026-03-02T07:00 for=30m",
+                 "/dojo challenge open 1.4.1 at=2026-03-02T07:00 for=60m"):
+        reply = await coach(line)
+        assert "already be over" in reply and "opens" not in reply, line
+    for dur in ("0m", "0", "0h", "0h0m"):
+        reply = await coach(f"/dojo challenge open 1.4.1 for={dur}")
+        assert "longer than zero minutes" in reply and "opens" not in reply, dur
+    assert "no window yet" in await coach("/dojo challenge status 1.4.1")
+    # a start in the past whose window has time left opens now, as before
+    reply = await coach("/dojo challenge open 1.4.1 at=2026-03-02T07:30 for=60m")
+    assert "opens now, closes mon 02 mar 08:30" in reply
