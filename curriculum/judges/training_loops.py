@@ -369,7 +369,7 @@ def _train_mode_validation(k: int, seen: int, epochs: int | None, n_train: int |
     samples: when the surplus is whole validation passes and the eval-mode
     validation they replace is missing, say so (not "wrong number of epochs")."""
     n_val = secret.get("n_val")
-    if k not in (11, 12, 13, 14, 15) or not n_val or epochs is None or not n_train:
+    if k not in VALIDATING or not n_val or epochs is None or not n_train:
         return None
     extra = seen - epochs * n_train
     if extra <= 0 or extra % n_val:
@@ -475,7 +475,15 @@ def _result_problem(k: int, value: dict) -> str | None:
     return None
 
 
+VALIDATING = (11, 12, 13, 14, 15)  # the variants whose loop validates (5.1.3)
+
+
 def _mode_problem(k: int, seq: str) -> Verdict | None:
+    """A validation pass in the wrong mode. Only variants that validate are asked: a
+    ``with torch.no_grad(): print(criterion(model(X), y))`` after another loop is
+    logging, and its mode changes nothing the prompt asks for."""
+    if k not in VALIDATING:
+        return None
     name = f"train_loop_{k}"
     if "f" in seq:
         return Verdict(False, "value", f"{name}: the model ran under no_grad in train mode — "

@@ -198,6 +198,12 @@ CORRECT = {
         "target)",
         "            both = model(torch.cat([data, adversarial]))\n"
         "            loss = criterion(both, torch.cat([target, target]))")]),
+    # a loop that does not validate may log a loss under no_grad in train mode
+    "5.1.1-no-grad-logging": ("5.1.1", [(
+        "            optimizer.step()\n    return model\n\n\ndef train_loop_2",
+        "            optimizer.step()\n    with torch.no_grad():\n"
+        "        print(criterion(model(X), y).item())\n    return model\n\n\n"
+        "def train_loop_2")]),
     # ReLU written as F.relu in forward: the same function of the weights
     "6.1.1-functional-relu": ("6.1.1", [
         ("            nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),\n"
