@@ -146,7 +146,9 @@ def _learning(ax: plt.Axes, p: ProgressData) -> None:
             if b.previous_s is not None:
                 change = rules.improvement(b.previous_s, b.latest_s)
                 line += (f"   last run {rules.clock_time(b.previous_s)} → "
-                         f"{rules.clock_time(b.latest_s)} ({change:+.0f} %)").replace("-", "−")
+                         f"{rules.clock_time(b.latest_s)}")
+                if change is not None:  # none from a previous time of 0:00
+                    line += f" ({change:+.0f} %)".replace("-", "−")
             lines.append(line)
     else:
         lines.append("Best times: none yet — pass a timed challenge, then start it again "

@@ -137,14 +137,20 @@ def review_tip(note: ReviewNote, passed: bool, at: datetime) -> str:
     return f"🔁 It comes back for review {back} — pass it then to make it stick."
 
 
+def time_change(previous_s: float, latest_s: float) -> str:
+    """``18:42 → 11:05, −41 %``; no percentage from a previous time of 0:00."""
+    text = f"{rules.clock_time(previous_s)} → {rules.clock_time(latest_s)}"
+    change = rules.improvement(previous_s, latest_s)
+    return text if change is None else f"{text}, {change:+.0f} %".replace("-", "−")
+
+
 def best_line(best: BestNote) -> str:
     """``⏱️ 11:05 — new best (18:42 → 11:05, −41 %)``."""
     time = rules.clock_time(best.elapsed_s)
     tail = " (practice run: no points)" if best.practice else ""
     if best.previous_s is None:
         return f"⏱️ Your time: {time}{tail}. Start it again to practise and beat it."
-    change = (f"{rules.clock_time(best.previous_s)} → {time}, "
-              f"{rules.improvement(best.previous_s, best.elapsed_s):+.0f} %".replace("-", "−"))
+    change = time_change(best.previous_s, best.elapsed_s)
     if best.elapsed_s <= best.best_s:
         return f"⏱️ {time} — new best ({change}){tail}"
     return f"⏱️ {time} ({change}; best {rules.clock_time(best.best_s)}){tail}"
@@ -204,9 +210,7 @@ def best_summary(b: BestView) -> str:
     """``⏱️ 6.1.1: best 11:05; 18:42 → 11:05, −41 % (3 runs)``."""
     line = f"⏱️ `{b.item.id}`: best {rules.clock_time(b.best_s)}"
     if b.previous_s is not None:
-        change = rules.improvement(b.previous_s, b.latest_s)
-        line += (f"; last {rules.clock_time(b.previous_s)} → {rules.clock_time(b.latest_s)}, "
-                 f"{change:+.0f} %").replace("-", "−")
+        line += f"; last {time_change(b.previous_s, b.latest_s)}"
     return line + f" ({len(b.times)} run{'s' if len(b.times) != 1 else ''})"
 
 

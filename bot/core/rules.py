@@ -233,11 +233,12 @@ def hint_deduction(max_score: int, costs: Iterable[int]) -> int:
     return min(sum(costs), int(max_score * HINT_COST_CAP))
 
 
-def improvement(previous_s: float, latest_s: float) -> float:
+def improvement(previous_s: float, latest_s: float) -> float | None:
     """Relative change from the previous time to the latest, in percent
-    (negative: faster). 18:42 → 11:05 is −41 %."""
-    if previous_s <= 0:
-        return 0.0
+    (negative: faster). 18:42 → 11:05 is −41 %. None when the previous time
+    is (shown as) 0:00: no change in percent can be stated from nothing."""
+    if round(previous_s) <= 0:
+        return None
     return (latest_s - previous_s) / previous_s * 100
 
 

@@ -75,3 +75,24 @@ async def test_a_cohort_window_pass_keeps_its_time(world: World) -> None:
     late = await grade(world, "bob", "1.4.1", PASS)  # outside every window: no time
     assert late.best is None
     assert [b.times for b in await world.dojo.bests.of(world.actor("bob"))] == [[1500.0]]
+
+
+async def test_no_percentage_from_a_first_time_of_zero(world: World) -> None:
+    """A first time of 0:00 gives no change in percent (was: +0 %, a division
+    by zero papered over)."""
+    await cohort(world, ["ann"])
+    ann = world.actor("ann")
+    await world.dojo.start_timer(ann, "1.4.1")
+    first = await grade(world, "ann", "1.4.1", PASS)  # no time passes: 0:00
+    assert first.best is not None and first.best.elapsed_s == 0
+    world.clock.advance(timedelta(days=1))
+    await world.dojo.start_timer(ann, "1.4.1")
+    world.clock.advance(mmss(2, 0))
+    second = await grade(world, "ann", "1.4.1", PASS)
+    assert second.best is not None and second.best.previous_s == 0
+    assert render.best_line(second.best) == ("⏱️ 2:00 (0:00 → 2:00; best 0:00) "
+                                             "(practice run: no points)")
+    replies = await ChatHandler(world.dojo).handle(
+        Incoming("test", "c1", "ann", "Ann", "/dojo progress"))
+    assert "⏱️ `1.4.1`: best 0:00; last 0:00 → 2:00 (2 runs)" in replies[0].text
+    assert "%" not in replies[0].text.split("⏱️")[1]

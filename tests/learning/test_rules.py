@@ -77,7 +77,10 @@ def test_hint_costs_grow_with_the_level_and_are_capped() -> None:
 def test_improvement_and_clock_times() -> None:
     assert rules.clock_time(18 * 60 + 42) == "18:42"
     assert rules.clock_time(3723) == "1:02:03"
-    assert round(rules.improvement(18 * 60 + 42, 11 * 60 + 5)) == -41
+    change = rules.improvement(18 * 60 + 42, 11 * 60 + 5)
+    assert change is not None and round(change) == -41
+    assert rules.improvement(0, 120) is None  # nothing to compare with: no percentage
+    assert rules.improvement(0.4, 120) is None  # shown as 0:00 too
 
 
 def test_points_by_day_run_from_the_start_to_today() -> None:
