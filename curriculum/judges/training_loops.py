@@ -341,6 +341,12 @@ def _loss_problem(k: int, loss: str, losses: dict) -> str | None:
                         f"default); found {attr}={found[0]!r}")
         if info.get("pos_weight"):
             return f"use `nn.{name}()` as the prompt gives it, without pos_weight"
+        span = info.get("input_range")
+        if name == "BCEWithLogitsLoss" and isinstance(span, list) and len(span) == 2 and \
+                at_least(span[0], 0.0) and at_most(span[1], 1.0):
+            return ("nn.BCEWithLogitsLoss got probabilities (every input in [0, 1]): it applies "
+                    "the sigmoid itself, so pass the raw logits `model(data)`, not "
+                    "`torch.sigmoid(model(data))`")
         if k != 9 and "weight" in info:
             return f"use `nn.{name}()` as the prompt gives it, without class weights"
     return None

@@ -147,6 +147,12 @@ class _Rec:
                     seen = info.setdefault(attr, [])
                     if v not in seen:
                         seen.append(v)
+            if name == "BCEWithLogitsLoss" and args and isinstance(args[0], _torch.Tensor) \
+                    and args[0].numel():
+                # the range of what it got: logits, or probabilities (a second sigmoid)
+                lo, hi = float(args[0].detach().min()), float(args[0].detach().max())
+                seen = info.setdefault("input_range", [lo, hi])
+                seen[0], seen[1] = min(seen[0], lo), max(seen[1], hi)
             if out.numel() != 1:
                 return
             info["calls"] += 1

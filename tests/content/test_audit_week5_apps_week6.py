@@ -70,6 +70,11 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: a second sigmoid before nn.BCEWithLogitsLoss
+    "5.1.2-double-sigmoid": ("5.1.2", [(
+        "def train_loop_6(model, X, y):", "def train_loop_6(model, X, y):\n"
+        "    model = nn.Sequential(model, nn.Sigmoid())  # probabilities into the logits loss")],
+        {"train_loop_6": "api"}),
     # third audit: 5.2.4's loss is 0.5 x clean + 0.5 x adversarial
     "5.2.4-weighted-0.9": ("5.2.4", [(
         "loss = 0.5 * criterion(output_clean, target) + 0.5 * criterion(output_adv, target)",
