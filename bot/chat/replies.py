@@ -12,6 +12,7 @@ tests use, and the fallback for anything an adapter cannot draw.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -139,8 +140,21 @@ class Reply:
         return plain("\n".join(parts))
 
 
+_PLAIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?[,:;!?]?")
+
+
+def sentence(text: str) -> str:
+    """Capitalise a sentence that starts with a plain word ("unknown zone …" →
+    "Unknown zone …"), never a name it starts with: a file name, an id, a
+    command or a quoted value stays as given ("latin1.py is not UTF-8 text")."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    if _PLAIN_WORD.fullmatch(first):
+        return text[:1].upper() + text[1:]
+    return text
+
+
 def error(message: str, hint: str | None = None) -> Reply:
-    text = message[:1].upper() + message[1:]
+    text = sentence(message)
     if hint:
-        text += f"\n→ {hint[:1].upper() + hint[1:]}"
+        text += f"\n→ {sentence(hint)}"
     return Reply(text=text, private=True, level="error")

@@ -424,3 +424,20 @@ async def test_challenge_open_refuses_windows_already_over_and_zero_lengths(
     # a start in the past whose window has time left opens now, as before
     reply = await coach("/dojo challenge open 1.4.1 at=2026-03-02T07:30 for=60m")
     assert "opens now, closes mon 02 mar 08:30" in reply
+
+
+async def test_attachment_problems_keep_the_file_name_as_given(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    _w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    cases = [("latin1.py", "caf\xe9 = 1\n".encode("latin-1"), "latin1.py is not UTF-8 text"),
+             ("empty.py", b"  \n", "empty.py is empty"),
+             ("big.py", b"x = 1\n" * 200_000, "big.py is 1172 KB; the limit is 64 KB")]
+    for name, data, expected in cases:
+        replies = await h.handle(msg("/dojo submit 1.1.1", attachments=[Attachment(name, data)]))
+        assert replies[0].text.startswith(expected), replies[0].text
+    from bot.chat.replies import sentence  # a sentence starting with a plain word
+
+    assert sentence("unknown time zone 'X'") == "Unknown time zone 'X'"
+    assert sentence("you're not in this cohort") == "You're not in this cohort"
