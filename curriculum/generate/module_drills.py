@@ -121,7 +121,8 @@ MODULES: dict[str, list[ModuleSpec]] = {
                    "Conv2d(k=3, padding=1) 3→32→64→128→256 with ReLU (MaxPool2d(2) between "
                    "them allowed) → `nn.AdaptiveAvgPool2d((1, 1))` → Linear(256,10)",
                    [["B", 3, "H", "W"]], {"Conv2d": 4, "AdaptiveAvgPool2d": 1, "Linear": 1},
-                   dims={"H": [16, 24, 40, 48], "W": [20, 28, 36]}, values=False),
+                   dims={"H": [16, 24, 40, 48], "W": [20, 28, 36]}, values=False,
+                   behaviour=["relus"]),
     ],
     "4.1.4": [
         ModuleSpec("MixedModel1", "input (B, 1, 28, 28). `backbone`: Conv2d(1,16,3,padding=1) → "
@@ -363,6 +364,7 @@ _MOD_ERRATA = {
 
 _BEH_TEXT = {
     "dropout": "dropout is active in `train()` mode and off in `eval()` mode",
+    "relus": "the forward applies one ReLU per conv (`nn.ReLU`, `F.relu` or `torch.relu`)",
     "range01": "outputs lie in [0, 1] (sigmoid output)",
     "zero:fc2": "the residual path really exists: with `fc2` zeroed the input still reaches "
                 "the output",

@@ -222,6 +222,13 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
         msg = _behaviour(cls, b, beh)
         if msg:
             return Verdict(False, "value", msg)
+    if "relus" in behaviour:
+        want, have = (ref.get("beh") or {}).get("relus"), beh.get("relus")
+        if want is not None and have != want:
+            found = have if type(have) is int else "an unknown number of"
+            return Verdict(False, "value", f"`{cls}`: the stated architecture ({text}) applies "
+                                           f"{want} ReLUs in its forward pass; yours applies "
+                                           f"{found}")
     if "dropout" in behaviour:
         bad = dropout_calls_problem(cls, text, beh.get("dropout_calls"),
                                     (ref.get("beh") or {}).get("dropout_calls"))

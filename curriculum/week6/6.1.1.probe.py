@@ -3,7 +3,7 @@
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from curriculum.probes.dropout_calls import dropout_calls
+from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 

@@ -83,6 +83,11 @@ WRONG = {
          "        x = self.dropout(torch.relu(self.layer2(x)))\n",
          "        x = torch.relu(self.layer1(x))\n        x = torch.relu(self.layer2(x))\n"),
     ], {"SimpleLinear4": "value"}),
+    # third audit: SimpleCNN5 (pooling left to the learner) without its ReLUs
+    "4.1.3-cnn5-no-relu": ("4.1.3", [
+        ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
+         "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.MaxPool2d(2)]"),
+    ], {"SimpleCNN5": "value"}),
     # finding 4: view for permute, unused attention weights, ReLU on the bottleneck
     "4.1.4-computation": ("4.1.4", [
         ("h = h.permute(0, 2, 1)", "h = h.reshape(h.size(0), -1, 16)"),
@@ -210,6 +215,14 @@ EQUIVALENT = {
         ("self.act = nn.LeakyReLU(0.01)", "self.act = nn.LeakyReLU(0.1)"),
         ("        x = self.dropout(torch.relu(self.layer1(x)))\n",
          "        x = nn.functional.dropout(torch.relu(self.layer1(x)), 0.2, self.training)\n"),
+    ]),
+    "4.1.3-cnn5-functional-relu-no-pools": ("4.1.3", [
+        ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
+         "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.Identity()]"),
+        ("        x = self.pool(self.conv_layers(x))\n",
+         "        for layer in self.conv_layers:\n"
+         "            x = nn.functional.relu(layer(x)) if isinstance(layer, nn.Conv2d) else x\n"
+         "        x = self.pool(x)\n"),
     ]),
     "4.1.4-other-attribute-names": ("4.1.4", [
         ("self.shared = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))",
