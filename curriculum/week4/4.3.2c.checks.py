@@ -1,6 +1,7 @@
 """Checks of 4.3.2c (MultiTaskNetwork): outputs per task, independent heads, loss balancing."""
 
 from curriculum.judges.compare import above, at_most, close
+from curriculum.judges.modules import dropout_calls_problem
 
 _NAMES = ["regression", "classification", "ranking", "segmentation", "depth", "age", "topic"]
 
@@ -74,6 +75,10 @@ def _architecture(g, r, inputs):
     if not g["tw"]["param"] or not close(g["tw"]["value"], r["tw"]["value"], rtol=1e-4,
                                          atol=1e-5):
         return False, "`task_weights` must be an nn.Parameter of ones, one entry per task"
+    bad = dropout_calls_problem("MultiTaskNetwork", "Dropout(0.3) in the backbone, Dropout(0.2) "
+                                "in each head", g.get("dropout_calls"), r.get("dropout_calls"))
+    if bad:
+        return False, bad
     return True, ""
 
 

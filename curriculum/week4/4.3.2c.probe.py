@@ -4,6 +4,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from curriculum.probes.forward_calls import dropout_calls
+
 
 def _x(shape, seed):
     g = torch.Generator().manual_seed(int(seed))
@@ -82,4 +84,8 @@ def _one(cls, inputs):
         m.task_losses.copy_(torch.tensor(inputs["losses"]))
     m.update_task_weights()
     res["updated"] = m.task_weights.detach().clone()
+    # last (it moves BatchNorm's running statistics): the dropout a train-mode forward applies
+    m.train()
+    with torch.no_grad():
+        res["dropout_calls"], _ = dropout_calls(lambda: m(x))
     return res

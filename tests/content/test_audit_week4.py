@@ -88,6 +88,9 @@ WRONG = {
         ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
          "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.MaxPool2d(2)]"),
     ], {"SimpleCNN5": "value"}),
+    # third audit: the backbone's Dropout(0.3) left out (parameters and eval outputs agree)
+    "4.3.2c-no-backbone-dropout": ("4.3.2c", [("            nn.Dropout(0.3),\n", "")],
+                                   {"architecture": "module"}),
     # finding 4: view for permute, unused attention weights, ReLU on the bottleneck
     "4.1.4-computation": ("4.1.4", [
         ("h = h.permute(0, 2, 1)", "h = h.reshape(h.size(0), -1, 16)"),
