@@ -31,6 +31,16 @@ class Extracted:
     problem: str | None = None
 
 
+def is_utf8(text: str) -> bool:
+    """False when the text carries undecodable bytes: lone surrogates, as a
+    terminal reading non-UTF-8 input (surrogateescape) or a JSON client sends them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
     if len(data) > MAX_CODE_BYTES:
         return None, (
@@ -57,6 +67,9 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
             return Extracted(
                 None, "", f"your code is {size:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB"
             )
+        if not is_utf8(code):  # undecodable bytes a terminal or a client let through
+            return Extracted(None, "", "your code is not UTF-8 text; save it as UTF-8 and "
+                                       "paste it again")
         return Extracted(code, "blocks" if len(chosen) > 1 else "block")
     for att in attachments or []:
         if att.filename.lower().endswith(".py"):

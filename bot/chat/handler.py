@@ -257,6 +257,8 @@ class ChatHandler:
             return await self.dispatch(parsed, msg)
         except DojoError as exc:
             return [error(exc.message, exc.hint)]
+        except UnicodeError:  # undecodable bytes in the message (e.g. a terminal's)
+            return [error("that message is not UTF-8 text", "type it again as UTF-8")]
         except ValueError as exc:  # bad time zone, time of day, … from the rules
             return [error(str(exc))]
         except Exception:

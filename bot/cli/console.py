@@ -34,6 +34,8 @@ def console(
     ),
 ) -> None:
     """The whole bot in a terminal: SQLite and the in-process grader, no accounts."""
+    if script is not None:
+        _check_script(script)
     settings = settings_or_exit()
     start = None
     if clock:
@@ -48,6 +50,21 @@ def console(
         typer.echo("\nbye", err=True)
         code = 130
     raise typer.Exit(code)
+
+
+def _check_script(script: Path) -> None:
+    """A transcript must be readable UTF-8 text: say where it is not, exit 2."""
+    try:
+        data = script.read_bytes()
+        data.decode("utf-8")
+    except OSError as exc:
+        typer.echo(f"torchdojo: cannot read --script {script}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        typer.echo(f"torchdojo: --script {script} is not UTF-8 text (line {line}, byte "
+                   f"0x{data[exc.start]:02x}); save it as UTF-8", err=True)
+        raise typer.Exit(2) from None
 
 
 async def _console(settings: Settings, script: Path | None, database_url: str | None,

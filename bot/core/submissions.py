@@ -70,6 +70,11 @@ class SubmissionService:
             )
         if not code.strip():
             raise DojoError("the code block is empty", "paste your solution inside ```python … ```")
+        try:
+            code.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8
+            raise DojoError("your code is not UTF-8 text",
+                            "save it as UTF-8 and paste it again") from None
         now = self.ctx.now()
         private = kind_of(ex) == "challenge"
         async with self.ctx.db.session() as s:

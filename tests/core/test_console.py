@@ -227,3 +227,38 @@ def test_cli_console_end_to_end_with_the_real_grader(tmp_path: Path) -> None:
     assert "+10 points" in out and "1-day streak" in out
     assert re.search(r"#2 `1\.1\.1` .*(failed|error) \d+/10", out)
     assert "zeros_1" in out  # the failing check is named with what was expected
+
+
+def test_cli_console_script_that_is_not_utf8_is_one_line_exit_2(tmp_path: Path) -> None:
+    """Was a UnicodeDecodeError traceback after the runtime had started."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    script = tmp_path / "bin.txt"
+    script.write_bytes(b"/dojo today\n/dojo show \xff\xfe\n")
+    res = CliRunner().invoke(app, ["console", "--script", str(script), "--clock",
+                                   "2026-03-02T09:05", "--output-dir", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert ("Traceback" not in res.output and res.exception is None) or \
+        isinstance(res.exception, SystemExit)
+    assert f"--script {script} is not UTF-8 text (line 2, byte 0xff)" in res.output
+    assert not (tmp_path / "o").exists()  # refused before anything started
+
+
+async def test_console_code_block_with_undecodable_bytes_says_not_utf8(
+    tmp_path: Path, tiny_curriculum: Any,
+) -> None:
+    """What a terminal hands over for bytes that are not UTF-8 (surrogateescape):
+    the chat's 'not UTF-8' message, not a raw codec error."""
+    script = ("/dojo as coach instructor\n/dojo cohort create \udcfe\n"
+              "/dojo cohort create Torch\n/dojo as ann\n/dojo cohort join\n"
+              "/dojo submit 1.1.1\n```python\nx = '\udcff'  # PASS\n```\n")
+    text, rt = await run_script(script, tmp_path, tiny_curriculum)
+    try:
+        assert "That message is not UTF-8 text" in text
+        assert "Your code is not UTF-8 text; save it as UTF-8 and paste it again" in text
+        assert "codec" not in text and "surrogates" not in text
+        assert "Torch created" in text and "received" not in text  # nothing queued
+    finally:
+        await rt.close()
