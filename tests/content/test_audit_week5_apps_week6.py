@@ -70,6 +70,10 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: AdamW's weight decay left at its default instead of the config's
+    "final.3-default-weight-decay": ("final.3", [(
+        "                                  weight_decay=config.weight_decay)",
+        "                                  )")], {"checkpoint": "value"}),
     # third audit: a second sigmoid before nn.BCEWithLogitsLoss
     "5.1.2-double-sigmoid": ("5.1.2", [(
         "def train_loop_6(model, X, y):", "def train_loop_6(model, X, y):\n"
