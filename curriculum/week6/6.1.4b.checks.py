@@ -41,6 +41,12 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "build optim.lr_scheduler.StepLR(optimizer, "
                                      "step_size=step_size, gamma=0.1) (the grader passes "
                                      "step_size=8)")
+    padded = got.get("padded")
+    if isinstance(padded, dict) and type(padded.get("calls")) is int and padded["calls"] > 0 \
+            and padded.get("with_pad_tag") == 0:
+        return Verdict(False, "value", "pad the tags with -100 (pad_sequence(tags, batch_first="
+                                       "True, padding_value=-100)): none of the tag batches given to "
+                                       "ner_loss held -100, so padding was trained on as a real tag")
     gold = torch.cat([t for t in ctx.secrets["training"]])
     pred = got["pred"]
     if not isinstance(pred, torch.Tensor) or pred.shape != gold.shape:

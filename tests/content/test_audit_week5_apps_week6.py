@@ -70,6 +70,10 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: tags padded with 0 (a real tag) instead of -100
+    "6.1.4b-tags-padded-with-0": ("6.1.4b", [(
+        "    y = pad_sequence(tags, batch_first=True, padding_value=PAD_TAG)",
+        "    y = pad_sequence(tags, batch_first=True, padding_value=0)")], {"training": "value"}),
     # third audit: AdamW's weight decay left at its default instead of the config's
     "final.3-default-weight-decay": ("final.3", [(
         "                                  weight_decay=config.weight_decay)",
