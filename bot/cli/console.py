@@ -1,4 +1,4 @@
-"""``console``: the whole bot in a terminal (SQLite, in-process grader)."""
+"""``console``: the whole bot in a terminal (SQLite, the bot's own grader process)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def console(
         Path("torchdojo-output"), "--output-dir", help="where pictures and exports go"
     ),
 ) -> None:
-    """The whole bot in a terminal: SQLite and the in-process grader, no accounts."""
+    """The whole bot in a terminal: SQLite and the bot's own grader (a child process), no
+    accounts."""
     if script is not None:
         _check_script(script)
     settings = settings_or_exit()

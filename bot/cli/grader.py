@@ -17,7 +17,8 @@ def grader_serve(
     port: Annotated[int | None, typer.Option(help="port (default: $PORT or 8080)", min=1,
                                              max=65535)] = None,
     workers: Annotated[int | None, typer.Option(help="warm workers", min=1, max=64)] = None,
-    unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox")] = False,
+    unsafe_no_sandbox: Annotated[bool, typer.Option(
+        "--unsafe-no-sandbox", help="grade without namespaces (trusted code only)")] = False,
     unix: Annotated[str | None, typer.Option(
         help="listen on this Unix socket instead of HOST:PORT (the bot's own grader)")] = None,
 ) -> None:

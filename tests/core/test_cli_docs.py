@@ -1,0 +1,40 @@
+"""docs/cli.md names every command and option the ``torchdojo`` CLI has, and the
+console's help says how it grades (the bot's own grader process, as the README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import typer.main
+
+from bot.cli import app
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+
+
+def _leaves(cmd: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, click.Command]]:
+    if isinstance(cmd, click.Group):
+        return [leaf for name, sub in sorted(cmd.commands.items())
+                for leaf in _leaves(sub, (*path, name))]
+    return [(" ".join(path), cmd)]
+
+
+def test_docs_cli_names_every_command_and_option() -> None:
+    doc = DOC.read_text()
+    missing = []
+    for path, cmd in _leaves(typer.main.get_command(app)):
+        if f"torchdojo {path}" not in doc:
+            missing.append(f"torchdojo {path}")
+        for param in cmd.params:
+            for opt in [*param.opts, *param.secondary_opts]:
+                if opt.startswith("--") and opt != "--help" and opt not in doc:
+                    missing.append(f"torchdojo {path} {opt}")
+    assert missing == [], "docs/cli.md does not mention: " + ", ".join(missing)
+
+
+def test_console_help_says_the_grader_is_a_child_process() -> None:
+    cmd = typer.main.get_command(app).commands["console"]  # type: ignore[attr-defined]
+    assert "in-process" not in (cmd.help or "")
+    assert "child process" in (cmd.help or "")
+
