@@ -38,3 +38,25 @@ def test_console_help_says_the_grader_is_a_child_process() -> None:
     assert "in-process" not in (cmd.help or "")
     assert "child process" in (cmd.help or "")
 
+
+def test_docs_health_and_environment_fields_are_the_real_ones() -> None:
+    """The health answer's fields in docs/grader-http-api.md, and the sandbox
+    value in docs/result-format.md, are those the grader really sends."""
+    import inspect
+    import json
+    import re
+
+    from grader.grading import Grader
+    from grader.pool import SandboxPool
+
+    source = "".join(inspect.getsource(f) for f in (
+        SandboxPool.health, SandboxPool.environment, Grader.health))
+    api = (DOC.parent / "grader-http-api.md").read_text()
+    health = api.split("## `GET /v1/health`")[1].split("##")[0]
+    example = health.split("`200` with `")[1].split("` when")[0]
+    keys = re.findall(r'"(\w+)":', example)
+    assert {"waiting", "max_queue"} <= set(keys)
+    assert [k for k in keys if f'"{k}"' not in source] == []
+    result = (DOC.parent / "result-format.md").read_text()
+    env = json.loads(re.search(r'"environment": (\{[^}]*\})', result).group(1))  # type: ignore[union-attr]
+    assert f'"sandbox": "{env["sandbox"]}"' in inspect.getsource(SandboxPool.environment)
