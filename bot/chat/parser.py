@@ -151,7 +151,7 @@ Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
 
 CONSOLE_HELP = """\
 Console only: /dojo as USER [instructor] — act as another member;
-/dojo clock ISO-TIME | +1d | +3h — move time; /dojo reply MSGID — next lines reply to a post;
+/dojo clock ISO-TIME | +1d | +3h | -30m — move time; /dojo reply MSGID — next lines reply to a post;
 /dojo submit ID < file.py — attach a file. Pictures are written to files."""
 
 HELP_STREAK = "\n".join([

@@ -60,3 +60,17 @@ def test_docs_health_and_environment_fields_are_the_real_ones() -> None:
     result = (DOC.parent / "result-format.md").read_text()
     env = json.loads(re.search(r'"environment": (\{[^}]*\})', result).group(1))  # type: ignore[union-attr]
     assert f'"sandbox": "{env["sandbox"]}"' in inspect.getsource(SandboxPool.environment)
+
+
+def test_console_clock_forms_agree_between_help_and_docs() -> None:
+    import re
+
+    from bot.chat.parser import CONSOLE_HELP
+
+    def forms(text: str) -> set[str]:
+        line = re.search(r"/dojo clock\s+(ISO-TIME[^—`;]*)", text.replace("\n", " "))
+        assert line is not None
+        return {f.strip() for f in line.group(1).split("|")}
+
+    doc = (DOC.parent / "chat-commands.md").read_text()
+    assert forms(CONSOLE_HELP) == forms(doc) == {"ISO-TIME", "+1d", "+3h", "-30m"}
