@@ -44,7 +44,12 @@ def _tool(name: str) -> str:
     pytest.fail(f"{name} is not installed: run scripts/setup.sh --dev")
 
 
-def _compose(*args: str, env_file: str | None = ".env.example") -> subprocess.CompletedProcess:
+#: What an operator puts in .env: the shipped example leaves the password empty.
+TEST_PASSWORD = "test-only-password"
+
+
+def _compose(*args: str, env_file: str | None = ".env.example",
+             password: str | None = TEST_PASSWORD) -> subprocess.CompletedProcess:
     argv = [_tool("docker-compose"), "--project-directory", str(ROOT), "-f", str(COMPOSE)]
     if env_file:
         argv += ["--env-file", str(ROOT / env_file)]
@@ -52,6 +57,8 @@ def _compose(*args: str, env_file: str | None = ".env.example") -> subprocess.Co
         argv += ["--profile", profile]
     # only the shipped example may feed the file: no variables from this shell
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    if password is not None:  # as if set in .env (the shell's value wins over the file's)
+        env["POSTGRES_PASSWORD"] = password
     # from the project directory: docker-compose v1 reads the seccomp profile
     # relative to the working directory (v2, relative to the project)
     return subprocess.run([*argv, *args], capture_output=True, text=True, env=env, timeout=120,
@@ -84,9 +91,25 @@ def test_compose_validates_with_the_example_env() -> None:
 
 
 def test_compose_refuses_to_run_without_the_database_password() -> None:
-    proc = _compose("config", "-q", env_file=None)
+    proc = _compose("config", "-q", env_file=None, password=None)
     assert proc.returncode != 0
     assert "set POSTGRES_PASSWORD in .env" in proc.stderr
+
+
+def test_the_example_env_ships_no_password_and_says_how_to_make_one() -> None:
+    """A copied .env.example must not start with a well-known password."""
+    text = (ROOT / ".env.example").read_text()
+    assert re.search(r"^POSTGRES_PASSWORD=$", text, re.M), "leave the password empty"
+    assert "secrets.token_urlsafe" in text
+    proc = _compose("config", "-q", password=None)  # the example as shipped: refused
+    assert proc.returncode != 0
+    assert "set POSTGRES_PASSWORD in .env" in proc.stderr
+
+
+def test_the_password_reaches_every_database_url(config: dict) -> None:
+    urls = [svc["environment"]["DATABASE_URL"] for svc in config["services"].values()
+            if "DATABASE_URL" in (svc.get("environment") or {})]
+    assert urls and all(f":{TEST_PASSWORD}@postgres:5432/" in u for u in urls)
 
 
 def test_postgres_has_a_volume_and_a_health_check(config: dict) -> None:
