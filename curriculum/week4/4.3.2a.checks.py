@@ -56,4 +56,9 @@ def judge_horizon(learner, reference, inputs, ctx):
             return False, (f"{_where(c)}: step 1 must be predicted from the last LSTM output "
                            "(lstm_out[:, -1] or h_n[-1]); changing only the last time step of "
                            "x did not change the forecast")
+        direct = g.get("last_output_diff")
+        if direct is not None and not at_most(direct, 1e-5):
+            return False, (f"{_where(c)}: step 1 must be mean_head(lstm_out[:, -1]) — the head "
+                           "applied to the last LSTM output, not to a mean or another mix of "
+                           "the time steps")
     return True, ""

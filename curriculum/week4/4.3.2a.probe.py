@@ -39,6 +39,14 @@ def probe(ns, inputs):
             last = x.clone()
             last[:, -1] = last[:, -1] + 1.0 + last[:, -1].abs()
             last_dep = _change(m(last, prediction_steps=1), m(x, prediction_steps=1))
+            # and it IS mean_head of the last LSTM output (a mean over time also changes)
+            lstms = [q for q in m.modules() if isinstance(q, torch.nn.LSTM)]
+            head = getattr(m, "mean_head", None)
+            direct = None
+            if len(lstms) == 1 and callable(head) and one.dim() == 3:
+                want = head(lstms[0](x)[0][:, -1])
+                if isinstance(want, torch.Tensor) and want.shape == one[:, 0].shape:
+                    direct = float((one[:, 0] - want).abs().max())
             big_std = m(x * 25.0, prediction_steps=steps)[1]
             extra = []
             # random re-draws of every parameter: std must stay > 0; the last, large one
@@ -56,6 +64,6 @@ def probe(ns, inputs):
                                         if mean.dim() == 3 and one.dim() == 3 else None),
                     "repeat_diff": float((mean - again).abs().max()),
                     "input_dep": float((mean - other).abs().max()),
-                    "last_step_dep": last_dep,
+                    "last_step_dep": last_dep, "last_output_diff": direct,
                     "types": [type(q).__name__ for q in m.modules()]})
     return out

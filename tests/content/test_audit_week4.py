@@ -88,6 +88,10 @@ WRONG = {
         ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
          "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.MaxPool2d(2)]"),
     ], {"SimpleCNN5": "value"}),
+    # third audit: step 1 from the mean over time (changing the last step changes it too)
+    "4.3.2a-mean-over-time": ("4.3.2a", [
+        ("last_hidden = lstm_out[:, -1, :]", "last_hidden = lstm_out.mean(dim=1)"),
+    ], {"horizon": "value"}),
     # third audit: the backbone's Dropout(0.3) left out (parameters and eval outputs agree)
     "4.3.2c-no-backbone-dropout": ("4.3.2c", [("            nn.Dropout(0.3),\n", "")],
                                    {"architecture": "module"}),
