@@ -143,7 +143,9 @@ FILLER = [f"w{i}" for i in range(40)] + ["the", "movie", "film", "plot", "actors
 
 
 def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
-    """Synthetic reviews: filler words plus 1–2 sentiment words; label 1 = positive."""
+    """Synthetic reviews: filler words plus 1–2 sentiment words; label 1 = positive.
+    ``mixed_case``: words in mixed case, separated by runs of whitespace (a tokenizer that
+    splits on " " only, or keeps the case, gets other tokens)."""
     texts, labels = [], []
     for _ in range(n):
         label = int(rng.integers(0, 2))
@@ -154,6 +156,12 @@ def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
         if mixed_case:
             words = [w.upper() if rng.random() < 0.2 else w.capitalize() if rng.random() < 0.2
                      else w for w in words]
+            # "split on whitespace": runs of spaces, tabs and newlines, at the ends too
+            gaps = [str(rng.choice([" ", " ", "  ", "\t", "\n", " \t "])) for _ in words]
+            texts.append(gaps[0][:1] + "".join(str(w) + g for w, g in zip(words, gaps,
+                                                                          strict=True)))
+            labels.append(label)
+            continue
         texts.append(" ".join(str(w) for w in words))
         labels.append(label)
     return texts, np.asarray(labels, dtype=np.int64)

@@ -70,6 +70,10 @@ WRONG = {
     "6.1.1-softmax": ("6.1.1", [("        return self.net(x)\n",
                                  "        return torch.softmax(self.net(x), dim=1)\n")],
                       {"architecture": "value"}),
+    # third audit: "split on whitespace" with split(" ") or a regex of word characters
+    "6.1.3a-split-on-space": ("6.1.3a", [
+        ("return text.lower().split()", 'return text.lower().split(" ")')],
+        {"preprocessing": "value"}),
     # third audit: tags padded with 0 (a real tag) instead of -100
     "6.1.4b-tags-padded-with-0": ("6.1.4b", [(
         "    y = pad_sequence(tags, batch_first=True, padding_value=PAD_TAG)",
