@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from curriculum.judges.source import pure_indexing_problem
+from curriculum.judges.source import index_form_problem, pure_indexing_problem
 from curriculum.judges.text import dtype_name, fmt_shape, type_name
 from grader.checks.base import Outcome, Verdict
 
@@ -31,9 +31,10 @@ def _base_problem(bases: dict[str, Any], shapes: dict[str, list[int]]) -> str | 
 
 
 def indexed(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: str,
-            expr: str, bases: dict[str, list[int]]) -> Verdict:
+            expr: str, bases: dict[str, list[int]], form: str | None = None) -> Verdict:
     """``name`` must equal ``expr`` (e.g. ``x[0, 1, 2]``) taken from the learner's own
-    bases (``{"x": [4, 5, 6]}``), written with indexing syntax only."""
+    bases (``{"x": [4, 5, 6]}``), written with indexing syntax only — and, with
+    ``form``, in the form the variant practises (``negative``, ``slice``)."""
     data = learner.value
     if not isinstance(data, dict):
         return Verdict(False, "value", "could not read your values")
@@ -60,7 +61,8 @@ def indexed(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name
         return Verdict(False, "value", f"`{name}` has the right shape but {wrong} of "
                                        f"{value.numel()} values are not those of `{expr}` taken "
                                        f"from your own `{next(iter(used))}`")
-    bad = pure_indexing_problem(ctx, name, expr)
+    bad = pure_indexing_problem(ctx, name, expr) or (
+        index_form_problem(ctx, name, expr, form) if form else None)
     if bad:
         return Verdict(False, "api", bad)
     return Verdict(True, "value")

@@ -231,6 +231,37 @@ def _bound_expression(source: str, name: str) -> ast.expr | None:
     return found
 
 
+def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
+    """What a drill asks of the index itself, beyond its value: ``negative`` — at least one
+    negative index (``x[-1]``, not ``x[3]``); ``slice`` — a slice, not a list of indices
+    (``x[1:3]``, not ``x[[1, 2]]``). None when the binding cannot be found (the other
+    checks say so)."""
+    expression = _bound_expression(ctx.source_text, name)
+    if expression is None:
+        return None
+    indexes = []
+    node = expression
+    while isinstance(node, ast.Subscript):
+        indexes.append(node.slice)
+        node = node.value
+    parts = [n for i in indexes for n in ast.walk(i)]
+    if form == "negative":
+        negative = any(
+            (isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub)
+             and isinstance(n.operand, ast.Constant) and type(n.operand.value) is int)
+            or (isinstance(n, ast.Constant) and type(n.value) is int and n.value < 0)
+            for n in parts)
+        if not negative:
+            return (f"`{name}`: this variant practises negative indexing — write it as "
+                    f"`{name} = {expr}`, counting from the end")
+    listed = any(isinstance(n, ast.List | ast.Tuple) for i in indexes for n in ast.walk(i)
+                 if n is not i)
+    if form == "slice" and (listed or not any(isinstance(n, ast.Slice) for n in parts)):
+        return (f"`{name}`: take the pages as one slice (`{name} = {expr}`), not a list "
+                "of indices")
+    return None
+
+
 def _is_indexing(node: ast.expr) -> bool:
     """``x[...]``, ``x[1][2]``, ``(x[0])`` — subscripts on a name, nothing else."""
     while isinstance(node, ast.Subscript):

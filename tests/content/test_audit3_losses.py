@@ -165,3 +165,26 @@ async def test_133_a_point_set_typed_in_fails(grader) -> None:
                     '**{k: apply_transformation(unit_square, m) '
                     'for k, m in [("combined", scaling @ rotation)]}')
     assert (await grader.grade("1.3.3", loop, seed=1))["status"] == "passed"
+
+
+# --- 1.2.x: the index form a variant practises ----------------------------------------
+
+@pytest.mark.parametrize(("exercise_id", "check", "old", "new"), [
+    ("1.2.6", "neg_1", "neg_1 = x[-1]", "neg_1 = x[3]"),
+    ("1.2.2", "slice_5", "slice_5 = x[-1]", "slice_5 = x[3]"),
+    ("1.2.7", "q2", "q2 = x[-1]", "q2 = x[3]"),
+    ("1.2.7", "q6", "q6 = x[1:3]", "q6 = x[[1, 2]]"),
+])
+async def test_12x_the_practised_index_form_is_required(grader, exercise_id, check, old, new):
+    source = (ROOT / "curriculum" / "week1" / f"{exercise_id}.ref.py").read_text()
+    source = _replace(source, old, new)
+    found = _check(await grader.grade(exercise_id, source, seed=1), check)
+    assert found["status"] == "failed" and found["kind"] == "api", found
+
+
+async def test_12x_other_negative_spellings_pass(grader) -> None:
+    source = (ROOT / "curriculum" / "week1" / "1.2.6.ref.py").read_text()
+    source = _replace(source, "neg_12 = x[0, -1, :]", "neg_12 = x[0][-1]")
+    source = _replace(source, "neg_3 = x[:, -1]", "neg_3 = x[:, 4 - 5]")
+    result = await grader.grade("1.2.6", source, seed=1)
+    assert _check(result, "neg_12")["status"] == "passed"
