@@ -77,7 +77,8 @@ def reshaped(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, nam
                                        f"not `{expr}` of your own `{base}` (they are in a "
                                        f"different order or changed) — check the dims")
     bad_api = _drill_api_problem(ctx, name, base, expr, api) \
-        or _one_call_problem(ctx, name, expr, api, len(base_shape))
+        or _one_call_problem(ctx, name, expr, api, len(base_shape)) \
+        or _negative_problem(ctx, name, expr, api)
     if bad_api:
         return Verdict(False, "api", bad_api)
     return Verdict(True, "value")
@@ -152,6 +153,34 @@ def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> st
         "dim" + ("s " if len(got) > 1 else " ") + " and ".join(str(d) for d in sorted(got))
     return (f"`{name}`: the variant asks to remove {asked} (`{name} = {expr}`); your call "
             f"names {removed}")
+
+
+def _negative(call: ast.Call) -> bool:
+    """A negative integer literal among the call's arguments (``-1``, ``(0, -1)``)."""
+    parts = [n for a in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(a)]
+    return any(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub)
+               and isinstance(n.operand, ast.Constant) and type(n.operand.value) is int
+               for n in parts)
+
+
+def _negative_problem(ctx: Any, name: str, expr: str, api: str) -> str | None:
+    """A variant written with -1 or negative dims (``x.view(-1, 4)`` "auto-calculate",
+    ``x.unsqueeze(-1)``, ``x.transpose(-1, -2)`` "negative indexing") practises them: the
+    positive equivalent gives the same tensor and misses the lesson."""
+    wanted = _api_calls(ast.parse(expr, mode="eval").body, api, frozenset())
+    if len(wanted) != 1 or not _negative(wanted[0][0]):
+        return None
+    value = _binding_value(ctx.source_text, name)
+    if value is None:
+        return None
+    calls = _api_calls(value, api, frozenset(getattr(ctx.source, "modules", frozenset())))
+    if len(calls) != 1 or _negative(calls[0][0]):
+        return None
+    if api in (".view", ".reshape"):
+        return f"`{name}`: this variant practises -1: let it calculate a dimension, like " \
+               f"`{name} = {expr}`"
+    return f"`{name}`: this variant practises negative dims (counted from the end), like " \
+           f"`{name} = {expr}`"
 
 
 def _drill_api_problem(ctx: Any, name: str, base: str, expr: str, api: str) -> str | None:

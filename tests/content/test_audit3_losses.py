@@ -188,3 +188,27 @@ async def test_12x_other_negative_spellings_pass(grader) -> None:
     source = _replace(source, "neg_3 = x[:, -1]", "neg_3 = x[:, 4 - 5]")
     result = await grader.grade("1.2.6", source, seed=1)
     assert _check(result, "neg_12")["status"] == "passed"
+
+
+# --- 2.1.x: -1 and negative dims where the variant practises them -----------------------
+
+@pytest.mark.parametrize(("exercise_id", "check", "old", "new"), [
+    ("2.1.1", "view_4", "view_4 = x.view(-1, 4)", "view_4 = x.view(6, 4)"),
+    ("2.1.3", "unsqueeze_5", "unsqueeze_5 = x.unsqueeze(-1)", "unsqueeze_5 = x.unsqueeze(3)"),
+    ("2.1.5", "transpose_12", "transpose_12 = x.transpose(-1, -2)",
+     "transpose_12 = x.transpose(2, 1)"),
+])
+async def test_21x_negative_variants_need_negative_numbers(grader, exercise_id, check, old, new):
+    source = (ROOT / "curriculum" / "week2" / f"{exercise_id}.ref.py").read_text()
+    found = _check(await grader.grade(exercise_id, _replace(source, old, new), seed=1), check)
+    assert found["status"] == "failed" and found["kind"] == "api", found
+
+
+
+async def test_21x_negative_dims_by_keyword_or_function_pass(grader) -> None:
+    source = (ROOT / "curriculum" / "week2" / "2.1.3.ref.py").read_text()
+    source = _replace(source, "unsqueeze_5 = x.unsqueeze(-1)", "unsqueeze_5 = x.unsqueeze(dim=-1)")
+    source = _replace(source, "unsqueeze_14 = v.unsqueeze(-1)",
+                      "unsqueeze_14 = torch.unsqueeze(v, -1)")
+    result = await grader.grade("2.1.3", source, seed=1)
+    assert result["status"] == "passed", [c for c in result["checks"] if c["status"] != "passed"]
