@@ -106,10 +106,18 @@ def judge_config_data(learner, reference, inputs, ctx):
     want = torch.nn.utils.rnn.pad_sequence([seqs[i] for i in order], batch_first=True)
     if not isinstance(tokens, torch.Tensor) or tokens.dtype != torch.int64 \
             or tuple(tokens.shape) != tuple(want.shape) or not torch.equal(tokens, want):
+        if not isinstance(tokens, torch.Tensor):
+            found = f"found {type(tokens).__name__}"
+        elif tokens.dtype != torch.int64:
+            found = f"found dtype {str(tokens.dtype).removeprefix('torch.')}"
+        elif tuple(tokens.shape) != tuple(want.shape):
+            found = f"expected shape {tuple(want.shape)}, found {tuple(tokens.shape)}"
+        else:  # the right shape: the rows are reordered or the padding is not 0
+            found = ("the shape is right but the rows differ: keep the batch in the order "
+                     "given (no sorting by length) and pad with 0")
         return Verdict(False, "value", "collate: tokens must be an int64 tensor [batch, longest "
                                        "sequence in this batch], batch first, in the order "
-                                       f"given, padded with 0; expected shape {tuple(want.shape)}"
-                                       f", found {getattr(tokens, 'shape', type(tokens).__name__)}")
+                                       f"given, padded with 0; {found}")
     if not isinstance(lengths, torch.Tensor) or lengths.dtype != torch.int64 \
             or lengths.tolist() != [len(seqs[i]) for i in order]:
         return Verdict(False, "value", "collate: lengths must be an int64 tensor of each "

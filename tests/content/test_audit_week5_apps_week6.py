@@ -310,3 +310,13 @@ async def test_stopping_curve_exercises_every_rule():
             assert early_stop(curve, patience, min_delta=1e-4, reset=False)[0] < stop
             assert early_stop(curve, patience)[0] != stop           # min_delta ignored
             assert early_stop(curve, patience * 1.5, min_delta=1e-4)[0] != stop
+
+
+async def test_final3_sorted_collate_is_named_not_a_shape(grader, curriculum):
+    """Third audit: a collate that sorts the batch by length said 'expected shape (6, 8),
+    found torch.Size([6, 8])'; it now says the rows are out of order."""
+    source = _edit(curriculum.get("final.3").reference, [(
+        "def collate(batch):\n",
+        "def collate(batch):\n    batch = sorted(batch, key=lambda p: -len(p[0]))\n")])
+    message = _messages(await grader.grade("final.3", source, seed=3))["config_data"]
+    assert "order given" in message and "torch.Size" not in message, message
