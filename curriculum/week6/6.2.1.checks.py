@@ -78,13 +78,21 @@ def judge_eval(learner, reference, inputs, ctx):
         return Verdict(False, "value", f"confusion must be a [{c}, {c}] tensor, rows = true class, "
                                        "columns = predicted class, counts")
     tp = conf.diag().double()
-    for name, want in (("precision", tp / conf.sum(0).clamp(min=1)),
-                       ("recall", tp / conf.sum(1).clamp(min=1))):
+    wanted = {"precision": tp / conf.sum(0).clamp(min=1), "recall": tp / conf.sum(1).clamp(min=1)}
+    formula = {"precision": "TP / predicted count (a column sum of the confusion matrix)",
+               "recall": "TP / true count (a row sum)"}
+    for name, want in wanted.items():
         g = got[name]
-        if not isinstance(g, torch.Tensor) or g.shape != want.shape \
-                or not at_most(max_abs_diff(g, want), 1e-6):
+        if not isinstance(g, torch.Tensor) or g.shape != want.shape:
+            found = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
             return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
-                                           "(0 where undefined)")
+                                           f"(0 where undefined); found {found}")
+        if not at_most(max_abs_diff(g, want), 1e-6):
+            other = "recall" if name == "precision" else "precision"
+            swapped = at_most(max_abs_diff(g, wanted[other]), 1e-6)
+            hint = f" — yours is the {other}" if swapped else ""
+            return Verdict(False, "value", f"{name} per class is {formula[name]}, 0 where "
+                                           f"undefined{hint}")
     if not close(got["accuracy"], float(tp.sum() / conf.sum()), rtol=0.0, atol=1e-6):
         return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
     return Verdict(True, "value")

@@ -320,3 +320,13 @@ async def test_final3_sorted_collate_is_named_not_a_shape(grader, curriculum):
         "def collate(batch):\n    batch = sorted(batch, key=lambda p: -len(p[0]))\n")])
     message = _messages(await grader.grade("final.3", source, seed=3))["config_data"]
     assert "order given" in message and "torch.Size" not in message, message
+
+
+async def test_621_swapped_precision_and_recall_are_named(grader, curriculum):
+    source = _edit(curriculum.get("6.2.1").reference, [
+        ("    precision = tp / confusion.sum(0).clamp(min=1)\n"
+         "    recall = tp / confusion.sum(1).clamp(min=1)\n",
+         "    precision = tp / confusion.sum(1).clamp(min=1)\n"
+         "    recall = tp / confusion.sum(0).clamp(min=1)\n")])
+    message = _messages(await grader.grade("6.2.1", source, seed=3))["evaluation"]
+    assert "yours is the recall" in message, message
