@@ -212,3 +212,16 @@ async def test_21x_negative_dims_by_keyword_or_function_pass(grader) -> None:
                       "unsqueeze_14 = torch.unsqueeze(v, -1)")
     result = await grader.grade("2.1.3", source, seed=1)
     assert result["status"] == "passed", [c for c in result["checks"] if c["status"] != "passed"]
+
+
+async def test_331b_an_answer_without_descent_is_not_blamed_on_the_gradient_reset(grader):
+    source = (ROOT / "curriculum" / "week3" / "3.3.1b.ref.py").read_text()
+    head, sep, _ = source.partition("def find_minimum(")
+    source = head + sep + (
+        "f, start_x=0.0, start_y=0.0, learning_rate=0.1, max_iterations=1000,\n"
+        "                 tolerance=1e-6):\n"
+        "    x = torch.tensor(-2 / 3, requires_grad=True)\n"
+        "    f(x, torch.tensor(5 / 3)).backward()\n"
+        "    return -2 / 3, 5 / 3, 2 / 3\n")
+    check = _check(await grader.grade("3.3.1b", source, seed=1), "find_minimum")
+    assert check["status"] == "failed" and "hardly evaluated" in check["message"], check
