@@ -211,7 +211,6 @@ def load_one(exercise_id: str) -> Exercise:
 
 async def grade_local(exercise_id: str, code: bytes, unsafe: bool,
                       progress: Any = None) -> dict[str, Any]:
-    from grader.limits import load_grader_settings
     from grader.oneshot import OneShotPool, may_need_dynamo
 
     exercise = load_one(exercise_id)
