@@ -24,9 +24,13 @@ def judge_structure(learner, reference, inputs, ctx):
         if g["params"] != r["params"]:
             return False, (f"{_cfg(c)}: parameters must be linear1, linear2 (and bn1, bn2 when "
                            f"use_batchnorm) — expected {r['params']}, found {g['params']}")
-        if sorted(g["dropout_p"]) != sorted(r["dropout_p"]):
-            return False, (f"{_cfg(c)}: expected nn.Dropout with p={r['dropout_p'] or 'none'};"
-                           f" found {g['dropout_p'] or 'none'}")
+        # an nn.Dropout(0.0) does nothing: declaring one for dropout=0 is "no dropout"
+        want = sorted(p for p in r["dropout_p"] if p)
+        have = sorted(p for p in g["dropout_p"] if type(p) in (int, float) and p)
+        if have != want:
+            expected = f"nn.Dropout with p={want[0]}" if want else "no dropout"
+            return False, (f"{_cfg(c)}: expected {expected}; found dropout rates "
+                           f"{have or 'none'}")
     return True, ""
 
 

@@ -254,3 +254,14 @@ async def test_equivalent_solution_passes_for_every_seed(grader, curriculum, cas
     source = _edit(curriculum.get(exercise_id).reference, edits)
     for seed, result in zip(SEEDS, await _grade_seeds(grader, exercise_id, source), strict=True):
         assert result["status"] == "passed", (seed, _messages(result))
+
+
+async def test_431b_a_dropout_of_zero_declared_always_is_no_dropout(grader, curriculum):
+    """Third audit: nn.Dropout(dropout) declared unconditionally is a no-op for dropout=0,
+    which the contract's 'else no dropout' allows."""
+    source = curriculum.get("4.3.1b").reference
+    result = await grader.grade("4.3.1b", _edit(source, [(
+        "        if dropout > 0:\n            self.dropout = nn.Dropout(dropout)\n"
+        "        else:\n            self.dropout = None\n",
+        "        self.dropout = nn.Dropout(dropout)\n")]), seed=5)
+    assert result["status"] == "passed", _messages(result)
