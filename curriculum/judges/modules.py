@@ -34,6 +34,7 @@ from grader.checks.base import Outcome, Verdict
 # Layers whose order is the architecture (activations and pooling may be functional
 # or commute, so by default only these are compared).
 WEIGHTED = ("Linear", "Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LSTM")
+CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout")
 # Outputs with the same weights: float32 sums in another order differ by ~1e-6 of the scale.
 VALUE_RTOL, VALUE_ATOL = 1e-4, 1e-4
@@ -194,6 +195,8 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
                                        "(with PyTorch's default initialisation)")
     layers = got.get("layers") or []
     found = [d.get("type") for d in layers if isinstance(d, dict)]
+    if got.get("root") in CONTAINERS:  # class SequentialModel1(nn.Sequential) is one
+        found.append(got["root"])
     for t, n in types.items():
         if found.count(t) < n:
             return Verdict(False, "module", f"`{cls}` must contain at least {n} `nn.{t}` "

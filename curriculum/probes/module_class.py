@@ -19,6 +19,7 @@ import torch.nn as nn
 
 from curriculum.probes.describe import describe
 from curriculum.probes.forward_calls import dropout_calls, relu_calls
+from curriculum.probes.torch_class import torch_class_name
 
 
 def _x(shape, seed):
@@ -160,7 +161,8 @@ def probe(ns, inputs):
         return {"not_module": type(cls).__name__}
     torch.manual_seed(int(inputs["seed"]))
     model = cls()
-    res = {"params": int(sum(p.numel() for p in model.parameters())),
+    res = {"root": torch_class_name(model),  # "Sequential" for a class that is one
+           "params": int(sum(p.numel() for p in model.parameters())),
            "layers": [describe(m) for m in model.modules()][1:], "outs": [], "beh": {}}
     model.eval()
     calls = []

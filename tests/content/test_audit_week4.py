@@ -223,6 +223,19 @@ EQUIVALENT = {
         ("        x = self.dropout(torch.relu(self.layer1(x)))\n",
          "        x = nn.functional.dropout(torch.relu(self.layer1(x)), 0.2, self.training)\n"),
     ]),
+    "4.1.2-class-that-is-a-sequential": ("4.1.2", [
+        ("class SequentialModel1(nn.Module):\n    def __init__(self):\n"
+         "        super().__init__()\n        self.layers = nn.Sequential(\n"
+         "            nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(128, 10),\n        )\n\n"
+         "    def forward(self, x):\n        return self.layers(x)\n",
+         "class SequentialModel1(nn.Sequential):\n    def __init__(self):\n"
+         "        super().__init__(\n"
+         "            nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.2),\n"
+         "            nn.Linear(128, 10),\n        )\n"),
+    ]),
     "4.1.3-cnn5-functional-relu-no-pools": ("4.1.3", [
         ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
          "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.Identity()]"),
