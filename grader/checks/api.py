@@ -53,6 +53,13 @@ FRESH_METHODS = frozenset({"new_tensor", "new_full", "new_zeros", "new_ones", "n
 #: Builtins that convert a value without computing a new one: ``bool(torch.allclose(…))``
 #: is still built with ``torch.allclose`` (the value checks judge the type it gives).
 CONVERSIONS = frozenset({"bool", "int", "float", "complex"})
+_OPERATORS = {ast.MatMult: "@", ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
+              ast.Pow: "**", ast.FloorDiv: "//", ast.Mod: "%"}
+#: The calls an operator stands for, when a drill asks for the call itself.
+_OPERATOR_CALLS = {"@": ("torch.matmul", "torch.mm", ".matmul", ".mm"),
+                   "+": ("torch.add", ".add"), "-": ("torch.sub", "torch.subtract", ".sub"),
+                   "*": ("torch.mul", "torch.multiply", ".mul"),
+                   "/": ("torch.div", "torch.divide", ".div"), "**": ("torch.pow", ".pow")}
 _FOLLOW_LIMIT = 50  # names followed through data flow for one value (cycles, long chains)
 
 Producers = frozenset[str] | None  # None: a literal, neutral in arithmetic
@@ -75,6 +82,8 @@ class SourceIndex:
     produced_by: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Top-level modules the submission imports (``math.cos`` is not a method).
     modules: frozenset[str] = frozenset()
+    #: The operator of a name's final value when it is one (``a @ b``: "@"), for messages.
+    operators: dict[str, str] = field(default_factory=dict)
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -364,11 +373,15 @@ def index_source(source: str) -> SourceIndex:
             scope = stmt if value is None else stmt.value  # type: ignore[attr-defined]
             calls_by_name.setdefault(name, []).append(_live_calls(scope, aliases))
     produced_by = {}
+    operators = {}
     for name, history in bindings.items():
         produced = _DataFlow(bindings, aliases).of_binding(history[-1])
         produced_by[name] = produced or frozenset()
+        value = history[-1].value
+        if isinstance(value, ast.BinOp) and type(value.op) in _OPERATORS:
+            operators[name] = _OPERATORS[type(value.op)]
     modules = frozenset(target.split(".")[0] for target in aliases.values())
-    return SourceIndex(calls_by_name, all_calls, True, produced_by, modules)
+    return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators)
 
 
 def check_api(index: SourceIndex, name: str, required: list[str], forbidden: list[str]
@@ -387,6 +400,9 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     if missing:
         seen = sorted(c for c in produced if not c.startswith("."))
         found = f"; found {', '.join(seen)}" if seen else ""
+        operator = index.operators.get(name)
+        if operator and any(m in _OPERATOR_CALLS.get(operator, ()) for m in missing):
+            found = f"; yours uses the `{operator}` operator"  # a @ b for torch.matmul(a, b)
         return False, (f"`{name}` must be built with {_pretty(missing)} (the value bound to "
                        f"`{name}` has to come from that call){found}")
     if used_forbidden:

@@ -216,3 +216,14 @@ def test_a_builtin_conversion_keeps_the_call_that_made_the_value():
     shadowed = index_source("import torch\nfrom numpy import bool_ as bool\n"
                             "match = bool(torch.allclose(a, b))\n")
     assert not check_api(shadowed, "match", ["torch.allclose"], [])[0]
+
+
+def test_an_operator_for_the_asked_call_is_named():
+    """6.3.1: ``matmul = a @ b`` where ``torch.matmul`` is asked said "found torch.tensor"
+    (what made the operands); it names the operator instead."""
+    index = index_source("import torch\na = torch.tensor([[1.0]])\nmatmul = a @ a\n"
+                         "zeros_1 = torch.full((3,), 0.0) + 0\n")
+    ok, message = check_api(index, "matmul", ["torch.matmul"], [])
+    assert not ok and "`@` operator" in message and "torch.tensor" not in message
+    ok, message = check_api(index, "zeros_1", ["torch.zeros"], [])
+    assert not ok and "found torch.full" in message
