@@ -101,21 +101,21 @@ MODULES: dict[str, list[ModuleSpec]] = {
     ],
     "4.1.3": [
         ModuleSpec("SimpleCNN1", "input (B, 1, 28, 28): Conv2d(1,32,3) → ReLU → MaxPool2d(2) → "
-                   "Conv2d(32,64,3) → ReLU → MaxPool2d(2) → flatten → Linear(64*5*5,128) → ReLU "
+                   "Conv2d(32,64,3) → ReLU → MaxPool2d(2) → flatten → Linear(64·5·5,128) → ReLU "
                    "→ Linear(128,10)", IMG1, {"Conv2d": 2, "MaxPool2d": 1, "Linear": 2},
                    calls=2),
         ModuleSpec("SimpleCNN2", "CIFAR input (B, 3, 32, 32): Conv2d(3,64,3) → ReLU → "
                    "MaxPool2d(2) → Conv2d(64,128,3) → ReLU → MaxPool2d(2) → flatten → "
-                   "Linear(128*6*6,256) → ReLU → Dropout(0.5) → Linear(256,10)", IMG3,
+                   "Linear(128·6·6,256) → ReLU → Dropout(0.5) → Linear(256,10)", IMG3,
                    {"Conv2d": 2, "MaxPool2d": 1, "Linear": 2, "Dropout": 1}, ["dropout"],
                    calls=2),
         ModuleSpec("SimpleCNN3", "grayscale input (B, 1, 28, 28): Conv2d(1,16,5) → ReLU → "
                    "Conv2d(16,32,5) → ReLU → Conv2d(32,64,3) → ReLU → MaxPool2d(2) → flatten → "
-                   "Linear(64*9*9,128) → ReLU → Linear(128,10)", IMG1,
+                   "Linear(64·9·9,128) → ReLU → Linear(128,10)", IMG1,
                    {"Conv2d": 3, "Linear": 2}, calls=2),
         ModuleSpec("SimpleCNN4", "RGB input (B, 3, 32, 32): [Conv2d(3,32,3,padding=1) → "
                    "BatchNorm2d(32) → ReLU → MaxPool2d(2)] → [Conv2d(32,64,3,padding=1) → "
-                   "BatchNorm2d(64) → ReLU → MaxPool2d(2)] → flatten → Linear(64*8*8,10)", IMG3,
+                   "BatchNorm2d(64) → ReLU → MaxPool2d(2)] → flatten → Linear(64·8·8,10)", IMG3,
                    {"Conv2d": 2, "BatchNorm2d": 2, "MaxPool2d": 1, "Linear": 1}, calls=2),
         ModuleSpec("SimpleCNN5", "any-size RGB input (B, 3, H, W), H, W ≥ 16: four "
                    "Conv2d(k=3, padding=1) 3→32→64→128→256 with ReLU (MaxPool2d(2) between "

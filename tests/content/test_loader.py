@@ -92,3 +92,20 @@ def test_every_check_argument_is_taken_by_its_judge_or_inputs(curriculum):
                 taken |= set(check.args) if keys is None else keys
             unknown += [f"{ex.id} {check.id}: {k}" for k in check.args if k not in taken]
     assert not unknown, unknown
+
+
+def test_no_prompt_text_turns_into_markdown_emphasis(curriculum):
+    """A product written in plain text (``Linear(64*5*5,128)``, ``grad = 3*x**2``) is
+    rendered as Markdown by the console, Discord and Slack: ``*5*`` becomes an italic 5
+    and the numbers read "6455". Such text goes in backticks or uses ·/×."""
+    import re
+
+    found = []
+    for exercise in curriculum.exercises.values():
+        for field in ("prompt", "summary"):
+            text = getattr(exercise, field, "") or ""
+            text = re.sub(r"```.*?```", "", text, flags=re.S)
+            text = re.sub(r"`[^`\n]*`", "", text)
+            found += [(exercise.id, field, m.group(0)[:40])
+                      for m in re.finditer(r"\w\*\w[^\n*]*\*", text)]
+    assert not found, found
