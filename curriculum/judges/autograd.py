@@ -210,28 +210,63 @@ def _targets(node: ast.AST) -> list[ast.expr]:
     return flat
 
 
-def grad_set_by_hand(source: str, bound: str) -> bool:
-    """``bound.grad = …`` (or ``+=``, ``setattr(bound, "grad", …)``) with anything but
-    None: a gradient written by the learner, not left by backward(). ``x.grad = None``
-    (a reset) is fine."""
+def grad_set_by_hand(source: str, bound: str, loss: str) -> bool:
+    """``bound.grad`` written by the learner (``= …``, ``+=``, ``.grad.data = …``,
+    ``.grad[:] = …``, ``.grad.copy_(…)``, ``setattr(bound, "grad", …)``) in module-level
+    code that runs, with no ``loss.backward()`` after it: a gradient the learner wrote,
+    not one backward() left. Before the variant's own backward (``x.grad =
+    torch.zeros_like(x)`` as a start) and ``x.grad = None`` (a reset) are fine."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    for node in ast.walk(tree):
-        value = getattr(node, "value", None)
-        if not (isinstance(node, ast.AugAssign)
-                or not (isinstance(value, ast.Constant) and value.value is None)):
-            continue
-        if any(isinstance(t, ast.Attribute) and t.attr == "grad" and isinstance(t.value, ast.Name)
-               and t.value.id == bound for t in _targets(node)):
+    statements = _module_statements(tree.body)
+    last_write = last_backward = -1
+    for position, stmt in enumerate(statements):
+        for node in ast.walk(stmt):
+            if _writes_grad(node, bound):
+                last_write = position
+            if _backward_of(node, loss):
+                last_backward = position
+    return last_write >= 0 and last_backward <= last_write
+
+
+def _is_grad_of(node: ast.AST, bound: str) -> bool:
+    """``bound.grad`` itself, ``bound.grad.data`` or ``bound.grad[...]``."""
+    while isinstance(node, ast.Subscript) or (isinstance(node, ast.Attribute)
+                                              and node.attr == "data"):
+        node = node.value
+    return (isinstance(node, ast.Attribute) and node.attr == "grad"
+            and isinstance(node.value, ast.Name) and node.value.id == bound)
+
+
+def _writes_grad(node: ast.AST, bound: str) -> bool:
+    value = getattr(node, "value", None)
+    none = isinstance(value, ast.Constant) and value.value is None
+    if isinstance(node, ast.AugAssign) or (isinstance(node, ast.Assign | ast.AnnAssign)
+                                           and not none):
+        return any(_is_grad_of(t, bound) for t in _targets(node))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in ("copy_", "fill_", "set_", "add_", "mul_", "sub_", "div_") \
+            and _is_grad_of(node.func.value, bound):
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "setattr" and len(node.args) == 3
+            and isinstance(node.args[0], ast.Name) and node.args[0].id == bound
+            and isinstance(node.args[1], ast.Constant) and node.args[1].value == "grad"
+            and not (isinstance(node.args[2], ast.Constant) and node.args[2].value is None))
+
+
+def _backward_of(node: ast.AST, loss: str) -> bool:
+    """``loss.backward(…)`` or ``torch.autograd.backward(loss, …)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "backward":
+        if isinstance(func.value, ast.Name) and func.value.id == loss:
             return True
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "setattr" and len(node.args) == 3
-                and isinstance(node.args[0], ast.Name) and node.args[0].id == bound
-                and isinstance(node.args[1], ast.Constant) and node.args[1].value == "grad"
-                and not (isinstance(node.args[2], ast.Constant) and node.args[2].value is None)):
-            return True
+        return bool(node.args) and isinstance(node.args[0], ast.Name) \
+            and node.args[0].id == loss
     return False
 
 
@@ -254,7 +289,7 @@ def _method_problem(ctx: Any, bound: str, method: str, calls: set[str] | None) -
 
 
 def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequence[str]],
-                 needs: Sequence[str]) -> Verdict | None:
+                 needs: Sequence[str], outs: Sequence[Sequence[str]] = ()) -> Verdict | None:
     for leaf in leaves:
         bound = f"{leaf['name']}_{k}"
         helpers = bool(leaf.get("helpers"))
@@ -281,10 +316,11 @@ def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequen
             return Verdict(False, "api", f"`{bound}` must be computed with "
                                          f"{pretty_calls(alternatives, ' or ')} (in its "
                                          "assignment, or in the variable it is assigned from)")
-    if ".backward" in needs:
+    if ".backward" in needs and outs:
+        loss = f"{outs[-1][0]}_{k}"
         for leaf in leaves:
             bound = f"{leaf['name']}_{k}"
-            if grad_set_by_hand(ctx.source_text, bound):
+            if grad_set_by_hand(ctx.source_text, bound, loss):
                 return Verdict(False, "api", f"`{bound}.grad` is assigned by hand; this variant "
                                              f"practises backward(): call it on the scalar "
                                              f"result and let autograd fill `{bound}.grad`")
@@ -329,7 +365,7 @@ def variant(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k: i
         bad = _outputs_problem(k, values, own, outs, rtol, atol)
         if bad:
             return bad
-    bad = _api_problem(ctx, k, leaves, api or {}, needs)
+    bad = _api_problem(ctx, k, leaves, api or {}, needs, outs)
     if bad:
         return bad
     return Verdict(True, "grad" if outs else "value")

@@ -54,6 +54,12 @@ class _FirstLoss:
             params = [p.detach().clone() for p in leaves() if isinstance(p, _torch.Tensor)]
             self.seen = [float(loss.detach()), params]
 
+    def watching(self, ns):
+        """Also the submission's own names for the two functions (``from torch.autograd
+        import grad``): they were bound before the patch, and are swapped too."""
+        self._ns = ns
+        return self
+
     def __enter__(self):
         def backward(tensors, *args, **kwargs):
             self._record(tensors, lambda: _leaves(tensors))
@@ -65,10 +71,17 @@ class _FirstLoss:
             return self._grad(outputs, inputs, *args, **kwargs)
 
         _torch.autograd.backward, _torch.autograd.grad = backward, grad
+        ns = getattr(self, "_ns", None) or {}
+        self._swapped = [(k, v) for k, v in ns.items() if v is self._backward or v is self._grad]
+        for k, v in self._swapped:
+            ns[k] = backward if v is self._backward else grad
         return self
 
     def __exit__(self, *exc):
         _torch.autograd.backward, _torch.autograd.grad = self._backward, self._grad
+        ns = getattr(self, "_ns", None) or {}
+        for k, v in self._swapped:
+            ns[k] = v
 
 
 def probe(ns, inputs):
@@ -81,7 +94,7 @@ def probe(ns, inputs):
     out = []
     for ds in inputs:
         epochs = {"num_epochs": int(ds["epochs"])} if "epochs" in ds else {}
-        with _FirstLoss() as first:
+        with _FirstLoss().watching(ns) as first:
             result = train(ds["X"].clone(), ds["y"].clone(), **epochs)
         if not (isinstance(result, tuple) and len(result) == 2):
             out.append(("bad", type(result).__name__))

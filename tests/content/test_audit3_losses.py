@@ -98,11 +98,43 @@ async def test_31x_gradient_assigned_by_hand_fails(grader, exercise_id: str, edi
     assert check["status"] == "failed" and "assigned by hand" in check["message"], check
 
 
-async def test_31x_gradient_reset_to_none_is_fine(grader) -> None:
+@pytest.mark.parametrize("edit", [
+    ("y_20.backward()", "x_20.grad = None\ny_20.backward()"),                  # a reset
+    ("y_20.backward()", "x_20.grad = torch.zeros_like(x_20)\ny_20.backward()"),  # a start
+    ("y_20.backward()", "y_20.backward()\nif __name__ == '__main__':\n"
+                        "    x_20.grad = torch.zeros_like(x_20)"),               # not run
+])
+async def test_31x_gradient_writes_before_backward_or_not_run_are_fine(grader, edit) -> None:
     source = (ROOT / "curriculum" / "week3" / "3.1.2.ref.py").read_text()
-    source = _replace(source, "y_20.backward()", "x_20.grad = None\ny_20.backward()")
+    source = _replace(source, *edit)
     assert _check(await grader.grade("3.1.2", source, seed=2), "x_20")["status"] \
         == "passed"
+
+
+async def test_31x_gradient_data_written_after_backward_fails(grader) -> None:
+    source = (ROOT / "curriculum" / "week3" / "3.1.2.ref.py").read_text()
+    source = _replace(source, "y_20.backward()",
+                      "y_20.backward()\nx_20.grad.data = 2 * x_20.detach() + 3")
+    check = _check(await grader.grade("3.1.2", source, seed=2), "x_20")
+    assert check["status"] == "failed" and "assigned by hand" in check["message"], check
+
+
+async def test_333a_grad_imported_by_name_is_counted(grader) -> None:
+    source = _replace(_reference("3.3.3a"), "import torch\n",
+                      "import torch\nfrom torch.autograd import grad\n")
+    source = _replace(source, """        if w.grad is not None:
+            w.grad.zero_()
+            b.grad.zero_()
+        loss.backward()
+        with torch.no_grad():
+            w -= learning_rate * w.grad
+            b -= learning_rate * b.grad
+""", """        gw, gb = grad(loss, [w, b])
+        with torch.no_grad():
+            w -= learning_rate * gw
+            b -= learning_rate * gb
+""")
+    assert (await grader.grade("3.3.3a", source, seed=3))["status"] == "passed"
 
 
 # --- hidden inputs that make the stated arguments matter ------------------------------
