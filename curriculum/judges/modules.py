@@ -231,7 +231,8 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
             found = have if type(have) is int else "an unknown number of"
             return Verdict(False, "value", f"`{cls}`: the stated architecture ({text}) applies "
                                            f"{want} ReLUs in its forward pass; yours applies "
-                                           f"{found}")
+                                           f"{found} (counted: nn.ReLU, F.relu, torch.relu, "
+                                           "x.relu(); not clamp or max)")
     if "dropout" in behaviour:
         bad = dropout_calls_problem(cls, text, beh.get("dropout_calls"),
                                     (ref.get("beh") or {}).get("dropout_calls"))
