@@ -39,16 +39,22 @@ def inputs_stats(rng):
     return shuffled(rng, [(torch.tensor(SEED_TEMPS),), *hidden], examples=1)
 
 
+def _bumped(rng, counts, sizes):
+    """15–25 readings around 25 °C, ``counts`` of them pushed by ``sizes`` degrees either
+    way; with the |z-scores| for both standard deviations (n and n − 1)."""
+    n = int(rng.integers(15, 26))
+    data = rng.normal(25, 2, size=n)
+    k = int(rng.integers(*counts))
+    idx = rng.choice(n, size=k, replace=False)
+    data[idx] += rng.choice([-1.0, 1.0], size=k) * rng.uniform(*sizes, size=k)
+    data = data.round(2)
+    return data, [np.abs(data - data.mean()) / data.std(ddof=d) for d in (0, 1)]
+
+
 def _outlier_case(rng, threshold):
     while True:
-        n = int(rng.integers(15, 26))
-        data = rng.normal(25, 2, size=n)
-        k = int(rng.integers(0, 3))
-        idx = rng.choice(n, size=k, replace=False)
-        data[idx] += rng.choice([-1.0, 1.0], size=k) * rng.uniform(9, 14, size=k)
-        data = data.round(2)
-        zs = [(data - data.mean()) / data.std(ddof=d) for d in (0, 1)]
-        if all(np.min(np.abs(np.abs(z) - threshold)) > 0.15 for z in zs):
+        data, zs = _bumped(rng, (0, 3), (9, 14))
+        if all(np.min(np.abs(z - threshold)) > 0.15 for z in zs):
             return torch.from_numpy(data), threshold
 
 
@@ -57,13 +63,7 @@ def _threshold_case(rng, threshold):
     2.0 (for either standard deviation), so a find_outliers that ignores its threshold
     argument fails; still no |z-score| within 0.15 of the threshold."""
     while True:
-        n = int(rng.integers(15, 26))
-        data = rng.normal(25, 2, size=n)
-        k = int(rng.integers(1, 4))
-        idx = rng.choice(n, size=k, replace=False)
-        data[idx] += rng.choice([-1.0, 1.0], size=k) * rng.uniform(3, 6, size=k)
-        data = data.round(2)
-        zs = [np.abs(data - data.mean()) / data.std(ddof=d) for d in (0, 1)]
+        data, zs = _bumped(rng, (1, 4), (3, 6))
         if all(np.min(np.abs(z - threshold)) > 0.15 and (z > threshold).sum() != (z > 2.0).sum()
                for z in zs):
             return torch.from_numpy(data), threshold
