@@ -10,13 +10,23 @@ merely *called* Adam is whatever torch class it derives from.
 
 import sys as _sys
 
+_NAMES = {}  # type -> name: asked once per loss call in a training loop
+
 
 def torch_class_name(obj):
-    for cls in type(obj).__mro__:
+    kind = type(obj)
+    name = _NAMES.get(kind)
+    if name is None:
+        name = _NAMES[kind] = _first_torch_class(kind)
+    return name
+
+
+def _first_torch_class(kind):
+    for cls in kind.__mro__:
         module = getattr(cls, "__module__", None)
         if not isinstance(module, str) or not module.startswith("torch."):
             continue
         name = getattr(cls, "__name__", None)
         if isinstance(name, str) and getattr(_sys.modules.get(module), name, None) is cls:
             return name
-    return type(obj).__name__
+    return kind.__name__
