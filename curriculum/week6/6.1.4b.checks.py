@@ -56,8 +56,8 @@ def judge_train(learner, reference, inputs, ctx):
     ent_acc = float((pred[ent] == gold[ent]).float().mean())
     if not (at_least(acc, 0.9) and at_least(ent_acc, 0.8)):
         return Verdict(False, "train", f"held-out token accuracy {acc:.3f} (needs ≥ 0.9), on "
-                                       f"entity tokens {ent_acc:.3f} (needs ≥ 0.8) — check that "
-                                       "the model really trains and the loss ignores padding")
+                                       f"entity tokens {ent_acc:.3f} (needs ≥ 0.8) — "
+                                       f"{_why_untrained(got)}")
     return Verdict(True, "train", f"held-out token accuracy {acc:.3f}")
 
 
@@ -67,6 +67,19 @@ def _trained(ctx):
 
 
 NEED_KEYS = {"epoch", "model_state_dict", "optimizer_state_dict", "scheduler_state_dict"}
+
+
+def _why_untrained(got: dict) -> str:
+    """The likely cause of a model that did not learn: a StepLR stepped per batch (its
+    epoch-5 checkpoint holds a learning rate already divided) starves the training."""
+    five = [c for c in (got.get("ck") or {}).values() if isinstance(c, dict)
+            and c.get("epoch") == 5]
+    lr = (five[0].get("last_lr") or [None])[0] if five else None
+    if isinstance(lr, float) and lr < 0.03 * 0.5:
+        return ("the learning rate had already fallen to "
+                f"{lr:.2g} by epoch 5: call scheduler.step() once per epoch, after the batch "
+                "loop, not once per batch")
+    return "check that the model really trains and the loss ignores padding"
 
 
 def judge_checkpoints(learner, reference, inputs, ctx):

@@ -330,3 +330,13 @@ async def test_621_swapped_precision_and_recall_are_named(grader, curriculum):
          "    recall = tp / confusion.sum(0).clamp(min=1)\n")])
     message = _messages(await grader.grade("6.2.1", source, seed=3))["evaluation"]
     assert "yours is the recall" in message, message
+
+
+async def test_614b_scheduler_stepped_per_batch_is_named(grader, curriculum):
+    """Third audit: a StepLR stepped per batch starves the training; the accuracy failure
+    said 'check that the model really trains' — it now names the scheduler."""
+    source = _edit(curriculum.get("6.1.4b").reference, [(
+        "            optimizer.step()\n        scheduler.step()\n",
+        "            optimizer.step()\n            scheduler.step()\n")])
+    message = _messages(await grader.grade("6.1.4b", source, seed=3))["training"]
+    assert "once per epoch" in message, message
