@@ -39,7 +39,18 @@ class Outcome:
             return ""
         err = self.error
         where = f" (line {err['frames'][-1]['line']})" if err.get("frames") else ""
-        return f"{err.get('type')}: {err.get('message', '')[:300]}{where}"
+        message = str(err.get("message", ""))[:300]
+        return f"{err.get('type')}: {message}{where}{_hint(err.get('type'), message)}"
+
+
+def _hint(kind: object, message: str) -> str:
+    """A pointer for the error a learner most often cannot read: an operand that is None
+    (a missing ``return``, or the ``.grad`` of a tensor that is not a leaf)."""
+    if kind == "TypeError" and "unsupported operand" in message and "'NoneType'" in message:
+        return (" — something is None: a function without `return`, or the `.grad` of a "
+                "tensor that is not a leaf (`torch.randn(…, requires_grad=True) * 0.5` is "
+                "not one: scale first, then call `.requires_grad_()`)")
+    return ""
 
 
 @dataclass

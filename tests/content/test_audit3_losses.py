@@ -257,3 +257,13 @@ async def test_331b_an_answer_without_descent_is_not_blamed_on_the_gradient_rese
         "    return -2 / 3, 5 / 3, 2 / 3\n")
     check = _check(await grader.grade("3.3.1b", source, seed=1), "find_minimum")
     assert check["status"] == "failed" and "hardly evaluated" in check["message"], check
+
+
+async def test_333c_non_leaf_weights_get_a_pointer_not_only_a_type_error(grader) -> None:
+    """The course's own mistake: ``torch.randn(…, requires_grad=True) * 0.5`` is not a leaf,
+    its .grad stays None and the update raises a bare TypeError about NoneType."""
+    source = _replace(_reference("3.3.3c"),
+                      "W2 = (torch.randn(hidden_size, 1) / hidden_size**0.5).requires_grad_()",
+                      "W2 = torch.randn(hidden_size, 1, requires_grad=True) * 0.5")
+    check = _check(await grader.grade("3.3.3c", source, seed=1), "xor_network")
+    assert check["status"] == "failed" and "not a leaf" in check["message"], check
