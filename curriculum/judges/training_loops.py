@@ -803,6 +803,11 @@ def _feature_amp(value, secret, inputs, ctx) -> Verdict | None:
                                        "precision — use `torch.autocast(device_type, "
                                        "dtype=torch.bfloat16)` on CPU (float16 on CUDA); "
                                        f"outputs were {', '.join(dtypes) or 'none'}")
+    if value.get("device") == "cpu" and "bfloat16" not in dtypes:
+        return Verdict(False, "value", "train_loop_17: on CPU autocast to torch.bfloat16 (the "
+                                       "prompt: float16 on CUDA, bfloat16 on CPU) — pick the "
+                                       "dtype from the device, e.g. `torch.bfloat16 if "
+                                       "device.type == 'cpu' else torch.float16`")
     return None
 
 

@@ -370,6 +370,7 @@ def probe(ns, inputs):
     out["returned_module"] = isinstance(returned, _nn.Module)
     out["changed"] = float((_flat(models[0]) - before[0]).abs().max())
     out["preds_before"] = preds_before
+    out["device"] = device  # where it trained: autocast's dtype depends on it
     out["init"] = before[0]
     out["final"] = _flat(models[0])
     out["preds"] = _predict(trained, X_test, device)

@@ -82,6 +82,10 @@ WRONG = {
     "final.3-default-weight-decay": ("final.3", [(
         "                                  weight_decay=config.weight_decay)",
         "                                  )")], {"checkpoint": "value"}),
+    # third audit: float16 autocast hard-coded, where the prompt asks bfloat16 on CPU
+    "5.1.4-float16-on-cpu": ("5.1.4", [(
+        '    amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16',
+        "    amp_dtype = torch.float16")], {"train_loop_17": "value"}),
     # third audit: a second sigmoid before nn.BCEWithLogitsLoss
     "5.1.2-double-sigmoid": ("5.1.2", [(
         "def train_loop_6(model, X, y):", "def train_loop_6(model, X, y):\n"
