@@ -50,6 +50,11 @@ def _hint(kind: object, message: str) -> str:
         return (" — something is None: a function without `return`, or the `.grad` of a "
                 "tensor that is not a leaf (`torch.randn(…, requires_grad=True) * 0.5` is "
                 "not one: scale first, then call `.requires_grad_()`)")
+    if kind == "RuntimeError" and "does not require grad" in message:
+        return (" — the value was cut off from the autograd graph: a Python number "
+                "(`.item()`, `float(…)`, `math.sin(…)`) or a tensor rebuilt from one "
+                "(`torch.tensor(…)`, `.detach()`); compute it with torch operations on the "
+                "tensors")
     return ""
 
 
