@@ -261,7 +261,7 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
     problem = _train_mode_validation(k, seen, epochs, n_train, rep, secret)
     if problem:
         return Verdict(False, "value", f"{name}: {problem}")
-    problem = _batch_problem(k, sizes, n_train)
+    problem = _rows_problem(k, sizes, epochs, n_train) or _batch_problem(k, sizes, n_train)
     if problem:
         return Verdict(False, "value", f"{name}: {problem}")
     if epochs is not None and n_train and seen != epochs * n_train:
@@ -350,6 +350,23 @@ def _loss_problem(k: int, loss: str, losses: dict) -> str | None:
         if k != 9 and "weight" in info:
             return f"use `nn.{name}()` as the prompt gives it, without class weights"
     return None
+
+
+def _rows_problem(k: int, sizes: list[int], epochs: int | None, n_train: int | None
+                  ) -> str | None:
+    """Whole epochs over another number of rows, in the right batches: the loader holds the
+    wrong rows (all of them, validation included), which the batch sizes alone would
+    misname as a batch-size mistake (the last batch of 240 rows is not that of 192)."""
+    want = BATCH_SIZES.get(k)
+    seen = sum(sizes)
+    if not (want and epochs and n_train) or seen % epochs or seen // epochs == n_train:
+        return None
+    per = seen // epochs
+    if not all(b in (want, per % want) for b in sizes):
+        return None
+    more = (" — the validation rows too? Split first, then train on the training part only"
+            if per > n_train else "")
+    return f"each epoch must cover the {n_train} training rows; yours covered {per}{more}"
 
 
 def _batch_problem(k: int, sizes: list[int], n_train: int | None) -> str | None:

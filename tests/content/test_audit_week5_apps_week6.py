@@ -344,3 +344,13 @@ async def test_614b_scheduler_stepped_per_batch_is_named(grader, curriculum):
         "            optimizer.step()\n            scheduler.step()\n")])
     message = _messages(await grader.grade("6.1.4b", source, seed=3))["training"]
     assert "once per epoch" in message, message
+
+
+async def test_513_training_on_all_rows_is_named_not_a_batch_size(grader, curriculum):
+    """Third audit: a loader over all rows (validation included) was told 'train in batches
+    of 64 … took batches of 16' (the last batch of 400 rows); it now says which rows."""
+    source = _edit(curriculum.get("5.1.3").reference, [(
+        "train_loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True)",
+        "train_loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True)")])
+    message = _messages(await grader.grade("5.1.3", source, seed=3))["train_loop_11"]
+    assert "validation rows too" in message, message
