@@ -108,6 +108,10 @@ def judge_validation(learner, reference, inputs, ctx):
             return Verdict(False, "value", "history losses and accuracies must be finite numbers")
     reported = as_float(hist[-1]["val_loss"])
     if not any(close(reported, v, rtol=1e-3, atol=1e-5) for v in got["val_loss"]):
+        if any(close(reported, v, rtol=1e-3, atol=1e-5) for v in got.get("train_loss_now", [])):
+            return Verdict(False, "value", f"the last epoch's val_loss ({reported:.4g}) is the "
+                                           "trained model's loss on the TRAINING rows: validate "
+                                           "on val_loader, the rows the model does not train on")
         return Verdict(False, "value", f"the last epoch's val_loss ({reported:.4g}) must be the "
                                        "mean validation loss of the trained model "
                                        f"({got['val_loss'][0]:.4g}): average the batch losses "

@@ -45,10 +45,14 @@ def train(ns, d):
         ce = torch.nn.functional.cross_entropy
         val_loss = [ce(val_out, d["yv"]).item(),
                     sum(ce(model(xb), yb).item() for xb, yb in val) / len(val)]
+        # the same on the training rows: a "validation" run over the train loader
+        train_loss = [ce(model(d["x"]), d["y"]).item(),
+                      sum(ce(model(xb), yb).item() for xb, yb in train) / len(train)]
     modes = sorted(set(log))
     if isinstance(history, list):
         history = [dict(h) if isinstance(h, dict) else repr(h)[:80] for h in history]
     else:
         history = repr(history)[:80]
-    return {"pred": pred, "val_pred": val_pred, "val_loss": val_loss, "modes": modes,
+    return {"pred": pred, "val_pred": val_pred, "val_loss": val_loss,
+            "train_loss_now": train_loss, "modes": modes,
             "made": _made, "acc": _acc, "history": history}

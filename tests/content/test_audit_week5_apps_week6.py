@@ -354,3 +354,11 @@ async def test_513_training_on_all_rows_is_named_not_a_batch_size(grader, curric
         "train_loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True)")])
     message = _messages(await grader.grade("5.1.3", source, seed=3))["train_loop_11"]
     assert "validation rows too" in message, message
+
+
+async def test_611_validation_on_the_training_rows_is_named(grader, curriculum):
+    source = _edit(curriculum.get("6.1.1").reference, [(
+        "val_loss, val_acc = validate(model, val_loader, criterion)",
+        "val_loss, val_acc = validate(model, train_loader, criterion)")])
+    message = _messages(await grader.grade("6.1.1", source, seed=3))["validation"]
+    assert "TRAINING rows" in message, message
