@@ -316,49 +316,42 @@ async def test_stopping_curve_exercises_every_rule():
             assert early_stop(curve, patience * 1.5, min_delta=1e-4)[0] != stop
 
 
-async def test_final3_sorted_collate_is_named_not_a_shape(grader, curriculum):
-    """Third audit: a collate that sorts the batch by length said 'expected shape (6, 8),
-    found torch.Size([6, 8])'; it now says the rows are out of order."""
-    source = _edit(curriculum.get("final.3").reference, [(
+# Third audit: a failure whose message blamed something else now names its cause.
+# (exercise, edits of the reference, check, a fragment the message must hold)
+NAMED_CAUSES = {
+    # was "expected shape (6, 8), found torch.Size([6, 8])"
+    "final.3-sorted-collate": ("final.3", [(
         "def collate(batch):\n",
-        "def collate(batch):\n    batch = sorted(batch, key=lambda p: -len(p[0]))\n")])
-    message = _messages(await grader.grade("final.3", source, seed=3))["config_data"]
-    assert "order given" in message and "torch.Size" not in message, message
-
-
-async def test_621_swapped_precision_and_recall_are_named(grader, curriculum):
-    source = _edit(curriculum.get("6.2.1").reference, [
-        ("    precision = tp / confusion.sum(0).clamp(min=1)\n"
-         "    recall = tp / confusion.sum(1).clamp(min=1)\n",
-         "    precision = tp / confusion.sum(1).clamp(min=1)\n"
-         "    recall = tp / confusion.sum(0).clamp(min=1)\n")])
-    message = _messages(await grader.grade("6.2.1", source, seed=3))["evaluation"]
-    assert "yours is the recall" in message, message
-
-
-async def test_614b_scheduler_stepped_per_batch_is_named(grader, curriculum):
-    """Third audit: a StepLR stepped per batch starves the training; the accuracy failure
-    said 'check that the model really trains' — it now names the scheduler."""
-    source = _edit(curriculum.get("6.1.4b").reference, [(
+        "def collate(batch):\n    batch = sorted(batch, key=lambda p: -len(p[0]))\n")],
+        "config_data", "order given"),
+    # was "precision must be a [4] tensor per class"
+    "6.2.1-swapped-precision-recall": ("6.2.1", [(
+        "    precision = tp / confusion.sum(0).clamp(min=1)\n"
+        "    recall = tp / confusion.sum(1).clamp(min=1)\n",
+        "    precision = tp / confusion.sum(1).clamp(min=1)\n"
+        "    recall = tp / confusion.sum(0).clamp(min=1)\n")],
+        "evaluation", "yours is the recall"),
+    # was "check that the model really trains"
+    "6.1.4b-scheduler-per-batch": ("6.1.4b", [(
         "            optimizer.step()\n        scheduler.step()\n",
-        "            optimizer.step()\n            scheduler.step()\n")])
-    message = _messages(await grader.grade("6.1.4b", source, seed=3))["training"]
-    assert "once per epoch" in message, message
-
-
-async def test_513_training_on_all_rows_is_named_not_a_batch_size(grader, curriculum):
-    """Third audit: a loader over all rows (validation included) was told 'train in batches
-    of 64 … took batches of 16' (the last batch of 400 rows); it now says which rows."""
-    source = _edit(curriculum.get("5.1.3").reference, [(
+        "            optimizer.step()\n            scheduler.step()\n")],
+        "training", "once per epoch"),
+    # was "train in batches of 64 … took batches of 16" (the last batch of 400 rows)
+    "5.1.3-all-rows-in-the-loader": ("5.1.3", [(
         "train_loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True)",
-        "train_loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True)")])
-    message = _messages(await grader.grade("5.1.3", source, seed=3))["train_loop_11"]
-    assert "validation rows too" in message, message
-
-
-async def test_611_validation_on_the_training_rows_is_named(grader, curriculum):
-    source = _edit(curriculum.get("6.1.1").reference, [(
+        "train_loader = DataLoader(TensorDataset(X, y), batch_size=64, shuffle=True)")],
+        "train_loop_11", "validation rows too"),
+    # was "average the batch losses over the validation set, do not sum them"
+    "6.1.1-validated-on-training-rows": ("6.1.1", [(
         "val_loss, val_acc = validate(model, val_loader, criterion)",
-        "val_loss, val_acc = validate(model, train_loader, criterion)")])
-    message = _messages(await grader.grade("6.1.1", source, seed=3))["validation"]
-    assert "TRAINING rows" in message, message
+        "val_loss, val_acc = validate(model, train_loader, criterion)")],
+        "validation", "TRAINING rows"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_CAUSES))
+async def test_the_message_names_the_cause(grader, curriculum, name):
+    exercise_id, edits, check, fragment = NAMED_CAUSES[name]
+    source = _edit(curriculum.get(exercise_id).reference, edits)
+    message = _messages(await grader.grade(exercise_id, source, seed=3))[check]
+    assert fragment in message and "torch.Size" not in message, message
