@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least, at_most, close
+from curriculum.judges.compare import at_least, at_most, below, close
 from curriculum.judges.data import ner_sentences
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
@@ -75,7 +75,7 @@ def _why_untrained(got: dict) -> str:
     five = [c for c in (got.get("ck") or {}).values() if isinstance(c, dict)
             and c.get("epoch") == 5]
     lr = (five[0].get("last_lr") or [None])[0] if five else None
-    if isinstance(lr, float) and lr < 0.03 * 0.5:
+    if below(lr, 0.03 * 0.5):
         return ("the learning rate had already fallen to "
                 f"{lr:.2g} by epoch 5: call scheduler.step() once per epoch, after the batch "
                 "loop, not once per batch")
