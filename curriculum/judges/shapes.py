@@ -14,7 +14,12 @@ from typing import Any
 
 import torch
 
-from curriculum.judges.source import api_problem, binding_calls
+from curriculum.judges.source import (
+    api_problem,
+    binding_calls,
+    bound_expression,
+    negative_literal,
+)
 from curriculum.judges.text import dtype_name, fmt_shape, type_name
 from curriculum.judges.values import Problem, problem
 from grader.checks.base import Outcome, Verdict
@@ -84,20 +89,6 @@ def reshaped(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, nam
     return Verdict(True, "value")
 
 
-def _binding_value(source: str, name: str) -> ast.expr | None:
-    """The expression of the last top-level ``name = …`` (None: no such plain assignment)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    found = None
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
-                                                for t in stmt.targets):
-            found = stmt.value
-    return found
-
-
 def _dims(call: ast.Call, function_form: bool, ndim: int) -> frozenset[int] | str | None:
     """The dims a squeeze-like call names, normalised (None: no dim, i.e. all; "?": not
     a literal we can read)."""
@@ -130,7 +121,7 @@ def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> st
     """"Each built by one call to squeeze()": one call of the method in the assignment
     (not ``y5.squeeze(0).squeeze(2)``) and, for squeeze, on the dims the variant names
     (``w.squeeze()`` is not "remove the specific dims 0 and 2")."""
-    value = _binding_value(ctx.source_text, name)
+    value = bound_expression(ctx.source_text, name)
     if value is None:
         return None
     modules = frozenset(getattr(ctx.source, "modules", frozenset()))
@@ -157,10 +148,7 @@ def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> st
 
 def _negative(call: ast.Call) -> bool:
     """A negative integer literal among the call's arguments (``-1``, ``(0, -1)``)."""
-    parts = [n for a in [*call.args, *(k.value for k in call.keywords)] for n in ast.walk(a)]
-    return any(isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub)
-               and isinstance(n.operand, ast.Constant) and type(n.operand.value) is int
-               for n in parts)
+    return any(negative_literal(a) for a in [*call.args, *(k.value for k in call.keywords)])
 
 
 def _negative_problem(ctx: Any, name: str, expr: str, api: str) -> str | None:
@@ -170,7 +158,7 @@ def _negative_problem(ctx: Any, name: str, expr: str, api: str) -> str | None:
     wanted = _api_calls(ast.parse(expr, mode="eval").body, api, frozenset())
     if len(wanted) != 1 or not _negative(wanted[0][0]):
         return None
-    value = _binding_value(ctx.source_text, name)
+    value = bound_expression(ctx.source_text, name)
     if value is None:
         return None
     calls = _api_calls(value, api, frozenset(getattr(ctx.source, "modules", frozenset())))

@@ -190,7 +190,7 @@ def pure_indexing_problem(ctx: Any, name: str, expr: str) -> str | None:
         return (f"couldn't find a statement `{name} = …` in your code; write it as one "
                 f"assignment, `{name} = {expr}`")
     if not calls:
-        expression = _bound_expression(ctx.source_text, name)
+        expression = bound_expression(ctx.source_text, name)
         if expression is None or _is_indexing(expression):
             return None
         return (f"`{name}` must be written with indexing syntax only (like `{name} = {expr}`): "
@@ -204,9 +204,10 @@ def pure_indexing_problem(ctx: Any, name: str, expr: str) -> str | None:
             f"no function or method calls; found {shown}")
 
 
-def _bound_expression(source: str, name: str) -> ast.expr | None:
+def bound_expression(source: str, name: str) -> ast.expr | None:
     """The expression the last module-level statement binding ``name`` assigns to it
-    (``a, b = x[0], x[1]`` element-wise); None when it cannot be told."""
+    (``a, b = x[0], x[1]`` element-wise; ``name += …`` keeps the one before); None when
+    there is none or it cannot be told (``a, b = f()``)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -225,10 +226,18 @@ def _bound_expression(source: str, name: str) -> ast.expr | None:
                     found = next((v for e, v in zip(target.elts, value.elts, strict=True)
                                   if isinstance(e, ast.Name) and e.id == name),
                                  None) if same else None
-        elif isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(
                 stmt.target, ast.Name) and stmt.target.id == name:
-            found = stmt.value if isinstance(stmt, ast.AnnAssign) else None
+            found = stmt.value
     return found
+
+
+def negative_literal(node: ast.AST) -> bool:
+    """``node`` holds a negative integer literal (``-1``, ``(0, -2)``)."""
+    return any((isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub)
+                and isinstance(n.operand, ast.Constant) and type(n.operand.value) is int)
+               or (isinstance(n, ast.Constant) and type(n.value) is int and n.value < 0)
+               for n in ast.walk(node))
 
 
 def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
@@ -236,7 +245,7 @@ def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
     negative index (``x[-1]``, not ``x[3]``); ``slice`` — a slice, not a list of indices
     (``x[1:3]``, not ``x[[1, 2]]``). None when the binding cannot be found (the other
     checks say so)."""
-    expression = _bound_expression(ctx.source_text, name)
+    expression = bound_expression(ctx.source_text, name)
     if expression is None:
         return None
     indexes = []
@@ -245,15 +254,9 @@ def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
         indexes.append(node.slice)
         node = node.value
     parts = [n for i in indexes for n in ast.walk(i)]
-    if form == "negative":
-        negative = any(
-            (isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub)
-             and isinstance(n.operand, ast.Constant) and type(n.operand.value) is int)
-            or (isinstance(n, ast.Constant) and type(n.value) is int and n.value < 0)
-            for n in parts)
-        if not negative:
-            return (f"`{name}`: this variant practises negative indexing — write it as "
-                    f"`{name} = {expr}`, counting from the end")
+    if form == "negative" and not any(negative_literal(i) for i in indexes):
+        return (f"`{name}`: this variant practises negative indexing — write it as "
+                f"`{name} = {expr}`, counting from the end")
     listed = any(isinstance(n, ast.List | ast.Tuple) for i in indexes for n in ast.walk(i)
                  if n is not i)
     if form == "slice" and (listed or not any(isinstance(n, ast.Slice) for n in parts)):
