@@ -48,11 +48,14 @@ class _DropoutRecorder(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+def _under(mode, run):
+    with mode:
+        return mode, run()
+
+
 def dropout_calls(run):
     """``run()``'s active dropout calls as sorted ``[p, numel]`` pairs, and its result."""
-    recorder = _DropoutRecorder()
-    with recorder:
-        result = run()
+    recorder, result = _under(_DropoutRecorder(), run)
     return sorted(recorder.calls), result
 
 
@@ -72,7 +75,5 @@ class _ReluCounter(TorchFunctionMode):
 
 def relu_calls(run):
     """How many ReLUs ``run()`` applies, and its result."""
-    counter = _ReluCounter()
-    with counter:
-        result = run()
+    counter, result = _under(_ReluCounter(), run)
     return counter.count, result

@@ -40,10 +40,14 @@ def _leaves(loss):
 class _FirstLoss:
     """Records ``[loss value, [parameter copies]]`` at the first differentiation."""
 
-    def __init__(self):
+    def __init__(self, ns):
         self.seen = None
         self.count = 0  # differentiations during train: one per epoch
         self._backward, self._grad = _torch.autograd.backward, _torch.autograd.grad
+        # the submission's own names for them too (from torch.autograd import grad): bound
+        # before the patch, they are swapped as well
+        self._ns = ns
+        self._swapped = []
 
     def _record(self, outputs, leaves):
         self.count += 1
@@ -53,12 +57,6 @@ class _FirstLoss:
         if isinstance(loss, _torch.Tensor) and loss.numel() == 1:
             params = [p.detach().clone() for p in leaves() if isinstance(p, _torch.Tensor)]
             self.seen = [float(loss.detach()), params]
-
-    def watching(self, ns):
-        """Also the submission's own names for the two functions (``from torch.autograd
-        import grad``): they were bound before the patch, and are swapped too."""
-        self._ns = ns
-        return self
 
     def __enter__(self):
         def backward(tensors, *args, **kwargs):
@@ -71,17 +69,16 @@ class _FirstLoss:
             return self._grad(outputs, inputs, *args, **kwargs)
 
         _torch.autograd.backward, _torch.autograd.grad = backward, grad
-        ns = getattr(self, "_ns", None) or {}
-        self._swapped = [(k, v) for k, v in ns.items() if v is self._backward or v is self._grad]
+        self._swapped = [(k, v) for k, v in self._ns.items()
+                         if v is self._backward or v is self._grad]
         for k, v in self._swapped:
-            ns[k] = backward if v is self._backward else grad
+            self._ns[k] = backward if v is self._backward else grad
         return self
 
     def __exit__(self, *exc):
         _torch.autograd.backward, _torch.autograd.grad = self._backward, self._grad
-        ns = getattr(self, "_ns", None) or {}
         for k, v in self._swapped:
-            ns[k] = v
+            self._ns[k] = v
 
 
 def probe(ns, inputs):
@@ -94,7 +91,7 @@ def probe(ns, inputs):
     out = []
     for ds in inputs:
         epochs = {"num_epochs": int(ds["epochs"])} if "epochs" in ds else {}
-        with _FirstLoss().watching(ns) as first:
+        with _FirstLoss(ns) as first:
             result = train(ds["X"].clone(), ds["y"].clone(), **epochs)
         if not (isinstance(result, tuple) and len(result) == 2):
             out.append(("bad", type(result).__name__))

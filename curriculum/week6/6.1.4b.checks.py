@@ -69,12 +69,17 @@ def _trained(ctx):
 NEED_KEYS = {"epoch", "model_state_dict", "optimizer_state_dict", "scheduler_state_dict"}
 
 
+def _checkpoint_lr(got: dict, epoch: int) -> object:
+    """The learning rate the scheduler state of the epoch-``epoch`` checkpoint holds."""
+    saved = [c for c in (got.get("ck") or {}).values() if isinstance(c, dict)
+             and c.get("epoch") == epoch]
+    return (saved[0].get("last_lr") or [None])[0] if saved else None
+
+
 def _why_untrained(got: dict) -> str:
     """The likely cause of a model that did not learn: a StepLR stepped per batch (its
     epoch-5 checkpoint holds a learning rate already divided) starves the training."""
-    five = [c for c in (got.get("ck") or {}).values() if isinstance(c, dict)
-            and c.get("epoch") == 5]
-    lr = (five[0].get("last_lr") or [None])[0] if five else None
+    lr = _checkpoint_lr(got, 5)
     if below(lr, 0.03 * 0.5):
         return ("the learning rate had already fallen to "
                 f"{lr:.2g} by epoch 5: call scheduler.step() once per epoch, after the batch "
@@ -99,9 +104,7 @@ def judge_checkpoints(learner, reference, inputs, ctx):
     if epochs != [5, 10]:
         return Verdict(False, "value", f"checkpoints must record epochs 5 and 10; found {epochs}")
     for epoch, want in ((5, 0.03), (10, 0.003)):
-        c = next(c for c in got["ck"].values() if c["epoch"] == epoch)
-        lr = c.get("last_lr") or [None]
-        if not close(lr[0], want, rtol=0.0, atol=1e-9):
+        if not close(_checkpoint_lr(got, epoch), want, rtol=0.0, atol=1e-9):
             return Verdict(False, "value", f"with lr=0.03 and StepLR(step_size=8, gamma=0.1) the "
                                            f"epoch-{epoch} checkpoint's scheduler state must hold "
                                            f"lr {want}: call scheduler.step() once per epoch and "
