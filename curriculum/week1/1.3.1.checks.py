@@ -1,9 +1,15 @@
 """Checks of 1.3.1 (linear system solver): the prompt's example plus hidden random systems.
 
 Hidden systems are float64, well conditioned (diagonally dominant), some with
-integer entries; singular ones have integer entries and an exactly dependent
-or zero row, so every sound test (LinAlgError from torch.linalg.solve,
-rank < n) detects them.
+integer entries. Singular ones are of two sorts, always both in one job:
+integer matrices with an exactly dependent or zero row, on which
+torch.linalg.solve raises LinAlgError, and "rounded" ones, with one-decimal
+entries and a row (or column) that is a decimal combination of others: singular
+in exact arithmetic, but rounding leaves their determinant tiny and not 0 and
+torch.linalg.solve returns a meaningless answer instead of raising. The
+prompt's rule is the numerical rank (``torch.linalg.matrix_rank(A) < n``),
+which finds both; an exact ``det == 0`` test (or catching LinAlgError alone)
+misses every rounded one, in every job.
 
 Regular and singular systems come in one random order and random numbers per
 job, and each list carries a few cases of the other kind (not judged there),
@@ -43,6 +49,10 @@ def _system(rng, n):
     return torch.from_numpy(a), torch.from_numpy(b)
 
 
+def _rank_deficient(A):
+    return int(torch.linalg.matrix_rank(A)) < A.shape[0]
+
+
 def _singular(rng, n):
     """An integer matrix with one row doubling, repeating or zeroing another. Rounding in
     the LU can hide the dependency of some draws; those are drawn again (a zero row is
@@ -56,8 +66,41 @@ def _singular(rng, n):
         try:
             torch.linalg.solve(A, b)
         except RuntimeError:
-            return A, b
+            if _rank_deficient(A):
+                return A, b
     raise AssertionError("generated matrix is not detectably singular")
+
+
+_DECIMALS = [0.1, 0.2, 0.3, 0.6, 0.7, 1.1, 1.3, 2.1, 3.3]
+
+
+def _rounded_singular(rng, n):
+    """A 3×3 … 6×6 matrix of one-decimal entries whose row i is c·(row j) + d·(row k) for
+    decimal c, d (transposed half the time: a dependent column). Singular in exact
+    arithmetic and by its numerical rank, but kept only when rounding leaves its
+    determinant non-zero and torch.linalg.solve returns instead of raising: the case an
+    exact test misses. About four draws in five qualify."""
+    n = max(n, 3)
+    for _ in range(60):
+        a = np.round(rng.uniform(-5, 5, size=(n, n)), 1)
+        i, j, k = (int(v) for v in rng.choice(n, size=3, replace=False))
+        c, d = (float(rng.choice(_DECIMALS)) for _ in range(2))
+        a[i] = c * a[j] + d * a[k]
+        if rng.random() < 0.5:
+            a = a.T.copy()
+        A, b = torch.from_numpy(a), torch.from_numpy(rng.normal(size=n))
+        if not _rank_deficient(A) or float(torch.linalg.det(A)) == 0.0:
+            continue
+        try:
+            torch.linalg.solve(A, b)
+        except RuntimeError:
+            continue
+        return A, b
+    raise AssertionError("no rounded singular matrix drawn")
+
+
+def _any_singular(rng, n):
+    return (_rounded_singular if rng.random() < 0.5 else _singular)(rng, n)
 
 
 def _size(rng):
@@ -66,11 +109,14 @@ def _size(rng):
 
 def inputs_random(rng):
     return mixed(rng, {"regular": [_system(rng, _size(rng)) for _ in range(rng.integers(3, 6))],
-                       "decoy": [_singular(rng, _size(rng)) for _ in range(rng.integers(1, 3))]})
+                       "decoy": [_any_singular(rng, _size(rng))
+                                 for _ in range(rng.integers(1, 3))]})
 
 
 def inputs_singular(rng):
-    return mixed(rng, {"singular": [_singular(rng, _size(rng)) for _ in range(rng.integers(2, 5))],
+    exact = [_singular(rng, _size(rng)) for _ in range(rng.integers(1, 3))]
+    rounded = [_rounded_singular(rng, _size(rng)) for _ in range(rng.integers(1, 3))]
+    return mixed(rng, {"singular": exact + rounded,
                        "decoy": [_system(rng, _size(rng)) for _ in range(rng.integers(1, 3))]})
 
 
@@ -129,17 +175,26 @@ def judge_singular(learner, reference, inputs, ctx):
     if got is None:
         return Verdict(False, "value", "could not read the results of `solve_linear_system`")
     singular = [case for case, kind in zip(got, kinds, strict=True) if kind == "singular"]
+    # a wrong exception first: its fix (raise ValueError) comes before the rank rule
     for i, case in enumerate(singular, start=1):
         names = raised_names(case)
-        if not names:
-            return Verdict(False, "value", f"hidden singular matrix {i} of {len(singular)}: "
-                                           f"`solve_linear_system` returned a value; it should "
-                                           f"raise ValueError when A is singular")
-        if "ValueError" not in names:
+        if names and "ValueError" not in names:
             return Verdict(False, "type", f"hidden singular matrix {i} of {len(singular)}: "
                                           f"`solve_linear_system` raised {raised_name(case)}; "
                                           f"catch torch.linalg.LinAlgError (or test the rank) "
                                           f"and raise ValueError instead")
+    for i, case in enumerate(singular, start=1):
+        if not raised_names(case):
+            return Verdict(False, "value", f"hidden singular matrix {i} of {len(singular)}: "
+                                           f"`solve_linear_system` returned a value; it should "
+                                           f"raise ValueError when A is singular. Rounding can "
+                                           f"leave a singular matrix's determinant tiny but not "
+                                           f"0, and then `torch.linalg.solve` returns a "
+                                           f"meaningless answer instead of raising: neither an "
+                                           f"exact `det == 0` test nor catching LinAlgError "
+                                           f"alone finds it. Test "
+                                           f"`torch.linalg.matrix_rank(A) < A.shape[0]`, as the "
+                                           f"prompt says")
     return Verdict(True, "value")
 
 

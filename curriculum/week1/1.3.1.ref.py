@@ -4,7 +4,13 @@ import torch
 
 
 def solve_linear_system(A, b):
-    """Solve A x = b; raise ValueError when A is singular."""
+    """Solve A x = b; raise ValueError when A is singular.
+
+    Singular means rank-deficient up to rounding: a singular matrix with decimal
+    entries can keep a tiny non-zero determinant, and torch.linalg.solve then returns
+    a meaningless answer instead of raising."""
+    if torch.linalg.matrix_rank(A) < A.shape[0]:
+        raise ValueError("A is singular: its rank is below its size")
     try:
         x = torch.linalg.solve(A, b)
     except torch.linalg.LinAlgError as exc:

@@ -22,6 +22,7 @@ async def _grade_variant(grader, curriculum, exercise_id, old, new):
 
 
 SOLVE = "    try:\n        x = torch.linalg.solve(A, b)\n"
+RANK = "    if torch.linalg.matrix_rank(A) < A.shape[0]:\n"
 MAY_FAIL = "may fail"  # a check this wrong answer may fail too, depending on the draw
 
 # (exercise, old text, new text, {check id: expected kind})
@@ -36,8 +37,12 @@ WRONG_131 = [
     # singular hidden system may then solve instead of raising: that may fail too)
     ("float32", SOLVE, "    try:\n        x = torch.linalg.solve(A.float(), b.float())\n",
      {"random_systems": "dtype", "singular": MAY_FAIL}),
-    ("no-valueerror", "raise ValueError(f\"A is singular: {exc}\") from exc", "raise",
-     {"singular": "type"}),
+    ("no-valueerror", "raise ValueError(\"A is singular: its rank is below its size\")",
+     "raise ArithmeticError(\"singular\")", {"singular": "type"}),
+    # exact singularity tests: every job has a singular matrix that rounding leaves with a
+    # tiny non-zero determinant, on which torch.linalg.solve returns instead of raising
+    ("det-exact", RANK, "    if torch.linalg.det(A) == 0:\n", {"singular": "value"}),
+    ("catch-only", RANK, "    if False:\n", {"singular": "value"}),
     ("verify-always-true", "    return torch.allclose(A @ x, b, atol=atol)\n",
      "    return True\n", {"verify": "value"}),
     ("3x3-typed-in", "    return solve_linear_system(A, b)\n",
@@ -56,6 +61,18 @@ async def test_131_wrong_solutions(grader, curriculum, label, old, new, expected
     assert set(required) <= set(failed) <= set(expected), result["checks"]
     for check_id, kinds in required.items():
         assert failed[check_id] in (kinds if isinstance(kinds, tuple) else (kinds,)), failed
+
+
+async def test_131_exact_det_test_fails_in_every_job(grader, curriculum):
+    """`det == 0` passed about two jobs in three when every hidden singular matrix was an
+    integer one; a matrix singular only up to rounding is now in every job, and the message
+    names the rank test."""
+    source = _sub(curriculum.get("1.3.1").reference, RANK, "    if torch.linalg.det(A) == 0:\n")
+    for seed in (1, 2, 3, 4, 5, 6):
+        result = await grader.grade("1.3.1", source, seed=seed)
+        assert _failed(result) == {"singular": "value"}, (seed, result["checks"])
+        message = next(c["message"] for c in result["checks"] if c["id"] == "singular")
+        assert "det == 0" in message and "matrix_rank" in message, message
 
 
 async def test_131_missing_function(grader, curriculum):
