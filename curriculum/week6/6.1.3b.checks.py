@@ -80,6 +80,7 @@ def _trained(ctx):
 
 
 def judge_checkpoint(learner, reference, inputs, ctx):
+    share(ctx, "scripted", learner)
     got = _trained(ctx)
     if got is None:
         return Verdict(False, "train", "not judged: train_sentiment did not run to the end")
@@ -108,7 +109,49 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                        f"best val_f1 of your history {max(f1s):.3f}: save the "
                                        "checkpoint whenever the validation F1 (not the accuracy "
                                        "or the loss) beats the best so far")
+    problem = _scripted_checkpoint_problem(learner.value, inputs)
+    if problem:
+        return Verdict(False, "value", problem)
     return Verdict(True, "value")
+
+
+def _scripted_checkpoint_problem(got, inputs) -> str:
+    """In the scripted run the best epoch comes two epochs before the last (patience 2) and
+    training is real, so the best epoch's weights differ from the last epoch's: the returned
+    model must hold exactly the weights of the epoch with the highest F1. (A model saved every
+    epoch and loaded back passed the first run whenever its last epoch tied the best F1.)"""
+    if not isinstance(got, dict) or "error" in got:
+        return ""  # the early_stopping check reports a failed run
+    hist = got.get("history")
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+        return ""
+    f1s = [as_float(h["val_f1"]) for h in hist]
+    curve = inputs["f1s"]
+    n = min(len(f1s), len(curve))
+    if n < 2 or not close(f1s[:n], curve[:n], rtol=0.0, atol=1e-5):
+        return ""  # F1s not recorded as scripted: early_stopping says so
+    best = int(np.argmax(f1s)) + 1
+    last = len(f1s)
+    returned, saved = got.get("returned_epochs"), got.get("saved_epochs") or []
+    if not isinstance(returned, list):
+        return ("in a second, short run the grader could not read the returned model's "
+                "weights: return the model whose best checkpoint you loaded")
+    if best in returned:
+        return ""
+    where = (f"in a second, short run whose validation F1 is highest at epoch {best} of "
+             f"{last}, ")
+    if last in returned and last in saved:
+        return (where + "the file at `path` and the returned model hold the last epoch's "
+                "weights: save the checkpoint only when the F1 is strictly better than the "
+                "best so far (not every epoch), then load it back before returning")
+    if best in saved:
+        return (where + "the file at `path` holds the best epoch's weights but the returned "
+                "model does not: load it back with model.load_state_dict(torch.load(path)) "
+                "before returning")
+    found = (f" (it holds epoch {', '.join(map(str, returned))}'s)" if returned else "")
+    return (where + f"the returned model is not the best epoch's{found}: save the checkpoint "
+            "whenever the F1 beats the best so far, and load it back before returning")
 
 
 def _val_f1_problem(got, inputs) -> str:
@@ -174,7 +217,11 @@ def judge_early_stopping(learner, reference, inputs, ctx):
     verdict = _own_history_verdict(ctx)
     if not verdict.ok:
         return verdict
-    problem = _scripted_problem(learner.value, inputs)
+    run = shared(ctx, "scripted")  # the checkpoint check's probe ran it
+    if run is None or run.error is not None:
+        return Verdict(False, "train", "not judged: the second, short train_sentiment run did "
+                                       "not run to the end")
+    problem = _scripted_problem(run.value, ctx.inputs["checkpoint"])
     if problem:
         return Verdict(False, "train", problem)
     return verdict

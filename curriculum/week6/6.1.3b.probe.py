@@ -81,18 +81,32 @@ def train(ns, d):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _matches(state, snapshots):
+    """The 1-based epochs whose end-of-epoch weights ``state`` equals exactly."""
+    if not isinstance(state, dict):
+        return []
+    return [epoch for epoch, snap in sorted(snapshots.items())
+            if set(snap) == set(state) and all(
+                isinstance(state[k], torch.Tensor) and state[k].shape == v.shape
+                and torch.equal(state[k], v) for k, v in snap.items())]
+
+
 def scripted(ns, d):
     """A short train_sentiment run in which the learner's f1_score, called on the validation
     labels, returns the grader's F1 for the epoch (a new epoch: training-mode forward passes
-    since the last validation); training itself is real. Returns the history."""
+    since the last validation); training itself is real. Returns the history, and which
+    epochs' weights (snapshotted when the epoch's validation F1 is computed) the returned
+    model and the file at ``path`` hold."""
     own, Model = need(ns, "f1_score"), need(ns, "SentimentModel")
-    state = {"trained": 0, "last": None, "epoch": 0}
+    state = {"trained": 0, "last": None, "epoch": 0, "model": None}
+    snapshots = {}
     curve = d["f1s"]
 
     class Counted(Model):
         def forward(self, *a, **k):
             if self.training and torch.is_grad_enabled():
                 state["trained"] += 1
+                state["model"] = self
             return super().forward(*a, **k)
 
     def f1_score(preds, labels, *a, **k):
@@ -101,18 +115,26 @@ def scripted(ns, d):
             return v
         if state["last"] != state["trained"]:
             state["last"], state["epoch"] = state["trained"], state["epoch"] + 1
+            if state["model"] is not None:
+                snapshots[state["epoch"]] = {k: t.detach().clone() for k, t in
+                                             state["model"].state_dict().items()}
         f = curve[min(max(state["epoch"], 1), len(curve)) - 1]
         return torch.tensor(f, dtype=v.dtype) if isinstance(v, torch.Tensor) else f
 
     folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "m.pth")
     ns["f1_score"], ns["SentimentModel"] = f1_score, Counted
     try:
         torch.manual_seed(6)
-        _, _, history = need(ns, "train_sentiment")(
-            d["x"], d["y"], d["xv"], d["yv"], os.path.join(folder, "m.pth"),
-            max_epochs=d["max_epochs"], patience=2)
-        return {"history": [dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
-                if isinstance(history, list) else repr(history)[:80]}
+        model, _, history = need(ns, "train_sentiment")(
+            d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=d["max_epochs"], patience=2)
+        out = {"history": [dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
+               if isinstance(history, list) else repr(history)[:80]}
+        with contextlib.suppress(Exception):
+            out["returned_epochs"] = _matches(model.state_dict(), snapshots)
+        with contextlib.suppress(Exception):
+            out["saved_epochs"] = _matches(torch.load(path), snapshots)
+        return out
     except Exception as exc:  # judged after the first run's verdict (which names the cause)
         return {"error": f"{type(exc).__name__}: {exc}"[:200]}
     finally:
