@@ -85,8 +85,9 @@ C = {
         "batch 32",
         "Linear regression. `model` is `nn.Linear(1, 1)`, `X` (n, 1), `y` (n, 1) with "
         "y = 2x + 1 + noise. `nn.MSELoss()`, `optim.Adam(model.parameters(), lr=0.05)`, "
-        "`DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)`, 10 epochs. Return the "
-        "model. Held-out R² ≥ 0.95."),
+        "`DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)` (the rows in a new "
+        "order every epoch: the grader checks it), 10 epochs. Return the model. Held-out "
+        "R² ≥ 0.95."),
     2: ("train_loop_2(model, X, y)",
         "polynomial regression on given features [x, x², x³]; `nn.MSELoss`, `optim.SGD` lr=0.01, "
         "15 epochs",

@@ -19,9 +19,10 @@ reference start from the same weights), the sandbox runs
 4. the parameters moved, the training loss fell, and the trained model's
    predictions on hidden test inputs reach the variant's metric against
    labels that never enter the sandbox (``Hidden`` secret),
-5. the variant's own feature (validation under eval/no_grad, k-fold
-   partition, early stop, best-model file, ReduceLROnPlateau, clipping,
-   autocast, accumulation = large batch, curriculum order, loss weights).
+5. the variant's own feature (a new row order every epoch where the prompt
+   asks for shuffle=True, validation under eval/no_grad, k-fold partition,
+   early stop, best-model file, ReduceLROnPlateau, clipping, autocast,
+   accumulation = large batch, curriculum order, loss weights).
 
 Thresholds go through :mod:`curriculum.judges.compare`: a NaN metric fails.
 
@@ -80,6 +81,7 @@ def make_inputs(spec: Spec, rng: np.random.Generator) -> Hidden:
         inputs["X_test"] = f32(Xt)
         secret["y_test"] = np.asarray(yt, dtype=np.float64)
         secret["n_train"] = spec.n
+        inputs["track_rows"] = k in SHUFFLED
     elif spec.data in ("blobs", "clusters", "digits", "imbalanced", "multilabel", "amp",
                        "curriculum"):
         X, y, Xt, yt = classification(rng, spec.data, spec.n)
@@ -452,6 +454,10 @@ def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
     bad = _common(spec, value, secret, ctx, epochs=epochs)
     if bad:
         return bad
+    if k in SHUFFLED:
+        bad = _shuffle_problem(k, value["report"], secret["n_train"])
+        if bad:
+            return bad
     extra = _FEATURES.get(k)
     if extra:
         bad = extra(value, secret, inputs, ctx)
@@ -515,6 +521,23 @@ def _mode_problem(k: int, seq: str) -> Verdict | None:
         return Verdict(False, "value", f"{name}: the model ran in eval mode with gradients on — "
                                        "validate inside `with torch.no_grad():` and call "
                                        "`model.train()` before each training epoch")
+    return None
+
+
+SHUFFLED = frozenset({1})
+"""Variants whose prompt asks for a shuffling training DataLoader (``shuffle=True``): the
+probe records which rows each training forward saw, and the rows must come in a new order
+every epoch (a loader without shuffling, or one order drawn once, repeats it)."""
+
+
+def _shuffle_problem(k: int, rep: dict, n_train: int) -> Verdict | None:
+    rows = [r for _mi, code, batch in rep["rows"] if code == "F" for r in batch]
+    epochs = [rows[i:i + n_train] for i in range(0, len(rows), n_train)]
+    if len(epochs) >= 2 and all(e == epochs[0] for e in epochs[1:]):
+        return Verdict(False, "value", f"train_loop_{k}: every epoch fed the training rows in "
+                                       "the same order; the training DataLoader must shuffle "
+                                       "them anew each epoch: DataLoader(TensorDataset(X, y), "
+                                       "batch_size=32, shuffle=True)")
     return None
 
 

@@ -212,3 +212,46 @@ async def test_every_prompt_batch_size_is_compared():
     for k, (_sig, _summary, text) in C.items():
         fixed = "batch" in text.lower() and "e.g." not in text
         assert (k in loops.BATCH_SIZES) is fixed, k
+
+
+LOADER_1 = ("    dataloader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)\n"
+            "    for _epoch in range(10):\n        for data, target in dataloader:\n")
+ONE_ORDER = [
+    # a loader that never shuffles
+    ("shuffle=True", "shuffle=False"),
+    # one permutation drawn before the loop: the same order every epoch
+    (LOADER_1, "    perm = torch.randperm(len(X))\n"
+               "    dataloader = DataLoader(TensorDataset(X[perm], y[perm]), batch_size=32)\n"
+               "    for _epoch in range(10):\n        for data, target in dataloader:\n"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("old", "new"), ONE_ORDER, ids=["shuffle-false", "shuffled-once"])
+async def test_variant_1_without_shuffling_fails(grader, curriculum, old, new):
+    """Variant 1's prompt asks for DataLoader(..., shuffle=True); a loop feeding the rows in one
+    order every epoch passed (every other step was right). It fails on the shuffle rule."""
+    source = _edit(curriculum.get("5.1.1").reference, "train_loop_1", old, new)
+    failures = _failures(await grader.grade("5.1.1", source, seed=SEED))
+    assert set(failures) == {"train_loop_1"}, failures
+    kind, message = failures["train_loop_1"]
+    assert kind == "value" and "same order" in message and "shuffle=True" in message, message
+
+
+@pytest.mark.slow
+async def test_variant_1_shuffled_by_hand_every_epoch_passes(grader, curriculum):
+    source = _edit(curriculum.get("5.1.1").reference, "train_loop_1", LOADER_1,
+                   "    for _epoch in range(10):\n        perm = torch.randperm(len(X))\n"
+                   "        for i in range(0, len(X), 32):\n"
+                   "            data, target = X[perm[i:i + 32]], y[perm[i:i + 32]]\n")
+    result = await grader.grade("5.1.1", source, seed=SEED)
+    assert result["status"] == "passed", _failures(result)
+
+
+async def test_every_prompt_asking_to_shuffle_is_checked():
+    """Each loop whose prompt asks for shuffle=True has its row order checked."""
+    from curriculum.generate.loop_drills import C
+
+    for k, (_sig, _summary, text) in C.items():
+        asks = "shuffle=True" in text and "e.g." not in text
+        assert (k in loops.SHUFFLED) is asks, k
