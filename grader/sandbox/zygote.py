@@ -61,6 +61,7 @@ import signal
 import struct
 import sys
 import time
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # argv: MODE (isolate | none), a JSON config from the trusted side (the
@@ -71,7 +72,11 @@ CONFIG = json.loads(sys.argv[2])
 PROTOCOL_CAPS = CONFIG["protocol"]
 JOB_SECCOMP = bytes.fromhex(CONFIG.get("job_seccomp", ""))
 
-import harness  # noqa: E402  (bind-mounted next to this file)
+# The harness (bind-mounted next to this file) imports torch, so main()
+# imports it only after the namespace launcher has forked: a launcher holding
+# torch would keep its own copy of torch's heap for the worker's whole life
+# (~140 MB each), since the zygote moves its pages onto huge pages of its own.
+harness: Any = None
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -668,6 +673,9 @@ def main() -> None:
     os.chdir("/tmp")
     if isolate:
         _become_namespace_init()
+    global harness
+    import harness
+
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     import numpy  # noqa: F401
     import torch
