@@ -245,6 +245,11 @@ class Grader:
                 code = code.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise Rejected(f"Your code is not valid UTF-8 text (byte {exc.start}).") from None
+        try:  # a str (HTTP JSON's "\ud800") may hold lone surrogates: not UTF-8 either
+            code.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise Rejected(f"Your code is not valid UTF-8 text (character {exc.start}: a "
+                           "lone surrogate).") from None
         limit = self.settings.max_code_kb * 1024
         size = len(code.encode("utf-8", "surrogatepass"))
         if size > limit:

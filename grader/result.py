@@ -9,10 +9,17 @@ nowhere else, so a status the grader can return is a status the bot knows.
 ``from_dict`` treats its input as untrusted (it comes over HTTP from a grader
 that judged hostile code): every field is type-checked and every string and
 list is capped, and anything unreadable raises :class:`ResultFormatError`.
+
+Both directions also pass every string through :func:`clean_text`: a learner's
+exception message, class name or value may hold lone UTF-16 surrogates
+(``raise ValueError("\\ud800")``; JSON carries them as ``\\ud800`` escapes),
+which no UTF-8 writer accepts — a terminal, an HTTP body with
+``ensure_ascii=False``, a chat API or a web page would fail on them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -55,6 +62,32 @@ class CheckStatus(StrEnum):
 
 class ResultFormatError(ValueError):
     """A result dict that does not follow the result format."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so it encodes as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _clean(value: Any, depth: int = 0) -> Any:
+    """Every string in a JSON-like value (keys too) through :func:`clean_text`."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if depth > 8:
+        return value
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: _clean(v, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v, depth + 1) for v in value]
+    return value
 
 
 # Hard caps on what ``from_dict`` accepts; generous for real results.
@@ -125,7 +158,7 @@ class GradeResult:
         }
         if self.cause is not None:
             out["cause"] = asdict(self.cause)
-        return out
+        return _clean(out)
 
     @classmethod
     def from_dict(cls, data: Any) -> GradeResult:
@@ -152,7 +185,8 @@ class GradeResult:
             message=_text(data.get("message"), MAX_MESSAGE, "message"),
             stdout=_text(data.get("stdout"), MAX_STDOUT, "stdout"),
             duration_ms=_float(data.get("duration_ms", 0.0), "duration_ms"),
-            environment={str(k)[:MAX_ID]: v for k, v in list(env.items())[:50]
+            environment={clean_text(str(k)[:MAX_ID]): clean_text(v) if isinstance(v, str) else v
+                         for k, v in list(env.items())[:50]
                          if isinstance(v, (str, int, float, bool)) or v is None},
             cause=_cause(cause) if cause is not None else None,
         )
@@ -163,7 +197,7 @@ def _text(value: Any, cap: int, name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ResultFormatError(f"{name} must be text")
-    return value[:cap]
+    return clean_text(value[:cap])
 
 
 def _int(value: Any, name: str) -> int:

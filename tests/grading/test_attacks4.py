@@ -1,0 +1,56 @@
+"""Fourth attack round: hostile text and values that reach the trusted side, the
+result's readers and the grader's peers.
+
+Each test names the class of hole it closes; the attack is the smallest example.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from grader.result import GradeResult
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _utf8(result: dict) -> str:
+    """The result as the CLI and a UTF-8 HTTP body write it (raises on lone surrogates)."""
+    return json.dumps(result, ensure_ascii=False).encode("utf-8").decode("utf-8")
+
+
+# ---- lone surrogates: learner text that no UTF-8 writer accepts -----------------------
+
+@pytest.mark.parametrize(("code", "field"), [
+    ('raise ValueError("bad \\ud800 thing")', "message"),              # exception message
+    ('raise SyntaxError("s\\udcff", ("f", 1, 1, "t\\udcff"))', "cause"),  # its parts
+])
+async def test_lone_surrogates_from_the_sandbox_never_reach_the_result(grader, curriculum, code,
+                                                                       field):
+    """`torchdojo grade --json` crashed with UnicodeEncodeError on a learner's
+    ``raise ValueError("\\ud800")``; every string of a result is valid UTF-8 now."""
+    source = curriculum.get("1.1.1").reference + "\n" + code + "\n"
+    result = await grader.grade("1.1.1", source)
+    _utf8(result)
+    assert result["status"] != "passed"
+    assert "\ufffd" in json.dumps(result[field], ensure_ascii=False), result
+
+
+async def test_code_with_lone_surrogates_is_rejected_like_bytes_that_are_not_utf8(grader):
+    """HTTP JSON can carry ``"\\ud800"`` in the code: refused as not UTF-8, as the bot does."""
+    result = await grader.grade("1.1.1", "import torch\nzeros_1 = torch.zeros(3, 4)  # \ud800\n")
+    assert result["status"] == "rejected" and "UTF-8" in result["message"]
+    _utf8(result)
+
+
+def test_a_result_read_from_a_grader_peer_holds_no_lone_surrogates():
+    raw = {"exercise": "1.1.1", "status": "failed", "score": 0, "max_score": 10,
+           "message": "m \ud800", "stdout": "o \udfff",
+           "checks": [{"id": "c\udc00", "kind": "value", "status": "failed",
+                       "message": "x \ud800", "points": 0}],
+           "environment": {"torch\ud800": "2\udc00"},
+           "cause": {"type": "E\ud800", "message": "\ud800", "text": "\ud800"}}
+    result = GradeResult.from_dict(raw)
+    _utf8(result.to_dict())
+    assert result.message == "m \ufffd"
