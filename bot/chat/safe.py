@@ -37,6 +37,8 @@ BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _C1 = re.compile("[\u007f-\u009f]")
 #: Line and paragraph separators: line breaks to chat clients.
 _SEPARATORS = re.compile("[\u2028\u2029]")
+#: Lone UTF-16 surrogates: no UTF-8 writer (a chat API's JSON, a terminal) takes them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def neutralize(text: str) -> str:
@@ -55,6 +57,7 @@ def _printable(text: str, keep_newlines: bool) -> str:
     text = text.replace(OPEN, "").replace(CLOSE, "")
     text = _C1.sub("?", BIDI_CONTROLS.sub("", text))
     text = _SEPARATORS.sub("\n" if keep_newlines else " ", text)
+    text = _SURROGATES.sub("\ufffd", text)
     return "".join(ch if ch in keep or ch >= " " else "?" for ch in text)
 
 

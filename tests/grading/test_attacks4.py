@@ -54,3 +54,16 @@ def test_a_result_read_from_a_grader_peer_holds_no_lone_surrogates():
     result = GradeResult.from_dict(raw)
     _utf8(result.to_dict())
     assert result.message == "m \ufffd"
+
+
+def test_chat_and_dashboard_text_from_a_stored_result_holds_no_lone_surrogates():
+    """A result stored from a grader peer is read by the dashboard (Starlette encodes
+    the page as UTF-8: a lone surrogate was a 500) and learner pieces go to chat APIs."""
+    from bot.chat.safe import safe_output, untrusted
+    from bot.core.insights import results
+
+    for shown in (safe_output("out \ud800\n"), untrusted("name \udfff"),
+                  results.text("msg \udc00"), results.checks(
+                      {"checks": [{"id": "c", "message": "m \ud800"}]})[0].message):
+        shown.encode("utf-8")
+        assert "\ufffd" in shown

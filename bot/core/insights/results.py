@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from bot.core.insights.views import Cause, CheckRow
+from grader.result import clean_text
 
 MAX_TEXT = 4000
 MAX_STDOUT = 64 * 1024
@@ -24,7 +25,7 @@ _SPACE = re.compile(r"\s+")
 def text(value: Any, cap: int = MAX_TEXT) -> str:
     if value is None:
         return ""
-    s = value if isinstance(value, str) else str(value)
+    s = clean_text(value if isinstance(value, str) else str(value))  # no lone surrogates
     return s if len(s) <= cap else s[:cap] + "…"
 
 
