@@ -90,6 +90,13 @@ def judge_fgsm(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "evaluate_adversarial_accuracy should return the accuracy "
                                        "in percent on FGSM examples (epsilon, true labels) made "
                                        f"against the model; found {acc:.2f}")
+    modes = v.get("eval_modes")
+    if not isinstance(modes, list) or any(bool(m[0]) for m in modes):
+        return Verdict(False, "value", "evaluate_adversarial_accuracy ran the model in training "
+                                       "mode (the grader passes a model in train mode, as a "
+                                       "training loop leaves it): call "
+                                       "model.eval() first, so that dropout or batch norm "
+                                       "would not change the attack or the predictions")
     return Verdict(True, "value")
 
 

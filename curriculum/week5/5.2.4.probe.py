@@ -5,6 +5,7 @@ import torch as _torch
 from torch import nn as _nn
 
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
+from curriculum.probes.recorders import mode_hook
 
 
 def fgsm(ns, inputs):
@@ -28,8 +29,16 @@ def fgsm(ns, inputs):
         })
     out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())
                              for p in model.parameters())
-    acc = ev(model, inputs["X"].clone(), inputs["y"].clone(), 0.1)
+    # in train mode, as a training loop leaves it: the prompt's model.eval() must switch it
+    model.train()
+    modes = []
+    handle = mode_hook(model, modes)
+    try:
+        acc = ev(model, inputs["X"].clone(), inputs["y"].clone(), 0.1)
+    finally:
+        handle.remove()
     out["acc"] = _describe(acc)
+    out["eval_modes"] = [list(m) for m in modes]
     return out
 
 

@@ -68,6 +68,15 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
                                        "nn.BCEWithLogitsLoss, which applies a second sigmoid: "
                                        "use nn.BCELoss() on the probabilities")
+    modes = learner.value.get("predict_modes")
+    if not isinstance(modes, list) or any(bool(m[0]) for m in modes):
+        return Verdict(False, "train", "predict ran the model in training mode (the grader "
+                                       "passes the trained model in train mode): call "
+                                       "model.eval() first, so that dropout would not change "
+                                       "the predictions")
+    if any(bool(m[1]) for m in modes):
+        return Verdict(False, "train", "predict ran the model with gradients on: wrap the "
+                                       "forward pass in `with torch.no_grad():`")
     return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], MIN_ACCURACY,
                             "predict() after train_sentiment")
 

@@ -7,7 +7,7 @@ import tempfile
 
 import torch
 
-from curriculum.probes.recorders import _acc, need, recording
+from curriculum.probes.recorders import _acc, mode_hook, need, recording
 
 
 def f1(ns, cases):
@@ -55,7 +55,16 @@ def train(ns, d):
         (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
             lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)))
         predict = need(ns, "predict")
-        pred = predict(model, vocab, d["xt"])
+        # handed over in train mode: predict's own model.eval() and no_grad() must show
+        modes = []
+        handle = mode_hook(model, modes) if isinstance(model, torch.nn.Module) else None
+        try:
+            if handle is not None:
+                model.train()
+            pred = predict(model, vocab, d["xt"])
+        finally:
+            if handle is not None:
+                handle.remove()
         val_pred = predict(model, vocab, d["xv"])
         own = need(ns, "f1_score")(val_pred, torch.tensor(d["yv"]))
         best_f1 = float(own.item() if hasattr(own, "item") else own)
@@ -76,6 +85,7 @@ def train(ns, d):
                                 strict=False))
         hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
         return {"pred": pred, "best_f1": best_f1, "saved": saved, "history": hist,
+                "predict_modes": [list(m) for m in modes],
                 "acc": _acc, "f1_calls": f1s, "logits_in": logits_in}
     finally:
         shutil.rmtree(folder, ignore_errors=True)

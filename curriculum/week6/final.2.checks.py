@@ -201,6 +201,12 @@ def judge_ig(learner, reference, inputs, ctx):
                                            f"gradients by up to {err:.3g} (relative tolerance "
                                            f"{tol[1]}) — average the gradient over the path "
                                            "points, then multiply by (x − baseline)")
+    if not isinstance(got, dict) or got.get("train_mode_forwards") != 0:
+        return Verdict(False, "value", "integrated_gradients ran the model in training mode "
+                                       "(the grader passes models in train mode, as a training "
+                                       "loop leaves them): call model.eval() first, as the "
+                                       "prompt says — with dropout or batch norm the "
+                                       "attributions would otherwise be noisy or wrong")
     return Verdict(True, "value")
 
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from curriculum.probes.recorders import _acc, _made, need, recording
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
 
 def model(ns, d):
@@ -51,10 +51,24 @@ def ig(ns, d):
         mlp[2].weight.copy_(m["w2"])
         mlp[2].bias.copy_(m["b2"])
     a = d["lin"]
-    out = {"linear": ig(lin, a["x"].clone(), a["base"].clone(), steps=20, column=a["column"])}
-    out["default"] = ig(mlp, m["x"].clone())
-    out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
-    return {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
+    # handed over in train mode (as a training loop leaves a model): the prompt's eval mode
+    # must be set by integrated_gradients itself
+    modes = []
+    handles = [mode_hook(lin, modes), mode_hook(mlp, modes)]
+    try:
+        lin.train()
+        out = {"linear": ig(lin, a["x"].clone(), a["base"].clone(), steps=20,
+                            column=a["column"])}
+        mlp.train()
+        out["default"] = ig(mlp, m["x"].clone())
+        mlp.train()
+        out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
+    finally:
+        for h in handles:
+            h.remove()
+    out = {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in out.items()}
+    out["train_mode_forwards"] = sum(1 for training, _grad in modes if training)
+    return out
 
 
 KEYS = ("mae", "rmse", "coverage", "width", "calibration", "pinball")

@@ -47,6 +47,19 @@ NO_RESET_523 = ("            self.patience_counter = 0\n            return False
                 "            return False")
 NO_RESET_FINAL3 = ("best_loss, bad_epochs = val_loss, 0", "best_loss = val_loss")
 
+EVAL_MODE = {
+    "5.2.4-evaluate-in-train-mode": (
+        "    model.eval()\n    adversarial = generate_adversarial_examples(",
+        "    adversarial = generate_adversarial_examples("),
+    "final.2-ig-in-train-mode": ("∂ input.\"\"\"\n    model.eval()\n", "∂ input.\"\"\"\n"),
+    "6.1.3b-predict-in-train-mode": ("def predict(model, vocab, texts):\n    model.eval()\n",
+                                     "def predict(model, vocab, texts):\n"),
+    "6.1.3b-predict-with-grad": ("    model.eval()\n    with torch.no_grad():\n"
+                                 "        probs, _ = model(encode(texts, vocab))",
+                                 "    model.eval()\n    if True:\n"
+                                 "        probs, _ = model(encode(texts, vocab))"),
+}
+
 # (exercise, edits of the reference, {check id: kind} that must be among the failures)
 WRONG = {
     # finding 3: early stopping whose counter is never reset, min_delta and the ×1.5 rule
@@ -195,6 +208,15 @@ WRONG = {
     "6.1.5b-steps-per-sec": ("6.1.5b", [("        tokens += batch.numel()\n",
                                          "        tokens += 1\n")],
                              {"training": "value"}),
+    # evaluation functions whose prompt asks for eval mode, on models without dropout or
+    # batch norm: the outputs are the same, so only the mode of their forward passes shows it
+    **{name: (exercise_id, [EVAL_MODE[name]], {check: kind})
+       for name, (exercise_id, check, kind) in {
+           "5.2.4-evaluate-in-train-mode": ("5.2.4", "fgsm", "value"),
+           "final.2-ig-in-train-mode": ("final.2", "interpretability", "value"),
+           "6.1.3b-predict-in-train-mode": ("6.1.3b", "training", "train"),
+           "6.1.3b-predict-with-grad": ("6.1.3b", "training", "train"),
+       }.items()},
 }
 
 
@@ -319,6 +341,13 @@ async def test_stopping_curve_exercises_every_rule():
 # Third audit: a failure whose message blamed something else now names its cause.
 # (exercise, edits of the reference, check, a fragment the message must hold)
 NAMED_CAUSES = {
+    # passed: the models have no dropout or batch norm, so train mode changed no number
+    "5.2.4-evaluate-in-train-mode": ("5.2.4", [EVAL_MODE["5.2.4-evaluate-in-train-mode"]],
+                                     "fgsm", "model.eval()"),
+    "final.2-ig-in-train-mode": ("final.2", [EVAL_MODE["final.2-ig-in-train-mode"]],
+                                 "interpretability", "model.eval()"),
+    "6.1.3b-predict-with-grad": ("6.1.3b", [EVAL_MODE["6.1.3b-predict-with-grad"]],
+                                 "training", "torch.no_grad()"),
     # was "expected shape (6, 8), found torch.Size([6, 8])"
     "final.3-sorted-collate": ("final.3", [(
         "def collate(batch):\n",
