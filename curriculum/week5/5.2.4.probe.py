@@ -4,8 +4,8 @@ training-loop instruments (data only)."""
 import torch as _torch
 from torch import nn as _nn
 
-from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 from curriculum.probes.recorders import mode_hook
+from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 
 
 def fgsm(ns, inputs):
