@@ -88,24 +88,33 @@ async def open_challenge(request: Request) -> Response:
     dojo = request.app.state.dojo
     insights = request.app.state.insights
     back = f"/c/{cohort_id}/challenges"
-    try:
-        tz = (await insights.schedule(cohort_id)).cohort.tz
+    tz = (await insights.schedule(cohort_id)).cohort.tz
+    try:  # only the form's own fields: a bug further on is not "not readable"
         start = _when(str(form.get("start") or ""), tz)
         minutes = int(str(form.get("minutes") or "0") or 0)
-        duration = timedelta(minutes=minutes) if minutes else None
+    except ValueError:
+        _flash(request, "The start time or the minutes are not readable.", "error")
+        return _back(back)
+    duration = timedelta(minutes=minutes) if minutes else None
+    try:
         if duration is not None and not timedelta(0) < duration <= MAX_WINDOW:
             raise DojoError("a window lasts between 1 minute and 14 days")
-        _, window, item = await dojo.open_challenge(
+        _, window = await dojo.open_challenge(
             grant.actor, str(form.get("exercise") or ""), start, duration)
-    except ValueError:
-        _flash(request, "the start time or the minutes are not readable", "error")
-        return _back(back)
     except DojoError as exc:
-        _flash(request, exc.message + (f" — {exc.hint}" if exc.hint else ""), "error")
+        # the core's hints speak chat (at=18:00, for=90m); the form has its own fields
+        _flash(request, _sentence(exc.message), "error")
         return _back(back)
+    item = dojo.catalog.item(window.exercise_id)
     _flash(request, f"{item.id} {item.title}: window from {local(window.opens_at, tz)} "
                     f"to {local(window.closes_at, tz)} ({tz}).")
     return _back(back)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+            if text else text)
 
 
 def _when(text: str, tz: str) -> datetime | None:

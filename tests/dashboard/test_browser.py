@@ -5,7 +5,8 @@ server), on SQLite and PostgreSQL.
 An instructor signs in through the link the chat command gives, sees the
 heatmap of a seeded cohort, opens an exercise, opens a submission whose
 author and code carry ``<script>`` (shown as text, no dialog ever opens),
-regrades it through the grading queue, and pauses the cohort. Screenshots go
+regrades it through the grading queue, pauses the cohort and opens a
+challenge window from the form. Screenshots go
 to tests/artifacts/ (git-ignored) for a person to look at.
 """
 
@@ -123,6 +124,15 @@ async def test_instructor_flow_in_chromium(world, chromium, tmp_path: Path,  # t
         assert "Paused" in await page.inner_text(".flash")
         assert (await world.dojo.cohort_info(seeded.coach)).paused
         await page.screenshot(path=shots / "6-paused.png", full_page=True)
+
+        await page.click("nav.tabs >> text=Challenges")
+        await page.select_option("#open-window select[name=exercise]", "1.4.1")
+        await page.fill("#open-window input[name=minutes]", "45")
+        await page.click("#open-window button")
+        await page.wait_for_selector(".flash")
+        assert "1.4.1 Exercise 1.4.1: window from" in await page.inner_text(".flash")
+        assert await page.locator(".windows li", has_text="cohort window").count() == 1
+        await page.screenshot(path=shots / "7-challenge-opened.png", full_page=True)
         assert dialogs == []  # no learner text ever ran as script
     finally:
         await page.screenshot(path=shots / "last.png", full_page=True)  # where it stopped

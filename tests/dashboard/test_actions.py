@@ -1,0 +1,52 @@
+"""What an instructor does from the dashboard's forms, over HTTP (the real app
+through httpx's ASGI transport, the real core and database): each action
+answers with the notice of what it really did."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+
+from .test_access import Browser, browser  # noqa: F401  (the fixture, by name)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def flash(page: str) -> str:
+    found = re.search(r'class="flash[^"]*"[^>]*>(.*?)</', page, re.S)
+    assert found, "no notice on the page"
+    return html.unescape(found.group(1)).strip()
+
+
+async def test_open_a_challenge_window_from_the_form(browser: Browser) -> None:
+    seeded = browser.seeded
+    cid = seeded.cohort_id
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    csrf = await browser.csrf(f"/c/{cid}/challenges")
+    done = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "", "minutes": "30"})
+    assert done.status_code == 303
+    page = (await browser.client.get(done.headers["location"])).text
+    notice = flash(page)
+    assert notice.startswith("1.4.1 Exercise 1.4.1: window from"), notice
+    assert "not readable" not in notice
+    (info,) = await seeded.world.dojo.challenge_status(seeded.coach, "1.4.1")
+    (window,) = info.windows
+    assert window.closes_at - window.opens_at == timedelta(minutes=30)
+    # a window already over: refused in the form's terms, not the chat's (at=…)
+    past = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "2026-01-01T10:00", "minutes": "30"})
+    notice = flash((await browser.client.get(past.headers["location"])).text)
+    assert notice == "That window would already be over.", notice
+    # the same window again: it overlaps
+    again = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "", "minutes": "30"})
+    assert "already overlaps" in flash((await browser.client.get(again.headers["location"])).text)
+    unreadable = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "soon", "minutes": "30"})
+    assert "not readable" in flash((await browser.client.get(unreadable.headers["location"])).text)
+    (info,) = await seeded.world.dojo.challenge_status(seeded.coach, "1.4.1")
+    assert len(info.windows) == 1
