@@ -140,6 +140,8 @@ MAX_STREAM_LINE = 16 * 1024 * 1024
 MAX_PROGRESS_LINES = 10_000
 #: A progress object larger than this is skipped, not shown.
 MAX_PROGRESS_BYTES = 4096
+#: Largest error page or health object read from a grader.
+MAX_ERROR_BODY = 1024 * 1024
 
 
 def _stream_line(line: bytes, progress: ProgressFn | None) -> dict[str, Any] | None:
@@ -193,6 +195,21 @@ async def _read_stream(content: aiohttp.StreamReader, progress: ProgressFn | Non
     raise GradingFailed("the grader's answer ended before the result")
 
 
+async def _read_body(resp: aiohttp.ClientResponse, cap: int, text: bool = False) -> bytes | str:
+    """The whole body, refused past ``cap`` bytes before more is buffered (a
+    grader's plain-JSON answer, an error page, the health object): the peer's
+    Content-Length and the bytes that actually arrive are both checked."""
+    declared = resp.content_length
+    if declared is not None and declared > cap:
+        raise GradingFailed(f"the grader's answer is over the size limit ({declared} bytes)")
+    buf = bytearray()
+    async for chunk in resp.content.iter_any():
+        buf += chunk
+        if len(buf) > cap:
+            raise GradingFailed(f"the grader's answer is over the size limit ({cap} bytes)")
+    return bytes(buf).decode("utf-8", "replace") if text else bytes(buf)
+
+
 def _retry_after(value: str | None) -> float:
     try:
         return min(max(float(value or 5), 0.5), 300.0)
@@ -240,10 +257,10 @@ class HTTPGraderClient:
                 if resp.status in (502, 504):  # a proxy in front of a grader that is gone
                     raise GraderUnavailable(f"grader unreachable (HTTP {resp.status})")
                 if resp.status >= 500:
-                    text = _error_text(await resp.text())
+                    text = _error_text(await _read_body(resp, MAX_ERROR_BODY, text=True))
                     raise GradingFailed(f"the grader failed on it (HTTP {resp.status}: {text})")
                 if resp.status >= 400:
-                    text = _error_text(await resp.text())
+                    text = _error_text(await _read_body(resp, MAX_ERROR_BODY, text=True))
                     raise GradingFailed(f"the grader refused it (HTTP {resp.status}: {text})",
                                         retry=False)
                 if resp.content_type == NDJSON:
@@ -252,9 +269,12 @@ class HTTPGraderClient:
                     except (aiohttp.ClientError, OSError) as exc:  # cut mid-answer
                         raise GradingFailed(f"the grader's answer was cut off ({exc})") from None
                 try:  # a grader without streaming answers plain JSON
-                    return await resp.json(content_type=None)
+                    data = json.loads(await _read_body(resp, MAX_STREAM_LINE))
                 except ValueError as exc:
                     raise GradingFailed(f"the grader sent an unreadable answer ({exc})") from None
+                if not isinstance(data, dict):
+                    raise GradingFailed("the grader sent an unreadable answer (not an object)")
+                return data
         except TimeoutError as exc:
             raise GradingFailed("the grader did not answer in time") from exc
         except (aiohttp.ClientError, OSError) as exc:
@@ -263,8 +283,11 @@ class HTTPGraderClient:
     async def health(self) -> dict[str, Any]:
         try:
             async with self._client().get(f"{self.base_url}/v1/health") as resp:
-                return await resp.json()
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                data = json.loads(await _read_body(resp, MAX_ERROR_BODY))
+                if not isinstance(data, dict):
+                    raise ValueError("the grader's health is not a JSON object")
+                return data
+        except (TimeoutError, aiohttp.ClientError, OSError, GradingFailed) as exc:
             raise GraderUnavailable(f"grader unreachable: {exc}") from exc
 
     async def close(self) -> None:

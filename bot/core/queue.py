@@ -476,7 +476,7 @@ class GradingQueue:
             assert found is not None
             row, cohort, member = found
             row.status = SubmissionStatus.graded
-            row.result = raw
+            row.result = result.to_dict()  # what from_dict validated and capped, not raw
             row.result_status = result.status.value
             row.score = result.score
             row.max_score = result.max_score or max_score

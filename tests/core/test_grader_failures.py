@@ -127,3 +127,21 @@ async def test_busy_or_down_keeps_the_submission_queued(world: World,
         await world.dojo.grade_pending(force=True)
     (status, reason, failures), = await reasons(world)
     assert status == "queued" and failures == 0 and "unreachable" in reason
+
+
+async def test_a_peers_result_is_stored_as_validated_not_as_sent(
+        world: World, grader_answering: Any) -> None:
+    """A grader peer's answer is stored as GradeResult.from_dict read it (fields
+    capped, unknown keys dropped), not as the raw object it sent."""
+    await grader_answering(lambda: web.json_response({
+        "exercise": "1.1.1", "status": "failed", "score": 0, "max_score": 10,
+        "checks": [], "stdout": "x" * 200_000, "message": "m \ud800",
+        "environment": {"torch": "2", "nested": {"deep": ["x" * 1000] * 100}},
+        "extra": ["y" * 1000] * 1000}))
+    await setup_cohort(world, ["ann"])
+    await world.dojo.submit(world.actor("ann"), "1.1.1", "zeros_1 = 1\n")
+    await world.dojo.grade_pending(force=True)
+    async with world.db.session() as s:
+        stored = (await s.scalars(select(Submission.result))).one()
+    assert "extra" not in stored and "nested" not in stored["environment"]
+    assert len(stored["stdout"]) <= 64 * 1024 and stored["message"] == "m \ufffd"

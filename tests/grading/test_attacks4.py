@@ -67,3 +67,69 @@ def test_chat_and_dashboard_text_from_a_stored_result_holds_no_lone_surrogates()
                       {"checks": [{"id": "c", "message": "m \ud800"}]})[0].message):
         shown.encode("utf-8")
         assert "\ufffd" in shown
+
+
+# ---- the bot's grader client against a hostile grader peer ----------------------------
+
+async def _fake_grader(respond):
+    from aiohttp import web
+
+    async def grade(request: web.Request) -> web.StreamResponse:
+        return await respond(request)
+
+    app = web.Application()
+    app.router.add_post("/v1/grade", grade)
+    app.router.add_get("/v1/health", grade)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+@pytest.mark.parametrize("status", [200, 500])
+async def test_grader_client_refuses_an_oversized_plain_answer(status):
+    """A plain-JSON answer (or an error page) was read whole with resp.json():
+    a peer sending gigabytes made the bot buffer them. It is capped like a stream line."""
+    from aiohttp import web
+
+    from bot.grader_client import MAX_STREAM_LINE, GradingFailed, HTTPGraderClient
+
+    body = json.dumps({"exercise": "1.1.1", "status": "failed", "score": 0, "max_score": 10,
+                       "checks": [], "stdout": "x" * (MAX_STREAM_LINE + 1024)}).encode()
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=status,
+                                      headers={"Content-Type": "application/json"})
+        await response.prepare(request)  # chunked: no Content-Length to go by
+        for i in range(0, len(body), 1 << 20):
+            await response.write(body[i:i + (1 << 20)])
+        await response.write_eof()
+        return response
+
+    runner, url = await _fake_grader(respond)
+    client = HTTPGraderClient(url, timeout_s=30)
+    try:
+        with pytest.raises(GradingFailed, match="size limit"):
+            await client.grade("1.1.1", "x = 1")
+    finally:
+        await client.close()
+        await runner.cleanup()
+
+
+async def test_grader_client_refuses_a_plain_answer_that_is_not_an_object():
+    from aiohttp import web
+
+    from bot.grader_client import GradingFailed, HTTPGraderClient
+
+    async def respond(request: web.Request) -> web.Response:
+        return web.json_response([1, 2, 3])
+
+    runner, url = await _fake_grader(respond)
+    client = HTTPGraderClient(url, timeout_s=30)
+    try:
+        with pytest.raises(GradingFailed, match="not an object"):
+            await client.grade("1.1.1", "x = 1")
+    finally:
+        await client.close()
+        await runner.cleanup()
