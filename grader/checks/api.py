@@ -21,7 +21,10 @@ in the statement:
   other indexing, slicing and attributes (``x[0]``, ``x.T``) keep what
   produced ``x``;
 - a builtin conversion (``bool(…)``, ``float(…)``) keeps what produced its
-  argument (``bool(torch.allclose(a, b))`` is built with ``torch.allclose``);
+  argument (``bool(torch.allclose(a, b))`` is built with ``torch.allclose``),
+  and so does a comparison with ``True`` or ``False`` (``==``, ``!=``, ``is``,
+  ``is not``): ``torch.allclose(a, b) == True`` is that call's value, and
+  ``… == False`` its negation, like ``not …``;
 - a name follows the data flow to its latest binding before the use
   (``x = torch.zeros(3, 4); zeros_1 = x``);
 - arithmetic, conditional expressions and literals need every operand that
@@ -235,6 +238,26 @@ def _bindings(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None, bool]]:
         yield stmt.name, None, False
 
 
+_BOOL_COMPARISONS = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+
+
+def _compared_with_bool(node: ast.Compare) -> ast.expr | None:
+    """``x == True``, ``x is False``, ``True != x`` …: the side compared with a bool
+    constant (the value is ``x`` or its negation); None for any other comparison."""
+    if len(node.ops) != 1 or not isinstance(node.ops[0], _BOOL_COMPARISONS):
+        return None
+    left, right = node.left, node.comparators[0]
+
+    def is_bool(side: ast.expr) -> bool:
+        return isinstance(side, ast.Constant) and type(side.value) is bool
+
+    if is_bool(right) and not is_bool(left):
+        return left
+    if is_bool(left) and not is_bool(right):
+        return right
+    return None
+
+
 def _meet(a: Producers, b: Producers) -> Producers:
     """Both operands hold data: only calls that produced both count."""
     if a is None:
@@ -314,6 +337,9 @@ class _DataFlow:
             return self.of(node.value, position)
         if isinstance(node, ast.UnaryOp):
             return self.of(node.operand, position)
+        if isinstance(node, ast.Compare):
+            other = _compared_with_bool(node)
+            return self.of(other, position) if other is not None else frozenset()
         if isinstance(node, ast.BinOp):
             return _meet(self.of(node.left, position), self.of(node.right, position))
         if isinstance(node, ast.IfExp):

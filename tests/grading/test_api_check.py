@@ -218,6 +218,41 @@ def test_a_builtin_conversion_keeps_the_call_that_made_the_value():
     assert not check_api(shadowed, "match", ["torch.allclose"], [])[0]
 
 
+def test_a_comparison_with_true_or_false_keeps_the_call_that_made_the_value():
+    """2.2.4: ``torch.allclose(…) == True`` failed the API check though its value is the
+    call's (``bool(torch.allclose(…))`` passed). A comparison with a bool constant keeps
+    the producer, either way round and for ==, !=, is and is not; any other comparison
+    does not."""
+    ok = index_source("import torch\n"
+                      "a1 = torch.allclose(a, b) == True\n"
+                      "a2 = True == torch.allclose(a, b)\n"
+                      "a3 = torch.allclose(a, b) != False\n"
+                      "a4 = torch.allclose(a, b) is True\n"
+                      "a5 = torch.allclose(a, b) is not False\n"
+                      "a6 = (torch.allclose(a, b) == True) == True\n"
+                      "m = torch.allclose(a, b)\na7 = m == True\n")
+    for name in ("a1", "a2", "a3", "a4", "a5", "a6", "a7"):
+        assert check_api(ok, name, ["torch.allclose"], []) == (True, ""), name
+    bad = index_source("import torch\n"
+                       "b1 = torch.equal(a, b) == True\n"
+                       "b2 = torch.allclose(a, b) == torch.equal(a, b)\n"
+                       "b3 = torch.allclose(a, b) == 1\n"
+                       "b4 = True == True\n"
+                       "b5 = torch.allclose(a, b) < True\n")
+    for name in ("b1", "b2", "b3", "b4", "b5"):
+        assert not check_api(bad, name, ["torch.allclose"], [])[0], name
+
+
+@ASYNC
+async def test_allclose_compared_with_true_passes_real_grading_of_2_2_4(grader, curriculum):
+    source = curriculum.get("2.2.4").reference
+    old = "match_23 = torch.allclose(manual_23, auto_23)\n"
+    assert old in source
+    result = await grader.grade("2.2.4", source.replace(
+        old, "match_23 = torch.allclose(manual_23, auto_23) == True\n"))
+    assert result["status"] == "passed", result["checks"]
+
+
 def test_an_operator_for_the_asked_call_is_named():
     """6.3.1: ``matmul = a @ b`` where ``torch.matmul`` is asked said "found torch.tensor"
     (what made the operands); it names the operator instead."""
