@@ -5,9 +5,21 @@ and the dashboard's settings."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+
+import httpx
+import pytest
+
+from bot.chat.handler import ChatHandler, Incoming
+from bot.core.clock import ManualClock
+from bot.core.signin import DashboardSite
+from bot.core.types import Role
+from bot.dashboard import create_app
 
 
 def _core_fixtures() -> ModuleType:
@@ -76,3 +88,51 @@ class Seeded:
         self.subs["other"] = await self.submit("zed", "1.1.1", "# PASS elsewhere\n", "c2")
         clock.set(T0.replace(day=6, hour=12))
         return self
+
+
+# ---- one browser against the app over HTTP ------------------------------------------
+
+BASE = "http://dash.test"
+
+
+class Browser:
+    """One browser (cookie jar) against the app, with a clock for sign-ins."""
+
+    def __init__(self, seeded: Seeded, client: httpx.AsyncClient, clock: ManualClock) -> None:
+        self.seeded = seeded
+        self.client = client
+        self.clock = clock
+
+    async def link(self, user: str = "coach", channel: str = "c1",
+                   role: Role = Role.instructor) -> str:
+        """The link the chat command answers with (the real handler)."""
+        handler = ChatHandler(self.seeded.world.dojo)
+        msg = Incoming("test", channel, user, user.title(), "/dojo dashboard", role)
+        (reply,) = await handler.handle(msg)
+        assert reply.private, "the link is for the asker's eyes only"
+        found = re.search(r"(https?://\S+/signin/(\S+))", reply.text)
+        assert found, reply.text
+        return found.group(2)
+
+    async def csrf(self, path: str) -> str:
+        page = await self.client.get(path)
+        assert page.status_code == 200, page.text
+        return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+
+    async def sign_in(self, token: str) -> httpx.Response:
+        page = await self.client.get(f"/signin/{token}")
+        if page.status_code != 200:
+            return page
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        return await self.client.post(f"/signin/{token}", data={"csrf": csrf})
+
+
+@pytest.fixture
+async def browser(world, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DASHBOARD_URL", BASE)
+    monkeypatch.setenv("DASHBOARD_SECRET", SECRET)
+    seeded = await Seeded(world).build()
+    clock = ManualClock(datetime.now(UTC))
+    app = create_app(world.dojo, DashboardSite(BASE, SECRET), clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as client:
+        yield Browser(seeded, client, clock)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -25,55 +24,9 @@ from bot.core.types import Actor, Role
 from bot.dashboard import create_app
 from bot.dashboard.app import SESSION_COOKIE
 
-from .conftest import HOSTILE_NAME, SECRET, Seeded
+from .conftest import BASE, HOSTILE_NAME, SECRET, Browser, Seeded
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-BASE = "http://dash.test"
-
-
-class Browser:
-    """One browser (cookie jar) against the app, with a clock for sign-ins."""
-
-    def __init__(self, seeded: Seeded, client: httpx.AsyncClient, clock: ManualClock) -> None:
-        self.seeded = seeded
-        self.client = client
-        self.clock = clock
-
-    async def link(self, user: str = "coach", channel: str = "c1",
-                   role: Role = Role.instructor) -> str:
-        """The link the chat command answers with (the real handler)."""
-        handler = ChatHandler(self.seeded.world.dojo)
-        msg = Incoming("test", channel, user, user.title(), "/dojo dashboard", role)
-        (reply,) = await handler.handle(msg)
-        assert reply.private, "the link is for the asker's eyes only"
-        found = re.search(r"(https?://\S+/signin/(\S+))", reply.text)
-        assert found, reply.text
-        return found.group(2)
-
-    async def csrf(self, path: str) -> str:
-        page = await self.client.get(path)
-        assert page.status_code == 200, page.text
-        return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-
-    async def sign_in(self, token: str) -> httpx.Response:
-        page = await self.client.get(f"/signin/{token}")
-        if page.status_code != 200:
-            return page
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        return await self.client.post(f"/signin/{token}", data={"csrf": csrf})
-
-
-@pytest.fixture
-async def browser(world, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Browser]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DASHBOARD_URL", BASE)
-    monkeypatch.setenv("DASHBOARD_SECRET", SECRET)
-    seeded = await Seeded(world).build()
-    clock = ManualClock(datetime.now(UTC))
-    app = create_app(world.dojo, DashboardSite(BASE, SECRET), clock=clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as client:
-        yield Browser(seeded, client, clock)
-
-
 async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
     seeded = browser.seeded
     token = await browser.link()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from .test_access import Browser, browser  # noqa: F401  (the fixture, by name)
+from .conftest import Browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
