@@ -138,3 +138,18 @@ async def test_summary_sheet_escapes_formulas(seeded: Seeded) -> None:
     assert by_user["eve"]["member"] == "'=HYPERLINK(\"http://x\")"
     assert by_user["alice"]["points"] == "20" and by_user["alice"]["passed_first_try"] == "1"
     assert rows[0]["user_id"] == "alice"  # most points first
+
+
+async def test_days_since_pass_sorts_who_never_passed_first(seeded: Seeded) -> None:
+    """Sorting by "days since pass" (where the falling-behind list sends an
+    instructor when it overflows) puts who never passed at the top, longest
+    joined first, in the falling-behind list's own order."""
+    world = seeded.world
+    ov = await Insights(world.dojo).overview(seeded.cohort_id, week=1, sort="since_pass",
+                                             descending=True)
+    order = [r.user_id for r in ov.rows]
+    assert order == ["bob", "carol", "mallory", "alice"], order  # mallory joined at 10:00
+    assert [r.user_id for r in ov.behind] == order
+    ascending = await Insights(world.dojo).overview(seeded.cohort_id, week=1,
+                                                    sort="since_pass", descending=False)
+    assert [r.user_id for r in ascending.rows][:2] == ["alice", "mallory"]

@@ -261,7 +261,10 @@ SORT_KEYS: dict[str, Any] = {
     "points": lambda r: r.points,
     "passed": lambda r: r.passed,
     "activity": lambda r: r.last_activity.timestamp() if r.last_activity else 0.0,
-    "since_pass": lambda r: -1 if r.days_since_pass is None else r.days_since_pass,
+    # never passed is further behind than any pass, and longer so the earlier one
+    # joined: the order of the "falling behind" list, whose overflow points here
+    "since_pass": lambda r: ((1, -r.joined_at.timestamp()) if r.days_since_pass is None
+                             else (0, r.days_since_pass)),
 }
 PER_PAGE = 100
 
@@ -310,7 +313,7 @@ async def overview(
         row.cells = [mine.get(i, not_tried) for i in ids]
         for cell in row.cells:
             counts[cell.state] += 1
-    behind = sorted((r for r in rows if r.behind), key=lambda r: -(r.days_since_pass or 10**6))
+    behind = sorted((r for r in rows if r.behind), key=SORT_KEYS["since_pass"], reverse=True)
     return Overview(cohort=header, now=now, columns=cols, rows=shown, weeks=weeks,
                     week=week if isinstance(week, int) else None,
                     behind_days=behind_days, state_counts=counts, attention=attention,
