@@ -10,7 +10,8 @@ class UnknownExercise(LookupError):
         self.exercise_id = exercise_id
         self.suggestions = suggestions or []
         hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown exercise {exercise_id!r}.{hint}")
+        shown = exercise_id if len(exercise_id) <= 40 else exercise_id[:40] + "…"
+        super().__init__(f"unknown exercise {shown!r}.{hint}")  # the id is the caller's text
 
 
 class PoolBusy(RuntimeError):

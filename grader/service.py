@@ -82,6 +82,8 @@ async def grade(request: web.Request) -> web.Response:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         return _error(400, f"{USAGE}; it is not valid JSON ({str(exc)[:200]})")
+    except RecursionError:  # [[[[…]]]] thousands deep: the request's fault, not ours
+        return _error(400, f"{USAGE}; it is nested too deeply")
     if not isinstance(data, dict):
         return _error(400, f"{USAGE}; got a JSON {type(data).__name__}")
     try:

@@ -133,3 +133,22 @@ async def test_grader_client_refuses_a_plain_answer_that_is_not_an_object():
     finally:
         await client.close()
         await runner.cleanup()
+
+
+# ---- the grader service against a hostile HTTP client ---------------------------------
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (b"[" * 70_000 + b"]" * 70_000, "nested too deeply"),           # was a 500
+    (json.dumps({"exercise": "9" * 100_000, "code": "x = 1"}).encode(), "unknown exercise"),
+])
+async def test_hostile_request_bodies_are_short_client_errors(server, body, fragment):
+    """A deeply nested body raised RecursionError (a logged 500 per request); an
+    unknown exercise id of 100 KB came back whole in the 404's message."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.post(
+            server.make_url("/v1/grade"), data=body,
+            headers={"Content-Type": "application/json"}) as resp:
+        answer = await resp.json()
+    assert resp.status in (400, 404), answer
+    assert fragment in answer["error"] and len(answer["error"]) < 1000
