@@ -18,6 +18,7 @@ Every value a template prints shows them as what they are, ``⟨U+202E⟩``
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -118,6 +119,55 @@ class Heatmap:
         ]))
 
 
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_LIST_ITEM = re.compile(r"^\s*(?:([-*])|(\d+)\.)\s+(.*)$")
+# a summary's first line repeats the page's title and points: "**Title** (10 points)"
+_TITLE_LINE = re.compile(r"^\*\*[^*\n]+\*\*\s*\(\d+ points?\)\s*$")
+
+
+def _inline(line: str) -> str:
+    """One line of chat text as HTML: escaped, then `code` and **bold** (bold
+    may hold code: ``**`torch.zeros()`**``)."""
+    spans: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        spans.append(f"<code>{escape(m.group(1)[1:-1])}</code>")
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    text = line.replace("\ue000", "\ufffd").replace("\ue001", "\ufffd")
+    text = _BOLD.sub(r"<strong>\1</strong>", str(escape(_CODE_SPAN.sub(hold, text))))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], text)
+
+
+def chat_text(text: str | None) -> Markup:
+    """A chat-sized prompt (an exercise's summary: lines, ``- `` and ``1. ``
+    lists, ``**bold**``, `` `code` ``) as HTML instead of its Markdown shown
+    raw on one line. Everything is escaped first; only those few marks
+    become tags."""
+    lines = (text or "").splitlines()
+    if lines and _TITLE_LINE.match(lines[0]):
+        lines = lines[1:]
+    html: list[str] = []
+    open_list = ""
+    for line in lines:
+        item = _LIST_ITEM.match(line)
+        kind = ("ul" if item.group(1) else "ol") if item else ""
+        if kind != open_list:
+            if open_list:
+                html.append(f"</{open_list}>")
+            if kind:
+                html.append(f"<{kind}>")
+            open_list = kind
+        if item:
+            html.append(f"<li>{_inline(item.group(3))}</li>")
+        elif line.strip():
+            html.append(f"<p>{_inline(line.strip())}</p>")
+    if open_list:
+        html.append(f"</{open_list}>")
+    return Markup("".join(html))
+
+
 def show_bidi(value: object) -> object:
     """``value`` with each bidirectional control shown as ``⟨U+XXXX⟩`` (markup
     stays markup: the replacement holds no HTML)."""
@@ -136,6 +186,7 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(local=local, ago=ago, duration=duration, percent=percent)
+    env.filters.update(local=local, ago=ago, duration=duration, percent=percent,
+                       chat_text=chat_text)
     env.globals.update(STATE_LABEL=STATE_LABEL, CellState=CellState)
     return Jinja2Templates(env=env)
