@@ -1,6 +1,6 @@
-"""What an instructor does from the dashboard's forms, over HTTP (the real app
-through httpx's ASGI transport, the real core and database): each action
-answers with the notice of what it really did."""
+"""What an instructor meets on the dashboard's pages and forms, over HTTP (the
+real app through httpx's ASGI transport, the real core and database): each
+action answers with the notice of what it really did; pages say what is so."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ async def test_open_a_challenge_window_from_the_form(browser: Browser) -> None:
     assert "not readable" in flash((await browser.client.get(unreadable.headers["location"])).text)
     (info,) = await seeded.world.dojo.challenge_status(seeded.coach, "1.4.1")
     assert len(info.windows) == 1
+
+
+async def test_a_cohort_not_started_yet_says_when_it_starts(browser: Browser) -> None:
+    seeded = browser.seeded
+    cid = seeded.cohort_id
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    assert "· started Mon 02 Mar 2026" in (await browser.client.get(f"/c/{cid}/schedule")).text
+    seeded.world.clock.set(seeded.world.clock.now() - timedelta(days=7))  # before day 1
+    assert "Starts Mon 02 Mar" in (await browser.client.get(f"/c/{cid}/")).text
+    page = (await browser.client.get(f"/c/{cid}/schedule")).text
+    assert "· starts Mon 02 Mar 2026" in page and "started" not in page
