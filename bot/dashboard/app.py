@@ -76,9 +76,12 @@ async def _message(request: Request, status: int, title: str, message: str,
 
 async def _no_access(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NoAccess)
+    hours = int(SESSION_TTL.total_seconds() // 3600)
     return await _message(
         request, 403, "No access to this cohort",
         "This browser is not signed in to that cohort." if exc.signed_in else
+        f"This browser's sign-in has ended: a session lasts {hours} hours, and signing "
+        "out ends it." if exc.ended else
         "This browser is not signed in.",
         "In the cohort's channel, an instructor types /dojo dashboard for a sign-in link.")
 

@@ -32,11 +32,14 @@ CSRF_KEY = "csrf"
 
 
 class NoAccess(Exception):
-    """The browser holds no live session for this cohort."""
+    """The browser holds no live session for this cohort. ``signed_in``: it
+    holds one for another cohort; ``ended``: it holds none live, but its
+    cookie still names sessions (they expired, or were signed out elsewhere)."""
 
-    def __init__(self, signed_in: bool) -> None:
+    def __init__(self, signed_in: bool, ended: bool = False) -> None:
         super().__init__("no access to this cohort")
         self.signed_in = signed_in
+        self.ended = ended
 
 
 def session_ids(request: Request) -> list[str]:
@@ -59,7 +62,7 @@ async def grant_for(request: Request, cohort_id: int) -> Grant:
     for g in live:
         if g.cohort_id == cohort_id:
             return g
-    raise NoAccess(signed_in=bool(live))
+    raise NoAccess(signed_in=bool(live), ended=not live and bool(session_ids(request)))
 
 
 def remember(request: Request, grant: Grant) -> None:

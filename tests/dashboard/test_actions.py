@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.signin import SESSION_TTL
+
 from .conftest import Browser
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -61,3 +63,22 @@ async def test_a_cohort_not_started_yet_says_when_it_starts(browser: Browser) ->
     assert "Starts Mon 02 Mar" in (await browser.client.get(f"/c/{cid}/")).text
     page = (await browser.client.get(f"/c/{cid}/schedule")).text
     assert "· starts Mon 02 Mar 2026" in page and "started" not in page
+
+
+async def test_an_expired_session_says_so(browser: Browser) -> None:
+    """Eight hours after signing in, the cohort's pages are refused with the
+    reason (not "not signed in", which the instructor knows they did)."""
+    seeded = browser.seeded
+    cid = seeded.cohort_id
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    assert (await browser.client.get(f"/c/{cid}/")).status_code == 200
+    browser.clock.advance(SESSION_TTL - timedelta(minutes=1))
+    assert (await browser.client.get(f"/c/{cid}/")).status_code == 200
+    browser.clock.advance(timedelta(minutes=2))
+    page = await browser.client.get(f"/c/{cid}/")
+    assert page.status_code == 403
+    assert "sign-in has ended: a session lasts 8 hours" in html.unescape(page.text)
+    assert "/dojo dashboard" in page.text
+    # a browser that never signed in is told just that
+    browser.client.cookies.clear()
+    assert "This browser is not signed in." in (await browser.client.get(f"/c/{cid}/")).text
