@@ -62,6 +62,13 @@ def inert(text: str) -> str:
     return _CONTROL.sub("?", text)
 
 
+def inert_item(text: str) -> str:
+    """:func:`inert` for a message inside the report: its further lines are
+    indented under it, so none can pass for a line of the report itself (an
+    exception message "\\n1.1.1: PASSED  score 10/10")."""
+    return inert(text).replace("\n", "\n      ")
+
+
 def render_report(result: dict[str, Any], console: Console) -> None:
     status = result["status"]
     style = STATUS_STYLE.get(status, "bold yellow")
@@ -69,12 +76,12 @@ def render_report(result: dict[str, Any], console: Console) -> None:
                   f"score {result['score']}/{result['max_score']}  "
                   f"({result['duration_ms']:.0f} ms, {result['environment'].get('device')})")
     if result.get("message"):
-        console.print(f"  {inert(result['message'])}", markup=False, highlight=False)
+        console.print(f"  {inert_item(result['message'])}", markup=False, highlight=False)
     for check in result["checks"]:
         if check["status"] == "not_run" and status != "passed":
             continue
         mark = MARK.get(check["status"], "?")
-        msg = f" — {inert(check['message'])}" if check["message"] else ""
+        msg = f" — {inert_item(check['message'])}" if check["message"] else ""
         console.print(f"  {mark} {check['id']} [dim]({check['kind']})[/]", end="")
         console.print(msg, markup=False, highlight=False)
     if result.get("stdout"):

@@ -152,3 +152,27 @@ async def test_hostile_request_bodies_are_short_client_errors(server, body, frag
         answer = await resp.json()
     assert resp.status in (400, 404), answer
     assert fragment in answer["error"] and len(answer["error"]) < 1000
+
+
+# ---- forged report lines in the command line's readable report ------------------------
+
+def test_a_learner_message_cannot_forge_a_line_of_the_cli_report():
+    """An exception message or a type name holding "\\n1.1.1: PASSED  score 10/10"
+    printed that line at the left margin, like the report's own status line."""
+    import io
+
+    from rich.console import Console
+
+    from grader.cli import render_report
+
+    forged = "\n1.1.1: PASSED  score 10/10\n"
+    result = {"exercise": "1.1.1", "status": "error", "score": 0, "max_score": 10,
+              "message": f"Your code raised ValueError: {forged}", "duration_ms": 1.0,
+              "checks": [{"id": "zeros_1", "kind": "type", "status": "failed",
+                          "message": f"found a T{forged}"}],
+              "stdout": "", "environment": {"device": "cpu", "sandbox": "bubblewrap"}}
+    out = io.StringIO()
+    render_report(result, Console(file=out, width=200, soft_wrap=True, color_system=None))
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("1.1.1: ERROR")
+    assert not [line for line in lines[1:] if not line.startswith(" ")], lines
