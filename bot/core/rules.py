@@ -85,6 +85,14 @@ class StreakResult:
     frozen_days: list[date] = field(default_factory=list)
     earned_days: list[date] = field(default_factory=list)  # a freeze was banked that day
 
+    @property
+    def frozen_in_current(self) -> list[date]:
+        """The frozen days of the current streak (not of one that has ended)."""
+        if not self.current:
+            return []
+        broke = max((d for d, s in self.days.items() if s is DayState.missed), default=None)
+        return [d for d in self.frozen_days if broke is None or d > broke]
+
 
 def compute_streak(
     pass_days: Iterable[date], today: date, neutral: Iterable[date] = (),

@@ -161,3 +161,15 @@ def test_paused_days_neither_break_nor_extend_a_streak() -> None:
     assert r.days[D0 + timedelta(days=4)] is DayState.paused
     open_pause = rules.paused_dates([(D0, None)], D0 + timedelta(days=2))
     assert sorted(open_pause) == days(1, 2)
+
+
+def test_frozen_days_of_the_current_streak_only() -> None:
+    # day 7 frozen inside a streak that broke on days 10-11 and began again on 12
+    r = compute_streak(days(*range(7), 8, 9, 12), D0 + timedelta(days=12))
+    assert r.frozen_days == days(7) and r.current == 1
+    assert r.frozen_in_current == []
+    # the streak that holds it is still going
+    r = compute_streak(days(*range(7), 8, 9), D0 + timedelta(days=9))
+    assert r.frozen_in_current == days(7) and r.current == 9
+    # a streak that ended with nothing since: no current streak, no frozen days
+    assert compute_streak(days(*range(7), 8), D0 + timedelta(days=12)).frozen_in_current == []

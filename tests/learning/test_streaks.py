@@ -69,3 +69,30 @@ async def test_freezes_earned_and_used_are_told_once(world: World) -> None:
     assert info.news == [] and info.streak.current == 8 and info.streak.freezes == 0
     text = render.graded(ev).as_text()
     assert text.count("🧊") == 1 and "A freeze covered" in text
+
+
+async def test_streak_lists_the_frozen_days_of_the_current_streak_only(world: World) -> None:
+    """/dojo streak names the days a freeze covered in the streak that is going;
+    once that streak has ended, its frozen days are history, not shown."""
+    from bot.chat.handler import ChatHandler, Incoming
+
+    async def streak() -> str:
+        (reply,) = await ChatHandler(world.dojo).handle(
+            Incoming("test", "c1", "cat", "Cat", "/dojo streak"))
+        return reply.as_text()
+
+    await cohort(world, ["cat"])
+    # seven streak days (day 6 rests, a first pass counts there): a freeze on day 7
+    plan = {1: "1.1.1", 2: "1.2.1", 3: "1.2.2", 4: "1.3.1", 5: "1.3.2", 6: "1.1.2",
+            7: "2.1.1", 10: "1.4.1"}  # day 9 (2.1.1) missed: the freeze covers it
+    for day, ex in plan.items():
+        at(world, day, 12)
+        if ex == "1.4.1":  # a timed challenge: on the member's own timer
+            await world.dojo.start_timer(world.actor("cat"), ex)
+        assert (await grade(world, "cat", ex, PASS)).counted, day
+    text = await streak()
+    assert "8-day streak" in text and "frozen days: 10 Mar" in text
+    at(world, 13, 12)  # day 11 missed, no freeze left: that streak ended; day 13's item
+    assert (await grade(world, "cat", "2.1.1", PASS)).counted
+    text = await streak()
+    assert "1-day streak (best 8)" in text and "frozen" not in text, text
