@@ -104,41 +104,81 @@ def _scenario_text(patience: int | None, n: int, spread: str | None) -> str:
             f"0.1 (effective patience {eff:g})")
 
 
-def _stopping_hint(got_stop, curve, patience: int | None, n: int, spread: str | None) -> str:
-    """Which rule the learner's stopping call matches instead of the contract's."""
-    eff = effective_patience(patience, n, spread)
+def _scaled(patience: int | None, n: int, spread: str | None, *, more_than: int = 10,
+            needs_variance: bool = True, factor: float = 1.5) -> float:
+    """The effective patience under a variant of the ×1.5 rule (the contract's by default)."""
     base = 10 if patience is None else patience
-    if got_stop == early_stop(curve, eff, min_delta=MIN_DELTA, reset=False)[0]:
-        return "reset patience_counter to 0 whenever the validation loss improves"
-    if got_stop == early_stop(curve, eff)[0]:
-        return ("a validation loss improves only when it is below best_val_loss - min_delta "
-                "(1e-4); a smaller gain counts as no improvement")
-    if eff != base and got_stop in (early_stop(curve, base, min_delta=MIN_DELTA)[0],
-                                    early_stop(curve, base / 1.5, min_delta=MIN_DELTA)[0]):
-        return ("the effective patience is patience * 1.5 (more patient, not less) when "
-                "loss_history has more than 10 entries whose last 10 vary by more than 0.1")
-    if eff == base and got_stop == early_stop(curve, base * 1.5, min_delta=MIN_DELTA)[0]:
-        return ("patience is scaled by 1.5 only when loss_history has MORE than 10 entries and "
-                "the variance of its last 10 is above 0.1")
-    return ("count the calls in a row without an improvement (below best_val_loss - min_delta), "
-            "restart at an improvement, and return True when the count reaches the effective "
-            "patience")
+    applies = n > more_than and (spread == HIGH or not needs_variance)
+    return base * factor if applies else base
+
+
+# Wrong rules a learner's stopping calls are matched against, most specific first: (hint,
+# the call that stops under that rule). A rule is named only when it predicts the learner's
+# stop in EVERY scenario: one scenario alone can fit several rules (stopping one call late
+# and ignoring min_delta can stop at the same call).
+_WRONG_RULES = (
+    ("reset patience_counter to 0 whenever the validation loss improves",
+     lambda c, p, n, s: early_stop(c, effective_patience(p, n, s), min_delta=MIN_DELTA,
+                                   reset=False)[0]),
+    ("it stops one call late: count this call first (patience_counter += 1), then return "
+     "True as soon as the count reaches the effective patience (>=, not >)",
+     lambda c, p, n, s: early_stop(c, effective_patience(p, n, s) + 1, min_delta=MIN_DELTA)[0]),
+    ("it stops one call early: return True when `patience` calls in a row (this one "
+     "included) brought no improvement, not patience - 1",
+     lambda c, p, n, s: early_stop(c, effective_patience(p, n, s) - 1, min_delta=MIN_DELTA)[0]),
+    ("a validation loss improves only when it is below best_val_loss - min_delta (1e-4); a "
+     "smaller gain counts as no improvement",
+     lambda c, p, n, s: early_stop(c, effective_patience(p, n, s))[0]),
+    ("the effective patience is patience * 1.5 (more patient, not less) when loss_history has "
+     "more than 10 entries whose last 10 vary by more than 0.1",
+     lambda c, p, n, s: early_stop(c, _scaled(p, n, s, factor=1 / 1.5), min_delta=MIN_DELTA)[0]),
+    ("scale the patience by 1.5 when loss_history has more than 10 entries whose last 10 vary "
+     "by more than 0.1",
+     lambda c, p, n, s: early_stop(c, _scaled(p, n, s, factor=1.0), min_delta=MIN_DELTA)[0]),
+    ("patience is scaled by 1.5 only when loss_history has MORE than 10 entries (10 is not "
+     "enough)",
+     lambda c, p, n, s: early_stop(c, _scaled(p, n, s, more_than=9), min_delta=MIN_DELTA)[0]),
+    ("patience is scaled by 1.5 only when the variance of the last 10 training losses is "
+     "above 0.1",
+     lambda c, p, n, s: early_stop(c, _scaled(p, n, s, needs_variance=False),
+                                   min_delta=MIN_DELTA)[0]),
+)
+_GENERIC_HINT = ("count the calls in a row without an improvement (below best_val_loss - "
+                 "min_delta), restart at an improvement, and return True when the count "
+                 "reaches the effective patience")
+
+
+def _stopping_hint(got_stops: list, curves: list) -> str:
+    """The wrong rule that explains the learner's stopping call in every scenario, if one
+    does."""
+    for hint, rule in _WRONG_RULES:
+        if all(rule(curve, patience, n, spread) == got
+               for (patience, n, spread), curve, got in zip(STOPPING, curves, got_stops,
+                                                            strict=True)):
+            return hint
+    return _GENERIC_HINT
+
+
+def _first_stop(stops) -> int | None:
+    return stops.index(True) if True in stops else None
 
 
 def judge_robust_stopping(learner, reference, inputs, ctx) -> Verdict:
-    for (patience, n, spread), scenario, got in zip(STOPPING, inputs["stopping"],
-                                                    learner.value["stopping"], strict=True):
-        curve = scenario["val_losses"]
+    runs = learner.value["stopping"]
+    if not all(isinstance(s, bool) for got in runs for s in got["stops"]):
+        return Verdict(False, "type", "adaptive_early_stopping must return True or False")
+    curves = [scenario["val_losses"] for scenario in inputs["stopping"]]
+    got_stops = [_first_stop(got["stops"]) for got in runs]
+    for (patience, n, spread), curve, got, got_stop in zip(STOPPING, curves, runs, got_stops,
+                                                           strict=True):
         eff = effective_patience(patience, n, spread)
         want_stop, best_i = early_stop(curve, eff, min_delta=MIN_DELTA)
-        stops = got["stops"]
-        if not all(isinstance(s, bool) for s in stops):
-            return Verdict(False, "type", "adaptive_early_stopping must return True or False")
-        got_stop = stops.index(True) if True in stops else None
         if got_stop != want_stop:
             where = "never stopped" if got_stop is None else f"stopped at call {got_stop + 1}"
-            return Verdict(False, "value", f"{_scenario_text(patience, n, spread)}: it {where} — "
-                                           + _stopping_hint(got_stop, curve, patience, n, spread))
+            rule = "never" if want_stop is None else f"at call {want_stop + 1}"
+            return Verdict(False, "value", f"{_scenario_text(patience, n, spread)}: it {where} "
+                                           f"(the rule stops {rule}) — "
+                                           + _stopping_hint(got_stops, curves))
         restored = got["restored"]
         if not close(restored, torch.full_like(restored, float(best_i)), rtol=1e-5, atol=1e-8):
             return Verdict(False, "value", "on stopping, load the best epoch's weights back into "

@@ -341,6 +341,17 @@ async def test_stopping_curve_exercises_every_rule():
 # Third audit: a failure whose message blamed something else now names its cause.
 # (exercise, edits of the reference, check, a fragment the message must hold)
 NAMED_CAUSES = {
+    # was "… below best_val_loss - min_delta …" (a one-call shift can stop where ignoring
+    # min_delta does) or the generic hint: the hint now names a rule only when it explains
+    # the stop in every scenario
+    "5.2.3-stops-one-call-late": ("5.2.3", [(
+        "should_stop = self.patience_counter >= effective_patience",
+        "should_stop = self.patience_counter > effective_patience")],
+        "early_stopping", "one call late"),
+    "5.2.3-stops-one-call-early": ("5.2.3", [(
+        "should_stop = self.patience_counter >= effective_patience",
+        "should_stop = self.patience_counter >= effective_patience - 1")],
+        "early_stopping", "one call early"),
     # passed: the models have no dropout or batch norm, so train mode changed no number
     "5.2.4-evaluate-in-train-mode": ("5.2.4", [EVAL_MODE["5.2.4-evaluate-in-train-mode"]],
                                      "fgsm", "model.eval()"),
