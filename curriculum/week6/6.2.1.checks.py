@@ -31,10 +31,36 @@ def judge_loss(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"case {i} (gamma={c['gamma']:.2f}): focal loss must be "
                                            "mean(-(1 - p_t)^gamma · log p_t) with p_t the softmax "
                                            "probability of the target (gamma 0 = cross-entropy)")
-        if not at_most(max_abs_diff(got["grad"], lg.grad), 1e-6):
-            return Verdict(False, "grad", f"case {i}: the loss must be differentiable with autograd "
-                                          "(tensor operations only)")
+        grad = got["grad"]
+        if not at_most(max_abs_diff(grad, lg.grad), 1e-6):
+            return Verdict(False, "grad", f"case {i} (gamma={c['gamma']:.2f}): "
+                                          + _grad_problem(grad, lg.grad, c))
     return Verdict(True, "value")
+
+
+def _constant_factor_grad(c) -> torch.Tensor:
+    """The gradient when (1 - p_t)^gamma is treated as a constant (detached)."""
+    lg = c["logits"].clone().requires_grad_(True)
+    logp = F.log_softmax(lg, 1).gather(1, c["targets"].unsqueeze(1)).squeeze(1)
+    (-(1 - logp.exp()).detach() ** c["gamma"] * logp).mean().backward()
+    return lg.grad
+
+
+def _grad_problem(grad, want, c) -> str:
+    """Why the gradient differs though the value is right: none at all, the modulating
+    factor cut out of the graph, or another term lost."""
+    if not isinstance(grad, torch.Tensor) or grad.shape != want.shape:
+        return ("the loss must be differentiable with autograd (tensor operations only): the "
+                "logits got no gradient")
+    diff = max_abs_diff(grad, want)
+    if at_most(max_abs_diff(grad, _constant_factor_grad(c)), 1e-6):
+        return ("the value is right but the gradient treats the factor (1 - p_t)^gamma as a "
+                "constant: it was detached (.detach(), .item(), torch.no_grad(), numpy) — keep "
+                "it in the autograd graph, its own gradient is part of the focal loss's "
+                f"(off by up to {diff:.3g})")
+    return ("the value is right but the gradient differs from the focal loss's by up to "
+            f"{diff:.3g}: some term was cut out of the autograd graph (.detach(), .item(), "
+            "torch.no_grad(), numpy) — compute every part with tensor operations")
 
 
 def make_saliency(rng: np.random.Generator):

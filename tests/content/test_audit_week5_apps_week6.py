@@ -341,6 +341,11 @@ async def test_stopping_curve_exercises_every_rule():
 # Third audit: a failure whose message blamed something else now names its cause.
 # (exercise, edits of the reference, check, a fragment the message must hold)
 NAMED_CAUSES = {
+    # was "the loss must be differentiable with autograd (tensor operations only)"
+    "6.2.1-detached-focal-factor": ("6.2.1", [(
+        "    return (-(1 - log_p.exp()) ** gamma * log_p).mean()",
+        "    return (-(1 - log_p.exp()).detach() ** gamma * log_p).mean()")],
+        "loss", "(1 - p_t)^gamma as a constant"),
     # was "… below best_val_loss - min_delta …" (a one-call shift can stop where ignoring
     # min_delta does) or the generic hint: the hint now names a rule only when it explains
     # the stop in every scenario
