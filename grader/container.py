@@ -46,7 +46,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
 from grader.limits import HEAVY, MB, QUICK, WORKER_GRACE_S, GraderSettings, JobLimits
-from grader.pool import ProbeProgress, decode_report, job_control
+from grader.pool import CUDA_JOBS_AT_ONCE, ProbeProgress, decode_report, job_control
 from grader.sandbox import harness
 
 log = logging.getLogger("torchdojo.grader.container")
@@ -207,6 +207,8 @@ class ContainerPool:
         quick = self.settings.quick_workers
         quick = (1 if self.size >= 2 else 0) if quick is None else min(quick, self.size - 1)
         self._heavy_slots = asyncio.Semaphore(max(1, self.size - quick))
+        # GPU memory has no hard cap per container: one CUDA job at a time (see pool.py)
+        self._cuda_slots = asyncio.Semaphore(CUDA_JOBS_AT_ONCE)
         self._running = 0
         self._waiting = 0
         self._started = False
@@ -329,15 +331,23 @@ class ContainerPool:
         if self._running >= self.size and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
         heavy = lane == HEAVY
+        cuda = job.get("device") == "cuda"
         self._waiting += 1
         try:
-            if heavy:
-                await self._heavy_slots.acquire()
+            if cuda:
+                await self._cuda_slots.acquire()
             try:
-                await self._slots.acquire()
-            except BaseException:
                 if heavy:
-                    self._heavy_slots.release()
+                    await self._heavy_slots.acquire()
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    if heavy:
+                        self._heavy_slots.release()
+                    raise
+            except BaseException:
+                if cuda:
+                    self._cuda_slots.release()
                 raise
         finally:
             self._waiting -= 1
@@ -359,6 +369,8 @@ class ContainerPool:
             self._slots.release()
             if heavy:
                 self._heavy_slots.release()
+            if cuda:
+                self._cuda_slots.release()
 
     @contextlib.contextmanager
     def _job_container(self, limits: JobLimits) -> Any:

@@ -15,6 +15,15 @@ waits for a training loop to end. A heavy job's child also runs at a higher
 niceness, and its worker's cgroup at a lower CPU weight where the cpu
 controller is writable, so a drill next to it does not lose the core either.
 
+GPU: at most :data:`CUDA_JOBS_AT_ONCE` job with ``device: cuda`` runs at once
+(whatever its lane). A job's memory fraction is set inside its own process,
+where the learner's code can lift it again (``set_per_process_memory_fraction
+(1.0)``, or CUDA calls through ctypes), and no kernel limit covers GPU memory:
+two CUDA jobs side by side would let one take the whole card and hand the
+other learner an ``oom`` verdict for code that did nothing wrong. A CUDA job
+holds its slot until its worker is idle again (the child reaped, its GPU
+memory freed).
+
 Progress: while a job runs, the zygote may send ``progress`` frames (how many
 probes the child has started, bounded, monotonic, rate-limited: see
 ``sandbox/zygote.py``); :meth:`Worker.run` checks each again and hands the
@@ -68,6 +77,8 @@ Launch = Callable[[], AbstractContextManager[tuple[list[str], tuple[int, ...]]]]
 #: Called with how many probes the sandboxed child has started (1..total).
 ProbeProgress = Callable[[int], None]
 LANES = (QUICK, HEAVY)
+#: Jobs on the GPU at once (see the module docstring: GPU memory has no hard cap).
+CUDA_JOBS_AT_ONCE = 1
 
 
 def job_control(job: dict, payload: bytes, queued: bool, nice: int,
@@ -291,6 +302,8 @@ class SandboxPool:
         self._waiters: dict[str, deque[asyncio.Future[Worker]]] = {
             lane: deque() for lane in LANES}
         self._lane_of: dict[Worker, str] = {}  # busy workers: the lane of their job
+        self._cuda_waiting: set[asyncio.Future[Worker]] = set()  # waiters of CUDA jobs
+        self._cuda_jobs = 0  # CUDA jobs holding a worker (until it is idle again)
         self._heavy_peak = 0
         self._workers: list[Worker] = []
         self._waiting = 0
@@ -335,41 +348,59 @@ class SandboxPool:
     def _busy(self, lane: str) -> int:
         return sum(1 for held in self._lane_of.values() if held == lane)
 
+    def _next_waiter(self, queue: deque[asyncio.Future[Worker]]
+                     ) -> asyncio.Future[Worker] | None:
+        """The first waiter of ``queue`` that may have a worker now: a CUDA job
+        only while fewer than :data:`CUDA_JOBS_AT_ONCE` hold one."""
+        while queue and queue[0].done():  # cancelled while waiting
+            queue.popleft()
+        gpu_free = self._cuda_jobs < CUDA_JOBS_AT_ONCE
+        for waiter in queue:
+            if not waiter.done() and (gpu_free or waiter not in self._cuda_waiting):
+                return waiter
+        return None
+
     def _dispatch(self) -> None:
         """Hands idle workers to waiting jobs: quick ones first, heavy ones
-        only while they hold fewer than :attr:`heavy_limit` workers."""
+        only while they hold fewer than :attr:`heavy_limit` workers; a CUDA
+        job waits (letting others pass) while the GPU is taken."""
         quick, heavy = self._waiters[QUICK], self._waiters[HEAVY]
         while self._idle:
-            while quick and quick[0].done():  # cancelled while waiting
-                quick.popleft()
-            while heavy and heavy[0].done():
-                heavy.popleft()
-            if quick:
-                lane, waiter = QUICK, quick.popleft()
-            elif heavy and self._busy(HEAVY) < self.heavy_limit:
-                lane, waiter = HEAVY, heavy.popleft()
-            else:
+            lane, waiter = QUICK, self._next_waiter(quick)
+            if waiter is None and self._busy(HEAVY) < self.heavy_limit:
+                lane, waiter = HEAVY, self._next_waiter(heavy)
+            if waiter is None:
                 return
+            self._waiters[lane].remove(waiter)
             worker = self._idle.pop(0)
             self._lane_of[worker] = lane
             if lane == HEAVY:
                 self._heavy_peak = max(self._heavy_peak, self._busy(HEAVY))
+            if waiter in self._cuda_waiting:
+                self._cuda_jobs += 1
             waiter.set_result(worker)
 
-    async def _acquire(self, lane: str) -> Worker:
+    async def _acquire(self, lane: str, cuda: bool = False) -> Worker:
         waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
         self._waiters[lane].append(waiter)
-        self._dispatch()
+        if cuda:
+            self._cuda_waiting.add(waiter)
         try:
+            self._dispatch()
             return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
-                self._give_back(waiter.result())
+                self._give_back(waiter.result(), cuda)
             raise
+        finally:
+            self._cuda_waiting.discard(waiter)
 
-    def _give_back(self, worker: Worker) -> None:
-        """A worker is idle again (or its successor is): it may take the next job."""
+    def _give_back(self, worker: Worker, cuda: bool = False) -> None:
+        """A worker is idle again (or its successor is): it may take the next job
+        (and a CUDA job's slot on the GPU is free again)."""
         self._lane_of.pop(worker, None)
+        if cuda:
+            self._cuda_jobs -= 1
         self._idle.append(worker)
         self._dispatch()
 
@@ -391,9 +422,10 @@ class SandboxPool:
             await self.start()
         if not self._idle and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
+        cuda = job.get("device") == "cuda"
         self._waiting += 1
         try:
-            worker = await self._acquire(lane)
+            worker = await self._acquire(lane, cuda)
         finally:
             self._waiting -= 1
         nice, weight = self.lane_settings(lane)
@@ -408,16 +440,16 @@ class SandboxPool:
                 result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
                                           nice=nice, cpu_weight=weight, progress=progress)
         except WorkerLost:
-            self._requeue_later(worker, lost=True)
+            self._requeue_later(worker, lost=True, cuda=cuda)
             raise
         except BaseException:  # cancelled mid-job: the worker's state is unknown
-            self._requeue_later(worker, lost=True)
+            self._requeue_later(worker, lost=True, cuda=cuda)
             raise
         self.jobs_done += 1
-        self._requeue_later(worker, lost=False)
+        self._requeue_later(worker, lost=False, cuda=cuda)
         return result
 
-    def _requeue_later(self, worker: Worker, lost: bool) -> None:
+    def _requeue_later(self, worker: Worker, lost: bool, cuda: bool = False) -> None:
         """Returns the worker to the idle queue once it is ready again (or replaced)."""
 
         async def requeue() -> None:
@@ -438,7 +470,7 @@ class SandboxPool:
                     ready = worker
             if ready is not worker:
                 self._lane_of.pop(worker, None)
-            self._give_back(ready)
+            self._give_back(ready, cuda)
 
         task = asyncio.create_task(requeue())
         self._background.add(task)

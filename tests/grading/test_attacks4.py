@@ -176,3 +176,35 @@ def test_a_learner_message_cannot_forge_a_line_of_the_cli_report():
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("1.1.1: ERROR")
     assert not [line for line in lines[1:] if not line.startswith(" ")], lines
+
+
+# ---- GPU memory: no hard cap, so one CUDA job at a time -------------------------------
+
+async def test_two_cuda_jobs_never_hold_workers_at_once():
+    """A CUDA job's memory fraction is set in its own process, where the learner can
+    lift it (set_per_process_memory_fraction(1.0)): with two CUDA jobs side by side,
+    one could take the whole GPU and give the other learner an `oom` verdict. A
+    second CUDA job now waits for the first one's worker to be idle again, while
+    jobs without CUDA pass it."""
+    import asyncio
+
+    from grader.limits import HEAVY, QUICK, GraderSettings
+    from grader.pool import SandboxPool
+
+    pool = SandboxPool(GraderSettings(workers=4, quick_workers=0, unsafe_no_sandbox=True))
+    workers = [object() for _ in range(4)]
+    pool._idle.extend(workers)
+    first = asyncio.create_task(pool._acquire(HEAVY, cuda=True))
+    second = asyncio.create_task(pool._acquire(HEAVY, cuda=True))
+    plain = asyncio.create_task(pool._acquire(HEAVY))
+    drill = asyncio.create_task(pool._acquire(QUICK, cuda=True))
+    await asyncio.sleep(0)
+    assert first.done() and plain.done()
+    assert not second.done() and not drill.done()  # the GPU is taken, whatever the lane
+    pool._give_back(first.result(), cuda=True)
+    await asyncio.sleep(0)
+    assert drill.done() != second.done()  # exactly one of them has the GPU now
+    holder = drill if drill.done() else second
+    pool._give_back(holder.result(), cuda=True)
+    await asyncio.sleep(0)
+    assert drill.done() and second.done() and pool._cuda_jobs == 1
