@@ -116,6 +116,7 @@ def routes() -> list[Route | Mount]:
         ("/signin/{token}", pages.signin_page),
         (cohort + "/", pages.overview),
         (cohort + "/exercises/{exercise_id}", pages.exercise),
+        (cohort + "/members/{member_id:int}", pages.member),
         (cohort + "/submissions/{submission_id:int}", pages.submission),
         (cohort + "/challenges", pages.challenges),
         (cohort + "/schedule", pages.schedule),

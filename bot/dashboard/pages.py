@@ -90,6 +90,14 @@ async def exercise(request: Request) -> Response:
     return await render(request, "exercise.html", grant=grant, data=data)
 
 
+async def member(request: Request) -> Response:
+    cohort_id = request.path_params["cohort_id"]
+    grant = await auth.grant_for(request, cohort_id)
+    insights: Insights = request.app.state.insights
+    data = await insights.member(cohort_id, request.path_params["member_id"])
+    return await render(request, "member.html", grant=grant, data=data)
+
+
 async def submission(request: Request) -> Response:
     cohort_id = request.path_params["cohort_id"]
     grant = await auth.grant_for(request, cohort_id)

@@ -27,6 +27,8 @@ from bot.dashboard.app import SESSION_COOKIE
 from .conftest import BASE, HOSTILE_NAME, SECRET, Browser, Seeded
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
 async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
     seeded = browser.seeded
     token = await browser.link()
@@ -40,7 +42,8 @@ async def test_sign_in_from_chat_then_every_page(browser: Browser) -> None:
     cid = seeded.cohort_id
     for path in (f"/c/{cid}/", f"/c/{cid}/?week=all&sort=points", f"/c/{cid}/exercises/1.1.1",
                  f"/c/{cid}/submissions/{seeded.subs['bob_1_fail']}", f"/c/{cid}/challenges",
-                 f"/c/{cid}/schedule", f"/c/{cid}/export"):
+                 f"/c/{cid}/schedule", f"/c/{cid}/export",
+                 f"/c/{cid}/members/{await seeded.world.member_id('bob')}"):
         page = await browser.client.get(path)
         assert page.status_code == 200, (path, page.text[-500:])
         assert "default-src 'none'" in page.headers["content-security-policy"]
@@ -100,14 +103,18 @@ async def test_other_cohort_stays_closed(browser: Browser) -> None:
     assert (await browser.sign_in(await browser.link("rival", "c2"))).status_code == 303
     own = seeded.other_cohort_id
     assert (await browser.client.get(f"/c/{own}/")).status_code == 200
+    mallory = await seeded.world.member_id("mallory")
     for path in (f"/c/{seeded.cohort_id}/", f"/c/{seeded.cohort_id}/export/submissions.csv",
-                 f"/c/{seeded.cohort_id}/submissions/{seeded.subs['mallory']}"):
+                 f"/c/{seeded.cohort_id}/submissions/{seeded.subs['mallory']}",
+                 f"/c/{seeded.cohort_id}/members/{mallory}"):
         refused = await browser.client.get(path)
         assert refused.status_code == 403, path
         assert HOSTILE_NAME not in refused.text and "Mallory" not in refused.text
     # their own cohort's URL with another cohort's submission id: not found
     sneaky = await browser.client.get(f"/c/{own}/submissions/{seeded.subs['mallory']}")
     assert sneaky.status_code == 404 and "import torch" not in sneaky.text
+    sneaky = await browser.client.get(f"/c/{own}/members/{mallory}")
+    assert sneaky.status_code == 404 and HOSTILE_NAME not in sneaky.text
     csrf = await browser.csrf(f"/c/{own}/")
     regrade = await browser.client.post(
         f"/c/{own}/submissions/{seeded.subs['mallory']}/regrade", data={"csrf": csrf})
@@ -154,7 +161,8 @@ async def test_learner_text_is_escaped(browser: Browser) -> None:
     assert (await browser.sign_in(await browser.link())).status_code == 303
     cid = seeded.cohort_id
     for path in (f"/c/{cid}/?week=all", f"/c/{cid}/exercises/1.1.1",
-                 f"/c/{cid}/submissions/{seeded.subs['mallory']}"):
+                 f"/c/{cid}/submissions/{seeded.subs['mallory']}",
+                 f"/c/{cid}/members/{await seeded.world.member_id('mallory')}"):
         page = await browser.client.get(path)
         assert "<script" not in page.text.lower(), path
         assert "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;" in page.text, path
@@ -175,7 +183,8 @@ async def test_bidirectional_controls_are_shown_not_obeyed(browser: Browser) -> 
     assert (await browser.sign_in(await browser.link())).status_code == 303
     cid = seeded.cohort_id
     for path in (f"/c/{cid}/?week=all", f"/c/{cid}/exercises/1.1.1",
-                 f"/c/{cid}/submissions/{receipt.submission_id}"):
+                 f"/c/{cid}/submissions/{receipt.submission_id}",
+                 f"/c/{cid}/members/{await world.member_id('trudy')}"):
         page = (await browser.client.get(path)).text
         assert not re.search("[\u202a-\u202e\u2066-\u2069]", page), path
         assert "trudy ⟨U+202E⟩FAIL⟨U+2066⟩" in page, path

@@ -3,7 +3,7 @@ against the app served by uvicorn on localhost (the console's embedded
 server), on SQLite and PostgreSQL.
 
 An instructor signs in through the link the chat command gives, sees the
-heatmap of a seeded cohort, opens an exercise, opens a submission whose
+heatmap of a seeded cohort, opens a member's page and an exercise, opens a submission whose
 author and code carry ``<script>`` (shown as text, no dialog ever opens),
 regrades it through the grading queue, pauses the cohort and opens a
 challenge window from the form. Screenshots go
@@ -98,6 +98,13 @@ async def test_instructor_flow_in_chromium(world, chromium, tmp_path: Path,  # t
         assert await hana.locator("td.h.first_try").count() == 3
         assert await page.locator("#heatmap td.h.failing").count() >= 5
         await page.screenshot(path=shots / "2-overview.png", full_page=True)
+
+        await hana.locator("th.name a").click()  # the member's own page
+        await page.wait_for_selector("#member-submissions")
+        assert await page.inner_text("h1.member") == "Hana"
+        assert await page.locator("#member-exercises tbody tr").count() == 3
+        await page.screenshot(path=shots / "2b-member.png", full_page=True)
+        await page.go_back()
 
         await page.click("#heatmap thead th.ex >> text=1.1.1")
         await page.wait_for_selector("text=Checks that fail most")

@@ -153,3 +153,32 @@ async def test_days_since_pass_sorts_who_never_passed_first(seeded: Seeded) -> N
     ascending = await Insights(world.dojo).overview(seeded.cohort_id, week=1,
                                                     sort="since_pass", descending=False)
     assert [r.user_id for r in ascending.rows][:2] == ["alice", "mallory"]
+
+
+async def test_member_drill_down_stays_inside_its_cohort(seeded: Seeded) -> None:
+    """One member's page: the overview's standing, each exercise's state and
+    every submission newest first; another cohort's member is not found, and
+    one who left is still shown (their submissions are linked from pages)."""
+    world = seeded.world
+    insights = Insights(world.dojo)
+    alice_id = await world.member_id("alice")
+    view = await insights.member(seeded.cohort_id, alice_id)
+    m = view.member
+    assert (m.user_id, m.points, m.passed, m.tried, m.first_try) == ("alice", 20, 2, 2, 1)
+    assert (m.streak, m.best_streak, m.days_since_pass) == (0, 2, 3) and m.behind
+    assert [(e.exercise.id, e.cell.state) for e in view.exercises] == [
+        ("1.1.1", CellState.first_try), ("1.1.2", CellState.after_tries)]
+    assert [s.id for s in view.submissions] == [
+        seeded.subs["alice_2"], seeded.subs["alice_2_fail"], seeded.subs["alice_1"]]
+    assert [(s.status, s.points) for s in view.submissions] == [
+        ("passed", 10), ("failed", None), ("passed", 10)]
+    assert view.total_submissions == 3 and not view.left
+    carol = await insights.member(seeded.cohort_id, await world.member_id("carol"))
+    assert carol.exercises == [] and carol.submissions == [] and carol.member.last_pass is None
+    with pytest.raises(NotFound):
+        await insights.member(seeded.cohort_id, await world.member_id("zed"))  # cohort 2's
+    with pytest.raises(NotFound):
+        await insights.member(seeded.other_cohort_id, alice_id)
+    await world.dojo.leave(world.actor("alice"))
+    gone = await insights.member(seeded.cohort_id, alice_id)
+    assert gone.left and gone.member.points == 20

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.insights.cohort_pages import challenges_page, schedule_page
 from bot.core.insights.exercise_stats import exercise_view
+from bot.core.insights.member_view import member_view
 from bot.core.insights.overview import CURRENT_WEEK, DEFAULT_BEHIND_DAYS, SORT_KEYS, overview
 from bot.core.insights.submission_view import submission_detail
 from bot.core.insights.summary import safe_cell, summary_csv
@@ -21,6 +22,7 @@ from bot.core.insights.views import (
     CellState,
     ChallengesPage,
     ExerciseView,
+    MemberView,
     Overview,
     SchedulePage,
     SubmissionDetail,
@@ -50,6 +52,10 @@ class Insights:
     async def exercise(self, cohort_id: int, exercise_id: str) -> ExerciseView:
         return await exercise_view(self.dojo.db, self.dojo.curriculum, cohort_id, exercise_id,
                                    self.dojo.now())
+
+    async def member(self, cohort_id: int, member_id: int) -> MemberView:
+        return await member_view(self.dojo.db, self.dojo.curriculum, cohort_id, member_id,
+                                 self.dojo.now())
 
     async def submission(self, cohort_id: int, submission_id: int) -> SubmissionDetail:
         return await submission_detail(self.dojo.db, self.dojo.curriculum, cohort_id,

@@ -276,3 +276,35 @@ class SchedulePage:
     days: list[DayRow]
     pauses: list[tuple[date, date | None]]
     openable: list[ExerciseColumn]
+
+
+@dataclass(frozen=True)
+class MemberExercise:
+    """One exercise a member has submitted, with its heatmap state."""
+
+    exercise: ExerciseColumn
+    cell: Cell
+
+
+@dataclass(frozen=True)
+class MemberSubmission:
+    id: int
+    exercise_id: str
+    received_at: datetime
+    status: str  # result status, or the lifecycle state while not graded
+    score: int | None
+    max_score: int | None
+    points: int | None  # points + bonus where this submission scored the exercise
+
+
+@dataclass
+class MemberView:
+    """One member of a cohort for an instructor: standing, exercises, submissions."""
+
+    cohort: CohortHeader
+    now: datetime
+    member: MemberRow
+    left: bool
+    exercises: list[MemberExercise]
+    submissions: list[MemberSubmission]  # newest first, at most ``shown``
+    total_submissions: int

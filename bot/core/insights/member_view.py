@@ -1,0 +1,60 @@
+"""One member of a cohort for an instructor (the drill-down from the
+overview): their standing as the overview computes it, every exercise they
+submitted with its heatmap state, and their submissions, newest first.
+
+Like a submission, a member is only ever looked up together with its cohort:
+another cohort's member id is "not found"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.core.errors import NotFound
+from bot.core.insights.common import aware, columns
+from bot.core.insights.overview import DEFAULT_BEHIND_DAYS, member_cells, member_rows
+from bot.core.insights.views import MemberExercise, MemberSubmission, MemberView
+from bot.db import Award, Database, Member, Submission
+
+MAX_SUBMISSIONS = 200
+
+
+async def member_view(db: Database, curriculum: Any, cohort_id: int, member_id: int,
+                      now: datetime, *, behind_days: int = DEFAULT_BEHIND_DAYS,
+                      limit: int = MAX_SUBMISSIONS) -> MemberView:
+    async with db.session() as s:
+        found = (await s.execute(select(Member.left_at).where(
+            Member.id == member_id, Member.cohort_id == cohort_id))).first()
+    if found is None:
+        raise NotFound(f"no member #{member_id} in this cohort")
+    left_at = found[0]
+    header, rows, _, _, _ = await member_rows(
+        db, curriculum.schedule, cohort_id, now, behind_days=behind_days,
+        include_left=left_at is not None, all_cells=False)
+    row = next(r for r in rows if r.member_id == member_id)
+    async with db.session() as s:
+        cells, counts = await member_cells(s, cohort_id, None, [member_id])
+        total = await s.scalar(select(func.count()).select_from(Submission).where(
+            Submission.cohort_id == cohort_id, Submission.member_id == member_id)) or 0
+        subs = (await s.execute(
+            select(Submission.id, Submission.exercise_id, Submission.received_at,
+                   Submission.status, Submission.result_status, Submission.score,
+                   Submission.max_score, Award.points + Award.bonus)
+            .outerjoin(Award, Award.submission_id == Submission.id)
+            .where(Submission.cohort_id == cohort_id, Submission.member_id == member_id)
+            .order_by(Submission.id.desc())
+            .limit(limit)
+        )).all()
+    row.tried, row.first_try = counts.get(member_id, (0, 0))
+    mine = cells.get(member_id, {})
+    exercises = [MemberExercise(col, mine[col.id]) for col in columns(curriculum, None)
+                 if col.id in mine]
+    return MemberView(
+        cohort=header, now=now, member=row, left=left_at is not None, exercises=exercises,
+        submissions=[MemberSubmission(id=i, exercise_id=ex, received_at=aware(at),
+                                      status=result or str(state), score=score,
+                                      max_score=max_score, points=points)
+                     for i, ex, at, state, result, score, max_score, points in subs],
+        total_submissions=total)
