@@ -43,6 +43,19 @@ def judge_detach(learner, reference, inputs, ctx):
     return Verdict(True, "grad")
 
 
+NO_DETACH = ("the gradient of sum(x*x): the second factor must be x.detach() so no gradient "
+             "flows through it")
+
+
+def _x_grad(x_after):
+    """x.grad after the learner's call (None when x is not a tensor or has no gradient)."""
+    return meta(x_after).grad if isinstance(x_after, torch.Tensor) else None
+
+
+def _is(t, want) -> bool:
+    return isinstance(t, torch.Tensor) and close_problem(t, want, 1e-4, 1e-5) is None
+
+
 def judge_stop(learner, reference, inputs, ctx):
     for i, (g_w, x_w) in enumerate(learner.value, start=1):
         g, x_after = unwrap(g_w), unwrap(x_w)
@@ -50,18 +63,28 @@ def judge_stop(learner, reference, inputs, ctx):
         if not isinstance(g, torch.Tensor):
             return Verdict(False, "type", f"call {i}: return x.grad (a tensor); found "
                                           f"{type_name(g)}")
+        x_grad = _x_grad(x_after)
         problem = close_problem(g, x, 1e-4, 1e-5)
         if problem:
-            hint = ""
-            if close_problem(g, 2 * x, 1e-4, 1e-5) is None:
-                hint = (" — you got 2*x, the gradient of sum(x*x): the second factor must be "
-                        "x.detach() so no gradient flows through it")
+            # what x.grad holds tells a wrong loss from a right gradient changed on return
+            if _is(x_grad, x):
+                hint = (" — x.grad itself is right (it equals x), but you returned "
+                        + ("twice it" if _is(g, 2 * x) else "something else")
+                        + ": return x.grad as it is")
+            elif _is(g, 2 * x):
+                hint = f" — you got 2*x, {NO_DETACH}"
+            else:
+                hint = ""
             return Verdict(False, "grad", f"call {i}: the returned gradient is off: "
                                           f"{problem}{hint}")
-        if not isinstance(x_after, torch.Tensor) or meta(x_after).grad is None or \
-                close_problem(meta(x_after).grad, x, 1e-4, 1e-5):
+        if x_grad is None:
             return Verdict(False, "grad", f"call {i}: after your function x.grad must hold the "
                                           "gradient you returned (call loss.backward())")
+        if not _is(x_grad, x):
+            why = (f"it is 2*x, {NO_DETACH}" if _is(x_grad, 2 * x) else
+                   "return x.grad itself, after one loss.backward()")
+            return Verdict(False, "grad", f"call {i}: you returned x, but x.grad holds "
+                                          f"something else: {why}")
     calls = (ctx.source.calls_by_name.get("stop_gradient") or [set()])[-1]
     missing = [c for c in (".detach", ".backward") if c not in calls]
     if missing:

@@ -57,3 +57,33 @@ async def test_missing_function_is_a_name_error(grader, curriculum):
     result = await grader.grade("3.2.1", source)
     assert result["status"] == "error"
     assert _failed(result) == {"run_model": "name"}
+
+
+STOP_BODY = "    loss = (x * x.detach()).sum()\n    loss.backward()\n    return x.grad\n"
+
+# stop_gradient: what x.grad holds after the call tells a wrong loss from a right gradient
+# changed on return (x.grad * 2 used to be told to detach the second factor, which it did)
+STOP_MESSAGES = [
+    ("returned-twice", "    loss = (x * x.detach()).sum()\n    loss.backward()\n"
+                       "    return x.grad * 2\n", ["x.grad itself is right", "twice it"],
+     ["x.detach()"]),
+    ("returned-changed", "    loss = (x * x.detach()).sum()\n    loss.backward()\n"
+                         "    return x.grad + 1\n", ["x.grad itself is right", "something else"],
+     ["x.detach()"]),
+    ("no-detach", "    loss = (x * x).sum()\n    loss.backward()\n    return x.grad\n",
+     ["you got 2*x", "x.detach()"], ["itself is right"]),
+    ("no-detach-halved", "    loss = (x * x).sum()\n    loss.backward()\n    return x.grad / 2\n",
+     ["x.grad holds something else", "2*x", "x.detach()"], ["call loss.backward()"]),
+]
+
+
+@pytest.mark.parametrize(("body", "present", "absent"), [s[1:] for s in STOP_MESSAGES],
+                         ids=[s[0] for s in STOP_MESSAGES])
+async def test_stop_gradient_message_names_the_cause(grader, curriculum, body, present, absent):
+    source = curriculum.get("3.2.2").reference
+    assert STOP_BODY in source
+    result = await grader.grade("3.2.2", source.replace(STOP_BODY, body))
+    assert _failed(result) == {"stop_gradient": "grad"}, result["checks"]
+    message = next(c["message"] for c in result["checks"] if c["id"] == "stop_gradient")
+    assert all(p in message for p in present), message
+    assert not any(a in message for a in absent), message
