@@ -542,6 +542,11 @@ class ChatHandler:
             if not joined.new:
                 return [Reply(text=f"You're already in {display_name(c.name)}"
                                    + (f"; time zone set to {tz}." if tz else "."))]
+            if joined.returning:
+                return [Reply(text=f"👋 Welcome back to {display_name(c.name)}, "
+                                   f"{display_name(m.name)}! Your points, passes and streak are "
+                                   f"as you left them; streaks count in {m.tz or c.tz}. "
+                                   "/dojo today shows what's on.")]
             return [Reply(text=f"👋 Welcome to {display_name(c.name)}, {display_name(m.name)}! "
                                f"Streaks count in {m.tz or c.tz}. /dojo today shows what's on.")]
         if sub == "leave":

@@ -85,10 +85,12 @@ class CohortService:
             rules.zone(tz)
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
+            known = await self.ctx.member_id(s, cohort, actor.user_id) is not None
             member, new = await self.ctx.member_of(s, cohort, actor, join=True)
             if tz:
                 member.tz = tz
-            return JoinResult(self.ctx.cohort_view(cohort), self.ctx.member_view(member), new)
+            return JoinResult(self.ctx.cohort_view(cohort), self.ctx.member_view(member), new,
+                              returning=new and known)
 
     async def leave(self, actor: Actor) -> CohortView:
         async with self.ctx.db.session() as s:

@@ -39,6 +39,7 @@ class JoinResult:
     cohort: CohortView
     member: MemberView
     new: bool
+    returning: bool = False  # joined again after leaving (points, passes and streak kept)
 
 
 @dataclass(frozen=True)

@@ -441,3 +441,18 @@ async def test_attachment_problems_keep_the_file_name_as_given(
 
     assert sentence("unknown time zone 'X'") == "Unknown time zone 'X'"
     assert sentence("you're not in this cohort") == "You're not in this cohort"
+
+
+async def test_joining_again_after_leaving_says_welcome_back(
+        chat: tuple[World, ChatHandler]) -> None:
+    _w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    first = await say(h, "/dojo cohort join")
+    assert "welcome to torch, ann!" in first and "back" not in first
+    await say(h, "/dojo submit 1.1.1\n```python\nx = 1  # PASS\n```")
+    assert "you left torch" in await say(h, "/dojo cohort leave")
+    again = await say(h, "/dojo cohort join")
+    assert "welcome back to torch, ann!" in again and "as you left them" in again
+    assert "ann" in await say(h, "/dojo leaderboard all") and "10" in await say(
+        h, "/dojo leaderboard all")
+    assert "already in torch" in await say(h, "/dojo cohort join")
