@@ -59,6 +59,12 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[dict[str, Any]], None]
 CAPS = PROTOCOL.for_child()
 INLINE_JUDGE_BYTES = 256 * 1024
+#: Longest source read on the event loop (a drill is ~500 characters). Reading
+#: a submission's syntax tree (the nesting check, the API index, the API checks)
+#: can take seconds on 64 KB of code written to be slow (thousands of functions
+#: calling each other), which on the loop would stall every other request of
+#: the service: longer sources are read in a worker thread.
+INLINE_SOURCE_CHARS = 2048
 OOM_MARKERS = (
     "can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory",
 )
@@ -178,20 +184,23 @@ class Grader:
         exercise = self.exercise(exercise_id)
         note = _safe(progress)
         try:
-            source = self._accept(code)
+            source = self._accept(code) if len(code) <= INLINE_SOURCE_CHARS \
+                else await asyncio.to_thread(self._accept, code)
         except Rejected as exc:
             return self._result(exercise, "rejected", [], str(exc), started)
         limits = self.limits_for(exercise)
+        source_index = index_source(source) if len(source) <= INLINE_SOURCE_CHARS \
+            else await asyncio.to_thread(index_source, source)
         plan = self.stock.take(exercise.id) if (
             self.stock is not None and seed is None and self._planned_ahead(exercise)) else None
         if plan is not None:  # seed, inputs and reference made ahead, for this grading only
-            ctx = CheckContext(exercise.id, index_source(source), plan.seed, source_text=source,
+            ctx = CheckContext(exercise.id, source_index, plan.seed, source_text=source,
                                inputs=plan.inputs, secrets=plan.secrets,
                                module=self._module(exercise))
             seed, probes, owners = plan.seed, plan.probes, plan.owners
         else:
             seed = seed if seed is not None else secrets.randbelow(2**31)
-            ctx = CheckContext(exercise.id, index_source(source), seed, source_text=source,
+            ctx = CheckContext(exercise.id, source_index, seed, source_text=source,
                                module=self._module(exercise))
             probes, owners = self._probes(exercise, ctx)
         enc = harness.Encoder(CAPS)
@@ -225,17 +234,19 @@ class Grader:
         ref_header, ref_blobs = cached or await reference_task
         judge_args = (exercise, ctx, limits, header, blobs, ref_header, ref_blobs, started,
                       job["device"])
-        if self._cheap_to_judge(exercise, blobs):
+        if self._cheap_to_judge(exercise, blobs, source):
             return self._judge(*judge_args, note=note if progress else None)
         loop = asyncio.get_running_loop()
         in_loop = (lambda report: loop.call_soon_threadsafe(note, report)) if progress else None
         return await asyncio.to_thread(self._judge, *judge_args, note=in_loop)
 
     @staticmethod
-    def _cheap_to_judge(exercise: Exercise, blobs: list[bytes]) -> bool:
-        """Declarative tensor checks on a small result judge in well under a millisecond."""
+    def _cheap_to_judge(exercise: Exercise, blobs: list[bytes], source: str) -> bool:
+        """Declarative tensor checks on a small result and a short source (their API
+        checks read its syntax tree) judge in well under a millisecond."""
         return (all(check.kind == "tensor" for check in exercise.checks)
-                and sum(len(b) for b in blobs) <= INLINE_JUDGE_BYTES)
+                and sum(len(b) for b in blobs) <= INLINE_JUDGE_BYTES
+                and len(source) <= INLINE_SOURCE_CHARS)
 
     # ---------------------------------------------------------------- planning
 

@@ -208,3 +208,40 @@ async def test_two_cuda_jobs_never_hold_workers_at_once():
     pool._give_back(holder.result(), cuda=True)
     await asyncio.sleep(0)
     assert drill.done() and second.done() and pool._cuda_jobs == 1
+
+
+# ---- slow-to-read source: never on the service's event loop ---------------------------
+
+async def test_a_long_source_is_read_and_judged_off_the_event_loop(grader, curriculum,
+                                                                     monkeypatch):
+    """Reading a submission's syntax tree (API index, API checks) takes seconds on
+    64 KB of code made to be slow (thousands of functions calling each other); it ran
+    on the service's event loop, stalling every other request for as long. A source
+    over INLINE_SOURCE_CHARS is now read and judged in a worker thread."""
+    import threading
+
+    import grader.grading as grading
+
+    loop_thread = threading.get_ident()
+    seen: list[tuple[str, bool]] = []
+    real_index, real_judge = grading.index_source, grader._judge
+
+    def index(source):
+        seen.append(("index", threading.get_ident() == loop_thread))
+        return real_index(source)
+
+    def judge(*args, **kwargs):
+        seen.append(("judge", threading.get_ident() == loop_thread))
+        return real_judge(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "index_source", index)
+    monkeypatch.setattr(grader, "_judge", judge)
+    helpers = "".join(f"def f{i}():\n    return f{i - 1}()\n" for i in range(1, 200))
+    source = (curriculum.get("1.1.1").reference + "\ndef f0():\n    return 0\n" + helpers)
+    assert len(source) > grading.INLINE_SOURCE_CHARS
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "passed"
+    assert seen == [("index", False), ("judge", False)], seen
+    seen.clear()
+    await grader.grade("1.1.1", curriculum.get("1.1.1").reference)  # a drill stays inline
+    assert seen == [("index", True), ("judge", True)], seen
