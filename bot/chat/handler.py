@@ -45,7 +45,7 @@ from bot.chat.replies import File, Image, Reply, Table, error
 from bot.chat.safe import display_name
 from bot.core import rules
 from bot.core.dojo import Dojo
-from bot.core.errors import DojoError, NotFound
+from bot.core.errors import DatabaseUnavailable, DojoError, NotFound
 from bot.core.signin import dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
@@ -99,6 +99,12 @@ class HomeCard:
     next_items: list[ExerciseItem]
 
 
+#: What a member reads when the database cannot be reached: the action did not
+#: happen, so a submission must be sent again (it was never stored).
+UNAVAILABLE = {
+    "submit": "I can't reach my database right now, so your submission was NOT saved",
+    "": "I can't reach my database right now, so nothing was done",
+}
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
 
@@ -257,6 +263,10 @@ class ChatHandler:
             return await self.dispatch(parsed, msg)
         except DojoError as exc:
             return [error(exc.message, exc.hint)]
+        except DatabaseUnavailable:
+            log.warning("database unreachable handling %r", (msg.text or "")[:80])
+            return [error(UNAVAILABLE.get(parsed.verb, UNAVAILABLE[""]),
+                          "send it again in a minute")]
         except UnicodeError:  # undecodable bytes in the message (e.g. a terminal's)
             return [error("that message is not UTF-8 text", "type it again as UTF-8")]
         except ValueError as exc:  # bad time zone, time of day, … from the rules

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Raised through every core service when the database cannot be reached: the
+# action did not happen (re-exported here so the layers above need not know bot.db).
+from bot.db.session import DatabaseUnavailable as DatabaseUnavailable
+
 
 class DojoError(Exception):
     """Something the user can fix; ``hint`` says how."""

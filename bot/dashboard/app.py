@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.clock import Clock
-from bot.core.errors import DojoError, NotAllowed, NotFound
+from bot.core.errors import DatabaseUnavailable, DojoError, NotAllowed, NotFound
 from bot.core.insights import Insights
 from bot.core.signin import SESSION_TTL, DashboardSite, SignIns
 from bot.dashboard import actions, pages
@@ -93,6 +93,17 @@ async def _dojo_error(request: Request, exc: Exception) -> Response:
                           exc.message, exc.hint)
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down or restarting: a page that says so (503, retry
+    shortly) instead of a server error; a form posted now changed nothing."""
+    response = await _message(
+        request, 503, "Database unreachable",
+        "The dashboard cannot reach its database right now, so nothing was shown or "
+        "changed.", "Reload the page in a minute.")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     titles = {403: "Refused", 404: "Not found", 405: "Not allowed", 413: "Too large"}
@@ -153,7 +164,7 @@ def create_app(dojo: Any, site: DashboardSite, *, clock: Clock | None = None) ->
                        https_only=site.secure),
         ],
         exception_handlers={NoAccess: _no_access, DojoError: _dojo_error,
-                            HTTPException: _http_error},
+                            HTTPException: _http_error, DatabaseUnavailable: _unavailable},
         max_body_size=MAX_BODY,
     )
     app.state.dojo = dojo

@@ -31,7 +31,8 @@ async def render(request: Request, name: str, status_code: int = 200,
                  **values: Any) -> Response:
     """A page with what every page needs: the CSRF token, this browser's
     cohorts, and the one-time notice left by the last action."""
-    values.setdefault("grants", await auth.grants(request))
+    if "grants" not in values:  # an error page passes none: it must not need the database
+        values["grants"] = await auth.grants(request)
     values["csrf"] = auth.csrf_token(request)
     values["flash"] = request.session.pop("flash", None)
     return request.app.state.templates.TemplateResponse(

@@ -19,7 +19,7 @@ from bot.db.models import (
     Submission,
     SubmissionStatus,
 )
-from bot.db.session import Database, make_engine
+from bot.db.session import Database, DatabaseUnavailable, make_engine
 
 __all__ = [
     "Award",
@@ -31,6 +31,7 @@ __all__ = [
     "ConsoleState",
     "DashboardSignIn",
     "Database",
+    "DatabaseUnavailable",
     "HintUse",
     "Member",
     "Notice",

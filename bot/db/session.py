@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -79,6 +81,55 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (down, restarting, the network cut): the
+    transaction did not happen. Raised by :meth:`Database.session` in place of
+    the driver's error, so the layers above can tell a member "nothing was
+    saved, try again" instead of "something went wrong"."""
+
+
+#: Packages whose frames mark an exception as raised while talking to the database.
+_DRIVER_PACKAGES = ("sqlalchemy", "asyncpg", "aiosqlite", "bot.db.sqlite_inline")
+
+
+def _raised_by_driver(tb: TracebackType | None) -> bool:
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith(_DRIVER_PACKAGES):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is unreachable rather than that a
+    statement was wrong: a connection the driver found cut (SQLAlchemy marks it
+    invalidated), a SQLite file that cannot be opened or read, or a connection
+    refused, reset or timed out while connecting
+    (asyncpg raises those as plain ``OSError``; only ones raised inside the
+    driver count, so a network error of the caller's own is not mistaken for
+    one)."""
+    if isinstance(exc, DBAPIError):
+        return (bool(exc.connection_invalidated) or _connection_state(exc.orig)
+                or _sqlite_file_gone(exc.orig))
+    return (isinstance(exc, (OSError, TimeoutError)) or _connection_state(exc)) \
+        and _raised_by_driver(exc.__traceback__)
+
+
+def _sqlite_file_gone(exc: BaseException | None) -> bool:
+    """SQLite cannot open or read its file (the volume gone, a disk error)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    return isinstance(name, str) and name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR"))
+
+
+def _connection_state(exc: BaseException | None) -> bool:
+    """A PostgreSQL error about the connection, not the statement: SQLSTATE
+    class 08 (connection exception) or 57P01–57P03 (the server shutting down,
+    crashed, or still starting)."""
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and (state.startswith("08")
+                                       or state in ("57P01", "57P02", "57P03"))
+
+
 class Database:
     """Owns the engine and hands out short transactions."""
 
@@ -105,16 +156,21 @@ class Database:
         transactions. Closing an inline connection never waits (nothing in it
         yields to the loop), so nothing can interrupt it; PostgreSQL keeps
         SQLAlchemy's shielded close."""
-        if not self._inline:
-            async with self.sessionmaker() as session, session.begin():
-                yield session
-            return
-        session = self.sessionmaker()
         try:
-            async with session.begin():
-                yield session
-        finally:
-            await session.close()
+            if not self._inline:
+                async with self.sessionmaker() as session, session.begin():
+                    yield session
+                return
+            session = self.sessionmaker()
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                await session.close()
+        except Exception as exc:
+            if is_outage(exc):
+                raise DatabaseUnavailable(f"the database is unreachable ({exc!r:.200})") from exc
+            raise
 
     async def upgrade(self) -> None:
         """Apply migrations (the only way the schema changes)."""

@@ -125,3 +125,40 @@ async def test_upgrading_an_existing_database_keeps_its_data(tmp_path: Path) -> 
         assert broken == []
     finally:
         await engine.dispose()
+
+
+async def test_an_unreachable_database_is_told_apart_from_errors_of_our_own(tmp_path: Path) -> None:
+    """Database.session raises DatabaseUnavailable for a database it cannot
+    reach (here: a PostgreSQL port nobody listens on, and a SQLite file whose
+    folder is gone); an OSError of the caller's own inside the transaction, or
+    a wrong statement, stays what it is."""
+    import socket
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from bot.db import DatabaseUnavailable
+
+    with socket.socket() as s:  # a free port, closed again: connections are refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for url in (f"postgresql://postgres@127.0.0.1:{port}/nowhere",
+                f"sqlite:///{tmp_path}/gone/db.sqlite3"):
+        db = Database(url)
+        try:
+            with pytest.raises(DatabaseUnavailable, match="unreachable"):
+                async with db.session() as session:
+                    await session.execute(text("SELECT 1"))
+        finally:
+            await db.close()
+    db = Database(f"sqlite:///{tmp_path}/here.sqlite3")
+    try:
+        with pytest.raises(ConnectionRefusedError):
+            async with db.session() as session:
+                await session.execute(text("SELECT 1"))
+                raise ConnectionRefusedError("a peer of the caller's own")
+        with pytest.raises(OperationalError, match="no such table"):
+            async with db.session() as session:
+                await session.execute(text("SELECT * FROM nowhere"))
+    finally:
+        await db.close()

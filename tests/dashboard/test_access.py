@@ -238,3 +238,32 @@ async def test_a_link_signed_by_a_clock_a_little_ahead_works(browser: Browser) -
     token, _, _ = await SignIns(seeded.world.db, SECRET, far).issue(seeded.coach)
     page = await browser.client.get(f"/signin/{token}")
     assert page.status_code == 403 and "expired" in page.text
+
+
+async def test_a_database_that_cannot_be_reached_is_a_503_page(browser: Browser,
+                                                               tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """The database's volume goes away under a signed-in instructor: every page
+    says the database is unreachable (503, retry), never a server error, and
+    the pages come back with it. (PostgreSQL going down is tested through a
+    proxy in tests/dispatch/test_db_restart.py.)"""
+    import os
+
+    db = browser.seeded.world.dojo.db
+    if not db.is_sqlite:
+        pytest.skip("a SQLite file whose directory disappears; PostgreSQL: tests/dispatch")
+    token = await browser.link()
+    assert (await browser.sign_in(token)).status_code == 303
+    cid = browser.seeded.cohort_id
+    folder = os.path.dirname(db.engine.url.database or "")
+    away = str(tmp_path_factory.mktemp("moved")) + "/db"
+    await db.engine.dispose()  # the open connections go with the volume
+    os.rename(folder, away)
+    try:
+        for path in (f"/c/{cid}/", f"/c/{cid}/schedule", f"/c/{cid}/export/members.csv"):
+            page = await browser.client.get(path)
+            assert page.status_code == 503, (path, page.status_code, page.text[-300:])
+            assert "cannot reach its database" in page.text
+            assert page.headers["retry-after"] == "30"
+    finally:
+        os.rename(away, folder)
+    assert (await browser.client.get(f"/c/{cid}/")).status_code == 200

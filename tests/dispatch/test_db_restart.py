@@ -1,0 +1,176 @@
+"""A PostgreSQL restart under a running bot and worker: every connection the
+processes hold is cut (what a restart, a failover or an idle-connection
+killer does to a client), in the middle of a grading. Nothing may be lost,
+graded twice or delivered twice, and the processes go on without a restart
+of their own. Real processes, real PostgreSQL, a scripted HTTP grader."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from bot.core.types import GradedNotice, StatusRef
+
+from .conftest import QUICK, wait_until
+from .test_workers import Outbox, chat_node, rows, verdicts
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.postgres,
+              pytest.mark.slow]
+
+
+def _cut_every_connection(url: str) -> None:
+    """Terminates every backend of ``url``'s database except the caller's."""
+    from core.conftest import _pg_admin
+
+    name = url.rsplit("/", 1)[1]
+    _pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+              f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+
+
+async def test_a_database_restart_mid_grading_loses_nothing(
+        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
+    grader, grader_url = http_grader
+    node = await chat_node(pg_url, curriculum)
+    outbox = Outbox()
+    adapter = asyncio.create_task(node.dojo.notices.run("test", outbox, poll_s=3600))
+    try:
+        await node.cohort(["ann", "bob"])
+        worker = workers(pg_url, grader_url)
+        await worker.ready()
+        held = await node.submit("ann", QUICK, "HOLD")
+
+        async def grading() -> bool:
+            return len(grader.calls) == 1
+
+        await wait_until(grading)
+        _cut_every_connection(pg_url)
+        await asyncio.sleep(0.5)
+        grader.release.set()
+        later = await node.submit("bob", QUICK, "after the restart")
+        _cut_every_connection(pg_url)
+        again = await node.submit("ann", QUICK, "again")
+
+        async def all_delivered() -> bool:
+            done = {e.submission_id for e in outbox.events if isinstance(e, GradedNotice)}
+            return done == {held, later, again}
+
+        await wait_until(all_delivered, timeout=60)
+        await asyncio.sleep(0.5)
+        assert all(r.status == "graded" for r in await rows(node))
+        assert await verdicts(node) == Counter({held: 1, later: 1, again: 1})
+        delivered = Counter(e.submission_id for e in outbox.events
+                            if isinstance(e, GradedNotice))
+        assert set(delivered.values()) == {1}
+        assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+    finally:
+        adapter.cancel()
+        await node.close()
+
+
+class Proxy:
+    """A TCP relay in front of PostgreSQL that can be taken down (connections
+    refused, every open one cut) and brought back on the same port: the
+    database as its clients see it while it restarts."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+
+    async def up(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+        for writer in list(self._pipes):
+            writer.transport.abort()
+        self._pipes.clear()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._pipes |= {writer, up_writer}
+
+        async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                dst.transport.abort()
+
+        await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
+
+
+async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_nothing(
+        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
+    from sqlalchemy.engine import make_url
+
+    from bot.chat.handler import ChatHandler, Incoming
+
+    grader, grader_url = http_grader
+    grader.release.set()
+    real = make_url(pg_url)
+    proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
+    await proxy.up()
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    node = await chat_node(url, curriculum)
+    chat = ChatHandler(node.dojo)
+    outbox = Outbox()
+    adapter = asyncio.create_task(node.dojo.notices.run("test", outbox, poll_s=3600))
+    try:
+        await node.cohort(["ann", "bob"])
+        worker = workers(url, grader_url)
+        await worker.ready()
+        first = await node.submit("ann", QUICK, "before")
+
+        async def delivered(ids: set[int]) -> bool:
+            return ids <= {e.submission_id for e in outbox.events
+                           if isinstance(e, GradedNotice)}
+
+        await wait_until(lambda: delivered({first}))
+        await proxy.down()
+
+        def message(text: str) -> Incoming:
+            return Incoming("test", "c1", "bob", "Bob", text)
+
+        down = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob down\n```"))
+        board = await chat.handle(message("/dojo leaderboard"))
+        await asyncio.sleep(3)  # the sweepers, the delivery loop and the worker meet the outage
+        await proxy.up()
+        up = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob up\n```"))
+        status = next(r for r in up if r.status_of is not None)
+        await chat.status_posted(status, StatusRef("c1", "status-of-bob-up"))  # as an adapter does
+        assert [r.level for r in down] == ["error"]
+        assert "database" in down[0].text and "NOT saved" in down[0].text, down[0].text
+        assert "→ Send it again in a minute" in down[0].text, down[0].text
+        assert "database" in board[0].text and "nothing was done" in board[0].text, board
+        assert "grading" in up[0].text, up[0].text
+
+        async def graded_up() -> bool:
+            return any("# bob up" in r.code and r.status == "graded" for r in await rows(node))
+
+        await wait_until(graded_up, timeout=60)
+        later = {r.id for r in await rows(node) if "# bob up" in r.code}
+        await wait_until(lambda: delivered(later), timeout=60)
+        codes = [r.code for r in await rows(node)]
+        assert not any("# bob down" in c for c in codes)  # never stored: the member was told
+        assert set((await verdicts(node)).values()) == {1}
+        assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+    finally:
+        adapter.cancel()
+        await node.close()
+        await proxy.down()
+
