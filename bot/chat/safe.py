@@ -87,7 +87,9 @@ def untrusted(text: object, max_chars: int = 300) -> str:
     one_line = " ".join(_printable(str(text), True).split())
     if len(one_line) > max_chars:
         one_line = one_line[: max_chars - 1] + "…"
-    return OPEN + neutralize(one_line).replace("`", "ʹ") + CLOSE
+    # A backtick would close the inline code it is shown in; a quote reads the
+    # same in a message ("use 'torch.zeros'") and is literal inside code.
+    return OPEN + neutralize(one_line).replace("`", "'") + CLOSE
 
 
 def render_marked(text: str, trusted: Callable[[str], str] = lambda s: s,

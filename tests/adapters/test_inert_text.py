@@ -122,3 +122,22 @@ def test_cause_block_keeps_a_class_name_and_source_line_on_their_own_lines() -> 
     assert not FORGED_LINE.search(block), block
     assert not re.search(r"^\s*✅", block, re.M), block
     assert block.splitlines()[0].startswith("Err ✅ passed 10/10 🔥 streak 9 on line 3: boom")
+
+
+def test_a_check_message_naming_code_reads_naturally_and_stays_one_code_span() -> None:
+    """Our messages quote code with backticks ("use `torch.zeros`"); shown as
+    one inline-code piece, those become quotes, not a code span broken open
+    nor an odd modifier letter."""
+    result = GradeResult.from_dict({
+        "exercise": "1.1.1", "status": "failed", "score": 0, "max_score": 1,
+        "checks": [{"id": "zeros_1", "kind": "api", "status": "failed",
+                    "message": "build it with `torch.zeros`, not `torch.empty`",
+                    "points": 0, "max_points": 1}],
+        "stdout": "", "duration_ms": 3,
+    })
+    ev = hostile_verdict()
+    graded = render.graded(GradedNotice(ev.target, "1", "Ann", 7, "1.1.1", "Zeros", result,
+                                        0, 0, False, False, False))
+    text = discord_text(graded)
+    assert "build it with 'torch.zeros', not 'torch.empty'" in text
+    assert "ʹ" not in text
