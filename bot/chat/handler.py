@@ -320,6 +320,10 @@ class ChatHandler:
 
     async def cmd_review(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         queue = await self.dojo.review(actor)
+        if cmd.args:  # one exercise: is it due, when does it come back, is it queued at all
+            ex = self.dojo.catalog.exercise(cmd.args[0])
+            return [Reply(title="🔁 Spaced review", private=True,
+                          text=render.review_of(queue, ex.id, ex.title))]
         return [Reply(title="🔁 Your spaced reviews", text=render.review_queue(queue),
                       private=True)]
 

@@ -135,7 +135,7 @@ HELP = """\
 /dojo submit [ID] + a ```python code block``` (or attach a .py file, or reply to a drill post)
 /dojo status [#N] — where your latest submission is
 /dojo streak — your streak and banked freezes (/dojo help streak: how they work)
-/dojo review — exercises due for spaced review (graded on fresh inputs, no points)
+/dojo review [ID] — exercises due for spaced review (graded on fresh inputs, no points)
 /dojo hint ID — the next hint for where your attempt got stuck (costs points; confirm first)
 /dojo progress — your calendar, points, reviews and best times as a picture
 /dojo leaderboard [week|all] [image] — cohort standings

@@ -199,6 +199,24 @@ def review_queue(q: ReviewQueue) -> str:
     return "\n".join(lines)
 
 
+def review_of(q: ReviewQueue, exercise_id: str, title: str) -> str:
+    """/dojo review ID: where one exercise stands in the member's review queue."""
+    for r in q.due:
+        if r.item.id == exercise_id:
+            late = (q.today - r.due_day).days
+            since = f" since {r.due_day:%a %d %b}" if late > 0 else " today"
+            start = (f"/dojo challenge start {exercise_id} to time it" if
+                     r.item.kind == "challenge" else f"/dojo submit {exercise_id}")
+            return (f"`{exercise_id}` {title} is due{since}: {start} — fresh hidden inputs, "
+                    f"no points, counts for your streak. Reviewed {r.reviews}× so far.")
+    for r in q.upcoming:
+        if r.item.id == exercise_id:
+            return (f"`{exercise_id}` {title} comes back for review "
+                    f"{day_word(r.due_day, q.today)} (reviewed {r.reviews}× so far).")
+    return (f"`{exercise_id}` {title} is not in your review queue: exercises you fail, need "
+            "several tries for, or pass slowly come back there. /dojo review lists it.")
+
+
 def review_summary(q: ReviewQueue) -> str:
     """``🔁 2 due, 5 in review; retention estimate 87 %``."""
     retention = (f"; retention estimate {q.retention * 100:.0f} % (FSRS: the chance you "
