@@ -230,10 +230,10 @@ class Console:
         reply_to = None
         m = re.match(r"^\s*/dojo\s+reply\s+(\S+)\s*(.*)$", first, re.I)
         if m:
+            # Like a thread reply on a chat platform: the code alone, so the chat
+            # layer decides whether that post is one a submission can answer.
             reply_to = m.group(1)
             first = m.group(2) or ""
-            if not first.strip():
-                first = "/dojo submit"
         attachments = []
         m2 = re.match(r"^(.*?)\s<\s*(\S+)\s*$", first)
         if m2:

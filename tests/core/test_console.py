@@ -171,12 +171,18 @@ async def test_console_verbs_and_outage_in_a_transcript(tmp_path: Path,
 ```python
 x = 1  # PASS
 ```
+/dojo reply m999
+```python
+x = 1  # PASS
+```
 /dojo as bob
 /dojo clock nonsense
 /dojo frobnicate
 """
         await console.run(group_messages(script.splitlines()), echo=True)
         text = out.getvalue()
+        assert "m999 is not a drill post" in text  # a post that does not exist takes nothing
+        assert text.count("received — grading") == 1, text
         assert "[post m1]" in text and "`1.1.2`" in text and "+10 points" in text
         assert "not a time" in text and "did you mean" in text.lower()
         grader.down = True
