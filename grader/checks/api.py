@@ -267,12 +267,52 @@ def _meet(a: Producers, b: Producers) -> Producers:
     return a & b
 
 
+class _Bodies:
+    """The calls of each def/class body (and assigned value), found once per submission.
+
+    ``of(stmt)`` is (every call in the body, and the submission's own
+    module-level functions it calls by name, in name order, each with the
+    ``def`` that binds it last)."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        self.aliases = aliases
+        self._calls: dict[int, frozenset[str]] = {}
+        self._helpers: dict[int, tuple[tuple[str, ast.stmt], ...]] = {}
+        self._defs: dict[str, ast.stmt] = {}  # name -> its last module-level def
+
+    def bind(self, bindings: dict[str, list[_Binding]]) -> None:
+        """The module's bindings, once they are all known (before :meth:`of`)."""
+        for name, history in bindings.items():
+            defs = [b.stmt for b in history if b.value is None
+                    and isinstance(b.stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            if defs:
+                self._defs[name] = defs[-1]
+
+    def calls(self, node: ast.AST) -> frozenset[str]:
+        """Every call in ``node`` (a body, or a value that binds several names)."""
+        found = self._calls.get(id(node))
+        if found is None:
+            found = self._calls[id(node)] = frozenset(_live_calls(node, self.aliases))
+        return found
+
+    def of(self, stmt: ast.stmt) -> tuple[frozenset[str], tuple[tuple[str, ast.stmt], ...]]:
+        direct = self.calls(stmt)
+        helpers = self._helpers.get(id(stmt))
+        if helpers is None:
+            helpers = self._helpers[id(stmt)] = tuple(
+                (name, self._defs[name]) for name in sorted(direct)
+                if "." not in name and name in self._defs)
+        return direct, helpers
+
+
 class _DataFlow:
     """What produced a value: calls followed through names, indexing and arithmetic."""
 
-    def __init__(self, bindings: dict[str, list[_Binding]], aliases: dict[str, str]) -> None:
+    def __init__(self, bindings: dict[str, list[_Binding]], aliases: dict[str, str],
+                 bodies: _Bodies) -> None:
         self.bindings = bindings
         self.aliases = aliases
+        self.bodies = bodies  # shared by every name of the submission
         self.followed = 0
 
     def binding_before(self, name: str, position: int) -> _Binding | None:
@@ -294,17 +334,24 @@ class _DataFlow:
 
     def _body_calls(self, stmt: ast.stmt, seen: set[str]) -> set[str]:
         """Every call in a def/class body, and in the bodies of the module-level
-        functions of the submission that it calls by name, transitively."""
-        found = _live_calls(stmt, self.aliases)
-        for name in sorted(found):
-            if "." in name or name in seen or len(seen) >= _FOLLOW_LIMIT:
-                continue
-            defs = [b for b in self.bindings.get(name, []) if b.value is None
-                    and isinstance(b.stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            if defs:
-                seen.add(name)
-                found |= self._body_calls(defs[-1].stmt, seen)
+        functions of the submission that it calls by name, transitively (at most
+        :data:`_FOLLOW_LIMIT` of them, followed in name order, depth first).
+
+        Each body is walked once per submission (:class:`_Bodies`): a source of
+        thousands of functions calling each other walked them ~77,000 times."""
+        found: set[str] = set()
+        self._collect(stmt, seen, found)
         return found
+
+    def _collect(self, stmt: ast.stmt, seen: set[str], found: set[str]) -> None:
+        direct, helpers = self.bodies.of(stmt)
+        found |= direct
+        for name, helper in helpers:
+            if len(seen) >= _FOLLOW_LIMIT:  # seen only grows: nothing after this is followed
+                return
+            if name not in seen:
+                seen.add(name)
+                self._collect(helper, seen, found)
 
     def of(self, node: ast.expr, position: int) -> Producers:
         if isinstance(node, ast.Constant):
@@ -384,9 +431,12 @@ def index_source(source: str) -> SourceIndex:
     bindings: dict[str, list[_Binding]] = {}
     calls_by_name: dict[str, list[set[str]]] = {}
     all_calls: set[str] = set()
+    bodies = _Bodies(aliases)  # each def/class body is walked once, here
     for position, stmt in enumerate(_live(tree.body)):
-        if not isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With,
-                                 ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            all_calls |= bodies.calls(stmt)
+        elif not isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With,
+                                   ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)):
             all_calls |= _live_calls(stmt, aliases)  # compound ones: their parts come next
         else:
             tests = [getattr(stmt, attr) for attr in ("test", "iter", "subject")
@@ -396,12 +446,15 @@ def index_source(source: str) -> SourceIndex:
                 all_calls |= _live_calls(expr, aliases)
         for name, value, augmented in _bindings(stmt):
             bindings.setdefault(name, []).append(_Binding(position, stmt, value, augmented))
-            scope = stmt if value is None else stmt.value  # type: ignore[attr-defined]
-            calls_by_name.setdefault(name, []).append(_live_calls(scope, aliases))
+    bodies.bind(bindings)
+    for name, history in bindings.items():
+        calls_by_name[name] = [  # `a, b, … = value`: one walk of value for all its names
+            set(bodies.calls(b.stmt if b.value is None else b.stmt.value))  # type: ignore[attr-defined]
+            for b in history]
     produced_by = {}
     operators = {}
     for name, history in bindings.items():
-        produced = _DataFlow(bindings, aliases).of_binding(history[-1])
+        produced = _DataFlow(bindings, aliases, bodies).of_binding(history[-1])
         produced_by[name] = produced or frozenset()
         value = history[-1].value
         if isinstance(value, ast.BinOp) and type(value.op) in _OPERATORS:
