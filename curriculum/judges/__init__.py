@@ -13,5 +13,6 @@ inf fail unless a check says it expects them.
 * ``indexing``, ``shapes``, ``autograd``, ``modules`` — the drill families of weeks 1–4;
 * ``training`` (the five-step pattern, gradients zeroed, held-out accuracy) and
   ``training_loops`` (Exercise 5.1's twenty loops); ``data`` — synthetic data
-  sets drawn from the job's seed; ``shared`` — one training run read by several checks.
+  sets drawn from the job's seed; ``shared`` — one training run read by several checks;
+  ``shuffling`` — the training rows in a new order every epoch (``shuffle=True``).
 """

@@ -43,6 +43,7 @@ import torch
 
 from curriculum.judges.compare import above, at_least, at_most, below, close, finite
 from curriculum.judges.data import classification, f32, labels_tensor, regression
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import source_calls
 from curriculum.judges.training import first_backward_clean, gradients_fresh, pattern_problem
 
@@ -531,14 +532,10 @@ every epoch (a loader without shuffling, or one order drawn once, repeats it).""
 
 
 def _shuffle_problem(k: int, rep: dict, n_train: int) -> Verdict | None:
-    rows = [r for _mi, code, batch in rep["rows"] if code == "F" for r in batch]
-    epochs = [rows[i:i + n_train] for i in range(0, len(rows), n_train)]
-    if len(epochs) >= 2 and all(e == epochs[0] for e in epochs[1:]):
-        return Verdict(False, "value", f"train_loop_{k}: every epoch fed the training rows in "
-                                       "the same order; the training DataLoader must shuffle "
-                                       "them anew each epoch: DataLoader(TensorDataset(X, y), "
-                                       "batch_size=32, shuffle=True)")
-    return None
+    batches = [batch for _mi, code, batch in rep["rows"] if code == "F"]
+    bad = same_order_problem(split_epochs(batches, n_train), f"train_loop_{k}",
+                             "DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)")
+    return Verdict(False, "value", bad) if bad else None
 
 
 def _feature_l2(value, secret, inputs, ctx) -> Verdict | None:

@@ -21,6 +21,7 @@ import threading as _threading
 import torch as _torch
 from torch import nn as _nn
 
+from curriculum.probes.rows import feature_keys, row_index
 from curriculum.probes.torch_class import torch_class_name
 
 
@@ -107,9 +108,8 @@ class _Rec:
                     rec.num["E"].append(float(n))
                 rec.num["M"].append(float(mi))
                 if rec.row_index is not None and isinstance(x, _torch.Tensor):
-                    xr = x.detach().float().cpu().reshape(n, -1)
-                    rec.rows.append([mi, rec.seq[-1], [rec.row_index.get(
-                        tuple(round(float(v), 3) for v in r[:3]), -1) for r in xr]])
+                    rec.rows.append([mi, rec.seq[-1],
+                                     [rec.row_index.get(k, -1) for k in feature_keys((x,))]])
 
             def post(mod, args, out):
                 if rec.mine() and mod.training:
@@ -318,10 +318,7 @@ def probe(ns, inputs):
     args = [a.to(device) if isinstance(a, _torch.Tensor) else a for a in inputs["args"]]
     X_test = inputs["X_test"]
     _torch.manual_seed(inputs["init_seed"])
-    row_index = None
-    if inputs.get("track_rows"):
-        X = inputs["args"][0]
-        row_index = {tuple(round(float(v), 3) for v in r[:3]): i for i, r in enumerate(X)}
+    rows = row_index(inputs["args"][0]) if inputs.get("track_rows") else None
     models = []
     tmp = None
     if k == 12:
@@ -333,13 +330,13 @@ def probe(ns, inputs):
                 rec.params.append(p)
                 rec.pids.add(id(p))
             return m
-        rec = _Rec([], row_index)
+        rec = _Rec([], rows)
         rec.params = []
         call = [make_model, *args]
     else:
         model = _build(inputs["model"]).to(device)
         models.append(model)
-        rec = _Rec(models, row_index)
+        rec = _Rec(models, rows)
         call = [model, *args]
     if k == 14:
         tmp = _tempfile.mkdtemp()

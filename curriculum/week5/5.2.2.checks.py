@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from curriculum.judges.compare import above, at_least, close, finite
 from curriculum.judges.data import f32
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.training import (
     first_backward_clean,
     gradients_fresh,
@@ -128,6 +129,15 @@ def _subsets_problem(v: dict, inputs: dict, plan: list[int]) -> str:
     return ""
 
 
+def _shuffle_problem(rep: dict, plan: list[int]) -> str:
+    """The epochs on one subset (three each) see its rows in a new order each time: the
+    prompt's DataLoader(Subset(...), batch_size=32, shuffle=True)."""
+    batches = [ids for _mi, code, ids in rep["rows"] if code == "F"]
+    return same_order_problem(split_epochs(batches, plan), "curriculum_training_loop",
+                              "DataLoader(Subset(full_dataset, indices), batch_size=32, "
+                              "shuffle=True)")
+
+
 def _train_loss_problem(h: dict, rep: dict, plan: list[int]) -> str:
     """train_loss[e]: the epoch's mean batch loss (or the per-sample mean)."""
     seq, nums = rep["seq"], rep["num"]
@@ -184,8 +194,8 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
     if not (first_backward_clean(rep["seq"]) or gradients_fresh(rep["seq"])):
         return Verdict(False, "train", "gradients were not reset between updates — call "
                                        "optimizer.zero_grad() before each backward pass")
-    problem = (_subsets_problem(v, inputs, plan) or _train_loss_problem(h, rep, plan)
-               or _val_problem(h, v))
+    problem = (_subsets_problem(v, inputs, plan) or _shuffle_problem(rep, plan)
+               or _train_loss_problem(h, rep, plan) or _val_problem(h, v))
     if problem:
         return Verdict(False, "value", problem)
     acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["curriculum_training"]["y_test"])

@@ -3,6 +3,7 @@ training-loop instruments (data only)."""
 
 import torch as _torch
 
+from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 
 
@@ -31,8 +32,7 @@ def probe(ns, inputs):
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     val_loader = DataLoader(TensorDataset(inputs["X_val"], inputs["y_val"]), batch_size=32)
     # which rows of X each training batch holds (the schedule really used)
-    row_index = {tuple(round(float(v), 3) for v in r[:3]): i for i, r in enumerate(X)}
-    rec = _Rec([model], row_index)
+    rec = _Rec([model], row_index(X))
     try:
         rec.install()
         history = ns["curriculum_training_loop"](model, dataset, val_loader, num_epochs=9)

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from curriculum.judges.compare import above, all_finite, at_least, at_most, close, finite
 from curriculum.judges.data import f32
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.training import (
     gradients_fresh,
     load_spec_model,
@@ -163,6 +164,17 @@ def _combination_problem(rep: dict) -> str | None:
     return None
 
 
+def _shuffle_problem(rep: dict, n: int) -> str:
+    """The clean rows of the training forwards come in a new order every epoch, as the
+    prompt's DataLoader(..., shuffle=True) does. A training row is known by its features; an
+    adversarial row is not (-1), so a forward of adversarial rows is left out, and the clean
+    half of one forward over both halves concatenated is kept."""
+    clean = [[i for i in ids if i >= 0] for _mi, code, ids in rep["rows"]
+             if code == "F" and 2 * sum(i >= 0 for i in ids) >= len(ids) > 0]
+    return same_order_problem(split_epochs(clean, n), "adversarial_training_loop",
+                              "DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)")
+
+
 def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     v = learner.value
     secret = ctx.secrets["adv_training"]
@@ -195,7 +207,7 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     if attacked < 320 * 10:
         return Verdict(False, "value", "make adversarial examples of every training batch "
                                        f"(320 per epoch); only {attacked} were made")
-    bad = _combination_problem(rep)
+    bad = _combination_problem(rep) or _shuffle_problem(rep, len(inputs["y"]))
     if bad:
         return Verdict(False, "value", bad)
     if not finite(v["changed"]):

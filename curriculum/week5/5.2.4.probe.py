@@ -5,6 +5,7 @@ import torch as _torch
 from torch import nn as _nn
 
 from curriculum.probes.recorders import mode_hook
+from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 
 
@@ -49,7 +50,7 @@ def advtrain(ns, inputs):
     _torch.manual_seed(inputs["init_seed"])
     model = _build(inputs["model"])
     before = _flat(model)
-    rec = _Rec([model])
+    rec = _Rec([model], row_index(inputs["X"]))  # which rows each clean batch holds
     try:
         rec.install()
         model.train()

@@ -8,6 +8,7 @@ import torch
 
 from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
 from curriculum.judges.data import blobs, early_stop, stopping_curve
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -174,6 +175,10 @@ def judge_fit(learner, reference, inputs, ctx):
     bad = _schedule_problem(scheds[0], got["lrs"], math.ceil(len(inputs["x"]) / 32))
     if bad:
         return Verdict(False, "api", bad)
+    bad = same_order_problem(split_epochs(got.get("rows") or [], len(inputs["x"])), "fit",
+                             "DataLoader(train_ds, batch_size, shuffle=True)")
+    if bad:
+        return Verdict(False, "train", bad)
     modes = [tuple(m) for m in got["modes"]]
     if (False, False) not in modes:
         return Verdict(False, "train", "validate each epoch in model.eval() under torch.no_grad()")

@@ -4,6 +4,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import row_index, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
 
@@ -67,8 +68,9 @@ def fit(ns, d):
     ds = need(ns, "TabularDataset")
     cls = need(ns, "FinalNet")
     model = cls(12, 32, 4)
-    log, snaps = [], []
-    handles = [mode_hook(model, log), _snapshots(model, snaps)]
+    log, snaps, rows = [], [], []
+    handles = [mode_hook(model, log), _snapshots(model, snaps),
+               model.register_forward_pre_hook(track_training_rows(row_index(d["x"]), rows))]
     lrs = []  # the learning rate of every optimizer step, in order
     handles.append(register_optimizer_step_pre_hook(
         lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"]))))
@@ -88,7 +90,7 @@ def fit(ns, d):
     losses = [_val_loss(cls, snap, d["xv"], d["yv"]) for snap in snaps]
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
             "info": dict(info) if isinstance(info, dict) else {},
-            "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs,
+            "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs, "rows": rows,
             "scripted": _scripted(ns, d["stop"])}
 
 

@@ -18,6 +18,7 @@ from curriculum.judges.compare import (
 )
 from curriculum.judges.data import early_stop, keyword_sequences, stopping_curve
 from curriculum.judges.shared import share, shared
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -224,6 +225,11 @@ def judge_train(learner, reference, inputs, ctx):
     if not at_most(seen["max"], lr * (1 + 1e-6)):
         return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
                                      f"reached {seen['max']:.4g}")
+    bad = same_order_problem(split_epochs(got.get("rows") or [], len(inputs["x"])), "train",
+                             "DataLoader(SequenceDataset(...), batch_size=config.batch_size, "
+                             "shuffle=True, collate_fn=collate)")
+    if bad:
+        return Verdict(False, "train", bad)
     return accuracy_verdict(got["pred"], ctx.secrets["training"], THRESHOLD,
                             "the model returned by train()")
 

@@ -11,6 +11,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import row_index, sequence_keys, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
 
@@ -101,13 +102,21 @@ def train(ns, d):
     torch.manual_seed(11)
     cfg = need(ns, "Config")(**d["cfg"])
     train = need(ns, "train")
-    lrs = []
+    lrs, rows = [], []
     hook = register_optimizer_step_pre_hook(
         lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"])))
+    # which training sequences each training forward of the learner's classifier holds
+    index = row_index(d["x"], key=lambda s: tuple(s.tolist()))
+    row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
+        index, rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "best.pt")
     try:
-        model, history = recording(lambda: train(cfg, d["x"], d["y"], d["xv"], d["yv"], path))
+        try:
+            model, history = recording(lambda: train(cfg, d["x"], d["y"], d["xv"], d["yv"],
+                                                     path))
+        finally:
+            row_hook.remove()
         pred = _classes(model, d["xt"])
         hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
                 if isinstance(history, list) else repr(history)[:80])
@@ -115,6 +124,7 @@ def train(ns, d):
                 "nparams": sum(p.numel() for p in model.parameters()),
                 "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
                        "max": max(lrs) if lrs else None},
+                "rows": rows,
                 "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
     finally:
         hook.remove()

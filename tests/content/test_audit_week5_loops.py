@@ -14,6 +14,7 @@ Seeds are fixed, so the hidden data repeats.
 
 from __future__ import annotations
 
+import re
 import types
 
 import numpy as np
@@ -248,10 +249,114 @@ async def test_variant_1_shuffled_by_hand_every_epoch_passes(grader, curriculum)
     assert result["status"] == "passed", _failures(result)
 
 
-async def test_every_prompt_asking_to_shuffle_is_checked():
+async def test_every_loop_drill_asking_to_shuffle_is_checked():
     """Each loop whose prompt asks for shuffle=True has its row order checked."""
     from curriculum.generate.loop_drills import C
 
     for k, (_sig, _summary, text) in C.items():
         asks = "shuffle=True" in text and "e.g." not in text
         assert (k in loops.SHUFFLED) is asks, k
+
+
+# Exercises (other than Exercise 5.1's generated loops) whose contract asks for shuffled
+# training batches: the check that judges the row order, and an edit of the reference that
+# feeds every epoch in one order (the failing check's message must name shuffling).
+SHUFFLE_CHECKED = {
+    "5.2.2": ("curriculum_training",
+              [("curriculum_training_loop", "shuffle=True", "shuffle=False")]),
+    "5.2.4": ("adv_training", [("adversarial_training_loop", "shuffle=True", "shuffle=False")]),
+    "final.1": ("fit", [("fit", "shuffle=True", "shuffle=False")]),
+    "final.2": ("training", [("train_forecaster", "order = torch.randperm(len(x))",
+                           "order = torch.arange(len(x))")]),
+    "final.3": ("training", [("train", "shuffle=True", "shuffle=False")]),
+}
+_ASKS_TO_SHUFFLE = re.compile(r"shuffle=True|shuffled", re.I)
+
+
+def _contract_lines_asking_to_shuffle(prompt: str) -> list[str]:
+    """The prompt's lines before "How it is checked" that ask for shuffled batches (a line
+    offering shuffling as an example, "e.g.", asks nothing)."""
+    contract = prompt.split("### How it is checked")[0]
+    return [line for line in contract.splitlines()
+            if _ASKS_TO_SHUFFLE.search(line) and "e.g." not in line]
+
+
+async def test_every_prompt_asking_to_shuffle_is_checked(curriculum):
+    """Every exercise whose contract asks for shuffle=True (or shuffled batches) has its row
+    order checked: a generated loop drill through training_loops.SHUFFLED, any other through
+    the check named in SHUFFLE_CHECKED (whose edits the slow test below proves fail)."""
+    asking = set()
+    for ex in curriculum.ordered():
+        for line in _contract_lines_asking_to_shuffle(ex.prompt):
+            drill = re.search(r"train_loop_(\d+)", line)
+            if drill:
+                assert int(drill.group(1)) in loops.SHUFFLED, (ex.id, line)
+            else:
+                asking.add(ex.id)
+    assert asking == set(SHUFFLE_CHECKED)
+    for ex_id, (check_id, _edits) in SHUFFLE_CHECKED.items():
+        assert check_id in {c.id for c in curriculum.get(ex_id).checks}, ex_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise_id", sorted(SHUFFLE_CHECKED))
+async def test_one_row_order_every_epoch_fails(grader, curriculum, exercise_id):
+    """A training loop that feeds every epoch in one order (a loader without shuffling)
+    fails the exercise's training check, naming shuffling; nothing else fails."""
+    check_id, edits = SHUFFLE_CHECKED[exercise_id]
+    source = curriculum.get(exercise_id).reference
+    for fn, old, new in edits:
+        source = _edit(source, fn, old, new)
+    failures = _failures(await grader.grade(exercise_id, source, seed=SEED))
+    assert set(failures) == {check_id}, failures
+    assert "shuffle" in failures[check_id][1], failures[check_id]
+
+
+ONE_PERMUTATION = [
+    # a permutation drawn once, before the epochs: the same order every epoch
+    ("5.2.4", "adv_training", "adversarial_training_loop",
+     "    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)\n",
+     "    perm = torch.randperm(len(X))\n"
+     "    loader = DataLoader(TensorDataset(X[perm], y[perm]), batch_size=32)\n"),
+    ("final.1", "fit", "fit",
+     "    train_loader = DataLoader(train_ds, batch_size=batch_size, shuffle=True)\n",
+     "    perm = torch.randperm(len(train_ds)).tolist()\n"
+     "    train_loader = DataLoader(torch.utils.data.Subset(train_ds, perm), "
+     "batch_size=batch_size)\n"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("exercise_id", "check_id", "fn", "old", "new"), ONE_PERMUTATION,
+                         ids=[e[0] for e in ONE_PERMUTATION])
+async def test_one_permutation_before_the_loop_fails(grader, curriculum, exercise_id, check_id,
+                                                     fn, old, new):
+    source = _edit(curriculum.get(exercise_id).reference, fn, old, new)
+    failures = _failures(await grader.grade(exercise_id, source, seed=SEED))
+    assert set(failures) == {check_id}, failures
+    assert "same order" in failures[check_id][1], failures[check_id]
+
+
+@pytest.mark.slow
+async def test_shuffling_subsets_by_hand_every_epoch_passes(grader, curriculum):
+    """5.2.2: a new permutation of the epoch's subset every epoch, without shuffle=True."""
+    source = _edit(curriculum.get("5.2.2").reference, "curriculum_training_loop",
+                   "DataLoader(Subset(full_dataset, indices), batch_size=32, shuffle=True)",
+                   "DataLoader(Subset(full_dataset, [indices[i] for i in "
+                   "torch.randperm(len(indices)).tolist()]), batch_size=32)")
+    result = await grader.grade("5.2.2", source, seed=SEED)
+    assert result["status"] == "passed", _failures(result)
+
+
+@pytest.mark.parametrize(("batches", "per_epoch", "repeats"), [
+    ([[0, 1], [2, 3], [0, 1], [2, 3]], 4, True),           # one order, twice
+    ([[0, 1], [2, 3], [3, 1], [2, 0]], 4, False),          # shuffled
+    ([[0, 1], [2, 3], [0, 1], [2]], 4, False),             # a partial epoch is not compared
+    ([[0, 1], [0, 1], [0, 1, 2], [0, 1, 2]], [2, 2, 3, 3], True),   # growing subsets, fixed
+    ([[0, 1], [1, 0], [0, 1, 2], [0, 1, 2]], [2, 2, 3, 3], False),  # one subset reshuffled
+    ([[0, 1, 2]], 3, False),                               # one epoch tells nothing
+])
+async def test_one_order_compares_epochs_on_the_same_rows(batches, per_epoch, repeats):
+    from curriculum.judges.shuffling import one_order, split_epochs
+
+    assert one_order(split_epochs(batches, per_epoch)) is repeats

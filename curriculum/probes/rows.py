@@ -1,0 +1,55 @@
+"""Probe prelude (runs in the jail): which training rows each forward pass of a model saw, so
+the judge can tell whether the rows came in a new order every epoch (a prompt asking for
+``DataLoader(..., shuffle=True)``; see ``curriculum/judges/shuffling.py``).
+
+A row is known by a key: by default its first three features rounded to 3 decimals (float
+features of distinct random rows); ``sequence_keys`` keys token sequences by their tokens up
+to their length. ``row_index`` maps the training rows' keys to their positions; a row the
+index does not know (an adversarial or augmented copy) is ``-1``."""
+
+import threading as _row_threading
+
+import torch as _row_torch
+
+
+def row_key(row):
+    return tuple(round(float(v), 3) for v in row.reshape(-1)[:3])
+
+
+def row_index(rows, key=row_key):
+    """{key: position} of the training rows (a tensor's rows, or a list of sequences)."""
+    return {key(r): i for i, r in enumerate(rows)}
+
+
+def feature_keys(args):
+    """The keys of a forward's rows: the first argument's rows."""
+    x = args[0] if args else None
+    if not isinstance(x, _row_torch.Tensor) or x.dim() == 0:
+        return []
+    return [row_key(r) for r in x.detach().float().cpu().reshape(int(x.shape[0]), -1)]
+
+
+def sequence_keys(args):
+    """The keys of ``forward(tokens, lengths)``'s rows: each sequence's tokens up to its
+    length."""
+    if len(args) < 2 or not all(isinstance(a, _row_torch.Tensor) for a in args[:2]):
+        return []
+    tokens, lengths = args[0].detach().cpu(), args[1].detach().cpu().reshape(-1)
+    return [tuple(t[:int(n)].tolist()) for t, n in zip(tokens, lengths, strict=False)]
+
+
+def track_training_rows(index, log, keys=feature_keys, owner=None):
+    """A forward pre-hook ``(module, args)`` that appends the row positions of every training
+    forward (train mode, gradients on, this thread; ``owner``: only modules of that class) to
+    ``log``, one list per forward. Register it on a model, or globally with
+    ``torch.nn.modules.module.register_module_forward_pre_hook``."""
+    thread = _row_threading.get_ident()
+
+    def hook(module, args):
+        if _row_threading.get_ident() != thread or not module.training \
+                or not _row_torch.is_grad_enabled():
+            return
+        if owner is not None and not isinstance(module, owner):
+            return
+        log.append([index.get(k, -1) for k in keys(args)])
+    return hook
