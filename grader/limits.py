@@ -145,6 +145,9 @@ class ProtocolLimits(BaseModel):
     string_chars: int = Field(4_000, description="one string (reprs, messages)")
     blobs: int = Field(4_096, description="tensor/array payloads per frame")
     blob_bytes: int = Field(64 * MB, description="all tensor/array payloads of a frame")
+    elements: int = Field(16 * 2**20, description="tensor/array elements of a frame, all "
+                          "values together (blob_bytes / 4: 64 MB of bool or uint8 would "
+                          "be 512 MB once a judge widens it to float64)")
     ndim: int = Field(32, description="dimensions of one tensor or array")
     dim: int = Field(2**31 - 1, description="size of one dimension")
     span: int = Field(2**48, description="product of a shape's sizes, zeros counted as 1 "

@@ -120,6 +120,13 @@ class ProtocolError(ProbeError):
     """
 
 
+class ResultTooLarge(ProtocolError):
+    """A frame declares more tensor/array elements (or payload bytes) than the
+    protocol carries: ``caps["elements"]`` (a judge may widen 1-byte values to
+    8 bytes) and ``caps["blob_bytes"]`` (one payload named by many tensors
+    would be copied once per tensor)."""
+
+
 # Tensor dtypes the protocol carries: plain numeric storage a byte view can
 # describe (no quantized, bit-packed or sub-byte types).
 TENSOR_DTYPES = (
@@ -192,13 +199,28 @@ class Encoder:
         self.caps = caps
         self.blobs: list[bytes] = []
         self.blob_bytes = 0
+        self.elements = 0  # tensor/array elements of the blobs (caps["elements"])
+        self.blob_elements: list[int] = []  # per blob, to give back a dropped probe's
 
-    def _blob(self, data: bytes) -> int:
-        self.blob_bytes += _len(data)
-        if self.blob_bytes > self.caps["blob_bytes"] or _len(self.blobs) >= self.caps["blobs"]:
+    def _blob(self, data: bytes, elements: int) -> int:
+        blob_bytes, total = self.blob_bytes + _len(data), self.elements + elements
+        if (blob_bytes > self.caps["blob_bytes"] or total > self.caps["elements"]
+                or _len(self.blobs) >= self.caps["blobs"]):
             raise ProbeError("the values produced are too large to send back")
+        self.blob_bytes, self.elements = blob_bytes, total
         self.blobs.append(data)
+        self.blob_elements.append(elements)
         return _len(self.blobs) - 1
+
+    def drop_blobs(self, mark: int) -> None:
+        """Forgets the blobs from ``mark`` on (a probe whose data was not sent)."""
+        del self.blobs[mark:]
+        del self.blob_elements[mark:]
+        self.blob_bytes = self.elements = 0
+        for blob in self.blobs:
+            self.blob_bytes += _len(blob)
+        for elements in self.blob_elements:
+            self.elements += elements
 
     def encode(self, value: object, depth: int = 0) -> object:
         caps = self.caps
@@ -269,8 +291,9 @@ class Encoder:
         # clone() after reshape: a one-element or size-1-dim view can keep an
         # odd stride that .view(uint8) refuses.
         flat = _clone(_reshape(_to_cpu(_detach(plain)), (-1,)), memory_format=_contiguous_format)
-        data = b"" if _numel(flat) == 0 else _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
-        out["blob"] = self._blob(data)
+        numel = _numel(flat)
+        data = b"" if numel == 0 else _tensor_numpy(_view_dtype(flat, _uint8)).tobytes()
+        out["blob"] = self._blob(data, numel)
         return out
 
     def encode_ndarray(self, value: object) -> dict:
@@ -284,7 +307,7 @@ class Encoder:
         return {
             "__ndarray__": arr.dtype.str,
             "shape": [_int(s) for s in arr.shape],
-            "blob": self._blob(arr.tobytes()),
+            "blob": self._blob(arr.tobytes(), _int(arr.size)),
         }
 
 
@@ -303,10 +326,13 @@ def decode(tree: object, blobs: list[bytes], caps: dict) -> object:
     Raises only :class:`ProtocolError`. Every declared dtype, shape, index
     and size is checked before anything is allocated, so a forged payload
     cannot claim a shape its bytes do not have or make the judge build a
-    huge or unrepresentable object.
+    huge or unrepresentable object: the tensors and arrays of one call hold
+    at most ``caps["elements"]`` elements and ``caps["blob_bytes"]`` bytes
+    together (:class:`ResultTooLarge`), however often a payload is named.
+    :func:`unpack_frame` holds a whole frame to the same totals.
     """
     try:
-        return _decode(tree, blobs, caps, 0)
+        return _decode(tree, blobs, caps, 0, [0, 0])
     except ProtocolError:
         raise
     except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError,
@@ -314,7 +340,8 @@ def decode(tree: object, blobs: list[bytes], caps: dict) -> object:
         raise ProtocolError(f"undecodable value ({_type(exc).__name__})") from None
 
 
-def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int) -> object:
+def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int,
+            spent: list[int]) -> object:
     if depth > caps["depth"]:
         raise ProtocolError("value is nested too deeply")
     t = _type(tree)
@@ -324,17 +351,17 @@ def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int) -> object:
         raise ProtocolError("a bare JSON list is not a value of the protocol")
     down = depth + 1
     if "__list__" in tree:
-        return [_decode(v, blobs, caps, down) for v in _items(tree["__list__"], caps)]
+        return [_decode(v, blobs, caps, down, spent) for v in _items(tree["__list__"], caps)]
     if "__tuple__" in tree:
-        return tuple(_decode(v, blobs, caps, down) for v in _items(tree["__tuple__"], caps))
+        return tuple(_decode(v, blobs, caps, down, spent) for v in _items(tree["__tuple__"], caps))
     if "__dict__" in tree:
         out = {}
         for entry in _items(tree["__dict__"], caps):
             if _type(entry) is not list or _len(entry) != 2:
                 raise ProtocolError("dict entries must be [key, value] pairs")
-            key = _decode(entry[0], blobs, caps, down)
+            key = _decode(entry[0], blobs, caps, down, spent)
             key = tuple(key) if _type(key) is list else key
-            out[key] = _decode(entry[1], blobs, caps, down)  # unhashable: TypeError
+            out[key] = _decode(entry[1], blobs, caps, down, spent)  # unhashable: TypeError
         return out
     if "__float__" in tree:
         return _float(_name(tree["__float__"]))
@@ -342,22 +369,23 @@ def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int) -> object:
         parts = _items(tree["__complex__"], caps)
         if _len(parts) != 2:
             raise ProtocolError("a complex number has two parts")
-        re_, im = (_decode(p, blobs, caps, down) for p in parts)
+        re_, im = (_decode(p, blobs, caps, down, spent) for p in parts)
         if _type(re_) not in (_int, _float) or _type(im) not in (_int, _float):
             raise ProtocolError("complex parts must be numbers")
         return complex(re_, im)
     if "__tensor__" in tree:
-        return _decode_tensor(tree, blobs, caps, down)
+        return _decode_tensor(tree, blobs, caps, down, spent)
     if "__ndarray__" in tree:
         dtype = _np_dtype(tree["__ndarray__"], caps)
         shape, numel = _shape(tree.get("shape"), caps)
         data = _blob_of(tree, blobs)
         if _len(data) != numel * dtype.itemsize:
             raise ProtocolError("array payload does not match its shape")
+        _charge(spent, numel, _len(data), caps)
         return _np_frombuffer(data, dtype=dtype).reshape(shape).copy()
     if "__npscalar__" in tree:
         dtype = _np_dtype(tree["__npscalar__"], caps)
-        value = _decode(tree.get("value"), blobs, caps, down)
+        value = _decode(tree.get("value"), blobs, caps, down, spent)
         if _type(value) not in (bool, _int, _float, complex, _str):
             raise ProtocolError("a NumPy scalar holds a number or text")
         return dtype.type(value)
@@ -422,7 +450,25 @@ def _blob_of(tree: dict, blobs: list[bytes]) -> bytes:
     return blobs[index]
 
 
-def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int) -> object:
+def _charge(spent: list[int], elements: int, size: int, caps: dict) -> None:
+    """Counts a decoded payload against the call's totals (``spent``: elements, bytes)."""
+    spent[0] += elements
+    spent[1] += size
+    _within(spent[0], spent[1], caps)
+
+
+def _within(elements: int, size: int, caps: dict) -> None:
+    if elements > caps["elements"]:
+        raise ResultTooLarge(f"the results are too large: their tensors and arrays hold "
+                             f"{elements:,} elements or more, over the limit of "
+                             f"{caps['elements']:,}")
+    if size > caps["blob_bytes"]:
+        raise ResultTooLarge(f"the results are too large: their tensors and arrays hold "
+                             f"{size:,} bytes or more, over the limit of {caps['blob_bytes']:,}")
+
+
+def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int,
+                   spent: list[int]) -> object:
     if depth > caps["depth"]:
         raise ProtocolError("value is nested too deeply")
     name = _name(tree["__tensor__"]).replace("torch.", "")
@@ -433,6 +479,7 @@ def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int) -> ob
     data = _blob_of(tree, blobs)
     if _len(data) != numel * _ITEMSIZE[name]:
         raise ProtocolError("tensor payload does not match its shape")
+    _charge(spent, numel, _len(data), caps)
     if not data:
         t = _torch.empty(shape, dtype=dtype)
     else:
@@ -446,7 +493,7 @@ def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int) -> ob
         requires_grad=bool(tree.get("requires_grad")),
         is_leaf=bool(tree.get("is_leaf", True)),
         cls=_name(cls, 200),
-        grad=_decode_tensor(grad, blobs, caps, depth + 1) if grad is not None else None,
+        grad=_decode_tensor(grad, blobs, caps, depth + 1, spent) if grad is not None else None,
     )
     t.meta = meta  # type: ignore[attr-defined]
     return t
@@ -561,10 +608,7 @@ class _HeaderBudget:
         nodes, depth = _to_json(result, parts)
         text = _join(parts)
         if _len(text) > self.bytes_left or nodes > self.nodes_left or depth > self.depth:
-            del enc.blobs[blob_mark:]
-            enc.blob_bytes = 0
-            for blob in enc.blobs:
-                enc.blob_bytes += _len(blob)
+            enc.drop_blobs(blob_mark)
             error = {"type": "ProbeError", "message": "the values produced are too large to "
                      "send back (over the result size limit)", "frames": []}
             parts = []
@@ -636,9 +680,11 @@ def unpack_frame(data: bytes, caps: dict) -> tuple[dict, list[bytes]]:
 
 
 def _check_json(tree: object, caps: dict) -> None:
-    """Counts values, depth, container sizes and string lengths (iteratively)."""
+    """Counts values, depth, container sizes and string lengths (iteratively), and
+    the elements and bytes the frame's tensors and arrays declare (:class:`ResultTooLarge`)."""
     nodes, stack = 0, [(tree, 1)]
     items, depth_cap, chars = caps["items"], caps["depth"], caps["string_chars"]
+    elements = size = 0
     while stack:
         value, depth = stack.pop()
         nodes += 1
@@ -654,12 +700,37 @@ def _check_json(tree: object, caps: dict) -> None:
                 for key in value:
                     if _len(key) > chars:
                         raise ProtocolError("frame header holds an oversized key")
+                if "__tensor__" in value or "__ndarray__" in value:
+                    numel, itemsize = _declared(value, caps)
+                    elements += numel
+                    size += numel * itemsize
+                    _within(elements, size, caps)
                 children = value.values()
             else:
                 children = value
             stack.extend((child, depth + 1) for child in children)
         elif t is _str and _len(value) > chars:
             raise ProtocolError("frame header holds an oversized string")
+
+
+def _declared(node: dict, caps: dict) -> tuple[int, int]:
+    """(elements, bytes per element) a tensor or array node of a frame header
+    declares; (0, 0) for one :func:`decode` will refuse anyway."""
+    shape = node.get("shape")
+    if _type(shape) is not list or _len(shape) > caps["ndim"]:
+        return 0, 0
+    numel = 1
+    for s in shape:
+        if _type(s) is not _int or not 0 <= s <= caps["dim"]:
+            return 0, 0
+        numel *= s
+    if "__tensor__" in node:
+        name = node["__tensor__"]
+        itemsize = _ITEMSIZE.get(name.replace("torch.", ""), 1) if _type(name) is _str else 1
+    else:
+        name = node["__ndarray__"]
+        itemsize = _np.dtype(name).itemsize if _np is not None and _np_dtype_ok(name) else 1
+    return numel, itemsize
 
 
 def result_header(header: dict) -> dict:
