@@ -26,8 +26,10 @@ import ast
 import asyncio
 import contextlib
 import errno
+import functools
 import io
 import logging
+import re
 import secrets
 import signal
 import threading
@@ -427,7 +429,7 @@ class Grader:
                 "max_points": check.points,
             })
         top_error = learner_header.get("error")
-        missing = [e["id"] for e in entries if e["kind"] == "name"]
+        missing = _missing_names(exercise, learner, entries, ctx.source_text)
         cause = None
         if top_error:
             status, message = "error", self._explain_error(top_error)
@@ -631,6 +633,78 @@ def _cause_of(err: Any, source: str) -> ErrorCause | None:
         col=col,
         text=lines[line - 1][:300] if line else "",
     )
+
+
+_NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")
+
+
+def _missing_names(exercise: Exercise, learner: dict[str, Outcome], entries: list[dict],
+                   source: str) -> list[str]:
+    """The names the learner must define that a check found missing, for the result's
+    "Not defined:" line, in check order: the name each such check's run stopped at (its
+    NameError), then the contract's other names that check needs (a name its probe quotes:
+    ``need(ns, "train_model")``, ``probe_args: {fn: verify_solution}``) and the learner's
+    source never binds — the run stops at the first missing name, so a class and its
+    training function missing together are both named."""
+    names: list[str] = []
+    bound: frozenset[str] | None = None
+    for check, entry in zip(exercise.checks, entries, strict=True):
+        if entry["kind"] != "name":
+            continue
+        error = learner[check.id].error or {}
+        found = _NAME_ERROR.search(str(error.get("message", "")))
+        first = found.group(1) if found else getattr(check, "name", None) or check.id
+        wanted = [first]
+        code = getattr(check, "probe_code", None) or ""
+        if bound is None:
+            bound = _bound_names(source)
+        if code and "*" not in bound:  # a star import may bind anything
+            wanted += [n for n in _contract_names(exercise.reference)
+                       if n not in bound and (f'"{n}"' in code or f"'{n}'" in code)]
+        names += [n for n in dict.fromkeys(wanted) if n not in names]
+    return names
+
+
+@functools.lru_cache(maxsize=256)
+def _contract_names(reference: str) -> tuple[str, ...]:
+    """The top-level functions, classes and assignments of a reference solution, in order."""
+    try:
+        tree = ast.parse(reference)
+    except SyntaxError:
+        return ()
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return tuple(dict.fromkeys(names))
+
+
+def _bound_names(source: str) -> frozenset[str]:
+    """Every name the source binds anywhere (a definition, an assignment, an import, a
+    ``global``), so a name it might define is never called missing; a source that does not
+    parse binds nothing that could be listed wrongly (its error is shown instead)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset({"*"})
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+            if node.name == "*":
+                names.add("*")
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # globals()["name"] = …, setattr(module, "name", …)
+    return frozenset(names)
 
 
 class _Defaulting(dict):
