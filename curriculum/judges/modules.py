@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import above, at_least, at_most, mismatch
+from curriculum.judges.text import with_article
 from grader.checks.base import Outcome, Verdict
 
 # Layers whose order is the architecture (activations and pooling may be functional
@@ -382,7 +383,7 @@ def layer(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: 
     if not isinstance(got, dict) or not got.get("module"):
         found = got.get("type") if isinstance(got, dict) else type(got).__name__
         return Verdict(False, "type", f"`{name}` must be an nn.Module layer object ({code}); "
-                                      f"found a {found}")
+                                      f"found {with_article(found)}")
     if got.get("type") != ref["type"] or not got.get("torch"):
         return Verdict(False, "type", f"`{name}`: expected an `nn.{ref['type']}` layer; found "
                                       f"`{got.get('type')}`")

@@ -31,7 +31,17 @@ def type_name(value: object) -> str:
         return "a NumPy array"
     if value is None:
         return "None"
-    return f"a {getattr(value, 'type_name', type(value).__name__)}"
+    return with_article(getattr(value, "type_name", type(value).__name__))
+
+
+def with_article(word: object) -> str:
+    """A type or class name with its article, as said aloud: "an int", "an OrderedDict",
+    "a float", "a uint8", "a Tensor"."""
+    text = str(word)
+    low = text.lower()
+    vowel = low[:1] in ("a", "e", "i", "o") or (
+        low[:1] == "u" and not low.startswith(("uint", "uni", "use", "usu")))
+    return ("an " if vowel else "a ") + text
 
 
 def pretty_calls(entries: Sequence[str], joiner: str = " and ") -> str:

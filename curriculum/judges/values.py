@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import Nonfinite, as_float, mismatch
-from curriculum.judges.text import dtype_name, fmt_shape, type_name
+from curriculum.judges.text import dtype_name, fmt_shape, type_name, with_article
 from grader.checks.base import Verdict
 
 Problem = tuple[str, str]
@@ -106,7 +106,8 @@ def problem(found: object, expected: object, what: str, *, rtol: float = 1e-5,
         return None
     if isinstance(expected, tuple | list):
         if not isinstance(found, tuple | list):
-            return "type", (f"{what} should be a {type(expected).__name__} of {len(expected)}; "
+            return "type", (f"{what} should be {with_article(type(expected).__name__)} of "
+                            f"{len(expected)}; "
                             f"found {type_name(found)}")
         if len(found) != len(expected):
             return "shape", f"{what} should have {len(expected)} items; found {len(found)}"

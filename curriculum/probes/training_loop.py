@@ -389,7 +389,9 @@ def probe(ns, inputs):
                 except Exception as exc:
                     saved = {"error": type(exc).__name__ + ": " + str(exc)[:200]}
             else:
-                saved = {"error": "the file holds a " + type(state).__name__ + ", not a state_dict"}
+                held = type(state).__name__
+                article = "an " if held[:1].lower() in "aeio" else "a "
+                saved = {"error": "the file holds " + article + held + ", not a state_dict"}
         out["saved"] = saved
         import shutil as _shutil
         _shutil.rmtree(tmp, ignore_errors=True)

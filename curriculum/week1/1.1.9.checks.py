@@ -6,6 +6,7 @@ The API each question calls for is checked on the source by the framework
 
 import torch
 
+from curriculum.judges.text import with_article
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
 
@@ -15,7 +16,7 @@ def _tensor(learner, name):
     if not isinstance(value, torch.Tensor):
         kind = type(value).__name__
         return None, Verdict(False, "type", f"`{name}` should evaluate to a torch.Tensor; "
-                                            f"found a {kind}")
+                                            f"found {with_article(kind)}")
     return value, None
 
 

@@ -6,6 +6,7 @@ import torch
 from curriculum.judges.autograd import close_problem
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
+from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
 SEED_CUBIC = [1.0, -6.0, 9.0, 1.0]  # x^3 - 6x^2 + 9x + 1: max at 1, min at 3
@@ -72,7 +73,7 @@ def judge_crit(learner, reference, inputs, ctx):
         label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
         if isinstance(got, tuple):
             return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
-                                          f"read a {got[1]}: {got[2]}")
+                                          f"read {with_article(got[1])}: {got[2]}")
         want = _true_points(coeffs)
         if len(got) != len(want):
             return Verdict(False, "value", f"{label}: expected {len(want)} critical point(s) in "

@@ -6,6 +6,7 @@ import torch
 from curriculum.judges.autograd import close_problem
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
+from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
 SURFACE = (1.0, 1.0, -1.0, 3.0, -4.0, 5.0)  # a x^2 + b y^2 + c xy + d x + e y + g
@@ -82,10 +83,10 @@ def judge_minimum(learner, reference, inputs, ctx):
         label = "the example surface" if case["q"] == SURFACE else f"hidden surface {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (x, y, value) as three numbers; "
-                                          f"could not read a {got[1]}: {got[2]}")
+                                          f"could not read {with_article(got[1])}: {got[2]}")
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return (x, y, value) as Python floats "
-                                          f"(use .item()); found a {got[1]}")
+                                          f"(use .item()); found {with_article(got[1])}")
         x, y, v, calls, _seconds = got
         calls = int(calls) if isinstance(calls, int | float) else BUDGET + 6
         if calls > BUDGET + 5:

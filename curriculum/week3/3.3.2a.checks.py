@@ -8,6 +8,7 @@ import torch
 from curriculum.judges.autograd import close_problem
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
+from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
 STEPS = 300
@@ -67,10 +68,10 @@ def judge_angle(learner, reference, inputs, ctx):
         label = "the example launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (angle, range) as two numbers; "
-                                          f"could not read a {got[1]}: {got[2]}")
+                                          f"could not read {with_article(got[1])}: {got[2]}")
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return (angle, range) as Python floats "
-                                          f"(use .item()); found a {got[1]}")
+                                          f"(use .item()); found {with_article(got[1])}")
         angle, best, calls, _seconds, steps = got
         if calls == 0:
             return Verdict(False, "value", f"{label}: find_optimal_angle never called "

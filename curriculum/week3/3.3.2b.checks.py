@@ -7,6 +7,7 @@ import torch
 from curriculum.judges.autograd import close_problem
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import has_call
+from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
 STEPS = 500
@@ -49,7 +50,7 @@ def judge_equilibrium(learner, reference, inputs, ctx):
             f"hidden spring {i}"
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return the position as a Python float "
-                                          f"(use .item()); found a {got[1]}")
+                                          f"(use .item()); found {with_article(got[1])}")
         position, calls, u, moved = got
         want_u = 0.5 * k * 0.7**2 - force * 0.7
         if not close(u, want_u, rtol=1e-6, atol=1e-6):

@@ -11,7 +11,7 @@ import torch
 from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import forbidden_calls, has_call
-from curriculum.judges.text import type_name
+from curriculum.judges.text import type_name, with_article
 from curriculum.judges.training import epochs_problem, stated_loss_problem, weights_problem
 from grader.checks.base import Verdict
 
@@ -51,7 +51,7 @@ def judge_fit(learner, reference, inputs, ctx):
             f"hidden data set {i} ({ds['X'].shape[1]} features)"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_linear_regression must return (w, b); "
-                                          f"found a {item[1]}")
+                                          f"found {with_article(item[1])}")
         w, b, pred = (unwrap(x) for x in item[:3])
         d, m = ds["X"].shape[1], ds["X_test"].shape[0]
         bad = weights_problem(label, w, b, (d, 1)) or stated_loss_problem(

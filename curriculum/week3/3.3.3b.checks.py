@@ -10,7 +10,7 @@ import torch
 from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most, close
 from curriculum.judges.source import forbidden_calls, has_call
-from curriculum.judges.text import type_name
+from curriculum.judges.text import type_name, with_article
 from curriculum.judges.training import (
     binary_accuracy,
     epochs_problem,
@@ -66,7 +66,7 @@ def judge_fit(learner, reference, inputs, ctx):
         label = "the example data" if i == 1 else "the hidden data set"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_logistic_regression must return "
-                                          f"(w, b); found a {item[1]}")
+                                          f"(w, b); found {with_article(item[1])}")
         w, b, prob = (unwrap(x) for x in item[:3])
         m = ds["X_test"].shape[0]
         bad = weights_problem(label, w, b, (2, 1)) or stated_loss_problem(

@@ -12,7 +12,7 @@ import torch
 from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most
 from curriculum.judges.source import forbidden_calls, has_call
-from curriculum.judges.text import type_name
+from curriculum.judges.text import type_name, with_article
 from curriculum.judges.training import binary_accuracy
 from grader.checks.base import Hidden, Verdict
 
@@ -48,7 +48,7 @@ def judge_fit(learner, reference, inputs, ctx):
         label = f"data set {i}"
         if item[0] == "bad":
             return Verdict(False, "type", f"{label}: train_xor_network must return a dict of "
-                                          f"parameters; found a {item[1]}")
+                                          f"parameters; found {with_article(item[1])}")
         shapes, prob = item[1], unwrap(item[2])
         missing = [k for k in ("W1", "b1", "W2", "b2") if k not in shapes]
         if missing:

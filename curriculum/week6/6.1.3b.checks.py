@@ -7,6 +7,7 @@ from curriculum.judges.cases import mixed
 from curriculum.judges.compare import as_float, at_least, at_most, close, finite, max_abs_diff
 from curriculum.judges.data import early_stop, review_texts, stopping_curve
 from curriculum.judges.shared import share, shared
+from curriculum.judges.text import with_article
 from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
@@ -99,7 +100,7 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                        "torch.save(model.state_dict(), path)")
     if saved.get("type") not in ("dict", "OrderedDict"):
         return Verdict(False, "value", "save the state_dict (a dict of tensors), not the whole "
-                                       f"model; found a {saved.get('type')}")
+                                       f"model; found {with_article(saved.get('type'))}")
     if not saved.get("keys_match"):
         return Verdict(False, "value", "the saved state_dict's keys do not match "
                                        "SentimentModel(len(vocab)).state_dict()")
