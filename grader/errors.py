@@ -22,6 +22,18 @@ class PoolBusy(RuntimeError):
         super().__init__(f"the grader is busy; retry in {retry_after:.0f} s")
 
 
+class PoolUnavailable(PoolBusy):
+    """No worker can take a job: those that died could not be restarted (they are
+    tried again with back-off). Answered like a full queue (503, ``Retry-After``):
+    the job was never run, so it is no verdict on the submission."""
+
+    def __init__(self, retry_after: float, reason: str = "") -> None:
+        super().__init__(retry_after)
+        self.reason = reason
+        self.args = (f"the grader cannot start a sandbox right now; retry in "
+                     f"{retry_after:.0f} s",)
+
+
 class WorkerLost(RuntimeError):
     """A warm worker died or stopped answering (it is restarted)."""
 

@@ -117,6 +117,10 @@ WORKER_START_TIMEOUT_S = 120.0
 WORKER_IDLE_TIMEOUT_S = 300.0
 #: How long past a job's wall limit a worker may stay silent before it is lost.
 WORKER_GRACE_S = 15.0
+#: A worker that cannot be restarted leaves service; it is tried again after
+#: this many seconds, then twice as long each time, up to the second figure.
+WORKER_RESTART_FIRST_S = 1.0
+WORKER_RESTART_MAX_S = 60.0
 #: Largest frame the pool accepts from a zygote on its control pipe
 #: (``ready``/``done``/``idle``); a job's output and result follow it as raw
 #: bytes bounded by :class:`JobLimits`.

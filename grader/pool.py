@@ -6,6 +6,12 @@ that dies or stops answering is replaced; the job it held is reported as an
 error and the pool keeps serving. So is a worker whose memory cgroup is not
 clean after a job (memory still charged, limits that cannot be written): it
 gets a fresh cgroup, and ``health()`` counts and explains every replacement.
+A worker that cannot be restarted leaves service (its slot is tried again
+with back-off) instead of being handed to the next job: jobs wait for the
+workers still in service, and with none left they are refused with
+:class:`~grader.errors.PoolUnavailable` (a 503 the bot retries), never given a
+"the sandbox crashed" verdict for a job that did not run. No job is sent to a
+worker found dead while idle either: it is restarted first.
 
 Lanes: every job is ``quick`` (a drill: milliseconds) or ``heavy`` (a
 training loop: seconds), decided by :func:`grader.limits.pool_lane` from the
@@ -51,7 +57,7 @@ from typing import Any
 
 from grader import jail
 from grader.cgroups import CgroupManager, WorkerCgroup
-from grader.errors import PoolBusy, WorkerLost, WorkerUnclean
+from grader.errors import PoolBusy, PoolUnavailable, WorkerLost, WorkerUnclean
 from grader.limits import (
     CONTROL_FRAME_BYTES,
     HEAVY,
@@ -65,6 +71,8 @@ from grader.limits import (
     WORKER_DIRTY_MB,
     WORKER_GRACE_S,
     WORKER_IDLE_TIMEOUT_S,
+    WORKER_RESTART_FIRST_S,
+    WORKER_RESTART_MAX_S,
     WORKER_START_TIMEOUT_S,
     WORKER_STREAM_BYTES,
     GraderSettings,
@@ -314,6 +322,8 @@ class SandboxPool:
         self.replaced = 0
         self.last_replacement: dict[str, Any] | None = None
         self._replacing = 0
+        # slots out of service (their worker could not be restarted): index -> state
+        self._out: dict[int, dict[str, Any]] = {}
         self.gpu_devices = jail.gpu_device_files()
 
     @property
@@ -420,6 +430,8 @@ class SandboxPool:
             raise ValueError(f"unknown lane {lane!r}")
         if not self._started:
             await self.start()
+        if not self._in_service():
+            raise self._unavailable()
         if not self._idle and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
         cuda = job.get("device") == "cuda"
@@ -429,25 +441,106 @@ class SandboxPool:
         finally:
             self._waiting -= 1
         nice, weight = self.lane_settings(lane)
+        held: Worker | None = worker  # the worker to requeue if this job fails
         try:
             try:
+                if not worker.alive:  # died while idle: never send a job to it
+                    raise WorkerUnclean("it died while idle")
                 result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
                                           nice=nice, cpu_weight=weight, progress=progress)
             except WorkerUnclean as exc:  # the job was not sent: run it on a fresh worker
-                fresh = await self._replace(worker, str(exc))
+                fresh = await self._restore(worker, str(exc))
+                if fresh is None:  # out of service: the job never ran, it is no verdict
+                    held = None
+                    self._release(worker, cuda)
+                    raise self._unavailable() from exc
                 self._lane_of[fresh] = self._lane_of.pop(worker, lane)
-                worker = fresh
-                result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
-                                          nice=nice, cpu_weight=weight, progress=progress)
-        except WorkerLost:
-            self._requeue_later(worker, lost=True, cuda=cuda)
-            raise
-        except BaseException:  # cancelled mid-job: the worker's state is unknown
-            self._requeue_later(worker, lost=True, cuda=cuda)
+                worker = held = fresh
+                try:
+                    result = await worker.run(job, blobs, limits, queued=self._waiting > 0,
+                                              nice=nice, cpu_weight=weight, progress=progress)
+                except WorkerUnclean as again:  # not sent either: the grader is at fault
+                    raise PoolUnavailable(WORKER_RESTART_FIRST_S, str(again)) from again
+        except BaseException:  # lost, or cancelled mid-job: the worker's state is unknown
+            if held is not None:
+                self._requeue_later(held, lost=True, cuda=cuda)
             raise
         self.jobs_done += 1
         self._requeue_later(worker, lost=False, cuda=cuda)
         return result
+
+    # ---------------------------------------------------------- out of service
+
+    def _in_service(self) -> int:
+        """Slots whose worker is idle, busy or being replaced (not out of service)."""
+        return self.size - len(self._out)
+
+    def _unavailable(self) -> PoolUnavailable:
+        """The refusal for a job no worker can take: retry when the next restart is due."""
+        now = time.monotonic()
+        due = min((state["next_try_at"] for state in self._out.values()), default=now)
+        reasons = "; ".join(state["reason"] for state in self._out.values())
+        return PoolUnavailable(max(1.0, due - now), reasons[:300])
+
+    def _release(self, worker: Worker, cuda: bool = False) -> None:
+        """A job's worker left service: its lane and GPU slot are free, but it is
+        not idle (see :meth:`_out_of_service`)."""
+        self._lane_of.pop(worker, None)
+        if cuda:
+            self._cuda_jobs -= 1
+        self._dispatch()
+
+    async def _restore(self, worker: Worker, reason: str) -> Worker | None:
+        """``worker``'s successor, or None when it could not be started (the slot
+        is then out of service and tried again later)."""
+        try:
+            return await self._replace(worker, reason)
+        except WorkerLost as exc:
+            log.error("worker %d could not be restarted (%s): out of service", worker.index,
+                      exc.__cause__ or exc)
+            self._out_of_service(worker.index, f"{reason}; restart failed: "
+                                               f"{exc.__cause__ or exc}")
+            return None
+
+    def _out_of_service(self, index: int, reason: str) -> None:
+        """Takes slot ``index`` out of service and tries to restart it with back-off;
+        with no slot left in service, every waiting job is refused."""
+        if index in self._out:
+            return
+        self._out[index] = {"reason": reason[:300], "since": round(time.time(), 3),
+                            "attempts": 1, "next_try_at": time.monotonic()
+                            + WORKER_RESTART_FIRST_S}
+        task = asyncio.create_task(self._revive(index))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        if not self._in_service():
+            refusal = self._unavailable()
+            for queue in self._waiters.values():
+                while queue:
+                    waiter = queue.popleft()
+                    if not waiter.done():
+                        waiter.set_exception(refusal)
+
+    async def _revive(self, index: int) -> None:
+        """Restarts slot ``index`` until it starts, waiting longer after each failure."""
+        delay = WORKER_RESTART_FIRST_S
+        while True:
+            state = self._out[index]
+            state["next_try_at"] = time.monotonic() + delay
+            await asyncio.sleep(delay)
+            try:
+                fresh = await self._replace(self._workers[index], state["reason"])
+            except WorkerLost as exc:
+                state["attempts"] += 1
+                state["last_error"] = str(exc.__cause__ or exc)[:300]
+                delay = min(delay * 2, WORKER_RESTART_MAX_S)
+                log.warning("worker %d still cannot be restarted (attempt %d): %s; next try "
+                            "in %.0f s", index, state["attempts"], state["last_error"], delay)
+                continue
+            del self._out[index]
+            log.warning("worker %d is back in service", index)
+            self._give_back(fresh)
+            return
 
     def _requeue_later(self, worker: Worker, lost: bool, cuda: bool = False) -> None:
         """Returns the worker to the idle queue once it is ready again (or replaced)."""
@@ -462,12 +555,11 @@ class SandboxPool:
                 if reason:
                     raise WorkerUnclean(reason)
             except WorkerLost as exc:
-                try:
-                    ready = await self._replace(worker, str(exc))
-                except WorkerLost:
-                    log.exception("worker %d could not be restarted", worker.index)
-                    await asyncio.sleep(1.0)
-                    ready = worker
+                fresh = await self._restore(worker, str(exc))
+                if fresh is None:  # never handed to a job again: see _revive
+                    self._release(worker, cuda)
+                    return
+                ready = fresh
             if ready is not worker:
                 self._lane_of.pop(worker, None)
             self._give_back(ready, cuda)
@@ -477,15 +569,30 @@ class SandboxPool:
         task.add_done_callback(self._background.discard)
 
     async def _replace(self, worker: Worker, reason: str) -> Worker:
-        """Kills ``worker`` and starts its successor in a new, empty cgroup."""
+        """Kills ``worker`` and starts its successor in a new, empty cgroup.
+
+        Raises :class:`WorkerLost` (its cause: why) when the successor does not
+        start; the slot then holds that successor, dead, so the next try gets
+        a cgroup of its own again."""
         log.warning("replacing worker %d: %s", worker.index, reason)
         self._replacing += 1
         try:
             await worker.kill()
             generation = worker.generation + 1
-            cgroup = self.cgroups.for_worker(worker.index, generation) if self.cgroups else None
-            fresh = Worker(worker.index, worker.launch, cgroup, generation)
-            await fresh.start()
+            fresh = Worker(worker.index, worker.launch, None, generation)
+            try:
+                if self.cgroups:
+                    fresh.cgroup = self.cgroups.for_worker(worker.index, generation)
+                await fresh.start()
+            except BaseException as exc:  # a launch that raises, a command that exits at once
+                await fresh.kill()  # (or cancelled: no process outlives the pool)
+                if fresh.cgroup is not None:
+                    fresh.cgroup.remove()
+                self._workers[self._workers.index(worker)] = fresh
+                if not isinstance(exc, Exception) or (
+                        isinstance(exc, WorkerLost) and exc.__cause__ is not None):
+                    raise
+                raise WorkerLost(f"worker {worker.index} failed to start") from exc
             if worker.cgroup is not None:
                 worker.cgroup.remove()
             self._workers[self._workers.index(worker)] = fresh
@@ -497,7 +604,7 @@ class SandboxPool:
             self._replacing -= 1
 
     def environment(self) -> dict[str, str]:
-        ready = self._workers[0].ready if self._workers else {}
+        ready = next((w.ready for w in self._workers if w.ready), {})  # slot 0 may be out
         env = {
             "torch": str(ready.get("torch", "")).split("+")[0],
             "sandbox": "bubblewrap+namespaces" if self.isolated else "UNSAFE: no sandbox",
@@ -523,10 +630,21 @@ class SandboxPool:
         return {**out, "reserved_quick": self.quick_workers, "cpu_weights": cpu}
 
     def health(self) -> dict[str, Any]:
-        healthy = self._started and not self._replacing and all(w.alive for w in self._workers)
+        healthy = self._started and not self._replacing and not self._out and all(
+            w.alive for w in self._workers)
+        now = time.monotonic()
         return {
-            "status": "ok" if healthy else "degraded",
+            # unavailable: no worker in service, every job is refused (503) until one is back
+            "status": "ok" if healthy else (
+                "unavailable" if self._started and not self._in_service() else "degraded"),
             "workers": self.size,
+            "in_service": self._in_service(),
+            # workers that could not be restarted, and when the next try is due
+            "out_of_service": [
+                {"worker": index, "reason": state["reason"], "since": state["since"],
+                 "attempts": state["attempts"], "last_error": state.get("last_error"),
+                 "next_try_in_s": round(max(0.0, state["next_try_at"] - now), 1)}
+                for index, state in sorted(self._out.items())],
             "idle": len(self._idle),
             "waiting": self._waiting,
             "lanes": self.lanes(),
