@@ -47,6 +47,16 @@ def http_body_bytes(max_code_kb: int) -> int:
     return (max_code_kb * 2 + 16) * 1024
 
 
+#: Seconds the HTTP service gives a connection to send a request's line and
+#: headers, and lets it sit idle between requests, before closing it (aiohttp's
+#: keep-alive timer covers both, from the moment a connection opens).
+HTTP_HEADER_TIMEOUT_S = 15.0
+#: Seconds to receive a whole request body once its headers are in (at most
+#: ``http_body_bytes``: ~147 KB); a body trickled slower is answered 408 and
+#: its connection closed, so slow clients cannot hold the service's sockets.
+HTTP_BODY_TIMEOUT_S = 30.0
+
+
 # ---------------------------------------------------------------- lanes
 
 QUICK, HEAVY, GPU = "quick", "heavy", "gpu"

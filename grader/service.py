@@ -8,6 +8,12 @@ unknown exercise suggests close ids (404), a full queue answers 503 with
 ``Retry-After``. A submission's own failures are never HTTP errors: they are
 verdicts in a 200 result.
 
+Slow clients: a connection must send its request's headers within
+:data:`~grader.limits.HTTP_HEADER_TIMEOUT_S` (also its idle time between
+requests) and its body within :data:`~grader.limits.HTTP_BODY_TIMEOUT_S`
+(else 408, and the connection is closed), so a client trickling bytes cannot
+hold the service's connections and memory open.
+
 Streaming: ``POST /v1/grade`` with ``Accept: application/x-ndjson`` answers
 one JSON object per line — ``{"progress": {...}}`` lines as the grading goes
 (data from the trusted side: stage, check index, total, kind), then one
@@ -32,11 +38,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.errors import PoolBusy, UnknownExercise
 from grader.grading import Grader
-from grader.limits import http_body_bytes
+from grader.limits import HTTP_BODY_TIMEOUT_S, HTTP_HEADER_TIMEOUT_S, http_body_bytes
 
 log = logging.getLogger("torchdojo.grader.service")
 GRADER_KEY = web.AppKey("grader", Grader)
 MAX_BODY_KEY = web.AppKey("max_body", int)
+BODY_TIMEOUT_KEY = web.AppKey("body_timeout_s", float)
 USAGE = 'the body must be a JSON object {"exercise": ID, "code": SOURCE}'
 NDJSON = "application/x-ndjson"
 #: A streamed grading over within this many seconds of being taken is answered
@@ -71,8 +78,14 @@ def _explain(exc: ValidationError) -> str:
 
 async def grade(request: web.Request) -> web.Response:
     grader = request.app[GRADER_KEY]
+    timeout = request.app[BODY_TIMEOUT_KEY]
     try:
-        raw = await request.read()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
+    except TimeoutError:  # trickled: the connection goes, with what it sent so far
+        response = _error(408, f"the request body did not arrive within {timeout:g} s")
+        response.force_close()
+        return response
     except web.HTTPRequestEntityTooLarge:
         limit = request.app[MAX_BODY_KEY]
         return _error(413, f"the request body is larger than {limit} bytes; submissions are "
@@ -214,12 +227,18 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 
 
 def make_app(grader: Grader, max_body_kb: int | None = None, *,
-             stream_after_s: float = STREAM_AFTER_S) -> web.Application:
-    """``stream_after_s``: see :data:`STREAM_AFTER_S` (tests stream every grading)."""
+             stream_after_s: float = STREAM_AFTER_S,
+             header_timeout_s: float = HTTP_HEADER_TIMEOUT_S,
+             body_timeout_s: float = HTTP_BODY_TIMEOUT_S) -> web.Application:
+    """``stream_after_s``: see :data:`STREAM_AFTER_S` (tests stream every grading);
+    the timeouts: see the module docstring (tests shorten them)."""
     limit = max_body_kb * 1024 if max_body_kb else http_body_bytes(grader.settings.max_code_kb)
-    app = web.Application(client_max_size=limit, middlewares=[json_errors])
+    # handler_args override the runner's (web.run_app's keep-alive is 75 s).
+    app = web.Application(client_max_size=limit, middlewares=[json_errors],
+                          handler_args={"keepalive_timeout": header_timeout_s})
     app[GRADER_KEY] = grader
     app[MAX_BODY_KEY] = limit
+    app[BODY_TIMEOUT_KEY] = body_timeout_s
     app[STREAM_AFTER_KEY] = stream_after_s
 
     async def on_startup(app: web.Application) -> None:

@@ -117,3 +117,83 @@ async def test_forged_results_too_large_to_judge_are_a_plain_error(grader, curri
     assert "too large" in result["message"], result["message"]
     follow = await grader.grade("1.1.1", curriculum.get("1.1.1").reference)
     assert follow["status"] == "passed", follow
+
+
+# ---- slowloris: the HTTP service's connections held open by trickled bytes ------------
+
+async def _trickle(writer, data: bytes, sent: list[int]) -> None:
+    """Writes ``data`` a byte every 0.1 s (until the server closes the connection)."""
+    import asyncio
+
+    for i in range(len(data)):
+        try:
+            writer.write(data[i:i + 1])
+            await writer.drain()
+        except (ConnectionError, RuntimeError):
+            return
+        sent[0] += 1
+        await asyncio.sleep(0.1)
+
+
+async def _served_meanwhile(srv) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http, http.get(srv.make_url("/v1/health")) as resp:
+        assert resp.status == 200, await resp.text()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_trickled_body_is_cut_off_while_other_requests_are_served(grader):
+    """aiohttp has no timeout for a request body: a client sending 1,000 declared bytes
+    at one a second held a connection (and its handler) for 17 minutes, and enough of
+    them every socket. A body must arrive within HTTP_BODY_TIMEOUT_S: else 408, closed."""
+    import asyncio
+
+    from tests.grading.conftest import SharedGrader, serving
+
+    async with serving(SharedGrader, grader, body_timeout_s=1.0) as srv:
+        reader, writer = await asyncio.open_connection(srv.host, srv.port)
+        writer.write(b"POST /v1/grade HTTP/1.1\r\nHost: grader\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+        sent = [0]
+        trickling = asyncio.create_task(_trickle(writer, b" " * 1000, sent))
+        await _served_meanwhile(srv)
+        answer = await asyncio.wait_for(reader.read(), 120)  # the bound only stops a hang
+        trickling.cancel()
+        writer.close()
+        status = answer.split(b"\r\n", 1)[0]
+        assert b" 408 " in status and b"did not arrive within 1 s" in answer, answer
+        assert sent[0] < 1000  # cut off before the body was complete
+        await _served_meanwhile(srv)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("first", [b"", b"GET /v1/health HTTP/1.1\r\nHost: grader\r\n\r\n"],
+                         ids=["headers", "idle-after-a-request"])
+async def test_trickled_headers_and_idle_connections_are_closed(grader, first):
+    """Headers trickled a byte at a time (or a kept-alive connection left idle) held
+    their connection for aiohttp's 75 s keep-alive at least; HTTP_HEADER_TIMEOUT_S
+    closes it."""
+    import asyncio
+
+    from tests.grading.conftest import SharedGrader, serving
+
+    async with serving(SharedGrader, grader, header_timeout_s=1.0) as srv:
+        reader, writer = await asyncio.open_connection(srv.host, srv.port)
+        sent = [0]
+        if first:
+            writer.write(first)
+            line = await reader.readline()
+            assert b" 200 " in line, line
+            await reader.readuntil(b"\r\n\r\n")  # the rest of the headers
+            trickling = None
+        else:
+            trickling = asyncio.create_task(_trickle(
+                writer, b"GET /v1/health HTTP/1.1\r\nX-Slow: " + b"a" * 4000, sent))
+        await _served_meanwhile(srv)
+        rest = await asyncio.wait_for(reader.read(), 120)  # the bound only stops a hang
+        assert b"HTTP/1.1" not in rest  # closed, nothing answered (the body of the 200 aside)
+        if trickling is not None:
+            trickling.cancel()
+            assert sent[0] < 4000
+        writer.close()
