@@ -232,6 +232,10 @@ class Grader:
                 reference_task.cancel()
             return self._result(exercise, "error", [], "The sandbox crashed while grading "
                                  "this submission; it has been restarted.", started)
+        except BaseException:  # busy, out of service, cancelled: no one will read the reference
+            if reference_task is not None:
+                reference_task.cancel()
+            raise
         note({"stage": "judging"})
         ref_header, ref_blobs = cached or await reference_task
         judge_args = (exercise, ctx, limits, header, blobs, ref_header, ref_blobs, started,
@@ -605,6 +609,8 @@ def _check_progress(exercise: Exercise, owners: list[int], note: ProgressFn
 
 
 def _malformed(exc: Exception) -> str:
+    if isinstance(exc, harness.ResultTooLarge):  # honest values, just too many of them
+        return f"Your job's results could not be taken back: {exc}."
     return (f"Your job's results could not be read: the sandbox sent back malformed data "
             f"({exc}). Writing to the sandbox's result pipe (file descriptor 3) is not allowed.")
 

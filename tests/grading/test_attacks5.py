@@ -115,6 +115,7 @@ async def test_forged_results_too_large_to_judge_are_a_plain_error(grader, curri
     result = await grader.grade("1.1.1", source)
     assert result["status"] == "error" and result["score"] == 0, result
     assert "too large" in result["message"], result["message"]
+    assert "malformed" not in result["message"], result["message"]  # too many, not forged
     follow = await grader.grade("1.1.1", curriculum.get("1.1.1").reference)
     assert follow["status"] == "passed", follow
 
