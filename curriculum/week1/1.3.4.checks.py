@@ -141,9 +141,13 @@ def judge_z(learner, reference, inputs, ctx):
 
 def judge_report(learner, reference, inputs, ctx):
     def compare(found, expected, what):
-        if not isinstance(found, dict) or not {"stats", "outliers", "z_scores"} <= set(found):
-            return "type", (f"{what} should return a dict with keys 'stats', 'outliers', 'z_scores'; "
-                    f"found {type(found).__name__}")
+        if not isinstance(found, dict):
+            return "type", (f"{what} should return a dict with keys 'stats', 'outliers', "
+                            f"'z_scores'; found {type(found).__name__}")
+        missing = [key for key in ("stats", "outliers", "z_scores") if key not in found]
+        if missing:
+            return "type", (f"{what} should return a dict with keys 'stats', 'outliers', "
+                            f"'z_scores'; yours lacks {', '.join(map(repr, missing))}")
         return (_stats(found["stats"], expected["stats"], what + "['stats']")
                 or _tensor(found["outliers"], expected["outliers"], what + "['outliers']")
                 or _tensor(found["z_scores"], expected["z_scores"], what + "['z_scores']"))
