@@ -1,10 +1,12 @@
 """Checks of 2.2.4: manual expansion, judged against the learner's own random operands."""
 
+import ast
+
 import torch
 
 from curriculum.judges.cases import each_case, labels_for, shuffled
 from curriculum.judges.shapes import operand_problem
-from curriculum.judges.source import api_problem
+from curriculum.judges.source import api_problem, bound_expression
 from curriculum.judges.values import problem
 from grader.checks.base import Verdict
 
@@ -44,9 +46,44 @@ def judge_manual(learner, reference, inputs, ctx, *, k, a, b):
         problem(d.get(f"manual_{k}"), a_k + b_k, f"`manual_{k}` (sum of the expanded tensors)"))
     if bad:
         return bad
-    return _api(ctx, [(f"a_{k}", ["torch.randn"], []), (f"b_{k}", ["torch.randn"], []),
-                      (f"a_expanded_{k}", [".expand"], []),
-                      (f"b_expanded_{k}", [".expand"], [])]) or Verdict(True, "value")
+    bad = _api(ctx, [(f"a_{k}", ["torch.randn"], []), (f"b_{k}", ["torch.randn"], []),
+                     (f"a_expanded_{k}", [".expand"], []),
+                     (f"b_expanded_{k}", [".expand"], [])])
+    if bad:
+        return bad
+    raw = _unexpanded_operands(ctx.source_text, f"manual_{k}", (f"a_{k}", f"b_{k}"))
+    if raw:  # a_k + b_k has the same values: broadcasting did the expanding, not the learner
+        which = " and ".join(f"`{n}`" for n in raw)
+        rest = "as they are and lets broadcasting expand them" if len(raw) > 1 \
+            else "as it is and lets broadcasting expand it"
+        return Verdict(False, "api", f"`manual_{k}` must add the expanded tensors "
+                                     f"(`manual_{k} = a_expanded_{k} + b_expanded_{k}`); yours "
+                                     f"adds {which} {rest}")
+    return Verdict(True, "value")
+
+
+_EXPANDING = {"expand", "expand_as", "broadcast_to"}
+_METADATA = {"shape", "size", "dtype", "device", "ndim", "dim"}
+
+
+def _unexpanded_operands(source, name, operands):
+    """The ``operands`` that the expression bound to ``name`` uses as they are (not as the
+    receiver of ``.expand``/``.expand_as``, the tensor of ``torch.broadcast_to`` or only for
+    their shape); none when the binding cannot be read (a helper's result)."""
+    expr = bound_expression(source, name)
+    if expr is None:
+        return []
+    covered = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _EXPANDING:
+            target = node.args[0] if node.func.attr == "broadcast_to" and node.args \
+                else node.func.value
+            covered.add(id(target))
+        if isinstance(node, ast.Attribute) and node.attr in _METADATA:
+            covered.add(id(node.value))
+    return sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)
+                   and n.id in operands and id(n) not in covered})
 
 
 def judge_23(learner, reference, inputs, ctx):

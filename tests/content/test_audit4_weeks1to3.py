@@ -44,3 +44,28 @@ async def test_134_report_without_z_scores_names_the_missing_key(grader) -> None
     assert _failed(result).get("report") == "type", result["checks"]
     message = _message(result, "report")
     assert "lacks 'z_scores'" in message and "found dict" not in message, message
+
+
+# --- 2.2.4: manual_21/22 add the expanded tensors, not the operands -------------------
+
+@ASYNC
+@pytest.mark.parametrize("k, manual, raw", [
+    ("21", "manual_21 = a_21 + b_21", "`a_21` and `b_21`"),
+    ("22", "manual_22 = a_expanded_22 + b_22", "`b_22`"),
+    ("22", "manual_22 = torch.add(a_22, b_expanded_22)", "`a_22`"),
+])
+async def test_224_manual_sum_of_unexpanded_operands_is_rejected(grader, k, manual, raw) -> None:
+    source = _reference("2.2.4") + f"\n{manual}\n"
+    result = await grader.grade("2.2.4", source, seed=SEED)
+    assert _failed(result).get(f"variant_{k}") == "api", result["checks"]
+    assert raw in _message(result, f"variant_{k}"), _message(result, f"variant_{k}")
+
+
+@ASYNC
+async def test_224_manual_sum_expanded_inline_is_accepted(grader) -> None:
+    source = _reference("2.2.4") + (
+        "\nmanual_21 = torch.add(torch.broadcast_to(a_21, (2, 3, 4)),"
+        " b_21.expand_as(a_expanded_21))"
+        "\nmanual_22 = a_expanded_22 + b_22.expand(a_expanded_22.shape)\n")
+    result = await grader.grade("2.2.4", source, seed=SEED)
+    assert result["status"] == "passed", result["checks"]
