@@ -122,6 +122,7 @@ def judge_resume(learner, reference, inputs, ctx):
         return Verdict(False, "train", "resuming from the epoch-5 checkpoint and training to "
                                        "epoch 10 must give the same weights as the uninterrupted "
                                        f"run; they differ by {got['resumed']:.3g}. Restore the "
-                                       "model, optimizer and scheduler states and start at the "
-                                       "saved epoch")
+                                       "model, optimizer and scheduler states, train epochs "
+                                       "saved_epoch + 1 … num_epochs (epoch 5 is not run again) "
+                                       "and keep the batches in the same fixed order")
     return Verdict(True, "train")

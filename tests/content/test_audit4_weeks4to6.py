@@ -39,6 +39,10 @@ NAMED_CAUSES = {
         "    torch.save(module.state_dict(), path)",
         "    torch.save(model.state_dict(), path)")],
         "save_load", "'module.' prefixes"),
+    # was "… and start at the saved epoch", which is what this loop did (epoch 5 trained twice)
+    "6.1.4b-resume-repeats-the-saved-epoch": ("6.1.4b", [(
+        'start_epoch = checkpoint["epoch"]', 'start_epoch = checkpoint["epoch"] - 1')],
+        "resume", "saved_epoch + 1 … num_epochs (epoch 5 is not run again)"),
 }
 
 
