@@ -362,7 +362,7 @@ def variant(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k: i
             return bad
         own[leaf["name"]] = values[bound]
     if outs:
-        bad = _outputs_problem(k, values, own, outs, rtol, atol)
+        bad = _outputs_problem(k, values, own, outs, rtol, atol, ctx.source_text)
         if bad:
             return bad
     bad = _api_problem(ctx, k, leaves, api or {}, needs, outs)
@@ -372,7 +372,8 @@ def variant(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k: i
 
 
 def _outputs_problem(k: int, values: dict[str, Any], own: dict[str, torch.Tensor],
-                     outs: Sequence[Sequence[str]], rtol: float, atol: float) -> Verdict | None:
+                     outs: Sequence[Sequence[str]], rtol: float, atol: float,
+                     source: str = "") -> Verdict | None:
     try:
         results, grads = _expected(own, outs)
     except Exception as exc:  # the learner's values make the maths fail (e.g. singular)
@@ -415,17 +416,51 @@ def _outputs_problem(k: int, values: dict[str, Any], own: dict[str, torch.Tensor
         problem = close_problem(g, exp, rtol, atol)
         if problem:
             return Verdict(False, "grad", f"`{bound}.grad` is not d{loss}/d{bound} at your "
-                                          f"values: {problem}{_grad_hint(g, exp, rtol, atol)}")
+                                          f"values: {problem}"
+                                          f"{_grad_hint(g, exp, rtol, atol, source, loss, bound)}")
     return None
 
 
-def _grad_hint(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> str:
+def _grad_hint(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float,
+               source: str = "", loss: str = "y", leaf: str = "x") -> str:
+    """Why a gradient is all zeros or twice the right one, from what the source does with
+    this variant's names: a reset (``x.grad.zero_()``) or a cut graph (detach, .item(), a
+    new tensor); a second backward() or a gradient passed to ``loss.backward(…)``."""
     g64, e64 = got.to(torch.float64), expected.to(torch.float64)
     if bool((g64 == 0).all()) and bool((e64 != 0).any()):
-        return (" — it is all zeros: don't call .grad.zero_() after backward here, the grader "
-                "reads the gradient you computed")
+        reset = _calls_on(source, "zero_", leaf)
+        if reset or not _calls_on(source, "zero_", None):
+            return (" — it is all zeros: don't call .grad.zero_() after backward here, the "
+                    "grader reads the gradient you computed" if reset else
+                    f" — it is all zeros: `{loss}` does not depend on `{leaf}` through the "
+                    f"graph (a .detach(), .item() or a new tensor in between cuts it)")
+        return (" — it is all zeros: the gradient was reset after backward (don't call "
+                ".grad.zero_() here), or the graph from it to the result is cut")
     if close_problem(g64, 2 * e64, rtol, atol) is None:
+        if any(_scales_gradient(call) for call in _calls_on(source, "backward", loss)):
+            return (" — it is twice the expected gradient: the gradient passed to "
+                    f"`{loss}.backward(…)` scales it; call `{loss}.backward()` with none")
         return (" — it is twice the expected gradient: backward ran twice and the gradients "
                 "accumulated (reset with .grad.zero_() between passes)")
     return ""
+
+
+def _calls_on(source: str, method: str, name: str | None) -> list[ast.Call]:
+    """Calls of ``.method(…)`` whose receiver mentions ``name`` (any receiver for None):
+    ``x_1.grad.zero_()`` is a ``zero_`` call on ``x_1``."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == method
+            and (name is None or any(isinstance(n, ast.Name) and n.id == name
+                                     for n in ast.walk(node.func.value)))]
+
+
+def _scales_gradient(call: ast.Call) -> bool:
+    """``y.backward(g)`` / ``y.backward(gradient=g)`` with g other than a literal 1 or None."""
+    given = [*call.args[:1], *(kw.value for kw in call.keywords if kw.arg == "gradient")]
+    return any(not (isinstance(g, ast.Constant) and g.value in (None, 1, 1.0)) for g in given)
 

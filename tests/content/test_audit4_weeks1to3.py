@@ -69,3 +69,29 @@ async def test_224_manual_sum_expanded_inline_is_accepted(grader) -> None:
         "\nmanual_22 = a_expanded_22 + b_22.expand(a_expanded_22.shape)\n")
     result = await grader.grade("2.2.4", source, seed=SEED)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.1.x: the zero / doubled gradient hints name what this variant's code did -------
+
+_X2 = "x_2 = torch.tensor(2.0, requires_grad=True)\n"
+
+
+@ASYNC
+@pytest.mark.parametrize("lines, hint, not_hint", [
+    # a graph cut by .detach(): no .zero_() anywhere, so not 'don't call .grad.zero_()'
+    (_X2 + "y_2 = (x_2.detach() ** 2) + 0 * x_2\ny_2.backward()\n",
+     "does not depend on `x_2` through the graph", "zero_"),
+    (_X2 + "y_2 = x_2 ** 2\ny_2.backward()\nx_2.grad.zero_()\n",
+     "don't call .grad.zero_()", "through the graph"),
+    # one backward with a gradient of 2 is not 'backward ran twice'
+    (_X2 + "y_2 = x_2 ** 2\ny_2.backward(torch.tensor(2.0))\n",
+     "the gradient passed to `y_2.backward(…)`", "ran twice"),
+    (_X2 + "y_2 = x_2 ** 2\ny_2.backward(retain_graph=True)\ny_2.backward()\n",
+     "backward ran twice", "passed to"),
+])
+async def test_31x_gradient_hints_follow_the_variants_code(grader, lines, hint, not_hint) -> None:
+    source = _reference("3.1.2") + "\n" + lines
+    result = await grader.grade("3.1.2", source, seed=SEED)
+    assert _failed(result) == {"x_2": "grad"}, result["checks"]
+    message = _message(result, "x_2")
+    assert hint in message and not_hint not in message, message
