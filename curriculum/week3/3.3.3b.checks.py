@@ -7,7 +7,7 @@ in ``Hidden.secret`` and the judge reads them from ``ctx.secrets``.
 import numpy as np
 import torch
 
-from curriculum.judges.autograd import unwrap
+from curriculum.judges.autograd import meta, unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most, close
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name, with_article
@@ -60,6 +60,17 @@ def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return -torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))
 
 
+def _untrained_hint(w, b) -> str:
+    """Why the boundary was not learned: a parameter created without requires_grad (the
+    hidden boundary misses the origin, so an untrained bias shows), else the usual causes."""
+    frozen = [name for name, t in (("w", w), ("b", b)) if not meta(t).requires_grad]
+    if frozen:
+        names = " and ".join(f"`{n}`" for n in frozen)
+        return (f"your {names} {'does' if len(frozen) == 1 else 'do'} not require grad, so "
+                "training never updated it; create w and b with requires_grad=True")
+    return "the model hasn't learned the boundary (learning rate, epochs, gradient reset?)"
+
+
 def judge_fit(learner, reference, inputs, ctx):
     labels = ctx.secrets["logistic_regression"]
     for i, (ds, y_test, item) in enumerate(zip(inputs, labels, learner.value, strict=True), 1):
@@ -90,8 +101,7 @@ def judge_fit(learner, reference, inputs, ctx):
         accuracy = binary_accuracy(p, y_test)
         if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
-                                           f"{MIN_ACCURACY:.0%} — the model hasn't learned the "
-                                           "boundary (learning rate, epochs, gradient reset?)")
+                                           f"{MIN_ACCURACY:.0%} — " + _untrained_hint(w, b))
     bad = forbidden_calls(ctx, FORBIDDEN)
     if bad:
         return Verdict(False, "api", "from scratch: write sigmoid and the loss yourself, update "

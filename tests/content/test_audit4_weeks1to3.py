@@ -95,3 +95,38 @@ async def test_31x_gradient_hints_follow_the_variants_code(grader, lines, hint, 
     assert _failed(result) == {"x_2": "grad"}, result["checks"]
     message = _message(result, "x_2")
     assert hint in message and not_hint not in message, message
+
+
+# --- 3.3.3b: a bias created without requires_grad is named when accuracy fails --------
+
+FROZEN_BIAS_333B = '''import torch
+
+
+def sigmoid(x):
+    return 1 / (1 + torch.exp(-x))
+
+
+def train_logistic_regression(X, y, learning_rate=0.5, num_epochs=1000):
+    w = torch.zeros(2, 1, requires_grad=True)
+    b = torch.zeros(1)
+    for _ in range(num_epochs):
+        p = sigmoid(X @ w + b).clamp(1e-7, 1 - 1e-7)
+        loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+        w.grad = None
+        loss.backward()
+        with torch.no_grad():
+            w -= learning_rate * w.grad
+    return w, b
+
+
+def predict_proba(X, w, b):
+    return sigmoid(torch.matmul(X, w) + b)
+'''
+
+
+@ASYNC
+async def test_333b_frozen_bias_is_named(grader) -> None:
+    result = await grader.grade("3.3.3b", FROZEN_BIAS_333B, seed=SEED)
+    assert _failed(result).get("logistic_regression") == "train", result["checks"]
+    message = _message(result, "logistic_regression")
+    assert "your `b` does not require grad" in message, message
