@@ -69,6 +69,14 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
                                        "nn.BCEWithLogitsLoss, which applies a second sigmoid: "
                                        "use nn.BCELoss() on the probabilities")
+    leaks = learner.value.get("leaks") or {}
+    if leaks.get("val_rows"):
+        return Verdict(False, "train", f"the model trained on validation reviews "
+                                       f"({leaks['val_rows']} rows of its training batches "
+                                       "were validation reviews): train on train_texts only, "
+                                       "and keep the "
+                                       "validation reviews for the F1 that early stopping and "
+                                       "model saving decide on")
     modes = learner.value.get("predict_modes")
     if not isinstance(modes, list) or any(bool(m[0]) for m in modes):
         return Verdict(False, "train", "predict ran the model in training mode (the grader "

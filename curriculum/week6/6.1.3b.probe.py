@@ -46,14 +46,49 @@ def _watched(ns, fn):
         F.binary_cross_entropy_with_logits = orig
 
 
+def _rows(x):
+    """The token-id rows of a padded batch, padding (0) stripped from the end."""
+    out = []
+    for row in x.tolist():
+        while row and row[-1] == 0:
+            row.pop()
+        out.append(tuple(row))
+    return out
+
+
+def _leaks(ns, d, vocab, trained_rows):
+    """How many training-mode rows were validation reviews (that no training review
+    encodes to)."""
+    out = {"val_rows": None}
+    with contextlib.suppress(Exception):
+        encode = need(ns, "numericalize")
+        train = {tuple(encode(t, vocab).tolist()) for t in d["x"]}
+        val = {tuple(encode(t, vocab).tolist()) for t in d["xv"]} - train
+        out["val_rows"] = sum(r in val for r in trained_rows)
+    return out
+
+
 def train(ns, d):
     torch.manual_seed(4)
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "sentiment_model.pth")
+    Model, trained_rows = need(ns, "SentimentModel"), []
+
+    class Rows(Model):
+        def forward(self, *a, **k):  # the rows of every training-mode forward pass
+            if self.training and torch.is_grad_enabled() and a and isinstance(a[0], torch.Tensor):
+                with contextlib.suppress(Exception):
+                    trained_rows.extend(_rows(a[0]))
+            return super().forward(*a, **k)
     try:
         fn = need(ns, "train_sentiment")
-        (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
-            lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)))
+        ns["SentimentModel"] = Rows
+        try:
+            (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
+                lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)))
+        finally:
+            ns["SentimentModel"] = Model
+        leaks = _leaks(ns, d, vocab, trained_rows)
         predict = need(ns, "predict")
         # handed over in train mode: predict's own model.eval() and no_grad() must show
         modes = []
@@ -86,7 +121,7 @@ def train(ns, d):
         hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
         return {"pred": pred, "best_f1": best_f1, "saved": saved, "history": hist,
                 "predict_modes": [list(m) for m in modes],
-                "acc": _acc, "f1_calls": f1s, "logits_in": logits_in}
+                "acc": _acc, "f1_calls": f1s, "logits_in": logits_in, "leaks": leaks}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -21,6 +21,10 @@ def _edit(source: str, edits: list[tuple[str, str]]) -> str:
     return source
 
 
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
+
+
 def _messages(result: dict) -> dict[str, str]:
     return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
 
@@ -53,3 +57,58 @@ async def test_the_message_names_the_cause(grader, curriculum, name):
     for result in await _grade_seeds(grader, exercise_id, source):
         message = _messages(result)[check]
         assert fragment in message, message
+
+
+# (exercise, edits of the reference, failing check, fragment its message must contain)
+WRONG = {
+    # passed 10/10: the validation reviews trained on too (then early stopping and the best
+    # checkpoint decide on F1s of reviews the model has seen)
+    "6.1.3b-trains-on-validation-reviews": ("6.1.3b", [(
+        "    x, y = encode(train_texts, vocab), torch.tensor(train_labels, dtype=torch.float32)",
+        "    x = encode(train_texts + val_texts, vocab)\n"
+        "    y = torch.tensor(train_labels + val_labels, dtype=torch.float32)")],
+        "training", "trained on validation reviews"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+async def test_wrong_solution_fails_on_every_seed(grader, curriculum, name):
+    exercise_id, edits, check, fragment = WRONG[name]
+    source = _edit(curriculum.get(exercise_id).reference, edits)
+    for result in await _grade_seeds(grader, exercise_id, source):
+        assert check in _failed(result), (name, _messages(result))
+        assert fragment in _messages(result)[check], (name, _messages(result))
+
+
+# Correct submissions written differently from the reference, as the prompts allow.
+CORRECT = {
+    # a DataLoader over (ids, label) pairs with a padding collate_fn, shuffled, batch 16;
+    # predict under inference_mode
+    "6.1.3b-dataloader-collate": ("6.1.3b", [
+        ("    x, y = encode(train_texts, vocab), torch.tensor(train_labels, dtype=torch.float32)",
+         "    from torch.utils.data import DataLoader\n"
+         "    pairs = [(numericalize(t, vocab), float(lab))\n"
+         "             for t, lab in zip(train_texts, train_labels)]\n\n"
+         "    def collate(batch):\n"
+         "        xs, ys = zip(*batch)\n"
+         "        return pad_sequence(list(xs), batch_first=True), torch.tensor(ys)\n"
+         "    loader = DataLoader(pairs, batch_size=16, shuffle=True, collate_fn=collate)"),
+        ("        for i in range(0, len(x), 32):\n"
+         "            optimizer.zero_grad()\n"
+         "            probs, _ = model(x[i:i + 32])\n"
+         "            loss = criterion(probs, y[i:i + 32])",
+         "        for xb, yb in loader:\n"
+         "            optimizer.zero_grad(set_to_none=True)\n"
+         "            probs, _ = model(xb)\n"
+         "            loss = criterion(probs, yb)"),
+        ("    with torch.no_grad():\n        probs, _ = model(encode(texts, vocab))",
+         "    with torch.inference_mode():\n        probs, _ = model(encode(texts, vocab))")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+async def test_correct_solution_passes(grader, curriculum, name):
+    exercise_id, edits = CORRECT[name]
+    source = _edit(curriculum.get(exercise_id).reference, edits)
+    for result in await _grade_seeds(grader, exercise_id, source):
+        assert result["status"] == "passed", (name, _messages(result))
