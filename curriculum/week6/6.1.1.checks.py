@@ -76,6 +76,11 @@ def judge_train(learner, reference, inputs, ctx):
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
         return Verdict(False, "api", f"train_model must build optim.Adam(model.parameters(), "
                                      f"lr=0.001); found {found}")
+    if got.get("val_rows_trained"):
+        return Verdict(False, "train", f"the model trained on validation rows "
+                                       f"({got['val_rows_trained']} rows of its training batches "
+                                       "came from val_loader): train on train_loader only and "
+                                       "keep val_loader for the validation phase")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
                             "SpeedMLP after train_model (4 epochs)")
 

@@ -68,6 +68,11 @@ WRONG = {
         "    x = encode(train_texts + val_texts, vocab)\n"
         "    y = torch.tensor(train_labels + val_labels, dtype=torch.float32)")],
         "training", "trained on validation reviews"),
+    # passed 10/10: every epoch also trained on val_loader's batches
+    "6.1.1-trains-on-val-loader": ("6.1.1", [(
+        "        for data, target in train_loader:",
+        "        for data, target in [*train_loader, *val_loader]:")],
+        "training", "trained on validation rows"),
 }
 
 
@@ -82,6 +87,12 @@ async def test_wrong_solution_fails_on_every_seed(grader, curriculum, name):
 
 # Correct submissions written differently from the reference, as the prompts allow.
 CORRECT = {
+    # the batches moved with .float() and validation under inference_mode
+    "6.1.1-float-batches-inference-mode": ("6.1.1", [
+        ("            output = model(data)\n            loss = criterion(output, target)",
+         "            output = model(data.float())\n            loss = criterion(output, target)"),
+        ("    with torch.no_grad():\n        for data, target in loader:",
+         "    with torch.inference_mode():\n        for data, target in loader:")]),
     # a DataLoader over (ids, label) pairs with a padding collate_fn, shuffled, batch 16;
     # predict under inference_mode
     "6.1.3b-dataloader-collate": ("6.1.3b", [
