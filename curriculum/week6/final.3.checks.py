@@ -225,6 +225,12 @@ def judge_train(learner, reference, inputs, ctx):
     if not at_most(seen["max"], lr * (1 + 1e-6)):
         return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
                                      f"reached {seen['max']:.4g}")
+    if got.get("val_rows_trained"):
+        return Verdict(False, "train", f"the model trained on validation sequences "
+                                       f"({got['val_rows_trained']} rows of its training "
+                                       "batches were validation sequences): build the training "
+                                       "DataLoader from train_tokens and train_labels only; the "
+                                       "validation set decides early stopping and the checkpoint")
     bad = same_order_problem(split_epochs(got.get("rows") or [], len(inputs["x"])), "train",
                              "DataLoader(SequenceDataset(...), batch_size=config.batch_size, "
                              "shuffle=True, collate_fn=collate)")
@@ -327,6 +333,9 @@ def judge_checkpoint(learner, reference, inputs, ctx):
     got = _trained(ctx)
     if got is None:
         return Verdict(False, "train", "not judged: train() did not run to the end")
+    if got.get("val_rows_trained"):  # the scripted validation outputs reached training too
+        return Verdict(False, "train", "not judged: the model trained on validation sequences "
+                                       "(see the training check)")
     problem, best_epoch = _early_stop_problem(got["history"], TRAIN_CONFIG["epochs"],
                                               TRAIN_CONFIG["patience"])
     if problem:

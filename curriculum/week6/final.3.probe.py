@@ -109,6 +109,12 @@ def train(ns, d):
     index = row_index(d["x"], key=lambda s: tuple(s.tolist()))
     row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
         index, rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
+    # and which validation sequences (that are no training sequence) they hold: a leak
+    val_index = {k: i for k, i in row_index(d["xv"], key=lambda s: tuple(s.tolist())).items()
+                 if k not in index}
+    val_rows = []
+    val_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
+        val_index, val_rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "best.pt")
     try:
@@ -117,6 +123,7 @@ def train(ns, d):
                                                      path))
         finally:
             row_hook.remove()
+            val_hook.remove()
         pred = _classes(model, d["xt"])
         hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
                 if isinstance(history, list) else repr(history)[:80])
@@ -124,7 +131,7 @@ def train(ns, d):
                 "nparams": sum(p.numel() for p in model.parameters()),
                 "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
                        "max": max(lrs) if lrs else None},
-                "rows": rows,
+                "rows": rows, "val_rows_trained": sum(i >= 0 for b in val_rows for i in b),
                 "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
     finally:
         hook.remove()

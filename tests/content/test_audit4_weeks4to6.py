@@ -73,6 +73,12 @@ WRONG = {
         "        for data, target in train_loader:",
         "        for data, target in [*train_loader, *val_loader]:")],
         "training", "trained on validation rows"),
+    # failed only on the checkpoint check, told its validation loss was not the mean loss
+    "final.3-trains-on-validation-sequences": ("final.3", [(
+        "    train_loader = DataLoader(SequenceDataset(train_tokens, train_labels),",
+        "    train_loader = DataLoader(SequenceDataset(list(train_tokens) + list(val_tokens),\n"
+        "                                              torch.cat([train_labels, val_labels])),")],
+        "training", "trained on validation sequences"),
 }
 
 
