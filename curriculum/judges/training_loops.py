@@ -600,10 +600,15 @@ def _epoch_val_problem(k, rep, epochs, n_val, name: str | None = None) -> Verdic
     name = name or f"train_loop_{k}"
     evals = [int(x) for x in rep["num"]["E"].tolist()]
     if len(evals) != epochs or any(e != n_val for e in evals):
+        sizes = sorted(set(evals))
+        rows = (f" over {', '.join(map(str, sizes))} rows" if sizes and sizes != [n_val]
+                else "")
+        more = (" — the training rows? Validate on the validation split only"
+                if any(e > n_val for e in evals) else "")
         return Verdict(False, "value", f"{name}: validate once per epoch on all "
                                        f"{n_val} validation rows in one forward pass "
                                        f"(model.eval(), torch.no_grad()); found {len(evals)} "
-                                       f"validation passes for {epochs} epochs")
+                                       f"validation passes{rows} for {epochs} epochs{more}")
     if len(_val_losses(rep)) != epochs:
         return Verdict(False, "value", f"{name}: compute the validation loss with the "
                                        "criterion once per epoch")

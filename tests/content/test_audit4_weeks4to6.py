@@ -47,6 +47,11 @@ NAMED_CAUSES = {
     "6.1.4b-resume-repeats-the-saved-epoch": ("6.1.4b", [(
         'start_epoch = checkpoint["epoch"]', 'start_epoch = checkpoint["epoch"] - 1')],
         "resume", "saved_epoch + 1 … num_epochs (epoch 5 is not run again)"),
+    # was "found 15 validation passes for 15 epochs" (the right count, on the training rows)
+    "5.1.3-validated-on-training-rows": ("5.1.3", [(
+        "    X_val, y_val = X[n_train:], y[n_train:]",
+        "    X_val, y_val = X[:n_train], y[:n_train]")],
+        "train_loop_11", "over 320 rows for 15 epochs — the training rows?"),
 }
 
 
