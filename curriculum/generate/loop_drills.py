@@ -160,7 +160,8 @@ C = {
          "model, train it on the other 4 folds (`nn.BCEWithLogitsLoss`, `optim.Adam` lr=0.01, "
          "batch 64, 10 epochs, `model.train()`), then evaluate it on its fold "
          "(`model.eval()`, `torch.no_grad()`). Return the list of the 5 validation accuracies "
-         "(floats in [0, 1]). Every fold's model must reach held-out accuracy ≥ 0.7."),
+         "(floats in [0, 1]). At least 4 of the 5 folds' models must reach held-out accuracy "
+         "≥ 0.7 (one unlucky fold is forgiven; an untrained model stays near 0.5)."),
     13: ("train_loop_13(model, X_train, y_train, X_val, y_val, patience=3, max_epochs=100)",
          "early stopping on the validation loss (patience 3); return (model, epochs_run)",
          "Early stopping. Variant 6's model and loss, `optim.Adam` lr=0.01, batch 64. After each "

@@ -412,6 +412,10 @@ def _train_mode_validation(k: int, seen: int, epochs: int | None, n_train: int |
             "training epoch)")
 
 
+#: train_loop_12: how many of the 5 fold models may miss the held-out bar.
+KFOLD_MISSES_FORGIVEN = 1
+
+
 def _held_out(spec: Spec, preds, secret) -> Verdict | None:
     k = spec.k
     score, label = _metric(spec.metric, preds, secret)
@@ -465,10 +469,15 @@ def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
         if bad:
             return bad
     if k == 12:
-        for i, preds in enumerate(value["preds"], start=1):
-            bad = _held_out(spec, preds, secret)
-            if bad:
-                return Verdict(False, "train", f"fold {i}: {bad.message}")
+        # Five models trained on 80 % of the rows each: one of them now and then
+        # lands a little under the bar by chance (about 1 fold in 200 for the
+        # reference); two at once is what a loop that does not train them looks like.
+        misses = [(i, bad) for i, preds in enumerate(value["preds"], start=1)
+                  if (bad := _held_out(spec, preds, secret)) is not None]
+        if len(misses) > KFOLD_MISSES_FORGIVEN:
+            return Verdict(False, "train", "; ".join(f"fold {i}: {bad.message}"
+                                                     for i, bad in misses)
+                           + f" (at most {KFOLD_MISSES_FORGIVEN} of the 5 folds may miss)")
         return Verdict(True, "train")
     preds = value["preds"]
     if k == 14:
