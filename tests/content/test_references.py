@@ -7,7 +7,9 @@ existing exercises.
 
 from __future__ import annotations
 
+import os
 import time
+import zlib
 
 import pytest
 
@@ -19,11 +21,18 @@ ALL_IDS = [e.id for e in load_curriculum().ordered()]
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("exercise_id", ALL_IDS)
 async def test_reference_passes(grader, exercise_id):
+    """On one fixed seed per exercise, so a run is repeatable (a training check
+    passes its reference on nearly every seed, not all: their pass rates over
+    many seeds are benchmarks/training_reliability.py's job).
+    ``TORCHDOJO_TEST_REFERENCE_SEEDS=random`` draws fresh seeds instead."""
     ex = grader.exercise(exercise_id)
+    seed = None if os.environ.get("TORCHDOJO_TEST_REFERENCE_SEEDS") == "random" \
+        else zlib.crc32(exercise_id.encode()) % 2**31
     start = time.perf_counter()
-    result = await grader.grade(exercise_id, ex.reference)
+    result = await grader.grade(exercise_id, ex.reference, seed=seed)
     failing = [c for c in result["checks"] if c["status"] != "passed"]
-    assert result["status"] == "passed", (result["message"], failing[:5], result["stdout"][-500:])
+    assert result["status"] == "passed", (seed, result["message"], failing[:5],
+                                          result["stdout"][-500:])
     assert result["score"] == ex.max_score
     assert time.perf_counter() - start < 60
 
