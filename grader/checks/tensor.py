@@ -79,6 +79,13 @@ def _check_normal(t: torch.Tensor) -> str | None:
         mean, std = x.mean().item(), x.std().item()
         if not (at_most(abs(mean), 6 / math.sqrt(n)) and above(std, 0.5) and below(std, 1.6)):
             return f"sample mean {mean:.3f} / std {std:.3f} are far from N(0, 1)'s 0 / 1"
+        # N(0, 1) is symmetric: about half the samples are negative (binomial,
+        # within 6 standard deviations). One-sided samples — randn().abs(),
+        # ** 2, relu — can keep a mean and std that pass the test above.
+        negative = int((x < 0).sum())
+        if not at_most(abs(negative - n / 2), 6 * math.sqrt(n) / 2):
+            return (f"{negative} of {n} values are negative; samples of N(0, 1) are negative "
+                    "about half the time")
     return None
 
 
