@@ -133,6 +133,15 @@ def judge_checkpoint(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+def _history_f1s(hist) -> list[float] | None:
+    """The scripted run's per-epoch validation F1s, or None when ``history`` is not a
+    non-empty list of dicts with a finite 'val_f1' each."""
+    if not isinstance(hist, list) or not hist or not all(
+            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+        return None
+    return [as_float(h["val_f1"]) for h in hist]
+
+
 def _scripted_checkpoint_problem(got, inputs) -> str:
     """In the scripted run the best epoch comes two epochs before the last (patience 2) and
     training is real, so the best epoch's weights differ from the last epoch's: the returned
@@ -140,11 +149,9 @@ def _scripted_checkpoint_problem(got, inputs) -> str:
     epoch and loaded back passed the first run whenever its last epoch tied the best F1.)"""
     if not isinstance(got, dict) or "error" in got:
         return ""  # the early_stopping check reports a failed run
-    hist = got.get("history")
-    if not isinstance(hist, list) or not hist or not all(
-            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+    f1s = _history_f1s(got.get("history"))
+    if f1s is None:
         return ""
-    f1s = [as_float(h["val_f1"]) for h in hist]
     curve = inputs["f1s"]
     n = min(len(f1s), len(curve))
     if n < 2 or not close(f1s[:n], curve[:n], rtol=0.0, atol=1e-5):
@@ -209,11 +216,9 @@ def make_scripted(rng: np.random.Generator):
 def _scripted_problem(got, inputs) -> str:
     if "error" in got:
         return f"train_sentiment failed in a second, short run: {got['error']}"
-    hist = got["history"]
-    if not isinstance(hist, list) or not hist or not all(
-            isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
+    f1s = _history_f1s(got["history"])
+    if f1s is None:
         return "history must be a list of dicts with a numeric 'val_f1' per epoch"
-    f1s = [as_float(h["val_f1"]) for h in hist]
     curve = inputs["f1s"]
     n = min(len(f1s), len(curve))
     if not close(f1s[:n], curve[:n], rtol=0.0, atol=1e-5):
