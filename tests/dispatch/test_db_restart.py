@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -30,13 +32,24 @@ def _cut_every_connection(url: str) -> None:
               f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
 
 
-async def test_a_database_restart_mid_grading_loses_nothing(
-        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
-    grader, grader_url = http_grader
-    node = await chat_node(pg_url, curriculum)
+@asynccontextmanager
+async def chat_process(url: str, curriculum: Any) -> AsyncIterator[tuple[Any, Outbox]]:
+    """The process connected to the chat: it hands jobs out and delivers verdicts,
+    woken by NOTIFY alone (its poll is an hour), into the outbox it yields."""
+    node = await chat_node(url, curriculum)
     outbox = Outbox()
     adapter = asyncio.create_task(node.dojo.notices.run("test", outbox, poll_s=3600))
     try:
+        yield node, outbox
+    finally:
+        adapter.cancel()
+        await node.close()
+
+
+async def test_a_database_restart_mid_grading_loses_nothing(
+        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
+    grader, grader_url = http_grader
+    async with chat_process(pg_url, curriculum) as (node, outbox):
         await node.cohort(["ann", "bob"])
         worker = workers(pg_url, grader_url)
         await worker.ready()
@@ -65,9 +78,6 @@ async def test_a_database_restart_mid_grading_loses_nothing(
                             if isinstance(e, GradedNotice))
         assert set(delivered.values()) == {1}
         assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
-    finally:
-        adapter.cancel()
-        await node.close()
 
 
 class Proxy:
@@ -126,51 +136,48 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
     proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
     await proxy.up()
     url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    node = await chat_node(url, curriculum)
-    chat = ChatHandler(node.dojo)
-    outbox = Outbox()
-    adapter = asyncio.create_task(node.dojo.notices.run("test", outbox, poll_s=3600))
     try:
-        await node.cohort(["ann", "bob"])
-        worker = workers(url, grader_url)
-        await worker.ready()
-        first = await node.submit("ann", QUICK, "before")
+        async with chat_process(url, curriculum) as (node, outbox):
+            chat = ChatHandler(node.dojo)
+            await node.cohort(["ann", "bob"])
+            worker = workers(url, grader_url)
+            await worker.ready()
+            first = await node.submit("ann", QUICK, "before")
 
-        async def delivered(ids: set[int]) -> bool:
-            return ids <= {e.submission_id for e in outbox.events
-                           if isinstance(e, GradedNotice)}
+            async def delivered(ids: set[int]) -> bool:
+                return ids <= {e.submission_id for e in outbox.events
+                               if isinstance(e, GradedNotice)}
 
-        await wait_until(lambda: delivered({first}))
-        await proxy.down()
+            await wait_until(lambda: delivered({first}))
+            await proxy.down()
 
-        def message(text: str) -> Incoming:
-            return Incoming("test", "c1", "bob", "Bob", text)
+            def message(text: str) -> Incoming:
+                return Incoming("test", "c1", "bob", "Bob", text)
 
-        down = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob down\n```"))
-        board = await chat.handle(message("/dojo leaderboard"))
-        await asyncio.sleep(3)  # the sweepers, the delivery loop and the worker meet the outage
-        await proxy.up()
-        up = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob up\n```"))
-        status = next(r for r in up if r.status_of is not None)
-        await chat.status_posted(status, StatusRef("c1", "status-of-bob-up"))  # as an adapter does
-        assert [r.level for r in down] == ["error"]
-        assert "database" in down[0].text and "NOT saved" in down[0].text, down[0].text
-        assert "→ Send it again in a minute" in down[0].text, down[0].text
-        assert "database" in board[0].text and "nothing was done" in board[0].text, board
-        assert "grading" in up[0].text, up[0].text
+            down = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob down\n```"))
+            board = await chat.handle(message("/dojo leaderboard"))
+            await asyncio.sleep(3)  # the sweepers, the delivery loop and the worker meet the outage
+            await proxy.up()
+            up = await chat.handle(message("/dojo submit 1.1.1\n```\nx = 1  # bob up\n```"))
+            status = next(r for r in up if r.status_of is not None)
+            # as an adapter does once it has posted "grading…"
+            await chat.status_posted(status, StatusRef("c1", "status-of-bob-up"))
+            assert [r.level for r in down] == ["error"]
+            assert "database" in down[0].text and "NOT saved" in down[0].text, down[0].text
+            assert "→ Send it again in a minute" in down[0].text, down[0].text
+            assert "database" in board[0].text and "nothing was done" in board[0].text, board
+            assert "grading" in up[0].text, up[0].text
 
-        async def graded_up() -> bool:
-            return any("# bob up" in r.code and r.status == "graded" for r in await rows(node))
+            async def graded_up() -> bool:
+                return any("# bob up" in r.code and r.status == "graded" for r in await rows(node))
 
-        await wait_until(graded_up, timeout=60)
-        later = {r.id for r in await rows(node) if "# bob up" in r.code}
-        await wait_until(lambda: delivered(later), timeout=60)
-        codes = [r.code for r in await rows(node)]
-        assert not any("# bob down" in c for c in codes)  # never stored: the member was told
-        assert set((await verdicts(node)).values()) == {1}
-        assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+            await wait_until(graded_up, timeout=60)
+            later = {r.id for r in await rows(node) if "# bob up" in r.code}
+            await wait_until(lambda: delivered(later), timeout=60)
+            codes = [r.code for r in await rows(node)]
+            assert not any("# bob down" in c for c in codes)  # never stored: the member was told
+            assert set((await verdicts(node)).values()) == {1}
+            assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
     finally:
-        adapter.cancel()
-        await node.close()
         await proxy.down()
 
