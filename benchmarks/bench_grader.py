@@ -114,11 +114,12 @@ async def drills_behind_training(setup: dict, drills: int) -> dict:
         await grader.grade(TRAINING, train_code)
         await asyncio.sleep(0.5)
 
-        async def training() -> float:
+        async def training() -> tuple[float, str]:
+            # The reference's verdict is reported, not asserted: this is a timing, and a
+            # reference's pass rate over seeds is training_reliability.py's figure.
             t0 = time.perf_counter()
             result = await grader.grade(TRAINING, train_code)
-            assert result["status"] == "passed", result
-            return (time.perf_counter() - t0) * 1000
+            return (time.perf_counter() - t0) * 1000, result["status"]
 
         trainings = [asyncio.create_task(training()) for _ in range(2)]
         await asyncio.sleep(0.05)
@@ -128,14 +129,15 @@ async def drills_behind_training(setup: dict, drills: int) -> dict:
             result = await grader.grade(EXERCISE, drill_code)
             latencies.append((time.perf_counter() - t0) * 1000)
             assert result["status"] == "passed", result
-        train_ms = await asyncio.gather(*trainings)
+        train = await asyncio.gather(*trainings)
     finally:
         await grader.close()
     return {
         "workers": grader.pool.size, "reserved_quick": grader.pool.quick_workers,
         "drills": len(latencies), "drill_p50_ms": pct(latencies, 0.5),
         "drill_p95_ms": pct(latencies, 0.95), "drill_max_ms": round(max(latencies), 1),
-        "training_ms": sorted(round(t) for t in train_ms),
+        "training_ms": sorted(round(t) for t, _ in train),
+        "training_statuses": sorted(status for _, status in train),
     }
 
 
