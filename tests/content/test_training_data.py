@@ -19,6 +19,6 @@ def test_the_cubics_linear_and_cubic_terms_never_cancel() -> None:
         X, _y, Xt, yt = regression(np.random.default_rng(seed), "poly", 480)
         assert X.shape == (480, 3)
         design = np.hstack([np.ones((len(Xt), 1)), Xt])
-        (b, c1, c2, c3), *_ = np.linalg.lstsq(design, yt[:, 0], rcond=None)
+        (_b, c1, _c2, c3), *_ = np.linalg.lstsq(design, yt[:, 0], rcond=None)
         assert c1 * c3 > 0, (seed, c1, c3)
         assert abs(c1) >= 0.29 and abs(c3) >= 0.19, (seed, c1, c3)

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+"""The async tests share the session's event loop (and its grader fixture); the plain
+functions here need no loop, so the mark is per test, not for the module."""
 
 
 def _ref(curriculum, exercise_id: str) -> str:
@@ -76,6 +78,7 @@ WRONG = [
 
 @pytest.mark.parametrize(("exercise_id", "name", "rhs", "kind"), WRONG,
                          ids=[f"{w[1]}-{w[3]}" for w in WRONG])
+@ASYNC
 async def test_wrong_variant_fails_on_expected_check(grader, curriculum, exercise_id, name, rhs,
                                                      kind):
     source = _replace_line(_ref(curriculum, exercise_id), name, rhs)
@@ -86,6 +89,7 @@ async def test_wrong_variant_fails_on_expected_check(grader, curriculum, exercis
 
 
 @pytest.mark.parametrize("exercise_id", [f"1.1.{i}" for i in range(1, 9)])
+@ASYNC
 async def test_missing_name_is_an_error_naming_it(grader, curriculum, exercise_id):
     ex = curriculum.get(exercise_id)
     name = ex.checks[4].id
@@ -95,6 +99,7 @@ async def test_missing_name_is_an_error_naming_it(grader, curriculum, exercise_i
     assert name in result["message"]
 
 
+@ASYNC
 async def test_aliases_and_from_imports_count_as_the_api(grader):
     code = "import torch as t\nfrom torch import zeros as z\n" + "\n".join(
         f"zeros_{k} = {'t.zeros' if k % 2 else 'z'}({shape})"
@@ -106,6 +111,7 @@ async def test_aliases_and_from_imports_count_as_the_api(grader):
     assert result["status"] == "passed", result["checks"]
 
 
+@ASYNC
 async def test_random_drills_accept_fresh_samples_every_time(grader, curriculum):
     for seed in range(5):
         for exercise_id in ("1.1.3", "1.1.4"):
@@ -113,6 +119,7 @@ async def test_random_drills_accept_fresh_samples_every_time(grader, curriculum)
             assert result["status"] == "passed", (seed, result["checks"])
 
 
+@ASYNC
 async def test_failure_messages_say_expected_and_found(grader, curriculum):
     source = _replace_line(_ref(curriculum, "1.1.1"), "zeros_1", "torch.zeros(4, 3)")
     source = _replace_line(source, "zeros_8", "torch.zeros(5, 5)")

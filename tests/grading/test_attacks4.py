@@ -12,7 +12,9 @@ import pytest
 
 from grader.result import GradeResult
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+"""The async tests share the session's event loop (and its grader fixture); the plain
+functions here need no loop, so the mark is per test, not for the module."""
 
 
 def _utf8(result: dict) -> str:
@@ -26,6 +28,7 @@ def _utf8(result: dict) -> str:
     ('raise ValueError("bad \\ud800 thing")', "message"),              # exception message
     ('raise SyntaxError("s\\udcff", ("f", 1, 1, "t\\udcff"))', "cause"),  # its parts
 ])
+@ASYNC
 async def test_lone_surrogates_from_the_sandbox_never_reach_the_result(grader, curriculum, code,
                                                                        field):
     """`torchdojo grade --json` crashed with UnicodeEncodeError on a learner's
@@ -37,6 +40,7 @@ async def test_lone_surrogates_from_the_sandbox_never_reach_the_result(grader, c
     assert "\ufffd" in json.dumps(result[field], ensure_ascii=False), result
 
 
+@ASYNC
 async def test_code_with_lone_surrogates_is_rejected_like_bytes_that_are_not_utf8(grader):
     """HTTP JSON can carry ``"\\ud800"`` in the code: refused as not UTF-8, as the bot does."""
     result = await grader.grade("1.1.1", "import torch\nzeros_1 = torch.zeros(3, 4)  # \ud800\n")
@@ -88,6 +92,7 @@ async def _fake_grader(respond):
 
 
 @pytest.mark.parametrize("status", [200, 500])
+@ASYNC
 async def test_grader_client_refuses_an_oversized_plain_answer(status):
     """A plain-JSON answer (or an error page) was read whole with resp.json():
     a peer sending gigabytes made the bot buffer them. It is capped like a stream line."""
@@ -117,6 +122,7 @@ async def test_grader_client_refuses_an_oversized_plain_answer(status):
         await runner.cleanup()
 
 
+@ASYNC
 async def test_grader_client_refuses_a_plain_answer_that_is_not_an_object():
     from aiohttp import web
 
@@ -141,6 +147,7 @@ async def test_grader_client_refuses_a_plain_answer_that_is_not_an_object():
     (b"[" * 70_000 + b"]" * 70_000, "nested too deeply"),           # was a 500
     (json.dumps({"exercise": "9" * 100_000, "code": "x = 1"}).encode(), "unknown exercise"),
 ])
+@ASYNC
 async def test_hostile_request_bodies_are_short_client_errors(server, body, fragment):
     """A deeply nested body raised RecursionError (a logged 500 per request); an
     unknown exercise id of 100 KB came back whole in the 404's message."""
@@ -180,6 +187,7 @@ def test_a_learner_message_cannot_forge_a_line_of_the_cli_report():
 
 # ---- GPU memory: no hard cap, so one CUDA job at a time -------------------------------
 
+@ASYNC
 async def test_two_cuda_jobs_never_hold_workers_at_once():
     """A CUDA job's memory fraction is set in its own process, where the learner can
     lift it (set_per_process_memory_fraction(1.0)): with two CUDA jobs side by side,
@@ -212,6 +220,7 @@ async def test_two_cuda_jobs_never_hold_workers_at_once():
 
 # ---- slow-to-read source: never on the service's event loop ---------------------------
 
+@ASYNC
 async def test_a_long_source_is_read_and_judged_off_the_event_loop(grader, curriculum,
                                                                      monkeypatch):
     """Reading a submission's syntax tree (API index, API checks) takes seconds on
