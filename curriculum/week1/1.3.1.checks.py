@@ -16,7 +16,8 @@ job, and each list carries a few cases of the other kind (not judged there),
 so neither the call count nor the list a call comes from tells a submission
 which kind of system it got: only solving (or testing the rank) does. The
 kinds stay here (``Hidden.secret``). verify_solution gets right and wrong
-solutions in a random order and number too.
+solutions in a random order and number too, and one near miss (A @ x off b by
+0.05-0.1 in one entry) that a loose tolerance (atol 0.1 or 0.5) takes for right.
 """
 
 import numpy as np
@@ -128,11 +129,21 @@ def _right_and_wrong(rng):
     return (A, x, b), (A, wrong, b)
 
 
+def _near_miss(rng):
+    """A solution whose A @ x is off b by 0.05-0.1 in one entry only: any sensible
+    tolerance (1e-3 or tighter, absolute or relative) rejects it; a loose one (0.1, 0.5)
+    does not."""
+    A, b = _system(rng, _size(rng))
+    off = b.clone()
+    off[int(rng.integers(0, len(b)))] += float(rng.choice([-1.0, 1.0])) * rng.uniform(0.05, 0.1)
+    return A, torch.linalg.solve(A, off), b
+
+
 def inputs_verify(rng):
     pairs = [_right_and_wrong(rng) for _ in range(4)]
     right = [p[0] for p in pairs[: int(rng.integers(2, 5))]]
     wrong = [p[1] for p in pairs[4 - int(rng.integers(2, 5)):]]
-    return mixed(rng, {"right": right, "wrong": wrong})
+    return mixed(rng, {"right": right, "wrong": wrong, "near": [_near_miss(rng)]})
 
 
 def inputs_3x3(rng):
@@ -209,14 +220,18 @@ def judge_verify(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"`verify_solution(…)` raised {raised_name(case)} on "
                                            f"hidden case {i}: "
                                            f"{str(case.get('message', ''))[:200]}")
-        which = "a correct solution" if kind == "right" else \
-            "a wrong solution (one entry off by ≥ 0.5)"
+        which = {"right": "a correct solution",
+                 "wrong": "a wrong solution (one entry off by ≥ 0.5)",
+                 "near": "a wrong solution: A @ x is off b by 0.05 to 0.1 in one entry"}[kind]
         bad = bool_problem(case.get("ok"), kind == "right",
                            f"`verify_solution(…)` on hidden case {i} ({which})")
         if bad:
             kind_of, message = bad
             if kind_of == "type":
                 message += " (a Python bool or a one-element bool tensor)"
+            elif kind == "near":
+                message += (" — your tolerance is too loose: A @ x should match b to 1e-3 or "
+                            "better (e.g. torch.allclose(A @ x, b, atol=1e-5))")
             return Verdict(False, kind_of, message)
     return Verdict(True, "value")
 

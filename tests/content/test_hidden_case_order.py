@@ -83,7 +83,7 @@ def test_case_kinds_and_counts_vary_between_jobs(curriculum):
                       tuple(secrets["verify"])))
         assert {"regular", "decoy"} == set(secrets["random_systems"])
         assert {"singular", "decoy"} == set(secrets["singular"])
-        assert {"right", "wrong"} == set(secrets["verify"])
+        assert {"right", "wrong", "near"} == set(secrets["verify"])
     assert len(patterns) == 20
     lengths = {len(hidden_inputs(exercise, s)[1]["verify"]) for s in range(20)}
     assert len(lengths) > 1 and np.all([n >= 4 for n in lengths])

@@ -1,0 +1,66 @@
+"""Fifth audit of weeks 1–4 (held-out learner submissions): wrong verdicts and
+misleading messages it found.
+
+Each test grades a submission the audit found mis-judged or mis-explained, so it
+fails on the old checks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+
+SEEDS = (1, 2, 3, 4)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _reference(exercise_id: str) -> str:
+    week = exercise_id.split(".")[0]
+    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
+
+
+def _failed(result: dict) -> dict[str, str]:
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
+
+
+def _message(result: dict, check_id: str) -> str:
+    return next(c["message"] for c in result["checks"] if c["id"] == check_id)
+
+
+def _replace(source: str, old: str, new: str) -> str:
+    assert old in source, old
+    return source.replace(old, new, 1)
+
+
+# --- 1.3.1: verify_solution with a loose tolerance ------------------------------------
+
+_VERIFY_131 = "return torch.allclose(A @ x, b, atol=atol)"
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("tolerance", ["atol=0.5", "atol=0.1"])
+async def test_131_loose_verify_tolerance_fails(grader, seed, tolerance) -> None:
+    # every wrong solution was one entry of x off by 0.5 or more, so A @ x missed b by
+    # far more than 0.5 and any tolerance told them apart
+    source = _replace(_reference("1.3.1"), _VERIFY_131,
+                      f"return torch.allclose(A @ x, b, {tolerance})")
+    result = await grader.grade("1.3.1", source, seed=seed)
+    assert _failed(result) == {"verify": "value"}, result["checks"]
+    assert "tolerance is too loose" in _message(result, "verify")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("verify", [
+    "return torch.allclose(A @ x, b, atol=1e-3, rtol=1e-3)",
+    "return torch.allclose(A @ x, b)",
+    "return bool((A @ x - b).abs().max() < 1e-4)",
+])
+async def test_131_sensible_verify_tolerances_pass(grader, seed, verify) -> None:
+    source = _replace(_reference("1.3.1"), _VERIFY_131, verify)
+    result = await grader.grade("1.3.1", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
