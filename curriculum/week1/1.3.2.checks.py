@@ -3,7 +3,9 @@
 Coefficients are highest degree first. Hidden inputs are float64; results
 must keep the inputs' dtype. Root-finding polynomials are built from known,
 well-separated real roots (times an optional factor with complex roots), so
-their real roots are well defined.
+their real roots are well defined; every job has one with three or more real
+roots (the ascending order is judged) and one whose complex roots are 0.1-0.3
+off the real axis (a loose imaginary-part tolerance counts them as real).
 """
 
 import numpy as np
@@ -56,21 +58,34 @@ def inputs_deriv_eval(rng):
     return shuffled(rng, [seed, *hidden], examples=1)
 
 
-def _roots_poly(rng):
-    k = int(rng.integers(1, 5))
+def _roots_poly(rng, k, complex_im=None):
+    """A polynomial with k well-separated real roots in [-4, 4], times a quadratic
+    factor whose complex roots have imaginary part ``complex_im`` (none if None)."""
     while True:
         roots = np.sort(rng.uniform(-4, 4, size=k))
         if k == 1 or np.min(np.diff(roots)) > 0.4:
             break
     coeffs = np.poly(roots) * rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3)
-    if rng.random() < 0.7:  # a quadratic factor with complex roots
-        re, im = rng.uniform(-2, 2), rng.uniform(0.5, 2)
-        coeffs = np.polymul(coeffs, [1.0, -2 * re, re * re + im * im])
+    if complex_im is not None:
+        re = rng.uniform(-2, 2)
+        coeffs = np.polymul(coeffs, [1.0, -2 * re, re * re + complex_im * complex_im])
     return (_f64(coeffs),)
 
 
 def inputs_roots(rng):
-    return [(torch.tensor(SEED_COEFFS, dtype=torch.float64),), *(_roots_poly(rng) for _ in range(3))]
+    """The course's polynomial, then three hidden ones in a random order: one with three
+    or four real roots (so their order is judged: eigenvalues come unsorted), one whose
+    complex pair lies close to the real axis (imaginary part 0.1-0.3: a loose
+    'is it real' tolerance keeps it), one of 1-4 real roots with or without a complex pair."""
+    hidden = [
+        _roots_poly(rng, int(rng.integers(3, 5)),
+                    rng.uniform(0.5, 2) if rng.random() < 0.5 else None),
+        _roots_poly(rng, int(rng.integers(1, 4)), rng.uniform(0.1, 0.3)),
+        _roots_poly(rng, int(rng.integers(1, 5)),
+                    rng.uniform(0.5, 2) if rng.random() < 0.7 else None),
+    ]
+    return shuffled(rng, [(torch.tensor(SEED_COEFFS, dtype=torch.float64),), *hidden],
+                    examples=1)
 
 
 def _close(found, expected, what):
@@ -125,7 +140,14 @@ def judge_roots(learner, reference, inputs, ctx):
             return (f"{what} found {found.numel()} real roots, but the polynomial has "
                     f"{expected.numel()} distinct real roots (keep only roots whose imaginary "
                     f"part is ~0, each once)")
-        return tensor_problem(found, expected, what + " (sorted ascending)", rtol=1e-4,
-                               atol=1e-4, check_dtype=False)
+        problem = tensor_problem(found, expected, what + " (sorted ascending)", rtol=1e-4,
+                                 atol=1e-4, check_dtype=False)
+        if problem and isinstance(found, torch.Tensor) and found.dim() == 1 \
+                and found.is_floating_point() and not tensor_problem(
+                    torch.sort(found.detach()).values, expected, what, rtol=1e-4, atol=1e-4,
+                    check_dtype=False):
+            return (f"{what}: the right roots, but not in ascending order — sort them "
+                    f"(torch.sort(...).values)")
+        return problem
 
     return each_case(learner, reference, "find_roots", compare, examples=1)

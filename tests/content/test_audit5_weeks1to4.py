@@ -64,3 +64,48 @@ async def test_131_sensible_verify_tolerances_pass(grader, seed, verify) -> None
     source = _replace(_reference("1.3.1"), _VERIFY_131, verify)
     result = await grader.grade("1.3.1", source, seed=seed)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 1.3.2: root order and the 'is it real' tolerance ----------------------------------
+
+_ROOTS_132 = "return torch.sort(real).values"
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("roots, hint", [
+    # eigenvalues unsorted, or sorted the wrong way: passed whenever every hidden
+    # polynomial had a single real root
+    ("return real", "not in ascending order"),
+    ("return torch.sort(real, descending=True).values", "not in ascending order"),
+])
+async def test_132_root_order_is_judged_on_every_seed(grader, seed, roots, hint) -> None:
+    source = _replace(_reference("1.3.2"), _ROOTS_132, roots)
+    result = await grader.grade("1.3.2", source, seed=seed)
+    assert _failed(result) == {"roots": "value"}, result["checks"]
+    assert hint in _message(result, "roots"), _message(result, "roots")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_132_loose_imaginary_tolerance_fails(grader, seed) -> None:
+    # complex pairs were always 0.5 or more off the real axis, so |imag| < 0.5 passed
+    source = _replace(_reference("1.3.2"), "def find_roots(coefficients, tol=1e-6):",
+                      "def find_roots(coefficients, tol=0.5):")
+    result = await grader.grade("1.3.2", source, seed=seed)
+    assert _failed(result) == {"roots": "value"}, result["checks"]
+    assert "imaginary part is ~0" in _message(result, "roots")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_132_other_real_root_tests_pass(grader, seed) -> None:
+    source = _replace(_reference("1.3.2"), "real = eig.real[eig.imag.abs() < tol]",
+                      "real = eig.real[eig.imag.abs() < 1e-3]")
+    result = await grader.grade("1.3.2", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
+    source = _replace(_reference("1.3.2"), "real = eig.real[eig.imag.abs() < tol]\n"
+                      "    return torch.sort(real).values",
+                      "return torch.unique(eig.real[eig.imag == 0])")
+    result = await grader.grade("1.3.2", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
