@@ -6,7 +6,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
+from curriculum.judges.compare import (
+    all_finite,
+    as_float,
+    at_least,
+    at_most,
+    below,
+    close,
+    finite,
+    largest,
+    max_abs_diff,
+)
 from curriculum.judges.training import pattern_verdict
 from grader.checks.base import Verdict
 
@@ -47,7 +57,79 @@ def _markov(rng, succ, n, t):
 
 def make_data(rng: np.random.Generator):
     succ = rng.permutation(VOCAB)
-    return {"train": _markov(rng, succ, 256, 16), "test": _markov(rng, succ, 64, 16)}
+    data = {"train": _markov(rng, succ, 256, 16), "test": _markov(rng, succ, 64, 16)}
+    # causality: row i of cy is row i of cx with its tokens from position i + 1 on redrawn
+    # (the first of them surely changed); a causal model's logits before i + 1 stay the same
+    cx = _markov(rng, succ, 15, 16)
+    cy = cx.clone()
+    for i in range(15):
+        k = i + 1
+        cy[i, k:] = torch.from_numpy(rng.integers(0, VOCAB, 16 - k))
+        cy[i, k] = (cx[i, k] + int(rng.integers(1, VOCAB))) % VOCAB
+    data.update(cx=cx, cy=cy)
+    return data
+
+
+CAUSAL_ATOL = 1e-4  # times max(1, the largest |logit|): a leak the model learned moves logits by ~1
+
+
+def _blocked(mask, t: int) -> torch.Tensor | None:
+    """Where the learner's causal_mask(t) blocks attention (True, or -inf in a float mask);
+    None for anything else."""
+    if not isinstance(mask, torch.Tensor) or list(mask.shape) != [t, t]:
+        return None
+    if mask.dtype == torch.bool:
+        return mask.detach().clone()
+    if mask.is_floating_point():
+        return torch.isneginf(mask.detach())
+    return None
+
+
+def _future_leak(got, inputs) -> str:
+    """'' when the trained model's logits before position k stay the same when the tokens from
+    k on change (every k of the sequence); else what is wrong, read from where the logits
+    changed and from what the learner's causal_mask returns."""
+    pair = got.get("causal")
+    cx = inputs["cx"]
+    want = [*cx.shape, VOCAB]
+    if not (isinstance(pair, list) and len(pair) == 2
+            and all(isinstance(t, torch.Tensor) and list(t.shape) == want for t in pair)):
+        return ""  # the shape verdict on the held-out logits speaks
+    a, b = (t.detach().double() for t in pair)
+    if not (all_finite(a) and all_finite(b)):
+        return ""  # the held-out perplexity is not finite either: that verdict speaks
+    atol = CAUSAL_ATOL * max(1.0, largest(a), largest(b))
+    t = cx.shape[1]
+    # changed[i][j]: row i (tokens from i + 1 on redrawn) changed its logits at position j
+    changed = [[not at_most(max_abs_diff(a[i, j], b[i, j]), atol) for j in range(i + 1)]
+               for i in range(t - 1)]
+    leaks = [(i + 1, j) for i in range(t - 1) for j in range(i + 1) if changed[i][j]]
+    if not leaks:
+        return ""
+    k, j = leaks[0]
+    where = (f"the trained model looks at future tokens: changing the tokens from position {k} "
+             f"on changed its logits at position {j}, before them. With the next token in "
+             "view, the model copies it instead of predicting it (its perplexity means "
+             "nothing). ")
+    blocked = _blocked(got.get("mask"), t)
+    right = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+    if blocked is not None:
+        if torch.equal(blocked, right):
+            return where + ("causal_mask is right, but the trained model does not apply it: "
+                            "pass it to every attention layer (layer(h, src_mask=mask), or "
+                            "attn_mask=mask for nn.MultiheadAttention), in the model train_lm "
+                            "trains too")
+        if torch.equal(blocked, torch.triu(right, diagonal=2)):
+            return where + (f"causal_mask({t}) is off by one: it lets each position see the "
+                            "next token. Block every column > row: "
+                            "torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)")
+        if torch.equal(blocked, right.T):
+            return where + (f"causal_mask({t}) blocks the past and lets the future through: "
+                            "True goes where attention is NOT allowed, above the diagonal "
+                            "(column > row): torch.triu(…, diagonal=1)")
+    return where + ("Pass the causal mask — True strictly above the diagonal, "
+                    "torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1) — to every "
+                    "attention layer")
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -59,6 +141,9 @@ def judge_train(learner, reference, inputs, ctx):
     lg = got["logits"].double()
     if list(lg.shape) != [*test.shape, VOCAB]:
         return Verdict(False, "shape", "the trained model must give [batch, seq_len, vocab] logits")
+    leak = _future_leak(got, inputs)
+    if leak:
+        return Verdict(False, "train", leak)
     loss = float(F.cross_entropy(lg[:, :-1].reshape(-1, VOCAB), test[:, 1:].reshape(-1)))
     ppl = math.exp(loss)
     if not below(ppl, 3.0):

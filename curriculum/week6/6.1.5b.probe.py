@@ -1,5 +1,6 @@
 """6.1.5b: what the checks measure inside the jail, next to the learner's code (data only)."""
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -40,8 +41,15 @@ def train(ns, d):
     model = model.cpu().eval()
     with torch.no_grad():
         logits = model(d["test"])
+        # causality: the same rows with their tokens from a position k on replaced (the
+        # judge compares the logits before k)
+        causal = [model(d["cx"]), model(d["cy"])]
     stats = dict(stats) if isinstance(stats, dict) else {}
-    return {"logits": logits, "acc": _acc,
+    mask = None
+    with contextlib.suppress(Exception):
+        mask = need(ns, "causal_mask")(d["cx"].shape[1])
+    return {"logits": logits, "acc": _acc, "causal": causal,
+            "mask": mask if isinstance(mask, torch.Tensor) else None,
             "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")},
             "total_s": total, "steps": len(stamps),
             "span_s": stamps[-1] - stamps[0] if len(stamps) > 1 else None}
