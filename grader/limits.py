@@ -55,6 +55,17 @@ HTTP_HEADER_TIMEOUT_S = 15.0
 #: ``http_body_bytes``: ~147 KB); a body trickled slower is answered 408 and
 #: its connection closed, so slow clients cannot hold the service's sockets.
 HTTP_BODY_TIMEOUT_S = 30.0
+#: Seconds what the service writes to a connection (a JSON answer, one line of an
+#: NDJSON stream) may wait in the service's own buffers for the client to read it.
+#: A client that reads slower (or not at all) is dropped: the connection is reset,
+#: which frees its buffers and the handler waiting on it (a grading it asked for
+#: still ends: its result is not sent).
+HTTP_WRITE_TIMEOUT_S = 30.0
+#: Kernel send buffer of each HTTP connection (``SO_SNDBUF``; Linux doubles it).
+#: Autotuned, one connection whose client does not read holds up to ~4 MB of kernel
+#: memory; the service's answers are at most tens of KB, so a fixed buffer costs
+#: them nothing and bounds what a stalled client pins until it is dropped.
+HTTP_SEND_BUFFER_BYTES = 128 * 1024
 
 
 # ---------------------------------------------------------------- lanes

@@ -12,7 +12,12 @@ Slow clients: a connection must send its request's headers within
 :data:`~grader.limits.HTTP_HEADER_TIMEOUT_S` (also its idle time between
 requests) and its body within :data:`~grader.limits.HTTP_BODY_TIMEOUT_S`
 (else 408, and the connection is closed), so a client trickling bytes cannot
-hold the service's connections and memory open.
+hold the service's connections and memory open. The other way round, what the
+service writes (a JSON answer, each line of a stream) must leave its buffers
+within :data:`~grader.limits.HTTP_WRITE_TIMEOUT_S`: a client that reads slower,
+or not at all, is dropped (see :func:`_deliver`), and each connection's kernel
+send buffer is fixed at :data:`~grader.limits.HTTP_SEND_BUFFER_BYTES`, so a
+stalled client pins a bounded amount of memory for a bounded time.
 
 Streaming: ``POST /v1/grade`` with ``Accept: application/x-ndjson`` answers
 one JSON object per line — ``{"progress": {...}}`` lines as the grading goes
@@ -30,6 +35,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,12 +45,22 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from grader.errors import PoolBusy, UnknownExercise
 from grader.grading import Grader
-from grader.limits import HTTP_BODY_TIMEOUT_S, HTTP_HEADER_TIMEOUT_S, http_body_bytes
+from grader.limits import (
+    HTTP_BODY_TIMEOUT_S,
+    HTTP_HEADER_TIMEOUT_S,
+    HTTP_SEND_BUFFER_BYTES,
+    HTTP_WRITE_TIMEOUT_S,
+    http_body_bytes,
+)
 
 log = logging.getLogger("torchdojo.grader.service")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 GRADER_KEY = web.AppKey("grader", Grader)
 MAX_BODY_KEY = web.AppKey("max_body", int)
 BODY_TIMEOUT_KEY = web.AppKey("body_timeout_s", float)
+WRITE_TIMEOUT_KEY = web.AppKey("write_timeout_s", float)
+#: How often :func:`_deliver` looks whether a slow client has taken what was written.
+FLUSH_POLL_S = 0.05
 USAGE = 'the body must be a JSON object {"exercise": ID, "code": SOURCE}'
 NDJSON = "application/x-ndjson"
 #: A streamed grading over within this many seconds of being taken is answered
@@ -161,19 +178,14 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
         return web.json_response(task.result())  # a failure: a 500, as without streaming
     response = web.StreamResponse(headers={"Content-Type": f"{NDJSON}; charset=utf-8",
                                            "Cache-Control": "no-store"})
-    connected = True
-    try:
-        await response.prepare(request)
-    except ConnectionError:  # the client is gone already; the grading still ends
-        connected = False
+    # A client gone already, or too slow to take a line (dropped): the grading
+    # still ends, and nothing more is written.
+    connected = await _deliver(request, lambda: response.prepare(request))
 
     async def send(obj: dict[str, Any]) -> None:
         nonlocal connected
         if connected:
-            try:
-                await response.write(_line(obj))
-            except (ConnectionError, RuntimeError):
-                connected = False
+            connected = await _deliver(request, lambda: response.write(_line(obj)))
 
     while not task.done():
         if latest:
@@ -186,8 +198,67 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
         await send({"error": "internal error in the grader service; it has been logged"})
     else:
         await send({"result": result})
-    with contextlib.suppress(ConnectionError, RuntimeError):
-        await response.write_eof()
+    if connected:
+        await _deliver(request, response.write_eof)
+    return response
+
+
+async def _deliver(request: web.Request, write: Callable[[], Awaitable[object]]) -> bool:
+    """Runs ``write`` (a write to ``request``'s connection), then waits until its bytes
+    have left this process (the kernel took them), all within the app's write timeout.
+
+    aiohttp has no such timeout: a write waits for a client that does not read
+    for ever, holding the handler, the connection and the bytes (and asyncio
+    keeps a closed connection open until its buffer drains, so even a finished
+    answer stayed). A client that misses the deadline is dropped: the
+    connection is aborted, which frees its buffer and wakes any write waiting
+    on it, and is reset (``SO_LINGER`` 0), so the kernel drops what it had taken
+    too instead of trying to deliver it. True when the bytes left; False when
+    the client is gone or dropped.
+    """
+    timeout = request.app[WRITE_TIMEOUT_KEY]
+    transport = request.transport
+    try:
+        async with asyncio.timeout(timeout):
+            await write()
+            while transport is not None and transport.get_write_buffer_size():
+                await asyncio.sleep(FLUSH_POLL_S)
+    except TimeoutError:
+        log.warning("dropped a client that did not read the answer to %s %s within %g s",
+                    request.method, request.path, timeout)
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            with contextlib.suppress(OSError, AttributeError):  # a reset, not a FIN after
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,  # the kernel's buffer
+                                struct.pack("ii", 1, 0))
+            transport.abort()
+        return False
+    except (ConnectionError, RuntimeError):  # gone already (aiohttp: RuntimeError after eof)
+        return False
+    return transport is not None
+
+
+@web.middleware
+async def write_deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer is written under :func:`_deliver`'s deadline.
+
+    aiohttp writes a returned response after the middlewares, without a
+    deadline; it is written here instead (aiohttp then finds it sent). A
+    streamed answer has written itself the same way already. The kernel's
+    send buffer is fixed first (see :data:`~grader.limits.HTTP_SEND_BUFFER_BYTES`).
+    """
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, HTTP_SEND_BUFFER_BYTES)
+    response = await handler(request)
+    if not response.prepared:
+        async def send() -> None:
+            await response.prepare(request)
+            await response.write_eof()
+
+        await _deliver(request, send)
     return response
 
 
@@ -206,7 +277,6 @@ async def exercises(request: web.Request) -> web.Response:
     return web.json_response({"exercises": items})
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
@@ -229,17 +299,19 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
 def make_app(grader: Grader, max_body_kb: int | None = None, *,
              stream_after_s: float = STREAM_AFTER_S,
              header_timeout_s: float = HTTP_HEADER_TIMEOUT_S,
-             body_timeout_s: float = HTTP_BODY_TIMEOUT_S) -> web.Application:
+             body_timeout_s: float = HTTP_BODY_TIMEOUT_S,
+             write_timeout_s: float = HTTP_WRITE_TIMEOUT_S) -> web.Application:
     """``stream_after_s``: see :data:`STREAM_AFTER_S` (tests stream every grading);
     the timeouts: see the module docstring (tests shorten them)."""
     limit = max_body_kb * 1024 if max_body_kb else http_body_bytes(grader.settings.max_code_kb)
     # handler_args override the runner's (web.run_app's keep-alive is 75 s).
-    app = web.Application(client_max_size=limit, middlewares=[json_errors],
+    app = web.Application(client_max_size=limit, middlewares=[write_deadline, json_errors],
                           handler_args={"keepalive_timeout": header_timeout_s})
     app[GRADER_KEY] = grader
     app[MAX_BODY_KEY] = limit
     app[BODY_TIMEOUT_KEY] = body_timeout_s
     app[STREAM_AFTER_KEY] = stream_after_s
+    app[WRITE_TIMEOUT_KEY] = write_timeout_s
 
     async def on_startup(app: web.Application) -> None:
         await app[GRADER_KEY].start()
