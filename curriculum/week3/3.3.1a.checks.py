@@ -5,7 +5,7 @@ import torch
 
 from curriculum.judges.autograd import close_problem
 from curriculum.judges.compare import at_most, close, max_abs_diff
-from curriculum.judges.source import has_call
+from curriculum.judges.source import binding_calls
 from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
@@ -23,10 +23,27 @@ def _cubic(rng, two: bool) -> list[float]:
     return [a3, -3 * a3 * p, 3 * a3 * (p * p + q * q), a0]
 
 
+def _ranged_case(rng) -> tuple[list[float], tuple[float, float]]:
+    """A cubic with two critical points r1 < r2 and an x_range holding r1 only: the
+    range's upper end lies between them, at least 0.5 from each."""
+    while True:
+        coeffs = _cubic(rng, True)
+        (r1, _), (r2, _) = _true_points(coeffs)
+        if r2 - r1 >= 1.0:
+            break
+    lo = float(np.floor(r1 - rng.uniform(1.0, 3.0)))
+    hi = float(rng.uniform(r1 + 0.5, r2 - 0.5))
+    return coeffs, (lo, round(hi, 2))
+
+
 def make_cubics(rng: np.random.Generator) -> list:
-    cubics = [SEED_CUBIC] + [_cubic(rng, True) for _ in range(3)] + [_cubic(rng, False)]
-    order = rng.permutation(len(cubics)).tolist()
-    return [cubics[i] for i in order]
+    """(coeffs, x_range) cases, x_range None for the default (-10, 10): the course's
+    cubic, three hidden cubics with two critical points, one with none, and one called
+    with its own x_range that leaves one of its two critical points outside."""
+    cases = [(SEED_CUBIC, None), *((_cubic(rng, True), None) for _ in range(3)),
+             (_cubic(rng, False), None), _ranged_case(rng)]
+    order = rng.permutation(len(cases)).tolist()
+    return [cases[i] for i in order]
 
 
 def make_poly_inputs(rng: np.random.Generator) -> list:
@@ -61,23 +78,29 @@ def judge_poly(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
-def _true_points(coeffs):
+def _true_points(coeffs, x_range=(-10.0, 10.0)):
     a3, a2, a1, _ = coeffs
     roots = np.roots([3 * a3, 2 * a2, a1])
     roots = sorted(float(r.real) for r in roots if at_most(abs(r.imag), 1e-12))
-    return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots]
+    return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots
+            if x_range[0] <= r <= x_range[1]]
 
 
 def judge_crit(learner, reference, inputs, ctx):
-    for i, (coeffs, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+    for i, ((coeffs, x_range), got) in enumerate(zip(inputs, learner.value, strict=True),
+                                                 start=1):
         label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
+        where = "(-10, 10)"
+        if x_range is not None:
+            label += " (called with its own x_range)"
+            where = "x_range — points outside it are left out"
         if isinstance(got, tuple):
             return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
                                           f"read {with_article(got[1])}: {got[2]}")
-        want = _true_points(coeffs)
+        want = _true_points(coeffs, x_range or (-10.0, 10.0))
         if len(got) != len(want):
             return Verdict(False, "value", f"{label}: expected {len(want)} critical point(s) in "
-                                           f"(-10, 10), found {len(got)}")
+                                           f"{where}, found {len(got)}")
         xs = [p[0] for p in got]
         if xs != sorted(xs):
             return Verdict(False, "value", f"{label}: sort the points by x")
@@ -91,7 +114,10 @@ def judge_crit(learner, reference, inputs, ctx):
                 return Verdict(False, "value", f"{label}: a critical point is classified "
                                                f"{gk!r}, expected {wk!r} by the second-derivative "
                                                "test ('min' if f'' > 0, 'max' if f'' < 0)")
-    if not has_call(ctx, ("torch.autograd.grad", ".backward")):
-        return Verdict(False, "api", "compute the derivatives with autograd "
-                                     "(torch.autograd.grad or .backward())")
+    if not (binding_calls(ctx, "find_critical_points") or set()) & {"torch.autograd.grad",
+                                                                     ".backward"}:
+        return Verdict(False, "api", "find_critical_points must compute the derivatives with "
+                                     "autograd (torch.autograd.grad or .backward(), in its own "
+                                     "code or a function of yours it calls), not a formula "
+                                     "for f' and f''")
     return Verdict(True, "value")

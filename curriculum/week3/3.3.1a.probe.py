@@ -28,8 +28,8 @@ def crit(ns, inputs):
     if fn is None:
         raise NameError("name 'find_critical_points' is not defined")
     out = []
-    for coeffs in inputs:
-        result = fn(list(coeffs))
+    for coeffs, x_range in inputs:
+        result = fn(list(coeffs)) if x_range is None else fn(list(coeffs), tuple(x_range))
         try:
             out.append([(float(p[0]), str(p[1])) for p in result])
         except (TypeError, ValueError, IndexError) as exc:

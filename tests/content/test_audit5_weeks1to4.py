@@ -109,3 +109,53 @@ async def test_132_other_real_root_tests_pass(grader, seed) -> None:
                       "return torch.unique(eig.real[eig.imag == 0])")
     result = await grader.grade("1.3.2", source, seed=seed)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.3.1a: x_range is honoured, and autograd finds the critical points ---------------
+
+_GRID_331A = "grid = torch.linspace(x_range[0], x_range[1], num_points, dtype=torch.float64)"
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_331a_ignoring_x_range_fails(grader, seed) -> None:
+    # find_critical_points was only ever called with the default range, and every hidden
+    # critical point lay inside it
+    source = _replace(_reference("3.3.1a"), _GRID_331A,
+                      "grid = torch.linspace(-10.0, 10.0, num_points, dtype=torch.float64)")
+    result = await grader.grade("3.3.1a", source, seed=seed)
+    assert _failed(result) == {"find_critical_points": "value"}, result["checks"]
+    message = _message(result, "find_critical_points")
+    assert "points outside it are left out" in message, message
+
+
+_ANALYTIC_331A = '''
+
+def find_critical_points(coeffs, x_range=(-10.0, 10.0)):
+    import math
+    a3, a2, a1, _ = [float(c) for c in coeffs]
+    disc = (2 * a2) ** 2 - 12 * a3 * a1
+    if disc <= 0:
+        return []
+    roots = sorted([(-2 * a2 - math.sqrt(disc)) / (6 * a3), (-2 * a2 + math.sqrt(disc)) / (6 * a3)])
+    return [(r, "min" if 6 * a3 * r + 2 * a2 > 0 else "max") for r in roots
+            if x_range[0] <= r <= x_range[1]]
+'''
+
+
+@ASYNC
+async def test_331a_closed_form_beside_an_unused_autograd_helper_fails(grader) -> None:
+    # the reference's _derivatives helper (autograd) stays in the file, unused: the
+    # source-wide 'autograd is called somewhere' test passed the closed-form answer
+    source = _reference("3.3.1a") + _ANALYTIC_331A
+    result = await grader.grade("3.3.1a", source, seed=SEEDS[0])
+    assert _failed(result) == {"find_critical_points": "api"}, result["checks"]
+    assert "not a formula" in _message(result, "find_critical_points")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_331a_reference_with_a_tighter_grid_passes(grader, seed) -> None:
+    source = _replace(_reference("3.3.1a"), "num_points=2001", "num_points=4001")
+    result = await grader.grade("3.3.1a", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
