@@ -5,7 +5,12 @@ the judge can tell whether the rows came in a new order every epoch (a prompt as
 A row is known by a key: by default its first three features rounded to 3 decimals (float
 features of distinct random rows); ``sequence_keys`` keys token sequences by their tokens up
 to their length. ``row_index`` maps the training rows' keys to their positions; a row the
-index does not know (an adversarial or augmented copy) is ``-1``."""
+index does not know (an adversarial or augmented copy) is ``-1``.
+
+``track_distinct_rows`` keeps the training rows themselves (their first features, each
+distinct row once, with how often it came), so that the trusted judge can tell which of them
+are validation rows, also after the learner shuffled or normalised them
+(``curriculum/judges/leaks.py``)."""
 
 import threading as _row_threading
 
@@ -53,3 +58,53 @@ def track_training_rows(index, log, keys=feature_keys, owner=None):
             return
         log.append([index.get(k, -1) for k in keys(args)])
     return hook
+
+
+#: Features kept of each distinct training row, and how many distinct rows are kept.
+DISTINCT_WIDTH = 64
+DISTINCT_LIMIT = 4096
+
+
+def track_distinct_rows(store, width=DISTINCT_WIDTH, limit=DISTINCT_LIMIT, owner=None):
+    """A forward pre-hook ``(module, args)`` that keeps, in the dict ``store``, each distinct
+    row of the first argument of every training forward (train mode, gradients on, this
+    thread; ``owner``: only modules of that class): its first ``width`` features as float32,
+    and how many times it came. At most ``limit`` distinct rows (later new ones are counted
+    under ``store["dropped"]``). ``distinct_rows(store)`` packs them for the judge."""
+    thread = _row_threading.get_ident()
+    rows = store.setdefault("rows", {})
+    store.setdefault("dropped", 0)
+
+    def hook(module, args):
+        if _row_threading.get_ident() != thread or not module.training \
+                or not _row_torch.is_grad_enabled():
+            return
+        if owner is not None and not isinstance(module, owner):
+            return
+        x = args[0] if args else None
+        if not isinstance(x, _row_torch.Tensor) or x.dim() == 0 or not x.is_floating_point():
+            return
+        flat = x.detach().float().cpu().reshape(int(x.shape[0]), -1)[:, :width].contiguous()
+        for row in flat:
+            key = row.numpy().tobytes()
+            if key in rows:
+                rows[key][1] += 1
+            elif len(rows) < limit:
+                rows[key] = [row.clone(), 1]
+            else:
+                store["dropped"] += 1
+    return hook
+
+
+def distinct_rows(store):
+    """``{"rows": [n, width] float32, "counts": [n] int64, "dropped": int}`` of a
+    ``track_distinct_rows`` store."""
+    kept = list(store.get("rows", {}).values())
+    if not kept:
+        return {"rows": _row_torch.zeros(0, 0),
+                "counts": _row_torch.zeros(0, dtype=_row_torch.int64),
+                "dropped": int(store.get("dropped", 0))}
+    width = min(int(r.numel()) for r, _ in kept)
+    return {"rows": _row_torch.stack([r[:width] for r, _ in kept]),
+            "counts": _row_torch.tensor([c for _, c in kept], dtype=_row_torch.int64),
+            "dropped": int(store.get("dropped", 0))}

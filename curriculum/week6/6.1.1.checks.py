@@ -5,6 +5,7 @@ import torch
 
 from curriculum.judges.compare import as_float, close, finite
 from curriculum.judges.data import blobs
+from curriculum.judges.leaks import validation_rows_trained
 from curriculum.judges.modules import dropout_calls_problem
 from curriculum.judges.shared import share, shared
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
@@ -76,11 +77,13 @@ def judge_train(learner, reference, inputs, ctx):
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
         return Verdict(False, "api", f"train_model must build optim.Adam(model.parameters(), "
                                      f"lr=0.001); found {found}")
-    if got.get("val_rows_trained"):
-        return Verdict(False, "train", f"the model trained on validation rows "
-                                       f"({got['val_rows_trained']} rows of its training batches "
-                                       "came from val_loader): train on train_loader only and "
-                                       "keep val_loader for the validation phase")
+    leak = validation_rows_trained(got.get("trained_rows"), inputs["x"], inputs["xv"])
+    if leak.rows:
+        how = ", rescaled feature by feature" if leak.rescaled else ""
+        return Verdict(False, "train", f"the model trained on validation rows ({leak.rows} of "
+                                       f"val_loader's rows{how}, {leak.times} rows of its "
+                                       "training batches in all): train on train_loader only "
+                                       "and keep val_loader for the validation phase")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
                             "SpeedMLP after train_model (4 epochs)")
 

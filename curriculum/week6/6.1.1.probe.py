@@ -6,6 +6,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import distinct_rows, track_distinct_rows
 
 
 def arch(ns, x):
@@ -27,27 +28,15 @@ def arch(ns, x):
             "dropout_calls": applied}
 
 
-def _val_rows_hook(model, d, seen):
-    """Counts the validation rows (that are no training row) in training-mode forward
-    passes with gradients on: a loop that also trains on val_loader."""
-    train_rows = {r.numpy().tobytes() for r in d["x"]}
-    val_rows = {r.numpy().tobytes() for r in d["xv"]} - train_rows
-
-    def hook(mod, args):
-        if mod.training and torch.is_grad_enabled() and args and isinstance(args[0], torch.Tensor):
-            seen[0] += sum(r.detach().float().numpy().tobytes() in val_rows
-                           for r in args[0].reshape(len(args[0]), -1))
-    return model.register_forward_pre_hook(hook)
-
-
 def train(ns, d):
     torch.manual_seed(1)
     model = need(ns, "SpeedMLP")()
     train = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
     val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
-    log, val_rows_trained = [], [0]
+    log, trained = [], {}
     handle = mode_hook(model, log)
-    rows = _val_rows_hook(model, d, val_rows_trained)
+    # the rows of the training forwards: the judge finds validation rows among them
+    rows = model.register_forward_pre_hook(track_distinct_rows(trained))
     history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
     handle.remove()
     rows.remove()
@@ -71,4 +60,4 @@ def train(ns, d):
     return {"pred": pred, "val_pred": val_pred, "val_loss": val_loss,
             "train_loss_now": train_loss, "modes": modes,
             "made": _made, "acc": _acc, "history": history,
-            "val_rows_trained": val_rows_trained[0]}
+            "trained_rows": distinct_rows(trained)}

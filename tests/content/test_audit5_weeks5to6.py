@@ -3,13 +3,19 @@ message that names the cause, on fixed seeds; correct ones written differently p
 
 - 6.1.5b: the trained language model must be causal (a missing, inverted or off-by-one mask
   let the model copy the next token and passed on perplexity alone).
+- 6.1.1: a validation row in a training batch is found also after the rows were shuffled
+  and normalised feature by feature (standardised or min-max scaled with statistics of all
+  rows passed: only exact row copies were found); normalising without training on the
+  validation rows is no leak.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
+import torch
 
 SEEDS = (3, 17)
 
@@ -45,6 +51,32 @@ WRONG = {
                              "training", ["looks at future tokens", "blocks the past"]),
 }
 
+# 6.1.1: train_model gathers both loaders' rows first (a learner's "use all the data")
+_GATHER = ("    xs = torch.cat([d for d, _ in train_loader] + [d for d, _ in val_loader])\n"
+           "    ys = torch.cat([t for _, t in train_loader] + [t for _, t in val_loader])\n")
+
+
+def _all_rows(transform: str) -> list[tuple[str, str]]:
+    return [("    history = []\n", "    history = []\n" + _GATHER + transform +
+             "    perm = torch.randperm(len(xs))\n"
+             "    batches = [(xs[perm[i:i + 32]], ys[perm[i:i + 32]])\n"
+             "               for i in range(0, len(xs), 32)]\n"),
+            ("        for data, target in train_loader:", "        for data, target in batches:")]
+
+
+WRONG.update({
+    # passed the leak check (only exact row copies were looked for)
+    "6.1.1-standardised-all-rows": ("6.1.1", _all_rows(
+        "    xs = (xs - xs.mean(0)) / xs.std(0)\n"),
+        "training", ["trained on validation rows", "rescaled feature by feature"]),
+    "6.1.1-min-max-all-rows": ("6.1.1", _all_rows(
+        "    xs = (xs - xs.min(0).values) / (xs.max(0).values - xs.min(0).values)\n"),
+        "training", ["trained on validation rows", "rescaled feature by feature"]),
+    # caught before too: a shuffle keeps the rows
+    "6.1.1-shuffled-all-rows": ("6.1.1", _all_rows(""),
+                                "training", ["trained on validation rows (160 of"]),
+})
+
 
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("name", sorted(WRONG))
@@ -64,6 +96,21 @@ CORRECT = {
         "        mask = causal_mask(seq_len).to(x.device)",
         "        mask = torch.zeros(seq_len, seq_len, device=x.device).masked_fill(\n"
         "            causal_mask(seq_len).to(x.device), float('-inf'))")]),
+    # 6.1.1: normalised with the training rows' statistics, or all rows', training on
+    # train_loader's rows only: no leak
+    "6.1.1-standardised-with-training-statistics": ("6.1.1", [
+        ("    history = []\n", "    history = []\n"
+         "    xs = torch.cat([d for d, _ in train_loader])\n"
+         "    mu, sd = xs.mean(0), xs.std(0)\n"),
+        ("            output = model(data)\n            loss = criterion(output, target)",
+         "            output = model((data - mu) / sd)\n"
+         "            loss = criterion(output, target)")]),
+    "6.1.1-standardised-with-all-statistics": ("6.1.1", [
+        ("    history = []\n", "    history = []\n" + _GATHER +
+         "    mu, sd = xs.mean(0), xs.std(0)\n"),
+        ("            output = model(data)\n            loss = criterion(output, target)",
+         "            output = model((data - mu) / sd)\n"
+         "            loss = criterion(output, target)")]),
 }
 
 
@@ -74,3 +121,53 @@ async def test_correct_solution_passes(grader, curriculum, name):
     source = _edit(curriculum.get(exercise_id).reference, edits)
     for result in await _grade_seeds(grader, exercise_id, source):
         assert result["status"] == "passed", (name, _messages(result))
+
+
+def _rows(rng, n, dim=64):
+    return torch.from_numpy(rng.normal(0.3, 1.2, (n, dim)).astype(np.float32))
+
+
+@pytest.mark.parametrize("transform", ["none", "standardise", "min-max", "scale-shift"])
+@pytest.mark.parametrize("stats_from", ["all", "train"])
+def test_leak_judge_sees_validation_rows_through_a_per_feature_map(transform, stats_from):
+    from curriculum.judges.leaks import validation_rows_trained
+
+    rng = np.random.default_rng(5)
+    train, val = _rows(rng, 200), _rows(rng, 60)
+    data = torch.cat([train, val])
+    ref = data if stats_from == "all" else train
+
+    def apply(x):
+        if transform == "standardise":
+            return (x - ref.mean(0)) / ref.std(0)
+        if transform == "min-max":
+            return (x - ref.min(0).values) / (ref.max(0).values - ref.min(0).values)
+        if transform == "scale-shift":
+            return x * 3.5 - 2.0
+        return x
+    # the training rows of 3 epochs, shuffled; 20 validation rows among them in epoch 2 only
+    leaked = val[rng.permutation(60)[:20]]
+    seen = torch.cat([train, train, leaked, train])[torch.from_numpy(rng.permutation(620))]
+    distinct = torch.unique(apply(seen), dim=0)
+    counts = torch.ones(len(distinct), dtype=torch.int64)
+    leak = validation_rows_trained({"rows": distinct, "counts": counts}, train, val)
+    assert (leak.rows, leak.times) == (20, 20)
+    assert leak.rescaled is (transform != "none")
+    clean = torch.unique(apply(torch.cat([train, train])), dim=0)
+    none = validation_rows_trained({"rows": clean, "counts": torch.ones(len(clean),
+                                                                       dtype=torch.int64)},
+                                   train, val)
+    assert none.rows == 0
+
+
+def test_leak_judge_takes_hostile_answers_without_error():
+    from curriculum.judges.leaks import validation_rows_trained
+
+    rng = np.random.default_rng(6)
+    train, val = _rows(rng, 50), _rows(rng, 20)
+    for got in (None, "rows", {"rows": torch.full((8, 64), float("nan")),
+                               "counts": torch.ones(8, dtype=torch.int64)},
+                {"rows": torch.zeros(9000, 64), "counts": torch.ones(9000, dtype=torch.int64)},
+                {"rows": torch.cat([val, torch.full((3, 64), float("inf"))]),
+                 "counts": torch.ones(23)}):
+        assert validation_rows_trained(got, train, val).rows == 0
