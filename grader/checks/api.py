@@ -100,11 +100,20 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
     return None
 
 
+#: Public torch names of one and the same object: a call of either counts as both
+#: (``torch.autograd.set_grad_enabled`` is ``torch.set_grad_enabled``).
+SAME_OBJECT = {f"{module}.{mode}": f"torch.{mode}"
+               for module in ("torch.autograd", "torch.autograd.grad_mode")
+               for mode in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")}
+
+
 def _call_names(call: ast.Call, aliases: dict[str, str]) -> set[str]:
     names: set[str] = set()
     name = _dotted(call.func, aliases)
     if name is not None:
         names.add(name)
+        if name in SAME_OBJECT:
+            names.add(SAME_OBJECT[name])
     if isinstance(call.func, ast.Attribute):
         names.add("." + call.func.attr)
     return names

@@ -159,3 +159,24 @@ async def test_331a_reference_with_a_tighter_grid_passes(grader, seed) -> None:
     source = _replace(_reference("3.3.1a"), "num_points=2001", "num_points=4001")
     result = await grader.grade("3.3.1a", source, seed=seed)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.2.x: grad-mode calls by their torch.autograd names; the modes' contract ---------
+
+_RUN_321 = "    with torch.set_grad_enabled(training):\n        y = torch.matmul(W, x)\n    return y\n"
+
+
+@ASYNC
+@pytest.mark.parametrize("replacements", [
+    # torch.autograd.set_grad_enabled / no_grad are the very objects torch.set_grad_enabled
+    # and torch.no_grad: the api check knew only the short names
+    [("with torch.set_grad_enabled(training):", "with torch.autograd.set_grad_enabled(training):")],
+    [("with torch.no_grad():", "with torch.autograd.no_grad():")],
+    [("with torch.no_grad():", "with torch.autograd.grad_mode.inference_mode():")],
+])
+async def test_321_grad_modes_by_their_autograd_names_pass(grader, replacements) -> None:
+    source = _reference("3.2.1")
+    for old, new in replacements:
+        source = _replace(source, old, new)
+    result = await grader.grade("3.2.1", source, seed=SEEDS[0])
+    assert result["status"] == "passed", result["checks"]
