@@ -163,9 +163,6 @@ async def test_331a_reference_with_a_tighter_grid_passes(grader, seed) -> None:
 
 # --- 3.2.x: grad-mode calls by their torch.autograd names; the modes' contract ---------
 
-_RUN_321 = "    with torch.set_grad_enabled(training):\n        y = torch.matmul(W, x)\n    return y\n"
-
-
 @ASYNC
 @pytest.mark.parametrize("replacements", [
     # torch.autograd.set_grad_enabled / no_grad are the very objects torch.set_grad_enabled
