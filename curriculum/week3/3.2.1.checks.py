@@ -1,5 +1,7 @@
 """Checks of 3.2.1: training vs inference modes (gradients, .grad reset, no_grad)."""
 
+import ast
+
 import numpy as np
 import torch
 
@@ -59,7 +61,7 @@ def judge_train(learner, reference, inputs, ctx):
 def judge_infer(learner, reference, inputs, ctx):
     for i, (result_w, grad_untouched) in enumerate(learner.value, start=1):
         result = unwrap(result_w)
-        if not (isinstance(result, tuple) and len(result) == 2):
+        if not (isinstance(result, tuple | list) and len(result) == 2):
             return Verdict(False, "type", f"call {i}: return a tuple (y, loss); found "
                                           f"{type_name(result)}")
         y, loss = result
@@ -106,4 +108,33 @@ def judge_mode(learner, reference, inputs, ctx):
     calls = (ctx.source.calls_by_name.get("run_model") or [set()])[-1]
     if "torch.set_grad_enabled" not in calls:
         return Verdict(False, "api", "run_model must use `with torch.set_grad_enabled(training):`")
+    if _mode_is_constant(ctx.source_text, "run_model"):
+        return Verdict(False, "api", "run_model passes a constant (True or False) to "
+                                     "torch.set_grad_enabled: pass `training`, so the context "
+                                     "itself records the graph exactly when training is True "
+                                     "(not a graph recorded anyway and detached afterwards)")
     return Verdict(True, "grad")
+
+
+def _mode_is_constant(source: str, function: str) -> bool:
+    """Every set_grad_enabled(...) call in the module-level ``def function`` gets a
+    literal mode (True/False), so the mode cannot follow the function's argument."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function]
+    if not defs:
+        return False
+    modes = []
+    for node in ast.walk(defs[-1]):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name != "set_grad_enabled":
+            continue
+        mode = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "mode"), None)
+        modes.append(mode)
+    return bool(modes) and all(isinstance(m, ast.Constant) for m in modes)

@@ -15,7 +15,7 @@ def make_inputs(rng: np.random.Generator) -> list:
 def judge_detach(learner, reference, inputs, ctx):
     for i, item in enumerate(learner.value, start=1):
         result = unwrap(item)
-        if not (isinstance(result, tuple) and len(result) == 3):
+        if not (isinstance(result, tuple | list) and len(result) == 3):
             return Verdict(False, "type", f"call {i}: return a tuple (y, y_detached, z); found "
                                           f"{type_name(result)}")
         x = inputs[i - 1].to(torch.float64)

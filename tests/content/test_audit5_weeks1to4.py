@@ -177,3 +177,44 @@ async def test_321_grad_modes_by_their_autograd_names_pass(grader, replacements)
         source = _replace(source, old, new)
     result = await grader.grade("3.2.1", source, seed=SEEDS[0])
     assert result["status"] == "passed", result["checks"]
+
+
+_RUN_MODEL_321 = ("    with torch.set_grad_enabled(training):\n        y = torch.matmul(W, x)\n"
+                  "    return y")
+
+
+@ASYNC
+@pytest.mark.parametrize("body", [
+    # a graph recorded always and cut afterwards: right values and flags, and the call
+    # the api check looked for was there
+    "    with torch.set_grad_enabled(True):\n        y = torch.matmul(W, x)\n"
+    "    return y if training else y.detach()",
+    "    if training:\n        return torch.matmul(W, x)\n"
+    "    with torch.set_grad_enabled(mode=False):\n        return torch.matmul(W, x)",
+])
+async def test_321_constant_grad_mode_fails(grader, body) -> None:
+    source = _replace(_reference("3.2.1"), _RUN_MODEL_321, body)
+    result = await grader.grade("3.2.1", source, seed=SEEDS[0])
+    assert _failed(result) == {"run_model": "api"}, result["checks"]
+    assert "pass `training`" in _message(result, "run_model")
+
+
+@ASYNC
+async def test_321_mode_through_a_variable_passes(grader) -> None:
+    source = _replace(_reference("3.2.1"), _RUN_MODEL_321,
+                      "    mode = bool(training)\n    with torch.set_grad_enabled(mode=mode):\n"
+                      "        return W @ x")
+    result = await grader.grade("3.2.1", source, seed=SEEDS[0])
+    assert result["status"] == "passed", result["checks"]
+
+
+@ASYNC
+@pytest.mark.parametrize("exercise_id, old, new", [
+    # the prompts write the results as (y, loss) / (y, y_detached, z), not 'a tuple'
+    ("3.2.1", "return y, loss", "return [y, loss]"),
+    ("3.2.2", "return y, y_detached, z", "return [y, y_detached, z]"),
+])
+async def test_32x_results_as_a_list_pass(grader, exercise_id, old, new) -> None:
+    source = _replace(_reference(exercise_id), old, new)
+    result = await grader.grade(exercise_id, source, seed=SEEDS[0])
+    assert result["status"] == "passed", result["checks"]
