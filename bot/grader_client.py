@@ -27,7 +27,8 @@ reports; the HTTP client asks for the NDJSON stream of ``POST /v1/grade``
 (``Accept: application/x-ndjson``) and maps its ``progress`` lines the same
 way. A stream cut before its ``result`` line, or a line that cannot be read,
 is a :class:`GradingFailed` that may be retried; refusals are still status
-codes, classified as above.
+codes, classified as above, and an ``unavailable`` line (a job refused after
+its stream began) is a :class:`GraderUnavailable` like a 503.
 """
 
 from __future__ import annotations
@@ -165,6 +166,10 @@ def _stream_line(line: bytes, progress: ProgressFn | None) -> dict[str, Any] | N
         return data["result"]
     if isinstance(data.get("error"), str):
         raise GradingFailed(f"the grader failed on it ({data['error'][:200]})")
+    if isinstance(data.get("unavailable"), dict):  # a 503 after the stream began
+        info = data["unavailable"]
+        raise GraderUnavailable(f"grader busy or down ({str(info.get('error'))[:200]})",
+                                _retry_after(str(info.get("retry_after"))))
     raise GradingFailed("the grader sent an unreadable line")
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from grader.errors import UnknownExercise
+from grader.errors import PoolUnavailable, UnknownExercise
 from grader.jail import SandboxUnavailable
 from grader.limits import SettingsError, load_grader_settings
 
@@ -188,6 +188,8 @@ def _read_stream(resp: Any, progress: Any) -> dict[str, Any]:
             continue
         if "error" in data:
             raise ServiceFailed(str(data["error"])[:200])
+        if isinstance(data.get("unavailable"), dict):  # refused after the stream began
+            raise ServiceFailed(str(data["unavailable"].get("error"))[:200])
         return data.get("result")  # type: ignore[return-value]
 
 
@@ -249,7 +251,7 @@ async def _grade_here(exercise_id: str, code: bytes, as_json: bool, unsafe: bool
 
 
 def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
-    """Exit 0 passed, 1 not passed, 2 usage error / unknown id.
+    """Exit 0 passed, 1 not passed, 2 usage error / unknown id / no sandbox to run in.
 
     Once torch has been imported here, the process ends in this function
     (see :func:`_leave`) instead of returning.
@@ -300,6 +302,10 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
         return 2
     except (SandboxUnavailable, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)
+        return 2
+    except PoolUnavailable as exc:  # the jail did not start: the code never ran, no verdict
+        err.print(f"error: {exc} ({exc.reason})" if exc.reason else f"error: {exc}",
+                  markup=False)
         return 2
     if as_json:
         print(json.dumps(result, ensure_ascii=False))

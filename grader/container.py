@@ -26,6 +26,15 @@ swap / pids / CPU caps, no logging driver (job data never lands in the
 engine's log files), our own packages (curriculum and reference solutions
 included) hidden under empty tmpfs mounts, and the GPU only through a
 device request when the service has one.
+
+Out of service as in the warm pool (:mod:`grader.outage`): a job's container
+that the engine does not create, start or bring to ``ready`` (engine gone,
+image removed, no resources) takes the back-end out of service — the engine
+is shared by every job, so the next container would fail alike. That job and
+every one after it are refused with :class:`~grader.errors.PoolUnavailable`
+(a 503 the bot retries: the job never ran, so no verdict) while a probe
+container is tried with back-off; ``health()`` says ``unavailable`` and why.
+A container lost after it took the job is that job's crash, as before.
 """
 
 from __future__ import annotations
@@ -45,7 +54,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader import jail
 from grader.errors import PoolBusy, WorkerLost
-from grader.limits import HEAVY, MB, QUICK, WORKER_GRACE_S, GraderSettings, JobLimits
+from grader.limits import (
+    HEAVY,
+    MB,
+    QUICK,
+    WORKER_GRACE_S,
+    WORKER_RESTART_FIRST_S,
+    WORKER_RESTART_MAX_S,
+    GraderSettings,
+    JobLimits,
+)
+from grader.outage import Outage
 from grader.pool import CUDA_JOBS_AT_ONCE, ProbeProgress, decode_report, job_control
 from grader.sandbox import harness
 
@@ -55,6 +74,13 @@ log = logging.getLogger("torchdojo.grader.container")
 # header (stream id, three zero bytes, big-endian length) and the payload.
 STDOUT, STDERR = 1, 2
 JOB_LABEL = "io.torchdojo.role"
+#: The one slot this back-end has out of service: the engine every job's container needs.
+ENGINE = "docker"
+
+
+class ContainerNotStarted(WorkerLost):
+    """A job's container was not created, not started or never said ``ready``:
+    the job was not sent to it."""
 OWN_PACKAGES = (*jail.OWN_PACKAGES, "migrations")
 
 
@@ -216,6 +242,8 @@ class ContainerPool:
         self.jobs_done = 0
         self.jobs_lost = 0
         self.torch_version = ""
+        self._outage = Outage(1, self._restart, lambda _slot, _probe: None, label="backend",
+                              first_s=WORKER_RESTART_FIRST_S, max_s=WORKER_RESTART_MAX_S)
 
     # ---------------------------------------------------------- configuration
 
@@ -312,7 +340,17 @@ class ContainerPool:
             deadline = time.monotonic() + self.container.start_timeout_s
             self._read_ready(stream, deadline)
 
+    async def _restart(self, _slot: str, _reason: str) -> None:
+        """One try at bringing the back-end back: a probe container says ``ready``."""
+        try:
+            await asyncio.to_thread(self._probe)
+        except WorkerLost:
+            raise
+        except Exception as exc:  # the engine's own errors: not reachable, no image, …
+            raise WorkerLost("the probe container did not start") from exc
+
     async def close(self) -> None:
+        self._outage.close()
         self._started = False
         if self.client is not None:
             with contextlib.suppress(Exception):
@@ -328,6 +366,8 @@ class ContainerPool:
         is not followed here (the engine's attach stream is read in a thread)."""
         if not self._started:
             await self.start()
+        if self._outage:
+            raise self._outage.refusal()
         if self._running >= self.size and self._waiting >= self.settings.max_queue:
             raise PoolBusy(retry_after=max(1.0, limits.wall_s))
         heavy = lane == HEAVY
@@ -353,12 +393,18 @@ class ContainerPool:
             self._waiting -= 1
         self._running += 1
         try:
+            if self._outage:  # left service while this job waited: it is not started
+                raise self._outage.refusal()
             payload = harness.pack_frame({**job, "nice": self.settings.heavy_nice if heavy
                                           else 0}, blobs)
             control = job_control(job, payload, False, 0, 0)
             data = harness.pack_frame(control, []) + payload
             try:
                 result = await asyncio.to_thread(self._run_sync, data, limits)
+            except ContainerNotStarted as exc:  # the job never ran: no verdict
+                if self._outage.take_out(ENGINE, str(exc)):  # its message says why
+                    log.error("%s: out of service", exc)
+                raise self._outage.refusal() from exc
             except WorkerLost:
                 self.jobs_lost += 1
                 raise
@@ -375,15 +421,22 @@ class ContainerPool:
     @contextlib.contextmanager
     def _job_container(self, limits: JobLimits) -> Any:
         """A created, attached and started container; always removed afterwards."""
-        client = self._client()
-        container = client.containers.create(**self.container_kwargs(limits))
+        try:
+            client = self._client()
+            container = client.containers.create(**self.container_kwargs(limits))
+        except Exception as exc:  # engine gone, image removed, out of resources
+            raise ContainerNotStarted(f"the engine did not create a job container: "
+                                      f"{exc}") from exc
         stream = None
         try:
-            attached = client.api.attach_socket(
-                container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
-            )
-            stream = AttachedStream(attached)
-            container.start()
+            try:
+                attached = client.api.attach_socket(
+                    container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+                )
+                stream = AttachedStream(attached)
+                container.start()
+            except Exception as exc:
+                raise ContainerNotStarted(f"the job container did not start: {exc}") from exc
             yield container, stream
         finally:
             if stream is not None:
@@ -395,9 +448,10 @@ class ContainerPool:
         try:
             ready = stream.read_frame(deadline)
         except (TimeoutError, EOFError, OSError, ValueError) as exc:
-            raise WorkerLost(f"job container failed to start: {exc}") from exc
+            raise ContainerNotStarted(f"job container failed to start: {exc}") from exc
         if ready.get("kind") != "ready":
-            raise WorkerLost(f"job container sent {ready.get('kind')!r} instead of ready")
+            raise ContainerNotStarted(f"job container sent {ready.get('kind')!r} instead of "
+                                      f"ready")
         self.torch_version = str(ready.get("torch", ""))
         return ready
 
@@ -459,9 +513,14 @@ class ContainerPool:
         }
 
     def health(self) -> dict[str, Any]:
+        outage = self._outage.report()
+        # one engine for every job: all slots are in service, or none
+        outage["in_service"] = self.size if self._outage.in_service else 0
         return {
-            "status": "ok" if self._started else "degraded",
+            # unavailable: job containers do not start, every job is refused (503)
+            "status": self._outage.status(self._started, True),
             "workers": self.size,
+            **outage,
             "idle": self.size - self._running,
             "waiting": self._waiting,
             "max_queue": self.settings.max_queue,
@@ -472,4 +531,4 @@ class ContainerPool:
         }
 
 
-__all__ = ["AttachedStream", "ContainerPool", "ContainerSettings"]
+__all__ = ["AttachedStream", "ContainerNotStarted", "ContainerPool", "ContainerSettings"]

@@ -78,6 +78,7 @@ from grader.limits import (
     GraderSettings,
     JobLimits,
 )
+from grader.outage import Outage
 
 log = logging.getLogger("torchdojo.grader.pool")
 # How a worker's process is started: a context giving (argv, descriptors to pass).
@@ -322,8 +323,10 @@ class SandboxPool:
         self.replaced = 0
         self.last_replacement: dict[str, Any] | None = None
         self._replacing = 0
-        # slots out of service (their worker could not be restarted): index -> state
-        self._out: dict[int, dict[str, Any]] = {}
+        # slots out of service (their worker could not be restarted), and their revival
+        self._outage = Outage(self.size, self._restart_slot,
+                              lambda _index, fresh: self._give_back(fresh),
+                              first_s=WORKER_RESTART_FIRST_S, max_s=WORKER_RESTART_MAX_S)
         self.gpu_devices = jail.gpu_device_files()
 
     @property
@@ -473,14 +476,11 @@ class SandboxPool:
 
     def _in_service(self) -> int:
         """Slots whose worker is idle, busy or being replaced (not out of service)."""
-        return self.size - len(self._out)
+        return self._outage.in_service
 
     def _unavailable(self) -> PoolUnavailable:
         """The refusal for a job no worker can take: retry when the next restart is due."""
-        now = time.monotonic()
-        due = min((state["next_try_at"] for state in self._out.values()), default=now)
-        reasons = "; ".join(state["reason"] for state in self._out.values())
-        return PoolUnavailable(max(1.0, due - now), reasons[:300])
+        return self._outage.refusal()
 
     def _release(self, worker: Worker, cuda: bool = False) -> None:
         """A job's worker left service: its lane and GPU slot are free, but it is
@@ -503,16 +503,11 @@ class SandboxPool:
             return None
 
     def _out_of_service(self, index: int, reason: str) -> None:
-        """Takes slot ``index`` out of service and tries to restart it with back-off;
-        with no slot left in service, every waiting job is refused."""
-        if index in self._out:
+        """Takes slot ``index`` out of service (:class:`~grader.outage.Outage` tries to
+        restart it with back-off); with no slot left in service, every waiting job
+        is refused."""
+        if not self._outage.take_out(index, reason):
             return
-        self._out[index] = {"reason": reason[:300], "since": round(time.time(), 3),
-                            "attempts": 1, "next_try_at": time.monotonic()
-                            + WORKER_RESTART_FIRST_S}
-        task = asyncio.create_task(self._revive(index))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
         if not self._in_service():
             refusal = self._unavailable()
             for queue in self._waiters.values():
@@ -521,26 +516,9 @@ class SandboxPool:
                     if not waiter.done():
                         waiter.set_exception(refusal)
 
-    async def _revive(self, index: int) -> None:
-        """Restarts slot ``index`` until it starts, waiting longer after each failure."""
-        delay = WORKER_RESTART_FIRST_S
-        while True:
-            state = self._out[index]
-            state["next_try_at"] = time.monotonic() + delay
-            await asyncio.sleep(delay)
-            try:
-                fresh = await self._replace(self._workers[index], state["reason"])
-            except WorkerLost as exc:
-                state["attempts"] += 1
-                state["last_error"] = str(exc.__cause__ or exc)[:300]
-                delay = min(delay * 2, WORKER_RESTART_MAX_S)
-                log.warning("worker %d still cannot be restarted (attempt %d): %s; next try "
-                            "in %.0f s", index, state["attempts"], state["last_error"], delay)
-                continue
-            del self._out[index]
-            log.warning("worker %d is back in service", index)
-            self._give_back(fresh)
-            return
+    async def _restart_slot(self, index: int, reason: str) -> Worker:
+        """One try at bringing slot ``index`` back (see :meth:`_replace`)."""
+        return await self._replace(self._workers[index], reason)
 
     def _requeue_later(self, worker: Worker, lost: bool, cuda: bool = False) -> None:
         """Returns the worker to the idle queue once it is ready again (or replaced)."""
@@ -556,7 +534,7 @@ class SandboxPool:
                     raise WorkerUnclean(reason)
             except WorkerLost as exc:
                 fresh = await self._restore(worker, str(exc))
-                if fresh is None:  # never handed to a job again: see _revive
+                if fresh is None:  # never handed to a job again: see grader.outage
                     self._release(worker, cuda)
                     return
                 ready = fresh
@@ -630,21 +608,14 @@ class SandboxPool:
         return {**out, "reserved_quick": self.quick_workers, "cpu_weights": cpu}
 
     def health(self) -> dict[str, Any]:
-        healthy = self._started and not self._replacing and not self._out and all(
+        healthy = self._started and not self._replacing and all(
             w.alive for w in self._workers)
-        now = time.monotonic()
         return {
             # unavailable: no worker in service, every job is refused (503) until one is back
-            "status": "ok" if healthy else (
-                "unavailable" if self._started and not self._in_service() else "degraded"),
+            "status": self._outage.status(self._started, healthy),
             "workers": self.size,
-            "in_service": self._in_service(),
-            # workers that could not be restarted, and when the next try is due
-            "out_of_service": [
-                {"worker": index, "reason": state["reason"], "since": state["since"],
-                 "attempts": state["attempts"], "last_error": state.get("last_error"),
-                 "next_try_in_s": round(max(0.0, state["next_try_at"] - now), 1)}
-                for index, state in sorted(self._out.items())],
+            # in_service, and the workers that could not be restarted (out_of_service)
+            **self._outage.report(),
             "idle": len(self._idle),
             "waiting": self._waiting,
             "lanes": self.lanes(),
@@ -661,6 +632,7 @@ class SandboxPool:
         }
 
     async def close(self) -> None:
+        self._outage.close()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*(w.close() for w in self._workers), return_exceptions=True)

@@ -23,7 +23,8 @@ Streaming: ``POST /v1/grade`` with ``Accept: application/x-ndjson`` answers
 one JSON object per line — ``{"progress": {...}}`` lines as the grading goes
 (data from the trusted side: stage, check index, total, kind), then one
 ``{"result": {...}}`` line. Every refusal (400, 404, 413, 503) is still a
-status code: the stream only starts once the grader has taken the job. A
+status code: the stream only starts once the grader has taken the job (a job
+refused after that ends it with an ``{"unavailable": ...}`` line instead). A
 grading over within :data:`STREAM_AFTER_S` (every drill) is answered in one
 plain JSON piece instead, and a running stream carries the newest report at
 most every :data:`STREAM_EVERY_S`: see :func:`_grade_streamed`.
@@ -146,7 +147,11 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
 
     The grading's first step either refuses the job (unknown exercise, full
     queue: raised before it awaits anything) or reports ``running``; nothing
-    is sent before that step, so refusals keep their status codes.
+    is sent before that step, so refusals keep their status codes. A job
+    refused later, once the stream has begun (it waited for workers that then
+    left service; a container back-end's container did not start), ends the
+    stream with an ``{"unavailable": {"error", "retry_after"}}`` line: the
+    503 it would have been, which clients retry like one.
 
     Progress is for long gradings. A grading over within
     :data:`STREAM_AFTER_S` of being taken (every drill) is answered as one
@@ -193,6 +198,8 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
         await asyncio.wait({task}, timeout=STREAM_EVERY_S)
     try:
         result = task.result()
+    except PoolBusy as exc:  # refused after the stream began: no verdict, the 503's line
+        await send({"unavailable": {"error": str(exc), "retry_after": int(exc.retry_after)}})
     except Exception:
         log.exception("internal error grading %s (streamed)", body.exercise)
         await send({"error": "internal error in the grader service; it has been logged"})

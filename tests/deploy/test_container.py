@@ -204,7 +204,12 @@ async def test_engine_oom_report_becomes_oom_status(curriculum_1) -> None:
 
 
 @ASYNC
-async def test_container_that_never_answers_is_lost() -> None:
+async def test_container_that_never_answers_is_not_a_verdict() -> None:
+    """A container that never says ready did not take the job: the job is refused
+    (PoolUnavailable, a 503), not lost, and the back-end leaves service (see
+    tests/grading/test_attacks6.py for the back-off and the way back)."""
+    from grader.errors import PoolUnavailable
+
     pool = _pool(start_timeout_s=1.0)
     pool.client = engine = FakeEngine(pool.container)
     pool._started = True
@@ -217,9 +222,12 @@ async def test_container_that_never_answers_is_lost() -> None:
 
     pool.container_kwargs = sleeping  # type: ignore[method-assign]
     job = {"limits": JobLimits().for_child(), "source": "", "probes": []}
-    with pytest.raises(WorkerLost, match="failed to start"):
+    with pytest.raises(PoolUnavailable) as refused:
         await pool.run(job, [], JobLimits())
-    assert engine.created[0].removed and pool.jobs_lost == 1
+    assert "failed to start" in refused.value.reason
+    assert engine.created[0].removed and pool.jobs_lost == 0
+    assert pool.health()["status"] == "unavailable"
+    await pool.close()
 
 
 FORGER = """

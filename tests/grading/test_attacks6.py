@@ -7,11 +7,13 @@ Each test names the class of hole it closes; the attack is the smallest example.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 
 from tests.grading.conftest import SharedGrader, serving
 
@@ -102,3 +104,143 @@ async def test_a_client_that_does_not_read_is_dropped_and_its_handler_freed(
         client.close()
     # gradings taken on the dropped connection ended: no worker stays busy
     await _until(lambda: grader.pool.health()["idle"] == grader.pool.size, "workers idle")
+
+
+# ---- sandbox back-ends that cannot start: refused (503), never a crash verdict ------
+
+@contextlib.contextmanager
+def _exits_at_once():
+    yield ["/bin/sh", "-c", "exit 3"], ()
+
+
+@pytest.mark.slow
+@ASYNC
+async def test_a_one_shot_worker_that_cannot_start_leaves_service(curriculum, monkeypatch):
+    """``torchdojo grade``'s one-shot pool gave a jail that did not start (or whose
+    worker died before its job) 'The sandbox crashed while grading this submission' —
+    a verdict on code that never ran. Now it is refused as PoolUnavailable, the
+    worker is tried again with back-off, health says so, and once a jail starts
+    again jobs run (a dead or spent worker is replaced before a job is sent)."""
+    import grader.oneshot as oneshot_module
+    from curriculum import Curriculum
+    from grader.errors import PoolUnavailable
+    from grader.grading import Grader
+    from grader.limits import GraderSettings
+
+    monkeypatch.setattr(oneshot_module, "WORKER_RESTART_FIRST_S", 0.2)
+    settings = GraderSettings(workers=1)
+    pool = oneshot_module.OneShotPool(settings)
+    good, pool.launch = pool.launch, _exits_at_once
+    exercise = curriculum.get("1.1.1")
+    grader = Grader(Curriculum({exercise.id: exercise}), pool, settings)
+    try:
+        await pool.start()
+        with pytest.raises(PoolUnavailable) as refused:
+            await grader.grade("1.1.1", exercise.reference)
+        assert refused.value.retry_after >= 1 and "did not start" in refused.value.reason
+        health = pool.health()
+        assert health["status"] == "unavailable" and health["in_service"] == 0, health
+        assert "did not start" in health["out_of_service"][0]["reason"]
+        with pytest.raises(PoolUnavailable):  # refused at once while it is out
+            await grader.grade("1.1.1", exercise.reference)
+        await _until(lambda: pool.health()["out_of_service"][0]["attempts"] >= 3,
+                     "the worker is tried again")
+        assert pool.health()["out_of_service"][0]["last_error"]
+        pool.launch = good  # whatever broke the jail is fixed
+        await _until(lambda: pool.health()["status"] == "ok", "the worker is back", 180)
+        pool._worker.proc.kill()  # dies before its job: replaced, not handed the job
+        await _until(lambda: not pool._worker.alive, "the worker is reaped")
+        first = await grader.grade("1.1.1", exercise.reference)
+        assert first["status"] == "passed", first
+        again = await grader.grade("1.1.1", exercise.reference)  # the spent one is replaced
+        assert again["status"] == "passed", again
+    finally:
+        await pool.close()
+
+
+def _broken_engine(settings, mode: list[str | None]):
+    """The deploy tests' fake engine (the Docker SDK's surface, running each
+    container's command here), broken the ways an engine breaks while ``mode[0]``
+    says so: ``create`` (the engine refuses: out of resources, image removed),
+    ``exit`` (the container's command exits before ``ready``), ``silent`` (it never
+    says ``ready``)."""
+    import docker.errors
+
+    from tests.deploy.fake_engine import FakeContainer, FakeContainers, FakeEngine
+
+    class Container(FakeContainer):
+        def _argv(self) -> list[str]:
+            broken = {"exit": ["/bin/sh", "-c", "exit 3"], "silent": ["/bin/sleep", "60"]}
+            return broken.get(self.mode) or super()._argv()
+
+    class Containers(FakeContainers):
+        def create(self, **kwargs):
+            if mode[0] == "create":
+                raise docker.errors.APIError("500 Server Error: no space left on device")
+            container = Container(self.engine, kwargs)
+            container.mode = mode[0]
+            self.engine.created.append(container)
+            self.engine.by_id[container.id] = container
+            return container
+
+    engine = FakeEngine(settings)
+    engine.containers = Containers(engine)
+    return engine
+
+
+@pytest.mark.slow
+@ASYNC
+@pytest.mark.parametrize("failure", ["create", "exit", "silent"])
+async def test_job_containers_that_cannot_start_take_the_backend_out_of_service(
+        curriculum, monkeypatch, failure):
+    """The container back-end gave a job whose container the engine could not create,
+    start or bring to 'ready' 'The sandbox crashed while grading this submission' (or,
+    for an engine error, a 500), recorded by the bot as an attempt. Now the back-end
+    leaves service: that job and the next are refused with 503 + Retry-After (the
+    bot's client retries them), health says unavailable and why, probe containers
+    are tried with back-off, and jobs run again once one starts.
+
+    No Docker engine here: the engine is the deploy tests' fake (the SDK's client
+    surface, each container's command run locally), not a fake engine server."""
+    import grader.container as container_module
+    from bot.grader_client import GraderUnavailable, HTTPGraderClient
+    from grader.grading import Grader
+    from grader.limits import GraderSettings
+    from grader.service import make_app
+
+    monkeypatch.setattr(container_module, "WORKER_RESTART_FIRST_S", 0.2)
+    settings = GraderSettings(workers=2, sandbox="docker")
+    pool = container_module.ContainerPool(settings, container_module.ContainerSettings(gpu=False))
+    mode: list[str | None] = [None]
+    pool.client = engine = _broken_engine(pool.container, mode)
+    srv = TestServer(make_app(Grader(curriculum, pool, settings)))
+    await srv.start_server()  # the start-up probe: a healthy engine
+    client = HTTPGraderClient(str(srv.make_url("")))
+    reference = curriculum.get("1.1.1").reference
+    try:
+        pool.container.start_timeout_s = 3.0  # how long a silent container is waited for
+        mode[0] = failure
+        with pytest.raises(GraderUnavailable) as refused:  # a 503, not a verdict
+            await client.grade("1.1.1", reference)
+        assert refused.value.retry_after >= 1
+        async with aiohttp.ClientSession() as http:
+            async with http.post(srv.make_url("/v1/grade"),
+                                 json={"exercise": "1.1.1", "code": reference}) as resp:
+                assert resp.status == 503 and int(resp.headers["Retry-After"]) >= 1
+                assert "cannot start a sandbox" in (await resp.json())["error"]
+            async with http.get(srv.make_url("/v1/health")) as resp:
+                health = await resp.json()
+            assert resp.status == 503 and health["status"] == "unavailable", health
+        assert health["in_service"] == 0 and health["out_of_service"][0]["backend"] == "docker"
+        await _until(lambda: pool.health()["out_of_service"][0]["attempts"] >= 3,
+                     "probe containers are tried again")
+        assert pool.jobs_lost == 0  # nothing was lost: nothing ran
+        pool.container.start_timeout_s = 120.0  # a real start: a torch import, on a busy box
+        mode[0] = None  # the engine is back
+        await _until(lambda: pool.health()["status"] == "ok", "the back-end is back", 180)
+        result = await client.grade("1.1.1", reference)
+        assert result["status"] == "passed", result
+        assert all(c.removed for c in engine.created)
+    finally:
+        await client.close()
+        await srv.close()
