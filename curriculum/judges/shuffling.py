@@ -36,13 +36,17 @@ def split_epochs(batches: Sequence[Sequence[int]],
 
 def one_order(epochs: Sequence[Sequence[int]] | None) -> bool:
     """True when the epochs repeat their order: at least two epochs train on the same rows,
-    and every such epoch feeds them in the order of the first epoch on those rows."""
+    and every such epoch feeds them in the order of the first epoch on those rows. Unknown
+    rows (-1) are left out; an epoch of unknown rows only is not compared."""
     if not epochs:
         return False
     first: dict[tuple[int, ...], list[int]] = {}
     repeats = 0
     for epoch in epochs:
-        rows = list(epoch)
+        # rows the probe could not place (-1: rescaled, augmented) say nothing about order
+        rows = [r for r in epoch if r >= 0]
+        if not rows:
+            continue
         same_set = tuple(sorted(rows))
         if same_set not in first:
             first[same_set] = rows

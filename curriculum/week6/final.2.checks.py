@@ -11,6 +11,7 @@ import torch
 
 from curriculum.judges.cases import mixed
 from curriculum.judges.compare import at_most, close, max_abs_diff
+from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.training import accumulation_problem, five_step_problem
 from grader.checks.base import Hidden, Verdict
 
@@ -295,26 +296,35 @@ def make_data(rng: np.random.Generator):
 BATCH = 64
 
 
-def _batches_problem(batches: list, n: int, epochs: int) -> str:
-    """pinball_loss's calls during training: every epoch the whole set in shuffled batches of
-    64 (the last one holds the rest, or is dropped)."""
+def _epoch_rows(sizes: list, n: int) -> int | None:
+    """Rows per epoch when pinball_loss's calls during training are whole epochs of batches
+    of 64 over the whole set (the last one holds the rest, or is dropped); else None."""
     full, rest = divmod(n, BATCH)
-    sizes = [b for b, _ in batches]
-    per_epoch = [[BATCH] * full + ([rest] if rest else []), [BATCH] * full]
-    for epoch_sizes in per_epoch:
+    for epoch_sizes in ([BATCH] * full + ([rest] if rest else []), [BATCH] * full):
         k = len(epoch_sizes)
         runs = len(sizes) // k
         # whole epochs (how many ran is the accuracy check's business)
         if runs and sizes == epoch_sizes * runs:
-            firsts = [batches[e * k][1] for e in range(runs)]
-            if runs > 1 and len(set(firsts)) == 1:
-                return ("every epoch's first batch holds the same rows: shuffle the mini-batches "
-                        "each epoch (DataLoader(..., shuffle=True))")
-            return ""
-    found = sorted(set(sizes))
-    return (f"train on shuffled mini-batches of {BATCH} (the last one of an epoch may be "
-            f"smaller), every row once per epoch: pinball_loss got batches of {found[:6]} rows "
-            f"in {len(sizes)} calls ({epochs} epochs asked)")
+            return sum(epoch_sizes)
+    return None
+
+
+SHUFFLE = ("DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True), or a new "
+           "torch.randperm(len(x)) every epoch")
+
+
+def _batches_problem(got: dict, n: int, epochs: int) -> str:
+    """Every epoch the whole set in batches of 64, in a new order (the rows each training
+    forward of DemandNet held: curriculum/probes/rows.py)."""
+    sizes = [int(b) if isinstance(b, int) else 0 for b in got.get("sizes") or []]
+    per_epoch = _epoch_rows(sizes, n)
+    if per_epoch is None:
+        found = sorted(set(sizes))
+        return (f"train on shuffled mini-batches of {BATCH} (the last one of an epoch may be "
+                f"smaller), every row once per epoch: pinball_loss got batches of {found[:6]} "
+                f"rows in {len(sizes)} calls ({epochs} epochs asked)")
+    return same_order_problem(split_epochs(got.get("rows") or [], per_epoch),
+                              "train_forecaster", SHUFFLE)
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -324,7 +334,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", problem)
     if not got["calls"]:
         return Verdict(False, "api", "train_forecaster must train with your pinball_loss")
-    problem = _batches_problem(got["batches"], len(inputs["y"]), 20)
+    problem = _batches_problem(got, len(inputs["y"]), 20)
     if problem:
         return Verdict(False, "api", problem)
     opts = [m for m in got["made"] if m["label"] == "optimizer"]

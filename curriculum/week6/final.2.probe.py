@@ -3,6 +3,7 @@
 import torch
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import row_index, track_training_rows
 
 
 def model(ns, d):
@@ -86,24 +87,28 @@ def evaluation(ns, cases):
 def train(ns, d):
     torch.manual_seed(7)
     loss_fn = need(ns, "pinball_loss")
-    calls = []
+    sizes, rows = [], []
 
     def counted(*args, **kwargs):
         target = args[1] if len(args) > 1 else kwargs.get("target")
-        # each training batch: its size and the sum of its targets (which rows it holds)
-        calls.append([int(target.shape[0]), float(target.detach().double().sum())]
-                     if isinstance(target, torch.Tensor) and target.dim() else [0, 0.0])
+        # each training batch's size
+        sizes.append(int(target.shape[0]) if isinstance(target, torch.Tensor) and target.dim()
+                     else 0)
         return loss_fn(*args, **kwargs)
     fn = need(ns, "train_forecaster")
     ns["pinball_loss"] = counted
+    # which training rows each training forward of the learner's DemandNet holds
+    row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
+        row_index(d["x"]), rows, owner=need(ns, "DemandNet")))
     try:
         model = recording(lambda: fn(d["x"], d["y"], quantiles=(0.1, 0.5, 0.9), num_epochs=20,
                                      lr=0.01))
     finally:
         ns["pinball_loss"] = loss_fn
+        row_hook.remove()
     is_net = isinstance(model, need(ns, "DemandNet"))
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"])
-    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(calls), "batches": calls,
-            "is_net": is_net}
+    return {"pred": pred, "acc": _acc, "made": _made, "calls": len(sizes), "sizes": sizes,
+            "rows": rows, "is_net": is_net}

@@ -7,6 +7,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   and normalised feature by feature (standardised or min-max scaled with statistics of all
   rows passed: only exact row copies were found); normalising without training on the
   validation rows is no leak.
+- final.2: the shuffle check is the shared one (rows of each training forward,
+  curriculum/probes/rows.py + curriculum/judges/shuffling.py); rows the recorder cannot place
+  (standardised features) say nothing about the order instead of reading as one order.
 """
 
 from __future__ import annotations
@@ -77,6 +80,25 @@ WRONG.update({
                                 "training", ["trained on validation rows (160 of"]),
 })
 
+_F2_ORDER = "        order = torch.randperm(len(x))\n"
+_F2_LOADER = [
+    (_F2_ORDER + "        for i in range(0, len(x), 64):\n            idx = order[i:i + 64]\n",
+     "        for xb, yb in torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),\n"
+     "                                                  batch_size=64, shuffle=True,\n"
+     "                                                  drop_last=True):\n"),
+    ("loss = pinball_loss(model(x[idx]), y[idx], quantiles)",
+     "loss = pinball_loss(model(xb), yb, quantiles)")]
+WRONG.update({
+    # one permutation drawn before the loop: every epoch in the same order
+    "final.2-one-permutation": ("final.2", [
+        ("    for _ in range(num_epochs):\n",
+         "    order = torch.randperm(len(x))\n    for _ in range(num_epochs):\n"),
+        (_F2_ORDER, "")], "training", ["every epoch fed the training rows in the same order"]),
+    "final.2-loader-not-shuffled": ("final.2", [
+        (a, b.replace("shuffle=True", "shuffle=False")) for a, b in _F2_LOADER],
+        "training", ["every epoch fed the training rows in the same order"]),
+})
+
 
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize("name", sorted(WRONG))
@@ -111,6 +133,11 @@ CORRECT = {
         ("            output = model(data)\n            loss = criterion(output, target)",
          "            output = model((data - mu) / sd)\n"
          "            loss = criterion(output, target)")]),
+    "final.2-shuffled-loader-drop-last": ("final.2", _F2_LOADER),
+    # the recorder cannot place standardised rows: no verdict on their order
+    "final.2-standardised-features": ("final.2", [(
+        "    model = DemandNet(x.shape[1], 32, quantiles)",
+        "    x = (x - x.mean(0)) / x.std(0)\n    model = DemandNet(x.shape[1], 32, quantiles)")]),
 }
 
 
@@ -171,3 +198,13 @@ def test_leak_judge_takes_hostile_answers_without_error():
                 {"rows": torch.cat([val, torch.full((3, 64), float("inf"))]),
                  "counts": torch.ones(23)}):
         assert validation_rows_trained(got, train, val).rows == 0
+
+
+def test_rows_the_recorder_cannot_place_are_no_order():
+    from curriculum.judges.shuffling import one_order, split_epochs
+
+    unknown = [[-1] * 4, [-1] * 4, [-1] * 4]
+    assert not one_order(split_epochs(unknown, 4))
+    # known rows keep their say next to unknown ones
+    assert one_order([[0, 1, -1, 2], [0, 1, 2, -1]])
+    assert not one_order([[0, 1, -1, 2], [1, 0, 2, -1]])
