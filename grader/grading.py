@@ -40,6 +40,7 @@ from typing import Any
 from curriculum import Curriculum, Exercise, load_curriculum
 from grader.checks import CheckContext, Outcome, Verdict, judge_for
 from grader.checks.api import index_source
+from grader.checks.base import ERROR_MESSAGE_CHARS
 from grader.errors import UnknownExercise, WorkerLost
 from grader.limits import (
     HEAVY,
@@ -521,7 +522,8 @@ class Grader:
         where = f" on line {err['frames'][-1]['line']}" if err.get("frames") else ""
         if etype == "SystemExit":
             return "Your code called sys.exit() before the checks could run."
-        return f"Your code raised {etype}{where}: {msg[:500]}"
+        shown = harness.clip_middle(str(msg), ERROR_MESSAGE_CHARS)  # head and tail
+        return f"Your code raised {etype}{where}: {shown}"
 
     def _result(self, exercise: Exercise, status: str, entries: list[dict], message: str,
                 started: float, output: str = "", device: str = "cpu",

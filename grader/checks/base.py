@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from grader.checks.api import SourceIndex
+from grader.sandbox.harness import clip_middle
+
+#: Characters of a learner's exception message a check's verdict shows: head and tail.
+ERROR_MESSAGE_CHARS = 600
 
 
 @dataclass
@@ -39,8 +43,9 @@ class Outcome:
             return ""
         err = self.error
         where = f" (line {err['frames'][-1]['line']})" if err.get("frames") else ""
-        message = str(err.get("message", ""))[:300]
-        return f"{err.get('type')}: {message}{where}{_hint(err.get('type'), message)}"
+        message = str(err.get("message", ""))
+        shown = clip_middle(message, ERROR_MESSAGE_CHARS)  # the point may be at its end
+        return f"{err.get('type')}: {shown}{where}{_hint(err.get('type'), message)}"
 
 
 def _hint(kind: object, message: str) -> str:

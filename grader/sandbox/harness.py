@@ -793,15 +793,35 @@ def clean_error(err: object) -> dict:
 # --------------------------------------------------------------------------
 
 
+def clip_middle(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: its head and its tail around a mark
+    saying how much was cut. An exception's point is often at its end (the shapes a
+    state dict's tensor and the model's disagree on, after the list of missing
+    keys), so a long message is never cut to its head alone."""
+    size = _len(text)
+    if size <= limit:
+        return text
+    keep = limit  # characters of ``text`` kept; the mark's length depends on the rest
+    while True:
+        mark = f" …[{size - keep:,} characters cut]… "
+        if keep < 2:
+            return text[:limit]
+        if keep + _len(mark) <= limit:
+            break
+        keep = limit - _len(mark)
+    head = (keep + 1) // 2
+    return text[:head] + mark + text[size - (keep - head):]
+
+
 def describe_exception(exc: BaseException, chars: int, filename: str = "<submission>") -> dict:
-    """Type, message (at most ``chars``) and the learner's own frames only."""
+    """Type, message (at most ``chars``: head and tail) and the learner's own frames only."""
     frames = [
         {"line": f.lineno, "code": (f.line or "")[:_CODE_CHARS]}
         for f in _format_tb(exc.__traceback__)
         if f.filename == filename
     ]
     try:
-        message = _str(exc)[:chars]
+        message = clip_middle(_str(exc), chars)
     except BaseException:
         message = "<unprintable message>"
     out = {"type": exception_type_name(_type(exc)), "message": message,

@@ -244,3 +244,67 @@ async def test_job_containers_that_cannot_start_take_the_backend_out_of_service(
     finally:
         await client.close()
         await srv.close()
+
+
+# ---- a learner's exception whose point is at its end -------------------------------
+
+# A checkpoint loaded into a model whose layers were renamed and whose head changed:
+# torch lists 300 missing and 300 unexpected keys (~10,000 characters) and only then
+# the size mismatch, the part the learner needs.
+LOAD_MISMATCH = """
+import torch.nn as nn
+def _net(out):
+    return nn.Sequential(*[nn.Linear(2, 2) for _ in range(150)], nn.Linear(2, out))
+_saved = {(k if k.startswith("150.") else "layer." + k): v
+          for k, v in _net(2).state_dict().items()}
+_net(3).load_state_dict(_saved)
+"""
+POINT = ("size mismatch for 150.bias: copying a param with shape torch.Size([2]) from "
+         "checkpoint, the shape in current model is torch.Size([3]).")
+
+
+def test_clip_middle_is_bounded_and_keeps_head_and_tail():
+    from grader.sandbox.harness import clip_middle
+
+    for size in range(0, 3000, 37):
+        text = "".join(chr(65 + i % 26) for i in range(size))
+        for limit in (1, 5, 40, 600):
+            clipped = clip_middle(text, limit)
+            assert len(clipped) <= limit
+            if size <= limit:
+                assert clipped == text
+            elif limit >= 40:
+                head, tail = clipped.split(" …[")[0], clipped.split("cut]… ")[1]
+                assert text.startswith(head) and text.endswith(tail) and head and tail
+                assert f"[{size - len(head) - len(tail):,} characters cut]" in clipped
+
+
+def test_a_long_exception_keeps_its_end_and_its_type():
+    """Messages were cut to their first 4,000 characters in the sandbox and their first
+    300 in a check's verdict (500 in a run error): a state-dict error's size mismatch,
+    after its lists of keys, never reached the learner, nor did any sign of the cut.
+    Now both keep head and tail around a mark saying how much was cut."""
+    from grader.checks import Outcome
+    from grader.limits import PROTOCOL
+    from grader.sandbox import harness
+
+    with pytest.raises(RuntimeError) as raised:
+        exec(LOAD_MISMATCH, {})
+    full = str(raised.value)
+    assert len(full) > 2 * PROTOCOL.string_chars and full.rstrip().endswith(POINT)
+    err = harness.describe_exception(raised.value, PROTOCOL.string_chars)
+    assert len(err["message"]) <= PROTOCOL.string_chars and POINT in err["message"]
+    shown = Outcome(error=err).describe_error()
+    assert shown.startswith("RuntimeError: Error(s) in loading state_dict for Sequential")
+    assert POINT in shown and "characters cut]" in shown and len(shown) < 700, shown
+
+
+@ASYNC
+async def test_a_long_run_error_reaches_the_learner_with_its_end(grader, curriculum):
+    source = curriculum.get("1.1.1").reference + LOAD_MISMATCH
+    result = await grader.grade("1.1.1", source)
+    assert result["status"] == "error", result
+    message = result["message"]
+    assert message.startswith("Your code raised RuntimeError on line"), message
+    assert "Error(s) in loading state_dict" in message and POINT in message, message
+    assert len(message) < 800, message
