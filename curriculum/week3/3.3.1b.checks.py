@@ -32,10 +32,15 @@ def _random_quadratic(rng):
 
 
 def make_surfaces(rng: np.random.Generator) -> list:
-    cases = [{"q": SURFACE, "start": (0.0, 0.0)}]
+    """The course's surface from (0, 0) with the default learning rate, then hidden
+    quadratics from hidden starts with hidden learning rates in [0.05, 0.2] (stable:
+    the Hessians' eigenvalues are at most 4), so a function that ignores its start
+    point or learning rate is caught by its first two evaluations."""
+    cases = [{"q": SURFACE, "start": (0.0, 0.0), "lr": 0.1}]
     for _ in range(3):
         cases.append({"q": _random_quadratic(rng),
-                      "start": tuple(float(v) for v in rng.uniform(-3, 3, 2))})
+                      "start": tuple(float(v) for v in rng.uniform(-3, 3, 2)),
+                      "lr": round(float(rng.uniform(0.05, 0.2)), 3)})
     return cases
 
 
@@ -78,6 +83,34 @@ def _why_off(ctx, calls: int) -> str:
             "gradient norm, not on a small change of the loss")
 
 
+def _gradient(q, x, y):
+    a, b, c, d, e, _ = q
+    return 2 * a * x + c * y + d, 2 * b * y + c * x + e
+
+
+def _first_step_problem(case, points) -> str | None:
+    """The descent starts at the start point passed in, and its first step is
+    learning_rate times the gradient there (the grader passes its own start points and
+    learning rates; a convex quadratic's minimum is found from anywhere, with many rates)."""
+    points = [p for p in points or [] if p is not None]
+    if not points:
+        return None
+    (x0, y0), (sx, sy) = points[0], case["start"]
+    if not close([x0, y0], [sx, sy], rtol=1e-5, atol=1e-5):
+        return ("f was first evaluated away from (start_x, start_y): start the descent at the "
+                "start point the grader passes")
+    moved = [p for p in points[1:] if not close(list(p), [x0, y0], rtol=0.0, atol=1e-12)]
+    if not moved:
+        return None
+    gx, gy = _gradient(case["q"], x0, y0)
+    lr = case["lr"]
+    if not close(list(moved[0]), [x0 - lr * gx, y0 - lr * gy], rtol=1e-4, atol=1e-4):
+        return ("your first step is not learning_rate × the gradient (x − learning_rate · "
+                "∂f/∂x, y − learning_rate · ∂f/∂y): use the learning_rate argument the grader "
+                "passes, in plain gradient descent")
+    return None
+
+
 def judge_minimum(learner, reference, inputs, ctx):
     for i, (case, got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
         label = "the example surface" if case["q"] == SURFACE else f"hidden surface {i}"
@@ -87,7 +120,7 @@ def judge_minimum(learner, reference, inputs, ctx):
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return (x, y, value) as Python floats "
                                           f"(use .item()); found {with_article(got[1])}")
-        x, y, v, calls, _seconds = got
+        x, y, v, calls, _seconds, points = got
         calls = int(calls) if isinstance(calls, int | float) else BUDGET + 6
         if calls > BUDGET + 5:
             return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "
@@ -101,6 +134,9 @@ def judge_minimum(learner, reference, inputs, ctx):
         if not close(v, wv, rtol=1e-4, atol=1e-4):
             return Verdict(False, "value", f"{label}: the returned value is not f at your point "
                                            f"(off by {max_abs_diff(v, wv):.3g})")
+        problem = _first_step_problem(case, points) if calls > 1 else None
+        if problem:
+            return Verdict(False, "value", f"{label}: {problem}")
     if not has_call(ctx, ("torch.autograd.grad", ".backward")):
         return Verdict(False, "api", "use autograd for the gradient (.backward() or "
                                      "torch.autograd.grad)")

@@ -22,6 +22,10 @@ def objective(ns, inputs):
 BUDGET = 1000
 
 
+def _number(v):
+    return float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+
+
 def minimum(ns, inputs):
     fn = ns.get("find_minimum")
     if fn is None:
@@ -30,14 +34,20 @@ def minimum(ns, inputs):
     for case in inputs:
         a, b, c, d, e, g = case["q"]
         calls = [0]
+        points = []  # the first few points f is evaluated at (start, first step)
 
-        def f(x, y, q=(a, b, c, d, e, g), calls=calls):
+        def f(x, y, q=(a, b, c, d, e, g), calls=calls, points=points):
             calls[0] += 1
+            if len(points) < 6:
+                try:
+                    points.append((_number(x), _number(y)))
+                except (TypeError, ValueError, RuntimeError):
+                    points.append(None)
             qa, qb, qc, qd, qe, qg = q
             return qa * x**2 + qb * y**2 + qc * x * y + qd * x + qe * y + qg
 
         start = time.perf_counter()
-        result = fn(f, case["start"][0], case["start"][1], learning_rate=0.1,
+        result = fn(f, case["start"][0], case["start"][1], learning_rate=case.get("lr", 0.1),
                     max_iterations=BUDGET)
         seconds = time.perf_counter() - start
         if isinstance(result, tuple | list) and len(result) == 3 \
@@ -50,5 +60,5 @@ def minimum(ns, inputs):
         except (TypeError, ValueError) as exc:
             out.append(("bad", type(result).__name__, str(exc)[:200]))
             continue
-        out.append((x, y, v, calls[0], seconds))
+        out.append((x, y, v, calls[0], seconds, list(points)))
     return out

@@ -218,3 +218,50 @@ async def test_32x_results_as_a_list_pass(grader, exercise_id, old, new) -> None
     source = _replace(_reference(exercise_id), old, new)
     result = await grader.grade(exercise_id, source, seed=SEEDS[0])
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.3.1b: the start point and learning rate passed in are used ----------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("old, new, hint", [
+    # a convex quadratic's minimum is reached from any start and with many rates, and the
+    # grader always passed learning_rate=0.1, the default
+    ("torch.tensor(float(start_x), dtype=torch.float64, requires_grad=True)",
+     "torch.tensor(0.0, dtype=torch.float64, requires_grad=True)", "start_x, start_y"),
+    ("            x -= learning_rate * x.grad\n            y -= learning_rate * y.grad",
+     "            x -= 0.1 * x.grad\n            y -= 0.1 * y.grad", "learning_rate argument"),
+])
+async def test_331b_ignored_start_or_learning_rate_fails(grader, seed, old, new, hint) -> None:
+    source = _replace(_reference("3.3.1b"), old, new)
+    if "start_x" in hint:
+        source = _replace(source, "torch.tensor(float(start_y)", "torch.tensor(0.0")
+    result = await grader.grade("3.3.1b", source, seed=seed)
+    assert _failed(result) == {"find_minimum": "value"}, result["checks"]
+    assert hint in _message(result, "find_minimum"), _message(result, "find_minimum")
+
+
+_SGD_331B = '''
+
+def find_minimum(f, start_x=0.0, start_y=0.0, learning_rate=0.1, max_iterations=1000,
+                 tolerance=1e-6):
+    x = torch.tensor(start_x, requires_grad=True)
+    y = torch.tensor(start_y, requires_grad=True)
+    opt = torch.optim.SGD([x, y], lr=learning_rate)
+    print("start value", f(x, y).item())
+    for _ in range(max_iterations):
+        opt.zero_grad()
+        loss = f(x, y)
+        loss.backward()
+        if torch.sqrt(x.grad ** 2 + y.grad ** 2) < tolerance:
+            break
+        opt.step()
+    return x.item(), y.item(), f(x, y).item()
+'''
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_331b_sgd_in_float32_with_an_extra_first_evaluation_passes(grader, seed) -> None:
+    result = await grader.grade("3.3.1b", _reference("3.3.1b") + _SGD_331B, seed=seed)
+    assert result["status"] == "passed", result["checks"]
