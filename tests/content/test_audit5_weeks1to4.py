@@ -265,3 +265,15 @@ def find_minimum(f, start_x=0.0, start_y=0.0, learning_rate=0.1, max_iterations=
 async def test_331b_sgd_in_float32_with_an_extra_first_evaluation_passes(grader, seed) -> None:
     result = await grader.grade("3.3.1b", _reference("3.3.1b") + _SGD_331B, seed=seed)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.3.3a: num_epochs is the argument, not the default typed in ----------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_333a_fixed_epoch_count_fails(grader, seed) -> None:
+    # the grader passed num_epochs=500, the default, on every data set
+    source = _replace(_reference("3.3.3a"), "for _ in range(num_epochs):", "for _ in range(500):")
+    result = await grader.grade("3.3.3a", source, seed=seed)
+    assert _failed(result) == {"linear_regression": "train"}, result["checks"]
+    assert "train for exactly num_epochs epochs" in _message(result, "linear_regression")
