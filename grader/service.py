@@ -173,13 +173,11 @@ async def _grade_streamed(request: web.Request, grader: Grader, body: GradeReque
     first = asyncio.create_task(reported.wait())
     await asyncio.wait({task, first}, return_when=asyncio.FIRST_COMPLETED)
     first.cancel()
-    if task.done() and task.exception() is not None:
-        exc = task.exception()
-        if isinstance(exc, UnknownExercise | PoolBusy):
-            return _refused(exc)
-        raise exc  # type: ignore[misc]  # a 500, as without streaming
     await asyncio.wait({task}, timeout=request.app[STREAM_AFTER_KEY])
-    if task.done():
+    if task.done():  # no stream: the answer a plain request gets
+        exc = task.exception()
+        if isinstance(exc, UnknownExercise | PoolBusy):  # (also when refused after
+            return _refused(exc)                         # `running`: a job still queued)
         return web.json_response(task.result())  # a failure: a 500, as without streaming
     response = web.StreamResponse(headers={"Content-Type": f"{NDJSON}; charset=utf-8",
                                            "Cache-Control": "no-store"})
