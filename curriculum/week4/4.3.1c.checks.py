@@ -34,10 +34,13 @@ def judge_output(learner, reference, inputs, ctx):
         if list(g["out"].shape) != list(r["out"].shape):
             return False, (f"{where}: output must have shape (batch, seq, input_dim) = "
                            f"{tuple(r['out'].shape)}; got {tuple(g['out'].shape)}")
-        for key, what in (("w", "attention weights"), ("out", "output")):
+        for key, what in (("w", "the attention weights differ from "
+                                "`softmax(Q @ K.transpose(-2, -1) * scale, dim=-1)` with "
+                                "`scale = 1 / sqrt(attention_dim)`"),
+                          ("out", "the attention weights are right, but the output differs "
+                                  "from `output_projection(attention_weights @ V)`")):
             err = max_abs_diff(g[key], r[key])
             if not at_most(err, 1e-4):
-                return False, (f"{where}: {what} differ from softmax(QKᵀ/√attention_dim)·V → "
-                               f"output_projection (max abs error {err:.3g} > 1e-4, with your "
+                return False, (f"{where}: {what} (max abs error {err:.3g} > 1e-4, with your "
                                "parameters set to fixed values by name)")
     return True, ""

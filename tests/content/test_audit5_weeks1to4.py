@@ -277,3 +277,24 @@ async def test_333a_fixed_epoch_count_fails(grader, seed) -> None:
     result = await grader.grade("3.3.3a", source, seed=seed)
     assert _failed(result) == {"linear_regression": "train"}, result["checks"]
     assert "train for exactly num_epochs epochs" in _message(result, "linear_regression")
+
+
+# --- 4.3.1c: the message names the part that is wrong ----------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("old, new, hint, not_hint", [
+    # both used to read 'attention weights/output differ from softmax(QKᵀ/√attention_dim)·V
+    # → output_projection'
+    ("attention_scores = torch.matmul(Q, K.transpose(-2, -1)) * self.scale",
+     "attention_scores = torch.matmul(Q, K.transpose(-2, -1))",
+     "the attention weights differ", "output_projection"),
+    ("output = self.output_projection(attended_values)",
+     "output = attended_values @ self.output_projection.weight.T",
+     "the attention weights are right, but the output differs", "differ from `softmax"),
+])
+async def test_431c_message_names_the_wrong_part(grader, old, new, hint, not_hint) -> None:
+    source = _replace(_reference("4.3.1c"), old, new)
+    result = await grader.grade("4.3.1c", source, seed=SEEDS[0])
+    assert _failed(result) == {"output": "value"}, result["checks"]
+    message = _message(result, "output")
+    assert hint in message and not_hint not in message, message
