@@ -29,11 +29,27 @@ def _get(d, path):
     return d
 
 
-_HINT = ("running stats use momentum 0.1 (the first batch initialises them), std is the "
-         "unbiased x.std(), grad norms are read in forward before the new backward")
+_RUNNING = ("running stats use momentum 0.1 (the first batch initialises them), std is the "
+            "unbiased x.std()")
+_HISTORY = ("one value per training batch, the last ≤ 10 in the order they came (oldest "
+            "first); std is the unbiased x.std()")
 
 
-def _compare(got, ref, when, hint=_HINT):
+def _hint(path):
+    """What the failing entry is made of (a running stat, a batch history, a norm)."""
+    if path[-1].startswith("running_"):
+        return _RUNNING
+    if path[-1].startswith("batch_"):
+        return _HISTORY
+    if path[-1] == "weight_norm":
+        return "torch.norm(self.linear.weight) at the last training batch"
+    if path[-1] == "recent_grad_norms":
+        return ("torch.norm(self.linear.weight.grad), read in forward (before the new "
+                "backward) when the gradient is not None; the last ≤ 10")
+    return "the number of training batches seen"
+
+
+def _compare(got, ref, when, hint=None):
     for path in _KEYS:
         g, r = _get(got, path), _get(ref, path)
         key = "".join(f"[{k!r}]" for k in path)
@@ -47,7 +63,7 @@ def _compare(got, ref, when, hint=_HINT):
         if not ok:
             err = max_abs_diff(g, r)
             return False, (f"get_statistics(){key} {when} is wrong (max abs error {err:.3g}, "
-                           f"tolerance rtol 1e-4 / atol 1e-5): {hint}")
+                           f"tolerance rtol 1e-4 / atol 1e-5): {hint or _hint(path)}")
     return True, ""
 
 

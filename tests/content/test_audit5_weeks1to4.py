@@ -298,3 +298,25 @@ async def test_431c_message_names_the_wrong_part(grader, old, new, hint, not_hin
     assert _failed(result) == {"output": "value"}, result["checks"]
     message = _message(result, "output")
     assert hint in message and not_hint not in message, message
+
+
+# --- 4.3.1a: the hint follows the statistic that is wrong -----------------------------
+
+@ASYNC
+@pytest.mark.parametrize("old, new, hint", [
+    # every wrong entry was told 'running stats use momentum 0.1 …, grad norms are read in
+    # forward', whatever the entry: a history kept from the start, an L1 weight norm
+    ("'batch_means': self.input_stats['mean'][-10:],",
+     "'batch_means': self.input_stats['mean'][:10],", "in the order they came"),
+    ("weight_norm = torch.norm(self.linear.weight)",
+     "weight_norm = self.linear.weight.abs().sum()", "torch.norm(self.linear.weight)"),
+    ("input_std = x.std()", "input_std = x.std(unbiased=False)", "momentum 0.1"),
+])
+async def test_431a_hint_follows_the_wrong_statistic(grader, old, new, hint) -> None:
+    source = _replace(_reference("4.3.1a"), old, new)
+    result = await grader.grade("4.3.1a", source, seed=SEEDS[1])
+    assert "tracked" in _failed(result), result["checks"]
+    message = _message(result, "tracked")
+    assert hint in message, message
+    if "momentum" not in hint:
+        assert "momentum" not in message, message
