@@ -479,10 +479,11 @@ def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
                                                      for i, bad in misses)
                            + f" (at most {KFOLD_MISSES_FORGIVEN} of the 5 folds may miss)")
         return Verdict(True, "train")
-    preds = value["preds"]
-    if k == 14:
-        preds = value["saved"]["preds"]
-    bad = _held_out(spec, preds, secret)
+    # Variant 14 too is held to the trained model (after its 20 epochs), not to the saved
+    # one: the noisy validation loss is lowest at the first epoch on about 1 seed in 100,
+    # and a correct loop then saves a barely trained model (the reference failed so).
+    # That the file holds the best epoch's weights is _feature_best's judgement.
+    bad = _held_out(spec, value["preds"], secret)
     return bad or Verdict(True, "train")
 
 

@@ -385,7 +385,7 @@ def probe(ns, inputs):
                     with _torch.no_grad():
                         logits = fresh(X_val)
                         vl = _nn.functional.binary_cross_entropy_with_logits(logits, y_val)
-                    saved = {"val_loss": float(vl), "preds": _predict(fresh, X_test, "cpu")}
+                    saved = {"val_loss": float(vl)}
                 except Exception as exc:
                     saved = {"error": type(exc).__name__ + ": " + str(exc)[:200]}
             else:

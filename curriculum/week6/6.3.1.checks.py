@@ -115,9 +115,13 @@ def judge_net(learner, reference, inputs, ctx):
 
 
 def make_regression(rng: np.random.Generator):
+    # A weight vector of one length on every seed: a long one drawn by chance made the
+    # reference's 15 epochs fall short of halving the MSE (1 seed in 500, 0.534), and a
+    # learner's correct loop with it. Now every seed's target has variance 0.625.
     w = rng.normal(0, 1, (10, 1))
+    w = w / np.linalg.norm(w) * np.sqrt(10)
     x = rng.normal(0, 1, (256, 10))
-    y = x @ w * 0.3
+    y = x @ w * 0.25
     return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
 
 
