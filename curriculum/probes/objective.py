@@ -22,15 +22,19 @@ class Watched:
         self.fn, self.name = fn, name
         self.calls = 0
         self.graded = set()
+        self.first = None  # the input of the first call (where the descent starts)
 
     def reset(self):
         self.calls = 0
         self.graded.clear()
+        self.first = None
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
         out = self.fn(*args, **kwargs)
         at = _point(args, kwargs, self.name)
+        if self.calls == 1:
+            self.first = at
         if isinstance(out, torch.Tensor) and out.requires_grad and at is not None:
             out.register_hook(lambda grad, at=at: self.graded.add(at))
         return out

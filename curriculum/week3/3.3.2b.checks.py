@@ -45,13 +45,13 @@ def judge_energy(learner, reference, inputs, ctx):
 
 
 def judge_equilibrium(learner, reference, inputs, ctx):
-    for i, ((k, force, _start), got) in enumerate(zip(inputs, learner.value, strict=True), 1):
+    for i, ((k, force, start), got) in enumerate(zip(inputs, learner.value, strict=True), 1):
         label = "the example spring (k = 1, no force, start 1.0)" if i == 1 else \
             f"hidden spring {i}"
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return the position as a Python float "
                                           f"(use .item()); found {with_article(got[1])}")
-        position, calls, u, moved = got
+        position, calls, u, moved, first = got
         want_u = 0.5 * k * 0.7**2 - force * 0.7
         if not close(u, want_u, rtol=1e-6, atol=1e-6):
             return Verdict(False, "value", f"{label}: potential_energy(position, k, force) must "
@@ -67,6 +67,12 @@ def judge_equilibrium(learner, reference, inputs, ctx):
                                            f"reached potential_energy at {moved} position(s); "
                                            "step from `start` (energy.backward(), then update "
                                            "the position) instead of computing the answer")
+        if first is not None and not close(first, start, rtol=1e-6, atol=1e-6):
+            # a spring's minimum is reached from anywhere: only the first call tells
+            return Verdict(False, "value", f"{label}: potential_energy was first evaluated "
+                                           "away from `start`; begin the descent at "
+                                           "torch.tensor(start, requires_grad=True) with the "
+                                           "start the grader passes")
         want = force / k
         err = max_abs_diff(position, want)
         tol = 1e-3 * max(1.0, abs(want))

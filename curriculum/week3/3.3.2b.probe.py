@@ -46,5 +46,5 @@ def equilibrium(ns, inputs):
             out.append(("not float", type(result).__name__))
             continue
         position = float(result)
-        out.append((position, watched.calls, u, len(watched.graded)))
+        out.append((position, watched.calls, u, len(watched.graded), watched.first))
     return out

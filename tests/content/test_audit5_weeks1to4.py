@@ -320,3 +320,16 @@ async def test_431a_hint_follows_the_wrong_statistic(grader, old, new, hint) -> 
     assert hint in message, message
     if "momentum" not in hint:
         assert "momentum" not in message, message
+
+
+# --- 3.3.2b: the descent starts at `start` ---------------------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_332b_ignored_start_fails(grader, seed) -> None:
+    # a spring's minimum is reached from any start, so a fixed start passed
+    source = _replace(_reference("3.3.2b"), "torch.tensor(float(start), dtype=torch.float64",
+                      "torch.tensor(1.0, dtype=torch.float64")
+    result = await grader.grade("3.3.2b", source, seed=seed)
+    assert _failed(result) == {"find_equilibrium": "value"}, result["checks"]
+    assert "first evaluated away from `start`" in _message(result, "find_equilibrium")
