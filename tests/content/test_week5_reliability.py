@@ -44,9 +44,11 @@ async def test_training_checks_are_reliable_on_two_seeds(grader, exercise_id):
     assert out["all_reliable"], (out["items"], out["unexpected"])
 
 
-def _run(seed_base: int, seeds: int, ref_passed: int, mean: float) -> dict:
-    counts = {"reference_passed": ref_passed, **{f"{m}_failed": seeds for m in tr.MUTANTS}}
+def _run(seed_base: int, seeds: int, ref_passed: int, mean: float,
+         mutants: tuple[str, ...] = tuple(tr.MUTANTS)) -> dict:
+    counts = {"reference_passed": ref_passed, **{f"{m}_failed": seeds for m in mutants}}
     return {"seeds": seeds, "seed_base": seed_base, "unexpected": [], "wall_seconds": 10.0,
+            "mutants": list(mutants),
             "items": {"5.1.1": {"checks": {"train_loop_1": counts},
                                 "reference_seconds_max": mean + 1,
                                 "reference_seconds_mean": mean}}}
@@ -59,6 +61,14 @@ def test_chunked_runs_combine_into_one_report():
     assert out["items"]["5.1.1"]["checks"]["train_loop_1"]["reference_passed"] == 20
     assert out["items"]["5.1.1"]["reference_seconds_mean"] == 3.5
     assert not tr.combine([_run(1000, 5, 4, 2.0), _run(1005, 5, 5, 2.0)])["all_reliable"]
+
+
+def test_reference_only_runs_combine_and_do_not_mix_with_full_runs():
+    out = tr.combine([_run(1000, 5, 5, 2.0, ()), _run(1005, 5, 5, 2.0, ())])
+    assert out["mutants"] == [] and out["all_reliable"]
+    assert not tr.combine([_run(1000, 5, 4, 2.0, ()), _run(1005, 5, 5, 2.0, ())])["all_reliable"]
+    with pytest.raises(ValueError, match="different mutants"):
+        tr.combine([_run(1000, 5, 5, 2.0, ()), _run(1005, 5, 5, 2.0)])
 
 
 def test_overlapping_seed_ranges_are_refused():
