@@ -60,14 +60,26 @@ def _bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return -torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))
 
 
-def _untrained_hint(w, b) -> str:
+def _untrained_hint(w, b, accuracy: float) -> str:
     """Why the boundary was not learned: a parameter created without requires_grad (the
-    hidden boundary misses the origin, so an untrained bias shows), else the usual causes."""
-    frozen = [name for name, t in (("w", w), ("b", b)) if not meta(t).requires_grad]
+    hidden boundary misses the origin, so an untrained bias shows), a loss that pairs y with
+    log(1 − p) (the boundary is learned inverted), else the usual causes.
+
+    Returning ``w.detach(), b.detach()`` is fine, so a returned tensor without
+    requires_grad alone says nothing: it counts as never trained when the other one does
+    require grad (only one was detached, or created without it) or when it is still exactly
+    zero (its usual initial value)."""
+    grads = {"w": meta(w).requires_grad, "b": meta(b).requires_grad}
+    frozen = [name for name, t in (("w", w), ("b", b)) if not grads[name] and (
+        any(grads.values()) or not bool(torch.as_tensor(t).abs().sum()))]
     if frozen:
         names = " and ".join(f"`{n}`" for n in frozen)
         return (f"your {names} {'does' if len(frozen) == 1 else 'do'} not require grad, so "
                 "training never updated it; create w and b with requires_grad=True")
+    if at_most(accuracy, 0.1):
+        return ("the boundary was learned the wrong way round (most held-out points get the "
+                "other class): check the loss — y goes with log(p), 1 − y with log(1 − p) — "
+                "and the update's sign (w -= learning_rate * w.grad)")
     return "the model hasn't learned the boundary (learning rate, epochs, gradient reset?)"
 
 
@@ -101,7 +113,7 @@ def judge_fit(learner, reference, inputs, ctx):
         accuracy = binary_accuracy(p, y_test)
         if not at_least(accuracy, MIN_ACCURACY):
             return Verdict(False, "train", f"{label}: held-out accuracy {accuracy:.1%}, needs "
-                                           f"{MIN_ACCURACY:.0%} — " + _untrained_hint(w, b))
+                                           f"{MIN_ACCURACY:.0%} — " + _untrained_hint(w, b, accuracy))
     bad = forbidden_calls(ctx, FORBIDDEN)
     if bad:
         return Verdict(False, "api", "from scratch: write sigmoid and the loss yourself, update "

@@ -333,3 +333,37 @@ async def test_332b_ignored_start_fails(grader, seed) -> None:
     result = await grader.grade("3.3.2b", source, seed=seed)
     assert _failed(result) == {"find_equilibrium": "value"}, result["checks"]
     assert "first evaluated away from `start`" in _message(result, "find_equilibrium")
+
+
+# --- 3.3.3b: an accuracy failure is not blamed on requires_grad after a .detach() ------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS[:2])
+@pytest.mark.parametrize("old, new, hint", [
+    # the reference returns w.detach(), b.detach(): every accuracy failure of a submission
+    # doing the same was told 'your `w` and `b` do not require grad, so training never
+    # updated it'
+    ("return -torch.mean(y_true * torch.log(y_pred) + (1 - y_true) * torch.log(1 - y_pred))",
+     "return -torch.mean((1 - y_true) * torch.log(y_pred) + y_true * torch.log(1 - y_pred))",
+     "wrong way round"),
+    ("    b = torch.zeros(1, requires_grad=True)\n",
+     "    b = (0.01 * torch.randn(1)).requires_grad_()\n    learning_rate = 1e-5\n",
+     "hasn't learned the boundary"),
+])
+async def test_333b_detached_results_are_not_called_frozen(grader, seed, old, new, hint) -> None:
+    source = _replace(_reference("3.3.3b"), old, new)
+    result = await grader.grade("3.3.3b", source, seed=seed)
+    assert _failed(result) == {"logistic_regression": "train"}, result["checks"]
+    message = _message(result, "logistic_regression")
+    assert hint in message and "require grad" not in message, message
+
+
+@ASYNC
+async def test_333b_bias_never_trained_and_detached_is_still_named(grader) -> None:
+    source = _replace(_reference("3.3.3b"), "    b = torch.zeros(1, requires_grad=True)",
+                      "    b = torch.zeros(1)")
+    source = _replace(source, "            b.grad.zero_()\n", "")
+    source = _replace(source, "            b -= learning_rate * b.grad\n", "")
+    result = await grader.grade("3.3.3b", source, seed=SEEDS[0])
+    assert _failed(result) == {"logistic_regression": "train"}, result["checks"]
+    assert "your `b` does not require grad" in _message(result, "logistic_regression")
