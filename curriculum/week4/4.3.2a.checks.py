@@ -34,10 +34,11 @@ def judge_shapes(learner, reference, inputs, ctx):
 def judge_uncertainty(learner, reference, inputs, ctx):
     for c, g in zip(inputs["cases"], learner.value, strict=True):
         if g["std_finite"] is not True or not above(g["std_min"], 0.0):
+            found = (f"smallest value found {g['std_min']}" if g["std_finite"] is True else
+                     "found inf or NaN (an exp() or a division that overflows?)")
             return False, (f"{_where(c)}: the uncertainty must be finite and strictly positive "
                            f"everywhere (e.g. Softplus + 1e-6), also for inputs scaled ×25 and random "
-                           f"parameter values; "
-                           f"smallest value found {g['std_min']}")
+                           f"parameter values; {found}")
     return True, ""
 
 
@@ -56,6 +57,11 @@ def judge_horizon(learner, reference, inputs, ctx):
             return False, (f"{_where(c)}: step 1 must be predicted from the last LSTM output "
                            "(lstm_out[:, -1] or h_n[-1]); changing only the last time step of "
                            "x did not change the forecast")
+        later = g.get("later_steps_diff")
+        if later is not None and not above(later, 1e-7):
+            return False, (f"{_where(c)}: every step repeats step 1; each later step must be "
+                           "predicted from the previous prediction (fed back through "
+                           "horizon_projection), not from the same LSTM output again")
         direct = g.get("last_output_diff")
         if direct is not None and not at_most(direct, 1e-5):
             return False, (f"{_where(c)}: step 1 must be mean_head(lstm_out[:, -1]) — the head "

@@ -63,6 +63,10 @@ def probe(ns, inputs):
                     "first_step_diff": (float((mean[:, :1] - one[:, :1]).abs().max())
                                         if mean.dim() == 3 and one.dim() == 3 else None),
                     "repeat_diff": float((mean - again).abs().max()),
+                    # how far the later steps move from step 1: each comes from the previous
+                    # prediction, so a forecast repeating step 1 ignored the recurrence
+                    "later_steps_diff": (float((mean[:, 1:] - mean[:, :1]).abs().max())
+                                         if mean.dim() == 3 and mean.shape[1] >= 2 else None),
                     "input_dep": float((mean - other).abs().max()),
                     "last_step_dep": last_dep, "last_output_diff": direct,
                     "types": [type(q).__name__ for q in m.modules()]})

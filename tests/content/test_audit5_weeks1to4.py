@@ -367,3 +367,32 @@ async def test_333b_bias_never_trained_and_detached_is_still_named(grader) -> No
     result = await grader.grade("3.3.3b", source, seed=SEEDS[0])
     assert _failed(result) == {"logistic_regression": "train"}, result["checks"]
     assert "your `b` does not require grad" in _message(result, "logistic_regression")
+
+
+# --- 4.3.2a: later steps come from the previous prediction; non-finite stds named -------
+
+_FEEDBACK_432A = ("            current_hidden = F.relu(self.horizon_projection(mean_pred))\n"
+                  "            current_hidden = torch.cat([current_hidden, last_hidden], dim=-1)\n"
+                  "            current_hidden = current_hidden[:, :self.hidden_dim]"
+                  "  # Keep same dimension\n")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS[:2])
+async def test_432a_forecast_repeating_step_1_fails(grader, seed) -> None:
+    # no check looked past step 1: every step predicted from the same LSTM output passed
+    source = _replace(_reference("4.3.2a"), _FEEDBACK_432A, "")
+    result = await grader.grade("4.3.2a", source, seed=seed)
+    assert _failed(result) == {"horizon": "value"}, result["checks"]
+    assert "every step repeats step 1" in _message(result, "horizon")
+
+
+@ASYNC
+async def test_432a_overflowing_std_is_named_as_non_finite(grader) -> None:
+    # it was told 'smallest value found 1.0', a value that looks fine
+    source = _replace(_reference("4.3.2a"), "std_pred = self.std_head(current_hidden) + 1e-6",
+                      "std_pred = torch.exp(self.std_head(current_hidden))")
+    result = await grader.grade("4.3.2a", source, seed=SEEDS[0])
+    assert _failed(result) == {"uncertainty": "value"}, result["checks"]
+    message = _message(result, "uncertainty")
+    assert "found inf or NaN" in message and "smallest value" not in message, message
