@@ -31,10 +31,27 @@ def _base_problem(bases: dict[str, Any], shapes: dict[str, list[int]]) -> str | 
 
 
 def indexed(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name: str,
-            expr: str, bases: dict[str, list[int]], form: str | None = None) -> Verdict:
+            expr: str, bases: dict[str, list[int]], form: str | None = None,
+            quiz: bool = False) -> Verdict:
     """``name`` must equal ``expr`` (e.g. ``x[0, 1, 2]``) taken from the learner's own
     bases (``{"x": [4, 5, 6]}``), written with indexing syntax only — and, with
-    ``form``, in the form the variant practises (``negative``, ``slice``)."""
+    ``form``, in the form the variant practises (``negative``, ``slice``).
+
+    With ``quiz`` (a question whose prompt does not show the expression) no message
+    shows ``expr``: a wrong answer is told what is wrong, not the answer."""
+    verdict = _indexed(learner, ctx, name=name, expr=expr, bases=bases, form=form, quiz=quiz)
+    if quiz and not verdict.ok:
+        verdict.message = verdict.message.replace(expr, _hidden(expr))
+    return verdict
+
+
+def _hidden(expr: str) -> str:
+    """``x[1:3]`` → ``x[…]``: the base named, the answer left out."""
+    return expr.split("[", 1)[0] + "[…]"
+
+
+def _indexed(learner: Outcome, ctx: Any, *, name: str, expr: str,
+             bases: dict[str, list[int]], form: str | None, quiz: bool) -> Verdict:
     data = learner.value
     if not isinstance(data, dict):
         return Verdict(False, "value", "could not read your values")
@@ -50,6 +67,11 @@ def indexed(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name
                                       f"call .item() or .tolist()); found {type_name(value)}")
     expected = eval(expr, {"__builtins__": {}}, dict(own))  # our own expression, their data
     if tuple(value.shape) != tuple(expected.shape):
+        if quiz:
+            return Verdict(False, "shape", f"`{name}`: the answer has shape "
+                                           f"{fmt_shape(expected.shape)}; yours has "
+                                           f"{fmt_shape(value.shape)} — re-read which dims "
+                                           "the question indexes and which it keeps")
         return Verdict(False, "shape", f"`{name}` should be `{expr}`, of shape "
                                        f"{fmt_shape(expected.shape)}; found "
                                        f"{fmt_shape(value.shape)}")
@@ -58,8 +80,9 @@ def indexed(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, name
                                        f"{dtype_name(expected)}; found {dtype_name(value)}")
     if not torch.equal(value, expected):
         wrong = int((value != expected).sum().item())
+        what = "the ones the question asks for," if quiz else f"those of `{expr}`"
         return Verdict(False, "value", f"`{name}` has the right shape but {wrong} of "
-                                       f"{value.numel()} values are not those of `{expr}` taken "
+                                       f"{value.numel()} values are not {what} taken "
                                        f"from your own `{next(iter(used))}`")
     bad = pure_indexing_problem(ctx, name, expr) or (
         index_form_problem(ctx, name, expr, form) if form else None)

@@ -396,3 +396,29 @@ async def test_432a_overflowing_std_is_named_as_non_finite(grader) -> None:
     assert _failed(result) == {"uncertainty": "value"}, result["checks"]
     message = _message(result, "uncertainty")
     assert "found inf or NaN" in message and "smallest value" not in message, message
+
+
+# --- 1.2.7: a wrong quiz answer is not told the right expression -----------------------
+
+@ASYNC
+@pytest.mark.parametrize("old, new, check, answer", [
+    # the messages read "`q3` should be `x[:, :2]`, of shape …", "… not those of
+    # `x[:, :, ::2]`", "write it as `q2 = x[-1]`": the quiz's answers
+    ("q3 = x[:, :2]", "q3 = x[:2]", "q3", "x[:, :2]"),
+    ("q4 = x[:, :, ::2]", "q4 = x[:, :, 1::2]", "q4", "x[:, :, ::2]"),
+    ("q2 = x[-1]", "q2 = x[3]", "q2", "x[-1]"),
+    ("q6 = x[1:3]", "q6 = x[[1, 2]]", "q6", "x[1:3]"),
+])
+async def test_127_wrong_answer_is_not_given_the_answer(grader, old, new, check, answer) -> None:
+    source = _replace(_reference("1.2.7"), old, new)
+    result = await grader.grade("1.2.7", source, seed=SEEDS[0])
+    assert check in _failed(result), result["checks"]
+    message = _message(result, check)
+    assert answer not in message and f"`{check}" in message, message
+
+
+@ASYNC
+async def test_12x_drills_still_show_the_expression_of_the_prompt(grader) -> None:
+    source = _replace(_reference("1.2.3"), "range_1 = x[0:2]", "range_1 = x[0:3]")
+    result = await grader.grade("1.2.3", source, seed=SEEDS[0])
+    assert "x[0:2]" in _message(result, "range_1"), _message(result, "range_1")
