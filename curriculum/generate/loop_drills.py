@@ -47,7 +47,7 @@ VARIANTS: dict[int, Spec] = {s.k: s for s in [
          "acc", 0.65),
     Spec(8, "Adam", 0.001, "NLLLoss", 10, ("seq", [("flatten",), ("linear", 64, 32), ("relu",),
                                                    ("linear", 32, 10)]), "digits", 320, "acc", 0.8),
-    Spec(9, "Adam", 0.005, "CrossEntropyLoss", 10, ("seq", [("linear", 4, 3)]), "imbalanced", 320,
+    Spec(9, "Adam", 0.005, "CrossEntropyLoss", 10, ("seq", [("linear", 4, 3)]), "imbalanced", 480,
          "bal_acc", 0.7, seed_lr=0.0005),
     Spec(10, "AdamW", 0.01, "BCEWithLogitsLoss", 10, ("seq", [("linear", 6, 5)]), "multilabel",
          320, "label_acc", 0.85, seed_lr=0.001),

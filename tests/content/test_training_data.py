@@ -51,13 +51,15 @@ def test_the_6_3_1_targets_are_equally_steep_on_every_seed() -> None:
         assert abs(np.linalg.norm(w) - 0.25 * np.sqrt(10)) < 1e-4, seed
 
 
-# Seeds on which the reference once failed: 5.1.2's variant 7 had two clusters close
-# together; the first epoch had the lowest (noisy) validation loss, so 5.1.3's variant 14
-# saved a barely trained model (held-out accuracy 0.50); 6.3.1's target was steeper than
-# 15 epochs could fit.
+# Seeds on which the reference once failed: 5.1.2 variant 7 had two clusters close
+# together (20090); variant 9's 100 Adam steps at lr=0.005 did not undo an unlucky
+# initial model (20112, balanced accuracy 0.635; now 15 batches an epoch); the first
+# epoch had the lowest (noisy) validation loss, so 5.1.3's variant 14 saved a barely
+# trained model (held-out accuracy 0.50); 6.3.1's target was steeper than 15 epochs
+# could fit.
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize(("exercise_id", "seed"),
-                         [("5.1.2", 20090), ("5.1.3", 20033), ("6.3.1", 20034)])
+                         [("5.1.2", 20090), ("5.1.2", 20112), ("5.1.3", 20033), ("6.3.1", 20034)])
 async def test_the_reference_passes_on_a_seed_it_once_failed(grader, exercise_id, seed) -> None:
     result = await grader.grade(exercise_id, grader.exercise(exercise_id).reference, seed=seed)
     assert result["status"] == "passed", [c for c in result["checks"] if c["status"] != "passed"]
