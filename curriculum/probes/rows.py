@@ -43,6 +43,14 @@ def sequence_keys(args):
     return [tuple(t[:int(n)].tolist()) for t, n in zip(tokens, lengths, strict=False)]
 
 
+def training_forward(module, thread, owner=None):
+    """Whether a forward is one of training: train mode, gradients on, on the learner's
+    thread ``thread`` and (``owner``) of a module of that class."""
+    return (_row_threading.get_ident() == thread and module.training
+            and _row_torch.is_grad_enabled()
+            and (owner is None or isinstance(module, owner)))
+
+
 def track_training_rows(index, log, keys=feature_keys, owner=None):
     """A forward pre-hook ``(module, args)`` that appends the row positions of every training
     forward (train mode, gradients on, this thread; ``owner``: only modules of that class) to
@@ -51,10 +59,7 @@ def track_training_rows(index, log, keys=feature_keys, owner=None):
     thread = _row_threading.get_ident()
 
     def hook(module, args):
-        if _row_threading.get_ident() != thread or not module.training \
-                or not _row_torch.is_grad_enabled():
-            return
-        if owner is not None and not isinstance(module, owner):
+        if not training_forward(module, thread, owner):
             return
         log.append([index.get(k, -1) for k in keys(args)])
     return hook
@@ -76,10 +81,7 @@ def track_distinct_rows(store, width=DISTINCT_WIDTH, limit=DISTINCT_LIMIT, owner
     store.setdefault("dropped", 0)
 
     def hook(module, args):
-        if _row_threading.get_ident() != thread or not module.training \
-                or not _row_torch.is_grad_enabled():
-            return
-        if owner is not None and not isinstance(module, owner):
+        if not training_forward(module, thread, owner):
             return
         x = args[0] if args else None
         if not isinstance(x, _row_torch.Tensor) or x.dim() == 0 or not x.is_floating_point():
