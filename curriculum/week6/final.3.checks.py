@@ -33,7 +33,7 @@ TRAIN_CONFIG = {"vocab_size": VOCAB, "embed_dim": 16, "hidden_dim": 32, "num_cla
                 "lr": 0.03, "weight_decay": 0.05, "epochs": 20, "batch_size": 32, "patience": 3,
                 "max_grad_norm": 1.0}  # weight_decay is not AdamW's default: ignoring it shows
 THRESHOLD = 0.8
-NOISE = 0.1  # share of training/validation labels redrawn at random (test labels stay clean)
+NOISE = 0.1  # share of training labels redrawn at random (held-out test labels stay clean)
 
 
 def _topic_data(rng: np.random.Generator, n: int, noise: float = 0.0):
@@ -188,7 +188,11 @@ def judge_model(learner, reference, inputs, ctx):
 
 def make_train(rng: np.random.Generator):
     x, y = _topic_data(rng, 320, NOISE)
-    xv, yv = _topic_data(rng, 80, NOISE)
+    # Clean validation labels: with 10% of them redrawn too, the validation loss, which
+    # picks the model train() returns, was now and then lowest at an early epoch, and the
+    # reference returned a model at 0.771 (bar 0.8; about 1 seed in 300). Clean, the lowest
+    # of 300 seeds is 0.91, and runs still stop early (median epoch 11-12 of 20).
+    xv, yv = _topic_data(rng, 80)
     xt, yt = _topic_data(rng, 240)
     return Hidden(inputs={"cfg": {**TRAIN_CONFIG, "seed": int(rng.integers(0, 10_000))},
                           "x": x, "y": y, "xv": xv, "yv": yv, "xt": xt}, secret=yt)
