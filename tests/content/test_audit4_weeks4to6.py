@@ -8,25 +8,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from audit_support import edit_each as _edit
+from audit_support import messages as _messages
+from audit_support import not_passed as _failed
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
 SEEDS = (3, 17, 2024)
-
-
-def _edit(source: str, edits: list[tuple[str, str]]) -> str:
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
-
-
-def _failed(result: dict) -> dict[str, str]:
-    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
-
-
-def _messages(result: dict) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
 
 
 async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:

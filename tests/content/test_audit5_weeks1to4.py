@@ -7,34 +7,15 @@ fails on the old checks.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from audit_support import failed as _failed
+from audit_support import message as _message
+from audit_support import reference as _reference
+from audit_support import replace_once as _replace
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
 
 SEEDS = (1, 2, 3, 4)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _reference(exercise_id: str) -> str:
-    week = exercise_id.split(".")[0]
-    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
-
-
-def _failed(result: dict) -> dict[str, str]:
-    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
-
-
-def _message(result: dict, check_id: str) -> str:
-    return next(c["message"] for c in result["checks"] if c["id"] == check_id)
-
-
-def _replace(source: str, old: str, new: str) -> str:
-    assert old in source, old
-    return source.replace(old, new, 1)
-
-
 # --- 1.3.1: verify_solution with a loose tolerance ------------------------------------
 
 _VERIFY_131 = "return torch.allclose(A @ x, b, atol=atol)"

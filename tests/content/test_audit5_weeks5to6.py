@@ -19,19 +19,10 @@ import asyncio
 import numpy as np
 import pytest
 import torch
+from audit_support import edit_each as _edit
+from audit_support import messages as _messages
 
 SEEDS = (3, 17)
-
-
-def _edit(source: str, edits: list[tuple[str, str]]) -> str:
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
-
-
-def _messages(result: dict) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
 
 
 async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:

@@ -12,26 +12,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from audit_support import edit_each as _edit
+from audit_support import failed as _failed
+from audit_support import messages as _messages
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
 # Each wrong solution is graded with several seeds: the hidden inputs must catch it every time.
 SEEDS = (3, 17, 2024)
-
-
-def _edit(source: str, edits: list[tuple[str, str]]) -> str:
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
-
-
-def _failed(result: dict) -> dict[str, str]:
-    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
-
-
-def _messages(result: dict) -> dict[str, str]:
-    return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
 
 
 async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:

@@ -1,0 +1,49 @@
+"""Helpers shared by the audit test files (tests/content/test_audit*.py): the reference
+source of an exercise, edits that turn it into a learner's variant, and readers of a
+result's failed checks. Imported as ``audit_support`` (``tests/content`` is on pytest's
+``pythonpath``: the suite runs with ``--import-mode=importlib``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def reference(exercise_id: str) -> str:
+    """The reference solution's source."""
+    week = exercise_id.split(".")[0]
+    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
+
+
+def replace_once(source: str, old: str, new: str) -> str:
+    """``source`` with its first ``old`` replaced (which must be there)."""
+    assert old in source, old
+    return source.replace(old, new, 1)
+
+
+def edit_each(source: str, edits: list[tuple[str, str]]) -> str:
+    """``source`` with each ``(old, new)`` applied; every ``old`` occurs exactly once."""
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def failed(result: dict) -> dict[str, str]:
+    """{check id: kind} of the checks that failed (not those skipped or errored)."""
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] == "failed"}
+
+
+def not_passed(result: dict) -> dict[str, str]:
+    """{check id: kind} of every check that did not pass."""
+    return {c["id"]: c["kind"] for c in result["checks"] if c["status"] != "passed"}
+
+
+def message(result: dict, check_id: str) -> str:
+    return next(c["message"] for c in result["checks"] if c["id"] == check_id)
+
+
+def messages(result: dict) -> dict[str, str]:
+    """{check id: message} of every check that did not pass."""
+    return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
