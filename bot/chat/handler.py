@@ -436,6 +436,7 @@ class ChatHandler:
             ex_id = await self._guess_exercise(actor, found.code)
         if ex_id is None:
             return [error("which exercise is this for?", "/dojo submit 1.1.1 with the code block")]
+        ex_id = self.dojo.catalog.resolve(ex_id) or ex_id  # `1.1.1`, 1,1,1 → 1.1.1
         if msg.public and self.private_exercise(ex_id):
             return [Reply(
                 text=f"🙈 `{ex_id}` is a timed challenge: answers stay private, so this one "

@@ -37,6 +37,9 @@ VERBS: dict[str, tuple[str, ...]] = {
 }
 CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
+#: Verbs whose first argument is an exercise id, and words people put before one.
+ID_VERBS = {"show", "submit", "review", "hint", "challenge"}
+ID_WORDS = {"ex", "exercise", "id"}
 DEFAULT_SUB = {"leaderboard": "week", "challenge": "status", "cohort": "info",
                "schedule": "show"}
 
@@ -113,6 +116,8 @@ def parse(text: str, *, console: bool = False) -> Command | ParseError:
             )
         else:
             cmd.sub = DEFAULT_SUB.get(head)
+    if head in ID_VERBS and len(rest) > 1 and rest[0].lower().rstrip(":#.") in ID_WORDS:
+        rest = rest[1:]  # "/dojo show ex 1.1.1": the word before the id is not the id
     for tok in rest:
         key, eq, value = tok.partition("=")
         if eq and key and key.isidentifier():

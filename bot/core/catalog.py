@@ -9,6 +9,7 @@ the chat layer never depend on its shape."""
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from typing import Any
 
@@ -51,6 +52,19 @@ def defined_names(code: str) -> set[str]:
     return names
 
 
+_QUOTES = "`'\"“”‘’«»()[]<>*_~ \t"
+_ID_WORD = re.compile(r"^(?:exercise|ex|id)\b[\s.:#-]*|^(?:exercise|ex)(?=\d)", re.I)
+_ID_SEP = re.compile(r"\s*[.,;:/\\_\-\s]\s*")
+
+
+def _id_key(text: str) -> str:
+    """``text`` as an id would be written: ``` `Ex 1,1,1:` ``` → ``1.1.1``."""
+    t = (text or "").strip().strip(_QUOTES)
+    t = _ID_WORD.sub("", t).lstrip("#").strip(_QUOTES)
+    t = t.rstrip(".,;:!?").strip(_QUOTES)
+    return _ID_SEP.sub(".", t).lower()[:40]
+
+
 class Catalog:
     """Read-only access to the curriculum."""
 
@@ -65,13 +79,47 @@ class Catalog:
         return self.curriculum.get(exercise_id)
 
     def exercise(self, exercise_id: str) -> Any:
-        """The exercise, or NotFound with the closest ids as the hint."""
+        """The exercise, or NotFound with the closest ids as the hint. An id
+        written another way that can only mean one exercise is that exercise
+        (see :meth:`resolve`)."""
         ex = self.curriculum.get(exercise_id)
         if ex is None:
-            close = self.curriculum.closest(exercise_id)
+            found = self.resolve(exercise_id)
+            if found is not None:
+                return self.curriculum.get(found)
+            close = self.suggest(exercise_id)
             hint = f"did you mean {', '.join(close)}?" if close else "see /dojo today"
             raise NotFound(f"no exercise {exercise_id[:40]!r}", hint)
         return ex
+
+    def resolve(self, text: str) -> str | None:
+        """The id meant by ``text`` when it is an exercise id written another
+        way: copied with its backticks or quotes (`` `1.1.1` ``), with a ``#``,
+        ``ex``/``exercise`` or trailing punctuation (``1.1.1:``), other
+        separators (``1,1,1``, ``1-1-1``, ``1 1 1``) or another case
+        (``2.3.1A``). None when no exercise has that id: a near miss such as
+        ``1.1.10`` is never taken for ``1.1.1``."""
+        if self.curriculum.get(text) is not None:
+            return text
+        key = _id_key(text)
+        return key if key and self.curriculum.get(key) is not None else None
+
+    def suggest(self, text: str, n: int = 3) -> list[str]:
+        """Ids to offer for an unknown one: those of the same exercise first
+        (``1.1`` → 1.1.1, 1.1.2, …; ``1.1.10`` → 1.1.1 …), else the closest."""
+        key = _id_key(text) or text.strip().lower()
+        parts = key.split(".")
+        ids = self.ids()
+        if len(parts) >= 2 and all(parts[:2]):
+            group = [i for i in ids if i.split(".")[:2] == parts[:2]]
+            if len(parts) == 2 or (len(parts) == 3 and not parts[2]):
+                return group[:n]  # a bare "W.E": its first items, in order
+            scored = [(difflib.SequenceMatcher(None, key, i).ratio(), -k, i)
+                      for k, i in enumerate(group)]
+            close = [i for r, _, i in sorted(scored, reverse=True) if r >= 0.5][:n]
+            if close:
+                return close
+        return list(self.curriculum.closest(key))
 
     def ids(self) -> list[str]:
         """Every exercise id, in curriculum order."""
@@ -84,7 +132,8 @@ class Catalog:
         return item_of(self.exercise(exercise_id), status)
 
     def is_challenge(self, exercise_id: str | None) -> bool:
-        ex = self.curriculum.get(exercise_id) if exercise_id else None
+        found = self.resolve(exercise_id) if exercise_id else None
+        ex = self.curriculum.get(found) if found else None
         return ex is not None and kind_of(ex) == "challenge"
 
     def items_of_day(self, day: int) -> list[ExerciseItem]:

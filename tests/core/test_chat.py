@@ -137,7 +137,7 @@ async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHan
     assert "created" in await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
     assert "found no code" in await say(h, "/dojo submit 1.1.1")
     reply = await say(h, "/dojo submit 1.1.9\n```python\nx = 1  # PASS\n```")
-    assert "no exercise '1.1.9'" in reply and "did you mean 1.1.2, 1.1.1" in reply
+    assert "no exercise '1.1.9'" in reply and "did you mean 1.1.1, 1.1.2" in reply
     assert "limit is 64 kb" in await say(h, "/dojo submit 1.1.1\n```\n" + "x=1\n" * 300_000
                                          + "```")
     assert "not utf-8" in await say(h, "/dojo submit 1.1.1", attachments=[
