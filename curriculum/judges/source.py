@@ -307,3 +307,44 @@ def uses(source: str, *wanted: str) -> bool:
         if any(n.endswith("." + w.lstrip(".")) for n in names):
             return True
     return False
+
+
+#: Methods that only convert a tensor's dtype or copy it: ``torch.arange(10).float()``
+#: still holds what ``torch.arange`` made.
+CONVERSION_METHODS = frozenset({"to", "type", "long", "int", "float", "double", "half",
+                                "clone", "contiguous", "detach", "cpu"})
+
+
+def direct_call_problem(ctx: Any, name: str, function: str) -> str | None:
+    """The value bound to ``name`` must be what the call of ``function`` (``arange``,
+    ``linspace``) returns, its numbers set by the call's own arguments: a dtype
+    conversion may follow, but no arithmetic on the result (``torch.arange(10) * 0.1``
+    for a step of 0.1) and no reordering (``torch.arange(1, 101).flip(0)`` for a step of
+    -1). None when it is, or when the binding cannot be read (the other checks say so);
+    only asked once the API check has found ``function`` building the value."""
+    expression = bound_expression(ctx.source_text, name)
+    for _ in range(_HELPER_DEPTH * 4):  # `s = torch.arange(…)`, `arange_3 = s`
+        if not isinstance(expression, ast.Name):
+            break
+        expression = bound_expression(ctx.source_text, expression.id)
+    if expression is None:
+        return None
+    node = expression
+    while (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+           and node.func.attr in CONVERSION_METHODS):
+        node = node.func.value
+    if isinstance(node, ast.Call) and (
+            isinstance(node.func, ast.Name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == function
+                and isinstance(node.func.value, ast.Name | ast.Attribute))):
+        return None
+    if isinstance(node, ast.BinOp | ast.UnaryOp):
+        what = "arithmetic on the tensor it returns"
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        what = f"`.{node.func.attr}()` on the tensor it returns"
+    else:
+        what = "more than the call itself"
+    return (f"`{name}` must be the tensor `torch.{function}()` returns, its numbers set by "
+            f"the call's own arguments (start, end, {'step' if function == 'arange' else 'steps'}"
+            f"); found `{name} = {_short(expression)}` — {what}. Put the numbers the variant "
+            "asks for into the call (a dtype conversion such as .float() is fine)")

@@ -6,6 +6,7 @@ The API each question calls for is checked on the source by the framework
 
 import torch
 
+from curriculum.judges.source import api_problem, direct_call_problem
 from curriculum.judges.text import with_article
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
@@ -59,7 +60,7 @@ def judge_q3(learner, reference, inputs, ctx):
     if value.is_complex() or not torch.equal(value.to(torch.float64),
                                              torch.arange(10, dtype=torch.float64)):
         return Verdict(False, "value", "`q3` should hold 0, 1, …, 9 in order")
-    return Verdict(True, "value")
+    return _own_result(ctx, "q3", "arange")
 
 
 def judge_q4(learner, reference, inputs, ctx):
@@ -72,4 +73,17 @@ def judge_q4(learner, reference, inputs, ctx):
         kind, message = problem
         return Verdict(False, kind, message + " (5 evenly spaced numbers from 0 to 1, both ends "
                                               "included)")
+    return _own_result(ctx, "q4", "linspace")
+
+
+def _own_result(ctx, name, function):
+    """A sequence answer is the creation call itself: its own arguments make the numbers
+    (not arithmetic or .flip() on what it returns). Asked only once the call is the right
+    one — otherwise the API check (after the judge) names what is wrong."""
+    if api_problem(ctx, name, [f"torch.{function}"]):
+        return Verdict(True, "value")
+    form = direct_call_problem(ctx, name, function)
+    if form:
+        return Verdict(False, "api", form.split(" Put the numbers")[0].rstrip(".") + ". The answer is the "
+                                     "call made for the job, its arguments giving the numbers")
     return Verdict(True, "value")

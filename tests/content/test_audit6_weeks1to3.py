@@ -1,0 +1,81 @@
+"""Sixth audit of weeks 1–3 (held-out learner submissions): wrong verdicts it found.
+
+Each test grades a submission the audit found mis-judged, so it fails on the old
+checks; the correct variants beside them must keep passing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from audit_support import failed as _failed
+from audit_support import message as _message
+from audit_support import reference as _reference
+from audit_support import replace_once as _replace
+
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+
+SEEDS = (1, 2, 3)
+
+# --- 1.1.5 / 1.1.6 / 1.1.9: the numbers come from the creation call's own arguments ----
+
+
+@ASYNC
+@pytest.mark.parametrize("exercise_id, name, old, new, fault", [
+    # the API check took arithmetic with constants as neutral, so a scaled or shifted
+    # arange/linspace passed for a variant whose prompt states the step (or the ends)
+    ("1.1.5", "arange_7", "torch.arange(0, 1, 0.1)", "torch.arange(10) * 0.1", "arithmetic"),
+    ("1.1.5", "arange_3", "torch.arange(0, 10, 2)", "torch.arange(5) * 2", "arithmetic"),
+    ("1.1.5", "arange_8", "torch.arange(1.0, 10.0, 0.5)", "torch.arange(2, 20) / 2",
+     "arithmetic"),
+    ("1.1.5", "arange_10", "torch.arange(-5, 5)", "torch.arange(10) - 5", "arithmetic"),
+    ("1.1.5", "arange_6", "torch.arange(100, 0, -1)", "torch.arange(1, 101).flip(0)",
+     "`.flip()`"),
+    ("1.1.5", "arange_9", "torch.arange(0, 100, 10)", "torch.arange(10).mul(10)", "`.mul()`"),
+    ("1.1.6", "linspace_7", "torch.linspace(1, 2, 11)", "torch.linspace(0, 1, 11) + 1",
+     "arithmetic"),
+    ("1.1.6", "linspace_8", "torch.linspace(-100, 100, 200)",
+     "torch.linspace(-1, 1, 200) * 100", "arithmetic"),
+    ("1.1.9", "q3", "torch.arange(10)", "torch.arange(9, -1, -1).flip(0)", "`.flip()`"),
+    ("1.1.9", "q3", "torch.arange(10)", "torch.arange(0, 1, 0.1) * 10", "arithmetic"),
+    ("1.1.9", "q4", "torch.linspace(0, 1, 5)", "torch.linspace(0, 4, 5) / 4", "arithmetic"),
+])
+async def test_creation_call_result_not_arithmetic_on_it(grader, exercise_id, name, old, new,
+                                                         fault) -> None:
+    source = _replace(_reference(exercise_id), f"{name} = {old}", f"{name} = {new}")
+    result = await grader.grade(exercise_id, source)
+    assert _failed(result) == {name: "api"}, result["checks"]
+    message = _message(result, name)
+    assert fault in message and "own arguments" in message, message
+
+
+_ARANGE_FORMS = """from torch import arange
+import torch as t
+
+arange_1 = arange(10)
+arange_2 = t.arange(1, 10, dtype=t.int64)
+s = t.arange(start=0, end=10, step=2)
+arange_3 = s
+arange_4 = arange(5, 46, 5)
+arange_5 = t.arange(-10, 10).long()
+arange_6 = t.arange(100, 0, step=-1)
+arange_7 = t.arange(0.0, 0.95, 0.1, dtype=t.float64).float()
+arange_8 = arange(1, 9.75, 0.5)
+arange_9 = t.arange(0, 91, 10).to(t.int64)
+arange_10 = arange(-5, 5)
+"""
+
+
+@ASYNC
+async def test_creation_calls_written_differently_pass(grader) -> None:
+    result = await grader.grade("1.1.5", _ARANGE_FORMS)
+    assert result["status"] == "passed", result["checks"]
+    source = _replace(_reference("1.1.6"), "torch.linspace(0, 2 * math.pi, 100)",
+                      "torch.linspace(start=0, end=2 * torch.pi, steps=100)")
+    source = _replace(source, "torch.linspace(1, 2, 11)",
+                      "torch.linspace(1.0, 2.0, 11, dtype=torch.float64).float()")
+    result = await grader.grade("1.1.6", source)
+    assert result["status"] == "passed", result["checks"]
+    source = ("import torch as t\nq1 = t.zeros((3, 4), dtype=t.int64)\nq2 = t.rand(2, 5)\n"
+              "q3 = t.arange(0, 10, 1.0)\nq4 = t.linspace(start=0, end=1, steps=5).double()\n")
+    result = await grader.grade("1.1.9", source)
+    assert result["status"] == "passed", result["checks"]
