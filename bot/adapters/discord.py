@@ -281,9 +281,12 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
         await adapter.answer(interaction, line)
 
     @dojo.command(name="help", description="All commands, or one topic")
-    @app_commands.describe(topic="streak: how streaks and freezes work")
+    @app_commands.describe(topic="a command, or streak: how streaks and freezes work")
     async def help_(interaction: discord.Interaction,
-                    topic: Literal["streak"] | None = None) -> None:
+                    topic: Literal["streak", "today", "show", "submit", "status", "progress",
+                                   "leaderboard", "challenge", "cohort", "schedule", "review",
+                                   "hint", "remind", "tz", "export", "dashboard"] | None = None
+                    ) -> None:
         await run(interaction, command_line("help", topic))
 
     @dojo.command(description="Today's drills and your status")

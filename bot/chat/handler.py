@@ -36,13 +36,17 @@ from bot.chat.parser import (
     CONSOLE_HELP,
     HELP,
     HELP_STREAK,
+    VERB_HELP,
     Command,
     ParseError,
+    help_verb,
     is_command,
     parse,
+    split_words,
+    usage,
 )
 from bot.chat.replies import File, Image, Reply, Table, error
-from bot.chat.safe import display_name
+from bot.chat.safe import OPEN, display_name, neutralize, untrusted
 from bot.core import rules
 from bot.core.dojo import Dojo
 from bot.core.errors import DatabaseUnavailable, DojoError, NotFound
@@ -106,6 +110,35 @@ UNAVAILABLE = {
     "": "I can't reach my database right now, so nothing was done",
 }
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+#: What an argument may hold and still be echoed as it is: ids, times, zones,
+#: numbers. Anything else (a link, a mention, markup) is quoted as inert text.
+_PLAIN_WORD = re.compile(r"[\w.,:;/#+=\-']*")
+
+
+def command_words(text: str) -> list[str]:
+    """The words of a message's command line (and each key=value's value)."""
+    first = (text or "").lstrip().partition("\n")[0].partition("```")[0]
+    words = split_words(first)
+    return words + [w.partition("=")[2] for w in words if "=" in w]
+
+
+def echo_error(words: list[str], message: str, hint: str | None = None) -> Reply:
+    """An error reply quoting what the member typed (``no exercise 'x'``,
+    ``unknown time zone 'x'``, ``/dojo remind has no 'x'``): a quoted word that
+    is not a plain id, time or name — a link, a mention, Markdown — is shown as
+    inert text, never as the bot's own link or formatting."""
+    def inert(text: str) -> str:
+        for word in sorted(set(words), key=len, reverse=True):
+            if not word or (_PLAIN_WORD.fullmatch(word) and "://" not in word
+                            and "www." not in word.lower()):
+                continue
+            for cut in (word, word[:40], word[:20]):
+                text = text.replace(repr(cut), untrusted(cut, 80))
+        return neutralize(text) if OPEN not in text and any(
+            w and neutralize(w) != w for w in words) else text
+    return error(inert(message), inert(hint) if hint else None)
 
 
 def parse_duration(text: str) -> timedelta:
@@ -255,14 +288,15 @@ class ChatHandler:
                     if self.console else []
             text = "/dojo submit\n" + text
         parsed = parse(text, console=self.console)
+        words = command_words(text)
         if isinstance(parsed, ParseError):
-            return [error(parsed.message, f"did you mean {parsed.suggestion}?"
-                          if parsed.suggestion and parsed.suggestion.startswith("/dojo ")
-                          else parsed.suggestion)]
+            return [echo_error(words, parsed.message, f"did you mean {parsed.suggestion}?"
+                               if parsed.suggestion and parsed.suggestion.startswith("/dojo ")
+                               else parsed.suggestion)]
         try:
             return await self.dispatch(parsed, msg)
         except DojoError as exc:
-            return [error(exc.message, exc.hint)]
+            return [echo_error(words, exc.message, exc.hint)]
         except DatabaseUnavailable:
             log.warning("database unreachable handling %r", (msg.text or "")[:80])
             return [error(UNAVAILABLE.get(parsed.verb, UNAVAILABLE[""]),
@@ -270,7 +304,7 @@ class ChatHandler:
         except UnicodeError:  # undecodable bytes in the message (e.g. a terminal's)
             return [error("that message is not UTF-8 text", "type it again as UTF-8")]
         except ValueError as exc:  # bad time zone, time of day, … from the rules
-            return [error(str(exc))]
+            return [echo_error(words, str(exc), usage(parsed.verb))]
         except Exception:
             log.exception("command failed: %r", (msg.text or "")[:200])
             return [error("something went wrong on my side handling that command",
@@ -285,9 +319,18 @@ class ChatHandler:
     # ---- simple views -------------------------------------------------------------------
 
     async def cmd_help(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        if cmd.args and cmd.args[0].lower() in ("streak", "streaks", "freeze", "freezes"):
+        everything = HELP + ("\n" + CONSOLE_HELP if self.console else "")
+        if not cmd.args:
+            return [Reply(text=everything, private=True)]
+        topic = cmd.args[0]
+        if topic.lower() in ("streak", "streaks", "freeze", "freezes"):
             return [Reply(text=HELP_STREAK, private=True)]
-        return [Reply(text=HELP + ("\n" + CONSOLE_HELP if self.console else ""), private=True)]
+        verb = help_verb(topic, console=self.console)
+        if verb is None:
+            return [Reply(text=f"There is no command {untrusted(topic, 40)}; these are all of "
+                               f"them.\n\n{everything}", private=True)]
+        return [Reply(title=f"/dojo {verb}", text=VERB_HELP[verb]
+                      + "\n\n/dojo help — all commands", private=True)]
 
     async def cmd_today(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         view = await self.dojo.today(actor)
@@ -408,11 +451,16 @@ class ChatHandler:
             try:
                 number = int(cmd.args[0].lstrip("#"))
             except ValueError:
-                return [error(f"{cmd.args[0][:20]!r} is not a submission number",
-                              "/dojo status #12")]
+                raise DojoError(f"{cmd.args[0][:20]!r} is not a submission number",
+                                "/dojo status #12") from None
         rows = await self.dojo.submissions.recent(actor, number)
         if not rows:
-            return [error("no such submission" if number else "you have no submissions here yet")]
+            if number:
+                return [error(f"you have no submission #{number} here",
+                              "/dojo status lists your latest, with their numbers")]
+            return [error("you have no submissions here yet",
+                          "/dojo today shows what's on; /dojo submit ID with a code block "
+                          "sends your answer")]
         table = Table(["#", "exercise", "state", "result", "received"], [
             [str(r.id), r.exercise_id, r.state.replace("_", " "), r.result_status or "—",
              render.local(r.received_at, "UTC") + " UTC"] for r in rows])
@@ -491,7 +539,9 @@ class ChatHandler:
                 mention=actor.user_id, exercise_id=item.id, private=True)]
         infos = await self.dojo.challenge_status(actor, cmd.args[0] if cmd.args else None)
         if not infos:
-            return [Reply(text="No challenge windows or timers yet.")]
+            return [Reply(text="No challenge windows or timers yet.\n→ /dojo challenge start ID "
+                               "starts your own timer for a timed challenge; instructors open "
+                               "one for the cohort with /dojo challenge open ID.")]
         cohort = await self.dojo.cohorts.get(actor)
         now = self.dojo.now()
         out = []
@@ -506,7 +556,8 @@ class ChatHandler:
                 lines.append(f"{who}: {render.local(w.opens_at, cohort.tz)} → "
                              f"{render.local(w.closes_at, cohort.tz)} ({state}{left})")
             out.append(Reply(title=render.item_line(info.item),
-                             text="\n".join(lines) or "no window yet",
+                             text="\n".join(lines) or f"No window yet: /dojo challenge start "
+                                                     f"{info.item.id} starts your own timer.",
                              table=render.board_table(info.passers, cohort.tz)
                              if info.passers else None))
         return out
@@ -594,7 +645,9 @@ class ChatHandler:
         if sub in ("time", "tz", "start"):
             value = cmd.args[0] if cmd.args else cmd.opts.get(sub)
             if not value:
-                return [error(f"/dojo schedule {sub} needs a value")]
+                example = {"time": "09:00", "tz": "Europe/Berlin", "start": "2026-03-02"}[sub]
+                return [error(f"/dojo schedule {sub} needs a value",
+                              f"/dojo schedule {sub} {example}")]
             if sub == "time":
                 c = await self.dojo.cohorts.update_schedule(actor, post_time=value)
             elif sub == "tz":
@@ -624,7 +677,13 @@ class ChatHandler:
                            f"{link.url}", private=True)]
 
     async def cmd_remind(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        on = (cmd.sub or "on") == "on"
+        if cmd.sub is None:  # show, never change: only "on" and "off" switch
+            on = await self.dojo.cohorts.reminders(actor)
+            state = ("🔔 Your streak reminders and review nudges are on" if on else
+                     "🔕 Your streak reminders and review nudges are off")
+            return [Reply(text=f"{state}.\n→ /dojo remind {'off' if on else 'on'} to turn "
+                               f"them {'off' if on else 'on'}.", private=True)]
+        on = cmd.sub == "on"
         await self.dojo.cohorts.set_reminders(actor, on)
         return [Reply(text="🔔 Streak reminders on." if on else "🔕 Streak reminders off.",
                       private=True)]

@@ -65,7 +65,7 @@ def is_command(text: str) -> bool:
     return bool(first) and first[0].lower() in PREFIXES[:2]
 
 
-def _split(line: str) -> list[str]:
+def split_words(line: str) -> list[str]:
     try:
         return shlex.split(line)
     except ValueError:  # an unbalanced quote: fall back to whitespace
@@ -80,7 +80,7 @@ def parse(text: str, *, console: bool = False) -> Command | ParseError:
     if "```" in first:
         idx = first.index("```")
         first, body = first[:idx], first[idx:] + ("\n" + body if body else "")
-    tokens = _split(first)
+    tokens = split_words(first)
     if tokens and tokens[0].lower() in PREFIXES:
         tokens = tokens[1:]
     verbs = dict(VERBS, **CONSOLE_VERBS) if console else VERBS
@@ -152,7 +152,69 @@ HELP = """\
 Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
 /dojo schedule time HH:MM | tz ZONE | start DATE | pause | resume,
 /dojo challenge open ID [at=TIME] [for=90m], /dojo export,
-/dojo dashboard — a private one-time sign-in link to the web dashboard"""
+/dojo dashboard — a private one-time sign-in link to the web dashboard
+/dojo help VERB — how to use one command, with an example (e.g. /dojo help submit)"""
+
+#: ``/dojo help VERB``: how to use one verb, with an example to copy. Also the
+#: hint of a reply to a verb given a value it cannot use (a bad time, zone, …).
+VERB_HELP: dict[str, str] = {
+    "help": "/dojo help — all commands; /dojo help VERB — one of them (e.g. /dojo help submit); "
+            "/dojo help streak — how streaks and freezes work",
+    "today": "/dojo today — today's items and your status on each (before the post time: "
+             "yesterday's)",
+    "show": "/dojo show ID — an exercise's prompt and contract, e.g. /dojo show 1.1.1 "
+            "(ids are on /dojo today)",
+    "submit": "/dojo submit ID, then your code in a ```python code block``` in the same "
+              "message, e.g.\n/dojo submit 1.1.1\n```python\nimport torch\n…\n```\n"
+              "Or attach a .py file, or reply to the drill post with a code block. Without an "
+              "id: today's only item, or the one whose names your code defines.",
+    "status": "/dojo status — where your latest submissions are; /dojo status #12 — one of them",
+    "streak": "/dojo streak — your streak, your best and the freezes banked "
+              "(/dojo help streak: how they work)",
+    "progress": "/dojo progress — your calendar, points, reviews and best times as a picture",
+    "leaderboard": "/dojo leaderboard [week|all] [image] — cohort standings, e.g. "
+                   "/dojo leaderboard all image",
+    "challenge": "/dojo challenge start ID — start your personal timer (reveals the prompt); "
+                 "/dojo challenge status [ID] — windows, timers and who passed; instructors: "
+                 "/dojo challenge open ID [at=18:00] [for=90m]",
+    "cohort": "/dojo cohort join [tz=Europe/Berlin] | leave | info; instructors: "
+              "/dojo cohort create NAME [tz=Europe/Berlin] [start=YYYY-MM-DD] [time=09:00]",
+    "schedule": "/dojo schedule show; instructors: /dojo schedule time 09:00 | tz Europe/Berlin "
+                "| start 2026-03-02 | pause | resume",
+    "export": "/dojo export — every submission as CSV, sent privately (instructors)",
+    "dashboard": "/dojo dashboard — a private one-time sign-in link to the web dashboard "
+                 "(instructors)",
+    "review": "/dojo review — your spaced reviews, due and coming; /dojo review 1.1.1 — "
+              "where one exercise stands",
+    "hint": "/dojo hint ID — the cost of the next hint for where your latest attempt got "
+            "stuck; /dojo hint ID yes — reveal it, e.g. /dojo hint 1.1.1 yes",
+    "remind": "/dojo remind on | off — streak-at-risk reminders and review nudges; "
+              "/dojo remind — whether they are on",
+    "tz": "/dojo tz Europe/Berlin — your own time zone for streaks (an IANA name); "
+          "/dojo tz clear — follow the cohort's; /dojo tz — the zone in use",
+    "as": "/dojo as USER [instructor] — act as another member (console only)",
+    "clock": "/dojo clock 2026-03-02T09:00 | +1d | +3h | -30m — move time (console only)",
+    "reply": "/dojo reply m2, then a code block on the next lines — answer that post "
+             "(console only)",
+}
+
+
+def usage(verb: str) -> str | None:
+    """How to use ``verb`` (None for an unknown one)."""
+    return VERB_HELP.get(ALIASES.get(verb, verb))
+
+
+def help_verb(topic: str, *, console: bool = False) -> str | None:
+    """The verb a help topic names (``/dojo help leaderbord`` → leaderboard),
+    None when it names none."""
+    word = topic.lower().removeprefix("/").removeprefix("dojo").strip() or topic.lower()
+    word = ALIASES.get(word, word)
+    verbs = dict(VERBS, **CONSOLE_VERBS) if console else VERBS
+    if word in verbs:
+        return word
+    close = difflib.get_close_matches(word, list(verbs), n=1, cutoff=0.75)
+    return close[0] if close else None
+
 
 CONSOLE_HELP = """\
 Console only: /dojo as USER [instructor] — act as another member;

@@ -118,6 +118,16 @@ class CohortService:
                 Member.left_at.is_(None)))
             return (member.tz if member is not None else None), cohort.tz
 
+    async def reminders(self, actor: Actor) -> bool:
+        """Whether the member gets streak reminders and review nudges (a
+        newcomer who has not joined yet: the default, on)."""
+        async with self.ctx.db.session() as s:
+            cohort = await self.ctx.cohort_of(s, actor)
+            on = await s.scalar(select(Member.reminders).where(
+                Member.cohort_id == cohort.id, Member.user_id == actor.user_id,
+                Member.left_at.is_(None)))
+            return True if on is None else bool(on)
+
     async def set_reminders(self, actor: Actor, on: bool) -> None:
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)

@@ -8,6 +8,7 @@ The real chat handler, core and a SQLite database; the grader double of
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,103 @@ async def test_a_challenge_written_another_way_stays_private(
         assert reply.takedown and reply.private, written
         assert "`1.4.1` is a timed challenge" in reply.text
     assert await submissions(w) == []
+
+
+#: Wrong arguments, missing arguments, refusals: (who, line).
+BAD = [
+    ("ann", "/dojo show"), ("ann", "/dojo show 9.9.9"), ("ann", "/dojo submit 1.1.1"),
+    ("ann", "/dojo submit 1.1.1 zeros_1 = torch.zeros(3, 4)"), ("ann", "/dojo submit\n```\n```"),
+    ("ann", "/dojo status abc"), ("ann", "/dojo status #999"), ("bob", "/dojo status"),
+    ("ann", "/dojo review 9.9.9"), ("ann", "/dojo hint"), ("ann", "/dojo hint 1.1.2"),
+    ("ann", "/dojo tz Mars/Olympus"), ("ann", "/dojo remind maybe"),
+    ("ann", "/dojo leaderboard foo"), ("ann", "/dojo leaderbord"),
+    ("ann", "/dojo challenge"), ("ann", "/dojo challenge start"),
+    ("ann", "/dojo challenge start 1.1.1"), ("ann", "/dojo challenge status 1.4.1"),
+    ("ann", "/dojo challenge open 1.4.1"), ("ann", "/dojo cohort create X"),
+    ("ann", "/dojo cohort join Mars/Olympus"), ("ann", "/dojo schedule time 10:00"),
+    ("ann", "/dojo export"), ("ann", "/dojo dashboard"),
+    ("coach", "/dojo schedule time 25:00"), ("coach", "/dojo schedule time"),
+    ("coach", "/dojo schedule tz"), ("coach", "/dojo schedule start"),
+    ("coach", "/dojo schedule tz Foo/Bar"), ("coach", "/dojo schedule start 2026-13-45"),
+    ("coach", "/dojo challenge open"), ("coach", "/dojo challenge open 1.1.1"),
+    ("coach", "/dojo challenge open 1.4.1 for=abc"),
+    ("coach", "/dojo challenge open 1.4.1 at=yesterday"),
+    ("coach", "/dojo challenge open 1.4.1 for=0m"), ("coach", "/dojo cohort create"),
+    ("coach", "/dojo cohort create Again"),
+    ("carl", "/dojo cohort leave"),
+]
+
+
+@pytest.mark.parametrize(("who", "line"), BAD, ids=[f"{w}:{line}" for w, line in BAD])
+async def test_every_refusal_says_what_to_do_next(chat: tuple[World, ChatHandler], who: str,
+                                                  line: str) -> None:
+    """A reply to a mistake names the command or the step that works: an
+    arrow (→ hint) or a /dojo command to try."""
+    _w, h = chat
+    await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1 = 1  # FAIL\n```")
+    role = Role.instructor if who == "coach" else Role.member
+    replies = await h.handle(msg(line, who, role))
+    assert replies, line
+    for reply in replies:
+        text = reply.as_text()
+        assert "→" in text or "/dojo " in text, f"{line!r} → {text!r}"
+
+
+async def test_help_for_each_verb_says_how_to_use_it(chat: tuple[World, ChatHandler]) -> None:
+    from bot.chat.parser import VERBS
+
+    _w, h = chat
+    everything = await say(h, "/dojo help")
+    for verb in VERBS:
+        if verb == "help":
+            continue
+        text = await say(h, f"/dojo help {verb}")
+        assert text != everything and f"/dojo {verb}" in text, (verb, text)
+    assert "/dojo submit 1.1.1\n```python" in await say(h, "/dojo help submit")
+    assert "leaderboard [week|all]" in await say(h, "/dojo help leaderbord")  # a typo
+    assert "leaderboard [week|all]" in await say(h, "/dojo help /dojo lb")  # an alias
+    assert "Streaks and freezes" in await say(h, "/dojo help streak")
+    unknown = await say(h, "/dojo help frobnicate")
+    assert unknown.startswith("There is no command frobnicate; these are all of them.")
+    assert "/dojo today" in unknown
+
+
+async def test_bare_remind_shows_the_setting_and_never_changes_it(
+        chat: tuple[World, ChatHandler]) -> None:
+    w, h = chat
+    await say(h, "/dojo cohort join")
+    assert "are on" in await say(h, "/dojo remind") and "/dojo remind off" in await say(
+        h, "/dojo remind")
+    assert "off" in await say(h, "/dojo remind off")
+    shown = await say(h, "/dojo remind")
+    assert "are off" in shown and "/dojo remind on" in shown
+    assert await w.dojo.cohorts.reminders(w.actor("ann")) is False
+
+
+HOSTILE = "[claim](https://evil.example/x)@everyone<@1>"
+
+
+@pytest.mark.parametrize("line", [
+    f"/dojo {HOSTILE}", f"/dojo show {HOSTILE}", f"/dojo leaderboard {HOSTILE}",
+    f"/dojo status {HOSTILE}", f"/dojo tz {HOSTILE}", f"/dojo cohort join tz={HOSTILE}",
+    f"/dojo hint {HOSTILE}", f"/dojo challenge start {HOSTILE}", f"/dojo remind {HOSTILE}",
+    f"/dojo help {HOSTILE}", f"/dojo submit {HOSTILE}\n{CODE}",
+    f"/dojo schedule tz {HOSTILE}", f"/dojo schedule time {HOSTILE}",
+    f"/dojo schedule start {HOSTILE}", f"/dojo challenge open {HOSTILE}",
+    f"/dojo challenge open 1.4.1 at={HOSTILE}", f"/dojo challenge open 1.4.1 for={HOSTILE}",
+])
+async def test_an_argument_echoed_in_a_refusal_is_inert(chat: tuple[World, ChatHandler],
+                                                        line: str) -> None:
+    """'no exercise X', 'unknown time zone X', '/dojo remind has no X': what the
+    member typed comes back as a marked piece (inline code in Discord and Slack)
+    or defanged — never a link, a masked link or a mention from the bot."""
+    from bot.chat.safe import CLOSE, OPEN
+
+    _w, h = chat
+    replies = await h.handle(msg(line, "coach", Role.instructor))
+    assert replies
+    for reply in replies:
+        outside = re.sub(f"{OPEN}.*?{CLOSE}", "", reply.text, flags=re.S)
+        assert "https://" not in outside and "@everyone" not in outside, reply.text
+        assert "<@1>" not in outside and "](" not in outside.replace("](https:\u200b", ""), \
+            reply.text
