@@ -83,14 +83,25 @@ def group_messages(lines: Iterable[str]) -> Iterator[str]:
                     return
                 buf.append(more.rstrip("\n"))
 
-        absorb_block(buf)
-        if _CONT.match(line) and "```" not in line and "<" not in line:
+        def next_block(buf: list[str]) -> bool:
+            """Take the code block that starts on the next non-blank line, if one does."""
             peek = nxt()
+            while peek is not None and not peek.strip():
+                peek = nxt()
             if peek is not None and peek.lstrip().startswith("```"):
                 buf.append(peek.rstrip("\n"))
                 absorb_block(buf)
-            elif peek is not None:
+                return True
+            if peek is not None:
                 pending.append(peek)
+            return False
+
+        absorb_block(buf)
+        # A bare "/dojo submit" swallows the block on the next line; a submission
+        # pasted as several blocks (as chat joins them) takes each that follows.
+        if _CONT.match(line) and "<" not in line and ("```" in line or next_block(buf)):
+            while next_block(buf):
+                pass
         yield "\n".join(buf)
 
 

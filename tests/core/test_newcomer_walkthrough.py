@@ -198,3 +198,17 @@ async def test_an_argument_echoed_in_a_refusal_is_inert(chat: tuple[World, ChatH
         assert "https://" not in outside and "@everyone" not in outside, reply.text
         assert "<@1>" not in outside and "](" not in outside.replace("](https:\u200b", ""), \
             reply.text
+
+
+def test_console_takes_a_submission_pasted_as_several_blocks() -> None:
+    """In chat, several code blocks in one message are one submission; the
+    console read the second block as a message of its own ("commands start
+    with /dojo") and graded the first alone."""
+    from bot.adapters.console import group_messages
+
+    lines = ["/dojo submit 1.1.1", "```python", "a = 1", "```", "", "```python", "b = 2", "```",
+             "/dojo streak", "/dojo reply m2", "```python", "c = 3", "```", "```", "d = 4",
+             "```", "/dojo today"]
+    assert list(group_messages(lines)) == [
+        "/dojo submit 1.1.1\n```python\na = 1\n```\n```python\nb = 2\n```", "/dojo streak",
+        "/dojo reply m2\n```python\nc = 3\n```\n```\nd = 4\n```", "/dojo today"]
