@@ -12,11 +12,14 @@ from curriculum.judges.text import with_article
 from grader.checks.base import Verdict
 
 STEPS = 300
-BUDGET = STEPS + 10
+DEFAULT_STEPS = 1000  # find_optimal_angle's default, used by the course's launch
+SHORT_STEPS = (12, 30)  # the short run's hidden step count
+START = 0.5  # the contract's start: angle = torch.tensor(0.5, requires_grad=True)
 TOL_RAD = 2e-3
 # Gradient steps that must really happen in find_optimal_angle: a gradient has to flow
 # back through range_function at this many different angles (the prompt asks for
-# `steps` = 300 steps; a closed form plus one decorative backward() does 1).
+# `steps` = 300 steps; a closed form plus one decorative backward() does 1). Not asked
+# of the short run.
 MIN_STEPS = 10
 
 
@@ -43,10 +46,16 @@ def make_range_inputs(rng: np.random.Generator) -> list:
 
 
 def make_launches(rng: np.random.Generator) -> list:
-    cases = [(20.0, 9.81, 0.0)]
-    cases.append((float(rng.uniform(10, 40)), 9.81, float(rng.uniform(5, 50))))
+    """(v0, g, h, steps): the course's launch called with the defaults (steps None:
+    ``find_optimal_angle()``, 1000 steps), two hidden launches from a height with
+    steps=300, and a short run (a hidden 12-30 steps) where only the calls and the start
+    are judged — a loop that ignores ``steps`` overruns it."""
+    cases = [(20.0, 9.81, 0.0, None)]
+    cases.append((float(rng.uniform(10, 40)), 9.81, float(rng.uniform(5, 50)), STEPS))
     cases.append((float(rng.uniform(10, 40)), float(rng.choice([1.62, 3.71, 9.81])),
-                  float(rng.uniform(5, 50))))
+                  float(rng.uniform(5, 50)), STEPS))
+    cases.append((float(rng.uniform(10, 40)), 9.81, float(rng.uniform(5, 50)),
+                  int(rng.integers(SHORT_STEPS[0], SHORT_STEPS[1] + 1))))
     return cases
 
 
@@ -64,26 +73,46 @@ def judge_range(learner, reference, inputs, ctx):
 
 
 def judge_angle(learner, reference, inputs, ctx):
-    for i, ((v0, g, h), got) in enumerate(zip(inputs, learner.value, strict=True), start=1):
-        label = "the example launch (v0 = 20, h = 0)" if i == 1 else f"hidden launch {i}"
+    for i, ((v0, g, h, steps), got) in enumerate(zip(inputs, learner.value, strict=True),
+                                                start=1):
+        short = steps is not None and steps < MIN_STEPS * 5
+        label = ("the example launch, find_optimal_angle() with its defaults" if i == 1 else
+                 f"a short run (steps={steps})" if short else f"hidden launch {i}")
         if got[0] == "bad":
             return Verdict(False, "type", f"{label}: return (angle, range) as two numbers; "
                                           f"could not read {with_article(got[1])}: {got[2]}")
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return (angle, range) as Python floats "
                                           f"(use .item()); found {with_article(got[1])}")
-        angle, best, calls, _seconds, steps = got
+        angle, best, calls, _seconds, graded, first = got
+        budget = (DEFAULT_STEPS if steps is None else steps) + 10
         if calls == 0:
             return Verdict(False, "value", f"{label}: find_optimal_angle never called "
                                            "range_function — optimise that function")
-        if calls > BUDGET:
-            return Verdict(False, "value", f"{label}: range_function was evaluated {calls} times; "
-                                           f"the budget is steps + 10 = {BUDGET}")
-        if steps < MIN_STEPS:  # compare: ok (counts)
+        if calls > budget:
+            told = ("the default steps=1000 of the contract's signature" if steps is None
+                    else f"steps={steps}")
+            return Verdict(False, "value", f"{label}: range_function was evaluated {calls} times "
+                                           f"for {told}; the budget is steps + 10 = {budget} "
+                                           "— take `steps` steps, the number passed in")
+        wrong_start = first is not None and not close(first, START, rtol=0.0, atol=1e-6)
+        if wrong_start and calls >= MIN_STEPS:  # compare: ok (counts)
+            # steps taken from elsewhere (at the optimum from π/4 they never move): the
+            # start is the fault, not a missing loop
+            return _start_verdict(label, first)
+        if not short and graded < MIN_STEPS:  # compare: ok (counts)
             return Verdict(False, "value", f"{label}: maximise with autograd — a gradient "
-                                           f"reached range_function at {steps} angle(s); take "
+                                           f"reached range_function at {graded} angle(s); take "
                                            "the `steps` steps (loss = -range_function(angle, "
                                            "…), loss.backward(), update the angle)")
+        if wrong_start:
+            return _start_verdict(label, first)
+        if short:
+            continue
+        if not math.isfinite(angle):
+            return Verdict(False, "value", f"{label}: your angle is {angle}, not a number — "
+                                           "maximise the range (loss = -range_function(…)) "
+                                           "and keep the angle in [0, π/2]")
         want_angle, want_range = optimum(v0, g, h)
         err = max_abs_diff(angle, want_angle)
         if not at_most(err, TOL_RAD):
@@ -97,3 +126,10 @@ def judge_angle(learner, reference, inputs, ctx):
         return Verdict(False, "api", "use autograd (.backward() or torch.autograd.grad) for the "
                                      "gradient")
     return Verdict(True, "value")
+
+
+def _start_verdict(label, first):
+    return Verdict(False, "value", f"{label}: range_function was first evaluated at "
+                                   f"{first:.4g} rad; start the ascent from angle = "
+                                   "torch.tensor(0.5, requires_grad=True), as the contract "
+                                   "says")

@@ -42,10 +42,10 @@ def angle(ns, inputs):
     ns["range_function"] = watched
     out = []
     try:
-        for v0, g, h in inputs:
+        for v0, g, h, steps in inputs:
             watched.reset()
             start = time.perf_counter()
-            result = fn(v0=v0, g=g, h=h, steps=300)
+            result = fn() if steps is None else fn(v0=v0, g=g, h=h, steps=steps)
             seconds = time.perf_counter() - start
             not_float = _floats(result, 2)
             if not_float:
@@ -56,7 +56,8 @@ def angle(ns, inputs):
             except (TypeError, ValueError) as exc:
                 out.append(("bad", type(result).__name__, str(exc)[:200]))
                 continue
-            out.append((angle, best, watched.calls, seconds, len(watched.graded)))
+            out.append((angle, best, watched.calls, seconds, len(watched.graded),
+                        watched.first))
     finally:
         ns["range_function"] = rf
     return out

@@ -31,7 +31,7 @@ def equilibrium(ns, inputs):
         raise NameError("name 'potential_energy' is not defined")
     watched = Watched(pe, "position")
     out = []
-    for k, force, start in inputs:
+    for k, force, start, steps in inputs:
         import torch
         x = torch.tensor(0.7, dtype=torch.float64)
         u = pe(x, k=k, force=force)
@@ -39,7 +39,8 @@ def equilibrium(ns, inputs):
         ns["potential_energy"] = watched
         watched.reset()
         try:
-            result = fn(k=k, force=force, start=start, steps=500)
+            result = (fn() if steps is None
+                      else fn(k=k, force=force, start=start, steps=steps))
         finally:
             ns["potential_energy"] = pe
         if not isinstance(result, float):

@@ -79,3 +79,95 @@ async def test_creation_calls_written_differently_pass(grader) -> None:
               "q3 = t.arange(0, 10, 1.0)\nq4 = t.linspace(start=0, end=1, steps=5).double()\n")
     result = await grader.grade("1.1.9", source)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.3.2a / 3.3.2b: the start, the `steps` passed in and the signature's defaults ------
+
+_ANGLE_LOOP = "    for _ in range(steps):\n        if angle.grad is not None:"
+_SPRING_LOOP = "    for _ in range(steps):\n        if position.grad is not None:"
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("exercise_id, old, new, hint", [
+    # the grader always passed steps=300 / steps=500, so a loop with the count typed in
+    # passed as long as it kept under the budget
+    ("3.3.2a", _ANGLE_LOOP, _ANGLE_LOOP.replace("range(steps)", "range(300)"),
+     "a short run (steps="),
+    ("3.3.2b", _SPRING_LOOP, _SPRING_LOOP.replace("range(steps)", "range(500)"),
+     "a short run (steps="),
+    # the defaults of the contract's signature were never used by the grader
+    ("3.3.2a", "h=0.0, steps=1000):", "h=0.0, steps=5000):", "the default steps=1000"),
+    ("3.3.2b", "start=1.0, steps=500):", "start=0.0, steps=500):",
+     "its default is start=1.0"),
+    # a descent from the stated 0.5 rad was not checked: from π/4 (the ground optimum)
+    # the steps never move, and the message blamed a missing loop
+    ("3.3.2a", "torch.tensor(0.5, dtype=torch.float64",
+     "torch.tensor(torch.pi / 4, dtype=torch.float64",
+     "first evaluated at 0.7854 rad; start the ascent from angle = torch.tensor(0.5"),
+])
+async def test_332_steps_start_and_defaults_are_judged(grader, seed, exercise_id, old, new,
+                                                       hint) -> None:
+    source = _replace(_reference(exercise_id), old, new)
+    result = await grader.grade(exercise_id, source, seed=seed)
+    check = "find_optimal_angle" if exercise_id == "3.3.2a" else "find_equilibrium"
+    assert _failed(result) == {check: "value"}, result["checks"]
+    assert hint in _message(result, check), _message(result, check)
+
+
+_ADAM_ANGLE = '''
+def find_optimal_angle(v0=20.0, g=9.81, h=0.0, steps=1000):
+    angle = torch.tensor(0.5, requires_grad=True)
+    opt = torch.optim.Adam([angle], lr=0.01)
+    for step in range(steps):
+        opt.zero_grad()
+        (-range_function(angle, v0, g, h)).backward()
+        if angle.grad.abs() < 1e-7:
+            break
+        opt.step()
+        with torch.no_grad():
+            angle.clamp_(0, torch.pi / 2)
+    return angle.item(), range_function(angle, v0, g, h).item()
+'''
+
+_SGD_SPRING = '''
+def find_equilibrium(k=1.0, force=0.0, start=1.0, steps=500):
+    position = torch.tensor(start, requires_grad=True)
+    opt = torch.optim.SGD([position], lr=0.5 / k)
+    for _ in range(steps):
+        opt.zero_grad()
+        potential_energy(position, k, force).backward()
+        if position.grad.abs() < 1e-9:
+            break
+        opt.step()
+    return position.item()
+'''
+
+
+def _replace_def(source: str, name: str, new_def: str) -> str:
+    start = source.index(f"def {name}(")
+    end = source.find("\ndef ", start + 1)
+    end = len(source) if end == -1 else end + 1
+    return source[:start] + new_def.strip() + "\n\n" + source[end:]
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_332_optimisers_with_early_stops_pass(grader, seed) -> None:
+    source = _replace_def(_reference("3.3.2a"), "find_optimal_angle", _ADAM_ANGLE)
+    result = await grader.grade("3.3.2a", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
+    source = _replace_def(_reference("3.3.2b"), "find_equilibrium", _SGD_SPRING)
+    result = await grader.grade("3.3.2b", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
+
+
+@ASYNC
+async def test_332a_angle_that_is_nan_is_named(grader) -> None:
+    # descending instead of ascending runs into 0 rad, where √(vy²) has no derivative;
+    # the message read 'your angle is inf° from the optimum'
+    source = _replace(_reference("3.3.2a"), "loss = -range_function(angle, v0, g, h)",
+                      "loss = range_function(angle, v0, g, h)")
+    result = await grader.grade("3.3.2a", source, seed=1)
+    assert _failed(result) == {"find_optimal_angle": "value"}, result["checks"]
+    assert "not a number" in _message(result, "find_optimal_angle")
