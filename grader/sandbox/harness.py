@@ -60,6 +60,10 @@ _int_repr = int.__repr__
 _dict_items = dict.items
 _join = "".join
 _enumerate = enumerate
+_range = range
+_getattr = getattr
+_exact_str = str.__str__  # an exact str (a copy of a str subclass's text, never its methods)
+_type_name = type.__dict__["__name__"].__get__  # a class's real name, whatever its metaclass
 _set_signal = signal.signal
 _SIGPIPE, _SIG_IGN = signal.SIGPIPE, signal.SIG_IGN
 _BUILTINS = dict(builtins.__dict__)  # restored after the learner's code has run
@@ -101,6 +105,7 @@ try:
     _ndarray = _np.ndarray
     _npgeneric = _np.generic
     _np_frombuffer = _np.frombuffer
+    _np_asarray = _np.asarray
 except ImportError:  # pragma: no cover
     _np = None
     _ndarray = _npgeneric = ()
@@ -137,6 +142,9 @@ TENSOR_DTYPES = (
 _NP_DTYPE = re.compile(r"[<>|=]?(?:b1|[iu][1248]|f[248]|c(?:8|16)|[US][1-9][0-9]{0,5})")
 _DEVICE = re.compile(r"(?:cpu|cuda|meta|mps|xpu)(?::[0-9]{1,4})?")
 _NAME_CHARS = 64
+#: Largest int a value may hold: JSON parsers (ours included) refuse integers of more than
+#: 4,300 digits, and the learner may lower the interpreter's own limit to 640 digits.
+_INT_BITS = 2_000  # 603 digits
 _ERROR_FRAMES = 5
 _CODE_CHARS = 200
 
@@ -179,7 +187,7 @@ PUBLIC_EXCEPTION_NAMES = {cls.__name__: name for cls, name in _PUBLIC_EXCEPTIONS
 def exception_type_name(cls: type) -> str:
     """The name a learner knows an exception class by (its public alias, if private)."""
     known = _PUBLIC_EXCEPTIONS.get(id(cls))
-    return known[1] if known is not None and known[0] is cls else cls.__name__[:200]
+    return known[1] if known is not None and known[0] is cls else _type_name(cls)[:200]
 
 
 # --------------------------------------------------------------------------
@@ -223,26 +231,40 @@ class Encoder:
             self.elements += elements
 
     def encode(self, value: object, depth: int = 0) -> object:
+        """The JSON tree of ``value``: exactly that value, or :class:`ProbeError`.
+
+        Never a different value: a string, list, tuple or dict longer than one JSON
+        container may be (``caps["string_chars"]``, ``caps["items"]``) is sent whole,
+        in parts (``{"__long__": tag, "parts": [...]}``), never cut to its head — a cut
+        value would read as whatever else shares that head (a training loop's event
+        string whose later steps went wrong, a list whose tail differs).
+        """
         caps = self.caps
         if depth > caps["value_depth"]:
             raise ProbeError("value is nested too deeply")
         t = _type(value)
-        if value is None or t is bool or t is _int:
+        if value is None or t is bool:
+            return value
+        if t is _int:
+            if value.bit_length() > _INT_BITS:
+                raise ProbeError("integers of more than 600 digits cannot be checked")
             return value
         if t is _float:
             return value if _isfinite(value) else {"__float__": _repr(value)}
         if t is _str:
-            return value[: caps["string_chars"]]
+            size, cap = _len(value), caps["string_chars"]
+            if size <= cap:
+                return value
+            if size > caps["header_bytes"]:
+                raise ProbeError(f"a string of {size:,} characters is too long to send back")
+            return {"__long__": "__str__",
+                    "parts": [value[i : i + cap] for i in _range(0, size, cap)]}
         if t is list or t is tuple:
-            items = [self.encode(v, depth + 1) for v in value[: caps["items"]]]
-            return {"__list__" if t is list else "__tuple__": items}
+            tag = "__list__" if t is list else "__tuple__"
+            return self._sequence(tag, value[:], depth)
         if t is _dict:
-            return {
-                "__dict__": [
-                    [self.encode(k, depth + 1), self.encode(v, depth + 1)]
-                    for k, v in _list(value.items())[: caps["items"]]
-                ]
-            }
+            pairs = [[k, v] for k, v in _dict_items(value)]
+            return self._sequence("__dict__", pairs, depth, pairs=True)
         if _torch is not None:
             if _isinstance(value, _Tensor):
                 return self.encode_tensor(value)
@@ -259,7 +281,25 @@ class Encoder:
                 return {"__npscalar__": value.dtype.str, "value": self.encode(value.item())}
         if t is complex:
             return {"__complex__": [self.encode(value.real), self.encode(value.imag)]}
-        return {"__object__": t.__name__[:200], "repr": _repr(value)[: caps["string_chars"]]}
+        return {"__object__": _type_name(t)[:200],
+                "repr": _exact_str(_repr(value))[: caps["string_chars"]]}
+
+    def _sequence(self, tag: str, items: list, depth: int, pairs: bool = False) -> dict:
+        """A list, tuple or dict (``pairs``: its [key, value] items), in parts of at
+        most ``caps["items"]`` when it is longer than that."""
+        caps, size = self.caps, _len(items)
+        if size > caps["nodes"]:
+            raise ProbeError(f"a {tag.strip('_')} of {size:,} items is too long to send back "
+                             f"(at most {caps['nodes']:,}); return a tensor instead")
+        down = depth + 1
+        if pairs:
+            out = [[self.encode(k, down), self.encode(v, down)] for k, v in items]
+        else:
+            out = [self.encode(v, down) for v in items]
+        cap = caps["items"]
+        if size <= cap:
+            return {tag: out}
+        return {"__long__": tag, "parts": [out[i : i + cap] for i in _range(0, size, cap)]}
 
     def encode_tensor(self, value: object) -> dict:
         # Subclasses may override shape/size/__torch_function__ to lie: read
@@ -281,7 +321,7 @@ class Encoder:
                 "device": _str(_t_device(plain)),
                 "requires_grad": bool(_t_requires_grad(value)),
                 "is_leaf": is_leaf,
-                "class": _type(value).__name__[:200],
+                "class": _type_name(_type(value))[:200],
             }
             if grad is not None:
                 out["grad"] = self.encode_tensor(grad)
@@ -297,9 +337,12 @@ class Encoder:
         return out
 
     def encode_ndarray(self, value: object) -> dict:
-        if value.dtype.hasobject:
+        # asarray, not ascontiguousarray: that one makes a 0-d array 1-d (shape (1,)),
+        # so a 0-d answer and a one-element one would read alike. A subclass becomes
+        # a plain ndarray (its own dtype or shape properties are never read).
+        arr = _np_asarray(value, order="C")
+        if arr.dtype.hasobject:
             raise ProbeError("NumPy arrays of Python objects cannot be checked")
-        arr = _np.ascontiguousarray(value)
         if not _np_dtype_ok(arr.dtype.str):
             raise ProbeError(f"NumPy arrays of dtype {arr.dtype} cannot be checked")
         if arr.ndim > self.caps["ndim"]:
@@ -355,14 +398,9 @@ def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int,
     if "__tuple__" in tree:
         return tuple(_decode(v, blobs, caps, down, spent) for v in _items(tree["__tuple__"], caps))
     if "__dict__" in tree:
-        out = {}
-        for entry in _items(tree["__dict__"], caps):
-            if _type(entry) is not list or _len(entry) != 2:
-                raise ProtocolError("dict entries must be [key, value] pairs")
-            key = _decode(entry[0], blobs, caps, down, spent)
-            key = tuple(key) if _type(key) is list else key
-            out[key] = _decode(entry[1], blobs, caps, down, spent)  # unhashable: TypeError
-        return out
+        return _decode_dict(_items(tree["__dict__"], caps), blobs, caps, down, spent)
+    if "__long__" in tree:
+        return _decode_long(tree, blobs, caps, down, spent)
     if "__float__" in tree:
         return _float(_name(tree["__float__"]))
     if "__complex__" in tree:
@@ -405,6 +443,39 @@ def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int,
             raise ProtocolError("an opaque value's repr must be text")
         return Opaque(_name(tree["__object__"], 200), text)
     raise ProtocolError("unknown value encoding")
+
+
+def _decode_dict(entries: list, blobs: list[bytes], caps: dict, depth: int,
+                 spent: list[int]) -> dict:
+    out = {}
+    for entry in entries:
+        if _type(entry) is not list or _len(entry) != 2:
+            raise ProtocolError("dict entries must be [key, value] pairs")
+        key = _decode(entry[0], blobs, caps, depth, spent)
+        key = tuple(key) if _type(key) is list else key
+        out[key] = _decode(entry[1], blobs, caps, depth, spent)  # unhashable: TypeError
+    return out
+
+
+def _decode_long(tree: dict, blobs: list[bytes], caps: dict, depth: int,
+                 spent: list[int]) -> object:
+    """A string, list, tuple or dict sent in parts (see :meth:`Encoder.encode`). Its
+    size is bounded by the frame's (every part is a JSON container or string within
+    the limits, and the header's bytes and values are capped)."""
+    tag = tree["__long__"]
+    parts = _items(tree.get("parts"), caps)
+    if tag == "__str__":
+        if any(_type(p) is not _str for p in parts):
+            raise ProtocolError("a long string's parts must be strings")
+        return _join(parts)
+    items = [item for part in parts for item in _items(part, caps)]
+    if tag == "__list__":
+        return [_decode(v, blobs, caps, depth, spent) for v in items]
+    if tag == "__tuple__":
+        return tuple(_decode(v, blobs, caps, depth, spent) for v in items)
+    if tag == "__dict__":
+        return _decode_dict(items, blobs, caps, depth, spent)
+    raise ProtocolError("unknown long value")
 
 
 def _items(value: object, caps: dict) -> list:
@@ -605,12 +676,18 @@ class _HeaderBudget:
 
     def admit(self, result: dict, enc: Encoder, blob_mark: int) -> _RawJSON:
         parts: list = []
-        nodes, depth = _to_json(result, parts)
-        text = _join(parts)
-        if _len(text) > self.bytes_left or nodes > self.nodes_left or depth > self.depth:
+        try:
+            nodes, depth = _to_json(result, parts)
+            text = _join(parts)
+            problem = "too large to send back (over the result size limit)" if (
+                _len(text) > self.bytes_left or nodes > self.nodes_left
+                or depth > self.depth) else ""
+        except BaseException as exc:  # what the learner's code put in an error, say
+            problem = f"impossible to send back ({exception_type_name(_type(exc))})"
+        if problem:
             enc.drop_blobs(blob_mark)
-            error = {"type": "ProbeError", "message": "the values produced are too large to "
-                     "send back (over the result size limit)", "frames": []}
+            error = {"type": "ProbeError", "message": f"the values produced are {problem}",
+                     "frames": []}
             parts = []
             nodes, _ = _to_json({"error": error, "ms": result.get("ms", 0.0)}, parts)
             text = _join(parts)
@@ -814,25 +891,50 @@ def clip_middle(text: str, limit: int) -> str:
 
 
 def describe_exception(exc: BaseException, chars: int, filename: str = "<submission>") -> dict:
-    """Type, message (at most ``chars``: head and tail) and the learner's own frames only."""
-    frames = [
-        {"line": f.lineno, "code": (f.line or "")[:_CODE_CHARS]}
-        for f in _format_tb(exc.__traceback__)
-        if f.filename == filename
-    ]
+    """Type, message (at most ``chars``: head and tail) and the learner's own frames only.
+
+    Plain data whatever the exception: its class, message, traceback and ``errno``
+    / ``lineno`` / ``text`` are the learner's to define (properties that raise,
+    objects with a hostile ``__repr__``, str subclasses), and one that could not be
+    serialised would lose the whole result frame, not just this error.
+    """
     try:
-        message = clip_middle(_str(exc), chars)
+        frames = [
+            {"line": _small_int(f.lineno), "code": _exact_str(f.line or "")[:_CODE_CHARS]}
+            for f in _format_tb(BaseException.__dict__["__traceback__"].__get__(exc))
+            if f.filename == filename
+        ]
+    except BaseException:
+        frames = []
+    try:
+        message = clip_middle(_exact_str(_str(exc)), chars)
     except BaseException:
         message = "<unprintable message>"
     out = {"type": exception_type_name(_type(exc)), "message": message,
            "frames": frames[-_ERROR_FRAMES:]}
     if _isinstance(exc, OSError):
-        out["errno"] = exc.errno
+        out["errno"] = _attribute(exc, "errno")
     if _isinstance(exc, SyntaxError):
-        out["line"] = exc.lineno
-        out["offset"] = exc.offset
-        out["text"] = (exc.text or "")[:_CODE_CHARS]
+        out["line"] = _attribute(exc, "lineno")
+        out["offset"] = _attribute(exc, "offset")
+        try:
+            text = exc.text
+            out["text"] = _exact_str(text)[:_CODE_CHARS] if _isinstance(text, _str) else ""
+        except BaseException:
+            out["text"] = ""
     return out
+
+
+def _small_int(value: object) -> int | None:
+    return value if _type(value) is _int and -(2**62) < value < 2**62 else None
+
+
+def _attribute(exc: BaseException, name: str) -> int | None:
+    """An exception's numeric attribute (errno, lineno), or None if it is not a plain int."""
+    try:
+        return _small_int(_getattr(exc, name))
+    except BaseException:
+        return None
 
 
 _getppid = os.getppid

@@ -503,7 +503,11 @@ class Collected:
     def read(self, fd: int, into: list[bytearray], keep: int) -> int:
         n = os.readv(fd, [self.scratch])
         if n and keep > 0:
-            into.append(bytearray(self.scratch[: min(n, keep)]))
+            # Straight from the scratch buffer (a memoryview slice is no copy): a
+            # temporary copy would be freed unwiped, and the next child is forked
+            # from this heap.
+            with memoryview(self.scratch) as view:
+                into.append(bytearray(view[: min(n, keep)]))
         return n
 
     def result_complete(self) -> bool:
@@ -533,11 +537,12 @@ class Progress:
         self.read = 0
         self.sent = 0
         self.sent_at = 0.0
+        self.scratch = bytearray(1 << 16)  # what the child wrote: read here, never kept
 
     def drain(self) -> None:
         assert self.fd is not None
         try:
-            n = len(os.read(self.fd, 1 << 16))
+            n = os.readv(self.fd, [self.scratch])
         except OSError:
             n = 0
         self.read += n
@@ -561,6 +566,7 @@ class Progress:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        _wipe(self.scratch)
 
 
 def run_job(spare: Spare, control: dict, payload: bytearray) -> tuple[dict, Collected]:

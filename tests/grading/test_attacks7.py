@@ -1,0 +1,217 @@
+"""Seventh attack round: what a job leaves in the warm zygote's memory for the next
+job's child to read, and values the harness encodes differently from what they are.
+
+Each test names the class of hole it closes; the attack is the smallest example.
+Most tests use a one-worker pool, so "the next job" is forked from the zygote that
+ran the attack.
+"""
+
+from __future__ import annotations
+
+import secrets
+import textwrap
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from grader.grading import Grader
+from grader.limits import PROTOCOL, GraderSettings
+from grader.pool import SandboxPool
+from grader.sandbox import harness
+
+ASYNC = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def one_worker(curriculum) -> AsyncIterator[Grader]:
+    settings = GraderSettings(workers=1, max_queue=16)
+    grader = Grader(curriculum, SandboxPool(settings), settings)
+    await grader.start()
+    yield grader
+    await grader.close()
+
+
+def _with(curriculum, *code: str) -> str:
+    """A correct 1.1.1 solution followed by ``code`` (each part dedented on its own)."""
+    return "\n".join([curriculum.get("1.1.1").reference, *map(textwrap.dedent, code)])
+
+
+# ---- the zygote's heap: a job's bytes freed there without a wipe ---------------------
+
+#: Reads the child's own malloc heap (inherited from the zygote at fork) without /proc:
+#: from the program break down, 64 KiB at a time, through a pipe (an unmapped address
+#: is EFAULT, not a crash), and prints every ``LEAK-<hex>`` marker found, and whether it
+#: saw a 100 KB buffer of its own (so a scan that reads nothing cannot pass).
+HEAP_SCAN = r"""
+import ctypes, os, re
+own = bytearray(b"OWN!" * 25_000)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.sbrk.restype = ctypes.c_void_p
+libc.sbrk.argtypes = [ctypes.c_long]
+libc.write.restype = ctypes.c_ssize_t
+libc.write.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
+r, w = os.pipe()
+step = 1 << 16
+addr = (libc.sbrk(0) & ~0xFFFF) - step
+found, seen_own = set(), False
+pattern = re.compile(rb"LE" rb"AK-([0-9a-f]{24})")
+for _ in range(40000):
+    n = libc.write(w, addr, step)
+    if n <= 0:
+        break
+    data = b""
+    while len(data) < n:
+        data += os.read(r, n - len(data))
+    found.update(m.decode() for m in pattern.findall(data))
+    seen_own = seen_own or b"OWN!OWN!OWN!OWN!" in data
+    addr -= step
+print(sorted(found), seen_own)
+"""
+
+
+@ASYNC
+@pytest.mark.parametrize("channel", ["stdout", "exception", "progress-pipe"])
+async def test_a_jobs_bytes_do_not_reach_the_next_jobs_memory(one_worker, curriculum,
+                                                               channel):
+    """The zygote copies each chunk of a child's output and result through its wiped
+    buffers; a temporary copy freed unwiped (``bytearray(scratch[:n])``, the progress
+    pipe read into fresh bytes) would stay in the heap the next child is forked from.
+    Not readable in practice (glibc trims those chunks off the top of the heap), and the
+    copies are gone now; kept as a regression test with a scan that must see its own
+    buffer."""
+    secret = secrets.token_hex(12)
+    marker = "LE" + "AK-" + secret
+    leak = {
+        "stdout": f"print({marker!r} * 200)",
+        "exception": f"raise ValueError({marker!r} * 100)",
+        "progress-pipe": f"import os\nos.write(4, {marker!r}.encode() * 1500)",
+    }[channel]
+    first = await one_worker.grade("1.1.1", _with(curriculum, leak))
+    assert first["status"] in ("passed", "error"), first
+    thief = await one_worker.grade("1.1.1", _with(curriculum, HEAP_SCAN))
+    assert thief["status"] == "passed", thief
+    assert thief["stdout"].strip().endswith("True"), "the heap scan read nothing"
+    assert secret not in thief["stdout"], thief["stdout"]
+
+
+# ---- the encoder: a value sent back as a different value ------------------------------
+
+def _run(source: str, names: list[str]) -> dict:
+    """Runs ``source`` through the harness (as the sandbox and the references do), takes
+    the frame back as the judge does, and returns each name's decoded value or error."""
+    caps = PROTOCOL.for_child()
+    job = {"source": source, "probes": [{"id": n, "op": "get", "name": n} for n in names],
+           "seed": 0, "limits": {"protocol": caps}}
+    frame = harness.execute(job, [], sandboxed=True)
+    header, blobs = harness.unpack_frame(frame, caps)
+    header = harness.result_header(header)
+    assert header["kind"] == "result" and header["error"] is None, header
+    out = {}
+    for name, outcome in header["probes"].items():
+        out[name] = (harness.decode(outcome["ok"], blobs, caps) if "ok" in outcome
+                     else outcome["error"])
+    return out
+
+
+LONG_VALUES = """
+import numpy as np
+events = "FLBS" * 1000 + "FLbS"          # 4,004 events: the last step's gradients were stale
+steps = [0.5] * 10_000 + [99.0]           # one item more than a JSON container holds
+pair = tuple(range(10_001))
+seen = {i: i for i in range(10_001)}
+scalar = np.array(5.0)                    # 0-d, not shape (1,)
+"""
+
+
+def test_values_longer_than_a_container_arrive_whole():
+    """The encoder cut strings to 4,000 characters and lists, tuples and dicts to 10,000
+    items without a word: a training loop's event string whose 1,001st step backpropagated
+    onto stale gradients read exactly like a correct one, and a list with a wrong tail (or
+    one item too many) like the right list. ``np.ascontiguousarray`` made a 0-d array 1-d.
+    Now every value arrives as it is (in parts when long) or as a clear error."""
+    got = _run(LONG_VALUES, ["events", "steps", "pair", "seen", "scalar"])
+    assert got["events"] == "FLBS" * 1000 + "FLbS"
+    assert got["steps"] == [0.5] * 10_000 + [99.0]
+    assert got["pair"] == tuple(range(10_001))
+    assert got["seen"] == {i: i for i in range(10_001)}
+    assert got["scalar"].shape == () and float(got["scalar"]) == 5.0
+
+
+def test_a_value_too_long_for_the_frame_is_a_clear_error_and_the_others_arrive():
+    got = _run("big = 'x' * 2_000_000\nhuge = [0] * 300_000\nsmall = [1, 2]\n",
+               ["big", "huge", "small"])
+    assert "too long to send back" in got["big"]["message"], got["big"]
+    assert "too long to send back" in got["huge"]["message"], got["huge"]
+    assert got["small"] == [1, 2]
+
+
+HOSTILE_ERRORS = '''
+import sys
+
+class Loud:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+class Meta(type):
+    @property
+    def __name__(cls):
+        raise RuntimeError("no name for you")
+
+class Weird(OSError, metaclass=Meta):
+    pass
+
+class Shouty(str):
+    def __getitem__(self, key):
+        return Loud()
+    def __len__(self):
+        return 10 ** 6
+
+def bad_errno():
+    e = OSError("disk")
+    e.errno = Loud()
+    raise e
+
+def bad_syntax():
+    e = SyntaxError("bad")
+    e.lineno, e.offset, e.text = Loud(), 10 ** 5000, Loud()
+    raise e
+
+def bad_class():
+    raise Weird("odd")
+
+class Message(Exception):
+    def __str__(self):
+        return Shouty("hello")
+
+def bad_message():
+    raise Message()
+
+sys.set_int_max_str_digits(640)
+big = 10 ** 700                       # more digits than JSON (or this interpreter) will print
+ok = [1, 2, 3]
+'''
+
+
+def test_hostile_exceptions_and_huge_ints_do_not_lose_the_frame():
+    """An exception's errno, lineno and text, a class name from a metaclass, a message of
+    a str subclass, and an int of more digits than ``int.__repr__`` allows were
+    serialised as they were: the first that failed (a ``__repr__`` that raises, a
+    ValueError from the digit limit) escaped the harness and lost the whole result frame
+    — every check read "the sandbox failed to start your job". Now each is plain data or
+    that probe's own error."""
+    caps = PROTOCOL.for_child()
+    calls = ["bad_errno", "bad_syntax", "bad_class", "bad_message"]
+    probes = [{"id": n, "op": "call", "name": n} for n in calls]
+    probes += [{"id": n, "op": "get", "name": n} for n in ("big", "ok")]
+    job = {"source": HOSTILE_ERRORS, "probes": probes, "seed": 0, "limits": {"protocol": caps}}
+    frame = harness.execute(job, [], sandboxed=True)
+    header, blobs = harness.unpack_frame(frame, caps)
+    header = harness.result_header(header)
+    probes_out = header["probes"]
+    assert harness.decode(probes_out["ok"]["ok"], blobs, caps) == [1, 2, 3]
+    assert "600 digits" in probes_out["big"]["error"]["message"]
+    assert probes_out["bad_errno"]["error"]["type"] == "OSError"
+    assert probes_out["bad_syntax"]["error"]["type"] == "SyntaxError"
+    assert probes_out["bad_class"]["error"]["type"] == "Weird"
+    assert probes_out["bad_message"]["error"]["message"] == "hello"
