@@ -407,6 +407,15 @@ def _outputs_problem(k: int, values: dict[str, Any], own: dict[str, torch.Tensor
         bound = f"{name}_{k}"
         g = meta(leaf_value).grad
         if g is None:
+            filled = [f"`{n}_{k}.grad`" for n, v in own.items() if meta(v).grad is not None]
+            if filled:  # backward ran: this leaf was cut out of the graph on the way
+                return Verdict(False, "grad", f"`{bound}.grad` is None although backward ran "
+                                              f"({', '.join(filled)} "
+                                              f"{'is' if len(filled) == 1 else 'are'} filled): "
+                                              f"`{loss}` does not reach "
+                                              f"`{bound}` through the graph — a .detach(), "
+                                              ".item(), .data or torch.no_grad() on the way "
+                                              f"cuts it out; compute with `{bound}` itself")
             return Verdict(False, "grad", f"`{bound}.grad` is None: call `{loss}.backward()` "
                                           "and leave the gradient in place")
         exp = grads[name]

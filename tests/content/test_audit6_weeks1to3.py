@@ -171,3 +171,29 @@ async def test_332a_angle_that_is_nan_is_named(grader) -> None:
     result = await grader.grade("3.3.2a", source, seed=1)
     assert _failed(result) == {"find_optimal_angle": "value"}, result["checks"]
     assert "not a number" in _message(result, "find_optimal_angle")
+
+
+# --- 3.1.x: a leaf cut out of the graph is named as such -------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("exercise_id, old, new, leaf", [
+    # the message said 'call `loss_4.backward()` and leave the gradient in place' to a
+    # submission that did call it, with x_4 detached on the way
+    ("3.1.5", "y_4 = W_4 @ x_4 + b_4", "y_4 = W_4 @ x_4.detach() + b_4", "x_4"),
+    ("3.1.3", "z_7 = x_7**2*y_7", "z_7 = x_7**2*y_7.detach()", "y_7"),
+])
+async def test_31x_detached_leaf_is_named_not_a_missing_backward(grader, exercise_id, old,
+                                                                new, leaf) -> None:
+    result = await grader.grade(exercise_id, _replace(_reference(exercise_id), old, new))
+    (check,) = _failed(result)
+    message = _message(result, check)
+    assert f"`{leaf}.grad` is None although backward ran" in message, message
+    assert "does not reach" in message and ".detach()" in message, message
+
+
+@ASYNC
+async def test_31x_missing_backward_is_still_told_to_call_it(grader) -> None:
+    source = _replace(_reference("3.1.3"), "z_8.backward()", "torch.autograd.grad(z_8, [x_8, y_8])")
+    result = await grader.grade("3.1.3", source)
+    assert _failed(result) == {"x_8": "grad"}, result["checks"]
+    assert "call `z_8.backward()`" in _message(result, "x_8")
