@@ -22,8 +22,15 @@ def _curriculum() -> Any:
 
 def exercises(week: Annotated[int | None, typer.Option(help="only this week")] = None) -> None:
     """List exercise ids, titles, kinds and points."""
+    cur = _curriculum()
+    chosen = cur.ordered(week)
+    if not chosen:
+        weeks = sorted({ex.week for ex in cur.ordered()})
+        Console(stderr=True).print(f"error: no exercises in week {week}; the weeks are "
+                                   f"{weeks[0]}–{weeks[-1]} (torchdojo exercises lists all)")
+        raise typer.Exit(2)
     table = Table("id", "title", "kind", "points", "limit")
-    for ex in _curriculum().ordered(week):
+    for ex in chosen:
         limit = f"{ex.time_limit_min} min" if ex.time_limit_min else ""
         table.add_row(ex.id, ex.title, ex.kind.value, str(ex.max_score), limit)
     Console().print(table)
@@ -31,12 +38,16 @@ def exercises(week: Annotated[int | None, typer.Option(help="only this week")] =
 
 def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Print an exercise prompt with its contract and starter code."""
-    cur = _curriculum()
-    ex = cur.get(exercise_id)
+    from bot.core.catalog import Catalog
+
+    catalog = Catalog(_curriculum())
+    found = catalog.resolve(exercise_id)  # as in chat: `1.1.1`, 1,1,1, ex 1.1.1 → 1.1.1
+    ex = catalog.get(found) if found else None
     if ex is None:
-        hint = cur.closest(exercise_id)
+        hint = catalog.suggest(exercise_id)
         Console(stderr=True).print(f"error: unknown exercise {exercise_id!r}"
-                                   + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+                                   + (f"; did you mean {', '.join(hint)}?" if hint else
+                                      "; torchdojo exercises lists them"), markup=False)
         raise typer.Exit(2)
     console = Console()
     console.print(Markdown(ex.prompt))

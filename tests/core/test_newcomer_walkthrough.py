@@ -212,3 +212,23 @@ def test_console_takes_a_submission_pasted_as_several_blocks() -> None:
     assert list(group_messages(lines)) == [
         "/dojo submit 1.1.1\n```python\na = 1\n```\n```python\nb = 2\n```", "/dojo streak",
         "/dojo reply m2\n```python\nc = 3\n```\n```\nd = 4\n```", "/dojo today"]
+
+
+def test_cli_show_and_exercises_answer_bad_input_with_a_usage_error() -> None:
+    """docs/cli.md: exit 2 on a usage error, with a message. `torchdojo exercises
+    --week 9` printed an empty table (exit 0); `torchdojo show 'x[/red]'` died in
+    rich's markup parser with a traceback; `show` finds ids as chat does."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["exercises", "--week", "9"])
+    assert out.exit_code == 2 and "no exercises in week 9; the weeks are 1–6" in out.output
+    out = runner.invoke(app, ["show", "x[/red]"])
+    assert out.exit_code == 2, repr(out.exception)
+    assert "unknown exercise 'x[/red]'" in out.output
+    out = runner.invoke(app, ["show", "1.1.10"])
+    assert out.exit_code == 2 and "did you mean 1.1.1, 1.1.2, 1.1.3?" in out.output
+    out = runner.invoke(app, ["show", "1,1,1"])
+    assert out.exit_code == 0 and "torch.zeros()" in out.output
