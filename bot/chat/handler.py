@@ -83,6 +83,12 @@ class Incoming:
     message_id: str | None = None
     public: bool = False  # the channel sees this message (not a slash command or form)
 
+    def __post_init__(self) -> None:
+        # A display name is the platform's, not the member's message: one cut inside a
+        # character (a lone surrogate, which no database or chat API takes) must not
+        # refuse their submission as "not UTF-8 text". The broken character shows as �.
+        self.user_name = _SURROGATES.sub("\ufffd", self.user_name or "")
+
     @property
     def actor(self) -> Actor:
         return Actor(self.platform, self.channel_id, self.user_id, self.user_name, self.role)
@@ -109,6 +115,7 @@ UNAVAILABLE = {
     "submit": "I can't reach my database right now, so your submission was NOT saved",
     "": "I can't reach my database right now, so nothing was done",
 }
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
 

@@ -232,3 +232,19 @@ def test_cli_show_and_exercises_answer_bad_input_with_a_usage_error() -> None:
     assert out.exit_code == 2 and "did you mean 1.1.1, 1.1.2, 1.1.3?" in out.output
     out = runner.invoke(app, ["show", "1,1,1"])
     assert out.exit_code == 0 and "torch.zeros()" in out.output
+
+
+async def test_a_display_name_cut_inside_a_character_still_submits(
+        chat: tuple[World, ChatHandler]) -> None:
+    """A platform's display name holding a lone surrogate (an emoji cut in half)
+    refused the member's join and submission as 'that message is not UTF-8
+    text' — their message was fine, and the code was lost."""
+    w, h = chat
+    replies = await h.handle(Incoming("test", "c1", "dee", "Dee \ud83d",
+                                      f"/dojo submit 1.1.1\n{CODE}"))
+    assert "received — grading" in replies[0].text, replies[0].text
+    await h.status_posted(replies[0], StatusRef("c1", "s1"))
+    await h.dojo.dispatcher.settle()
+    board = await say(h, "/dojo leaderboard all")
+    assert "Dee \ufffd" in board and "10" in board, board
+    assert await submissions(w) == [("1.1.1", "v_1_1_1 = 1  # PASS\n")]
