@@ -37,6 +37,8 @@ VERBS: dict[str, tuple[str, ...]] = {
 }
 CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
+#: Verbs that take nothing after them (only ever about the member asking).
+NO_ARGS = {"today", "streak", "progress", "export", "dashboard"}
 #: Verbs whose first argument is an exercise id, and words people put before one.
 ID_VERBS = {"show", "submit", "review", "hint", "challenge"}
 ID_WORDS = {"ex", "exercise", "id"}
@@ -118,12 +120,19 @@ def parse(text: str, *, console: bool = False) -> Command | ParseError:
             cmd.sub = DEFAULT_SUB.get(head)
     if head in ID_VERBS and len(rest) > 1 and rest[0].lower().rstrip(":#.") in ID_WORDS:
         rest = rest[1:]  # "/dojo show ex 1.1.1": the word before the id is not the id
+    if head in NO_ARGS and rest:  # "/dojo streak bob" shows no one else's: say so
+        return ParseError(f"/dojo {head} takes nothing after it (got {rest[0]!r})",
+                          f"/dojo {head}")
     for tok in rest:
         key, eq, value = tok.partition("=")
         if eq and key and key.isidentifier():
             cmd.opts[key.lower()] = value
         else:
             cmd.args.append(tok)
+    if head == "leaderboard" and any(a.lower() != "image" for a in cmd.args):
+        odd = next(a for a in cmd.args if a.lower() != "image")
+        return ParseError(f"/dojo leaderboard has no {odd!r}",
+                          f"/dojo leaderboard {cmd.sub or 'week'} image")
     return cmd
 
 

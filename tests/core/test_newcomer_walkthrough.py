@@ -248,3 +248,20 @@ async def test_a_display_name_cut_inside_a_character_still_submits(
     board = await say(h, "/dojo leaderboard all")
     assert "Dee \ufffd" in board and "10" in board, board
     assert await submissions(w) == [("1.1.1", "v_1_1_1 = 1  # PASS\n")]
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("/dojo streak bob", "/dojo streak takes nothing after it (got 'bob')"),
+    ("/dojo today 1.1.1", "/dojo today takes nothing after it (got '1.1.1')"),
+    ("/dojo progress now", "/dojo progress takes nothing after it (got 'now')"),
+    ("/dojo leaderboard all imgae", "/dojo leaderboard has no 'imgae'"),
+    ("/dojo leaderboard monthly", "/dojo leaderboard has no 'monthly'"),
+])
+async def test_a_verb_given_words_it_does_not_take_says_so(
+        chat: tuple[World, ChatHandler], line: str, said: str) -> None:
+    """Before, the words were dropped: '/dojo streak bob' showed the asker's
+    own streak as if it were bob's, '/dojo leaderboard all imgae' no picture."""
+    _w, h = chat
+    (reply,) = await h.handle(msg(line))
+    assert reply.level == "error" and reply.text.startswith(said), reply.text
+    assert "\n→ " in reply.text and "/dojo " in reply.text.split("→")[1]
