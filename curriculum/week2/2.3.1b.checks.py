@@ -8,7 +8,8 @@ one is float64 (the result keeps the input's dtype).
 
 import torch
 
-from curriculum.judges.cases import shuffled
+from curriculum.judges.cases import each_case, labels_for, shuffled
+from curriculum.judges.values import problem
 
 
 def _case(rng, divisible):
@@ -29,3 +30,43 @@ def make_cases(rng):
               ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {}),  # default p, 40x50
               ((f64.double(),), f64_kw)]  # "same dtype as the input"
     return shuffled(rng, cases, examples=1)
+
+
+def judge_patches(learner, reference, inputs, ctx):
+    """cases.results, with the fault named when the values are off but the shape and dtype
+    are right: the patches transposed, the right patches in another order, or no p×p
+    blocks at all (a reshape without the permute)."""
+    def compare(found, expected, where):
+        bad = problem(found, expected, f"{where}: the result")
+        if (bad and bad[0] == "value" and isinstance(found, torch.Tensor)
+                and isinstance(expected, torch.Tensor) and found.shape == expected.shape
+                and found.dtype == expected.dtype and found.numel() > 0):
+            hint = _patch_hint(found, expected)
+            if hint:
+                return "value", f"{bad[1]} — {hint}"
+        return bad
+
+    n = len(reference.value) if isinstance(reference.value, list) else 0
+    return each_case(learner, reference, "extract_image_patches", compare,
+                     labels_for(n, 1), stop_at_first=True)
+
+
+def _patch_hint(found, expected):
+    f, e = found.to(torch.float64), expected.to(torch.float64)
+    if torch.allclose(f, e.transpose(-1, -2), rtol=1e-5, atol=1e-6):
+        return ("each patch has its rows and columns swapped: keep the pixel order of "
+                "the image inside a patch")
+    b, num = e.shape[:2]
+    same_blocks = True
+    for i in range(b):
+        mine, theirs = f[i].reshape(num, -1), e[i].reshape(num, -1)
+        nearest = torch.cdist(mine, theirs).argmin(dim=1)  # then compared exactly
+        if not torch.allclose(mine, theirs[nearest], rtol=1e-5, atol=1e-6):
+            same_blocks = False
+            break
+    if same_blocks:
+        return ("the patches are the right blocks in another order: number them row by "
+                "row, patch i·(W//p) + j is rows i·p…(i+1)·p, columns j·p…(j+1)·p")
+    return ("the patches do not hold p×p blocks of the image: a reshape alone mixes "
+            "rows of different blocks; split H and W into (H//p, p) and (W//p, p) and "
+            "move the two grid dims in front of C (permute) before merging them")

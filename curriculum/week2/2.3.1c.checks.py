@@ -9,6 +9,9 @@ one too-short sequence are float64, so a result built with the default dtype
 
 import torch
 
+from curriculum.judges.cases import each_case, labels_for
+from curriculum.judges.values import problem
+
 
 def _case(rng, short=False, dtype=torch.float32):
     b, f = int(rng.integers(1, 4)), int(rng.integers(1, 5))
@@ -25,3 +28,26 @@ def make_cases(rng):
              _case(rng, dtype=torch.float64), _case(rng, short=True, dtype=torch.float64)]
     order = rng.permutation(len(cases))
     return [example, *(cases[i] for i in order)]
+
+
+def judge_windows(learner, reference, inputs, ctx):
+    """cases.results, with the fault named when each window's values are in (feature,
+    time) order — unfold's (B, n, F, window) relabelled by a reshape instead of
+    transposed."""
+    def compare(found, expected, where):
+        bad = problem(found, expected, f"{where}: the result")
+        if (bad and bad[0] == "value" and isinstance(found, torch.Tensor)
+                and isinstance(expected, torch.Tensor) and found.shape == expected.shape
+                and found.dim() == 4 and found.numel() > 0):
+            relabelled = expected.transpose(2, 3).reshape(expected.shape)
+            if torch.allclose(found.to(torch.float64), relabelled.to(torch.float64),
+                              rtol=1e-5, atol=1e-6):
+                return "value", (f"{bad[1]} — each window holds its values in (feature, "
+                                 "time) order: unfold gives (B, num_windows, F, "
+                                 "window_size), and a reshape/view only relabels those "
+                                 "dims; swap them (transpose the last two)")
+        return bad
+
+    n = len(reference.value) if isinstance(reference.value, list) else 0
+    return each_case(learner, reference, "create_sliding_windows", compare,
+                     labels_for(n, 1), stop_at_first=True)

@@ -197,3 +197,27 @@ async def test_31x_missing_backward_is_still_told_to_call_it(grader) -> None:
     result = await grader.grade("3.1.3", source)
     assert _failed(result) == {"x_8": "grad"}, result["checks"]
     assert "call `z_8.backward()`" in _message(result, "x_8")
+
+
+# --- 2.3.1b / 2.3.1c: a layout mistake is named, not only counted ----------------------
+
+_PERMUTE_231B = "patches.permute(0, 2, 4, 1, 3, 5)"
+
+
+@ASYNC
+@pytest.mark.parametrize("exercise_id, old, new, hint", [
+    # each said only 'N of M values are off'
+    ("2.3.1b", _PERMUTE_231B, "patches.permute(0, 4, 2, 1, 3, 5)",
+     "the right blocks in another order: number them row by row"),
+    ("2.3.1b", _PERMUTE_231B, "patches.permute(0, 2, 4, 1, 5, 3)",
+     "rows and columns swapped"),
+    ("2.3.1b", "    patches = cropped.reshape(b, c, ph, p, pw, p)",
+     "    return cropped.reshape(b, ph * pw, c, p, p)", "do not hold p×p blocks"),
+    ("2.3.1c", "return windows.transpose(2, 3)", "return windows.reshape(b, -1, window_size, f)",
+     "(feature, time) order"),
+])
+async def test_231bc_layout_mistakes_are_named(grader, exercise_id, old, new, hint) -> None:
+    source = _replace(_reference(exercise_id), old, new)
+    result = await grader.grade(exercise_id, source, seed=2)
+    (check,) = _failed(result)
+    assert hint in _message(result, check), _message(result, check)
