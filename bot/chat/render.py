@@ -93,9 +93,10 @@ def board_table(rows: list[BoardRow], tz: str) -> Table:
 
 
 def item_line(it: ExerciseItem) -> str:
-    mark = {"passed": "✅ ", "tried": "… "}.get(it.status, "")
+    mark = {"passed": "✅ ", "tried": "✏️ "}.get(it.status, "")
     extra = f", {it.time_limit_min} min" if it.time_limit_min else ""
-    return f"{mark}`{it.id}` {it.title} ({it.kind}, {it.max_score} pts{extra})"
+    state = " — tried, not passed yet" if it.status == "tried" else ""
+    return f"{mark}`{it.id}` {it.title} ({it.kind}, {it.max_score} pts{extra}){state}"
 
 
 def cause_block(cause: ErrorCause, caps: Caps = CHAT) -> str:

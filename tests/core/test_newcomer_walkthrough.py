@@ -265,3 +265,14 @@ async def test_a_verb_given_words_it_does_not_take_says_so(
     (reply,) = await h.handle(msg(line))
     assert reply.level == "error" and reply.text.startswith(said), reply.text
     assert "\n→ " in reply.text and "/dojo " in reply.text.split("→")[1]
+
+
+async def test_today_says_in_words_what_was_tried(chat: tuple[World, ChatHandler]) -> None:
+    """After a failed attempt, /dojo today marked the item with a bare '…'."""
+    w, h = chat
+    w.clock.advance(__import__("datetime").timedelta(hours=2))  # past the 09:00 post
+    await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1 = 1  # FAIL\n```")
+    await say(h, "/dojo submit 1.1.2\n```python\nv_1_1_2 = 1  # PASS\n```")
+    today = await say(h, "/dojo today")
+    assert "`1.1.1` Exercise 1.1.1 (drill, 10 pts) — tried, not passed yet" in today, today
+    assert "✅ `1.1.2`" in today and "… `" not in today
