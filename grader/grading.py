@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import errno
 import functools
+import hashlib
 import io
 import logging
 import re
@@ -209,7 +210,7 @@ class Grader:
         enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
         job = {
-            "kind": "job", "source": source, "probes": probes, "seed": seed,
+            "kind": "job", "source": source, "probes": probes, "seed": run_seed(seed),
             "inputs": inputs_tree, "limits": limits.for_child(), "device": self._device(exercise),
         }
         note({"stage": "running"})
@@ -327,7 +328,8 @@ class Grader:
                        seed: int) -> tuple[dict, list[bytes]]:
         enc = harness.Encoder(CAPS)
         inputs_tree = enc.encode(ctx.inputs) if ctx.inputs else None
-        job = {"source": exercise.reference, "probes": probes, "seed": seed, "inputs": inputs_tree,
+        job = {"source": exercise.reference, "probes": probes, "seed": run_seed(seed),
+               "inputs": inputs_tree,
                "limits": {"protocol": CAPS}}
         return job, enc.blobs
 
@@ -547,6 +549,22 @@ class Grader:
             environment={**self.pool.environment(), "device": device},
             cause=cause,
         ).to_dict()
+
+
+def run_seed(seed: int) -> int:
+    """The seed a grading's code runs under (``torch.manual_seed`` and NumPy's global
+    generator, in the sandbox and for the reference alike), from the grading's seed.
+
+    The grading's seed draws the hidden inputs *and* what stays outside with them
+    (``Hidden.secret``: held-out labels, clean targets); the code in the sandbox can
+    read the seed it runs under (``torch.initial_seed()``), and the input functions
+    are the curriculum's own source. So the sandbox gets a one-way function of it,
+    still fixed by the seed (a grading is reproduced from its seed): inverting it
+    means hashing every one of the 2**31 seeds, far beyond a job's CPU limit, and a
+    table of them far beyond a submission's size.
+    """
+    digest = hashlib.sha256(f"torchdojo run seed {seed}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
 
 
 def progress_kind(check: Any) -> str:

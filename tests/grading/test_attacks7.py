@@ -215,3 +215,42 @@ def test_hostile_exceptions_and_huge_ints_do_not_lose_the_frame():
     assert probes_out["bad_syntax"]["error"]["type"] == "SyntaxError"
     assert probes_out["bad_class"]["error"]["type"] == "Weird"
     assert probes_out["bad_message"]["error"]["message"] == "hello"
+
+
+# ---- the seed: the sandbox ran under the seed the hidden data was drawn from ----------
+
+#: 3.3.3b's hidden data sets are drawn by its public ``make_datasets(rng)`` from
+#: ``default_rng([seed, _stable_hash(check id)])`` — labels of the held-out rows (kept
+#: outside, ``Hidden.secret``) included. This learner redraws them from the seed it runs
+#: under and says whether its training rows are the ones it predicted.
+SEED_THIEF = r"""
+import numpy as np
+import torch
+
+def _stable_hash(text):
+    return sum((i + 1) * ord(c) for i, c in enumerate(text)) % (2**31)
+
+rng = np.random.default_rng([torch.initial_seed(), _stable_hash("logistic_regression")])
+rng.uniform(0, 2 * np.pi), rng.uniform(1.5, 3), rng.uniform(0.6, 1.0), rng.choice([-1.0, 1.0])
+redrawn = rng.standard_normal((200, 2)).astype(np.float32)
+
+def train_logistic_regression(X, y, num_epochs=1000, learning_rate=0.1):
+    print("REDRAWN" if np.allclose(X.numpy(), redrawn) else "different")
+    return torch.zeros(2, 1), torch.zeros(1)
+
+def predict_proba(X, w, b):
+    return torch.full((X.shape[0], 1), 0.5)
+"""
+
+
+@ASYNC
+async def test_the_sandbox_cannot_redraw_the_hidden_data_from_its_seed(grader):
+    """torch.manual_seed(seed) ran the learner's code under the very seed the hidden
+    inputs and their held-out labels were drawn from: ``torch.initial_seed()`` gave it
+    back, and the curriculum's input functions are public, so a submission could redraw
+    every hidden case and label (and predict held-out rows without learning). The code
+    now runs under a one-way function of the seed (the reference too: a grading is still
+    reproduced from its seed)."""
+    result = await grader.grade("3.3.3b", SEED_THIEF, seed=1234)
+    assert result["status"] != "passed", result
+    assert "different" in result["stdout"] and "REDRAWN" not in result["stdout"], result
