@@ -254,3 +254,25 @@ async def test_the_sandbox_cannot_redraw_the_hidden_data_from_its_seed(grader):
     result = await grader.grade("3.3.3b", SEED_THIEF, seed=1234)
     assert result["status"] != "passed", result
     assert "different" in result["stdout"] and "REDRAWN" not in result["stdout"], result
+
+
+# ---- the judge's time: a forged dict whose keys all share one hash --------------------
+
+def test_a_forged_dict_of_colliding_keys_is_refused_at_once():
+    """ints k·(2**61 − 1) all hash to 0, so a dict of n of them costs n²/2 comparisons to
+    build: a forged result of 10,000 such keys took the judge about a second — on the
+    service's event loop for a drill — and several of them per frame longer. The decoder
+    now refuses a dict whose keys share one hash value more than a few times."""
+    import time
+
+    caps = PROTOCOL.for_child()
+    keys = [[i * (2**61 - 1), 0] for i in range(10_000)]
+    frame = harness.pack_frame({"v": {"__dict__": keys}}, [])
+    header, blobs = harness.unpack_frame(frame, caps)
+    started = time.perf_counter()
+    with pytest.raises(harness.ProtocolError, match="collide"):
+        harness.decode(header["v"], blobs, caps)
+    assert time.perf_counter() - started < 0.1
+    honest = {i: i for i in range(10_000)} | {(i, "x"): i for i in range(100)}
+    enc = harness.Encoder(caps)
+    assert harness.decode(enc.encode(honest), enc.blobs, caps) == honest
