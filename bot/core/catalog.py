@@ -144,8 +144,10 @@ class Catalog:
         """Autocomplete: ids starting with what was typed first, then titles
         containing it."""
         needle = (current or "").strip().lower()
+        key = _id_key(current) if needle else ""  # "1,1" and "`1.1" start ids as "1.1" does
         exercises = self.curriculum.ordered()
-        hits = [ex for ex in exercises if ex.id.startswith(needle)]
+        hits = [ex for ex in exercises if ex.id.startswith(needle)
+                or (key and ex.id.startswith(key))]
         hits += [ex for ex in exercises if needle and not ex.id.startswith(needle)
                  and needle in ex.title.lower()]
         return [item_of(ex) for ex in hits[:limit]]

@@ -276,3 +276,11 @@ async def test_today_says_in_words_what_was_tried(chat: tuple[World, ChatHandler
     today = await say(h, "/dojo today")
     assert "`1.1.1` Exercise 1.1.1 (drill, 10 pts) — tried, not passed yet" in today, today
     assert "✅ `1.1.2`" in today and "… `" not in today
+
+
+def test_autocomplete_reads_ids_written_another_way(tiny_curriculum: Any) -> None:
+    from bot.core.catalog import Catalog
+
+    catalog = Catalog(tiny_curriculum)
+    for typed in ("1.1", "1,1", "`1.1", "ex 1.1", "1-1"):
+        assert [i.id for i in catalog.choices(typed)][:2] == ["1.1.1", "1.1.2"], typed
