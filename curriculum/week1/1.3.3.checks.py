@@ -20,8 +20,13 @@ def inputs_rotation(rng):
 
 
 def inputs_scaling(rng):
-    return [(2, 0.5), *((round(float(rng.uniform(-3, 3)), 3),
-                         round(float(rng.uniform(0.1, 4)), 3)) for _ in range(3))]
+    """(2, 0.5), three hidden float pairs and one pair of ints (in a random place among
+    the hidden ones): the matrix is a float tensor whatever the scales' Python type, so
+    ``torch.tensor([[scale_x, 0], [0, scale_y]])`` (int64 for ints) fails."""
+    hidden = [(round(float(rng.uniform(-3, 3)), 3), round(float(rng.uniform(0.1, 4)), 3))
+              for _ in range(3)]
+    hidden.insert(int(rng.integers(0, 4)), (int(rng.integers(1, 5)), int(rng.integers(1, 5))))
+    return [(2, 0.5), *hidden]
 
 
 def inputs_apply(rng):
@@ -42,6 +47,11 @@ def inputs_none(rng):
 
 
 def _matrix(found, expected, what):
+    if isinstance(found, torch.Tensor) and not found.is_floating_point():
+        return "dtype", (f"{what} should be a float tensor (the contract's 2×2 float tensor, "
+                         f"whatever the Python type of the arguments); found "
+                         f"{str(found.dtype).replace('torch.', '')} — use float values or "
+                         "pass dtype=torch.float32")
     return tensor_problem(found, expected, what, rtol=1e-5, atol=1e-6, check_dtype=False)
 
 

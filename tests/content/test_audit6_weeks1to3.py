@@ -221,3 +221,32 @@ async def test_231bc_layout_mistakes_are_named(grader, exercise_id, old, new, hi
     result = await grader.grade(exercise_id, source, seed=2)
     (check,) = _failed(result)
     assert hint in _message(result, check), _message(result, check)
+
+
+# --- 1.3.3 / 1.3.4: cases the hidden inputs never held ---------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_133_int_scales_give_a_float_matrix(grader, seed) -> None:
+    # every hidden scale pair held a float, so torch.tensor([[scale_x, 0], [0, scale_y]])
+    # passed, though it is an int64 matrix for (2, 3), which float points cannot use
+    source = _replace(_reference("1.3.3"),
+                      "return torch.tensor([[float(scale_x), 0.0], [0.0, float(scale_y)]])",
+                      "return torch.tensor([[scale_x, 0], [0, scale_y]])")
+    result = await grader.grade("1.3.3", source, seed=seed)
+    assert _failed(result) == {"scaling": "dtype"}, result["checks"]
+    assert "should be a float tensor" in _message(result, "scaling")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("outliers", [
+    "torch.sort(data[z.abs() > threshold]).values", "torch.unique(data[z.abs() > threshold])"])
+async def test_134_outliers_out_of_order_fail_on_every_seed(grader, seed, outliers) -> None:
+    # 'in original order' passed sorted outliers whenever no hidden week had two outliers
+    # out of ascending order
+    source = _replace(_reference("1.3.4"), "return data[z.abs() > threshold]",
+                      f"return {outliers}")
+    result = await grader.grade("1.3.4", source, seed=seed)
+    assert _failed(result) == {"outliers": "value"}, result["checks"]
+    assert "the right outliers in another order" in _message(result, "outliers")
