@@ -55,7 +55,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import render
-from bot.chat.extract import MAX_CODE_BYTES, Attachment
+from bot.chat.extract import MAX_CODE_BYTES, Attachment, looks_like_code
 from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.parser import Command, parse
 from bot.chat.replies import Reply, VerdictParts
@@ -483,8 +483,8 @@ class SlackBot:
         thread = event.get("thread_ts")
         reply_to = thread if thread and thread != ts else None
         files = [f for f in event.get("files") or [] if _is_python(f)]
-        if reply_to is None or ("```" not in text and not files):
-            return  # conversation, not a submission
+        if reply_to is None or not (files or "```" in text or looks_like_code(text)):
+            return  # conversation, not a submission (code without a block is told how)
         where = Where(channel, uid, thread_ts=reply_to)
         try:
             attachments = [await self.download(f) for f in files]

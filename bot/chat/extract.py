@@ -8,6 +8,7 @@ and attached ``.py`` files. Problems come back as a sentence for the learner.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -83,3 +84,23 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
         names = ", ".join(a.filename for a in attachments)
         return Extracted(None, "", f"I can only read .py attachments (got {names})")
     return Extracted(None, "", None)
+
+
+_CODE_LINE = re.compile(r"^\s*(import \w|from [\w.]+ import |def \w|class \w|[A-Za-z_][\w.]*"
+                        r"(\[[^\]]*\])?\s*[-+*/]?=[^=])", re.M)
+
+
+def looks_like_code(text: str) -> bool:
+    """Python pasted without a code block: it parses, and binds or imports
+    something (``zeros_1 = torch.zeros(3, 4)``, ``import torch``). A chat line
+    such as ``thanks!`` or ``x = 5 is what I got`` is not."""
+    text = (text or "").strip()
+    if not text or "```" in text or not _CODE_LINE.search(text):
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Import,
+                                 ast.ImportFrom, ast.FunctionDef, ast.ClassDef))
+               for node in tree.body)

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from types import ModuleType
 
 from bot.chat import render
-from bot.chat.extract import Attachment, extract_code
+from bot.chat.extract import Attachment, extract_code, looks_like_code
 from bot.chat.parser import (
     CONSOLE_HELP,
     HELP,
@@ -199,7 +199,8 @@ class ChatHandler:
         or a .py file) replying to one of the bot's posts. Anything else is
         people talking; the bot stays out of it."""
         text = msg.text or ""
-        return is_command(text) or bool(msg.reply_to and ("```" in text or msg.attachments))
+        return is_command(text) or bool(msg.reply_to and (
+            "```" in text or msg.attachments or looks_like_code(text)))
 
     def is_submission(self, msg: Incoming) -> bool:
         if not self.wants(msg):
@@ -293,6 +294,10 @@ class ChatHandler:
             if not await self._answers_a_post(msg):
                 return [error(f"{msg.reply_to} is not a drill post", "/dojo today")] \
                     if self.console else []
+            if "```" not in text and not msg.attachments:  # code pasted without a block
+                return [error("that looks like code, but I only grade code inside a code block",
+                              "send it again between a ```python line and a ``` line (or "
+                              "attach a .py file), replying to the drill post as before")]
             text = "/dojo submit\n" + text
         parsed = parse(text, console=self.console)
         words = command_words(text)

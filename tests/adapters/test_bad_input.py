@@ -9,6 +9,7 @@ commas is graded as that exercise, not refused after the code was pasted."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -79,3 +80,43 @@ async def test_slack_refusals_quote_what_was_typed_inertly(env: Env) -> None:
         rest = outside_code(shown)
         assert "https://" not in rest and "<!everyone>" not in rest, (text, shown)
         assert not re.search(r"<https?:", rest), (text, shown)
+
+
+UNFENCED = "import torch\nzeros_1 = torch.zeros(3, 4)"
+
+
+async def test_discord_code_replied_without_a_block_is_told_how(tmp_path: Path,
+                                                                grader_client: Any) -> None:
+    """Code replying to a drill post (or in its thread) but outside a code block
+    got no answer at all; now the member is told to put it in a block. A chat
+    reply to the post stays conversation."""
+    async with open_world(tmp_path, grader_client) as w:
+        posts = await w.day_one()
+        for kw in ({"reply_to": posts["1.1.1"]}, {}):
+            where = w.channel if kw else posts["1.1.1"]  # a reply, then in the drill's thread
+            mark = w.fake.mark()
+            await w.fake.post(where, w.alice, UNFENCED, **kw)
+            reply = await w.call_after(mark, lambda c: c.method == "POST"
+                                       and "/messages" in c.path)
+            assert "only grade code inside a code block" in reply.text, reply.text
+        mark = w.fake.mark()
+        await w.fake.post(w.channel, w.alice, "thanks, that helped!", reply_to=posts["1.1.1"])
+        await w.fake.settle(0.3)
+        assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
+
+
+async def test_slack_code_in_a_drill_thread_without_a_block_is_told_how(env: Env) -> None:
+    slack = env.fake
+    await cohort(env)
+    await env.scheduler().run_due()
+    ts = next(iter(test_slack.drill_posts(slack).values())).result["ts"]
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM", "text": UNFENCED,
+                     "ts": "1700030000.000001", "thread_ts": ts}, "EvUnfenced")
+    r = await slack.wait_for("chat.postEphemeral", after=n)
+    assert "only grade code inside a code block" in r.args["text"] and r.args["user"] == "UMEM"
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM", "text": "thanks!",
+                     "ts": "1700030000.000002", "thread_ts": ts}, "EvChat")
+    await asyncio.sleep(0.3)
+    assert not [c for c in slack.calls[n:] if c.method.startswith("chat.")]

@@ -284,3 +284,24 @@ def test_autocomplete_reads_ids_written_another_way(tiny_curriculum: Any) -> Non
     catalog = Catalog(tiny_curriculum)
     for typed in ("1.1", "1,1", "`1.1", "ex 1.1", "1-1"):
         assert [i.id for i in catalog.choices(typed)][:2] == ["1.1.1", "1.1.2"], typed
+
+
+async def test_code_replied_to_a_drill_without_a_block_is_told_how(
+        chat: tuple[World, ChatHandler]) -> None:
+    """A newcomer replying to a drill post with their code but no code block
+    heard nothing at all (the bot took it for conversation)."""
+    w, h = chat
+    w.clock.advance(__import__("datetime").timedelta(hours=2))  # day 1 posted
+    await w.planner.dispatch_due(w.outbox)  # ListOutbox ids: 1.1.1 → m1
+    pasted = msg("import torch\nv_1_1_1 = torch.zeros(3)  # PASS", reply_to="m1", public=True)
+    assert h.wants(pasted)
+    (reply,) = await h.handle(pasted)
+    assert reply.level == "error" and "only grade code inside a code block" in reply.text
+    assert "```python" in reply.text
+    for chatter in ("thanks!", "x = 5 is what I got", "what about x[0]?"):
+        said = msg(chatter, reply_to="m1", public=True)
+        assert not h.wants(said) and await h.handle(said) == []
+    assert await submissions(w) == []
+    # with the block, the same reply is graded
+    fenced = await say(h, "```python\nv_1_1_1 = torch.zeros(3)  # PASS\n```", reply_to="m1")
+    assert "`1.1.1`" in fenced and "passed" in fenced
