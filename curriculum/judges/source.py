@@ -243,8 +243,18 @@ def negative_literal(node: ast.AST) -> bool:
 def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
     """What a drill asks of the index itself, beyond its value: ``negative`` — at least one
     negative index (``x[-1]``, not ``x[3]``); ``slice`` — a slice, not a list of indices
-    (``x[1:3]``, not ``x[[1, 2]]``). None when the binding cannot be found (the other
+    (``x[1:3]``, not ``x[[1, 2]]``; told as pages, the quiz's wording); ``sliced`` — the
+    same for the slicing drills (``x[::3]``, not ``x[[0, 3]]``). Several forms are joined
+    with commas (``negative,sliced``). None when the binding cannot be found (the other
     checks say so)."""
+    for one in form.split(","):
+        bad = _index_form_problem(ctx, name, expr, one.strip())
+        if bad:
+            return bad
+    return None
+
+
+def _index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
     expression = bound_expression(ctx.source_text, name)
     if expression is None:
         return None
@@ -259,9 +269,14 @@ def index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None:
                 f"`{name} = {expr}`, counting from the end")
     listed = any(isinstance(n, ast.List | ast.Tuple) for i in indexes for n in ast.walk(i)
                  if n is not i)
-    if form == "slice" and (listed or not any(isinstance(n, ast.Slice) for n in parts)):
+    sliced = not listed and any(isinstance(n, ast.Slice) for n in parts)
+    if form == "slice" and not sliced:
         return (f"`{name}`: take the pages as one slice (`{name} = {expr}`), not a list "
                 "of indices")
+    if form == "sliced" and not sliced:
+        return (f"`{name}`: this variant practises slicing — write it as `{name} = {expr}`, "
+                "with start:stop:step, not a list of indices (which copies the values "
+                "instead of viewing them)")
     return None
 
 

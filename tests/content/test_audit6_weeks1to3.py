@@ -250,3 +250,32 @@ async def test_134_outliers_out_of_order_fail_on_every_seed(grader, seed, outlie
     result = await grader.grade("1.3.4", source, seed=seed)
     assert _failed(result) == {"outliers": "value"}, result["checks"]
     assert "the right outliers in another order" in _message(result, "outliers")
+
+
+# --- 1.2.3 / 1.2.5: slicing drills answered with a list of indices ---------------------
+
+@ASYNC
+@pytest.mark.parametrize("exercise_id, old, new, name", [
+    # pure indexing syntax with the right values, but advanced indexing (a copy), not the
+    # slice the drill practises
+    ("1.2.5", "step_10 = x[::3]", "step_10 = x[[0, 3]]", "step_10"),
+    ("1.2.5", "step_11 = x[:, ::3]", "step_11 = x[:, [0, 3]]", "step_11"),
+    ("1.2.3", "range_2 = x[1:3]", "range_2 = x[[1, 2]]", "range_2"),
+    ("1.2.3", "range_12 = x[-2:]", "range_12 = x[[-2, -1]]", "range_12"),
+])
+async def test_12x_slices_not_lists_of_indices(grader, exercise_id, old, new, name) -> None:
+    result = await grader.grade(exercise_id, _replace(_reference(exercise_id), old, new))
+    assert _failed(result) == {name: "api"}, result["checks"]
+    assert "not a list of indices" in _message(result, name), _message(result, name)
+
+
+@ASYNC
+async def test_12x_slices_written_differently_pass(grader) -> None:
+    source = _replace(_reference("1.2.5"), "step_1 = x[::2]", "step_1 = x[0:4:2]")
+    source = _replace(source, "step_2 = x[::1]", "step_2 = x[:]")
+    source = _replace(source, "step_7 = x[1::2]", "step_7 = x[1:None:2]")
+    result = await grader.grade("1.2.5", source)
+    assert result["status"] == "passed", result["checks"]
+    source = _replace(_reference("1.2.3"), "range_4 = x[:2]", "range_4 = x[0:2, :, :]")
+    result = await grader.grade("1.2.3", source)
+    assert result["status"] == "passed", result["checks"]
