@@ -18,6 +18,8 @@ from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.nn.", "torch.optim.")
 MIN_ACCURACY = 0.9
+DEFAULT_HIDDEN = 16
+HIDDEN_SIZES = (8, 12, 24, 32)  # never the default
 
 
 def _dataset(rng, xnor: bool, n=64, m=200, jitter=0.1):
@@ -39,6 +41,10 @@ def make_datasets(rng: np.random.Generator) -> list:
     other, other_labels = _dataset(rng, True)
     order = [0, 1] if rng.integers(0, 2) else [1, 0]
     sets, labels = [xor_ds, other], [xor_labels, other_labels]
+    # the first set trains with the default hidden_size (16), the second with a hidden
+    # one: a network whose size is typed in fails one of them
+    sets[order[0]]["hidden_size"] = None
+    sets[order[1]]["hidden_size"] = int(rng.choice(HIDDEN_SIZES))
     return Hidden(inputs=[sets[i] for i in order], secret=[labels[i] for i in order])
 
 
@@ -54,12 +60,17 @@ def judge_fit(learner, reference, inputs, ctx):
         if missing:
             return Verdict(False, "type", f"{label}: the parameter dict lacks "
                                           f"{', '.join(missing)}")
-        h = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
+        asked = ds.get("hidden_size")
+        h = DEFAULT_HIDDEN if asked is None else asked
         want = {"W1": (2, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
         for k, shape in want.items():
-            if h is None or tuple(shapes[k]) != shape:
-                return Verdict(False, "shape", f"{label}: {k} has shape {tuple(shapes[k])}; "
-                                               "expected W1 (2, H), b1 (H,), W2 (H, 1), b2 (1,)")
+            if tuple(shapes[k]) != shape:
+                called = ("with the default hidden_size=16" if asked is None
+                          else f"with hidden_size={asked}")
+                return Verdict(False, "shape", f"{label} (trained {called}): {k} has shape "
+                                               f"{tuple(shapes[k])}; expected W1 (2, H), b1 "
+                                               "(H,), W2 (H, 1), b2 (1,) with H the "
+                                               "hidden_size passed in")
         m = ds["X_test"].shape[0]
         if not isinstance(prob, torch.Tensor) or tuple(prob.shape) != (m, 1):
             found = tuple(prob.shape) if isinstance(prob, torch.Tensor) else type_name(prob)

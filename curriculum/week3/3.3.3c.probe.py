@@ -12,7 +12,9 @@ def fit(ns, inputs):
         raise NameError("name 'predict_xor' is not defined")
     out = []
     for ds in inputs:
-        params = train(ds["X"].clone(), ds["y"].clone())
+        size = ds.get("hidden_size")
+        params = (train(ds["X"].clone(), ds["y"].clone()) if size is None
+                  else train(ds["X"].clone(), ds["y"].clone(), hidden_size=size))
         if type(params) is not dict:
             out.append(("bad", type(params).__name__))
             continue

@@ -279,3 +279,22 @@ async def test_12x_slices_written_differently_pass(grader) -> None:
     source = _replace(_reference("1.2.3"), "range_4 = x[:2]", "range_4 = x[0:2, :, :]")
     result = await grader.grade("1.2.3", source)
     assert result["status"] == "passed", result["checks"]
+
+
+# --- 3.3.3c: hidden_size is the argument -----------------------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_333c_typed_in_hidden_size_fails(grader, seed) -> None:
+    # the grader always trained with the default hidden_size=16, so a network of 16 typed
+    # in passed
+    source = _replace(_reference("3.3.3c"),
+                      "    W1 = torch.randn(2, hidden_size).requires_grad_()\n"
+                      "    b1 = torch.zeros(hidden_size, requires_grad=True)\n"
+                      "    W2 = (torch.randn(hidden_size, 1) / hidden_size**0.5).requires_grad_()",
+                      "    W1 = torch.randn(2, 16).requires_grad_()\n"
+                      "    b1 = torch.zeros(16, requires_grad=True)\n"
+                      "    W2 = (torch.randn(16, 1) / 4).requires_grad_()")
+    result = await grader.grade("3.3.3c", source, seed=seed)
+    assert _failed(result) == {"xor_network": "shape"}, result["checks"]
+    assert "H the hidden_size passed in" in _message(result, "xor_network")
