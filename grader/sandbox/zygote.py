@@ -367,6 +367,10 @@ def _child(r_job: int, w_out: int, w_res: int, w_prog: int, isolate: bool, warm:
         if type(nice) is int and 0 < nice <= 19:
             _lower_priority(nice)
         resource.setrlimit(resource.RLIMIT_NICE, (0, 0))
+        # No real-time scheduling either (SCHED_FIFO/RR, which RLIMIT_RTPRIO alone
+        # gates for a process without CAP_SYS_NICE): a job inheriting a host's
+        # non-zero limit could busy-loop ahead of every other job on its core.
+        resource.setrlimit(resource.RLIMIT_RTPRIO, (0, 0))
         with open("/proc/self/statm") as f:  # read before /proc is hidden
             vm_now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         with contextlib.suppress(OSError):

@@ -276,3 +276,63 @@ def test_a_forged_dict_of_colliding_keys_is_refused_at_once():
     honest = {i: i for i in range(10_000)} | {(i, "x"): i for i in range(100)}
     enc = harness.Encoder(caps)
     assert harness.decode(enc.encode(honest), enc.blobs, caps) == honest
+
+
+# ---- kernel surface and scheduling a job inherits from its host -----------------------
+
+IO_URING = r"""
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(425, 4, ctypes.create_string_buffer(120))   # io_uring_setup(4 entries)
+print("io_uring", "refused" if fd < 0 else "granted", ctypes.get_errno())
+"""
+
+REAL_TIME = r"""
+import os
+try:
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    print("fifo granted")
+except OSError as exc:
+    print("fifo refused", exc.errno)
+"""
+
+
+@ASYNC
+async def test_the_learner_cannot_set_up_io_uring(grader, curriculum):
+    """io_uring is a large kernel surface of its own (the source of many kernel exploits;
+    Docker's default profile refuses it) that no job needs; the job's filter allowed it."""
+    result = await grader.grade("1.1.1", _with(curriculum, IO_URING))
+    assert result["status"] == "passed", result
+    assert "io_uring refused 1" in result["stdout"], result["stdout"]
+
+
+@pytest.fixture
+def host_rtprio():
+    """A host whose processes may ask for real-time priority (systemd's LimitRTPRIO=,
+    ``docker run --ulimit rtprio=…``): a pool started under it inherits the limit."""
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_RTPRIO)
+    try:
+        resource.setrlimit(resource.RLIMIT_RTPRIO, (5, max(5, before[1])))
+    except (ValueError, OSError):
+        pytest.skip("RLIMIT_RTPRIO cannot be raised here (no CAP_SYS_RESOURCE)")
+    yield
+    resource.setrlimit(resource.RLIMIT_RTPRIO, before)
+
+
+@ASYNC
+async def test_no_real_time_scheduling_for_the_learner(curriculum, host_rtprio):
+    """Where the host's RLIMIT_RTPRIO is not 0, a job could switch itself to SCHED_FIFO:
+    a busy loop that then runs ahead of every other job on its core for its whole CPU
+    limit (the zygote held RLIMIT_NICE at 0, not RLIMIT_RTPRIO). The child's
+    RLIMIT_RTPRIO is 0 now."""
+    settings = GraderSettings(workers=1, max_queue=4)
+    grader = Grader(curriculum, SandboxPool(settings), settings)
+    await grader.start()
+    try:
+        result = await grader.grade("1.1.1", _with(curriculum, REAL_TIME))
+    finally:
+        await grader.close()
+    assert result["status"] == "passed", result
+    assert "fifo refused 1" in result["stdout"], result["stdout"]
