@@ -423,7 +423,9 @@ def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
             Reply(title=f"🏁 Challenge `{ev.item.id}` closed — "
                         f"{len(ev.results)} passed in the window",
                   table=res, text="" if ev.results else "Nobody passed in the window."),
-            Reply(title="🏆 Leaderboard (all time)", table=board_table(ev.board, tz)),
+            Reply(title="🏆 Leaderboard (all time)",
+                  table=board_table(ev.board, tz) if ev.board else None,
+                  text="" if ev.board else "No points yet — be the first!"),
         ]
     if isinstance(ev, WeeklyBoard):
         return [Reply(title=f"🏆 Week {ev.week} leaderboard",

@@ -305,3 +305,16 @@ async def test_code_replied_to_a_drill_without_a_block_is_told_how(
     # with the block, the same reply is graded
     fenced = await say(h, "```python\nv_1_1_1 = torch.zeros(3)  # PASS\n```", reply_to="m1")
     assert "`1.1.1`" in fenced and "passed" in fenced
+
+
+def test_a_challenge_closing_with_nobody_on_the_board_says_so() -> None:
+    """The close post's all-time board was drawn as a table of headers and no
+    rows when nobody had points yet."""
+    from bot.core.types import ChallengeClosed, ExerciseItem, Target
+
+    item = ExerciseItem("1.4.1", "Speed", "challenge", 30, "", 60)
+    posts = render.event(ChallengeClosed(Target("test", "c1", 1, "Torch", "UTC"), 1, item,
+                                         [], []))
+    assert [p.as_text() for p in posts] == [
+        "🏁 Challenge `1.4.1` closed — 0 passed in the window\nNobody passed in the window.",
+        "🏆 Leaderboard (all time)\nNo points yet — be the first!"]
