@@ -30,6 +30,7 @@ class Extracted:
     code: str | None
     source: str  # "block", "blocks", "file", ""
     problem: str | None = None
+    hint: str | None = None  # what to do about the problem
 
 
 def is_utf8(text: str) -> bool:
@@ -40,6 +41,10 @@ def is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+#: What to do when the code is too large (a whole notebook, a data file pasted in).
+TOO_LARGE_HINT = "send only the code the exercise asks for (its names, classes and functions)"
 
 
 def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
@@ -66,8 +71,8 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
         if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
             size = len(code.encode("utf-8", "surrogatepass")) / 1024
             return Extracted(
-                None, "", f"your code is {size:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB"
-            )
+                None, "", f"your code is {size:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB",
+                TOO_LARGE_HINT)
         if not is_utf8(code):  # undecodable bytes a terminal or a client let through
             return Extracted(None, "", "your code is not UTF-8 text; save it as UTF-8 and "
                                        "paste it again")
@@ -76,13 +81,18 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
         if att.filename.lower().endswith(".py"):
             code, problem = _decode(att.data, att.filename)
             if problem:
-                return Extracted(None, "", problem)
+                return Extracted(None, "", problem,
+                                 TOO_LARGE_HINT if len(att.data) > MAX_CODE_BYTES else None)
             if code is not None and code.strip():
                 return Extracted(code, "file")
-            return Extracted(None, "", f"{att.filename} is empty")
+            return Extracted(None, "", f"{att.filename} is empty",
+                             "save your code in it and attach it again, or paste the code in "
+                             "a ```python code block```")
     if attachments:
         names = ", ".join(a.filename for a in attachments)
-        return Extracted(None, "", f"I can only read .py attachments (got {names})")
+        return Extracted(None, "", f"I can only read .py attachments (got {names})",
+                         "attach your code as a .py file, or paste it in a ```python code "
+                         "block```")
     return Extracted(None, "", None)
 
 

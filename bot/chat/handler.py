@@ -483,7 +483,7 @@ class ChatHandler:
     async def cmd_submit(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         found = extract_code(cmd.body, msg.attachments)
         if found.problem:
-            return [error(found.problem)]
+            return [error(found.problem, found.hint)]
         if found.code is None:
             return [error("I found no code to grade",
                           "put it in a ```python code block``` after the command, attach a .py "

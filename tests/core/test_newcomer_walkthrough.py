@@ -318,3 +318,26 @@ def test_a_challenge_closing_with_nobody_on_the_board_says_so() -> None:
     assert [p.as_text() for p in posts] == [
         "🏁 Challenge `1.4.1` closed — 0 passed in the window\nNobody passed in the window.",
         "🏆 Leaderboard (all time)\nNo points yet — be the first!"]
+
+
+async def test_code_that_cannot_be_read_is_told_what_to_send(
+        chat: tuple[World, ChatHandler]) -> None:
+    """A 1 MB paste, a .txt attachment, an empty .py file: each said what was
+    wrong and stopped there."""
+    from bot.chat.extract import Attachment
+
+    w, h = chat
+    cases = [
+        (msg("/dojo submit 1.1.1\n```python\n" + "x = 1\n" * 200_000 + "```"),
+         "the limit is 64 KB\n→ Send only the code the exercise asks for"),
+        (msg("/dojo submit 1.1.1", attachments=[Attachment("big.py", b"x = 1\n" * 20_000)]),
+         "big.py is 117 KB; the limit is 64 KB\n→ Send only the code"),
+        (msg("/dojo submit 1.1.1", attachments=[Attachment("notes.txt", b"zeros")]),
+         "(got notes.txt)\n→ Attach your code as a .py file, or paste it in a ```python"),
+        (msg("/dojo submit 1.1.1", attachments=[Attachment("a.py", b"  \n")]),
+         "a.py is empty\n→ Save your code in it and attach it again"),
+    ]
+    for message, said in cases:
+        (reply,) = await h.handle(message)
+        assert said in reply.text, reply.text
+    assert await submissions(w) == []
