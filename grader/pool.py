@@ -128,7 +128,6 @@ class Worker:
         self._stderr_task: asyncio.Task | None = None
         self._base_pids = 0
         self._base_memory = 0
-        self._counters: dict[str, int] | None = None
 
     async def start(self) -> None:
         preexec = self.cgroup.join_self if self.cgroup else None
@@ -221,9 +220,12 @@ class Worker:
                 )
             except OSError as exc:  # never grade under the wrong caps: the job goes elsewhere
                 raise WorkerUnclean(f"its cgroup limits cannot be written ({exc})") from exc
-            # The counters are monotonic: the last job's closing reading is
-            # this one's opening reading (the zygote runs no job in between).
-            before = self._counters if self._counters is not None else self.cgroup.counters()
+            # Read now, not taken over from the last job's closing reading: that
+            # reading is made when the last job's result is in, and its child is
+            # killed just after — what it did meanwhile (a thread bomb, an OOM
+            # kill) must not become this job's verdict. The zygote has reaped it
+            # by now (this worker is idle), and a reading costs ~35 µs.
+            before = self.cgroup.counters()
         # Imported here, not at the top: harness imports torch, and the CLI
         # starts a worker before this process has paid for torch (grader.oneshot).
         from grader.sandbox import harness
@@ -242,7 +244,7 @@ class Worker:
             raise WorkerLost(f"worker {self.index} stopped answering") from exc
         self.jobs += 1
         if self.cgroup:
-            after = self._counters = self.cgroup.counters()
+            after = self.cgroup.counters()
             header["cgroup"] = {k: after[k] - before[k] for k in after}
         return header, out
 

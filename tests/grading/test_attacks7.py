@@ -336,3 +336,63 @@ async def test_no_real_time_scheduling_for_the_learner(curriculum, host_rtprio):
         await grader.close()
     assert result["status"] == "passed", result
     assert "fifo refused 1" in result["stdout"], result["stdout"]
+
+
+# ---- the worker's cgroup counters: events between two jobs ---------------------------
+
+class _Counters:
+    """A worker cgroup whose breach counters the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.values = {"oom_kill": 0, "mem_fail": 0, "pids_max": 0}
+
+    def join_self(self) -> None:
+        return None
+
+    def set_cpu_weight(self, weight: int) -> bool:
+        return True
+
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        return None
+
+    def pids_current(self) -> int:
+        return 0
+
+    def held_bytes(self) -> int:
+        return 0
+
+    def counters(self) -> dict[str, int]:
+        return dict(self.values)
+
+
+@ASYNC
+async def test_cgroup_events_after_a_jobs_result_are_not_the_next_jobs():
+    """The pool read a job's closing counters when its result arrived and took them as
+    the next job's opening ones; but the zygote answers as soon as the child has closed
+    its pipes and kills it only after, so a job that patched ``os.closerange`` (the
+    child's last call but ``os._exit``) to go on — a thread bomb, memory until the OOM
+    killer — had its pids.max or oom_kill events counted in the *next* learner's job,
+    which was told ``process_limit`` or ``oom``. Each job now reads its own opening
+    counters once its worker is idle (the last child reaped)."""
+    import functools
+
+    from grader import jail
+    from grader.limits import JobLimits
+    from grader.pool import Worker
+
+    cgroup = _Counters()
+    worker = Worker(0, functools.partial(jail.launch, False, []), cgroup)  # type: ignore[arg-type]
+    await worker.start()
+    limits = JobLimits()
+    job = {"kind": "job", "source": "x = 1\n", "probes": [{"id": "x", "op": "get", "name": "x"}],
+           "seed": 0, "inputs": None, "limits": limits.for_child(), "device": "cpu"}
+    try:
+        first, _ = await worker.run(job, [], limits)
+        cgroup.values["pids_max"] += 3  # the first job's child, after its result
+        cgroup.values["oom_kill"] += 1
+        await worker.wait_idle()
+        second, _ = await worker.run(job, [], limits)
+    finally:
+        await worker.close()
+    assert first["cgroup"]["pids_max"] == 0
+    assert second["cgroup"] == {"oom_kill": 0, "mem_fail": 0, "pids_max": 0}, second["cgroup"]
