@@ -239,18 +239,26 @@ class Console:
 
     async def chat(self, first: str, rest: str) -> None:
         reply_to = None
+        if re.match(r"^\s*/dojo\s+reply\s*$", first, re.I):
+            raise DojoError("which post?", "/dojo reply m2, then your code block on the "
+                                           "next lines (post ids are shown as [post m2])")
         m = re.match(r"^\s*/dojo\s+reply\s+(\S+)\s*(.*)$", first, re.I)
         if m:
             # Like a thread reply on a chat platform: the code alone, so the chat
             # layer decides whether that post is one a submission can answer.
             reply_to = m.group(1)
             first = m.group(2) or ""
+            if not (first + rest).strip():
+                raise DojoError(f"/dojo reply {reply_to} needs your code block on the next "
+                                "lines", f"/dojo reply {reply_to}, then ```python, your code "
+                                         "and ``` on lines of their own")
         attachments = []
         m2 = re.match(r"^(.*?)\s<\s*(\S+)\s*$", first)
         if m2:
             path = Path(m2.group(2)).expanduser()
             if not path.is_file():
-                raise DojoError(f"no file {path}")
+                raise DojoError(f"no file {path}", f"a path relative to {Path.cwd()}, or an "
+                                                   "absolute one")
             attachments.append(Attachment(path.name, path.read_bytes()))
             first = m2.group(1)
         text = first + ("\n" + rest if rest else "")

@@ -285,6 +285,10 @@ class ChatHandler:
     async def handle(self, msg: Incoming) -> list[Reply]:
         text = msg.text or ""
         if not self.wants(msg):
+            if self.console and msg.reply_to:
+                return [error(f"only a code block answers post {msg.reply_to}",
+                              f"/dojo reply {msg.reply_to}, then ```python, your code and ``` "
+                              "on lines of their own")]
             if self.console:
                 return [error("commands start with /dojo", "/dojo help")]
             return []  # ordinary conversation: not for the bot

@@ -341,3 +341,36 @@ async def test_code_that_cannot_be_read_is_told_what_to_send(
         (reply,) = await h.handle(message)
         assert said in reply.text, reply.text
     assert await submissions(w) == []
+
+
+async def test_console_reply_without_a_post_or_code_says_how(tmp_path: Path,
+                                                             tiny_curriculum: Any) -> None:
+    """'/dojo reply' alone said '/dojo reply only works in the console' (in the
+    console); '/dojo reply m2' and '/dojo reply m2 thanks' without a code block
+    said 'commands start with /dojo'; a missing file gave no way forward."""
+    import io
+
+    from bot.adapters.console import Console, group_messages
+    from bot.config import load_settings
+    from bot.core.clock import ManualClock
+    from bot.runtime import Runtime
+
+    from .conftest import T0, FakeGrader
+
+    out = io.StringIO()
+    rt = await Runtime.start(load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
+                             grader=FakeGrader(), clock=ManualClock(T0),
+                             curriculum=tiny_curriculum)
+    try:
+        console = Console(rt, out=out, output_dir=tmp_path)
+        await console.ensure_demo()
+        await console.run(group_messages(["/dojo reply", "/dojo reply m2", "/dojo reply m2 thanks",
+                                          "/dojo submit 1.1.1 < missing.py"]), echo=True)
+    finally:
+        await rt.close()
+    text = out.getvalue()
+    assert "only works in the console" not in text and "commands start with" not in text.lower()
+    assert "which post?\nbot  → /dojo reply m2, then your code block" in text
+    assert "/dojo reply m2 needs your code block on the next lines" in text
+    assert "Only a code block answers post m2" in text
+    assert f"no file missing.py\nbot  → a path relative to {Path.cwd()}" in text
