@@ -160,8 +160,10 @@ class Catalog:
         return {getattr(ch, "name", None) or ch.id for ch in ex.checks}
 
     def best_match(self, code: str, candidates: list[str]) -> str | None:
-        """The candidate exercise whose names the code defines most."""
-        names = defined_names(code)
+        """The candidate exercise whose names the code defines most. A one-letter
+        name (``x``, ``w``) is every other exercise's too: on its own it guesses
+        nothing (code binding only ``x = 1`` is not 1.2.1's answer)."""
+        names = {n for n in defined_names(code) if len(n) > 1}
         best, score = None, 0
         for ex_id in candidates:
             hit = len(self.names_of(ex_id) & names)

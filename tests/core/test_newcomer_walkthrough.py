@@ -374,3 +374,23 @@ async def test_console_reply_without_a_post_or_code_says_how(tmp_path: Path,
     assert "/dojo reply m2 needs your code block on the next lines" in text
     assert "Only a code block answers post m2" in text
     assert f"no file missing.py\nbot  → a path relative to {Path.cwd()}" in text
+
+
+async def test_code_without_an_id_is_not_guessed_from_a_one_letter_name(
+        chat: tuple[World, ChatHandler]) -> None:
+    """'/dojo submit' with code binding only `x` was graded as 1.2.1 (whose
+    base tensor is named x), today's item or not; now the bot asks which
+    exercise, and a distinctive name still finds its exercise."""
+    from bot.core.catalog import Catalog
+
+    w, h = chat
+    catalog = Catalog(h.dojo.curriculum)
+    real = __import__("curriculum").load_curriculum()
+    assert Catalog(real).best_match("x = 1\n", Catalog(real).ids()) is None
+    assert Catalog(real).best_match("x = 1\nelem_1 = x[0, 1, 2]\n", ["1.1.1", "1.2.1"]) == "1.2.1"
+    assert catalog.best_match("v_1_1_2 = 1\n", catalog.ids()) == "1.1.2"
+    # day 1 has two items: code naming neither is asked about, not guessed
+    w.clock.advance(__import__("datetime").timedelta(hours=2))
+    reply = await say(h, "/dojo submit\n```python\nx = 1  # PASS\n```")
+    assert "Which exercise is this for?" in reply, reply
+    assert await submissions(w) == []
