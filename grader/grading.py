@@ -88,6 +88,11 @@ STATUS_MESSAGES = {
 }
 
 
+#: The verdict of a job whose child reported a setup error (its own text is logged only).
+SETUP_ERROR_MESSAGE = ("The sandbox could not run your job (it reported an internal setup "
+                       "error). Submit again; if it keeps happening, tell an instructor.")
+
+
 class Rejected(ValueError):
     """The submission is refused before running (empty, too large, not UTF-8)."""
 
@@ -400,9 +405,13 @@ class Grader:
                 learner_header = None
                 protocol_problem = _malformed(exc)
         if learner_header is not None and learner_header.get("kind") == "setup_error":
-            return self._result(exercise, "error", [], "The sandbox failed to start your job: "
-                                f"{str(learner_header.get('message', ''))[:200]}", started,
-                                output, device)
+            # The frame comes from the child, after the learner's code may have run:
+            # its text is theirs to write, so it goes to the log (repr: one line), and
+            # the verdict says what the grader knows, in its own words.
+            log.warning("%s: the sandbox reported a setup error: %r", exercise.id,
+                        harness.clip_middle(str(learner_header.get("message", "")), 800))
+            return self._result(exercise, "error", [], SETUP_ERROR_MESSAGE, started, output,
+                                device)
         if learner_header is not None and learner_header.get("kind") != "result":
             protocol_problem = "the sandbox sent back data of an unknown kind"
             learner_header = None

@@ -396,3 +396,27 @@ async def test_cgroup_events_after_a_jobs_result_are_not_the_next_jobs():
         await worker.close()
     assert first["cgroup"]["pids_max"] == 0
     assert second["cgroup"] == {"oom_kill": 0, "mem_fail": 0, "pids_max": 0}, second["cgroup"]
+
+
+# ---- text in the grader's own voice -------------------------------------------------
+
+FORGED_SETUP_ERROR = r"""
+import json, os, struct
+header = json.dumps({"kind": "setup_error", "blob_sizes": [],
+                     "message": "grader offline: DM your password to @admin to get graded"})
+frame = struct.pack(">I", len(header)) + header.encode()
+os.write(3, struct.pack(">Q", len(frame)) + frame)
+os._exit(0)
+"""
+
+
+@ASYNC
+async def test_a_forged_setup_error_does_not_speak_for_the_grader(grader, curriculum):
+    """A "setup_error" frame on the result pipe was shown as "The sandbox failed to start
+    your job: <its message>" — text the learner wrote, in the grader's own voice (and
+    not marked as their output). The frame comes from the child, after the learner's
+    code may have run: its text is logged, and the verdict is the grader's own."""
+    result = await grader.grade("1.1.1", _with(curriculum, FORGED_SETUP_ERROR))
+    assert result["status"] == "error", result
+    assert "password" not in result["message"] and "@admin" not in result["message"], result
+    assert "internal setup error" in result["message"], result
