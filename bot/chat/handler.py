@@ -469,6 +469,9 @@ class ChatHandler:
             except ValueError:
                 raise DojoError(f"{cmd.args[0][:20]!r} is not a submission number",
                                 "/dojo status #12") from None
+            if number < 1:
+                raise DojoError("submission numbers start at #1",
+                                "/dojo status lists your latest, with their numbers")
         rows = await self.dojo.submissions.recent(actor, number)
         if not rows:
             if number:

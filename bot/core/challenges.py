@@ -60,6 +60,10 @@ class ChallengeService:
         if duration <= timedelta(0):
             raise DojoError("the window must last longer than zero minutes",
                             "give its length as for=90m, for=2h or for=1h30m")
+        if start - now > rules.MAX_SCHEDULE_AHEAD or duration > rules.MAX_SCHEDULE_AHEAD:
+            raise DojoError("a window must open and close within a year from now",
+                            "give a start like at=18:00 or at=YYYY-MM-DDTHH:MM and a "
+                            "length like for=90m")
         if start + duration <= now:  # a start in the past opens now if time is left
             raise DojoError("that window would already be over",
                             "give a start from now on (at=18:00 or at=YYYY-MM-DDTHH:MM), "

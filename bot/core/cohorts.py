@@ -53,12 +53,15 @@ class CohortService:
         post_time: str = "09:00",
     ) -> CohortView:
         self.ctx.require_instructor(actor, "create a cohort")
-        rules.zone(tz)
+        tz = rules.zone_name(tz)
         at = rules.parse_hhmm(post_time)
         name = name.strip()
         if not name:
             raise DojoError("a cohort needs a name")
-        start = start or rules.local_date(self.ctx.now(), tz)
+        today = rules.local_date(self.ctx.now(), tz)
+        if start is not None:
+            rules.check_near(start, today, "the start date")
+        start = start or today
         async with self.ctx.db.session() as s:
             if await self.ctx.find_cohort(s, actor.platform, actor.channel_id) is not None:
                 raise DojoError("this channel already has a cohort", "see /dojo cohort info")
@@ -82,7 +85,7 @@ class CohortService:
 
     async def join(self, actor: Actor, tz: str | None = None) -> JoinResult:
         if tz:
-            rules.zone(tz)
+            tz = rules.zone_name(tz)
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             known = await self.ctx.member_id(s, cohort, actor.user_id) is not None
@@ -102,7 +105,7 @@ class CohortService:
     async def set_member_tz(self, actor: Actor, tz: str | None) -> str:
         """The member's own zone for streaks (None: follow the cohort's)."""
         if tz:
-            rules.zone(tz)
+            tz = rules.zone_name(tz)
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
@@ -185,9 +188,10 @@ class CohortService:
             if post_time is not None:
                 cohort.post_time = rules.parse_hhmm(post_time).strftime("%H:%M")
             if tz is not None:
-                rules.zone(tz)
-                cohort.tz = tz
+                cohort.tz = rules.zone_name(tz)
             if start is not None:
+                today = rules.local_date(self.ctx.now(), cohort.tz)
+                rules.check_near(start, today, "the start date")
                 cohort.start_date = start
                 cohort.paused_days = 0
             return self.ctx.cohort_view(cohort)

@@ -36,14 +36,59 @@ class DayState(str, Enum):
     rest = "rest"  # nothing was scheduled that day: neither breaks nor extends a streak
 
 
+#: How far from today a cohort's start, or a challenge window, may be set: further
+#: is a typo (9999-12-31, 0001-01-01), and dates near the ends of the calendar
+#: overflow the day arithmetic every post and streak does.
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+def _unknown_zone(name: object) -> ValueError:
+    return ValueError(f"unknown time zone {str(name)[:60]!r}; use an IANA name like "
+                      "Europe/Berlin or America/New_York")
+
+
 def zone(name: str | None) -> ZoneInfo:
     """A ZoneInfo, or ValueError with a readable message for a bad name."""
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ValueError(
-            f"unknown time zone {name!r}; use an IANA name like Europe/Berlin or America/New_York"
-        ) from None
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too long
+        pass
+    canonical = _zones_by_lower().get(str(name).strip().lower()) if name else None
+    if canonical is None:
+        raise _unknown_zone(name)
+    return ZoneInfo(canonical)
+
+
+def zone_name(name: str) -> str:
+    """The IANA name ``name`` stands for, spelled as the database has it
+    (``utc`` → ``UTC``, ``europe/berlin`` → ``Europe/Berlin``), or ValueError."""
+    text = (name or "").strip()
+    if text in _zones_by_lower().values():
+        return text
+    canonical = _zones_by_lower().get(text.lower())
+    if canonical is None:
+        zone(text)  # a name zoneinfo knows but does not list (e.g. an alias): keep it
+        return text
+    return canonical
+
+
+_ZONES: dict[str, str] = {}
+
+
+def _zones_by_lower() -> dict[str, str]:
+    if not _ZONES:
+        from zoneinfo import available_timezones
+
+        _ZONES.update({z.lower(): z for z in available_timezones()})
+        _ZONES.setdefault("utc", "UTC")
+    return _ZONES
+
+
+def check_near(when: date, today: date, what: str) -> None:
+    """Refuse a date more than :data:`MAX_SCHEDULE_AHEAD` from ``today``."""
+    if abs((when - today).days) > MAX_SCHEDULE_AHEAD.days:
+        raise ValueError(f"{what} {when.isoformat()} is more than a year from today "
+                         f"({today.isoformat()})")
 
 
 def local_date(instant: datetime, tz: str | ZoneInfo) -> date:

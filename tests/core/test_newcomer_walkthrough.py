@@ -394,3 +394,40 @@ async def test_code_without_an_id_is_not_guessed_from_a_one_letter_name(
     reply = await say(h, "/dojo submit\n```python\nx = 1  # PASS\n```")
     assert "Which exercise is this for?" in reply, reply
     assert await submissions(w) == []
+
+
+async def test_zone_names_in_any_case_and_absurd_values_are_answered(
+        chat: tuple[World, ChatHandler]) -> None:
+    """'/dojo tz utc' and 'europe/berlin' were unknown zones; a 5,000-character
+    zone was 'something went wrong' (zoneinfo's OSError: file name too long); a
+    start date of 9999-12-31 was accepted and then broke /dojo schedule (and the
+    daily posts) with an OverflowError; a window at 9999-12-31 or for=100000h
+    was opened; '/dojo status #0' said there were no submissions at all."""
+    w, h = chat
+    assert "now follow UTC." in await say(h, "/dojo tz utc")
+    assert "now follow Europe/Berlin." in await say(h, "/dojo tz europe/berlin")
+    joined = await say(h, "/dojo cohort join tz=america/new_york", "bob")
+    assert "Streaks count in America/New_York" in joined
+    long = await say(h, "/dojo tz " + "A" * 5000)
+    assert long.startswith("Unknown time zone 'AAAA") and "went wrong" not in long
+    assert len(long) < 400
+    coach = ("coach", Role.instructor)
+    assert "(Asia/Tokyo)" in await say(h, "/dojo schedule tz asia/tokyo", *coach)
+    for line in ("/dojo schedule start 9999-12-31", "/dojo schedule start 0001-01-01"):
+        assert "is more than a year from today" in await say(h, line, *coach)
+    assert "went wrong" not in await say(h, "/dojo schedule", *coach)
+    (other,) = await h.handle(Incoming("test", "c2", "coach", "Coach",
+                                       "/dojo cohort create Other start=9999-01-01",
+                                       Role.instructor))
+    assert "is more than a year from today" in other.text
+    for line in ("/dojo challenge open 1.4.1 at=9999-12-31T23:00 for=2h",
+                 "/dojo challenge open 1.4.1 for=100000h"):
+        assert "within a year from now" in await say(h, line, *coach), line
+    status = await say(h, "/dojo status #0")
+    assert status.startswith("Submission numbers start at #1")
+    async with w.db.session() as s:
+        from bot.db import Cohort, Member
+
+        assert (await s.scalar(select(Cohort.tz))) == "Asia/Tokyo"
+        assert sorted(await s.scalars(select(Member.tz))) == ["America/New_York",
+                                                              "Europe/Berlin"]
