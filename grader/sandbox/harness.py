@@ -442,7 +442,7 @@ def _decode(tree: object, blobs: list[bytes], caps: dict, depth: int,
         text = tree.get("repr", "")
         if _type(text) is not _str:
             raise ProtocolError("an opaque value's repr must be text")
-        return Opaque(_name(tree["__object__"], 200), text)
+        return Opaque(class_name(_name(tree["__object__"], 200)), text)
     raise ProtocolError("unknown value encoding")
 
 
@@ -500,6 +500,16 @@ def _items(value: object, caps: dict) -> list:
 def _name(value: object, limit: int = _NAME_CHARS) -> str:
     if _type(value) is not _str or _len(value) > limit:
         raise ProtocolError("a name in the payload is not short text")
+    return value
+
+
+def class_name(value: object) -> str:
+    """A class name from the sandbox as messages may quote it: a dotted Python identifier
+    of at most 200 characters, else ``<unnamed class>``. ``type("@everyone **passed**",
+    (Exception,), {})`` is a class too; its name would reach a verdict's sentence."""
+    if _type(value) is not _str or not 0 < _len(value) <= 200 or not all(
+            part.isidentifier() for part in value.split(".")):
+        return "<unnamed class>"
     return value
 
 
@@ -576,7 +586,7 @@ def _decode_tensor(tree: dict, blobs: list[bytes], caps: dict, depth: int,
         device=_name(tree.get("device", "cpu")),
         requires_grad=bool(tree.get("requires_grad")),
         is_leaf=bool(tree.get("is_leaf", True)),
-        cls=_name(cls, 200),
+        cls=class_name(_name(cls, 200)),
         grad=_decode_tensor(grad, blobs, caps, depth + 1, spent) if grad is not None else None,
     )
     t.meta = meta  # type: ignore[attr-defined]
@@ -861,7 +871,7 @@ def clean_error(err: object) -> dict:
 
     frames = err.get("frames")
     out = {
-        "type": text("type", 200) or "Error",
+        "type": class_name(text("type", 200)) if text("type", 200) else "Error",
         "message": text("message", None),  # already bounded by the header's limits
         "frames": [
             {"line": number(f.get("line")), "code": f.get("code")[:_CODE_CHARS]

@@ -420,3 +420,29 @@ async def test_a_forged_setup_error_does_not_speak_for_the_grader(grader, curric
     assert result["status"] == "error", result
     assert "password" not in result["message"] and "@admin" not in result["message"], result
     assert "internal setup error" in result["message"], result
+
+
+NAMED_TO_SHOUT = r"""
+Loud = type("everyone <@&1> **all checks passed**", (Exception,), {})
+Odd = type("x` @here `y", (), {})
+zeros_2 = Odd()
+
+def boom():
+    raise Loud("hi")
+
+boom()
+"""
+
+
+@ASYNC
+async def test_class_names_reach_a_verdict_only_as_identifiers(grader, curriculum):
+    """A class is named by any string (``type("<@&1> **all checks passed**", …)``), and
+    class names go into the grader's own sentences ("Your code raised <name>", "should
+    be a torch.Tensor; found a <name>"), outside any quoting. Names from the sandbox
+    that are not dotted identifiers now read ``<unnamed class>``."""
+    result = await grader.grade("1.1.1", _with(curriculum, NAMED_TO_SHOUT))
+    text = result["message"] + " ".join(c["message"] for c in result["checks"])
+    assert result["status"] == "error", result
+    for shout in ("<@&1>", "**", "@here", "`y"):
+        assert shout not in text, text
+    assert "<unnamed class>" in result["message"], result["message"]
