@@ -158,6 +158,43 @@ def stated_loss_problem(label: str, seen: Any, X: torch.Tensor, y: torch.Tensor,
                                    f"training data is {expected[0]:.6g} — train on that loss")
 
 
+def rate_problem(label: str, runs: Any, rates: Sequence[float]) -> Verdict | None:
+    """Two two-epoch runs from the same start (probe ``train_predict``: the parameters at
+    each run's first and second differentiation), with learning rates ``rates``: the
+    first update must scale with the rate passed in — the same step at both rates means
+    a rate typed into the loop. None when it cannot be told (a run missing or not one
+    update per epoch, different starts, no step at all: other checks speak)."""
+    if not (isinstance(runs, list) and len(runs) == 2 and all(
+            isinstance(r, tuple) and len(r) == 2 and all(
+                isinstance(ps, list) and len(ps) <= 16
+                and all(isinstance(q, torch.Tensor) for q in ps) for ps in r)
+            for r in runs)):
+        return None
+    (start_a, after_a), (start_b, after_b) = runs
+    shapes = [tuple(q.shape) for q in start_a]
+    if not (len(start_a) == len(after_a) == len(start_b) == len(after_b) >= 1
+            and all([tuple(q.shape) for q in ps] == shapes
+                    for ps in (after_a, start_b, after_b))):
+        return None
+    flat = [torch.cat([q.double().flatten() for q in ps]) for ps in
+            (start_a, after_a, start_b, after_b)]
+    if not close(flat[0], flat[2], rtol=1e-6, atol=1e-7):
+        return None  # not the same start (a random start not drawn from torch)
+    step_a, step_b = flat[1] - flat[0], flat[3] - flat[2]
+    size = float(step_a.norm())
+    if size < 1e-9:
+        return None
+    ratio = rates[1] / rates[0]
+    if close(step_b, ratio * step_a, rtol=0.0, atol=1e-3 * ratio * size):
+        return None
+    found = float(step_b @ step_a) / size**2
+    return Verdict(False, "train", f"{label}: trained twice from the same start with "
+                                   f"learning_rate={rates[0]:g} and {rates[1]:g}, your first "
+                                   f"update grew {found:.3g}× (the rates differ {ratio:.3g}×); "
+                                   "update with the learning_rate passed in (w -= "
+                                   "learning_rate * w.grad), not a rate typed into the loop")
+
+
 def epochs_problem(label: str, count: Any, epochs: int) -> Verdict | None:
     """One differentiation per epoch (probe ``train_predict``): a trainer that ignores
     ``num_epochs`` can still fit easy data in a few steps."""

@@ -10,7 +10,11 @@ the loss's graph accumulates into (or the inputs given to ``grad``), copied befo
 the update changes them.
 
 A data set with ``epochs`` is trained with ``num_epochs=epochs``, and the number of
-differentiations is sent: one per epoch, as the prompts state.
+differentiations is sent: one per epoch, as the prompts state. A data set with
+``rates`` (two learning rates) is also trained twice for two epochs, once with each
+rate, torch's generator seeded alike before each run (so a random start is the same
+start); the parameters at both differentiations of each run are sent, so the first
+update can be judged against the learning rate passed in, whatever the loss's form.
 
 ``PROBE_ARGS``: ``train`` and ``predict``, the two function names.
 """
@@ -42,6 +46,7 @@ class _FirstLoss:
 
     def __init__(self, ns):
         self.seen = None
+        self.second = None  # the parameters at the second differentiation (after one step)
         self.count = 0  # differentiations during train: one per epoch
         self._backward, self._grad = _torch.autograd.backward, _torch.autograd.grad
         # the submission's own names for them too (from torch.autograd import grad): bound
@@ -51,6 +56,8 @@ class _FirstLoss:
 
     def _record(self, outputs, leaves):
         self.count += 1
+        if self.count == 2 and self.seen is not None:
+            self.second = [p.detach().clone() for p in leaves() if isinstance(p, _torch.Tensor)]
         if self.seen is not None:
             return
         loss = outputs[0] if isinstance(outputs, (list, tuple)) and outputs else outputs
@@ -90,13 +97,35 @@ def probe(ns, inputs):
         raise NameError(f"name '{PROBE_ARGS['predict']}' is not defined")
     out = []
     for ds in inputs:
-        epochs = {"num_epochs": int(ds["epochs"])} if "epochs" in ds else {}
+        kwargs = {"num_epochs": int(ds["epochs"])} if "epochs" in ds else {}
         with _FirstLoss(ns) as first:
-            result = train(ds["X"].clone(), ds["y"].clone(), **epochs)
+            result = train(ds["X"].clone(), ds["y"].clone(), **kwargs)
         if not (isinstance(result, tuple) and len(result) == 2):
             out.append(("bad", type(result).__name__))
             continue
         w, b = result
         out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b)), first.seen,
-                    first.count))
+                    first.count, _short_runs(ns, train, ds)))
     return out
+
+
+def _short_runs(ns, train, ds):
+    """[(parameters at the first differentiation, at the second), …] of two-epoch runs,
+    one per rate in ``ds["rates"]``, from the same generator state; None without rates.
+    A run that raises or differentiates fewer than twice gives None in its place."""
+    if "rates" not in ds:
+        return None
+    runs = []
+    state = _torch.random.get_rng_state()
+    for rate in ds["rates"]:
+        _torch.random.set_rng_state(state)
+        try:
+            with _FirstLoss(ns) as run:
+                train(ds["X"].clone(), ds["y"].clone(), num_epochs=2,
+                      learning_rate=float(rate))
+        except Exception:  # the main run's verdict speaks for the code
+            runs.append(None)
+            continue
+        runs.append(None if run.seen is None or run.second is None
+                    else (run.seen[1], run.second))
+    return runs

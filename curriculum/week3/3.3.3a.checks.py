@@ -12,7 +12,12 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name, with_article
-from curriculum.judges.training import epochs_problem, stated_loss_problem, weights_problem
+from curriculum.judges.training import (
+    epochs_problem,
+    rate_problem,
+    stated_loss_problem,
+    weights_problem,
+)
 from grader.checks.base import Verdict
 
 FORBIDDEN = ("torch.linalg.", "torch.inverse", "torch.pinverse", "torch.lstsq", "torch.nn.",
@@ -29,6 +34,11 @@ def _dataset(rng, d, w=None, b=None, n=100, m=50):
     return {"X": f32(X), "y": f32(y), "X_test": f32(X_test)}
 
 
+# Two-epoch runs at two hidden learning rates from the same start: the first update must
+# scale with the rate passed in (a rate typed into the loop gives one step at both).
+RATES = (0.05, 0.2)
+
+
 def make_datasets(rng: np.random.Generator) -> list:
     # the seed's problem (w = 3, b = -2, noise 0.1) and two hidden multi-feature ones
     sets = [_dataset(rng, 1, [3.0], -2.0), _dataset(rng, 2), _dataset(rng, 3)]
@@ -36,6 +46,8 @@ def make_datasets(rng: np.random.Generator) -> list:
     # counts (300-700, never the default) on the others, so a loop that ignores
     # num_epochs (range(500)) is caught; gradient descent converges in 300 epochs here
     sets[0]["epochs"] = 500
+    low = round(float(rng.uniform(*RATES)), 3)
+    sets[int(rng.integers(0, 3))]["rates"] = [low, round(low * float(rng.uniform(1.5, 3)), 3)]
     for ds in sets[1:]:
         epochs = int(rng.integers(300, 700))
         ds["epochs"] = epochs + (epochs >= 500)
@@ -88,4 +100,11 @@ def judge_fit(learner, reference, inputs, ctx):
                                      f"torch.optim here; found {', '.join(bad)}")
     if not has_call(ctx, (".backward", "torch.autograd.grad")):
         return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        # last: a typed-in rate that still trains well (one that does not is told so above)
+        bad = rate_problem(
+            "the example data (1 feature)" if i == 1 else f"hidden data set {i} ({ds['X'].shape[1]} features)",
+            item[5] if len(item) > 5 else None, ds.get("rates", ()))
+        if bad:
+            return bad
     return Verdict(True, "train")

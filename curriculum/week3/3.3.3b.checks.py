@@ -14,6 +14,7 @@ from curriculum.judges.text import type_name, with_article
 from curriculum.judges.training import (
     binary_accuracy,
     epochs_problem,
+    rate_problem,
     stated_loss_problem,
     weights_problem,
 )
@@ -38,6 +39,9 @@ def _dataset(rng, w, b, n=200, m=500):
 # bias is never trained cannot reach MIN_ACCURACY ("the bias matters"), while the
 # minority class (Φ(−1) ≈ 16% at d = 1) is still learnt by a trained bias.
 OFFSET_RANGE = (0.6, 1.0)
+# Two-epoch runs at two hidden learning rates from the same start: the first update must
+# scale with the rate passed in (a rate typed into the loop gives one step at both).
+RATES = (0.2, 0.8)
 
 
 def make_datasets(rng: np.random.Generator) -> list:
@@ -49,6 +53,9 @@ def make_datasets(rng: np.random.Generator) -> list:
     ds, labels = _dataset(rng, hidden_w, float(offset * scale))
     # num_epochs: the default on the example, a hidden count on the other set
     seeds_ds["epochs"], ds["epochs"] = 1000, int(rng.integers(600, 1001))
+    low = round(float(rng.uniform(*RATES)), 3)
+    (seeds_ds, ds)[int(rng.integers(0, 2))]["rates"] = [low,
+                                                       round(low * float(rng.uniform(1.5, 3)), 3)]
     return Hidden(inputs=[seeds_ds, ds], secret=[seed_labels, labels])
 
 
@@ -121,4 +128,11 @@ def judge_fit(learner, reference, inputs, ctx):
                                      f"found {', '.join(bad)}")
     if not has_call(ctx, (".backward", "torch.autograd.grad")):
         return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), start=1):
+        # last: a typed-in rate that still trains well (one that does not is told so above)
+        bad = rate_problem(
+            "the example data" if i == 1 else "the hidden data set",
+            item[5] if len(item) > 5 else None, ds.get("rates", ()))
+        if bad:
+            return bad
     return Verdict(True, "train")

@@ -298,3 +298,45 @@ async def test_333c_typed_in_hidden_size_fails(grader, seed) -> None:
     result = await grader.grade("3.3.3c", source, seed=seed)
     assert _failed(result) == {"xor_network": "shape"}, result["checks"]
     assert "H the hidden_size passed in" in _message(result, "xor_network")
+
+
+# --- 3.3.3a / 3.3.3b: the learning_rate passed in is used ------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("exercise_id, check, rate", [
+    # the grader always trained with the default rate, so a rate typed into the update
+    # passed
+    ("3.3.3a", "linear_regression", "0.1"),
+    ("3.3.3b", "logistic_regression", "0.5"),
+])
+async def test_333ab_typed_in_learning_rate_fails(grader, seed, exercise_id, check,
+                                                  rate) -> None:
+    source = _replace(_reference(exercise_id),
+                      "            w -= learning_rate * w.grad\n"
+                      "            b -= learning_rate * b.grad",
+                      f"            w -= {rate} * w.grad\n            b -= {rate} * b.grad")
+    result = await grader.grade(exercise_id, source, seed=seed)
+    assert _failed(result) == {check: "train"}, result["checks"]
+    message = _message(result, check)
+    assert "trained twice from the same start" in message and "grew 1×" in message, message
+
+
+_RANDOM_START_333A = ("    w = torch.zeros(n_features, 1, requires_grad=True)",
+                      "    w = torch.randn(n_features, 1, requires_grad=True)")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_333ab_other_correct_updates_pass(grader, seed) -> None:
+    # a random start (drawn alike for both short runs) and .data updates scale their
+    # first step with the rate (3.3.3b's stable logits loss, whose gradient at z = 0 is
+    # not the clamped BCE's, is test_audit3_losses' passing case)
+    source = _replace(_reference("3.3.3a"), *_RANDOM_START_333A)
+    source = _replace(source, "        with torch.no_grad():\n"
+                              "            w -= learning_rate * w.grad\n"
+                              "            b -= learning_rate * b.grad",
+                      "        w.data -= learning_rate * w.grad\n"
+                      "        b.data -= learning_rate * b.grad")
+    result = await grader.grade("3.3.3a", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
