@@ -613,13 +613,16 @@ class DojoDiscord(discord.Client):
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         """An edited submission is regraded if it was posted a few minutes ago; the
-        new verdict replaces the old one in the same status message."""
-        if (after.author.bot or before.content == after.content
+        new verdict replaces the old one in the same status message. A submission
+        the bot refused (an unknown id, no code block) is handled again."""
+        if (after.author.bot or after.guild is None or before.content == after.content
                 or discord.utils.utcnow() - after.created_at > EDIT_REGRADE_WINDOW):
             return
         status = await self.handler.previous_status(PLATFORM, str(after.id))
         if status is not None:
             await self.handle_message(after, status=status)
+        elif await self.handler.refused_submission(after.content, str(after.id)):
+            await self.handle_message(after)  # a refused submission, fixed by editing it
 
     async def handle_message(self, message: discord.Message,
                              status: StatusRef | None = None) -> None:

@@ -233,6 +233,18 @@ class ChatHandler:
         if reply.status_of is not None:
             await self.dojo.submissions.attach_status(reply.status_of, where)
 
+    async def refused_submission(self, text: str, message_id: str) -> bool:
+        """Whether an edited message is a ``/dojo submit`` the bot refused (an
+        unknown id, no code block, a file it could not read): no submission came
+        of it, so the edit is handled as a new message — the member fixes a
+        refused submission by editing it, as they would a typo, without pasting
+        the code again."""
+        if not is_command(text):
+            return False
+        cmd = parse(text)
+        return (isinstance(cmd, Command) and cmd.verb == "submit"
+                and not await self.dojo.submissions.made_by(message_id))
+
     async def previous_status(self, platform: str, message_id: str) -> StatusRef | None:
         """The status message of the submission a platform message made (an edit
         of that message regrades into the same status message)."""

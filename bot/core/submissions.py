@@ -120,6 +120,14 @@ class SubmissionService:
                     "message": status.message_id, "private": status.private})
         self.notices.notify()  # a verdict may be waiting for exactly this
 
+    async def made_by(self, origin_message_id: str) -> bool:
+        """Whether a platform message made a submission at all (queued, graded, or
+        still waiting for its status message)."""
+        async with self.ctx.db.session() as s:
+            found = await s.scalar(select(Submission.id).where(
+                Submission.origin_message_id == origin_message_id).limit(1))
+        return found is not None
+
     async def origin_of(self, platform: str, origin_message_id: str) -> tuple[int,
                                                                               StatusRef] | None:
         """The newest submission made by a platform message, with its status message

@@ -120,3 +120,33 @@ async def test_slack_code_in_a_drill_thread_without_a_block_is_told_how(env: Env
                      "ts": "1700030000.000002", "thread_ts": ts}, "EvChat")
     await asyncio.sleep(0.3)
     assert not [c for c in slack.calls[n:] if c.method.startswith("chat.")]
+
+
+async def test_discord_a_refused_submission_is_fixed_by_editing_it(tmp_path: Path,
+                                                                   grader_client: Any) -> None:
+    """'/dojo submit 1.1.10' + code is refused ('did you mean 1.1.1'); editing
+    the message to 1.1.1 did nothing (only messages that made a submission were
+    regraded on edit), so the code had to be pasted again."""
+    async with open_world(tmp_path, grader_client) as w:
+        await w.day_one()
+        mark = w.fake.mark()
+        sent = await w.fake.post(w.channel, w.alice, "/dojo submit 1.1.10\n" + block(ref("1.1.1")))
+        refusal = await w.call_after(mark, lambda c: c.method == "POST" and "1.1.10" in c.text)
+        assert "Did you mean 1.1.1" in refusal.text
+        mark = w.fake.mark()
+        await w.fake.edit(sent["id"], "/dojo submit 1.1.1\n" + block(ref("1.1.1")))
+        edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text
+                                  and "grading" not in c.text)
+        assert "passed 10/10" in edit.text, edit.text
+        # editing it once more regrades in place: one submission per edit, none lost
+        mark = w.fake.mark()
+        await w.fake.edit(sent["id"], "/dojo submit 1.1.1\n" + block(ref("1.1.1") + "\n"))
+        again = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text
+                                   and "grading" not in c.text)
+        assert again.path == edit.path
+        async with w.rt.dojo.db.session() as s:
+            from sqlalchemy import func, select
+
+            from bot.db import Submission
+
+            assert await s.scalar(select(func.count()).select_from(Submission)) == 2
