@@ -8,8 +8,15 @@ copy is found whatever the order of the rows; so is a copy normalised feature by
 per-feature affine map ``a * x + b``, the same for every row, is fitted to the rows and a
 trained row that it maps a validation row onto, to float precision, is that validation row.
 
-A loop that normalises with the training rows' statistics and trains on the training rows
-only maps every trained row onto a training row: no leak.
+A loop that normalises each training batch with the batch's own statistics maps every batch
+differently: the probe also keeps which rows each training forward held, and each batch (of
+at least ``MIN_BATCH`` rows) is matched with a map of its own. A row normalised on its own
+(``(x - x.mean(1)) / x.std(1)``, ``x / x.norm()``: one scale and shift per row) is matched
+by its own standardised values.
+
+A loop that normalises with the training rows' statistics (or each batch of training rows
+with its own) and trains on the training rows only maps every trained row onto a training
+row: no leak.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import at_most, close
-from curriculum.probes.rows import DISTINCT_LIMIT, DISTINCT_WIDTH
+from curriculum.probes.rows import BATCH_LIMIT, DISTINCT_LIMIT, DISTINCT_WIDTH
 
 #: RMS residual, in units of each feature's spread among the trained rows, under which a
 #: trained row is the affine image of a grader row (float32 normalising leaves ~1e-6; another
 #: row is ~1 away).
 MATCH_RTOL = 1e-3
+#: Fewest rows of a batch matched with a map of its own: two per-feature parameters fit any two
+#: rows onto any two others, a handful of rows only their own images.
+MIN_BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Leak:
     rows: int = 0          # distinct validation rows trained on
     times: int = 0         # how many rows of the training batches they were, in all
     rescaled: bool = False  # matched through a per-feature map other than the identity
+    how: str = ""          # "": one map for all rows; "batch": each batch its own; "row": each row
 
 
 def affine_copies(trained: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -80,6 +91,45 @@ def _fit(s, p, ok, sd_s, sd_p) -> tuple[np.ndarray, bool]:
     return np.where(match, nearest, -1), not identity
 
 
+def _row_standardised(a: np.ndarray) -> np.ndarray:
+    """Each row centred and scaled over its own features (NaN where it is constant)."""
+    m, sd = a.mean(axis=1, keepdims=True), a.std(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        return np.where(sd > 0, (a - m) / np.where(sd > 0, sd, 1.0), np.nan)  # compare: ok
+
+
+def row_copies(trained: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """For every row of ``trained`` the index of the row of ``pool`` it is a copy of under a
+    scale and shift of its own (a row normalised on its own), or -1."""
+    zs, zp = _row_standardised(trained), _row_standardised(pool)
+    ok_s, ok_p = np.isfinite(zs).all(axis=1), np.isfinite(zp).all(axis=1)
+    none = np.full(len(zs), -1)
+    if not ok_s.any() or not ok_p.any():
+        return none
+    zs, zp = np.where(ok_s[:, None], zs, 0.0), np.where(ok_p[:, None], zp, 1e6)
+    d2 = (zs ** 2).sum(1)[:, None] + (zp ** 2).sum(1)[None, :] - 2 * zs @ zp.T
+    nearest = d2.argmin(axis=1)
+    resid = np.sqrt(((zs - zp[nearest]) ** 2).mean(axis=1))
+    match = ok_s & np.array([at_most(r, MATCH_RTOL) for r in resid])
+    return np.where(match, nearest, -1)
+
+
+def _batches(got: object, n: int) -> list[np.ndarray]:
+    """The probe's batches (positions among the kept rows), each of at least MIN_BATCH distinct
+    positions in range; anything else is left out."""
+    if not isinstance(got, list):
+        return []
+    out = []
+    for b in got[:BATCH_LIMIT]:
+        if not (isinstance(b, list) and all(isinstance(i, int) and not isinstance(i, bool)
+                                            and 0 <= i < n for i in b)):
+            continue
+        unique = np.unique(np.asarray(b, dtype=np.int64))
+        if len(unique) >= MIN_BATCH:
+            out.append(unique)
+    return out
+
+
 def validation_rows_trained(got: object, train: torch.Tensor, val: torch.Tensor) -> Leak:
     """The validation rows among what ``track_distinct_rows`` kept (``got``: the probe's
     ``distinct_rows`` dict, untrusted). ``train``/``val``: the grader's rows [n, features]
@@ -105,11 +155,25 @@ def validation_rows_trained(got: object, train: torch.Tensor, val: torch.Tensor)
         if any(r.numpy().tobytes() not in seen for r in val_f) else None
     if val_only is None:
         return Leak()
-    pool = torch.cat([train_f, val_only])
-    index, rescaled = affine_copies(rows.detach().double().numpy(), pool.double().numpy())
-    leaked = index >= len(train_f)
+    pool = torch.cat([train_f, val_only]).double().numpy()
+    trained = rows.detach().double().numpy()
+    n_train = len(train_f)
+    index, rescaled = affine_copies(trained, pool)
+    how = ""
+    # each training batch normalised with its own statistics: a map per batch
+    per_batch = np.full(len(trained), -1)
+    for b in _batches(got.get("batches"), len(trained)):
+        found, _ = affine_copies(trained[b], pool)
+        per_batch[b] = np.maximum(per_batch[b], found)
+    # each row normalised on its own
+    per_row = row_copies(trained, pool)
+    # the reading that finds the most validation rows names how they were rescaled
+    for other, kind in ((per_batch, "batch"), (per_row, "row")):
+        if int((other >= n_train).sum()) > int((index >= n_train).sum()):
+            index, rescaled, how = other, True, kind
+    leaked = index >= n_train
     if not leaked.any():
         return Leak()
     times = counts.detach().reshape(-1).to(torch.int64).numpy()
-    return Leak(rows=int(leaked.sum()), times=int(times[leaked].clip(min=0).sum()),
-                rescaled=bool(rescaled))
+    return Leak(rows=len(set(index[leaked].tolist())),
+                times=int(times[leaked].clip(min=0).sum()), rescaled=bool(rescaled), how=how)

@@ -65,9 +65,11 @@ def track_training_rows(index, log, keys=feature_keys, owner=None):
     return hook
 
 
-#: Features kept of each distinct training row, and how many distinct rows are kept.
+#: Features kept of each distinct training row, how many distinct rows are kept, and how
+#: many training forwards' batches (as positions among the kept rows).
 DISTINCT_WIDTH = 64
 DISTINCT_LIMIT = 4096
+BATCH_LIMIT = 1024
 
 
 def track_distinct_rows(store, width=DISTINCT_WIDTH, limit=DISTINCT_LIMIT, owner=None):
@@ -75,9 +77,12 @@ def track_distinct_rows(store, width=DISTINCT_WIDTH, limit=DISTINCT_LIMIT, owner
     row of the first argument of every training forward (train mode, gradients on, this
     thread; ``owner``: only modules of that class): its first ``width`` features as float32,
     and how many times it came. At most ``limit`` distinct rows (later new ones are counted
-    under ``store["dropped"]``). ``distinct_rows(store)`` packs them for the judge."""
+    under ``store["dropped"]``), and which kept rows each forward held (its batch: a
+    normalisation with each batch's own statistics maps every batch differently).
+    ``distinct_rows(store)`` packs them for the judge."""
     thread = _row_threading.get_ident()
     rows = store.setdefault("rows", {})
+    batches = store.setdefault("batches", [])
     store.setdefault("dropped", 0)
 
     def hook(module, args):
@@ -87,26 +92,32 @@ def track_distinct_rows(store, width=DISTINCT_WIDTH, limit=DISTINCT_LIMIT, owner
         if not isinstance(x, _row_torch.Tensor) or x.dim() == 0 or not x.is_floating_point():
             return
         flat = x.detach().float().cpu().reshape(int(x.shape[0]), -1)[:, :width].contiguous()
+        positions = []
         for row in flat:
             key = row.numpy().tobytes()
             if key in rows:
                 rows[key][1] += 1
+                positions.append(rows[key][2])
             elif len(rows) < limit:
-                rows[key] = [row.clone(), 1]
+                rows[key] = [row.clone(), 1, len(rows)]
+                positions.append(rows[key][2])
             else:
                 store["dropped"] += 1
+        if len(batches) < BATCH_LIMIT:
+            batches.append(positions)
     return hook
 
 
 def distinct_rows(store):
-    """``{"rows": [n, width] float32, "counts": [n] int64, "dropped": int}`` of a
-    ``track_distinct_rows`` store."""
+    """``{"rows": [n, width] float32, "counts": [n] int64, "dropped": int, "batches": [[row
+    position, …] per training forward]}`` of a ``track_distinct_rows`` store."""
     kept = list(store.get("rows", {}).values())
+    batches = [list(b) for b in store.get("batches", [])]
     if not kept:
         return {"rows": _row_torch.zeros(0, 0),
                 "counts": _row_torch.zeros(0, dtype=_row_torch.int64),
-                "dropped": int(store.get("dropped", 0))}
-    width = min(int(r.numel()) for r, _ in kept)
-    return {"rows": _row_torch.stack([r[:width] for r, _ in kept]),
-            "counts": _row_torch.tensor([c for _, c in kept], dtype=_row_torch.int64),
-            "dropped": int(store.get("dropped", 0))}
+                "dropped": int(store.get("dropped", 0)), "batches": batches}
+    width = min(int(r.numel()) for r, *_ in kept)
+    return {"rows": _row_torch.stack([r[:width] for r, *_ in kept]),
+            "counts": _row_torch.tensor([c for _, c, *_ in kept], dtype=_row_torch.int64),
+            "dropped": int(store.get("dropped", 0)), "batches": batches}

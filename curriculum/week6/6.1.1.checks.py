@@ -79,7 +79,9 @@ def judge_train(learner, reference, inputs, ctx):
                                      f"lr=0.001); found {found}")
     leak = validation_rows_trained(got.get("trained_rows"), inputs["x"], inputs["xv"])
     if leak.rows:
-        how = ", rescaled feature by feature" if leak.rescaled else ""
+        how = {"batch": ", each batch normalised with its own statistics",
+               "row": ", each row normalised on its own"}.get(
+            leak.how, ", rescaled feature by feature" if leak.rescaled else "")
         return Verdict(False, "train", f"the model trained on validation rows ({leak.rows} of "
                                        f"val_loader's rows{how}, {leak.times} rows of its "
                                        "training batches in all): train on train_loader only "
