@@ -323,8 +323,12 @@ def _batches_problem(got: dict, n: int, epochs: int) -> str:
         return (f"train on shuffled mini-batches of {BATCH} (the last one of an epoch may be "
                 f"smaller), every row once per epoch: pinball_loss got batches of {found[:6]} "
                 f"rows in {len(sizes)} calls ({epochs} epochs asked)")
-    return same_order_problem(split_epochs(got.get("rows") or [], per_epoch),
-                              "train_forecaster", SHUFFLE)
+    # by the rows' features, else by their targets (features standardised by the learner are
+    # unknown to the feature recorder: their epochs say nothing about the order)
+    return (same_order_problem(split_epochs(got.get("rows") or [], per_epoch),
+                               "train_forecaster", SHUFFLE)
+            or same_order_problem(split_epochs(got.get("target_rows") or [], per_epoch),
+                                  "train_forecaster", SHUFFLE))
 
 
 def judge_train(learner, reference, inputs, ctx):

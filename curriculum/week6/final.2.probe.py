@@ -84,16 +84,26 @@ def evaluation(ns, cases):
     return out
 
 
+def _target_key(v):
+    return round(float(v), 4)
+
+
 def train(ns, d):
     torch.manual_seed(7)
     loss_fn = need(ns, "pinball_loss")
-    sizes, rows = [], []
+    sizes, rows, target_rows = [], [], []
+    # the training rows' positions by their target (a float of its own per row): the rows of
+    # a loop that standardised its features are unknown to the feature recorder, not by target
+    by_target = {_target_key(v): i for i, v in enumerate(d["y"].double().tolist())}
 
     def counted(*args, **kwargs):
         target = args[1] if len(args) > 1 else kwargs.get("target")
         # each training batch's size
         sizes.append(int(target.shape[0]) if isinstance(target, torch.Tensor) and target.dim()
                      else 0)
+        if isinstance(target, torch.Tensor) and target.dim() and target.is_floating_point():
+            target_rows.append([by_target.get(_target_key(v), -1) for v in
+                                target.detach().cpu().double().reshape(-1).tolist()])
         return loss_fn(*args, **kwargs)
     fn = need(ns, "train_forecaster")
     ns["pinball_loss"] = counted
@@ -111,4 +121,4 @@ def train(ns, d):
     with torch.no_grad():
         pred = model(d["xt"])
     return {"pred": pred, "acc": _acc, "made": _made, "calls": len(sizes), "sizes": sizes,
-            "rows": rows, "is_net": is_net}
+            "rows": rows, "target_rows": target_rows, "is_net": is_net}
