@@ -67,7 +67,12 @@ def make_data(rng: np.random.Generator):
         cy[i, k:] = torch.from_numpy(rng.integers(0, VOCAB, 16 - k))
         cy[i, k] = (cx[i, k] + int(rng.integers(1, VOCAB))) % VOCAB
     data.update(cx=cx, cy=cy)
+    # a hidden learning rate, never the default 0.003: Adam must get the lr passed in
+    data["lr"] = float(rng.choice(LRS))
     return data
+
+
+LRS = (0.004, 0.005)
 
 
 CAUSAL_ATOL = 1e-4  # times max(1, the largest |logit|): a leak the model learned moves logits by ~1
@@ -85,11 +90,13 @@ def _blocked(mask, t: int) -> torch.Tensor | None:
     return None
 
 
-def _future_leak(got, inputs) -> str:
+def _future_leak(got, inputs, key: str = "causal", mode: str = "") -> str:
     """'' when the trained model's logits before position k stay the same when the tokens from
     k on change (every k of the sequence); else what is wrong, read from where the logits
-    changed and from what the learner's causal_mask returns."""
-    pair = got.get("causal")
+    changed and from what the learner's causal_mask returns. ``key``: the probe's pair of
+    logits (eval mode, or ``causal_train``: train mode, the same random draws for both);
+    ``mode``: how the message names that mode."""
+    pair = got.get(key)
     cx = inputs["cx"]
     want = [*cx.shape, VOCAB]
     if not (isinstance(pair, list) and len(pair) == 2
@@ -107,10 +114,18 @@ def _future_leak(got, inputs) -> str:
     if not leaks:
         return ""
     k, j = leaks[0]
-    where = (f"the trained model looks at future tokens: changing the tokens from position {k} "
-             f"on changed its logits at position {j}, before them. With the next token in "
-             "view, the model copies it instead of predicting it (its perplexity means "
-             "nothing). ")
+    where = (f"the trained model looks at future tokens{mode}: changing the tokens from "
+             f"position {k} on changed its logits at position {j}, before them. With the next "
+             "token in view, the model copies it instead of predicting it (its perplexity "
+             "means nothing). ")
+    if mode:
+        # causal in eval mode (judged first), not in train mode: something that runs only in
+        # training sees the later positions
+        return where + ("In eval mode it is causal, so what differs in train mode lets the "
+                        "future in: apply the mask in both modes (also in a branch taken only "
+                        "when self.training, such as checkpointing), and normalise each "
+                        "position on its own (nn.LayerNorm): BatchNorm's batch statistics in "
+                        "train mode mix every position of the batch")
     blocked = _blocked(got.get("mask"), t)
     right = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
     if blocked is not None:
@@ -141,7 +156,16 @@ def judge_train(learner, reference, inputs, ctx):
     lg = got["logits"].double()
     if list(lg.shape) != [*test.shape, VOCAB]:
         return Verdict(False, "shape", "the trained model must give [batch, seq_len, vocab] logits")
-    leak = _future_leak(got, inputs)
+    # in eval mode, then in train mode (where train_lm trains it: a mask applied only in
+    # eval mode, or a leak through batch statistics, shows there)
+    lrs = got.get("lrs") or []
+    if not lrs or not close(lrs[0][1], inputs["lr"], rtol=1e-9, atol=0.0):
+        found = f"{lrs[0][0]}(lr={lrs[0][1]:g})" if lrs else "no optimizer"
+        return Verdict(False, "api", "train_lm must build torch.optim.Adam(model.parameters(), "
+                                     f"lr=lr) with the lr it is given (the grader passed "
+                                     f"lr={inputs['lr']:g}); found {found}")
+    leak = _future_leak(got, inputs) or _future_leak(
+        got, inputs, "causal_train", " in train mode (model.train(), as train_lm trains it)")
     if leak:
         return Verdict(False, "train", leak)
     loss = float(F.cross_entropy(lg[:, :-1].reshape(-1, VOCAB), test[:, 1:].reshape(-1)))

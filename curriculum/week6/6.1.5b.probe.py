@@ -8,7 +8,7 @@ import tempfile
 import torch
 import torch.nn as nn
 
-from curriculum.probes.recorders import _acc, need, recording
+from curriculum.probes.recorders import _acc, _made, need, recording
 
 
 def loss(ns, cases):
@@ -34,7 +34,7 @@ def train(ns, d):
     start = time.perf_counter()
     try:
         model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16,
-                                            lr=0.003))
+                                            lr=d["lr"]))
     finally:
         total = time.perf_counter() - start
         hook.remove()
@@ -44,11 +44,20 @@ def train(ns, d):
         # causality: the same rows with their tokens from a position k on replaced (the
         # judge compares the logits before k)
         causal = [model(d["cx"]), model(d["cy"])]
+        # and in train mode, as train_lm ran it (dropout, a mask applied only when training):
+        # the same random draws for both rows (reseeded), so only the tokens differ
+        model.train()
+        causal_train = []
+        for x in (d["cx"], d["cy"]):
+            torch.manual_seed(23)
+            causal_train.append(model(x))
+        model.eval()
     stats = dict(stats) if isinstance(stats, dict) else {}
     mask = None
     with contextlib.suppress(Exception):
         mask = need(ns, "causal_mask")(d["cx"].shape[1])
-    return {"logits": logits, "acc": _acc, "causal": causal,
+    return {"logits": logits, "acc": _acc, "causal": causal, "causal_train": causal_train,
+            "lrs": [(m["cls"], m["lr"]) for m in _made if m["label"] == "optimizer"],
             "mask": mask if isinstance(mask, torch.Tensor) else None,
             "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")},
             "total_s": total, "steps": len(stamps),
