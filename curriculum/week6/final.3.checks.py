@@ -253,6 +253,7 @@ CHECKPOINT_KEYS = {"model_state_dict", "optimizer_state_dict", "epoch", "config"
 
 # the scripted-validation run: 48 training sequences in batches of 16 (3 steps an epoch)
 STOP_CONFIG = {**TRAIN_CONFIG, "epochs": 16, "batch_size": 16}
+STOP_PATIENCES = (2, 4)
 
 
 def make_stopping(rng: np.random.Generator):
@@ -265,8 +266,12 @@ def make_stopping(rng: np.random.Generator):
         if tuple(s.tolist()) not in seen:
             seen.add(tuple(s.tolist()))
             keep.append(i)
-    curve = stopping_curve(rng, TRAIN_CONFIG["patience"], start=float(rng.uniform(0.9, 1.1)))
-    return {"cfg": {**STOP_CONFIG, "seed": int(rng.integers(0, 10_000))}, "x": x, "y": y,
+    # a patience of its own (never the default 3): a loop that types in 3 instead of reading
+    # config.patience stops at the wrong epoch here
+    patience = int(rng.choice(STOP_PATIENCES))
+    curve = stopping_curve(rng, patience, start=float(rng.uniform(0.9, 1.1)))
+    return {"cfg": {**STOP_CONFIG, "patience": patience, "seed": int(rng.integers(0, 10_000))},
+            "x": x, "y": y,
             "xv": [xv[i] for i in keep], "yv": yv[keep], "curve": curve,
             "per_epoch": math.ceil(len(x) / STOP_CONFIG["batch_size"])}
 
@@ -274,7 +279,7 @@ def make_stopping(rng: np.random.Generator):
 def _scripted_problem(got, inputs) -> str:
     """The scripted run: mean validation losses as scripted, stopped where patience says on
     them, checkpoint at their best epoch."""
-    curve, patience = inputs["curve"], STOP_CONFIG["patience"]
+    curve, patience = inputs["curve"], inputs["cfg"]["patience"]
     hist = got["history"]
     if not isinstance(hist, list) or not all(isinstance(h, dict) and finite(h.get("val_loss"))
                                              for h in hist):
@@ -396,12 +401,26 @@ def judge_checkpoint(learner, reference, inputs, ctx):
 def make_repro(rng: np.random.Generator):
     x, y = _topic_data(rng, 96, NOISE)
     xv, yv = _topic_data(rng, 32, NOISE)
-    return {"cfg": {**TRAIN_CONFIG, "epochs": 3, "batch_size": 16},
-            "seed": int(rng.integers(0, 10_000)), "x": x, "y": y, "xv": xv, "yv": yv}
+    seed = int(rng.integers(0, 10_000))
+    # a hidden clipping norm, well under the gradients' (never the default 1.0): every step's
+    # gradient norm must stay within config.max_grad_norm
+    max_norm = float(rng.choice(REPRO_MAX_NORMS))
+    return {"cfg": {**TRAIN_CONFIG, "epochs": 3, "batch_size": 16, "max_grad_norm": max_norm},
+            "seed": seed, "x": x, "y": y, "xv": xv, "yv": yv}
+
+
+REPRO_MAX_NORMS = (0.05, 0.1, 0.2)
 
 
 def judge_repro(learner, reference, inputs, ctx):
     got = learner.value
+    bound = inputs["cfg"]["max_grad_norm"]
+    steepest = got.get("max_step_norm")
+    if finite(steepest) and not at_most(steepest, bound * (1 + 1e-4)):
+        return Verdict(False, "api", "clip with the config's norm: torch.nn.utils."
+                                     "clip_grad_norm_(model.parameters(), config.max_grad_norm) "
+                                     f"— in a run whose config.max_grad_norm is {bound:g}, a step "
+                                     f"applied gradients of norm {steepest:.3g}")
     if not at_most(got["same_seed"], 1e-6):
         return Verdict(False, "value", "two train() runs with the same config gave different "
                                        f"weights (max difference {got['same_seed']:.3g}): call "

@@ -141,6 +141,13 @@ def train(ns, d):
 def repro(ns, d):
     Config, train = need(ns, "Config"), need(ns, "train")
     folder = tempfile.mkdtemp()
+    norms = []  # the gradient norm every optimizer step applies (after clipping)
+
+    def step_norm(opt, args, kwargs):
+        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
+                 if p.grad is not None]
+        norms.append(float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads else 0.0)
+    hook = register_optimizer_step_pre_hook(step_norm)
     try:
         states = []
         for k, seed in enumerate([d["seed"], d["seed"], d["seed"] + 1]):
@@ -153,8 +160,10 @@ def repro(ns, d):
             if set(a) != set(b):
                 return float("inf")
             return max(float((a[n] - b[n]).abs().max()) for n in a)
-        return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2])}
+        return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2]),
+                "max_step_norm": max(norms, default=None)}
     finally:
+        hook.remove()
         shutil.rmtree(folder, ignore_errors=True)
 
 
