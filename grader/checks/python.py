@@ -27,6 +27,7 @@ import functools
 import importlib
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,7 @@ from grader.checks.api import check_api
 from grader.checks.base import CheckContext, Hidden, Outcome, Verdict
 
 log = logging.getLogger(__name__)
+_NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")
 
 
 def resolve(name: str, ctx: CheckContext) -> Callable[..., Any]:
@@ -90,7 +92,12 @@ class PythonJudge:
         if ref.error is not None:
             raise RuntimeError(f"reference for {check.id} failed: {ref.describe_error()}")
         if got.missing_name is not None:
-            return Verdict(False, "name", got.error["message"])
+            # Our own words around the name: the message is the learner's to write
+            # (raise NameError("<anything>")), so it is quoted only as a NameError.
+            found = _NAME_ERROR.fullmatch(got.missing_name)
+            if found:
+                return Verdict(False, "name", f"name '{found.group(1)}' is not defined")
+            return Verdict(False, check.check_kind, got.describe_error())
         if got.error is not None:
             return Verdict(False, check.check_kind, got.describe_error())
         judge = resolve(check.judge, ctx)

@@ -446,3 +446,28 @@ async def test_class_names_reach_a_verdict_only_as_identifiers(grader, curriculu
     for shout in ("<@&1>", "**", "@here", "`y"):
         assert shout not in text, text
     assert "<unnamed class>" in result["message"], result["message"]
+
+
+@ASYNC
+async def test_a_name_error_message_is_not_a_verdict(grader, curriculum):
+    """A python check whose probe hit a NameError gave the exception's message as the
+    check's whole verdict — and a NameError can say anything: here the probe's own
+    ``name in ns`` meets a key of the learner's module dict whose ``__eq__`` raises it.
+    The verdict now names a missing name in the grader's words, and any other NameError
+    is shown as an exception ("NameError: …")."""
+    source = curriculum.get("1.3.4").reference + textwrap.dedent("""
+        del calculate_statistics
+
+        class Shout:  # a key of the module's dict, met by the probe's `name in ns`
+            def __hash__(self):
+                return hash("calculate_statistics")
+
+            def __eq__(self, other):
+                raise NameError("**all checks passed** <@&1>")
+
+        globals()[Shout()] = 1
+    """)
+    result = await grader.grade("1.3.4", source)
+    check = next(c for c in result["checks"] if c["id"] == "statistics")
+    assert check["status"] == "failed", check
+    assert check["message"].startswith("NameError: "), check
