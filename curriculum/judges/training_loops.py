@@ -102,7 +102,7 @@ def make_inputs(spec: Spec, rng: np.random.Generator) -> Hidden:
         X, y, Xt, yt = classification(rng, "blobs", spec.n)
         inputs["args"] = [f32(X), f32(y)]
         inputs["X_test"] = f32(Xt)
-        inputs["track_rows"] = spec.data == "kfold"
+        inputs["track_rows"] = True  # the rows of the split's, or each fold's, two parts
         secret["y_test"] = np.asarray(yt)
         secret["n"] = spec.n
         secret["n_train"] = int(0.8 * spec.n)
@@ -362,6 +362,11 @@ def _rows_problem(k: int, sizes: list[int], epochs: int | None, n_train: int | N
     misname as a batch-size mistake (the last batch of 240 rows is not that of 192)."""
     want = BATCH_SIZES.get(k)
     seen = sum(sizes)
+    if want and epochs and n_train and not sizes:
+        # no training forward reached the model's call: model.forward(data) skips it
+        return ("the model was never called in training: call it as `output = model(data)` "
+                "(`model.forward(data)` skips nn.Module's __call__, its hooks included, which "
+                "the grader watches)")
     if not (want and epochs and n_train) or seen % epochs or seen // epochs == n_train:
         return None
     per = seen // epochs
@@ -625,9 +630,28 @@ def _epoch_val_problem(k, rep, epochs, n_val, name: str | None = None) -> Verdic
     return None
 
 
+def _split_rows_problem(rep: dict, n: int, n_train: int) -> Verdict | None:
+    """Variant 11: the training batches hold rows of the first 80% only, the validation pass
+    rows of the last 20% only (the prompt fixes which rows go where)."""
+    trained = {int(r) for _mi, code, rows in rep["rows"] if code == "F" for r in rows}
+    validated = {int(r) for _mi, code, rows in rep["rows"] if code == "E" for r in rows}
+    late = {r for r in trained if r >= n_train}
+    early = {r for r in validated if 0 <= r < n_train}
+    if late or early:
+        found = (f"{len(late)} of the last {n - n_train} rows were in training batches"
+                 if late else f"{len(early)} of the first {n_train} rows were validated on")
+        return Verdict(False, "value", "train_loop_11: train on the first 80% of the rows "
+                                       "(X[:int(0.8 * len(X))]) and validate on the last 20% "
+                                       f"(X[int(0.8 * len(X)):]); {found}")
+    return None
+
+
 def _feature_split(value, secret, inputs, ctx) -> Verdict | None:
     rep = value["report"]
     bad = _epoch_val_problem(11, rep, 15, secret["n"] - secret["n_train"])
+    if bad:
+        return bad
+    bad = _split_rows_problem(rep, secret["n"], secret["n_train"])
     if bad:
         return bad
     hist = value["result"][1]
@@ -849,6 +873,15 @@ def _feature_amp(value, secret, inputs, ctx) -> Verdict | None:
                                      "around the forward pass and a `torch.amp.GradScaler` "
                                      "(`scaler.scale(loss).backward()`, `scaler.step(optimizer)`, "
                                      f"`scaler.update()`); missing: {', '.join(missing)}")
+    steps = sum(o.get("steps", 0) for o in value["report"]["optim"])
+    scaler = value["report"].get("scaler") or {}
+    if scaler.get("step", 0) < steps:  # (a step the scaler skips on inf is no update)
+        return Verdict(False, "api", "train_loop_17: step through the scaler: "
+                                     "`scaler.step(optimizer)` (it unscales the gradients, then "
+                                     "steps the optimizer), never `optimizer.step()` itself, "
+                                     "which applies the scaled gradients; "
+                                     f"{scaler.get('step', 0)} of the {steps} updates went "
+                                     "through scaler.step")
     dtypes = value["report"]["out_dtypes"]
     if not {"bfloat16", "float16"} & set(dtypes):
         return Verdict(False, "value", "train_loop_17: the forward pass did not run in reduced "

@@ -73,6 +73,7 @@ class _Rec:
         self.handles = []
         self.rows = []
         self.out_dtypes = set()
+        self.scaler = {"step": 0}  # GradScaler.step calls
         self.lnames = []
         self.want_sqnorm = False
         self._orig_backward = None
@@ -258,6 +259,19 @@ class _Rec:
 
         sched_cls.step = sched_step
 
+        # a GradScaler's step (which unscales the gradients, then steps the optimizer): an
+        # optimizer.step() of its own applies the scaled gradients
+        scaler_cls = _torch.amp.GradScaler
+        self._orig_scaler = scaler_cls.step
+        orig_scaler_step = self._orig_scaler
+
+        def scaler_step(sc, *a, **kw):
+            if rec.mine():
+                rec.scaler["step"] += 1
+            return orig_scaler_step(sc, *a, **kw)
+
+        scaler_cls.step = scaler_step
+
     def remove(self):
         for h in self.handles:
             h.remove()
@@ -266,6 +280,7 @@ class _Rec:
             _torch.Tensor.backward = self._orig_backward
             _torch.optim.lr_scheduler.ReduceLROnPlateau.step = self._orig_sched
             _nn.functional.binary_cross_entropy_with_logits = self._orig_bce
+            _torch.amp.GradScaler.step = self._orig_scaler
             self._orig_backward = None
 
     def report(self):
@@ -276,6 +291,7 @@ class _Rec:
             "losses": self.losses,
             "sched": self.sched,
             "out_dtypes": sorted(self.out_dtypes),
+            "scaler": dict(self.scaler),
             "rows": self.rows,
             "lnames": self.lnames,
         }
