@@ -8,6 +8,9 @@ from curriculum.probes.need import need  # noqa: F401  (the prelude's users call
 from curriculum.probes.torch_class import torch_class_name
 
 _made = []
+# (label, object) of every optimizer and scheduler built while recording, in order: a probe
+# reads their state after the learner's run (e.g. a scheduler's last_epoch: its step() calls)
+_objects = []
 
 
 def _record_class(cls, label):
@@ -24,6 +27,7 @@ def _record_class(cls, label):
             info.update({k2: v for k2, v in self.__dict__.items()
                          if k2 in ("step_size", "gamma") and isinstance(v, (int, float))})
         _made.append(info)
+        _objects.append((label, self))
     cls.__init__ = init
     return orig
 

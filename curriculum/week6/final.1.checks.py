@@ -76,8 +76,37 @@ def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 400, 12, 4, 1.3)
     xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
     xt, yt, _ = blobs(rng, 300, 12, 4, 1.3, centers)
+    stop = _make_stopping(rng, x, y, xv, yv)
+    # a hidden batch size, never the default 32: a loader that types in 32 shows
+    batch_size = int(rng.choice(BATCH_SIZES))
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
-                          "xt": xt, "stop": _make_stopping(rng, x, y, xv, yv)}, secret=yt)
+                          "xt": xt, "stop": stop, "batch_size": batch_size}, secret=yt)
+
+
+BATCH_SIZES = (16, 20, 24)
+
+
+def _batches_problem(rows: list, batch_size: int, n: int) -> str:
+    """The main run's training batches are of the batch_size passed (the last of an epoch may
+    hold the rest)."""
+    sizes = [len(r) for r in rows if isinstance(r, list)]
+    if sizes and max(sizes) != batch_size:
+        return (f"fit must train on batches of the batch_size it is given "
+                f"(DataLoader(train_ds, batch_size=batch_size, shuffle=True)): the grader "
+                f"passed batch_size={batch_size}; your training batches held up to "
+                f"{max(sizes)} rows")
+    return ""
+
+
+def _scheduler_steps_problem(steps: list, epochs) -> str:
+    """StepLR stepped once per epoch: as many step() calls as epochs run (one fewer when the
+    loop breaks out of its last epoch before stepping)."""
+    if not steps or not isinstance(epochs, int):
+        return ""
+    if steps[0] not in (epochs - 1, epochs):
+        return (f"call scheduler.step() once per epoch, after the epoch's batches: fit ran "
+                f"{epochs} epochs and stepped the scheduler {steps[0]} times")
+    return ""
 
 
 # the scripted-validation run: 64 training rows in batches of 32 (2 steps an epoch)
@@ -172,7 +201,12 @@ def judge_fit(learner, reference, inputs, ctx):
     if not scheds:
         return Verdict(False, "api", "schedule the learning rate: build an "
                                      "optim.lr_scheduler (StepLR) and step it every epoch")
-    bad = _schedule_problem(scheds[0], got["lrs"], math.ceil(len(inputs["x"]) / 32))
+    bad = _batches_problem(got.get("rows") or [], inputs["batch_size"], len(inputs["x"]))
+    if bad:
+        return Verdict(False, "api", bad)
+    bad = (_schedule_problem(scheds[0], got["lrs"],
+                             math.ceil(len(inputs["x"]) / inputs["batch_size"]))
+           or _scheduler_steps_problem(got.get("sched_steps") or [], got["info"].get("epochs")))
     if bad:
         return Verdict(False, "api", bad)
     bad = same_order_problem(split_epochs(got.get("rows") or [], len(inputs["x"])), "fit",

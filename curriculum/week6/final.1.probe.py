@@ -3,7 +3,7 @@
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, _objects, mode_hook, need, recording
 from curriculum.probes.rows import row_index, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
@@ -75,12 +75,17 @@ def fit(ns, d):
     handles.append(register_optimizer_step_pre_hook(
         lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"]))))
     fn = need(ns, "fit")
+    built = len(_objects)
     try:
         info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
-                                    num_epochs=40, lr=0.01, patience=3))
+                                    num_epochs=40, lr=0.01, patience=3,
+                                    batch_size=d["batch_size"]))
     finally:
         for h in handles:
             h.remove()
+    # each scheduler's step() calls during fit (last_epoch counts them; building it is 0)
+    sched_steps = [int(getattr(o, "last_epoch", -1)) for label, o in _objects[built:]
+                   if label == "scheduler"]
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(1)
@@ -91,6 +96,7 @@ def fit(ns, d):
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
             "info": dict(info) if isinstance(info, dict) else {},
             "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs, "rows": rows,
+            "sched_steps": sched_steps,
             "scripted": _scripted(ns, d["stop"])}
 
 
