@@ -73,6 +73,12 @@ def make_saliency(rng: np.random.Generator):
 
 def judge_saliency(learner, reference, inputs, ctx):
     got = learner.value
+    if isinstance(got, dict) and got.get("train_mode_forwards"):
+        return Verdict(False, "value", "saliency must put the model in eval mode "
+                                       "(model.eval()) before its forward pass: it was handed "
+                                       "a model in train mode and ran it in train mode "
+                                       "(dropout and batch norm would change the logits)")
+    got = got.get("saliency") if isinstance(got, dict) else got
     x = inputs["x"].clone().requires_grad_(True)
     logits = torch.tanh(x @ inputs["w1"].T) @ inputs["w2"].T
     logits.gather(1, inputs["t"].unsqueeze(1)).sum().backward()
@@ -127,7 +133,12 @@ def judge_eval(learner, reference, inputs, ctx):
 def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 300, 8, 3, 2.0)
     xt, yt, _ = blobs(rng, 300, 8, 3, 2.0, centers)
-    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
+    # hidden settings, never the defaults (60 epochs, lr 0.01): a loop that types them in
+    # trains another number of epochs or with another learning rate
+    epochs = int(rng.choice([e for e in range(30, 51) if e != 40]))
+    lr = float(rng.choice([0.005, 0.008, 0.015, 0.02]))
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt, "epochs": epochs,
+                          "lr": lr}, secret=yt)
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -139,5 +150,21 @@ def judge_train(learner, reference, inputs, ctx):
     problem = accumulation_problem(learner.value.get("acc"))
     if problem:
         return Verdict(False, "train", problem)
+    got = learner.value
+    lrs, lr = got.get("lrs") or [], inputs["lr"]
+    if not lrs or not close(lrs[0], lr, rtol=1e-9, atol=0.0):
+        found = f"{got['opts'][0]}(lr={lrs[0]:g})" if lrs else "no optimizer"
+        return Verdict(False, "api", "run_capstone must build torch.optim.Adam(model.parameters(),"
+                                     f" lr=lr) with the lr it is given (the grader passed "
+                                     f"lr={lr:g}); found {found}")
+    n, epochs = len(inputs["y"]), inputs["epochs"]
+    # (no call seen: focal_loss bound under another name before the grader wrapped it)
+    if got.get("calls") and got.get("rows") != epochs * n:
+        seen = got.get("rows") or 0
+        return Verdict(False, "train", f"run_capstone must train num_epochs epochs, every row "
+                                       f"once per epoch: the grader passed num_epochs={epochs} "
+                                       f"for {n} rows ({epochs * n} rows through focal_loss); "
+                                       f"your focal_loss got {seen} rows in training "
+                                       f"({seen / n:.3g} epochs)")
     return accuracy_verdict(learner.value["pred"], ctx.secrets["training"], 0.85,
                             "run_capstone's model")

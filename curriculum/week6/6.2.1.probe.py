@@ -2,7 +2,7 @@
 
 import torch
 
-from curriculum.probes.recorders import _acc, need, recording
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
 
 def loss(ns, cases):
@@ -22,7 +22,16 @@ def sal(ns, d):
     with torch.no_grad():
         model[0].weight.copy_(d["w1"])
         model[2].weight.copy_(d["w2"])
-    return need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
+    # handed over in train mode (as a training loop leaves a model): saliency must put it in
+    # eval mode itself
+    modes = []
+    handle = mode_hook(model, modes)
+    model.train()
+    try:
+        out = need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
+    finally:
+        handle.remove()
+    return {"saliency": out, "train_mode_forwards": sum(1 for training, _ in modes if training)}
 
 
 def evaluation(ns, d):
@@ -33,8 +42,22 @@ def evaluation(ns, d):
 def train(ns, d):
     torch.manual_seed(6)
     fn = need(ns, "run_capstone")
-    model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=40, lr=0.01))
+    loss_fn, rows = need(ns, "focal_loss"), []
+
+    def counted(*args, **kwargs):
+        # the rows of each training batch (gradients on): num_epochs passes over the data
+        logits = args[0] if args else kwargs.get("logits")
+        if torch.is_grad_enabled() and isinstance(logits, torch.Tensor) and logits.dim():
+            rows.append(int(logits.shape[0]))
+        return loss_fn(*args, **kwargs)
+    ns["focal_loss"] = counted
+    try:
+        model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=d["epochs"], lr=d["lr"]))
+    finally:
+        ns["focal_loss"] = loss_fn
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(1)
-    return {"pred": pred, "acc": _acc}
+    opts = [m for m in _made if m["label"] == "optimizer"]
+    return {"pred": pred, "acc": _acc, "rows": sum(rows), "calls": len(rows),
+            "lrs": [m["lr"] for m in opts], "opts": [m["cls"] for m in opts]}
