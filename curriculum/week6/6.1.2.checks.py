@@ -115,6 +115,13 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "train_text_classifier must build optim.Adam(model."
                                      "parameters(), lr=lr) with the `lr` it is given (the grader "
                                      f"passes lr=0.02); found {found}")
+    n = len(inputs["y"])
+    if got.get("rows") != 4 * n:
+        seen = got.get("rows") or 0
+        return Verdict(False, "train", "train_text_classifier must train num_epochs epochs over "
+                                       "train_loader: the grader passed num_epochs=4 for "
+                                       f"{n} training sequences; your model trained on {seen} "
+                                       f"({seen / n:.3g} epochs)")
     modes = [tuple(m) for m in got["modes"]]
     if (False, False) not in modes or any(m not in ((True, True), (False, False)) for m in modes):
         return Verdict(False, "train", "every forward pass is either training (model.train(), "

@@ -58,14 +58,23 @@ def train(ns, d):
                        collate_fn=collate)
     val = DataLoader(list(zip(d["xv"], d["yv"], strict=True)), batch_size=64, collate_fn=collate)
     fn = need(ns, "train_text_classifier")
-    log = []
+    log, rows = [], []
     handle = mode_hook(model, log)
+
+    def count(mod, args):
+        # the rows of each training forward (train mode, gradients on): 4 epochs of them
+        x = args[0] if args else None
+        if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
+            rows.append(int(x.shape[0]))
+    counter = model.register_forward_pre_hook(count)
     try:
         recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
     finally:
         handle.remove()
+        counter.remove()
     model.eval()
     lengths = torch.tensor([len(s) for s in d["xt"]])
     with torch.no_grad():
         pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
-    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log))}
+    return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
+            "rows": sum(rows)}

@@ -46,12 +46,15 @@ def train(ns, d):
     train = need(ns, "train_ner")
     full, part = tempfile.mkdtemp(), tempfile.mkdtemp()
     loss_fn = ns.get("ner_loss")
-    padded = {"calls": 0, "with_pad_tag": 0}  # the tags ner_loss got: padded with -100?
+    # the tags ner_loss got: padded with -100? and each training batch's size
+    padded = {"calls": 0, "with_pad_tag": 0, "largest_batch": 0}
 
     def watched_loss(logits, tags, *args, **kwargs):
         if isinstance(tags, torch.Tensor) and torch.is_grad_enabled():
             padded["calls"] += 1
             padded["with_pad_tag"] += bool((tags == -100).any())
+            if tags.dim() == 2:
+                padded["largest_batch"] = max(padded["largest_batch"], int(tags.shape[0]))
         return loss_fn(logits, tags, *args, **kwargs)
 
     try:

@@ -122,7 +122,14 @@ def make_regression(rng: np.random.Generator):
     w = w / np.linalg.norm(w) * np.sqrt(10)
     x = rng.normal(0, 1, (256, 10))
     y = x @ w * 0.25
-    return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32))}
+    # a hidden epoch count (at least the 15 the halving was measured with, never 15): a loop
+    # that types in its own count trains another number of epochs
+    epochs = int(rng.choice(EPOCHS))
+    return {"x": torch.from_numpy(x.astype(np.float32)), "y": torch.from_numpy(y.astype(np.float32)),
+            "epochs": epochs}
+
+
+EPOCHS = (16, 17, 18, 20)
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -135,8 +142,15 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "train", problem)
     if not got["same"]:
         return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
+    n, epochs = len(inputs["y"]), inputs["epochs"]
+    if got.get("rows") != epochs * n:
+        seen = got.get("rows") or 0
+        return Verdict(False, "train", f"train must run num_epochs epochs over the dataloader: "
+                                       f"the grader passed num_epochs={epochs} for {n} rows; "
+                                       f"your model trained on {seen} rows ({seen / n:.3g} "
+                                       "epochs)")
     if not (finite(got["before"]) and below(got["after"], 0.5 * got["before"])):
-        return Verdict(False, "train", f"after train(model, loader, 15) the MSE went from "
+        return Verdict(False, "train", f"after train(model, loader, {epochs}) the MSE went from "
                                        f"{got['before']:.3f} to {got['after']:.3f}; it must at least "
                                        "halve (MSELoss, Adam lr=0.001, the 5-step pattern)")
     opts = [m for m in got["made"] if m["label"] == "optimizer"]

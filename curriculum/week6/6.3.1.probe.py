@@ -49,7 +49,19 @@ def train(ns, d):
         before = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
     loader = DataLoader(TensorDataset(d["x"], d["y"]), batch_size=32, shuffle=True)
     fn = need(ns, "train")
-    out = recording(lambda: fn(model, loader, 15))
+    rows = []
+
+    def count(mod, args):
+        # the rows of each training forward (gradients on): num_epochs passes over the data
+        x = args[0] if args else None
+        if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
+            rows.append(int(x.shape[0]))
+    counter = model.register_forward_pre_hook(count)
+    try:
+        out = recording(lambda: fn(model, loader, d["epochs"]))
+    finally:
+        counter.remove()
     with torch.no_grad():
         after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
-    return {"before": before, "after": after, "same": out is model, "acc": _acc, "made": _made}
+    return {"before": before, "after": after, "same": out is model, "acc": _acc, "made": _made,
+            "rows": sum(rows)}
