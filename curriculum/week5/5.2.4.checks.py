@@ -105,7 +105,16 @@ def advtrain_inputs(rng: np.random.Generator) -> Hidden:
     (X, y), (Xt, yt) = _adv_data(rng, 320)
     inputs = {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
               "X": f32(X), "y": torch.from_numpy(y), "X_test": f32(Xt), "eps": 0.1}
+    # hidden settings for the training call, never the defaults (10 epochs, epsilon 0.1): a
+    # loop that types them in trains another number of epochs or attacks with another epsilon
+    # (the held-out attack stays at 0.1)
+    inputs["epochs"] = int(rng.choice(ADV_EPOCHS))
+    inputs["train_eps"] = float(rng.choice(ADV_TRAIN_EPS))
     return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+ADV_EPOCHS = (11, 12)
+ADV_TRAIN_EPS = (0.11, 0.12, 0.13)
 
 
 # Correct loops land around 0.8 under FGSM, a few in a hundred just under 0.75: the bar
@@ -128,6 +137,11 @@ def _combination_problem(rep: dict) -> str | None:
     li = ki = 0
     window_l: list[float] = []
     window_k: list[float] = []
+    # the criterion values recorded since the previous backward: an attack's own loss comes
+    # before its backward (a functional F.cross_entropy attack records none, and its value,
+    # the clean loss of the same batch, must not be taken out of the clean half)
+    segment: list[float] = []
+    segments: list[list[float]] = []
     checked = wrong = forwards = 0
     for code in rep["seq"]:
         if code == "F":
@@ -135,18 +149,22 @@ def _combination_problem(rep: dict) -> str | None:
         elif code in "Ll":
             if li < len(losses) and code == "L":
                 window_l.append(losses[li])
+                segment.append(losses[li])
             li += 1
         elif code == "K":
             if ki < len(backs):
                 window_k.append(backs[ki])
             ki += 1
+            segments.append(segment)
+            segment = []
         elif code == "S":
             if window_k:
-                rest = list(window_l)
-                for attack in window_k[:-1]:
-                    near = [i for i, v in enumerate(rest) if close(v, attack, rtol=1e-4, atol=1e-6)]
+                # every backward but the last is an attack's: its loss leaves its segment
+                for attack, seg in zip(window_k[:-1], segments[:-1], strict=False):
+                    near = [i for i, v in enumerate(seg) if close(v, attack, rtol=1e-4, atol=1e-6)]
                     if near:
-                        rest.pop(near[0])
+                        seg.pop(near[0])
+                rest = [v for seg in segments for v in seg] + segment
                 if not all(math.isfinite(v) for v in [*rest, window_k[-1]]):
                     pass  # a NaN loss: the accuracy checks say what is wrong
                 elif len(rest) == 2:
@@ -156,7 +174,7 @@ def _combination_problem(rep: dict) -> str | None:
                 elif len(rest) == 1 and forwards >= 2:  # two batches run, one loss: one half
                     checked += 1
                     wrong += 1
-            window_l, window_k, forwards = [], [], 0
+            window_l, window_k, forwards, segment, segments = [], [], 0, [], []
     if checked and wrong:
         return (f"the training loss must be 0.5 × the clean loss + 0.5 × the adversarial loss; "
                 f"in {wrong} of {checked} steps the loss your backward() got was not their "
@@ -182,10 +200,14 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     if problem:
         return Verdict(False, "api", f"adversarial_training_loop: {problem}")
     h = v["history"]
-    if not (isinstance(h, dict) and isinstance(h.get("train_loss"), list)
-            and len(h["train_loss"]) == 10):
+    epochs, n = inputs["epochs"], len(inputs["y"])
+    if not (isinstance(h, dict) and isinstance(h.get("train_loss"), list)):
         return Verdict(False, "type", "adversarial_training_loop must return "
-                                      "{'train_loss': [one float per epoch]} (10 epochs)")
+                                      "{'train_loss': [one float per epoch]}")
+    if len(h["train_loss"]) != epochs:
+        return Verdict(False, "value", "adversarial_training_loop must train num_epochs epochs "
+                                       f"(the grader passed num_epochs={epochs}); "
+                                       f"train_loss holds {len(h['train_loss'])} epochs")
     rep = v["report"]
     if not rep["optim"]:
         return Verdict(False, "train", "no optimizer ever updated the model")
@@ -196,17 +218,26 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
                                        "training backward")
     # the adversarial half of each batch: the model must see 2 x 320 samples per epoch
     seen = int(sum(rep["num"]["F"].tolist()))
-    if seen < 2 * 320 * 10:
+    if seen < 2 * n * epochs:
         return Verdict(False, "value", "train on clean AND adversarial examples of every batch "
-                                       f"(2 x 320 samples per epoch for 10 epochs); your model "
+                                       f"(2 x {n} samples per epoch for {epochs} epochs); your "
+                                       "model "
                                        f"saw {seen} samples in train mode (inputs that "
                                        "require grad count as attack passes: never set "
                                        "requires_grad on the caller's batch)")
     attacked = int(sum(n for c, n in zip([c for c in rep["seq"] if c in "EGfA"],
                                           rep["num"]["E"].tolist(), strict=False) if c == "A"))
-    if attacked < 320 * 10:
+    if attacked < n * epochs:
         return Verdict(False, "value", "make adversarial examples of every training batch "
-                                       f"(320 per epoch); only {attacked} were made")
+                                       f"({n} per epoch); only {attacked} were made")
+    moved = [m for m in v.get("moved") or [] if finite(m)]
+    eps = inputs["train_eps"]
+    if moved and not close(max(moved), eps, rtol=1e-3, atol=1e-6):
+        return Verdict(False, "value", "attack the training batches with the epsilon "
+                                       "adversarial_training_loop is given (the grader passed "
+                                       f"epsilon={eps:g}): generate_adversarial_examples(model, "
+                                       "data, target, epsilon); your examples moved the data by "
+                                       f"up to {max(moved):.3g}")
     bad = _combination_problem(rep) or _shuffle_problem(rep, len(inputs["y"]))
     if bad:
         return Verdict(False, "value", bad)

@@ -51,13 +51,28 @@ def advtrain(ns, inputs):
     model = _build(inputs["model"])
     before = _flat(model)
     rec = _Rec([model], row_index(inputs["X"]))  # which rows each clean batch holds
+    # how far each call of the learner's generate_adversarial_examples moved its data during
+    # training (its largest change: epsilon, unless clamping cut every value)
+    attack, moved = ns.get("generate_adversarial_examples"), []
+
+    def watched(*args, **kwargs):
+        out = attack(*args, **kwargs)
+        data = args[1] if len(args) > 1 else kwargs.get("data")
+        if isinstance(out, _torch.Tensor) and isinstance(data, _torch.Tensor) \
+                and out.shape == data.shape:
+            moved.append(float((out.detach().float() - data.detach().float()).abs().max()))
+        return out
+    if callable(attack):
+        ns["generate_adversarial_examples"] = watched
     try:
         rec.install()
         model.train()
-        history = fn(model, inputs["X"].clone(), inputs["y"].clone(), num_epochs=10,
-                     epsilon=inputs["eps"])
+        history = fn(model, inputs["X"].clone(), inputs["y"].clone(),
+                     num_epochs=inputs["epochs"], epsilon=inputs["train_eps"])
     finally:
         rec.remove()
+        if callable(attack):
+            ns["generate_adversarial_examples"] = attack
     model.eval()
     Xt = inputs["X_test"].clone()
     with _torch.no_grad():
@@ -70,4 +85,4 @@ def advtrain(ns, inputs):
         adv = model(_torch.clamp(x + inputs["eps"] * g.sign(), 0, 1))
     return {"report": rec.report(), "history": _describe(history),
             "changed": float((_flat(model) - before).abs().max()),
-            "clean": clean.detach(), "adv": adv.detach()}
+            "clean": clean.detach(), "adv": adv.detach(), "moved": moved}
