@@ -81,6 +81,15 @@ def judge_curriculum_scoring(learner, reference, inputs, ctx) -> Verdict:
     if not close(got, want, rtol=1e-4, atol=1e-5):
         return Verdict(False, "value", "difficulty = 0.7 * (1 - max softmax probability) + "
                                        "0.3 * per-sample cross-entropy (reduction='none')")
+    modes = v.get("score_modes")
+    if isinstance(modes, list) and any(bool(m[0]) for m in modes):
+        return Verdict(False, "value", "difficulty_scorer ran the model in training mode (the "
+                                       "grader passes it in train mode, as training leaves it): "
+                                       "call model.eval() before the forward pass, so that "
+                                       "dropout or batch norm would not change the scores")
+    if isinstance(modes, list) and any(bool(m[1]) for m in modes):
+        return Verdict(False, "value", "difficulty_scorer ran the model with gradients on: "
+                                       "score under `with torch.no_grad():`")
     sched = v["schedule"]
     if not isinstance(sched, dict) or sorted(sched) != [str(e) for e in range(9)]:
         return Verdict(False, "type", "create_curriculum_schedule must return a dict with one "

@@ -18,14 +18,24 @@ def probe(ns, inputs):
     model = _build(inputs["model"])
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     scores = schedule = None
+    modes = []
     if inputs["part"] == "score":
-        scores = ns["difficulty_scorer"](X[:50], y[:50], model)
+        # handed over in train mode (as training leaves a model): the scorer's own
+        # model.eval() and no_grad() must show in its forward passes
+        hook = model.register_forward_pre_hook(
+            lambda m, a: modes.append([bool(m.training), bool(_torch.is_grad_enabled())]))
+        try:
+            model.train()
+            scores = ns["difficulty_scorer"](X[:50], y[:50], model)
+        finally:
+            hook.remove()
         schedule = ns["create_curriculum_schedule"](dataset, model, 9)
     sched = None
     if isinstance(schedule, dict):
         sched = {str(k): [int(i) for i in v] for k, v in schedule.items()}
     if inputs["part"] == "score":
-        return {"state": state, "scores": _describe(scores), "schedule": sched}
+        return {"state": state, "scores": _describe(scores), "schedule": sched,
+                "score_modes": modes}
     _torch.manual_seed(inputs["init_seed"])
     model = _build(inputs["model"])
     before = _flat(model)

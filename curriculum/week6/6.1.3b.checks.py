@@ -56,8 +56,16 @@ def make_data(rng: np.random.Generator):
     x, y = review_texts(rng, 192)
     xv, yv = review_texts(rng, 48)
     xt, yt = review_texts(rng, 200)
+    # a neutral word of their own in a quarter of the validation reviews: a vocabulary built
+    # from the validation texts too holds it (the training texts never do)
+    xv = list(xv)
+    for i in rng.choice(len(xv), len(xv) // 4, replace=False):
+        xv[int(i)] = f"{xv[int(i)]} {VAL_ONLY_WORDS[int(rng.integers(len(VAL_ONLY_WORDS)))]}"
     return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
                   secret=yt)
+
+
+VAL_ONLY_WORDS = ("kiosk", "tuesday", "harbour", "velvet", "marmalade", "quokka")
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -77,6 +85,16 @@ def judge_train(learner, reference, inputs, ctx):
                                        "and keep the "
                                        "validation reviews for the F1 that early stopping and "
                                        "model saving decide on")
+    words = learner.value.get("vocab_words")
+    if isinstance(words, list):
+        seen = {w for t in inputs["x"] for w in t.lower().split()}
+        val_only = set(words) - seen - {"<PAD>", "<UNK>"}
+        if val_only & {w for t in inputs["xv"] for w in t.lower().split()}:
+            return Verdict(False, "train", "build the vocabulary from the training reviews only "
+                                           "(vocab = build_vocab(train_texts)): yours holds "
+                                           f"{len(val_only)} words that only the validation "
+                                           "reviews contain, a leak of the validation set into "
+                                           "the model's inputs")
     modes = learner.value.get("predict_modes")
     if not isinstance(modes, list) or any(bool(m[0]) for m in modes):
         return Verdict(False, "train", "predict ran the model in training mode (the grader "

@@ -121,7 +121,9 @@ def train(ns, d):
         hist = [dict(h) for h in history] if isinstance(history, list) else repr(history)[:80]
         return {"pred": pred, "best_f1": best_f1, "saved": saved, "history": hist,
                 "predict_modes": [list(m) for m in modes],
-                "acc": _acc, "f1_calls": f1s, "logits_in": logits_in, "leaks": leaks}
+                "acc": _acc, "f1_calls": f1s, "logits_in": logits_in, "leaks": leaks,
+                "vocab_words": sorted(str(w) for w in vocab)[:5000]
+                if isinstance(vocab, dict) else None}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
