@@ -13,7 +13,7 @@ from curriculum.judges.autograd import unwrap
 from curriculum.judges.compare import all_finite, at_least, at_most
 from curriculum.judges.source import forbidden_calls, has_call
 from curriculum.judges.text import type_name, with_article
-from curriculum.judges.training import binary_accuracy
+from curriculum.judges.training import binary_accuracy, rate_problem
 from grader.checks.base import Hidden, Verdict
 
 FORBIDDEN = ("torch.nn.", "torch.optim.")
@@ -45,6 +45,10 @@ def make_datasets(rng: np.random.Generator) -> list:
     # one: a network whose size is typed in fails one of them
     sets[order[0]]["hidden_size"] = None
     sets[order[1]]["hidden_size"] = int(rng.choice(HIDDEN_SIZES))
+    # two more two-epoch runs on one set, at two hidden rates from the same start: one
+    # differentiation per epoch, and the first update grows with the rate
+    low = round(float(rng.uniform(0.3, 1.0)), 3)
+    sets[int(rng.integers(0, 2))]["rates"] = [low, round(low * float(rng.uniform(1.5, 3)), 3)]
     return Hidden(inputs=[sets[i] for i in order], secret=[labels[i] for i in order])
 
 
@@ -91,4 +95,25 @@ def judge_fit(learner, reference, inputs, ctx):
                                      f"torch.optim; found {', '.join(bad)}")
     if not has_call(ctx, (".backward", "torch.autograd.grad")):
         return Verdict(False, "api", "compute the gradients with autograd (loss.backward())")
+    for i, (ds, item) in enumerate(zip(inputs, learner.value, strict=True), 1):
+        bad = _short_runs_problem(f"data set {i}", item[3] if len(item) > 3 else None,
+                                  ds.get("rates", ()))
+        if bad:
+            return bad
     return Verdict(True, "train")
+
+
+def _short_runs_problem(label, runs, rates):
+    """The two-epoch runs (probe ``_short_runs``): two differentiations each (num_epochs
+    is the argument), then the first update grows with the learning rate."""
+    if not rates or not isinstance(runs, list) or len(runs) != 2:
+        return None
+    for run in runs:
+        if isinstance(run, tuple) and len(run) == 3 and type(run[0]) is int and run[0] not in (
+                0, 2):
+            return Verdict(False, "train", f"{label}: trained with num_epochs=2, your training "
+                                           f"differentiated a loss {run[0]} times; train for "
+                                           "exactly num_epochs epochs, one backward() each")
+    pairs = [None if not (isinstance(r, tuple) and len(r) == 3) or r[1] is None
+             or r[2] is None else (r[1], r[2]) for r in runs]
+    return rate_problem(label, pairs, rates)

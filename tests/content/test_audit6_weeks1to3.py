@@ -340,3 +340,18 @@ async def test_333ab_other_correct_updates_pass(grader, seed) -> None:
                       "        b.data -= learning_rate * b.grad")
     result = await grader.grade("3.3.3a", source, seed=seed)
     assert result["status"] == "passed", result["checks"]
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("old, new, hint", [
+    # the grader always trained with the defaults (300 epochs at rate 1.0)
+    ("    for _ in range(num_epochs):", "    for _ in range(300):",
+     "trained with num_epochs=2, your training differentiated a loss 300 times"),
+    ("                p -= learning_rate * p.grad", "                p -= 1.0 * p.grad",
+     "your first update grew 1×"),
+])
+async def test_333c_typed_in_epochs_and_rate_fail(grader, seed, old, new, hint) -> None:
+    result = await grader.grade("3.3.3c", _replace(_reference("3.3.3c"), old, new), seed=seed)
+    assert _failed(result) == {"xor_network": "train"}, result["checks"]
+    assert hint in _message(result, "xor_network"), _message(result, "xor_network")
