@@ -471,3 +471,22 @@ async def test_a_name_error_message_is_not_a_verdict(grader, curriculum):
     check = next(c for c in result["checks"] if c["id"] == "statistics")
     assert check["status"] == "failed", check
     assert check["message"].startswith("NameError: "), check
+
+
+@pytest.mark.parametrize("tree", [
+    {"__long__": "__str__", "parts": ["ab", 3]},
+    {"__long__": "__str__", "parts": "abc"},
+    {"__long__": "__set__", "parts": [[1]]},
+    {"__long__": "__list__", "parts": [1, 2]},
+    {"__long__": "__list__"},
+    {"__long__": "__dict__", "parts": [[[1, 2, 3]]]},
+    {"__long__": "__dict__", "parts": [[[{"__dict__": []}, 1]]]},
+    {"__long__": "__tuple__", "parts": [[{"__tensor__": "float32", "shape": [2], "blob": 0}]]},
+    {"__long__": ["__list__"], "parts": [[1]]},
+    {"__long__": "__list__", "parts": [list(range(10_001))]},
+])
+def test_forged_long_values_are_protocol_errors(tree):
+    """The parts of a long value are checked like any container: a forged one decodes
+    within the limits or is a ProtocolError, never another exception."""
+    with pytest.raises(harness.ProtocolError):
+        harness.decode(tree, [b"\x00"], PROTOCOL.for_child())
