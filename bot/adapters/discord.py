@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -475,6 +476,14 @@ class DojoDiscord(discord.Client):
 
     # ---- translating who and where -------------------------------------------------------
 
+    def mention_as_command(self, text: str) -> str:
+        """``@TorchDojo today`` is ``/dojo today``: a newcomer addresses the bot by
+        mentioning it (``@TorchDojo`` alone is ``/dojo``: the help)."""
+        if self.user is None:
+            return text
+        m = re.match(rf"\s*<@!?{self.user.id}>[\s,:]*", text or "")
+        return "/dojo " + text[m.end():] if m else text
+
     def incoming(self, *, channel: Any, user: discord.abc.User, text: str,
                  permissions: discord.Permissions | None = None,
                  attachments: list[Attachment] | None = None, reply_to: str | None = None,
@@ -631,7 +640,8 @@ class DojoDiscord(discord.Client):
         if ref is not None and isinstance(ref.resolved, discord.Message) \
                 and self.user is not None and ref.resolved.author.id != self.user.id:
             reply_to = None  # code in reply to a person is conversation, not a submission
-        msg = self.incoming(channel=message.channel, user=message.author, text=message.content,
+        msg = self.incoming(channel=message.channel, user=message.author,
+                            text=self.mention_as_command(message.content),
                             attachments=await self.read_attachments(message.attachments),
                             reply_to=reply_to, message_id=str(message.id), public=True)
         if not self.handler.wants(msg):

@@ -150,3 +150,24 @@ async def test_discord_a_refused_submission_is_fixed_by_editing_it(tmp_path: Pat
             from bot.db import Submission
 
             assert await s.scalar(select(func.count()).select_from(Submission)) == 2
+
+
+async def test_discord_mentioning_the_bot_is_a_command(tmp_path: Path,
+                                                       grader_client: Any) -> None:
+    """'@TorchDojo help' and '@TorchDojo today' were ignored as conversation."""
+    from .test_discord import fake_discord
+
+    async with open_world(tmp_path, grader_client) as w:
+        await w.day_one()
+        for text, said in ((f"<@{fake_discord.BOT_ID}> today", "day 1"),
+                           (f"<@!{fake_discord.BOT_ID}>, help", "TorchDojo commands"),
+                           (f"<@{fake_discord.BOT_ID}>", "TorchDojo commands")):
+            mark = w.fake.mark()
+            await w.fake.post(w.channel, w.alice, text)
+            reply = await w.call_after(mark, lambda c: c.method == "POST"
+                                       and "/messages" in c.path)
+            assert said in reply.text, (text, reply.text)
+        mark = w.fake.mark()
+        await w.fake.post(w.channel, w.alice, f"thanks <@{fake_discord.BOT_ID}>!")
+        await w.fake.settle(0.3)
+        assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
