@@ -31,7 +31,6 @@ import hashlib
 import io
 import logging
 import re
-import secrets
 import signal
 import threading
 import time
@@ -56,7 +55,7 @@ from grader.pool import SandboxPool
 from grader.references import ReferenceProcess
 from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 from grader.sandbox import harness
-from grader.stock import Plan, ReferenceStock
+from grader.stock import Plan, ReferenceStock, fresh_seed
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +207,7 @@ class Grader:
                                module=self._module(exercise))
             seed, probes, owners = plan.seed, plan.probes, plan.owners
         else:
-            seed = seed if seed is not None else secrets.randbelow(2**31)
+            seed = seed if seed is not None else fresh_seed()
             ctx = CheckContext(exercise.id, source_index, seed, source_text=source,
                                module=self._module(exercise))
             probes, owners = self._probes(exercise, ctx)
@@ -568,9 +567,8 @@ def run_seed(seed: int) -> int:
     (``Hidden.secret``: held-out labels, clean targets); the code in the sandbox can
     read the seed it runs under (``torch.initial_seed()``), and the input functions
     are the curriculum's own source. So the sandbox gets a one-way function of it,
-    still fixed by the seed (a grading is reproduced from its seed): inverting it
-    means hashing every one of the 2**31 seeds, far beyond a job's CPU limit, and a
-    table of them far beyond a submission's size.
+    still fixed by the seed (a grading is reproduced from its seed). Inverting it
+    means searching the seeds a grading may have: 63 bits (:func:`~grader.stock.fresh_seed`).
     """
     digest = hashlib.sha256(f"torchdojo run seed {seed}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF

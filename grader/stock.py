@@ -41,6 +41,14 @@ QUIET_S = 0.5
 MAX_BYTES = 8 * 1024 * 1024
 
 
+def fresh_seed() -> int:
+    """A new grading's seed: 63 random bits. Its hidden inputs are drawn from it, and the
+    code in the sandbox runs under a hash of it (``grader.grading.run_seed``): from a
+    space this large no job can search its way back (2**31 seeds, hashed on 32 processes
+    for a heavy exercise's minutes, could be)."""
+    return secrets.randbits(63)
+
+
 @dataclass
 class Plan:
     """One grading, planned: its seed, probes (with the index of each probe's
@@ -187,7 +195,7 @@ class ReferenceStock:
                 self.made += 1
 
     async def _make_paused_while_busy(self, exercise_id: str) -> Plan | None:
-        making = asyncio.ensure_future(self._make(exercise_id, secrets.randbelow(2**31)))
+        making = asyncio.ensure_future(self._make(exercise_id, fresh_seed()))
         self._refilling = True
         try:
             while not making.done():

@@ -490,3 +490,25 @@ def test_forged_long_values_are_protocol_errors(tree):
     within the limits or is a ProtocolError, never another exception."""
     with pytest.raises(harness.ProtocolError):
         harness.decode(tree, [b"\x00"], PROTOCOL.for_child())
+
+
+@ASYNC
+async def test_a_gradings_seed_is_too_large_to_search_for(grader, curriculum, monkeypatch):
+    """With 2**31 seeds, hashing each once (run_seed) is minutes of CPU on 32 processes —
+    within a heavy exercise's wall limit on a large machine — and a job that found its
+    seed could redraw its hidden labels. A grading's seed now has 63 random bits (the
+    stock's plans too)."""
+    import grader.grading as grading
+    from grader.stock import fresh_seed
+
+    seeds = [fresh_seed() for _ in range(64)]
+    assert len(set(seeds)) == 64 and max(seeds) >= 2**48 and max(seeds) < 2**63
+    drawn: list[int] = []
+
+    def recorded() -> int:
+        drawn.append(fresh_seed())
+        return drawn[-1]
+
+    monkeypatch.setattr(grading, "fresh_seed", recorded)
+    result = await grader.grade("1.1.1", curriculum.get("1.1.1").reference)
+    assert result["status"] == "passed" and len(drawn) == 1, result
