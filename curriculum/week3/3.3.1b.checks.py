@@ -41,6 +41,13 @@ def make_surfaces(rng: np.random.Generator) -> list:
         cases.append({"q": _random_quadratic(rng),
                       "start": tuple(float(v) for v in rng.uniform(-3, 3, 2)),
                       "lr": round(float(rng.uniform(0.05, 0.2)), 3)})
+    # two runs judged only on when they stop: a hidden max_iterations (8-20 steps), and a
+    # hidden loose tolerance (0.05-0.2) — a loop that ignores either keeps evaluating f
+    for stop in ({"max_iterations": int(rng.integers(8, 21))},
+                 {"tolerance": round(float(rng.uniform(0.05, 0.2)), 3)}):
+        cases.append({"q": _random_quadratic(rng),
+                      "start": tuple(float(v) for v in rng.uniform(-3, 3, 2)),
+                      "lr": round(float(rng.uniform(0.05, 0.2)), 3), **stop})
     return cases
 
 
@@ -50,6 +57,7 @@ def make_points(rng: np.random.Generator) -> list:
 
 BUDGET = 1000
 TOL = 1e-3
+STOP_SLACK = 2  # evaluations allowed past the tolerance (the value at the end)
 
 
 def judge_objective(learner, reference, inputs, ctx):
@@ -120,11 +128,24 @@ def judge_minimum(learner, reference, inputs, ctx):
         if got[0] == "not float":
             return Verdict(False, "type", f"{label}: return (x, y, value) as Python floats "
                                           f"(use .item()); found {with_article(got[1])}")
-        x, y, v, calls, _seconds, points = got
-        calls = int(calls) if isinstance(calls, int | float) else BUDGET + 6
-        if calls > BUDGET + 5:
+        x, y, v, calls, _seconds, points, deep = got
+        steps = case.get("max_iterations", BUDGET)
+        calls = int(calls) if isinstance(calls, int | float) else steps + 6
+        if "max_iterations" in case:
+            label = f"a short run (max_iterations={steps})"
+        elif "tolerance" in case:
+            label = f"a run with tolerance={case['tolerance']:g}"
+        if calls > steps + 5:
             return Verdict(False, "value", f"{label}: f was evaluated {calls} times; the budget is "
-                                           f"max_iterations = {BUDGET} steps")
+                                           f"max_iterations = {steps} steps — stop after the "
+                                           "max_iterations passed in")
+        if "tolerance" in case and isinstance(deep, int) and deep > STOP_SLACK:
+            return Verdict(False, "value", f"{label}: f was evaluated {deep} times where the "
+                                           "gradient norm was already under a quarter of the "
+                                           "tolerance — stop once ‖∇f‖ < the tolerance passed "
+                                           "in")
+        if "max_iterations" in case or "tolerance" in case:
+            continue  # judged only on when it stops
         wx, wy, wv = _optimum(case["q"])
         dist = max_abs_diff([x, y], [wx, wy])
         if not at_most(dist, TOL):

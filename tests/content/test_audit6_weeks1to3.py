@@ -355,3 +355,45 @@ async def test_333c_typed_in_epochs_and_rate_fail(grader, seed, old, new, hint) 
     result = await grader.grade("3.3.3c", _replace(_reference("3.3.3c"), old, new), seed=seed)
     assert _failed(result) == {"xor_network": "train"}, result["checks"]
     assert hint in _message(result, "xor_network"), _message(result, "xor_network")
+
+
+# --- 3.3.1b: max_iterations and tolerance are the arguments ----------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("old, new, hint", [
+    # the grader always passed max_iterations=1000 and the default tolerance 1e-6
+    ("    for _ in range(max_iterations):", "    for _ in range(1000):",
+     "a short run (max_iterations="),
+    ("            if grad_norm < tolerance:", "            if grad_norm < 1e-6:",
+     "under a quarter of the tolerance"),
+])
+async def test_331b_typed_in_stopping_rules_fail(grader, seed, old, new, hint) -> None:
+    result = await grader.grade("3.3.1b", _replace(_reference("3.3.1b"), old, new), seed=seed)
+    assert _failed(result) == {"find_minimum": "value"}, result["checks"]
+    assert hint in _message(result, "find_minimum"), _message(result, "find_minimum")
+
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_331b_other_gradient_norms_pass(grader, seed) -> None:
+    # the L1 norm stops later than the L2 one, but never where ‖∇f‖₂ < tolerance / 4
+    source = _replace(_reference("3.3.1b"),
+                      "            grad_norm = (x.grad**2 + y.grad**2).sqrt().item()",
+                      "            grad_norm = (x.grad.abs() + y.grad.abs()).item()")
+    result = await grader.grade("3.3.1b", source, seed=seed)
+    assert result["status"] == "passed", result["checks"]
+
+
+# --- 2.3.1c: the default stride is used on every seed ----------------------------------
+
+@ASYNC
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_231c_other_default_stride_fails(grader, seed) -> None:
+    # a hidden case called without stride only now and then, so a signature with
+    # stride=2 passed on some seeds
+    source = _replace(_reference("2.3.1c"),
+                      "def create_sliding_windows(sequence, window_size, stride=1):",
+                      "def create_sliding_windows(sequence, window_size, stride=2):")
+    result = await grader.grade("2.3.1c", source, seed=seed)
+    assert _failed(result) == {"create_sliding_windows": "shape"}, result["checks"]
