@@ -33,10 +33,13 @@ from types import ModuleType
 from bot.chat import render
 from bot.chat.extract import Attachment, extract_code, looks_like_code
 from bot.chat.parser import (
+    ALIASES,
     CONSOLE_HELP,
+    CONSOLE_VERBS,
     HELP,
     HELP_STREAK,
     VERB_HELP,
+    VERBS,
     Command,
     ParseError,
     help_verb,
@@ -302,6 +305,15 @@ class ChatHandler:
                               f"/dojo reply {msg.reply_to}, then ```python, your code and ``` "
                               "on lines of their own")]
             if self.console:
+                words = text.partition("\n")[0].split()
+                if words and words[0].lower().lstrip("/") == "dojo":
+                    words = words[1:]
+                if words:
+                    words[0] = words[0].lstrip("/").lower()
+                if words and (words[0] in VERBS or words[0] in CONSOLE_VERBS
+                              or words[0] in ALIASES):  # "today", "/help", "dojo today"
+                    return [error("commands start with /dojo",
+                                  f"did you mean /dojo {' '.join(words)[:80]}?")]
                 return [error("commands start with /dojo", "/dojo help")]
             return []  # ordinary conversation: not for the bot
         if not is_command(text):

@@ -431,3 +431,22 @@ async def test_zone_names_in_any_case_and_absurd_values_are_answered(
         assert (await s.scalar(select(Cohort.tz))) == "Asia/Tokyo"
         assert sorted(await s.scalars(select(Member.tz))) == ["America/New_York",
                                                               "Europe/Berlin"]
+
+
+async def test_console_verb_without_the_prefix_gets_the_command_to_type(
+        tmp_path: Path, tiny_curriculum: Any) -> None:
+    """A newcomer in the console types 'today' or '/today': they were told
+    'commands start with /dojo' without the line that works."""
+    w = World(f"sqlite+aiosqlite:///{tmp_path}/c.sqlite3", tiny_curriculum)
+    await w.db.upgrade()
+    h = ChatHandler(w.dojo, console=True)
+    try:
+        for typed, meant in (("today", "/dojo today"), ("/today", "/dojo today"),
+                             ("dojo leaderboard all", "/dojo leaderboard all"),
+                             ("Streak", "/dojo streak")):
+            (reply,) = await h.handle(Incoming("console", "console", "you", "you", typed))
+            assert reply.text == f"Commands start with /dojo\n→ Did you mean {meant}?", typed
+        (reply,) = await h.handle(Incoming("console", "console", "you", "you", "hello there"))
+        assert reply.text == "Commands start with /dojo\n→ /dojo help"
+    finally:
+        await w.close()
