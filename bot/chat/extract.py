@@ -52,6 +52,9 @@ def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
         return None, (
             f"{name} is {len(data) / 1024:.0f} KB; the limit is {MAX_CODE_BYTES // 1024} KB"
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and data.count(0) * 3
+                                                        > len(data)):
+        return None, f"{name} is UTF-16 text; save it as UTF-8 and attach it again"
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:

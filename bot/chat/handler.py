@@ -90,7 +90,7 @@ class Incoming:
         # A display name is the platform's, not the member's message: one cut inside a
         # character (a lone surrogate, which no database or chat API takes) must not
         # refuse their submission as "not UTF-8 text". The broken character shows as �.
-        self.user_name = _SURROGATES.sub("\ufffd", self.user_name or "")
+        self.user_name = _SURROGATES.sub("\ufffd", self.user_name or "").replace("\x00", "")
 
     @property
     def actor(self) -> Actor:

@@ -55,7 +55,7 @@ class CohortService:
         self.ctx.require_instructor(actor, "create a cohort")
         tz = rules.zone_name(tz)
         at = rules.parse_hhmm(post_time)
-        name = name.strip()
+        name = "".join(ch if ch >= " " else " " for ch in name).strip()  # no NUL, no controls
         if not name:
             raise DojoError("a cohort needs a name")
         today = rules.local_date(self.ctx.now(), tz)

@@ -75,6 +75,9 @@ class SubmissionService:
         except UnicodeEncodeError:  # lone surrogates: bytes that were not UTF-8
             raise DojoError("your code is not UTF-8 text",
                             "save it as UTF-8 and paste it again") from None
+        if "\x00" in code:  # never Python, and PostgreSQL cannot store it: say so, not "went wrong"
+            raise DojoError("your code contains NUL characters (a file saved as UTF-16 has one "
+                            "after every letter)", "save it as UTF-8 text and send it again")
         now = self.ctx.now()
         private = kind_of(ex) == "challenge"
         async with self.ctx.db.session() as s:

@@ -450,3 +450,29 @@ async def test_console_verb_without_the_prefix_gets_the_command_to_type(
         assert reply.text == "Commands start with /dojo\n→ /dojo help"
     finally:
         await w.close()
+
+
+async def test_code_or_names_with_nul_characters_are_refused_in_words(
+        db_url: str, tiny_curriculum: Any) -> None:
+    """A .py saved as UTF-16 without a BOM (PowerShell's '>' on some systems, an
+    editor's 'Unicode') decodes as UTF-8 with a NUL after every letter, and
+    PostgreSQL cannot store NUL: the submission failed with 'something went
+    wrong' and was lost. The file is named as UTF-16; pasted NULs are refused
+    with what to do; a cohort name's control characters become spaces."""
+    from bot.chat.extract import Attachment
+
+    w = World(db_url, tiny_curriculum)
+    h = ChatHandler(w.dojo)
+    try:
+        await h.handle(msg("/dojo cohort create Nul\x00Team", "coach", Role.instructor))
+        assert (await h.dojo.get_cohort("test", "c1")).name == "Nul Team"
+        utf16 = "import torch\nv_1_1_1 = 1  # PASS\n".encode("utf-16-le")
+        (reply,) = await h.handle(msg("/dojo submit 1.1.1",
+                                      attachments=[Attachment("a.py", utf16)]))
+        assert "a.py is UTF-16 text; save it as UTF-8 and attach it again" in reply.text
+        (reply,) = await h.handle(msg("/dojo submit 1.1.1\n```python\nv_1_1_1 = 1\x00\n```"))
+        assert reply.text.startswith("Your code contains NUL characters"), reply.text
+        assert "→ Save it as UTF-8 text and send it again" in reply.text
+        assert await submissions(w) == []
+    finally:
+        await w.close()
