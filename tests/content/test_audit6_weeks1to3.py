@@ -397,3 +397,27 @@ async def test_231c_other_default_stride_fails(grader, seed) -> None:
                       "def create_sliding_windows(sequence, window_size, stride=2):")
     result = await grader.grade("2.3.1c", source, seed=seed)
     assert _failed(result) == {"create_sliding_windows": "shape"}, result["checks"]
+
+
+# --- 2.3.2d: what is wrong with the attention is named ---------------------------------
+
+_SOFTMAX_232D = "weights = torch.softmax(scores, dim=-1)"
+
+
+@ASYNC
+@pytest.mark.parametrize("old, new, hint", [
+    # each said only 'N of M values are off'
+    (_SOFTMAX_232D, "weights = torch.softmax(scores, dim=1)", "the wrong dim"),
+    (" / math.sqrt(d_model)", "", "not scaled"),
+    (" / math.sqrt(d_model)", " / d_model", "divided by d_model"),
+    ("math.sqrt(d_model)", "math.sqrt(64)", "the example's d_model"),
+    ("d_model = Q.shape[-1]", "d_model = Q.shape[1]", "√seq_len"),
+    (_SOFTMAX_232D, "e = torch.exp(scores)\n    weights = e / e.sum(dim=-1).unsqueeze(1)",
+     "do not sum to 1"),
+    ("return weights, torch.matmul(weights, V)",
+     "return weights, torch.matmul(weights.transpose(-2, -1), V)", "weights transposed"),
+])
+async def test_232d_attention_mistakes_are_named(grader, old, new, hint) -> None:
+    result = await grader.grade("2.3.2d", _replace(_reference("2.3.2d"), old, new), seed=3)
+    assert _failed(result) == {"simplified_attention": "value"}, result["checks"]
+    assert hint in _message(result, "simplified_attention"), result["checks"]
