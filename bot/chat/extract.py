@@ -54,7 +54,8 @@ def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and data.count(0) * 3
                                                         > len(data)):
-        return None, f"{name} is UTF-16 text; save it as UTF-8 and attach it again"
+        return None, (f"{name} is not UTF-8 text (it looks like UTF-16); save it as UTF-8 and "
+                      "attach it again")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:

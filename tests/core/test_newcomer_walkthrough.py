@@ -469,7 +469,7 @@ async def test_code_or_names_with_nul_characters_are_refused_in_words(
         utf16 = "import torch\nv_1_1_1 = 1  # PASS\n".encode("utf-16-le")
         (reply,) = await h.handle(msg("/dojo submit 1.1.1",
                                       attachments=[Attachment("a.py", utf16)]))
-        assert "a.py is UTF-16 text; save it as UTF-8 and attach it again" in reply.text
+        assert "a.py is not UTF-8 text (it looks like UTF-16); save it as UTF-8" in reply.text
         (reply,) = await h.handle(msg("/dojo submit 1.1.1\n```python\nv_1_1_1 = 1\x00\n```"))
         assert reply.text.startswith("Your code contains NUL characters"), reply.text
         assert "→ Save it as UTF-8 text and send it again" in reply.text
