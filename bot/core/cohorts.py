@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date
 
@@ -55,7 +56,10 @@ class CohortService:
         self.ctx.require_instructor(actor, "create a cohort")
         tz = rules.zone_name(tz)
         at = rules.parse_hhmm(post_time)
-        name = "".join(ch if ch >= " " else " " for ch in name).strip()  # no NUL, no controls
+        # no NUL or controls; a lone surrogate (bytes that were not UTF-8) shows as �:
+        # neither can be stored by PostgreSQL
+        name = "".join(ch if ch >= " " else " " for ch in name).strip()
+        name = re.sub("[\ud800-\udfff]", "\ufffd", name)
         if not name:
             raise DojoError("a cohort needs a name")
         today = rules.local_date(self.ctx.now(), tz)
