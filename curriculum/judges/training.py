@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least, close
+from curriculum.judges.compare import at_least, below, close
 from curriculum.judges.text import fmt_shape, type_name
 from grader.checks.base import Verdict
 
@@ -182,7 +182,7 @@ def rate_problem(label: str, runs: Any, rates: Sequence[float]) -> Verdict | Non
         return None  # not the same start (a random start not drawn from torch)
     step_a, step_b = flat[1] - flat[0], flat[3] - flat[2]
     size = float(step_a.norm())
-    if size < 1e-9:
+    if below(size, 1e-9):
         return None
     ratio = rates[1] / rates[0]
     if close(step_b, ratio * step_a, rtol=0.0, atol=1e-3 * ratio * size):

@@ -9,6 +9,7 @@ one is float64 (the result keeps the input's dtype).
 import torch
 
 from curriculum.judges.cases import each_case, labels_for, shuffled
+from curriculum.judges.compare import close
 from curriculum.judges.values import problem
 
 
@@ -53,7 +54,7 @@ def judge_patches(learner, reference, inputs, ctx):
 
 def _patch_hint(found, expected):
     f, e = found.to(torch.float64), expected.to(torch.float64)
-    if torch.allclose(f, e.transpose(-1, -2), rtol=1e-5, atol=1e-6):
+    if close(f, e.transpose(-1, -2), rtol=1e-5, atol=1e-6):
         return ("each patch has its rows and columns swapped: keep the pixel order of "
                 "the image inside a patch")
     b, num = e.shape[:2]
@@ -61,7 +62,7 @@ def _patch_hint(found, expected):
     for i in range(b):
         mine, theirs = f[i].reshape(num, -1), e[i].reshape(num, -1)
         nearest = torch.cdist(mine, theirs).argmin(dim=1)  # then compared exactly
-        if not torch.allclose(mine, theirs[nearest], rtol=1e-5, atol=1e-6):
+        if not close(mine, theirs[nearest], rtol=1e-5, atol=1e-6):
             same_blocks = False
             break
     if same_blocks:

@@ -10,6 +10,7 @@ one too-short sequence are float64, so a result built with the default dtype
 import torch
 
 from curriculum.judges.cases import each_case, labels_for
+from curriculum.judges.compare import close
 from curriculum.judges.values import problem
 
 
@@ -43,8 +44,8 @@ def judge_windows(learner, reference, inputs, ctx):
                 and isinstance(expected, torch.Tensor) and found.shape == expected.shape
                 and found.dim() == 4 and found.numel() > 0):
             relabelled = expected.transpose(2, 3).reshape(expected.shape)
-            if torch.allclose(found.to(torch.float64), relabelled.to(torch.float64),
-                              rtol=1e-5, atol=1e-6):
+            if close(found.to(torch.float64), relabelled.to(torch.float64), rtol=1e-5,
+                     atol=1e-6):
                 return "value", (f"{bad[1]} — each window holds its values in (feature, "
                                  "time) order: unfold gives (B, num_windows, F, "
                                  "window_size), and a reshape/view only relabels those "

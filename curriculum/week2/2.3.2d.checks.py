@@ -9,6 +9,7 @@ import math
 import torch
 
 from curriculum.judges.cases import case_list, results
+from curriculum.judges.compare import close
 from curriculum.judges.values import problem
 
 
@@ -53,7 +54,7 @@ def judge_attention(learner, reference, inputs, ctx):
 
 
 def _close(a, b):
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and torch.allclose(
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and close(
         a.double(), b, rtol=1e-4, atol=1e-5)
 
 
@@ -85,8 +86,8 @@ def _attention_hint(args, found):
     for candidate, hint in wrong:
         if _close(weights, candidate):
             return hint
-    if weights.shape == right.shape and not torch.allclose(
-            weights.double().sum(dim=-1), torch.ones_like(right[..., 0]), atol=1e-4):
+    if weights.shape == right.shape and not close(
+            weights.double().sum(dim=-1), torch.ones_like(right[..., 0]), rtol=0.0, atol=1e-4):
         return ("the rows of attention_weights do not sum to 1: softmax over the last dim "
                 "(a hand-written one divides by .sum(dim=-1, keepdim=True), which keeps "
                 "each row's sum in its row)")

@@ -75,7 +75,7 @@ def judge_range(learner, reference, inputs, ctx):
 def judge_angle(learner, reference, inputs, ctx):
     for i, ((v0, g, h, steps), got) in enumerate(zip(inputs, learner.value, strict=True),
                                                 start=1):
-        short = steps is not None and steps < MIN_STEPS * 5
+        short = steps is not None and steps < MIN_STEPS * 5  # compare: ok (counts)
         label = ("the example launch, find_optimal_angle() with its defaults" if i == 1 else
                  f"a short run (steps={steps})" if short else f"hidden launch {i}")
         if got[0] == "bad":
