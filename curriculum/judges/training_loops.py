@@ -681,6 +681,16 @@ def _feature_kfold(value, secret, inputs, ctx) -> Verdict | None:
         if train_sets[i] & val_sets[i] or len(train_sets[i]) + len(val_sets[i]) != n:
             return Verdict(False, "value", f"train_loop_12: fold {i + 1} must train on every row "
                                            "outside its validation fold, and only on those")
+    # the returned accuracies are the fold models' own on their validation rows
+    got, real = value.get("result"), value.get("fold_accs") or []
+    if isinstance(got, list) and len(got) == len(real) == 5:
+        for i, (g, r) in enumerate(zip(got, real, strict=True), start=1):
+            if r is not None and not (finite(g) and close(g, r, rtol=0.0, atol=1e-4)):
+                return Verdict(False, "value", f"train_loop_12: return each fold's validation "
+                                               "accuracy, the fraction of its rows with "
+                                               "(logit > 0) == label (a float in [0, 1]); fold "
+                                               f"{i}'s model scores {r:.3f} on its fold, you "
+                                               f"returned {float(g):.3f}")
     return None
 
 

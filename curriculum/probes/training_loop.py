@@ -377,6 +377,7 @@ def probe(ns, inputs):
     if k == 12:
         out["preds"] = [_predict(m, X_test, device) for m in models]
         out["n_models"] = len(models)
+        out["fold_accs"] = _fold_accuracies(models, rec, inputs, device)
         return out
     returned = result[0] if isinstance(result, tuple) and result else result
     trained = returned if isinstance(returned, _nn.Module) else models[0]
@@ -411,6 +412,26 @@ def probe(ns, inputs):
         out["saved"] = saved
         import shutil as _shutil
         _shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _fold_accuracies(models, rec, inputs, device):
+    """Each fold model's accuracy (logit > 0) on the rows it validated on (its eval-mode
+    forwards), or None where it validated on none."""
+    X, y = inputs["args"][0], inputs["args"][1]
+    out = []
+    for mi, m in enumerate(models):
+        rows = sorted({int(r) for i, code, ids in rec.rows if int(i) == mi and code == "E"
+                       for r in ids if r >= 0})
+        if not rows:
+            out.append(None)
+            continue
+        pred = _predict(m, X[rows], device)
+        if not isinstance(pred, _torch.Tensor):
+            out.append(None)
+            continue
+        out.append(float(((pred.reshape(-1) > 0).float() == y[rows].reshape(-1).float())
+                         .float().mean()))
     return out
 
 

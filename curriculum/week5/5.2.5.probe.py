@@ -41,8 +41,16 @@ def _probe_acc(ns, inputs, X, y):
     model.eval()
     with _torch.no_grad():
         preds = model(inputs["X_test"])
+    # a second simulator with accumulation_steps=2 (one epoch): self.accumulation_steps, not
+    # a typed-in 4, decides the updates and the loss scale
+    _torch.manual_seed(inputs["init_seed"] + 1)
+    model2 = _build(inputs["model"])
+    before2 = _flat(model2)
+    _sim(ns, model2, steps=2).gradient_accumulation_training(
+        DataLoader(TensorDataset(X, y), batch_size=8, shuffle=False),
+        _torch.optim.SGD(model2.parameters(), lr=0.1), num_epochs=1)
     return {"report": rec.report(), "init": before, "final": _flat(model),
-            "preds": preds.detach()}
+            "preds": preds.detach(), "init2": before2, "final2": _flat(model2)}
 
 
 def _probe_reduce(ns, inputs):

@@ -174,6 +174,17 @@ WRONG.update({
         "    vocab = build_vocab(train_texts)\n",
         "    vocab = build_vocab(train_texts + val_texts)\n")],
         "training", ["build the vocabulary from the training reviews only"]),
+    # the returned fold accuracies were never compared with the fold models' own
+    "5.1.3-kfold-accuracy-of-sigmoid-above-0": ("5.1.3", [(
+        "            predicted = (model(X_val) > 0).float()",
+        "            predicted = (torch.sigmoid(model(X_val)) > 0).float()")],
+        "train_loop_12", ["return each fold's validation accuracy", "fold 1's model scores"]),
+    # every run used accumulation_steps=4, so a typed-in 4 passed
+    "5.2.5-accumulation-steps-typed-in": ("5.2.5", [
+        ("if (batch_idx + 1) % self.accumulation_steps == 0:", "if (batch_idx + 1) % 4 == 0:"),
+        ("loss = criterion(output, target) / self.accumulation_steps",
+         "loss = criterion(output, target) / 4")],
+        "accumulation", ["accumulation_steps=2", "not a typed-in 4"]),
     # no hidden case had a type only the predictions hold
     "6.1.4a-types-of-gold-only": ("6.1.4a", [(
         "    for kind in sorted({s[1] for s in pred | gold}):",
@@ -249,6 +260,7 @@ CORRECT = {
         "    loss.backward()\n    grad = data.grad\n    for p in model.parameters():\n"
         "        p.grad = None\n")]),
     "6.1.3b-reference": ("6.1.3b", []),
+    "5.2.5-reference": ("5.2.5", []),
     "6.1.4a-reference": ("6.1.4a", []),
     "6.1.5b-reference": ("6.1.5b", []),
 }
