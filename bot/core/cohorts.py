@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from datetime import date
 
@@ -56,10 +55,11 @@ class CohortService:
         self.ctx.require_instructor(actor, "create a cohort")
         tz = rules.zone_name(tz)
         at = rules.parse_hhmm(post_time)
-        # no NUL or controls; a lone surrogate (bytes that were not UTF-8) shows as �:
-        # neither can be stored by PostgreSQL
+        # NUL and other controls out; a lone surrogate (bytes that were not UTF-8) raises
+        # UnicodeEncodeError here, on every database ("that message is not UTF-8 text"),
+        # not a driver's error after the fact (PostgreSQL stores neither)
         name = "".join(ch if ch >= " " else " " for ch in name).strip()
-        name = re.sub("[\ud800-\udfff]", "\ufffd", name)
+        name.encode("utf-8")
         if not name:
             raise DojoError("a cohort needs a name")
         today = rules.local_date(self.ctx.now(), tz)

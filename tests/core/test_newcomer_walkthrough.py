@@ -478,16 +478,17 @@ async def test_code_or_names_with_nul_characters_are_refused_in_words(
         await w.close()
 
 
-async def test_a_cohort_name_with_undecodable_bytes_is_created(db_url: str,
-                                                               tiny_curriculum: Any) -> None:
-    """'/dojo cohort create Bad<lone surrogate>' was 'not UTF-8 text' on SQLite
-    and 'something went wrong' on PostgreSQL; the broken character shows as �."""
+async def test_a_cohort_name_with_undecodable_bytes_is_refused_on_every_database(
+        db_url: str, tiny_curriculum: Any) -> None:
+    """'/dojo cohort create Bad<lone surrogate>' was 'that message is not UTF-8
+    text' on SQLite but 'something went wrong' on PostgreSQL (asyncpg's
+    DataError is no UnicodeError); now the same words on both."""
     w = World(db_url, tiny_curriculum)
     h = ChatHandler(w.dojo)
     try:
         (reply,) = await h.handle(msg("/dojo cohort create Bad\udcffName", "coach",
                                       Role.instructor))
-        assert "created" in reply.text, reply.text
-        assert (await h.dojo.get_cohort("test", "c1")).name == "Bad\ufffdName"
+        assert reply.text == "That message is not UTF-8 text\n→ Type it again as UTF-8"
+        assert await h.dojo.get_cohort("test", "c1") is None
     finally:
         await w.close()
