@@ -768,6 +768,12 @@ def unpack_frame(data: bytes, caps: dict) -> tuple[dict, list[bytes]]:
     sizes = header.get("blob_sizes", [])
     if _type(sizes) is not list or _len(sizes) > caps["blobs"]:
         raise ProtocolError("frame blob sizes are malformed")
+    if _len(view) - 4 - n > caps["blob_bytes"]:
+        # An honest frame's payloads are within the cap (the encoder keeps them there);
+        # more would be copied here whether or not a value names them.
+        raise ResultTooLarge(f"the results are too large: their payloads hold "
+                             f"{_len(view) - 4 - n:,} bytes, over the limit of "
+                             f"{caps['blob_bytes']:,}")
     blobs, pos = [], 4 + n
     for size in sizes:
         if _type(size) is not _int or size < 0 or pos + size > _len(view):

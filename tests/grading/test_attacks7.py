@@ -512,3 +512,16 @@ async def test_a_gradings_seed_is_too_large_to_search_for(grader, curriculum, mo
     monkeypatch.setattr(grading, "fresh_seed", recorded)
     result = await grader.grade("1.1.1", curriculum.get("1.1.1").reference)
     assert result["status"] == "passed" and len(drawn) == 1, result
+
+
+def test_payload_bytes_no_value_names_are_refused_before_they_are_copied():
+    """unpack_frame copied every payload a frame declared (up to the 128 MB a job may
+    send back) before anything checked that a value named it: the caps on elements and
+    bytes count named payloads only. The frame's payload bytes are now held to
+    ``blob_bytes`` first."""
+    caps = {**PROTOCOL.for_child(), "blob_bytes": 1024}
+    frame = harness.pack_frame({"kind": "result", "probes": {}}, [bytes(600), bytes(600)])
+    with pytest.raises(harness.ResultTooLarge):
+        harness.unpack_frame(frame, caps)
+    header, blobs = harness.unpack_frame(harness.pack_frame({"v": 1}, [bytes(1000)]), caps)
+    assert header["v"] == 1 and len(blobs[0]) == 1000
