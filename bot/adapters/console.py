@@ -151,6 +151,7 @@ class Console:
         self.user = user
         self._files = 0
         self._last_tick: datetime | None = None
+        self.serves_dashboard = False  # set once the console's dashboard is up
 
     # ---- output -----------------------------------------------------------------
 
@@ -219,6 +220,11 @@ class Console:
                 await self.cmd_clock(" ".join(words[2:]))
             elif verb in ("quit", "exit"):
                 raise EOFError
+            elif verb == "dashboard" and not self.serves_dashboard \
+                    and self.roles.get(self.user, Role.member).can_instruct:
+                raise DojoError("This console does not serve the dashboard: it is served only "
+                                "when the console runs interactively",
+                                "./scripts/run.sh, or torchdojo console without --script")
             else:
                 await self.chat(first, rest)
         except DojoError as exc:
@@ -429,6 +435,7 @@ async def run_console(
     await console.tick()
     dashboard = None if script is not None else await start_console_dashboard(
         runtime, console.print, output_dir)
+    console.serves_dashboard = dashboard is not None
     try:
         if script is not None:
             lines = script.read_text(encoding="utf-8").splitlines()

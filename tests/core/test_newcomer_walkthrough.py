@@ -492,3 +492,36 @@ async def test_a_cohort_name_with_undecodable_bytes_is_refused_on_every_database
         assert await h.dojo.get_cohort("test", "c1") is None
     finally:
         await w.close()
+
+
+async def test_console_script_says_why_there_is_no_dashboard(tmp_path: Path,
+                                                             tiny_curriculum: Any) -> None:
+    """With --script the console serves no dashboard, and '/dojo dashboard' told
+    the instructor that an operator must set DASHBOARD_URL and DASHBOARD_SECRET
+    — wrong for the console, which serves one when run interactively."""
+    import io
+
+    from bot.adapters.console import Console, group_messages
+    from bot.config import load_settings
+    from bot.core.clock import ManualClock
+    from bot.runtime import Runtime
+
+    from .conftest import T0, FakeGrader
+
+    out = io.StringIO()
+    rt = await Runtime.start(load_settings(), database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db",
+                             grader=FakeGrader(), clock=ManualClock(T0),
+                             curriculum=tiny_curriculum)
+    try:
+        console = Console(rt, out=out, output_dir=tmp_path)
+        await console.ensure_demo()
+        await console.run(group_messages(["/dojo as coach", "/dojo dashboard", "/dojo as you",
+                                          "/dojo dashboard"]), echo=True)
+    finally:
+        await rt.close()
+    text = out.getvalue()
+    assert "DASHBOARD_URL" not in text
+    assert "This console does not serve the dashboard: it is served only when the console " \
+           "runs interactively\nbot  → ./scripts/run.sh, or torchdojo console without --script" \
+           in text
+    assert "Only instructors can open the dashboard" in text  # a member is still refused
