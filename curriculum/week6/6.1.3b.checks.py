@@ -34,8 +34,13 @@ def make_f1(rng: np.random.Generator):
 
     none = [(torch.zeros(n, dtype=torch.int64), _labels(rng, n)) for n in sizes(rng.integers(1, 3))]
     perfect = [(lab.clone(), lab) for lab in (_labels(rng, n) for n in sizes(rng.integers(1, 3)))]
+    # no positive anywhere (labels and predictions all 0): no true positive, so F1 is 0.0 —
+    # not the 1.0 of a precision and recall each taken as 1 when undefined
+    empty = [(torch.zeros(n, dtype=torch.int64), torch.zeros(n, dtype=torch.int64))
+             for n in sizes(1)]
     return mixed(rng, {"random": [pair(n) for n in sizes(rng.integers(2, 5))],
                        "no positive predictions: F1 is 0.0": none,
+                       "no positive labels or predictions: F1 is 0.0": empty,
                        "perfect predictions": perfect})
 
 

@@ -290,7 +290,17 @@ COVERAGE = (0.5, 0.95)
 def make_data(rng: np.random.Generator):
     x, y = demand_data(rng, 2000)
     xt, yt = demand_data(rng, 500)
-    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt}, secret=yt)
+    # hidden settings, never the defaults (lr 0.01, quantiles (0.1, 0.5, 0.9)): a loop that
+    # types them in (or builds DemandNet without the quantiles) shows; the 10 % and 90 %
+    # columns stay the first and last
+    lr = float(rng.choice(TRAIN_LRS))
+    quantiles = TRAIN_QUANTILES[int(rng.integers(len(TRAIN_QUANTILES)))]
+    return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xt": xt, "lr": lr,
+                          "quantiles": quantiles}, secret=yt)
+
+
+TRAIN_LRS = (0.008, 0.012, 0.015)
+TRAIN_QUANTILES = ((0.1, 0.25, 0.5, 0.75, 0.9), (0.1, 0.3, 0.5, 0.7, 0.9))
 
 
 BATCH = 64
@@ -342,23 +352,28 @@ def judge_train(learner, reference, inputs, ctx):
     if problem:
         return Verdict(False, "api", problem)
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not any(m["cls"] == "Adam" and close(m["lr"], 0.01, rtol=1e-9, atol=0.0) for m in opts):
+    lr = inputs["lr"]
+    if not any(m["cls"] == "Adam" and close(m["lr"], lr, rtol=1e-9, atol=0.0) for m in opts):
         found = [(m["cls"], m["lr"]) for m in opts]
-        return Verdict(False, "api", "train with torch.optim.Adam(model.parameters(), lr=lr) "
-                                     f"(lr=0.01 here); found optimizers {found}")
+        return Verdict(False, "api", "train with torch.optim.Adam(model.parameters(), lr=lr), "
+                                     f"the lr train_forecaster is given (lr={lr:g} here); "
+                                     f"found optimizers {found}")
     problem = accumulation_problem(got.get("acc"))
     if problem:
         return Verdict(False, "train", problem)
     if not got["is_net"]:
         return Verdict(False, "module", "train_forecaster must return the trained DemandNet")
     pred, yt = got["pred"], torch.from_numpy(ctx.secrets["training"]).double()
-    if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (len(yt), 3):
+    quantiles = list(inputs["quantiles"])
+    if not isinstance(pred, torch.Tensor) or tuple(pred.shape) != (len(yt), len(quantiles)):
         shape = tuple(pred.shape) if isinstance(pred, torch.Tensor) else type(pred).__name__
-        return Verdict(False, "shape", f"the trained model must give [batch, 3] quantiles; "
-                                       f"found {shape}")
+        return Verdict(False, "shape", "train_forecaster must build DemandNet(features, 32, "
+                                       "quantiles) with the quantiles it is given (the grader "
+                                       f"passed {len(quantiles)}): the trained model must give "
+                                       f"[batch, {len(quantiles)}] quantiles; found {shape}")
     pred = pred.double()
-    mae = float((yt - pred[:, 1]).abs().mean())
-    coverage = float(((yt >= pred[:, 0]) & (yt <= pred[:, 2])).double().mean())
+    mae = float((yt - pred[:, quantiles.index(0.5)]).abs().mean())
+    coverage = float(((yt >= pred[:, 0]) & (yt <= pred[:, -1])).double().mean())
     if not mae <= MAE_MAX:
         return Verdict(False, "train", f"held-out MAE of the median {mae:.2f}, needs ≤ {MAE_MAX} "
                                        "— check that the model really trains (loss falling, "

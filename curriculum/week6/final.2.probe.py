@@ -111,8 +111,8 @@ def train(ns, d):
     row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
         row_index(d["x"]), rows, owner=need(ns, "DemandNet")))
     try:
-        model = recording(lambda: fn(d["x"], d["y"], quantiles=(0.1, 0.5, 0.9), num_epochs=20,
-                                     lr=0.01))
+        model = recording(lambda: fn(d["x"], d["y"], quantiles=d["quantiles"], num_epochs=20,
+                                     lr=d["lr"]))
     finally:
         ns["pinball_loss"] = loss_fn
         row_hook.remove()

@@ -185,6 +185,23 @@ WRONG.update({
         ("loss = criterion(output, target) / self.accumulation_steps",
          "loss = criterion(output, target) / 4")],
         "accumulation", ["accumulation_steps=2", "not a typed-in 4"]),
+    # train_forecaster was called with the default lr and quantiles
+    "final.2-lr-typed-in": ("final.2", [(
+        "    optimizer = torch.optim.Adam(model.parameters(), lr=lr)",
+        "    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)")],
+        "training", ["the lr train_forecaster is given", "('Adam', 0.01)"]),
+    "final.2-quantiles-not-passed-to-the-model": ("final.2", [(
+        "    model = DemandNet(x.shape[1], 32, quantiles)",
+        "    model = DemandNet(x.shape[1], 32)")],
+        "training", ["must match the size of tensor b (3)"]),
+    # precision and recall taken as 1 when undefined: F1 1.0 with no positive anywhere
+    "6.1.3b-f1-of-no-positives-is-1": ("6.1.3b", [(
+        "    if tp == 0:\n        return 0.0\n"
+        "    precision, recall = tp / (tp + fp), tp / (tp + fn)",
+        "    precision = tp / (tp + fp) if tp + fp else 1.0\n"
+        "    recall = tp / (tp + fn) if tp + fn else 1.0\n"
+        "    if precision + recall == 0:\n        return 0.0")],
+        "f1", ["no positive labels or predictions: F1 is 0.0"]),
     # no hidden case had a type only the predictions hold
     "6.1.4a-types-of-gold-only": ("6.1.4a", [(
         "    for kind in sorted({s[1] for s in pred | gold}):",
@@ -206,6 +223,13 @@ async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
 # Correct submissions written differently from the reference, as the prompts allow.
 CORRECT = {
     "final.2-standardised-shuffled": ("final.2", [_F2_STANDARDISE]),
+    "final.2-reference": ("final.2", []),
+    # quantiles kept apart by sorting the raw outputs; the pinball loss written with relu
+    "final.2-sorted-columns-relu-pinball": ("final.2", [
+        ("        return torch.cat([base, base + torch.cumsum(F.softplus(rest), dim=1)], dim=1)",
+         "        return torch.sort(raw, dim=1).values"),
+        ("    return torch.maximum(q * diff, (q - 1) * diff).mean()",
+         "    return (q * F.relu(diff) + (1 - q) * F.relu(-diff)).mean()")]),
     # dropout in the attention layers: train mode draws the same masks for both rows
     "6.1.5b-dropout": ("6.1.5b", [("dropout=0.0, batch_first=True)",
                                    "dropout=0.1, batch_first=True)")]),
