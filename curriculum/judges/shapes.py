@@ -234,6 +234,16 @@ def broadcast(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, k:
         # expected from the learner's own operands: a zero in b_k makes div_k hold inf
         bad = problem(value, fn(a_k, b_k), f"`{name}` (a_{k} {sym} b_{k})", nonfinite="match")
         if bad:
+            operand = next((n for n, t in ((f"a_{k}", a_k), (f"b_{k}", b_k))
+                            if isinstance(value, torch.Tensor) and value.shape == t.shape
+                            and torch.equal(value, t)), None)
+            if operand and bad[0] == "value":
+                # a_k.add_(b_k) / a_k += b_k: the result is a_k itself, changed in place
+                return Verdict(False, "value", f"{bad[1]} — `{name}` holds the same values as "
+                                               f"`{operand}`: an in-place operation "
+                                               f"(`{operand}.{op}_(…)`, `{operand} {sym}= …`) "
+                                               f"changed `{operand}` itself; write "
+                                               f"`{name} = a_{k} {sym} b_{k}`")
             return Verdict(False, *bad)
     for name in (f"a_{k}", f"b_{k}"):
         bad_api = api_problem(ctx, name, ["torch.randn"])

@@ -421,3 +421,18 @@ async def test_232d_attention_mistakes_are_named(grader, old, new, hint) -> None
     result = await grader.grade("2.3.2d", _replace(_reference("2.3.2d"), old, new), seed=3)
     assert _failed(result) == {"simplified_attention": "value"}, result["checks"]
     assert hint in _message(result, "simplified_attention"), result["checks"]
+
+
+# --- 2.2.1-2.2.3: an in-place operation on an operand is named -------------------------
+
+@ASYNC
+@pytest.mark.parametrize("old, new, name, operand", [
+    # said only 'N of M values are off': the operand itself had changed
+    ("add_2 = a_2 + b_2", "add_2 = a_2.add_(b_2)", "add_2", "a_2"),
+    ("add_5 = a_5 + b_5", "a_5 += b_5\nadd_5 = a_5", "add_5", "a_5"),
+])
+async def test_22x_in_place_operand_is_named(grader, old, new, name, operand) -> None:
+    result = await grader.grade("2.2.1", _replace(_reference("2.2.1"), old, new))
+    (check,) = _failed(result)
+    message = _message(result, check)
+    assert f"`{name}` holds the same values as `{operand}`: an in-place operation" in message
