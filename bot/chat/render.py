@@ -10,6 +10,7 @@ console shows everything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -97,6 +98,15 @@ def item_line(it: ExerciseItem) -> str:
     extra = f", {it.time_limit_min} min" if it.time_limit_min else ""
     state = " — tried, not passed yet" if it.status == "tried" else ""
     return f"{mark}`{it.id}` {it.title} ({it.kind}, {it.max_score} pts{extra}){state}"
+
+
+def outage_words(reason: str) -> str:
+    """What a member reads of an outage: the bot's own words ("grader unreachable",
+    "grader busy or down"), without the technical tail — the connection error
+    names internal hosts, addresses and ports, which a channel has no business
+    seeing (the whole reason stays in the submission's record for instructors)."""
+    head = re.split(r"[:(\[]", reason or "", maxsplit=1)[0].strip()
+    return head or "no reason given"
 
 
 def cause_block(cause: ErrorCause, caps: Caps = CHAT) -> str:
@@ -384,8 +394,8 @@ def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
     if isinstance(ev, DelayNotice):
         return [Reply(
             text=f"⏳ #{ev.submission_id} `{ev.exercise_id}` is safely queued: the grader is "
-                 f"unavailable right now ({untrusted(ev.reason, 120)}). I'll grade it when "
-                 "it's back and tell you here.",
+                 f"unavailable right now ({untrusted(outage_words(ev.reason), 120)}). I'll grade "
+                 "it when it's back and tell you here.",
             mention=ev.user_id, level="warning", status_of=ev.submission_id,
             private=ev.status is not None and ev.status.private)]
     if isinstance(ev, CouldNotGradeNotice):

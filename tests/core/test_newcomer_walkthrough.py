@@ -525,3 +525,24 @@ async def test_console_script_says_why_there_is_no_dashboard(tmp_path: Path,
            "runs interactively\nbot  → ./scripts/run.sh, or torchdojo console without --script" \
            in text
     assert "Only instructors can open the dashboard" in text  # a member is still refused
+
+
+def test_an_outage_notice_names_no_internal_host() -> None:
+    """'is safely queued: the grader is unavailable right now (grader
+    unreachable: Cannot connect to host grader:8080 ssl:default [Connect call
+    failed ('10.0.3.7', 8080)])' — the member's status message, in the
+    channel, showed the grader's internal address."""
+    from bot.core.types import DelayNotice, Target
+
+    reason = ("grader unreachable: Cannot connect to host grader:8080 ssl:default "
+              "[Connect call failed ('10.0.3.7', 8080)]")
+    (reply,) = render.event(DelayNotice(Target("test", "c1", 1, "Torch", "UTC"), "u1", 7,
+                                        "1.1.1", reason))
+    text = reply.as_text()
+    assert "the grader is unavailable right now (grader unreachable). I'll grade it" in text
+    assert "10.0.3.7" not in text and "8080" not in text
+    for reason, shown in (("grader busy or down (HTTP 503)", "(grader busy or down)"),
+                          ("the grader did not start within 30 s", "within 30 s)")):
+        (reply,) = render.event(DelayNotice(Target("test", "c1", 1, "Torch", "UTC"), "u1", 7,
+                                            "1.1.1", reason))
+        assert shown in reply.as_text()
