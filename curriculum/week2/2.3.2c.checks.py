@@ -8,6 +8,10 @@ still pass; wrong formulas are off by O(1).
 
 import torch
 
+from curriculum.judges.cases import case_list, results
+from curriculum.judges.compare import all_finite, close
+from curriculum.judges.values import problem
+
 
 def _b_f(rng):
     return int(rng.integers(1, 40)), int(rng.integers(1, 70))
@@ -35,3 +39,50 @@ def make_dist_cases(rng):
         n, d = int(rng.integers(2, 30)), int(rng.integers(1, 9))
         cases.append(((torch.randn(n, d) * float(rng.uniform(0.5, 1.5)),), {}))
     return cases
+
+
+DIST_FORBID = ["torch.cdist", "torch.pdist", "torch.nn.functional.pairwise_distance", ".repeat",
+               ".tile", "torch.tile", ".repeat_interleave", "torch.repeat_interleave"]
+
+
+def judge_distances(learner, reference, inputs, ctx):
+    """cases.results, then — when a result is off — what is wrong with it, read from the
+    case's own points: NaN from a negative squared distance (no clamp before sqrt),
+    squared distances (no sqrt), or the L1 distance. No expected values are shown."""
+    verdict = results(learner, reference, inputs, ctx, fn="pairwise_distances", examples=1,
+                      rtol=1e-4, atol=1e-2, forbid=DIST_FORBID)
+    if verdict.ok or verdict.kind != "value":
+        return verdict
+    got = case_list(learner, len(inputs))
+    ref = case_list(reference, len(inputs))
+    if got is None or ref is None:
+        return verdict
+    for ((points,), _kwargs), g, r in zip(inputs, got, ref, strict=True):
+        if "ok" not in g:
+            return verdict
+        if problem(g["ok"], r["ok"], "", rtol=1e-4, atol=1e-2) is None:
+            continue
+        hint = _distance_hint(points, g["ok"])
+        if hint:
+            verdict.message += f" — {hint}"
+        return verdict
+    return verdict
+
+
+def _distance_hint(points, found):
+    p = points.double()
+    if not isinstance(found, torch.Tensor) or tuple(found.shape) != (len(p), len(p)):
+        return None
+    diff = p[:, None, :] - p[None, :, :]
+    squared = (diff**2).sum(dim=-1)
+    if bool(torch.isnan(found).any()):
+        return ("some distances are NaN: rounding leaves a few squared distances (the "
+                "diagonal's) slightly below 0 — clamp(min=0) before the sqrt")
+    if not all_finite(found):
+        return None
+    if close(found.double(), squared, rtol=1e-4, atol=1e-2):
+        return "these are squared distances: take the square root"
+    if close(found.double(), diff.abs().sum(dim=-1), rtol=1e-4, atol=1e-2):
+        return ("this is the sum of absolute differences (L1); the Euclidean distance is the "
+                "square root of the sum of squared differences")
+    return None

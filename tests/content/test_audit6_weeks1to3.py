@@ -436,3 +436,27 @@ async def test_22x_in_place_operand_is_named(grader, old, new, name, operand) ->
     (check,) = _failed(result)
     message = _message(result, check)
     assert f"`{name}` holds the same values as `{operand}`: an in-place operation" in message
+
+
+# --- 2.3.2c: what is wrong with the distances is named ---------------------------------
+
+_DIST_232C = ("    p = points.double()\n"
+              "    diff = p.unsqueeze(1) - p.unsqueeze(0)" + " " * 12
+              + "# (N, 1, D) - (1, N, D) -> (N, N, D)\n"
+              "    return diff.pow(2).sum(dim=-1).sqrt().to(points.dtype)")
+
+
+@ASYNC
+@pytest.mark.parametrize("new, hint", [
+    # each said only 'N of M values are off' (or 'NaN or inf')
+    ("    sq = (points ** 2).sum(1)\n"
+     "    return torch.sqrt(sq[:, None] + sq[None, :] - 2 * points @ points.T)",
+     "clamp(min=0) before the sqrt"),
+    ("    d = points[:, None] - points[None]\n    return (d ** 2).sum(-1)", "squared distances"),
+    ("    d = points[:, None] - points[None]\n    return d.abs().sum(-1)", "(L1)"),
+])
+async def test_232c_distance_mistakes_are_named(grader, new, hint) -> None:
+    result = await grader.grade("2.3.2c", _replace(_reference("2.3.2c"), _DIST_232C, new),
+                                seed=6)
+    assert _failed(result) == {"pairwise_distances": "value"}, result["checks"]
+    assert hint in _message(result, "pairwise_distances"), result["checks"]
