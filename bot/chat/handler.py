@@ -304,6 +304,11 @@ class ChatHandler:
                 return [error(f"only a code block answers post {msg.reply_to}",
                               f"/dojo reply {msg.reply_to}, then ```python, your code and ``` "
                               "on lines of their own")]
+            if self.console and text.lstrip().startswith("```"):
+                return [error("a code block on its own is not sent anywhere",
+                              "type /dojo submit ID on the line before it (several blocks: "
+                              "paste them together after one /dojo submit), or /dojo reply "
+                              "POST-ID to answer a drill post")]
             if self.console:
                 words = text.partition("\n")[0].split()
                 if words and words[0].lower().lstrip("/") == "dojo":

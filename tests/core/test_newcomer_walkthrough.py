@@ -448,6 +448,10 @@ async def test_console_verb_without_the_prefix_gets_the_command_to_type(
             assert reply.text == f"Commands start with /dojo\n→ Did you mean {meant}?", typed
         (reply,) = await h.handle(Incoming("console", "console", "you", "you", "hello there"))
         assert reply.text == "Commands start with /dojo\n→ /dojo help"
+        (reply,) = await h.handle(Incoming("console", "console", "you", "you",
+                                           "```python\nzeros_2 = torch.zeros(2)\n```"))
+        assert reply.text.startswith("A code block on its own is not sent anywhere\n"
+                                     "→ Type /dojo submit ID on the line before it")
     finally:
         await w.close()
 
