@@ -171,3 +171,21 @@ async def test_discord_mentioning_the_bot_is_a_command(tmp_path: Path,
         await w.fake.post(w.channel, w.alice, f"thanks <@{fake_discord.BOT_ID}>!")
         await w.fake.settle(0.3)
         assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
+
+
+async def test_discord_and_slack_help_for_one_verb(tmp_path: Path, grader_client: Any,
+                                                   env: Env) -> None:
+    """'/dojo help' took only the topic 'streak' on Discord (a choice list of
+    one) and gave the whole list for any other topic on Slack."""
+    async with open_world(tmp_path, grader_client) as w:
+        sync = next(c for c in w.fake.calls if c.method == "PUT" and c.path.endswith("/commands"))
+        (group,) = sync.json
+        help_cmd = next(o for o in group["options"] if o["name"] == "help")
+        choices = {c["value"] for c in help_cmd["options"][0]["choices"]}
+        assert {"streak", "submit", "leaderboard", "challenge", "hint"} <= choices
+        cb = await w.slash(w.channel, w.alice, "help", topic="submit")
+        assert "/dojo submit ID, then your code in a ```python code block```" in cb.text
+    n = env.mark()
+    await env.cmd("help hint")
+    r = await env.fake.wait_for("response_url", after=n)
+    assert "/dojo hint ID yes" in r.args["text"] and "/dojo leaderboard" not in r.args["text"]
