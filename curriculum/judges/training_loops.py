@@ -267,6 +267,11 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
     problem = _rows_problem(k, sizes, epochs, n_train) or _batch_problem(k, sizes, n_train)
     if problem:
         return Verdict(False, "value", f"{name}: {problem}")
+    if k == 13 and epochs is not None and n_train and seen != epochs * n_train \
+            and seen % n_train == 0:
+        return Verdict(False, "value", f"{name}: epochs_run must be the number of epochs your "
+                                       f"loop trained: it returned {epochs}, your model trained "
+                                       f"{seen // n_train} epochs over the {n_train} rows")
     if epochs is not None and n_train and seen != epochs * n_train:
         return Verdict(False, "value", f"{name}: train for {epochs} epochs over all "
                                        f"{n_train} training rows ({epochs * n_train} samples in "
@@ -344,6 +349,12 @@ def _loss_problem(k: int, loss: str, losses: dict) -> str | None:
                         f"default); found {attr}={found[0]!r}")
         if info.get("pos_weight"):
             return f"use `nn.{name}()` as the prompt gives it, without pos_weight"
+        shapes = info.get("mismatch")
+        if isinstance(shapes, list) and len(shapes) == 2:
+            return (f"nn.{name} got an output of shape {shapes[0]} and a target of shape "
+                    f"{shapes[1]}: they broadcast against each other (every output compared "
+                    "with every target) — keep the target the output's shape (no squeeze, "
+                    "unsqueeze or view on one of them)")
         span = info.get("input_range")
         if name == "BCEWithLogitsLoss" and isinstance(span, list) and len(span) == 2 and \
                 at_least(span[0], 0.0) and at_most(span[1], 1.0):

@@ -148,6 +148,11 @@ class _Rec:
                     seen = info.setdefault(attr, [])
                     if v not in seen:
                         seen.append(v)
+            if name in _ELEMENTWISE and "mismatch" not in info and len(args) > 1 \
+                    and all(isinstance(a, _torch.Tensor) for a in args[:2]) \
+                    and args[0].shape != args[1].shape:
+                # output and target of different shapes broadcast against each other
+                info["mismatch"] = [list(args[0].shape), list(args[1].shape)]
             if name == "BCEWithLogitsLoss" and args and isinstance(args[0], _torch.Tensor) \
                     and args[0].numel():
                 # the range of what it got: logits, or probabilities (a second sigmoid)
@@ -295,6 +300,10 @@ class _Rec:
             "rows": self.rows,
             "lnames": self.lnames,
         }
+
+
+# the element-wise losses, whose output and target broadcast when their shapes differ
+_ELEMENTWISE = ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCEWithLogitsLoss", "BCELoss")
 
 
 def _predict(model, X, device):

@@ -42,6 +42,12 @@ def judge_arch(learner, reference, inputs, ctx):
     if got["shape"] != [inputs.shape[0], 10]:
         return Verdict(False, "shape", f"a batch of {inputs.shape[0]} images must give logits of "
                                        f"shape [{inputs.shape[0]}, 10]; found {got['shape']}")
+    if not got["eval_same"]:
+        # before the outputs under the grader's weights: dropout left on in eval mode (a
+        # functional dropout with training=True) would read as another computation
+        return Verdict(False, "module", "in eval mode two forward passes must agree (dropout "
+                                        "off): use nn.Dropout modules, or F.dropout(x, p, "
+                                        "training=self.training), never training=True")
     want = reference.value["graded"]
     if not (isinstance(got["graded"], torch.Tensor) and got["graded"].shape == want.shape
             and close(got["graded"], want, rtol=1e-4, atol=1e-5)):
@@ -50,8 +56,6 @@ def judge_arch(learner, reference, inputs, ctx):
                                        "Linear(128, 64) → ReLU → Linear(64, 10): return the raw "
                                        "logits of the last Linear (no softmax — "
                                        "nn.CrossEntropyLoss applies log-softmax itself)")
-    if not got["eval_same"]:
-        return Verdict(False, "module", "in eval mode two forward passes must agree (dropout off)")
     if not got["train_differs"]:
         return Verdict(False, "module", "in train mode dropout must be active (two passes differ)")
     return Verdict(True, "module")

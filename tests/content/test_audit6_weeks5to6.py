@@ -202,6 +202,26 @@ WRONG.update({
         "    recall = tp / (tp + fn) if tp + fn else 1.0\n"
         "    if precision + recall == 0:\n        return 0.0")],
         "f1", ["no positive labels or predictions: F1 is 0.0"]),
+    # messages that named another fault. 'R² 0.066 on held-out data' for a target squeezed
+    # to [32] against an output of [32, 1] (broadcast to [32, 32])
+    "5.1.1-target-squeezed": ("5.1.1", [(
+        "    for _epoch in range(10):\n        for data, target in dataloader:\n",
+        "    for _epoch in range(10):\n        for data, target in dataloader:\n"
+        "            target = target.squeeze(1)\n")],
+        "train_loop_1", ["got an output of shape [32, 1] and a target of shape [32]"]),
+    # 'train for 11 epochs over all 1024 training rows …; your model saw 12288'
+    "5.1.3-epochs-run-one-short": ("5.1.3", [("    return model, epochs_run",
+                                              "    return model, epochs_run - 1")],
+                                   "train_loop_13", ["epochs_run must be the number of epochs"]),
+    # 'forward in eval mode differs from Linear(784, 128) → … (no softmax …)'
+    "6.1.1-dropout-always-on": ("6.1.1", [(
+        "    def forward(self, x):\n        return self.net(x)",
+        "    def forward(self, x):\n        x = torch.relu(self.net[0](x))\n"
+        "        x = torch.nn.functional.dropout(x, 0.2, training=True)\n"
+        "        x = torch.relu(self.net[3](x))\n"
+        "        x = torch.nn.functional.dropout(x, 0.2, training=True)\n"
+        "        return self.net[6](x)")],
+        "architecture", ["in eval mode two forward passes must agree", "never training=True"]),
     # no hidden case had a type only the predictions hold
     "6.1.4a-types-of-gold-only": ("6.1.4a", [(
         "    for kind in sorted({s[1] for s in pred | gold}):",
