@@ -107,7 +107,7 @@ def test_held_out_targets_stay_outside(curriculum):
     module = _checks_module(curriculum.get(EXERCISE))
     made = module["make_data"](np.random.default_rng(0))
     assert isinstance(made, Hidden)
-    assert set(made.inputs) == {"x", "y", "xt"}
+    assert set(made.inputs) == {"x", "y", "xt", "lr", "quantiles"}
     assert made.secret.shape == (len(made.inputs["xt"]),)
 
 

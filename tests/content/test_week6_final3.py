@@ -36,7 +36,7 @@ WRONG = [
      {"training": "api", "checkpoint": None}),
     # no gradient clipping
     ("            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)\n", "",
-     {"training": "api"}),
+     {"training": "api", "reproducible": "api"}),
     # the scheduler is built but never stepped: the LR stays at max_lr / 25
     ("            scheduler.step()\n", "", {"training": "api", "checkpoint": None}),
     # no early stopping
