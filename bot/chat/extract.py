@@ -62,6 +62,19 @@ def _decode(data: bytes, name: str) -> tuple[str | None, str | None]:
         return None, f"{name} is not UTF-8 text; save it as UTF-8 and attach it again"
 
 
+#: What copying code through a web page or a chat client puts into it, invisibly:
+#: no-break spaces for spaces, zero-width spaces and joiners, a byte-order mark.
+#: Python refuses each ("invalid non-printable character U+00A0") at a spot the
+#: learner cannot see; a pasted block is read with them as the spaces (or
+#: nothing) they stand for. Attached files are read as they are.
+_PASTE_DAMAGE = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u200b": None,
+                               "\u2060": None, "\ufeff": None})
+
+
+def _undamaged(code: str) -> str:
+    return code.translate(_PASTE_DAMAGE)
+
+
 def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:
     """Find the learner's code in a message (blocks first, then a .py attachment)."""
     blocks = [(tag.strip().lower(), body) for tag, body in _FENCE.findall(text or "")]
@@ -71,7 +84,7 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
     chosen = python or [body for _, body in blocks]
     chosen = [b.strip("\n") for b in chosen if b.strip()]
     if chosen:
-        code = "\n\n".join(chosen) + "\n"
+        code = _undamaged("\n\n".join(chosen) + "\n")
         if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
             size = len(code.encode("utf-8", "surrogatepass")) / 1024
             return Extracted(

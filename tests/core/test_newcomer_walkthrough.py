@@ -550,3 +550,21 @@ def test_an_outage_notice_names_no_internal_host() -> None:
         (reply,) = render.event(DelayNotice(Target("test", "c1", 1, "Torch", "UTC"), "u1", 7,
                                             "1.1.1", reason))
         assert shown in reply.as_text()
+
+
+async def test_code_pasted_from_a_web_page_keeps_no_invisible_characters(
+        chat: tuple[World, ChatHandler]) -> None:
+    """Code copied from a tutorial page or a chat client carries no-break spaces
+    and zero-width characters; Python refused them ('invalid non-printable
+    character U+00A0') at a place the learner cannot see."""
+    from bot.chat.extract import extract_code
+
+    pasted = ("```python\n\ufeffimport torch\nzeros_1\u00a0=\u00a0torch.zeros(3,\u202f4)\u200b\n"
+              "if True:\n\u00a0\u00a0\u00a0\u00a0zeros_2 = torch.zeros(2)\u2060\n```")
+    code = extract_code(pasted).code
+    assert code == ("import torch\nzeros_1 = torch.zeros(3, 4)\nif True:\n"
+                    "    zeros_2 = torch.zeros(2)\n")
+    compile(code, "<submission>", "exec")
+    w, h = chat
+    await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1\u00a0=\u00a01  # PASS\n```")
+    assert await submissions(w) == [("1.1.1", "v_1_1_1 = 1  # PASS\n")]
