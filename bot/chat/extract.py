@@ -71,8 +71,26 @@ _PASTE_DAMAGE = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u200b": None,
                                "\u2060": None, "\ufeff": None})
 
 
+#: A phone keyboard's "smart punctuation" turns the quotes of code typed in a chat
+#: app into typographic ones, which Python refuses (invalid character '“').
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
 def _undamaged(code: str) -> str:
-    return code.translate(_PASTE_DAMAGE)
+    code = code.translate(_PASTE_DAMAGE)
+    if not any(q in code for q in "“”„‘’"):
+        return code
+    try:  # typographic quotes a string may hold on purpose are left alone
+        ast.parse(code)  # parsed only (no compile, no constant folding), never run
+        return code
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        pass
+    straight = code.translate(_SMART_QUOTES)
+    try:
+        ast.parse(straight)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return code  # broken either way: the grader says where, on the code as sent
+    return straight
 
 
 def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:

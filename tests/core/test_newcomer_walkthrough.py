@@ -568,3 +568,19 @@ async def test_code_pasted_from_a_web_page_keeps_no_invisible_characters(
     w, h = chat
     await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1\u00a0=\u00a01  # PASS\n```")
     assert await submissions(w) == [("1.1.1", "v_1_1_1 = 1  # PASS\n")]
+
+
+def test_code_typed_on_a_phone_with_smart_quotes_is_read_as_typed() -> None:
+    """iOS and Android turn '"' into '“'/'”' in a chat app; Python refused the
+    code (invalid character '“' (U+201C)). Quotes a string holds on purpose,
+    in code that compiles as it is, are kept."""
+    from bot.chat.extract import extract_code
+
+    phone = ("```python\nimport torch\nname = “zeros”\n"
+             "x = torch.zeros(3, dtype=getattr(torch, ‘float32’))\n```")
+    assert extract_code(phone).code == ("import torch\nname = \"zeros\"\n"
+                                        "x = torch.zeros(3, dtype=getattr(torch, 'float32'))\n")
+    kept = "```python\ngreeting = \"“hello”, she said\"\n```"
+    assert extract_code(kept).code == "greeting = \"“hello”, she said\"\n"
+    broken = "```python\nx = “a\ndef (:\n```"  # broken either way: left for the grader to say
+    assert extract_code(broken).code == "x = “a\ndef (:\n"
