@@ -2,6 +2,7 @@
 
 import torch
 from torch.nn.utils.rnn import pad_sequence
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.utils.data import DataLoader
 
 from curriculum.probes.grader_weights import grader_outputs
@@ -67,14 +68,17 @@ def train(ns, d):
         if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
             rows.append(int(x.shape[0]))
     counter = model.register_forward_pre_hook(count)
+    steps = []  # optimizer steps: one per batch of train_loader, every epoch
+    stepper = register_optimizer_step_pre_hook(lambda o, a, k: steps.append(1))
     try:
         recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
     finally:
         handle.remove()
         counter.remove()
+        stepper.remove()
     model.eval()
     lengths = torch.tensor([len(s) for s in d["xt"]])
     with torch.no_grad():
         pred = model(pad_sequence(d["xt"], batch_first=True), lengths).argmax(dim=1)
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
-            "rows": sum(rows)}
+            "rows": sum(rows), "steps": len(steps), "batches": len(train)}

@@ -143,7 +143,9 @@ def judge_train(learner, reference, inputs, ctx):
     if not got["same"]:
         return Verdict(False, "value", "train(model, dataloader, num_epochs) must return the model")
     n, epochs = len(inputs["y"]), inputs["epochs"]
-    if got.get("rows") != epochs * n:
+    # every row num_epochs times in training forwards, or (an extra forward) one optimizer
+    # step per batch of the dataloader for num_epochs epochs
+    if got.get("rows") != epochs * n and got.get("steps") != epochs * got.get("batches", -1):
         seen = got.get("rows") or 0
         return Verdict(False, "train", f"train must run num_epochs epochs over the dataloader: "
                                        f"the grader passed num_epochs={epochs} for {n} rows; "

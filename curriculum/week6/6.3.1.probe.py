@@ -1,6 +1,7 @@
 """6.3.1: what the checks measure inside the jail, next to the learner's code (data only)."""
 
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.utils.data import DataLoader, TensorDataset
 
 from curriculum.probes.recorders import _acc, _made, need, recording
@@ -57,11 +58,14 @@ def train(ns, d):
         if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
             rows.append(int(x.shape[0]))
     counter = model.register_forward_pre_hook(count)
+    steps = []  # optimizer steps: one per batch of the dataloader, every epoch
+    stepper = register_optimizer_step_pre_hook(lambda o, a, k: steps.append(1))
     try:
         out = recording(lambda: fn(model, loader, d["epochs"]))
     finally:
         counter.remove()
+        stepper.remove()
     with torch.no_grad():
         after = torch.nn.functional.mse_loss(model(d["x"]), d["y"]).item()
     return {"before": before, "after": after, "same": out is model, "acc": _acc, "made": _made,
-            "rows": sum(rows)}
+            "rows": sum(rows), "steps": len(steps), "batches": len(loader)}

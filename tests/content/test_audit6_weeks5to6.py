@@ -278,6 +278,16 @@ CORRECT = {
         "            loss = focal_loss(model(xb), yb)")]),
     "6.3.1-reference": ("6.3.1", []),
     "6.1.2-reference": ("6.1.2", []),
+    # an extra forward with gradients on (a training accuracy, a logged loss) is no extra
+    # epoch: one optimizer step per batch still counts the epochs
+    "6.1.2-extra-forward-for-accuracy": ("6.1.2", [(
+        "            loss = criterion(outputs, labels)\n",
+        "            loss = criterion(outputs, labels)\n"
+        "            train_acc = (model(texts, lengths).argmax(1) == labels).float().mean()\n")]),
+    "6.3.1-extra-forward-for-a-log": ("6.3.1", [(
+        "            loss = criterion(output, target)\n",
+        "            loss = criterion(output, target)\n"
+        "            _ = criterion(model(data), target).item()\n")]),
     "6.1.4b-plain-loader": ("6.1.4b", [(
         "        for i in range(0, len(x), batch_size):  # fixed order: a resumed run repeats "
         "exactly\n            optimizer.zero_grad()\n"
