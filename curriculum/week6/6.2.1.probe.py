@@ -1,6 +1,7 @@
 """6.2.1: what the checks measure inside the jail, next to the learner's code (data only)."""
 
 import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
@@ -42,19 +43,27 @@ def evaluation(ns, d):
 def train(ns, d):
     torch.manual_seed(6)
     fn = need(ns, "run_capstone")
-    loss_fn, rows = need(ns, "focal_loss"), []
+    loss_fn, calls = need(ns, "focal_loss"), []
 
     def counted(*args, **kwargs):
-        # the rows of each training batch (gradients on): num_epochs passes over the data
+        # the rows of each call with gradients on; those an optimizer step follows are the
+        # training batches (num_epochs passes over the data), others a logged loss
         logits = args[0] if args else kwargs.get("logits")
         if torch.is_grad_enabled() and isinstance(logits, torch.Tensor) and logits.dim():
-            rows.append(int(logits.shape[0]))
+            calls.append([int(logits.shape[0]), False])
         return loss_fn(*args, **kwargs)
+
+    def stepped(opt, a, k):
+        if calls:
+            calls[-1][1] = True
     ns["focal_loss"] = counted
+    hook = register_optimizer_step_pre_hook(stepped)
     try:
         model = recording(lambda: fn(d["x"], d["y"], 3, num_epochs=d["epochs"], lr=d["lr"]))
     finally:
         ns["focal_loss"] = loss_fn
+        hook.remove()
+    rows = [n for n, trained in calls if trained]
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(1)

@@ -284,6 +284,10 @@ CORRECT = {
         "            loss = criterion(outputs, labels)\n",
         "            loss = criterion(outputs, labels)\n"
         "            train_acc = (model(texts, lengths).argmax(1) == labels).float().mean()\n")]),
+    "6.2.1-logged-epoch-loss": ("6.2.1", [(
+        "            optimizer.step()\n    return model",
+        "            optimizer.step()\n"
+        "        epoch_loss = focal_loss(model(train_x), train_y).item()\n    return model")]),
     "6.3.1-extra-forward-for-a-log": ("6.3.1", [(
         "            loss = criterion(output, target)\n",
         "            loss = criterion(output, target)\n"
