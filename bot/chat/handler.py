@@ -416,10 +416,12 @@ class ChatHandler:
                       private=True)]
 
     async def cmd_hint(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        if not cmd.args:
+        yes = ("yes", "y", "reveal", "confirm")
+        ids = [a for a in cmd.args if a.lower() not in yes]  # "hint yes 1.1.1" works too
+        if not ids:
             return [error("which exercise?", "/dojo hint 1.1.1")]
-        ex_id = cmd.args[0]
-        confirm = any(a.lower() in ("yes", "y", "reveal", "confirm") for a in cmd.args[1:])
+        ex_id = ids[0]
+        confirm = any(a.lower() in yes for a in cmd.args)
         step = await self.dojo.hint(actor, ex_id)
         if step.level <= step.levels and (confirm or step.cost == 0):
             step = await self.dojo.hint(actor, ex_id, reveal=True)

@@ -584,3 +584,11 @@ def test_code_typed_on_a_phone_with_smart_quotes_is_read_as_typed() -> None:
     assert extract_code(kept).code == "greeting = \"“hello”, she said\"\n"
     broken = "```python\nx = “a\ndef (:\n```"  # broken either way: left for the grader to say
     assert extract_code(broken).code == "x = “a\ndef (:\n"
+
+
+async def test_hint_takes_yes_before_or_after_the_id(chat: tuple[World, ChatHandler]) -> None:
+    """'/dojo hint yes 1.1.1' answered "No exercise 'yes'"."""
+    _w, h = chat
+    await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1 = 1  # FAIL\n```")
+    assert "(hint 1 of" in await say(h, "/dojo hint yes 1.1.1")
+    assert "Which exercise?" in await say(h, "/dojo hint yes")
