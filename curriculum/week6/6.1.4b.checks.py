@@ -48,7 +48,7 @@ def judge_train(learner, reference, inputs, ctx):
                                        "True, padding_value=-100)): none of the tag batches given to "
                                        "ner_loss held -100, so padding was trained on as a real tag")
     if isinstance(padded, dict) and type(padded.get("largest_batch")) is int \
-            and padded.get("calls") and padded["largest_batch"] != 16:
+            and padded.get("calls") and padded["largest_batch"] not in (0, 16):
         return Verdict(False, "api", "train on batches of the batch_size given (the grader "
                                      "passes batch_size=16): x[i:i + batch_size] for i in "
                                      "range(0, len(x), batch_size); your batches held up to "

@@ -6,6 +6,7 @@ import tempfile
 
 import torch
 from torch.nn.utils.rnn import pad_sequence
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.recorders import _acc, _made, need, recording
 
@@ -46,28 +47,36 @@ def train(ns, d):
     train = need(ns, "train_ner")
     full, part = tempfile.mkdtemp(), tempfile.mkdtemp()
     loss_fn = ns.get("ner_loss")
-    # the tags ner_loss got: padded with -100? and each training batch's size
+    # the tags ner_loss got: padded with -100? and each training batch's size (the calls an
+    # optimizer step follows: a loss logged over all sentences is no batch)
     padded = {"calls": 0, "with_pad_tag": 0, "largest_batch": 0}
+    sizes = []
 
     def watched_loss(logits, tags, *args, **kwargs):
         if isinstance(tags, torch.Tensor) and torch.is_grad_enabled():
             padded["calls"] += 1
             padded["with_pad_tag"] += bool((tags == -100).any())
-            if tags.dim() == 2:
-                padded["largest_batch"] = max(padded["largest_batch"], int(tags.shape[0]))
+            sizes.append([int(tags.shape[0]) if tags.dim() == 2 else 0, False])
         return loss_fn(logits, tags, *args, **kwargs)
+
+    def stepped(opt, a, k):
+        if sizes:
+            sizes[-1][1] = True
 
     try:
         torch.manual_seed(7)
         if callable(loss_fn):
             ns["ner_loss"] = watched_loss  # train_ner reads it from the module globals
+        stepper = register_optimizer_step_pre_hook(stepped)
         try:
             model, max_norms, step_norms = _clipping(ns, lambda: recording(
                 lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03, step_size=8,
                               batch_size=16)))
         finally:
+            stepper.remove()
             if callable(loss_fn):
                 ns["ner_loss"] = loss_fn
+        padded["largest_batch"] = max((n for n, trained in sizes if trained), default=0)
         files = sorted(f for f in os.listdir(full) if f.endswith(".pt"))
         ck = {}
         for f in files:

@@ -284,6 +284,9 @@ CORRECT = {
         "            loss = criterion(outputs, labels)\n",
         "            loss = criterion(outputs, labels)\n"
         "            train_acc = (model(texts, lengths).argmax(1) == labels).float().mean()\n")]),
+    "6.1.4b-logged-loss-of-all-sentences": ("6.1.4b", [(
+        "        scheduler.step()\n",
+        "        scheduler.step()\n        full_loss = ner_loss(model(x), y).item()\n")]),
     "6.2.1-logged-epoch-loss": ("6.2.1", [(
         "            optimizer.step()\n    return model",
         "            optimizer.step()\n"
