@@ -122,7 +122,7 @@ WRONG.update({
     "final.1-batch-size-typed-in": ("final.1", [(
         "DataLoader(train_ds, batch_size=batch_size, shuffle=True)",
         "DataLoader(train_ds, batch_size=32, shuffle=True)")],
-        "fit", ["batch_size it is given", "up to 32 rows"]),
+        "fit", ["batch_size it is given", "your training batches held 32 rows"]),
     # runs that stop before epoch 11, where StepLR's first drop shows in the learning rate,
     # passed (seed 3); now the scheduler's step() calls are counted too
     "final.1-scheduler-never-stepped": ("final.1", [("        scheduler.step()\n", "")],
