@@ -68,6 +68,9 @@ INLINE_JUDGE_BYTES = 256 * 1024
 #: calling each other), which on the loop would stall every other request of
 #: the service: longer sources are read in a worker thread.
 INLINE_SOURCE_CHARS = 2048
+#: Names a "Not defined:" verdict lists before "and N more" (the chat folds the
+#: per-name check lines into it, so it must name enough to act on).
+MISSING_NAMES_SHOWN = 15
 OOM_MARKERS = (
     "can't allocate memory", "DefaultCPUAllocator", "out of memory", "CUDA out of memory",
 )
@@ -451,7 +454,9 @@ class Grader:
             cause = _cause_of(top_error, ctx.source_text)
         elif missing:
             status = "error"
-            message = f"Not defined: {', '.join(missing[:8])}{' …' if len(missing) > 8 else ''}."
+            shown = missing[:MISSING_NAMES_SHOWN]
+            more = f" and {len(missing) - len(shown)} more" if len(missing) > len(shown) else ""
+            message = f"Not defined: {', '.join(shown)}{more}."
         elif all(e["status"] == "passed" for e in entries):
             status, message = "passed", ""
         else:

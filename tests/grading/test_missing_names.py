@@ -73,3 +73,12 @@ async def test_a_name_the_source_may_bind_is_not_listed(curriculum):
         assert _missing_names(ex, learner, entries, source) == ["SpeedMLP"], source
     assert _missing_names(ex, learner, entries, "import torch\n") == ["SpeedMLP", "train_model"]
     assert "*" in _bound_names("def broken(:\n")
+
+
+async def test_every_missing_name_is_named_up_to_the_cap(grader):
+    """The chat folds the per-name check lines into this one line, so the line must
+    name them all (it named 8 and ended ' ….' — the ninth was nowhere)."""
+    result = await grader.grade("1.1.1", "import torch\nzeros_1 = torch.zeros(3, 4)\n")
+    names = ", ".join(f"zeros_{i}" for i in range(2, 11))
+    assert result["message"] == f"Not defined: {names}.", result["message"]
+
