@@ -208,7 +208,8 @@ def test_seccomp_profile_allows_namespaces_and_refuses_the_dangerous() -> None:
     assert profile["defaultAction"] == "SCMP_ACT_ALLOW"
     assert not needed & refused
     assert {"ptrace", "bpf", "kexec_load", "init_module", "keyctl", "perf_event_open",
-            "open_by_handle_at", "process_vm_readv", "userfaultfd"} <= refused
+            "open_by_handle_at", "process_vm_readv", "userfaultfd", "io_uring_setup",
+            "io_uring_enter", "io_uring_register"} <= refused
 
 
 def test_seccomp_profile_and_the_jails_filter_refuse_the_same_calls() -> None:
