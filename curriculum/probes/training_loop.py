@@ -74,6 +74,10 @@ class _Rec:
         self.rows = []
         self.out_dtypes = set()
         self.scaler = {"step": 0}  # GradScaler.step calls
+        # (k-fold) each eval-mode forward's rows and its outputs > 0, as the learner's
+        # evaluation saw them
+        self.keep_eval_outputs = False
+        self.eval_outputs = []
         self.lnames = []
         self.want_sqnorm = False
         self._orig_backward = None
@@ -112,7 +116,13 @@ class _Rec:
                     rec.rows.append([mi, rec.seq[-1],
                                      [rec.row_index.get(k, -1) for k in feature_keys((x,))]])
 
-            def post(mod, args, out):
+            def post(mod, args, out, mi=mi):
+                if rec.mine() and rec.keep_eval_outputs and not mod.training \
+                        and rec.row_index is not None and args \
+                        and isinstance(args[0], _torch.Tensor) and isinstance(out, _torch.Tensor):
+                    rec.eval_outputs.append(
+                        [mi, [rec.row_index.get(k, -1) for k in feature_keys((args[0],))],
+                         (out.detach().reshape(-1) > 0).tolist()])
                 if rec.mine() and mod.training:
                     o = out[0] if isinstance(out, (tuple, list)) else out
                     if isinstance(o, _torch.Tensor):
@@ -357,6 +367,7 @@ def probe(ns, inputs):
             return m
         rec = _Rec([], rows)
         rec.params = []
+        rec.keep_eval_outputs = True
         call = [make_model, *args]
     else:
         model = _build(inputs["model"]).to(device)
@@ -425,22 +436,21 @@ def probe(ns, inputs):
 
 
 def _fold_accuracies(models, rec, inputs, device):
-    """Each fold model's accuracy (logit > 0) on the rows it validated on (its eval-mode
-    forwards), or None where it validated on none."""
-    X, y = inputs["args"][0], inputs["args"][1]
+    """Each fold model's accuracy (logit > 0) on the rows it validated on, from the outputs of
+    its eval-mode forwards when the learner's loop ran them; None where it validated on no
+    known rows."""
+    y = inputs["args"][1].reshape(-1)
     out = []
-    for mi, m in enumerate(models):
-        rows = sorted({int(r) for i, code, ids in rec.rows if int(i) == mi and code == "E"
-                       for r in ids if r >= 0})
-        if not rows:
-            out.append(None)
-            continue
-        pred = _predict(m, X[rows], device)
-        if not isinstance(pred, _torch.Tensor):
-            out.append(None)
-            continue
-        out.append(float(((pred.reshape(-1) > 0).float() == y[rows].reshape(-1).float())
-                         .float().mean()))
+    for mi in range(len(models)):
+        right = total = 0
+        for i, rows, positive in rec.eval_outputs:
+            if int(i) != mi or len(rows) != len(positive):
+                continue
+            for r, p in zip(rows, positive, strict=True):
+                if r >= 0:
+                    right += int(bool(p) == bool(y[r] > 0.5))
+                    total += 1
+        out.append(right / total if total else None)
     return out
 
 
