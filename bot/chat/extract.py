@@ -2,7 +2,8 @@
 
 Accepts fenced blocks with or without a language tag (several blocks are
 joined in order; blocks tagged as another language — ``text``, ``bash``,
-``console`` — are skipped when python ones exist), a forgotten closing fence,
+``console`` — are skipped when python ones exist, and so is an untagged block
+of output or a traceback pasted after the code), a forgotten closing fence,
 and attached ``.py`` files. Problems come back as a sentence for the learner.
 """
 
@@ -93,6 +94,34 @@ def _undamaged(code: str) -> str:
     return straight
 
 
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)  # parsed only (no compile, no constant folding), never run
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _without_output(bodies: list[str], tags: list[str]) -> str:
+    """The blocks joined, less untagged blocks that are not Python when the rest is.
+
+    Learners paste their code and then what it printed (a traceback, a tensor)
+    in a second, untagged block. Joined, the whole submission is a syntax error
+    on a line of output; such a block is left out when the code parses without
+    it. Code split over several blocks parses joined and is kept whole; code
+    that is broken anyway is graded as sent, so the grader says where."""
+    code = _undamaged("\n\n".join(bodies) + "\n")
+    if len(bodies) < 2 or len(tags) != len(bodies) or len(code) > MAX_CODE_BYTES \
+            or _parses(code):
+        return code
+    kept = [body for body, tag in zip(bodies, tags, strict=True)
+            if tag != "" or _parses(_undamaged(body + "\n"))]
+    if not kept or len(kept) == len(bodies):
+        return code
+    rest = _undamaged("\n\n".join(kept) + "\n")
+    return rest if _parses(rest) else code
+
+
 def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:
     """Find the learner's code in a message (blocks first, then a .py attachment)."""
     blocks = [(tag.strip().lower(), body) for tag, body in _FENCE.findall(text or "")]
@@ -102,7 +131,8 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
     chosen = python or [body for _, body in blocks]
     chosen = [b.strip("\n") for b in chosen if b.strip()]
     if chosen:
-        code = _undamaged("\n\n".join(chosen) + "\n")
+        code = _without_output(chosen, [tag for tag, body in blocks
+                                        if body.strip() and (tag in PY_TAGS or not python)])
         if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
             size = len(code.encode("utf-8", "surrogatepass")) / 1024
             return Extracted(

@@ -456,3 +456,28 @@ async def test_joining_again_after_leaving_says_welcome_back(
     assert "ann" in await say(h, "/dojo leaderboard all") and "10" in await say(
         h, "/dojo leaderboard all")
     assert "already in torch" in await say(h, "/dojo cohort join")
+
+
+def test_output_pasted_after_the_code_is_left_out():
+    """Code, then what it printed in an untagged block: joined, the submission was a
+    syntax error on the traceback's first line. The output block is left out when the
+    code parses without it; code split over blocks, and broken code, are kept whole."""
+    from bot.chat.extract import extract_code
+
+    code = "import torch\nzeros_1 = torch.zeros(3, 4)"
+    traceback = ("Traceback (most recent call last):\n  File \"<stdin>\", line 1\n"
+                 "NameError: name 'torch' is not defined")
+    got = extract_code(f"```python\n{code}\n```\nI get:\n```\n{traceback}\n```")
+    assert got.code == code + "\n"
+    printed = "zeros_1 is\ntensor([[0., 0., 0., 0.],\n        [0., 0., 0., 0.]])"
+    got = extract_code(f"```\n{code}\n```\n```\n{printed}\n```")
+    assert got.code == code + "\n"
+    # split over blocks: kept whole
+    split = extract_code("```\ndef f(x):\n```\n```\n    return x\n```")
+    assert split.code == "def f(x):\n\n    return x\n"
+    # broken code stays as sent (the grader shows where)
+    broken = extract_code(f"```\nzeros_1 = torch.zeros(3, 4\n```\n```\n{traceback}\n```")
+    assert "Traceback" in broken.code and "zeros(3, 4" in broken.code
+    # two blocks of code are both kept
+    both = extract_code("```\nimport torch\n```\n```\nones_1 = torch.ones(2)\n```")
+    assert both.code == "import torch\n\nones_1 = torch.ones(2)\n"
