@@ -52,7 +52,7 @@ from discord import app_commands
 
 from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment
-from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.handler import EDIT_REGRADE_WINDOW, ChatHandler, Incoming
 from bot.chat.replies import File, Reply, VerdictParts
 from bot.chat.safe import render_marked
 from bot.core.types import (
@@ -72,8 +72,6 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-#: Editing a submitted message this soon after posting it regrades it.
-EDIT_REGRADE_WINDOW = timedelta(minutes=5)
 #: Interaction tokens live 15 minutes; after that a result goes to the channel.
 INTERACTION_TTL = timedelta(minutes=14)
 #: Answer a slash command directly if the handler is this quick, else defer.

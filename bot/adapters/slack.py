@@ -56,7 +56,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment, looks_like_code
-from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.handler import EDIT_REGRADE_WINDOW, ChatHandler, Incoming
 from bot.chat.parser import Command, parse
 from bot.chat.replies import Reply, VerdictParts
 from bot.chat.safe import display_name, plain, render_marked
@@ -472,6 +472,9 @@ class SlackBot:
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """Thread replies with code (or a .py snippet) submit for the drill posted there."""
         subtype = event.get("subtype")
+        if subtype == "message_changed":
+            await self.on_message_edit(event, body)
+            return
         if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
             return
         if self._redelivered(str(body.get("event_id") or "")):
@@ -479,6 +482,34 @@ class SlackBot:
         uid, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
         if not uid or not channel or not ts:
             return
+        await self._thread_message(event, channel, uid, ts)
+
+    async def on_message_edit(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """An edited thread reply, as on Discord: a submission edited within
+        :data:`EDIT_REGRADE_WINDOW` of being posted is graded again and its verdict
+        replaces the old one in the same status message; a reply that made no
+        submission (no code block yet, a file it could not read) is handled as a
+        new message, so the member fixes it by editing, without pasting again."""
+        new, old = event.get("message") or {}, event.get("previous_message") or {}
+        channel = event.get("channel")
+        uid, ts = new.get("user"), new.get("ts")
+        if (new.get("bot_id") or not uid or not channel or not ts
+                or (new.get("text") or "") == (old.get("text") or "")
+                or self._redelivered(str(body.get("event_id") or ""))):
+            return
+        edited = (new.get("edited") or {}).get("ts") or event.get("event_ts") or event.get("ts")
+        try:
+            if float(edited) - float(ts) > EDIT_REGRADE_WINDOW.total_seconds():
+                return
+        except (TypeError, ValueError):
+            return
+        status = await self.handler.previous_status(PLATFORM, str(ts))
+        if status is None and await self.handler.made_submission(str(ts)):
+            return  # graded long ago, or its status message is gone: leave it be
+        await self._thread_message({**new, "channel": channel}, channel, uid, ts, status)
+
+    async def _thread_message(self, event: dict[str, Any], channel: str, uid: str, ts: str,
+                              status: StatusRef | None = None) -> None:
         text = unescape(event.get("text") or "")
         thread = event.get("thread_ts")
         reply_to = thread if thread and thread != ts else None
@@ -491,7 +522,7 @@ class SlackBot:
             name, _ = await self.identity(uid, need_role=False)
             msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,
                            attachments, reply_to, ts, public=True)
-            await self.send(await self.handler.handle(msg), where)
+            await self.send(await self.handler.handle(msg), where, status)
         except Exception:
             log.exception("message submission failed")
             await self._apologize(where)
@@ -605,10 +636,13 @@ class SlackBot:
 
     # ---- replies --------------------------------------------------------------------------------
 
-    async def send(self, replies: list[Reply], where: Where) -> None:
+    async def send(self, replies: list[Reply], where: Where,
+                   status: StatusRef | None = None) -> None:
+        """``status``: the status message of the submission an edited message made,
+        which the new "⏳ grading…" replaces."""
         for reply in replies:
             if reply.status_of is not None:
-                await self._status_message(reply, where)
+                await self._status_message(reply, where, status)
                 continue
             text, blocks = reply_blocks(reply, reply.mention)
             private = reply.private or where.private or reply.takedown
@@ -623,13 +657,26 @@ class SlackBot:
                 await self.upload(where.channel if not private else None, where.user,
                                   f.filename, f.data, where.thread_ts)
 
-    async def _status_message(self, reply: Reply, where: Where) -> None:
-        """Post "⏳ grading…" and tell the chat layer where it is: the verdict,
-        delivered through the notices, replaces it in place (private ones cannot
-        be edited on Slack; their verdict comes as a new private message)."""
+    async def _status_message(self, reply: Reply, where: Where,
+                              previous: StatusRef | None = None) -> None:
+        """Post "⏳ grading…" (or put it in the status message of the edited
+        submission) and tell the chat layer where it is: the verdict, delivered
+        through the notices, replaces it in place (private ones cannot be edited on
+        Slack; their verdict comes as a new private message)."""
         private = reply.private or where.private
         text, blocks = reply_blocks(reply, reply.mention)
         ts: str | None = None
+        if previous is not None and previous.message_id and not previous.private \
+                and not private:
+            channel, _ = status_place(previous)
+            try:
+                await self.call("chat_update", channel=channel, ts=previous.message_id,
+                                 text=text, blocks=blocks)
+            except SlackApiError:
+                log.warning("could not reuse the status message of an edited submission")
+            else:
+                await self.handler.status_posted(reply, previous)
+                return
         try:
             if private:
                 await self.post_ephemeral(where.channel, where.user, text, blocks,

@@ -57,6 +57,9 @@ from bot.core.signin import dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
 log = logging.getLogger(__name__)
+#: Editing a submitted message this soon after posting it grades it again (every
+#: platform whose messages can be edited: Discord, Slack).
+EDIT_REGRADE_WINDOW = timedelta(minutes=5)
 
 #: Pictures are drawn on one thread of their own: a drawing takes a few hundred
 #: milliseconds that must not hold the event loop every chat shares, and
@@ -247,6 +250,11 @@ class ChatHandler:
         cmd = parse(text)
         return (isinstance(cmd, Command) and cmd.verb == "submit"
                 and not await self.dojo.submissions.made_by(message_id))
+
+    async def made_submission(self, message_id: str) -> bool:
+        """Whether a platform message made a submission (an edit of one that made
+        none is handled as a new message)."""
+        return await self.dojo.submissions.made_by(message_id)
 
     async def previous_status(self, platform: str, message_id: str) -> StatusRef | None:
         """The status message of the submission a platform message made (an edit

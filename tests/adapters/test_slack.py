@@ -234,6 +234,79 @@ async def test_drill_post_button_and_thread_submission_end_to_end(env: Env) -> N
     assert "#1 of 1" in blob and day1[1] in blob
 
 
+async def test_an_edited_thread_reply_is_graded_again_in_its_status_message(env: Env) -> None:
+    """As on Discord: a thread reply edited within five minutes of posting it is graded
+    again, its verdict replacing the old one in the same status message (no second
+    status, no second message); a reply that made no submission (code without a
+    block) is handled when the edit adds the block; a late edit, a same-text edit
+    (a link unfurled) and a redelivered edit change nothing."""
+    fake = env.fake
+    await cohort(env)
+    await env.scheduler().run_due()
+    day1 = env.rt.dojo.curriculum.schedule[1]
+    drill = drill_posts(fake)[day1[0]].result["ts"]
+    ex = env.rt.dojo.curriculum.get(day1[0])
+    wrong = "import torch\nanswer = None\n"
+    posted = "1700009000.000001"
+
+    def edit(text: str, at: float, event_id: str, previous: str) -> dict[str, Any]:
+        return {"type": "message", "subtype": "message_changed", "channel": "C1",
+                "ts": f"{at:.6f}", "event_ts": f"{at:.6f}",
+                "message": {"type": "message", "user": "UMEM", "text": text, "ts": posted,
+                            "thread_ts": drill, "edited": {"user": "UMEM", "ts": f"{at:.6f}"}},
+                "previous_message": {"type": "message", "user": "UMEM", "text": previous,
+                                     "ts": posted, "thread_ts": drill}}
+
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "text": fenced(wrong), "ts": posted, "thread_ts": drill}, "EvE1")
+    status = await fake.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == drill
+                                 and "grading" in c.args.get("text", ""), after=n)
+    await fake.wait_for("chat.update", lambda c: c.args["ts"] == status.result["ts"], after=n)
+
+    n = env.mark()
+    await env.event(edit(fenced(ex.reference), float(posted) + 60, "EvE2", fenced(wrong)),
+                    "EvE2")
+    again = await fake.wait_for(
+        "chat.update", lambda c: c.args["ts"] == status.result["ts"]
+        and "grading" not in c.args["text"].lower(), after=n)
+    assert "passed" in again.args["text"]
+    assert not [c for c in fake.calls[n:] if c.method == "chat.postMessage"
+                and "grading" in c.args.get("text", "")], "a second status message"
+    async with env.rt.dojo.db.session() as s:
+        subs = (await s.scalars(select(Submission).where(
+            Submission.origin_message_id == posted).order_by(Submission.id))).all()
+    assert [sub.passed for sub in subs] == [False, True]
+
+    # redelivered, late, or the same text (an unfurl): nothing happens
+    n = env.mark()
+    await env.event(edit(fenced(ex.reference), float(posted) + 60, "EvE2", fenced(wrong)),
+                    "EvE2")
+    await env.event(edit(fenced(wrong), float(posted) + 900, "EvE3", fenced(ex.reference)),
+                    "EvE3")
+    await env.event(edit(fenced(ex.reference), float(posted) + 90, "EvE4",
+                         fenced(ex.reference)), "EvE4")
+    await asyncio.sleep(0.3)
+    assert not [c for c in fake.calls[n:] if c.method.startswith("chat.")]
+
+    # code without a block is told how; the edit that adds the block is graded
+    bare = "1700009100.000001"
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "text": ex.reference, "ts": bare, "thread_ts": drill}, "EvE5")
+    told = await fake.wait_for("chat.postEphemeral", has_text("code block"), after=n)
+    assert "grading" not in told.args.get("text", "")
+    posted = bare
+    n = env.mark()
+    await env.event(edit(fenced(ex.reference), float(bare) + 30, "EvE6", ex.reference),
+                    "EvE6")
+    status = await fake.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == drill
+                                 and "grading" in c.args.get("text", ""), after=n)
+    done = await fake.wait_for("chat.update", lambda c: c.args["ts"] == status.result["ts"],
+                               after=n)
+    assert "passed" in done.args["text"]
+
+
 async def test_snippet_upload_modal_submit_and_failed_checks(env: Env) -> None:
     fake = env.fake
     await cohort(env)
