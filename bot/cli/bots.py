@@ -12,7 +12,7 @@ import asyncio
 
 import typer
 
-from bot.cli.common import settings_or_exit
+from bot.cli.common import runtime_or_exit, settings_or_exit
 from bot.config import ConfigError
 
 bot_app = typer.Typer(no_args_is_help=True, help="Run a chat adapter (Discord, Slack).")
@@ -58,11 +58,10 @@ async def _discord(settings, roles: list[str], sync: bool,  # type: ignore[no-un
     import logging
 
     from bot.adapters.discord import run_discord
-    from bot.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = await Runtime.start(settings, serving=True)
+    rt = await runtime_or_exit(settings, serving=True)
     try:
         await run_discord(rt, instructor_roles=roles, sync_commands=sync, **shards)
     finally:
@@ -99,11 +98,10 @@ async def _slack(settings, config, host: str) -> None:  # type: ignore[no-untype
     import logging
 
     from bot.adapters.slack import run_slack
-    from bot.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = await Runtime.start(settings, serving=True)
+    rt = await runtime_or_exit(settings, serving=True)
     try:
         await run_slack(rt, config, host)
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import settings_or_exit
+from bot.cli.common import runtime_or_exit, settings_or_exit
 from bot.config import Settings
 
 
@@ -72,7 +72,6 @@ async def _console(settings: Settings, script: Path | None, database_url: str | 
                    start: datetime | None, demo: bool, output_dir: Path) -> int:
     from bot.adapters.console import run_console
     from bot.core.clock import ManualClock, OffsetClock
-    from bot.runtime import Runtime
 
     tmp = None
     if database_url is None and script is not None and not os.environ.get("DATABASE_URL"):
@@ -87,9 +86,8 @@ async def _console(settings: Settings, script: Path | None, database_url: str | 
         if start is not None:
             clk.set(start)
     try:
-        rt = await Runtime.start(settings, database_url=database_url, clock=clk)
-    except Exception as exc:
-        typer.echo(f"torchdojo: cannot open the database: {exc}", err=True)
+        rt = await runtime_or_exit(settings, database_url=database_url, clock=clk)
+    except typer.Exit:
         return 1
     try:
         return await run_console(rt, script=script, demo=demo, output_dir=output_dir,

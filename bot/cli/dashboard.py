@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from bot.cli.common import settings_or_exit
+from bot.cli.common import database_exit, database_failure, settings_or_exit
 from bot.config import ConfigError
 
 dashboard_app = typer.Typer(no_args_is_help=True,
@@ -35,3 +35,7 @@ def serve(
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except Exception as exc:
+        if not database_failure(exc):
+            raise
+        database_exit(settings.database_url, exc)

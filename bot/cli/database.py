@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli.common import redact, settings_or_exit
+from bot.cli.common import database_problem, redact, settings_or_exit
 
 db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
 
@@ -30,6 +30,7 @@ def db_upgrade(
     try:
         head = asyncio.run(upgrade_database(url))
     except Exception as exc:
-        typer.echo(f"torchdojo: could not upgrade {redact(url)}: {exc}", err=True)
+        typer.echo(f"torchdojo: could not upgrade {redact(url)}: {database_problem(url, exc)}",
+                   err=True)
         raise typer.Exit(1) from None
     typer.echo(f"database {redact(url)} is at revision {head}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import redact, settings_or_exit
+from bot.cli.common import redact, runtime_or_exit, settings_or_exit
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -62,13 +62,12 @@ def worker(
 
 async def _work(settings: Settings, lanes: tuple[str, ...], slots: LaneSlots,
                 heartbeat_s: float, stalled_s: float) -> None:
-    from bot.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("torchdojo.worker")
-    rt = await Runtime.start(settings, serving=True, exclusive=False, lanes=lanes, slots=slots,
-                             heartbeat_s=heartbeat_s, stalled_s=stalled_s)
+    rt = await runtime_or_exit(settings, serving=True, exclusive=False, lanes=lanes,
+                               slots=slots, heartbeat_s=heartbeat_s, stalled_s=stalled_s)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -592,3 +592,31 @@ async def test_hint_takes_yes_before_or_after_the_id(chat: tuple[World, ChatHand
     await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1 = 1  # FAIL\n```")
     assert "(hint 1 of" in await say(h, "/dojo hint yes 1.1.1")
     assert "Which exercise?" in await say(h, "/dojo hint yes")
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["console", "--script", "/dev/null"]],
+                         ids=["db-upgrade", "console"])
+def test_a_database_in_a_missing_folder_says_which_folder(
+        args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite only says 'unable to open database file' (with SQLAlchemy's link to
+    its error catalogue, and for the bots a traceback): the commands now name the
+    folder that does not exist and how to make it, and exit 1."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    folder = tmp_path / "not" / "there"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder}/dojo.sqlite3")
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 1, (out.output, repr(out.exception))
+    assert f"the folder {folder} does not exist" in out.output
+    assert f"mkdir -p {folder}" in out.output and "sqlalche.me" not in out.output
+    assert not folder.exists()
+
+
+def test_a_database_problem_is_one_sentence_without_the_drivers_prefix() -> None:
+    from bot.cli.common import database_problem
+
+    exc = Exception('(sqlalchemy.dialects.postgresql.asyncpg.Error) database "x" does not '
+                    "exist\n(Background on this error at: https://sqlalche.me/e/21/dbapi)")
+    assert database_problem("postgresql+asyncpg://u@h/x", exc) == 'database "x" does not exist'
