@@ -69,10 +69,13 @@ def make_data(rng: np.random.Generator):
     data.update(cx=cx, cy=cy)
     # a hidden learning rate, never the default 0.003: Adam must get the lr passed in
     data["lr"] = float(rng.choice(LRS))
+    # and a hidden batch size, never the default 16
+    data["batch_size"] = int(rng.choice(BATCH_SIZES))
     return data
 
 
 LRS = (0.004, 0.005)
+BATCH_SIZES = (12, 20, 24)
 
 
 CAUSAL_ATOL = 1e-4  # times max(1, the largest |logit|): a leak the model learned moves logits by ~1
@@ -164,6 +167,13 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "train_lm must build torch.optim.Adam(model.parameters(), "
                                      f"lr=lr) with the lr it is given (the grader passed "
                                      f"lr={inputs['lr']:g}); found {found}")
+    sizes, bs = [n for n in got.get("batch_sizes") or [] if isinstance(n, int)], \
+        inputs["batch_size"]
+    common = max(set(sizes), key=sizes.count) if sizes else bs
+    if common != bs:
+        return Verdict(False, "api", "train_lm must draw batches of the batch_size it is given "
+                                     f"(the grader passed batch_size={bs}); your training "
+                                     f"batches held {common} sequences")
     leak = _future_leak(got, inputs) or _future_leak(
         got, inputs, "causal_train", " in train mode (model.train(), as train_lm trains it)")
     if leak:
@@ -182,16 +192,17 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "value", "stats['tokens_per_sec'] must be the number of tokens "
                                        "processed divided by the elapsed seconds")
     rate = as_float(stats["tokens_per_sec"])
-    # 100 steps of 16 rows × 16 tokens (15 per row if only the predicted ones are counted),
-    # timed by the grader around the call and between the first and the last step
-    tokens = 100 * 16 * 16
+    # 100 steps of batch_size rows × 16 tokens (15 per row if only the predicted ones are
+    # counted), timed by the grader around the call and between the first and the last step
+    tokens = 100 * bs * 16
     low = 0.9 * (tokens * 15 / 16) / got["total_s"]
     span = got["span_s"]
     high = 1.2 * tokens * (got["steps"] / max(1, got["steps"] - 1)) / span if span else math.inf
     if not (at_least(rate, low) and at_most(rate, high)):
         return Verdict(False, "value", f"stats['tokens_per_sec'] is {rate:.4g}; the grader "
                                        f"measured between {low:.4g} and {high:.4g} for "
-                                       f"{tokens} tokens (100 steps × 16 rows × 16 tokens): "
+                                       f"{tokens} tokens (100 steps × {bs} rows × 16 "
+                                       "tokens): "
                                        "count the tokens of every batch (batch.numel()), not "
                                        "the steps, and divide by the elapsed seconds")
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")

@@ -4,11 +4,13 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 
 import torch
 import torch.nn as nn
 
 from curriculum.probes.recorders import _acc, _made, need, recording
+from curriculum.probes.rows import training_forward
 
 
 def loss(ns, cases):
@@ -31,13 +33,23 @@ def train(ns, d):
     # tokens / the call's duration and tokens / the time from the first step to the last
     stamps = []
     hook = register_optimizer_step_pre_hook(lambda o, a, k: stamps.append(time.perf_counter()))
+    # the rows of each training forward of the learner's MiniTransformerLM (its batch size)
+    sizes, thread = [], threading.get_ident()
+
+    def rows(module, args):
+        x = args[0] if args else None
+        if training_forward(module, thread, need(ns, "MiniTransformerLM")) \
+                and isinstance(x, torch.Tensor) and x.dim():
+            sizes.append(int(x.shape[0]))
+    sizer = torch.nn.modules.module.register_module_forward_pre_hook(rows)
     start = time.perf_counter()
     try:
-        model, stats = recording(lambda: fn(d["train"], 16, num_steps=100, batch_size=16,
-                                            lr=d["lr"]))
+        model, stats = recording(lambda: fn(d["train"], 16, num_steps=100,
+                                            batch_size=d["batch_size"], lr=d["lr"]))
     finally:
         total = time.perf_counter() - start
         hook.remove()
+        sizer.remove()
     model = model.cpu().eval()
     with torch.no_grad():
         logits = model(d["test"])
@@ -58,6 +70,7 @@ def train(ns, d):
         mask = need(ns, "causal_mask")(d["cx"].shape[1])
     return {"logits": logits, "acc": _acc, "causal": causal, "causal_train": causal_train,
             "lrs": [(m["cls"], m["lr"]) for m in _made if m["label"] == "optimizer"],
+            "batch_sizes": sizes,
             "mask": mask if isinstance(mask, torch.Tensor) else None,
             "stats": {k: stats.get(k) for k in ("tokens_per_sec", "perplexity")},
             "total_s": total, "steps": len(stamps),

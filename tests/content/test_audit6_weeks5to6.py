@@ -119,6 +119,9 @@ WRONG.update({
         "torch.optim.Adam(model.parameters(), lr=lr)",
         "torch.optim.Adam(model.parameters(), lr=0.003)")],
         "training", ["with the lr it is given", "found Adam(lr=0.003)"]),
+    "6.1.5b-batch-size-typed-in": ("6.1.5b", [(
+        "(batch_size,), generator=generator)", "(16,), generator=generator)")],
+        "training", ["batches of the batch_size it is given", "held 16 sequences"]),
     "final.1-batch-size-typed-in": ("final.1", [(
         "DataLoader(train_ds, batch_size=batch_size, shuffle=True)",
         "DataLoader(train_ds, batch_size=32, shuffle=True)")],
@@ -324,6 +327,10 @@ CORRECT = {
     "5.2.5-reference": ("5.2.5", []),
     "6.1.4a-reference": ("6.1.4a", []),
     "6.1.5b-reference": ("6.1.5b", []),
+    # a random subset of rows each step, drawn by permutation
+    "6.1.5b-permutation-batches": ("6.1.5b", [(
+        "        idx = torch.randint(0, len(data), (batch_size,), generator=generator).to(device)",
+        "        idx = torch.randperm(len(data))[:batch_size].to(device)")]),
 }
 
 
