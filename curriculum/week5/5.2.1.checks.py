@@ -60,6 +60,18 @@ def judge_multitask_balance(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "adaptive_loss_balancing should return "
                                        "Σ_i L_i / (2 σ_i²) + log σ_i with σ = "
                                        "self.uncertainty_weights in task order")
+    alone = b / (2 * s2 ** 2) + math.log(s2)
+    for key, wanted, how in (("swapped", want, "the losses given in another order"),
+                             ("alone", alone, "only the second task's loss given")):
+        if key not in v:
+            continue
+        other = v[key]
+        other = float(other) if isinstance(other, torch.Tensor) and other.numel() == 1 else other
+        if not isinstance(other, float) or not close(other, wanted, rtol=1e-4, atol=1e-5):
+            return Verdict(False, "value", f"adaptive_loss_balancing with {how}: σ_i is "
+                                           "self.uncertainty_weights[i] with i the task's "
+                                           "position in self.task_names (not its position in "
+                                           "task_losses), summed over the tasks present")
     return Verdict(True, "value")
 
 

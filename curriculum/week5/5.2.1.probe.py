@@ -41,7 +41,13 @@ def probe(ns, inputs):
         a, b = inputs["losses"]
         out = trainer.adaptive_loss_balancing({"regression": _torch.tensor(a),
                                                "classification": _torch.tensor(b)})
-        return {"value": _describe(out)}
+        # the same losses in the other order, and the second task alone: σ_i follows each
+        # task's position in task_names, not the dict's order
+        swapped = trainer.adaptive_loss_balancing({"classification": _torch.tensor(b),
+                                                   "regression": _torch.tensor(a)})
+        alone = trainer.adaptive_loss_balancing({"classification": _torch.tensor(b)})
+        return {"value": _describe(out), "swapped": _describe(swapped),
+                "alone": _describe(alone)}
     sig_before = sig.detach().clone() if isinstance(sig, _torch.Tensor) else None
     g = _torch.Generator().manual_seed(inputs["init_seed"])
     loaders = {

@@ -225,6 +225,12 @@ WRONG.update({
         "        x = torch.nn.functional.dropout(x, 0.2, training=True)\n"
         "        return self.net[6](x)")],
         "architecture", ["in eval mode two forward passes must agree", "never training=True"]),
+    # σ indexed by the position in task_losses: the same while every call passes the tasks in
+    # task_names order, as the only hidden call did
+    "5.2.1-sigma-by-position-in-task-losses": ("5.2.1", [(
+        "        for i, name in enumerate(self.task_names):\n            if name in task_losses:",
+        "        for i, name in enumerate(task_losses):\n            if name in self.task_names:")],
+        "balancing", ["with the losses given in another order", "position in self.task_names"]),
     # no hidden case had a type only the predictions hold
     "6.1.4a-types-of-gold-only": ("6.1.4a", [(
         "    for kind in sorted({s[1] for s in pred | gold}):",
@@ -325,6 +331,13 @@ CORRECT = {
         "        p.grad = None\n")]),
     "6.1.3b-reference": ("6.1.3b", []),
     "5.2.5-reference": ("5.2.5", []),
+    "5.2.1-reference": ("5.2.1", []),
+    # the losses looked up by name, σ by the task's index in task_names
+    "5.2.1-sigma-by-name": ("5.2.1", [(
+        "        for i, name in enumerate(self.task_names):\n            if name in task_losses:\n"
+        "                sigma = self.uncertainty_weights[i]",
+        "        for name in task_losses:\n            if name in self.task_names:\n"
+        "                sigma = self.uncertainty_weights[self.task_names.index(name)]")]),
     "6.1.4a-reference": ("6.1.4a", []),
     "6.1.5b-reference": ("6.1.5b", []),
     # a random subset of rows each step, drawn by permutation
