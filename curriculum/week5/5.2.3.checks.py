@@ -203,4 +203,14 @@ def judge_robust_noise(learner, reference, inputs, ctx) -> Verdict:
             return Verdict(False, "value", f"epoch {epoch}: the added noise should be Gaussian "
                                            f"with std max(0.001, 0.01 * 0.95 ** epoch); found "
                                            f"std {std:.3g}")
+    for given, noisy in zip((0.05, 0.0), v.get("given") or [], strict=False):
+        if not isinstance(noisy, torch.Tensor) or tuple(noisy.shape) != (4000, 5):
+            return Verdict(False, "shape", "noise_injection_training must return a tensor shaped "
+                                           "like data")
+        std = float(noisy.double().std())
+        if not close(std, given, rtol=0.05, atol=1e-12):
+            return Verdict(False, "value", f"noise_injection_training(data, epoch, noise_std="
+                                           f"{given}): a noise_std that is given (0.0 too: `is "
+                                           "None`, not falsy) replaces the schedule; found std "
+                                           f"{std:.3g}")
     return Verdict(True, "value")

@@ -231,6 +231,14 @@ WRONG.update({
         "        for i, name in enumerate(self.task_names):\n            if name in task_losses:",
         "        for i, name in enumerate(task_losses):\n            if name in self.task_names:")],
         "balancing", ["with the losses given in another order", "position in self.task_names"]),
+    # no hidden call passed noise_std: ignoring it, or treating 0.0 as not given, passed
+    "5.2.3-noise-std-ignored": ("5.2.3", [(
+        "        if noise_std is None:\n            noise_std = self.noise_schedule(epoch)",
+        "        noise_std = self.noise_schedule(epoch)")],
+        "noise", ["noise_std=0.05", "replaces the schedule"]),
+    "5.2.3-noise-std-zero-as-not-given": ("5.2.3", [("        if noise_std is None:",
+                                                     "        if not noise_std:")],
+                                          "noise", ["noise_std=0.0", "replaces the schedule"]),
     # no hidden case had a type only the predictions hold
     "6.1.4a-types-of-gold-only": ("6.1.4a", [(
         "    for kind in sorted({s[1] for s in pred | gold}):",
@@ -332,6 +340,7 @@ CORRECT = {
     "6.1.3b-reference": ("6.1.3b", []),
     "5.2.5-reference": ("5.2.5", []),
     "5.2.1-reference": ("5.2.1", []),
+    "5.2.3-reference": ("5.2.3", []),
     # the losses looked up by name, σ by the task's index in task_names
     "5.2.1-sigma-by-name": ("5.2.1", [(
         "        for i, name in enumerate(self.task_names):\n            if name in task_losses:\n"
