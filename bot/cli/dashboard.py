@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from bot.cli.common import database_exit, database_failure, settings_or_exit
+from bot.cli.common import database_exit, settings_or_exit
 from bot.config import ConfigError
 
 dashboard_app = typer.Typer(no_args_is_help=True,
@@ -36,6 +36,8 @@ def serve(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:
+        from bot.core.storage import database_failure
+
         if not database_failure(exc):
             raise
         database_exit(settings.database_url, exc)

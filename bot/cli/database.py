@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli.common import database_problem, redact, settings_or_exit
+from bot.cli.common import redact, settings_or_exit
 
 db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
 
@@ -19,7 +19,7 @@ def db_upgrade(
 ) -> None:
     """Apply every pending migration (also done automatically on start)."""
     from bot.config import normalize_database_url
-    from bot.core.storage import upgrade_database
+    from bot.core.storage import database_problem, upgrade_database
 
     settings = settings_or_exit()
     try:

@@ -125,7 +125,7 @@ def _batches(got: object, n: int) -> list[np.ndarray]:
                                             and 0 <= i < n for i in b)):
             continue
         unique = np.unique(np.asarray(b, dtype=np.int64))
-        if len(unique) >= MIN_BATCH:
+        if len(unique) >= MIN_BATCH:  # compare: ok (a count of rows)
             out.append(unique)
     return out
 

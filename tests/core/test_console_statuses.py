@@ -37,7 +37,8 @@ SUBMISSIONS: dict[Status, str] = {
         "import threading, time\n"
         "threads = [threading.Thread(target=time.sleep, args=(3,)) for _ in range(300)]\n"
         "for t in threads:\n    t.start()\n"),
-    Status.rejected: "zeros_1 = 1\x00\n",
+    # refused by the grader before it runs (the chat layer refuses NUL bytes itself)
+    Status.rejected: "zeros_1 = " + "+".join(["0"] * 2000) + "\n",
 }
 
 

@@ -615,7 +615,7 @@ def test_a_database_in_a_missing_folder_says_which_folder(
 
 
 def test_a_database_problem_is_one_sentence_without_the_drivers_prefix() -> None:
-    from bot.cli.common import database_problem
+    from bot.core.storage import database_problem
 
     exc = Exception('(sqlalchemy.dialects.postgresql.asyncpg.Error) database "x" does not '
                     "exist\n(Background on this error at: https://sqlalche.me/e/21/dbapi)")
