@@ -16,13 +16,19 @@ SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12], [13, 14], [15, 16
 
 
 def _batch(rng, longest, allow_empty=False, token=None, keep=None):
-    """2-6 random token sequences, the longest exactly ``longest`` tokens. With ``token``,
-    the longest sequence and maybe others hold it among their first ``keep`` tokens (those
-    kept after truncation) — a real token that equals the pad value."""
+    """2-6 random token sequences, the longest exactly ``longest`` tokens and another one
+    shorter where ``longest`` allows it (all of one length would need no padding, and a
+    pad value written as 0 would pass). With ``token``, the longest sequence and maybe
+    others hold it among their first ``keep`` tokens (those kept after truncation) — a
+    real token that equals the pad value."""
     count = int(rng.integers(2, 7))
-    lengths = [int(rng.integers(0 if allow_empty else 1, longest + 1)) for _ in range(count)]
+    shortest = 0 if allow_empty else 1
+    lengths = [int(rng.integers(shortest, longest + 1)) for _ in range(count)]
     longest_at = int(rng.integers(0, count))
     lengths[longest_at] = longest
+    if longest > shortest and min(lengths) == longest:
+        short_at = (longest_at + int(rng.integers(1, count))) % count
+        lengths[short_at] = int(rng.integers(shortest, longest))
     batch = [rng.integers(1, 30000, size=n) for n in lengths]
     if token is not None:
         keep = longest if keep is None else keep

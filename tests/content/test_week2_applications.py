@@ -147,3 +147,14 @@ async def test_other_correct_solutions_pass(grader, curriculum, exercise_id, old
     source = _sub(curriculum.get(exercise_id).reference, old, new)
     result = await grader.grade(exercise_id, source)
     assert result["status"] == "passed", result["checks"]
+
+
+async def test_a_pad_value_written_as_zero_fails_on_every_seed(grader, curriculum):
+    """The hidden batch with a non-zero pad value now always needs padding: when all its
+    sequences happened to be of one length (about 1 seed in 60, e.g. 5014), padding
+    with 0 instead of pad_value passed."""
+    source = _sub(curriculum.get("2.3.2a").reference, "pad_value, dtype=sequences[0].dtype)",
+                  "0, dtype=sequences[0].dtype)")
+    for seed in (5014, 5160, 5241):
+        result = await grader.grade("2.3.2a", source, seed=seed)
+        assert result["status"] == "failed", (seed, result)
