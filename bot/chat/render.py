@@ -361,12 +361,17 @@ KIND_WORDS = {"train": "training", "grad": "gradient", "module": "module", "shap
 
 def progress(ev: GradingProgress) -> Reply:
     """``⏳ #12 `5.1.3` grading: training check 2/4…`` — worded here from the
-    grader's data (stage, index, total, kind), never from text it sent."""
-    if ev.stage == "check" and ev.index and ev.total:
+    grader's data (stage, index, total, kind), never from text it sent.
+
+    A check is named while the sandbox runs it and again while the trusted
+    side judges it (``judging the results: training check 3/5``): on a busy
+    machine the whole sandbox run can pass between two edits, and judging a
+    training check's data is the part the member then waits for."""
+    doing = STAGE_WORDS.get(ev.stage, "grading")
+    if ev.stage in ("check", "judging") and ev.index and ev.total:
         kind = KIND_WORDS.get(ev.kind, "")
-        doing = f"{kind + ' ' if kind else ''}check {ev.index}/{ev.total}"
-    else:
-        doing = STAGE_WORDS.get(ev.stage, "grading")
+        check = f"{kind + ' ' if kind else ''}check {ev.index}/{ev.total}"
+        doing = check if ev.stage == "check" else f"{doing}: {check}"
     took = f" ({ev.elapsed_s:.0f} s so far)" if ev.elapsed_s >= 1 else ""
     return Reply(text=f"⏳ #{ev.submission_id} `{ev.exercise_id}` grading: {doing}…{took}",
                  status_of=ev.submission_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from typing import Any
 
 from sqlalchemy import func, select
@@ -87,6 +88,12 @@ async def test_a_long_grading_shows_its_progress_before_the_verdict(world: World
         assert (shown.stage, shown.index, shown.total, shown.kind) == ("check", 2, 4, "train")
         reply = render.progress(shown)
         assert reply.status_of == sub_id and "training check 2/4…" in reply.text
+        # judged on the trusted side: the check is still named (a busy machine can
+        # run the whole sandbox between two edits, then judge for a second or more)
+        judged = render.progress(dataclasses.replace(shown, stage="judging", index=3))
+        assert "grading: judging the results: training check 3/4…" in judged.text
+        plain = render.progress(dataclasses.replace(shown, stage="judging", index=None))
+        assert "grading: judging the results…" in plain.text
         grader.release.set()
         await grading
         await outbox.until(GradedNotice)
