@@ -139,6 +139,29 @@ def results(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, fn: 
     return verdict
 
 
+def with_case_hint(verdict: Verdict, learner: Outcome, reference: Outcome, inputs: Any, *,
+                   rtol: float, atol: float, hint: Callable[[tuple, object], str | None]
+                   ) -> Verdict:
+    """A failed value verdict of :func:`results`, told what is wrong with the first wrong
+    case: ``hint(args, found)`` reads it from that case's own arguments (say, a softmax
+    over another dim) and its text is appended. Expected values are never shown."""
+    if verdict.ok or verdict.kind != "value":
+        return verdict
+    got, ref = case_list(learner, len(inputs)), case_list(reference, len(inputs))
+    if got is None or ref is None:
+        return verdict
+    for (args, _kwargs), g, r in zip(inputs, got, ref, strict=True):
+        if "ok" not in g:
+            return verdict
+        if problem(g["ok"], r["ok"], "", rtol=rtol, atol=atol) is None:
+            continue
+        said = hint(args, g["ok"])
+        if said:
+            verdict.message += f" — {said}"
+        return verdict
+    return verdict
+
+
 def mixed(rng: np.random.Generator, groups: dict[str, Sequence[Any]]) -> Hidden:
     """Cases of several kinds in one random order: ``Hidden(inputs=cases, secret=kinds)``.
 

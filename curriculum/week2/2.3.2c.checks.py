@@ -8,9 +8,8 @@ still pass; wrong formulas are off by O(1).
 
 import torch
 
-from curriculum.judges.cases import case_list, results
+from curriculum.judges.cases import results, with_case_hint
 from curriculum.judges.compare import all_finite, close
-from curriculum.judges.values import problem
 
 
 def _b_f(rng):
@@ -51,22 +50,8 @@ def judge_distances(learner, reference, inputs, ctx):
     squared distances (no sqrt), or the L1 distance. No expected values are shown."""
     verdict = results(learner, reference, inputs, ctx, fn="pairwise_distances", examples=1,
                       rtol=1e-4, atol=1e-2, forbid=DIST_FORBID)
-    if verdict.ok or verdict.kind != "value":
-        return verdict
-    got = case_list(learner, len(inputs))
-    ref = case_list(reference, len(inputs))
-    if got is None or ref is None:
-        return verdict
-    for ((points,), _kwargs), g, r in zip(inputs, got, ref, strict=True):
-        if "ok" not in g:
-            return verdict
-        if problem(g["ok"], r["ok"], "", rtol=1e-4, atol=1e-2) is None:
-            continue
-        hint = _distance_hint(points, g["ok"])
-        if hint:
-            verdict.message += f" — {hint}"
-        return verdict
-    return verdict
+    return with_case_hint(verdict, learner, reference, inputs, rtol=1e-4, atol=1e-2,
+                          hint=lambda args, found: _distance_hint(args[0], found))
 
 
 def _distance_hint(points, found):

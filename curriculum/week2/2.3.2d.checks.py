@@ -8,9 +8,8 @@ import math
 
 import torch
 
-from curriculum.judges.cases import case_list, results
+from curriculum.judges.cases import results, with_case_hint
 from curriculum.judges.compare import close
-from curriculum.judges.values import problem
 
 
 def _qkv(b, s, d):
@@ -35,22 +34,8 @@ def judge_attention(learner, reference, inputs, ctx):
     attention_weights @ V. No expected values are shown."""
     verdict = results(learner, reference, inputs, ctx, fn="simplified_attention", examples=1,
                       rtol=1e-4, atol=1e-5, forbid=FORBID)
-    if verdict.ok or verdict.kind != "value":
-        return verdict
-    got = case_list(learner, len(inputs))
-    ref = case_list(reference, len(inputs))
-    if got is None or ref is None:
-        return verdict
-    for (args, _kwargs), g, r in zip(inputs, got, ref, strict=True):
-        if "ok" not in g:
-            return verdict
-        if problem(g["ok"], r["ok"], "", rtol=1e-4, atol=1e-5) is None:
-            continue
-        hint = _attention_hint(args, g["ok"])
-        if hint:
-            verdict.message += f" — {hint}"
-        return verdict
-    return verdict
+    return with_case_hint(verdict, learner, reference, inputs, rtol=1e-4, atol=1e-5,
+                          hint=_attention_hint)
 
 
 def _close(a, b):
