@@ -105,14 +105,19 @@ def probe(ns, inputs):
             continue
         w, b = result
         out.append((wrap(w), wrap(b), wrap(predict(ds["X_test"].clone(), w, b)), first.seen,
-                    first.count, _short_runs(ns, train, ds)))
+                    first.count, short_runs(ns, train, ds)))
     return out
 
 
-def _short_runs(ns, train, ds):
-    """[(parameters at the first differentiation, at the second), …] of two-epoch runs,
-    one per rate in ``ds["rates"]``, from the same generator state; None without rates.
-    A run that raises or differentiates fewer than twice gives None in its place."""
+def _both_params(run):
+    return None if run.seen is None or run.second is None else (run.seen[1], run.second)
+
+
+def short_runs(ns, train, ds, keep=_both_params):
+    """[keep(run), …] of two-epoch runs (``num_epochs=2``), one per rate in ``ds["rates"]``,
+    each from the same generator state; None without rates. By default a run keeps its
+    parameters at the first differentiation and at the second, or None where it
+    differentiated fewer than twice. A run that raises gives None in its place."""
     if "rates" not in ds:
         return None
     runs = []
@@ -126,6 +131,5 @@ def _short_runs(ns, train, ds):
         except Exception:  # the main run's verdict speaks for the code
             runs.append(None)
             continue
-        runs.append(None if run.seen is None or run.second is None
-                    else (run.seen[1], run.second))
+        runs.append(keep(run))
     return runs

@@ -1,29 +1,12 @@
 """3.3.3c: what the checks measure inside the jail, next to the learner's code (data only)."""
 
-import torch
-
 from curriculum.probes.grads import wrap
-from curriculum.probes.train_predict import _FirstLoss
+from curriculum.probes.train_predict import short_runs
 
 
-def _short_runs(ns, train, ds):
-    """Two-epoch runs (num_epochs=2), one per rate in ``ds["rates"]``, torch's generator
-    in the same state before each: [(differentiations, parameters at the first, at the
-    second) or None, …]; None without rates."""
-    if "rates" not in ds:
-        return None
-    runs, state = [], torch.random.get_rng_state()
-    for rate in ds["rates"]:
-        torch.random.set_rng_state(state)
-        try:
-            with _FirstLoss(ns) as run:
-                train(ds["X"].clone(), ds["y"].clone(), num_epochs=2,
-                      learning_rate=float(rate))
-        except Exception:  # the main run's verdict speaks for the code
-            runs.append(None)
-            continue
-        runs.append((run.count, None if run.seen is None else run.seen[1], run.second))
-    return runs
+def _count_and_params(run):
+    """A two-epoch run's differentiations and its parameters at the first and the second."""
+    return run.count, None if run.seen is None else run.seen[1], run.second
 
 
 def fit(ns, inputs):
@@ -43,5 +26,5 @@ def fit(ns, inputs):
             continue
         shapes = {k: tuple(v.shape) for k, v in params.items() if hasattr(v, "shape")}
         out.append(("ok", shapes, wrap(predict(ds["X_test"].clone(), params)),
-                    _short_runs(ns, train, ds)))
+                    short_runs(ns, train, ds, _count_and_params)))
     return out
