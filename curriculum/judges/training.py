@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from curriculum.judges.compare import at_least, below, close
+from curriculum.judges.compare import as_float, at_least, below, close
 from curriculum.judges.text import fmt_shape, type_name
 from grader.checks.base import Verdict
 
@@ -390,3 +390,42 @@ def load_spec_model(spec: Any, state: dict) -> torch.nn.Module:
     model = build_spec_model(spec).double()
     model.load_state_dict({k: v.double() for k, v in state.items()})
     return model.eval()
+
+
+def epoch_means_problem(returned: Any, losses: Sequence[float], batches: int, what: str,
+                        sizes: Sequence[float] | None = None) -> str:
+    """The per-epoch training losses a loop reported (``returned``, one per epoch) against
+    the training-mode loss-module values it computed (``losses``, in order: each epoch's
+    ``batches`` of them in turn). Each reported value must be its epoch's mean batch loss,
+    or, where ``sizes`` gives each batch's rows, the per-sample mean (the same where the
+    batches are of one size). A tensor value counts as its number. Not judged ('') where
+    the calls do not split into ``len(returned)`` epochs of ``batches`` — a functional
+    loss the recorder cannot see, or a different batching that another check names."""
+    if not isinstance(returned, list) or not returned or batches <= 0 \
+            or len(losses) != len(returned) * batches \
+            or (sizes is not None and len(sizes) != len(losses)):
+        return ""
+    for e, got in enumerate(returned):
+        seen = list(losses[e * batches:(e + 1) * batches])
+        mean = sum(seen) / batches
+        wants = [mean]
+        if sizes is not None:
+            rows = list(sizes[e * batches:(e + 1) * batches])
+            if sum(rows) > 0:
+                wants.append(sum(v * n for v, n in zip(seen, rows, strict=True)) / sum(rows))
+        x = as_float(got)
+        if x is not None and any(close(x, w, rtol=1e-4, atol=1e-6) for w in wants):
+            continue
+        if x is None:
+            return (f"{what} of epoch {e + 1} is not a number ({type_name(got)}): record "
+                    "each epoch's mean training loss as a float (`loss.item()`)")
+        hint = ""
+        if close(x, seen[-1], rtol=1e-4, atol=1e-6):
+            hint = " (that is the epoch's last batch loss)"
+        elif close(x, sum(seen), rtol=1e-4, atol=1e-6):
+            hint = " (that is the sum of its batch losses)"
+        return (f"{what} of epoch {e + 1} is {x:.4g}{hint}; the mean of the {batches} batch "
+                f"losses your loop computed that epoch is {mean:.4g}: record each epoch's "
+                "average training loss (sum of `loss.item()` over the epoch's batches / "
+                "the number of batches)")
+    return ""

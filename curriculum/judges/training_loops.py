@@ -45,7 +45,12 @@ from curriculum.judges.compare import above, at_least, at_most, below, close, fi
 from curriculum.judges.data import classification, f32, labels_tensor, regression
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import source_calls
-from curriculum.judges.training import first_backward_clean, gradients_fresh, pattern_problem
+from curriculum.judges.training import (
+    epoch_means_problem,
+    first_backward_clean,
+    gradients_fresh,
+    pattern_problem,
+)
 
 # The probe's own rule (it decides in the jail whether to run a spare data set; the
 # judge must read the runs by the same rule).
@@ -665,12 +670,44 @@ def _feature_split(value, secret, inputs, ctx) -> Verdict | None:
     bad = _split_rows_problem(rep, secret["n"], secret["n_train"])
     if bad:
         return bad
+    bad = _validated_after_training(rep, secret["n_train"])
+    if bad:
+        return bad
     hist = value["result"][1]
     if not close(hist["val_loss"], _val_losses(rep), rtol=1e-4, atol=1e-6):
         return Verdict(False, "value", "train_loop_11: history['val_loss'] should hold each "
                                        "epoch's validation loss (criterion on the 20% split)")
+    sizes = rep["num"]["F"].tolist()
+    losses = _train_losses(rep)
+    bad = epoch_means_problem(hist["train_loss"], losses,
+                              -(-secret["n_train"] // BATCH_SIZES[11]),
+                              "train_loop_11: history['train_loss']",
+                              sizes if len(sizes) == len(losses) else None)
+    if bad:
+        return Verdict(False, "value", bad)
     if not below(hist["train_loss"][-1], hist["train_loss"][0]):
         return Verdict(False, "train", "train_loop_11: the recorded training loss did not fall")
+    return None
+
+
+def _validated_after_training(rep: dict, n_train: int) -> Verdict | None:
+    """Variant 11: epoch e's validation pass comes after that epoch's training pass, so
+    history['val_loss'][e] is the loss of the model trained e + 1 epochs (validating
+    before the epoch's training records the model one epoch behind)."""
+    trained, passes = 0, 0
+    sizes = iter(rep["num"]["F"].tolist())
+    for code in rep["seq"]:
+        if code == "F":
+            trained += int(next(sizes, 0))
+        elif code == "E":
+            passes += 1
+            if trained != passes * n_train:
+                return Verdict(False, "value", "train_loop_11: validate after each epoch's "
+                                               f"training pass: validation pass {passes} came "
+                                               f"after {trained} training rows, not "
+                                               f"{passes * n_train} ({passes} epoch(s) of "
+                                               f"{n_train}), so history['val_loss'] is one "
+                                               "epoch behind the training")
     return None
 
 

@@ -5,6 +5,11 @@ message that names the cause, on fixed seeds; correct ones written differently p
   losses) instead of the mean batch loss passed: nothing compared what it returned with the
   losses it computed. Each epoch's returned losses are now the mean of the task's
   training-mode loss-module calls in that epoch.
+- 5.1.3 ``train_loop_11``: ``history['train_loss']`` holding the epoch's last batch loss,
+  the summed batch losses (or the sum over the rows), and ``history['val_loss']`` measured
+  before each epoch's training (one epoch behind) passed: only the validation losses' values
+  and a falling training loss were compared. Each train_loss is now the epoch's mean batch
+  loss (or per-sample mean), and each validation pass must follow that epoch's training.
 """
 
 from __future__ import annotations
@@ -37,6 +42,30 @@ WRONG = {
         "        averages = {name: sums[name] / max(1, counts[name]) for name in sums}",
         "        averages = {name: sums[name] for name in sums}")],
         "multitask_training", ["the mean of its 10 batch losses"]),
+    "5.1.3-v11-last-batch-loss": ("5.1.3", [(
+        'history["train_loss"].append(train_loss / len(train_loader))',
+        'history["train_loss"].append(loss.item())')], "train_loop_11",
+        ["history['train_loss'] of epoch 1", "the epoch's last batch loss"]),
+    "5.1.3-v11-summed-batch-losses": ("5.1.3", [(
+        'history["train_loss"].append(train_loss / len(train_loader))',
+        'history["train_loss"].append(train_loss)')], "train_loop_11",
+        ["the sum of its batch losses", "average training loss"]),
+    "5.1.3-v11-sum-over-rows": ("5.1.3", [(
+        'history["train_loss"].append(train_loss / len(train_loader))',
+        'history["train_loss"].append(train_loss / len(X_train))')], "train_loop_11",
+        ["the mean of the 5 batch losses"]),
+    # validating at the start of each epoch: every val_loss is one epoch behind
+    "5.1.3-v11-validation-before-training": ("5.1.3", [
+        ('    for _epoch in range(15):\n        model.train()\n        train_loss = 0.0\n',
+         '    for _epoch in range(15):\n        model.eval()\n        with torch.no_grad():\n'
+         '            history["val_loss"].append(criterion(model(X_val), y_val).item())\n'
+         '        model.train()\n        train_loss = 0.0\n'),
+        ('            val_loss = criterion(model(X_val), y_val).item()\n'
+         '        history["train_loss"].append(train_loss / len(train_loader))\n'
+         '        history["val_loss"].append(val_loss)\n',
+         '            pass\n'
+         '        history["train_loss"].append(train_loss / len(train_loader))\n')],
+        "train_loop_11", ["validate after each epoch's training pass", "one epoch behind"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -51,6 +80,12 @@ CORRECT = {
         ("        averages = {name: sums[name] / max(1, counts[name]) for name in sums}",
          "        averages = {name: torch.stack(v).mean().item() for name, v in seen.items()}"),
     ]),
+    # the per-sample mean of the epoch, summed over detached tensors
+    "5.1.3-v11-per-sample-mean": ("5.1.3", [
+        ("            train_loss += loss.item()\n",
+         "            train_loss += loss.detach() * len(data)\n"),
+        ('history["train_loss"].append(train_loss / len(train_loader))',
+         'history["train_loss"].append(float(train_loss) / len(X_train))')]),
 }
 
 
