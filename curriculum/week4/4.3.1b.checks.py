@@ -1,6 +1,7 @@
 """Checks of 4.3.1b (ResidualBlock): every configuration, residual path, activations."""
 
 from curriculum.judges.compare import at_most, max_abs_diff
+from curriculum.judges.modules import dropout_calls_problem
 
 
 def inputs(rng):
@@ -50,4 +51,30 @@ def judge_forward(learner, reference, inputs, ctx):
                                "fixed values by name); check the residual sum, where the "
                                "activation goes, and the activation for this name "
                                "(unknown names fall back to ReLU)")
+        bad = _dropout_problem(c, g, r)
+        if bad:
+            return False, bad
     return True, ""
+
+
+def _dropout_problem(c, g, r):
+    """With dropout, in train() mode: the dropout the forward applies (how many calls, at what
+    rate), then where — the output under the reference's random draws: one nn.Dropout after
+    the first activation draws the reference's mask."""
+    if "train_seeded" not in r:
+        return None
+    bad = dropout_calls_problem("ResidualBlock", "dropout after the first activation, before "
+                                "linear2", g.get("dropout_calls"), r.get("dropout_calls"))
+    if bad:
+        return f"{_cfg(c)}: {bad}"
+    got, want = g.get("train_seeded"), r["train_seeded"]
+    if getattr(got, "shape", None) != want.shape:
+        return None   # the eval-mode comparison names a wrong shape
+    err = max_abs_diff(got, want)
+    if not at_most(err, 1e-4):
+        return (f"{_cfg(c)} in train() mode: the output differs from "
+                "activation(bn2(linear2(dropout(activation(bn1(linear1(x)))))) + x) with the "
+                f"same dropout mask (max abs error {err:.3g} > 1e-4): dropout goes right after "
+                "the first activation, before linear2 — not before the activation, after "
+                "linear2/bn2 or after the residual sum")
+    return None

@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 
 from curriculum.probes.fill import fill, randn
+from curriculum.probes.forward_calls import dropout_calls
 
 
 def _tensor(y):
@@ -27,9 +28,15 @@ def probe(ns, inputs):
         m.eval()
         with torch.no_grad():
             res["eval"] = _tensor(m(x))
-        if p == 0.0:
-            m.train()
-            with torch.no_grad():
+        m.train()
+        with torch.no_grad():
+            if p == 0.0:
                 res["train"] = _tensor(m(x))
+            else:
+                # with dropout: the same random draws as the reference's forward, so one
+                # nn.Dropout in the stated place draws the reference's mask
+                torch.manual_seed(inputs["seed"] + 70 + i)
+                res["train_seeded"] = _tensor(m(x))
+                res["dropout_calls"], _ = dropout_calls(lambda m=m, x=x: m(x))
         out.append(res)
     return out
