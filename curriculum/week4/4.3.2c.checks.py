@@ -11,7 +11,8 @@ def _run(rng, b, input_dim, shared_dim, tasks):
     return {"seed": int(rng.integers(1, 2**30)), "b": b, "input_dim": input_dim,
             "shared_dim": shared_dim, "tasks": tasks,
             "weights": [float(v) for v in rng.uniform(0.3, 2.0, n)],
-            "losses": [float(v) for v in rng.uniform(0.1, 3.0, n)]}
+            "losses": [float(v) for v in rng.uniform(0.1, 3.0, n)],
+            "start": [float(v) for v in rng.uniform(0.5, 3.0, n)]}
 
 
 def inputs(rng):
@@ -75,6 +76,11 @@ def _architecture(g, r, inputs):
     if not g["tw"]["param"] or not close(g["tw"]["value"], r["tw"]["value"], rtol=1e-4,
                                          atol=1e-5):
         return False, "`task_weights` must be an nn.Parameter of ones, one entry per task"
+    buf = g.get("task_losses_buffer") or {}
+    if not (buf.get("buffer") and buf.get("saved")):
+        return False, ("`task_losses` must be a registered buffer "
+                       "(`self.register_buffer('task_losses', torch.zeros(n_tasks))`, persistent): "
+                       "the running losses are saved in state_dict and move with .to(device)")
     bad = dropout_calls_problem("MultiTaskNetwork", "Dropout(0.3) in the backbone, Dropout(0.2) "
                                 "in each head", g.get("dropout_calls"), r.get("dropout_calls"))
     if bad:
@@ -98,10 +104,16 @@ def _balancing(g, r, inputs):
                        f"not (relative gradient error {g.get('total_grad_err')}). Build it from "
                        "the loss tensors, not from `.item()` floats (those only go into "
                        "individual_losses and task_losses)")
-    want_running = [0.1 * g["mse"][n] for n in names]
+    want_running = [0.9 * s + 0.1 * g["mse"][n]
+                    for s, n in zip(inputs["start"], names, strict=True)]
     if not close(g["running"], want_running, rtol=1e-4, atol=1e-5):
-        return False, ("task_losses must be updated as 0.9 · task_losses + 0.1 · loss "
-                       "(from zero here)")
+        return False, ("task_losses must be updated as 0.9 · task_losses + 0.1 · loss (the "
+                       "grader starts from non-zero running losses, as part-way through "
+                       "training)")
+    if g.get("running_graph"):
+        return False, ("task_losses must hold plain numbers: after compute_balanced_loss it "
+                       "requires grad — it kept the loss's autograd graph, which then grows "
+                       "with every step. Update it from `loss.item()` (or `loss.detach()`)")
     if not close(g["updated"], r["updated"], rtol=1e-4, atol=1e-5):
         return False, ("update_task_weights(): weights must be 1 / (task_losses / mean + 1e-8), "
                        "then rescaled to sum to the number of tasks")

@@ -68,9 +68,13 @@ def _one(cls, inputs):
     res["tw"] = {"param": isinstance(tw, nn.Parameter), "value": tw.detach().clone()}
     # loss balancing
     m.zero_grad()
+    buffers = dict(m.named_buffers())
+    res["task_losses_buffer"] = {"buffer": "task_losses" in buffers,
+                                 "saved": "task_losses" in m.state_dict()}
     with torch.no_grad():
         m.task_weights.copy_(torch.tensor(inputs["weights"]))
-        m.task_losses.zero_()
+        # running averages part-way through training: the 0.9 · task_losses term counts
+        m.task_losses.copy_(torch.tensor(inputs["start"]))
     out = m(x)
     targets = {k: _x(tuple(v.shape), seed + 5 + i) for i, (k, v) in enumerate(out.items())}
     fns = {k: nn.MSELoss() for k in names}
@@ -80,6 +84,7 @@ def _one(cls, inputs):
     res["indiv"] = {k: float(v) for k, v in indiv.items()}
     res["mse"] = {k: float(F.mse_loss(out[k].detach(), targets[k])) for k in names}
     res["running"] = m.task_losses.detach().clone()
+    res["running_graph"] = bool(m.task_losses.requires_grad)
     with torch.no_grad():
         m.task_losses.copy_(torch.tensor(inputs["losses"]))
     m.update_task_weights()

@@ -5,6 +5,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   recorded, and its output under the reference's random draws compared: a declared
   nn.Dropout never called, or called before the activation, after linear2 or after the
   residual sum, passed (only eval() mode, where dropout does nothing, was compared).
+- 4.3.2c: the running task_losses are judged from non-zero values (``+= 0.1 · loss`` and
+  ``= 0.1 · loss`` passed from zero); they must not keep the loss's autograd graph (a
+  running average of loss tensors passed); ``task_losses`` must be a registered, saved
+  buffer (a plain tensor attribute, or ``persistent=False``, passed).
 """
 
 from __future__ import annotations
@@ -46,6 +50,31 @@ WRONG = {
         "forward", ["applies dropout 1 time(s)", "your forward applies p = "]),
 }
 
+_2C_RUNNING = ("self.task_losses[i] = 0.9 * self.task_losses[i] + 0.1 * task_loss.item()")
+_2C_BUFFER = "self.register_buffer('task_losses', torch.zeros(len(task_configs)))"
+_2C_RUNNING_MSG = "task_losses must be updated as 0.9 · task_losses + 0.1 · loss"
+
+WRONG.update({
+    # passed: the running losses were judged from zero, where 0.9 · 0 vanishes
+    "4.3.2c-running-plus-equals": ("4.3.2c", [(
+        _2C_RUNNING, "self.task_losses[i] += 0.1 * task_loss.item()")],
+        "balancing", [_2C_RUNNING_MSG, "non-zero running losses"]),
+    "4.3.2c-running-without-decay": ("4.3.2c", [(
+        _2C_RUNNING, "self.task_losses[i] = 0.1 * task_loss.item()")],
+        "balancing", [_2C_RUNNING_MSG]),
+    # passed: a running average of loss tensors chains every step's graph
+    "4.3.2c-running-keeps-graph": ("4.3.2c", [(
+        _2C_RUNNING, _2C_RUNNING.replace("task_loss.item()", "task_loss"))],
+        "balancing", ["kept the loss's autograd graph", "loss.item()"]),
+    # passed: task_losses never had to be a buffer
+    "4.3.2c-task-losses-plain-tensor": ("4.3.2c", [(
+        _2C_BUFFER, "self.task_losses = torch.zeros(len(task_configs))")],
+        "architecture", ["`task_losses` must be a registered buffer"]),
+    "4.3.2c-task-losses-not-persistent": ("4.3.2c", [(
+        _2C_BUFFER, _2C_BUFFER[:-1] + ", persistent=False)")],
+        "architecture", ["`task_losses` must be a registered buffer", "state_dict"]),
+})
+
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
@@ -66,6 +95,13 @@ CORRECT = {
     "4.3.1b-identity-for-no-dropout": ("4.3.1b", [
         ("            self.dropout = None\n", "            self.dropout = nn.Identity()\n"),
         (_1B_DROPOUT, "        out = self.dropout(out)\n")]),
+    # the running average updated in place from the detached loss
+    "4.3.2c-running-in-place-detached": ("4.3.2c", [(
+        _2C_RUNNING, "self.task_losses[i].mul_(0.9).add_(0.1 * task_loss.detach())")]),
+    # task_weights kept out of gradient descent, as the Note suggests
+    "4.3.2c-task-weights-no-grad": ("4.3.2c", [(
+        "self.task_weights = nn.Parameter(torch.ones(len(task_configs)))",
+        "self.task_weights = nn.Parameter(torch.ones(len(task_configs)), requires_grad=False)")]),
 }
 
 
