@@ -470,6 +470,14 @@ def _run_kfold(fn, rec, call, inputs):
     return fn(*call, **inputs.get("kwargs", {}))
 
 
+def _train_values(rec):
+    """The training-mode loss-module values a recorder saw (in order), and the rows of its
+    training forwards: each epoch's mean training loss is judged from them."""
+    codes = [c for c in rec.seq if c in "Ll"]
+    return {"losses": [float(v) for c, v in zip(codes, rec.num["L"], strict=False) if c == "L"],
+            "sizes": [float(n) for n in rec.num["F"]]}
+
+
 def _val_curve(rec):
     """The validation losses (eval-mode criterion calls) a recorder saw, in order."""
     codes = [c for c in rec.seq if c in "Ll"]

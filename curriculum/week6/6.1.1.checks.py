@@ -8,7 +8,7 @@ from curriculum.judges.data import blobs
 from curriculum.judges.leaks import validation_rows_trained
 from curriculum.judges.modules import dropout_calls_problem
 from curriculum.judges.shared import share, shared
-from curriculum.judges.training import accuracy_verdict, pattern_verdict
+from curriculum.judges.training import accuracy_verdict, epoch_means_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
@@ -137,4 +137,22 @@ def judge_validation(learner, reference, inputs, ctx):
         return Verdict(False, "value", f"the last epoch's val_acc ({reported:.3f}) must be the "
                                        "fraction (0–1) of validation samples the trained model "
                                        f"classifies correctly ({true_acc:.3f})")
+    bad = _train_loss_problem(got, hist)
+    if bad:
+        return Verdict(False, "value", bad)
     return Verdict(True, "train")
+
+
+def _train_loss_problem(got: dict, hist: list) -> str:
+    """Each entry's train_loss is that epoch's mean training loss: the mean of the
+    CrossEntropyLoss calls of its training batches (per batch or per sample), recorded in
+    order; a float, not a loss tensor that keeps the batches' graphs alive. Not judged where
+    the calls were not seen (a functional loss)."""
+    if got.get("graph"):
+        return ("history's train_loss holds a loss tensor still attached to the autograd "
+                "graph (it keeps every batch's graph alive): accumulate `loss.item()`, a float")
+    seen = got.get("train_values") or {}
+    losses, sizes = seen.get("losses") or [], seen.get("sizes") or []
+    return epoch_means_problem([h["train_loss"] for h in hist], losses, int(got.get("batches", 0)),
+                               "history's train_loss",
+                               sizes if len(sizes) == len(losses) else None)

@@ -7,6 +7,7 @@ from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 from curriculum.probes.rows import distinct_rows, track_distinct_rows
+from curriculum.probes.training_loop import _Rec, _train_values
 
 
 def arch(ns, x):
@@ -37,9 +38,18 @@ def train(ns, d):
     handle = mode_hook(model, log)
     # the rows of the training forwards: the judge finds validation rows among them
     rows = model.register_forward_pre_hook(track_distinct_rows(trained))
-    history = recording(lambda: need(ns, "train_model")(model, train, val, num_epochs=d["epochs"]))
-    handle.remove()
-    rows.remove()
+    # the loss-module calls of the training batches (their values, for the history's
+    # train_loss), recorded in order
+    rec = _Rec([model])
+    try:
+        rec.install()
+        history = recording(lambda: need(ns, "train_model")(model, train, val,
+                                                            num_epochs=d["epochs"]))
+    finally:
+        rec.remove()
+        handle.remove()
+        rows.remove()
+    graph = _holds_graph(history)
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(dim=1)
@@ -60,4 +70,13 @@ def train(ns, d):
     return {"pred": pred, "val_pred": val_pred, "val_loss": val_loss,
             "train_loss_now": train_loss, "modes": modes,
             "made": _made, "acc": _acc, "history": history,
-            "trained_rows": distinct_rows(trained)}
+            "trained_rows": distinct_rows(trained), "train_values": _train_values(rec),
+            "batches": len(train), "graph": graph}
+
+
+def _holds_graph(history):
+    """Whether a history entry holds a tensor attached to the autograd graph."""
+    if not isinstance(history, list):
+        return False
+    return any(isinstance(v, torch.Tensor) and v.requires_grad
+               for h in history if isinstance(h, dict) for v in h.values())

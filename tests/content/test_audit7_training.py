@@ -10,6 +10,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   before each epoch's training (one epoch behind) passed: only the validation losses' values
   and a falling training loss were compared. Each train_loss is now the epoch's mean batch
   loss (or per-sample mean), and each validation pass must follow that epoch's training.
+- 6.1.1: ``train_model``'s history ``train_loss`` was never compared with anything: the last
+  batch's loss, the summed batch losses, the loss of an eval-mode pass over the training
+  rows, and a loss tensor still on the autograd graph passed. The probe now records the
+  training batches' CrossEntropyLoss calls; each entry's train_loss is that epoch's mean.
 """
 
 from __future__ import annotations
@@ -66,6 +70,20 @@ WRONG = {
          '            pass\n'
          '        history["train_loss"].append(train_loss / len(train_loader))\n')],
         "train_loop_11", ["validate after each epoch's training pass", "one epoch behind"]),
+    "6.1.1-last-batch-loss": ("6.1.1", [(
+        '"train_loss": running / len(train_loader)', '"train_loss": loss.item()')],
+        "validation", ["history's train_loss of epoch 1", "the epoch's last batch loss"]),
+    "6.1.1-summed-batch-losses": ("6.1.1", [(
+        '"train_loss": running / len(train_loader)', '"train_loss": running')],
+        "validation", ["the sum of its batch losses", "average training loss"]),
+    # the training loss measured afterwards, in eval mode over the training rows
+    "6.1.1-train-loss-in-eval-mode": ("6.1.1", [(
+        '"train_loss": running / len(train_loader)',
+        '"train_loss": validate(model, train_loader, criterion)[0]')],
+        "validation", ["the mean of the 15 batch losses your loop computed"]),
+    "6.1.1-loss-tensor-with-graph": ("6.1.1", [(
+        "            running += loss.item()", "            running += loss")],
+        "validation", ["attached to the autograd graph", "loss.item()"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -86,6 +104,12 @@ CORRECT = {
          "            train_loss += loss.detach() * len(data)\n"),
         ('history["train_loss"].append(train_loss / len(train_loader))',
          'history["train_loss"].append(float(train_loss) / len(X_train))')]),
+    # detached loss tensors summed, the per-sample mean over the loader's dataset
+    "6.1.1-per-sample-mean-of-detached-losses": ("6.1.1", [
+        ("            running += loss.item()",
+         "            running += loss.detach() * len(target)"),
+        ('"train_loss": running / len(train_loader)',
+         '"train_loss": running / len(train_loader.dataset)')]),
 }
 
 
