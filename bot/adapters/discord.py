@@ -52,7 +52,7 @@ from discord import app_commands
 
 from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment
-from bot.chat.handler import EDIT_REGRADE_WINDOW, ChatHandler, Incoming
+from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.replies import File, Reply, VerdictParts
 from bot.chat.safe import render_marked
 from bot.core.types import (
@@ -619,20 +619,16 @@ class DojoDiscord(discord.Client):
         await self.handle_message(message)
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
-        """An edited submission is regraded if it was posted a few minutes ago; the
-        new verdict replaces the old one in the same status message. A submission
-        the bot refused (an unknown id, no code block) is handled again."""
-        if (after.author.bot or after.guild is None or before.content == after.content
-                or discord.utils.utcnow() - after.created_at > EDIT_REGRADE_WINDOW):
+        """An edited message: the chat layer decides (:meth:`ChatHandler.edit_plan`) —
+        a recent submission is regraded into its status message, a refused one is
+        handled as a new message, anything else is left be."""
+        if after.author.bot or after.guild is None or before.content == after.content:
             return
-        status = await self.handler.previous_status(PLATFORM, str(after.id))
-        if status is not None:
-            await self.handle_message(after, status=status)
-        elif await self.handler.refused_submission(after.content, str(after.id)):
-            await self.handle_message(after)  # a refused submission, fixed by editing it
+        await self.handle_message(after, edited=discord.utils.utcnow() - after.created_at)
 
     async def handle_message(self, message: discord.Message,
-                             status: StatusRef | None = None) -> None:
+                             edited: timedelta | None = None) -> None:
+        """A new message, or (``edited``: how long after posting) an edited one."""
         ref = message.reference
         reply_to = str(ref.message_id) if ref is not None and ref.message_id else None
         if ref is not None and isinstance(ref.resolved, discord.Message) \
@@ -644,15 +640,27 @@ class DojoDiscord(discord.Client):
                             reply_to=reply_to, message_id=str(message.id), public=True)
         if not self.handler.wants(msg):
             return  # ordinary conversation
-        for reply in await self.handler.handle(msg):
+        status = None
+        if edited is not None:
+            plan = await self.handler.edit_plan(msg, edited)
+            if not plan.handle:
+                await self._reply_each(message, list(plan.replies))
+                return
+            status = plan.status
+        replies = await self.handler.handle(msg)
+        for reply in replies:
             if reply.takedown:
                 await self._take_down(message, reply)
             elif reply.status_of is not None:
                 await self._post_status(message, reply, status)
             else:
-                await message.reply(content=None, embed=reply_embed(reply),
-                                    files=reply_files(reply), mention_author=False,
-                                    allowed_mentions=mentions_for(reply))
+                await self._reply_each(message, [reply])
+
+    async def _reply_each(self, message: discord.Message, replies: list[Reply]) -> None:
+        for reply in replies:
+            await message.reply(content=None, embed=reply_embed(reply),
+                                files=reply_files(reply), mention_author=False,
+                                allowed_mentions=mentions_for(reply))
 
     async def _post_status(self, message: discord.Message, reply: Reply,
                            previous: StatusRef | None) -> None:

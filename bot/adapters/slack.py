@@ -40,6 +40,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,7 +57,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat import render
 from bot.chat.extract import MAX_CODE_BYTES, Attachment, looks_like_code
-from bot.chat.handler import EDIT_REGRADE_WINDOW, ChatHandler, Incoming
+from bot.chat.handler import ChatHandler, Incoming
 from bot.chat.parser import Command, parse
 from bot.chat.replies import Reply, VerdictParts
 from bot.chat.safe import display_name, plain, render_marked
@@ -499,17 +500,15 @@ class SlackBot:
             return
         edited = (new.get("edited") or {}).get("ts") or event.get("event_ts") or event.get("ts")
         try:
-            if float(edited) - float(ts) > EDIT_REGRADE_WINDOW.total_seconds():
-                return
+            age = timedelta(seconds=float(edited) - float(ts))
         except (TypeError, ValueError):
             return
-        status = await self.handler.previous_status(PLATFORM, str(ts))
-        if status is None and await self.handler.made_submission(str(ts)):
-            return  # graded long ago, or its status message is gone: leave it be
-        await self._thread_message({**new, "channel": channel}, channel, uid, ts, status)
+        await self._thread_message({**new, "channel": channel}, channel, uid, ts, edited=age)
 
     async def _thread_message(self, event: dict[str, Any], channel: str, uid: str, ts: str,
-                              status: StatusRef | None = None) -> None:
+                              edited: timedelta | None = None) -> None:
+        """A message in a channel: code replying in a drill post's thread is a
+        submission; ``edited`` (how long after posting) for an edited one."""
         text = unescape(event.get("text") or "")
         thread = event.get("thread_ts")
         reply_to = thread if thread and thread != ts else None
@@ -522,6 +521,13 @@ class SlackBot:
             name, _ = await self.identity(uid, need_role=False)
             msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,
                            attachments, reply_to, ts, public=True)
+            status = None
+            if edited is not None:
+                plan = await self.handler.edit_plan(msg, edited)
+                if not plan.handle:
+                    await self.send(list(plan.replies), where)
+                    return
+                status = plan.status
             await self.send(await self.handler.handle(msg), where, status)
         except Exception:
             log.exception("message submission failed")

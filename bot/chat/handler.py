@@ -76,6 +76,17 @@ async def draw(paint: Callable[[ModuleType], bytes]) -> bytes:
     return await asyncio.get_running_loop().run_in_executor(_PICTURES, run)
 
 
+@dataclass(frozen=True)
+class EditPlan:
+    """What an edited chat message comes to (:meth:`ChatHandler.edit_plan`):
+    ``handle`` it again — its verdict replacing the one in ``status`` when the
+    edit regrades a submission — or not; ``replies`` are said instead."""
+
+    handle: bool = False
+    status: StatusRef | None = None
+    replies: tuple[Reply, ...] = ()
+
+
 @dataclass
 class Incoming:
     platform: str
@@ -239,28 +250,32 @@ class ChatHandler:
         if reply.status_of is not None:
             await self.dojo.submissions.attach_status(reply.status_of, where)
 
-    async def refused_submission(self, text: str, message_id: str) -> bool:
-        """Whether an edited message is a ``/dojo submit`` the bot refused (an
-        unknown id, no code block, a file it could not read): no submission came
-        of it, so the edit is handled as a new message — the member fixes a
-        refused submission by editing it, as they would a typo, without pasting
-        the code again."""
-        if not is_command(text):
-            return False
-        cmd = parse(text)
-        return (isinstance(cmd, Command) and cmd.verb == "submit"
-                and not await self.dojo.submissions.made_by(message_id))
+    async def edit_plan(self, msg: Incoming, age: timedelta) -> EditPlan:
+        """What an edited chat message comes to (``msg`` as it reads now, ``age``
+        the time from posting it to the edit).
 
-    async def made_submission(self, message_id: str) -> bool:
-        """Whether a platform message made a submission (an edit of one that made
-        none is handled as a new message)."""
-        return await self.dojo.submissions.made_by(message_id)
-
-    async def previous_status(self, platform: str, message_id: str) -> StatusRef | None:
-        """The status message of the submission a platform message made (an edit
-        of that message regrades into the same status message)."""
-        found = await self.dojo.submissions.origin_of(platform, message_id)
-        return found[1] if found else None
+        Within :data:`EDIT_REGRADE_WINDOW`, a submission it made is graded again
+        and the verdict replaces the old one in the same status message; a
+        submission attempt that made none (refused: an unknown id, no code block, a
+        file the bot could not read) is handled as a new message, so the member
+        fixes it by editing, as they would a typo, without pasting the code again.
+        Conversation, a submission graded long ago and one whose status message is
+        gone are left be. When the database cannot be reached the member is told
+        the edit was not graded — never silence they would take for grading."""
+        if age > EDIT_REGRADE_WINDOW or not msg.message_id or not self.is_submission(msg):
+            return EditPlan()
+        try:
+            found = await self.dojo.submissions.origin_of(msg.platform, msg.message_id)
+            if found is not None and found[1] is not None:
+                return EditPlan(handle=True, status=found[1])
+            if await self.dojo.submissions.made_by(msg.message_id):
+                return EditPlan()
+        except DatabaseUnavailable:
+            log.warning("database unreachable handling an edit of %s", msg.message_id)
+            return EditPlan(replies=(error(
+                "I can't reach my database right now, so your edited submission was NOT "
+                "graded", "edit it again, or send it again, in a minute"),))
+        return EditPlan(handle=True)
 
     async def prompt(self, msg: Incoming, exercise_id: str) -> Reply:
         """An exercise's full prompt and starter for a "Full prompt" button:

@@ -105,6 +105,24 @@ async def test_discord_code_replied_without_a_block_is_told_how(tmp_path: Path,
         assert not [c for c in w.fake.since(mark) if c.method in ("POST", "PATCH")]
 
 
+async def test_discord_code_without_a_block_is_fixed_by_editing_it(tmp_path: Path,
+                                                                    grader_client: Any) -> None:
+    """Told to put the code in a block, the member edits the message to add one;
+    on Discord only a refused ``/dojo submit`` command was handled again on edit,
+    so a code reply had to be pasted again (Slack took the edit)."""
+    async with open_world(tmp_path, grader_client) as w:
+        posts = await w.day_one()
+        mark = w.fake.mark()
+        sent = await w.fake.post(w.channel, w.alice, UNFENCED, reply_to=posts["1.1.1"])
+        told = await w.call_after(mark, lambda c: c.method == "POST" and "/messages" in c.path)
+        assert "only grade code inside a code block" in told.text, told.text
+        mark = w.fake.mark()
+        await w.fake.edit(sent["id"], block(ref("1.1.1")))
+        edit = await w.call_after(mark, lambda c: c.method == "PATCH" and "1.1.1" in c.text
+                                  and "grading" not in c.text)
+        assert "passed 10/10" in edit.text, edit.text
+
+
 async def test_slack_code_in_a_drill_thread_without_a_block_is_told_how(env: Env) -> None:
     slack = env.fake
     await cohort(env)

@@ -181,3 +181,46 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
     finally:
         await proxy.down()
 
+
+
+async def test_an_edit_while_the_database_is_down_is_told_it_was_not_graded(
+        pg_url: str, curriculum: Any) -> None:
+    """Editing a submission regrades it into its status message; while the database
+    could not be reached, the edit was ignored without a word (the member took the
+    silence for grading). The chat layer now says the edit was not graded, and the
+    same edit regrades once the database is back."""
+    from datetime import timedelta
+
+    from sqlalchemy.engine import make_url
+
+    from bot.chat.handler import ChatHandler, EditPlan, Incoming
+
+    real = make_url(pg_url)
+    proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
+    await proxy.up()
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    try:
+        async with chat_process(url, curriculum) as (node, _outbox):
+            chat = ChatHandler(node.dojo)
+            await node.cohort(["ann"])
+            posted = Incoming("test", "c1", "ann", "Ann", "/dojo submit 1.1.1\n```\nx = 1\n```",
+                              message_id="msg-ann")
+            status = next(r for r in await chat.handle(posted) if r.status_of is not None)
+            await chat.status_posted(status, StatusRef("c1", "status-of-ann"))
+            edited = Incoming("test", "c1", "ann", "Ann", "/dojo submit 1.1.1\n```\nx = 2\n```",
+                              message_id="msg-ann")
+            soon = timedelta(seconds=40)
+            assert await chat.edit_plan(edited, soon) == EditPlan(
+                handle=True, status=StatusRef("c1", "status-of-ann"))
+            await proxy.down()
+            down = await chat.edit_plan(edited, soon)
+            assert not down.handle and [r.level for r in down.replies] == ["error"]
+            assert "database" in down.replies[0].text and "NOT graded" in down.replies[0].text
+            # conversation edited during the outage: still none of the bot's business
+            chat_edit = Incoming("test", "c1", "ann", "Ann", "thanks!", message_id="msg-2")
+            assert await chat.edit_plan(chat_edit, soon) == EditPlan()
+            await proxy.up()
+            assert (await chat.edit_plan(edited, soon)).status == StatusRef("c1", "status-of-ann")
+            assert await chat.edit_plan(edited, timedelta(minutes=6)) == EditPlan()
+    finally:
+        await proxy.down()
