@@ -33,8 +33,9 @@ def console(
         Path("torchdojo-output"), "--output-dir", help="where pictures and exports go"
     ),
 ) -> None:
-    """The whole bot in a terminal: SQLite and the bot's own grader (a child process), no
-    accounts."""
+    """The whole bot in a terminal: SQLite and the bot's own grader, no accounts.
+
+    The grader runs as a child process; nothing else is needed."""
     if script is not None:
         _check_script(script)
     settings = settings_or_exit()
