@@ -15,6 +15,7 @@ from curriculum.judges.compare import above, all_finite, at_least, at_most, clos
 from curriculum.judges.data import f32
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.training import (
+    epoch_means_problem,
     gradients_fresh,
     load_spec_model,
     pattern_problem,
@@ -193,6 +194,30 @@ def _shuffle_problem(rep: dict, n: int) -> str:
                               "DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)")
 
 
+#: the training batch size the prompt fixes
+BATCH = 32
+
+
+def _train_loss_problem(v: dict, rep: dict, steps: int) -> str:
+    """train_loss[e]: the epoch's mean batch loss, a float. Each update's loss is the value
+    of the last backward before its optimizer step (an attack's own backward, if any, comes
+    earlier); the ``steps`` updates of each epoch are averaged in turn (one batch size:
+    per batch and per sample are the same). Not judged where the updates do not split
+    into the epochs."""
+    if v.get("graph"):
+        return ("train_loss holds a loss tensor still attached to the autograd graph (it "
+                "keeps every batch's graph alive): accumulate `loss.item()`, a float")
+    backward = rep["num"]["K"].tolist()[0::2]  # (value, parameter norm) per backward
+    updates, last, i = [], None, 0
+    for code in rep["seq"]:
+        if code == "K" and i < len(backward):
+            last, i = backward[i], i + 1
+        elif code == "S" and last is not None:
+            updates.append(last)
+            last = None
+    return epoch_means_problem(v["history"]["train_loss"], updates, steps, "train_loss")
+
+
 def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
     v = learner.value
     secret = ctx.secrets["adv_training"]
@@ -238,7 +263,8 @@ def judge_advtrain(learner, reference, inputs, ctx) -> Verdict:
                                        f"epsilon={eps:g}): generate_adversarial_examples(model, "
                                        "data, target, epsilon); your examples moved the data by "
                                        f"up to {max(moved):.3g}")
-    bad = _combination_problem(rep) or _shuffle_problem(rep, len(inputs["y"]))
+    bad = (_combination_problem(rep) or _shuffle_problem(rep, len(inputs["y"]))
+           or _train_loss_problem(v, rep, -(-n // BATCH)))
     if bad:
         return Verdict(False, "value", bad)
     if not finite(v["changed"]):

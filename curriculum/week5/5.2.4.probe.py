@@ -83,6 +83,9 @@ def advtrain(ns, inputs):
     (g,) = _torch.autograd.grad(loss, x)
     with _torch.no_grad():
         adv = model(_torch.clamp(x + inputs["eps"] * g.sign(), 0, 1))
-    return {"report": rec.report(), "history": _describe(history),
+    # whether train_loss holds a tensor still attached to the autograd graph
+    graph = isinstance(history, dict) and isinstance(history.get("train_loss"), list) and any(
+        isinstance(v, _torch.Tensor) and v.requires_grad for v in history["train_loss"])
+    return {"report": rec.report(), "history": _describe(history), "graph": graph,
             "changed": float((_flat(model) - before).abs().max()),
             "clean": clean.detach(), "adv": adv.detach(), "moved": moved}

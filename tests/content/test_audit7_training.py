@@ -14,6 +14,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch's loss, the summed batch losses, the loss of an eval-mode pass over the training
   rows, and a loss tensor still on the autograd graph passed. The probe now records the
   training batches' CrossEntropyLoss calls; each entry's train_loss is that epoch's mean.
+- 5.2.4: ``adversarial_training_loop``'s ``train_loss`` was only counted: the last batch's
+  loss, the summed batch losses, the clean half of the loss alone, and a loss tensor still on
+  the autograd graph passed. Each entry is now the mean of the losses that epoch's updates
+  backpropagated (the last backward before each optimizer step).
 """
 
 from __future__ import annotations
@@ -84,6 +88,22 @@ WRONG = {
     "6.1.1-loss-tensor-with-graph": ("6.1.1", [(
         "            running += loss.item()", "            running += loss")],
         "validation", ["attached to the autograd graph", "loss.item()"]),
+    "5.2.4-last-batch-loss": ("5.2.4", [(
+        'history["train_loss"].append(epoch_loss / len(loader))',
+        'history["train_loss"].append(loss.item())')],
+        "adv_training", ["train_loss of epoch 1", "the epoch's last batch loss"]),
+    "5.2.4-summed-batch-losses": ("5.2.4", [(
+        'history["train_loss"].append(epoch_loss / len(loader))',
+        'history["train_loss"].append(epoch_loss)')],
+        "adv_training", ["the sum of its batch losses"]),
+    # the clean half of the loss recorded, not the loss the update used
+    "5.2.4-clean-loss-only": ("5.2.4", [(
+        "            epoch_loss += loss.item()",
+        "            epoch_loss += 0.5 * criterion(output_clean, target).item()")],
+        "adv_training", ["the mean of the 10 batch losses your loop computed"]),
+    "5.2.4-loss-tensor-with-graph": ("5.2.4", [(
+        "            epoch_loss += loss.item()", "            epoch_loss += loss")],
+        "adv_training", ["attached to the autograd graph"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -110,6 +130,12 @@ CORRECT = {
          "            running += loss.detach() * len(target)"),
         ('"train_loss": running / len(train_loader)',
          '"train_loss": running / len(train_loader.dataset)')]),
+    # detached losses summed; the attack takes its gradient with its own backward (and then
+    # zeroes the model's gradients): the update's loss is the last backward before the step
+    "5.2.4-detached-losses-and-an-attack-backward": ("5.2.4", [
+        ("            epoch_loss += loss.item()", "            epoch_loss += loss.detach()"),
+        ("    (grad,) = torch.autograd.grad(loss, data)\n",
+         "    loss.backward()\n    grad = data.grad\n    model.zero_grad()\n")]),
 }
 
 
