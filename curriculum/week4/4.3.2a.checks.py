@@ -48,6 +48,11 @@ def judge_horizon(learner, reference, inputs, ctx):
             return False, "use a recurrent layer (nn.LSTM or nn.GRU) for the temporal dependencies"
         if not at_most(g["repeat_diff"], 1e-6):
             return False, f"{_where(c)}: in eval() mode two identical calls must agree"
+        if "solo_diff" in g and not at_most(g["solo_diff"], 1e-5):
+            return False, (f"{_where(c)}: the forecast of a series must not depend on the "
+                           "other series in the batch — forecasting the last series alone gave "
+                           "a different result. The input is (batch, seq, features): create "
+                           "the LSTM with batch_first=True")
         if not at_most(g["first_step_diff"], 1e-5):
             return False, (f"{_where(c)}: the first predicted step must not depend on how many "
                            "steps are requested (compare prediction_steps=1)")

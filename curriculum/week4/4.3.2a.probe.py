@@ -34,6 +34,9 @@ def probe(ns, inputs):
             one = m(x, prediction_steps=1)[0]
             again = m(x, prediction_steps=steps)[0]
             other = m(_x((b, t, f), inputs["seed"] + 20 + i), prediction_steps=steps)[0]
+            # each series is forecast on its own: the last series of the batch alone gets the
+            # forecast it gets in the batch (an LSTM without batch_first=True mixes the series)
+            solo = _change(m(x[-1:], prediction_steps=steps), (mean[-1:], std[-1:]))
             # step 1 comes from the LAST LSTM output: changing only the last time step of x
             # must change it (an output read at step 0, or before the end, would not change)
             last = x.clone()
@@ -44,7 +47,12 @@ def probe(ns, inputs):
             head = getattr(m, "mean_head", None)
             direct = None
             if len(lstms) == 1 and callable(head) and one.dim() == 3:
-                want = head(lstms[0](x)[0][:, -1])
+                # an LSTM without batch_first is read time-major (a forward that transposes
+                # x for it is right; one that does not is caught by `solo_diff`)
+                lstm = lstms[0]
+                seq_out = (lstm(x)[0] if lstm.batch_first
+                           else lstm(x.transpose(0, 1))[0].transpose(0, 1))
+                want = head(seq_out[:, -1])
                 if isinstance(want, torch.Tensor) and want.shape == one[:, 0].shape:
                     direct = float((one[:, 0] - want).abs().max())
             big_std = m(x * 25.0, prediction_steps=steps)[1]
@@ -63,6 +71,7 @@ def probe(ns, inputs):
                     "first_step_diff": (float((mean[:, :1] - one[:, :1]).abs().max())
                                         if mean.dim() == 3 and one.dim() == 3 else None),
                     "repeat_diff": float((mean - again).abs().max()),
+                    "solo_diff": solo,
                     # how far the later steps move from step 1: each comes from the previous
                     # prediction, so a forecast repeating step 1 ignored the recurrence
                     "later_steps_diff": (float((mean[:, 1:] - mean[:, :1]).abs().max())

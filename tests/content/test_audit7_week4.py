@@ -9,6 +9,11 @@ message that names the cause, on fixed seeds; correct ones written differently p
   ``= 0.1 · loss`` passed from zero); they must not keep the loss's autograd graph (a
   running average of loss tensors passed); ``task_losses`` must be a registered, saved
   buffer (a plain tensor attribute, or ``persistent=False``, passed).
+- 4.3.2a: each series must be forecast on its own — the last series of the batch alone gets
+  the forecast it gets in the batch. An LSTM created without ``batch_first=True`` (time and
+  batch swapped, every series mixed with the others) passed: the step-1 checks read its own
+  LSTM the same wrong way. A time-major LSTM fed ``x.transpose(0, 1)`` (right) failed: the
+  step-1 check now reads an LSTM without batch_first time-major.
 """
 
 from __future__ import annotations
@@ -73,6 +78,11 @@ WRONG.update({
     "4.3.2c-task-losses-not-persistent": ("4.3.2c", [(
         _2C_BUFFER, _2C_BUFFER[:-1] + ", persistent=False)")],
         "architecture", ["`task_losses` must be a registered buffer", "state_dict"]),
+    # passed: nothing compared a series forecast alone with the same series in a batch
+    "4.3.2a-lstm-not-batch-first": ("4.3.2a", [(
+        "nn.LSTM(input_features, hidden_dim, batch_first=True, num_layers=2)",
+        "nn.LSTM(input_features, hidden_dim, num_layers=2)")],
+        "horizon", ["must not depend on the other series in the batch", "batch_first=True"]),
 })
 
 
@@ -102,6 +112,19 @@ CORRECT = {
     "4.3.2c-task-weights-no-grad": ("4.3.2c", [(
         "self.task_weights = nn.Parameter(torch.ones(len(task_configs)))",
         "self.task_weights = nn.Parameter(torch.ones(len(task_configs)), requires_grad=False)")]),
+    # a GRU in the LSTM's place, and step 1 read from h_n[-1]
+    "4.3.2a-gru-last-hidden": ("4.3.2a", [
+        ("nn.LSTM(input_features, hidden_dim, batch_first=True, num_layers=2)",
+         "nn.GRU(input_features, hidden_dim, batch_first=True, num_layers=2)"),
+        ("lstm_out, (_hidden, _cell) = self.lstm(x)", "lstm_out, _hidden = self.lstm(x)"),
+        ("last_hidden = lstm_out[:, -1, :]", "last_hidden = _hidden[-1]")]),
+    # batch_first=False with the input permuted to (seq, batch, features) and back
+    "4.3.2a-time-major-lstm": ("4.3.2a", [
+        ("nn.LSTM(input_features, hidden_dim, batch_first=True, num_layers=2)",
+         "nn.LSTM(input_features, hidden_dim, num_layers=2)"),
+        ("lstm_out, (_hidden, _cell) = self.lstm(x)",
+         "lstm_out, (_hidden, _cell) = self.lstm(x.transpose(0, 1))\n"
+         "        lstm_out = lstm_out.transpose(0, 1)")]),
 }
 
 
