@@ -16,7 +16,9 @@ training loop alone), ``burst`` (30 members at the same moment),
 ``burst_of_newcomers`` (the same by 30 people whose submission makes them
 join the cohort: a ``users.info`` call, a membership and a welcome message
 each) and ``burst_behind_training`` (30 members, 50 ms after two members
-submitted a 5.1.1 training loop). Members joined the cohort before the
+submitted a 5.1.1 training loop; first the grader is given the quiet seconds it
+needs to compute those trainings' references ahead, as between a cohort's
+submissions, unless ``--cold-stock``). Members joined the cohort before the
 moment measured, as a cohort's members have. Printed: p50/p95/max of the drills, the training
 verdicts and their slowest over the training's time alone, submissions lost
 (no verdict), verdicts delivered twice, and the CPU seconds of the bot and
@@ -168,6 +170,24 @@ async def burst(ws: Workspace, members: int, trainings: int, procs: dict[str, in
     }
 
 
+async def settle_stock(rt: Any, wanted: int, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Wait (at most ``timeout_s``) until the grader holds ``wanted`` training
+    references computed ahead (:mod:`grader.stock`), as it does a few quiet
+    seconds after gradings of the exercise: the steady state a cohort's burst
+    meets. ``wanted`` 0: measure as things are (right after the training alone
+    ran, none is stocked yet: each training of the burst trains its reference)."""
+    started = time.perf_counter()
+    held = 0
+    while True:
+        ahead = (await rt.grader.health()).get("references_ahead") or {}
+        held = int(ahead.get("made", 0)) - int(ahead.get("taken", 0))
+        if held >= wanted or time.perf_counter() - started > timeout_s:
+            break
+        await asyncio.sleep(0.5)
+    return {"wanted": wanted, "held": held,
+            "waited_s": round(time.perf_counter() - started, 1)}
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.adapters.slack import EVENTS_PATH, SlackBot, SlackConfig
     from bot.config import load_settings
@@ -215,7 +235,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.5)
             out["burst_of_newcomers"] = await burst(ws, args.members, 0, procs, newcomers=True)
             await asyncio.sleep(0.5)
+            out["stock"] = await settle_stock(rt, 0 if args.cold_stock else args.trainings)
+            ahead = (await rt.grader.health()).get("references_ahead")
             behind = await burst(ws, args.members, args.trainings, procs)
+            # training references computed ahead in quiet moments (grader.stock): when the
+            # burst found none stocked, each training also trained its reference
+            behind["references_ahead"] = {
+                "before": ahead, "after": (await rt.grader.health()).get("references_ahead")}
             behind["training_over_alone"] = over_alone(behind, out["training_alone"])
             out["burst_behind_training"] = behind
             return out
@@ -234,6 +260,9 @@ def main() -> None:
     parser.add_argument("--lone", type=int, default=10)
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--trainings", type=int, default=2)
+    parser.add_argument("--cold-stock", action="store_true",
+                        help="do not wait for the training references computed ahead "
+                             "before the burst behind trainings (a grader just started)")
     args = parser.parse_args()
     if args.quick:
         args.lone, args.members, args.trainings = 2, 5, 1
