@@ -416,7 +416,8 @@ def build_module_exercise(exercise_id: str) -> dict:
               "(and, where stated, the length or image size) is chosen by the grader.\n\n"
               + "\n".join(lines) + "\n" + errata_md +
               "\n### How it is checked\nEach class is worth 2 points. The grader builds it, "
-              "calls it in `eval()` mode on hidden batches, and checks:\n"
+              "calls it in `eval()` mode on hidden batches and on a batch of one sample, and "
+              "checks:\n"
               + "\n".join(checked) + f"\n\n{NOT_RUN}\n")
     starter = ["import math", "", "import torch", "import torch.nn as nn",
                "import torch.nn.functional as F", ""]

@@ -191,6 +191,9 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
             shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
             return Verdict(False, "shape", f"`{cls}` on input of shape {shapes}: expected "
                                            f"output shape {shape_text(r)}, got {shape_text(g)}")
+    bad = _single_problem(cls, got.get("single"), ref.get("single"), inputs["calls"][0])
+    if bad:
+        return Verdict(False, "shape", bad)
     if got.get("finite") is not True:
         return Verdict(False, "value", f"`{cls}` returned NaN or inf on hidden random inputs "
                                        "(with PyTorch's default initialisation)")
@@ -243,7 +246,34 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
         bad = _value_problem(cls, text, got.get("vals"), ref["vals"], inputs)
         if bad:
             return Verdict(False, "value", bad)
+    if "vals" in (ref.get("single") or {}):
+        bad = _value_problem(cls, text, [(got.get("single") or {}).get("vals")],
+                             [ref["single"]["vals"]], inputs)
+        if bad:
+            return Verdict(False, "value", f"on a batch of one sample: {bad}")
     return Verdict(True, "module", "")
+
+
+_KEEP_BATCH = ("keep the batch dimension: `x.squeeze()` drops every size-1 dim, the batch's "
+               "too when it holds one sample — use `x.flatten(1)`, `x.view(x.size(0), -1)` or "
+               "`squeeze(dim)` with the dim")
+
+
+def _single_problem(cls: str, got: Any, ref: Any, first_call: list) -> str | None:
+    """The output on a batch of one sample (probe ``single``): its shape, or the error."""
+    if not isinstance(ref, dict) or "shape" not in ref:
+        return None
+    shapes = " and ".join(shape_text([1, *s[1:]]) for s in first_call)
+    if not isinstance(got, dict) or not ("shape" in got or "error" in got):
+        return f"could not read what `{cls}` returned on a batch of one sample"
+    if "error" in got:
+        return (f"`{cls}` on a batch of one sample (input of shape {shapes}) raised "
+                f"{got['error']}; {_KEEP_BATCH}")
+    if got["shape"] != ref["shape"]:
+        return (f"`{cls}` on a batch of one sample (input of shape {shapes}): expected output "
+                f"shape {shape_text(ref['shape'])}, got {shape_text(got['shape'])}; "
+                f"{_KEEP_BATCH}")
+    return None
 
 
 def _dropout_rates(layers: list) -> list:

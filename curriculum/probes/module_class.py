@@ -194,6 +194,16 @@ def probe(ns, inputs):
         _fill(model, ran, list(inputs.get("names") or []), inputs["seed"])
         with torch.no_grad():
             res["vals"] = [_values(model(*xs)) for xs in calls]
+    # a batch of one sample, the first of the first call (single-example inference): a
+    # forward that squeezes every size-1 dim (`x.squeeze()`) also drops the batch dim then
+    try:
+        with torch.no_grad():
+            y = model(*[x[:1] for x in calls[0]])
+        res["single"] = {"shape": _shape(y)}
+        if "vals" in res:
+            res["single"]["vals"] = _values(y)
+    except Exception as e:
+        res["single"] = {"error": f"{type(e).__name__}: {str(e)[:200]}"}
     xs = calls[0]
     beh = res["beh"]
     for b in inputs["behaviour"]:

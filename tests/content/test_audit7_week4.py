@@ -14,6 +14,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch swapped, every series mixed with the others) passed: the step-1 checks read its own
   LSTM the same wrong way. A time-major LSTM fed ``x.transpose(0, 1)`` (right) failed: the
   step-1 check now reads an LSTM without batch_first time-major.
+- 4.1.x (every class of the module drills): each class is also called on a batch of one
+  sample, its output shape and values compared with the reference's. ``x.squeeze()`` in
+  forward (after a global pool, on h_n, on the attention context) passed: the hidden batches
+  never hold one sample, where it also drops the batch dimension.
 """
 
 from __future__ import annotations
@@ -83,6 +87,17 @@ WRONG.update({
         "nn.LSTM(input_features, hidden_dim, batch_first=True, num_layers=2)",
         "nn.LSTM(input_features, hidden_dim, num_layers=2)")],
         "horizon", ["must not depend on the other series in the batch", "batch_first=True"]),
+    # passed: the hidden batches never hold one sample
+    "4.1.3-cnn5-squeeze-after-pool": ("4.1.3", [(
+        "        return self.fc(x.view(x.size(0), -1))", "        return self.fc(x.squeeze())")],
+        "SimpleCNN5", ["on a batch of one sample", "got (10)", "keep the batch dimension"]),
+    "4.1.4-lstm-squeezed-h-n": ("4.1.4", [(
+        "        return self.fc(h_n[-1])", "        return self.fc(h_n.squeeze())")],
+        "MixedModel4", ["on a batch of one sample", "got (5)", "keep the batch dimension"]),
+    "4.1.4-squeezed-context": ("4.1.4", [(
+        "torch.bmm(weights.unsqueeze(1), x).squeeze(1)",
+        "torch.bmm(weights.unsqueeze(1), x).squeeze()")],
+        "MixedModel5", ["on a batch of one sample", "keep the batch dimension"]),
 })
 
 
@@ -125,6 +140,12 @@ CORRECT = {
         ("lstm_out, (_hidden, _cell) = self.lstm(x)",
          "lstm_out, (_hidden, _cell) = self.lstm(x.transpose(0, 1))\n"
          "        lstm_out = lstm_out.transpose(0, 1)")]),
+    # squeeze with the dims, and flatten(1): the batch dimension stays
+    "4.1.3-cnn5-squeeze-dims": ("4.1.3", [(
+        "        return self.fc(x.view(x.size(0), -1))",
+        "        return self.fc(x.squeeze(-1).squeeze(-1))")]),
+    "4.1.4-lstm-h-n-squeeze-0": ("4.1.4", [(
+        "        return self.fc(h_n[-1])", "        return self.fc(h_n.squeeze(0))")]),
 }
 
 
