@@ -2,6 +2,8 @@
 they were built, watch a parameter for gradients piling up across steps (zero_grad
 missing), and a forward hook recording (training, grad enabled) per call."""
 
+import threading as _threading
+
 import torch as _t
 
 from curriculum.probes.need import need  # noqa: F401  (the prelude's users call it)
@@ -79,3 +81,22 @@ def mode_hook(model, log):
     def hook(mod, args):
         log.append((bool(mod.training), bool(_t.is_grad_enabled())))
     return model.register_forward_pre_hook(hook)
+
+
+def loss_calls(log):
+    """A global forward hook that appends ``[value, batch rows]`` of every one-number call of
+    a loss module made on this thread with gradients enabled (the training batches' losses,
+    in order) to ``log``; returns its handle."""
+    tid = _threading.get_ident()
+
+    def hook(mod, args, out):
+        if _threading.get_ident() != tid or not isinstance(mod, _t.nn.modules.loss._Loss) \
+                or not _t.is_grad_enabled():
+            return
+        if isinstance(out, _t.Tensor) and out.numel() == 1:
+            x = args[0] if args else None
+            rows = int(x.shape[0]) if isinstance(x, _t.Tensor) and x.dim() else 0
+            log.append([float(out.detach().float()), rows])
+
+    return _t.nn.modules.module.register_module_forward_hook(hook)
+

@@ -20,7 +20,7 @@ from curriculum.judges.data import early_stop, keyword_sequences, stopping_curve
 from curriculum.judges.shared import share, shared
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
-from curriculum.judges.training import accuracy_verdict, pattern_verdict
+from curriculum.judges.training import accuracy_verdict, epoch_means_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 DEFAULTS = {"vocab_size": 100, "embed_dim": 32, "hidden_dim": 64, "num_classes": 4, "lr": 0.01,
@@ -338,6 +338,22 @@ def _early_stop_problem(hist, epochs: int, patience: int) -> tuple[str, int]:
     return "", best_epoch
 
 
+def _train_loss_problem(got: dict, data: dict) -> str:
+    """Each history entry's train_loss is that epoch's mean training loss (per batch or per
+    sequence), a float: the loss-module calls of the training batches, recorded in order,
+    averaged epoch by epoch. Not judged where they do not split into the history's epochs
+    (a functional loss the recorder cannot see)."""
+    if got.get("graph"):
+        return ("history's 'train_loss' holds a loss tensor still attached to the autograd "
+                "graph (it keeps every batch's graph alive): accumulate `loss.item()`, a float")
+    hist, calls = got["history"], got.get("train_losses") or []
+    if not all("train_loss" in h for h in hist):
+        return "each history entry needs a 'train_loss': that epoch's mean training loss"
+    return epoch_means_problem([h["train_loss"] for h in hist], [c[0] for c in calls],
+                               math.ceil(len(data["x"]) / TRAIN_CONFIG["batch_size"]),
+                               "history's 'train_loss'", [c[1] for c in calls])
+
+
 def judge_checkpoint(learner, reference, inputs, ctx):
     got = _trained(ctx)
     if got is None:
@@ -349,6 +365,9 @@ def judge_checkpoint(learner, reference, inputs, ctx):
                                               TRAIN_CONFIG["patience"])
     if problem:
         return Verdict(False, "train", problem)
+    problem = _train_loss_problem(got, ctx.inputs["training"])
+    if problem:
+        return Verdict(False, "value", problem)
     saved = got["saved"]
     if not saved["exists"]:
         return Verdict(False, "value", "train() must save the best checkpoint to "

@@ -10,7 +10,7 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.padding import padding_runs
-from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, loss_calls, mode_hook, need, recording
 from curriculum.probes.rows import row_index, sequence_keys, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
@@ -98,6 +98,13 @@ def _checkpoint(ns, path, cfg, model, pred, xt):
     return saved
 
 
+def _holds_graph(history):
+    """Whether a history entry holds a tensor attached to the autograd graph."""
+    return isinstance(history, list) and any(
+        isinstance(v, torch.Tensor) and v.requires_grad
+        for h in history if isinstance(h, dict) for v in h.values())
+
+
 def train(ns, d):
     torch.manual_seed(11)
     cfg = need(ns, "Config")(**d["cfg"])
@@ -115,6 +122,9 @@ def train(ns, d):
     val_rows = []
     val_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
         val_index, val_rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
+    # the training batches' loss-module calls (value, rows), for the history's train_loss
+    losses = []
+    loss_hook = loss_calls(losses)
     folder = tempfile.mkdtemp()
     path = os.path.join(folder, "best.pt")
     try:
@@ -124,6 +134,8 @@ def train(ns, d):
         finally:
             row_hook.remove()
             val_hook.remove()
+            loss_hook.remove()
+        graph = _holds_graph(history)
         pred = _classes(model, d["xt"])
         hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
                 if isinstance(history, list) else repr(history)[:80])
@@ -132,6 +144,7 @@ def train(ns, d):
                 "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
                        "max": max(lrs) if lrs else None},
                 "rows": rows, "val_rows_trained": sum(i >= 0 for b in val_rows for i in b),
+                "train_losses": losses, "graph": graph,
                 "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
     finally:
         hook.remove()

@@ -18,6 +18,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   loss, the summed batch losses, the clean half of the loss alone, and a loss tensor still on
   the autograd graph passed. Each entry is now the mean of the losses that epoch's updates
   backpropagated (the last backward before each optimizer step).
+- final.3: ``train``'s history ``train_loss`` was never compared with anything: the last
+  batch's loss, the summed losses, the loss of an eval-mode pass over the training loader,
+  and a loss tensor still on the autograd graph passed. The probe records the training
+  batches' loss-module calls (``recorders.loss_calls``); each entry is that epoch's mean.
 """
 
 from __future__ import annotations
@@ -104,6 +108,20 @@ WRONG = {
     "5.2.4-loss-tensor-with-graph": ("5.2.4", [(
         "            epoch_loss += loss.item()", "            epoch_loss += loss")],
         "adv_training", ["attached to the autograd graph"]),
+    "final.3-last-batch-loss": ("final.3", [(
+        '"train_loss": total / count', '"train_loss": loss.item()')],
+        "checkpoint", ["history's 'train_loss' of epoch 1", "the epoch's last batch loss"]),
+    "final.3-summed-losses": ("final.3", [(
+        '"train_loss": total / count', '"train_loss": total')],
+        "checkpoint", ["the mean of the 10 batch losses your loop computed"]),
+    # the training loss measured after the epoch, in eval mode over the training loader
+    "final.3-train-loss-in-eval-mode": ("final.3", [(
+        '"train_loss": total / count', '"train_loss": evaluate_loss(model, train_loader)')],
+        "checkpoint", ["average training loss"]),
+    "final.3-loss-tensor-with-graph": ("final.3", [(
+        "            total += loss.item() * len(labels)",
+        "            total += loss * len(labels)")],
+        "checkpoint", ["attached to the autograd graph"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -136,6 +154,13 @@ CORRECT = {
         ("            epoch_loss += loss.item()", "            epoch_loss += loss.detach()"),
         ("    (grad,) = torch.autograd.grad(loss, data)\n",
          "    loss.backward()\n    grad = data.grad\n    model.zero_grad()\n")]),
+    # the mean batch loss (the reference takes the per-sequence mean), of detached tensors
+    "final.3-mean-batch-loss": ("final.3", [
+        ('"train_loss": total / count', '"train_loss": batch_sum / len(train_loader)'),
+        ("        total, count = 0.0, 0\n", "        total, count, batch_sum = 0.0, 0, 0.0\n"),
+        ("            total += loss.item() * len(labels)\n",
+         "            total += loss.item() * len(labels)\n"
+         "            batch_sum += loss.detach()\n")]),
 }
 
 
