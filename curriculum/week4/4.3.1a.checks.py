@@ -113,6 +113,20 @@ def judge_reset(learner, reference, inputs, ctx):
                            "num_batches_tracked to 0 and empty every history list")
         if not ok:
             return ok, msg
+        n = min(2, len(run["batches"]))
+        again = got.get("again")
+        if isinstance(again, dict) and "error" in again:
+            return False, (f"{_where(run)}: training after reset_statistics() raised "
+                           f"{again['error']}; reset must leave the layer ready to track again "
+                           "(empty lists, not None)")
+        ok, msg = _compare(again, got.get("anew"), f"for {_where(run)}, then reset_statistics() "
+                           f"and {n} more training batch(es)",
+                           "after a reset the layer must track the next batches as a fresh "
+                           "layer does: the next training batch is the first again (it "
+                           "initialises the running stats, num_batches_tracked == 0) and the "
+                           "histories start over")
+        if not ok:
+            return ok, msg
     return True, ""
 
 

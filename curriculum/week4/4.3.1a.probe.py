@@ -37,11 +37,29 @@ def _one(cls, inputs):
     frozen = copy.deepcopy(m.get_statistics())
     m.reset_statistics()
     after = copy.deepcopy(m.get_statistics())
+    reset_layout = _layout(cls, m, n_in, n_out)
+    # training goes on after a reset: the reset layer must track the next batches as a
+    # fresh layer with the same weights does (its first batch initialises the running stats)
+    m.zero_grad(set_to_none=True)
+    fresh = cls(n_in, n_out)
+    fill(fresh, seed)
+    try:
+        again, anew = _train_more(m, inputs), _train_more(fresh, inputs)
+    except Exception as e:  # a reset that left a history unusable (None instead of [])
+        again, anew = {"error": f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"}, None
     nb = cls(n_in, n_out, bias=False)
     return {"shapes": shapes, "stats": stats, "frozen": frozen, "after": after,
-            "trained": trained, "reset": _layout(cls, m, n_in, n_out),
+            "again": again, "anew": anew, "trained": trained, "reset": reset_layout,
             "bias_none": getattr(getattr(nb, "linear", None), "bias", 0) is None,
             "buffers": sorted(n for n, _ in m.named_buffers())}
+
+
+def _train_more(m, inputs):
+    m.train()
+    for i, (b, scale, shift) in enumerate(inputs["batches"][:2]):
+        y = m(randn((b, inputs["in"]), inputs["seed"] + 200 + i, scale, shift))
+        (y ** 2).mean().backward()
+    return copy.deepcopy(m.get_statistics())
 
 
 def _buffers(m):

@@ -18,6 +18,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   sample, its output shape and values compared with the reference's. ``x.squeeze()`` in
   forward (after a global pool, on h_n, on the attention context) passed: the hidden batches
   never hold one sample, where it also drops the batch dimension.
+- 4.3.1a: after reset_statistics() the layer trains on up to two more batches and must track
+  them as a fresh layer with the same weights does. A first-batch flag of its own that reset
+  did not restore, or a reset that left a history as None (the next append raises), passed:
+  nothing was run after the reset.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ WRONG = {
         "forward", ["applies dropout 1 time(s)", "your forward applies p = "]),
 }
 
+_1A_RESET_LISTS = ("        self.num_batches_tracked.zero_()\n\n"
+                   "        self.input_stats = {'mean': [], 'std': [], 'min': [], 'max': []}\n"
+                   "        self.output_stats = {'mean': [], 'std': [], 'min': [], 'max': []}\n"
+                   "        self.weight_norms = []\n        self.grad_norms = []\n")
 _2C_RUNNING = ("self.task_losses[i] = 0.9 * self.task_losses[i] + 0.1 * task_loss.item()")
 _2C_BUFFER = "self.register_buffer('task_losses', torch.zeros(len(task_configs)))"
 _2C_RUNNING_MSG = "task_losses must be updated as 0.9 · task_losses + 0.1 · loss"
@@ -98,6 +106,22 @@ WRONG.update({
         "torch.bmm(weights.unsqueeze(1), x).squeeze(1)",
         "torch.bmm(weights.unsqueeze(1), x).squeeze()")],
         "MixedModel5", ["on a batch of one sample", "keep the batch dimension"]),
+    # passed: no training batch after reset_statistics()
+    "4.3.1a-first-batch-flag-not-reset": ("4.3.1a", [
+        ("        self.momentum = 0.1\n",
+         "        self.momentum = 0.1\n        self.first = True\n"),
+        ("                if self.num_batches_tracked == 0:\n                    self.input_mean",
+         "                if self.first:\n                    self.input_mean"),
+        ("                if self.num_batches_tracked == 0:\n                    self.output_mean",
+         "                if self.first:\n                    self.output_mean"),
+        ("                self.num_batches_tracked += 1\n",
+         "                self.num_batches_tracked += 1\n                self.first = False\n")],
+        "reset", ["then reset_statistics() and", "more training batch(es) is wrong",
+                  "the next training batch is the first again"]),
+    "4.3.1a-reset-leaves-grad-norms-none": ("4.3.1a", [(
+        _1A_RESET_LISTS, _1A_RESET_LISTS.replace("grad_norms = []", "grad_norms = None"))],
+        "reset", ["training after reset_statistics() raised AttributeError",
+                  "empty lists, not None"]),
 })
 
 
@@ -146,6 +170,10 @@ CORRECT = {
         "        return self.fc(x.squeeze(-1).squeeze(-1))")]),
     "4.1.4-lstm-h-n-squeeze-0": ("4.1.4", [(
         "        return self.fc(h_n[-1])", "        return self.fc(h_n.squeeze(0))")]),
+    # the first batch told by its empty history (reset empties it too)
+    "4.3.1a-first-batch-by-history": ("4.3.1a", [(
+        "                if self.num_batches_tracked == 0:\n                    self.input_mean",
+        "                if not self.input_stats['mean']:\n                    self.input_mean")]),
 }
 
 
