@@ -304,6 +304,10 @@ def build(s: int) -> dict[str, Any]:
     falls = ("the training loss falls (not for variant 4, whose outliers keep the L1 loss high "
              "however well the clean rows fit: its held-out R² judges it)" if 4 in ks
              else "the training loss falls")
+    feature = (" (variant 11: each epoch validates after its training pass, "
+               "`history['val_loss']` holds those validation losses and "
+               "`history['train_loss']` each epoch's mean batch loss of the losses your loop "
+               "computed; the per-sample mean is fine too)" if 11 in ks else "")
     prompt += ["", "### How it is checked",
                "Each variant is worth 2 points and is judged in this order: the five steps "
                "appear in order in your function (AST); the optimizer class and learning "
@@ -312,7 +316,7 @@ def build(s: int) -> dict[str, Any]:
                "in train mode = epochs × training rows) are the requested ones; the first "
                "backward pass "
                "after every update starts from zeroed gradients; the parameters change and "
-               f"{falls}; the variant's feature really happens; and the "
+               f"{falls}; the variant's feature really happens{feature}; and the "
                "trained model reaches the stated metric on the held-out data. Runs are "
                "seeded, so a correct loop passes every time. Code under "
                "`if __name__ == \"__main__\":` is not run by the grader."]
