@@ -9,8 +9,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import above, at_most, close
+from curriculum.judges.compare import above, as_float, at_most, close
 from curriculum.judges.data import early_stop, f32, stopping_curve
+from curriculum.judges.text import type_name
 from grader.checks.base import Verdict
 
 # Early-stopping scenarios: (patience argument, training losses recorded before, variance
@@ -55,11 +56,16 @@ def robust_inputs(rng: np.random.Generator) -> dict:
 def _step_problem(i, step, inputs) -> str | None:
     label = ("an ordinary batch", "a batch with huge targets", "a batch with a NaN input")[i]
     res, before, after = step["result"], step["before"], step["after"]
+    logs = step.get("logs") or {}
     if i == 2:
         if res is not None:
             return f"{label}: return None when the loss is NaN or inf"
         if not torch.equal(before, after):
             return f"{label}: do not update the parameters when the loss is NaN or inf"
+        for name, log in logs.items():
+            if isinstance(log, list) and log:
+                return (f"{label}: return None before recording anything when the loss is NaN "
+                        f"or inf; {name} holds {len(log)} value(s) after it")
         return None
     if not (isinstance(res, dict) and {"loss", "grad_norm", "grad_clipped"} <= set(res)):
         return f"{label}: return a dict with 'loss', 'grad_norm' and 'grad_clipped'"
@@ -77,11 +83,37 @@ def _step_problem(i, step, inputs) -> str | None:
     clipped = above(norm, 10.0)
     if bool(res["grad_clipped"]) != clipped:
         return f"{label}: grad_clipped should be True exactly when the norm exceeds 10"
+    problem = _logs_problem(step, float(loss.detach()), norm)
+    if problem:
+        return f"{label}: {problem}"
     step_g = g / norm if clipped else g
     want = before - 0.01 * step_g
     if not close(after, want, rtol=1e-4, atol=1e-6):
         return (f"{label}: after the step the parameters should be p - lr * grad, with the "
                 "gradient clipped to norm 1.0 when its norm exceeds 10")
+    return None
+
+
+def _logs_problem(step: dict, loss: float, norm: float) -> str | None:
+    """One step on a fresh trainer: loss_history holds its loss (loss.item()) and
+    gradient_norms its gradient norm before clipping, one float each; no value returned or
+    recorded is a tensor still attached to the autograd graph."""
+    if step.get("graph"):
+        return ("a returned or recorded value is a tensor still attached to the autograd graph "
+                "(it keeps the step's graph alive): store loss.item() and the norm as floats")
+    logs = step.get("logs")
+    if not isinstance(logs, dict):
+        return None
+    for name, want, how in (("loss_history", loss, "loss.item()"),
+                            ("gradient_norms", norm, "the total gradient norm before clipping")):
+        log = logs.get(name)
+        if not isinstance(log, list):
+            return f"{name} must stay a list (set in __init__, appended to in each step)"
+        if len(log) != 1 or not close(log[0], want, rtol=1e-4, atol=0.0):
+            found = ", ".join(f"{v:.4g}" if (v := as_float(x)) is not None else type_name(x)
+                              for x in log[:3]) + (", …" if len(log) > 3 else "")
+            return (f"after one step on a fresh trainer, {name} should be [{want:.4g}] "
+                    f"(append {how} once per step); found [{found}]")
     return None
 
 

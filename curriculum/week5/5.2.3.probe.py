@@ -50,7 +50,16 @@ def probe(ns, inputs):
         if target == "nan":
             X[0, 0] = float("nan")
         res = tr.train_step_with_gradient_monitoring(X, y)
-        out["steps"].append({"result": _describe(res), "before": before, "after": _flat(model)})
+        # what the step recorded on the (fresh) trainer, and whether a returned or recorded
+        # value is a tensor still attached to the autograd graph
+        logs = {name: getattr(tr, name, None) for name in ("loss_history", "gradient_norms")}
+        kept = [*(v for log in logs.values() if isinstance(log, list) for v in log),
+                *(res.values() if isinstance(res, dict) else ())]
+        out["steps"].append({"result": _describe(res), "before": before, "after": _flat(model),
+                             "logs": {k: _describe(v) if isinstance(v, list) else None
+                                      for k, v in logs.items()},
+                             "graph": any(isinstance(v, _torch.Tensor) and v.requires_grad
+                                          for v in kept)})
     out["stopping"] = [_stopping(ns, inputs["init_seed"], s) for s in inputs["stopping"]]
     data = _torch.zeros(4000, 5)
     tr = _trainer(ns, _nn.Linear(10, 1))

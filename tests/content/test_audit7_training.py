@@ -22,6 +22,11 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch's loss, the summed losses, the loss of an eval-mode pass over the training loader,
   and a loss tensor still on the autograd graph passed. The probe records the training
   batches' loss-module calls (``recorders.loss_calls``); each entry is that epoch's mean.
+- 5.2.3: what ``train_step_with_gradient_monitoring`` records was never read: no
+  ``loss_history`` or ``gradient_norms`` append at all, the norm after clipping, the NaN
+  batch's loss appended before returning None, and loss tensors kept with their graph (in
+  ``loss_history`` or the returned dict) passed. The probe now returns both lists after each
+  step on a fresh trainer.
 """
 
 from __future__ import annotations
@@ -122,6 +127,29 @@ WRONG = {
         "            total += loss.item() * len(labels)",
         "            total += loss * len(labels)")],
         "checkpoint", ["attached to the autograd graph"]),
+    "5.2.3-no-loss-history": ("5.2.3", [(
+        "        self.loss_history.append(loss.item())\n", "")],
+        "monitoring", ["loss_history should be [", "found []"]),
+    "5.2.3-gradient-norm-after-clipping": ("5.2.3", [
+        ("        self.gradient_norms.append(total_grad_norm)\n", ""),
+        ("        self.optimizer.step()\n",
+         "        self.gradient_norms.append(\n"
+         "            sum(p.grad.norm() ** 2 for p in self.model.parameters()).item() ** 0.5)\n"
+         "        self.optimizer.step()\n")],
+        "monitoring", ["a batch with huge targets", "gradient_norms should be ["]),
+    "5.2.3-nan-loss-recorded": ("5.2.3", [
+        ("        if torch.isnan(loss) or torch.isinf(loss):\n            return None",
+         "        self.loss_history.append(loss.item())\n"
+         "        if torch.isnan(loss) or torch.isinf(loss):\n            return None"),
+        ("        self.optimizer.step()\n        self.loss_history.append(loss.item())",
+         "        self.optimizer.step()")],
+        "monitoring", ["a batch with a NaN input", "loss_history holds 1 value(s)"]),
+    "5.2.3-loss-tensor-in-history": ("5.2.3", [(
+        "        self.loss_history.append(loss.item())", "        self.loss_history.append(loss)")],
+        "monitoring", ["attached to the autograd graph"]),
+    "5.2.3-loss-tensor-returned": ("5.2.3", [(
+        'return {"loss": loss.item(),', 'return {"loss": loss,')],
+        "monitoring", ["attached to the autograd graph"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -161,6 +189,10 @@ CORRECT = {
         ("            total += loss.item() * len(labels)\n",
          "            total += loss.item() * len(labels)\n"
          "            batch_sum += loss.detach()\n")]),
+    # the loss as a float of the detached tensor
+    "5.2.3-float-of-detached-loss": ("5.2.3", [(
+        "        self.loss_history.append(loss.item())",
+        "        self.loss_history.append(float(loss.detach()))")]),
 }
 
 
