@@ -50,8 +50,21 @@ def _outputs(g, r, inputs):
     return True, ""
 
 
+def _unregistered_heads(g):
+    """``task_heads`` held in a plain dict (or list): its heads are not submodules."""
+    if g.get("heads_registered", True):
+        return None
+    return (f"`task_heads` is a plain {g.get('heads_type')}, so the heads are not registered "
+            "submodules: their parameters are not in model.parameters() (an optimizer never "
+            "trains them, state_dict does not save them) and eval() does not reach their "
+            "Dropout. Make it an nn.ModuleDict")
+
+
 def _independent(g, r, inputs):
     names = [n for n, _ in inputs["tasks"]]
+    bad = _unregistered_heads(g)
+    if bad:
+        return False, bad
     if not above(g["changed"][names[0]], 1e-7):
         return False, f"changing task_heads['{names[0]}'] must change that task's output"
     others = [n for n in names[1:] if not at_most(g["changed"][n], 0.0)]
@@ -68,6 +81,9 @@ def _independent(g, r, inputs):
 
 
 def _architecture(g, r, inputs):
+    bad = _unregistered_heads(g)
+    if bad:
+        return False, bad
     if g["params"] != r["params"]:
         return False, (f"the architecture of the contract (backbone input_dim → 2·shared_dim → shared_dim "
                        f"with BatchNorm1d, heads shared_dim → shared_dim//2 → output_dim, one "

@@ -48,6 +48,11 @@ def _one(cls, inputs):
     m.eval()
     x = _x((b, d), seed + 1)
     res = {"params": int(sum(p.numel() for p in m.parameters()))}
+    heads = getattr(m, "task_heads", None)
+    # a plain dict of heads: not registered (not in parameters(), eval() does not reach them)
+    res["heads_type"] = type(heads).__name__
+    res["heads_registered"] = heads is None or (isinstance(heads, nn.Module) and any(
+        sub is heads for sub in m.modules()))
     with torch.no_grad():
         out = m(x)
         res["shapes"] = {k: list(v.shape) for k, v in out.items()}

@@ -9,6 +9,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   ``= 0.1 · loss`` passed from zero); they must not keep the loss's autograd graph (a
   running average of loss tensors passed); ``task_losses`` must be a registered, saved
   buffer (a plain tensor attribute, or ``persistent=False``, passed).
+- 4.3.2c: ``task_heads`` in a plain dict failed ``independent`` with "changing one head
+  changed the others' outputs" (eval() never reached the unregistered heads' Dropout); both
+  ``independent`` and ``architecture`` now say the heads are not registered submodules.
 - 4.3.2a: each series must be forecast on its own — the last series of the batch alone gets
   the forecast it gets in the batch. An LSTM created without ``batch_first=True`` (time and
   batch swapped, every series mixed with the others) passed: the step-1 checks read its own
@@ -122,6 +125,10 @@ WRONG.update({
         _1A_RESET_LISTS, _1A_RESET_LISTS.replace("grad_norms = []", "grad_norms = None"))],
         "reset", ["training after reset_statistics() raised AttributeError",
                   "empty lists, not None"]),
+    # failed for the wrong cause: "changing one head changed the others' outputs"
+    "4.3.2c-heads-in-plain-dict": ("4.3.2c", [(
+        "self.task_heads = nn.ModuleDict()", "self.task_heads = {}")],
+        "independent", ["`task_heads` is a plain dict", "not registered", "nn.ModuleDict"]),
 })
 
 
