@@ -210,17 +210,38 @@ def _val_f1_problem(got, inputs) -> str:
             isinstance(h, dict) and finite(h.get("val_f1")) for h in hist):
         return "history must be a list of dicts with a numeric 'val_f1' per epoch"
     n_val = len(inputs["yv"])
-    calls = [v for v, n in got["f1_calls"] if n == n_val]
+    calls = [c for c in got["f1_calls"] if c[1] == n_val]
     k = 0
-    for h in hist:
+    for e, h in enumerate(hist, start=1):
         want = as_float(h["val_f1"])
-        while k < len(calls) and not close(calls[k], want, rtol=0.0, atol=1e-6):
+        while k < len(calls) and not close(calls[k][0], want, rtol=0.0, atol=1e-6):
             k += 1
         if k == len(calls):
             return ("history's 'val_f1' must be the validation F1 computed with your f1_score "
                     "on the validation predictions after each epoch (not the accuracy)")
+        problem = _val_acc_problem(h.get("val_acc"), calls[k][2] if len(calls[k]) > 2 else None,
+                                   e, n_val)
+        if problem:
+            return problem
         k += 1
     return ""
+
+
+def _val_acc_problem(got, acc, epoch: int, n_val: int) -> str:
+    """An epoch's val_acc: the fraction (0-1) of the validation predictions it scored with
+    f1_score that equal the labels (not judged where those predictions were not 0/1 of the
+    labels' shape)."""
+    if acc is None:
+        return ""
+    x = as_float(got)
+    if x is not None and close(x, acc, rtol=0.0, atol=1e-4):
+        return ""
+    found = "no number" if x is None else f"{x:.4g}"
+    hint = (" (a count: divide by the number of validation reviews)"
+            if x is not None and close(x, acc * n_val, rtol=0.0, atol=1e-3) and acc else "")
+    return (f"history's 'val_acc' of epoch {epoch} is {found}{hint}; of the validation "
+            f"predictions you scored with f1_score that epoch, a fraction {acc:.4g} is right: "
+            "record that accuracy on the validation set, a fraction in [0, 1]")
 
 
 SCRIPT_PATIENCE = 2

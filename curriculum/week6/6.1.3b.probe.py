@@ -29,7 +29,7 @@ def _watched(ns, fn):
     def f1_score(preds, labels, *a, **k):
         v = own(preds, labels, *a, **k)
         with contextlib.suppress(Exception):
-            f1s.append([float(v), len(labels)])
+            f1s.append([float(v), len(labels), _accuracy(preds, labels)])
         return v
     F = torch.nn.functional
     orig = F.binary_cross_entropy_with_logits
@@ -44,6 +44,16 @@ def _watched(ns, fn):
     finally:
         ns["f1_score"] = own
         F.binary_cross_entropy_with_logits = orig
+
+
+def _accuracy(preds, labels):
+    """The fraction of ``preds`` equal to ``labels`` (0/1 each), or None."""
+    with contextlib.suppress(Exception):
+        p = torch.as_tensor(preds).detach().reshape(-1).long()
+        y = torch.as_tensor(labels).detach().reshape(-1).long()
+        if p.shape == y.shape and len(y):
+            return float((p == y).float().mean())
+    return None
 
 
 def _rows(x):

@@ -22,6 +22,10 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch's loss, the summed losses, the loss of an eval-mode pass over the training loader,
   and a loss tensor still on the autograd graph passed. The probe records the training
   batches' loss-module calls (``recorders.loss_calls``); each entry is that epoch's mean.
+- 6.1.3b: ``train_sentiment``'s history ``val_acc`` was never compared with anything: a
+  count of right predictions, a percentage, and the accuracy on the training reviews passed.
+  The probe records the accuracy of the predictions each ``f1_score`` call scored; each
+  epoch's val_acc must be that of the validation predictions its val_f1 came from.
 - 5.2.3: what ``train_step_with_gradient_monitoring`` records was never read: no
   ``loss_history`` or ``gradient_norms`` append at all, the norm after clipping, the NaN
   batch's loss appended before returning None, and loss tensors kept with their graph (in
@@ -127,6 +131,19 @@ WRONG = {
         "            total += loss.item() * len(labels)",
         "            total += loss * len(labels)")],
         "checkpoint", ["attached to the autograd graph"]),
+    "6.1.3b-val-acc-as-a-count": ("6.1.3b", [(
+        '"val_acc": (preds == val).float().mean().item()',
+        '"val_acc": (preds == val).sum().item()')],
+        "checkpoint", ["history's 'val_acc' of epoch 1", "a count"]),
+    "6.1.3b-val-acc-in-percent": ("6.1.3b", [(
+        '"val_acc": (preds == val).float().mean().item()',
+        '"val_acc": 100 * (preds == val).float().mean().item()')],
+        "checkpoint", ["a fraction in [0, 1]"]),
+    "6.1.3b-val-acc-on-the-training-reviews": ("6.1.3b", [(
+        '"val_acc": (preds == val).float().mean().item()',
+        '"val_acc": (predict(model, vocab, train_texts) '
+        '== torch.tensor(train_labels)).float().mean().item()')],
+        "checkpoint", ["record that accuracy on the validation set"]),
     "5.2.3-no-loss-history": ("5.2.3", [(
         "        self.loss_history.append(loss.item())\n", "")],
         "monitoring", ["loss_history should be [", "found []"]),
@@ -189,6 +206,10 @@ CORRECT = {
         ("            total += loss.item() * len(labels)\n",
          "            total += loss.item() * len(labels)\n"
          "            batch_sum += loss.detach()\n")]),
+    # the accuracy as right predictions over the number of labels
+    "6.1.3b-val-acc-counted-then-divided": ("6.1.3b", [(
+        '"val_acc": (preds == val).float().mean().item()',
+        '"val_acc": (preds == val).sum().item() / len(val_labels)')]),
     # the loss as a float of the detached tensor
     "5.2.3-float-of-detached-loss": ("5.2.3", [(
         "        self.loss_history.append(loss.item())",
