@@ -201,15 +201,16 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
     found = [d.get("type") for d in layers if isinstance(d, dict)]
     if got.get("root") in CONTAINERS:  # class SequentialModel1(nn.Sequential) is one
         found.append(got["root"])
+    hint = _unregistered_hint(got.get("unregistered"))
     for t, n in types.items():
         if found.count(t) < n:
             return Verdict(False, "module", f"`{cls}` must contain at least {n} `nn.{t}` "
                                             f"submodule(s) (assigned as attributes or inside "
-                                            f"nn.Sequential); found {found.count(t)}")
+                                            f"nn.Sequential); found {found.count(t)}{hint}")
     if got.get("params") != ref["params"]:
         return Verdict(False, "module", f"`{cls}`: the architecture ({text}) has "
                                         f"{ref['params']:,} parameters; yours has "
-                                        f"{got.get('params')}")
+                                        f"{got.get('params')}{hint}")
     if exact_layers:
         want, have = _weighted(ref["layers"]), _weighted(layers)
         if want != have:
@@ -274,6 +275,25 @@ def _single_problem(cls: str, got: Any, ref: Any, first_call: list) -> str | Non
                 f"shape {shape_text(ref['shape'])}, got {shape_text(got['shape'])}; "
                 f"{_KEEP_BATCH}")
     return None
+
+
+def _unregistered_hint(found: Any) -> str:
+    """Why layers or parameters are missing when the model keeps them where nn.Module does
+    not look (probe ``unregistered``): a plain list/dict of layers, plain tensors."""
+    if not isinstance(found, dict):
+        return ""
+    mods = [v for v in found.get("modules") or [] if isinstance(v, list) and len(v) == 2][:3]
+    tens = [str(v) for v in found.get("tensors") or []][:3]
+    if mods:
+        where = ", ".join(f"`{k}` (a plain {t})" for k, t in mods)
+        return (f". {where} holds layers that nn.Module does not register: their parameters "
+                "are not in model.parameters() and eval() and .to() do not reach them — use "
+                "nn.ModuleList, nn.ModuleDict or nn.Sequential")
+    if tens:
+        what = (f"`{tens[0]}` is a plain tensor, not a parameter" if len(tens) == 1 else
+                f"`{'`, `'.join(tens)}` are plain tensors, not parameters")
+        return (f". {what}: wrap learnable weights in nn.Parameter (or use the nn layer)")
+    return ""
 
 
 def _dropout_rates(layers: list) -> list:

@@ -152,6 +152,22 @@ def _values(y):
     return type(y).__name__
 
 
+def _unregistered(model):
+    """Attributes that nn.Module does not register: layers in a plain list, tuple or dict
+    ("modules"), float tensors that are not nn.Parameter ("tensors"). Only a hint for the
+    judge when the layers or the parameter count are wrong."""
+    found = {"modules": [], "tensors": []}
+    for k, v in vars(model).items():
+        if k.startswith("_"):
+            continue
+        items = list(v.values()) if isinstance(v, dict) else v
+        if isinstance(items, (list, tuple)) and any(isinstance(e, nn.Module) for e in items):
+            found["modules"].append([k, type(v).__name__])
+        elif isinstance(v, torch.Tensor) and v.is_floating_point() and v.dim() >= 1:
+            found["tensors"].append(k)
+    return found
+
+
 def probe(ns, inputs):
     name = inputs["cls"]
     if name not in ns:
@@ -164,6 +180,7 @@ def probe(ns, inputs):
     res = {"root": torch_class_name(model),  # "Sequential" for a class that is one
            "params": int(sum(p.numel() for p in model.parameters())),
            "layers": [describe(m) for m in model.modules()][1:], "outs": [], "beh": {}}
+    res["unregistered"] = _unregistered(model)
     model.eval()
     calls = []
     # the order in which leaf modules run in the first forward pass (layer order)

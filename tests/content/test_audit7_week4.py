@@ -21,6 +21,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   sample, its output shape and values compared with the reference's. ``x.squeeze()`` in
   forward (after a global pool, on h_n, on the attention context) passed: the hidden batches
   never hold one sample, where it also drops the batch dimension.
+- 4.1.x: layers kept in a plain list or dict, or weights kept as plain tensors, failed with
+  a bare layer count or parameter count; the message now names the attribute and says that
+  nn.Module does not register it (nn.ModuleList / nn.ModuleDict / nn.Parameter).
 - 4.3.1a: after reset_statistics() the layer trains on up to two more batches and must track
   them as a fresh layer with the same weights does. A first-batch flag of its own that reset
   did not restore, or a reset that left a history as None (the next append raises), passed:
@@ -66,6 +69,13 @@ WRONG = {
         "forward", ["applies dropout 1 time(s)", "your forward applies p = "]),
 }
 
+_SL2_BODY = ("        self.layer1 = nn.Linear(input_size, hidden_sizes[0])\n"
+             "        self.layer2 = nn.Linear(hidden_sizes[0], hidden_sizes[1])\n"
+             "        self.layer3 = nn.Linear(hidden_sizes[1], output_size)\n\n"
+             "    def forward(self, x):\n"
+             "        x = torch.relu(self.layer1(x))\n"
+             "        x = torch.relu(self.layer2(x))\n"
+             "        return self.layer3(x)")
 _1A_RESET_LISTS = ("        self.num_batches_tracked.zero_()\n\n"
                    "        self.input_stats = {'mean': [], 'std': [], 'min': [], 'max': []}\n"
                    "        self.output_stats = {'mean': [], 'std': [], 'min': [], 'max': []}\n"
@@ -129,6 +139,23 @@ WRONG.update({
     "4.3.2c-heads-in-plain-dict": ("4.3.2c", [(
         "self.task_heads = nn.ModuleDict()", "self.task_heads = {}")],
         "independent", ["`task_heads` is a plain dict", "not registered", "nn.ModuleDict"]),
+    # failed with a bare count: the message now names the unregistered attribute
+    "4.1.1-layers-in-plain-list": ("4.1.1", [(_SL2_BODY, _SL2_BODY.replace(
+        "        self.layer1 = nn.Linear(input_size, hidden_sizes[0])\n"
+        "        self.layer2 = nn.Linear(hidden_sizes[0], hidden_sizes[1])\n"
+        "        self.layer3 = nn.Linear(hidden_sizes[1], output_size)\n",
+        "        self.layers = [nn.Linear(input_size, hidden_sizes[0]),\n"
+        "                       nn.Linear(hidden_sizes[0], hidden_sizes[1]),\n"
+        "                       nn.Linear(hidden_sizes[1], output_size)]\n").replace(
+        "self.layer1(x)", "self.layers[0](x)").replace(
+        "self.layer2(x)", "self.layers[1](x)").replace("self.layer3(x)", "self.layers[2](x)"))],
+        "SimpleLinear2", ["`layers` (a plain list)", "does not register", "nn.ModuleList"]),
+    "4.1.1-weights-as-plain-tensors": ("4.1.1", [(_SL2_BODY, _SL2_BODY.replace(
+        "        self.layer3 = nn.Linear(hidden_sizes[1], output_size)\n",
+        "        self.w3 = torch.randn(output_size, hidden_sizes[1]) * 0.05\n"
+        "        self.b3 = torch.zeros(output_size)\n").replace(
+        "self.layer3(x)", "x @ self.w3.T + self.b3"))],
+        "SimpleLinear2", ["`w3`, `b3` are plain tensors", "nn.Parameter"]),
 })
 
 
@@ -181,6 +208,15 @@ CORRECT = {
     "4.3.1a-first-batch-by-history": ("4.3.1a", [(
         "                if self.num_batches_tracked == 0:\n                    self.input_mean",
         "                if not self.input_stats['mean']:\n                    self.input_mean")]),
+    "4.1.1-module-list-loop": ("4.1.1", [(_SL2_BODY, """\
+        self.layers = nn.ModuleList([nn.Linear(input_size, hidden_sizes[0]),
+                                     nn.Linear(hidden_sizes[0], hidden_sizes[1]),
+                                     nn.Linear(hidden_sizes[1], output_size)])
+
+    def forward(self, x):
+        for layer in self.layers[:-1]:
+            x = torch.relu(layer(x))
+        return self.layers[-1](x)""")]),
 }
 
 
