@@ -460,3 +460,37 @@ async def test_232c_distance_mistakes_are_named(grader, new, hint) -> None:
                                 seed=6)
     assert _failed(result) == {"pairwise_distances": "value"}, result["checks"]
     assert hint in _message(result, "pairwise_distances"), result["checks"]
+
+
+_UNCLAMPED_232C = ("    sq = (points ** 2).sum(1)\n"
+                   "    return torch.sqrt(sq[:, None] + sq[None, :] - 2 * points @ points.T)")
+
+
+@ASYNC
+async def test_232c_unclamped_trick_fails_on_every_seed(grader) -> None:
+    """Without the clamp a NaN needs a negative rounding error on some diagonal entry;
+    the few small points of the old hidden inputs had none about once in 300 draws, and
+    the trick passed. The hidden 40 points in 16-D have one on every draw measured."""
+    source = _replace(_reference("2.3.2c"), _DIST_232C, _UNCLAMPED_232C)
+    for seed in (1, 2, 3, 4, 5):
+        result = await grader.grade("2.3.2c", source, seed=seed)
+        assert _failed(result) == {"pairwise_distances": "value"}, (seed, result["checks"])
+
+
+def test_232c_hidden_inputs_come_from_the_seed(curriculum) -> None:
+    """2.3.2c's hidden values were drawn from torch's global RNG (whatever the last
+    reference left there), so the same seed did not give the same grading."""
+    import numpy as np
+    import torch
+
+    from grader.grading import _checks_module
+
+    module = _checks_module(curriculum.get("2.3.2c"))
+    for make in ("make_bias_cases", "make_scale_cases", "make_dist_cases"):
+        torch.manual_seed(1)
+        first = module[make](np.random.default_rng(7))
+        torch.manual_seed(2)
+        again = module[make](np.random.default_rng(7))
+        flat = [(a, b) for (x, _), (y, _) in zip(first, again, strict=True)
+                for a, b in zip(x, y, strict=True)]
+        assert all(torch.equal(a, b) for a, b in flat), make
