@@ -284,6 +284,13 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
     if not (first_backward_clean(rep["seq"]) or gradients_fresh(rep["seq"])):
         return Verdict(False, "train", f"{name}: gradients were not reset between updates — "
                                        "call `optimizer.zero_grad()` before each backward pass")
+    events = "".join(c for c in rep["seq"] if c in "KS")
+    if "SS" in events or events.startswith("S"):
+        return Verdict(False, "train", f"{name}: an `optimizer.step()` ran without a backward "
+                                       "pass of its own since the previous update (the same "
+                                       "gradients applied twice): call it once per batch, "
+                                       f"after `loss.backward()` ({events.count('S')} updates "
+                                       f"for {events.count('K')} backward passes)")
     if "changed" in value and not finite(value["changed"]):
         return Verdict(False, "train", f"{name}: the trained parameters hold NaN or inf — a "
                                        "learning rate too large, a log of 0, a division by 0?")

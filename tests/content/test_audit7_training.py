@@ -31,6 +31,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch's loss appended before returning None, and loss tensors kept with their graph (in
   ``loss_history`` or the returned dict) passed. The probe now returns both lists after each
   step on a fresh trainer.
+- 5.1.x (shared judge; seen on 5.1.1 variant 1): a second ``optimizer.step()`` after the
+  batch's one, applying the same gradients twice, passed (the prompt's 5-step pattern has one
+  update per backward pass). Every update must now follow a backward pass of its own.
 """
 
 from __future__ import annotations
@@ -167,6 +170,12 @@ WRONG = {
     "5.2.3-loss-tensor-returned": ("5.2.3", [(
         'return {"loss": loss.item(),', 'return {"loss": loss,')],
         "monitoring", ["attached to the autograd graph"]),
+    "5.1.1-v1-second-step": ("5.1.1", [(
+        "            loss.backward()\n            optimizer.step()\n    return model\n\n\n"
+        "def train_loop_2(",
+        "            loss.backward()\n            optimizer.step()\n            optimizer.step()\n"
+        "    return model\n\n\ndef train_loop_2(")],
+        "train_loop_1", ["without a backward pass of its own", "240 updates for 120 backward"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -214,6 +223,14 @@ CORRECT = {
     "5.2.3-float-of-detached-loss": ("5.2.3", [(
         "        self.loss_history.append(loss.item())",
         "        self.loss_history.append(float(loss.detach()))")]),
+    # gradient clipping between backward and step, and zero_grad after the step instead
+    "5.1.1-v1-clipped-zeroed-after-step": ("5.1.1", [(
+        "            loss.backward()\n            optimizer.step()\n    return model\n\n\n"
+        "def train_loop_2(",
+        "            loss.backward()\n"
+        "            torch.nn.utils.clip_grad_norm_(model.parameters(), 1e6)\n"
+        "            optimizer.step()\n            optimizer.zero_grad()\n"
+        "    return model\n\n\ndef train_loop_2(")]),
 }
 
 
