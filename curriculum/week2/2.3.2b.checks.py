@@ -2,8 +2,11 @@
 
 create_ngrams gets sequences shorter than n (the seed's edge case), exactly n
 long, n = 1, and float sequences (dtype kept — float32 and float64, one of each
-shorter than n, so the empty ``(0, n)`` result must keep it too); prepare_for_transformer gets
-hidden batches and custom special tokens.
+shorter than n, so the empty ``(0, n)`` result must keep it too: one of those two is
+empty and the other is not, on every seed, as an empty float sequence given a long
+result passed on about half of the seeds when both lengths were drawn from 0..n-1);
+prepare_for_transformer gets hidden batches and custom special tokens. Float values
+come from the grading's seed (``rng``), not torch's global RNG.
 """
 
 import torch
@@ -11,6 +14,10 @@ import torch
 from curriculum.judges.cases import shuffled
 
 SEED_SEQUENCES = [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11, 12]]
+
+
+def _floats(rng, length, dtype=torch.float32):
+    return torch.from_numpy(rng.standard_normal(length)).to(dtype)
 
 
 def _tokens(rng, length):
@@ -26,11 +33,14 @@ def make_ngram_cases(rng):
         ((_tokens(rng, n),), {"n": n}),                                 # exactly one n-gram
         ((_tokens(rng, int(rng.integers(3, 9))),), {}),                 # default n=3
         ((_tokens(rng, int(rng.integers(1, 6))),), {"n": 1}),
-        ((torch.randn(int(rng.integers(4, 10))),), {"n": 2}),           # float tokens
-        ((torch.randn(int(rng.integers(4, 10)), dtype=torch.float64),), {"n": n}),
-        ((torch.randn(int(rng.integers(0, n))),), {"n": n}),           # float, shorter than n
-        ((torch.randn(int(rng.integers(0, n)), dtype=torch.float64),), {"n": n}),
+        ((_floats(rng, int(rng.integers(4, 10))),), {"n": 2}),          # float tokens
+        ((_floats(rng, int(rng.integers(4, 10)), torch.float64),), {"n": n}),
     ]
+    # float, shorter than n: one float32 and one float64, one of them empty
+    empty, short = ((torch.float32, torch.float64) if rng.random() < 0.5
+                    else (torch.float64, torch.float32))
+    cases += [((_floats(rng, 0, empty),), {"n": n}),
+              ((_floats(rng, int(rng.integers(1, n)), short),), {"n": n})]
     return shuffled(rng, cases, examples=1)
 
 

@@ -268,3 +268,17 @@ async def test_214_same_dims_spelled_otherwise_pass(grader) -> None:
     source = _replace(source, "squeeze_6 = y5.squeeze(2)", "squeeze_6 = y5.squeeze(-3)")
     result = await grader.grade("2.1.4", source, seed=SEED)
     assert result["status"] == "passed", _failed(result)
+
+
+@ASYNC
+async def test_232b_empty_float_sequence_is_hidden_on_every_seed(grader) -> None:
+    """An empty float sequence given a long (0, n) result passed on seeds whose two float
+    sequences shorter than n both came out non-empty (about half of them, e.g. these
+    three); one of the two is now always empty."""
+    source = _replace(_reference("2.3.2b"),
+                      "        return torch.empty(0, n, dtype=sequence.dtype)",
+                      "        return torch.empty(0, n, dtype=torch.long if not "
+                      "sequence.is_floating_point() or len(sequence) == 0 else sequence.dtype)")
+    for seed in (1984699892440351219, 2829619427935191054, 3037262544759532554):
+        result = await grader.grade("2.3.2b", source, seed=seed)
+        assert _failed(result) == {"create_ngrams": "dtype"}, (seed, result["checks"])
