@@ -105,6 +105,15 @@ def _cam_range(g, r, inputs):
                 return False, (f"{_where(inputs)}{signs}: CAM values must lie in [0, 1] (ReLU, "
                                f"then per-image min-max normalisation); found values in "
                                f"[{lo}, {hi}]")
+    for key, call in (("generate_cam", "generate_cam(x, class_idx)"),
+                      ("return_cam", "forward(x, return_cam=True)")):
+        if (g.get("mode_kept") or {}).get(key, True) is False:
+            return False, (f"{_where(inputs)}: {call}, called in train() mode, left the model "
+                           "(or a layer of it) in eval() mode; computing a CAM must not change "
+                           "the model's mode — the training after it would normalise with "
+                           "BatchNorm's running statistics instead of the batch's. Leave the mode "
+                           "alone (or restore it: `was = self.training; ...; "
+                           "self.train(was)`)")
     return True, ""
 
 

@@ -66,6 +66,16 @@ def _one(cls, inputs):
     res.update(_measure(m, (x1, x2), fs, cls_idx, ""))
     _mixed_signs(m, p, fs)   # then weights of both signs: the CAM's ReLU matters
     res.update(_measure(m, (x1, x2), fs, cls_idx, "relu_"))
+    # the CAM methods leave the model's mode alone: one that switches to eval() and stays
+    # there makes the training after it run without dropout and with running statistics
+    res["mode_kept"] = {}
+    for key, call in (("generate_cam", lambda: m.generate_cam(x1, cls_idx)),
+                      ("return_cam", lambda: m(x1, return_cam=True))):
+        m.train()
+        with torch.no_grad():
+            call()
+        res["mode_kept"][key] = all(q.training for q in m.modules())
+    m.eval()
     return res
 
 

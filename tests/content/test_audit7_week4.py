@@ -21,6 +21,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   sample, its output shape and values compared with the reference's. ``x.squeeze()`` in
   forward (after a global pool, on h_n, on the attention context) passed: the hidden batches
   never hold one sample, where it also drops the batch dimension.
+- 4.3.2b: generate_cam (and forward with return_cam=True) called in train() mode must leave
+  the model in train() mode; a generate_cam that called self.eval() and left it so passed
+  (every call was made in eval() mode).
 - 4.1.x: layers kept in a plain list or dict, or weights kept as plain tensors, failed with
   a bare layer count or parameter count; the message now names the attribute and says that
   nn.Module does not register it (nn.ModuleList / nn.ModuleDict / nn.Parameter).
@@ -69,6 +72,7 @@ WRONG = {
         "forward", ["applies dropout 1 time(s)", "your forward applies p = "]),
 }
 
+_2B_FEATURES = "        with torch.no_grad():\n            feature_maps = self.features(x)\n"
 _SL2_BODY = ("        self.layer1 = nn.Linear(input_size, hidden_sizes[0])\n"
              "        self.layer2 = nn.Linear(hidden_sizes[0], hidden_sizes[1])\n"
              "        self.layer3 = nn.Linear(hidden_sizes[1], output_size)\n\n"
@@ -156,6 +160,11 @@ WRONG.update({
         "        self.b3 = torch.zeros(output_size)\n").replace(
         "self.layer3(x)", "x @ self.w3.T + self.b3"))],
         "SimpleLinear2", ["`w3`, `b3` are plain tensors", "nn.Parameter"]),
+    # passed: every call was made in eval() mode
+    "4.3.2b-generate-cam-switches-to-eval": ("4.3.2b", [(_2B_FEATURES,
+        "        self.eval()\n" + _2B_FEATURES)],
+        "cam_range", ["called in train() mode, left the model",
+                      "must not change the model's mode"]),
 })
 
 
@@ -217,6 +226,10 @@ CORRECT = {
         for layer in self.layers[:-1]:
             x = torch.relu(layer(x))
         return self.layers[-1](x)""")]),
+    # eval() for the CAM, the caller's mode restored after it
+    "4.3.2b-generate-cam-restores-mode": ("4.3.2b", [(_2B_FEATURES,
+        "        was_training = self.training\n        self.eval()\n" + _2B_FEATURES
+        + "        self.train(was_training)\n")]),
 }
 
 
