@@ -130,5 +130,13 @@ def judge_train(learner, reference, inputs, ctx):
                                        "gradients on) or validation (model.eval() inside "
                                        "`with torch.no_grad():`), and validation runs; found "
                                        f"(training, grad_enabled) = {modes}")
+    hist = got.get("history")
+    if "history" in got and not (isinstance(hist, list) and hist == ["dict"] * 4):
+        found = (f"a list of {len(hist)} ({', '.join(sorted(set(hist))) or 'nothing'})"
+                 if isinstance(hist, list) else "None (no return)" if hist == "NoneType"
+                 else f"a {hist}")
+        return Verdict(False, "value", "train_text_classifier must return its history: a list "
+                                       "with one dict per epoch (4 for num_epochs=4); found "
+                                       f"{found}")
     return accuracy_verdict(got["pred"], ctx.secrets["training"], 0.85,
                             "TextClassifier after train_text_classifier (4 epochs)")

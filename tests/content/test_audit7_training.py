@@ -34,6 +34,8 @@ message that names the cause, on fixed seeds; correct ones written differently p
 - 5.1.x (shared judge; seen on 5.1.1 variant 1): a second ``optimizer.step()`` after the
   batch's one, applying the same gradients twice, passed (the prompt's 5-step pattern has one
   update per backward pass). Every update must now follow a backward pass of its own.
+- 6.1.2: what ``train_text_classifier`` returned was never looked at: a history one epoch
+  short, or none at all, passed. It must be a list of one dict per epoch.
 """
 
 from __future__ import annotations
@@ -176,6 +178,15 @@ WRONG = {
         "            loss.backward()\n            optimizer.step()\n            optimizer.step()\n"
         "    return model\n\n\ndef train_loop_2(")],
         "train_loop_1", ["without a backward pass of its own", "240 updates for 120 backward"]),
+    # the first epoch's entry left out
+    "6.1.2-history-one-epoch-short": ("6.1.2", [(
+        '        history.append({"epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc})',
+        "        if epoch:\n"
+        '            history.append({"epoch": epoch + 1, "val_loss": val_loss, '
+        '"val_acc": val_acc})')],
+        "training", ["one dict per epoch (4 for num_epochs=4)", "a list of 3 (dict)"]),
+    "6.1.2-no-history-returned": ("6.1.2", [("    return history\n", "    return None\n")],
+        "training", ["must return its history", "None (no return)"]),
 }
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -223,6 +234,10 @@ CORRECT = {
     "5.2.3-float-of-detached-loss": ("5.2.3", [(
         "        self.loss_history.append(loss.item())",
         "        self.loss_history.append(float(loss.detach()))")]),
+    # the prompt does not fix the history's keys
+    "6.1.2-history-with-other-keys": ("6.1.2", [(
+        '        history.append({"epoch": epoch + 1, "val_loss": val_loss, "val_acc": val_acc})',
+        "        history.append(dict(epoch=epoch, accuracy=100 * val_acc))")]),
     # gradient clipping between backward and step, and zero_grad after the step instead
     "5.1.1-v1-clipped-zeroed-after-step": ("5.1.1", [(
         "            loss.backward()\n            optimizer.step()\n    return model\n\n\n"
