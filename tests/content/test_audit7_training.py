@@ -47,7 +47,9 @@ from audit_support import edit_each as _edit
 from audit_support import messages as _messages
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-SEEDS = (5, 23)
+# One fixed seed per submission: each grading trains (the learner's loop and the
+# reference's), and the suite runs on two cores; the verdicts were checked on more seeds.
+SEEDS = (5,)
 
 
 async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:
