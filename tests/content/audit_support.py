@@ -47,3 +47,32 @@ def message(result: dict, check_id: str) -> str:
 def messages(result: dict) -> dict[str, str]:
     """{check id: message} of every check that did not pass."""
     return {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
+
+
+async def grade_on_seeds(grader, exercise_id: str, source: str,
+                         seeds: tuple[int, ...]) -> list[dict]:
+    """``source`` graded once per fixed seed, at once (the pool has two workers)."""
+    import asyncio
+
+    return list(await asyncio.gather(*(grader.grade(exercise_id, source, seed=s)
+                                       for s in seeds)))
+
+
+async def fails_with_its_cause(grader, curriculum, entry: tuple, seeds: tuple[int, ...],
+                               name: str) -> None:
+    """An audit's wrong submission ``(exercise, edits, check, fragments)`` fails on
+    every seed, ``check``'s message holding every fragment."""
+    exercise_id, edits, check, fragments = entry
+    source = edit_each(curriculum.get(exercise_id).reference, edits)
+    for result in await grade_on_seeds(grader, exercise_id, source, seeds):
+        assert result["status"] == "failed", (name, messages(result))
+        said = messages(result).get(check, "")
+        assert all(f in said for f in fragments), (name, messages(result))
+
+
+async def passes(grader, curriculum, entry: tuple, seeds: tuple[int, ...], name: str) -> None:
+    """An audit's correct submission ``(exercise, edits)`` passes on every seed."""
+    exercise_id, edits = entry
+    source = edit_each(curriculum.get(exercise_id).reference, edits)
+    for result in await grade_on_seeds(grader, exercise_id, source, seeds):
+        assert result["status"] == "passed", (name, messages(result))

@@ -40,21 +40,14 @@ message that names the cause, on fixed seeds; correct ones written differently p
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from audit_support import edit_each as _edit
-from audit_support import messages as _messages
+from audit_support import fails_with_its_cause, passes
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 # One fixed seed per submission: each grading trains (the learner's loop and the
 # reference's), and the suite runs on two cores; the verdicts were checked on more seeds.
 SEEDS = (5,)
 
-
-async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:
-    return list(await asyncio.gather(*(grader.grade(exercise_id, source, seed=s)
-                                       for s in SEEDS)))
 
 
 _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
@@ -254,18 +247,11 @@ CORRECT = {
 @pytest.mark.slow  # training gradings, a few seconds each
 @pytest.mark.parametrize("name", sorted(WRONG))
 async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    exercise_id, edits, check, fragments = WRONG[name]
-    source = _edit(curriculum.get(exercise_id).reference, edits)
-    for result in await _grade_seeds(grader, exercise_id, source):
-        assert result["status"] == "failed", (name, _messages(result))
-        message = _messages(result).get(check, "")
-        assert all(f in message for f in fragments), (name, _messages(result))
+    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
+
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CORRECT))
 async def test_correct_solution_passes(grader, curriculum, name):
-    exercise_id, edits = CORRECT[name]
-    source = _edit(curriculum.get(exercise_id).reference, edits)
-    for result in await _grade_seeds(grader, exercise_id, source):
-        assert result["status"] == "passed", (name, _messages(result))
+    await passes(grader, curriculum, CORRECT[name], SEEDS, name)

@@ -35,20 +35,13 @@ message that names the cause, on fixed seeds; correct ones written differently p
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from audit_support import edit_each as _edit
-from audit_support import messages as _messages
+from audit_support import fails_with_its_cause, passes
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 SEEDS = (3, 17)
 
-
-async def _grade_seeds(grader, exercise_id: str, source: str) -> list[dict]:
-    return list(await asyncio.gather(*(grader.grade(exercise_id, source, seed=s)
-                                       for s in SEEDS)))
 
 
 _1B_DROPOUT = "        if self.dropout is not None:\n            out = self.dropout(out)\n"
@@ -170,11 +163,8 @@ WRONG.update({
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    exercise_id, edits, check, fragments = WRONG[name]
-    source = _edit(curriculum.get(exercise_id).reference, edits)
-    for result in await _grade_seeds(grader, exercise_id, source):
-        message = _messages(result).get(check, "")
-        assert all(f in message for f in fragments), (name, _messages(result))
+    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
+
 
 
 # Correct submissions written differently from the reference, as the prompts allow.
@@ -235,7 +225,4 @@ CORRECT = {
 
 @pytest.mark.parametrize("name", sorted(CORRECT))
 async def test_correct_solution_passes(grader, curriculum, name):
-    exercise_id, edits = CORRECT[name]
-    source = _edit(curriculum.get(exercise_id).reference, edits)
-    for result in await _grade_seeds(grader, exercise_id, source):
-        assert result["status"] == "passed", (name, _messages(result))
+    await passes(grader, curriculum, CORRECT[name], SEEDS, name)

@@ -91,6 +91,17 @@ class Proxy:
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.StreamWriter] = set()
 
+    @classmethod
+    async def in_front_of(cls, url: str) -> tuple[Proxy, str]:
+        """A running proxy in front of ``url``'s server, and ``url`` through it."""
+        from sqlalchemy.engine import make_url
+
+        real = make_url(url)
+        proxy = cls(real.host or "127.0.0.1", real.port or 5432)
+        await proxy.up()
+        return proxy, real.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False)
+
     async def up(self) -> None:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -126,16 +137,11 @@ class Proxy:
 
 async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_nothing(
         pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
-    from sqlalchemy.engine import make_url
-
     from bot.chat.handler import ChatHandler, Incoming
 
     grader, grader_url = http_grader
     grader.release.set()
-    real = make_url(pg_url)
-    proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
-    await proxy.up()
-    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, url = await Proxy.in_front_of(pg_url)
     try:
         async with chat_process(url, curriculum) as (node, outbox):
             chat = ChatHandler(node.dojo)
@@ -191,14 +197,9 @@ async def test_an_edit_while_the_database_is_down_is_told_it_was_not_graded(
     same edit regrades once the database is back."""
     from datetime import timedelta
 
-    from sqlalchemy.engine import make_url
-
     from bot.chat.handler import ChatHandler, EditPlan, Incoming
 
-    real = make_url(pg_url)
-    proxy = Proxy(real.host or "127.0.0.1", real.port or 5432)
-    await proxy.up()
-    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, url = await Proxy.in_front_of(pg_url)
     try:
         async with chat_process(url, curriculum) as (node, _outbox):
             chat = ChatHandler(node.dojo)
