@@ -12,6 +12,7 @@ accuracy or loss fails.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -407,6 +408,8 @@ def epoch_means_problem(returned: Any, losses: Sequence[float], batches: int, wh
         return ""
     for e, got in enumerate(returned):
         seen = list(losses[e * batches:(e + 1) * batches])
+        if not all(math.isfinite(v) for v in seen):
+            continue  # a loop that diverged: the checks of its training say so
         mean = sum(seen) / batches
         wants = [mean]
         if sizes is not None:

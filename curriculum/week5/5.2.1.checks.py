@@ -12,9 +12,7 @@ import torch
 from curriculum.judges.compare import at_least, at_most, close
 from curriculum.judges.data import f32
 from curriculum.judges.source import uses
-from curriculum.judges.training import (
-    first_backward_clean,
-)
+from curriculum.judges.training import epoch_means_problem, first_backward_clean
 from grader.checks.base import Hidden, Verdict
 
 
@@ -121,7 +119,7 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "the uncertainty weights never changed — give "
                                        "self.uncertainty_weights to the optimizer and use them "
                                        "in adaptive_loss_balancing")
-    wrong_mean = _epoch_mean_problem(epochs, v.get("epoch_ends"), rep)
+    wrong_mean = _epoch_mean_problem(epochs, rep)
     if wrong_mean:
         return Verdict(False, "value", wrong_mean)
     for task in ("regression", "classification"):
@@ -146,40 +144,26 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
     return Verdict(True, "train")
 
 
+
 #: the loss module of each task, as the prompt asks for them
 TASK_LOSSES = {"regression": "MSELoss", "classification": "CrossEntropyLoss"}
 #: batches of 32 per task and epoch (320 training rows)
 BATCHES_PER_EPOCH = 10
 
 
-def _epoch_mean_problem(epochs, ends, rep) -> str:
-    """train_epoch returns each task's mean batch loss of that epoch: the training-mode
-    calls of the task's loss module (recorded in order, with the epoch each train_epoch
-    call ended at) must average to what it returned. Judged only where every batch's
-    loss went through the task's ``nn`` loss module (a functional loss is not seen)."""
-    if not (isinstance(ends, list) and len(ends) == len(epochs)):
-        return ""
+def _epoch_mean_problem(epochs, rep) -> str:
+    """train_epoch returns each task's mean batch loss of that epoch: the task's
+    training-mode loss-module calls, ten an epoch, must average to what it returned
+    (judged where every batch's loss went through the task's ``nn`` loss module)."""
     codes = [c for c in rep["seq"] if c in "Ll"]
-    values = rep["num"]["L"].tolist()
-    names = rep["lnames"]
+    values, names = rep["num"]["L"].tolist(), rep["lnames"]
     if not len(codes) == len(values) == len(names):
         return ""
-    start = 0
-    for e, (end, returned) in enumerate(zip(ends, epochs, strict=True)):
-        if not isinstance(end, int) or not start <= end <= len(names):
-            return ""
-        for task, loss_name in TASK_LOSSES.items():
-            seen = [values[k] for k in range(start, end)
-                    if codes[k] == "L" and names[k] == loss_name]
-            got = returned.get(task)
-            if len(seen) != BATCHES_PER_EPOCH or not isinstance(got, float):
-                continue
-            mean = sum(seen) / len(seen)
-            if not close(got, mean, rtol=1e-4, atol=1e-6):
-                last = " (that is the last batch's loss)" if close(got, seen[-1], rtol=1e-4,
-                                                                    atol=1e-6) else ""
-                return (f"train_epoch returned {got:.4g} as the {task} loss of epoch {e + 1}"
-                        f"{last}; the mean of its {len(seen)} batch losses that epoch was "
-                        f"{mean:.4g}. Return each task's average batch loss of the epoch")
-        start = end
+    for task, loss_name in TASK_LOSSES.items():
+        seen = [v for c, v, n in zip(codes, values, names, strict=True)
+                if c == "L" and n == loss_name]
+        wrong = epoch_means_problem([e.get(task) for e in epochs], seen, BATCHES_PER_EPOCH,
+                                    f"train_epoch's {task} loss")
+        if wrong:
+            return wrong
     return ""

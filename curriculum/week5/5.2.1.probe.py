@@ -64,12 +64,10 @@ def probe(ns, inputs):
     }
     rec = _Rec([model])
     epochs = []
-    epoch_ends = []  # how many loss calls were recorded when each epoch returned
     try:
         rec.install()
         for _ in range(6):
             epochs.append(_describe(trainer.train_epoch(loaders)))
-            epoch_ends.append(len(rec.lnames))
     finally:
         rec.remove()
     modes = []
@@ -88,8 +86,7 @@ def probe(ns, inputs):
         own_loss = {t: sum(float(crit[t](model(x, active_tasks=[t])[t], y)) for x, y in loader)
                     / len(loader) for t, loader in val.items()}
         test = model(inputs["X_test"])
-    return {"epochs": epochs, "epoch_ends": epoch_ends, "val": results, "own_acc": own_acc,
-            "own_loss": own_loss,
+    return {"epochs": epochs, "val": results, "own_acc": own_acc, "own_loss": own_loss,
             "val_modes": modes, "report": rec.report(),
             "sig_before": sig_before,
             "sig_after": sig.detach().clone() if isinstance(sig, _torch.Tensor) else None,

@@ -58,11 +58,13 @@ _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
 # (exercise, edits of the reference, failing check, fragments its message must contain)
 WRONG = {
     "5.2.1-last-batch-loss": ("5.2.1", [_LAST_BATCH], "multitask_training",
-                              ["that is the last batch's loss", "average batch loss"]),
+                              ["train_epoch's regression loss of epoch 1",
+                               "the epoch's last batch loss"]),
     "5.2.1-summed-batch-losses": ("5.2.1", [(
         "        averages = {name: sums[name] / max(1, counts[name]) for name in sums}",
         "        averages = {name: sums[name] for name in sums}")],
-        "multitask_training", ["the mean of its 10 batch losses"]),
+        "multitask_training", ["the sum of its batch losses",
+                               "the mean of the 10 batch losses your loop computed"]),
     "5.1.3-v11-last-batch-loss": ("5.1.3", [(
         'history["train_loss"].append(train_loss / len(train_loader))',
         'history["train_loss"].append(loss.item())')], "train_loop_11",
