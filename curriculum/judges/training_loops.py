@@ -444,11 +444,25 @@ def _train_mode_validation(k: int, seen: int, epochs: int | None, n_train: int |
 KFOLD_MISSES_FORGIVEN = 1
 
 
-def _held_out(spec: Spec, preds, secret) -> Verdict | None:
+#: How far under the reference's own held-out score a loop may land on a seed where the
+#: reference solution, trained from the same weights on the same rows, misses the bar too.
+REFERENCE_SLACK = 0.03
+
+
+def _held_out(spec: Spec, preds, secret, ref_preds=None) -> Verdict | None:
+    """The trained model's metric on held-out data reaches the variant's bar — or, on a
+    seed where the reference solution (``ref_preds``: same start, same rows) misses it
+    too, comes within :data:`REFERENCE_SLACK` of the reference's (train_loop_15's
+    reference reached 0.75 against a bar of 0.85 on about 1 seed in 100)."""
     k = spec.k
     score, label = _metric(spec.metric, preds, secret)
     if not np.isfinite(score):
         return Verdict(False, "shape" if "shape" in label else "train", f"train_loop_{k}: {label}")
+    if not at_least(score, spec.threshold) and ref_preds is not None:
+        ref_score, _ = _metric(spec.metric, ref_preds, secret)
+        if np.isfinite(ref_score) and not at_least(ref_score, spec.threshold) \
+                and at_least(score, ref_score - REFERENCE_SLACK):
+            return None
     if not at_least(score, spec.threshold):
         return Verdict(False, "train", f"train_loop_{k}: the trained model reaches {label} "
                                        f"{score:.3f} on held-out data; at least "
@@ -511,7 +525,9 @@ def judge_variant(spec: Spec, learner, reference, inputs, ctx) -> Verdict:
     # one: the noisy validation loss is lowest at the first epoch on about 1 seed in 100,
     # and a correct loop then saves a barely trained model (the reference failed so).
     # That the file holds the best epoch's weights is _feature_best's judgement.
-    bad = _held_out(spec, value["preds"], secret)
+    ref = getattr(reference, "value", None)
+    ref = ref if isinstance(ref, dict) else {}
+    bad = _held_out(spec, value["preds"], secret, ref.get("preds"))
     return bad or Verdict(True, "train")
 
 

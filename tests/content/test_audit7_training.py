@@ -1,6 +1,8 @@
 """Seventh audit, training loops (held-out submissions): wrong submissions fail with a
 message that names the cause, on fixed seeds; correct ones written differently pass.
 
+- 5.1.3 train_loop_15: on a seed where the reference itself misses the held-out bar (0.750
+  against 0.85, about 1 seed in 100), a loop within 0.03 of the reference passes.
 - 5.2.1: ``train_epoch`` returning the epoch's last batch loss (or the sum of its batch
   losses) instead of the mean batch loss passed: nothing compared what it returned with the
   losses it computed. Each epoch's returned losses are now the mean of the task's
@@ -257,3 +259,17 @@ async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
 @pytest.mark.parametrize("name", sorted(CORRECT))
 async def test_correct_solution_passes(grader, curriculum, name):
     await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+
+
+# 5.1.3's reference, trained from the grader's weights, reached 0.750 on train_loop_15's
+# held-out data (bar 0.85) on this seed: about 1 seed in 100 failed a correct loop.
+HARD_SEED_5_1_3 = 1583337307586941514
+
+
+@pytest.mark.slow
+async def test_a_seed_the_reference_cannot_clear_does_not_fail_a_correct_loop(grader,
+                                                                              curriculum):
+    result = await grader.grade("5.1.3", curriculum.get("5.1.3").reference,
+                                seed=HARD_SEED_5_1_3)
+    assert result["status"] == "passed", [c["message"] for c in result["checks"]
+                                          if c["status"] != "passed"]
