@@ -5,6 +5,7 @@ import torch
 
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import keyword_sequences
+from curriculum.judges.text import with_article
 from curriculum.judges.training import accuracy_verdict, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
@@ -134,7 +135,7 @@ def judge_train(learner, reference, inputs, ctx):
     if "history" in got and not (isinstance(hist, list) and hist == ["dict"] * 4):
         found = (f"a list of {len(hist)} ({', '.join(sorted(set(hist))) or 'nothing'})"
                  if isinstance(hist, list) else "None (no return)" if hist == "NoneType"
-                 else f"a {hist}")
+                 else with_article(hist))
         return Verdict(False, "value", "train_text_classifier must return its history: a list "
                                        "with one dict per epoch (4 for num_epochs=4); found "
                                        f"{found}")
