@@ -83,6 +83,19 @@ def mode_hook(model, log):
     return model.register_forward_pre_hook(hook)
 
 
+def holds_graph(value, depth=3):
+    """Whether ``value`` is, or holds within ``depth`` levels of lists, tuples and dict
+    values, a tensor still attached to the autograd graph: a loss kept as a tensor
+    instead of a number (its whole graph kept alive with it, epoch after epoch)."""
+    if isinstance(value, _t.Tensor):
+        return bool(value.requires_grad)
+    if depth and isinstance(value, dict):
+        return any(holds_graph(v, depth - 1) for v in value.values())
+    if depth and isinstance(value, (list, tuple)):
+        return any(holds_graph(v, depth - 1) for v in value)
+    return False
+
+
 def loss_calls(log):
     """A global forward hook that appends ``[value, batch rows]`` of every one-number call of
     a loss module made on this thread with gradients enabled (the training batches' losses,

@@ -4,6 +4,7 @@ training-loop instruments (data only)."""
 import torch as _torch
 from torch import nn as _nn
 
+from curriculum.probes.recorders import holds_graph
 from curriculum.probes.training_loop import _describe, _flat
 
 
@@ -58,8 +59,7 @@ def probe(ns, inputs):
         out["steps"].append({"result": _describe(res), "before": before, "after": _flat(model),
                              "logs": {k: _describe(v) if isinstance(v, list) else None
                                       for k, v in logs.items()},
-                             "graph": any(isinstance(v, _torch.Tensor) and v.requires_grad
-                                          for v in kept)})
+                             "graph": holds_graph(kept)})
     out["stopping"] = [_stopping(ns, inputs["init_seed"], s) for s in inputs["stopping"]]
     data = _torch.zeros(4000, 5)
     tr = _trainer(ns, _nn.Linear(10, 1))

@@ -4,7 +4,7 @@ training-loop instruments (data only)."""
 import torch as _torch
 from torch import nn as _nn
 
-from curriculum.probes.recorders import mode_hook
+from curriculum.probes.recorders import holds_graph, mode_hook
 from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 
@@ -84,8 +84,7 @@ def advtrain(ns, inputs):
     with _torch.no_grad():
         adv = model(_torch.clamp(x + inputs["eps"] * g.sign(), 0, 1))
     # whether train_loss holds a tensor still attached to the autograd graph
-    graph = isinstance(history, dict) and isinstance(history.get("train_loss"), list) and any(
-        isinstance(v, _torch.Tensor) and v.requires_grad for v in history["train_loss"])
+    graph = isinstance(history, dict) and holds_graph(history.get("train_loss"))
     return {"report": rec.report(), "history": _describe(history), "graph": graph,
             "changed": float((_flat(model) - before).abs().max()),
             "clean": clean.detach(), "adv": adv.detach(), "moved": moved}

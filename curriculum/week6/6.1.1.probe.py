@@ -5,7 +5,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.grader_weights import grader_outputs
-from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, holds_graph, mode_hook, need, recording
 from curriculum.probes.rows import distinct_rows, track_distinct_rows
 from curriculum.probes.training_loop import _Rec, _train_values
 
@@ -49,7 +49,7 @@ def train(ns, d):
         rec.remove()
         handle.remove()
         rows.remove()
-    graph = _holds_graph(history)
+    graph = holds_graph(history)
     model.eval()
     with torch.no_grad():
         pred = model(d["xt"]).argmax(dim=1)
@@ -72,11 +72,3 @@ def train(ns, d):
             "made": _made, "acc": _acc, "history": history,
             "trained_rows": distinct_rows(trained), "train_values": _train_values(rec),
             "batches": len(train), "graph": graph}
-
-
-def _holds_graph(history):
-    """Whether a history entry holds a tensor attached to the autograd graph."""
-    if not isinstance(history, list):
-        return False
-    return any(isinstance(v, torch.Tensor) and v.requires_grad
-               for h in history if isinstance(h, dict) for v in h.values())

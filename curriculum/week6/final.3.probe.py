@@ -9,8 +9,9 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
+from curriculum.probes.need import need
 from curriculum.probes.padding import padding_runs
-from curriculum.probes.recorders import _acc, _made, loss_calls, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, holds_graph, loss_calls, mode_hook, recording
 from curriculum.probes.rows import row_index, sequence_keys, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
@@ -98,13 +99,6 @@ def _checkpoint(ns, path, cfg, model, pred, xt):
     return saved
 
 
-def _holds_graph(history):
-    """Whether a history entry holds a tensor attached to the autograd graph."""
-    return isinstance(history, list) and any(
-        isinstance(v, torch.Tensor) and v.requires_grad
-        for h in history if isinstance(h, dict) for v in h.values())
-
-
 def train(ns, d):
     torch.manual_seed(11)
     cfg = need(ns, "Config")(**d["cfg"])
@@ -135,7 +129,7 @@ def train(ns, d):
             row_hook.remove()
             val_hook.remove()
             loss_hook.remove()
-        graph = _holds_graph(history)
+        graph = holds_graph(history)
         pred = _classes(model, d["xt"])
         hist = ([dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
                 if isinstance(history, list) else repr(history)[:80])
