@@ -17,6 +17,15 @@ def f32(a) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
 
 
+def randn(rng: np.random.Generator, *shape: int, dtype: torch.dtype = torch.float32
+          ) -> torch.Tensor:
+    """``torch.randn(*shape)`` drawn from the grading's generator ``rng`` instead of
+    torch's global one: hidden inputs are fixed by the grading's seed (a verdict is
+    reproduced from it), and a grading's inputs never move the global generator that a
+    reference solution running on another thread draws its own values from."""
+    return torch.from_numpy(np.asarray(rng.standard_normal(shape))).to(dtype)
+
+
 def regression(rng, kind: str, n: int, m: int = 200):
     def draw(count):
         if kind == "line":

@@ -5,6 +5,7 @@ import ast
 import torch
 
 from curriculum.judges.cases import each_case, labels_for, shuffled
+from curriculum.judges.data import randn
 from curriculum.judges.shapes import operand_problem
 from curriculum.judges.source import api_problem, bound_expression
 from curriculum.judges.values import problem
@@ -150,7 +151,7 @@ def _random_case(rng, compatible: bool):
             target = target[:]
             if len(src) <= len(target):
                 target = target[1:]
-    return torch.randn(*src), tuple(int(s) for s in target)
+    return randn(rng, *src), tuple(int(s) for s in target)
 
 
 def _separating(rng):
@@ -158,13 +159,13 @@ def _separating(rng):
     left-aligned rule compares n with m), -1 beside new dims, and a target with fewer dims
     than the tensor (never expandable)."""
     n, m, k = (int(v) for v in rng.choice(range(2, 7), size=3, replace=False))
-    return [(torch.randn(n), (m, n)),
-            (torch.randn(1, n), (k, m, -1)),
-            (torch.randn(m, n), (n,))]
+    return [(randn(rng, n), (m, n)),
+            (randn(rng, 1, n), (k, m, -1)),
+            (randn(rng, m, n), (n,))]
 
 
 def make_expand_cases(rng):
-    examples = [(torch.randn(2, 1, 4), (2, 3, 4)), (torch.randn(3, 1), (4, 4))]
+    examples = [(randn(rng, 2, 1, 4), (2, 3, 4)), (randn(rng, 3, 1), (4, 4))]
     flags = [True] * int(rng.integers(3, 6)) + [False] * int(rng.integers(3, 6))
     hidden = [_random_case(rng, flag) for flag in flags] + _separating(rng)
     return shuffled(rng, examples + hidden, examples=2)

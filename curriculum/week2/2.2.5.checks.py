@@ -16,9 +16,9 @@ rules (by construction, with random sizes — never left to the draw):
   any other size it clashes.
 """
 
-import torch
 
 from curriculum.judges.cases import case_list, raised_name, raised_names
+from curriculum.judges.data import randn
 from curriculum.judges.source import calls_in
 from curriculum.judges.values import problem
 from grader.checks.base import Verdict
@@ -79,7 +79,7 @@ def _shape_pairs(rng):
 
 
 def make_safe_add_cases(rng):
-    return [(torch.randn(a), torch.randn(b)) for a, b in _shape_pairs(rng)]
+    return [(randn(rng, *a), randn(rng, *b)) for a, b in _shape_pairs(rng)]
 
 
 def make_shape_cases(rng):

@@ -4,7 +4,8 @@ flatten_for_mlp is called, as in the seed, on the *output of a permute* (not
 contiguous) as well as on contiguous batches: `.view` fails on the former.
 """
 
-import torch
+
+from curriculum.judges.data import randn
 
 
 def _batch(rng, layout):
@@ -15,16 +16,16 @@ def _batch(rng, layout):
         w += 1
     c = int(rng.choice([1, 3, 4]))
     shape = (b, h, w, c) if layout == "hwc" else (b, c, h, w)
-    return torch.randn(*shape)
+    return randn(rng, *shape)
 
 
 def make_convert_cases(rng):
-    cases = [torch.randn(4, 224, 224, 3)]  # the seed's test_images
+    cases = [randn(rng, 4, 224, 224, 3)]  # the seed's test_images
     cases += [_batch(rng, "hwc") for _ in range(3)]
     return [((x,), {}) for x in cases]
 
 
 def make_flatten_cases(rng):
-    return [(torch.randn(4, 224, 224, 3), True),  # the seed: flatten_for_mlp(chw_images)
+    return [(randn(rng, 4, 224, 224, 3), True),  # the seed: flatten_for_mlp(chw_images)
             (_batch(rng, "hwc"), True), (_batch(rng, "hwc"), True),
             (_batch(rng, "chw"), False), (_batch(rng, "chw"), False)]

@@ -10,6 +10,7 @@ import torch
 
 from curriculum.judges.cases import each_case, labels_for, shuffled
 from curriculum.judges.compare import close
+from curriculum.judges.data import randn
 from curriculum.judges.values import problem
 
 
@@ -21,14 +22,14 @@ def _case(rng, divisible):
         h += int(rng.integers(1, p)) if rng.random() < 0.7 else 0
         w += int(rng.integers(1, p))
     b, c = int(rng.integers(1, 4)), int(rng.choice([1, 3]))
-    return (torch.randn(b, c, h, w),), {"patch_size": p}
+    return (randn(rng, b, c, h, w),), {"patch_size": p}
 
 
 def make_cases(rng):
-    cases = [((torch.randn(2, 3, 224, 224),), {})]  # seed's size, default patch_size=16
+    cases = [((randn(rng, 2, 3, 224, 224),), {})]  # seed's size, default patch_size=16
     (f64,), f64_kw = _case(rng, bool(rng.integers(0, 2)))
     cases += [_case(rng, True), _case(rng, False), _case(rng, False),
-              ((torch.randn(int(rng.integers(1, 3)), 3, 40, 50),), {}),  # default p, 40x50
+              ((randn(rng, int(rng.integers(1, 3)), 3, 40, 50),), {}),  # default p, 40x50
               ((f64.double(),), f64_kw)]  # "same dtype as the input"
     return shuffled(rng, cases, examples=1)
 

@@ -11,6 +11,7 @@ import torch
 
 from curriculum.judges.cases import each_case, labels_for
 from curriculum.judges.compare import close
+from curriculum.judges.data import randn
 from curriculum.judges.values import problem
 
 
@@ -21,7 +22,7 @@ def _case(rng, short=False, dtype=torch.float32, default_stride=False):
     stride = 1 if default_stride else int(rng.integers(1, 4))
     kwargs = {"stride": stride} if not default_stride and (
         stride != 1 or rng.random() < 0.5) else {}
-    return (torch.randn(b, length, f, dtype=dtype), window), kwargs
+    return (randn(rng, b, length, f, dtype=dtype), window), kwargs
 
 
 def make_cases(rng):

@@ -5,18 +5,19 @@ closure variable `num_cities = 10`) and use 365- and 366-day years; one is
 float64 (the result keeps the input's dtype).
 """
 
-import torch
+
+from curriculum.judges.data import randn
 
 
-def _temps(cities, days):
-    return torch.randn(cities, days) * 5 + 20
+def _temps(rng, cities, days):
+    return randn(rng, cities, days) * 5 + 20
 
 
 def make_cases(rng):
-    cases = [_temps(10, 365)]  # the seed's temperatures
-    cases += [_temps(int(rng.integers(1, 16)), int(rng.choice([365, 366]))) for _ in range(2)]
-    cases += [_temps(int(rng.integers(11, 30)), 366)]
-    cases += [_temps(int(rng.integers(1, 12)), int(rng.choice([365, 366]))).double()]  # dtype kept
+    cases = [_temps(rng, 10, 365)]  # the seed's temperatures
+    cases += [_temps(rng, int(rng.integers(1, 16)), int(rng.choice([365, 366]))) for _ in range(2)]
+    cases += [_temps(rng, int(rng.integers(11, 30)), 366)]
+    cases += [_temps(rng, int(rng.integers(1, 12)), int(rng.choice([365, 366]))).double()]  # dtype kept
     return [((t,), {}) for t in cases]
 
 

@@ -10,17 +10,18 @@ import torch
 
 from curriculum.judges.cases import results, with_case_hint
 from curriculum.judges.compare import close
+from curriculum.judges.data import randn
 
 
-def _qkv(b, s, d):
-    return (torch.randn(b, s, d), torch.randn(b, s, d), torch.randn(b, s, d))
+def _qkv(rng, b, s, d):
+    return (randn(rng, b, s, d), randn(rng, b, s, d), randn(rng, b, s, d))
 
 
 def make_cases(rng):
-    cases = [(_qkv(4, 10, 64), {})]                                    # the seed's sizes
+    cases = [(_qkv(rng, 4, 10, 64), {})]                                    # the seed's sizes
     for _ in range(3):
         b, s, d = int(rng.integers(1, 5)), int(rng.integers(1, 13)), int(rng.integers(2, 33))
-        cases.append((_qkv(b, s, d), {}))
+        cases.append((_qkv(rng, b, s, d), {}))
     return cases
 
 
