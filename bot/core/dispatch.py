@@ -52,6 +52,11 @@ RECOVER_S = 30.0
 SWEEP_BATCH = 500
 #: A grading that failed for a reason of ours (not the grader's) is retried after this.
 ERROR_RETRY_S = 5.0
+#: How long a stopping process waits for the engine's own last words with the
+#: database (fetch, unregister) once no grading runs here, before closing its
+#: connections under it: while the database is unreachable each of those waits
+#: for a pooled connection (30 s), and SIGTERM must stop a worker in seconds.
+CLOSE_S = 3.0
 
 
 class Dispatcher:
@@ -72,6 +77,8 @@ class Dispatcher:
         self._stalled_checked = 0.0
         self._parked: set[int] = set()  # members with a submission waiting for an older one
         self._started = False
+        self._grace_s = GRACE_S
+        self._running = 0  # gradings running in this process's engine workers
 
     # ---- lifecycle ----------------------------------------------------------------------------
 
@@ -82,7 +89,7 @@ class Dispatcher:
         processes) and sweep, until :meth:`close`."""
         self.lanes = tuple(lanes)
         self.slots = slots or self.slots
-        self.stalled_s, self.sweep_s = stalled_s, sweep_s
+        self.stalled_s, self.sweep_s, self._grace_s = stalled_s, sweep_s, grace_s
         await self.engine.open()
         self._workers = self.engine.start_workers(self.lanes, self.slots,
                                                   heartbeat_s=heartbeat_s,
@@ -92,12 +99,26 @@ class Dispatcher:
         self._started = True
 
     async def close(self) -> None:
+        """Stop: running gradings get the grace to finish (then they go back to
+        the queue); the stop is bounded also while the database is unreachable —
+        past :data:`CLOSE_S` (after the grace, if a grading ran) the engine's
+        connections are closed under it, its waits fail and its workers end (their
+        jobs are then another worker's, by the heartbeats)."""
         tasks = [t for t in (self._sweeper, *self._workers) if t is not None]
         for task in tasks:
             task.cancel()
+        late = set(tasks)
+        if tasks:
+            _, late = await asyncio.wait(
+                tasks, timeout=CLOSE_S + (self._grace_s if self._running else 0.0))
+        if late:
+            log.warning("the job engine did not stop within %.0f s (is the database "
+                        "reachable?): closing its connections", CLOSE_S)
+            await self.engine.close()
+            await asyncio.wait(late, timeout=CLOSE_S)
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: an engine that failed on its way out
         self._sweeper, self._workers, self._started = None, [], False
         await self.engine.close()
 
@@ -169,7 +190,11 @@ class Dispatcher:
 
     async def run_job(self, submission_id: int, lane: str) -> None:
         """The engine's task body."""
-        await self.run(submission_id, lane)
+        self._running += 1
+        try:
+            await self.run(submission_id, lane)
+        finally:
+            self._running -= 1
 
     async def run(self, submission_id: int, lane: str | None = None, *,
                   force: bool = False) -> list[SubmissionNotice]:

@@ -7,6 +7,7 @@ of their own. Real processes, real PostgreSQL, a scripted HTTP grader."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -184,6 +185,12 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
             assert not any("# bob down" in c for c in codes)  # never stored: the member was told
             assert set((await verdicts(node)).values()) == {1}
             assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+            # SIGTERM stops a worker in seconds while the database is unreachable (it
+            # waited ~30 s per pooled connection it still wanted: fetch, unregister)
+            await proxy.down()
+            worker.proc.send_signal(signal.SIGTERM)
+            code = await asyncio.to_thread(worker.proc.wait, 15)
+            assert code == 0, worker.log.read_text()[-2000:]
     finally:
         await proxy.down()
 
