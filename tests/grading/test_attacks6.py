@@ -87,8 +87,9 @@ async def test_a_client_that_does_not_read_is_dropped_and_its_handler_freed(
 
         trickle = asyncio.create_task(read(0.2, 1)) if reader != "never-reads" else None
         await _until(lambda: server.connections, "the attacker is connected")
-        # the service keeps answering others while the attacker's answers pile up
-        async with aiohttp.ClientSession() as http:
+        # the service keeps answering others while the attacker's answers pile up (on
+        # connections not kept alive: an idle one stays in server.connections for 15 s)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
             async with http.get(srv.make_url("/v1/health")) as resp:
                 assert resp.status == 200, await resp.text()
             await _until(lambda: not server.connections and not (_handler_tasks() - before),
@@ -209,6 +210,7 @@ async def test_job_containers_that_cannot_start_take_the_backend_out_of_service(
     from grader.service import make_app
 
     monkeypatch.setattr(container_module, "WORKER_RESTART_FIRST_S", 0.2)
+    monkeypatch.setattr(container_module, "WORKER_RESTART_MAX_S", 1.0)  # probes: no long waits
     settings = GraderSettings(workers=2, sandbox="docker")
     pool = container_module.ContainerPool(settings, container_module.ContainerSettings(gpu=False))
     mode: list[str | None] = [None]
@@ -218,7 +220,7 @@ async def test_job_containers_that_cannot_start_take_the_backend_out_of_service(
     client = HTTPGraderClient(str(srv.make_url("")))
     reference = curriculum.get("1.1.1").reference
     try:
-        pool.container.start_timeout_s = 3.0  # how long a silent container is waited for
+        pool.container.start_timeout_s = 1.0  # how long a silent container is waited for
         mode[0] = failure
         with pytest.raises(GraderUnavailable) as refused:  # a 503, not a verdict
             await client.grade("1.1.1", reference)
