@@ -263,7 +263,11 @@ async def write_deadline(request: web.Request, handler: Handler) -> web.StreamRe
             await response.prepare(request)
             await response.write_eof()
 
-        await _deliver(request, send)
+        delivered = await _deliver(request, send)
+        if delivered and response.status == 408 and request.transport is not None:
+            # a body that did not arrive in time: aiohttp would go on reading it for
+            # its lingering time (10 s) before closing, the trickler's connection held
+            request.transport.close()
     return response
 
 

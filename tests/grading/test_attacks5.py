@@ -164,7 +164,9 @@ async def test_a_trickled_body_is_cut_off_while_other_requests_are_served(grader
         writer.close()
         status = answer.split(b"\r\n", 1)[0]
         assert b" 408 " in status and b"did not arrive within 1 s" in answer, answer
-        assert sent[0] < 1000  # cut off before the body was complete
+        # cut off before the body was complete, and closed with the answer: not read for
+        # aiohttp's 10 s of lingering close (a byte every 0.1 s: ~110 bytes by then)
+        assert sent[0] < 60, sent
         await _served_meanwhile(srv)
 
 
