@@ -93,6 +93,7 @@ async def test_a_worker_that_cannot_be_restarted_leaves_service(broken, monkeypa
     from grader.errors import PoolBusy, PoolUnavailable, WorkerLost
 
     monkeypatch.setattr(pool_module, "WORKER_RESTART_FIRST_S", 0.2, raising=False)
+    monkeypatch.setattr(pool_module, "WORKER_RESTART_MAX_S", 1.0, raising=False)
     async with one_worker_pool() as pool:
         limits = GraderSettings().default_limits()
         worker = pool._workers[0]
