@@ -138,6 +138,27 @@ async def test_wrong_solution_fails_on_expected_check(grader, curriculum, old, n
     assert _matches(_failed(result), expected), result["checks"]
 
 
+#: A seed on which one epoch of training reaches the MAE and coverage bars (found by
+#: grading each wrong solution on extra seeds).
+ONE_EPOCH_ENOUGH = 2020714450096666234
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("epochs", ["1", "5", "num_epochs + 10"])
+async def test_training_for_other_than_num_epochs_fails_where_the_bars_pass(
+        grader, curriculum, epochs):
+    """One epoch (or a fixed count) instead of num_epochs passed final.2 wherever that
+    much training reached the bars; the epochs run are now counted."""
+    reference = curriculum.get(EXERCISE).reference
+    assert (await grader.grade(EXERCISE, reference, seed=ONE_EPOCH_ENOUGH))["status"] == "passed"
+    source = _apply(reference, "for _ in range(num_epochs):", f"for _ in range({epochs}):")
+    result = await grader.grade(EXERCISE, source, seed=ONE_EPOCH_ENOUGH)
+    assert _failed(result) == {"training": "train"}, result["checks"]
+    assert "num_epochs=20" in next(c["message"] for c in result["checks"]
+                                   if c["id"] == "training")
+
+
 @pytest.mark.asyncio(loop_scope="session")
 async def test_missing_function_is_a_name_error(grader, curriculum):
     source = curriculum.get(EXERCISE).reference.split("\ndef evaluate(")[0]
