@@ -79,8 +79,10 @@ def make_data(rng: np.random.Generator):
     stop = _make_stopping(rng, x, y, xv, yv)
     # a hidden batch size, never the default 32: a loader that types in 32 shows
     batch_size = int(rng.choice(BATCH_SIZES))
+    capped = _make_capped(rng, stop)  # drawn last: the seeds' other inputs stay as they were
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
-                          "xt": xt, "stop": stop, "batch_size": batch_size}, secret=yt)
+                          "xt": xt, "stop": stop, "capped": capped, "batch_size": batch_size},
+                  secret=yt)
 
 
 BATCH_SIZES = (16, 20, 24)
@@ -123,6 +125,27 @@ def _make_stopping(rng: np.random.Generator, x, y, xv, yv) -> dict:
             "yv": torch.from_numpy(yv[:STOP_VAL]), "epochs": STOP_EPOCHS,
             "curve": stopping_curve(rng, PATIENCE, start=float(rng.uniform(0.9, 1.1))),
             "per_epoch": math.ceil(STOP_TRAIN / 32)}
+
+
+def _make_capped(rng: np.random.Generator, stop: dict) -> dict:
+    """The scripted run again, with a validation loss that improves every epoch: nothing
+    stops it early, so it must end after num_epochs (2-5 here) epochs. The early-stopping
+    curves end training well before num_epochs, so a loop that ignores num_epochs (or runs
+    a few more) showed only here."""
+    epochs = int(rng.integers(2, 6))
+    curve = [1.0 - 0.05 * e - float(rng.uniform(0.0, 0.01)) for e in range(epochs + 4)]
+    return {**stop, "epochs": epochs, "curve": curve}
+
+
+def _capped_problem(got, capped: dict) -> str:
+    info = got["info"]
+    epochs = info.get("epochs") if isinstance(info, dict) else None
+    if epochs == capped["epochs"]:
+        return ""
+    return (f"in a run where the validation loss improves every epoch, fit(…, "
+            f"num_epochs={capped['epochs']}) reported epochs={epochs!r}: train at most "
+            f"num_epochs epochs (`for epoch in range(num_epochs)`), stopping earlier only "
+            "when the patience runs out")
 
 
 def _scripted_problem(got, stop: dict) -> str:
@@ -224,7 +247,8 @@ def judge_fit(learner, reference, inputs, ctx):
     bad = _best_weights_problem(got.get("snap_losses") or [], got.get("snap_diffs") or [])
     if bad:
         return Verdict(False, "train", bad)
-    bad = _scripted_problem(got["scripted"], inputs["stop"])
+    bad = (_scripted_problem(got["scripted"], inputs["stop"])
+           or _capped_problem(got["capped"], inputs["capped"]))
     if bad:
         return Verdict(False, "train", bad)
     return accuracy_verdict(got["pred"], ctx.secrets["fit"], 0.85, "FinalNet after fit")

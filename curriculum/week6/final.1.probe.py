@@ -97,7 +97,7 @@ def fit(ns, d):
             "info": dict(info) if isinstance(info, dict) else {},
             "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs, "rows": rows,
             "sched_steps": sched_steps,
-            "scripted": _scripted(ns, d["stop"])}
+            "scripted": _scripted(ns, d["stop"]), "capped": _scripted(ns, d["capped"])}
 
 
 def _scripted(ns, d):

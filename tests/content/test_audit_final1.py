@@ -4,6 +4,8 @@
   run's validation curve never got worse and then improved again; a second, short run now
   scripts its validation losses (through a subclass of the learner's FinalNet) and checks the
   stopping epoch, ``best_val_loss`` and the weights returned.
+- final.1 ``fit``: a loop that ignored ``num_epochs`` passed (every run stopped early first);
+  a third scripted run, whose validation loss improves every epoch, must end at num_epochs.
 - 5.1.3 ``train_loop_11/13/14/15``: a validation loss computed with the functional form of the
   same loss (``F.binary_cross_entropy_with_logits(model(X_val), y_val)``, mean reduction)
   failed "compute the validation loss with the criterion once per epoch"; it is the same value,
@@ -46,6 +48,22 @@ async def test_final1_patience_never_reset_fails_fit(grader, curriculum, seed):
     assert _failed(result) == {"fit": "train"}, result["checks"]
     fit = next(c for c in result["checks"] if c["id"] == "fit")
     assert "restart the count of epochs without improvement" in fit["message"], fit["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loop", ["range(num_epochs + 3)", "range(40)", "itertools.count()"])
+async def test_final1_training_past_num_epochs_fails_fit(grader, curriculum, loop):
+    """A loop that ignored num_epochs (a few more, a number typed in, or until patience
+    alone stops it) passed: every run the grader made stopped early well before its
+    num_epochs. A third run, whose validation loss improves every epoch, must end after
+    num_epochs (2-5) epochs."""
+    source = "import itertools\n" + curriculum.get(FINAL1).reference
+    assert source.count("for _ in range(num_epochs):") == 1
+    result = await grader.grade(FINAL1, source.replace("range(num_epochs)", loop), seed=SEEDS[0])
+    assert _failed(result) == {"fit": "train"}, result["checks"]
+    fit = next(c for c in result["checks"] if c["id"] == "fit")
+    assert "improves every epoch" in fit["message"] and "num_epochs=" in fit["message"], \
+        fit["message"]
 
 
 LOOPS = ("train_loop_11", "train_loop_13", "train_loop_14", "train_loop_15")
