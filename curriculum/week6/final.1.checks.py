@@ -72,6 +72,10 @@ def _order_problem(order: list) -> str:
     return ""
 
 
+#: The lr the main run's fit is given (the signature's default is 0.01).
+FIT_LRS = (0.008, 0.012, 0.015)
+
+
 def make_data(rng: np.random.Generator):
     x, y, centers = blobs(rng, 400, 12, 4, 1.3)
     xv, yv, _ = blobs(rng, 100, 12, 4, 1.3, centers)
@@ -79,9 +83,12 @@ def make_data(rng: np.random.Generator):
     stop = _make_stopping(rng, x, y, xv, yv)
     # a hidden batch size, never the default 32: a loader that types in 32 shows
     batch_size = int(rng.choice(BATCH_SIZES))
-    capped = _make_capped(rng, stop)  # drawn last: the seeds' other inputs stay as they were
+    # drawn last: the seeds' other inputs stay as they were
+    capped = _make_capped(rng, stop)
+    lr = float(rng.choice(FIT_LRS))  # hidden too: a loop that types in lr=0.01 shows
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
-                          "xt": xt, "stop": stop, "capped": capped, "batch_size": batch_size},
+                          "xt": xt, "stop": stop, "capped": capped, "batch_size": batch_size,
+                          "lr": lr},
                   secret=yt)
 
 
@@ -195,17 +202,20 @@ def _best_weights_problem(losses: list, diffs: list) -> str:
     return ""
 
 
-def _schedule_problem(sched: dict, lrs: list[float], per_epoch: int) -> str:
-    """StepLR(step_size=10, gamma=0.1) stepped once per epoch: every batch of epoch e (from 0)
-    trains with lr 0.01 · 0.1 ** (e // 10)."""
+def _schedule_problem(sched: dict, lrs: list[float], per_epoch: int, lr0: float) -> str:
+    """Adam(lr=lr) and StepLR(step_size=10, gamma=0.1) stepped once per epoch: every batch of
+    epoch e (from 0) trains with lr · 0.1 ** (e // 10)."""
     if sched.get("cls") != "StepLR" or sched.get("step_size") != 10 \
             or not close(sched.get("gamma"), 0.1, rtol=1e-9, atol=0.0):
         return ("schedule the learning rate with optim.lr_scheduler.StepLR(optimizer, "
                 f"step_size=10, gamma=0.1); found {sched.get('cls')}(step_size="
                 f"{sched.get('step_size')}, gamma={sched.get('gamma')})")
+    if lrs and not close(lrs[0], lr0, rtol=1e-6, atol=0.0):
+        return (f"the first batch trained with lr {lrs[0]:.3g}, but fit was given lr={lr0:g}: "
+                "build torch.optim.Adam(model.parameters(), lr=lr) with the lr fit is given")
     for i, lr in enumerate(lrs):
         epoch = i // per_epoch
-        if not close(lr, 0.01 * 0.1 ** (epoch // 10), rtol=1e-6, atol=0.0):
+        if not close(lr, lr0 * 0.1 ** (epoch // 10), rtol=1e-6, atol=0.0):
             return (f"batch {i % per_epoch + 1} of epoch {epoch + 1} trained with lr {lr:.3g}: "
                     "call scheduler.step() once per epoch, after the epoch's batches (not after "
                     "every batch), so the lr drops ×0.1 every 10 epochs")
@@ -229,7 +239,7 @@ def judge_fit(learner, reference, inputs, ctx):
     if bad:
         return Verdict(False, "api", bad)
     bad = (_schedule_problem(scheds[0], got["lrs"],
-                             math.ceil(len(inputs["x"]) / inputs["batch_size"]))
+                             math.ceil(len(inputs["x"]) / inputs["batch_size"]), inputs["lr"])
            or _scheduler_steps_problem(got.get("sched_steps") or [], got["info"].get("epochs")))
     if bad:
         return Verdict(False, "api", bad)

@@ -78,7 +78,7 @@ def fit(ns, d):
     built = len(_objects)
     try:
         info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
-                                    num_epochs=40, lr=0.01, patience=3,
+                                    num_epochs=40, lr=d["lr"], patience=3,
                                     batch_size=d["batch_size"]))
     finally:
         for h in handles:

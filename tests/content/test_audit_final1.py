@@ -5,7 +5,8 @@
   scripts its validation losses (through a subclass of the learner's FinalNet) and checks the
   stopping epoch, ``best_val_loss`` and the weights returned.
 - final.1 ``fit``: a loop that ignored ``num_epochs`` passed (every run stopped early first);
-  a third scripted run, whose validation loss improves every epoch, must end at num_epochs.
+  a third scripted run, whose validation loss improves every epoch, must end at num_epochs;
+  and ``Adam(lr=0.01)`` typed in passed (the lr given was always 0.01): it is hidden now.
 - 5.1.3 ``train_loop_11/13/14/15``: a validation loss computed with the functional form of the
   same loss (``F.binary_cross_entropy_with_logits(model(X_val), y_val)``, mean reduction)
   failed "compute the validation loss with the criterion once per epoch"; it is the same value,
@@ -64,6 +65,19 @@ async def test_final1_training_past_num_epochs_fails_fit(grader, curriculum, loo
     fit = next(c for c in result["checks"] if c["id"] == "fit")
     assert "improves every epoch" in fit["message"] and "num_epochs=" in fit["message"], \
         fit["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_final1_lr_typed_in_fails_fit(grader, curriculum, seed):
+    """fit was always given lr=0.01, the signature's default: Adam(lr=0.01) typed in
+    passed. The main run's lr is hidden now (0.008-0.015)."""
+    source = curriculum.get(FINAL1).reference
+    assert source.count("lr=lr") == 1
+    result = await grader.grade(FINAL1, source.replace("lr=lr", "lr=0.01"), seed=seed)
+    assert _failed(result) == {"fit": "api"}, result["checks"]
+    fit = next(c for c in result["checks"] if c["id"] == "fit")
+    assert "but fit was given lr=" in fit["message"], fit["message"]
 
 
 LOOPS = ("train_loop_11", "train_loop_13", "train_loop_14", "train_loop_15")
