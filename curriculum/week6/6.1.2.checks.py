@@ -97,12 +97,18 @@ def judge_padding(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+#: The lr train_text_classifier is given, hidden and never 0.02 (it was always 0.02, shown in the
+#: exercise: a typed-in lr=0.02 passed).
+TRAIN_LRS = (0.015, 0.018, 0.025)
+
+
 def make_data(rng: np.random.Generator):
     x, y = keyword_sequences(rng, 240, 3, 60, 4, 12)
     xv, yv = keyword_sequences(rng, 60, 3, 60, 4, 12)
     xt, yt = keyword_sequences(rng, 200, 3, 60, 4, 12)
-    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
-                  secret=yt)
+    lr = float(rng.choice(TRAIN_LRS))  # drawn last: the seeds' data stay as they were
+    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt,
+                          "lr": lr}, secret=yt)
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -111,11 +117,12 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], 0.02, rtol=1e-9, atol=0.0):
+    lr = inputs["lr"]
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0):
         found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
         return Verdict(False, "api", "train_text_classifier must build optim.Adam(model."
                                      "parameters(), lr=lr) with the `lr` it is given (the grader "
-                                     f"passes lr=0.02); found {found}")
+                                     f"passed lr={lr:g}); found {found}")
     n = len(inputs["y"])
     # every row 4 times in training forwards, or (an extra forward, e.g. for a training
     # accuracy) one optimizer step per batch of train_loader for 4 epochs

@@ -71,7 +71,7 @@ def train(ns, d):
     steps = []  # optimizer steps: one per batch of train_loader, every epoch
     stepper = register_optimizer_step_pre_hook(lambda o, a, k: steps.append(1))
     try:
-        history = recording(lambda: fn(model, train, val, num_epochs=4, lr=0.02))
+        history = recording(lambda: fn(model, train, val, num_epochs=4, lr=d["lr"]))
     finally:
         handle.remove()
         counter.remove()

@@ -37,7 +37,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   batch's one, applying the same gradients twice, passed (the prompt's 5-step pattern has one
   update per backward pass). Every update must now follow a backward pass of its own.
 - 6.1.2: what ``train_text_classifier`` returned was never looked at: a history one epoch
-  short, or none at all, passed. It must be a list of one dict per epoch.
+  short, or none at all, passed. It must be a list of one dict per epoch. And the grader
+  always passed lr=0.02, as the exercise said: ``Adam(…, lr=0.02)`` typed in passed. The lr
+  is hidden now (0.015, 0.018 or 0.025).
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
 
 # (exercise, edits of the reference, failing check, fragments its message must contain)
 WRONG = {
+    # the lr was always 0.02, and the exercise says so: a typed-in one passed
+    "6.1.2-lr-typed-in": ("6.1.2", [("lr=lr", "lr=0.02")], "training",
+                          ["with the `lr` it is given", "found Adam(lr=0.02)"]),
     "5.2.1-last-batch-loss": ("5.2.1", [_LAST_BATCH], "multitask_training",
                               ["train_epoch's regression loss of epoch 1",
                                "the epoch's last batch loss"]),
