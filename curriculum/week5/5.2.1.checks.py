@@ -15,6 +15,9 @@ from curriculum.judges.source import uses
 from curriculum.judges.training import epoch_means_problem, first_backward_clean
 from grader.checks.base import Hidden, Verdict
 
+#: The lr the probe's task configs carry (never 0.01, the example's).
+CONFIG_LRS = (0.006, 0.008, 0.015)
+
 
 def multitask_inputs(rng: np.random.Generator) -> Hidden:
     def draw(count):
@@ -29,7 +32,9 @@ def multitask_inputs(rng: np.random.Generator) -> Hidden:
               "cls": torch.from_numpy(cls), "X_val": f32(Xv), "reg_val": f32(regv),
               "cls_val": torch.from_numpy(clsv), "X_test": f32(Xt),
               "sigmas": [float(rng.uniform(0.5, 2.0)), float(rng.uniform(0.5, 2.0))],
-              "losses": [float(rng.uniform(0.1, 3.0)), float(rng.uniform(0.1, 3.0))]}
+              "losses": [float(rng.uniform(0.1, 3.0)), float(rng.uniform(0.1, 3.0))],
+              # the task configs' lr, hidden (it was always 0.01: a typed-in lr passed)
+              "lr": float(rng.choice(CONFIG_LRS))}
     return Hidden(inputs=inputs, secret={"reg": regt, "cls": clst})
 
 
@@ -112,6 +117,12 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
                                        "backward() and before step()")
     if not rep["optim"]:
         return Verdict(False, "train", "no optimizer ever updated the model")
+    opt, lr = rep["optim"][0], inputs["lr"]
+    if opt["cls"] != "Adam" or not close(opt["initial_lr"], lr, rtol=1e-9, atol=0.0):
+        return Verdict(False, "api", "build one optim.Adam over the model's parameters and the "
+                                     "uncertainty weights with the lr of the task configs (the "
+                                     f"grader's configs said lr={lr:g}); found "
+                                     f"{opt['cls']}(lr={opt['initial_lr']:g})")
     if not first_backward_clean(rep["seq"]):
         return Verdict(False, "train", "gradients were not reset between updates — call "
                                        "optimizer.zero_grad() before each backward pass")

@@ -31,7 +31,7 @@ def probe(ns, inputs):
         raise NameError("name 'MultiTaskTrainer' is not defined")
     _torch.manual_seed(inputs["init_seed"])
     model = MultiTaskNetwork()
-    trainer = cls(model, {k: dict(v) for k, v in CONFIGS.items()})
+    trainer = cls(model, {k: {**v, "lr": inputs["lr"]} for k, v in CONFIGS.items()})
     sig = getattr(trainer, "uncertainty_weights", None)
     if inputs["part"] == "balance":
         if not isinstance(sig, _torch.Tensor):

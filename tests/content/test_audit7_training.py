@@ -6,7 +6,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
 - 5.2.1: ``train_epoch`` returning the epoch's last batch loss (or the sum of its batch
   losses) instead of the mean batch loss passed: nothing compared what it returned with the
   losses it computed. Each epoch's returned losses are now the mean of the task's
-  training-mode loss-module calls in that epoch.
+  training-mode loss-module calls in that epoch. And the task configs' lr was always 0.01:
+  ``Adam(…, lr=0.01)`` typed in passed (nothing read the optimizer's lr). It is hidden now
+  (0.006, 0.008 or 0.015) and compared.
 - 5.1.3 ``train_loop_11``: ``history['train_loss']`` holding the epoch's last batch loss,
   the summed batch losses (or the sum over the rows), and ``history['val_loss']`` measured
   before each epoch's training (one epoch behind) passed: only the validation losses' values
@@ -61,6 +63,9 @@ _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
 
 # (exercise, edits of the reference, failing check, fragments its message must contain)
 WRONG = {
+    # the task configs' lr was always 0.01: a typed-in one passed
+    "5.2.1-lr-typed-in": ("5.2.1", [("lr=lr", "lr=0.01")], "multitask_training",
+                          ["with the lr of the task configs", "found Adam(lr=0.01)"]),
     # the lr was always 0.02, and the exercise says so: a typed-in one passed
     "6.1.2-lr-typed-in": ("6.1.2", [("lr=lr", "lr=0.02")], "training",
                           ["with the `lr` it is given", "found Adam(lr=0.02)"]),
