@@ -57,6 +57,11 @@ def judge_f1(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+#: The lr train_sentiment is given, hidden (it was always the default 0.01: a typed-in
+#: lr passed, nothing read the optimizer's).
+TRAIN_LRS = (0.008, 0.012, 0.015)
+
+
 def make_data(rng: np.random.Generator):
     x, y = review_texts(rng, 192)
     xv, yv = review_texts(rng, 48)
@@ -66,8 +71,9 @@ def make_data(rng: np.random.Generator):
     xv = list(xv)
     for i in rng.choice(len(xv), len(xv) // 4, replace=False):
         xv[int(i)] = f"{xv[int(i)]} {VAL_ONLY_WORDS[int(rng.integers(len(VAL_ONLY_WORDS)))]}"
-    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt},
-                  secret=yt)
+    lr = float(rng.choice(TRAIN_LRS))  # drawn last: the seeds' reviews stay as they were
+    return Hidden(inputs={"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(), "xt": xt,
+                          "lr": lr}, secret=yt)
 
 
 VAL_ONLY_WORDS = ("kiosk", "tuesday", "harbour", "velvet", "marmalade", "quokka")
@@ -78,6 +84,13 @@ def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
         return bad
+    opts = [m for m in learner.value.get("made") or [] if m.get("label") == "optimizer"]
+    lr = inputs["lr"]
+    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0):
+        found = f"{opts[0]['cls']}(lr={opts[0]['lr']:g})" if opts else "no optimizer"
+        return Verdict(False, "api", "train_sentiment must build torch.optim.Adam(model."
+                                     "parameters(), lr=lr) with the lr it is given (the grader "
+                                     f"passed lr={lr:g}); found {found}")
     if any(at_least(lo, 0.0) and at_most(hi, 1.0) for lo, hi in learner.value["logits_in"]):
         return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
                                        "nn.BCEWithLogitsLoss, which applies a second sigmoid: "

@@ -7,7 +7,7 @@ import tempfile
 
 import torch
 
-from curriculum.probes.recorders import _acc, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
 
 
 def f1(ns, cases):
@@ -93,9 +93,11 @@ def train(ns, d):
     try:
         fn = need(ns, "train_sentiment")
         ns["SentimentModel"] = Rows
+        built = len(_made)  # the optimizers this run builds
         try:
             (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
-                lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2)))
+                lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2,
+                           lr=d["lr"])))
         finally:
             ns["SentimentModel"] = Model
         leaks = _leaks(ns, d, vocab, trained_rows)
@@ -132,6 +134,7 @@ def train(ns, d):
         return {"pred": pred, "best_f1": best_f1, "saved": saved, "history": hist,
                 "predict_modes": [list(m) for m in modes],
                 "acc": _acc, "f1_calls": f1s, "logits_in": logits_in, "leaks": leaks,
+                "made": _made[built:],
                 "vocab_words": sorted(str(w) for w in vocab)[:5000]
                 if isinstance(vocab, dict) else None}
     finally:

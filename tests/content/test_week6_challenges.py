@@ -173,4 +173,6 @@ async def test_6_1_3b_checkpoint_saved_every_epoch_fails_in_every_job(grader, cu
         result = await grader.grade("6.1.3b", source, seed=seed)
         assert _failed(result) == {"checkpoint": "value"}, (seed, result["checks"])
         msg = next(c["message"] for c in result["checks"] if c["id"] == "checkpoint")
-        assert "last epoch's weights" in msg and "not every epoch" in msg, msg
+        # the scripted run's cause, or the main run's (where its last epoch was not the best)
+        assert ("last epoch's weights" in msg and "not every epoch" in msg) \
+            or "save the checkpoint whenever the validation F1" in msg, msg
