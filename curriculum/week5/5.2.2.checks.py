@@ -21,6 +21,9 @@ from curriculum.judges.training import (
 from grader.checks.base import Hidden, Verdict
 
 CURR_MODEL = ("seq", [("linear", 4, 16), ("relu",), ("linear", 16, 3)])
+#: The num_epochs the probe passes (it was always 9, the signature's default: a loop
+#: that typed in range(9) passed).
+EPOCHS = (6, 12)
 
 
 def _simplex_means(rng: np.random.Generator, dist: float = 3.5) -> np.ndarray:
@@ -47,8 +50,17 @@ def curriculum_inputs(rng: np.random.Generator) -> Hidden:
     Xt, yt = draw(200)
     inputs = {"model": CURR_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
               "X": f32(X), "y": torch.from_numpy(y), "X_val": f32(Xv),
-              "y_val": torch.from_numpy(yv), "X_test": f32(Xt)}
+              "y_val": torch.from_numpy(yv), "X_test": f32(Xt),
+              # drawn last (the seeds' data stay as they were): never 9, the default
+              "epochs": int(rng.choice(EPOCHS))}
     return Hidden(inputs=inputs, secret={"y_test": yt})
+
+
+def _plan(epochs: int) -> list[int]:
+    """The samples each epoch trains on: the easiest 40 % for the first third of the
+    epochs, 70 % for the second, all 300 for the rest."""
+    return [120 if e < epochs // 3 else (210 if e < 2 * epochs // 3 else 300)
+            for e in range(epochs)]
 
 
 def curriculum_inputs_score(rng):
@@ -91,12 +103,13 @@ def judge_curriculum_scoring(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "difficulty_scorer ran the model with gradients on: "
                                        "score under `with torch.no_grad():`")
     sched = v["schedule"]
-    if not isinstance(sched, dict) or sorted(sched) != [str(e) for e in range(9)]:
+    epochs = inputs["epochs"]
+    if not isinstance(sched, dict) or sorted(sched, key=str) != sorted(map(str, range(epochs))):
         return Verdict(False, "type", "create_curriculum_schedule must return a dict with one "
-                                      "entry per epoch (0 … num_epochs-1)")
+                                      f"entry per epoch (0 … num_epochs-1; the grader passed "
+                                      f"num_epochs={epochs})")
     order = torch.argsort(_difficulty(model, inputs["X"], inputs["y"])).tolist()
-    for e in range(9):
-        count = 120 if e < 3 else (210 if e < 6 else 300)
+    for e, count in enumerate(_plan(epochs)):
         if sorted(sched[str(e)]) != sorted(order[:count]):
             return Verdict(False, "value", f"epoch {e}: the schedule should hold the {count} "
                                            "easiest samples (40% / 70% / 100% by thirds of the "
@@ -139,7 +152,7 @@ def _subsets_problem(v: dict, inputs: dict, plan: list[int]) -> str:
 
 
 def _shuffle_problem(rep: dict, plan: list[int]) -> str:
-    """The epochs on one subset (three each) see its rows in a new order each time: the
+    """The epochs on one subset (a third each) see its rows in a new order each time: the
     prompt's DataLoader(Subset(...), batch_size=32, shuffle=True)."""
     batches = [ids for _mi, code, ids in rep["rows"] if code == "F"]
     return same_order_problem(split_epochs(batches, plan), "curriculum_training_loop",
@@ -183,19 +196,21 @@ def judge_curriculum_training(learner, reference, inputs, ctx) -> Verdict:
     if problem:
         return Verdict(False, "api", f"curriculum_training_loop: {problem}")
     h = v["history"]
+    epochs = inputs["epochs"]
     keys = ("epoch", "num_samples", "train_loss", "val_accuracy")
-    if not (isinstance(h, dict) and all(isinstance(h.get(k), list) and len(h[k]) == 9
+    if not (isinstance(h, dict) and all(isinstance(h.get(k), list) and len(h[k]) == epochs
                                         for k in keys)):
         return Verdict(False, "type", "return the history dict with lists 'epoch', "
-                                      "'num_samples', 'train_loss', 'val_accuracy' (9 epochs)")
-    plan = [120] * 3 + [210] * 3 + [300] * 3
+                                      "'num_samples', 'train_loss', 'val_accuracy', one entry "
+                                      f"per epoch (the grader passed num_epochs={epochs})")
+    plan = _plan(epochs)
     if h["num_samples"] != plan:
         return Verdict(False, "value", f"num_samples per epoch should be {plan}")
     rep = v["report"]
     seen = int(sum(rep["num"]["F"].tolist()))
     if seen != sum(plan):
         return Verdict(False, "value", f"the model should train on {sum(plan)} samples over the "
-                                       f"9 epochs (the schedule's subsets); it saw {seen}")
+                                       f"{epochs} epochs (the schedule's subsets); it saw {seen}")
     if rep["optim"] and not finite(v["changed"]):
         return Verdict(False, "train", "the trained parameters hold NaN or inf")
     if not rep["optim"] or not above(v["changed"], 0.0):

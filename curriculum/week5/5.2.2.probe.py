@@ -29,7 +29,7 @@ def probe(ns, inputs):
             scores = ns["difficulty_scorer"](X[:50], y[:50], model)
         finally:
             hook.remove()
-        schedule = ns["create_curriculum_schedule"](dataset, model, 9)
+        schedule = ns["create_curriculum_schedule"](dataset, model, inputs["epochs"])
     sched = None
     if isinstance(schedule, dict):
         sched = {str(k): [int(i) for i in v] for k, v in schedule.items()}
@@ -45,7 +45,8 @@ def probe(ns, inputs):
     rec = _Rec([model], row_index(X))
     try:
         rec.install()
-        history = ns["curriculum_training_loop"](model, dataset, val_loader, num_epochs=9)
+        history = ns["curriculum_training_loop"](model, dataset, val_loader,
+                                                 num_epochs=inputs["epochs"])
     finally:
         rec.remove()
     model.eval()

@@ -40,6 +40,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
 - 5.1.x (shared judge; seen on 5.1.1 variant 1): a second ``optimizer.step()`` after the
   batch's one, applying the same gradients twice, passed (the prompt's 5-step pattern has one
   update per backward pass). Every update must now follow a backward pass of its own.
+- 5.2.2: ``curriculum_training_loop`` was always run with num_epochs=9, its default: a loop
+  that typed in 9 epochs passed. The probe passes 6 or 12 now (thirds of the epochs on 40 %,
+  70 % and all of the samples).
 - 6.1.2: what ``train_text_classifier`` returned was never looked at: a history one epoch
   short, or none at all, passed. It must be a list of one dict per epoch. And the grader
   always passed lr=0.02, as the exercise said: ``Adam(…, lr=0.02)`` typed in passed. The lr
@@ -65,6 +68,12 @@ _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
 
 # (exercise, edits of the reference, failing check, fragments its message must contain)
 WRONG = {
+    # the probe always passed num_epochs=9, the signature's default: a typed-in 9 passed
+    "5.2.2-epochs-typed-in": ("5.2.2", [(
+        "    schedule = create_curriculum_schedule(full_dataset, model, num_epochs)",
+        "    num_epochs = 9\n"
+        "    schedule = create_curriculum_schedule(full_dataset, model, num_epochs)")],
+        "curriculum_training", ["one entry per epoch", "the grader passed num_epochs="]),
     # train_sentiment was always run with the default lr=0.01: a typed-in one passed
     "6.1.3b-lr-typed-in": ("6.1.3b", [("lr=lr", "lr=0.01")], "training",
                            ["with the lr it is given", "found Adam(lr=0.01)"]),
