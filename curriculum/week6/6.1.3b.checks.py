@@ -266,8 +266,12 @@ def make_scripted(rng: np.random.Generator):
     x, y = review_texts(rng, 64)
     xv, yv = review_texts(rng, 24)
     loss = stopping_curve(rng, SCRIPT_PATIENCE, start=float(rng.uniform(0.45, 0.55)))
+    # then a run whose F1 improves every epoch: only max_epochs (2-4) may end it
+    capped = int(rng.integers(2, 5))
+    rising = [0.5 + 0.04 * e + float(rng.uniform(0.0, 0.01)) for e in range(capped + 3)]
     return {"x": x, "y": y.tolist(), "xv": xv, "yv": yv.tolist(),
-            "f1s": [1.0 - v for v in loss], "max_epochs": len(loss) + 2}
+            "f1s": [1.0 - v for v in loss], "max_epochs": len(loss) + 2,
+            "capped": {"f1s": rising, "max_epochs": capped}}
 
 
 def _scripted_problem(got, inputs) -> str:
@@ -301,10 +305,27 @@ def judge_early_stopping(learner, reference, inputs, ctx):
     if run is None or run.error is not None:
         return Verdict(False, "train", "not judged: the second, short train_sentiment run did "
                                        "not run to the end")
-    problem = _scripted_problem(run.value, ctx.inputs["checkpoint"])
+    problem = (_scripted_problem(run.value, ctx.inputs["checkpoint"])
+               or _capped_problem(run.value.get("capped"), ctx.inputs["checkpoint"]["capped"]))
     if problem:
         return Verdict(False, "train", problem)
     return verdict
+
+
+def _capped_problem(got, capped: dict) -> str:
+    """A run whose validation F1 improves every epoch ends after max_epochs epochs: the
+    other runs stop early first, so a loop that ignored max_epochs showed only here."""
+    if not isinstance(got, dict) or "error" in got:
+        found = got.get("error") if isinstance(got, dict) else "nothing"
+        return f"train_sentiment failed in a third, short run: {found}"
+    f1s = _history_f1s(got["history"])
+    if f1s is not None and len(f1s) == capped["max_epochs"]:
+        return ""
+    ran = "an unreadable history" if f1s is None else f"{len(f1s)} epochs"
+    return (f"in a run whose validation F1 improves every epoch, train_sentiment(…, "
+            f"max_epochs={capped['max_epochs']}) ran {ran}: train at most max_epochs epochs "
+            "(`for epoch in range(max_epochs)`), stopping earlier only when the patience runs "
+            "out")
 
 
 def _own_history_verdict(ctx):

@@ -152,15 +152,23 @@ def _matches(state, snapshots):
 
 
 def scripted(ns, d):
+    """The scripted run (its F1s stop improving: early stopping decides), then the same
+    with F1s that improve every epoch: only max_epochs ends that one."""
+    out = _scripted_run(ns, d, d["f1s"], d["max_epochs"])
+    capped = d["capped"]
+    out["capped"] = _scripted_run(ns, d, capped["f1s"], capped["max_epochs"])
+    return out
+
+
+def _scripted_run(ns, d, curve, max_epochs):
     """A short train_sentiment run in which the learner's f1_score, called on the validation
-    labels, returns the grader's F1 for the epoch (a new epoch: training-mode forward passes
-    since the last validation); training itself is real. Returns the history, and which
-    epochs' weights (snapshotted when the epoch's validation F1 is computed) the returned
-    model and the file at ``path`` hold."""
+    labels, returns the grader's F1 ``curve`` for the epoch (a new epoch: training-mode
+    forward passes since the last validation); training itself is real. Returns the
+    history, and which epochs' weights (snapshotted when the epoch's validation F1 is
+    computed) the returned model and the file at ``path`` hold."""
     own, Model = need(ns, "f1_score"), need(ns, "SentimentModel")
     state = {"trained": 0, "last": None, "epoch": 0, "model": None}
     snapshots = {}
-    curve = d["f1s"]
 
     class Counted(Model):
         def forward(self, *a, **k):
@@ -187,7 +195,7 @@ def scripted(ns, d):
     try:
         torch.manual_seed(6)
         model, _, history = need(ns, "train_sentiment")(
-            d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=d["max_epochs"], patience=2)
+            d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=max_epochs, patience=2)
         out = {"history": [dict(h) if isinstance(h, dict) else repr(h)[:60] for h in history]
                if isinstance(history, list) else repr(history)[:80]}
         with contextlib.suppress(Exception):

@@ -31,7 +31,9 @@ message that names the cause, on fixed seeds; correct ones written differently p
   The probe records the accuracy of the predictions each ``f1_score`` call scored; each
   epoch's val_acc must be that of the validation predictions its val_f1 came from. And
   ``train_sentiment`` always ran with the default lr=0.01: ``Adam(…, lr=0.01)`` typed in
-  passed. It is given a hidden lr now (0.008, 0.012 or 0.015), compared with Adam's.
+  passed. It is given a hidden lr now (0.008, 0.012 or 0.015), compared with Adam's. Its
+  runs all stopped early, so a loop that ignored ``max_epochs`` passed: a third, scripted run
+  whose validation F1 improves every epoch must end after max_epochs (2-4) epochs.
 - 5.2.3: what ``train_step_with_gradient_monitoring`` records was never read: no
   ``loss_history`` or ``gradient_norms`` append at all, the norm after clipping, the NaN
   batch's loss appended before returning None, and loss tensors kept with their graph (in
@@ -68,6 +70,10 @@ _LAST_BATCH = ("                sums[name] += batch_losses[name].item()\n"
 
 # (exercise, edits of the reference, failing check, fragments its message must contain)
 WRONG = {
+    # every run stopped early before max_epochs: a loop that typed in 20 (the default) passed
+    "6.1.3b-max-epochs-typed-in": ("6.1.3b", [("range(max_epochs)", "range(20)")],
+                                   "early_stopping", ["improves every epoch",
+                                                      "train at most max_epochs epochs"]),
     # the probe always passed num_epochs=9, the signature's default: a typed-in 9 passed
     "5.2.2-epochs-typed-in": ("5.2.2", [(
         "    schedule = create_curriculum_schedule(full_dataset, model, num_epochs)",
