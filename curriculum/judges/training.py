@@ -77,6 +77,16 @@ def pattern_verdict(source: str, acc) -> Verdict | None:
         return Verdict(False, "train", problem)
     return None
 
+def given_lr_problem(fn: str, found: tuple[str, float] | None, lr: float) -> str:
+    """``fn`` built Adam with the lr the grader gave it (a hidden one: an lr typed in
+    shows). ``found``: the class and lr of the first optimizer it built, None for none."""
+    if found is not None and found[0] == "Adam" and close(found[1], lr, rtol=1e-9, atol=0.0):
+        return ""
+    what = f"{found[0]}(lr={found[1]:g})" if found is not None else "no optimizer"
+    return (f"{fn} must build torch.optim.Adam(model.parameters(), lr=lr) with the lr it is "
+            f"given (the grader passed lr={lr:g}); found {what}")
+
+
 def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "train") -> Verdict:
     """Judge predictions (tensor/list of class ids) against hidden labels."""
     labels = torch.as_tensor(np.asarray(labels))

@@ -6,7 +6,7 @@ import torch
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import keyword_sequences
 from curriculum.judges.text import with_article
-from curriculum.judges.training import accuracy_verdict, pattern_verdict
+from curriculum.judges.training import accuracy_verdict, given_lr_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -117,12 +117,10 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in got["made"] if m["label"] == "optimizer"]
-    lr = inputs["lr"]
-    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0):
-        found = f"{opts[0]['cls']}(lr={opts[0]['lr']})" if opts else "no optimizer"
-        return Verdict(False, "api", "train_text_classifier must build optim.Adam(model."
-                                     "parameters(), lr=lr) with the `lr` it is given (the grader "
-                                     f"passed lr={lr:g}); found {found}")
+    problem = given_lr_problem("train_text_classifier", (opts[0]["cls"], opts[0]["lr"]) if opts
+                               else None, inputs["lr"])
+    if problem:
+        return Verdict(False, "api", problem)
     n = len(inputs["y"])
     # every row 4 times in training forwards, or (an extra forward, e.g. for a training
     # accuracy) one optimizer step per batch of train_loader for 4 epochs

@@ -8,7 +8,12 @@ from curriculum.judges.compare import as_float, at_least, at_most, close, finite
 from curriculum.judges.data import early_stop, review_texts, stopping_curve
 from curriculum.judges.shared import share, shared
 from curriculum.judges.text import with_article
-from curriculum.judges.training import accuracy_verdict, binary_f1, pattern_verdict
+from curriculum.judges.training import (
+    accuracy_verdict,
+    binary_f1,
+    given_lr_problem,
+    pattern_verdict,
+)
 from grader.checks.base import Hidden, Verdict
 
 # Correct models reach about 0.9 on the hidden reviews, a few in a hundred just under
@@ -85,12 +90,10 @@ def judge_train(learner, reference, inputs, ctx):
     if bad:
         return bad
     opts = [m for m in learner.value.get("made") or [] if m.get("label") == "optimizer"]
-    lr = inputs["lr"]
-    if not opts or opts[0]["cls"] != "Adam" or not close(opts[0]["lr"], lr, rtol=1e-9, atol=0.0):
-        found = f"{opts[0]['cls']}(lr={opts[0]['lr']:g})" if opts else "no optimizer"
-        return Verdict(False, "api", "train_sentiment must build torch.optim.Adam(model."
-                                     "parameters(), lr=lr) with the lr it is given (the grader "
-                                     f"passed lr={lr:g}); found {found}")
+    problem = given_lr_problem("train_sentiment", (opts[0]["cls"], opts[0]["lr"]) if opts
+                               else None, inputs["lr"])
+    if problem:
+        return Verdict(False, "api", problem)
     if any(at_least(lo, 0.0) and at_most(hi, 1.0) for lo, hi in learner.value["logits_in"]):
         return Verdict(False, "train", "the loss got the model's sigmoid probabilities through "
                                        "nn.BCEWithLogitsLoss, which applies a second sigmoid: "

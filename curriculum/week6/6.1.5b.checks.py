@@ -17,7 +17,7 @@ from curriculum.judges.compare import (
     largest,
     max_abs_diff,
 )
-from curriculum.judges.training import pattern_verdict
+from curriculum.judges.training import given_lr_problem, pattern_verdict
 from grader.checks.base import Verdict
 
 VOCAB = 16
@@ -162,11 +162,9 @@ def judge_train(learner, reference, inputs, ctx):
     # in eval mode, then in train mode (where train_lm trains it: a mask applied only in
     # eval mode, or a leak through batch statistics, shows there)
     lrs = got.get("lrs") or []
-    if not lrs or not close(lrs[0][1], inputs["lr"], rtol=1e-9, atol=0.0):
-        found = f"{lrs[0][0]}(lr={lrs[0][1]:g})" if lrs else "no optimizer"
-        return Verdict(False, "api", "train_lm must build torch.optim.Adam(model.parameters(), "
-                                     f"lr=lr) with the lr it is given (the grader passed "
-                                     f"lr={inputs['lr']:g}); found {found}")
+    problem = given_lr_problem("train_lm", tuple(lrs[0]) if lrs else None, inputs["lr"])
+    if problem:
+        return Verdict(False, "api", problem)
     sizes, bs = [n for n in got.get("batch_sizes") or [] if isinstance(n, int)], \
         inputs["batch_size"]
     common = max(set(sizes), key=sizes.count) if sizes else bs

@@ -7,7 +7,12 @@ import torch.nn.functional as F
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import blobs
 from curriculum.judges.source import uses
-from curriculum.judges.training import accumulation_problem, accuracy_verdict, five_step_problem
+from curriculum.judges.training import (
+    accumulation_problem,
+    accuracy_verdict,
+    five_step_problem,
+    given_lr_problem,
+)
 from grader.checks.base import Hidden, Verdict
 
 
@@ -151,12 +156,11 @@ def judge_train(learner, reference, inputs, ctx):
     if problem:
         return Verdict(False, "train", problem)
     got = learner.value
-    lrs, lr = got.get("lrs") or [], inputs["lr"]
-    if not lrs or not close(lrs[0], lr, rtol=1e-9, atol=0.0):
-        found = f"{got['opts'][0]}(lr={lrs[0]:g})" if lrs else "no optimizer"
-        return Verdict(False, "api", "run_capstone must build torch.optim.Adam(model.parameters(),"
-                                     f" lr=lr) with the lr it is given (the grader passed "
-                                     f"lr={lr:g}); found {found}")
+    lrs = got.get("lrs") or []
+    problem = given_lr_problem("run_capstone", (got["opts"][0], lrs[0]) if lrs else None,
+                               inputs["lr"])
+    if problem:
+        return Verdict(False, "api", problem)
     n, epochs = len(inputs["y"]), inputs["epochs"]
     # (no call seen: focal_loss bound under another name before the grader wrapped it)
     if got.get("calls") and got.get("rows") != epochs * n:

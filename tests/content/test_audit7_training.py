@@ -88,7 +88,7 @@ WRONG = {
                           ["with the lr of the task configs", "found Adam(lr=0.01)"]),
     # the lr was always 0.02, and the exercise says so: a typed-in one passed
     "6.1.2-lr-typed-in": ("6.1.2", [("lr=lr", "lr=0.02")], "training",
-                          ["with the `lr` it is given", "found Adam(lr=0.02)"]),
+                          ["with the lr it is given", "found Adam(lr=0.02)"]),
     "5.2.1-last-batch-loss": ("5.2.1", [_LAST_BATCH], "multitask_training",
                               ["train_epoch's regression loss of epoch 1",
                                "the epoch's last batch loss"]),
