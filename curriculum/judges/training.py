@@ -77,6 +77,7 @@ def pattern_verdict(source: str, acc) -> Verdict | None:
         return Verdict(False, "train", problem)
     return None
 
+
 def given_lr_problem(fn: str, found: tuple[str, float] | None, lr: float) -> str:
     """``fn`` built Adam with the lr the grader gave it (a hidden one: an lr typed in
     shows). ``found``: the class and lr of the first optimizer it built, None for none."""

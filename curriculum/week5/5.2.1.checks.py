@@ -155,7 +155,6 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
     return Verdict(True, "train")
 
 
-
 #: the loss module of each task, as the prompt asks for them
 TASK_LOSSES = {"regression": "MSELoss", "classification": "CrossEntropyLoss"}
 #: batches of 32 per task and epoch (320 training rows)

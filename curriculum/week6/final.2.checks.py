@@ -325,10 +325,15 @@ SHUFFLE = ("DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True), or a n
            "torch.randperm(len(x)) every epoch")
 
 
+def _batch_sizes(got: dict) -> list[int]:
+    """The rows of each pinball_loss call during training, in order (0: not a tensor)."""
+    return [int(b) if isinstance(b, int) else 0 for b in got.get("sizes") or []]
+
+
 def _batches_problem(got: dict, n: int, epochs: int) -> str:
     """Every epoch the whole set in batches of 64, in a new order (the rows each training
     forward of DemandNet held: curriculum/probes/rows.py)."""
-    sizes = [int(b) if isinstance(b, int) else 0 for b in got.get("sizes") or []]
+    sizes = _batch_sizes(got)
     per_epoch = _epoch_rows(sizes, n)
     if per_epoch is None:
         found = sorted(set(sizes))
@@ -346,7 +351,7 @@ def _batches_problem(got: dict, n: int, epochs: int) -> str:
 def _epochs_problem(got: dict, n: int, epochs: int) -> str:
     """As many epochs as ``num_epochs`` says: one epoch (or a fixed number) of training
     reaches the MAE and coverage bars on some data, so they alone let it pass."""
-    sizes = [int(b) if isinstance(b, int) else 0 for b in got.get("sizes") or []]
+    sizes = _batch_sizes(got)
     per_epoch = _epoch_rows(sizes, n)
     ran = sum(sizes) // per_epoch if per_epoch else 0
     if ran == epochs:

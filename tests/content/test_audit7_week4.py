@@ -43,7 +43,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 SEEDS = (3, 17)
 
 
-
 _1B_DROPOUT = "        if self.dropout is not None:\n            out = self.dropout(out)\n"
 _1B_SUM = "        out = out + identity\n        out = self.activation(out)\n"
 
@@ -164,7 +163,6 @@ WRONG.update({
 @pytest.mark.parametrize("name", sorted(WRONG))
 async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
     await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
 
 
 # Correct submissions written differently from the reference, as the prompts allow.

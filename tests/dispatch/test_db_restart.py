@@ -195,7 +195,6 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
         await proxy.down()
 
 
-
 async def test_an_edit_while_the_database_is_down_is_told_it_was_not_graded(
         pg_url: str, curriculum: Any) -> None:
     """Editing a submission regrades it into its status message; while the database
