@@ -73,10 +73,13 @@ def _roots_poly(rng, k, complex_im=None):
 
 
 def inputs_roots(rng):
-    """The course's polynomial, then three hidden ones in a random order: one with three
+    """The course's polynomial, then four hidden ones in a random order: one with three
     or four real roots (so their order is judged: eigenvalues come unsorted), one whose
     complex pair lies close to the real axis (imaginary part 0.1-0.3: a loose
-    'is it real' tolerance keeps it), one of 1-4 real roots with or without a complex pair."""
+    'is it real' tolerance keeps it), one of 1-4 real roots with or without a complex pair,
+    and a quadratic with two real roots (the commonest polynomial, which the others made
+    only now and then: a companion matrix wrong for degree 2 alone passed). The quadratic
+    and its place are drawn last, so each seed's other polynomials stay as they were."""
     hidden = [
         _roots_poly(rng, int(rng.integers(3, 5)),
                     rng.uniform(0.5, 2) if rng.random() < 0.5 else None),
@@ -84,8 +87,11 @@ def inputs_roots(rng):
         _roots_poly(rng, int(rng.integers(1, 5)),
                     rng.uniform(0.5, 2) if rng.random() < 0.7 else None),
     ]
-    return shuffled(rng, [(torch.tensor(SEED_COEFFS, dtype=torch.float64),), *hidden],
-                    examples=1)
+    cases = shuffled(rng, [(torch.tensor(SEED_COEFFS, dtype=torch.float64),), *hidden],
+                     examples=1)
+    quadratic = _roots_poly(rng, 2)
+    cases.insert(1 + int(rng.integers(0, len(hidden) + 1)), quadratic)
+    return cases
 
 
 def _close(found, expected, what):
