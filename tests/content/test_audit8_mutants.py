@@ -9,12 +9,15 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   were quadratics only now and then, so a companion matrix left without its sub-diagonal for
   degree 2 (``if n > 2:`` for ``if n > 1:``) passed on most seeds. A hidden quadratic with two
   real roots is now always among them, at a random place.
+- 6.1.1: the history's ``epoch`` was only required to be there, so ``epoch - 1``, or
+  ``num_epochs`` in every entry, passed; the entries must now be numbered by epoch in order
+  (1–4, or 0–3 for a history counted from zero).
 """
 
 from __future__ import annotations
 
 import pytest
-from audit_support import fails_with_its_cause
+from audit_support import fails_with_its_cause, passes
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -27,7 +30,33 @@ WRONG = {
                                              "roots", ["find_roots", "values are off"]),
 }
 
+_HISTORY = 'history.append({"epoch": epoch + 1,'
+_EPOCH_MSG = "each history entry's epoch must be its epoch's number, in order"
+WRONG.update({
+    # passed: nothing read the epoch numbers
+    "6.1.1-history-epoch-off-by-two": ("6.1.1", [(
+        _HISTORY, _HISTORY.replace("epoch + 1", "epoch - 1"))],
+        "validation", [_EPOCH_MSG, "[-1, 0, 1, 2]"]),
+    "6.1.1-history-epoch-constant": ("6.1.1", [(
+        _HISTORY, _HISTORY.replace("epoch + 1", "num_epochs"))],
+        "validation", [_EPOCH_MSG, "[4, 4, 4, 4]"]),
+    "6.1.1-history-epoch-text": ("6.1.1", [(
+        _HISTORY, _HISTORY.replace("epoch + 1", "f'epoch {epoch + 1}'"))],
+        "validation", [_EPOCH_MSG, "'str'"]),
+})
+
+# (exercise, edits of the reference): right, written another way
+CORRECT = {
+    "6.1.1-history-counted-from-zero": ("6.1.1", [(
+        _HISTORY, _HISTORY.replace("epoch + 1", "epoch"))]),
+}
+
 
 @pytest.mark.parametrize("name", sorted(WRONG))
 async def test_wrong_submission_fails_with_its_cause(grader, curriculum, name):
     await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+async def test_correct_solution_passes(grader, curriculum, name):
+    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
