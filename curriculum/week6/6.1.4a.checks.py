@@ -27,6 +27,13 @@ def judge_model(learner, reference, inputs, ctx):
                                         "bidirectional=True)")
     if not any(k[0] == "Embedding" and k[2] == 0 for k in got["kinds"]):
         return Verdict(False, "module", "use nn.Embedding(vocab_size, embed_dim, padding_idx=0)")
+    diff = got.get("alone_diff")
+    if diff is None or not close(diff, 0.0, rtol=0.0, atol=1e-4):
+        return Verdict(False, "module", "each sentence must be tagged on its own: the last "
+                                        f"sentence of a [{b}, {t}] batch, tagged alone, gets "
+                                        "other logits than in the batch (an nn.LSTM without "
+                                        "batch_first=True reads [B, T] as [T, B]: it runs "
+                                        "along the batch, mixing the sentences)")
     return Verdict(True, "module")
 
 

@@ -12,6 +12,10 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
 - 6.1.1: the history's ``epoch`` was only required to be there, so ``epoch - 1``, or
   ``num_epochs`` in every entry, passed; the entries must now be numbered by epoch in order
   (1–4, or 0–3 for a history counted from zero).
+- 6.1.4a: an ``nn.LSTM`` without ``batch_first=True`` (which reads the ``[B, T]`` batch as
+  ``[T, B]``, running along the batch and mixing sentences) passed: only the output's shape
+  and the module kinds were read. The last sentence of the batch is now also tagged alone
+  and must get the logits it got in the batch.
 """
 
 from __future__ import annotations
@@ -45,8 +49,21 @@ WRONG.update({
         "validation", [_EPOCH_MSG, "'str'"]),
 })
 
+_LSTM = "nn.LSTM(embed_dim, hidden_dim, batch_first=True, bidirectional=True)"
+WRONG.update({
+    # passed: the tagger's output was only measured by its shape
+    "6.1.4a-lstm-not-batch-first": ("6.1.4a", [(_LSTM, _LSTM.replace("batch_first=True, ", ""))],
+                                    "model", ["each sentence must be tagged on its own",
+                                              "batch_first=True"]),
+})
+
 # (exercise, edits of the reference): right, written another way
 CORRECT = {
+    "6.1.4a-time-major-lstm-fed-transposed": ("6.1.4a", [
+        (_LSTM, _LSTM.replace("batch_first=True, ", "")),
+        ("        out, _ = self.lstm(self.embedding(x))",
+         "        out, _ = self.lstm(self.embedding(x).transpose(0, 1))\n"
+         "        out = out.transpose(0, 1)")]),
     "6.1.1-history-counted-from-zero": ("6.1.1", [(
         _HISTORY, _HISTORY.replace("epoch + 1", "epoch"))]),
 }
