@@ -27,6 +27,11 @@ def judge_model(learner, reference, inputs, ctx):
                                         "bidirectional=True)")
     if not any(k[0] == "Embedding" and k[2] == 0 for k in got["kinds"]):
         return Verdict(False, "module", "use nn.Embedding(vocab_size, embed_dim, padding_idx=0)")
+    want_params = reference.value["params"]
+    if got.get("params") != want_params:
+        return Verdict(False, "module", f"NERTagger(30, {inputs['tags']}) with its defaults "
+                                        "(embed_dim=32, hidden_dim=32) must have "
+                                        f"{want_params:,} parameters; found {got.get('params')}")
     diff = got.get("alone_diff")
     if diff is None or not close(diff, 0.0, rtol=0.0, atol=1e-4):
         return Verdict(False, "module", "each sentence must be tagged on its own: the last "

@@ -17,7 +17,8 @@ def model(ns, d):
     alone_diff = None
     if out.dim() == 3 and alone.shape == out[-1:].shape:
         alone_diff = float((out[-1] - alone[0]).abs().max())
-    return {"shape": list(out.shape), "kinds": kinds, "alone_diff": alone_diff}
+    return {"shape": list(out.shape), "kinds": kinds, "alone_diff": alone_diff,
+            "params": sum(p.numel() for p in model.parameters())}
 
 
 def loss(ns, cases):

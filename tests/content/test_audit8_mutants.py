@@ -15,7 +15,9 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
 - 6.1.4a: an ``nn.LSTM`` without ``batch_first=True`` (which reads the ``[B, T]`` batch as
   ``[T, B]``, running along the batch and mixing sentences) passed: only the output's shape
   and the module kinds were read. The last sentence of the batch is now also tagged alone
-  and must get the logits it got in the batch.
+  and must get the logits it got in the batch. Other defaults than the contract's
+  ``embed_dim=32, hidden_dim=32`` passed too (the model was built with its defaults and only
+  its shape read); its parameter count is now compared with the reference's.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ WRONG.update({
     "6.1.4a-lstm-not-batch-first": ("6.1.4a", [(_LSTM, _LSTM.replace("batch_first=True, ", ""))],
                                     "model", ["each sentence must be tagged on its own",
                                               "batch_first=True"]),
+    "6.1.4a-other-default-sizes": ("6.1.4a", [(
+        "embed_dim=32, hidden_dim=32):", "embed_dim=32, hidden_dim=64):")],
+        "model", ["with its defaults (embed_dim=32, hidden_dim=32) must have", "parameters"]),
 })
 
 # (exercise, edits of the reference): right, written another way
