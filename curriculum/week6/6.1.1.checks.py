@@ -94,13 +94,13 @@ def judge_train(learner, reference, inputs, ctx):
                             "SpeedMLP after train_model (4 epochs)")
 
 
-
 def _whole(value) -> int | None:
     """``value`` as a whole number (an int, or a float with nothing after the point), else
     None: the history's epoch numbers come through the probe as plain numbers."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return int(value) if float(value).is_integer() else None
+
 
 def judge_validation(learner, reference, inputs, ctx):
     out = shared(ctx, "train")
@@ -128,11 +128,12 @@ def judge_validation(learner, reference, inputs, ctx):
             return Verdict(False, "value", f"each history entry needs the keys {sorted(keys)}")
         if not all(finite(h[k]) for k in keys - {"epoch"}):
             return Verdict(False, "value", "history losses and accuracies must be finite numbers")
-    epochs = [h["epoch"] for h in hist]
-    if [_whole(e) for e in epochs] not in ([1, 2, 3, 4], [0, 1, 2, 3]):
+    epochs = [_whole(h["epoch"]) for h in hist]
+    if epochs not in ([1, 2, 3, 4], [0, 1, 2, 3]):
+        found = [e if e is not None else type(h["epoch"]).__name__
+                 for e, h in zip(epochs, hist, strict=True)]
         return Verdict(False, "value", "each history entry's epoch must be its epoch's number, "
-                                       "in order: 1, 2, 3, 4 (or from 0); found "
-                                       f"{[e if _whole(e) is not None else type(e).__name__ for e in epochs]}")
+                                       f"in order: 1, 2, 3, 4 (or from 0); found {found}")
     reported = as_float(hist[-1]["val_loss"])
     if not any(close(reported, v, rtol=1e-3, atol=1e-5) for v in got["val_loss"]):
         if any(close(reported, v, rtol=1e-3, atol=1e-5) for v in got.get("train_loss_now", [])):
