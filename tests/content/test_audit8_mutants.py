@@ -18,6 +18,10 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   and must get the logits it got in the batch. Other defaults than the contract's
   ``embed_dim=32, hidden_dim=32`` passed too (the model was built with its defaults and only
   its shape read); its parameter count is now compared with the reference's.
+- 6.1.4b: ``clip_grad_norm_`` after ``optimizer.step()``, or before ``loss.backward()``,
+  passed: the check read the gradient norm each step saw, and this run's gradients stay
+  under 1.0 on most seeds, clipped or not. Each step must now follow a clip of its fresh
+  gradients (the order of clips and steps is recorded).
 """
 
 from __future__ import annotations
@@ -62,8 +66,25 @@ WRONG.update({
         "model", ["with its defaults (embed_dim=32, hidden_dim=32) must have", "parameters"]),
 })
 
+_CLIP = "            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n"
+_STEP = "            optimizer.step()\n"
+_CLIP_MSG = "a step with no clip of its gradients before it"
+WRONG.update({
+    # passed: the gradients a step saw were under the bound anyway
+    "6.1.4b-clip-after-step": ("6.1.4b", [(_CLIP + _STEP, _STEP + _CLIP)],
+                               "training", ["clip every step to norm 1.0", _CLIP_MSG]),
+    "6.1.4b-clip-before-backward": ("6.1.4b", [
+        (_CLIP + _STEP, _STEP),
+        ("            optimizer.zero_grad()\n", "            optimizer.zero_grad()\n" + _CLIP)],
+        "training", ["clip every step to norm 1.0", _CLIP_MSG]),
+})
+
 # (exercise, edits of the reference): right, written another way
 CORRECT = {
+    "6.1.4b-clip-imported-by-name": ("6.1.4b", [
+        (_CLIP, _CLIP.replace("torch.nn.utils.clip_grad_norm_", "clip_grad_norm_")),
+        ("import torch.nn.functional as F\n",
+         "import torch.nn.functional as F\nfrom torch.nn.utils import clip_grad_norm_\n")]),
     "6.1.4a-time-major-lstm-fed-transposed": ("6.1.4a", [
         (_LSTM, _LSTM.replace("batch_first=True, ", "")),
         ("        out, _ = self.lstm(self.embedding(x))",
