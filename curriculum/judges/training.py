@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from curriculum.judges.compare import as_float, at_least, below, close
+from curriculum.judges.compare import as_float, at_least, at_most, below, close
 from curriculum.judges.text import fmt_shape, type_name
 from grader.checks.base import Verdict
 
@@ -86,6 +86,27 @@ def given_lr_problem(fn: str, found: tuple[str, float] | None, lr: float) -> str
     what = f"{found[0]}(lr={found[1]:g})" if found is not None else "no optimizer"
     return (f"{fn} must build torch.optim.Adam(model.parameters(), lr=lr) with the lr it is "
             f"given (the grader passed lr={lr:g}); found {what}")
+
+
+def clip_problem(max_norms: Any, step_norms: Any, order: Any, max_norm: float = 1.0) -> str:
+    """What the ``clipping`` recorder (curriculum/probes/recorders.py) shows wrong with a
+    run's gradient clipping, "" for nothing: a clip to another bound, a step that saw a larger
+    gradient norm, or a step with no clip of its fresh gradients since the step before it
+    (a clip after ``step()`` or before ``backward()``, which the norms alone only show when
+    the gradients exceed the bound)."""
+    if not isinstance(max_norms, list) or not isinstance(step_norms, list) \
+            or not isinstance(order, str):
+        return "no record of the clipping"
+    wrong = sorted({m for m in max_norms if not close(m, max_norm, rtol=1e-9, atol=0.0)})
+    if wrong:
+        return f"max_norm={as_float(wrong[0]):g}"
+    steepest = max(step_norms, default=0.0)
+    if not at_most(steepest, max_norm + 1e-4):
+        return f"a step with gradient norm {as_float(steepest):.3g}"
+    if any("C" not in seg for seg in order.split("S")[:-1]):
+        return ("a step with no clip of its gradients before it (clipped after step(), or "
+                "before backward())")
+    return ""
 
 
 def accuracy_verdict(pred, labels, threshold: float, what: str, kind: str = "train") -> Verdict:

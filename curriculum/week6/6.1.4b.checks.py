@@ -7,7 +7,7 @@ from curriculum.judges.compare import at_least, at_most, below, close
 from curriculum.judges.data import ner_sentences
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
-from curriculum.judges.training import pattern_verdict
+from curriculum.judges.training import clip_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -27,17 +27,8 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "max_norm=1.0)")
-    wrong = sorted({m for m in got["max_norms"] if not close(m, 1.0, rtol=1e-9, atol=0.0)})
-    steepest = max(got["step_norms"], default=0.0)
-    order = got.get("clip_order")
-    # each step needs a clip of its fresh gradients since the step before it
-    unclipped = not isinstance(order, str) or any("C" not in seg for seg in order.split("S")[:-1])
-    if wrong or not at_most(steepest, 1.0 + 1e-4) or unclipped:
-        found = (f"max_norm={wrong[0]:g}" if wrong
-                 else f"a step with gradient norm {steepest:.3g}"
-                 if not at_most(steepest, 1.0 + 1e-4)
-                 else "a step with no clip of its gradients before it (clipped after "
-                      "step(), or before backward())")
+    found = clip_problem(got["max_norms"], got["step_norms"], got.get("clip_order"))
+    if found:
         return Verdict(False, "api", "clip every step to norm 1.0: torch.nn.utils."
                                      "clip_grad_norm_(model.parameters(), max_norm=1.0) between "
                                      f"backward() and step(); found {found}")

@@ -8,45 +8,7 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from curriculum.probes.recorders import _acc, _made, need, recording
-
-
-def _clipping(ns, fn):
-    """Run ``fn`` recording the ``max_norm`` of every clip_grad_norm_ call (through
-    torch.nn.utils or a name the submission imported), the gradient norm each optimizer
-    step sees, and their order: ``C`` a clip of gradients that are there (a non-zero norm),
-    ``c`` one of none, ``S`` a step — a clip after the step, or before the backward pass,
-    leaves the gradients a step sees unclipped, which their norms only show when they
-    exceed the bound."""
-    import torch.nn.utils as tnu
-    from torch.optim.optimizer import register_optimizer_step_pre_hook
-    orig = tnu.clip_grad_norm_
-    max_norms, step_norms, order = [], [], []
-
-    def clip(parameters, *a, **k):
-        max_norms.append(float(a[0] if a else k.get("max_norm", float("nan"))))
-        total = orig(parameters, *a, **k)
-        order.append("C" if float(total) > 0 else "c")
-        return total
-
-    def norm(opt, args, kwargs):
-        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
-                 if p.grad is not None]
-        step_norms.append(float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads
-                          else 0.0)
-        order.append("S")
-    names = [n for n, v in ns.items() if v is orig]
-    tnu.clip_grad_norm_ = clip
-    for n in names:
-        ns[n] = clip
-    hook = register_optimizer_step_pre_hook(norm)
-    try:
-        return fn(), max_norms, step_norms, "".join(order[:20000])
-    finally:
-        hook.remove()
-        tnu.clip_grad_norm_ = orig
-        for n in names:
-            ns[n] = orig
+from curriculum.probes.recorders import _acc, _made, clipping, need, recording
 
 
 def train(ns, d):
@@ -75,7 +37,7 @@ def train(ns, d):
             ns["ner_loss"] = watched_loss  # train_ner reads it from the module globals
         stepper = register_optimizer_step_pre_hook(stepped)
         try:
-            model, max_norms, step_norms, clip_order = _clipping(ns, lambda: recording(
+            model, max_norms, step_norms, clip_order = clipping(ns, lambda: recording(
                 lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03, step_size=8,
                               batch_size=16)))
         finally:

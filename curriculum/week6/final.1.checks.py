@@ -10,7 +10,7 @@ from curriculum.judges.compare import as_float, at_least, at_most, below, close,
 from curriculum.judges.data import blobs, early_stop, stopping_curve
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
-from curriculum.judges.training import accuracy_verdict, pattern_verdict
+from curriculum.judges.training import accuracy_verdict, clip_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -231,6 +231,11 @@ def judge_fit(learner, reference, inputs, ctx):
     if not uses(src, "clip_grad_norm_"):
         return Verdict(False, "api", "clip gradients: torch.nn.utils.clip_grad_norm_(…, "
                                      "max_norm=1.0) between backward() and step()")
+    found = clip_problem(got.get("max_norms"), got.get("step_norms"), got.get("clip_order"))
+    if found:
+        return Verdict(False, "api", "clip gradients every step: torch.nn.utils."
+                                     "clip_grad_norm_(model.parameters(), max_norm=1.0) between "
+                                     f"backward() and step(); found {found}")
     scheds = [m for m in got["made"] if m["label"] == "scheduler"]
     if not scheds:
         return Verdict(False, "api", "schedule the learning rate: build an "

@@ -3,7 +3,7 @@
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from curriculum.probes.recorders import _acc, _made, _objects, mode_hook, need, recording
+from curriculum.probes.recorders import _acc, _made, _objects, clipping, mode_hook, need, recording
 from curriculum.probes.rows import row_index, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 
@@ -77,9 +77,9 @@ def fit(ns, d):
     fn = need(ns, "fit")
     built = len(_objects)
     try:
-        info = recording(lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
-                                    num_epochs=40, lr=d["lr"], patience=3,
-                                    batch_size=d["batch_size"]))
+        info, max_norms, step_norms, clip_order = clipping(ns, lambda: recording(
+            lambda: fn(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]), num_epochs=40,
+                       lr=d["lr"], patience=3, batch_size=d["batch_size"])))
     finally:
         for h in handles:
             h.remove()
@@ -96,7 +96,8 @@ def fit(ns, d):
     return {"pred": pred, "made": _made, "acc": _acc, "modes": sorted(set(log)),
             "info": dict(info) if isinstance(info, dict) else {},
             "snap_losses": losses, "snap_diffs": diffs, "lrs": lrs, "rows": rows,
-            "sched_steps": sched_steps,
+            "sched_steps": sched_steps, "max_norms": max_norms, "step_norms": step_norms,
+            "clip_order": clip_order,
             "scripted": _scripted(ns, d["stop"]), "capped": _scripted(ns, d["capped"])}
 
 

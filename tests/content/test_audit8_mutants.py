@@ -22,6 +22,10 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   passed: the check read the gradient norm each step saw, and this run's gradients stay
   under 1.0 on most seeds, clipped or not. Each step must now follow a clip of its fresh
   gradients (the order of clips and steps is recorded).
+- final.1: ``fit`` only had to name ``clip_grad_norm_`` in its source, so a clip after
+  ``step()`` or to another bound passed; its main run is now recorded the same way as 6.1.4b's
+  (one ``clipping`` recorder in ``curriculum/probes/recorders.py``, one ``clip_problem``
+  judge in ``curriculum/judges/training.py``).
 """
 
 from __future__ import annotations
@@ -77,6 +81,14 @@ WRONG.update({
         (_CLIP + _STEP, _STEP),
         ("            optimizer.zero_grad()\n", "            optimizer.zero_grad()\n" + _CLIP)],
         "training", ["clip every step to norm 1.0", _CLIP_MSG]),
+})
+
+WRONG.update({
+    # passed: clip_grad_norm_ only had to be named in the source
+    "final.1-clip-after-step": ("final.1", [(_CLIP + _STEP, _STEP + _CLIP)],
+                                "fit", ["clip gradients every step", "found a step"]),
+    "final.1-clip-to-another-bound": ("final.1", [(_CLIP, _CLIP.replace("1.0", "5.0"))],
+                                      "fit", ["clip gradients every step", "max_norm=5"]),
 })
 
 # (exercise, edits of the reference): right, written another way
