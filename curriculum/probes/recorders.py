@@ -1,6 +1,7 @@
 """Probe prelude (runs in the jail): wrap torch.optim optimizers and schedulers to record how
 they were built, watch a parameter for gradients piling up across steps (zero_grad
-missing), and a forward hook recording (training, grad enabled) per call."""
+missing), a forward hook recording (training, grad enabled) per call, the loss calls of
+the training batches, and gradient clipping in its order with the optimizer steps."""
 
 import threading as _threading
 
