@@ -159,11 +159,17 @@ async def test_a_trickled_body_is_cut_off_while_other_requests_are_served(grader
         sent = [0]
         trickling = asyncio.create_task(_trickle(writer, b" " * 1000, sent))
         await _served_meanwhile(srv)
-        answer = await asyncio.wait_for(reader.read(), 120)  # the bound only stops a hang
+        try:
+            answer = await asyncio.wait_for(reader.read(), 120)  # the bound only stops a hang
+        except ConnectionResetError:
+            # the trickler's next byte reached the closed socket, and the peer's reset
+            # dropped the unread answer (a kernel race): the connection was cut all the same
+            answer = None
         trickling.cancel()
         writer.close()
-        status = answer.split(b"\r\n", 1)[0]
-        assert b" 408 " in status and b"did not arrive within 1 s" in answer, answer
+        if answer is not None:
+            status = answer.split(b"\r\n", 1)[0]
+            assert b" 408 " in status and b"did not arrive within 1 s" in answer, answer
         # cut off before the body was complete, and closed with the answer: not read for
         # aiohttp's 10 s of lingering close (a byte every 0.1 s: ~110 bytes by then)
         assert sent[0] < 60, sent
