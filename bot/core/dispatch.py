@@ -76,6 +76,7 @@ class Dispatcher:
         self._sweep_lock = asyncio.Lock()
         self._stalled_checked = 0.0
         self._parked: set[int] = set()  # members with a submission waiting for an older one
+        self._unfinished: set[int] = set()  # jobs seen running for a finished submission
         self._started = False
         self._grace_s = GRACE_S
         self._running = 0  # gradings running in this process's engine workers
@@ -162,12 +163,28 @@ class Dispatcher:
         """Jobs running on a worker that stopped sending heartbeats (killed,
         frozen, cut off): give the submission back and retry the job in its
         place. If that worker was only slow, the verdict it writes later is
-        refused (one verdict per submission)."""
+        refused (one verdict per submission).
+
+        And jobs still marked running, at two looks in a row, for a submission
+        that is no longer pending: their worker lives (its heartbeats go on), but
+        the query marking the job done was lost with its connection (a database
+        restart right after the verdict). Such a job holds its member's lock, so
+        the member's next submission would wait for ever; retried, it runs again,
+        finds its submission graded and ends."""
         for job in await self.engine.stalled(self.stalled_s):
             await self.queue.release(member_id=job.member_id)
             if await self.engine.retry(job.job_id):
                 log.warning("grading of submission %s was interrupted (its worker stopped); "
                             "retrying it", job.submission_id)
+        running = await self.engine.running()
+        finished = await self.queue.finished_among({job.submission_id for job in running})
+        unfinished = {job.job_id for job in running if job.submission_id in finished}
+        for job in running:
+            if job.job_id in unfinished & self._unfinished and await self.engine.retry(job.job_id):
+                log.warning("the job of submission %s was left running after its verdict (its "
+                            "end was lost with a database connection); ending it",
+                            job.submission_id)
+        self._unfinished = unfinished
 
     async def _sweep_forever(self) -> None:
         loop = asyncio.get_running_loop()

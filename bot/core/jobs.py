@@ -46,6 +46,7 @@ from typing import Any
 import procrastinate
 from procrastinate import exceptions as pexc
 from procrastinate import utils as putils
+from procrastinate import worker as pworker
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy.engine import make_url
 
@@ -67,6 +68,14 @@ POLL_S = 0.5
 #: How long a stopping worker lets running gradings finish before cancelling
 #: them (their submissions go back to the queue).
 GRACE_S = 10.0
+#: A lane's worker that stopped on its own (Procrastinate stops a worker whose
+#: heartbeat or job fetch met a lost connection) is started again after this,
+#: doubling up to :data:`RESTART_MAX_S` while it keeps failing (the database is down).
+RESTART_S = 0.5
+RESTART_MAX_S = 8.0
+#: A worker run that lasted this long was healthy: the next restart waits
+#: :data:`RESTART_S` again.
+HEALTHY_S = 30.0
 
 RunJob = Callable[[int, str], Awaitable[None]]
 
@@ -136,6 +145,31 @@ class EmbeddedConnector(InMemoryConnector):
             self.events.pop(job_id, None)
 
 
+class GradingWorker(pworker.Worker):
+    """Procrastinate's worker, stopped when one of its side tasks fails.
+
+    Upstream's monitor of the side tasks (heartbeat, listener, abort poller,
+    periodic deferrer) returns as soon as *any* of them ends — and the deferrer
+    ends at once where there is no periodic task, as here. So a heartbeat that
+    met a lost connection (a database restart) ended unnoticed: the worker ran
+    on with a stale heartbeat, and every sweeper took its running jobs for a
+    dead worker's and ran them again. Here the monitor keeps watching the
+    others and stops the worker at the first failure; the engine then starts a
+    fresh one (:meth:`JobEngine._keep_working`)."""
+
+    async def _monitor_side_tasks(self, side_tasks: list[asyncio.Task[Any]]) -> None:
+        pending = set(side_tasks)
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if not task.cancelled() and (exc := task.exception()) is not None:
+                    log.warning("the %s of grading worker %s failed (%s: %s); stopping it",
+                                task.get_name(), self.worker_name, type(exc).__name__,
+                                str(exc).strip())
+                    self.stop()
+                    return
+
+
 def psycopg_conninfo(database_url: str) -> str:
     """The libpq URL of the bot's (SQLAlchemy, asyncpg) database URL."""
     url = make_url(database_url).set(drivername="postgresql")
@@ -143,7 +177,9 @@ def psycopg_conninfo(database_url: str) -> str:
 
 
 @dataclass(frozen=True)
-class StalledJob:
+class RunningJob:
+    """A job marked running (``doing``) and the submission it grades."""
+
     job_id: int
     submission_id: int
     member_id: int
@@ -243,17 +279,45 @@ class JobEngine:
         """One worker per lane, each with its lane's slots, until cancelled."""
         return [
             asyncio.get_running_loop().create_task(
-                self.app.run_worker_async(
-                    queues=[lane], concurrency=slots.of(lane), name=f"grade-{lane}",
-                    install_signal_handlers=False, listen_notify=True,
-                    delete_jobs="successful", fetch_job_polling_interval=POLL_S,
-                    update_heartbeat_interval=heartbeat_s,
-                    stalled_worker_timeout=stalled_s, shutdown_graceful_timeout=grace_s,
-                ),
+                self._keep_working(lane, slots.of(lane), heartbeat_s=heartbeat_s,
+                                   stalled_s=stalled_s, grace_s=grace_s),
                 name=f"grading worker ({lane})",
             )
             for lane in lanes
         ]
+
+    async def _keep_working(self, lane: str, concurrency: int, *, heartbeat_s: float,
+                            stalled_s: float, grace_s: float) -> None:
+        """Run the lane's worker, and start it again whenever it stops on its own:
+        a worker ends when its job fetch, or one of its side tasks (the heartbeat,
+        the listener), meets a lost connection (a database restart, a failover),
+        and the process would otherwise go on without grading that lane. The old
+        worker finishes its running jobs first (or, past the grace, gives them
+        back) and unregisters; if it could not, its jobs are a dead worker's, found
+        by the heartbeat rule and retried."""
+        loop = asyncio.get_running_loop()
+        wait = RESTART_S
+        while True:
+            started = loop.time()
+            try:
+                await GradingWorker(
+                    app=self.app, queues=[lane], concurrency=concurrency, name=f"grade-{lane}",
+                    install_signal_handlers=False, listen_notify=True,
+                    delete_jobs="successful", fetch_job_polling_interval=POLL_S,
+                    update_heartbeat_interval=heartbeat_s,
+                    stalled_worker_timeout=stalled_s, shutdown_graceful_timeout=grace_s,
+                ).run()
+                reason = "stopped"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                reason = f"failed ({type(exc).__name__}: {exc})"
+            if loop.time() - started >= HEALTHY_S:
+                wait = RESTART_S
+            log.warning("the grading worker of lane %s %s; starting it again in %.1f s",
+                        lane, reason, wait)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RESTART_MAX_S)
 
     async def drain(self, lanes: Iterable[str], slots: LaneSlots) -> None:
         """Run every job that can run now, in this task, and return when none is
@@ -283,19 +347,21 @@ class JobEngine:
 
     # ---- workers that died ------------------------------------------------------------------
 
-    async def stalled(self, stalled_s: float = STALLED_S) -> list[StalledJob]:
+    async def stalled(self, stalled_s: float = STALLED_S) -> list[RunningJob]:
         """Jobs running on workers that stopped sending heartbeats."""
         if not self.durable:
             return []  # in-memory jobs die with their only process
         await self.open()
         jobs = await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s)
-        out = []
-        for job in jobs:
-            kwargs = job.task_kwargs
-            if job.task_name == TASK and job.id is not None:
-                out.append(StalledJob(job.id, int(kwargs["submission_id"]),
-                                      int(kwargs["member_id"])))
-        return out
+        return _grading_jobs(jobs)
+
+    async def running(self) -> list[RunningJob]:
+        """Jobs marked running (``doing``), on any worker."""
+        if not self.durable:
+            return []  # in memory, a job's end is never lost
+        await self.open()
+        return _grading_jobs(await self.app.job_manager.list_jobs_async(status="doing",
+                                                                        task=TASK))
 
     async def retry(self, job_id: int) -> bool:
         """Put a stalled job back in its queue, in its place (same id, lock and
@@ -307,3 +373,9 @@ class JobEngine:
             return False
         return True
 
+
+def _grading_jobs(jobs: Iterable[Any]) -> list[RunningJob]:
+    """The grading jobs among Procrastinate's ``jobs``, with their submissions."""
+    return [RunningJob(job.id, int(job.task_kwargs["submission_id"]),
+                       int(job.task_kwargs["member_id"]))
+            for job in jobs if job.task_name == TASK and job.id is not None]

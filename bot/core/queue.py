@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -320,6 +321,17 @@ class GradingQueue:
             return await s.scalar(select(Notice.id).where(
                 Notice.submission_id == submission_id,
                 Notice.kind.in_(VERDICT_KINDS)).limit(1)) is not None
+
+    async def finished_among(self, submission_ids: Iterable[int]) -> set[int]:
+        """Those of ``submission_ids`` that are no longer pending (graded, or
+        could not be graded)."""
+        ids = list(submission_ids)
+        if not ids:
+            return set()
+        async with self.ctx.db.session() as s:
+            return set((await s.scalars(select(Submission.id).where(
+                Submission.id.in_(ids),
+                Submission.status.not_in(SubmissionStatus.pending)))).all())
 
     async def expedite(self) -> int:
         """Every queued submission waiting out a retry delay is due now (the

@@ -81,6 +81,106 @@ async def test_a_database_restart_mid_grading_loses_nothing(
         assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
 
 
+@asynccontextmanager
+async def _rows_locked(url: str, sql: str) -> AsyncIterator[Any]:
+    """A transaction of its own holding the row locks of ``sql`` (a ``SELECT …
+    FOR UPDATE``) until the block ends: other backends' writes to those rows wait."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql://", "postgres://"), timeout=5)
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        await conn.fetch(sql)
+        yield conn
+    finally:
+        await tx.rollback()
+        await conn.close()
+
+
+async def _cut_when_waiting(locker: Any, fragment: str, count: int = 1) -> None:
+    """Once ``count`` backends wait on ``locker``'s row locks running a query
+    containing ``fragment``, terminate them: their connections are lost in the
+    middle of that query, as in a database restart."""
+    waiting = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND query LIKE $1")
+
+    async def there() -> bool:
+        await locker.execute("SELECT pg_stat_clear_snapshot()")  # fresh in a transaction
+        return len(await locker.fetch(waiting, f"%{fragment}%")) >= count
+
+    await wait_until(there)
+    for row in await locker.fetch(waiting, f"%{fragment}%"):
+        await locker.execute("SELECT pg_terminate_backend($1)", row["pid"])
+
+
+JOBS = "torchdojo_jobs.procrastinate_jobs"
+
+
+async def test_a_job_whose_end_is_lost_with_its_connection_does_not_block_its_member(
+        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
+    """The verdict is written, then the query marking the job done loses its
+    connection. The worker lives on (its heartbeats go on), so the job stayed
+    "running" for ever and held the member's lock: their next submission was
+    never graded. The sweeper now ends such a job."""
+    grader, grader_url = http_grader
+    async with chat_process(pg_url, curriculum) as (node, outbox):
+        await node.cohort(["ann"])
+        worker = workers(pg_url, grader_url)
+        await worker.ready()
+        held = await node.submit("ann", QUICK, "HOLD")
+
+        async def grading() -> bool:
+            return len(grader.calls) == 1
+
+        await wait_until(grading)
+        async with _rows_locked(pg_url, f"SELECT id FROM {JOBS} WHERE status = 'doing' "
+                                        "FOR UPDATE") as locker:
+            grader.release.set()
+            await _cut_when_waiting(locker, "finish_job")
+        again = await node.submit("ann", QUICK, "again")
+
+        async def all_delivered() -> bool:
+            done = {e.submission_id for e in outbox.events if isinstance(e, GradedNotice)}
+            return done == {held, again}
+
+        await wait_until(all_delivered, timeout=60)
+        assert await verdicts(node) == Counter({held: 1, again: 1})
+        assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+
+
+async def test_a_worker_whose_heartbeats_lose_their_connection_grades_on(
+        pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
+    """Procrastinate stops a worker whose heartbeat fails; the process lived on
+    without grading (nothing restarted its lanes' workers). Now each lane's
+    worker is started again."""
+    grader, grader_url = http_grader
+    grader.release.set()
+    async with chat_process(pg_url, curriculum) as (node, outbox):
+        await node.cohort(["ann"])
+        worker = workers(pg_url, grader_url)
+        await worker.ready()
+        first = await node.submit("ann", QUICK, "first")
+
+        async def delivered(ids: set[int]) -> bool:
+            return ids <= {e.submission_id for e in outbox.events
+                           if isinstance(e, GradedNotice)}
+
+        await wait_until(lambda: delivered({first}))
+        table = "torchdojo_jobs.procrastinate_workers"
+        async with _rows_locked(pg_url, f"SELECT id FROM {table} FOR UPDATE") as locker:
+            lanes = len(await locker.fetch(f"SELECT id FROM {table}"))
+            await _cut_when_waiting(locker, "heartbeat", count=lanes)
+        later = await node.submit("ann", QUICK, "later")
+        await wait_until(lambda: delivered({first, later}), timeout=60)
+
+        async def restarted() -> bool:
+            return "starting it again" in worker.log.read_text()
+
+        await wait_until(restarted, timeout=10)
+        assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
+
+
 class Proxy:
     """A TCP relay in front of PostgreSQL that can be taken down (connections
     refused, every open one cut) and brought back on the same port: the
