@@ -312,6 +312,11 @@ class JobEngine:
                 raise
             except Exception as exc:
                 reason = f"failed ({type(exc).__name__}: {exc})"
+            # stopping: the engine was closed under the worker, or the worker's shutdown
+            # replaced a cancel's CancelledError with another error
+            me = asyncio.current_task()
+            if not self._opened or (me is not None and me.cancelling()):
+                return
             if loop.time() - started >= HEALTHY_S:
                 wait = RESTART_S
             log.warning("the grading worker of lane %s %s; starting it again in %.1f s",
