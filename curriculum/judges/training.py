@@ -95,12 +95,14 @@ def clip_problem(max_norms: Any, step_norms: Any, order: Any, max_norm: float = 
     (a clip after ``step()`` or before ``backward()``, which the norms alone only show when
     the gradients exceed the bound)."""
     if not isinstance(max_norms, list) or not isinstance(step_norms, list) \
-            or not isinstance(order, str):
+            or not isinstance(order, str) \
+            or not all(type(n) in (int, float) for n in [*max_norms, *step_norms]):
         return "no record of the clipping"
     wrong = sorted({m for m in max_norms if not close(m, max_norm, rtol=1e-9, atol=0.0)})
     if wrong:
         return f"max_norm={as_float(wrong[0]):g}"
-    steepest = max(step_norms, default=0.0)
+    # a run whose gradients turned NaN fails on its training, not on its clipping
+    steepest = max((n for n in step_norms if math.isfinite(n)), default=0.0)
     if not at_most(steepest, max_norm + 1e-4):
         return f"a step with gradient norm {as_float(steepest):.3g}"
     if any("C" not in seg for seg in order.split("S")[:-1]):

@@ -118,10 +118,10 @@ def loss_calls(log):
 def clipping(ns, fn):
     """Run ``fn`` recording the ``max_norm`` of every clip_grad_norm_ call (through
     torch.nn.utils or a name the submission imported), the gradient norm each optimizer
-    step sees, and their order: ``C`` a clip of gradients that are there (a non-zero norm),
-    ``c`` one of none, ``S`` a step — a clip after the step, or before the backward pass,
-    leaves the gradients a step sees unclipped, which their norms only show when they
-    exceed the bound."""
+    step sees, and their order: ``C`` a clip of gradients that are there (a non-zero norm,
+    or not a number), ``c`` one of none, ``S`` a step — a clip after the step, or before
+    the backward pass, leaves the gradients a step sees unclipped, which their norms only
+    show when they exceed the bound."""
     import torch.nn.utils as tnu
     from torch.optim.optimizer import register_optimizer_step_pre_hook
     orig = tnu.clip_grad_norm_
@@ -130,7 +130,7 @@ def clipping(ns, fn):
     def clip(parameters, *a, **k):
         max_norms.append(float(a[0] if a else k.get("max_norm", float("nan"))))
         total = orig(parameters, *a, **k)
-        order.append("C" if float(total) > 0 else "c")
+        order.append("c" if float(total) == 0 else "C")  # NaN gradients are there too
         return total
 
     def norm(opt, args, kwargs):

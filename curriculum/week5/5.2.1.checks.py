@@ -12,7 +12,7 @@ import torch
 from curriculum.judges.compare import at_least, at_most, close
 from curriculum.judges.data import f32
 from curriculum.judges.source import uses
-from curriculum.judges.training import epoch_means_problem, first_backward_clean
+from curriculum.judges.training import clip_problem, epoch_means_problem, first_backward_clean
 from grader.checks.base import Hidden, Verdict
 
 #: The lr the probe's task configs carry (never 0.01, the example's).
@@ -98,6 +98,13 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "api", "clip the gradients before each step: "
                                      "clip_grad_norm_(self.model.parameters(), 1.0) between "
                                      "combined.backward() and optimizer.step()")
+    # the steps' norms are judged below on the model's gradients alone (the uncertainty
+    # weights' are not clipped), so only the bound and the order are asked of the recorder
+    found = clip_problem(v.get("max_norms"), [], v.get("clip_order"))
+    if found:
+        return Verdict(False, "api", "clip the gradients every step: clip_grad_norm_("
+                                     "self.model.parameters(), 1.0) between combined.backward() "
+                                     f"and optimizer.step(); found {found}")
     seq, nums = rep["seq"], rep["num"]
     if "K" in seq:
         # σ starts at 1: the first combined loss is Σ L_i / 2 (+ log 1) of that round's losses

@@ -4,6 +4,7 @@ training-loop instruments (data only)."""
 import torch as _torch
 from torch import nn as _nn
 
+from curriculum.probes.recorders import clipping
 from curriculum.probes.training_loop import _describe, _Rec
 
 
@@ -64,10 +65,13 @@ def probe(ns, inputs):
     }
     rec = _Rec([model])
     epochs = []
-    try:
-        rec.install()
+
+    def train():
         for _ in range(6):
             epochs.append(_describe(trainer.train_epoch(loaders)))
+    try:
+        rec.install()
+        _, max_norms, _, clip_order = clipping(ns, train)
     finally:
         rec.remove()
     modes = []
@@ -88,6 +92,7 @@ def probe(ns, inputs):
         test = model(inputs["X_test"])
     return {"epochs": epochs, "val": results, "own_acc": own_acc, "own_loss": own_loss,
             "val_modes": modes, "report": rec.report(),
+            "max_norms": max_norms, "clip_order": clip_order,
             "sig_before": sig_before,
             "sig_after": sig.detach().clone() if isinstance(sig, _torch.Tensor) else None,
             "reg": test["regression"].detach(), "cls": test["classification"].detach()}

@@ -26,6 +26,9 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   ``step()`` or to another bound passed; its main run is now recorded the same way as 6.1.4b's
   (one ``clipping`` recorder in ``curriculum/probes/recorders.py``, one ``clip_problem``
   judge in ``curriculum/judges/training.py``).
+- 5.2.1: the same; a clip after ``step()`` or to another bound passed. The recorder counts
+  a clip of NaN gradients as a clip (a run whose gradients turn NaN fails on its training,
+  not with "a step with no clip").
 """
 
 from __future__ import annotations
@@ -91,8 +94,24 @@ WRONG.update({
                                       "fit", ["clip gradients every step", "max_norm=5"]),
 })
 
+_MT_CLIP = "            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=1.0)\n"
+_MT_STEP = "            self.optimizer.step()\n"
+WRONG.update({
+    # passed: only the name clip_grad_norm_ and the model's gradient norms were read, and
+    # those stay under 1.0 on most seeds
+    "5.2.1-clip-after-step": ("5.2.1", [(_MT_CLIP + _MT_STEP, _MT_STEP + _MT_CLIP)],
+                              "multitask_training", ["clip the gradients every step",
+                                                     _CLIP_MSG]),
+    "5.2.1-clip-to-another-bound": ("5.2.1", [(_MT_CLIP, _MT_CLIP.replace("1.0", "5.0"))],
+                                    "multitask_training", ["clip the gradients every step",
+                                                           "max_norm=5"]),
+})
+
 # (exercise, edits of the reference): right, written another way
 CORRECT = {
+    "5.2.1-clip-with-the-uncertainty-weights": ("5.2.1", [(
+        "clip_grad_norm_(self.model.parameters(), max_norm=1.0)",
+        "clip_grad_norm_([*self.model.parameters(), self.uncertainty_weights], 1.0)")]),
     "6.1.4b-clip-imported-by-name": ("6.1.4b", [
         (_CLIP, _CLIP.replace("torch.nn.utils.clip_grad_norm_", "clip_grad_norm_")),
         ("import torch.nn.functional as F\n",
@@ -115,3 +134,15 @@ async def test_wrong_submission_fails_with_its_cause(grader, curriculum, name):
 @pytest.mark.parametrize("name", sorted(CORRECT))
 async def test_correct_solution_passes(grader, curriculum, name):
     await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+
+
+def test_a_clip_of_nan_gradients_is_a_clip() -> None:
+    """A run whose gradients turned NaN is not told it skipped its clipping: its clips
+    count, and its NaN step norms are left to the training checks."""
+    from curriculum.judges.training import clip_problem
+
+    nan = float("nan")
+    assert clip_problem([1.0, 1.0], [0.5, nan], "CSCS") == ""
+    assert clip_problem([1.0, 1.0], [nan, 3.0], "CSCS") == "a step with gradient norm 3"
+    assert "no clip" in clip_problem([1.0], [0.5, 0.5], "CSS")
+    assert clip_problem([1.0], ["0.5"], "CS") == "no record of the clipping"
