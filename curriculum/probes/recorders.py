@@ -1,7 +1,7 @@
 """Probe prelude (runs in the jail): wrap torch.optim optimizers and schedulers to record how
 they were built, watch a parameter for gradients piling up across steps (zero_grad
-missing), a forward hook recording (training, grad enabled) per call, the loss calls of
-the training batches, and gradient clipping in its order with the optimizer steps."""
+missing), a forward hook recording (training, grad enabled) per call, and the loss calls
+of the training batches. Gradient clipping has a recorder of its own (``clipping``)."""
 
 import threading as _threading
 
@@ -113,41 +113,3 @@ def loss_calls(log):
             log.append([float(out.detach().float()), rows])
 
     return _t.nn.modules.module.register_module_forward_hook(hook)
-
-
-def clipping(ns, fn):
-    """Run ``fn`` recording the ``max_norm`` of every clip_grad_norm_ call (through
-    torch.nn.utils or a name the submission imported), the gradient norm each optimizer
-    step sees, and their order: ``C`` a clip of gradients that are there (a non-zero norm,
-    or not a number), ``c`` one of none, ``S`` a step — a clip after the step, or before
-    the backward pass, leaves the gradients a step sees unclipped, which their norms only
-    show when they exceed the bound."""
-    import torch.nn.utils as tnu
-    from torch.optim.optimizer import register_optimizer_step_pre_hook
-    orig = tnu.clip_grad_norm_
-    max_norms, step_norms, order = [], [], []
-
-    def clip(parameters, *a, **k):
-        max_norms.append(float(a[0] if a else k.get("max_norm", float("nan"))))
-        total = orig(parameters, *a, **k)
-        order.append("c" if float(total) == 0 else "C")  # NaN gradients are there too
-        return total
-
-    def norm(opt, args, kwargs):
-        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
-                 if p.grad is not None]
-        step_norms.append(float(_t.sqrt(sum((g ** 2).sum() for g in grads))) if grads
-                          else 0.0)
-        order.append("S")
-    names = [n for n, v in ns.items() if v is orig]
-    tnu.clip_grad_norm_ = clip
-    for n in names:
-        ns[n] = clip
-    hook = register_optimizer_step_pre_hook(norm)
-    try:
-        return fn(), max_norms, step_norms, "".join(order[:20000])
-    finally:
-        hook.remove()
-        tnu.clip_grad_norm_ = orig
-        for n in names:
-            ns[n] = orig

@@ -94,7 +94,7 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "validate's classification accuracy is not the "
                                        "fraction of correct predictions on the validation data")
     rep = v["report"]
-    if not uses(ctx.source_text, "clip_grad_norm_"):
+    if not uses(ctx.source_text, "clip_grad_norm_", "clip_grads_with_norm_"):
         return Verdict(False, "api", "clip the gradients before each step: "
                                      "clip_grad_norm_(self.model.parameters(), 1.0) between "
                                      "combined.backward() and optimizer.step()")

@@ -4,7 +4,7 @@ training-loop instruments (data only)."""
 import torch as _torch
 from torch import nn as _nn
 
-from curriculum.probes.recorders import clipping
+from curriculum.probes.clipping import clipping
 from curriculum.probes.training_loop import _describe, _Rec
 
 

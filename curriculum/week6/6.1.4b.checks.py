@@ -23,7 +23,7 @@ def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
         return bad
-    if not uses(ctx.source_text, "clip_grad_norm_"):
+    if not uses(ctx.source_text, "clip_grad_norm_", "clip_grads_with_norm_"):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "max_norm=1.0)")

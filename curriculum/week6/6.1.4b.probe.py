@@ -8,7 +8,8 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from curriculum.probes.recorders import _acc, _made, clipping, need, recording
+from curriculum.probes.clipping import clipping
+from curriculum.probes.recorders import _acc, _made, need, recording
 
 
 def train(ns, d):

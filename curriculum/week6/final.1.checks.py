@@ -228,7 +228,7 @@ def judge_fit(learner, reference, inputs, ctx):
     bad = pattern_verdict(src, got.get("acc"))
     if bad:
         return bad
-    if not uses(src, "clip_grad_norm_"):
+    if not uses(src, "clip_grad_norm_", "clip_grads_with_norm_"):
         return Verdict(False, "api", "clip gradients: torch.nn.utils.clip_grad_norm_(…, "
                                      "max_norm=1.0) between backward() and step()")
     found = clip_problem(got.get("max_norms"), got.get("step_norms"), got.get("clip_order"))

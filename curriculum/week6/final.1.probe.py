@@ -3,7 +3,8 @@
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from curriculum.probes.recorders import _acc, _made, _objects, clipping, mode_hook, need, recording
+from curriculum.probes.clipping import clipping
+from curriculum.probes.recorders import _acc, _made, _objects, mode_hook, need, recording
 from curriculum.probes.rows import row_index, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 

@@ -20,7 +20,12 @@ from curriculum.judges.data import early_stop, keyword_sequences, stopping_curve
 from curriculum.judges.shared import share, shared
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
-from curriculum.judges.training import accuracy_verdict, epoch_means_problem, pattern_verdict
+from curriculum.judges.training import (
+    accuracy_verdict,
+    clip_problem,
+    epoch_means_problem,
+    pattern_verdict,
+)
 from grader.checks.base import Hidden, Verdict
 
 DEFAULTS = {"vocab_size": 100, "embed_dim": 32, "hidden_dim": 64, "num_classes": 4, "lr": 0.01,
@@ -215,7 +220,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "build the optimizer as torch.optim.AdamW(model.parameters(), "
                                      "lr=config.lr, weight_decay=config.weight_decay) (the "
                                      f"grader's config has lr={lr}); found {found}")
-    if not uses(src, "clip_grad_norm_"):
+    if not uses(src, "clip_grad_norm_", "clip_grads_with_norm_"):
         return Verdict(False, "api", "clip gradients between backward() and step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "config.max_grad_norm)")
@@ -434,12 +439,13 @@ REPRO_MAX_NORMS = (0.05, 0.1, 0.2)
 def judge_repro(learner, reference, inputs, ctx):
     got = learner.value
     bound = inputs["cfg"]["max_grad_norm"]
-    steepest = got.get("max_step_norm")
-    if finite(steepest) and not at_most(steepest, bound * (1 + 1e-4)):
+    found = clip_problem(got.get("max_norms"), got.get("step_norms"), got.get("clip_order"),
+                         max_norm=bound)
+    if found:
         return Verdict(False, "api", "clip with the config's norm: torch.nn.utils."
                                      "clip_grad_norm_(model.parameters(), config.max_grad_norm) "
-                                     f"— in a run whose config.max_grad_norm is {bound:g}, a step "
-                                     f"applied gradients of norm {steepest:.3g}")
+                                     "between backward() and step() — in a run whose "
+                                     f"config.max_grad_norm is {bound:g}, found {found}")
     if not at_most(got["same_seed"], 1e-6):
         return Verdict(False, "value", "two train() runs with the same config gave different "
                                        f"weights (max difference {got['same_seed']:.3g}): call "

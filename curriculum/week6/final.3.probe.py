@@ -9,6 +9,7 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
+from curriculum.probes.clipping import clipping
 from curriculum.probes.need import need
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, holds_graph, loss_calls, mode_hook, recording
@@ -148,29 +149,26 @@ def train(ns, d):
 def repro(ns, d):
     Config, train = need(ns, "Config"), need(ns, "train")
     folder = tempfile.mkdtemp()
-    norms = []  # the gradient norm every optimizer step applies (after clipping)
 
-    def step_norm(opt, args, kwargs):
-        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
-                 if p.grad is not None]
-        norms.append(float(torch.sqrt(sum((g ** 2).sum() for g in grads))) if grads else 0.0)
-    hook = register_optimizer_step_pre_hook(step_norm)
-    try:
+    def runs():
         states = []
         for k, seed in enumerate([d["seed"], d["seed"], d["seed"] + 1]):
             torch.manual_seed(1000 + 17 * k)   # only config.seed may decide the result
             model, _ = train(Config(**d["cfg"], seed=seed), d["x"], d["y"], d["xv"], d["yv"],
                              os.path.join(folder, f"run{k}.pt"))
             states.append({n: t.detach().clone().float() for n, t in model.state_dict().items()})
+        return states
+
+    try:
+        states, max_norms, step_norms, clip_order = clipping(ns, runs)
 
         def diff(a, b):
             if set(a) != set(b):
                 return float("inf")
             return max(float((a[n] - b[n]).abs().max()) for n in a)
         return {"same_seed": diff(states[0], states[1]), "other_seed": diff(states[0], states[2]),
-                "max_step_norm": max(norms, default=None)}
+                "max_norms": max_norms, "step_norms": step_norms, "clip_order": clip_order}
     finally:
-        hook.remove()
         shutil.rmtree(folder, ignore_errors=True)
 
 

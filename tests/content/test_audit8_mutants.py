@@ -28,7 +28,10 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   judge in ``curriculum/judges/training.py``).
 - 5.2.1: the same; a clip after ``step()`` or to another bound passed. The recorder counts
   a clip of NaN gradients as a clip (a run whose gradients turn NaN fails on its training,
-  not with "a step with no clip").
+  not with "a step with no clip"), and also the two-step form (``get_total_norm``, then
+  ``clip_grads_with_norm_``) and ``torch.nn.utils.clip_grad.clip_grad_norm_``, which it
+  missed (a right run was told it had no clip). final.3's reproducibility run is recorded by
+  the same recorder (``curriculum/probes/clipping.py``).
 """
 
 from __future__ import annotations
@@ -109,6 +112,14 @@ WRONG.update({
 
 # (exercise, edits of the reference): right, written another way
 CORRECT = {
+    # not counted as clips before: the two-step form, and the clip_grad module's name
+    "6.1.4b-clip-in-two-steps": ("6.1.4b", [(_CLIP, (
+        "            grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        "            torch.nn.utils.clip_grads_with_norm_(\n"
+        "                model.parameters(), 1.0, torch.nn.utils.get_total_norm(grads))\n"))]),
+    "final.1-clip-through-the-clip-grad-module": ("final.1", [(
+        _CLIP, _CLIP.replace("torch.nn.utils.clip_grad_norm_",
+                             "torch.nn.utils.clip_grad.clip_grad_norm_"))]),
     "5.2.1-clip-with-the-uncertainty-weights": ("5.2.1", [(
         "clip_grad_norm_(self.model.parameters(), max_norm=1.0)",
         "clip_grad_norm_([*self.model.parameters(), self.uncertainty_weights], 1.0)")]),
