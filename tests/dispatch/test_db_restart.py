@@ -47,6 +47,14 @@ async def chat_process(url: str, curriculum: Any) -> AsyncIterator[tuple[Any, Ou
         await node.close()
 
 
+def delivered(outbox: Outbox, ids: set[int]) -> Any:
+    """A predicate for ``wait_until``: every one of ``ids`` has its verdict in the outbox."""
+    async def check() -> bool:
+        return ids <= {e.submission_id for e in outbox.events if isinstance(e, GradedNotice)}
+
+    return check
+
+
 async def test_a_database_restart_mid_grading_loses_nothing(
         pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
     grader, grader_url = http_grader
@@ -67,17 +75,12 @@ async def test_a_database_restart_mid_grading_loses_nothing(
         _cut_every_connection(pg_url)
         again = await node.submit("ann", QUICK, "again")
 
-        async def all_delivered() -> bool:
-            done = {e.submission_id for e in outbox.events if isinstance(e, GradedNotice)}
-            return done == {held, later, again}
-
-        await wait_until(all_delivered, timeout=60)
+        await wait_until(delivered(outbox, {held, later, again}), timeout=60)
         await asyncio.sleep(0.5)
         assert all(r.status == "graded" for r in await rows(node))
         assert await verdicts(node) == Counter({held: 1, later: 1, again: 1})
-        delivered = Counter(e.submission_id for e in outbox.events
-                            if isinstance(e, GradedNotice))
-        assert set(delivered.values()) == {1}
+        times = Counter(e.submission_id for e in outbox.events if isinstance(e, GradedNotice))
+        assert set(times.values()) == {1}
         assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
 
 
@@ -140,11 +143,7 @@ async def test_a_job_whose_end_is_lost_with_its_connection_does_not_block_its_me
             await _cut_when_waiting(locker, "finish_job")
         again = await node.submit("ann", QUICK, "again")
 
-        async def all_delivered() -> bool:
-            done = {e.submission_id for e in outbox.events if isinstance(e, GradedNotice)}
-            return done == {held, again}
-
-        await wait_until(all_delivered, timeout=60)
+        await wait_until(delivered(outbox, {held, again}), timeout=60)
         assert await verdicts(node) == Counter({held: 1, again: 1})
         assert worker.proc.poll() is None, worker.log.read_text()[-2000:]
 
@@ -161,18 +160,13 @@ async def test_a_worker_whose_heartbeats_lose_their_connection_grades_on(
         worker = workers(pg_url, grader_url)
         await worker.ready()
         first = await node.submit("ann", QUICK, "first")
-
-        async def delivered(ids: set[int]) -> bool:
-            return ids <= {e.submission_id for e in outbox.events
-                           if isinstance(e, GradedNotice)}
-
-        await wait_until(lambda: delivered({first}))
+        await wait_until(delivered(outbox, {first}))
         table = "torchdojo_jobs.procrastinate_workers"
         async with _rows_locked(pg_url, f"SELECT id FROM {table} FOR UPDATE") as locker:
             lanes = len(await locker.fetch(f"SELECT id FROM {table}"))
             await _cut_when_waiting(locker, "heartbeat", count=lanes)
         later = await node.submit("ann", QUICK, "later")
-        await wait_until(lambda: delivered({first, later}), timeout=60)
+        await wait_until(delivered(outbox, {first, later}), timeout=60)
 
         async def restarted() -> bool:
             return "starting it again" in worker.log.read_text()
@@ -250,12 +244,7 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
             worker = workers(url, grader_url)
             await worker.ready()
             first = await node.submit("ann", QUICK, "before")
-
-            async def delivered(ids: set[int]) -> bool:
-                return ids <= {e.submission_id for e in outbox.events
-                               if isinstance(e, GradedNotice)}
-
-            await wait_until(lambda: delivered({first}))
+            await wait_until(delivered(outbox, {first}))
             await proxy.down()
 
             def message(text: str) -> Incoming:
@@ -280,7 +269,7 @@ async def test_a_member_submitting_while_the_database_is_down_is_told_and_loses_
 
             await wait_until(graded_up, timeout=60)
             later = {r.id for r in await rows(node) if "# bob up" in r.code}
-            await wait_until(lambda: delivered(later), timeout=60)
+            await wait_until(delivered(outbox, later), timeout=60)
             codes = [r.code for r in await rows(node)]
             assert not any("# bob down" in c for c in codes)  # never stored: the member was told
             assert set((await verdicts(node)).values()) == {1}
