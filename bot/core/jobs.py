@@ -350,7 +350,7 @@ class JobEngine:
                 return True
         return False
 
-    # ---- workers that died ------------------------------------------------------------------
+    # ---- jobs whose worker died, or whose end was lost ----------------------------------
 
     async def stalled(self, stalled_s: float = STALLED_S) -> list[RunningJob]:
         """Jobs running on workers that stopped sending heartbeats."""
