@@ -82,7 +82,31 @@ def judge_shapes(learner, reference, inputs, ctx):
                                        "logits: the model uses dropout. The contract has none — "
                                        "nn.TransformerEncoderLayer defaults to dropout=0.1, pass "
                                        "dropout=0.0 (nn.MultiheadAttention too)")
+    wrong = _defaults_problem(got.get("defaults"))
+    if wrong:
+        return Verdict(False, "value", "MiniTransformerLM(vocab_size) with no sizes given must "
+                                       "be the contract's model: __init__(self, vocab_size, "
+                                       "d_model=32, n_heads=4, n_layers=2, max_len=64, "
+                                       f"use_checkpoint=False); {wrong}")
     return Verdict(True, "shape")
+
+
+def _defaults_problem(found) -> str:
+    """What the probe's two builds (the contract's sizes given, then none) show of the
+    defaults, "" when they are the contract's."""
+    if not isinstance(found, dict) or not isinstance(found.get("params"), list) \
+            or len(found["params"]) != 2 \
+            or not all(type(n) is int for n in found["params"]):
+        return "the model could not be built with its defaults"
+    given, default = found["params"]
+    if given != default:
+        return (f"with its defaults it has {default} parameters, with the contract's sizes "
+                f"{given}")
+    diff = found.get("diff")
+    if diff is None or not at_most(diff, 1e-6):
+        return ("with its defaults it gives other logits than with the contract's sizes, "
+                "initialised alike: check n_heads=4")
+    return ""
 
 
 def judge_causal(learner, reference, inputs, ctx):

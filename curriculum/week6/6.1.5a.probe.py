@@ -72,7 +72,26 @@ def probe(ns, d):
         second = plain(d["x"])
     same = res[0][1].shape == res[1][1].shape
     return {"lx": lx, "ly": ly, "lz": lz, "mask": mask, "ck_out": res[0][0] - res[1][0],
-            "ck_calls": ck_calls, "ck_inside": inside, "n_layers": 2,
+            "defaults": _defaults(cls, d), "ck_calls": ck_calls, "ck_inside": inside, "n_layers": 2,
             "train_diff": float((first - second).abs().max()) if first.shape == second.shape
             else None,
             "ck_grad": float((res[0][1] - res[1][1]).abs().max()) if same else None}
+
+
+def _defaults(cls, d):
+    """The model built with no sizes given next to the one built with the contract's
+    (d_model=32, n_heads=4, n_layers=2, max_len=64), from the same seed: the same defaults
+    give the same parameters and the same logits."""
+    import random
+    models = []
+    for kwargs in ({"d_model": 32, "n_heads": 4, "n_layers": 2, "max_len": 64}, {}):
+        random.seed(14)
+        torch.manual_seed(14)
+        model = cls(d["v"], **kwargs)
+        model.eval()
+        models.append(model)
+    with torch.no_grad():
+        given, default = models[0](d["x"]), models[1](d["x"])
+    return {"params": [sum(p.numel() for p in m.parameters()) for m in models],
+            "diff": float((given - default).abs().max()) if given.shape == default.shape
+            else None}

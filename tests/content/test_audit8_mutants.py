@@ -32,6 +32,9 @@ past a fixed size) or a hole in the hidden cases; each hole is below, failing wi
   ``clip_grads_with_norm_``) and ``torch.nn.utils.clip_grad.clip_grad_norm_``, which it
   missed (a right run was told it had no clip). final.3's reproducibility run is recorded by
   the same recorder (``curriculum/probes/clipping.py``).
+- 6.1.5a: ``MiniTransformerLM`` was always built with every size given, so other defaults
+  (``d_model=64``, ``n_heads=2``, ``max_len=128``) passed. It is now also built with none
+  given, from the seed of a build with the contract's sizes: same parameters, same logits.
 """
 
 from __future__ import annotations
@@ -108,6 +111,19 @@ WRONG.update({
     "5.2.1-clip-to-another-bound": ("5.2.1", [(_MT_CLIP, _MT_CLIP.replace("1.0", "5.0"))],
                                     "multitask_training", ["clip the gradients every step",
                                                            "max_norm=5"]),
+})
+
+_LM_INIT = "    def __init__(self, vocab_size, d_model=32, n_heads=4, n_layers=2, max_len=64,"
+_DEFAULTS_MSG = "MiniTransformerLM(vocab_size) with no sizes given must be the contract's model"
+WRONG.update({
+    # passed: the model was always built with every size given
+    "6.1.5a-default-d-model": ("6.1.5a", [(_LM_INIT, _LM_INIT.replace("d_model=32", "d_model=64"))],
+                               "shapes", [_DEFAULTS_MSG, "parameters"]),
+    "6.1.5a-default-heads": ("6.1.5a", [(_LM_INIT, _LM_INIT.replace("n_heads=4", "n_heads=2"))],
+                             "shapes", [_DEFAULTS_MSG, "other logits"]),
+    "6.1.5a-default-max-len": ("6.1.5a", [(
+        _LM_INIT, _LM_INIT.replace("max_len=64", "max_len=128"))],
+        "shapes", [_DEFAULTS_MSG, "parameters"]),
 })
 
 # (exercise, edits of the reference): right, written another way
