@@ -55,19 +55,25 @@ def delivered(outbox: Outbox, ids: set[int]) -> Any:
     return check
 
 
+async def _grading_a_held_drill(node: Any, grader: Any, worker: Any) -> tuple[Any, int]:
+    """Once ``worker`` is ready, ann submits a drill the scripted grader holds until
+    released; returns the worker and the submission, once its grading has begun."""
+    await worker.ready()
+    held = await node.submit("ann", QUICK, "HOLD")
+
+    async def grading() -> bool:
+        return len(grader.calls) == 1
+
+    await wait_until(grading)
+    return worker, held
+
+
 async def test_a_database_restart_mid_grading_loses_nothing(
         pg_url: str, curriculum: Any, http_grader: Any, workers: Any) -> None:
     grader, grader_url = http_grader
     async with chat_process(pg_url, curriculum) as (node, outbox):
         await node.cohort(["ann", "bob"])
-        worker = workers(pg_url, grader_url)
-        await worker.ready()
-        held = await node.submit("ann", QUICK, "HOLD")
-
-        async def grading() -> bool:
-            return len(grader.calls) == 1
-
-        await wait_until(grading)
+        worker, held = await _grading_a_held_drill(node, grader, workers(pg_url, grader_url))
         _cut_every_connection(pg_url)
         await asyncio.sleep(0.5)
         grader.release.set()
@@ -129,14 +135,7 @@ async def test_a_job_whose_end_is_lost_with_its_connection_does_not_block_its_me
     grader, grader_url = http_grader
     async with chat_process(pg_url, curriculum) as (node, outbox):
         await node.cohort(["ann"])
-        worker = workers(pg_url, grader_url)
-        await worker.ready()
-        held = await node.submit("ann", QUICK, "HOLD")
-
-        async def grading() -> bool:
-            return len(grader.calls) == 1
-
-        await wait_until(grading)
+        worker, held = await _grading_a_held_drill(node, grader, workers(pg_url, grader_url))
         async with _rows_locked(pg_url, f"SELECT id FROM {JOBS} WHERE status = 'doing' "
                                         "FOR UPDATE") as locker:
             grader.release.set()
