@@ -179,8 +179,9 @@ class Dispatcher:
         running = await self.engine.running()
         finished = await self.queue.finished_among({job.submission_id for job in running})
         unfinished = {job.job_id for job in running if job.submission_id in finished}
+        seen_twice = unfinished & self._unfinished
         for job in running:
-            if job.job_id in unfinished & self._unfinished and await self.engine.retry(job.job_id):
+            if job.job_id in seen_twice and await self.engine.retry(job.job_id):
                 log.warning("the job of submission %s was left running after its verdict (its "
                             "end was lost with a database connection); ending it",
                             job.submission_id)

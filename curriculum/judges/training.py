@@ -88,8 +88,13 @@ def given_lr_problem(fn: str, found: tuple[str, float] | None, lr: float) -> str
             f"given (the grader passed lr={lr:g}); found {what}")
 
 
+#: The calls that clip gradients, as the ``clipping`` recorder counts them
+#: (curriculum/probes/clipping.py): a source check for clipping asks for one of them.
+CLIP_CALLS = ("clip_grad_norm_", "clip_grads_with_norm_")
+
+
 def clip_problem(max_norms: Any, step_norms: Any, order: Any, max_norm: float = 1.0) -> str:
-    """What the ``clipping`` recorder (curriculum/probes/recorders.py) shows wrong with a
+    """What the ``clipping`` recorder (curriculum/probes/clipping.py) shows wrong with a
     run's gradient clipping, "" for nothing: a clip to another bound, a step that saw a larger
     gradient norm, or a step with no clip of its fresh gradients since the step before it
     (a clip after ``step()`` or before ``backward()``, which the norms alone only show when
@@ -103,7 +108,7 @@ def clip_problem(max_norms: Any, step_norms: Any, order: Any, max_norm: float = 
         return f"max_norm={as_float(wrong[0]):g}"
     # a run whose gradients turned NaN fails on its training, not on its clipping
     steepest = max((n for n in step_norms if math.isfinite(n)), default=0.0)
-    if not at_most(steepest, max_norm + 1e-4):
+    if not at_most(steepest, max_norm * (1 + 1e-4)):
         return f"a step with gradient norm {as_float(steepest):.3g}"
     if any("C" not in seg for seg in order.split("S")[:-1]):
         return ("a step with no clip of its gradients before it (clipped after step(), or "

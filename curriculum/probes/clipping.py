@@ -19,23 +19,26 @@ def clipping(ns, fn):
     by_norm, with_norm = tnu.clip_grad_norm_, tnu.clip_grads_with_norm_
     max_norms, step_norms, order = [], [], []
 
-    def number(args, kwargs, i, name):
+    def arg(args, kwargs, i, name):
+        return args[i] if len(args) > i else kwargs.get(name, float("nan"))
+
+    def number(value):
         try:
-            return float(args[i] if len(args) > i else kwargs.get(name, float("nan")))
+            return float(value)
         except (TypeError, ValueError, RuntimeError):
             return float("nan")
 
     def record(max_norm, total):
-        max_norms.append(max_norm)
-        order.append("c" if total == 0 else "C")  # NaN gradients are there too
+        max_norms.append(number(max_norm))
+        order.append("c" if number(total) == 0 else "C")  # NaN gradients are there too
 
     def clip(parameters, *a, **k):
         total = by_norm(parameters, *a, **k)
-        record(number(a, k, 0, "max_norm"), number([total], {}, 0, ""))
+        record(arg(a, k, 0, "max_norm"), total)
         return total
 
     def clip_with(parameters, *a, **k):
-        record(number(a, k, 0, "max_norm"), number(a, k, 1, "total_norm"))
+        record(arg(a, k, 0, "max_norm"), arg(a, k, 1, "total_norm"))
         return with_norm(parameters, *a, **k)
 
     def norm(opt, args, kwargs):
@@ -44,20 +47,17 @@ def clipping(ns, fn):
         step_norms.append(float(_t.sqrt(sum((g ** 2).sum() for g in grads))) if grads
                           else 0.0)
         order.append("S")
-    patches = [(tnu, "clip_grad_norm_", clip), (tcg, "clip_grad_norm_", clip),
-               (tnu, "clip_grads_with_norm_", clip_with)]
-    names = [(n, clip if v is by_norm else clip_with) for n, v in ns.items()
-             if v is by_norm or v is with_norm]
-    for module, attr, wrapper in patches:
-        setattr(module, attr, wrapper)
-    for n, wrapper in names:
-        ns[n] = wrapper
+    wrappers = {by_norm: clip, with_norm: clip_with}
+    # (namespace, name, original): the torch modules' names and the submission's own
+    places = [(vars(tnu), "clip_grad_norm_", by_norm), (vars(tcg), "clip_grad_norm_", by_norm),
+              (vars(tnu), "clip_grads_with_norm_", with_norm)]
+    places += [(ns, n, v) for n, v in ns.items() if v is by_norm or v is with_norm]
+    for space, name, original in places:
+        space[name] = wrappers[original]
     hook = register_optimizer_step_pre_hook(norm)
     try:
         return fn(), max_norms, step_norms, "".join(order[:20000])
     finally:
         hook.remove()
-        tnu.clip_grad_norm_ = tcg.clip_grad_norm_ = by_norm
-        tnu.clip_grads_with_norm_ = with_norm
-        for n, wrapper in names:
-            ns[n] = by_norm if wrapper is clip else with_norm
+        for space, name, original in places:
+            space[name] = original

@@ -12,7 +12,12 @@ import torch
 from curriculum.judges.compare import at_least, at_most, close
 from curriculum.judges.data import f32
 from curriculum.judges.source import uses
-from curriculum.judges.training import clip_problem, epoch_means_problem, first_backward_clean
+from curriculum.judges.training import (
+    CLIP_CALLS,
+    clip_problem,
+    epoch_means_problem,
+    first_backward_clean,
+)
 from grader.checks.base import Hidden, Verdict
 
 #: The lr the probe's task configs carry (never 0.01, the example's).
@@ -94,7 +99,7 @@ def judge_multitask_training(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "value", "validate's classification accuracy is not the "
                                        "fraction of correct predictions on the validation data")
     rep = v["report"]
-    if not uses(ctx.source_text, "clip_grad_norm_", "clip_grads_with_norm_"):
+    if not uses(ctx.source_text, *CLIP_CALLS):
         return Verdict(False, "api", "clip the gradients before each step: "
                                      "clip_grad_norm_(self.model.parameters(), 1.0) between "
                                      "combined.backward() and optimizer.step()")

@@ -7,7 +7,7 @@ from curriculum.judges.compare import at_least, at_most, below, close
 from curriculum.judges.data import ner_sentences
 from curriculum.judges.shared import share, shared
 from curriculum.judges.source import uses
-from curriculum.judges.training import clip_problem, pattern_verdict
+from curriculum.judges.training import CLIP_CALLS, clip_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -23,7 +23,7 @@ def judge_train(learner, reference, inputs, ctx):
     bad = pattern_verdict(ctx.source_text, learner.value.get("acc"))
     if bad:
         return bad
-    if not uses(ctx.source_text, "clip_grad_norm_", "clip_grads_with_norm_"):
+    if not uses(ctx.source_text, *CLIP_CALLS):
         return Verdict(False, "api", "clip gradients before optimizer.step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "max_norm=1.0)")

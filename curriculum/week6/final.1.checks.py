@@ -10,7 +10,7 @@ from curriculum.judges.compare import as_float, at_least, at_most, below, close,
 from curriculum.judges.data import blobs, early_stop, stopping_curve
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
-from curriculum.judges.training import accuracy_verdict, clip_problem, pattern_verdict
+from curriculum.judges.training import CLIP_CALLS, accuracy_verdict, clip_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
 
 
@@ -228,7 +228,7 @@ def judge_fit(learner, reference, inputs, ctx):
     bad = pattern_verdict(src, got.get("acc"))
     if bad:
         return bad
-    if not uses(src, "clip_grad_norm_", "clip_grads_with_norm_"):
+    if not uses(src, *CLIP_CALLS):
         return Verdict(False, "api", "clip gradients: torch.nn.utils.clip_grad_norm_(…, "
                                      "max_norm=1.0) between backward() and step()")
     found = clip_problem(got.get("max_norms"), got.get("step_norms"), got.get("clip_order"))

@@ -21,6 +21,7 @@ from curriculum.judges.shared import share, shared
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
 from curriculum.judges.training import (
+    CLIP_CALLS,
     accuracy_verdict,
     clip_problem,
     epoch_means_problem,
@@ -220,7 +221,7 @@ def judge_train(learner, reference, inputs, ctx):
         return Verdict(False, "api", "build the optimizer as torch.optim.AdamW(model.parameters(), "
                                      "lr=config.lr, weight_decay=config.weight_decay) (the "
                                      f"grader's config has lr={lr}); found {found}")
-    if not uses(src, "clip_grad_norm_", "clip_grads_with_norm_"):
+    if not uses(src, *CLIP_CALLS):
         return Verdict(False, "api", "clip gradients between backward() and step(): "
                                      "torch.nn.utils.clip_grad_norm_(model.parameters(), "
                                      "config.max_grad_norm)")
