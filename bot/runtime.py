@@ -32,6 +32,23 @@ from bot.grader_client import GraderClient, client_from_env
 log = logging.getLogger(__name__)
 
 
+#: Longest wait for the grader's health when sizing the lanes at start.
+HEALTH_WAIT_S = 5.0
+
+
+async def grader_slots(grader: GraderClient, overrides: str | None) -> LaneSlots:
+    """The lanes' slots for this process: sized to what the grader says it can
+    take (:meth:`LaneSlots.for_grader`), then ``overrides``
+    (``TORCHDOJO_LANE_SLOTS``) for the lanes it names. A grader that does not
+    answer within :data:`HEALTH_WAIT_S` leaves the defaults (logged)."""
+    try:
+        health = await asyncio.wait_for(grader.health(), HEALTH_WAIT_S)
+    except Exception as exc:  # unreachable, refusing, malformed: grade with the defaults
+        log.warning("the grader's capacity is unknown (%s): default lane slots", exc)
+        health = None
+    return LaneSlots.parse(overrides, base=LaneSlots.for_grader(health))
+
+
 async def warm_up(grader: GraderClient) -> None:
     """Start the grader client (the in-process pool imports torch in its
     workers: seconds); a grader that cannot start is reported, not fatal —
@@ -79,13 +96,16 @@ class Runtime:
         exclusive: bool | None = None,
         lanes: Iterable[str] | None = None,
         slots: LaneSlots | None = None,
+        slot_overrides: str | None = None,
         serving: bool = False,
         **dispatch: float,
     ) -> Runtime:
         """``exclusive``: this is the only process on the database, so every
         submission left in ``grading`` is an orphan (default: true for SQLite).
-        ``lanes``/``slots``: what this process grades (default: the settings;
-        every lane), ``dispatch``: timings for :meth:`Dispatcher.start`.
+        ``lanes``: what this process grades (default: the settings; every
+        lane); ``slots``: how many at once (default: sized to the grader, with
+        ``slot_overrides`` or else the settings' ``TORCHDOJO_LANE_SLOTS`` on
+        top: :func:`grader_slots`); ``dispatch``: timings for :meth:`Dispatcher.start`.
         ``serving``: a long-running process (a chat adapter, a worker, the
         dashboard): its start-up heap is frozen (:func:`freeze_start_heap`)."""
         logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job
@@ -109,7 +129,9 @@ class Runtime:
         await warming
         await dojo.dispatcher.start(
             lanes=parse_lanes(settings.lanes) if lanes is None else tuple(lanes),
-            slots=slots or LaneSlots.parse(settings.lane_slots), **dispatch)
+            slots=slots or await grader_slots(
+                grader, settings.lane_slots if slot_overrides is None else slot_overrides),
+            **dispatch)
         if serving:
             freeze_start_heap()
         return cls(settings, dojo, grader)

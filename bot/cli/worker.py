@@ -10,15 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.common import redact, runtime_or_exit, settings_or_exit
 from bot.config import Settings
-
-if TYPE_CHECKING:
-    from bot.core.lanes import LaneSlots
 
 
 def worker(
@@ -28,8 +24,8 @@ def worker(
     ),
     slots: str | None = typer.Option(
         None, "--slots", envvar="TORCHDOJO_LANE_SLOTS",
-        help="gradings at once per lane, e.g. quick=8,heavy=1 (defaults: quick=4, heavy=1, "
-             "gpu=1)",
+        help="gradings at once per lane, e.g. quick=8,heavy=1 (lanes not named: sized to "
+             "GRADER_URL's workers)",
     ),
     heartbeat_s: float = typer.Option(
         5.0, "--heartbeat-s", min=0.2, help="seconds between this worker's heartbeats"),
@@ -47,7 +43,7 @@ def worker(
         raise typer.Exit(2)
     try:
         chosen = parse_lanes(lanes)
-        sizes = LaneSlots.parse(slots)
+        LaneSlots.parse(slots)  # refused here, before anything starts
     except ValueError as exc:
         typer.echo(f"torchdojo: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -57,17 +53,18 @@ def worker(
     if stalled_s <= heartbeat_s * 2:
         typer.echo("torchdojo: --stalled-s must be more than twice --heartbeat-s", err=True)
         raise typer.Exit(2)
-    asyncio.run(_work(settings, chosen, sizes, heartbeat_s, stalled_s))
+    asyncio.run(_work(settings, chosen, slots, heartbeat_s, stalled_s))
 
 
-async def _work(settings: Settings, lanes: tuple[str, ...], slots: LaneSlots,
+async def _work(settings: Settings, lanes: tuple[str, ...], slots: str | None,
                 heartbeat_s: float, stalled_s: float) -> None:
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("torchdojo.worker")
     rt = await runtime_or_exit(settings, serving=True, exclusive=False, lanes=lanes,
-                               slots=slots, heartbeat_s=heartbeat_s, stalled_s=stalled_s)
+                               slot_overrides=slots, heartbeat_s=heartbeat_s,
+                               stalled_s=stalled_s)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

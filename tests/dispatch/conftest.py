@@ -55,13 +55,17 @@ class Call:
 class ScriptedGrader:
     """Implements the bot's GraderClient: every code passes; code containing
     ``HOLD`` waits until :attr:`release` is set; ``busy`` counts gradings under
-    way per exercise (the lanes' bound)."""
+    way per exercise (the lanes' bound); its health reports :attr:`capacity`
+    (a real grader's ``workers`` and ``lanes``: what processes size their
+    lanes' slots to) and fails with :attr:`unreachable`."""
 
     calls: list[Call] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     busy: dict[str, int] = field(default_factory=dict)
     peak: dict[str, int] = field(default_factory=dict)
     delay_s: float = 0.0
+    capacity: dict[str, Any] = field(default_factory=dict)
+    unreachable: Exception | None = None
 
     async def grade(self, exercise_id: str, code: str,
                     progress: Any = None) -> dict[str, Any]:
@@ -84,7 +88,9 @@ class ScriptedGrader:
                 "environment": {"torch": "scripted", "device": "cpu"}}
 
     async def health(self) -> dict[str, Any]:
-        return {"status": "ok"}
+        if self.unreachable is not None:
+            raise self.unreachable
+        return {"status": "ok", **self.capacity}
 
     async def close(self) -> None:
         return None
@@ -104,7 +110,7 @@ async def http_grader() -> AsyncIterator[tuple[ScriptedGrader, str]]:
         return web.json_response(await grader.grade(body["exercise"], body["code"]))
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        return web.json_response(await grader.health())
 
     app = web.Application()
     app.add_routes([web.post("/v1/grade", grade), web.get("/v1/health", health)])

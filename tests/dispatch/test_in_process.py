@@ -60,6 +60,40 @@ async def test_lanes_follow_the_curriculum(curriculum: Any) -> None:
         LaneSlots.parse("quick")
 
 
+async def test_lane_slots_are_sized_to_what_the_grader_can_take() -> None:
+    pool = {"workers": 8, "lanes": {"quick": {"limit": 8}, "heavy": {"limit": 7}}}
+    assert LaneSlots.for_grader(pool) == LaneSlots(quick=16, heavy=7, gpu=1)
+    # a container grader has no lanes: all but one of its containers for training checks
+    assert LaneSlots.for_grader({"workers": 4}) == LaneSlots(quick=8, heavy=3, gpu=1)
+    assert LaneSlots.for_grader({"workers": 1}) == LaneSlots(quick=2, heavy=1, gpu=1)
+    # the default grader on two cores: the defaults
+    two = {"workers": 2, "lanes": {"quick": {"limit": 2}, "heavy": {"limit": 1}}}
+    assert LaneSlots.for_grader(two) == LaneSlots()
+    # an older grader, an unreachable one, malformed or hostile numbers: the defaults,
+    # and never more than a process may hold
+    for health in (None, {}, {"status": "ok"}, {"workers": "8"}, {"workers": True},
+                   {"workers": -3}, {"workers": 2.5}, {"lanes": []},
+                   {"lanes": {"quick": {"limit": 0}, "heavy": "7"}}):
+        assert LaneSlots.for_grader(health) == LaneSlots(), health
+    huge = LaneSlots.for_grader({"lanes": {"quick": {"limit": 10**9}, "heavy": {"limit": 10**9}}})
+    assert huge == LaneSlots(quick=256, heavy=256, gpu=1)
+    # what TORCHDOJO_LANE_SLOTS names wins over the grader's size, lane by lane
+    assert LaneSlots.parse("heavy=2", base=LaneSlots.for_grader(pool)) == LaneSlots(16, 2, 1)
+
+
+async def test_a_process_sizes_its_lanes_from_its_graders_health() -> None:
+    from bot.grader_client import GraderUnavailable
+    from bot.runtime import grader_slots
+
+    grader = ScriptedGrader(capacity={"workers": 4, "lanes": {"quick": {"limit": 4},
+                                                              "heavy": {"limit": 3}}})
+    assert await grader_slots(grader, None) == LaneSlots(quick=8, heavy=3, gpu=1)
+    assert await grader_slots(grader, "quick=5") == LaneSlots(quick=5, heavy=3, gpu=1)
+    grader.unreachable = GraderUnavailable("grader unreachable: connection refused")
+    assert await grader_slots(grader, None) == LaneSlots()  # unknown: the defaults
+    assert await grader_slots(grader, "heavy=2") == LaneSlots(heavy=2)
+
+
 async def test_a_members_submissions_are_graded_in_order_and_drills_overtake_training(
         sqlite_url: str, curriculum: Any) -> None:
     grader = ScriptedGrader()
@@ -244,6 +278,9 @@ async def test_the_grader_is_warm_before_the_runtime_says_it_is_ready(
         async def grade(self, exercise_id: str, code: str,
                         progress: Any = None) -> dict[str, Any]:
             return await ScriptedGrader().grade(exercise_id, code)
+
+        async def health(self) -> dict[str, Any]:
+            return await ScriptedGrader().health()
 
     client = SlowStart()
     rt = await Runtime.start(load_settings(), database_url=sqlite_url, grader=client,

@@ -47,7 +47,10 @@ async def test_two_workers_grade_everything_once_and_in_order(
     grader, grader_url = http_grader
     grader.release.set()
     grader.delay_s = 0.01
-    w1, w2 = workers(pg_url, grader_url), workers(pg_url, grader_url)
+    # a grader of 3 workers, 2 of which heavy jobs may hold: each worker process sizes
+    # its lanes to it, but for what TORCHDOJO_LANE_SLOTS (--slots) names
+    grader.capacity = {"workers": 3, "lanes": {"quick": {"limit": 3}, "heavy": {"limit": 2}}}
+    w1, w2 = workers(pg_url, grader_url), workers(pg_url, grader_url, "--slots", "heavy=1")
     node = await chat_node(pg_url, curriculum)
     try:
         members = [f"m{i}" for i in range(8)]
@@ -67,8 +70,8 @@ async def test_two_workers_grade_everything_once_and_in_order(
         assert set((await verdicts(node)).values()) == {1}  # one verdict each
         for m in members:
             assert grader.order(f"# {m} ") == [f"x = 1  # {m} n{n}\n" for n in range(3)]
-        logs = [w.log.read_text() for w in (w1, w2)]
-        assert all("worker ready: lanes quick×4, heavy×1, gpu×1" in text for text in logs)
+        assert "worker ready: lanes quick×6, heavy×2, gpu×1" in w1.log.read_text()
+        assert "worker ready: lanes quick×6, heavy×1, gpu×1" in w2.log.read_text()
     finally:
         await node.close()
 
