@@ -127,11 +127,12 @@ class Runtime:
         dojo = Dojo(db, curriculum, grader, clock, engine=engine)
         await dojo.recover(all_grading=db.is_sqlite if exclusive is None else exclusive)
         await warming
-        await dojo.dispatcher.start(
-            lanes=parse_lanes(settings.lanes) if lanes is None else tuple(lanes),
-            slots=slots or await grader_slots(
-                grader, settings.lane_slots if slot_overrides is None else slot_overrides),
-            **dispatch)
+        graded = parse_lanes(settings.lanes) if lanes is None else tuple(lanes)
+        overrides = settings.lane_slots if slot_overrides is None else slot_overrides
+        if slots is None:  # a process that grades nothing does not ask the grader
+            slots = (await grader_slots(grader, overrides) if graded
+                     else LaneSlots.parse(overrides))
+        await dojo.dispatcher.start(lanes=graded, slots=slots, **dispatch)
         if serving:
             freeze_start_heap()
         return cls(settings, dojo, grader)
