@@ -11,8 +11,9 @@ with a code block; the time runs from the moment the command is sent to the
 moment the bot's ``chat.update`` of that member's "⏳ grading…" message with
 the verdict reaches the fake Slack.
 
-Scenarios: ``lone`` (one member at a time), ``training_alone`` (one 5.1.1
-training loop alone), ``burst`` (30 members at the same moment),
+Scenarios: ``lone`` (one member at a time), ``training_alone`` (5.1.1
+training loops alone, one at a time: the median is the baseline), ``burst``
+(30 members at the same moment),
 ``burst_of_newcomers`` (the same by 30 people whose submission makes them
 join the cohort: a ``users.info`` call, a membership and a welcome message
 each) and ``burst_behind_training`` (30 members, 50 ms after two members
@@ -188,6 +189,24 @@ async def settle_stock(rt: Any, wanted: int, timeout_s: float = 120.0) -> dict[s
             "waited_s": round(time.perf_counter() - started, 1)}
 
 
+async def trainings_alone(rt: Any, ws: Workspace, n: int, stocked: int) -> dict[str, Any]:
+    """``n`` 5.1.1 trainings one at a time, nothing else running, after a first
+    that pays for the grader's cached reference; each waits for ``stocked``
+    references computed ahead, as the burst behind trainings does (else each
+    would also train its reference, and the burst's trainings would be
+    compared with a slower time alone). Several, since one varies by ±20 %."""
+    first = await ws.submit(TRAINING, (await ws.join(1))[0])
+    await ws.wait([first], 120)
+    times = []
+    for user in await ws.join(n):
+        await settle_stock(rt, stocked)
+        sent = await ws.submit(TRAINING, user)
+        await ws.wait([sent], 120)
+        if sent.latency_ms is not None:
+            times.append(sent.latency_ms)
+    return stats(times)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from bot.adapters.slack import EVENTS_PATH, SlackBot, SlackConfig
     from bot.config import load_settings
@@ -227,10 +246,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     lone.append(sent.latency_ms)
                 await asyncio.sleep(0.15)
             out["lone_drill"] = stats(lone)
-            for user in await ws.join(2):  # the first pays for the grader's cached reference
-                alone = await ws.submit(TRAINING, user)
-                await ws.wait([alone], 120)
-            out["training_alone"] = stats([alone.latency_ms] if alone.latency_ms else [])
+            out["training_alone"] = await trainings_alone(
+                rt, ws, args.alone, stocked=0 if args.cold_stock else 1)
             out["burst"] = await burst(ws, args.members, 0, procs)
             await asyncio.sleep(0.5)
             out["burst_of_newcomers"] = await burst(ws, args.members, 0, procs, newcomers=True)
@@ -260,12 +277,14 @@ def main() -> None:
     parser.add_argument("--lone", type=int, default=10)
     parser.add_argument("--members", type=int, default=30)
     parser.add_argument("--trainings", type=int, default=2)
+    parser.add_argument("--alone", type=int, default=3,
+                        help="trainings timed alone (their median is the burst's baseline)")
     parser.add_argument("--cold-stock", action="store_true",
                         help="do not wait for the training references computed ahead "
                              "before the burst behind trainings (a grader just started)")
     args = parser.parse_args()
     if args.quick:
-        args.lone, args.members, args.trainings = 2, 5, 1
+        args.lone, args.members, args.trainings, args.alone = 2, 5, 1, 1
     result = {"machine": {"cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2)},
               "via": "slack-bolt HTTP mode against tests/adapters/fake_slack.py",
               **asyncio.run(run(args))}
