@@ -34,19 +34,38 @@ log = logging.getLogger(__name__)
 
 #: Longest wait for the grader's health when sizing the lanes at start.
 HEALTH_WAIT_S = 5.0
+#: How often a process whose grader did not answer at start asks it again.
+HEALTH_RETRY_S = 5.0
 
 
-async def grader_slots(grader: GraderClient, overrides: str | None) -> LaneSlots:
+async def _capacity(grader: GraderClient) -> dict[str, Any] | None:
+    """The grader's health (its size), or None when it does not answer in time."""
+    try:
+        return await asyncio.wait_for(grader.health(), HEALTH_WAIT_S)
+    except Exception as exc:  # unreachable, refusing, malformed: not known yet
+        log.debug("the grader's capacity is unknown: %s", exc)
+        return None
+
+
+async def grader_slots(grader: GraderClient, overrides: str | None) -> LaneSlots | None:
     """The lanes' slots for this process: sized to what the grader says it can
     take (:meth:`LaneSlots.for_grader`), then ``overrides``
-    (``TORCHDOJO_LANE_SLOTS``) for the lanes it names. A grader that does not
-    answer within :data:`HEALTH_WAIT_S` leaves the defaults (logged)."""
-    try:
-        health = await asyncio.wait_for(grader.health(), HEALTH_WAIT_S)
-    except Exception as exc:  # unreachable, refusing, malformed: grade with the defaults
-        log.warning("the grader's capacity is unknown (%s): default lane slots", exc)
-        health = None
-    return LaneSlots.parse(overrides, base=LaneSlots.for_grader(health))
+    (``TORCHDOJO_LANE_SLOTS``) for the lanes it names; None when the grader
+    does not answer within :data:`HEALTH_WAIT_S`."""
+    health = await _capacity(grader)
+    return None if health is None else LaneSlots.parse(overrides,
+                                                       base=LaneSlots.for_grader(health))
+
+
+async def size_lanes_later(grader: GraderClient, dispatcher: Any, overrides: str | None,
+                           every_s: float = HEALTH_RETRY_S) -> None:
+    """For a process that started before its grader answered (compose starts
+    the workers and the graders side by side): ask again every ``every_s``
+    and, once it answers, grade with slots sized to it."""
+    while (slots := await grader_slots(grader, overrides)) is None:
+        await asyncio.sleep(every_s)
+    log.info("the grader answered: lanes %s", slots.describe(dispatcher.lanes))
+    await dispatcher.resize(slots)
 
 
 async def warm_up(grader: GraderClient) -> None:
@@ -105,7 +124,9 @@ class Runtime:
         ``lanes``: what this process grades (default: the settings; every
         lane); ``slots``: how many at once (default: sized to the grader, with
         ``slot_overrides`` or else the settings' ``TORCHDOJO_LANE_SLOTS`` on
-        top: :func:`grader_slots`); ``dispatch``: timings for :meth:`Dispatcher.start`.
+        top: :func:`grader_slots`; a grader that does not answer yet is asked
+        again until it does, :func:`size_lanes_later`); ``dispatch``: timings
+        for :meth:`Dispatcher.start`.
         ``serving``: a long-running process (a chat adapter, a worker, the
         dashboard): its start-up heap is frozen (:func:`freeze_start_heap`)."""
         logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job
@@ -129,13 +150,21 @@ class Runtime:
         await warming
         graded = parse_lanes(settings.lanes) if lanes is None else tuple(lanes)
         overrides = settings.lane_slots if slot_overrides is None else slot_overrides
-        if slots is None:  # a process that grades nothing does not ask the grader
-            slots = (await grader_slots(grader, overrides) if graded
-                     else LaneSlots.parse(overrides))
-        await dojo.dispatcher.start(lanes=graded, slots=slots, **dispatch)
+        sized = slots
+        if sized is None and graded:  # a process that grades nothing does not ask the grader
+            sized = await grader_slots(grader, overrides)
+            if sized is None:
+                log.warning("the grader does not answer yet: default lane slots until it "
+                            "does")
+        await dojo.dispatcher.start(lanes=graded, slots=sized or LaneSlots.parse(overrides),
+                                    **dispatch)
+        rt = cls(settings, dojo, grader)
+        if slots is None and graded and sized is None:
+            rt.tasks.append(asyncio.get_running_loop().create_task(
+                size_lanes_later(grader, dojo.dispatcher, overrides), name="lane sizing"))
         if serving:
             freeze_start_heap()
-        return cls(settings, dojo, grader)
+        return rt
 
     def scheduler(self, outbox: Outbox) -> Any:
         """The APScheduler wiring for a long-running adapter (Discord, Slack):

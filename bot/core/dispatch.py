@@ -79,6 +79,7 @@ class Dispatcher:
         self._unfinished: set[int] = set()  # jobs seen running for a finished submission
         self._started = False
         self._grace_s = GRACE_S
+        self._heartbeat_s = HEARTBEAT_S
         self._running = 0  # gradings running in this process's engine workers
 
     # ---- lifecycle ----------------------------------------------------------------------------
@@ -91,13 +92,37 @@ class Dispatcher:
         self.lanes = tuple(lanes)
         self.slots = slots or self.slots
         self.stalled_s, self.sweep_s, self._grace_s = stalled_s, sweep_s, grace_s
+        self._heartbeat_s = heartbeat_s
         await self.engine.open()
-        self._workers = self.engine.start_workers(self.lanes, self.slots,
-                                                  heartbeat_s=heartbeat_s,
-                                                  stalled_s=stalled_s, grace_s=grace_s)
+        self._workers = self._start_lanes(self.lanes)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(),
                                                                name="grading sweeper")
         self._started = True
+
+    def _start_lanes(self, lanes: Iterable[str]) -> list[asyncio.Task[None]]:
+        return self.engine.start_workers(lanes, self.slots, heartbeat_s=self._heartbeat_s,
+                                         stalled_s=self.stalled_s, grace_s=self._grace_s)
+
+    async def resize(self, slots: LaneSlots) -> None:
+        """Grade with new slots per lane (the grader's size became known after
+        the start): each lane whose count changed gets a new worker once its old
+        one has stopped — the old one finishes its running gradings within the
+        grace, or gives them back to the queue, as at :meth:`close`."""
+        if not self._started or slots == self.slots:
+            return
+        changed = [i for i, lane in enumerate(self.lanes) if slots.of(lane) != self.slots.of(lane)]
+        self.slots = slots
+        old = [self._workers[i] for i in changed]
+        for task in old:
+            task.cancel()
+        if old:
+            await asyncio.wait(old, timeout=CLOSE_S + self._grace_s)
+        for task in old:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a worker that failed on its way out
+        fresh = self._start_lanes([self.lanes[i] for i in changed])
+        for i, task in zip(changed, fresh, strict=True):
+            self._workers[i] = task
 
     async def close(self) -> None:
         """Stop: running gradings get the grace to finish (then they go back to

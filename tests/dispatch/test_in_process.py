@@ -90,8 +90,69 @@ async def test_a_process_sizes_its_lanes_from_its_graders_health() -> None:
     assert await grader_slots(grader, None) == LaneSlots(quick=8, heavy=3, gpu=1)
     assert await grader_slots(grader, "quick=5") == LaneSlots(quick=5, heavy=3, gpu=1)
     grader.unreachable = GraderUnavailable("grader unreachable: connection refused")
-    assert await grader_slots(grader, None) == LaneSlots()  # unknown: the defaults
-    assert await grader_slots(grader, "heavy=2") == LaneSlots(heavy=2)
+    assert await grader_slots(grader, None) is None  # not known (yet)
+
+
+async def test_a_process_started_before_its_grader_answered_sizes_its_lanes_once_it_does(
+        sqlite_url: str, curriculum: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compose starts workers and graders side by side: a process whose grader
+    did not answer at start grades with the defaults, asks again, and then
+    grades with slots sized to it — gradings before, during and after go on."""
+    from bot import runtime
+    from bot.config import load_settings
+    from bot.core.types import Actor, Role
+    from bot.grader_client import GraderUnavailable
+
+    monkeypatch.setattr(runtime, "HEALTH_RETRY_S", 0.1)
+    monkeypatch.delenv("TORCHDOJO_LANE_SLOTS", raising=False)
+    grader = ScriptedGrader(unreachable=GraderUnavailable("grader unreachable: starting"))
+    rt = await runtime.Runtime.start(load_settings(), database_url=sqlite_url, grader=grader,
+                                     curriculum=curriculum, grace_s=0.5)
+    dojo = rt.dojo
+    try:
+        assert dojo.dispatcher.slots == LaneSlots()
+        coach = Actor("test", "c1", "coach", "Coach", Role.instructor)
+        await dojo.create_cohort(coach, "Late grader", start=dojo.now().date())
+        ann, bob = (Actor("test", "c1", n, n.title(), Role.member) for n in ("ann", "bob"))
+        await dojo.join(ann)
+        await dojo.join(bob)
+        # bob's training is being graded when the heavy lane's worker is replaced
+        held = (await dojo.submit(bob, HEAVY_EX, "x = 1  # HOLD\n")).submission_id
+        dojo.dispatcher.kick()
+
+        async def holding() -> bool:
+            return grader.busy.get(HEAVY_EX, 0) == 1
+
+        await wait_until(holding)
+        first = (await dojo.submit(ann, QUICK_EX, "x = 1  # before\n")).submission_id
+        grader.capacity = {"workers": 4, "lanes": {"quick": {"limit": 4},
+                                                   "heavy": {"limit": 3}}}
+        grader.unreachable = None
+
+        async def sized() -> bool:
+            return dojo.dispatcher.slots == LaneSlots(quick=8, heavy=3, gpu=1)
+
+        await wait_until(sized)
+        grader.release.set()
+        later = [(await dojo.submit(ann, ex, f"x = 1  # after {ex}\n")).submission_id
+                 for ex in (QUICK_EX, HEAVY_EX)]
+        dojo.dispatcher.kick()
+
+        async def all_graded() -> bool:
+            return {(await statuses_of(dojo))[i] for i in (held, first, *later)} == {"graded"}
+
+        await wait_until(all_graded)
+        async with dojo.db.session() as s:
+            notices = (await s.scalars(select(Notice.submission_id)
+                                       .where(Notice.kind == "graded"))).all()
+        assert sorted(notices) == sorted([held, first, *later])  # each verdict once
+    finally:
+        await rt.close()
+
+
+async def statuses_of(dojo: Any) -> dict[int, str]:
+    async with dojo.db.session() as s:
+        return dict((await s.execute(select(Submission.id, Submission.status))).all())
 
 
 async def test_a_members_submissions_are_graded_in_order_and_drills_overtake_training(
