@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import bots, console, curriculum, dashboard, database, grader, worker
+from bot.cli import bots, console, curriculum, dashboard, database, grader, queue, worker
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="TorchDojo: PyTorch study-group bot and sandboxed grader.")
@@ -15,6 +15,7 @@ app.command()(curriculum.show)
 app.command()(curriculum.grade)
 app.command("console")(console.console)
 app.command("worker")(worker.worker)
+app.command("queue")(queue.queue)
 app.add_typer(grader.grader_app, name="grader")
 app.add_typer(database.db_app, name="db")
 app.add_typer(bots.bot_app, name="bot")
