@@ -31,12 +31,10 @@ async def status_of(node: Node, sid: int) -> str:
         return (await s.scalar(select(Submission.status).where(Submission.id == sid))) or ""
 
 
-async def test_the_backlog_per_lane_while_a_process_grades(tmp_path: Path,
+async def test_the_backlog_per_lane_while_a_process_grades(db_url: str,
                                                            curriculum: Any) -> None:
-    path = tmp_path / "backlog.sqlite3"
     grader = ScriptedGrader()
-    node = Node(f"sqlite+aiosqlite:///{path}", curriculum, grader)
-    await node.db.upgrade()
+    node = Node(db_url, curriculum, grader)
     await node.cohort(["ann", "bob"])
     await node.dojo.dispatcher.start(slots=LaneSlots(quick=2, heavy=1, gpu=1))
     try:
@@ -68,7 +66,7 @@ async def test_the_backlog_per_lane_while_a_process_grades(tmp_path: Path,
         proc = await asyncio.create_subprocess_exec(
             EXE, "queue", "--json", stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"})
+            env={**os.environ, "DATABASE_URL": db_url})
         out, err = await proc.communicate()
         assert proc.returncode == 0, err.decode()
         seen = {lane["lane"]: lane for lane in json.loads(out)["lanes"]}
@@ -76,7 +74,7 @@ async def test_the_backlog_per_lane_while_a_process_grades(tmp_path: Path,
                 seen["quick"]["graded"]) == (1, 1, 1)
         proc = await asyncio.create_subprocess_exec(
             EXE, "queue", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"})
+            env={**os.environ, "DATABASE_URL": db_url})
         out, err = await proc.communicate()
         assert proc.returncode == 0, err.decode()
         rows = {line.split()[0]: line.split() for line in out.decode().splitlines()[2:5]}
