@@ -163,7 +163,7 @@ async def test_correct_solution_passes(grader, curriculum, name):
     await passes(grader, curriculum, CORRECT[name], SEEDS, name)
 
 
-def test_a_clip_of_nan_gradients_is_a_clip() -> None:
+async def test_a_clip_of_nan_gradients_is_a_clip() -> None:
     """A run whose gradients turned NaN is not told it skipped its clipping: its clips
     count, and its NaN step norms are left to the training checks."""
     from curriculum.judges.training import clip_problem
