@@ -21,7 +21,9 @@ submitted a 5.1.1 training loop; first the grader is given the quiet seconds it
 needs to compute those trainings' references ahead, as between a cohort's
 submissions, unless ``--cold-stock``). Members joined the cohort before the
 moment measured, as a cohort's members have. Printed: p50/p95/max of the drills, the training
-verdicts and their slowest over the training's time alone, submissions lost
+verdicts and their slowest over the training's time alone (and over the
+slowest of the same two trainings submitted together with no drills:
+``trainings_without_drills``, what the drills cost them), submissions lost
 (no verdict), verdicts delivered twice, and the CPU seconds of the bot and
 grader processes.
 
@@ -252,7 +254,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.5)
             out["burst_of_newcomers"] = await burst(ws, args.members, 0, procs, newcomers=True)
             await asyncio.sleep(0.5)
-            out["stock"] = await settle_stock(rt, 0 if args.cold_stock else args.trainings)
+            stocked = 0 if args.cold_stock else args.trainings
+            # the same trainings, submitted together, with no drills behind them: what
+            # the drills cost them, apart from what the trainings cost each other
+            await settle_stock(rt, stocked)
+            out["trainings_without_drills"] = await burst(ws, 0, args.trainings, procs)
+            out["stock"] = await settle_stock(rt, stocked)
             ahead = (await rt.grader.health()).get("references_ahead")
             behind = await burst(ws, args.members, args.trainings, procs)
             # training references computed ahead in quiet moments (grader.stock): when the
@@ -260,6 +267,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             behind["references_ahead"] = {
                 "before": ahead, "after": (await rt.grader.health()).get("references_ahead")}
             behind["training_over_alone"] = over_alone(behind, out["training_alone"])
+            behind["training_over_without_drills"] = over_alone(
+                behind, {"p50_ms": out["trainings_without_drills"]["training"].get("max_ms")})
             out["burst_behind_training"] = behind
             return out
         finally:
