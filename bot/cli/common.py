@@ -23,6 +23,19 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def database_url_or_exit(override: str | None) -> str:
+    """The database a command works on: ``--database-url`` when given, else
+    ``DATABASE_URL``; either invalid exits 2 with the reason."""
+    from bot.config import normalize_database_url
+
+    settings = settings_or_exit()
+    try:
+        return normalize_database_url(override) if override else settings.database_url
+    except ValueError as exc:
+        typer.echo(f"torchdojo: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def redact(url: str) -> str:
     """Hide a password in a URL before printing it."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)

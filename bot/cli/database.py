@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from bot.cli.common import redact, settings_or_exit
+from bot.cli.common import database_url_or_exit, redact
 
 db_app = typer.Typer(help="Database: apply migrations.", no_args_is_help=True)
 
@@ -18,15 +18,9 @@ def db_upgrade(
     ),
 ) -> None:
     """Apply every pending migration (also done automatically on start)."""
-    from bot.config import normalize_database_url
     from bot.core.storage import database_problem, upgrade_database
 
-    settings = settings_or_exit()
-    try:
-        url = normalize_database_url(database_url) if database_url else settings.database_url
-    except ValueError as exc:
-        typer.echo(f"torchdojo: {exc}", err=True)
-        raise typer.Exit(2) from None
+    url = database_url_or_exit(database_url)
     try:
         head = asyncio.run(upgrade_database(url))
     except Exception as exc:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import database_exit, redact, settings_or_exit
+from bot.cli.common import database_exit, database_url_or_exit, redact
 
 if TYPE_CHECKING:
     from bot.core.backlog import Backlog
@@ -30,14 +30,7 @@ def queue(
                                             help="overrides DATABASE_URL"),
 ) -> None:
     """The grading backlog per lane: waiting, grading, recent verdicts, undelivered."""
-    from bot.config import normalize_database_url
-
-    settings = settings_or_exit()
-    try:
-        url = normalize_database_url(database_url) if database_url else settings.database_url
-    except ValueError as exc:
-        typer.echo(f"torchdojo: {exc}", err=True)
-        raise typer.Exit(2) from None
+    url = database_url_or_exit(database_url)
     try:
         report = asyncio.run(_read(url, timedelta(minutes=window_min)))
     except Exception as exc:
