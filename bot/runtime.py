@@ -17,7 +17,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, load_settings
 from bot.core.clock import Clock
@@ -28,6 +28,9 @@ from bot.core.posts import Planner
 from bot.core.storage import open_database
 from bot.core.types import Outbox
 from bot.grader_client import GraderClient, client_from_env
+
+if TYPE_CHECKING:
+    from bot.core.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ async def grader_slots(grader: GraderClient, overrides: str | None) -> LaneSlots
                                                        base=LaneSlots.for_grader(health))
 
 
-async def size_lanes_later(grader: GraderClient, dispatcher: Any, overrides: str | None,
+async def size_lanes_later(grader: GraderClient, dispatcher: Dispatcher, overrides: str | None,
                            every_s: float = HEALTH_RETRY_S) -> None:
     """For a process that started before its grader answered (compose starts
     the workers and the graders side by side): ask again every ``every_s``
