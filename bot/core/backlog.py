@@ -76,16 +76,16 @@ async def backlog(db: Database, curriculum: Any, now: datetime,
             select(func.count(Notice.id), func.min(Notice.created_at))
             .where(Notice.delivered_at.is_(None)))).one()
 
-    def lane(exercise_id: str) -> str:
-        return lane_of(curriculum.get(exercise_id))
+    by_lane: dict[str, tuple[list[Any], list[Any]]] = {name: ([], []) for name in LANES}
+    for rows, index in ((pending, 0), (done, 1)):
+        for r in rows:
+            by_lane[lane_of(curriculum.get(r.exercise_id))][index].append(r)
 
     lanes = []
-    for name in LANES:
-        waiting = [r.received_at for r in pending
-                   if lane(r.exercise_id) == name and r.status != SubmissionStatus.grading]
-        grading = [r.started_at or r.received_at for r in pending
-                   if lane(r.exercise_id) == name and r.status == SubmissionStatus.grading]
-        verdicts = [r for r in done if lane(r.exercise_id) == name]
+    for name, (pending_here, verdicts) in by_lane.items():
+        waiting = [r.received_at for r in pending_here if r.status != SubmissionStatus.grading]
+        grading = [r.started_at or r.received_at for r in pending_here
+                   if r.status == SubmissionStatus.grading]
         waits = sorted(s for r in verdicts if (s := _seconds(r.graded_at, r.received_at))
                        is not None)
         lanes.append(LaneBacklog(
