@@ -153,16 +153,15 @@ class Runtime:
         await warming
         graded = parse_lanes(settings.lanes) if lanes is None else tuple(lanes)
         overrides = settings.lane_slots if slot_overrides is None else slot_overrides
-        sized = slots
-        if sized is None and graded:  # a process that grades nothing does not ask the grader
-            sized = await grader_slots(grader, overrides)
-            if sized is None:
-                log.warning("the grader does not answer yet: default lane slots until it "
-                            "does")
+        # a process that grades nothing does not ask the grader
+        sized = slots or (await grader_slots(grader, overrides) if graded else None)
+        late = bool(graded) and sized is None  # the grader does not answer yet
+        if late:
+            log.warning("the grader does not answer yet: default lane slots until it does")
         await dojo.dispatcher.start(lanes=graded, slots=sized or LaneSlots.parse(overrides),
                                     **dispatch)
         rt = cls(settings, dojo, grader)
-        if slots is None and graded and sized is None:
+        if late:
             rt.tasks.append(asyncio.get_running_loop().create_task(
                 size_lanes_later(grader, dojo.dispatcher, overrides), name="lane sizing"))
         if serving:
