@@ -266,9 +266,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # burst found none stocked, each training also trained its reference
             behind["references_ahead"] = {
                 "before": ahead, "after": (await rt.grader.health()).get("references_ahead")}
-            behind["training_over_alone"] = over_alone(behind, out["training_alone"])
+            behind["training_over_alone"] = over_alone(
+                behind, out["training_alone"].get("p50_ms"))
             behind["training_over_without_drills"] = over_alone(
-                behind, {"p50_ms": out["trainings_without_drills"]["training"].get("max_ms")})
+                behind, out["trainings_without_drills"]["training"].get("max_ms"))
             out["burst_behind_training"] = behind
             return out
         finally:
