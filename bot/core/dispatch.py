@@ -71,6 +71,7 @@ class Dispatcher:
         self.stalled_s = STALLED_S
         self.sweep_s = SWEEP_S
         self._workers: list[asyncio.Task[None]] = []
+        self._retired: list[asyncio.Task[None]] = []  # replaced by resize, still stopping
         self._sweeper: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._sweep_lock = asyncio.Lock()
@@ -120,6 +121,7 @@ class Dispatcher:
         for task in old:
             if task.done() and not task.cancelled():
                 task.exception()  # retrieved: a worker that failed on its way out
+        self._retired = [t for t in (*self._retired, *old) if not t.done()]  # close waits
         fresh = self._start_lanes([self.lanes[i] for i in changed])
         for i, task in zip(changed, fresh, strict=True):
             self._workers[i] = task
@@ -130,7 +132,7 @@ class Dispatcher:
         past :data:`CLOSE_S` (after the grace, if a grading ran) the engine's
         connections are closed under it, its waits fail and its workers end (their
         jobs are then another worker's, by the heartbeats)."""
-        tasks = [t for t in (self._sweeper, *self._workers) if t is not None]
+        tasks = [t for t in (self._sweeper, *self._workers, *self._retired) if t is not None]
         for task in tasks:
             task.cancel()
         late = set(tasks)
@@ -145,7 +147,7 @@ class Dispatcher:
         for task in tasks:
             if task.done() and not task.cancelled():
                 task.exception()  # retrieved: an engine that failed on its way out
-        self._sweeper, self._workers, self._started = None, [], False
+        self._sweeper, self._workers, self._retired, self._started = None, [], [], False
         await self.engine.close()
 
     @property
