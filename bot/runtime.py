@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 HEALTH_WAIT_S = 5.0
 #: How often a process whose grader did not answer at start asks it again.
 HEALTH_RETRY_S = 5.0
+#: How often a process asks a grader that answered whether its size changed.
+HEALTH_RECHECK_S = 60.0
 
 
 async def _capacity(grader: GraderClient) -> dict[str, Any] | None:
@@ -60,15 +62,24 @@ async def grader_slots(grader: GraderClient, overrides: str | None) -> LaneSlots
                                                        base=LaneSlots.for_grader(health))
 
 
-async def size_lanes_later(grader: GraderClient, dispatcher: Dispatcher, overrides: str | None,
-                           every_s: float = HEALTH_RETRY_S) -> None:
-    """For a process that started before its grader answered (compose starts
-    the workers and the graders side by side): ask again every ``every_s``
-    and, once it answers, grade with slots sized to it."""
-    while (slots := await grader_slots(grader, overrides)) is None:
-        await asyncio.sleep(every_s)
-    log.info("the grader answered: lanes %s", slots.describe(dispatcher.lanes))
-    await dispatcher.resize(slots)
+async def follow_grader_size(grader: GraderClient, dispatcher: Dispatcher,
+                             overrides: str | None, *, known: bool) -> None:
+    """Keep the lanes sized to the grader for the process's whole life: a
+    grader that did not answer at start (compose starts the workers and the
+    graders side by side) is asked again every :data:`HEALTH_RETRY_S`, one that
+    did every :data:`HEALTH_RECHECK_S`; whenever its answer gives other slots
+    (it was restarted with more or fewer workers), the lanes are resized. A
+    grader that stops answering changes nothing: its last size stands.
+    ``known``: the grader answered at start."""
+    while True:
+        await asyncio.sleep(HEALTH_RECHECK_S if known else HEALTH_RETRY_S)
+        slots = await grader_slots(grader, overrides)
+        if slots is None:
+            continue
+        known = True
+        if slots != dispatcher.slots:
+            log.info("the grader's size changed: lanes %s", slots.describe(dispatcher.lanes))
+            await dispatcher.resize(slots)
 
 
 async def warm_up(grader: GraderClient) -> None:
@@ -127,8 +138,8 @@ class Runtime:
         ``lanes``: what this process grades (default: the settings; every
         lane); ``slots``: how many at once (default: sized to the grader, with
         ``slot_overrides`` or else the settings' ``TORCHDOJO_LANE_SLOTS`` on
-        top: :func:`grader_slots`; a grader that does not answer yet is asked
-        again until it does, :func:`size_lanes_later`); ``dispatch``: timings
+        top: :func:`grader_slots`, and kept sized to it: :func:`follow_grader_size`);
+        ``dispatch``: timings
         for :meth:`Dispatcher.start`.
         ``serving``: a long-running process (a chat adapter, a worker, the
         dashboard): its start-up heap is frozen (:func:`freeze_start_heap`)."""
@@ -161,9 +172,10 @@ class Runtime:
         await dojo.dispatcher.start(lanes=graded, slots=sized or LaneSlots.parse(overrides),
                                     **dispatch)
         rt = cls(settings, dojo, grader)
-        if late:
+        if graded and slots is None:  # sized to the grader: kept so
             rt.tasks.append(asyncio.get_running_loop().create_task(
-                size_lanes_later(grader, dojo.dispatcher, overrides), name="lane sizing"))
+                follow_grader_size(grader, dojo.dispatcher, overrides, known=not late),
+                name="lane sizing"))
         if serving:
             freeze_start_heap()
         return rt

@@ -59,6 +59,13 @@ ERROR_RETRY_S = 5.0
 CLOSE_S = 3.0
 
 
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """Done callback of a replaced lane worker: its failure on the way out is
+    logged here, not as an exception never retrieved."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("a replaced grading worker failed while stopping: %r", task.exception())
+
+
 class Dispatcher:
     def __init__(self, ctx: CoreContext, queue: GradingQueue,
                  engine: JobEngine | None = None) -> None:
@@ -106,25 +113,22 @@ class Dispatcher:
 
     async def resize(self, slots: LaneSlots) -> None:
         """Grade with new slots per lane (the grader's size became known after
-        the start): each lane whose count changed gets a new worker once its old
-        one has stopped — the old one finishes its running gradings within the
-        grace, or gives them back to the queue, as at :meth:`close`."""
+        the start, or changed): each lane whose count changed gets a new worker
+        at once, and its old worker stops taking jobs and finishes its running
+        gradings within the grace (or gives them back to the queue, as at
+        :meth:`close`) on its own — :meth:`close` still waits for it. A member's
+        jobs stay one at a time across the two: that is the engine's lock."""
         if not self._started or slots == self.slots:
             return
         changed = [i for i, lane in enumerate(self.lanes) if slots.of(lane) != self.slots.of(lane)]
         self.slots = slots
-        old = [self._workers[i] for i in changed]
-        for task in old:
-            task.cancel()
-        if old:
-            await asyncio.wait(old, timeout=CLOSE_S + self._grace_s)
-        for task in old:
-            if task.done() and not task.cancelled():
-                task.exception()  # retrieved: a worker that failed on its way out
-        self._retired = [t for t in (*self._retired, *old) if not t.done()]  # close waits
         fresh = self._start_lanes([self.lanes[i] for i in changed])
         for i, task in zip(changed, fresh, strict=True):
-            self._workers[i] = task
+            old, self._workers[i] = self._workers[i], task
+            old.cancel()
+            old.add_done_callback(_retrieve)
+            self._retired.append(old)
+        self._retired = [t for t in self._retired if not t.done()]
 
     async def close(self) -> None:
         """Stop: running gradings get the grace to finish (then they go back to

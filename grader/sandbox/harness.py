@@ -19,7 +19,7 @@ finds a probe's recorder in its own process (frames, ``gc``) can rewrite that
 log, and the judge can only check it for consistency — a known limit of
 in-process observation, listed in the README.
 
-One file of about 800 lines on purpose: the frame protocol, the value
+One file of about 1,100 lines on purpose: the frame protocol, the value
 encoder and its capped decoder, and the probe runner are the two ends of one
 wire format, and being self-contained (above) means they cannot be split into
 modules that import each other from the rest of the project.

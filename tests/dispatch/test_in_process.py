@@ -97,13 +97,16 @@ async def test_a_process_started_before_its_grader_answered_sizes_its_lanes_once
         sqlite_url: str, curriculum: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Compose starts workers and graders side by side: a process whose grader
     did not answer at start grades with the defaults, asks again, and then
-    grades with slots sized to it — gradings before, during and after go on."""
+    grades with slots sized to it — gradings before, during and after go on.
+    Later the grader is restarted bigger: the lanes follow it, and keep their
+    size while it does not answer."""
     from bot import runtime
     from bot.config import load_settings
     from bot.core.types import Actor, Role
     from bot.grader_client import GraderUnavailable
 
     monkeypatch.setattr(runtime, "HEALTH_RETRY_S", 0.1)
+    monkeypatch.setattr(runtime, "HEALTH_RECHECK_S", 0.1)
     monkeypatch.delenv("TORCHDOJO_LANE_SLOTS", raising=False)
     grader = ScriptedGrader(unreachable=GraderUnavailable("grader unreachable: starting"))
     rt = await runtime.Runtime.start(load_settings(), database_url=sqlite_url, grader=grader,
@@ -142,10 +145,31 @@ async def test_a_process_started_before_its_grader_answered_sizes_its_lanes_once
             return {(await statuses_of(dojo))[i] for i in (held, first, *later)} == {"graded"}
 
         await wait_until(all_graded)
+
+        grader.capacity = {"workers": 8, "lanes": {"quick": {"limit": 8},
+                                                   "heavy": {"limit": 7}}}
+        bigger = LaneSlots(quick=16, heavy=7, gpu=1)
+
+        async def resized() -> bool:
+            return dojo.dispatcher.slots == bigger
+
+        await wait_until(resized)
+        grader.unreachable = GraderUnavailable("grader unreachable: restarting")
+        await asyncio.sleep(0.5)  # several looks at a grader that does not answer
+        assert dojo.dispatcher.slots == bigger
+        grader.unreachable = None
+        last = [(await dojo.submit(m, QUICK_EX, "x = 1  # resized\n")).submission_id
+                for m in (ann, bob)]
+        dojo.dispatcher.kick()
+
+        async def last_graded() -> bool:
+            return {(await statuses_of(dojo))[i] for i in last} == {"graded"}
+
+        await wait_until(last_graded)
         async with dojo.db.session() as s:
             notices = (await s.scalars(select(Notice.submission_id)
                                        .where(Notice.kind == "graded"))).all()
-        assert sorted(notices) == sorted([held, first, *later])  # each verdict once
+        assert sorted(notices) == sorted([held, first, *later, *last])  # each verdict once
     finally:
         await rt.close()
 
