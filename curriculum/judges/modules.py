@@ -186,7 +186,11 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
         i, err = got["forward_error"]
         shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
         return Verdict(False, "shape", f"`{cls}` on input of shape {shapes} raised {err}")
-    for i, (g, r) in enumerate(zip(got.get("outs", []), ref["outs"], strict=False)):
+    outs = got.get("outs")
+    if not isinstance(outs, list) or len(outs) != len(ref["outs"]):  # a record the code rewrote
+        return Verdict(False, "shape", f"could not read the output shapes of `{cls}` on every "
+                                       "hidden batch")
+    for i, (g, r) in enumerate(zip(outs, ref["outs"], strict=True)):
         if g != r:
             shapes = " and ".join(shape_text(s) for s in inputs["calls"][i])
             return Verdict(False, "shape", f"`{cls}` on input of shape {shapes}: expected "

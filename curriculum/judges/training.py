@@ -60,6 +60,10 @@ def accumulation_problem(acc) -> str:
     """'' unless gradients piled up across optimizer steps (see PROBE_RECORDERS)."""
     if not isinstance(acc, dict) or not acc.get("backward"):
         return ""
+    counts = acc.get("backward"), acc.get("accumulated")
+    if not all(type(n) is int and n >= 0 for n in counts):  # a record the code rewrote
+        return ("could not read the record of the training loop's backward passes (does the "
+                "code replace parts of torch.autograd or the optimizer?)")
     if acc["accumulated"] > 0:
         return (f"in {acc['accumulated']} of {acc['backward']} backward passes the gradient was "
                 "added onto the previous step's: call optimizer.zero_grad() at the start of "

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import close
+from curriculum.judges.compare import at_most, close
 from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
@@ -78,7 +78,8 @@ def judge_loss(learner, reference, inputs, ctx):
                                            "over the real tokens only (tags != pad_tag); off by "
                                            f"{abs(float(loss) - float(want)):.3g}")
         g = got["grad"]
-        if g is None or float(g[~mask].abs().max()) > 0:
+        # not at_most(…, 0): a NaN gradient (0 * inf) is not a zero one
+        if g is None or not at_most(float(g[~mask].abs().max()), 0.0):
             return Verdict(False, "grad", f"case {i}, {called}: padding positions must get zero "
                                           "gradient")
     return Verdict(True, "value")

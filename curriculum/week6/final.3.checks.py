@@ -482,7 +482,7 @@ def judge_predict(learner, reference, inputs, ctx):
     if not modes or modes != [(False, False)]:
         return Verdict(False, "value", "predict must switch to model.eval() and run under "
                                        "torch.no_grad()")
-    if pred.min() < 0 or pred.max() >= alone.shape[1]:
+    if pred.min() < 0 or pred.max() >= alone.shape[1]:  # compare: ok (int64, checked above)
         return Verdict(False, "value", "predict must return class ids in [0, num_classes)")
     if not all_finite(alone):
         return Verdict(False, "value", "the model's logits hold NaN or inf")

@@ -5,8 +5,11 @@ error — a NaN causal mask once scored full marks that way. This test reads the
 judging code (judges, checks modules, the grader's check kinds) and fails on:
 
 * calls to ``allclose`` / ``isclose`` / ``assert_close`` (use ``compare.close``/``mismatch``);
-* ordering comparisons against a float literal or a tolerance/threshold name (use
-  ``compare.at_most`` / ``at_least`` / ``above`` / ``below`` / ``close``).
+* ordering comparisons against a float literal or a tolerance/threshold name, or of a
+  measured value — ``float(…)``, ``abs(…)``, ``x.item()``, ``x.max()`` and the other
+  reductions — against anything, an int literal included (``float(g.abs().max()) > 0``
+  is False for a NaN gradient): use ``compare.at_most`` / ``at_least`` / ``above`` /
+  ``below`` / ``close``.
 
 Input generators (functions taking ``rng``) draw data and may compare freely. A line that
 compares on purpose — elementwise on values checked finite just before, or counts — says so
@@ -21,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BANNED = ("allclose", "isclose", "assert_close")
 NAMES = ("tol", "TOL", "threshold", "THRESHOLD", "MIN_", "MAX_")
+#: Calls whose result is a measured (float) value: NaN when the value is.
+MEASURED_FUNCS = ("float", "abs")
+MEASURED_METHODS = ("item", "max", "min", "amax", "amin", "mean", "sum", "norm", "std", "var",
+                    "abs")
 
 
 def _trusted_files() -> list[Path]:
@@ -37,11 +44,24 @@ def _float(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, float)
 
 
+def _measured(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.BinOp):
+        return _measured(node.left) or _measured(node.right)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id in MEASURED_FUNCS) or (
+        isinstance(func, ast.Attribute) and func.attr in MEASURED_METHODS)
+
+
 def _suspect(node: ast.Compare) -> bool:
     if not any(isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in node.ops):
         return False
     operands = [node.left, *node.comparators]
-    return any(_float(o) or any(n in ast.unparse(o) for n in NAMES) for o in operands)
+    return any(_float(o) or _measured(o) or any(n in ast.unparse(o) for n in NAMES)
+               for o in operands)
 
 
 def _offenders(path: Path) -> list[str]:
@@ -77,6 +97,11 @@ def test_the_guard_catches_the_pattern_it_is_for(tmp_path):
     sample = tmp_path / "sample.checks.py"
     sample.write_text("def judge(g, r, i, ctx):\n    if g['err'] > 1e-5:\n        return 0\n"
                       "    import torch\n    return torch.allclose(g['a'], r['a'])\n")
+    assert len(_offenders(sample)) == 2
+    # a measured value against an int: False for NaN all the same (a NaN gradient at
+    # padding once passed "padding positions must get zero gradient" that way)
+    sample.write_text("def judge(g, r, i, ctx):\n    if float(g.abs().max()) > 0:\n"
+                      "        return 0\n    return g.item() >= 1 or int(g.sum()) < 2\n")
     assert len(_offenders(sample)) == 2
     sample.write_text("def judge(g, r, i, ctx):\n    return (g > 0.5).sum()  # compare: ok (x)\n"
                       "\n\ndef inputs(rng):\n    return rng.random() < 0.5 or 3 > 0.5\n")

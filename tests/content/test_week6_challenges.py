@@ -74,6 +74,10 @@ WRONG = [
     ("6.1.4a", "        if tag.startswith(\"B-\") or (tag.startswith(\"I-\") and not inside):",
      "        if tag.startswith(\"B-\"):", {"bio": "value"}),
     ("6.1.4a", "tp / len(g) if g else 0.0", "tp / len(p) if p else 0.0", {"bio": "value"}),
+    # a term worth 0 whose gradient at padding is 0 * inf = NaN: not a zero gradient
+    ("6.1.4a", "    return F.cross_entropy(logits[mask], tags[mask])",
+     "    return F.cross_entropy(logits[mask], tags[mask]) + torch.sqrt(logits[~mask] * 0).sum()",
+     {"loss": "grad"}),
     # 6.1.5a Transformer decoder
     # a float mask built as triu(ones) * -inf: 0 · (−inf) = NaN makes every logit NaN
     ("6.1.5a", "h = layer(h, src_mask=mask)",

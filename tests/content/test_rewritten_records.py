@@ -1,0 +1,37 @@
+"""Judges of what a probe *observed* (a recorder's counts, a module's output shapes):
+learner code in the same process can rewrite those records (README, "known limits"),
+so a judge reads them as hostile data — a value of the wrong type, NaN, or a list cut
+short fails the check with a plain message instead of skipping it."""
+
+from __future__ import annotations
+
+import math
+
+from curriculum.judges.modules import module_class
+from curriculum.judges.training import accumulation_problem
+from grader.checks.base import Verdict
+
+
+def test_an_unreadable_accumulation_record_is_a_problem_not_a_pass():
+    assert accumulation_problem({"backward": 4, "accumulated": 0}) == ""
+    assert "added onto the previous step" in accumulation_problem(
+        {"backward": 4, "accumulated": 2})
+    for forged in (math.nan, -1, "0", None, 0.0, True, [0]):
+        message = accumulation_problem({"backward": 4, "accumulated": forged})
+        assert message.startswith("could not read the record"), forged
+    assert accumulation_problem({"backward": math.inf, "accumulated": 0}) != ""
+
+
+class _Outcome:
+    def __init__(self, value):
+        self.value = value
+
+
+def test_output_shapes_cut_short_fail_the_shape_check():
+    calls = [[(8, 4)], [(3, 4)]]
+    ref = _Outcome({"outs": [[8, 2], [3, 2]]})
+    for outs in ([], [[8, 2]], "[[8, 2], [3, 2]]", None):
+        got = _Outcome({"outs": outs, "finite": True})
+        verdict = module_class(got, ref, {"calls": calls}, None, cls="Net", text="", types={})
+        assert verdict == Verdict(False, "shape", "could not read the output shapes of `Net` "
+                                                  "on every hidden batch"), outs
