@@ -452,6 +452,7 @@ class Grader:
         if top_error:
             status, message = "error", self._explain_error(top_error)
             cause = _cause_of(top_error, ctx.source_text)
+            _blame_the_stop(entries, top_error)
         elif missing:
             status = "error"
             shown = missing[:MISSING_NAMES_SHOWN]
@@ -674,6 +675,29 @@ def _cause_of(err: Any, source: str) -> ErrorCause | None:
 
 
 _NAME_ERROR = re.compile(r"name '([A-Za-z_][A-Za-z0-9_]*)' is not defined")
+_SYNTAX_TYPES = frozenset({"SyntaxError", "IndentationError", "TabError"})
+#: Error types named as they are in a check's message (any other: "an exception").
+_STOP_TYPES = _SYNTAX_TYPES | frozenset({
+    "NameError", "ImportError", "ModuleNotFoundError", "AttributeError", "TypeError",
+    "ValueError", "IndexError", "KeyError", "ZeroDivisionError", "RuntimeError",
+    "AssertionError", "RecursionError", "NotImplementedError", "UnboundLocalError"})
+
+
+def _blame_the_stop(entries: list[dict], err: dict) -> None:
+    """A file that stopped at module level (a syntax error, an exception while it ran)
+    leaves later names unbound: each check that found its name missing says why, instead
+    of "name 'f' is not defined" for a function the file does define further down. Only
+    our words and the error's type and line (a number) — never the learner's message."""
+    etype = err.get("type") if err.get("type") in _STOP_TYPES else "an exception"
+    line = err.get("line") if etype in _SYNTAX_TYPES else (
+        (err.get("frames") or [{}])[-1].get("line"))
+    at = f" on line {line}" if type(line) is int else ""
+    why = (f"not checked: the file has a {etype}{at}, so none of it ran"
+           if etype in _SYNTAX_TYPES
+           else f"not checked: the file stopped with {etype}{at} before defining it")
+    for entry in entries:
+        if entry["kind"] == "name" and entry["status"] == "failed":
+            entry["message"] = why
 
 
 def _missing_names(exercise: Exercise, learner: dict[str, Outcome], entries: list[dict],

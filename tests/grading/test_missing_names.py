@@ -82,3 +82,37 @@ async def test_every_missing_name_is_named_up_to_the_cap(grader):
     names = ", ".join(f"zeros_{i}" for i in range(2, 11))
     assert result["message"] == f"Not defined: {names}.", result["message"]
 
+
+
+async def test_a_file_that_stopped_early_says_so_in_every_check_it_left_unchecked(
+        grader, curriculum):
+    """A syntax error (nothing ran) or an exception at module level (the file stopped
+    there) left the names below it unbound: the checks say that, not "name 'f' is not
+    defined" for a function the file defines."""
+    source = curriculum.get("1.3.4").reference
+    broken = source.replace("def ", "def (", 1)
+    result = await grader.grade("1.3.4", broken)
+    assert result["status"] == "error" and result["message"].startswith("SyntaxError on line")
+    line = result["message"].split("on line ")[1].split(":")[0]
+    named = [c for c in result["checks"] if c["kind"] == "name"]
+    assert named and all(c["message"] == f"not checked: the file has a SyntaxError on line "
+                                          f"{line}, so none of it ran" for c in named), named
+    assert not any("is not defined" in c["message"] for c in result["checks"])
+
+    first_def = source.index("\ndef ") + 1
+    stopped = source[:first_def] + "x = 1 / 0\n" + source[first_def:]
+    result = await grader.grade("1.3.4", stopped)
+    assert result["status"] == "error", result
+    named = [c for c in result["checks"] if c["kind"] == "name"]
+    line = stopped[:first_def].count("\n") + 1
+    assert named and all(c["message"] == "not checked: the file stopped with ZeroDivisionError "
+                                         f"on line {line} before defining it" for c in named), named
+
+
+async def test_a_hostile_exception_type_at_module_level_is_not_quoted_in_the_checks(grader):
+    code = ("import torch\nzeros_1 = torch.zeros(3, 4)\n"
+            "raise type('<!channel> @everyone', (Exception,), {})()\n")
+    result = await grader.grade("1.1.1", code)
+    named = [c for c in result["checks"] if c["kind"] == "name"]
+    assert named and all(c["message"] == "not checked: the file stopped with an exception on "
+                                         "line 3 before defining it" for c in named), named
