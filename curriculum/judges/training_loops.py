@@ -616,6 +616,14 @@ def _feature_l2(value, secret, inputs, ctx) -> Verdict | None:
                                            "`criterion(output, target) + 0.001 * l2_penalty` with "
                                            "l2_penalty = the sum of every parameter squared; "
                                            f"found a total off by {abs(total - want):.3g}")
+        # The penalty alone, to float32's rounding of the total: a penalty that leaves
+        # out the biases is off by 0.001 * b², under the total's tolerance when b is small.
+        if not close(total - m, 0.001 * sq, rtol=1e-3, atol=3e-7 * abs(total)):
+            return Verdict(False, "value", "train_loop_5: l2_penalty must sum the squares of "
+                                           "every parameter, biases too — `sum(p.pow(2).sum() "
+                                           "for p in model.parameters())`; found a penalty of "
+                                           f"{total - m:.4g} where that sum gives "
+                                           f"{0.001 * sq:.4g}")
     return None
 
 

@@ -119,6 +119,19 @@ WRONG = [
 ]
 
 
+async def test_an_l2_penalty_without_the_biases_fails_also_when_they_are_small(grader,
+                                                                                curriculum):
+    """Left out, the biases change the total by 0.001 * b²: within the total's tolerance
+    when they stay small (seed 11 once passed that way); the penalty is checked alone."""
+    source = _edit(curriculum.get("5.1.1").reference, "train_loop_5",
+                   "for p in model.parameters())",
+                   "for n, p in model.named_parameters() if 'bias' not in n)")
+    result = await grader.grade("5.1.1", source, seed=11)
+    assert _failed(result) == {"train_loop_5": "value"}, result["checks"]
+    message = next(c["message"] for c in result["checks"] if c["id"] == "train_loop_5")
+    assert "biases too" in message, message
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("exercise_id", "edits", "expected"), WRONG,
                          ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
