@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import above, at_least, at_most, mismatch
+from curriculum.judges.pooling import stated_values
 from curriculum.judges.text import with_article
 from grader.checks.base import Outcome, Verdict
 
@@ -173,9 +174,13 @@ def _order_problem(cls: str, got: list, ref: list, order: str) -> str | None:
 
 def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, cls: str,
                  text: str, types: dict[str, int], behaviour: Sequence[str] = (),
-                 exact_layers: bool = True, order: str = "weighted") -> Verdict:
+                 exact_layers: bool = True, order: str = "weighted",
+                 free_pooling: bool = False) -> Verdict:
     """Output shapes on hidden batches, required layer types, parameter count and layer
-    sizes, the order the layers run in, then the behaviour the contract names."""
+    sizes, the order the layers run in, then the behaviour the contract names.
+    ``free_pooling``: the contract lets max-pooling go between the convolutions, so the
+    outputs are compared with the stated network's pooled where the learner's forward
+    pooled (:mod:`curriculum.judges.pooling`), not with the reference's."""
     got, ref = learner.value, reference.value
     if not isinstance(got, dict):
         return Verdict(False, "module", f"could not read what `{cls}` produced")
@@ -234,19 +239,19 @@ def module_class(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *,
         msg = _behaviour(cls, b, beh)
         if msg:
             return Verdict(False, "value", msg)
-    if "relus" in behaviour:
-        want, have = (ref.get("beh") or {}).get("relus"), beh.get("relus")
-        if want is not None and have != want:
-            found = have if type(have) is int else "an unknown number of"
-            return Verdict(False, "value", f"`{cls}`: the stated architecture ({text}) applies "
-                                           f"{want} ReLUs in its forward pass; yours applies "
-                                           f"{found} (counted: nn.ReLU, F.relu, torch.relu, "
-                                           "x.relu(); not clamp or max)")
     if "dropout" in behaviour:
         bad = dropout_calls_problem(cls, text, beh.get("dropout_calls"),
                                     (ref.get("beh") or {}).get("dropout_calls"))
         if bad:
             return Verdict(False, "value", bad)
+    if free_pooling:
+        stated = stated_values(got.get("order"), inputs)
+        if stated is None:
+            return Verdict(False, "module", f"`{cls}`: its forward must run four nn.Conv2d, "
+                                            "with nn.MaxPool2d(2) (if any) only after a "
+                                            f"convolution — the stated architecture is {text}")
+        ref = {**ref, "vals": stated[0], "single": {**(ref.get("single") or {}),
+                                                    "vals": stated[1]}}
     if "vals" in ref:
         bad = _value_problem(cls, text, got.get("vals"), ref["vals"], inputs)
         if bad:

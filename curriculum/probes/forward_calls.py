@@ -1,4 +1,4 @@
-"""Probe prelude: the dropout and the ReLUs a forward pass actually applies (runs in the jail).
+"""Probe prelude: the dropout a forward pass actually applies (runs in the jail).
 
 The modules a model holds say which dropout it *declares*; what a contract
 states is the dropout its forward *applies*: ``nn.Dropout(0.3)`` declared
@@ -10,11 +10,6 @@ A torch-function mode sees every dropout call — ``nn.Dropout`` modules,
 ``numel`` places the call (after which layer) without depending on a view
 or flatten written before or after it, which does not change what dropout
 does.
-
-ReLUs are counted the same way (``nn.ReLU``, ``F.relu``, ``torch.relu``,
-``x.relu()`` and their in-place forms): an architecture "with ReLU" whose
-pooling is left to the learner cannot be compared by its outputs, but it can
-by how many ReLUs its forward applies.
 """
 
 import torch
@@ -57,23 +52,3 @@ def dropout_calls(run):
     """``run()``'s active dropout calls as sorted ``[p, numel]`` pairs, and its result."""
     recorder, result = _under(_DropoutRecorder(), run)
     return sorted(recorder.calls), result
-
-
-_RELUS = {F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_}
-
-
-class _ReluCounter(TorchFunctionMode):
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func in _RELUS or getattr(func, "__name__", None) in ("relu", "relu_"):
-            self.count += 1
-        return func(*args, **(kwargs or {}))
-
-
-def relu_calls(run):
-    """How many ReLUs ``run()`` applies, and its result."""
-    counter, result = _under(_ReluCounter(), run)
-    return counter.count, result

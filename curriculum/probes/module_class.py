@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 from curriculum.probes.describe import describe
-from curriculum.probes.forward_calls import dropout_calls, relu_calls
+from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.torch_class import torch_class_name
 
 
@@ -234,9 +234,6 @@ def probe(ns, inputs):
                 y3, y4 = _first(model(*xs)), _first(model(*xs))
             beh["train_differs"] = bool(not torch.equal(y1, y2))
             beh["eval_same"] = bool(torch.equal(y3, y4))
-        elif b == "relus":
-            with torch.no_grad():
-                beh["relus"], _ = relu_calls(lambda: model(*xs))
         elif b == "range01":
             with torch.no_grad():
                 y = _first(model(*[x * 5 for x in xs]))

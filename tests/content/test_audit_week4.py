@@ -76,6 +76,22 @@ WRONG = {
         ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
          "layers += [nn.Conv2d(a, b, 3, padding=1), nn.Identity(), nn.MaxPool2d(2)]"),
     ], {"SimpleCNN5": "value"}),
+    # eighth audit: SimpleCNN5's outputs are compared with the stated network pooled where
+    # the learner's pools: sum pooling (the declared AdaptiveAvgPool2d never runs), a softmax
+    # on the output, a max-pool before the first convolution
+    "4.1.3-cnn5-sum-pooling": ("4.1.3", [
+        ("        x = self.pool(self.conv_layers(x))\n"
+         "        return self.fc(x.view(x.size(0), -1))",
+         "        return self.fc(self.conv_layers(x).sum(dim=(2, 3)))"),
+    ], {"SimpleCNN5": "value"}),
+    "4.1.3-cnn5-softmax-output": ("4.1.3", [
+        ("return self.fc(x.view(x.size(0), -1))",
+         "return self.fc(x.view(x.size(0), -1)).softmax(1)"),
+    ], {"SimpleCNN5": "value"}),
+    "4.1.3-cnn5-pool-before-the-convs": ("4.1.3", [
+        ("self.conv_layers = nn.Sequential(*layers[:-1])",
+         "self.conv_layers = nn.Sequential(nn.MaxPool2d(2), *layers[:-1])"),
+    ], {"SimpleCNN5": "module"}),
     # third audit: step 1 from the mean over time (changing the last step changes it too)
     "4.3.2a-mean-over-time": ("4.3.2a", [
         ("last_hidden = lstm_out[:, -1, :]", "last_hidden = lstm_out.mean(dim=1)"),
@@ -230,6 +246,17 @@ EQUIVALENT = {
         ("        x = self.pool(self.conv_layers(x))\n",
          "        for layer in self.conv_layers:\n"
          "            x = nn.functional.relu(layer(x)) if isinstance(layer, nn.Conv2d) else x\n"
+         "        x = self.pool(x)\n"),
+    ]),
+    # ReLU as clamp(min=0) (the course's own 3.3.3c writes it so), a max-pool after every conv
+    "4.1.3-cnn5-clamp-and-pool-after-each-conv": ("4.1.3", [
+        ("layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]",
+         "layers += [nn.Conv2d(a, b, 3, padding=1), nn.MaxPool2d(2)]"),
+        ("self.conv_layers = nn.Sequential(*layers[:-1])",
+         "self.conv_layers = nn.Sequential(*layers)"),
+        ("        x = self.pool(self.conv_layers(x))\n",
+         "        for layer in self.conv_layers:\n"
+         "            x = layer(x).clamp(min=0) if isinstance(layer, nn.Conv2d) else layer(x)\n"
          "        x = self.pool(x)\n"),
     ]),
     "4.1.4-other-attribute-names": ("4.1.4", [
