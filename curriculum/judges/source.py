@@ -274,9 +274,11 @@ def _index_form_problem(ctx: Any, name: str, expr: str, form: str) -> str | None
         return (f"`{name}`: take the pages as one slice (`{name} = {expr}`), not a list "
                 "of indices")
     if form == "sliced" and not sliced:
+        advanced = any(isinstance(n, ast.List | ast.Call) for n in parts)  # [0, 3], tensor(…)
+        instead = ("not a list of indices (which copies the values instead of viewing them)"
+                   if advanced else "not an index without a slice")
         return (f"`{name}`: this variant practises slicing — write it as `{name} = {expr}`, "
-                "with start:stop:step, not a list of indices (which copies the values "
-                "instead of viewing them)")
+                f"with start:stop:step, {instead}")
     return None
 
 

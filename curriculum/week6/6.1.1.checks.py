@@ -114,10 +114,16 @@ def judge_validation(learner, reference, inputs, ctx):
     if (False, False) not in modes:
         return Verdict(False, "train", "validation must run the model in eval mode "
                                        "(model.eval()) inside `with torch.no_grad():`")
-    if any(m != (True, True) and m != (False, False) for m in modes):
-        return Verdict(False, "train", "every forward pass is either training (train mode, "
-                                       "grad on) or validation (eval mode, no_grad); found "
-                                       f"(training, grad_enabled) = {modes}")
+    if (False, True) in modes:  # typically model.train() once, before the first epoch
+        return Verdict(False, "train", "some forward passes ran in eval mode with gradients on: "
+                                       "call `model.train()` at the start of every epoch (after "
+                                       "validating, the model stays in eval mode) and validate "
+                                       "inside `with torch.no_grad():`")
+    if (True, False) in modes:
+        return Verdict(False, "train", "some forward passes ran under no_grad in train mode: "
+                                       "call `model.eval()` before validating")
+    if any(m not in ((True, True), (False, False)) for m in modes):
+        return Verdict(False, "train", "could not read the mode of every forward pass")
     hist = got["history"]
     keys = {"epoch", "train_loss", "val_loss", "val_acc"}
     if not isinstance(hist, list) or len(hist) != 4:

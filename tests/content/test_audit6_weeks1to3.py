@@ -270,6 +270,17 @@ async def test_12x_slices_not_lists_of_indices(grader, exercise_id, old, new, na
 
 
 @ASYNC
+async def test_12x_an_index_without_a_slice_is_not_called_a_list(grader) -> None:
+    """``x[...]`` has the values of ``x[:, :, ::1]`` but no slice: the message says that,
+    not "a list of indices" (there is none)."""
+    result = await grader.grade("1.2.5", _replace(_reference("1.2.5"), "step_6 = x[:, :, ::1]",
+                                                  "step_6 = x[...]"))
+    assert _failed(result) == {"step_6": "api"}, result["checks"]
+    message = _message(result, "step_6")
+    assert "not an index without a slice" in message and "list" not in message, message
+
+
+@ASYNC
 async def test_12x_slices_written_differently_pass(grader) -> None:
     source = _replace(_reference("1.2.5"), "step_1 = x[::2]", "step_1 = x[0:4:2]")
     source = _replace(source, "step_2 = x[::1]", "step_2 = x[:]")

@@ -30,6 +30,11 @@ WRONG = [
     ("6.1.1", "    with torch.no_grad():\n        for data, target in loader:",
      "    if True:\n        for data, target in loader:", {"validation": "train"}),
     ("6.1.1", "correct / count", "correct", {"validation": "value"}),
+    # model.train() once, before the loop: after the first validation every epoch trains
+    # in eval mode
+    ("6.1.1", [("    for epoch in range(num_epochs):\n        model.train()\n",
+                "    model.train()\n    for epoch in range(num_epochs):\n")], None,
+     {"validation": "train"}),
     # 6.1.2 LSTM text classifier
     ("6.1.2", "        packed = pack_padded_sequence(embedded, lengths.cpu(), batch_first=True,\n"
      "                                      enforce_sorted=False)\n"
