@@ -79,7 +79,10 @@ async def follow_grader_size(grader: GraderClient, dispatcher: Dispatcher,
         known = True
         if slots != dispatcher.slots:
             log.info("the grader's size changed: lanes %s", slots.describe(dispatcher.lanes))
-            await dispatcher.resize(slots)
+            try:
+                await dispatcher.resize(slots)
+            except Exception:  # the next look tries again
+                log.exception("resizing the grading lanes failed")
 
 
 async def warm_up(grader: GraderClient) -> None:

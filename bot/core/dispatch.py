@@ -121,8 +121,12 @@ class Dispatcher:
         if not self._started or slots == self.slots:
             return
         changed = [i for i, lane in enumerate(self.lanes) if slots.of(lane) != self.slots.of(lane)]
-        self.slots = slots
-        fresh = self._start_lanes([self.lanes[i] for i in changed])
+        previous, self.slots = self.slots, slots
+        try:
+            fresh = self._start_lanes([self.lanes[i] for i in changed])
+        except BaseException:
+            self.slots = previous  # asked again later
+            raise
         for i, task in zip(changed, fresh, strict=True):
             old, self._workers[i] = self._workers[i], task
             old.cancel()
