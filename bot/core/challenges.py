@@ -104,14 +104,19 @@ class ChallengeService:
                 ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id))
             passed = await s.scalar(select(Award.id).where(
                 Award.member_id == member.id, Award.exercise_id == ex.id)) is not None
+            zone = rules.zone(cohort.tz)
             if mine is not None and (mine.closes_at > now or not passed):
                 running = mine.closes_at > now
                 raise DojoError(
-                    f"your {ex.id} timer started at {mine.opens_at:%Y-%m-%d %H:%M} UTC "
-                    f"and {'ends' if running else 'ended'} at {mine.closes_at:%H:%M} UTC",
+                    f"your {ex.id} timer started at "
+                    f"{mine.opens_at.astimezone(zone):%a %d %b %H:%M} and "
+                    f"{'ends' if running else 'ended'} at "
+                    f"{mine.closes_at.astimezone(zone):%H:%M} ({cohort.tz})",
                     f"see /dojo challenge status {ex.id}" if running else
                     f"once you pass {ex.id} you can start it again to practise (no points)",
                 )
+            if not passed:
+                await self._cohort_window_first(s, cohort, ex.id, now)
             if mine is None:
                 window = ChallengeWindow(
                     cohort_id=cohort.id, exercise_id=ex.id, member_id=member.id, opens_at=now,
@@ -134,6 +139,37 @@ class ChallengeService:
                 window = mine
             return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary,
                                 practice=passed)
+
+    @staticmethod
+    async def _cohort_window_first(s: AsyncSession, cohort: Cohort, exercise_id: str,
+                                   now: datetime) -> None:
+        """A challenge the cohort has a window for is timed by that window: a member's
+        own timer before it opens would show the prompt early, one while it is open would
+        rank them apart from the cohort, and one after it closed would score a late pass
+        as on time. (Once passed, practice runs stay free: they score nothing.)"""
+        cohort_windows = [w for w in await windows_of(s, cohort.id, exercise_id, None)
+                          if w.member_id is None]
+        if not cohort_windows:
+            return
+        zone = rules.zone(cohort.tz)
+        current = [w for w in cohort_windows if w.opens_at <= now < w.closes_at]
+        if current:
+            ends = max(w.closes_at for w in current).astimezone(zone)
+            raise DojoError(f"the cohort's {exercise_id} window is open until "
+                            f"{ends:%a %d %b %H:%M} ({cohort.tz}): no timer of your own",
+                            f"/dojo show {exercise_id} for the prompt, then "
+                            f"/dojo submit {exercise_id}")
+        upcoming = [w for w in cohort_windows if w.opens_at > now]
+        if upcoming:
+            opens = min(w.opens_at for w in upcoming).astimezone(zone)
+            raise DojoError(f"{exercise_id} is timed for the whole cohort: its window opens "
+                            f"{opens:%a %d %b %H:%M} ({cohort.tz})",
+                            f"the prompt shows then: /dojo challenge status {exercise_id}")
+        closed = max(w.closes_at for w in cohort_windows).astimezone(zone)
+        raise DojoError(f"the cohort's {exercise_id} window closed {closed:%a %d %b %H:%M} "
+                        f"({cohort.tz}): a pass now scores half the points, no bonus",
+                        f"/dojo show {exercise_id} for the prompt, then "
+                        f"/dojo submit {exercise_id}")
 
     async def prompt(self, actor: Actor, exercise_id: str) -> PromptView:
         """An exercise's prompt, hidden for a timed challenge until its window opened

@@ -96,3 +96,31 @@ async def test_no_percentage_from_a_first_time_of_zero(world: World) -> None:
         Incoming("test", "c1", "ann", "Ann", "/dojo progress"))
     assert "⏱️ `1.4.1`: best 0:00; last 0:00 → 2:00 (2 runs)" in replies[0].text
     assert "%" not in replies[0].text.split("⏱️")[1]
+
+
+async def test_a_challenge_the_cohort_has_a_window_for_is_timed_by_that_window(
+        world: World) -> None:
+    """A member's own timer would show the prompt before the cohort's window opens, rank
+    them apart from the cohort while it is open, and score a late pass as on time after
+    it closed (a timer started after the close once beat the fastest cohort passer):
+    refused in all three, with when and what to do instead; practice runs once passed
+    stay free."""
+    await cohort(world, ["ann", "dan"])
+    coach, dan = world.actor("coach", Role.instructor), world.actor("dan")
+    start = world.clock.now() + timedelta(hours=1)
+    await world.dojo.open_challenge(coach, "1.4.1", start=start, duration=timedelta(minutes=30))
+    with pytest.raises(DojoError, match="its window opens") as upcoming:
+        await world.dojo.start_timer(dan, "1.4.1")
+    assert "the prompt shows then" in (upcoming.value.hint or "")
+    world.clock.advance(timedelta(hours=1, minutes=5))
+    with pytest.raises(DojoError, match="window is open until"):
+        await world.dojo.start_timer(dan, "1.4.1")
+    assert (await grade(world, "ann", "1.4.1", PASS)).bonus == 2  # inside the window: N − 0
+    world.clock.advance(timedelta(hours=1))
+    with pytest.raises(DojoError, match="closed .* a pass now scores half the points"):
+        await world.dojo.start_timer(dan, "1.4.1")
+    late = await grade(world, "dan", "1.4.1", PASS)
+    assert (late.points, late.bonus) == (15, 0)  # late: half the points, no bonus
+    assert (await world.dojo.start_timer(dan, "1.4.1")).practice  # passed: practice is free
+    _, _, rows = await world.dojo.leaderboard(coach, "all")
+    assert [(r.name, r.points) for r in rows] == [("Ann", 32), ("Dan", 15)]
