@@ -117,7 +117,7 @@ async def test_a_challenge_the_cohort_has_a_window_for_is_timed_by_that_window(
         await world.dojo.start_timer(dan, "1.4.1")
     assert (await grade(world, "ann", "1.4.1", PASS)).bonus == 2  # inside the window: N − 0
     world.clock.advance(timedelta(hours=1))
-    with pytest.raises(DojoError, match="closed .* a pass now scores half the points"):
+    with pytest.raises(DojoError, match=r"closed .* a pass now scores half the points"):
         await world.dojo.start_timer(dan, "1.4.1")
     late = await grade(world, "dan", "1.4.1", PASS)
     assert (late.points, late.bonus) == (15, 0)  # late: half the points, no bonus
