@@ -267,7 +267,9 @@ def stopping_curve(rng: np.random.Generator, patience: float, *, min_delta: floa
     improvement stops too early, and the best epoch comes after the stretch — then never
     improves again for ``patience`` + 2–4 epochs, so training must stop there. With
     ``min_delta`` > 0 each stretch also holds a value that beats the best by less than
-    ``min_delta`` (an improvement only to a rule that ignores it).
+    ``min_delta`` (an improvement only to a rule that ignores it); with none, the last
+    stretch starts with a value equal to the best — an improvement only to a rule that is
+    not strict (``<=``, ``>=``), which then stops later.
     """
     limit = math.ceil(patience)
     curve = [start]
@@ -286,19 +288,42 @@ def stopping_curve(rng: np.random.Generator, patience: float, *, min_delta: floa
     curve += stretch(int(rng.integers(max(1, limit // 2), limit)))
     best -= float(rng.uniform(0.02, 0.06))
     curve.append(best)
-    curve += stretch(limit + int(rng.integers(2, 5)))
-    return curve
+    last = stretch(limit + int(rng.integers(2, 5)))
+    if min_delta == 0:
+        last[0] = best
+    return curve + last
+
+
+def early_stop_bug(curve: list[float], patience: float, epochs_run: object) -> str | None:
+    """The known bug a run that stopped after ``epochs_run`` epochs on ``curve`` matches, to
+    name it in a verdict: "reset" (the count of epochs without improvement never restarts)
+    or "strict" (a value equal to the best counted as an improvement: ``<=``, ``>=``)."""
+    for bug, rule in (("reset", {"reset": False}), ("strict", {"strict": False})):
+        stop = early_stop(curve, patience, **rule)[0]
+        if stop is not None and epochs_run == stop + 1:
+            return bug
+    return None
+
+
+#: What to say for each of :func:`early_stop_bug`'s bugs (``{what}``: the value compared).
+EARLY_STOP_BUGS = {
+    "reset": "restart the count of epochs without improvement whenever the {what} beats the "
+             "best so far",
+    "strict": "a {what} equal to the best so far is no improvement: save and restart the count "
+              "only when it is strictly better",
+}
 
 
 def early_stop(curve: list[float], patience: float, *, min_delta: float = 0.0,
-               reset: bool = True) -> tuple[int | None, int | None]:
+               reset: bool = True, strict: bool = True) -> tuple[int | None, int | None]:
     """(index of the epoch that stops, index of the best epoch) when a value improves only if
     it is below ``best - min_delta`` and training stops once ``patience`` epochs in a row did
     not improve (None: it never stops). ``reset=False`` is the bug of a counter that never
-    restarts at an improvement (to name it in a verdict)."""
+    restarts at an improvement, ``strict=False`` that of a value equal to the best counted as
+    one (to name them in a verdict)."""
     best, best_i, wait = math.inf, None, 0
     for i, loss in enumerate(curve):
-        if loss < best - min_delta:
+        if loss < best - min_delta or (not strict and loss <= best - min_delta):
             best, best_i = loss, i
             if reset:
                 wait = 0

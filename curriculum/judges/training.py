@@ -56,6 +56,28 @@ def five_step_problem(source: str) -> str:
                 "loss.backward(), and optimizer.step() after it")
     return ""
 
+def forward_modes_problem(modes: list) -> str:
+    """'' when every forward pass was training (train mode, gradients on) or validation
+    (eval mode under no_grad) and both happened; else what to change. ``modes``: the
+    probe's ``(model.training, grad enabled)`` per forward pass."""
+    modes = [tuple(m) if isinstance(m, list | tuple) else m for m in modes]
+    if (True, True) not in modes:
+        return "training forward passes must run in train mode (model.train()) with gradients on"
+    if (False, False) not in modes:
+        return ("validation must run the model in eval mode (model.eval()) inside "
+                "`with torch.no_grad():`")
+    if (False, True) in modes:  # typically model.train() once, before the first epoch
+        return ("some forward passes ran in eval mode with gradients on: call `model.train()` "
+                "at the start of every epoch (after validating, the model stays in eval mode) "
+                "and validate inside `with torch.no_grad():`")
+    if (True, False) in modes:
+        return "some forward passes ran under no_grad in train mode: call `model.eval()` before " \
+               "validating"
+    if any(m not in ((True, True), (False, False)) for m in modes):
+        return "could not read the mode of every forward pass"
+    return ""
+
+
 def accumulation_problem(acc) -> str:
     """'' unless gradients piled up across optimizer steps (see PROBE_RECORDERS)."""
     if not isinstance(acc, dict) or not acc.get("backward"):

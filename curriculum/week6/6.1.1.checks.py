@@ -8,7 +8,12 @@ from curriculum.judges.data import blobs
 from curriculum.judges.leaks import validation_rows_trained
 from curriculum.judges.modules import dropout_calls_problem
 from curriculum.judges.shared import share, shared
-from curriculum.judges.training import accuracy_verdict, epoch_means_problem, pattern_verdict
+from curriculum.judges.training import (
+    accuracy_verdict,
+    epoch_means_problem,
+    forward_modes_problem,
+    pattern_verdict,
+)
 from grader.checks.base import Hidden, Verdict
 
 PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10
@@ -107,23 +112,9 @@ def judge_validation(learner, reference, inputs, ctx):
     if out is None or out.error is not None:
         return Verdict(False, "train", "not judged: train_model did not run to the end")
     got = out.value
-    modes = [tuple(m) for m in got["modes"]]
-    if (True, True) not in modes:
-        return Verdict(False, "train", "training forward passes must run in train mode "
-                                       "(model.train()) with gradients enabled")
-    if (False, False) not in modes:
-        return Verdict(False, "train", "validation must run the model in eval mode "
-                                       "(model.eval()) inside `with torch.no_grad():`")
-    if (False, True) in modes:  # typically model.train() once, before the first epoch
-        return Verdict(False, "train", "some forward passes ran in eval mode with gradients on: "
-                                       "call `model.train()` at the start of every epoch (after "
-                                       "validating, the model stays in eval mode) and validate "
-                                       "inside `with torch.no_grad():`")
-    if (True, False) in modes:
-        return Verdict(False, "train", "some forward passes ran under no_grad in train mode: "
-                                       "call `model.eval()` before validating")
-    if any(m not in ((True, True), (False, False)) for m in modes):
-        return Verdict(False, "train", "could not read the mode of every forward pass")
+    bad = forward_modes_problem(got["modes"])
+    if bad:
+        return Verdict(False, "train", bad)
     hist = got["history"]
     keys = {"epoch", "train_loss", "val_loss", "val_acc"}
     if not isinstance(hist, list) or len(hist) != 4:

@@ -6,7 +6,12 @@ import torch
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import keyword_sequences
 from curriculum.judges.text import with_article
-from curriculum.judges.training import accuracy_verdict, given_lr_problem, pattern_verdict
+from curriculum.judges.training import (
+    accuracy_verdict,
+    forward_modes_problem,
+    given_lr_problem,
+    pattern_verdict,
+)
 from grader.checks.base import Hidden, Verdict
 
 
@@ -130,12 +135,9 @@ def judge_train(learner, reference, inputs, ctx):
                                        "train_loader: the grader passed num_epochs=4 for "
                                        f"{n} training sequences; your model trained on {seen} "
                                        f"({seen / n:.3g} epochs)")
-    modes = [tuple(m) for m in got["modes"]]
-    if (False, False) not in modes or any(m not in ((True, True), (False, False)) for m in modes):
-        return Verdict(False, "train", "every forward pass is either training (model.train(), "
-                                       "gradients on) or validation (model.eval() inside "
-                                       "`with torch.no_grad():`), and validation runs; found "
-                                       f"(training, grad_enabled) = {modes}")
+    bad = forward_modes_problem(got["modes"])
+    if bad:
+        return Verdict(False, "train", bad)
     hist = got.get("history")
     if "history" in got and not (isinstance(hist, list) and hist == ["dict"] * 4):
         found = (f"a list of {len(hist)} ({', '.join(sorted(set(hist))) or 'nothing'})"

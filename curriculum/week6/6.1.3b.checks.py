@@ -5,7 +5,13 @@ import torch
 
 from curriculum.judges.cases import mixed
 from curriculum.judges.compare import as_float, at_least, at_most, close, finite, max_abs_diff
-from curriculum.judges.data import early_stop, review_texts, stopping_curve
+from curriculum.judges.data import (
+    EARLY_STOP_BUGS,
+    early_stop,
+    early_stop_bug,
+    review_texts,
+    stopping_curve,
+)
 from curriculum.judges.shared import share, shared
 from curriculum.judges.text import with_article
 from curriculum.judges.training import (
@@ -292,8 +298,8 @@ def _scripted_problem(got, inputs) -> str:
     loss = [1.0 - v for v in curve]
     want = early_stop(loss, SCRIPT_PATIENCE)[0] + 1
     if len(f1s) != want:
-        hint = ("restart the count of epochs without improvement whenever the F1 beats the "
-                "best so far" if len(f1s) == early_stop(loss, SCRIPT_PATIENCE, reset=False)[0] + 1
+        bug = early_stop_bug(loss, SCRIPT_PATIENCE, len(f1s))
+        hint = (EARLY_STOP_BUGS[bug].format(what="F1") if bug
                 else "stop once `patience` epochs in a row bring no improvement of the F1")
         return (f"in a run whose validation F1 stops improving for one epoch, improves again "
                 f"and then stops improving (patience 2), training ran {len(f1s)} epochs: {hint}")

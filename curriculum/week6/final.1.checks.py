@@ -7,7 +7,13 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import as_float, at_least, at_most, below, close, finite
-from curriculum.judges.data import blobs, early_stop, stopping_curve
+from curriculum.judges.data import (
+    EARLY_STOP_BUGS,
+    blobs,
+    early_stop,
+    early_stop_bug,
+    stopping_curve,
+)
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
 from curriculum.judges.training import CLIP_CALLS, accuracy_verdict, clip_problem, pattern_verdict
@@ -163,9 +169,8 @@ def _scripted_problem(got, stop: dict) -> str:
     want, best = early_stop(curve, PATIENCE)
     epochs = info.get("epochs") if isinstance(info, dict) else None
     if epochs != want + 1:
-        hint = ("restart the count of epochs without improvement whenever the validation loss "
-                "is lower than the best so far"
-                if epochs == early_stop(curve, PATIENCE, reset=False)[0] + 1 else
+        bug = early_stop_bug(curve, PATIENCE, epochs)
+        hint = (EARLY_STOP_BUGS[bug].format(what="validation loss") if bug else
                 f"stop after `patience` ({PATIENCE}) epochs in a row without a lower "
                 "validation loss, and report the epochs run")
         return (f"in a second run where the grader controls what the model outputs on the "

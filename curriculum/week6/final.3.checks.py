@@ -16,7 +16,13 @@ from curriculum.judges.compare import (
     finite,
     max_abs_diff,
 )
-from curriculum.judges.data import early_stop, keyword_sequences, stopping_curve
+from curriculum.judges.data import (
+    EARLY_STOP_BUGS,
+    early_stop,
+    early_stop_bug,
+    keyword_sequences,
+    stopping_curve,
+)
 from curriculum.judges.shared import share, shared
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import uses
@@ -300,9 +306,8 @@ def _scripted_problem(got, inputs) -> str:
                 "torch.no_grad(), averaged over all validation sequences")
     want, best = early_stop(curve, patience)
     if len(losses) != want + 1:
-        hint = ("restart the count of epochs without improvement whenever the validation loss "
-                "is lower than every earlier one"
-                if len(losses) == early_stop(curve, patience, reset=False)[0] + 1 else
+        bug = early_stop_bug(curve, patience, len(losses))
+        hint = (EARLY_STOP_BUGS[bug].format(what="validation loss") if bug else
                 f"stop after config.patience ({patience}) epochs in a row without a lower "
                 "validation loss")
         return (f"in a run whose validation losses stop improving for fewer than {patience} "

@@ -35,3 +35,16 @@ def test_output_shapes_cut_short_fail_the_shape_check():
         verdict = module_class(got, ref, {"calls": calls}, None, cls="Net", text="", types={})
         assert verdict == Verdict(False, "shape", "could not read the output shapes of `Net` "
                                                   "on every hidden batch"), outs
+
+
+def test_forward_modes_name_the_call_that_is_missing():
+    from curriculum.judges.training import forward_modes_problem
+
+    assert forward_modes_problem([[True, True], [False, False]]) == ""
+    once = forward_modes_problem([[True, True], [False, False], [False, True]])
+    assert "call `model.train()` at the start of every epoch" in once
+    assert "call `model.eval()` before validating" in forward_modes_problem(
+        [[True, True], [True, False], [False, False]])
+    assert forward_modes_problem([[True, True], [False, False], ["x", 1]]) == (
+        "could not read the mode of every forward pass")
+    assert forward_modes_problem([[False, False]]).startswith("training forward passes")
