@@ -45,7 +45,7 @@ def pools_after(order: Any) -> tuple[int, ...] | None:
             if convs < 0:
                 return None
             pools[convs] += 1
-    if convs != len(pools) - 1 or sum(pools) > MAX_POOLS:
+    if convs != len(pools) - 1 or sum(pools) > MAX_POOLS:  # compare: ok (counts)
         return None
     return tuple(pools)
 

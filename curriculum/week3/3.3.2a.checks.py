@@ -111,8 +111,11 @@ def judge_angle(learner, reference, inputs, ctx):
             continue
         if not math.isfinite(angle):
             return Verdict(False, "value", f"{label}: your angle is {angle}, not a number — "
-                                           "maximise the range (loss = -range_function(…)) "
-                                           "and keep the angle in [0, π/2]")
+                                           "maximise the range (loss = -range_function(…)), "
+                                           "zero the gradient before each backward "
+                                           "(optimizer.zero_grad() or angle.grad.zero_(): "
+                                           "gradients that pile up throw the angle out) and "
+                                           "keep the angle in [0, π/2]")
         want_angle, want_range = optimum(v0, g, h)
         err = max_abs_diff(angle, want_angle)
         if not at_most(err, TOL_RAD):
