@@ -545,6 +545,11 @@ class ChatHandler:
         found = extract_code(cmd.body, msg.attachments)
         if found.problem:
             return [error(found.problem, found.hint)]
+        if found.code is None and (cmd.body or "").strip():  # code pasted without the fences
+            known = self.dojo.catalog.resolve(cmd.args[0]) if cmd.args else None
+            return [error("that looks like code, but I only grade code inside a code block",
+                          f"send it again: /dojo submit {known or 'ID'}, then a ```python "
+                          "line, your code, and a ``` line")]
         if found.code is None:
             return [error("I found no code to grade",
                           "put it in a ```python code block``` after the command, attach a .py "

@@ -39,6 +39,11 @@ CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
 #: Verbs that take nothing after them (only ever about the member asking).
 NO_ARGS = {"today", "streak", "progress", "export", "dashboard"}
+#: Verbs (or verb and sub-verb) that take one word: a second is refused, not dropped
+#: (``/dojo show 1.1.1 1.1.2`` would otherwise answer for 1.1.1 alone).
+ONE_ARG = {("show", None), ("submit", None), ("review", None), ("status", None), ("tz", None),
+           ("challenge", "start"), ("challenge", "status"), ("schedule", "time"),
+           ("schedule", "tz"), ("schedule", "start")}
 #: Verbs whose first argument is an exercise id, and words people put before one.
 ID_VERBS = {"show", "submit", "review", "hint", "challenge"}
 ID_WORDS = {"ex", "exercise", "id"}
@@ -129,6 +134,10 @@ def parse(text: str, *, console: bool = False) -> Command | ParseError:
             cmd.opts[key.lower()] = value
         else:
             cmd.args.append(tok)
+    if (head, cmd.sub) in ONE_ARG and len(cmd.args) > 1:
+        verb = f"/dojo {head}" + (f" {cmd.sub}" if cmd.sub else "")
+        return ParseError(f"{verb} takes one word (got {cmd.args[1]!r} after {cmd.args[0]!r})",
+                          f"{verb} {cmd.args[0]}")
     if head == "leaderboard" and any(a.lower() != "image" for a in cmd.args):
         odd = next(a for a in cmd.args if a.lower() != "image")
         return ParseError(f"/dojo leaderboard has no {odd!r}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import unicodedata
 from typing import Any
 
 from bot.core.errors import NotFound
@@ -58,8 +59,11 @@ _ID_SEP = re.compile(r"\s*[.,;:/\\_\-\s]\s*")
 
 
 def _id_key(text: str) -> str:
-    """``text`` as an id would be written: ``` `Ex 1,1,1:` ``` → ``1.1.1``."""
-    t = (text or "").strip().strip(_QUOTES)
+    """``text`` as an id would be written: ``` `Ex 1,1,1:` ``` → ``1.1.1``; invisible
+    format characters a copy from chat carries (zero-width space, BOM, bidi marks) are
+    dropped."""
+    t = "".join(ch for ch in (text or "") if unicodedata.category(ch) != "Cf")
+    t = t.strip().strip(_QUOTES)
     t = _ID_WORD.sub("", t).lstrip("#").strip(_QUOTES)
     t = t.rstrip(".,;:!?").strip(_QUOTES)
     return _ID_SEP.sub(".", t).lower()[:40]

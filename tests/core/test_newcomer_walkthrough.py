@@ -256,6 +256,12 @@ async def test_a_display_name_cut_inside_a_character_still_submits(
     ("/dojo progress now", "/dojo progress takes nothing after it (got 'now')"),
     ("/dojo leaderboard all imgae", "/dojo leaderboard has no 'imgae'"),
     ("/dojo leaderboard monthly", "/dojo leaderboard has no 'monthly'"),
+    ("/dojo show 1.1.1 1.1.2", "/dojo show takes one word (got '1.1.2' after '1.1.1')"),
+    ("/dojo review 1.1.1 1.1.2", "/dojo review takes one word (got '1.1.2' after '1.1.1')"),
+    ("/dojo tz Europe/Berlin extra",
+     "/dojo tz takes one word (got 'extra' after 'Europe/Berlin')"),
+    ("/dojo challenge start 1.1.1 now",
+     "/dojo challenge start takes one word (got 'now' after '1.1.1')"),
 ])
 async def test_a_verb_given_words_it_does_not_take_says_so(
         chat: tuple[World, ChatHandler], line: str, said: str) -> None:
@@ -284,6 +290,26 @@ def test_autocomplete_reads_ids_written_another_way(tiny_curriculum: Any) -> Non
     catalog = Catalog(tiny_curriculum)
     for typed in ("1.1", "1,1", "`1.1", "ex 1.1", "1-1"):
         assert [i.id for i in catalog.choices(typed)][:2] == ["1.1.1", "1.1.2"], typed
+
+
+async def test_code_after_submit_without_a_block_is_told_how(
+        chat: tuple[World, ChatHandler]) -> None:
+    """``/dojo submit 1.1.1`` and the code on the next lines without the fences was told
+    "I found no code to grade" — there plainly was some."""
+    w, h = chat
+    (reply,) = await h.handle(msg("/dojo submit 1.1.1\nimport torch\nv_1_1_1 = torch.zeros(3)"))
+    assert reply.level == "error" and "only grade code inside a code block" in reply.text
+    assert "/dojo submit 1.1.1, then a ```python line" in reply.text, reply.text
+    assert await submissions(w) == []
+
+
+async def test_an_id_copied_with_an_invisible_character_is_that_id(
+        chat: tuple[World, ChatHandler]) -> None:
+    """A zero-width space copied from chat after ``1.1.1`` gave "No exercise 1.1.1 → Did you
+    mean 1.1.1?"."""
+    _w, h = chat
+    shown = await say(h, "/dojo show 1.1.1\u200b")
+    assert "No exercise" not in shown and "1.1.1" in shown, shown
 
 
 async def test_code_replied_to_a_drill_without_a_block_is_told_how(
