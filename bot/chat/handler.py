@@ -633,11 +633,16 @@ class ChatHandler:
                         if state == "open" else "")
                 lines.append(f"{who}: {render.local(w.opens_at, cohort.tz)} → "
                              f"{render.local(w.closes_at, cohort.tz)} ({state}{left})")
+            open_until = [w.closes_at for w in info.windows
+                          if not w.personal and w.opens_at <= now < w.closes_at]
+            if open_until and info.passers:  # the cohort sees the results when it closes
+                lines.append(f"{len(info.passers)} passed so far; who and in what time shows "
+                             f"when the window closes ({render.local(max(open_until), cohort.tz)})")
             out.append(Reply(title=render.item_line(info.item),
                              text="\n".join(lines) or f"No window yet: /dojo challenge start "
                                                      f"{info.item.id} starts your own timer.",
                              table=render.board_table(info.passers, cohort.tz)
-                             if info.passers else None))
+                             if info.passers and not open_until else None))
         return out
 
     async def _open_window(self, cmd: Command, actor: Actor) -> list[Reply]:

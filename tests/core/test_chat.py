@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest_asyncio
@@ -481,3 +482,19 @@ def test_output_pasted_after_the_code_is_left_out():
     # two blocks of code are both kept
     both = extract_code("```\nimport torch\n```\n```\nones_1 = torch.ones(2)\n```")
     assert both.code == "import torch\n\nones_1 = torch.ones(2)\n"
+
+
+async def test_challenge_status_keeps_who_passed_for_the_close(
+        chat: tuple[World, ChatHandler]) -> None:
+    """While the cohort's window is open, /dojo challenge status listed who passed and in
+    what time for everyone to read; the cohort sees the results when the window closes."""
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    await say(h, "/dojo challenge open 1.4.1 for=60m", "coach", Role.instructor)
+    w.clock.advance(timedelta(minutes=10))
+    await say(h, "/dojo submit 1.4.1\n```python\nv_1_4_1 = 1  # PASS\n```", "ann")
+    during = await say(h, "/dojo challenge status 1.4.1", "bob")
+    assert "1 passed so far" in during and "ann" not in during, during
+    w.clock.advance(timedelta(hours=1))
+    after = await say(h, "/dojo challenge status 1.4.1", "bob")
+    assert "ann" in after and "passed so far" not in after, after
