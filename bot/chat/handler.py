@@ -474,7 +474,7 @@ class ChatHandler:
         if st.today_passed:
             today = "today ✅ done"
         else:
-            today = f"today still open ({info.hours_left_today:.0f}h left, {info.tz})"
+            today = f"today still open ({render.time_left(info.hours_left_today)} left, {info.tz})"
         news = "".join("\n" + render.freeze_line(n) for n in info.news)
         return [Reply(
             text=f"🔥 {display_name(info.name)}: {st.current}-day streak (best {st.best}), "
@@ -609,10 +609,11 @@ class ChatHandler:
             item = timer.item
             practice = (" — a practice run: no points, your time is kept"
                         if timer.practice else "")
+            tz = (await self.dojo.cohorts.get(actor)).tz
             return [Reply(
                 title=f"⏱️ Your timer for `{item.id}` {item.title} started: "
-                      f"{item.time_limit_min} min, until {timer.window.closes_at:%H:%M} UTC"
-                      f"{practice}",
+                      f"{item.time_limit_min} min, until "
+                      f"{render.local(timer.window.closes_at, tz)} ({tz}){practice}",
                 text=timer.prompt if self.console else timer.summary,
                 mention=actor.user_id, exercise_id=item.id, private=True)]
         infos = await self.dojo.challenge_status(actor, cmd.args[0] if cmd.args else None)

@@ -219,13 +219,25 @@ def review_of(q: ReviewQueue, exercise_id: str, title: str) -> str:
             start = (f"/dojo challenge start {exercise_id} to time it" if
                      r.item.kind == "challenge" else f"/dojo submit {exercise_id}")
             return (f"`{exercise_id}` {title} is due{since}: {start} — fresh hidden inputs, "
-                    f"no points, counts for your streak. Reviewed {r.reviews}× so far.")
+                    f"no points, counts for your streak. {_reviewed(r.reviews).capitalize()}.")
     for r in q.upcoming:
         if r.item.id == exercise_id:
             return (f"`{exercise_id}` {title} comes back for review "
-                    f"{day_word(r.due_day, q.today)} (reviewed {r.reviews}× so far).")
+                    f"{day_word(r.due_day, q.today)} ({_reviewed(r.reviews)}).")
     return (f"`{exercise_id}` {title} is not in your review queue: exercises you fail, need "
-            "several tries for, or pass slowly come back there. /dojo review lists it.")
+            "several tries for, or pass slowly come back there. /dojo review lists your queue.")
+
+
+def _reviewed(sessions: int) -> str:
+    """How often a card came back and was tried: its first day (the tries that put it in
+    the queue) is not a review."""
+    done = max(0, sessions - 1)
+    return f"reviewed {done}× so far" if done else "not reviewed yet"
+
+
+def time_left(hours: float) -> str:
+    """``3h`` — or ``40 min`` under an hour (``0h left`` read as none)."""
+    return f"{hours:.0f}h" if hours >= 1 else f"{max(1, round(hours * 60))} min"
 
 
 def review_summary(q: ReviewQueue) -> str:
@@ -449,7 +461,7 @@ def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
     if isinstance(ev, StreakReminder):
         return [Reply(
             text=f"🔥 Your {ev.streak}-day streak is at risk: nothing passed today yet "
-                 f"({ev.hours_left:.0f}h left). /dojo today shows what's on. "
+                 f"({time_left(ev.hours_left)} left). /dojo today shows what's on. "
                  "(/dojo remind off to stop these)",
             mention=ev.user_id, private=True)]
     return []

@@ -59,3 +59,10 @@ def test_a_result_is_read_within_hard_caps() -> None:
     assert len(result.stdout) <= 64 * 1024 and len(result.message) <= 4000
     assert len(result.checks[0].message) <= 4000
     assert GradeResult.from_dict(result.to_dict()) == result
+
+
+def test_time_left_under_an_hour_is_in_minutes() -> None:
+    """A streak reminder 20 minutes before midnight said "(0h left)"."""
+    from bot.chat.render import time_left
+
+    assert [time_left(h) for h in (5.4, 1.0, 0.34, 0.001)] == ["5h", "1h", "20 min", "1 min"]
