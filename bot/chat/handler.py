@@ -769,8 +769,8 @@ class ChatHandler:
                                f"them {'off' if on else 'on'}.", private=True)]
         on = cmd.sub == "on"
         await self.dojo.cohorts.set_reminders(actor, on)
-        return [Reply(text="🔔 Streak reminders on." if on else "🔕 Streak reminders off.",
-                      private=True)]
+        return [Reply(text="🔔 Streak reminders and review nudges on." if on else
+                      "🔕 Streak reminders and review nudges off.", private=True)]
 
     async def cmd_tz(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         value = cmd.args[0] if cmd.args else cmd.opts.get("tz")
