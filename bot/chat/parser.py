@@ -192,8 +192,9 @@ VERB_HELP: dict[str, str] = {
     "progress": "/dojo progress — your calendar, points, reviews and best times as a picture",
     "leaderboard": "/dojo leaderboard [week|all] [image] — cohort standings, e.g. "
                    "/dojo leaderboard all image",
-    "challenge": "/dojo challenge start ID — start your personal timer (reveals the prompt); "
-                 "/dojo challenge status [ID] — windows, timers and who passed; instructors: "
+    "challenge": "/dojo challenge start ID — start your personal timer (reveals the prompt) "
+                 "for a challenge the cohort has no window for; /dojo challenge status [ID] — "
+                 "windows, timers and who passed (once the window closed); instructors: "
                  "/dojo challenge open ID [at=18:00] [for=90m]",
     "cohort": "/dojo cohort join [tz=Europe/Berlin] | leave | info; instructors: "
               "/dojo cohort create NAME [tz=Europe/Berlin] [start=YYYY-MM-DD] [time=09:00]",
