@@ -38,6 +38,7 @@ Python 3 default) ``import discord`` below is the library, not this file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import shlex
@@ -658,9 +659,34 @@ class DojoDiscord(discord.Client):
 
     async def _reply_each(self, message: discord.Message, replies: list[Reply]) -> None:
         for reply in replies:
+            if reply.private and reply.level != "error":  # an error only echoes the message
+                await self._reply_privately(message, reply)
+                continue
             await message.reply(content=None, embed=reply_embed(reply),
                                 files=reply_files(reply), mention_author=False,
                                 allowed_mentions=mentions_for(reply))
+
+    async def _reply_privately(self, message: discord.Message, reply: Reply) -> None:
+        """A private answer (a sign-in link, an export, a challenge's prompt, one's own
+        status) to a command typed as a channel message, where nothing is ephemeral: it
+        goes to the member's DMs and the channel sees a 📬 reaction. With their DMs closed
+        the channel is told to use the slash command — never the answer itself."""
+        try:
+            channel = await self.create_dm(message.author)
+            await channel.send(embed=reply_embed(reply), files=reply_files(reply),
+                               allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, ValueError):
+            log.warning("could not DM user %s a private answer", message.author.id,
+                        exc_info=True)
+            await message.reply(
+                embed=reply_embed(Reply(
+                    text="That answer is only for you, and I can't send you direct messages: "
+                         "use the /dojo slash command, whose answers only you see.",
+                    level="warning")),
+                mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await message.add_reaction("📬")
 
     async def _post_status(self, message: discord.Message, reply: Reply,
                            previous: StatusRef | None) -> None:

@@ -98,6 +98,8 @@ class FakeDiscord:
         self.identify: dict[str, Any] = {}  # the bot's IDENTIFY payload
         self.messages: dict[str, dict[str, Any]] = {}  # id → message payload
         self.channels: dict[str, dict[str, Any]] = {}
+        self.dm_of: dict[str, str] = {}  # DM channel id → the user it reaches
+        self.dms_closed: set[str] = set()  # users whose DMs refuse the bot
         self.commands: list[dict[str, Any]] = []
         self._originals: dict[str, dict[str, Any]] = {}  # interaction token → response
         self._token_channel: dict[str, str] = {}  # interaction token → channel id
@@ -466,6 +468,7 @@ class FakeDiscord:
             return self._webhook(m, parts, p, files)
         if m == "POST" and path == "/users/@me/channels":
             cid = self.snowflake()
+            self.dm_of[cid] = str(p.get("recipient_id"))
             return _json({"id": cid, "type": 1, "recipients": [
                 {"id": p.get("recipient_id"), "username": "dm", "discriminator": "0",
                  "avatar": None}], "last_message_id": None})
@@ -481,6 +484,9 @@ class FakeDiscord:
         if m == "POST" and parts[2:] == ["typing"]:
             return web.Response(status=204)
         if m == "POST" and parts[2:] == ["messages"]:
+            if self.dm_of.get(cid) in self.dms_closed:  # Discord: 50007
+                return _json({"message": "Cannot send messages to this user", "code": 50007},
+                             status=403)
             if cid not in self.channels:  # a DM channel
                 self.channels[cid] = {"id": cid, "type": 1}
                 msg = self._bot_message_dm(cid, p, files)

@@ -43,6 +43,7 @@ fake_discord = importlib.util.module_from_spec(_spec)
 sys.modules["fake_discord"] = fake_discord
 _spec.loader.exec_module(fake_discord)
 FakeDiscord, User, Call = fake_discord.FakeDiscord, fake_discord.User, fake_discord.Call
+BOT_ID = fake_discord.BOT_ID
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -471,6 +472,37 @@ async def submissions(w: World) -> int:
 
     async with w.rt.dojo.db.session() as s:
         return int(await s.scalar(select(func.count(Submission.id))) or 0)
+
+
+async def test_private_answers_to_channel_messages_go_to_direct_messages(
+        world: World) -> None:
+    """A command typed as a channel message (``@TorchDojo export``, ``/dojo dashboard`` as
+    text) was answered with a public reply: an instructor's one-time sign-in link, the
+    cohort's CSV or a timed challenge's prompt were there for everyone. Private answers
+    now go to the member's DMs (a 📬 reaction in the channel); with DMs closed the channel
+    hears to use the slash command, never the answer."""
+    w = world
+    await w.day_one()
+
+    def in_channel(c: Any) -> bool:
+        return c.method == "POST" and c.path.startswith(f"/channels/{w.channel}/")
+
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.coach, f"<@{BOT_ID}> export")
+    dm = await w.call_after(mark, lambda c: c.method == "POST" and "exported" in c.text)
+    assert not dm.path.startswith(f"/channels/{w.channel}/") and dm.files, dm.path
+    await w.fake.settle(0.3)
+    said = [c for c in w.fake.since(mark) if in_channel(c) and c.path.endswith("/messages")]
+    assert said == [], [c.text for c in said]
+    assert any("/reactions/" in c.path for c in w.fake.since(mark))
+
+    w.fake.dms_closed.add(w.coach.id)
+    mark = w.fake.mark()
+    await w.fake.post(w.channel, w.coach, "/dojo export")
+    told = await w.call_after(mark, lambda c: in_channel(c) and "slash command" in c.text)
+    assert "exported" not in told.text and not told.files
+    await w.fake.settle(0.3)
+    assert not any("exported" in c.text for c in w.fake.since(mark) if in_channel(c))
 
 
 async def test_code_in_reply_to_a_person_is_conversation(world: World) -> None:
