@@ -95,7 +95,10 @@ async def open_challenge(request: Request) -> Response:
     except ValueError:
         _flash(request, "The start time or the minutes are not readable.", "error")
         return _back(back)
-    duration = timedelta(minutes=minutes) if minutes else None
+    # bounded before timedelta sees it (a 30-digit number overflowed there): past the
+    # longest window it is refused below like any other length out of range
+    longest = MAX_WINDOW // timedelta(minutes=1)
+    duration = timedelta(minutes=max(-1, min(minutes, longest + 1))) if minutes else None
     try:
         if duration is not None and not timedelta(0) < duration <= MAX_WINDOW:
             raise DojoError("a window lasts between 1 minute and 14 days")

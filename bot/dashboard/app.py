@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -120,15 +121,31 @@ async def _health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+class RowId(Convertor[int]):
+    """A database row id in a path: at most 18 digits, so it fits the 64-bit integer
+    columns (``/members/99999999999999999999999`` is a 404, not a server error)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("rowid", RowId())
+
+
 def routes() -> list[Route | Mount]:
-    cohort = "/c/{cohort_id:int}"
+    cohort = "/c/{cohort_id:rowid}"
     get: list[tuple[str, Callable[[Request], Awaitable[Response]]]] = [
         ("/", pages.home),
         ("/signin/{token}", pages.signin_page),
         (cohort + "/", pages.overview),
         (cohort + "/exercises/{exercise_id}", pages.exercise),
-        (cohort + "/members/{member_id:int}", pages.member),
-        (cohort + "/submissions/{submission_id:int}", pages.submission),
+        (cohort + "/members/{member_id:rowid}", pages.member),
+        (cohort + "/submissions/{submission_id:rowid}", pages.submission),
         (cohort + "/challenges", pages.challenges),
         (cohort + "/schedule", pages.schedule),
         (cohort + "/export", pages.export),
@@ -143,7 +160,7 @@ def routes() -> list[Route | Mount]:
         (cohort + "/schedule/pause", actions.pause),
         (cohort + "/schedule/resume", actions.resume),
         (cohort + "/challenges/open", actions.open_challenge),
-        (cohort + "/submissions/{submission_id:int}/regrade", actions.regrade),
+        (cohort + "/submissions/{submission_id:rowid}/regrade", actions.regrade),
     ]
     return [
         *(Route(path, fn, methods=["GET"]) for path, fn in get),

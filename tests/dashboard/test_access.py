@@ -267,3 +267,21 @@ async def test_a_database_that_cannot_be_reached_is_a_503_page(browser: Browser,
     finally:
         os.rename(away, folder)
     assert (await browser.client.get(f"/c/{cid}/")).status_code == 200
+
+
+async def test_numbers_past_the_database_are_refused_not_a_server_error(
+        browser: Browser) -> None:
+    """A 23-digit member id reached SQLite (OverflowError: a 500), and so did a 30-digit
+    window length reach timedelta; they are a 404 and the form's notice."""
+    seeded = browser.seeded
+    cid = seeded.cohort_id
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    huge = "9" * 23
+    for path in (f"/c/{cid}/members/{huge}", f"/c/{cid}/submissions/{huge}", f"/c/{huge}/"):
+        assert (await browser.client.get(path)).status_code == 404, path
+    csrf = await browser.csrf(f"/c/{cid}/challenges")
+    done = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "", "minutes": "9" * 30})
+    assert done.status_code == 303
+    page = (await browser.client.get(done.headers["location"])).text
+    assert "between 1 minute and 14 days" in page, page[-500:]
