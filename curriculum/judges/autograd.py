@@ -305,10 +305,17 @@ def _api_problem(ctx: Any, k: int, leaves: Sequence[dict], api: dict[str, Sequen
                      "returns" if helpers else "in its own assignment")
             return Verdict(False, "api", f"`{bound}` must be built with "
                                          f"{pretty_calls(wanted, ' or ')} {where}")
-        if calls and any(f in calls for f in leaf.get("forbid") or ()):
+        forbid = leaf.get("forbid") or ()
+        if calls and any(f in calls for f in forbid):
             return Verdict(False, "api", f"`{bound}`: this variant practises the "
                                          "`requires_grad=True` argument; don't call "
                                          "`.requires_grad_()` here")
+        if ".requires_grad_" in forbid and _own_method_use(ctx.source_text, bound,
+                                                           ".requires_grad_")[1]:
+            return Verdict(False, "api", f"`{bound}`: this variant practises the "
+                                         "`requires_grad=True` argument in the creating call; "
+                                         f"setting the attribute (`{bound}.requires_grad = "
+                                         "True`) doesn't count")
     for out, alternatives in api.items():
         bound = f"{out}_{k}"
         calls = flow_calls(ctx, bound)

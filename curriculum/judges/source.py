@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from curriculum.judges.text import pretty_calls
-from grader.checks.api import check_api, index_source
+from grader.checks.api import calls_put_into, check_api, index_source
 
 _HELPER_DEPTH = 5  # helpers followed through helpers (a helper calling a helper …)
 
@@ -128,7 +128,8 @@ def calls_in(ctx: Any, name: str) -> set[str]:
 
 
 def assigned_from(source: str, name: str) -> str | None:
-    """The name that ``name`` is last assigned from at module level (``h_19 = h`` → ``h``)."""
+    """The name that ``name`` is last assigned from at module level: ``h_19 = h`` → ``h``,
+    and an item of it, ``h_19 = hs[-1]`` → ``hs`` (the states a loop appended)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -137,7 +138,10 @@ def assigned_from(source: str, name: str) -> str | None:
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                 for t in node.targets):
-            found = node.value.id if isinstance(node.value, ast.Name) else None
+            value = node.value
+            while isinstance(value, ast.Subscript):
+                value = value.value
+            found = value.id if isinstance(value, ast.Name) else None
     return found
 
 
@@ -145,7 +149,8 @@ def flow_calls(ctx: Any, name: str) -> set[str] | None:
     """Calls used to compute ``name``'s value — every call of its binding statement
     (``torch.sin(x) + torch.cos(y)`` is computed with both) and, when that statement
     only copies another name (``h_19 = h`` after a loop updating ``h``), those of
-    every statement binding that name. None when ``name`` is never bound. (What
+    every statement binding that name; with the calls inside the submission's own
+    functions those statements call. None when ``name`` is never bound. (What
     *built* a value, for "made with torch.zeros" drills, is :func:`binding_calls`.)"""
     calls = statement_calls(ctx, name)
     if calls is None:
@@ -153,8 +158,20 @@ def flow_calls(ctx: Any, name: str) -> set[str] | None:
     found, seen, current = set(calls), {name}, name
     while (other := assigned_from(ctx.source_text, current)) is not None and other not in seen:
         seen.add(other)
-        found |= calls_in(ctx, other)
+        found |= calls_in(ctx, other) | calls_put_into(ctx.source_text, other)
         current = other
+    # and what the submission's own functions called there compute (an RNN step written as
+    # a helper: `h = step(x[t], h)` with `def step(...): return torch.tanh(...)`)
+    functions, _ = _module_functions(ctx.source_text)
+    todo = [f for f in found if f in functions]
+    for _ in range(_HELPER_DEPTH):
+        if not todo:
+            break
+        inner: set[str] = set()
+        for fn in todo:
+            inner |= calls_in(ctx, fn)
+        todo = [f for f in inner - found if f in functions]
+        found |= inner
     return found
 
 

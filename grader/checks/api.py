@@ -472,6 +472,36 @@ def index_source(source: str) -> SourceIndex:
     return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators)
 
 
+_PUTS = frozenset({"append", "extend", "insert"})
+
+
+def calls_put_into(source: str, name: str) -> set[str]:
+    """Calls in the values module-level code puts into ``name`` without rebinding it —
+    ``hs.append(torch.tanh(…))``, ``hs[t] = …`` (a loop's states kept in a list) — named
+    as :class:`SourceIndex` names them. Function and class bodies are not looked in."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    aliases = _aliases(tree)
+    found: set[str] = set()
+    for stmt in _live(tree.body):
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            if isinstance(func, ast.Attribute) and func.attr in _PUTS \
+                    and isinstance(func.value, ast.Name) and func.value.id == name:
+                for arg in stmt.value.args:
+                    found |= _live_calls(arg, aliases)
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                root = target
+                while isinstance(root, ast.Subscript):
+                    root = root.value
+                if target is not root and isinstance(root, ast.Name) and root.id == name:
+                    found |= _live_calls(stmt.value, aliases)
+    return found
+
+
 def check_api(index: SourceIndex, name: str, required: list[str], forbidden: list[str]
               ) -> tuple[bool, str]:
     """(ok, message) for the value finally bound to ``name``."""

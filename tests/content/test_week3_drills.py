@@ -36,6 +36,9 @@ WRONG = [
     ("3.1.1", ("line", "x_19", "torch.tensor([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]])"), "x_19",
      "api"),
     ("3.1.1", ("line", "x_9", "torch.randn(2, 3, 4, requires_grad=True) * 2"), "x_9", "grad"),
+    # the argument variants (1–10): setting the attribute does not practise the argument
+    ("3.1.1", ("sub", "x_5 = torch.tensor([0.5, 1.5, 2.5], requires_grad=True)",
+               "x_5 = torch.tensor([0.5, 1.5, 2.5])\nx_5.requires_grad = True"), "x_5", "api"),
     # 3.1.2 forward and backward
     ("3.1.2", ("sub", "y_1.backward()", "y_1.backward()\nx_1.grad.zero_()"), "x_1", "grad"),
     ("3.1.2", ("sub", "y_5.backward()\n", ""), "x_5", "grad"),
@@ -136,3 +139,24 @@ async def test_recurrence_bound_through_the_loop_variable_passes(grader, curricu
     no_tanh = _sub(source, "    h = torch.tanh(", "    h = torch.sigmoid(")
     result = await grader.grade("3.1.5", no_tanh)
     assert _failed(result) == {"x_19": "value"}, result["checks"]
+
+
+async def test_a_recurrence_through_a_helper_or_a_list_of_states_passes(grader, curriculum):
+    """The RNN step written as a helper (`h = step(x[t], h)`) or its states kept in a list
+    (`hs.append(torch.tanh(…))`, then `h_19 = hs[-1]`) computes h_19 with torch.tanh as
+    much as the loop on `h` does; both were told "must be computed with torch.tanh()"."""
+    loop = ("h_19 = torch.zeros(3, 8)\nfor t in range(5):\n"
+            "    h_19 = torch.tanh(x_19[t] @ W_ih_19.T + h_19 @ W_hh_19.T)\n")
+    helper = _sub(curriculum.get("3.1.5").reference, loop,
+                  "def step(x, h):\n    return torch.tanh(x @ W_ih_19.T + h @ W_hh_19.T)\n\n\n"
+                  "h = torch.zeros(3, 8)\nfor t in range(5):\n    h = step(x_19[t], h)\n"
+                  "h_19 = h\n")
+    states = _sub(curriculum.get("3.1.5").reference, loop,
+                  "hs = [torch.zeros(3, 8)]\nfor t in range(5):\n"
+                  "    hs.append(torch.tanh(x_19[t] @ W_ih_19.T + hs[-1] @ W_hh_19.T))\n"
+                  "h_19 = hs[-1]\n")
+    for source in (helper, states):
+        result = await grader.grade("3.1.5", source)
+        assert result["status"] == "passed", result["checks"]
+    no_tanh = _sub(states, "hs.append(torch.tanh(", "hs.append(torch.sigmoid(")
+    assert _failed(await grader.grade("3.1.5", no_tanh)) == {"x_19": "value"}
