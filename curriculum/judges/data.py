@@ -309,8 +309,8 @@ def early_stop_bug(curve: list[float], patience: float, epochs_run: object) -> s
 EARLY_STOP_BUGS = {
     "reset": "restart the count of epochs without improvement whenever the {what} beats the "
              "best so far",
-    "strict": "a {what} equal to the best so far is no improvement: save and restart the count "
-              "only when it is strictly better",
+    "strict": "a value of the {what} equal to the best so far is no improvement: save and "
+              "restart the count only when it is strictly better",
 }
 
 
