@@ -34,6 +34,8 @@ WRONG = [
     ("1.2.1", "elem_2", "torch.tensor(0.5)", {"elem_2": "value"}),
     # right value, wrong API (not indexing syntax)
     ("1.2.1", "elem_3", "x.select(0, 2)[2, 1]", {"elem_3": "api"}),
+    # the negative-index variants: the same element counted from the start passed
+    ("1.2.1", "elem_8", "x[0, 4, 0]", {"elem_8": "api"}),
     ("1.2.2", "slice_6", "x[-3]", {"slice_6": "value"}),
     ("1.2.2", "slice_9", "x6[0:1]", {"slice_9": "shape"}),
     ("1.2.2", "x6", "torch.rand(6, 5, 6)", {"x6": "value"}),
