@@ -120,7 +120,8 @@ def _api_calls(node: ast.expr, api: str, modules: frozenset[str]) -> list[tuple[
 def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> str | None:
     """"Each built by one call to squeeze()": one call of the method in the assignment
     (not ``y5.squeeze(0).squeeze(2)``) and, for squeeze, on the dims the variant names
-    (``w.squeeze()`` is not "remove the specific dims 0 and 2")."""
+    (``w.squeeze()`` is not "remove the specific dims 0 and 2"); for unsqueeze, adding the
+    dim the variant names (``v.unsqueeze(0).T`` is not "a dim at position 1")."""
     value = bound_expression(ctx.source_text, name)
     if value is None:
         return None
@@ -131,6 +132,14 @@ def _one_call_problem(ctx: Any, name: str, expr: str, api: str, ndim: int) -> st
         times = "one" if len(wanted) <= 1 else str(len(wanted))
         return (f"`{name}`: {times} `{api}()` call{'s' if len(wanted) > 1 else ''}, like "
                 f"`{name} = {expr}`; yours chains {len(calls)} calls")
+    if api == ".unsqueeze" and len(calls) == 1 and len(wanted) == 1:
+        # the dim the one call adds (then moved by .T or transpose, it is another way)
+        want_dim, got_dim = _dims(*wanted[0], ndim + 1), _dims(*calls[0], ndim + 1)
+        if "?" in (want_dim, got_dim) or want_dim is None or want_dim == got_dim:
+            return None
+        added = "no dim" if got_dim is None else f"dim {min(got_dim)}"
+        return (f"`{name}`: the variant asks for a new dim at position {min(want_dim)} "
+                f"(`{name} = {expr}`), from the unsqueeze() call itself; yours adds {added}")
     if api != ".squeeze" or len(calls) != 1 or len(wanted) != 1:
         return None
     (want_call, _), = wanted

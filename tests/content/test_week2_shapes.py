@@ -48,6 +48,9 @@ WRONG = [
     ("2.1.1", "view_12", "x.reshape(1, 2, 12).view(1, 2, 12)", "api"),
     ("2.1.5", "transpose_2", "x.permute(0, 2, 1).transpose(0, 0)", "api"),
     ("2.1.7", "flatten_5", "t4.reshape(2, 60).flatten(1)", "api"),
+    # the new dim added elsewhere, then moved: "one call to unsqueeze()" adds it itself
+    ("2.1.3", "unsqueeze_13", "v.unsqueeze(0).T", "api"),
+    ("2.1.3", "unsqueeze_3", "x.unsqueeze(1).transpose(1, 2)", "api"),
 ]
 
 
