@@ -301,7 +301,8 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
             if ev.hinted:
                 points += f" ({ev.hinted} less for the hints used)"
             if ev.bonus:
-                points += f" + {ev.bonus} speed bonus"
+                points += (f" + {ev.bonus} speed bonus (for now: it is worked out again as "
+                           "the cohort grows and others pass)")
             if ev.late:
                 points += " (after the window: half points, no bonus)"
             parts.notes.append(points)

@@ -29,6 +29,8 @@ async def test_two_attempts_with_the_clock_moved(world: World) -> None:
     world.clock.advance(mmss(8, 42))
     first = await grade(world, "ann", "1.4.1", PASS)
     assert first.first_pass and first.points == 30 and first.bonus == 1
+    # the bonus is N − rank, worked out again as the cohort grows: the verdict says so
+    assert "+ 1 speed bonus (for now:" in render.graded(first).as_text()
     assert first.best is not None and first.best.elapsed_s == 18 * 60 + 42
     assert first.best.previous_s is None and not first.best.practice
 
