@@ -268,8 +268,8 @@ def stopping_curve(rng: np.random.Generator, patience: float, *, min_delta: floa
     improves again for ``patience`` + 2–4 epochs, so training must stop there. With
     ``min_delta`` > 0 each stretch also holds a value that beats the best by less than
     ``min_delta`` (an improvement only to a rule that ignores it); with none, the last
-    stretch starts with a value equal to the best — an improvement only to a rule that is
-    not strict (``<=``, ``>=``), which then stops later.
+    stretch holds a value equal to the best before the correct rule stops — an improvement
+    only to a rule that is not strict (``<=``, ``>=``), which then stops later.
     """
     limit = math.ceil(patience)
     curve = [start]
@@ -289,20 +289,28 @@ def stopping_curve(rng: np.random.Generator, patience: float, *, min_delta: floa
     best -= float(rng.uniform(0.02, 0.06))
     curve.append(best)
     last = stretch(limit + int(rng.integers(2, 5)))
-    if min_delta == 0:
-        last[0] = best
+    if min_delta == 0:  # before the correct rule stops (patience 2: the first epoch)
+        last[int(rng.integers(0, max(1, limit - 1)))] = best
     return curve + last
 
 
 def early_stop_bug(curve: list[float], patience: float, epochs_run: object) -> str | None:
     """The known bug a run that stopped after ``epochs_run`` epochs on ``curve`` matches, to
-    name it in a verdict: "reset" (the count of epochs without improvement never restarts)
-    or "strict" (a value equal to the best counted as an improvement: ``<=``, ``>=``)."""
-    for bug, rule in (("reset", {"reset": False}), ("strict", {"strict": False})):
-        stop = early_stop(curve, patience, **rule)[0]
+    name it in a verdict: "reset" (the count of epochs without improvement never restarts),
+    "strict" (a value equal to the best counted as an improvement: ``<=``, ``>=``), "late"
+    (one epoch more than ``patience`` before stopping: ``>`` for ``>=``), or "strict_or_late"
+    when this curve cannot tell those two apart (a tie in the first epoch after the best)."""
+    rules = {"reset": {"reset": False}, "strict": {"strict": False}, "late": {}}
+    matched = []
+    for bug, rule in rules.items():
+        stop = early_stop(curve, patience + (1 if bug == "late" else 0), **rule)[0]
         if stop is not None and epochs_run == stop + 1:
-            return bug
-    return None
+            matched.append(bug)
+    if matched[:1] == ["reset"]:
+        return "reset"
+    if set(matched) == {"strict", "late"}:
+        return "strict_or_late"
+    return matched[0] if len(matched) == 1 else None
 
 
 #: What to say for each of :func:`early_stop_bug`'s bugs (``{what}``: the value compared).
@@ -311,6 +319,11 @@ EARLY_STOP_BUGS = {
              "best so far",
     "strict": "a value of the {what} equal to the best so far is no improvement: save and "
               "restart the count only when it is strictly better",
+    "late": "stop as soon as the count of epochs without improvement reaches patience "
+            "(`>=`, not `>`): yours ran one epoch more",
+    "strict_or_late": "training ran one epoch too many: stop as soon as the count of epochs "
+                      "without improvement reaches patience (`>=`, not `>`), and count a value "
+                      "of the {what} equal to the best so far as no improvement",
 }
 
 
