@@ -269,7 +269,8 @@ def _common(spec: Spec, value: dict, secret: dict, ctx, epochs: int | None = Non
     problem = _train_mode_validation(k, seen, epochs, n_train, rep, secret)
     if problem:
         return Verdict(False, "value", f"{name}: {problem}")
-    problem = _rows_problem(k, sizes, epochs, n_train) or _batch_problem(k, sizes, n_train)
+    problem = _rows_problem(k, sizes, epochs, n_train, rep["seq"]) \
+        or _batch_problem(k, sizes, n_train)
     if problem:
         return Verdict(False, "value", f"{name}: {problem}")
     if k == 13 and epochs is not None and n_train and seen != epochs * n_train \
@@ -378,19 +379,24 @@ def _loss_problem(k: int, loss: str, losses: dict) -> str | None:
     return None
 
 
-def _rows_problem(k: int, sizes: list[int], epochs: int | None, n_train: int | None
-                  ) -> str | None:
+def _rows_problem(k: int, sizes: list[int], epochs: int | None, n_train: int | None,
+                  seq: str = "") -> str | None:
     """Whole epochs over another number of rows, in the right batches: the loader holds the
     wrong rows (all of them, validation included), which the batch sizes alone would
     misname as a batch-size mistake (the last batch of 240 rows is not that of 192)."""
     want = BATCH_SIZES.get(k)
     seen = sum(sizes)
     if want and epochs and n_train and not sizes:
+        if "G" in seq:  # called, but in eval mode: nothing counted as training
+            return ("the model trained in eval mode: call `model.train()` before each "
+                    "training epoch (after `model.eval()` it stays in eval mode)")
         # no training forward reached the model's call: model.forward(data) skips it
         return ("the model was never called in training: call it as `output = model(data)` "
                 "(`model.forward(data)` skips nn.Module's __call__, its hooks included, which "
                 "the grader watches)")
     if not (want and epochs and n_train) or seen % epochs or seen // epochs == n_train:
+        return None
+    if seen % n_train == 0:  # whole epochs over the training rows: their number is off
         return None
     per = seen // epochs
     if not all(b in (want, per % want) for b in sizes):

@@ -239,3 +239,17 @@ async def test_labels_stay_out_of_the_sandbox(curriculum):
         assert "y_test" in hidden.secret
         assert set(hidden.inputs) >= {"args", "X_test", "model"}
         assert "y_test" not in hidden.inputs
+
+
+async def test_an_epoch_count_or_eval_mode_slip_is_named_as_such(grader, curriculum):
+    """Whole epochs too few were told "each epoch must cover the 480 training rows; yours
+    covered 240", and a loop that trained after model.eval() "the model was never called
+    in training" — it was, in eval mode."""
+    source = _edit(curriculum.get("5.1.2").reference, "train_loop_9", "range(10)", "range(5)")
+    source = _edit(source, "train_loop_7", "    for _epoch in range(10):\n",
+                   "    model.eval()\n    for _epoch in range(10):\n")
+    result = await grader.grade("5.1.2", source, seed=SEED)
+    said = {c["id"]: c["message"] for c in result["checks"] if c["status"] != "passed"}
+    assert set(said) == {"train_loop_7", "train_loop_9"}, said
+    assert "train for 10 epochs over all" in said["train_loop_9"], said["train_loop_9"]
+    assert "call `model.train()`" in said["train_loop_7"], said["train_loop_7"]
