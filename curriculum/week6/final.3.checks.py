@@ -241,6 +241,12 @@ def judge_train(learner, reference, inputs, ctx):
     if not at_most(seen["max"], lr * (1 + 1e-6)):
         return Verdict(False, "api", f"the learning rate must peak at config.lr ({lr}); it "
                                      f"reached {seen['max']:.4g}")
+    if _validated_in_train_mode(got):
+        return Verdict(False, "train", "validation ran in train mode with gradients on (its "
+                                       "batches reached the model like training batches): call "
+                                       "model.eval() before validating and validate inside "
+                                       "`with torch.no_grad():`, then model.train() before the "
+                                       "next epoch")
     if got.get("val_rows_trained"):
         return Verdict(False, "train", f"the model trained on validation sequences "
                                        f"({got['val_rows_trained']} rows of its training "
@@ -365,11 +371,19 @@ def _train_loss_problem(got: dict, data: dict) -> str:
                                "history's 'train_loss'", [c[1] for c in calls])
 
 
+def _validated_in_train_mode(got) -> bool:
+    """Validation sequences reached train-mode forwards only in batches of nothing but
+    validation sequences: validation ran without model.eval() and no_grad — not training
+    batches drawn from the validation set, which mix both."""
+    return bool(got.get("val_rows_trained")) and got.get("val_batches_mixed") == 0
+
+
 def judge_checkpoint(learner, reference, inputs, ctx):
     got = _trained(ctx)
     if got is None:
         return Verdict(False, "train", "not judged: train() did not run to the end")
-    if got.get("val_rows_trained"):  # the scripted validation outputs reached training too
+    if got.get("val_rows_trained") and not _validated_in_train_mode(got):
+        # the scripted validation outputs reached training too
         return Verdict(False, "train", "not judged: the model trained on validation sequences "
                                        "(see the training check)")
     problem, best_epoch = _early_stop_problem(got["history"], TRAIN_CONFIG["epochs"],

@@ -139,6 +139,8 @@ def train(ns, d):
                 "lr": {"steps": len(lrs), "distinct": len(set(lrs)),
                        "max": max(lrs) if lrs else None},
                 "rows": rows, "val_rows_trained": sum(i >= 0 for b in val_rows for i in b),
+                "val_batches_mixed": sum(any(i >= 0 for i in b) and any(i < 0 for i in b)
+                                         for b in val_rows),
                 "train_losses": losses, "graph": graph,
                 "saved": _checkpoint(ns, path, cfg, model, pred, d["xt"])}
     finally:

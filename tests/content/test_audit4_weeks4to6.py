@@ -72,6 +72,14 @@ WRONG = {
         "    train_loader = DataLoader(SequenceDataset(list(train_tokens) + list(val_tokens),\n"
         "                                              torch.cat([train_labels, val_labels])),")],
         "training", "trained on validation sequences"),
+    # validation without model.eval() and no_grad: its batches reach the model like training
+    # ones, but only validation sequences — not a leak (that was the message), an eval slip
+    "final.3-validates-in-train-mode": ("final.3", [(
+        "    model.eval()\n    total, count = 0.0, 0\n    with torch.no_grad():\n"
+        "        for tokens, lengths, labels in loader:",
+        "    total, count = 0.0, 0\n    if True:\n"
+        "        for tokens, lengths, labels in loader:")],
+        "training", "validation ran in train mode with gradients on"),
 }
 
 
