@@ -545,7 +545,8 @@ class ChatHandler:
         found = extract_code(cmd.body, msg.attachments)
         if found.problem:
             return [error(found.problem, found.hint)]
-        if found.code is None and (cmd.body or "").strip():  # code pasted without the fences
+        if found.code is None and ((cmd.body or "").strip() or len(cmd.args) > 1):
+            # code pasted without the fences (on the lines below, or on the command's own)
             known = self.dojo.catalog.resolve(cmd.args[0]) if cmd.args else None
             return [error("that looks like code, but I only grade code inside a code block",
                           f"send it again: /dojo submit {known or 'ID'}, then a ```python "

@@ -41,7 +41,8 @@ ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join"
 NO_ARGS = {"today", "streak", "progress", "export", "dashboard"}
 #: Verbs (or verb and sub-verb) that take one word: a second is refused, not dropped
 #: (``/dojo show 1.1.1 1.1.2`` would otherwise answer for 1.1.1 alone).
-ONE_ARG = {("show", None), ("submit", None), ("review", None), ("status", None), ("tz", None),
+#: (``/dojo submit ID`` followed by words is code without its fences: the handler says so.)
+ONE_ARG = {("show", None), ("review", None), ("status", None), ("tz", None),
            ("challenge", "start"), ("challenge", "status"), ("schedule", "time"),
            ("schedule", "tz"), ("schedule", "start")}
 #: Verbs whose first argument is an exercise id, and words people put before one.

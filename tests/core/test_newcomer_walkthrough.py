@@ -297,9 +297,11 @@ async def test_code_after_submit_without_a_block_is_told_how(
     """``/dojo submit 1.1.1`` and the code on the next lines without the fences was told
     "I found no code to grade" — there plainly was some."""
     w, h = chat
-    (reply,) = await h.handle(msg("/dojo submit 1.1.1\nimport torch\nv_1_1_1 = torch.zeros(3)"))
-    assert reply.level == "error" and "only grade code inside a code block" in reply.text
-    assert "/dojo submit 1.1.1, then a ```python line" in reply.text, reply.text
+    for line in ("/dojo submit 1.1.1\nimport torch\nv_1_1_1 = torch.zeros(3)",
+                 "/dojo submit 1.1.1 v_1_1_1 = torch.zeros(3)"):
+        (reply,) = await h.handle(msg(line))
+        assert reply.level == "error" and "only grade code inside a code block" in reply.text
+        assert "/dojo submit 1.1.1, then a ```python line" in reply.text, reply.text
     assert await submissions(w) == []
 
 
