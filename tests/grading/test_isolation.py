@@ -135,7 +135,7 @@ async def test_a_job_cannot_redirect_the_next_jobs_output(one_worker, curriculum
 async def test_nothing_a_job_writes_anywhere_survives_it_on_any_worker(patient, curriculum):
     grader = patient
     marker = "left-" + secrets.token_hex(6)
-    drop = await grader.grade("1.1.1", _with(curriculum, f"""
+    walk = _with(curriculum, f"""
         import os
         wrote = []
         for root, dirs, _ in os.walk("/"):
@@ -149,7 +149,10 @@ async def test_nothing_a_job_writes_anywhere_survives_it_on_any_worker(patient, 
             except OSError:
                 pass
         print(wrote)
-    """))
+    """)
+    drop = await grader.grade("1.1.1", walk)
+    if drop["status"] == "timeout":  # once (CI, 2 busy cores): the walk ran past a minute
+        drop = await grader.grade("1.1.1", walk)
     assert drop["status"] == "passed", drop
     wrote = ast.literal_eval(drop["stdout"].strip())
     assert set(wrote) <= {"/tmp", "/dev/shm"}, wrote
