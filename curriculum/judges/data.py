@@ -300,10 +300,11 @@ def early_stop_bug(curve: list[float], patience: float, epochs_run: object) -> s
     "strict" (a value equal to the best counted as an improvement: ``<=``, ``>=``), "late"
     (one epoch more than ``patience`` before stopping: ``>`` for ``>=``), or "strict_or_late"
     when this curve cannot tell those two apart (a tie in the first epoch after the best)."""
-    rules = {"reset": {"reset": False}, "strict": {"strict": False}, "late": {}}
+    rules = {"reset": (patience, {"reset": False}), "strict": (patience, {"strict": False}),
+             "late": (patience + 1, {})}
     matched = []
-    for bug, rule in rules.items():
-        stop = early_stop(curve, patience + (1 if bug == "late" else 0), **rule)[0]
+    for bug, (waits, rule) in rules.items():
+        stop = early_stop(curve, waits, **rule)[0]
         if stop is not None and epochs_run == stop + 1:
             matched.append(bug)
     if matched[:1] == ["reset"]:

@@ -149,8 +149,8 @@ def flow_calls(ctx: Any, name: str) -> set[str] | None:
     """Calls used to compute ``name``'s value — every call of its binding statement
     (``torch.sin(x) + torch.cos(y)`` is computed with both) and, when that statement
     only copies another name (``h_19 = h`` after a loop updating ``h``), those of
-    every statement binding that name; with the calls inside the submission's own
-    functions those statements call. None when ``name`` is never bound. (What
+    every statement binding that name; with what produced the values the submission's
+    own functions called there return. None when ``name`` is never bound. (What
     *built* a value, for "made with torch.zeros" drills, is :func:`binding_calls`.)"""
     calls = statement_calls(ctx, name)
     if calls is None:
@@ -160,19 +160,9 @@ def flow_calls(ctx: Any, name: str) -> set[str] | None:
         seen.add(other)
         found |= calls_in(ctx, other) | calls_put_into(ctx.source_text, other)
         current = other
-    # and what the submission's own functions called there compute (an RNN step written as
+    # and what the submission's own functions called there return (an RNN step written as
     # a helper: `h = step(x[t], h)` with `def step(...): return torch.tanh(...)`)
-    functions, _ = _module_functions(ctx.source_text)
-    todo = [f for f in found if f in functions]
-    for _ in range(_HELPER_DEPTH):
-        if not todo:
-            break
-        inner: set[str] = set()
-        for fn in todo:
-            inner |= calls_in(ctx, fn)
-        todo = [f for f in inner - found if f in functions]
-        found |= inner
-    return found
+    return found | _helper_products(ctx.source_text, found, _HELPER_DEPTH)
 
 
 def has_call(ctx: Any, alternatives: Sequence[str]) -> bool:

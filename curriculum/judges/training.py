@@ -71,8 +71,8 @@ def forward_modes_problem(modes: list) -> str:
                 "at the start of every epoch (after validating, the model stays in eval mode) "
                 "and validate inside `with torch.no_grad():`")
     if (True, False) in modes:
-        return "some forward passes ran under no_grad in train mode: call `model.eval()` before " \
-               "validating"
+        return ("some forward passes ran under no_grad in train mode: call `model.eval()` "
+                "before validating")
     if any(m not in ((True, True), (False, False)) for m in modes):
         return "could not read the mode of every forward pass"
     return ""

@@ -380,7 +380,7 @@ def _loss_problem(k: int, loss: str, losses: dict) -> str | None:
 
 
 def _rows_problem(k: int, sizes: list[int], epochs: int | None, n_train: int | None,
-                  seq: str = "") -> str | None:
+                  seq: str) -> str | None:
     """Whole epochs over another number of rows, in the right batches: the loader holds the
     wrong rows (all of them, validation included), which the batch sizes alone would
     misname as a batch-size mistake (the last batch of 240 rows is not that of 192)."""
