@@ -26,7 +26,7 @@ Nothing a learner's code prints can ping or link: every message is sent with
 ``AllowedMentions`` that allow at most the one user a reply addresses, and
 learner-controlled pieces marked by the chat layer are drawn as inline code.
 
-One module for one platform on purpose (~750 lines): its embed layout, its
+One module for one platform on purpose (~870 lines): its embed layout, its
 command tree and its client share discord.py's types and limits, and each
 part is a few dozen lines; the rules they would otherwise tempt one to add
 live in the chat layer.
