@@ -50,7 +50,8 @@ class Outcome:
 
 def _hint(kind: object, message: str) -> str:
     """A pointer for the error a learner most often cannot read: an operand that is None
-    (a missing ``return``, or the ``.grad`` of a tensor that is not a leaf)."""
+    (a missing ``return``, or the ``.grad`` of a tensor that is not a leaf), a value cut
+    off from the graph, a class index the loss cannot take (a padding tag not left out)."""
     if kind == "TypeError" and "unsupported operand" in message and "'NoneType'" in message:
         return (" — something is None: a function without `return`, or the `.grad` of a "
                 "tensor that is not a leaf (`torch.randn(…, requires_grad=True) * 0.5` is "
@@ -60,6 +61,11 @@ def _hint(kind: object, message: str) -> str:
                 "(`.item()`, `float(…)`, `math.sin(…)`) or a tensor rebuilt from one "
                 "(`torch.tensor(…)`, `.detach()`); compute it with torch operations on the "
                 "tensors")
+    if kind == "IndexError" and message.startswith("Target ") and "out of bounds" in message:
+        return (" — a target outside the class indices 0…C-1 reached the loss: a padding "
+                "value it should have left out (ignore_index, or a mask, with the pad value "
+                "the function was given, not a fixed -100), or labels that are not class "
+                "indices")
     return ""
 
 

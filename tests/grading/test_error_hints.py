@@ -25,6 +25,14 @@ def test_a_value_without_a_graph_points_at_python_numbers():
     assert "math.sin" in text and ".item()" in text
 
 
+def test_a_target_out_of_bounds_points_at_padding_left_in():
+    """6.1.4a with ``ignore_index=-100`` written in: another pad tag passed in reached
+    ``F.cross_entropy``, which said only "Target -2 is out of bounds."."""
+    text = _described("IndexError", "Target -2 is out of bounds.")
+    assert text.startswith("IndexError: Target -2 is out of bounds. (line 32)"), text
+    assert "ignore_index" in text and "pad value the function was given" in text
+
+
 def test_other_errors_are_shown_as_they_are():
     assert _described("ValueError", "bad shape") == "ValueError: bad shape (line 32)"
 
