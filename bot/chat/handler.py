@@ -53,7 +53,7 @@ from bot.chat.safe import OPEN, display_name, neutralize, untrusted
 from bot.core import rules
 from bot.core.dojo import Dojo
 from bot.core.errors import DatabaseUnavailable, DojoError, NotFound
-from bot.core.signin import dashboard_link
+from bot.core.signin import LINK_TTL, dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
 
 log = logging.getLogger(__name__)
@@ -757,8 +757,8 @@ class ChatHandler:
     async def cmd_dashboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         link = await dashboard_link(self.dojo, actor)
         return [Reply(title=f"🖥️ Dashboard of {display_name(link.cohort_name)}",
-                      text=f"Your sign-in link (works once, until "
-                           f"{render.local(link.expires_at, 'UTC')} UTC; only you see it):\n"
+                      text=f"Your sign-in link (works once, for the next "
+                           f"{LINK_TTL // timedelta(minutes=1)} minutes; only you see it):\n"
                            f"{link.url}", private=True)]
 
     async def cmd_remind(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:

@@ -110,6 +110,9 @@ class Browser:
         msg = Incoming("test", channel, user, user.title(), "/dojo dashboard", role)
         (reply,) = await handler.handle(msg)
         assert reply.private, "the link is for the asker's eyes only"
+        # how long, not until when: a wall-clock time read from the bot's clock was
+        # wrong in the console (a simulated clock) and in UTC for everyone
+        assert "works once, for the next 15 minutes" in reply.text, reply.text
         found = re.search(r"(https?://\S+/signin/(\S+))", reply.text)
         assert found, reply.text
         return found.group(2)
