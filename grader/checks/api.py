@@ -63,6 +63,23 @@ _OPERATOR_CALLS = {"@": ("torch.matmul", "torch.mm", ".matmul", ".mm"),
                    "+": ("torch.add", ".add"), "-": ("torch.sub", "torch.subtract", ".sub"),
                    "*": ("torch.mul", "torch.multiply", ".mul"),
                    "/": ("torch.div", "torch.divide", ".div"), "**": ("torch.pow", ".pow")}
+#: Calls that only compute a new value (no effect on their receiver or arguments): one
+#: made as a whole statement, its result thrown away (``x.detach()`` on a line of its own
+#: next to a loss built without it), is not a use of that API. Methods by name; torch
+#: functions by the same names (``torch.matmul(a, b)`` alone on a line). Not ``.to``,
+#: ``.float``, ``.cpu`` and the like: on a module they move its parameters in place; not
+#: ``torch.randn`` and the like: they move the random generator on.
+PURE_CALLS = frozenset({
+    "detach", "clone", "contiguous", "long", "int", "bool", "view", "view_as", "reshape",
+    "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten", "unflatten",
+    "expand", "expand_as", "repeat", "movedim", "sum", "mean", "prod", "max", "min", "argmax",
+    "argmin", "softmax", "log_softmax", "matmul", "mm", "bmm", "einsum", "add", "sub",
+    "subtract", "mul", "multiply", "div", "divide", "pow", "exp", "log", "abs", "sqrt",
+    "clamp", "relu", "sigmoid", "tanh", "norm", "item", "tolist", "numpy", "cat", "stack",
+    "chunk", "split", "unbind", "gather", "index_select", "masked_fill", "where", "narrow",
+    "zeros_like", "ones_like", "full_like", "tensor", "zeros", "ones", "full", "arange",
+    "linspace", "eye", "from_numpy", "as_tensor", "allclose", "equal",
+})
 _FOLLOW_LIMIT = 50  # names followed through data flow for one value (cycles, long chains)
 
 Producers = frozenset[str] | None  # None: a literal, neutral in arithmetic
@@ -87,6 +104,8 @@ class SourceIndex:
     modules: frozenset[str] = frozenset()
     #: The operator of a name's final value when it is one (``a @ b``: "@"), for messages.
     operators: dict[str, str] = field(default_factory=dict)
+    #: Names whose final binding is a ``def`` or ``class`` (a message says "must call").
+    definitions: frozenset[str] = frozenset()
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -117,6 +136,13 @@ def _call_names(call: ast.Call, aliases: dict[str, str]) -> set[str]:
     if isinstance(call.func, ast.Attribute):
         names.add("." + call.func.attr)
     return names
+
+
+def _discarded_pure(call: ast.Call) -> bool:
+    """``call`` (a whole statement) only computes a value: a method or function of
+    :data:`PURE_CALLS` (``x.detach()``, ``torch.matmul(a, b)``), with no ``out=``."""
+    return (isinstance(call.func, ast.Attribute) and call.func.attr in PURE_CALLS
+            and not any(k.arg == "out" for k in call.keywords))
 
 
 def _constant_truth(test: ast.expr) -> bool | None:
@@ -178,6 +204,24 @@ class _LiveCalls(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.found |= _call_names(node, self.aliases)
         self.generic_visit(node)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        """A pure call whose result is thrown away is not a use (:data:`PURE_CALLS`);
+        what its receiver and arguments call still is."""
+        call = node.value
+        if isinstance(call, ast.Call) and _discarded_pure(call):
+            self.generic_visit(call)
+        else:
+            self.generic_visit(node)
+
+    def visit_Try(self, node: ast.Try | ast.TryStar) -> None:
+        """A call tried for the error it may raise is a use (``try: t.expand(*shape)``)."""
+        for stmt in node.body:
+            (self.generic_visit if isinstance(stmt, ast.Expr) else self.visit)(stmt)
+        for part in (*node.handlers, *node.orelse, *node.finalbody):
+            self.visit(part)
+
+    visit_TryStar = visit_Try
 
     def _branches(self, node: ast.If | ast.While | ast.IfExp) -> None:
         truth = _constant_truth(node.test)
@@ -469,7 +513,10 @@ def index_source(source: str) -> SourceIndex:
         if isinstance(value, ast.BinOp) and type(value.op) in _OPERATORS:
             operators[name] = _OPERATORS[type(value.op)]
     modules = frozenset(target.split(".")[0] for target in aliases.values())
-    return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators)
+    definitions = frozenset(name for name, history in bindings.items()
+                            if history[-1].value is None)
+    return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators,
+                       definitions)
 
 
 _PUTS = frozenset({"append", "extend", "insert"})
@@ -521,6 +568,8 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
         operator = index.operators.get(name)
         if operator and any(m in _OPERATOR_CALLS.get(operator, ()) for m in missing):
             found = f"; yours uses the `{operator}` operator"  # a @ b for torch.matmul(a, b)
+        if name in index.definitions:  # a function: what it computes, not a bound value
+            return False, f"`{name}` must call {_pretty(missing)}{found}"
         return False, (f"`{name}` must be built with {_pretty(missing)} (the value bound to "
                        f"`{name}` has to come from that call){found}")
     if used_forbidden:

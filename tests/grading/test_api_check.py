@@ -313,3 +313,65 @@ def test_one_value_unpacked_into_thousands_of_names_is_read_once(monkeypatch):
     assert index.calls_by_name["a0"] == [{"torch.zeros", "torch.ones", ".zeros", ".ones"}]
     assert index.produced_by["a0"] == {"torch.zeros", ".zeros"}
     assert index.produced_by[f"a{n - 1}"] == {"torch.ones", ".ones"}
+
+
+def test_a_pure_call_whose_result_is_thrown_away_is_not_a_use():
+    """3.2.2's stop_gradient asked for ``x.detach()`` in the loss: a bare ``x.detach()``
+    on a line of its own next to ``(x * x).sum() / 2`` passed. A call that only computes
+    a value does not count when its value is dropped; calls with an effect still do
+    (``model.to(device)`` moves the parameters, ``loss.backward()``), and so do the calls
+    inside a dropped one's receiver and arguments."""
+    source = textwrap.dedent("""
+        import torch
+
+        def stop_gradient(x):
+            loss = (x * x).sum() / 2
+            loss.backward()
+            x.detach()
+            torch.matmul(x, x)
+            return x.grad
+
+        def moved(model, device):
+            model.to(device)
+            model.float()
+            torch.manual_seed(0)
+            torch.zeros(3, out=device)
+            return model
+
+        def inner(x):
+            x.clone().sum()
+            return x
+
+        def can_expand(t, shape):
+            try:
+                t.expand(*shape)
+            except RuntimeError:
+                return False
+            return True
+    """)
+    index = index_source(source)
+    stop = index.calls_by_name["stop_gradient"][-1]
+    assert ".backward" in stop and ".detach" not in stop and "torch.matmul" not in stop
+    moved = index.calls_by_name["moved"][-1]
+    assert {".to", ".float", "torch.manual_seed", "torch.zeros"} <= moved
+    assert ".clone" in index.calls_by_name["inner"][-1]
+    assert ".sum" not in index.calls_by_name["inner"][-1]
+    assert ".expand" in index.calls_by_name["can_expand"][-1]  # tried for its error: a use
+
+
+def test_a_function_that_does_not_call_the_api_is_told_to_call_it():
+    """2.3.1a: a function using ``movedim`` for the asked ``permute`` was told "the value
+    bound to `convert_hwc_to_chw` has to come from that call", words for a variable."""
+    source = textwrap.dedent("""
+        import torch
+
+        def convert_hwc_to_chw(images):
+            return images.movedim(-1, 1)
+        value = torch.ones(3)
+    """)
+    index = index_source(source)
+    ok, message = check_api(index, "convert_hwc_to_chw", [".permute"], [])
+    assert not ok and message.startswith("`convert_hwc_to_chw` must call `x.permute()`")
+    assert "bound to" not in message
+    ok, message = check_api(index, "value", ["torch.zeros"], [])
+    assert not ok and "the value bound to `value` has to come from that call" in message
