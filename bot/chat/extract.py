@@ -10,6 +10,7 @@ and attached ``.py`` files. Problems come back as a sentence for the learner.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass
 
@@ -122,11 +123,35 @@ def _without_output(bodies: list[str], tags: list[str]) -> str:
     return rest if _parses(rest) else code
 
 
+#: What may follow an opening fence as its language tag: one word (``python``, ``py3``,
+#: ``c++``, ``{python}``). Anything else there is the first line of the code: Slack's
+#: composer sends a block as ```` ```import torch ```` with no newline after the fence.
+_TAG = re.compile(r"[\w+#.{}-]{1,32}")
+
+
+def _fenced(text: str) -> list[tuple[str, str]]:
+    """(language tag, body) of each fenced block, the tag lower-cased ("" when none)."""
+    blocks = []
+    for first, body in _FENCE.findall(text):
+        tag = first.strip()
+        if not tag or (_TAG.fullmatch(tag) and not keyword.iskeyword(tag)):
+            blocks.append((tag.lower(), body))
+        else:
+            blocks.append(("", f"{first.rstrip()}\n{body}"))
+    return blocks
+
+
 def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:
     """Find the learner's code in a message (blocks first, then a .py attachment)."""
-    blocks = [(tag.strip().lower(), body) for tag, body in _FENCE.findall(text or "")]
+    blocks = _fenced(text or "")
     if not blocks:
         blocks = [("", m) for m in _INLINE.findall(text or "") if m.strip()]
+        if not blocks and re.search(r"```\s*```", text or ""):
+            return Extracted(None, "", "your code block is empty",
+                             "paste your code between the ``` fences")
+    elif not any(body.strip() for _, body in blocks):
+        return Extracted(None, "", "your code block is empty",
+                         "paste your code between the ``` fences")
     python = [body for tag, body in blocks if tag in PY_TAGS]
     chosen = python or [body for _, body in blocks]
     chosen = [b.strip("\n") for b in chosen if b.strip()]

@@ -66,6 +66,27 @@ def test_extract_blocks_with_and_without_language() -> None:
     assert extract_code("```x = torch.zeros(3)```").code == "x = torch.zeros(3)\n"
 
 
+def test_code_on_the_opening_fences_line_is_the_first_line_of_code() -> None:
+    """Slack's composer sends a block as ```` ```import torch\nzeros_1 = …``` ````: the
+    first line was read as a language tag and dropped (NameError: torch on line 1)."""
+    slack = extract_code("```import torch\nzeros_1 = torch.zeros(3, 4)```")
+    assert slack.code == "import torch\nzeros_1 = torch.zeros(3, 4)\n"
+    assert extract_code("```x = 1\ny = 2\n```").code == "x = 1\ny = 2\n"
+    assert extract_code("```pass\n```").code == "pass\n"  # a keyword is code, not a tag
+    for tag in ("python", "py3", "{python}", "Python"):  # one word: a tag
+        assert extract_code(f"```{tag}\nx = 1\n```").code == "x = 1\n", tag
+    mixed = extract_code("```text\nout\n```\n```import torch\nx = 1\n```")
+    assert mixed.code == "import torch\nx = 1\n"
+
+
+def test_an_empty_code_block_is_called_empty() -> None:
+    """Not "that looks like code, but I only grade code inside a code block"."""
+    for text in ("```\n```", "```python\n\n```", "``````", "```  ```", "see:\n```\n\n```"):
+        found = extract_code(text)
+        assert found.code is None and found.problem == "your code block is empty", text
+        assert "between the ``` fences" in (found.hint or "")
+
+
 def test_extract_attachments_and_problems() -> None:
     ok = extract_code("", [Attachment("sol.py", b"\xef\xbb\xbfx = 1\n")])
     assert ok.code == "x = 1\n" and ok.source == "file"
