@@ -315,6 +315,33 @@ def test_one_value_unpacked_into_thousands_of_names_is_read_once(monkeypatch):
     assert index.produced_by[f"a{n - 1}"] == {"torch.ones", ".ones"}
 
 
+def test_thousands_of_names_bound_to_one_huge_list_read_it_once(monkeypatch):
+    """A 64 KB attack: one list of 15,000 names, then 3,600 names bound to it. Each name's
+    data flow walked the whole list again (~54 million nodes, 18 s of the trusted side's
+    CPU per submission; a few of them stalled a grader service for minutes). What a
+    binding was built with is worked out once for all names, and one submission's data
+    flow visits a bounded number of nodes in all."""
+    import grader.checks.api as api
+
+    source = ("import torch\nt = torch.zeros(1)\nx = [" + ",".join(["t"] * 15_000) + "]\n"
+              + "".join(f"y{i} = x\n" for i in range(3_600)))
+    assert len(source) <= 64 * 1024
+    visits = 0
+    real_of = api._DataFlow.of
+
+    def counted(self, node, position):  # type: ignore[no-untyped-def]
+        nonlocal visits
+        visits += 1
+        return real_of(self, node, position)
+
+    monkeypatch.setattr(api._DataFlow, "of", counted)
+    index = index_source(source)
+    assert visits <= api._VISIT_BUDGET + 10_000, visits  # was ~54 million
+    assert len(index.produced_by) == 3_602
+    honest = index_source("import torch\nt = torch.zeros(3)\nx = [t, t]\ny = x\nz = y[0]\n")
+    assert "torch.zeros" in honest.produced_by["z"] and "torch.zeros" in honest.produced_by["y"]
+
+
 def test_a_pure_call_whose_result_is_thrown_away_is_not_a_use():
     """3.2.2's stop_gradient asked for ``x.detach()`` in the loss: a bare ``x.detach()``
     on a line of its own next to ``(x * x).sum() / 2`` passed. A call that only computes
