@@ -109,6 +109,8 @@ class SourceIndex:
     operators: dict[str, str] = field(default_factory=dict)
     #: Names whose final binding is a ``def`` or ``class`` (a message says "must call").
     definitions: frozenset[str] = frozenset()
+    #: What the source rebinds of torch (``torch.zeros = …``): no API check passes then.
+    patched: frozenset[str] = frozenset()
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -254,6 +256,76 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
     return aliases
+
+
+#: Modules whose names a submission must not rebind: the check reads ``torch.zeros(…)``
+#: as torch's own function (``sys.modules[…]`` and ``builtins`` reach torch too).
+_GUARDED_MODULES = frozenset({"torch", "sys", "builtins", "importlib"})
+
+
+def _patched(tree: ast.AST, aliases: dict[str, str]) -> frozenset[str]:
+    """What the source rebinds of torch (``torch.zeros = …``, ``setattr(torch, …)``,
+    ``torch.__dict__[…] = …``, an imported name assigned or defined again: ``from torch
+    import zeros`` then ``zeros = …``): a call the check would credit to torch's function
+    then runs the submission's own."""
+    def guarded(node: ast.AST) -> str | None:
+        while isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        if isinstance(node, ast.Name) and node.id in aliases \
+                and aliases[node.id].split(".")[0] in _GUARDED_MODULES:
+            return aliases[node.id]
+        return None
+
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor,
+                               ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name in aliases \
+                and aliases[node.name].split(".")[0] in _GUARDED_MODULES:
+            found.add(aliases[node.name])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("setattr", "delattr") and node.args:
+            module = guarded(node.args[0])
+            if module:
+                found.add(module)
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (ast.Tuple, ast.List)):
+                targets.extend(target.elts)
+            elif isinstance(target, ast.Starred):
+                targets.append(target.value)
+            elif isinstance(target, ast.Name):
+                if target.id in aliases and aliases[target.id].split(".")[0] in _GUARDED_MODULES:
+                    found.add(aliases[target.id])
+            elif isinstance(target, (ast.Attribute, ast.Subscript)):
+                module = guarded(target)
+                dotted = _dotted(target, aliases)
+                # a setting is no function (torch.backends.cudnn.deterministic = True)
+                if module and (dotted is None or _is_function(dotted)):
+                    found.add(dotted or module)
+    return frozenset(found)
+
+
+@functools.cache
+def _is_function(dotted: str) -> bool:
+    """``torch.zeros`` names something callable of torch (its settings do not)."""
+    import importlib
+
+    head, *rest = dotted.split(".")
+    try:
+        value: object = importlib.import_module(head)
+    except ImportError:
+        return True
+    for part in rest:
+        value = getattr(value, part, None)
+        if value is None:
+            return True  # a name torch does not have: nothing to shadow, but not a setting
+    return callable(value)
 
 
 @dataclass
@@ -550,7 +622,7 @@ def index_source(source: str) -> SourceIndex:
     definitions = frozenset(name for name, history in bindings.items()
                             if history[-1].value is None)
     return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators,
-                       definitions)
+                       definitions, _patched(tree, aliases))
 
 
 _PUTS = frozenset({"append", "extend", "insert"})
@@ -588,6 +660,10 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     """(ok, message) for the value finally bound to ``name``."""
     if not required and not forbidden:
         return True, ""
+    if index.patched:
+        shown = sorted(index.patched)[0]
+        return False, (f"your code rebinds `{shown}`: the drill checks the calls torch "
+                       "itself provides; remove the line that does it")
     bindings = index.calls_by_name.get(name)
     if not bindings:
         return False, (f"couldn't find a statement `{name} = …` in your code; "

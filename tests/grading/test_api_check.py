@@ -402,3 +402,25 @@ def test_a_function_that_does_not_call_the_api_is_told_to_call_it():
     assert "bound to" not in message
     ok, message = check_api(index, "value", ["torch.zeros"], [])
     assert not ok and "the value bound to `value` has to come from that call" in message
+
+
+@pytest.mark.parametrize("patch", [
+    "torch.zeros = lambda *s, dtype=None: torch.ones(*s, dtype=dtype) * 0",
+    "setattr(torch, 'zeros', lambda *s: torch.ones(*s) * 0)",
+    "torch.__dict__['zeros'] = lambda *s: torch.ones(*s) * 0",
+    "import sys\nsys.modules['torch'].zeros = lambda *s: torch.ones(*s) * 0",
+    "from torch import zeros\nzeros = lambda *s: torch.ones(*s) * 0",
+])
+def test_a_source_that_rebinds_a_torch_function_passes_no_api_check(patch: str) -> None:
+    """An attack: ``torch.zeros = lambda …: torch.ones(…) * 0``, then ``torch.zeros(…)``
+    as asked: the check read the calls as torch's own and passed 1.1.1's variants 6–10."""
+    index = index_source(f"import torch\n{patch}\nzeros_6 = torch.zeros(2, 2)\n")
+    ok, message = check_api(index, "zeros_6", ZEROS, [])
+    assert not ok and message.startswith("your code rebinds `"), message
+
+
+def test_settings_and_tensors_may_be_assigned() -> None:
+    """Reproducibility settings are attributes of torch, not functions it provides."""
+    index = index_source("import torch\nimport sys\ntorch.backends.cudnn.deterministic = True\n"
+                         "sys.stdout = sys.stderr\nzeros_1 = torch.zeros(3)\nzeros_1[0] = 0\n")
+    assert check_api(index, "zeros_1", ZEROS, []) == (True, "")
