@@ -120,10 +120,14 @@ def statement_calls(ctx: Any, name: str) -> set[str] | None:
 
 
 def calls_in(ctx: Any, name: str) -> set[str]:
-    """Every call made in any statement (or def) binding ``name``."""
+    """Every call made in any statement (or def) binding ``name``, and for a function or
+    class, in the submission's own helpers it calls (a forbidden ``.repeat`` one helper
+    away is still made by it)."""
     found: set[str] = set()
     for calls in ctx.source.calls_by_name.get(name, []):
         found |= calls
+    if name in ctx.source.definitions:
+        found |= ctx.source.produced_by.get(name, frozenset())
     return found
 
 

@@ -424,3 +424,24 @@ def test_settings_and_tensors_may_be_assigned() -> None:
     index = index_source("import torch\nimport sys\ntorch.backends.cudnn.deterministic = True\n"
                          "sys.stdout = sys.stderr\nzeros_1 = torch.zeros(3)\nzeros_1[0] = 0\n")
     assert check_api(index, "zeros_1", ZEROS, []) == (True, "")
+
+
+def test_a_forbidden_call_one_helper_away_is_still_made() -> None:
+    """2.3.2c: ``.repeat`` is forbidden in batch_bias_addition; moved into a module-level
+    helper it passed (the forbid list read the function's own body only)."""
+    from types import SimpleNamespace
+
+    from curriculum.judges.source import calls_in
+
+    index = index_source(textwrap.dedent("""
+        def _expand_rows(t, n):
+            return t.repeat(n, 1)
+
+        def batch_bias_addition(features, bias):
+            return features + _expand_rows(bias.unsqueeze(0), features.shape[0])
+
+        rows = 3
+    """))
+    ctx = SimpleNamespace(source=index)
+    assert ".repeat" in calls_in(ctx, "batch_bias_addition")
+    assert ".repeat" not in calls_in(ctx, "rows")
