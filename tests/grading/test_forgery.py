@@ -33,6 +33,15 @@ class LoggedAdam(optim.Adam):     # the learner's own Adam: still an Adam
 '''
 
 
+#: The same classes renamed into torch's own modules (an attack): a class that names
+#: itself ``torch.optim.adam.Adam`` and is put there is still the learner's.
+REGISTERED = '''
+import sys as _s
+{cls}.__module__ = "{module}"
+_s.modules["{module}"].{cls} = {cls}
+'''
+
+
 def _train_loop_1(curriculum, prelude: str, old: str, new: str) -> str:
     source = curriculum.get("5.1.1").reference
     head, sep, tail = source.partition("\n\ndef train_loop_1")
@@ -45,15 +54,21 @@ def _check(result: dict, check_id: str) -> dict:
     return next(c for c in result["checks"] if c["id"] == check_id)
 
 
-async def test_sgd_subclass_named_adam_fails(grader, curriculum):
-    source = _train_loop_1(curriculum, SPOOF_ADAM, "optim.Adam(model.parameters(), lr=0.05)",
+@pytest.mark.parametrize("registered", [False, True])
+async def test_sgd_subclass_named_adam_fails(grader, curriculum, registered):
+    prelude = SPOOF_ADAM + (REGISTERED.format(cls="Adam", module="torch.optim.adam")
+                            if registered else "")
+    source = _train_loop_1(curriculum, prelude, "optim.Adam(model.parameters(), lr=0.05)",
                            "Adam(model.parameters(), lr=0.05)")
     check = _check(await grader.grade("5.1.1", source, seed=11), "train_loop_1")
     assert check["status"] == "failed" and "found SGD" in check["message"], check
 
 
-async def test_l1_subclass_named_mse_fails(grader, curriculum):
-    source = _train_loop_1(curriculum, SPOOF_MSE, "criterion = nn.MSELoss()",
+@pytest.mark.parametrize("registered", [False, True])
+async def test_l1_subclass_named_mse_fails(grader, curriculum, registered):
+    prelude = SPOOF_MSE + (REGISTERED.format(cls="MSELoss", module="torch.nn.modules.loss")
+                           if registered else "")
+    source = _train_loop_1(curriculum, prelude, "criterion = nn.MSELoss()",
                            "criterion = MSELoss()")
     check = _check(await grader.grade("5.1.1", source, seed=11), "train_loop_1")
     assert check["status"] == "failed" and "L1Loss" in check["message"], check
