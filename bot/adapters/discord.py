@@ -258,7 +258,8 @@ class SubmitModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         ex = (self.exercise.value or "").strip() or None
         await self.adapter.submit_interaction(
-            interaction, ex, [Attachment("modal.py", self.code.value.encode("utf-8"))])
+            interaction, ex, [Attachment("modal.py", self.code.value.encode("utf-8"),
+                                         pasted=True)])
 
 
 async def exercise_autocomplete(interaction: discord.Interaction,

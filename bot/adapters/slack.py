@@ -589,8 +589,9 @@ class SlackBot:
                       private=self.handler.private_exercise(ex_id))
         try:
             name, _ = await self.identity(uid, need_role=False)
+            form = Attachment("submission.py", code.encode("utf-8"), pasted=True)
             msg = Incoming(PLATFORM, where.channel, uid, name, f"/dojo submit {ex_id}",
-                           Role.member, [Attachment("submission.py", code.encode("utf-8"))])
+                           Role.member, [form])
             await self.send(await self.handler.handle(msg), where)
         except Exception:
             log.exception("modal submission failed")

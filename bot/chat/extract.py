@@ -25,6 +25,9 @@ _INLINE = re.compile(r"```(.+?)```", re.S)
 class Attachment:
     filename: str
     data: bytes
+    #: Text typed or pasted into a platform's form (a Submit modal), not a file: read as
+    #: a paste is (fences, smart quotes and no-break spaces), fences optional.
+    pasted: bool = False
 
 
 @dataclass
@@ -168,6 +171,8 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
                                        "paste it again")
         return Extracted(code, "blocks" if len(chosen) > 1 else "block")
     for att in attachments or []:
+        if att.pasted:
+            return _from_form(att)
         if att.filename.lower().endswith(".py"):
             code, problem = _decode(att.data, att.filename)
             if problem:
@@ -184,6 +189,20 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
                          "attach your code as a .py file, or paste it in a ```python code "
                          "block```")
     return Extracted(None, "", None)
+
+
+def _from_form(att: Attachment) -> Extracted:
+    """The code box of a Submit form: a fenced block pasted in is read as in a message;
+    bare code as it is, less what copying through a web page or a phone puts in."""
+    code, problem = _decode(att.data, "your code")
+    if problem:
+        return Extracted(None, "", problem,
+                         TOO_LARGE_HINT if len(att.data) > MAX_CODE_BYTES else None)
+    if code is not None and "```" in code:
+        return extract_code(code)
+    if code is None or not code.strip():
+        return Extracted(None, "", "the code box is empty", "paste your code into it")
+    return Extracted(_undamaged(code.rstrip() + "\n"), "block")  # its line numbers kept
 
 
 _CODE_LINE = re.compile(r"^\s*(import \w|from [\w.]+ import |def \w|class \w|[A-Za-z_][\w.]*"

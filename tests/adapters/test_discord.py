@@ -264,8 +264,10 @@ async def test_drill_posts_threads_prompt_button_and_submissions(world: World) -
     assert cb.json["type"] == 9
     modal = cb.json["data"]
     mark = w.fake.mark()
-    payload = await w.fake.submit_modal(w.channel, w.alice, modal,
-                                        {"Exercise id": "1.1.1", "Your code": ref("1.1.1")})
+    # pasted into the form as into a message: in a fenced block (it was graded raw, fences
+    # and all: a SyntaxError on line 1)
+    payload = await w.fake.submit_modal(w.channel, w.alice, modal, {
+        "Exercise id": "1.1.1", "Your code": f"```python\n{ref('1.1.1')}\n```"})
     first = await w.call_after(mark, lambda c: c.path.startswith(
         f"/interactions/{payload['id']}/"))
     assert "grading" in first.text

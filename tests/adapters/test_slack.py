@@ -368,6 +368,20 @@ async def test_snippet_upload_modal_submit_and_failed_checks(env: Env) -> None:
         text = c.text_all()
         assert "<!channel>" not in text and "<!here>" not in text and "<@U999>" not in text
 
+    # the form's code box read as a paste: a fenced block pasted in, no-break spaces from a
+    # web page (graded raw, they were a SyntaxError on line 1); an empty box is told so
+    right = env.rt.dojo.curriculum.get(day1[1]).reference.replace(" = ", "\u00a0=\u00a0")
+    n = env.mark()
+    assert await env.interact(submission(day1[1], f"```python\n{right}\n```")) == ""
+    status = await fake.wait_for("chat.postMessage", has_text("grading"), after=n)
+    done = await fake.wait_for("chat.update", lambda c: c.args["ts"] == status.result["ts"],
+                               after=n)
+    assert "passed" in done.args["text"], done.text_all()
+    n = env.mark()
+    assert await env.interact(submission(day1[1], "  \n")) == ""
+    told = await fake.wait_for("chat.postEphemeral", after=n)
+    assert "code box is empty" in told.text_all(), told.text_all()
+
 
 # ---- permissions and bad input ------------------------------------------------------------------
 
