@@ -317,8 +317,10 @@ def submit_view(exercise_id: str, channel: str, thread_ts: str | None) -> dict[s
             {"type": "input", "block_id": "code",
              "label": {"type": "plain_text", "text": "Your code"},
              "hint": {"type": "plain_text", "text": "Challenge submissions stay private until "
-                                                     "the window closes. Longer code: upload a "
-                                                     ".py snippet in the drill's thread."},
+                                                     "the window closes. Longer code: /dojo "
+                                                     "submit ID with the code block after it "
+                                                     "(private too), or for a drill a .py "
+                                                     "snippet in its thread."},
              "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
                          "max_length": INPUT_MAX}},
         ],
@@ -470,8 +472,10 @@ class SlackBot:
             log.exception("/dojo %s failed", text[:100])
             await self._apologize(where)
 
-    async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        """Thread replies with code (or a .py snippet) submit for the drill posted there."""
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any],
+                         context: dict[str, Any]) -> None:
+        """Thread replies with code (or a .py snippet) submit for the drill posted there;
+        a message that mentions the bot is shown the way to talk to it."""
         subtype = event.get("subtype")
         if subtype == "message_changed":
             await self.on_message_edit(event, body)
@@ -483,7 +487,26 @@ class SlackBot:
         uid, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
         if not uid or not channel or not ts:
             return
+        bot_uid = context.get("bot_user_id")
+        if bot_uid and f"<@{bot_uid}>" in (event.get("text") or "") \
+                and event.get("thread_ts") in (None, ts):
+            await self._point_to_the_command(event, channel, uid)
+            return
         await self._thread_message(event, channel, uid, ts)
+
+    async def _point_to_the_command(self, event: dict[str, Any], channel: str,
+                                    uid: str) -> None:
+        """``@TorchDojo help`` in a channel: on Slack the bot answers its slash command
+        (a mention went unanswered; on Discord it is a command)."""
+        words = re.sub(r"<@[A-Z0-9]+>", " ", unescape(event.get("text") or "")).split()
+        verb = words[0].lower().lstrip("/") if words else ""
+        try_this = f"/dojo {verb}" if verb and verb.isalpha() and len(verb) <= 12 \
+            else "/dojo help"
+        try:
+            await self.post_ephemeral(channel, uid, f"👋 On Slack I answer the /dojo command: "
+                                                    f"try {try_this}.", None)
+        except Exception:
+            log.exception("could not answer a mention")
 
     async def on_message_edit(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """An edited thread reply, as on Discord: a submission edited within

@@ -567,7 +567,9 @@ class ChatHandler:
         if msg.public and self.private_exercise(ex_id):
             return [Reply(
                 text=f"🙈 `{ex_id}` is a timed challenge: answers stay private, so this one "
-                     f"was not graded here. Submit with /dojo submit {ex_id} (a private form).",
+                     f"was not graded here. Submit with /dojo submit {ex_id} (a private form; "
+                     f"code longer than the form takes: on Slack, the code block right after "
+                     f"the command, on Discord the command's file option).",
                 mention=actor.user_id, private=True, level="warning", takedown=True)]
         receipt = await self.dojo.submit(actor, ex_id, found.code, msg.message_id,
                                          status_coming=True)

@@ -478,6 +478,26 @@ async def test_a_known_member_does_not_wait_for_a_slow_users_info(
         fake.users.pop("UMEM", None)
 
 
+async def test_a_mention_of_the_bot_points_to_its_command(env: Env) -> None:
+    """``@TorchDojo help`` in a channel went unanswered: on Slack the bot answers /dojo.
+    The pointer is for the member alone; other people's messages stay conversation."""
+    fake = env.fake
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "ts": "1700030000.000001", "text": "<@UBOT> leaderboard please"}, "EvM1")
+    told = await fake.wait_for("chat.postEphemeral", after=n)
+    assert told.args["user"] == "UMEM" and "try /dojo leaderboard" in told.args["text"]
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "ts": "1700030000.000002", "text": "<@UBOT>"}, "EvM2")
+    assert "try /dojo help" in (await fake.wait_for("chat.postEphemeral", after=n)).args["text"]
+    n = env.mark()
+    await env.event({"type": "message", "channel": "C1", "user": "UMEM",
+                     "ts": "1700030000.000003", "text": "ask <@UOTHER> about it"}, "EvM3")
+    await asyncio.sleep(0.3)
+    assert [c for c in fake.calls[n:] if c.method.startswith("chat.")] == []
+
+
 async def test_app_home_without_a_cohort_says_how_to_join(env: Env) -> None:
     await env.event({"type": "app_home_opened", "user": "UNEW", "channel": "D9",
                      "tab": "home"}, "EvHome")
@@ -582,6 +602,19 @@ async def test_challenge_submissions_stay_private(env: Env) -> None:
                                  and challenge.id in c.args["text"], after=n)
     assert result.args["user"] == "UMEM"
     public = [c for c in fake.calls[n:] if c.method in ("chat.postMessage", "chat.update")]
+    assert public == []
+
+    # longer than the form takes (3,000 characters; the week-6 answers are ~4,000): the
+    # code block right after the command, graded privately too
+    long = "import torch\n" + "# notes\n" * 500 + "def broken(:\n"
+    assert len(long) > 3_000
+    n = env.mark()
+    await env.cmd(f"submit {challenge.id}\n```python\n{long}```", user="ULONG")
+    verdict = await fake.wait_for("chat.postEphemeral", lambda c: challenge.id in c.text_all()
+                                  and "error" in c.text_all(), after=n)
+    assert verdict.args["user"] == "ULONG"
+    public = [c for c in fake.calls[n:] if c.method in ("chat.postMessage", "chat.update")
+              and challenge.id in c.text_all()]  # (a welcome to the cohort is public)
     assert public == []
 
     # at the close the cohort sees who passed, in the channel

@@ -97,6 +97,10 @@ async def test_a_challenge_written_another_way_stays_private(
         (reply,) = await h.handle(msg(f"/dojo submit {written}\n{CODE}", public=True))
         assert reply.takedown and reply.private, written
         assert "`1.4.1` is a timed challenge" in reply.text
+        # the private ways, for code longer than a form takes too (Slack's 3,000 characters)
+        assert "/dojo submit 1.4.1 (a private form; code longer than the form takes: on " \
+               "Slack, the code block right after the command, on Discord the command's " \
+               "file option)" in reply.text, reply.text
     assert await submissions(w) == []
 
 
