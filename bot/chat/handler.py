@@ -412,7 +412,9 @@ class ChatHandler:
         if not view.items:
             return [Reply(text=f"Day {view.day}: nothing scheduled — a rest day{note}."
                           + (f"\n{reviews}" if reviews else ""))]
-        return [Reply(title=f"📅 {display_name(c.name)} — day {view.day}{note}",
+        # whose marks these are: on Slack a public answer does not show who asked
+        return [Reply(title=f"📅 {display_name(actor.name or actor.user_id)}'s day {view.day} "
+                            f"in {display_name(c.name)}{note}",
                       text="\n".join(render.item_line(i) for i in view.items)
                       + (f"\n{reviews}" if reviews else "")
                       + "\n\n/dojo show ID for a prompt; /dojo submit ID with a code block.")]

@@ -286,6 +286,8 @@ async def test_today_says_in_words_what_was_tried(chat: tuple[World, ChatHandler
     today = await say(h, "/dojo today")
     assert "`1.1.1` Exercise 1.1.1 (drill, 10 pts) — tried, not passed yet" in today, today
     assert "✅ `1.1.2`" in today and "… `" not in today
+    # whose marks they are: Slack shows a public answer to /dojo without who asked
+    assert "📅 Ann's day 1 in Torch" in today, today
 
 
 def test_autocomplete_reads_ids_written_another_way(tiny_curriculum: Any) -> None:
