@@ -42,7 +42,7 @@ def _written_in_torch(cls, torch_dir):
     """The functions a class defines itself come from torch's files (a learner's
     ``class Adam(optim.SGD)`` renamed into ``torch.optim.adam`` defines them in the
     submission; one that defines none is not torch's either: the ``step`` wrapper an
-    optimizer puts on its class is left out)."""
+    optimizer puts on its class, and the probes' own recorders, are left out)."""
     try:
         own = list(_TYPE_DICT(cls).values())
     except TypeError:
@@ -54,7 +54,8 @@ def _written_in_torch(cls, torch_dir):
         # not the profiling wrapper torch's Optimizer puts on every subclass's step
         if type(value) in _FUNCTION_TYPES and value.__dict__.get("hooked") is not True:
             code = _types.FunctionType.__dict__["__code__"].__get__(value)
-            files.append(code.co_filename)
+            if code.co_filename != "<probe>":  # a recorder's wrapper (recorders.py)
+                files.append(code.co_filename)
     return bool(files) and all(type(f) is str and f.startswith(torch_dir + _os.sep)
                                for f in files)
 
