@@ -109,7 +109,8 @@ class SourceIndex:
     operators: dict[str, str] = field(default_factory=dict)
     #: Names whose final binding is a ``def`` or ``class`` (a message says "must call").
     definitions: frozenset[str] = frozenset()
-    #: What the source rebinds of torch (``torch.zeros = …``): no API check passes then.
+    #: What the source rebinds of torch (``torch.zeros = …``): a value those calls
+    #: produced passes no API check.
     patched: frozenset[str] = frozenset()
 
 
@@ -660,11 +661,11 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     """(ok, message) for the value finally bound to ``name``."""
     if not required and not forbidden:
         return True, ""
-    if index.patched:
-        shown = sorted(index.patched)[0]
-        return False, (f"your code rebinds `{shown}`: the drill checks the calls torch "
-                       "itself provides; remove the line that does it")
     bindings = index.calls_by_name.get(name)
+    spoofed = _spoofed(index, index.produced_by.get(name, frozenset()))
+    if spoofed:
+        return False, (f"your code rebinds `{spoofed}`: the drill checks the calls torch "
+                       "itself provides; remove the line that does it")
     if not bindings:
         return False, (f"couldn't find a statement `{name} = …` in your code; "
                        f"write it as an assignment using {_pretty(required)}")
@@ -685,6 +686,18 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     if used_forbidden:
         return False, f"`{name}` must not use {_pretty(used_forbidden)} in this drill"
     return True, ""
+
+
+def _spoofed(index: SourceIndex, produced: frozenset[str]) -> str | None:
+    """What the source rebound of the calls that produced a value: ``torch.zeros`` for
+    ``torch.zeros = …`` then ``zeros_1 = torch.zeros(…)``; a whole module rebound through
+    ``setattr`` or its ``__dict__`` spoils every call of torch."""
+    for patched in sorted(index.patched):
+        if patched in produced:
+            return patched
+        if "." not in patched and any(p.startswith("torch.") for p in produced):
+            return patched
+    return None
 
 
 def _made_with(index: SourceIndex, produced: frozenset[str], entry: str) -> bool:

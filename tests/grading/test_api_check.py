@@ -414,9 +414,14 @@ def test_a_function_that_does_not_call_the_api_is_told_to_call_it():
 def test_a_source_that_rebinds_a_torch_function_passes_no_api_check(patch: str) -> None:
     """An attack: ``torch.zeros = lambda …: torch.ones(…) * 0``, then ``torch.zeros(…)``
     as asked: the check read the calls as torch's own and passed 1.1.1's variants 6–10."""
-    index = index_source(f"import torch\n{patch}\nzeros_6 = torch.zeros(2, 2)\n")
+    index = index_source(f"import torch\n{patch}\nzeros_6 = torch.zeros(2, 2)\n"
+                         "ones_1 = torch.ones(3)\n")
     ok, message = check_api(index, "zeros_6", ZEROS, [])
     assert not ok and message.startswith("your code rebinds `"), message
+    ok, message = check_api(index, "ones_1", ["torch.ones"], [])
+    # torch.zeros alone rebound: torch.ones is still torch's; a whole module: nothing is
+    assert ok == ("zeros" in patch and "__dict__" not in patch and "setattr" not in patch
+                  and "sys.modules" not in patch), message
 
 
 def test_settings_and_tensors_may_be_assigned() -> None:
