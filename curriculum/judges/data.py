@@ -159,11 +159,16 @@ NEGATIVE = ["bad", "awful", "terrible", "boring", "hated", "poor", "dull", "disa
 FILLER = [f"w{i}" for i in range(40)] + ["the", "movie", "film", "plot", "actors", "was", "and",
                                          "it", "a", "story", "very", "quite", "really"]
 
+#: Punctuation ending a word, and words with punctuation inside (kept by a whitespace split).
+MARKS = ["!", ".", ",", "?", "...", "!!"]
+ATTACHED = ["don't", "isn't", "it's", "(really)", "well-made", "\"fine\""]
+
 
 def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
     """Synthetic reviews: filler words plus 1–2 sentiment words; label 1 = positive.
-    ``mixed_case``: words in mixed case, separated by runs of whitespace (a tokenizer that
-    splits on " " only, or keeps the case, gets other tokens)."""
+    ``mixed_case``: words in mixed case, separated by runs of whitespace, some with
+    punctuation attached ("great!", "don't", "(really)"); a tokenizer that splits on " " only,
+    keeps the case, or drops punctuation (a regex for letters) gets other tokens."""
     texts, labels = [], []
     for _ in range(n):
         label = int(rng.integers(0, 2))
@@ -174,6 +179,12 @@ def review_texts(rng: np.random.Generator, n: int, mixed_case: bool = False):
         if mixed_case:
             words = [w.upper() if rng.random() < 0.2 else w.capitalize() if rng.random() < 0.2
                      else w for w in words]
+            # punctuation stays on its word when splitting on whitespace: every review ends
+            # with a mark, and a contraction or a bracketed word is in about half of them
+            words = [w + str(rng.choice(MARKS)) if rng.random() < 0.2 else w for w in words]
+            words[-1] += str(rng.choice(MARKS))
+            if rng.random() < 0.5:
+                words.insert(int(rng.integers(0, len(words) + 1)), str(rng.choice(ATTACHED)))
             # "split on whitespace": runs of spaces, tabs and newlines, at the ends too
             gaps = [str(rng.choice([" ", " ", "  ", "\t", "\n", " \t "])) for _ in words]
             texts.append(gaps[0][:1] + "".join(str(w) + g for w, g in zip(words, gaps,

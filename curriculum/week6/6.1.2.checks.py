@@ -19,10 +19,81 @@ def _params(v, e, h, c):
     return v * e + 4 * h * (e + h) + 8 * h + h * 32 + 32 + 32 * c + c
 
 
+#: Hidden sizes the classifier is also built with: none of them a default (128, 64).
+SIZES = (16, 24, 40, 48)
+
+
 def make_arch(rng: np.random.Generator):
     classes = int(rng.integers(3, 7))
     seqs, _ = keyword_sequences(rng, int(rng.integers(3, 9)), classes, 10000, 3, 12)
-    return {"classes": classes, "seqs": seqs}
+    # drawn last: the seeds' other data stay as they were
+    embed, hidden = (int(n) for n in rng.choice(SIZES, 2, replace=False))
+    vocab, n = int(rng.integers(50, 400)), int(rng.integers(2, 6))
+    sized = [torch.from_numpy(rng.integers(1, vocab, int(rng.integers(2, 12)))) for _ in range(n)]
+    return {"classes": classes, "seqs": seqs,
+            "sized": {"vocab": vocab, "embed_dim": embed, "hidden_dim": hidden,
+                      "classes": int(rng.integers(3, 7)), "seqs": sized}}
+
+
+def _sized_record(rec) -> bool:
+    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
+    parameter count, and output shape or the name of the error its forward pass raised."""
+    if not isinstance(rec, dict) or type(rec.get("params")) is not int \
+            or not isinstance(rec.get("layers"), list):
+        return False
+    for layer in rec["layers"]:
+        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
+                and isinstance(layer[0], str) and isinstance(layer[1], dict)
+                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
+            return False
+    if "error" in rec:
+        return isinstance(rec["error"], str)
+    return isinstance(rec.get("shape"), list) and all(type(n) is int for n in rec["shape"])
+
+
+def _ignored(rec, rules, call) -> str:
+    """Which argument the layers of ``call``'s model ignore, "" when none: a rule is
+    (argument, size, layer type, size attribute, what was built)."""
+    for arg, want, kind, attr, what in rules:
+        found = [sizes[attr] for name, sizes in rec["layers"] if name == kind and attr in sizes]
+        if found and want not in found:  # the classifier's size: its last layer's
+            shown = found[-1] if attr == "out_features" else found[0]
+            return f"{call} built {what.format(shown)}: use the {arg} argument"
+    return ""
+
+
+def _error_name(rec) -> str:
+    name = rec.get("error")
+    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+
+
+def _sizes_problem(rec, s) -> str:
+    """The classifier built with hidden sizes for every argument: layers of those sizes, the
+    contract's parameter count, logits [batch, num_classes]."""
+    v, e, h, c = s["vocab"], s["embed_dim"], s["hidden_dim"], s["classes"]
+    call = f"TextClassifier(vocab_size={v}, embed_dim={e}, hidden_dim={h}, num_classes={c})"
+    if not _sized_record(rec):
+        return f"could not read the layers, parameters and output of {call}"
+    wrong = _ignored(rec, [
+        ("vocab_size", v, "Embedding", "num_embeddings", "an Embedding of {} rows"),
+        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
+        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
+        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        ("hidden_dim", h, "Linear", "in_features", "a first Linear layer with {} inputs"),
+        ("num_classes", c, "Linear", "out_features", "a last Linear layer with {} outputs")],
+        call)
+    if wrong:
+        return wrong
+    n = len(s["seqs"])
+    if "error" in rec:
+        return (f"{call} failed on a batch of {n} sequences ({_error_name(rec)}): build every "
+                "layer from the arguments, not from fixed sizes")
+    if rec["shape"] != [n, c]:
+        return f"{call} on a batch of {n} sequences must give logits [{n}, {c}]; found {rec['shape']}"
+    if rec["params"] != _params(v, e, h, c):
+        return (f"{call} has {rec['params']:,} parameters, expected {_params(v, e, h, c):,}: "
+                "build every layer from the arguments")
+    return ""
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -64,6 +135,9 @@ def judge_arch(learner, reference, inputs, ctx):
                                        "the last token) → Linear(hidden_dim, 32) → ReLU → "
                                        "Linear(32, num_classes): check the activation and that "
                                        "nothing follows the last Linear")
+    wrong = _sizes_problem(got.get("sized"), inputs["sized"])
+    if wrong:
+        return Verdict(False, "module", wrong)
     return Verdict(True, "module")
 
 

@@ -35,7 +35,30 @@ def arch(ns, d):
                                                  for s in seqs]), 62)
     return {"mods": mods, "params": sum(p.numel() for p in model.parameters()),
             "default_params": sum(p.numel() for p in default.parameters()),
-            "shape": list(out.shape), "graded": graded}
+            "shape": list(out.shape), "graded": graded, "sized": _sized(cls, d["sized"])}
+
+
+def _sized(cls, s):
+    """The classifier built with hidden sizes (every argument other than the defaults): its
+    layers' sizes, parameter count and output shape — an argument read nowhere shows here."""
+    model = cls(vocab_size=s["vocab"], embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"],
+                num_classes=s["classes"])
+    model.eval()
+    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
+              for m in model.modules()]
+    params = sum(p.numel() for p in model.parameters())
+    seqs = s["seqs"]
+    try:  # a layer built from a hard-coded size may not fit the next one
+        with torch.no_grad():
+            out = model(pad_sequence(seqs, batch_first=True), torch.tensor([len(q) for q in seqs]))
+    except Exception as exc:
+        return {"layers": layers, "params": params, "error": type(exc).__name__}
+    return {"layers": layers, "params": params,
+            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
+
+
+_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
+          "out_features")
 
 
 def padding(ns, d):

@@ -4,6 +4,7 @@ from collections import Counter
 
 import numpy as np
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import review_texts
@@ -36,7 +37,9 @@ def judge_pre(learner, reference, inputs, ctx):
     got = learner.value
     texts = inputs["texts"]
     if got["tokens"] != [t.lower().split() for t in texts[:3]]:
-        return Verdict(False, "value", "tokenize(text) must lower-case and split on whitespace")
+        return Verdict(False, "value", "tokenize(text) must lower-case and split on whitespace, "
+                                       "text.lower().split(): punctuation stays on its word "
+                                       "(\"great!\" is one token)")
     counts = Counter(w for t in texts for w in t.lower().split())
     for vocab, mf in ((got["v1"], 1), (got["v2"], inputs["min_freq"])):
         problem = _vocab_problem(vocab, counts, mf)
@@ -51,11 +54,96 @@ def judge_pre(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
+#: Hidden sizes the model is also built with: none of them a default (64, 32).
+SIZES = (16, 24, 40, 48)
+
+
 def make_batch(rng: np.random.Generator):
     lengths = rng.integers(2, 12, int(rng.integers(3, 7)))
     lengths[0] = 11
     seqs = [torch.from_numpy(rng.integers(1, 40, n).astype(np.int64)) for n in lengths]
-    return {"seqs": seqs, "extra": int(rng.integers(2, 6))}
+    extra = int(rng.integers(2, 6))
+    # drawn last: the seeds' other data stay as they were
+    embed, hidden = (int(n) for n in rng.choice(SIZES, 2, replace=False))
+    vocab = int(rng.integers(50, 150))
+    sized = [torch.from_numpy(rng.integers(1, vocab, int(n)))
+             for n in rng.integers(2, 10, int(rng.integers(2, 5)))]
+    return {"seqs": seqs, "extra": extra,
+            "sized": {"vocab": vocab, "embed_dim": embed, "hidden_dim": hidden,
+                      "x": pad_sequence(sized, batch_first=True)}}
+
+
+def _sized_record(rec) -> bool:
+    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
+    and its outputs' shapes or the name of the error its forward pass raised."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("layers"), list):
+        return False
+    for layer in rec["layers"]:
+        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
+                and isinstance(layer[0], str) and isinstance(layer[1], dict)
+                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
+            return False
+    if "error" in rec:
+        return isinstance(rec["error"], str)
+    shapes = rec.get("shapes")
+    return isinstance(shapes, str) or (isinstance(shapes, list) and all(
+        isinstance(x, str) or (isinstance(x, list) and all(type(n) is int for n in x))
+        for x in shapes))
+
+
+def _ignored(rec, rules, call) -> str:
+    """Which argument the layers of ``call``'s model ignore, "" when none: a rule is
+    (argument, size, layer type, size attribute, what was built)."""
+    for arg, want, kind, attr, what in rules:
+        found = [sizes[attr] for name, sizes in rec["layers"] if name == kind and attr in sizes]
+        if found and want not in found:
+            return f"{call} built {what.format(found[0])}: use the {arg} argument"
+    return ""
+
+
+def _error_name(rec) -> str:
+    name = rec.get("error")
+    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+
+
+def _sizes_problem(rec, s) -> str:
+    """The model built with hidden sizes for every argument: layers of those sizes, outputs
+    (probs [batch], weights [batch, seq_len])."""
+    e, h = s["embed_dim"], s["hidden_dim"]
+    call = f"SentimentModel({s['vocab']}, embed_dim={e}, hidden_dim={h})"
+    if not _sized_record(rec):
+        return f"could not read the layers and outputs of {call}"
+    wrong = _ignored(rec, [
+        ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
+        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
+        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
+        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        ("hidden_dim", 2 * h, "Linear", "in_features",
+         f"Linear layers with {{}} inputs (2 * hidden_dim = {2 * h})")], call)
+    if wrong:
+        return wrong
+    b, t = s["x"].shape
+    if "error" in rec:
+        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): build every layer "
+                "from the arguments, not from fixed sizes")
+    if rec["shapes"] != [[b], [b, t]]:
+        return (f"{call} on a [{b}, {t}] batch must return (probs [{b}], weights [{b}, {t}]); "
+                f"found {rec['shapes']}")
+    return ""
+
+
+def _one_review_problem(alone, n) -> str:
+    """Each review on its own (a batch of one) must still give probs of shape [1]."""
+    if not (isinstance(alone, list) and len(alone) == n
+            and all(isinstance(a, torch.Tensor) for a in alone)):
+        return "forward on a batch of one review must return probs of shape [1]; found another type"
+    for a in alone:
+        if tuple(a.shape) != (1,):
+            hint = (": .squeeze() with no dim also drops the batch dimension of a batch of one; "
+                    "use .squeeze(-1)" if a.dim() == 0 else "")
+            return (f"a batch of one review ([1, seq_len]) must give probs of shape [1]; found "
+                    f"{list(a.shape)}{hint}")
+    return ""
 
 
 def _model_data(got, inputs):
@@ -97,6 +185,12 @@ def judge_model(learner, reference, inputs, ctx):
                                        "sum over time of the LSTM outputs weighted by the "
                                        "attention weights you return, "
                                        "(weights.unsqueeze(-1) * lstm_out).sum(dim=1)")
+    wrong = _one_review_problem(got.get("alone"), len(inputs["seqs"]))
+    if wrong:
+        return Verdict(False, "shape", wrong)
+    wrong = _sizes_problem(got.get("sized"), inputs["sized"])
+    if wrong:
+        return Verdict(False, "module", wrong)
     return Verdict(True, "module")
 
 

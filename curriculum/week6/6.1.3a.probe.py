@@ -31,7 +31,30 @@ def model(ns, d):
         return {"bad": type(out).__name__, "kinds": kinds}
     return {"probs": out[0], "weights": out[1], "probs_wide": out_wide[0],
             "weights_wide": out_wide[1], "alone": [a[0] for a in alone], "x": x, "kinds": kinds,
-            "context_diff": _context_diff(model, x)}
+            "context_diff": _context_diff(model, x), "sized": _sized(ns, d["sized"])}
+
+
+def _sized(ns, s):
+    """The model built with hidden sizes (every argument other than the defaults): its layers'
+    sizes and output shapes — an argument read nowhere shows up here."""
+    model = need(ns, "SentimentModel")(s["vocab"], embed_dim=s["embed_dim"],
+                                       hidden_dim=s["hidden_dim"])
+    model.eval()
+    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
+              for m in model.modules()]
+    try:  # a layer built from a hard-coded size may not fit the next one
+        with torch.no_grad():
+            out = model(s["x"])
+    except Exception as exc:
+        return {"layers": layers, "error": type(exc).__name__}
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return {"layers": layers, "shapes": type(out).__name__}
+    return {"layers": layers, "shapes": [list(o.shape) if isinstance(o, torch.Tensor)
+                                         else type(o).__name__ for o in out]}
+
+
+_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
+          "out_features")
 
 
 def _context_diff(model, x):

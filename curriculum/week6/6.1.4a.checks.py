@@ -8,10 +8,84 @@ from curriculum.judges.compare import at_most, close
 from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from grader.checks.base import Verdict
 
+#: Hidden sizes the tagger is also built with: none of them the default 32.
+SIZES = (16, 24, 40, 48)
+
 
 def make_model(rng: np.random.Generator):
     b, t, tags = int(rng.integers(2, 6)), int(rng.integers(4, 10)), int(rng.integers(5, 10))
-    return {"x": torch.from_numpy(rng.integers(1, 30, (b, t))), "tags": tags}
+    x = torch.from_numpy(rng.integers(1, 30, (b, t)))
+    # drawn last: the seeds' other data stay as they were
+    embed, hidden = (int(n) for n in rng.choice(SIZES, 2, replace=False))
+    vocab, n_tags = int(rng.integers(40, 90)), int(rng.integers(3, 12))
+    shape = (int(rng.integers(2, 5)), int(rng.integers(4, 10)))
+    return {"x": x, "tags": tags,
+            "sized": {"vocab": vocab, "tags": n_tags, "embed_dim": embed, "hidden_dim": hidden,
+                      "x": torch.from_numpy(rng.integers(1, vocab, shape))}}
+
+
+def _sized_record(rec) -> bool:
+    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
+    parameter count, and output shape or the name of the error its forward pass raised."""
+    if not isinstance(rec, dict) or type(rec.get("params")) is not int \
+            or not isinstance(rec.get("layers"), list):
+        return False
+    for layer in rec["layers"]:
+        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
+                and isinstance(layer[0], str) and isinstance(layer[1], dict)
+                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
+            return False
+    if "error" in rec:
+        return isinstance(rec["error"], str)
+    return isinstance(rec.get("shape"), list) and all(type(n) is int for n in rec["shape"])
+
+
+def _ignored(rec, rules, call) -> str:
+    """Which argument the layers of ``call``'s model ignore, "" when none: a rule is
+    (argument, size, layer type, size attribute, what was built)."""
+    for arg, want, kind, attr, what in rules:
+        found = [sizes[attr] for name, sizes in rec["layers"] if name == kind and attr in sizes]
+        if found and want not in found:  # the classifier's size: its last layer's
+            shown = found[-1] if attr == "out_features" else found[0]
+            return f"{call} built {what.format(shown)}: use the {arg} argument"
+    return ""
+
+
+def _error_name(rec) -> str:
+    name = rec.get("error")
+    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+
+
+def _sizes_problem(got, reference, inputs) -> str:
+    """The tagger built with hidden sizes for every argument: layers of those sizes, the
+    reference's parameter count, logits [batch, seq_len, num_tags]."""
+    s = inputs["sized"]
+    e, h, n = s["embed_dim"], s["hidden_dim"], s["tags"]
+    call = f"NERTagger({s['vocab']}, {n}, embed_dim={e}, hidden_dim={h})"
+    rec = got.get("sized")
+    if not _sized_record(rec):
+        return f"could not read the layers, parameters and output of {call}"
+    wrong = _ignored(rec, [
+        ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
+        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
+        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
+        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        ("hidden_dim", 2 * h, "Linear", "in_features",
+         f"a Linear layer with {{}} inputs (2 * hidden_dim = {2 * h})"),
+        ("num_tags", n, "Linear", "out_features", "a last Linear layer with {} outputs")], call)
+    if wrong:
+        return wrong
+    b, t = s["x"].shape
+    if "error" in rec:
+        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): build every layer "
+                "from the arguments, not from fixed sizes")
+    if rec["shape"] != [b, t, n]:
+        return f"{call} on a [{b}, {t}] batch must give [{b}, {t}, {n}]; found {rec['shape']}"
+    want = reference.value["sized"]["params"]
+    if rec["params"] != want:
+        return (f"{call} has {rec['params']:,} parameters, expected {want:,}: build every "
+                "layer from the arguments (vocab_size, num_tags, embed_dim, hidden_dim)")
+    return ""
 
 
 def judge_model(learner, reference, inputs, ctx):
@@ -39,6 +113,9 @@ def judge_model(learner, reference, inputs, ctx):
                                         "other logits than in the batch (an nn.LSTM without "
                                         "batch_first=True reads [B, T] as [T, B]: it runs "
                                         "along the batch, mixing the sentences)")
+    wrong = _sizes_problem(got, reference, inputs)
+    if wrong:
+        return Verdict(False, "module", wrong)
     return Verdict(True, "module")
 
 

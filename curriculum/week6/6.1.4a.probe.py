@@ -18,7 +18,29 @@ def model(ns, d):
     if out.dim() == 3 and alone.shape == out[-1:].shape:
         alone_diff = float((out[-1] - alone[0]).abs().max())
     return {"shape": list(out.shape), "kinds": kinds, "alone_diff": alone_diff,
-            "params": sum(p.numel() for p in model.parameters())}
+            "params": sum(p.numel() for p in model.parameters()), "sized": _sized(ns, d["sized"])}
+
+
+def _sized(ns, s):
+    """The tagger built with hidden sizes (every argument other than the defaults): its layers'
+    sizes, parameter count and output shape — an argument read nowhere shows up here."""
+    model = need(ns, "NERTagger")(s["vocab"], s["tags"], embed_dim=s["embed_dim"],
+                                  hidden_dim=s["hidden_dim"])
+    model.eval()
+    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
+              for m in model.modules()]
+    params = sum(p.numel() for p in model.parameters())
+    try:  # a layer built from a hard-coded size may not fit the next one
+        with torch.no_grad():
+            out = model(s["x"])
+    except Exception as exc:
+        return {"layers": layers, "params": params, "error": type(exc).__name__}
+    return {"layers": layers, "params": params,
+            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
+
+
+_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
+          "out_features")
 
 
 def loss(ns, cases):

@@ -16,7 +16,16 @@ def make_inputs(rng: np.random.Generator):
     y[:, k:] = torch.from_numpy(rng.integers(0, v, (b, t - k)))
     y[:, k] = (x[:, k] + 1) % v                      # the first changed position really changes
     z = x[:, :1].repeat(1, t)                        # one token repeated: only positions differ
-    return {"x": x, "y": y, "z": z, "k": k, "v": v}
+    # drawn last: the seeds' other data stay as they were. Sizes other than the defaults,
+    # and a batch as long as max_len (longer than the default 64)
+    d_model, n_heads = int(rng.choice([16, 24, 40, 48])), int(rng.choice([2, 8]))
+    n_layers, max_len = int(rng.choice([1, 3])), int(rng.integers(70, 97))
+    sv = int(rng.integers(12, 30))
+    sized = {"v": sv, "d_model": d_model, "n_heads": n_heads, "n_layers": n_layers,
+             "max_len": max_len, "x": torch.from_numpy(rng.integers(0, sv, (2, max_len))),
+             # one size changed at a time (n_heads still dividing d_model)
+             "alt": {"d_model": d_model + 8, "n_heads": 10 - n_heads, "n_layers": 2}}
+    return {"x": x, "y": y, "z": z, "k": k, "v": v, "sized": sized}
 
 
 NAN_FLOAT = ("the logits hold NaN or inf — a float mask built as triu(ones) * -inf gives "
@@ -88,7 +97,88 @@ def judge_shapes(learner, reference, inputs, ctx):
                                        "be the contract's model: __init__(self, vocab_size, "
                                        "d_model=32, n_heads=4, n_layers=2, max_len=64, "
                                        f"use_checkpoint=False); {wrong}")
+    wrong = _sizes_problem(got.get("sized"), inputs["sized"])
+    if wrong:
+        return Verdict(False, "value", wrong)
     return Verdict(True, "shape")
+
+
+def _sized_record(rec, alt) -> bool:
+    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
+    parameter count, and logits' shape or the name of the error its forward pass raised; with
+    the parameter count and logits' change of each build with one size changed."""
+    if not isinstance(rec, dict) or type(rec.get("params")) is not int \
+            or not isinstance(rec.get("layers"), list):
+        return False
+    for layer in rec["layers"]:
+        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
+                and isinstance(layer[0], str) and isinstance(layer[1], dict)
+                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
+            return False
+    if "error" in rec:
+        return isinstance(rec["error"], str)
+    changed = rec.get("changed")
+    return (isinstance(rec.get("shape"), list) and all(type(n) is int for n in rec["shape"])
+            and isinstance(changed, dict) and set(changed) == set(alt)
+            and all(isinstance(c, dict) and type(c.get("params")) is int
+                    and (c.get("diff") is None or type(c.get("diff")) is float)
+                    for c in changed.values()))
+
+
+def _error_name(rec) -> str:
+    name = rec.get("error")
+    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+
+
+def _layers_problem(layers, s) -> tuple[str, str]:
+    """(what was built, the argument it ignores), read from the nn.Embedding and
+    nn.MultiheadAttention modules the model has; ("", "") when none, or none to read."""
+    emb = [a for name, a in layers if name == "Embedding"
+           and "num_embeddings" in a and "embedding_dim" in a]
+    token = [a["embedding_dim"] for a in emb if a["num_embeddings"] == s["v"]]
+    if token and s["d_model"] not in token:
+        return f"built a token embedding of size {token[0]}", "d_model"
+    rows = [a["num_embeddings"] for a in emb if a["num_embeddings"] != s["v"]]
+    if rows and s["max_len"] not in rows:
+        return f"built a position embedding of {rows[0]} rows", "max_len"
+    attn = [a for name, a in layers if name == "MultiheadAttention"]
+    if attn and len(attn) != s["n_layers"]:
+        return f"built {len(attn)} attention layers", "n_layers"
+    heads = [a["num_heads"] for a in attn if "num_heads" in a]
+    if heads and any(n != s["n_heads"] for n in heads):
+        return f"built attention with {heads[0]} heads", "n_heads"
+    return "", ""
+
+
+def _sizes_problem(rec, s) -> str:
+    """The model built with hidden sizes for every argument, on a batch of max_len tokens:
+    layers of those sizes, logits [batch, max_len, vocab_size], and every size changes the
+    model (its parameter count, or for n_heads its logits from the same initial weights)."""
+    call = (f"MiniTransformerLM({s['v']}, d_model={s['d_model']}, n_heads={s['n_heads']}, "
+            f"n_layers={s['n_layers']}, max_len={s['max_len']})")
+    if not _sized_record(rec, s["alt"]):
+        return f"could not read the layers, parameters and logits of {call}"
+    built, arg = _layers_problem(rec["layers"], s)
+    if built:
+        return f"{call} {built}: use the {arg} argument"
+    b, t = s["x"].shape
+    if "error" in rec:
+        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): sequences up to "
+                "max_len tokens must work, so build the positional encoding from the max_len "
+                "argument")
+    if rec["shape"] != [b, t, s["v"]]:
+        return (f"{call} on a [{b}, {t}] batch must give logits [{b}, {t}, {s['v']}]; found "
+                f"{rec['shape']}")
+    for arg in ("d_model", "n_layers", "n_heads"):
+        other = rec["changed"][arg]
+        if other["params"] != rec["params"]:
+            continue
+        if arg == "n_heads" and (other["diff"] is None or not at_most(other["diff"], 1e-7)):
+            continue
+        same = "the same logits" if arg == "n_heads" else f"{rec['params']:,} parameters"
+        return (f"{call} and the same call with {arg}={s['alt'][arg]} give {same} (same "
+                f"initial weights): use the {arg} argument")
+    return ""
 
 
 def _defaults_problem(found) -> str:

@@ -72,7 +72,8 @@ def probe(ns, d):
         second = plain(d["x"])
     same = res[0][1].shape == res[1][1].shape
     return {"lx": lx, "ly": ly, "lz": lz, "mask": mask, "ck_out": res[0][0] - res[1][0],
-            "defaults": _defaults(cls, d), "ck_calls": ck_calls, "ck_inside": inside, "n_layers": 2,
+            "defaults": _defaults(cls, d), "sized": _sized(cls, d["sized"]), "ck_calls": ck_calls,
+            "ck_inside": inside, "n_layers": 2,
             "train_diff": float((first - second).abs().max()) if first.shape == second.shape
             else None,
             "ck_grad": float((res[0][1] - res[1][1]).abs().max()) if same else None}
@@ -95,3 +96,45 @@ def _defaults(cls, d):
     return {"params": [sum(p.numel() for p in m.parameters()) for m in models],
             "diff": float((given - default).abs().max()) if given.shape == default.shape
             else None}
+
+
+def _sized(cls, s):
+    """The model built with hidden sizes (every argument other than the defaults), run on a
+    batch as long as max_len: its layers' sizes and logits' shape; then built again from the
+    same seed with one size changed at a time: an argument read nowhere changes nothing."""
+    import random
+    sizes = {k: s[k] for k in ("d_model", "n_heads", "n_layers", "max_len")}
+
+    def build(**change):
+        random.seed(15)
+        torch.manual_seed(15)
+        model = cls(s["v"], **{**sizes, **change})
+        model.eval()
+        return model
+    model = build()
+    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
+              for m in model.modules()]
+    params = sum(p.numel() for p in model.parameters())
+    try:  # a positional encoding of a hard-coded length may not reach max_len
+        with torch.no_grad():
+            out = model(s["x"])
+    except Exception as exc:
+        return {"layers": layers, "params": params, "error": type(exc).__name__}
+    changed = {}
+    for name, value in s["alt"].items():
+        other = build(**{name: value})
+        try:
+            with torch.no_grad():
+                got = other(s["x"])
+        except Exception:
+            got = None
+        same = isinstance(got, torch.Tensor) and isinstance(out, torch.Tensor) \
+            and got.shape == out.shape
+        changed[name] = {"params": sum(p.numel() for p in other.parameters()),
+                         "diff": float((got - out).abs().max()) if same else None}
+    return {"layers": layers, "params": params, "changed": changed,
+            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
+
+
+_SIZES = ("num_embeddings", "embedding_dim", "embed_dim", "num_heads", "in_features",
+          "out_features")
