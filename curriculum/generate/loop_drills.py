@@ -210,8 +210,9 @@ C = {
          "For each micro-batch: forward, `loss = criterion(output, target) / accumulation_steps`, "
          "`loss.backward()`; when `(batch_idx + 1) % accumulation_steps == 0`: "
          "`optimizer.step()` then `optimizer.zero_grad()`. The grader replays plain SGD with "
-         "batches of 32 from the same start: your final weights must match it. Return the "
-         "model."),
+         "batches of 32 from the same start: your final weights must match it. It also calls "
+         "your loop with `accumulation_steps=2`, which must match plain SGD with batches of 16 "
+         "(use the argument, not a typed-in 4). Return the model."),
     19: ("train_loop_19(model, X, y, difficulty)",
          "curriculum: epochs 1-3 easiest 40%, 4-6 easiest 70%, 7-9 all (by `difficulty`)",
          "Curriculum learning. `model` is a 4 → 16 → 3 MLP, `y` (n,) int64, `difficulty` (n,) "
@@ -254,6 +255,11 @@ SET_INTRO = {
     3: "Training with validation.",
     4: "Advanced training patterns.",
 }
+
+# Variants whose check runs its exercise's own probe (``week5/5.1.*.probe.py``, written by
+# hand) instead of the shared ``curriculum/probes/training_loop.py``: variant 18's calls the
+# loop a second time with accumulation_steps=2.
+PROBES = {18: "accumulation_probe"}
 
 STARTER_HEAD = """import torch
 import torch.nn as nn
@@ -329,7 +335,7 @@ def build(s: int) -> dict[str, Any]:
         starter += f"\n\ndef {C[k][0]}:\n    # TODO: {C[k][1]}\n    ...\n"
     checks = [{"id": f"train_loop_{k}", "kind": "python", "check_kind": "train",
                "points": 2, "inputs": "training_loops.loop_inputs",
-               "probe": "training_loop.probe", "judge": "training_loops.loop",
+               "probe": PROBES.get(k, "training_loop.probe"), "judge": "training_loops.loop",
                "args": Flow(judge_args(VARIANTS[k]))} for k in ks]
     doc = {"id": eid, "title": title, "week": 5, "kind": "drill",
            "max_score": 2 * len(ks), "summary": summary, "prompt": "\n".join(prompt) + "\n",

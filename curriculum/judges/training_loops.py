@@ -991,21 +991,36 @@ def _feature_amp(value, secret, inputs, ctx) -> Verdict | None:
     return None
 
 
-def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
-    X, y = (a.double() for a in inputs["args"][:2])
-    theta = value["init"].clone()
+def _replay_sgd(theta: torch.Tensor, X: torch.Tensor, y: torch.Tensor,
+                batch: int) -> torch.Tensor:
+    """Variant 18's expected weights: plain SGD (lr 0.05, MSE) on batches of ``batch`` rows
+    in order, 5 epochs, from the flat start ``theta`` (W then b of nn.Linear(10, 1))."""
     W, b = theta[:10].reshape(1, 10), theta[10:11]
     for _ in range(5):
-        for i in range(0, len(X), 32):
-            xb, yb = X[i:i + 32], y[i:i + 32]
+        for i in range(0, len(X), batch):
+            xb, yb = X[i:i + batch], y[i:i + batch]
             err = xb @ W.T + b - yb
             gW = 2 * err.T @ xb / len(xb)
             gb = 2 * err.sum(0) / len(xb)
             W, b = W - 0.05 * gW, b - 0.05 * gb
-    want = torch.cat([W.reshape(-1), b.reshape(-1)])
+    return torch.cat([W.reshape(-1), b.reshape(-1)])
+
+
+def _max_diff(got, want: torch.Tensor) -> float:
+    same = isinstance(got, torch.Tensor) and got.shape == want.shape
+    return float((got.double() - want).abs().max()) if same else float("nan")
+
+
+#: Variant 18's second run: the probe calls the loop again with this accumulation_steps.
+SECOND_ACCUMULATION = 2
+
+
+def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
+    X, y = (a.double() for a in inputs["args"][:2])
+    want = _replay_sgd(value["init"].clone().double(), X, y, 32)
     got = value["final"]
     if not close(got, want, rtol=1e-3, atol=1e-4):
-        diff = float((got - want).abs().max()) if got.shape == want.shape else float("nan")
+        diff = _max_diff(got, want)
         return Verdict(False, "value", "train_loop_18: 4 accumulated micro-batches of 8 (loss "
                                        "divided by accumulation_steps, no shuffling) must update "
                                        "the weights exactly like plain SGD on batches of 32; "
@@ -1014,6 +1029,29 @@ def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
     if seq.count("S") != 50:
         return Verdict(False, "value", "train_loop_18: expected 50 optimizer steps (10 per "
                                        f"epoch); found {seq.count('S')}")
+    # the second run, train_loop_18(model, X, y, accumulation_steps=2): the argument must
+    # decide both the loss scale and when to step (= plain SGD on batches of 16)
+    steps = SECOND_ACCUMULATION
+    second = value.get("second")
+    init2 = second.get("init") if isinstance(second, dict) else None
+    final2 = second.get("final") if isinstance(second, dict) else None
+    seq2 = second.get("seq") if isinstance(second, dict) else None
+    if not (isinstance(init2, torch.Tensor) and init2.shape == want.shape
+            and isinstance(final2, torch.Tensor) and isinstance(seq2, str)):
+        return Verdict(False, "type", "train_loop_18: unexpected probe data")
+    want2 = _replay_sgd(init2.double(), X, y, 8 * steps)
+    hint = ("use the argument: divide the loss by `accumulation_steps` and step when "
+            "`(batch_idx + 1) % accumulation_steps == 0`, not a typed-in 4")
+    if not close(final2, want2, rtol=1e-3, atol=1e-4):
+        return Verdict(False, "value", f"train_loop_18: called with accumulation_steps={steps}, "
+                                       f"your loop must update like plain SGD on batches of "
+                                       f"{8 * steps}; its final weights differ by up to "
+                                       f"{_max_diff(final2, want2):.3g} — {hint}")
+    expected = 5 * (len(X) // (8 * steps))
+    if seq2.count("S") != expected:
+        return Verdict(False, "value", f"train_loop_18: called with accumulation_steps={steps}, "
+                                       f"expected {expected} optimizer steps; found "
+                                       f"{seq2.count('S')} — {hint}")
     return None
 
 

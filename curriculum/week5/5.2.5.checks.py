@@ -98,16 +98,18 @@ def judge_accumulation(learner, reference, inputs, ctx) -> Verdict:
     steps = v["report"]["seq"].count("S")
     if steps != 30:
         return Verdict(False, "value", f"expected 30 optimizer steps (10 per epoch); found {steps}")
-    if "final2" in v:
-        want2 = _replay_sgd(v["init2"], inputs["X"], inputs["y"], 16, 1)
-        if not _close(v["final2"], want2):
-            return Verdict(False, "value", "with a simulator built with accumulation_steps=2, "
-                                           "one epoch of micro-batches of 8 must equal plain SGD "
-                                           "on batches of 16: divide the loss by "
-                                           "self.accumulation_steps and step every "
-                                           "self.accumulation_steps micro-batches (not a "
-                                           "typed-in 4); the weights differ by up to "
-                                           f"{float((v['final2'] - want2).abs().max()):.3g}")
+    if "final2" not in v or "init2" not in v:  # the probe always sends them: rewritten
+        return Verdict(False, "type", "unexpected probe data (the run with "
+                                      "accumulation_steps=2 is missing)")
+    want2 = _replay_sgd(v["init2"], inputs["X"], inputs["y"], 16, 1)
+    if not _close(v["final2"], want2):
+        return Verdict(False, "value", "with a simulator built with accumulation_steps=2, "
+                                       "one epoch of micro-batches of 8 must equal plain SGD "
+                                       "on batches of 16: divide the loss by "
+                                       "self.accumulation_steps and step every "
+                                       "self.accumulation_steps micro-batches (not a "
+                                       "typed-in 4); the weights differ by up to "
+                                       f"{float((v['final2'] - want2).abs().max()):.3g}")
     acc = float((v["preds"].argmax(1).numpy() == ctx.secrets["accumulation"]["y_test"]).mean())
     if not at_least(acc, 0.8):
         return Verdict(False, "train", f"held-out accuracy {acc:.3f}; at least 0.8 is needed")

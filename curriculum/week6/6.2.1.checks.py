@@ -83,6 +83,7 @@ def judge_saliency(learner, reference, inputs, ctx):
                                        "(model.eval()) before its forward pass: it was handed "
                                        "a model in train mode and ran it in train mode "
                                        "(dropout and batch norm would change the logits)")
+    record = got if isinstance(got, dict) else {}
     got = got.get("saliency") if isinstance(got, dict) else got
     x = inputs["x"].clone().requires_grad_(True)
     logits = torch.tanh(x @ inputs["w1"].T) @ inputs["w2"].T
@@ -94,6 +95,12 @@ def judge_saliency(learner, reference, inputs, ctx):
     if not at_most(max_abs_diff(got, want), 1e-5):
         return Verdict(False, "value", "saliency must be |∂ logit[target] / ∂ x| per sample "
                                        "(autograd w.r.t. the input, absolute value)")
+    if record.get("x_requires_grad") is not False or record.get("x_grad_none") is not True:
+        return Verdict(False, "value", "saliency changed the x it was given: after the call "
+                                       "it requires grad or holds a .grad — work on a copy, "
+                                       "`x = x.clone().requires_grad_(True)` (or "
+                                       "`x.detach().clone().requires_grad_(True)`), and leave "
+                                       "the caller's x as it was")
     return Verdict(True, "value")
 
 

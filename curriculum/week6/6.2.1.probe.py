@@ -28,11 +28,15 @@ def sal(ns, d):
     modes = []
     handle = mode_hook(model, modes)
     model.train()
+    # the caller's own tensor (a fresh one for this call): saliency must work on a copy and
+    # leave it as it was — no requires_grad, no .grad
+    x = d["x"].clone()
     try:
-        out = need(ns, "saliency")(model, d["x"].clone(), d["t"].clone())
+        out = need(ns, "saliency")(model, x, d["t"].clone())
     finally:
         handle.remove()
-    return {"saliency": out, "train_mode_forwards": sum(1 for training, _ in modes if training)}
+    return {"saliency": out, "train_mode_forwards": sum(1 for training, _ in modes if training),
+            "x_requires_grad": bool(x.requires_grad), "x_grad_none": x.grad is None}
 
 
 def evaluation(ns, d):

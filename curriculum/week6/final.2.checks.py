@@ -161,6 +161,60 @@ def ref_ig(inputs: dict, x: torch.Tensor, base: torch.Tensor, column: int,
     return (x - base) * grads.view(steps, *x.shape).mean(0)
 
 
+#: The probe's ``COARSE_STEPS``: integrated_gradients(..., steps=2) on the tanh network.
+COARSE_STEPS = 2
+
+
+def _mlp_grad(inputs: dict, x: torch.Tensor, base: torch.Tensor, column: int,
+              alpha: float) -> torch.Tensor:
+    """∂ f(·)[:, column] / ∂ input at baseline + alpha·(x − baseline), float64."""
+    point = (base + alpha * (x - base)).requires_grad_(True)
+    grad, = torch.autograd.grad(_mlp(inputs, point)[:, column].sum(), point)
+    return grad
+
+
+def coarse_sums(inputs: dict, x: torch.Tensor, base: torch.Tensor, column: int,
+                steps: int) -> dict[str, torch.Tensor]:
+    """Integrated gradients of the hidden MLP by each standard rule with exactly ``steps``
+    steps (float64): left, right and midpoint Riemann sums, the trapezoid over ``steps``
+    intervals or over ``steps`` points (``linspace(0, 1, steps)``), and the plain mean over
+    those ``steps`` points (the prompt's "average over `steps` points", read literally)."""
+    x, base = x.double(), base.double()
+
+    def grad(alpha: float) -> torch.Tensor:
+        return _mlp_grad(inputs, x, base, column, alpha)
+
+    def mean(alphas) -> torch.Tensor:
+        return torch.stack([grad(float(a)) for a in alphas]).mean(0)
+
+    ks = range(steps + 1)
+    g = [grad(k / steps) for k in ks]
+    pts = torch.linspace(0, 1, steps, dtype=torch.float64).tolist()
+    gp = [grad(a) for a in pts]
+    means = {
+        "left": torch.stack(g[:-1]).mean(0),
+        "right": torch.stack(g[1:]).mean(0),
+        "midpoint": mean((k + 0.5) / steps for k in range(steps)),
+        "trapezoid": (sum(g) - (g[0] + g[-1]) / 2) / steps,
+        "linspace mean": torch.stack(gp).mean(0),
+    }
+    if steps > 1:
+        means["linspace trapezoid"] = (sum(gp) - (gp[0] + gp[-1]) / 2) / (steps - 1)
+    return {name: (x - base) * m for name, m in means.items()}
+
+
+def _coarse_problem(attr: torch.Tensor, inputs: dict, x, base, column: int) -> str | None:
+    """None when ``attr`` is one of the standard sums with COARSE_STEPS steps."""
+    sums = coarse_sums(inputs, x, base, column, COARSE_STEPS)
+    if any(at_most(max_abs_diff(attr, want), 1e-4 * (1 + float(want.abs().max())))
+           for want in sums.values()):
+        return None
+    return (f"integrated_gradients(..., steps={COARSE_STEPS}) must average the gradient over "
+            f"exactly {COARSE_STEPS} points of the path (e.g. α = k/steps for k = 1 … steps); "
+            "your attributions match no sum with that many steps — use the `steps` argument, "
+            "not a fixed count")
+
+
 def judge_ig(learner, reference, inputs, ctx):
     got = learner.value
     lin, m = inputs["lin"], inputs["mlp"]
@@ -169,7 +223,9 @@ def judge_ig(learner, reference, inputs, ctx):
              ("default", "a small tanh network, baseline=None (zeros), default steps and "
               "column", m["x"], torch.zeros_like(m["x"]), 1, (0.2, 0.1)),
              ("fine", f"a small tanh network with a baseline tensor, steps=200, "
-              f"column={m['column']}", m["x"], m["base"], m["column"], (0.05, 0.03))]
+              f"column={m['column']}", m["x"], m["base"], m["column"], (0.05, 0.03)),
+             ("coarse", f"a small tanh network with a baseline tensor, steps={COARSE_STEPS}, "
+              f"column={m['column']}", m["x"], m["base"], m["column"], "coarse")]
     for key, what, x, base, col, tol in cases:
         attr = got.get(key) if isinstance(got, dict) else None
         if not isinstance(attr, torch.Tensor) or tuple(attr.shape) != tuple(x.shape):
@@ -186,6 +242,11 @@ def judge_ig(learner, reference, inputs, ctx):
                                                "(x − baseline) times the average gradient of "
                                                "output[:, column] along the straight path from "
                                                "the baseline to x")
+            continue
+        if tol == "coarse":
+            problem = _coarse_problem(attr, inputs, x, base, col)
+            if problem:
+                return Verdict(False, "value", f"{what}: {problem}")
             continue
         delta = _mlp(inputs, x.double())[:, col] - _mlp(inputs, base.double())[:, col]
         scale = max(1.0, float(delta.abs().max()))

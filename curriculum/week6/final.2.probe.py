@@ -39,6 +39,9 @@ def loss(ns, cases):
     return out
 
 
+COARSE_STEPS = 2
+
+
 def ig(ns, d):
     ig = need(ns, "integrated_gradients")
     lin = torch.nn.Linear(d["d"], 3)
@@ -64,6 +67,10 @@ def ig(ns, d):
         out["default"] = ig(mlp, m["x"].clone())
         mlp.train()
         out["fine"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=200, column=m["column"])
+        mlp.train()
+        # so few steps that the sum differs from the integral: `steps` must decide it
+        out["coarse"] = ig(mlp, m["x"].clone(), m["base"].clone(), steps=COARSE_STEPS,
+                           column=m["column"])
     finally:
         for h in handles:
             h.remove()

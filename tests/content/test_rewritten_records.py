@@ -48,3 +48,29 @@ def test_forward_modes_name_the_call_that_is_missing():
     assert forward_modes_problem([[True, True], [False, False], ["x", 1]]) == (
         "could not read the mode of every forward pass")
     assert forward_modes_problem([[False, False]]).startswith("training forward passes")
+
+
+def test_a_record_without_its_second_run_fails_5_2_5(curriculum):
+    """5.2.5's simulator is also built with accumulation_steps=2; a record without that
+    run (rewritten by the learner's code) skipped the check instead of failing it."""
+    import torch
+
+    from grader.grading import _checks_module
+
+    checks = _checks_module(curriculum.get("5.2.5"))
+
+    class _Ctx:
+        source_text = curriculum.get("5.2.5").reference
+        secrets: dict = {}
+
+    value = {"acc": {"init": torch.zeros(3), "final": torch.zeros(3),
+                     "report": {"seq": "S" * 30}}}
+    real_replay = checks["_replay_sgd"]
+    checks["_replay_sgd"] = lambda theta, *a: theta  # the first run matches by construction
+    try:
+        verdict = checks["judge_accumulation"](_Outcome(value), None, {"X": None, "y": None},
+                                               _Ctx())
+    finally:
+        checks["_replay_sgd"] = real_replay
+    assert verdict == Verdict(False, "type", "unexpected probe data (the run with "
+                                             "accumulation_steps=2 is missing)"), verdict
