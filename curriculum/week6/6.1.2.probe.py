@@ -8,6 +8,7 @@ from torch.utils.data import DataLoader
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.sizes import shape_of, sized_run
 
 
 def arch(ns, d):
@@ -43,22 +44,12 @@ def _sized(cls, s):
     layers' sizes, parameter count and output shape — an argument read nowhere shows here."""
     model = cls(vocab_size=s["vocab"], embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"],
                 num_classes=s["classes"])
-    model.eval()
-    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
-              for m in model.modules()]
-    params = sum(p.numel() for p in model.parameters())
     seqs = s["seqs"]
-    try:  # a layer built from a hard-coded size may not fit the next one
-        with torch.no_grad():
-            out = model(pad_sequence(seqs, batch_first=True), torch.tensor([len(q) for q in seqs]))
-    except Exception as exc:
-        return {"layers": layers, "params": params, "error": type(exc).__name__}
-    return {"layers": layers, "params": params,
-            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
-
-
-_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
-          "out_features")
+    rec = sized_run(model, lambda m: m(pad_sequence(seqs, batch_first=True),
+                                       torch.tensor([len(q) for q in seqs])))
+    if "out" in rec:
+        rec["shape"] = shape_of(rec.pop("out"))
+    return rec
 
 
 def padding(ns, d):

@@ -8,6 +8,13 @@ from torch.nn.utils.rnn import pad_sequence
 
 from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import review_texts
+from curriculum.judges.sizes import (
+    HIDDEN_SIZES,
+    error_name,
+    ignored_argument,
+    layers_readable,
+    shape_readable,
+)
 from grader.checks.base import Verdict
 
 
@@ -54,8 +61,7 @@ def judge_pre(learner, reference, inputs, ctx):
     return Verdict(True, "value")
 
 
-#: Hidden sizes the model is also built with: none of them a default (64, 32).
-SIZES = (16, 24, 40, 48)
+SIZES = HIDDEN_SIZES
 
 
 def make_batch(rng: np.random.Generator):
@@ -74,36 +80,13 @@ def make_batch(rng: np.random.Generator):
 
 
 def _sized_record(rec) -> bool:
-    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
-    and its outputs' shapes or the name of the error its forward pass raised."""
-    if not isinstance(rec, dict) or not isinstance(rec.get("layers"), list):
+    """The probe's record of the model built with hidden sizes: layers, and its outputs'
+    shapes or the name of the error its forward pass raised."""
+    if not layers_readable(rec, params=False):
         return False
-    for layer in rec["layers"]:
-        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
-                and isinstance(layer[0], str) and isinstance(layer[1], dict)
-                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
-            return False
-    if "error" in rec:
-        return isinstance(rec["error"], str)
     shapes = rec.get("shapes")
-    return isinstance(shapes, str) or (isinstance(shapes, list) and all(
-        isinstance(x, str) or (isinstance(x, list) and all(type(n) is int for n in x))
-        for x in shapes))
-
-
-def _ignored(rec, rules, call) -> str:
-    """Which argument the layers of ``call``'s model ignore, "" when none: a rule is
-    (argument, size, layer type, size attribute, what was built)."""
-    for arg, want, kind, attr, what in rules:
-        found = [sizes[attr] for name, sizes in rec["layers"] if name == kind and attr in sizes]
-        if found and want not in found:
-            return f"{call} built {what.format(found[0])}: use the {arg} argument"
-    return ""
-
-
-def _error_name(rec) -> str:
-    name = rec.get("error")
-    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+    return "error" in rec or isinstance(shapes, str) or (isinstance(shapes, list) and all(
+        isinstance(x, str) or shape_readable(x) for x in shapes))
 
 
 def _sizes_problem(rec, s) -> str:
@@ -113,7 +96,7 @@ def _sizes_problem(rec, s) -> str:
     call = f"SentimentModel({s['vocab']}, embed_dim={e}, hidden_dim={h})"
     if not _sized_record(rec):
         return f"could not read the layers and outputs of {call}"
-    wrong = _ignored(rec, [
+    wrong = ignored_argument(rec, [
         ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
         ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
         ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
@@ -124,7 +107,7 @@ def _sizes_problem(rec, s) -> str:
         return wrong
     b, t = s["x"].shape
     if "error" in rec:
-        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): build every layer "
+        return (f"{call} failed on a [{b}, {t}] batch ({error_name(rec)}): build every layer "
                 "from the arguments, not from fixed sizes")
     if rec["shapes"] != [[b], [b, t]]:
         return (f"{call} on a [{b}, {t}] batch must return (probs [{b}], weights [{b}, {t}]); "

@@ -4,6 +4,7 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 
 from curriculum.probes.need import need
+from curriculum.probes.sizes import shape_of, sized_run
 
 
 def pre(ns, d):
@@ -39,22 +40,12 @@ def _sized(ns, s):
     sizes and output shapes — an argument read nowhere shows up here."""
     model = need(ns, "SentimentModel")(s["vocab"], embed_dim=s["embed_dim"],
                                        hidden_dim=s["hidden_dim"])
-    model.eval()
-    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
-              for m in model.modules()]
-    try:  # a layer built from a hard-coded size may not fit the next one
-        with torch.no_grad():
-            out = model(s["x"])
-    except Exception as exc:
-        return {"layers": layers, "error": type(exc).__name__}
-    if not (isinstance(out, tuple) and len(out) == 2):
-        return {"layers": layers, "shapes": type(out).__name__}
-    return {"layers": layers, "shapes": [list(o.shape) if isinstance(o, torch.Tensor)
-                                         else type(o).__name__ for o in out]}
-
-
-_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
-          "out_features")
+    rec = sized_run(model, lambda m: m(s["x"]), params=False)
+    if "out" in rec:
+        out = rec.pop("out")
+        rec["shapes"] = [shape_of(o) for o in out] if isinstance(out, tuple) and len(out) == 2 \
+            else type(out).__name__
+    return rec
 
 
 def _context_diff(model, x):

@@ -6,10 +6,16 @@ import torch.nn.functional as F
 
 from curriculum.judges.compare import at_most, close
 from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
+from curriculum.judges.sizes import (
+    HIDDEN_SIZES,
+    error_name,
+    ignored_argument,
+    layers_readable,
+    shape_readable,
+)
 from grader.checks.base import Verdict
 
-#: Hidden sizes the tagger is also built with: none of them the default 32.
-SIZES = (16, 24, 40, 48)
+SIZES = HIDDEN_SIZES
 
 
 def make_model(rng: np.random.Generator):
@@ -25,35 +31,9 @@ def make_model(rng: np.random.Generator):
 
 
 def _sized_record(rec) -> bool:
-    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
-    parameter count, and output shape or the name of the error its forward pass raised."""
-    if not isinstance(rec, dict) or type(rec.get("params")) is not int \
-            or not isinstance(rec.get("layers"), list):
-        return False
-    for layer in rec["layers"]:
-        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
-                and isinstance(layer[0], str) and isinstance(layer[1], dict)
-                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
-            return False
-    if "error" in rec:
-        return isinstance(rec["error"], str)
-    return isinstance(rec.get("shape"), list) and all(type(n) is int for n in rec["shape"])
-
-
-def _ignored(rec, rules, call) -> str:
-    """Which argument the layers of ``call``'s model ignore, "" when none: a rule is
-    (argument, size, layer type, size attribute, what was built)."""
-    for arg, want, kind, attr, what in rules:
-        found = [sizes[attr] for name, sizes in rec["layers"] if name == kind and attr in sizes]
-        if found and want not in found:  # the classifier's size: its last layer's
-            shown = found[-1] if attr == "out_features" else found[0]
-            return f"{call} built {what.format(shown)}: use the {arg} argument"
-    return ""
-
-
-def _error_name(rec) -> str:
-    name = rec.get("error")
-    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
+    """The probe's record of the model built with hidden sizes: layers, parameter count,
+    and output shape or the name of the error its forward pass raised."""
+    return layers_readable(rec) and ("error" in rec or shape_readable(rec.get("shape")))
 
 
 def _sizes_problem(got, reference, inputs) -> str:
@@ -65,7 +45,7 @@ def _sizes_problem(got, reference, inputs) -> str:
     rec = got.get("sized")
     if not _sized_record(rec):
         return f"could not read the layers, parameters and output of {call}"
-    wrong = _ignored(rec, [
+    wrong = ignored_argument(rec, [
         ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
         ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
         ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
@@ -77,7 +57,7 @@ def _sizes_problem(got, reference, inputs) -> str:
         return wrong
     b, t = s["x"].shape
     if "error" in rec:
-        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): build every layer "
+        return (f"{call} failed on a [{b}, {t}] batch ({error_name(rec)}): build every layer "
                 "from the arguments, not from fixed sizes")
     if rec["shape"] != [b, t, n]:
         return f"{call} on a [{b}, {t}] batch must give [{b}, {t}, {n}]; found {rec['shape']}"

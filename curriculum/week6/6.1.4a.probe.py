@@ -3,6 +3,7 @@
 import torch
 
 from curriculum.probes.need import need
+from curriculum.probes.sizes import shape_of, sized_run
 
 
 def model(ns, d):
@@ -26,21 +27,10 @@ def _sized(ns, s):
     sizes, parameter count and output shape — an argument read nowhere shows up here."""
     model = need(ns, "NERTagger")(s["vocab"], s["tags"], embed_dim=s["embed_dim"],
                                   hidden_dim=s["hidden_dim"])
-    model.eval()
-    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
-              for m in model.modules()]
-    params = sum(p.numel() for p in model.parameters())
-    try:  # a layer built from a hard-coded size may not fit the next one
-        with torch.no_grad():
-            out = model(s["x"])
-    except Exception as exc:
-        return {"layers": layers, "params": params, "error": type(exc).__name__}
-    return {"layers": layers, "params": params,
-            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
-
-
-_SIZES = ("num_embeddings", "embedding_dim", "input_size", "hidden_size", "in_features",
-          "out_features")
+    rec = sized_run(model, lambda m: m(s["x"]))
+    if "out" in rec:
+        rec["shape"] = shape_of(rec.pop("out"))
+    return rec
 
 
 def loss(ns, cases):

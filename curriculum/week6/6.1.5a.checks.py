@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from curriculum.judges.compare import above, all_finite, at_most, largest, max_abs_diff
+from curriculum.judges.sizes import error_name, layers_readable, shape_readable
 from curriculum.judges.source import uses
 from grader.checks.base import Verdict
 
@@ -104,30 +105,19 @@ def judge_shapes(learner, reference, inputs, ctx):
 
 
 def _sized_record(rec, alt) -> bool:
-    """The probe's record of the model built with hidden sizes: its layers (type name, sizes),
-    parameter count, and logits' shape or the name of the error its forward pass raised; with
-    the parameter count and logits' change of each build with one size changed."""
-    if not isinstance(rec, dict) or type(rec.get("params")) is not int \
-            or not isinstance(rec.get("layers"), list):
+    """The probe's record of the model built with hidden sizes: layers, parameter count, and
+    logits' shape or the name of the error its forward pass raised; with the parameter
+    count and logits' change of each build with one size changed."""
+    if not layers_readable(rec):
         return False
-    for layer in rec["layers"]:
-        if not (isinstance(layer, (list, tuple)) and len(layer) == 2
-                and isinstance(layer[0], str) and isinstance(layer[1], dict)
-                and all(isinstance(k, str) and type(v) is int for k, v in layer[1].items())):
-            return False
     if "error" in rec:
-        return isinstance(rec["error"], str)
+        return True
     changed = rec.get("changed")
-    return (isinstance(rec.get("shape"), list) and all(type(n) is int for n in rec["shape"])
+    return (shape_readable(rec.get("shape"))
             and isinstance(changed, dict) and set(changed) == set(alt)
             and all(isinstance(c, dict) and type(c.get("params")) is int
                     and (c.get("diff") is None or type(c.get("diff")) is float)
                     for c in changed.values()))
-
-
-def _error_name(rec) -> str:
-    name = rec.get("error")
-    return name if isinstance(name, str) and name.isidentifier() and len(name) < 40 else "an error"
 
 
 def _layers_problem(layers, s) -> tuple[str, str]:
@@ -163,7 +153,7 @@ def _sizes_problem(rec, s) -> str:
         return f"{call} {built}: use the {arg} argument"
     b, t = s["x"].shape
     if "error" in rec:
-        return (f"{call} failed on a [{b}, {t}] batch ({_error_name(rec)}): sequences up to "
+        return (f"{call} failed on a [{b}, {t}] batch ({error_name(rec)}): sequences up to "
                 "max_len tokens must work, so build the positional encoding from the max_len "
                 "argument")
     if rec["shape"] != [b, t, s["v"]]:

@@ -3,6 +3,7 @@
 import torch
 
 from curriculum.probes.need import need
+from curriculum.probes.sizes import shape_of, sized_run
 
 
 def probe(ns, d):
@@ -111,15 +112,10 @@ def _sized(cls, s):
         model = cls(s["v"], **{**sizes, **change})
         model.eval()
         return model
-    model = build()
-    layers = [[type(m).__name__, {k: getattr(m, k) for k in _SIZES if hasattr(m, k)}]
-              for m in model.modules()]
-    params = sum(p.numel() for p in model.parameters())
-    try:  # a positional encoding of a hard-coded length may not reach max_len
-        with torch.no_grad():
-            out = model(s["x"])
-    except Exception as exc:
-        return {"layers": layers, "params": params, "error": type(exc).__name__}
+    rec = sized_run(build(), lambda m: m(s["x"]))  # a positional encoding of a hard-coded
+    if "error" in rec:                              # length may not reach max_len
+        return rec
+    out = rec.pop("out")
     changed = {}
     for name, value in s["alt"].items():
         other = build(**{name: value})
@@ -132,9 +128,6 @@ def _sized(cls, s):
             and got.shape == out.shape
         changed[name] = {"params": sum(p.numel() for p in other.parameters()),
                          "diff": float((got - out).abs().max()) if same else None}
-    return {"layers": layers, "params": params, "changed": changed,
-            "shape": list(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}
+    return {**rec, "changed": changed, "shape": shape_of(out)}
 
 
-_SIZES = ("num_embeddings", "embedding_dim", "embed_dim", "num_heads", "in_features",
-          "out_features")

@@ -61,7 +61,6 @@ def test_a_record_without_its_second_run_fails_5_2_5(curriculum):
 
     class _Ctx:
         source_text = curriculum.get("5.2.5").reference
-        secrets: dict = {}
 
     value = {"acc": {"init": torch.zeros(3), "final": torch.zeros(3),
                      "report": {"seq": "S" * 30}}}
