@@ -46,6 +46,16 @@ def ignored_argument(rec: dict, rules: list[tuple[str, int, str, str, str]], cal
     return ""
 
 
+def embedding_lstm_rules(vocab: int, embed: int, hidden: int
+                         ) -> list[tuple[str, int, str, str, str]]:
+    """The rules of an ``nn.Embedding(vocab_size, embed_dim)`` → ``nn.LSTM(embed_dim,
+    hidden_dim)`` model (6.1.2, 6.1.3a, 6.1.4a), for :func:`ignored_argument`."""
+    return [("vocab_size", vocab, "Embedding", "num_embeddings", "an Embedding of {} rows"),
+            ("embed_dim", embed, "Embedding", "embedding_dim", "an Embedding of size {}"),
+            ("embed_dim", embed, "LSTM", "input_size", "an LSTM of input size {}"),
+            ("hidden_dim", hidden, "LSTM", "hidden_size", "an LSTM of hidden size {}")]
+
+
 def error_name(rec: dict) -> str:
     """The exception the forward pass raised, as a name only (the learner's text is not
     quoted)."""

@@ -7,6 +7,7 @@ from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import keyword_sequences
 from curriculum.judges.sizes import (
     HIDDEN_SIZES,
+    embedding_lstm_rules,
     error_name,
     ignored_argument,
     layers_readable,
@@ -55,10 +56,7 @@ def _sizes_problem(rec, s) -> str:
     if not _sized_record(rec):
         return f"could not read the layers, parameters and output of {call}"
     wrong = ignored_argument(rec, [
-        ("vocab_size", v, "Embedding", "num_embeddings", "an Embedding of {} rows"),
-        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
-        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
-        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        *embedding_lstm_rules(v, e, h),
         ("hidden_dim", h, "Linear", "in_features", "a first Linear layer with {} inputs"),
         ("num_classes", c, "Linear", "out_features", "a last Linear layer with {} outputs")],
         call)

@@ -10,6 +10,7 @@ from curriculum.judges.compare import at_most, close, max_abs_diff
 from curriculum.judges.data import review_texts
 from curriculum.judges.sizes import (
     HIDDEN_SIZES,
+    embedding_lstm_rules,
     error_name,
     ignored_argument,
     layers_readable,
@@ -97,10 +98,7 @@ def _sizes_problem(rec, s) -> str:
     if not _sized_record(rec):
         return f"could not read the layers and outputs of {call}"
     wrong = ignored_argument(rec, [
-        ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
-        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
-        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
-        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        *embedding_lstm_rules(s["vocab"], e, h),
         ("hidden_dim", 2 * h, "Linear", "in_features",
          f"Linear layers with {{}} inputs (2 * hidden_dim = {2 * h})")], call)
     if wrong:

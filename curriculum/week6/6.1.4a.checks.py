@@ -8,6 +8,7 @@ from curriculum.judges.compare import at_most, close
 from curriculum.judges.data import bio_tags, ref_bio_spans, ref_entity_prf
 from curriculum.judges.sizes import (
     HIDDEN_SIZES,
+    embedding_lstm_rules,
     error_name,
     ignored_argument,
     layers_readable,
@@ -46,10 +47,7 @@ def _sizes_problem(got, reference, inputs) -> str:
     if not _sized_record(rec):
         return f"could not read the layers, parameters and output of {call}"
     wrong = ignored_argument(rec, [
-        ("vocab_size", s["vocab"], "Embedding", "num_embeddings", "an Embedding of {} rows"),
-        ("embed_dim", e, "Embedding", "embedding_dim", "an Embedding of size {}"),
-        ("embed_dim", e, "LSTM", "input_size", "an LSTM of input size {}"),
-        ("hidden_dim", h, "LSTM", "hidden_size", "an LSTM of hidden size {}"),
+        *embedding_lstm_rules(s["vocab"], e, h),
         ("hidden_dim", 2 * h, "Linear", "in_features",
          f"a Linear layer with {{}} inputs (2 * hidden_dim = {2 * h})"),
         ("num_tags", n, "Linear", "out_features", "a last Linear layer with {} outputs")], call)
