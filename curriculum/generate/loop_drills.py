@@ -161,7 +161,9 @@ C = {
          "batch 64, 10 epochs, `model.train()`), then evaluate it on its fold "
          "(`model.eval()`, `torch.no_grad()`). Return the list of the 5 validation accuracies "
          "(floats in [0, 1]). At least 4 of the 5 folds' models must reach held-out accuracy "
-         "≥ 0.7 (one unlucky fold is forgiven; an untrained model stays near 0.5)."),
+         "≥ 0.7 (one unlucky fold is forgiven; an untrained model stays near 0.5). It also "
+         "calls your function with `k=3`, which must give 3 folds, 3 models and 3 accuracies "
+         "(use the argument, not a typed-in 5)."),
     13: ("train_loop_13(model, X_train, y_train, X_val, y_val, patience=3, max_epochs=100)",
          "early stopping on the validation loss (patience 3); return (model, epochs_run)",
          "Early stopping. Variant 6's model and loss, `optim.Adam` lr=0.01, batch 64. After each "
@@ -170,7 +172,9 @@ C = {
          "is strictly lower. Stop after `patience` epochs in a row without improvement, or after "
          "`max_epochs`. Return `(model, epochs_run)`. The validation labels are noisy, so the "
          "validation loss does turn back up: your loop must really stop. Held-out accuracy "
-         "≥ 0.8."),
+         "≥ 0.8. It also calls your function with `patience=1`, and with `max_epochs=3` "
+         "(`patience=10`), where the stop must follow those values (use the arguments, not a "
+         "typed-in 3 or 100)."),
     14: ("train_loop_14(model, X_train, y_train, X_val, y_val, path)",
          "save `model.state_dict()` to `path` whenever the val loss improves; return the best "
          "val loss",
@@ -257,9 +261,10 @@ SET_INTRO = {
 }
 
 # Variants whose check runs its exercise's own probe (``week5/5.1.*.probe.py``, written by
-# hand) instead of the shared ``curriculum/probes/training_loop.py``: variant 18's calls the
-# loop a second time with accumulation_steps=2.
-PROBES = {18: "accumulation_probe"}
+# hand) instead of the shared ``curriculum/probes/training_loop.py``: they call the loop a
+# second time with other argument values — variant 12 with k=3, variant 13 with patience=1
+# and with max_epochs=3, variant 18 with accumulation_steps=2.
+PROBES = {12: "kfold_probe", 13: "early_probe", 18: "accumulation_probe"}
 
 STARTER_HEAD = """import torch
 import torch.nn as nn

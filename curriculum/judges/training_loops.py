@@ -748,35 +748,89 @@ def _validated_after_training(rep: dict, n_train: int) -> Verdict | None:
     return None
 
 
-def _feature_kfold(value, secret, inputs, ctx) -> Verdict | None:
-    if value["n_models"] != 5:
-        return Verdict(False, "value", "train_loop_12: build a fresh model with make_model() for "
-                                       f"each of the 5 folds; it was called {value['n_models']} "
-                                       "times")
-    n = secret["n"]
-    val_sets: list[set] = [set() for _ in range(5)]
-    train_sets: list[set] = [set() for _ in range(5)]
-    for mi, code, rows in value["report"]["rows"]:
-        (val_sets if code == "E" else train_sets)[int(mi)].update(int(r) for r in rows)
+#: train_loop_12's second run: the probe calls the loop again with this k.
+SECOND_K = 3
+
+
+def _kfold_rows(report) -> list | None:
+    """The (model, code, rows) entries of a k-fold run's report, or None where they are
+    not the probe's data (hostile data is malformed, never skipped)."""
+    rows = report.get("rows") if isinstance(report, dict) else None
+    if not isinstance(rows, list):
+        return None
+    out = []
+    for entry in rows:
+        if not (isinstance(entry, list | tuple) and len(entry) == 3
+                and isinstance(entry[0], int | float) and not isinstance(entry[0], bool)
+                and isinstance(entry[1], str) and isinstance(entry[2], list | tuple)
+                and all(isinstance(r, int) and not isinstance(r, bool) for r in entry[2])):
+            return None
+        out.append((int(entry[0]), entry[1], entry[2]))
+    return out
+
+
+def _folds_problem(run: dict, n: int, k: int, where: str = "", hint: str = "") -> Verdict | None:
+    """One k-fold run (``run``: n_models, report, result, fold_accs) against k folds of the
+    n rows: k fresh models, k disjoint validation folds covering every row, each model
+    trained on the rest, and the returned accuracies the fold models' own."""
+    name = f"train_loop_12{where}"
+    tail = f" — {hint}" if hint else ""
+    n_models = run.get("n_models")
+    rows = _kfold_rows(run.get("report"))
+    if not isinstance(n_models, int) or isinstance(n_models, bool) or rows is None:
+        return Verdict(False, "type", "train_loop_12: unexpected probe data")
+    if n_models != k:
+        return Verdict(False, "value", f"{name}: build a fresh model with make_model() for "
+                                       f"each of the {k} folds; it was called {n_models} "
+                                       f"times{tail}")
+    val_sets: list[set] = [set() for _ in range(k)]
+    train_sets: list[set] = [set() for _ in range(k)]
+    for mi, code, batch in rows:
+        if not 0 <= mi < k:
+            return Verdict(False, "type", "train_loop_12: unexpected probe data")
+        (val_sets if code == "E" else train_sets)[mi].update(int(r) for r in batch)
     union = set().union(*val_sets)
     if sum(len(s) for s in val_sets) != n or union != set(range(n)):
-        return Verdict(False, "value", "train_loop_12: the 5 validation folds must be disjoint "
-                                       f"and together cover all {n} rows")
-    for i in range(5):
+        sizes = ", ".join(str(len(s)) for s in val_sets)
+        return Verdict(False, "value", f"{name}: the {k} validation folds must be disjoint "
+                                       f"and together cover all {n} rows; found folds of "
+                                       f"{sizes} rows{tail}")
+    for i in range(k):
         if train_sets[i] & val_sets[i] or len(train_sets[i]) + len(val_sets[i]) != n:
-            return Verdict(False, "value", f"train_loop_12: fold {i + 1} must train on every row "
-                                           "outside its validation fold, and only on those")
+            return Verdict(False, "value", f"{name}: fold {i + 1} must train on every row "
+                                           f"outside its validation fold, and only on those{tail}")
+    got, real = run.get("result"), run.get("fold_accs")
+    if not (isinstance(got, list) and len(got) == k and all(_is_num(x) for x in got)):
+        count = len(got) if isinstance(got, list) else 0
+        return Verdict(False, "value", f"{name}: return the list of the {k} fold accuracies "
+                                       f"(floats); found {count} values{tail}")
+    if not (isinstance(real, list) and len(real) == k
+            and all(r is None or _is_num(r) for r in real)):
+        return Verdict(False, "type", "train_loop_12: unexpected probe data")
     # the returned accuracies are the fold models' own on their validation rows
-    got, real = value.get("result"), value.get("fold_accs") or []
-    if isinstance(got, list) and len(got) == len(real) == 5:
-        for i, (g, r) in enumerate(zip(got, real, strict=True), start=1):
-            if r is not None and not (finite(g) and close(g, r, rtol=0.0, atol=1e-4)):
-                return Verdict(False, "value", f"train_loop_12: return each fold's validation "
-                                               "accuracy, the fraction of its rows with "
-                                               "(logit > 0) == label (a float in [0, 1]); fold "
-                                               f"{i}'s model scores {r:.3f} on its fold, you "
-                                               f"returned {float(g):.3f}")
+    for i, (g, r) in enumerate(zip(got, real, strict=True), start=1):
+        if r is not None and not (finite(g) and close(g, r, rtol=0.0, atol=1e-4)):
+            return Verdict(False, "value", f"{name}: return each fold's validation "
+                                           "accuracy, the fraction of its rows with "
+                                           "(logit > 0) == label (a float in [0, 1]); fold "
+                                           f"{i}'s model scores {r:.3f} on its fold, you "
+                                           f"returned {float(g):.3f}")
     return None
+
+
+def _feature_kfold(value, secret, inputs, ctx) -> Verdict | None:
+    n = secret["n"]
+    bad = _folds_problem(value, n, 5)
+    if bad:
+        return bad
+    # the second run, train_loop_12(make_model, X, y, k=3): the argument must decide the
+    # number of folds (a typed-in 5 passed while the loop was only called with k=5)
+    k = SECOND_K
+    second = value.get("second")
+    if not isinstance(second, dict):
+        return Verdict(False, "type", "train_loop_12: unexpected probe data")
+    return _folds_problem(second, n, k, f" (called with k={k})",
+                          "use the k argument, not a typed-in 5")
 
 
 def _stop_epoch(losses: list[float], patience: int) -> int | None:
@@ -794,31 +848,72 @@ def _stop_epoch(losses: list[float], patience: int) -> int | None:
     return None
 
 
-def _early_stop_problem(rep: dict, ran, n_val: int, where: str) -> Verdict | None:
-    """One early-stopping run against the rule (patience 3, at most 100 epochs)
-    applied to the validation losses it computed."""
+def _early_stop_problem(rep: dict, ran, n_val: int, where: str, patience: int = 3,
+                        max_epochs: int = 100, hint: str = "") -> Verdict | None:
+    """One early-stopping run against the rule (``patience``, at most ``max_epochs``
+    epochs: the prompt's 3 and 100 unless the probe called the loop with others) applied to
+    the validation losses it computed; ``hint`` ends the messages of a run's own values."""
     if not isinstance(ran, int) or isinstance(ran, bool):
         return Verdict(False, "type", f"train_loop_13{where}: return (model, epochs_run) with "
                                       f"epochs_run an int; found {ran!r:.40}")
     name = f"train_loop_13{where}"
+    tail = f" — {hint}" if hint else ""
     bad = _epoch_val_problem(13, rep, ran, n_val, name)
     if bad:
         return bad
     losses = _val_losses(rep)
-    want = _stop_epoch(losses, 3)
-    rule = ("stop as soon as the validation loss has gone 3 epochs in a row without improving "
-            "on the best so far (strictly lower), and reset that count whenever it improves")
-    if want is None and ran < 100:
+    want = _stop_epoch(losses[:max_epochs], patience)
+    rule = (f"stop as soon as the validation loss has gone {patience} epoch"
+            f"{'s' if patience != 1 else ''} in a row without improving on the best so far "
+            "(strictly lower), and reset that count whenever it improves")
+    if want is None and ran < max_epochs:
         return Verdict(False, "value", f"{name}: {rule}; you stopped after epoch {ran}, when "
                                        f"only your last {_misses(losses)} epoch(s) had not "
-                                       "improved")
-    if want is None and ran > 100:
-        return Verdict(False, "value", f"{name}: stop after max_epochs=100 at the latest; you "
-                                       f"ran {ran}")
+                                       f"improved{tail}")
+    if want is None and ran > max_epochs:
+        return Verdict(False, "value", f"{name}: stop after max_epochs={max_epochs} at the "
+                                       f"latest; you ran {ran}{tail}")
     if want is not None and want != ran:
         return Verdict(False, "value", f"{name}: {rule}; your validation losses call for "
-                                       f"stopping after epoch {want}, you ran {ran}")
+                                       f"stopping after epoch {want}, you ran {ran}{tail}")
     return None
+
+
+#: train_loop_13's second runs: (patience, max_epochs) of the probe's two more calls — one
+#: where patience decides the stop, one where max_epochs does (10 epochs without
+#: improvement cannot happen within 3).
+SECOND_EARLY = {"patience": (1, 100), "max_epochs": (10, 3)}
+
+
+def _second_early_problem(value: dict, n_val: int) -> Verdict | None:
+    second = value.get("second")
+    if not (isinstance(second, dict) and set(SECOND_EARLY) <= set(second)):
+        return Verdict(False, "type", "train_loop_13: unexpected probe data")
+    for arg, (patience, max_epochs) in SECOND_EARLY.items():
+        run = second[arg]
+        r = run.get("result") if isinstance(run, dict) else None
+        rep = run.get("report") if isinstance(run, dict) else None
+        if not (isinstance(rep, dict) and _report_ok(rep)):
+            return Verdict(False, "type", "train_loop_13: unexpected probe data")
+        if not (isinstance(r, list) and len(r) == 2):
+            return Verdict(False, "type", "train_loop_13: must return a tuple (model, "
+                                          "epochs_run)")
+        typed = 3 if arg == "patience" else 100
+        bad = _early_stop_problem(rep, r[1], n_val,
+                                  f" (called with patience={patience}, "
+                                  f"max_epochs={max_epochs})", patience, max_epochs,
+                                  f"use the {arg} argument, not a typed-in {typed}")
+        if bad:
+            return bad
+    return None
+
+
+def _report_ok(rep: dict) -> bool:
+    """Whether a run's report has the probe's shape (what _val_losses and
+    _epoch_val_problem read): an event string and 1-d number tensors E and L."""
+    num = rep.get("num")
+    return (isinstance(rep.get("seq"), str) and isinstance(num, dict)
+            and all(isinstance(num.get(c), torch.Tensor) and num[c].dim() == 1 for c in "EL"))
 
 
 def _misses(losses: list[float]) -> int:
@@ -850,7 +945,9 @@ def _feature_early(value, secret, inputs, ctx) -> Verdict | None:
         curves.append(_val_losses(run["report"]))
     if not _informative(curves[-1]) and len(runs) < len(inputs.get("extra", [])):
         return Verdict(False, "type", "train_loop_13: unexpected probe data")
-    return None
+    # the loop again with other values: patience=1, then max_epochs=3 (typed-in 3 and 100
+    # passed while it was only called with the defaults)
+    return _second_early_problem(value, secret["n_val"])
 
 
 def _feature_best(value, secret, inputs, ctx) -> Verdict | None:
