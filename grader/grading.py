@@ -662,15 +662,19 @@ def _cause_of(err: Any, source: str) -> ErrorCause | None:
     lines = source.splitlines()
     if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines):
         line = None
+    text = lines[line - 1][:300] if line else ""
     col = err.get("offset")
-    if not isinstance(col, int) or isinstance(col, bool) or col < 1 or line is None:
+    # the learner's code can raise SyntaxError(…, (file, 1, 10**9, text)): a column past
+    # the quoted line (+1: just after it) points at nothing, and drawn as spaces before
+    # a caret it was gigabytes in the bot and the dashboard
+    if not isinstance(col, int) or isinstance(col, bool) or not 1 <= col <= len(text) + 1:
         col = None
     return ErrorCause(
         type=str(err.get("type") or "Error")[:100],
         message=str(err.get("message") or "")[:1000],
         line=line,
         col=col,
-        text=lines[line - 1][:300] if line else "",
+        text=text,
     )
 
 

@@ -236,10 +236,12 @@ def _cause(data: Any) -> ErrorCause:
     if not isinstance(data, dict):
         raise ResultFormatError("cause must be an object")
     line, col = data.get("line"), data.get("col")
+    text = _text(data.get("text"), 500, "cause text")
+    col = _int(col, "cause col") if col is not None else None
     return ErrorCause(
         type=_text(data.get("type"), MAX_ID, "cause type") or "Error",
         message=_text(data.get("message"), MAX_MESSAGE, "cause message"),
         line=_int(line, "cause line") if line is not None else None,
-        col=_int(col, "cause col") if col is not None else None,
-        text=_text(data.get("text"), 500, "cause text"),
+        col=col if col is not None and 1 <= col <= len(text) + 1 else None,  # a caret's place
+        text=text,
     )

@@ -121,7 +121,7 @@ def cause_block(cause: ErrorCause, caps: Caps = CHAT) -> str:
         code = cause.text.strip("\r\n").splitlines()[0].rstrip().expandtabs(4)
         indent = len(code) - len(code.lstrip())
         lines.append("    " + code.strip())
-        if cause.col and cause.col > indent:
+        if cause.col and indent < cause.col <= len(code) + 1:  # on the line, not past it
             lines.append("    " + " " * (cause.col - 1 - indent) + "^")
     return safe_output("\n".join(lines), caps.cause, caps.cause_lines)
 

@@ -106,7 +106,7 @@ class FakeGrader:
         if self.block is not None:
             await self.block.wait()
         status = "passed" if "PASS" in code else "failed" if "FAIL" in code else "error"
-        return {
+        out = {
             "exercise": exercise_id, "status": status,
             "score": 10 if status == "passed" else 3, "max_score": 10,
             "checks": [{"id": "c1", "kind": "value", "status": status,
@@ -115,6 +115,10 @@ class FakeGrader:
             "stdout": "hello <@123> @here", "duration_ms": 1,
             "environment": {"torch": "fake", "device": "cpu"},
         }
+        if "SYNTAX" in code:  # a syntax error with its line and column (a caret to draw)
+            out["cause"] = {"type": "SyntaxError", "message": "'(' was never closed",
+                            "line": 2, "col": 5, "text": "x = (1"}
+        return out
 
     async def health(self) -> dict[str, Any]:
         return {"status": "ok"}

@@ -170,6 +170,19 @@ async def test_learner_text_is_escaped(browser: Browser) -> None:
     assert '&lt;script&gt;alert("code")&lt;/script&gt;' in code  # highlighted, as text
 
 
+async def test_a_syntax_errors_caret_stands_under_its_column(browser: Browser) -> None:
+    """The caret line lost its line break (the template's trim_blocks ate it): the ``^``
+    stood at the end of the quoted code instead of under column 5 on the next line."""
+    seeded = browser.seeded
+    receipt = await seeded.world.dojo.submit(seeded.world.actor("bob"), "1.1.2",
+                                             "# FAIL SYNTAX\nx = (1\n")
+    await seeded.world.dojo.grade_pending()
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    page = (await browser.client.get(
+        f"/c/{seeded.cohort_id}/submissions/{receipt.submission_id}")).text
+    assert "x = (1\n    ^</pre>" in page, page[page.find("x = (1") - 200:][:400]
+
+
 async def test_bidirectional_controls_are_shown_not_obeyed(browser: Browser) -> None:
     """A name or code holding U+202E would show the text after it backwards
     (Trojan Source): every page shows the control as ⟨U+202E⟩ instead."""

@@ -171,6 +171,25 @@ async def test_raising_base_exception(grader, curriculum):
     assert result["status"] == "error" and "BaseException" in result["message"]
 
 
+async def test_a_syntax_error_pointing_past_its_line_gets_no_caret(grader, curriculum):
+    """``raise SyntaxError("boom", ("<x>", 1, 10**9, "x = 1"))``: the column came back as
+    it was, and the bot and the dashboard drew 10**9 spaces before the caret (gigabytes).
+    A column is kept only where a caret can stand: on the quoted line, or just after it."""
+    from bot.chat import render
+    from bot.core.insights.results import cause
+    from grader.result import GradeResult
+
+    code = 'raise SyntaxError("boom", ("<x>", 1, 10**9, "x = 1"))'
+    result = await _attack(grader, curriculum, code)
+    assert result["status"] == "error" and result["cause"]["col"] is None, result["cause"]
+    forged = {**result, "cause": {**result["cause"], "col": 10**8}}  # parsed: under 10**9
+    assert GradeResult.from_dict(forged).cause.col is None  # a result from any grader
+    assert cause(forged).col is None  # a stored one, as the dashboard reads it
+    parsed = GradeResult.from_dict({**result, "cause": {**result["cause"], "col": 3}})
+    block = render.cause_block(parsed.cause)
+    assert len(block) < 400 and block.count("^") == 1, block
+
+
 @pytest.mark.parametrize("limit", ["", "import sys\nsys.setrecursionlimit(10**7)\n"])
 async def test_deep_recursion(grader, curriculum, limit):
     result = await _attack(grader, curriculum, limit + textwrap.dedent("""

@@ -61,12 +61,15 @@ def cause(result: Any) -> Cause | None:
     if not isinstance(raw, dict):
         return None
     line, col = raw.get("line"), raw.get("col")
+    quoted = text(raw.get("text"), 1000)
     return Cause(
         type=text(raw.get("type"), 200),
         message=text(raw.get("message")),
         line=line if isinstance(line, int) and not isinstance(line, bool) else None,
-        col=col if isinstance(col, int) and not isinstance(col, bool) else None,
-        text=text(raw.get("text"), 1000),
+        # a caret's place on the quoted line, no further (a stored 10**9 drew 1 GB of spaces)
+        col=col if isinstance(col, int) and not isinstance(col, bool)
+        and 1 <= col <= len(quoted) + 1 else None,
+        text=quoted,
     )
 
 
