@@ -3,7 +3,7 @@ started by members, who may see a challenge's prompt when, and who passed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -54,7 +54,11 @@ class ChallengeService:
         self.ctx.require_instructor(actor, "open a challenge window")
         ex = self._challenge(exercise_id)
         now = self.ctx.now()
-        start = start or now
+        # an instant first, then its length: a wall time in the cohort's zone plus 60
+        # minutes was wall-clock arithmetic, and across a clock change a window lasted 0
+        # or 120 minutes (a skipped time moves forward, a repeated one is its first, as
+        # rules.local_at_utc has it)
+        start = start.astimezone(UTC) if start is not None and start.tzinfo else start or now
         if duration is None:  # a zero duration is a mistake, not "the default"
             duration = timedelta(minutes=ex.time_limit_min or 60)
         if duration <= timedelta(0):

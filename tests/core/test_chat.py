@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest_asyncio
@@ -446,6 +446,25 @@ async def test_challenge_open_refuses_windows_already_over_and_zero_lengths(
     # a start in the past whose window has time left opens now, as before
     reply = await coach("/dojo challenge open 1.4.1 at=2026-03-02T07:30 for=60m")
     assert "opens now, closes mon 02 mar 08:30" in reply
+
+
+async def test_a_window_across_a_clock_change_lasts_what_was_asked(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    """A wall time plus 60 minutes was wall-clock arithmetic: 02:30 on the night clocks
+    go forward was a window of 0 minutes, 01:30 on the night they go back one of 2 hours."""
+    w, h = chat  # now: Mon 02 Mar 2026 08:00 UTC
+    await say(h, "/dojo cohort create Torch tz=America/Los_Angeles", "coach", Role.instructor)
+    for at in ("2026-03-08T02:30", "2026-11-01T01:30"):  # skipped, then repeated
+        reply = await say(h, f"/dojo challenge open 1.4.1 at={at} for=60m", "coach",
+                          Role.instructor)
+        assert "opens" in reply, reply
+    windows = sorted(await w.dojo.challenges.open_windows(w.clock.now()),
+                     key=lambda v: v.opens_at)
+    assert [v.closes_at - v.opens_at for v in windows] == [timedelta(minutes=60)] * 2
+    # the skipped 02:30 PST is 03:30 PDT (10:30 UTC); the repeated 01:30 its first (PDT)
+    assert [v.opens_at.astimezone(UTC).strftime("%m-%d %H:%M") for v in windows] == [
+        "03-08 10:30", "11-01 08:30"]
 
 
 async def test_attachment_problems_keep_the_file_name_as_given(
