@@ -182,12 +182,20 @@ class SubmissionService:
         self.ctx.require_instructor(actor, "regrade a submission")
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
-            old = await s.get(Submission, submission_id)
+            # locked (PostgreSQL; SQLite writes one at a time): two clicks on Regrade are
+            # one regrade, not the same code queued twice and two verdicts in the channel
+            old = await s.get(Submission, submission_id, with_for_update=True)
             if old is None or old.cohort_id != cohort.id:
                 raise NotFound(f"no submission #{submission_id} in this cohort")
             if old.status in SubmissionStatus.pending:
                 raise DojoError(f"#{old.id} is still waiting to be graded",
                                 "regrade it once it has a result")
+            waiting = await s.scalar(select(Submission.id).where(
+                Submission.regrade_of == old.id,
+                Submission.status.in_(SubmissionStatus.pending)).limit(1))
+            if waiting is not None:
+                raise DojoError(f"#{old.id} is already queued for grading again as #{waiting}",
+                                "its verdict comes in the channel like any other")
             sub = Submission(
                 cohort_id=old.cohort_id, member_id=old.member_id, exercise_id=old.exercise_id,
                 code=old.code, status=SubmissionStatus.queued, received_at=old.received_at,

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.errors import NotAllowed, NotFound
+from bot.core.errors import DojoError, NotAllowed, NotFound
 from bot.core.insights import CellState, Insights
 
 from .conftest import HOSTILE_CODE, HOSTILE_NAME, Seeded
@@ -117,6 +117,10 @@ async def test_regrade_queues_a_copy_graded_by_the_same_queue(seeded: Seeded) ->
     with pytest.raises(NotFound):  # another cohort's instructor
         await world.dojo.regrade(seeded.other_coach, old)
     new = await world.dojo.regrade(seeded.coach, old)
+    # a second click while that one waits: refused, not the same code queued twice (two
+    # verdicts in the channel)
+    with pytest.raises(DojoError, match=f"already queued for grading again as #{new}"):
+        await world.dojo.regrade(seeded.coach, old)
     detail = await Insights(world.dojo).submission(seeded.cohort_id, new)
     assert detail.state in ("queued", "grading") and detail.code == "# FAIL\n"
     assert detail.received_at == (await Insights(world.dojo).submission(
@@ -125,6 +129,7 @@ async def test_regrade_queues_a_copy_graded_by_the_same_queue(seeded: Seeded) ->
     graded = await Insights(world.dojo).submission(seeded.cohort_id, new)
     assert graded.state == "graded" and graded.result_status == "failed"
     assert [h.id for h in graded.history][-1] == new
+    assert await world.dojo.regrade(seeded.coach, old) > new  # graded: again is fine
 
 
 async def test_summary_sheet_escapes_formulas(seeded: Seeded) -> None:
