@@ -3,6 +3,7 @@ and renders a template. Nothing here reads the database."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -54,7 +55,10 @@ async def signin_page(request: Request) -> Response:
     except SignInRefused as exc:
         return await render(request, "message.html", 403, title="Sign-in link refused",
                             message=exc.message, hint=exc.hint)
-    return await render(request, "signin.html", preview=preview, token=token)
+    # how long, not until when in UTC: the instructor's zone is not the server's
+    left = max(1, math.ceil((preview.expires_at - signins.clock.now()).total_seconds() / 60))
+    return await render(request, "signin.html", preview=preview, token=token,
+                        minutes_left=left)
 
 
 async def overview(request: Request) -> Response:

@@ -59,6 +59,15 @@ def local(at: datetime | None, tz: str, fmt: str = "%a %d %b %H:%M") -> str:
     return at.astimezone(rules.zone(tz)).strftime(fmt)
 
 
+def local_end(end: datetime | None, start: datetime | None, tz: str) -> str:
+    """When a span ends: its time alone on the local day it started, else day and time
+    (a 3-day window read "Fri 20 Mar 18:00 → 18:00")."""
+    if end is None or start is None:
+        return local(end, tz)
+    same_day = rules.local_date(end, tz) == rules.local_date(start, tz)
+    return local(end, tz, "%H:%M" if same_day else "%a %d %b %H:%M")
+
+
 def ago(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "never"
@@ -186,7 +195,7 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(local=local, ago=ago, duration=duration, percent=percent,
-                       chat_text=chat_text)
+    env.filters.update(local=local, local_end=local_end, ago=ago, duration=duration,
+                       percent=percent, chat_text=chat_text)
     env.globals.update(STATE_LABEL=STATE_LABEL, CellState=CellState)
     return Jinja2Templates(env=env)

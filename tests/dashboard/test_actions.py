@@ -52,6 +52,23 @@ async def test_open_a_challenge_window_from_the_form(browser: Browser) -> None:
     assert "not readable" in flash((await browser.client.get(unreadable.headers["location"])).text)
     (info,) = await seeded.world.dojo.challenge_status(seeded.coach, "1.4.1")
     assert len(info.windows) == 1
+    # a window over several days shows the day it closes ("18:00 → 18:00" read as none)
+    long = await browser.client.post(f"/c/{cid}/challenges/open", data={
+        "csrf": csrf, "exercise": "1.4.1", "start": "2026-03-20T18:00", "minutes": "4320"})
+    assert long.status_code == 303
+    page = (await browser.client.get(f"/c/{cid}/challenges")).text
+    assert "Fri 20 Mar 18:00 → Mon 23 Mar 18:00" in page, page
+    assert re.search(r"\d\d:\d\d → \d\d:\d\d</li>", page)  # the same day: its time only
+
+
+async def test_the_sign_in_page_says_how_long_the_link_works(browser: Browser) -> None:
+    """It said "expires at 08:15 UTC": UTC is the server's zone, not the instructor's."""
+    token = await browser.link()
+    browser.clock.advance(timedelta(minutes=4))
+    page = (await browser.client.get(f"/signin/{token}")).text
+    left = re.search(r"The link works once,\s+for (\d+) more minutes\.", page)
+    assert left and 10 <= int(left.group(1)) <= 12, page  # 15 minutes, 4 gone
+    assert "UTC" not in page
 
 
 async def test_a_cohort_not_started_yet_says_when_it_starts(browser: Browser) -> None:
