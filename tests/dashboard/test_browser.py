@@ -98,6 +98,18 @@ async def test_instructor_flow_in_chromium(world, chromium, tmp_path: Path,  # t
         assert await hana.locator("td.h.first_try").count() == 3
         assert await page.locator("#heatmap td.h.failing").count() >= 5
         await page.screenshot(path=shots / "2-overview.png", full_page=True)
+        # each heatmap cell's link says what it is (it was an empty link to screen readers)
+        label = await hana.locator("td.h a").first.get_attribute("aria-label")
+        assert label and label.startswith("1.1.") and ": " in label, label
+        # on a phone the page is as wide as the screen: the top bar wraps (Sign out stays
+        # on it), the heatmap scrolls in its card
+        await page.set_viewport_size({"width": 375, "height": 800})
+        await page.reload()
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+        box = await page.locator("button.link", has_text="Sign out").bounding_box()
+        assert box and box["x"] + box["width"] <= 375, box
+        await page.screenshot(path=shots / "2c-phone.png", full_page=True)
+        await page.set_viewport_size({"width": 1366, "height": 800})
 
         await hana.locator("th.name a").click()  # the member's own page
         await page.wait_for_selector("#member-submissions")
