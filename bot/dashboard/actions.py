@@ -25,6 +25,9 @@ MAX_WINDOW = timedelta(days=14)
 
 
 def _flash(request: Request, text: str, level: str = "success") -> None:
+    """A notice for the next page; a refusal from the core reads as a sentence there."""
+    if level == "error":
+        text = _sentence(text)
     request.session["flash"] = {"text": text[:500], "level": level}
 
 
@@ -106,7 +109,7 @@ async def open_challenge(request: Request) -> Response:
             grant.actor, str(form.get("exercise") or ""), start, duration)
     except DojoError as exc:
         # the core's hints speak chat (at=18:00, for=90m); the form has its own fields
-        _flash(request, _sentence(exc.message), "error")
+        _flash(request, exc.message, "error")
         return _back(back)
     item = dojo.catalog.item(window.exercise_id)
     _flash(request, f"{item.id} {item.title}: window from {local(window.opens_at, tz)} "

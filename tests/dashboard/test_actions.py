@@ -61,6 +61,19 @@ async def test_open_a_challenge_window_from_the_form(browser: Browser) -> None:
     assert re.search(r"\d\d:\d\d → \d\d:\d\d</li>", page)  # the same day: its time only
 
 
+async def test_a_refusal_reads_as_a_sentence(browser: Browser) -> None:
+    """Pausing twice said "the cohort is already paused" in the notice, lower case and no
+    full stop: every refusal from the core is shown as a sentence."""
+    cid = browser.seeded.cohort_id
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    csrf = await browser.csrf(f"/c/{cid}/schedule")
+    for _ in range(2):
+        done = await browser.client.post(f"/c/{cid}/schedule/pause", data={"csrf": csrf})
+    notice = flash((await browser.client.get(done.headers["location"])).text)
+    assert notice[:1].isupper() and notice.endswith("."), notice
+    assert "already paused" in notice, notice
+
+
 async def test_the_sign_in_page_says_how_long_the_link_works(browser: Browser) -> None:
     """It said "expires at 08:15 UTC": UTC is the server's zone, not the instructor's."""
     token = await browser.link()
