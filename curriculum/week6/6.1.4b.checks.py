@@ -6,6 +6,7 @@ import torch
 from curriculum.judges.compare import at_least, at_most, below, close
 from curriculum.judges.data import ner_sentences
 from curriculum.judges.shared import share, shared
+from curriculum.judges.sizes import ignored_argument, layers_readable
 from curriculum.judges.source import uses
 from curriculum.judges.training import CLIP_CALLS, clip_problem, pattern_verdict
 from grader.checks.base import Hidden, Verdict
@@ -14,7 +15,45 @@ from grader.checks.base import Hidden, Verdict
 def make_data(rng: np.random.Generator):
     x, y = ner_sentences(rng, 96)
     xt, yt = ner_sentences(rng, 150)
-    return Hidden(inputs={"x": x, "y": y, "xt": xt}, secret=yt)
+    # drawn last (the sentences stay as they were): train_ner is called with a vocabulary
+    # and tag count above the data's 60 words and 5 tags, and more epochs than the default
+    # 10 (checkpoints still after 5 and 10), so none of them can be typed in
+    sized = {"vocab": int(rng.choice(NER_VOCABS)), "tags": int(rng.choice(NER_TAG_COUNTS)),
+             "epochs": int(rng.choice(NER_EPOCHS))}
+    return Hidden(inputs={"x": x, "y": y, "xt": xt, **sized}, secret=yt)
+
+
+NER_VOCABS = (64, 72, 80)
+NER_TAG_COUNTS = (6, 7, 8)
+NER_EPOCHS = (11, 12)
+#: training batches an epoch: 96 sentences in batches of 16
+NER_BATCHES = 6
+
+
+def _arguments_problem(got: dict, inputs: dict) -> str:
+    """The model train_ner returned is built from vocab_size and num_tags (its Embedding's
+    rows, its last Linear layer's outputs), and the run took num_epochs epochs of steps."""
+    v, n, epochs = inputs["vocab"], inputs["tags"], inputs["epochs"]
+    call = f"train_ner(seqs, tags, {v}, {n}, ckpt_dir, num_epochs={epochs}, …)"
+    if not layers_readable({"layers": got.get("layers")}, params=False):
+        return f"could not read the layers of the model {call} returned"
+    wrong = ignored_argument({"layers": got["layers"]}, [
+        ("vocab_size", v, "Embedding", "num_embeddings", "an Embedding of {} rows"),
+        ("num_tags", n, "Linear", "out_features", "a last Linear layer with {} outputs")],
+        call)
+    if wrong:
+        return f"{wrong} (NERTagger(vocab_size, num_tags))"
+    steps, want = got.get("steps"), NER_BATCHES * epochs
+    if type(steps) is not int:
+        return f"could not read the optimizer steps {call} took"
+    if steps != want:
+        ran = (f"{steps // NER_BATCHES} epochs of {NER_BATCHES} batches"
+               if steps % NER_BATCHES == 0 else "no whole number of epochs")
+        return (f"{call} took {steps} optimizer steps ({ran}); expected {want}, {epochs} "
+                f"epochs of {NER_BATCHES} batches: train epochs start_epoch … num_epochs "
+                "(range(start_epoch, num_epochs)), with the num_epochs argument, not a typed-in "
+                "count")
+    return ""
 
 
 def judge_train(learner, reference, inputs, ctx):
@@ -50,6 +89,9 @@ def judge_train(learner, reference, inputs, ctx):
                                      "passes batch_size=16): x[i:i + batch_size] for i in "
                                      "range(0, len(x), batch_size); your batches held up to "
                                      f"{padded['largest_batch']} sentences")
+    wrong = _arguments_problem(got, inputs)
+    if wrong:
+        return Verdict(False, "api", wrong)
     gold = torch.cat([t for t in ctx.secrets["training"]])
     pred = got["pred"]
     if not isinstance(pred, torch.Tensor) or pred.shape != gold.shape:
@@ -96,9 +138,9 @@ def judge_checkpoints(learner, reference, inputs, ctx):
         return Verdict(False, "train", "not judged: train_ner did not run to the end")
     files = got["files"]
     if len(files) != 2:
-        return Verdict(False, "value", "10 epochs must leave exactly two checkpoints in ckpt_dir "
-                                       f"(after epochs 5 and 10, files ending in .pt); found "
-                                       f"{len(files)}")
+        return Verdict(False, "value", "11 or 12 epochs must leave exactly two checkpoints in "
+                                       "ckpt_dir (after epochs 5 and 10, files ending in .pt); "
+                                       f"found {len(files)}")
     for f, c in got["ck"].items():
         if not set(c["keys"]) >= NEED_KEYS:
             return Verdict(False, "value", f"checkpoint {f} must be a dict with the keys "
@@ -123,7 +165,7 @@ def judge_resume(learner, reference, inputs, ctx):
         return Verdict(False, "train", "not judged: no epoch-5 checkpoint to resume from")
     if not at_most(got["resumed"], 1e-4):
         return Verdict(False, "train", "resuming from the epoch-5 checkpoint and training to "
-                                       "epoch 10 must give the same weights as the uninterrupted "
+                                       "num_epochs must give the same weights as the uninterrupted "
                                        f"run; they differ by {got['resumed']:.3g}. Restore the "
                                        "model, optimizer and scheduler states, train epochs "
                                        "saved_epoch + 1 … num_epochs (epoch 5 is not run again) "

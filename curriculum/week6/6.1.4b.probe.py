@@ -10,6 +10,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.clipping import clipping
 from curriculum.probes.recorders import _acc, _made, need, recording
+from curriculum.probes.sizes import layer_sizes
 
 
 def train(ns, d):
@@ -20,6 +21,7 @@ def train(ns, d):
     # optimizer step follows: a loss logged over all sentences is no batch)
     padded = {"calls": 0, "with_pad_tag": 0, "largest_batch": 0}
     sizes = []
+    steps = [0]  # the optimizer steps of the uninterrupted run: num_epochs × batches
 
     def watched_loss(logits, tags, *args, **kwargs):
         if isinstance(tags, torch.Tensor) and torch.is_grad_enabled():
@@ -29,6 +31,7 @@ def train(ns, d):
         return loss_fn(logits, tags, *args, **kwargs)
 
     def stepped(opt, a, k):
+        steps[0] += 1
         if sizes:
             sizes[-1][1] = True
 
@@ -39,8 +42,8 @@ def train(ns, d):
         stepper = register_optimizer_step_pre_hook(stepped)
         try:
             model, max_norms, step_norms, clip_order = clipping(ns, lambda: recording(
-                lambda: train(d["x"], d["y"], 60, 5, full, num_epochs=10, lr=0.03, step_size=8,
-                              batch_size=16)))
+                lambda: train(d["x"], d["y"], d["vocab"], d["tags"], full,
+                              num_epochs=d["epochs"], lr=0.03, step_size=8, batch_size=16)))
         finally:
             stepper.remove()
             if callable(loss_fn):
@@ -59,10 +62,12 @@ def train(ns, d):
         resumed = None
         if len(five) == 1:
             torch.manual_seed(8)
-            model2 = train(d["x"], d["y"], 60, 5, part, num_epochs=10, lr=0.03, step_size=8,
-                           batch_size=16, resume_from=os.path.join(full, five[0]))
+            model2 = train(d["x"], d["y"], d["vocab"], d["tags"], part, num_epochs=d["epochs"],
+                           lr=0.03, step_size=8, batch_size=16,
+                           resume_from=os.path.join(full, five[0]))
             a, b = model.state_dict(), model2.state_dict()
             resumed = max(float((a[k].float() - b[k].float()).abs().max()) for k in a)
+        layers = layer_sizes(model)  # its sizes: built from vocab_size and num_tags?
         model.eval()
         lengths = [len(s) for s in d["xt"]]
         with torch.no_grad():
@@ -71,7 +76,7 @@ def train(ns, d):
         return {"pred": pred, "files": files, "ck": ck, "resumed": resumed, "made": _made,
                 "acc": _acc, "max_norms": max_norms, "step_norms": step_norms,
                 "clip_order": clip_order,
-                "padded": padded}
+                "padded": padded, "layers": layers, "steps": steps[0]}
     finally:
         shutil.rmtree(full, ignore_errors=True)
         shutil.rmtree(part, ignore_errors=True)

@@ -206,18 +206,49 @@ def judge_train(learner, reference, inputs, ctx):
     return Verdict(True, "train", f"held-out perplexity {ppl:.2f}")
 
 
+#: The vocabularies the saved model is built with (never the data's 16).
+SAVE_VOCABS = (20, 24, 40)
+#: The saved model's sizes: none of them MiniTransformerLM's default.
+SAVE_KWARGS = {"d_model": 16, "n_heads": 2, "n_layers": 1}
+
+
 def make_tokens(rng: np.random.Generator):
-    return torch.from_numpy(rng.integers(0, VOCAB, (3, int(rng.integers(5, 12)))))
+    x = torch.from_numpy(rng.integers(0, VOCAB, (3, int(rng.integers(5, 12)))))
+    # drawn after the tokens (they stay as they were): a hidden vocabulary for the saved model
+    return {"x": x, "vocab": int(rng.choice(SAVE_VOCABS)), "kwargs": dict(SAVE_KWARGS)}
+
+
+def _load_call(inputs) -> str:
+    sizes = ", ".join(f"{k}={v}" for k, v in inputs["kwargs"].items())
+    return f"load_lm(path, {inputs['vocab']}, {sizes})"
 
 
 def judge_save(learner, reference, inputs, ctx):
     got = learner.value
-    if any(k.startswith("module.") for k in got["keys"]):
+    keys = got.get("keys") if isinstance(got, dict) else None
+    if not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        return Verdict(False, "value", "could not read the keys of the file save_lm wrote")
+    if any(k.startswith("module.") for k in keys):
         return Verdict(False, "value", "save_lm saved a DataParallel state_dict ('module.' "
                                        "prefixes): save model.module.state_dict() when the model "
                                        "is wrapped")
-    if got["cls"] != "MiniTransformerLM":
+    call = _load_call(inputs)
+    built = (f"MiniTransformerLM({inputs['vocab']}, "
+             + ", ".join(f"{k}={v}" for k, v in inputs["kwargs"].items()) + ")")
+    if "error" in got:
+        name = got["error"] if isinstance(got["error"], str) and got["error"].isidentifier() \
+            and len(got["error"]) < 40 else "an error"
+        return Verdict(False, "value", f"{call} raised {name} on the weights of a saved "
+                                       f"{built}: build MiniTransformerLM(vocab_size, **kwargs) "
+                                       "with the arguments load_lm is given, then load the "
+                                       "weights into it")
+    if got.get("cls") != "MiniTransformerLM":
         return Verdict(False, "type", f"load_lm must return a MiniTransformerLM; found {got['cls']}")
-    if not at_most(got["diff"], 1e-6):
-        return Verdict(False, "value", "the loaded model's logits differ from the saved model's")
+    if "shape" in got:
+        return Verdict(False, "shape", f"the model {call} returned gives logits of shape "
+                                       f"{got['shape']!r}, the saved {built} other ones: build "
+                                       "MiniTransformerLM(vocab_size, **kwargs)")
+    if not at_most(got.get("diff"), 1e-6):
+        return Verdict(False, "value", f"the logits of the model {call} returned differ from "
+                                       f"the saved {built}'s")
     return Verdict(True, "value")

@@ -92,6 +92,11 @@ def make_data(rng: np.random.Generator):
     # drawn last: the seeds' other inputs stay as they were
     capped = _make_capped(rng, stop)
     lr = float(rng.choice(FIT_LRS))  # hidden too: a loop that types in lr=0.01 shows
+    # and the scripted run's patience (never the default 3: a loop that types in 3 stops at
+    # the wrong epoch), with a curve of its own for it, drawn after everything else
+    patience = int(rng.choice(STOP_PATIENCES))
+    stop = {**stop, "patience": patience,
+            "curve": stopping_curve(rng, patience, start=float(rng.uniform(0.9, 1.1)))}
     return Hidden(inputs={"x": x, "y": torch.from_numpy(y), "xv": xv, "yv": torch.from_numpy(yv),
                           "xt": xt, "stop": stop, "capped": capped, "batch_size": batch_size,
                           "lr": lr},
@@ -127,6 +132,8 @@ def _scheduler_steps_problem(steps: list, epochs) -> str:
 
 # the scripted-validation run: 64 training rows in batches of 32 (2 steps an epoch)
 STOP_TRAIN, STOP_VAL, STOP_EPOCHS, PATIENCE = 64, 32, 30, 3
+#: The scripted run's patience (the main run's is the default 3).
+STOP_PATIENCES = (2, 4, 5)
 
 
 def _make_stopping(rng: np.random.Generator, x, y, xv, yv) -> dict:
@@ -162,21 +169,29 @@ def _capped_problem(got, capped: dict) -> str:
 
 
 def _scripted_problem(got, stop: dict) -> str:
-    """The scripted run: stopped where patience 3 says on the scripted losses, best_val_loss
-    and the weights returned those of the best epoch."""
+    """The scripted run: stopped where its hidden patience says on the scripted losses,
+    best_val_loss and the weights returned those of the best epoch."""
     info = got["info"]
-    curve = stop["curve"]
-    want, best = early_stop(curve, PATIENCE)
+    curve, patience = stop["curve"], stop["patience"]
+    want, best = early_stop(curve, patience)
     epochs = info.get("epochs") if isinstance(info, dict) else None
     if epochs != want + 1:
-        bug = early_stop_bug(curve, PATIENCE, epochs)
-        hint = (EARLY_STOP_BUGS[bug].format(what="validation loss") if bug else
-                f"stop after `patience` ({PATIENCE}) epochs in a row without a lower "
-                "validation loss, and report the epochs run")
-        return (f"in a second run where the grader controls what the model outputs on the "
-                f"validation set, the validation loss stops improving for fewer than "
-                f"{PATIENCE} epochs, improves again and then stops improving: training should "
-                f"run {want + 1} epochs, fit reported epochs={epochs!r}: {hint}")
+        typed = early_stop(curve, PATIENCE)[0]
+        bug = early_stop_bug(curve, patience, epochs)
+        hints = [EARLY_STOP_BUGS[bug].format(what="validation loss")] if bug else []
+        if typed is not None and epochs == typed + 1:  # the default typed in (or that bug)
+            hints.append(f"it stopped where patience {PATIENCE} (the default) would: stop "
+                         "after `patience` epochs in a row without a lower validation loss "
+                         f"(`if bad >= patience`), with the patience argument, not a "
+                         f"typed-in {PATIENCE}")
+        hint = "; or ".join(hints) or (
+            f"stop after `patience` ({patience}) epochs in a row without a lower validation "
+            "loss, and report the epochs run")
+        return (f"in a second run, fit(…, patience={patience}), where the grader controls "
+                f"what the model outputs on the validation set, the validation loss stops "
+                f"improving for fewer than {patience} epochs, improves again and then stops "
+                f"improving: training should run {want + 1} epochs, fit reported "
+                f"epochs={epochs!r}: {hint}")
     if not close(as_float(info.get("best_val_loss")), curve[best], rtol=1e-4, atol=1e-6):
         return (f"in a second run where the grader controls the validation losses, "
                 f"best_val_loss is {info.get('best_val_loss')!r}, expected {curve[best]:.6g} "

@@ -137,7 +137,7 @@ def _scripted(ns, d):
     ds = need(ns, "TabularDataset")
     try:
         info = need(ns, "fit")(model, ds(d["x"], d["y"]), ds(d["xv"], d["yv"]),
-                               num_epochs=d["epochs"], lr=0.01, patience=3)
+                               num_epochs=d["epochs"], lr=0.01, patience=d.get("patience", 3))
     finally:
         for h in handles:
             h.remove()
