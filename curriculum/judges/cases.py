@@ -2,7 +2,9 @@
 
 The probe (``curriculum/probes/calls.py``) calls the function once per case
 and sends back ``{"ok": result}`` or ``{"raised": [exception class names,
-most specific first], "message": …}``. The reference runs the same cases.
+most specific first], "message": …}``; an ``"ok"`` case whose function changed
+an argument it was given also holds ``"changed": "tensor" | "list" | …``, and
+fails (:func:`changed_input`). The reference runs the same cases.
 Messages name a case by its label ("the example", "hidden input #3") and
 never show hidden inputs or expected values.
 
@@ -43,7 +45,29 @@ def case_list(outcome: Outcome, n: int) -> list[dict] | None:
         return None
     if not all(isinstance(v, dict) and ("ok" in v or "raised" in v) for v in value):
         return None
+    if not all(isinstance(v.get("changed", ""), str) for v in value):
+        return None
     return value
+
+
+_CHANGED = {
+    "tensor": ("the tensor", "compute a new tensor instead of changing the caller's "
+                             "(no in-place operations such as `x[...] = …` or `x.add_(…)` "
+                             "on it)"),
+    "list": ("the list", "build a new one instead of changing the caller's"),
+    "tuple": ("the tuple", "build a new one instead of changing the caller's"),
+    "dict": ("the dict", "build a new one instead of changing the caller's"),
+}
+
+
+def changed_input(case: object, fn: str, label: str) -> str | None:
+    """The message for a case whose function changed an argument it was given (the
+    probe's ``"changed"``), else None."""
+    if not isinstance(case, dict) or "changed" not in case:
+        return None
+    what, fix = _CHANGED.get(str(case["changed"]),
+                             ("an argument", "leave the caller's arguments as they were"))
+    return f"`{fn}` changed {what} it was given ({label}): {fix}"
 
 
 def raised_name(case: object) -> str:
@@ -92,9 +116,13 @@ def each_case(learner: Outcome, reference: Outcome, fn: str, compare: Compare,
         where = f"`{fn}(…)` on {label}" if label != NO_ARGUMENTS else f"`{fn}()`"
         if "raised" in r:
             raise RuntimeError(f"reference {fn} raised on {label}: {r.get('message')}")
+        if "changed" in r:
+            raise RuntimeError(f"reference {fn} changed its {r['changed']} on {label}")
         if "raised" in g:
             bad: Problem | None = ("value", f"{where} raised {raised_name(g)}"
                                             f": {str(g.get('message', ''))[:200]}")
+        elif (changed := changed_input(g, fn, label or "the call")) is not None:
+            bad = ("value", changed)
         else:
             found = compare(g["ok"], r["ok"], where)
             bad = ("value", found) if isinstance(found, str) else found
@@ -134,7 +162,8 @@ def results(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, fn: 
 
     verdict = each_case(learner, reference, fn, compare, labels_for(n, examples),
                         stop_at_first=True)
-    if not verdict.ok and hint and verdict.kind == "value":
+    if not verdict.ok and hint and verdict.kind == "value" and " it was given (" not in \
+            verdict.message:
         verdict.message += f" — {hint}"
     return verdict
 

@@ -5,11 +5,72 @@ arguments, or — with ``PROBE_ARGS["kwargs"]`` — an ``(args, kwargs)`` pair.
 Arguments are deep-copied first, so a function that changes its inputs in
 place cannot change the next case. Per case: ``{"ok": result}`` or
 ``{"raised": [exception class names, most specific first], "message": …}``.
+
+After the call the copies are compared with the untouched case: a case whose
+function changed an argument it was given (a tensor's values, shape or dtype, a
+list's entries, a dict's items) also carries ``"changed": <what it was: "tensor",
+"list", "tuple", "dict" or "argument">``. ``PROBE_ARGS["mutates"]`` (a contract that
+asks for in-place changes) turns this off.
 """
 
 import copy
+import math
 
 PROBE_ARGS: dict = {}
+
+
+def _same_tensor(a, b) -> bool:
+    import torch
+    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+        return False
+    if a.requires_grad != b.requires_grad or (a.grad is None) != (b.grad is None):
+        return False
+    if a.is_floating_point() or a.is_complex():
+        return bool(torch.equal(torch.isnan(a), torch.isnan(b))
+                    and torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0)))
+    return bool(torch.equal(a, b))
+
+
+def _same(before, after) -> bool:
+    """Whether ``after`` still equals ``before`` (NaN equal to itself); values that cannot
+    be compared count as unchanged."""
+    try:
+        import torch
+        if isinstance(before, torch.Tensor):
+            return isinstance(after, torch.Tensor) and _same_tensor(before, after)
+        if isinstance(before, (list, tuple)):
+            return (type(after) is type(before) and len(after) == len(before)
+                    and all(_same(x, y) for x, y in zip(before, after, strict=True)))
+        if isinstance(before, dict):
+            return (isinstance(after, dict) and list(after) == list(before)
+                    and all(_same(before[k], after[k]) for k in before))
+        if isinstance(before, float) and isinstance(after, float):
+            return before == after or (math.isnan(before) and math.isnan(after))
+        if isinstance(before, (bool, int, float, complex, str, bytes, type(None))):
+            return type(after) is type(before) and before == after
+    except Exception:
+        return True
+    return True
+
+
+def _kind(value) -> str:
+    import torch
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    for kind in (list, tuple, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return "argument"
+
+
+def _changed(before, after):
+    """What the first changed argument was ("tensor", "list", …), else None."""
+    (args0, kwargs0), (args1, kwargs1) = before, after
+    pairs = list(zip(args0, args1, strict=True)) + [(kwargs0[k], kwargs1.get(k)) for k in kwargs0]
+    for was, now in pairs:
+        if not _same(was, now):
+            return _kind(was)
+    return None
 
 
 def probe(ns, inputs):
@@ -22,10 +83,17 @@ def probe(ns, inputs):
     out = []
     for case in inputs:
         args, kwargs = case if PROBE_ARGS.get("kwargs") else (case, {})
-        args, kwargs = copy.deepcopy((tuple(args), dict(kwargs)))
+        untouched = copy.deepcopy((tuple(args), dict(kwargs)))
+        args, kwargs = copy.deepcopy(untouched)
         try:
-            out.append({"ok": fn(*args, **kwargs)})
+            record = {"ok": fn(*args, **kwargs)}
         except Exception as exc:
             out.append({"raised": [c.__name__ for c in type(exc).__mro__],
                         "message": str(exc)[:300]})
+            continue
+        if not PROBE_ARGS.get("mutates"):
+            changed = _changed(untouched, (args, kwargs))
+            if changed:
+                record["changed"] = changed
+        out.append(record)
     return out

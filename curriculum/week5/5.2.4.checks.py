@@ -40,7 +40,28 @@ def _adv_data(rng, n: int):
 def fgsm_inputs(rng: np.random.Generator) -> dict:
     (X, y), _ = _adv_data(rng, 64)
     return {"model": ADV_MODEL, "init_seed": int(rng.integers(0, 2**31 - 1)),
-            "X": f32(X), "y": torch.from_numpy(y), "eps": [0.05, 0.2]}
+            "X": f32(X), "y": torch.from_numpy(y), "eps": [0.05, 0.2],
+            "eval_eps": float(rng.choice(EVAL_EPS)), "eval_state": _fitted_state(X, y)}
+
+
+EVAL_EPS = (0.25, 0.3, 0.35)
+"""Hidden epsilons of the second ``evaluate_adversarial_accuracy`` call (the first uses
+the default, 0.1): one that ignores its epsilon attacks with the wrong one."""
+
+
+def _fitted_state(X: np.ndarray, y: np.ndarray) -> dict[str, torch.Tensor]:
+    """Weights of ADV_MODEL that separate the two classes (logit margin = d·x - c, d the
+    difference of the class means): its accuracy under FGSM falls as epsilon grows, so the
+    call at a hidden epsilon tells it from 0.1 (a random model often predicts one class at
+    every epsilon)."""
+    m0, m1 = X[y == 0].mean(0), X[y == 1].mean(0)
+    d, c = f32(m1 - m0), float((m1 - m0) @ (m0 + m1) / 2)
+    state = {"0.weight": torch.zeros(32, 10), "0.bias": torch.zeros(32),
+             "2.weight": torch.zeros(2, 32), "2.bias": torch.zeros(2)}
+    state["0.weight"][0], state["0.weight"][1] = d, -d
+    state["0.bias"][0], state["0.bias"][1] = -c, c
+    state["2.weight"][1, 0], state["2.weight"][1, 1] = 1.0, -1.0
+    return state
 
 
 def _fgsm(model, X, y, eps):
@@ -79,19 +100,33 @@ def judge_fgsm(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "grad", "generating adversarial examples left gradients in the "
                                       "model's parameters — use torch.autograd.grad(loss, data) "
                                       "or zero them, or they leak into the next update")
-    acc = v["acc"]
-    with torch.no_grad():
-        X, y = inputs["X"], inputs["y"]
-    adv = _fgsm(model, X, y, 0.1)
-    with torch.no_grad():
-        want = 100.0 * float((model(adv).argmax(1) == y).double().mean())
-    if not isinstance(acc, int | float) or isinstance(acc, bool):
-        return Verdict(False, "type", "evaluate_adversarial_accuracy must return a number "
-                                      f"(percent); found {type(acc).__name__}")
-    if not close(acc, want, rtol=0.0, atol=1e-6 + 100.0 / len(y) * 0.5):
-        return Verdict(False, "value", "evaluate_adversarial_accuracy should return the accuracy "
-                                       "in percent on FGSM examples (epsilon, true labels) made "
-                                       f"against the model; found {acc:.2f}")
+    if any(got.get("input_grad") is not False for got in v["adv"]):
+        return Verdict(False, "grad", "generate_adversarial_examples made the caller's `data` "
+                                      "require grad — work on "
+                                      "`data.clone().detach().requires_grad_(True)`")
+    if v.get("eval_input_changed") is not False:
+        return Verdict(False, "value", "evaluate_adversarial_accuracy changed the X it was "
+                                       "given (its values, or made it require grad): work on "
+                                       "`X.clone().detach().requires_grad_(True)`")
+    X, y = inputs["X"], inputs["y"]
+    fitted = load_spec_model(inputs["model"], inputs["eval_state"])
+    for eps, net, acc in ((0.1, model, v["acc"]),
+                          (inputs["eval_eps"], fitted, v.get("acc_eval_eps"))):
+        adv = _fgsm(net, X, y, eps)
+        with torch.no_grad():
+            want = 100.0 * float((net(adv).argmax(1) == y).double().mean())
+        if not isinstance(acc, int | float) or isinstance(acc, bool):
+            return Verdict(False, "type", "evaluate_adversarial_accuracy must return a number "
+                                          f"(percent); found {type(acc).__name__}")
+        if not close(acc, want, rtol=0.0, atol=1e-6 + 100.0 / len(y) * 0.5):
+            if eps != 0.1:
+                return Verdict(False, "value", "evaluate_adversarial_accuracy called with "
+                                               f"epsilon={eps} should attack with that "
+                                               f"epsilon; found {acc:.2f} — pass the "
+                                               "`epsilon` argument on to the attack")
+            return Verdict(False, "value", "evaluate_adversarial_accuracy should return the "
+                                           "accuracy in percent on FGSM examples (epsilon, true "
+                                           f"labels) made against the model; found {acc:.2f}")
     modes = v.get("eval_modes")
     if not isinstance(modes, list) or any(bool(m[0]) for m in modes):
         return Verdict(False, "value", "evaluate_adversarial_accuracy ran the model in training "

@@ -9,6 +9,16 @@ from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
 
 
+def _changed(given, saved):
+    """Whether a tensor handed to the learner no longer matches the saved one (values,
+    shape, dtype) or was made to require grad or to hold a .grad."""
+    if not isinstance(given, _torch.Tensor):
+        return True
+    return (given.shape != saved.shape or given.dtype != saved.dtype
+            or not bool(_torch.equal(given.detach(), saved))
+            or given.requires_grad or given.grad is not None)
+
+
 def fgsm(ns, inputs):
     fn = ns.get("generate_adversarial_examples")
     if fn is None:
@@ -27,6 +37,7 @@ def fgsm(ns, inputs):
             "value": adv.detach().clone() if isinstance(adv, _torch.Tensor) else _describe(adv),
             "requires_grad": bool(getattr(adv, "requires_grad", False)),
             "input_changed": not bool(_torch.equal(X.detach(), inputs["X"])),
+            "input_grad": _changed(X, inputs["X"]),
         })
     out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())
                              for p in model.parameters())
@@ -34,12 +45,20 @@ def fgsm(ns, inputs):
     model.train()
     modes = []
     handle = mode_hook(model, modes)
+    X, y = inputs["X"].clone(), inputs["y"].clone()
     try:
-        acc = ev(model, inputs["X"].clone(), inputs["y"].clone(), 0.1)
+        acc = ev(model, X, y, 0.1)
     finally:
         handle.remove()
     out["acc"] = _describe(acc)
     out["eval_modes"] = [list(m) for m in modes]
+    out["eval_input_changed"] = _changed(X, inputs["X"]) or _changed(y, inputs["y"])
+    # again at a hidden epsilon, on a model that separates the classes (the grader's
+    # weights): the attack must use the epsilon it is given
+    fitted = _build(inputs["model"])
+    fitted.load_state_dict(inputs["eval_state"])
+    acc = ev(fitted, inputs["X"].clone(), inputs["y"].clone(), inputs["eval_eps"])
+    out["acc_eval_eps"] = _describe(acc)
     return out
 
 

@@ -44,7 +44,10 @@ def dist_inputs_acc(rng):
 
 
 def dist_inputs_reduce(rng):
-    return _part(rng, "reduce")
+    made = _part(rng, "reduce")
+    made.inputs["worker_grads3"] = [[f32(rng.standard_normal((5, 10))),
+                                     f32(rng.standard_normal(5))] for _ in range(3)]
+    return made
 
 
 def dist_inputs_async(rng):
@@ -116,21 +119,43 @@ def judge_accumulation(learner, reference, inputs, ctx) -> Verdict:
     return Verdict(True, "train")
 
 
-def judge_all_reduce(learner, reference, inputs, ctx) -> Verdict:
-    v = learner.value["reduce"]
-    want = [torch.stack([w[i].double() for w in inputs["worker_grads"]]).mean(0)
-            for i in range(2)]
-    got = v["returned"]
+def _reduce_problem(v, worker_grads, workers: int) -> Verdict | None:
+    """What is wrong with one all-reduce record (hostile data), else None."""
+    at = f" ({workers} workers)"
+    if not isinstance(v, dict):
+        return Verdict(False, "type", f"could not read the all-reduce record{at}")
+    if v.get("changed") is not False:
+        return Verdict(False, "value", "simulated_all_reduce changed the gradients it was "
+                                       f"given{at}: compute the means in new tensors (no "
+                                       "`+=` or `/=` on the workers' tensors)")
+    want = [torch.stack([w[i].double() for w in worker_grads]).mean(0) for i in range(2)]
+    got = v.get("returned")
     if not (isinstance(got, list) and len(got) == 2 and all(isinstance(g, torch.Tensor)
                                                             for g in got)):
         return Verdict(False, "type", "simulated_all_reduce must return the list of averaged "
                                       "gradients, one tensor per parameter")
     if not all(_close(g, w) for g, w in zip(got, want, strict=True)):
-        return Verdict(False, "value", "the all-reduce must return the mean of the workers' "
-                                       "gradients, parameter by parameter")
-    if not all(isinstance(g, torch.Tensor) and _close(g, w) for g, w in zip(v["grads"], want,
-                                                                             strict=True)):
+        return Verdict(False, "value", f"the all-reduce{at} must return the mean of the "
+                                       f"{workers} workers' gradients, parameter by parameter"
+                                       + (" (divide by the number of workers, not a typed-in 4)"
+                                          if workers != 4 else ""))
+    grads = v.get("grads")
+    if not (isinstance(grads, list) and len(grads) == 2 and all(
+            isinstance(g, torch.Tensor) and _close(g, w)
+            for g, w in zip(grads, want, strict=True))):
         return Verdict(False, "grad", "store the averaged gradient in each parameter's .grad")
+    return None
+
+
+def judge_all_reduce(learner, reference, inputs, ctx) -> Verdict:
+    v = learner.value.get("reduce") if isinstance(learner.value, dict) else None
+    if not isinstance(v, dict):
+        return Verdict(False, "type", "could not read the all-reduce record")
+    for record, grads, workers in ((v, inputs["worker_grads"], 4),
+                                   (v.get("three"), inputs["worker_grads3"], 3)):
+        problem = _reduce_problem(record, grads, workers)
+        if problem:
+            return problem
     return Verdict(True, "value")
 
 

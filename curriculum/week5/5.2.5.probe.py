@@ -53,14 +53,36 @@ def _probe_acc(ns, inputs, X, y):
             "preds": preds.detach(), "init2": before2, "final2": _flat(model2)}
 
 
-def _probe_reduce(ns, inputs):
+def _same_grads(given, saved):
+    """Whether the worker lists handed over still hold the saved gradients."""
+    return (isinstance(given, list) and len(given) == len(saved)
+            and all(isinstance(w, list) and len(w) == len(s)
+                    and all(isinstance(g, _torch.Tensor) and g.shape == t.shape
+                            and g.dtype == t.dtype and bool(_torch.equal(g, t))
+                            for g, t in zip(w, s, strict=True))
+                    for w, s in zip(given, saved, strict=True)))
+
+
+def _reduce_once(ns, inputs, key, workers):
+    """One all-reduce on a fresh simulator with ``workers`` workers: what it returned, the
+    .grads it left, and whether it changed the gradients it was given."""
     _torch.manual_seed(inputs["init_seed"])
     model = _build(inputs["model"])
-    sim = _sim(ns, model)
-    res = sim.simulated_all_reduce([[g.clone() for g in w] for w in inputs["worker_grads"]])
+    sim = _sim(ns, model, workers=workers)
+    given = [[g.clone() for g in w] for w in inputs[key]]
+    res = sim.simulated_all_reduce(given)
     return {"returned": _describe(res),
             "grads": [None if p.grad is None else p.grad.detach().clone()
-                      for p in model.parameters()]}
+                      for p in model.parameters()],
+            "changed": not _same_grads(given, inputs[key])}
+
+
+def _probe_reduce(ns, inputs):
+    out = _reduce_once(ns, inputs, "worker_grads", 4)
+    # a second simulator with 3 workers (3 lists): the mean is over the workers given,
+    # not a typed-in 4
+    out["three"] = _reduce_once(ns, inputs, "worker_grads3", 3)
+    return out
 
 
 def _probe_async(ns, inputs, X, y):
