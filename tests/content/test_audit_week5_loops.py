@@ -131,6 +131,18 @@ UNRESET = ("            best_val_loss = val_loss\n            epochs_without_imp
            "            best_val_loss = val_loss\n")
 
 
+def _early_probe():  # type: ignore[no-untyped-def]
+    """5.1.3's own probe of variant 13 (curriculum/week5/5.1.3.probe.py), run here."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(probe.__file__).parents[1] / "week5" / "5.1.3.probe.py"
+    spec = importlib.util.spec_from_file_location("probe_5_1_3", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.early_probe
+
+
 def _run_13(curriculum, source: str, seed: int) -> tuple[object, dict]:
     """Variant 13 probed and judged in this process (no sandbox: trusted code)."""
     check = next(c for c in curriculum.get("5.1.3").checks if c.id == "train_loop_13")
@@ -139,7 +151,7 @@ def _run_13(curriculum, source: str, seed: int) -> tuple[object, dict]:
     ns: dict = {}
     exec(compile(source, "submission", "exec"), ns)  # trusted: the reference, edited
     torch.set_num_threads(1)
-    value = probe.probe(ns, hidden.inputs)
+    value = _early_probe()(ns, hidden.inputs)  # the shared probe, then its second runs
     ctx = types.SimpleNamespace(secrets={"train_loop_13": hidden.secret}, source_text=source)
     return loops.judge_variant(spec, types.SimpleNamespace(value=value), None, hidden.inputs,
                                ctx), value
