@@ -70,6 +70,16 @@ def changed_input(case: object, fn: str, label: str) -> str | None:
     return f"`{fn}` changed {what} it was given ({label}): {fix}"
 
 
+def first_changed(cases: list[dict], fn: str, what: str = "hidden case") -> str | None:
+    """:func:`changed_input`'s message for the first case that changed its arguments, for a
+    judge that reads :func:`case_list` itself instead of going through ``each_case``."""
+    for i, case in enumerate(cases, start=1):
+        message = changed_input(case, fn, f"{what} {i} of {len(cases)}")
+        if message:
+            return message
+    return None
+
+
 def raised_name(case: object) -> str:
     """The exception a case raised, as a learner knows it (``torch.linalg.LinAlgError``,
     not torch's private ``_LinAlgError``); "an error" when unnamed."""

@@ -26,6 +26,7 @@ import torch
 from curriculum.judges.cases import (
     case_list,
     each_case,
+    first_changed,
     labels_for,
     mixed,
     raised_name,
@@ -185,6 +186,9 @@ def judge_singular(learner, reference, inputs, ctx):
     got = case_list(learner, len(inputs))
     if got is None:
         return Verdict(False, "value", "could not read the results of `solve_linear_system`")
+    changed = first_changed(got, "solve_linear_system")
+    if changed:
+        return Verdict(False, "value", changed)
     singular = [case for case, kind in zip(got, kinds, strict=True) if kind == "singular"]
     # a wrong exception first: its fix (raise ValueError) comes before the rank rule
     for i, case in enumerate(singular, start=1):
@@ -214,6 +218,9 @@ def judge_verify(learner, reference, inputs, ctx):
     got = case_list(learner, len(inputs))
     if got is None:
         return Verdict(False, "value", "could not read the results of `verify_solution`")
+    changed = first_changed(got, "verify_solution")
+    if changed:
+        return Verdict(False, "value", changed)
     for i, (case, kind) in enumerate(zip(got, kinds, strict=True), start=1):
         names = raised_names(case)
         if names:

@@ -17,7 +17,7 @@ rules (by construction, with random sizes — never left to the draw):
 """
 
 
-from curriculum.judges.cases import case_list, raised_name, raised_names
+from curriculum.judges.cases import case_list, first_changed, raised_name, raised_names
 from curriculum.judges.data import randn
 from curriculum.judges.source import calls_in
 from curriculum.judges.values import problem
@@ -93,6 +93,9 @@ def judge_safe_add(learner, reference, inputs, ctx):
         raise RuntimeError("reference safe_add returned malformed data")
     if got is None:
         return Verdict(False, "value", "could not read the results of `safe_add`")
+    changed = first_changed(got, "safe_add", "hidden pair")
+    if changed:
+        return Verdict(False, "value", changed)
     for i, (g, e) in enumerate(zip(got, exp, strict=True)):
         label = f"hidden pair #{i + 1} of {len(exp)}"
         shapes = "broadcastable shapes" if e["ok"][1] is None else "incompatible shapes"
@@ -136,6 +139,9 @@ def judge_broadcast_shape(learner, reference, inputs, ctx):
         raise RuntimeError("reference broadcast_shape returned malformed data")
     if got is None:
         return Verdict(False, "value", "could not read the results of `broadcast_shape`")
+    changed = first_changed(got, "broadcast_shape")
+    if changed:
+        return Verdict(False, "value", changed)
     for i, (g, e) in enumerate(zip(got, exp, strict=True)):
         kind = "incompatible shapes" if "raised" in e else "broadcastable shapes"
         label = f"hidden case #{i + 1} of {len(exp)}, {kind}"

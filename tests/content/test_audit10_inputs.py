@@ -70,6 +70,14 @@ WRONG = {
         ("    return features + bias\n", "    features += bias\n    return features\n")],
         "batch_bias_addition", ["`batch_bias_addition` changed the tensor it was given",
                                 "compute a new tensor"]),
+    # passed: 1.3.1 and 2.2.5 read the case records themselves, not through each_case
+    "1.3.1-verify-subtracts-from-the-callers-b": ("1.3.1", [
+        ("    return torch.allclose(A @ x, b, atol=atol)\n",
+         "    b.sub_(A @ x)\n    return bool((b.abs() <= atol).all())\n")],
+        "verify", ["`verify_solution` changed the tensor it was given (hidden case "]),
+    "2.2.5-safe-add-adds-into-the-callers-t1": ("2.2.5", [
+        ("        result = t1 + t2\n", "        result = t1.add_(t2)\n")],
+        "safe_add", ["`safe_add` changed the tensor it was given (hidden pair "]),
     # passed: the gradients handed over were copies nobody looked at
     "5.2.5-all-reduce-sums-into-the-workers-tensors": ("5.2.5", [(_REDUCE, _REDUCE_IN_PLACE)],
         "all_reduce", ["simulated_all_reduce changed the gradients it was given",
