@@ -170,6 +170,21 @@ async def test_learner_text_is_escaped(browser: Browser) -> None:
     assert '&lt;script&gt;alert("code")&lt;/script&gt;' in code  # highlighted, as text
 
 
+async def test_a_members_page_lists_the_hints_they_revealed(browser: Browser) -> None:
+    """An instructor could not see why a member's first pass scored less than its points."""
+    seeded = browser.seeded
+    await seeded.world.dojo.hint(seeded.world.actor("bob"), "1.1.1", reveal=True)
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    bob = await seeded.world.member_id("bob")
+    page = (await browser.client.get(f"/c/{seeded.cohort_id}/members/{bob}")).text
+    assert '<h2>Hints revealed</h2>' in page and 'id="member-hints"' in page
+    row = re.search(r'<table class="list" id="member-hints">.*?</table>', page, re.S)
+    assert row and "1.1.1" in row.group(0) and "point" in row.group(0), page
+    alice = await seeded.world.member_id("alice")
+    assert "Hints revealed" not in (await browser.client.get(
+        f"/c/{seeded.cohort_id}/members/{alice}")).text
+
+
 async def test_a_syntax_errors_caret_stands_under_its_column(browser: Browser) -> None:
     """The caret line lost its line break (the template's trim_blocks ate it): the ``^``
     stood at the end of the quoted code instead of under column 5 on the next line."""

@@ -178,8 +178,15 @@ async def test_member_drill_down_stays_inside_its_cohort(seeded: Seeded) -> None
     assert [(s.status, s.points) for s in view.submissions] == [
         ("passed", 10), ("failed", None), ("passed", 10)]
     assert view.total_submissions == 3 and not view.left
+    assert view.hints == []
     carol = await insights.member(seeded.cohort_id, await world.member_id("carol"))
     assert carol.exercises == [] and carol.submissions == [] and carol.member.last_pass is None
+    # why a member's first pass may score less: the hints they revealed, and what they cost
+    bob = world.actor("bob")
+    steps = [await world.dojo.hint(bob, "1.1.1", reveal=True) for _ in range(2)]
+    hinted = (await insights.member(seeded.cohort_id, await world.member_id("bob"))).hints
+    assert [(h.exercise_id, h.revealed) for h in hinted] == [("1.1.1", 2)]
+    assert hinted[0].deduction == sum(step.cost for step in steps) > 0
     with pytest.raises(NotFound):
         await insights.member(seeded.cohort_id, await world.member_id("zed"))  # cohort 2's
     with pytest.raises(NotFound):

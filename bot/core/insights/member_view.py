@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.core import rules
 from bot.core.errors import NotFound
 from bot.core.insights.common import aware, columns
 from bot.core.insights.overview import DEFAULT_BEHIND_DAYS, member_cells, member_rows
-from bot.core.insights.views import MemberExercise, MemberSubmission, MemberView
-from bot.db import Award, Database, Member, Submission
+from bot.core.insights.views import MemberExercise, MemberHints, MemberSubmission, MemberView
+from bot.db import Award, Database, HintUse, Member, Submission
 
 MAX_SUBMISSIONS = 200
 
@@ -47,6 +48,10 @@ async def member_view(db: Database, curriculum: Any, cohort_id: int, member_id: 
             .order_by(Submission.id.desc())
             .limit(limit)
         )).all()
+        hinted = (await s.execute(
+            select(HintUse.exercise_id, func.count(), func.sum(HintUse.cost))
+            .where(HintUse.cohort_id == cohort_id, HintUse.member_id == member_id)
+            .group_by(HintUse.exercise_id).order_by(HintUse.exercise_id))).all()
     row.tried, row.first_try = counts.get(member_id, (0, 0))
     mine = cells.get(member_id, {})
     exercises = [MemberExercise(col, mine[col.id]) for col in columns(curriculum, None)
@@ -57,4 +62,15 @@ async def member_view(db: Database, curriculum: Any, cohort_id: int, member_id: 
                                       status=result or str(state), score=score,
                                       max_score=max_score, points=points)
                      for i, ex, at, state, result, score, max_score, points in subs],
-        total_submissions=total)
+        total_submissions=total, hints=_hints(curriculum, hinted))
+
+
+def _hints(curriculum: Any, hinted: list[Any]) -> list[MemberHints]:
+    out = []
+    for exercise_id, revealed, cost in hinted:
+        ex = curriculum.get(exercise_id)
+        if ex is None:  # an exercise the curriculum no longer has
+            continue
+        out.append(MemberHints(exercise_id, ex.title, int(revealed),
+                               rules.hint_deduction(ex.max_score, [int(cost or 0)])))
+    return out

@@ -297,6 +297,17 @@ class MemberSubmission:
     points: int | None  # points + bonus where this submission scored the exercise
 
 
+@dataclass(frozen=True)
+class MemberHints:
+    """The hints a member revealed on one exercise, and what they take off its first
+    pass (capped as the scoring rule caps them)."""
+
+    exercise_id: str
+    title: str
+    revealed: int
+    deduction: int
+
+
 @dataclass
 class MemberView:
     """One member of a cohort for an instructor: standing, exercises, submissions."""
@@ -308,3 +319,5 @@ class MemberView:
     exercises: list[MemberExercise]
     submissions: list[MemberSubmission]  # newest first, at most ``shown``
     total_submissions: int
+    #: why a member's points may be lower than their passes: hints revealed, per exercise
+    hints: list[MemberHints] = field(default_factory=list)
