@@ -212,8 +212,11 @@ _CODE_LINE = re.compile(r"^\s*(import \w|from [\w.]+ import |def \w|class \w|[A-
 def looks_like_code(text: str) -> bool:
     """Python pasted without a code block: it parses, and binds or imports
     something (``zeros_1 = torch.zeros(3, 4)``, ``import torch``). A chat line
-    such as ``thanks!`` or ``x = 5 is what I got`` is not."""
+    such as ``thanks!`` or ``x = 5 is what I got`` is not. Inside one pair of single
+    backticks (inline code, which chat clients show but no block) it still is."""
     text = (text or "").strip()
+    if len(text) > 2 and text[0] == text[-1] == "`" and "`" not in text[1:-1]:
+        text = text[1:-1].strip()
     if not text or "```" in text or not _CODE_LINE.search(text):
         return False
     try:

@@ -79,6 +79,15 @@ def test_code_on_the_opening_fences_line_is_the_first_line_of_code() -> None:
     assert mixed.code == "import torch\nx = 1\n"
 
 
+def test_code_in_single_backticks_is_told_to_use_a_block() -> None:
+    """Inline code in a drill's thread got no answer at all (not a block, not "code")."""
+    from bot.chat.extract import looks_like_code
+
+    assert looks_like_code("`zeros_1 = torch.zeros(3, 4)`")
+    assert looks_like_code("`import torch`")
+    assert not looks_like_code("`thanks!`") and not looks_like_code("use `x = 1` here")
+
+
 def test_an_empty_code_block_is_called_empty() -> None:
     """Not "that looks like code, but I only grade code inside a code block"."""
     for text in ("```\n```", "```python\n\n```", "``````", "```  ```", "see:\n```\n\n```"):
