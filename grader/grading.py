@@ -53,7 +53,14 @@ from grader.limits import (
 )
 from grader.pool import SandboxPool
 from grader.references import ReferenceProcess
-from grader.result import CheckResult, CheckStatus, ErrorCause, GradeResult, Status
+from grader.result import (
+    CheckResult,
+    CheckStatus,
+    ErrorCause,
+    GradeResult,
+    Status,
+    caret_column,
+)
 from grader.sandbox import harness
 from grader.stock import Plan, ReferenceStock, fresh_seed
 
@@ -663,17 +670,11 @@ def _cause_of(err: Any, source: str) -> ErrorCause | None:
     if not isinstance(line, int) or isinstance(line, bool) or not 1 <= line <= len(lines):
         line = None
     text = lines[line - 1][:300] if line else ""
-    col = err.get("offset")
-    # the learner's code can raise SyntaxError(…, (file, 1, 10**9, text)): a column past
-    # the quoted line (+1: just after it) points at nothing, and drawn as spaces before
-    # a caret it was gigabytes in the bot and the dashboard
-    if not isinstance(col, int) or isinstance(col, bool) or not 1 <= col <= len(text) + 1:
-        col = None
     return ErrorCause(
         type=str(err.get("type") or "Error")[:100],
         message=str(err.get("message") or "")[:1000],
         line=line,
-        col=col,
+        col=caret_column(err.get("offset"), text) if line else None,
         text=text,
     )
 

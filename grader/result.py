@@ -232,16 +232,27 @@ def _check(data: Any) -> CheckResult:
     )
 
 
+def caret_column(col: Any, text: str) -> int | None:
+    """``col`` where a caret can stand under ``text`` (on it, or just after it), else None.
+
+    The learner's code can raise ``SyntaxError(…, (file, 1, 10**9, text))``: a column past
+    the quoted line points at nothing, and drawn as spaces before a caret it was gigabytes
+    in the bot and the dashboard. One rule for the grader, any result parsed and stored
+    results."""
+    if isinstance(col, int) and not isinstance(col, bool) and 1 <= col <= len(text) + 1:
+        return col
+    return None
+
+
 def _cause(data: Any) -> ErrorCause:
     if not isinstance(data, dict):
         raise ResultFormatError("cause must be an object")
     line, col = data.get("line"), data.get("col")
     text = _text(data.get("text"), 500, "cause text")
-    col = _int(col, "cause col") if col is not None else None
     return ErrorCause(
         type=_text(data.get("type"), MAX_ID, "cause type") or "Error",
         message=_text(data.get("message"), MAX_MESSAGE, "cause message"),
         line=_int(line, "cause line") if line is not None else None,
-        col=col if col is not None and 1 <= col <= len(text) + 1 else None,  # a caret's place
+        col=caret_column(_int(col, "cause col") if col is not None else None, text),
         text=text,
     )

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from bot.core.insights.views import Cause, CheckRow
-from grader.result import clean_text
+from grader.result import caret_column, clean_text
 
 MAX_TEXT = 4000
 MAX_STDOUT = 64 * 1024
@@ -66,9 +66,7 @@ def cause(result: Any) -> Cause | None:
         type=text(raw.get("type"), 200),
         message=text(raw.get("message")),
         line=line if isinstance(line, int) and not isinstance(line, bool) else None,
-        # a caret's place on the quoted line, no further (a stored 10**9 drew 1 GB of spaces)
-        col=col if isinstance(col, int) and not isinstance(col, bool)
-        and 1 <= col <= len(quoted) + 1 else None,
+        col=caret_column(col, quoted),  # results stored before the grader bounded it
         text=quoted,
     )
 
