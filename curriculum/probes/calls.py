@@ -14,43 +14,10 @@ asks for in-place changes) turns this off.
 """
 
 import copy
-import math
+
+from curriculum.probes.unchanged import same
 
 PROBE_ARGS: dict = {}
-
-
-def _same_tensor(a, b) -> bool:
-    import torch
-    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
-        return False
-    if a.requires_grad != b.requires_grad or (a.grad is None) != (b.grad is None):
-        return False
-    if a.is_floating_point() or a.is_complex():
-        return bool(torch.equal(torch.isnan(a), torch.isnan(b))
-                    and torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0)))
-    return bool(torch.equal(a, b))
-
-
-def _same(before, after) -> bool:
-    """Whether ``after`` still equals ``before`` (NaN equal to itself); values that cannot
-    be compared count as unchanged."""
-    try:
-        import torch
-        if isinstance(before, torch.Tensor):
-            return isinstance(after, torch.Tensor) and _same_tensor(before, after)
-        if isinstance(before, (list, tuple)):
-            return (type(after) is type(before) and len(after) == len(before)
-                    and all(_same(x, y) for x, y in zip(before, after, strict=True)))
-        if isinstance(before, dict):
-            return (isinstance(after, dict) and list(after) == list(before)
-                    and all(_same(before[k], after[k]) for k in before))
-        if isinstance(before, float) and isinstance(after, float):
-            return before == after or (math.isnan(before) and math.isnan(after))
-        if isinstance(before, (bool, int, float, complex, str, bytes, type(None))):
-            return type(after) is type(before) and before == after
-    except Exception:
-        return True
-    return True
 
 
 def _kind(value) -> str:
@@ -68,7 +35,7 @@ def _changed(before, after):
     (args0, kwargs0), (args1, kwargs1) = before, after
     pairs = list(zip(args0, args1, strict=True)) + [(kwargs0[k], kwargs1.get(k)) for k in kwargs0]
     for was, now in pairs:
-        if not _same(was, now):
+        if not same(was, now):
             return _kind(was)
     return None
 

@@ -7,16 +7,7 @@ from torch import nn as _nn
 from curriculum.probes.recorders import holds_graph, mode_hook
 from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
-
-
-def _changed(given, saved):
-    """Whether a tensor handed to the learner no longer matches the saved one (values,
-    shape, dtype) or was made to require grad or to hold a .grad."""
-    if not isinstance(given, _torch.Tensor):
-        return True
-    return (given.shape != saved.shape or given.dtype != saved.dtype
-            or not bool(_torch.equal(given.detach(), saved))
-            or given.requires_grad or given.grad is not None)
+from curriculum.probes.unchanged import same
 
 
 def fgsm(ns, inputs):
@@ -37,7 +28,7 @@ def fgsm(ns, inputs):
             "value": adv.detach().clone() if isinstance(adv, _torch.Tensor) else _describe(adv),
             "requires_grad": bool(getattr(adv, "requires_grad", False)),
             "input_changed": not bool(_torch.equal(X.detach(), inputs["X"])),
-            "input_grad": _changed(X, inputs["X"]),
+            "input_grad": not same(inputs["X"], X),
         })
     out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())
                              for p in model.parameters())
@@ -52,7 +43,7 @@ def fgsm(ns, inputs):
         handle.remove()
     out["acc"] = _describe(acc)
     out["eval_modes"] = [list(m) for m in modes]
-    out["eval_input_changed"] = _changed(X, inputs["X"]) or _changed(y, inputs["y"])
+    out["eval_input_changed"] = not (same(inputs["X"], X) and same(inputs["y"], y))
     # again at a hidden epsilon, on a model that separates the classes (the grader's
     # weights): the attack must use the epsilon it is given
     fitted = _build(inputs["model"])

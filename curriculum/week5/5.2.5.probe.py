@@ -4,6 +4,7 @@ training-loop instruments (data only)."""
 import torch as _torch
 
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
+from curriculum.probes.unchanged import same
 
 
 def _sim(ns, model, workers=4, steps=4):
@@ -53,16 +54,6 @@ def _probe_acc(ns, inputs, X, y):
             "preds": preds.detach(), "init2": before2, "final2": _flat(model2)}
 
 
-def _same_grads(given, saved):
-    """Whether the worker lists handed over still hold the saved gradients."""
-    return (isinstance(given, list) and len(given) == len(saved)
-            and all(isinstance(w, list) and len(w) == len(s)
-                    and all(isinstance(g, _torch.Tensor) and g.shape == t.shape
-                            and g.dtype == t.dtype and bool(_torch.equal(g, t))
-                            for g, t in zip(w, s, strict=True))
-                    for w, s in zip(given, saved, strict=True)))
-
-
 def _reduce_once(ns, inputs, key, workers):
     """One all-reduce on a fresh simulator with ``workers`` workers: what it returned, the
     .grads it left, and whether it changed the gradients it was given."""
@@ -74,7 +65,7 @@ def _reduce_once(ns, inputs, key, workers):
     return {"returned": _describe(res),
             "grads": [None if p.grad is None else p.grad.detach().clone()
                       for p in model.parameters()],
-            "changed": not _same_grads(given, inputs[key])}
+            "changed": not same(inputs[key], given)}
 
 
 def _probe_reduce(ns, inputs):

@@ -179,6 +179,16 @@ def test_calls_leaves_unchanged_arguments_alone():
     assert "changed" not in _call(lambda x: x + 1, [(_nan_tensor(),)])[0]
     # something that cannot be compared counts as unchanged
     assert "changed" not in _call(lambda o: 0, [(object(),)])[0]
+    # a comparison that raises can only be a hostile value put in the caller's data
+    class Raises(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            raise RuntimeError("no")
+
+    def swap(items):
+        items[0] = torch.ones(2).as_subclass(Raises)
+        return 0
+    assert _call(swap, [([torch.ones(2)],)])[0]["changed"] == "list"
     # a contract that asks for in-place changes turns the check off
     assert "changed" not in _call(lambda x: x.mul_(2), [(torch.ones(2),)], mutates=True)[0]
     # the untouched case the grader sent is never changed
