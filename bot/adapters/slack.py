@@ -17,7 +17,7 @@ What it translates, and nothing more:
   after a restart; challenge submissions are private (ephemeral) — the cohort
   sees results when the window closes. The chat layer makes those decisions.
 
-One module for one platform on purpose (~900 lines): Block Kit layout, the
+One module for one platform on purpose (~1,000 lines): Block Kit layout, the
 Bolt listeners, the Web API calls and App Home share Slack's types and size
 limits; no decision is made here (the chat layer makes them).
 

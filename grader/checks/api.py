@@ -41,6 +41,15 @@ satisfies ``.permute``.
 For a function or class name the whole (reachable) body counts, and with it
 the bodies of the submission's own module-level functions it calls (a
 helper doing the work: ``def solve(A, b): return _checked(A, b)``).
+
+Calls that cannot have built anything do not count: a pure call whose value is
+thrown away (``x.detach()`` on a line of its own), and any value built by a
+torch function the source rebinds (``torch.zeros = …``).
+
+One module past the usual size on purpose (~740 lines): reading which calls
+built a value is one walk of one tree — aliases, live statements, bindings,
+data flow and the verdict share its types, and splitting them would pass the
+tree and its indexes between modules for no reader's gain.
 """
 
 from __future__ import annotations
