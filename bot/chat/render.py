@@ -36,7 +36,7 @@ from bot.core.types import (
     StreakReminder,
     WeeklyBoard,
 )
-from bot.core.views import BestView, HintStep, ReviewQueue
+from bot.core.views import BestView, HintStep, ReviewItem, ReviewQueue
 from grader.result import MAX_MESSAGE, CheckResult, CheckStatus, ErrorCause, GradeResult, Status
 
 #: Every status the grader can return: (icon, headline word, advice when the
@@ -148,20 +148,13 @@ def review_tip(note: ReviewNote, passed: bool, at: datetime) -> str:
     return f"🔁 It comes back for review {back} — pass it then to make it stick."
 
 
-def time_change(previous_s: float, latest_s: float) -> str:
-    """``18:42 → 11:05, −41 %``; no percentage from a previous time of 0:00."""
-    text = f"{rules.clock_time(previous_s)} → {rules.clock_time(latest_s)}"
-    change = rules.improvement(previous_s, latest_s)
-    return text if change is None else f"{text}, {change:+.0f} %".replace("-", "−")
-
-
 def best_line(best: BestNote) -> str:
     """``⏱️ 11:05 — new best (18:42 → 11:05, −41 %)``."""
     time = rules.clock_time(best.elapsed_s)
     tail = " (practice run: no points)" if best.practice else ""
     if best.previous_s is None:
         return f"⏱️ Your time: {time}{tail}. Start it again to practise and beat it."
-    change = time_change(best.previous_s, best.elapsed_s)
+    change = rules.time_change(best.previous_s, best.elapsed_s)
     if best.elapsed_s <= best.best_s:
         return f"⏱️ {time} — new best ({change}){tail}"
     return f"⏱️ {time} ({change}; best {rules.clock_time(best.best_s)}){tail}"
@@ -219,19 +212,17 @@ def review_of(q: ReviewQueue, exercise_id: str, title: str) -> str:
             start = (f"/dojo challenge start {exercise_id} to time it" if
                      r.item.kind == "challenge" else f"/dojo submit {exercise_id}")
             return (f"`{exercise_id}` {title} is due{since}: {start} — fresh hidden inputs, "
-                    f"no points, counts for your streak. {_reviewed(r.reviews).capitalize()}.")
+                    f"no points, counts for your streak. {_reviewed(r).capitalize()}.")
     for r in q.upcoming:
         if r.item.id == exercise_id:
             return (f"`{exercise_id}` {title} comes back for review "
-                    f"{day_word(r.due_day, q.today)} ({_reviewed(r.reviews)}).")
+                    f"{day_word(r.due_day, q.today)} ({_reviewed(r)}).")
     return (f"`{exercise_id}` {title} is not in your review queue: exercises you fail, need "
             "several tries for, or pass slowly come back there. /dojo review lists your queue.")
 
 
-def _reviewed(sessions: int) -> str:
-    """How often a card came back and was tried: its first day (the tries that put it in
-    the queue) is not a review."""
-    done = max(0, sessions - 1)
+def _reviewed(item: ReviewItem) -> str:
+    done = item.reviewed
     return f"reviewed {done}× so far" if done else "not reviewed yet"
 
 
@@ -251,7 +242,7 @@ def best_summary(b: BestView) -> str:
     """``⏱️ 6.1.1: best 11:05; 18:42 → 11:05, −41 % (3 runs)``."""
     line = f"⏱️ `{b.item.id}`: best {rules.clock_time(b.best_s)}"
     if b.previous_s is not None:
-        line += f"; last {time_change(b.previous_s, b.latest_s)}"
+        line += f"; last {rules.time_change(b.previous_s, b.latest_s)}"
     return line + f" ({len(b.times)} run{'s' if len(b.times) != 1 else ''})"
 
 

@@ -66,10 +66,13 @@ class BestsService:
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor)
-            rows = (await s.scalars(select(ChallengeTime)
-                                    .where(ChallengeTime.member_id == member.id)
-                                    .order_by(ChallengeTime.passed_at,
-                                              ChallengeTime.id))).all()
+            return await self.of_member(s, member.id)
+
+    async def of_member(self, s: AsyncSession, member_id: int) -> list[BestView]:
+        """:meth:`of` for a member known by id (the instructor dashboard's member page)."""
+        rows = (await s.scalars(select(ChallengeTime)
+                                .where(ChallengeTime.member_id == member_id)
+                                .order_by(ChallengeTime.passed_at, ChallengeTime.id))).all()
         by_exercise: dict[str, list[float]] = {}
         for row in rows:
             by_exercise.setdefault(row.exercise_id, []).append(row.elapsed_s)

@@ -295,6 +295,14 @@ def improvement(previous_s: float, latest_s: float) -> float | None:
     return (latest_s - previous_s) / previous_s * 100
 
 
+def time_change(previous_s: float, latest_s: float) -> str:
+    """``18:42 → 11:05, −41 %``; no percentage from a previous time of 0:00 (chat and
+    the dashboard say it alike)."""
+    text = f"{clock_time(previous_s)} → {clock_time(latest_s)}"
+    change = improvement(previous_s, latest_s)
+    return text if change is None else f"{text}, {change:+.0f} %".replace("-", "−")
+
+
 def clock_time(seconds: float) -> str:
     """``11:05`` (minutes:seconds), or ``1:02:03`` past an hour."""
     total = max(round(seconds), 0)

@@ -98,6 +98,12 @@ class ReviewItem:
     reviews: int  # review days so far
     lapses: int  # reviews that ended in a fail
 
+    @property
+    def reviewed(self) -> int:
+        """How often the card came back and was tried: its first day (the tries that
+        put it in the queue) is not a review."""
+        return max(0, self.reviews - 1)
+
 
 @dataclass(frozen=True)
 class ReviewQueue:

@@ -19,7 +19,7 @@ Every value a template prints shows them as what they are, ``⟨U+202E⟩``
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -92,6 +92,18 @@ def duration(value: timedelta | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
     return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+def due_day(day: date, today: date) -> str:
+    """When a review card is due, in the member's days: ``today``, ``tomorrow``,
+    ``Thu 12 Mar``, or ``overdue since Mon 09 Mar``."""
+    if day == today:
+        return "today"
+    if day < today:
+        return f"overdue since {day:%a %d %b}"
+    if (day - today).days == 1:
+        return "tomorrow"
+    return f"{day:%a %d %b}"
 
 
 def percent(value: float | None) -> str:
@@ -198,6 +210,7 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(local=local, local_end=local_end, ago=ago, duration=duration,
-                       percent=percent, chat_text=chat_text)
+                       percent=percent, chat_text=chat_text, due_day=due_day,
+                       clock=rules.clock_time, time_change=rules.time_change)
     env.globals.update(STATE_LABEL=STATE_LABEL, CellState=CellState)
     return Jinja2Templates(env=env)

@@ -185,6 +185,48 @@ async def test_a_members_page_lists_the_hints_they_revealed(browser: Browser) ->
         f"/c/{seeded.cohort_id}/members/{alice}")).text
 
 
+async def test_a_members_page_shows_their_review_queue_and_challenge_times(
+        browser: Browser) -> None:
+    """An instructor saw points and passes but not what a member has to review, nor
+    how their timed-challenge runs went: what ``/dojo review`` and ``/dojo progress``
+    show the member."""
+    seeded = browser.seeded
+    world = seeded.world
+    alice = world.actor("alice")
+    await world.dojo.start_timer(alice, "1.4.1")
+    world.clock.advance(timedelta(minutes=8, seconds=42))
+    await seeded.submit("alice", "1.4.1", "# PASS\n")
+    world.clock.advance(timedelta(days=2))
+    await world.dojo.start_timer(alice, "1.4.1")  # a practice run, faster
+    world.clock.advance(timedelta(minutes=6, seconds=30))
+    await seeded.submit("alice", "1.4.1", "# PASS\n")
+    assert (await browser.sign_in(await browser.link())).status_code == 303
+    cid = seeded.cohort_id
+
+    async def page_of(who: str) -> str:
+        return (await browser.client.get(
+            f"/c/{cid}/members/{await world.member_id(who)}")).text
+
+    bob = await page_of("bob")  # failed 1.1.1 on day 1, never came back: overdue
+    reviews = re.search(r'<table class="list" id="member-reviews">.*?</table>', bob, re.S)
+    assert "<h2>Spaced review</h2>" in bob and reviews, bob
+    assert "1.1.1" in reviews.group(0) and "overdue since Tue 03 Mar" in reviews.group(0)
+    assert "1 due today" in bob and "Challenge times" not in bob
+    queue = await world.dojo.review(world.actor("bob"))  # the member's own view
+    assert [r.item.id for r in queue.due] == ["1.1.1"]
+
+    mine = await page_of("alice")  # 1.1.2 passed on day 3 after a fail: back on day 4
+    reviews = re.search(r'<table class="list" id="member-reviews">.*?</table>', mine, re.S)
+    assert reviews and "1.1.2" in reviews.group(0) and "overdue since Thu 05 Mar" in mine
+    assert '<td class="num">1×</td>' in reviews.group(0)  # the day it passed was a review
+    times = re.search(r'<table class="list" id="member-bests">.*?</table>', mine, re.S)
+    assert "<h2>Challenge times</h2>" in mine and times, mine
+    assert "1.4.1" in times.group(0) and "6:30" in times.group(0)  # the best
+    assert "8:42 → 6:30, −25 %" in times.group(0)  # the last run against the one before
+    carol = await page_of("carol")  # nothing failed, nothing timed
+    assert "Spaced review" not in carol and "Challenge times" not in carol
+
+
 async def test_a_syntax_errors_caret_stands_under_its_column(browser: Browser) -> None:
     """The caret line lost its line break (the template's trim_blocks ate it): the ``^``
     stood at the end of the quoted code instead of under column 5 on the next line."""

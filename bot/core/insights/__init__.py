@@ -55,7 +55,8 @@ class Insights:
 
     async def member(self, cohort_id: int, member_id: int) -> MemberView:
         return await member_view(self.dojo.db, self.dojo.curriculum, cohort_id, member_id,
-                                 self.dojo.now())
+                                 self.dojo.now(), reviews=self.dojo.reviews,
+                                 bests=self.dojo.bests)
 
     async def submission(self, cohort_id: int, submission_id: int) -> SubmissionDetail:
         return await submission_detail(self.dojo.db, self.dojo.curriculum, cohort_id,

@@ -1,6 +1,8 @@
 """One member of a cohort for an instructor (the drill-down from the
 overview): their standing as the overview computes it, every exercise they
-submitted with its heatmap state, and their submissions, newest first.
+submitted with its heatmap state, the hints they revealed, their spaced-review
+queue and their challenge times (as the member's own ``/dojo review`` and
+``/dojo progress`` show them), and their submissions, newest first.
 
 Like a submission, a member is only ever looked up together with its cohort:
 another cohort's member id is "not found"."""
@@ -13,24 +15,33 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.core import rules
+from bot.core.bests import BestsService
 from bot.core.errors import NotFound
 from bot.core.insights.common import aware, columns
 from bot.core.insights.overview import DEFAULT_BEHIND_DAYS, member_cells, member_rows
 from bot.core.insights.views import MemberExercise, MemberHints, MemberSubmission, MemberView
-from bot.db import Award, Database, HintUse, Member, Submission
+from bot.core.reviews import ReviewService
+from bot.db import Award, Cohort, Database, HintUse, Member, Submission
 
 MAX_SUBMISSIONS = 200
 
 
 async def member_view(db: Database, curriculum: Any, cohort_id: int, member_id: int,
                       now: datetime, *, behind_days: int = DEFAULT_BEHIND_DAYS,
-                      limit: int = MAX_SUBMISSIONS) -> MemberView:
+                      limit: int = MAX_SUBMISSIONS, reviews: ReviewService | None = None,
+                      bests: BestsService | None = None) -> MemberView:
+    """``reviews`` and ``bests``: the core's services, which own how a review
+    queue and a member's times are read (the page leaves those sections out
+    without them)."""
     async with db.session() as s:
-        found = (await s.execute(select(Member.left_at).where(
+        found = (await s.execute(select(Member, Cohort).join(Cohort).where(
             Member.id == member_id, Member.cohort_id == cohort_id))).first()
-    if found is None:
-        raise NotFound(f"no member #{member_id} in this cohort")
-    left_at = found[0]
+        if found is None:
+            raise NotFound(f"no member #{member_id} in this cohort")
+        person, cohort = found
+        left_at = person.left_at
+        queue = await reviews.queue_of(s, cohort, person) if reviews else None
+        times = await bests.of_member(s, member_id) if bests else []
     header, rows, _, _, _ = await member_rows(
         db, curriculum.schedule, cohort_id, now, behind_days=behind_days,
         include_left=left_at is not None, all_cells=False)
@@ -62,7 +73,8 @@ async def member_view(db: Database, curriculum: Any, cohort_id: int, member_id: 
                                       status=result or str(state), score=score,
                                       max_score=max_score, points=points)
                      for i, ex, at, state, result, score, max_score, points in subs],
-        total_submissions=total, hints=_hints(curriculum, hinted))
+        total_submissions=total, hints=_hints(curriculum, hinted), reviews=queue,
+        bests=times)
 
 
 def _hints(curriculum: Any, hinted: list[Any]) -> list[MemberHints]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.core.views import BestView, ReviewQueue
+
 
 class CellState(StrEnum):
     """One member × exercise cell of the heatmap."""
@@ -321,3 +323,7 @@ class MemberView:
     total_submissions: int
     #: why a member's points may be lower than their passes: hints revealed, per exercise
     hints: list[MemberHints] = field(default_factory=list)
+    #: their spaced-review queue, as ``/dojo review`` shows it to them (None: not read)
+    reviews: ReviewQueue | None = None
+    #: their times on timed challenges, as ``/dojo progress`` shows them
+    bests: list[BestView] = field(default_factory=list)
