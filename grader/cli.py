@@ -298,7 +298,8 @@ def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> 
         if result is None:
             result = asyncio.run(_grade_here(exercise_id, code, as_json, unsafe))
     except UnknownExercise as exc:
-        err.print(f"error: {exc}", markup=False)
+        more = "" if exc.suggestions else " `torchdojo exercises` lists them."
+        err.print(f"error: {exc}{more}", markup=False)
         return 2
     except (SandboxUnavailable, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)

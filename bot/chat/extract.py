@@ -4,7 +4,8 @@ Accepts fenced blocks with or without a language tag (several blocks are
 joined in order; blocks tagged as another language — ``text``, ``bash``,
 ``console`` — are skipped when python ones exist, and so is an untagged block
 of output or a traceback pasted after the code), a forgotten closing fence,
-and attached ``.py`` files. Problems come back as a sentence for the learner.
+and attached ``.py`` files. Code marked as another language (``js``) that does not
+read as Python is refused, not graded. Problems come back as a sentence for the learner.
 """
 
 from __future__ import annotations
@@ -144,6 +145,28 @@ def _fenced(text: str) -> list[tuple[str, str]]:
     return blocks
 
 
+#: Tags of other languages: a block marked so that does not parse as Python is not a
+#: submission (a learner's JavaScript got a SyntaxError verdict, a review card and a hint
+#: offer). One that parses is graded: the tag was a slip.
+OTHER_LANGUAGES = frozenset({
+    "js", "javascript", "jsx", "ts", "typescript", "tsx", "java", "c", "h", "cpp", "c++",
+    "cc", "cxx", "cs", "csharp", "c#", "go", "golang", "rust", "rs", "ruby", "rb", "php",
+    "kotlin", "kt", "swift", "r", "julia", "jl", "matlab", "octave", "scala", "lua", "perl",
+    "haskell", "hs", "dart", "sql", "html", "css", "xml", "json", "yaml", "yml", "toml",
+    "cuda", "fortran"})
+
+
+def _other_language(blocks: list[tuple[str, str]]) -> str | None:
+    """The tag when every block with code is marked as another language and none of
+    them reads as Python; else None."""
+    tags = [tag for tag, body in blocks if body.strip()]
+    if not tags or any(tag not in OTHER_LANGUAGES for tag in tags):
+        return None
+    if any(_parses(_undamaged(body.strip("\n") + "\n")) for _, body in blocks if body.strip()):
+        return None
+    return tags[0]
+
+
 def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extracted:
     """Find the learner's code in a message (blocks first, then a .py attachment)."""
     blocks = _fenced(text or "")
@@ -156,6 +179,11 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
         return Extracted(None, "", "your code block is empty",
                          "paste your code between the ``` fences")
     python = [body for tag, body in blocks if tag in PY_TAGS]
+    other = _other_language(blocks) if not python else None
+    if other:
+        return Extracted(None, "", f"your code block is marked `{other}`, and it does not "
+                                   "read as Python",
+                         "send the Python code, in a ```python code block```")
     chosen = python or [body for _, body in blocks]
     chosen = [b.strip("\n") for b in chosen if b.strip()]
     if chosen:

@@ -43,6 +43,7 @@ from bot.chat.parser import (
     Command,
     ParseError,
     help_verb,
+    help_word,
     is_command,
     parse,
     split_words,
@@ -55,6 +56,7 @@ from bot.core.dojo import Dojo
 from bot.core.errors import DatabaseUnavailable, DojoError, NotFound
 from bot.core.signin import LINK_TTL, dashboard_link
 from bot.core.types import Actor, ExerciseItem, Role, StatusRef
+from bot.core.views import PromptView
 
 log = logging.getLogger(__name__)
 #: Editing a submitted message this soon after posting it grades it again (every
@@ -197,9 +199,16 @@ def parse_date(text: str) -> date:
         raise DojoError(f"{text!r} is not a date", "write it as YYYY-MM-DD") from None
 
 
-def locked_prompt(exercise_id: str) -> str:
+def locked_prompt(view: PromptView) -> str:
+    """Where a hidden challenge prompt shows: the cohort's window when one is set (a
+    timer of one's own is refused then), else one's own timer."""
+    if view.cohort_opens is not None:
+        opens = view.cohort_opens.astimezone(rules.zone(view.tz))
+        return (f"A timed challenge for the whole cohort: the prompt shows when its window "
+                f"opens, {opens:%a %d %b %H:%M} ({view.tz}). "
+                f"/dojo challenge status {view.item.id} says how long is left.")
     return (f"A timed challenge: the prompt is revealed when you start your timer with "
-            f"/dojo challenge start {exercise_id}.")
+            f"/dojo challenge start {view.item.id}.")
 
 
 class ChatHandler:
@@ -285,7 +294,7 @@ class ChatHandler:
         except DojoError as exc:
             return error(exc.message, exc.hint)
         if not view.visible:
-            return Reply(text=locked_prompt(view.item.id), private=True)
+            return Reply(text=locked_prompt(view), private=True)
         text = view.prompt
         if view.starter:
             text += f"\n\n**Starter**\n```python\n{view.starter.rstrip()}\n```"
@@ -390,8 +399,8 @@ class ChatHandler:
         everything = HELP + ("\n" + CONSOLE_HELP if self.console else "")
         if not cmd.args:
             return [Reply(text=everything, private=True)]
-        topic = cmd.args[0]
-        if topic.lower() in ("streak", "streaks", "freeze", "freezes"):
+        topic = " ".join(cmd.args)  # "/dojo help /dojo submit" names submit
+        if help_word(topic) in ("streak", "streaks", "freeze", "freezes"):
             return [Reply(text=HELP_STREAK, private=True)]
         verb = help_verb(topic, console=self.console)
         if verb is None:
@@ -403,21 +412,26 @@ class ChatHandler:
     async def cmd_today(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         view = await self.dojo.today(actor)
         c = view.cohort
+        join = "" if view.member else (
+            "\nYou are not a member of this cohort: /dojo cohort join to take part.")
         if view.day < 1:
             start = rules.date_of_day(c.start_date, 1, c.paused_days)
             return [Reply(text=f"{display_name(c.name)} starts on {start:%a %d %b} at "
-                               f"{c.post_time} ({c.tz}).")]
+                               f"{c.post_time} ({c.tz}).{join}")]
         note = "" if view.posted else f" (day {view.day + 1} posts at {c.post_time} {c.tz})"
-        reviews = await self._reviews_line(actor)
+        reviews = await self._reviews_line(actor) if view.member else ""
         if not view.items:
             return [Reply(text=f"Day {view.day}: nothing scheduled — a rest day{note}."
-                          + (f"\n{reviews}" if reviews else ""))]
+                          + (f"\n{reviews}" if reviews else "") + join)]
         # whose marks these are: on Slack a public answer does not show who asked
-        return [Reply(title=f"📅 {display_name(actor.name or actor.user_id)}'s day {view.day} "
-                            f"in {display_name(c.name)}{note}",
+        name = actor.name or actor.user_id
+        whose = ("Day" if not view.member else "Your day" if name == "you"  # the console's user
+                 else f"{display_name(name)}'s day")
+        return [Reply(title=f"📅 {whose} {view.day} in {display_name(c.name)}{note}",
                       text="\n".join(render.item_line(i) for i in view.items)
                       + (f"\n{reviews}" if reviews else "")
-                      + "\n\n/dojo show ID for a prompt; /dojo submit ID with a code block.")]
+                      + "\n\n/dojo show ID for a prompt; /dojo submit ID with a code block."
+                      + join)]
 
     async def _reviews_line(self, actor: Actor) -> str:
         """"🔁 2 reviews due: …" for a member, "" for everyone else."""
@@ -463,7 +477,7 @@ class ChatHandler:
             fields.append(("time limit", f"{item.time_limit_min} min"))
         if not view.visible:
             return [Reply(title=render.item_line(item), fields=fields,
-                          text=locked_prompt(item.id))]
+                          text=locked_prompt(view))]
         text = view.prompt if self.console else view.summary
         if view.starter and self.console:
             text += f"\n\nStarter:\n```python\n{view.starter.rstrip()}\n```"

@@ -166,6 +166,7 @@ HELP = """\
 /dojo challenge start ID — start your personal timer (reveals the prompt); once passed: practice
 /dojo challenge status [ID] — windows, timers and who passed
 /dojo cohort join [tz=Europe/Berlin] | leave | info
+/dojo schedule show — the cohort's days ahead: what is posted when
 /dojo tz [ZONE|clear] — your own time zone for streaks (bare: show it)
 /dojo remind on|off — streak-at-risk reminders and review nudges
 Instructors: /dojo cohort create NAME [tz=…] [start=YYYY-MM-DD] [time=HH:MM],
@@ -224,10 +225,17 @@ def usage(verb: str) -> str | None:
     return VERB_HELP.get(ALIASES.get(verb, verb))
 
 
+def help_word(topic: str) -> str:
+    """The word a help topic is about: ``/dojo help /dojo submit`` is about submit."""
+    words = [w.lstrip("/") for w in topic.lower().split()]
+    words = [w for w in words if w and w != "dojo"]
+    return words[0] if words else topic.lower().strip()
+
+
 def help_verb(topic: str, *, console: bool = False) -> str | None:
     """The verb a help topic names (``/dojo help leaderbord`` → leaderboard),
     None when it names none."""
-    word = topic.lower().removeprefix("/").removeprefix("dojo").strip() or topic.lower()
+    word = help_word(topic)
     word = ALIASES.get(word, word)
     verbs = dict(VERBS, **CONSOLE_VERBS) if console else VERBS
     if word in verbs:

@@ -433,7 +433,8 @@ def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
             title=f"⏱️ Challenge `{ev.item.id}` {ev.item.title} is open until "
                   f"{local(ev.closes_at, tz)} ({tz})",
             text=ev.item.summary + f"\n\nSubmit with /dojo submit {ev.item.id}. Speed bonus: "
-                 "the first passer gets N points extra, the next N−1, …",
+                 "with N members in the cohort, the first to pass gets N points extra, "
+                 "the next N−1, and so on",
             exercise_id=ev.item.id)]
     if isinstance(ev, ChallengeClosed):
         tz = ev.target.tz

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import database_exit, database_url_or_exit, redact
+from bot.cli.common import (
+    database_exit,
+    database_url_or_exit,
+    existing_database_or_exit,
+    redact,
+)
 
 if TYPE_CHECKING:
     from bot.core.backlog import Backlog
@@ -31,6 +36,7 @@ def queue(
 ) -> None:
     """The grading backlog per lane: waiting, grading, recent verdicts, undelivered."""
     url = database_url_or_exit(database_url)
+    existing_database_or_exit(url)
     try:
         report = asyncio.run(_read(url, timedelta(minutes=window_min)))
     except Exception as exc:

@@ -92,7 +92,9 @@ class Catalog:
             if found is not None:
                 return self.curriculum.get(found)
             close = self.suggest(exercise_id)
-            hint = f"did you mean {', '.join(close)}?" if close else "see /dojo today"
+            hint = (f"did you mean {', '.join(close)}?" if close else
+                    "ids look like 1.1.1: /dojo today has today's, /dojo schedule show the "
+                    "days ahead")
             raise NotFound(f"no exercise {exercise_id[:40]!r}", hint)
         return ex
 

@@ -180,6 +180,8 @@ class ChallengeService:
         for this member (cohort window or their own timer); instructors see all."""
         ex = self.ctx.catalog.exercise(exercise_id)
         visible = True
+        opens: datetime | None = None
+        tz = ""
         if kind_of(ex) == "challenge" and not actor.role.can_instruct:
             now = self.ctx.now()
             async with self.ctx.db.session() as s:
@@ -190,8 +192,11 @@ class ChallengeService:
                     member_id = await self.ctx.member_id(s, cohort, actor.user_id)
                     windows = await windows_of(s, cohort.id, ex.id, member_id)
                     visible = any(w.opens_at <= now for w in windows)
+                    upcoming = [w.opens_at for w in windows
+                                if w.member_id is None and w.opens_at > now]
+                    opens, tz = (min(upcoming), cohort.tz) if upcoming else (None, "")
         if not visible:
-            return PromptView(item_of(ex), False)
+            return PromptView(item_of(ex), False, cohort_opens=opens, tz=tz)
         return PromptView(item_of(ex), True, ex.prompt, ex.summary, ex.starter or "")
 
     async def check_submittable(self, s: AsyncSession, cohort: Cohort, member: Member,

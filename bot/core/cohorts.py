@@ -236,7 +236,9 @@ class CohortService:
         with the member's status on each."""
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
-            member_id = await self.ctx.member_id(s, cohort, actor.user_id)
+            found = (await s.execute(select(Member.id, Member.left_at).where(
+                Member.cohort_id == cohort.id, Member.user_id == actor.user_id))).first()
+            member_id = found[0] if found is not None and found[1] is None else None
             day = self.ctx.cohort_day(cohort)
             posted = day >= 1 and self.ctx.post_instant(cohort, day) <= self.ctx.now()
             shown = day if posted else day - 1
@@ -258,4 +260,5 @@ class CohortService:
             for ex in (self.ctx.catalog.get(i) for i in ids)
             if ex is not None
         ]
-        return TodayView(self.ctx.cohort_view(cohort), shown, items, posted)
+        return TodayView(self.ctx.cohort_view(cohort), shown, items, posted,
+                         member=member_id is not None)

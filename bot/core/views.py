@@ -48,6 +48,8 @@ class TodayView:
     day: int  # the day shown (today's, or yesterday's before the post time)
     items: list[ExerciseItem]
     posted: bool
+    #: the asker is a member (joined, not left): the items carry their marks
+    member: bool = True
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,10 @@ class PromptView:
     prompt: str = ""
     summary: str = ""
     starter: str = ""
+    #: hidden: when the cohort's next window of it opens (the cohort's zone), if one is set
+    #: (a member's own timer would be refused then: the window times everyone)
+    cohort_opens: datetime | None = None
+    tz: str = ""
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,16 @@ class Outcome:
 def _hint(kind: object, message: str) -> str:
     """A pointer for the error a learner most often cannot read: an operand that is None
     (a missing ``return``, or the ``.grad`` of a tensor that is not a leaf), a value cut
-    off from the graph, a class index the loss cannot take (a padding tag not left out)."""
+    off from the graph, a class index the loss cannot take (a padding tag not left out),
+    a lazy layer whose sizes are not set yet."""
     if kind == "TypeError" and "unsupported operand" in message and "'NoneType'" in message:
         return (" — something is None: a function without `return`, or the `.grad` of a "
                 "tensor that is not a leaf (`torch.randn(…, requires_grad=True) * 0.5` is "
                 "not one: scale first, then call `.requires_grad_()`)")
+    if kind == "ValueError" and "uninitialized parameter" in message:
+        return (" — a lazy layer (`nn.LazyLinear`, `nn.LazyConv2d`…) has no sizes until its "
+                "first forward pass: build the layer the prompt names with its sizes, e.g. "
+                "`nn.Linear(in_features, out_features)`")
     if kind == "RuntimeError" and "does not require grad" in message:
         return (" — the value was cut off from the autograd graph: a Python number "
                 "(`.item()`, `float(…)`, `math.sin(…)`) or a tensor rebuilt from one "

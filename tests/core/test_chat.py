@@ -169,6 +169,8 @@ async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHan
     assert "found no code" in await say(h, "/dojo submit 1.1.1")
     reply = await say(h, "/dojo submit 1.1.9\n```python\nx = 1  # PASS\n```")
     assert "no exercise '1.1.9'" in reply and "did you mean 1.1.1, 1.1.2" in reply
+    far = await say(h, "/dojo submit 7.7.7\n```python\nx = 1  # PASS\n```")
+    assert "no exercise '7.7.7'" in far and "/dojo schedule show" in far, far
     assert "limit is 64 kb" in await say(h, "/dojo submit 1.1.1\n```\n" + "x=1\n" * 300_000
                                          + "```")
     assert "not utf-8" in await say(h, "/dojo submit 1.1.1", attachments=[
@@ -176,6 +178,43 @@ async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHan
     assert "unknown time zone" in await say(h, "/dojo cohort join tz=Nowhere/City")
     assert "did you mean /dojo streak" in await say(h, "/dojo straek")
     assert await h.handle(msg("just chatting, no command")) == []
+
+
+async def test_a_block_marked_as_another_language_is_not_graded(
+        chat: tuple[World, ChatHandler]) -> None:
+    """A learner's ```js block got "💥 SyntaxError on line 1", a hint offer and a review
+    card for tomorrow: it is refused with what to send instead; a slip of the tag on
+    code that reads as Python is still graded."""
+    w, h = chat
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    reply = await say(h, "/dojo submit 1.1.1\n```js\nconst zeros_1 = torch.zeros(3, 4);\n```")
+    assert "marked `js`" in reply and "```python" in reply, reply
+    assert "grading" not in reply and "review" not in reply
+    reply = await say(h, "/dojo submit 1.1.1\n```javascript\nx = 1  # PASS\n```")
+    assert "passed" in reply, reply
+    assert (await w.dojo.review(w.actor("ann"))).cards == 0  # the js block left no card
+    for tag in ("python", "py", "", "text", "pytorch"):  # never refused for its tag
+        assert extract_code(f"```{tag}\nconst x = 1;\n```").code == "const x = 1;\n", tag
+
+
+async def test_today_tells_who_is_not_a_member_how_to_join(
+        chat: tuple[World, ChatHandler]) -> None:
+    """/dojo today showed "📅 sam's day 1" with the items as a member's after
+    /dojo cohort leave, and before joining said nothing of /dojo cohort join."""
+    w, h = chat  # Mon 02 Mar 08:00 UTC: day 1 posts at 09:00
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    before = await say(h, "/dojo today", "sam")
+    assert "starts on mon 02 mar" in before and "/dojo cohort join" in before, before
+    w.clock.advance(timedelta(hours=2))
+    before = await say(h, "/dojo today", "sam")
+    assert "/dojo cohort join" in before and "sam's day" not in before, before
+    await say(h, "/dojo cohort join", "sam")
+    joined = await say(h, "/dojo today", "sam")
+    assert "sam's day 1" in joined and "not a member" not in joined, joined
+    await say(h, "/dojo cohort leave", "sam")
+    left = await say(h, "/dojo today", "sam")
+    assert "sam's day" not in left and "day 1 in torch" in left, left
+    assert "/dojo cohort join" in left
 
 
 async def test_handler_submit_flow_and_safe_result(chat: tuple[World, ChatHandler]) -> None:
@@ -455,6 +494,24 @@ async def test_challenge_open_refuses_windows_already_over_and_zero_lengths(
     # a start in the past whose window has time left opens now, as before
     reply = await coach("/dojo challenge open 1.4.1 at=2026-03-02T07:30 for=60m")
     assert "opens now, closes mon 02 mar 08:30" in reply
+
+
+async def test_show_of_a_challenge_the_cohort_has_a_window_for_says_when_it_opens(
+    chat: tuple[World, ChatHandler],
+) -> None:
+    """A dead end: /dojo show said "start your timer with /dojo challenge start", which
+    then refused: "timed for the whole cohort: its window opens …"."""
+    _w, h = chat  # now: Mon 02 Mar 2026 08:00 UTC
+    await say(h, "/dojo cohort create Torch tz=UTC", "coach", Role.instructor)
+    await say(h, "/dojo cohort join")
+    shown = await say(h, "/dojo show 1.4.1")
+    assert "/dojo challenge start 1.4.1" in shown  # no window: a timer of one's own
+    await say(h, "/dojo challenge open 1.4.1 at=10:00 for=30m", "coach", Role.instructor)
+    shown = await say(h, "/dojo show 1.4.1")
+    assert "window opens, mon 02 mar 10:00 (utc)" in shown, shown
+    assert "challenge start" not in shown
+    button = await h.prompt(msg("/dojo show 1.4.1"), "1.4.1")  # the "Full prompt" button
+    assert "Mon 02 Mar 10:00 (UTC)" in button.text and button.private
 
 
 async def test_a_window_across_a_clock_change_lasts_what_was_asked(

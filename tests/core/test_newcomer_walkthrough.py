@@ -158,6 +158,10 @@ async def test_help_for_each_verb_says_how_to_use_it(chat: tuple[World, ChatHand
     assert "leaderboard [week|all]" in await say(h, "/dojo help leaderbord")  # a typo
     assert "leaderboard [week|all]" in await say(h, "/dojo help /dojo lb")  # an alias
     assert "Streaks and freezes" in await say(h, "/dojo help streak")
+    # the command as the list writes it: "There is no command /dojo" it said
+    assert "/dojo submit 1.1.1\n```python" in await say(h, "/dojo help /dojo submit")
+    assert "Streaks and freezes" in await say(h, "/dojo help /dojo streaks")
+    assert "/dojo schedule show" in everything.split("Instructors:")[0]  # everyone's
     unknown = await say(h, "/dojo help frobnicate")
     assert unknown.startswith("There is no command frobnicate; these are all of them.")
     assert "/dojo today" in unknown

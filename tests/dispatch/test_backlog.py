@@ -83,3 +83,17 @@ async def test_the_backlog_per_lane_while_a_process_grades(db_url: str,
     finally:
         grader.release.set()
         await node.close()
+
+
+async def test_queue_where_there_is_no_database_says_so_and_creates_none(
+        tmp_path: Path) -> None:
+    """``torchdojo queue`` in the wrong folder created ./torchdojo.sqlite3, migrated it
+    and showed an idle queue: an operator was told all was well."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    proc = await asyncio.create_subprocess_exec(
+        EXE, "queue", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    assert proc.returncode == 1, (out, err)
+    assert f"no database at {tmp_path / 'torchdojo.sqlite3'}" in err.decode(), err
+    assert list(tmp_path.iterdir()) == []

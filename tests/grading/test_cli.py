@@ -117,6 +117,9 @@ async def test_unknown_id_through_the_service_is_a_usage_error(server):
     code, _, err = await torchdojo_async("grade", "1.1.99", "-", stdin=b"x = 1",
                                          env={"GRADER_URL": str(server.make_url(""))})
     assert code == 2 and b"unknown exercise" in err and b"Traceback" not in err
+    code, _, err = await torchdojo_async("grade", "9.9.9", "-", stdin=b"x = 1",
+                                         env={"GRADER_URL": str(server.make_url(""))})
+    assert code == 2 and b"`torchdojo exercises` lists them" in err, err  # no near id
 
 
 def test_an_unreachable_service_falls_back_to_grading_here(reference):

@@ -33,6 +33,14 @@ def test_a_target_out_of_bounds_points_at_padding_left_in():
     assert "ignore_index" in text and "pad value the function was given" in text
 
 
+def test_a_lazy_layer_points_at_the_sized_layer_the_prompt_names():
+    """4.2.1 with ``nn.LazyLinear(512)``: torch's words told the learner to call forward
+    with a dummy batch, which is not what the exercise asks."""
+    text = _described("ValueError", "Attempted to use an uninitialized parameter in <method "
+                                    "'numel' of 'torch._C.TensorBase' objects>.")
+    assert "lazy layer" in text and "nn.Linear(in_features, out_features)" in text, text
+
+
 def test_other_errors_are_shown_as_they_are():
     assert _described("ValueError", "bad shape") == "ValueError: bad shape (line 32)"
 
