@@ -16,8 +16,10 @@ What it translates, and nothing more:
 
 Submissions show "⏳ grading…" and that very message is edited when the
 verdict arrives through the core's notices — also after a restart of the bot,
-and also when the grader was down and the verdict comes hours later (then the
-member is pinged once more). Editing the submitted message within
+and also when the grader was down and the verdict comes hours later. Only a
+late verdict (:func:`is_late`: the grader was down, or it came
+:data:`LATE_VERDICT` or more after "⏳ grading…") also pings the member once
+with a link to it; a prompt one is just the edit. Editing the submitted message within
 :data:`EDIT_REGRADE_WINDOW` regrades it. Timed-challenge answers go through
 ``/dojo submit`` (a modal) and get an ephemeral result so nobody copies a
 working answer; the chat layer decides that, and when a message must come down.
@@ -26,7 +28,7 @@ Nothing a learner's code prints can ping or link: every message is sent with
 ``AllowedMentions`` that allow at most the one user a reply addresses, and
 learner-controlled pieces marked by the chat layer are drawn as inline code.
 
-One module for one platform on purpose (~870 lines): its embed layout, its
+One module for one platform on purpose (~900 lines): its embed layout, its
 command tree and its client share discord.py's types and limits, and each
 part is a few dozen lines; the rules they would otherwise tempt one to add
 live in the chat layer.
@@ -77,6 +79,9 @@ PLATFORM = "discord"
 INTERACTION_TTL = timedelta(minutes=14)
 #: Answer a slash command directly if the handler is this quick, else defer.
 QUICK_ANSWER_S = 2.0
+#: A verdict this long after its "⏳ grading…" message is late: the member has
+#: likely looked away, and an edit pings nobody, so they are pinged once with a link.
+LATE_VERDICT = timedelta(minutes=1)
 #: How many private (interaction) status messages are remembered for edits.
 STATUS_KEEP = 5000
 #: A status message that is an interaction response, not a channel message.
@@ -324,9 +329,11 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def progress(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo progress")
 
-    @dojo.command(description="Exercises due for spaced review")
-    async def review(interaction: discord.Interaction) -> None:
-        await run(interaction, "/dojo review")
+    @dojo.command(description="Your spaced reviews, or whether one exercise is due")
+    @app_commands.describe(exercise="exercise id, e.g. 1.1.1 (empty: everything due)")
+    @ex_ac
+    async def review(interaction: discord.Interaction, exercise: str | None = None) -> None:
+        await run(interaction, command_line("review", exercise))
 
     @dojo.command(description="The next hint for your latest attempt (costs points; "
                               "you confirm first)")
@@ -346,7 +353,9 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     @dojo.command(description="Timed challenges: start your timer, status, or open a window "
                               "(instructors)")
     @app_commands.describe(action="start = your personal timer; open = a cohort window",
-                           at="open: start time, HH:MM or ISO", duration="open: e.g. 90m")
+                           at="open: start time, HH:MM or ISO",
+                           duration="open: the window's length, e.g. 90m")
+    @app_commands.rename(duration="for")  # `for=90m` as in the text command (a keyword here)
     @ex_ac
     async def challenge(interaction: discord.Interaction,
                         action: Literal["status", "start", "open"] = "status",
@@ -381,13 +390,17 @@ def build_group(adapter: DojoDiscord) -> app_commands.Group:
     async def dashboard(interaction: discord.Interaction) -> None:
         await run(interaction, "/dojo dashboard")
 
-    @dojo.command(description="Streak-at-risk reminders and review nudges on or off")
-    async def remind(interaction: discord.Interaction, on: bool) -> None:
-        await run(interaction, command_line("remind", "on" if on else "off"))
+    @dojo.command(description="Streak-at-risk reminders and review nudges: on, off, "
+                              "or (empty) whether they are on")
+    @app_commands.describe(state="on or off (empty: show whether they are on)")
+    async def remind(interaction: discord.Interaction,
+                     state: Literal["on", "off"] | None = None) -> None:
+        await run(interaction, command_line("remind", state))
 
-    @dojo.command(name="tz", description="Your own time zone for streaks")
-    @app_commands.describe(zone="IANA zone, e.g. Europe/Berlin, or 'clear'")
-    async def tz_(interaction: discord.Interaction, zone: str) -> None:
+    @dojo.command(name="tz", description="Your own time zone for streaks (empty: the zone "
+                                         "in use)")
+    @app_commands.describe(zone="IANA zone, e.g. Europe/Berlin, or 'clear' (empty: show it)")
+    async def tz_(interaction: discord.Interaction, zone: str | None = None) -> None:
         await run(interaction, command_line("tz", zone))
 
     return dojo
@@ -768,8 +781,10 @@ class DojoDiscord(discord.Client):
 
     async def _deliver_result(self, ev: SubmissionNotice) -> bool:
         """A verdict (or delay, or failure) of a submission: edit its "⏳ grading…"
-        message in place, then ping the member (an edit notifies nobody). False:
-        there is no message to edit; post it instead."""
+        message in place. An edit notifies nobody, so a late verdict (:func:`is_late`)
+        also pings the member once with a link to it; a prompt one does not (the
+        member is still looking at it). False: there is no message to edit; post it
+        instead."""
         ref = ev.status
         reply = render.event(ev)[0]
         if ref is None or not ref.message_id:
@@ -777,6 +792,7 @@ class DojoDiscord(discord.Client):
                 return await self._dm(ev, reply)
             return False
         live = self._interactions.pop(ref.message_id, None)
+        posted = live.created if live is not None else _posted_at(ref.message_id)
         if live is not None and discord.utils.utcnow() - live.created > INTERACTION_TTL:
             live = None
         try:
@@ -798,7 +814,7 @@ class DojoDiscord(discord.Client):
         except (discord.HTTPException, ValueError):
             log.warning("could not edit the status of #%s", ev.submission_id, exc_info=True)
             return False
-        if isinstance(ev, GradedNotice | CouldNotGradeNotice):
+        if isinstance(ev, GradedNotice | CouldNotGradeNotice) and is_late(ev, posted):
             word = "graded" if isinstance(ev, GradedNotice) else "could not be graded"
             await channel.send(
                 content=f"<@{ev.user_id}> #{ev.submission_id} `{ev.exercise_id}` {word}: "
@@ -842,6 +858,21 @@ class DojoDiscord(discord.Client):
         """A private result whose form expired (or a restart): send it directly."""
         await self._dm_user(ev.user_id, reply)
         return True  # never publish a private result
+
+
+def _posted_at(message_id: str) -> datetime | None:
+    """When a status message was posted (a snowflake carries its time)."""
+    return discord.utils.snowflake_time(int(message_id)) if message_id.isdigit() else None
+
+
+def is_late(ev: GradedNotice | CouldNotGradeNotice, posted: datetime | None) -> bool:
+    """A verdict is late when the member was told it would be (the grader was down:
+    a "queued" notice came first), or when it comes :data:`LATE_VERDICT` or more after
+    its "⏳ grading…" message was posted (unknown: not late). Only a late verdict
+    pings its member besides editing that message."""
+    if getattr(ev, "delayed", False):
+        return True
+    return posted is not None and discord.utils.utcnow() - posted >= LATE_VERDICT
 
 
 def _where(interaction: discord.Interaction) -> Any:

@@ -199,6 +199,12 @@ def parse_date(text: str) -> date:
         raise DojoError(f"{text!r} is not a date", "write it as YYYY-MM-DD") from None
 
 
+#: Where code too long for a platform's private form goes instead (its own words only:
+#: a Discord member was told about Slack's code block too).
+LONG_CODE_WAY = {"slack": "the code block right after the command",
+                 "discord": "the command's `file` option, a .py file"}
+
+
 def locked_prompt(view: PromptView) -> str:
     """Where a hidden challenge prompt shows: the cohort's window when one is set (a
     timer of one's own is refused then), else one's own timer."""
@@ -581,11 +587,12 @@ class ChatHandler:
             return [error("which exercise is this for?", "/dojo submit 1.1.1 with the code block")]
         ex_id = self.dojo.catalog.resolve(ex_id) or ex_id  # `1.1.1`, 1,1,1 → 1.1.1
         if msg.public and self.private_exercise(ex_id):
+            longer = LONG_CODE_WAY.get(msg.platform, "")
             return [Reply(
                 text=f"🙈 `{ex_id}` is a timed challenge: answers stay private, so this one "
-                     f"was not graded here. Submit with /dojo submit {ex_id} (a private form; "
-                     f"code longer than the form takes: on Slack, the code block right after "
-                     f"the command, on Discord the command's file option).",
+                     f"was not graded here. Submit with /dojo submit {ex_id} (a private form"
+                     + (f"; code longer than the form takes: {longer}" if longer else "")
+                     + ").",
                 mention=actor.user_id, private=True, level="warning", takedown=True)]
         receipt = await self.dojo.submit(actor, ex_id, found.code, msg.message_id,
                                          status_coming=True)

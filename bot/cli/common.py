@@ -5,7 +5,6 @@ and URLs printed without their passwords."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
@@ -41,15 +40,11 @@ def existing_database_or_exit(url: str) -> None:
     """A command that only reads (``torchdojo queue``) must not create an empty SQLite
     file where none is: it did, migrated it, and reported an idle queue to an operator
     in the wrong folder. Exit 1 with where it looked instead."""
-    from sqlalchemy.engine import make_url
+    from bot.core.storage import sqlite_file
 
-    parsed = make_url(url)
-    path = parsed.database
-    if not parsed.get_backend_name().startswith("sqlite") or not path or path == ":memory:" \
-            or path.startswith("file:"):
-        return
-    if not Path(path).exists():
-        typer.echo(f"torchdojo: no database at {Path(path).resolve()}: run this where the bot "
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        typer.echo(f"torchdojo: no database at {path}: run this where the bot "
                    "runs, or name its database with --database-url or DATABASE_URL (the bot "
                    "creates it when it first starts; so does `torchdojo db upgrade`)", err=True)
         raise typer.Exit(1)

@@ -28,19 +28,28 @@ async def upgrade_database(url: str) -> str | None:
     return current_head()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (absolute); None for any other database, an
+    in-memory one or a URI, or a URL that does not parse."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" \
+            or name.startswith("file:"):
+        return None
+    return Path(name).expanduser().absolute()
+
+
 def database_problem(url: str, exc: BaseException) -> str:
     """What is wrong with a database that would not open, for a person: the folder of
     a SQLite file that does not exist or cannot be written (the driver only says
     "unable to open database file"), else the driver's first line without
     SQLAlchemy's link to its error catalogue."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        parsed = None
-    name = parsed.database if parsed is not None else None
-    if parsed is not None and parsed.get_backend_name() == "sqlite" and name \
-            and name != ":memory:" and not name.startswith("file:"):
-        folder = Path(name).expanduser().absolute().parent
+    path = sqlite_file(url)
+    if path is not None:
+        folder = path.parent
         if not folder.is_dir():
             return (f"the folder {folder} does not exist: create it (mkdir -p {folder}) "
                     "or set DATABASE_URL to a file in a folder that does")

@@ -466,9 +466,11 @@ class FakeDiscord:
             return self._callback(parts, p, files)
         if parts[0] == "webhooks":
             return self._webhook(m, parts, p, files)
-        if m == "POST" and path == "/users/@me/channels":
-            cid = self.snowflake()
-            self.dm_of[cid] = str(p.get("recipient_id"))
+        if m == "POST" and path == "/users/@me/channels":  # Discord: one DM channel a user
+            user = str(p.get("recipient_id"))
+            cid = next((c for c, u in self.dm_of.items() if u == user), None) \
+                or self.snowflake()
+            self.dm_of[cid] = user
             return _json({"id": cid, "type": 1, "recipients": [
                 {"id": p.get("recipient_id"), "username": "dm", "discriminator": "0",
                  "avatar": None}], "last_message_id": None})
@@ -487,7 +489,7 @@ class FakeDiscord:
             if self.dm_of.get(cid) in self.dms_closed:  # Discord: 50007
                 return _json({"message": "Cannot send messages to this user", "code": 50007},
                              status=403)
-            if cid not in self.channels:  # a DM channel
+            if cid in self.dm_of or cid not in self.channels:  # a DM channel (the 2nd too)
                 self.channels[cid] = {"id": cid, "type": 1}
                 msg = self._bot_message_dm(cid, p, files)
             else:

@@ -184,7 +184,7 @@ async def test_discord_mentioning_the_bot_is_a_command(tmp_path: Path,
             await w.fake.post(w.channel, w.alice, text)
             reply = await w.call_after(mark, lambda c: c.method == "POST"
                                        and "/messages" in c.path)
-            assert said in reply.text, (text, reply.text)
+            assert said.lower() in reply.text.lower(), (text, reply.text)
         mark = w.fake.mark()
         await w.fake.post(w.channel, w.alice, f"thanks <@{fake_discord.BOT_ID}>!")
         await w.fake.settle(0.3)

@@ -424,7 +424,7 @@ async def test_challenge_answers_stay_private_until_the_close(tmp_path: Path,
         cb = await w.slash(w.channel, w.coach, "cohort", action="create", name="Alpha",
                            start="2026-12-01", time="09:00")
         cb = await w.slash(w.channel, w.coach, "challenge", action="open", exercise="1.1.1",
-                           duration="60m")
+                           **{"for": "60m"})
         assert "Window for `1.1.1`" in cb.text
         mark = w.fake.mark()
         await w.bot.scheduler.run_due()

@@ -97,10 +97,14 @@ async def test_a_challenge_written_another_way_stays_private(
         (reply,) = await h.handle(msg(f"/dojo submit {written}\n{CODE}", public=True))
         assert reply.takedown and reply.private, written
         assert "`1.4.1` is a timed challenge" in reply.text
-        # the private ways, for code longer than a form takes too (Slack's 3,000 characters)
-        assert "/dojo submit 1.4.1 (a private form; code longer than the form takes: on " \
-               "Slack, the code block right after the command, on Discord the command's " \
-               "file option)" in reply.text, reply.text
+    # the private way for code longer than a form takes (Slack's 3,000 characters), in
+    # the member's platform's words only: a Discord member was told about Slack's too
+    for platform, way in (("slack", "the code block right after the command"),
+                          ("discord", "the command's `file` option, a .py file")):
+        (reply,) = await h.handle(Incoming(platform, "c1", "ann", "Ann",
+                                           f"/dojo submit 1.4.1\n{CODE}", public=True))
+        assert f"(a private form; code longer than the form takes: {way})" in reply.text
+        assert "Slack" not in reply.text and "Discord" not in reply.text, reply.text
     assert await submissions(w) == []
 
 
