@@ -25,6 +25,7 @@ from curriculum.judges.compare import Nonfinite
 from curriculum.judges.source import calls_in
 from curriculum.judges.text import exception_name, pretty_calls
 from curriculum.judges.values import Problem, problem
+from grader.checks.api import DYNAMIC_LOOKUP, lookup_message
 from grader.checks.base import Hidden, Outcome, Verdict
 
 Compare = Callable[[object, object, str], "Problem | str | None"]
@@ -161,7 +162,10 @@ def results(learner: Outcome, reference: Outcome, inputs: Any, ctx: Any, *, fn: 
     ``nonfinite``: ``"match"`` only where NaN/inf is the expected answer (e.g. a NaN
     pad value); otherwise NaN or inf in a result fails.
     """
-    used = sorted(f for f in forbid if f in calls_in(ctx, fn))
+    made = calls_in(ctx, fn)
+    if forbid and DYNAMIC_LOOKUP in made:
+        return Verdict(False, "api", lookup_message(fn))
+    used = sorted(f for f in forbid if f in made)
     if used:
         return Verdict(False, "api", f"`{fn}` must do this itself; it calls {pretty_calls(used)}")
     n = len(reference.value) if isinstance(reference.value, list) else 0

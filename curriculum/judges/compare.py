@@ -150,6 +150,23 @@ def close(found: object, expected: object, *, rtol: float = 1e-5, atol: float = 
     return mismatch(found, expected, rtol=rtol, atol=atol, nonfinite=nonfinite) is None
 
 
+def same_update(init: object, final: object, expected: object, *, rtol: float = 1e-3,
+                atol: float = 1e-4) -> bool:
+    """A training run replayed on the trusted side from the weights the run started at:
+    the final weights must match, and so must the *update* (final − start). The start
+    comes from the learner's process: weights of 1e7 made a relative tolerance wide
+    enough to pass a run that never moved (5.2.5), while the update, compared on its
+    own scale, still has to be the one the replay made."""
+    start, got, want = _as_tensor(init), _as_tensor(final), _as_tensor(expected)
+    if start is None or got is None or want is None \
+            or not tuple(start.shape) == tuple(got.shape) == tuple(want.shape):
+        return False
+    if not close(got, want, rtol=rtol, atol=atol):
+        return False
+    start = _wide(start)
+    return close(_wide(got) - start, _wide(want) - start, rtol=rtol, atol=atol)
+
+
 def max_abs_diff(a: object, b: object) -> float:
     """Largest |a − b| over all elements; inf when shapes differ, a value is not
     numeric, or either side holds NaN/inf (so ``at_most(max_abs_diff(…), tol)``

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from curriculum.judges.compare import above, at_least, at_most, below, close, finite
+from curriculum.judges.compare import above, at_least, at_most, below, close, finite, same_update
 from curriculum.judges.data import classification, f32, labels_tensor, regression
 from curriculum.judges.shuffling import same_order_problem, split_epochs
 from curriculum.judges.source import source_calls
@@ -1116,7 +1116,7 @@ def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
     X, y = (a.double() for a in inputs["args"][:2])
     want = _replay_sgd(value["init"].clone().double(), X, y, 32)
     got = value["final"]
-    if not close(got, want, rtol=1e-3, atol=1e-4):
+    if not same_update(value["init"], got, want):
         diff = _max_diff(got, want)
         return Verdict(False, "value", "train_loop_18: 4 accumulated micro-batches of 8 (loss "
                                        "divided by accumulation_steps, no shuffling) must update "
@@ -1139,7 +1139,7 @@ def _feature_accumulate(value, secret, inputs, ctx) -> Verdict | None:
     want2 = _replay_sgd(init2.double(), X, y, 8 * steps)
     hint = ("use the argument: divide the loss by `accumulation_steps` and step when "
             "`(batch_idx + 1) % accumulation_steps == 0`, not a typed-in 4")
-    if not close(final2, want2, rtol=1e-3, atol=1e-4):
+    if not same_update(init2, final2, want2):
         return Verdict(False, "value", f"train_loop_18: called with accumulation_steps={steps}, "
                                        f"your loop must update like plain SGD on batches of "
                                        f"{8 * steps}; its final weights differ by up to "

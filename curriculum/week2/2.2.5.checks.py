@@ -21,6 +21,7 @@ from curriculum.judges.cases import case_list, first_changed, raised_name, raise
 from curriculum.judges.data import randn
 from curriculum.judges.source import calls_in
 from curriculum.judges.values import problem
+from grader.checks.api import DYNAMIC_LOOKUP
 from grader.checks.base import Verdict
 
 
@@ -128,8 +129,8 @@ def judge_safe_add(learner, reference, inputs, ctx):
 
 
 def judge_broadcast_shape(learner, reference, inputs, ctx):
-    used = sorted(c for c in calls_in(ctx, "broadcast_shape")
-                  if c.startswith(("torch.", "numpy.")))
+    used = sorted(c for c in calls_in(ctx, "broadcast_shape")  # getattr(…): could be either
+                  if c.startswith(("torch.", "numpy.")) or c == DYNAMIC_LOOKUP)
     if used:
         return Verdict(False, "api", f"`broadcast_shape` must apply the rules in plain Python; "
                                      f"it calls {', '.join(used)}")

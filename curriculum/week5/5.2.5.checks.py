@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from curriculum.judges.compare import at_least, close
+from curriculum.judges.compare import at_least, close, same_update
 from curriculum.judges.data import f32
 from curriculum.judges.training import pattern_problem
 from grader.checks.base import Hidden, Verdict
@@ -92,7 +92,7 @@ def judge_accumulation(learner, reference, inputs, ctx) -> Verdict:
     if problem:
         return Verdict(False, "api", f"gradient_accumulation_training: {problem}")
     want = _replay_sgd(v["init"], inputs["X"], inputs["y"], 32, 3)
-    if not _close(v["final"], want):
+    if not same_update(v["init"], v["final"], want):
         return Verdict(False, "value", "after 3 epochs of micro-batches of 8 with "
                                        "accumulation_steps=4 (loss divided by it), the weights "
                                        "must equal plain SGD on batches of 32 from the same start; "
@@ -105,7 +105,7 @@ def judge_accumulation(learner, reference, inputs, ctx) -> Verdict:
         return Verdict(False, "type", "unexpected probe data (the run with "
                                       "accumulation_steps=2 is missing)")
     want2 = _replay_sgd(v["init2"], inputs["X"], inputs["y"], 16, 1)
-    if not _close(v["final2"], want2):
+    if not same_update(v["init2"], v["final2"], want2):
         return Verdict(False, "value", "with a simulator built with accumulation_steps=2, "
                                        "one epoch of micro-batches of 8 must equal plain SGD "
                                        "on batches of 16: divide the loss by "
@@ -163,7 +163,7 @@ def judge_async(learner, reference, inputs, ctx) -> Verdict:
     X, y = inputs["X"][:96], inputs["y"][:96]
     for staleness, got in zip((0, 2), learner.value["async"], strict=True):
         want = _replay_async(got["init"], X, y, 16, staleness)
-        if not _close(got["final"], want):
+        if not same_update(got["init"], got["final"], want):
             return Verdict(False, "value", f"staleness={staleness}: each batch's gradient, "
                                            "computed at the parameters of its time, must be "
                                            f"applied {staleness} update(s) later (the queue "

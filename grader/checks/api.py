@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -121,6 +122,12 @@ class SourceIndex:
     #: What the source rebinds of torch (``torch.zeros = …``): a value those calls
     #: produced passes no API check.
     patched: frozenset[str] = frozenset()
+    #: How the source reaches module names other than by binding them (``globals()``,
+    #: ``exec``…), as written; "" when it does not. No API check can pass then: what
+    #: built a name's final value is not in the statements that name it.
+    dynamic: str = ""
+    #: Module names a function rebinds (``global zeros_1`` in its body).
+    rebound_in_functions: frozenset[str] = frozenset()
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -141,6 +148,21 @@ SAME_OBJECT = {f"{module}.{mode}": f"torch.{mode}"
                for mode in ("no_grad", "enable_grad", "set_grad_enabled", "inference_mode")}
 
 
+#: Calls that look an attribute up by its name as text, and where that name is:
+#: the index of the argument (``getattr(x, "repeat")``), or None for all of them.
+_LOOKUPS = {"getattr": 1, "inspect.getattr_static": 1, "operator.methodcaller": 0,
+            "operator.attrgetter": None, ".__getattribute__": -1, ".__getattr__": -1}
+#: What a lookup by a computed name (``getattr(x, "re" + "peat")``) calls, as far as
+#: anyone reading the source can tell: no check that forbids a call can pass it.
+DYNAMIC_LOOKUP = "getattr(…)"
+
+
+def lookup_message(name: str) -> str:
+    return (f"`{name}` looks an attribute up by a computed name (`getattr(x, …)`), so the "
+            "check cannot see whether it reaches a call this exercise rules out; call what "
+            "you use by its name")
+
+
 def _call_names(call: ast.Call, aliases: dict[str, str]) -> set[str]:
     names: set[str] = set()
     name = _dotted(call.func, aliases)
@@ -150,7 +172,30 @@ def _call_names(call: ast.Call, aliases: dict[str, str]) -> set[str]:
             names.add(SAME_OBJECT[name])
     if isinstance(call.func, ast.Attribute):
         names.add("." + call.func.attr)
+    lookup = name if name in _LOOKUPS else (
+        "." + call.func.attr if isinstance(call.func, ast.Attribute) else None)
+    if lookup in _LOOKUPS and call.args:
+        names |= _looked_up(call, _LOOKUPS[lookup], aliases)
     return names
+
+
+def _looked_up(call: ast.Call, where: int | None, aliases: dict[str, str]) -> set[str]:
+    """What a lookup by name reaches, as if written out: ``getattr(bias, "repeat")`` is
+    ``.repeat`` and ``getattr(torch, "cdist")`` is ``torch.cdist``; a name that is not
+    plain text is :data:`DYNAMIC_LOOKUP`."""
+    if where is not None and not -len(call.args) <= where < len(call.args):
+        return set()
+    found: set[str] = set()
+    for arg in call.args if where is None else [call.args[where]]:
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            found.add(DYNAMIC_LOOKUP)
+            continue
+        attr = arg.value.rsplit(".", 1)[-1]
+        found.add("." + attr)
+        owner = _dotted(call.args[0], aliases) if where == 1 else None
+        if owner is not None:
+            found.add(f"{owner}.{attr}")
+    return found
 
 
 def _discarded_pure(call: ast.Call) -> bool:
@@ -321,6 +366,50 @@ def _patched(tree: ast.AST, aliases: dict[str, str]) -> frozenset[str]:
     return frozenset(found)
 
 
+#: Calls that read or write a namespace by name, or run text as code.
+_NAMESPACE_CALLS = frozenset({"globals", "locals", "exec", "eval", "compile", "__import__",
+                              "importlib.import_module", "importlib.reload", "sys._getframe",
+                              "inspect.currentframe", "inspect.stack"})
+#: Attributes that are a module's (or a frame's) namespace itself.
+_NAMESPACE_ATTRIBUTES = frozenset({"__globals__", "f_globals", "f_locals", "f_builtins"})
+
+
+#: Words one of which a source must contain to reach names dynamically: a source
+#: without any is not walked for it (each walk of a hostile 64 KB tree costs ~0.4 s).
+_NAMESPACE_WORDS = re.compile(r"globals|locals|exec|eval|compile|__import__|import_module|"
+                              r"reload|_getframe|currentframe|stack|vars|modules|f_builtins")
+
+
+def _dynamic_names(tree: ast.AST, aliases: dict[str, str], source: str) -> str:
+    """The first way the source reaches names dynamically (see :attr:`SourceIndex.dynamic`):
+    a call of :data:`_NAMESPACE_CALLS` (also as ``builtins.globals``), ``vars()`` with
+    no argument (the module's names; ``vars(obj)`` is an object's), ``sys.modules``, or
+    an attribute of :data:`_NAMESPACE_ATTRIBUTES` (``f.__globals__``)."""
+    if not _NAMESPACE_WORDS.search(source):
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func, aliases) or ""
+            name = name.removeprefix("builtins.").removeprefix("__builtins__.")
+            if name in _NAMESPACE_CALLS or (name == "vars" and not node.args):
+                return f"{name}()"
+        elif isinstance(node, ast.Attribute):
+            if node.attr in _NAMESPACE_ATTRIBUTES:
+                return f".{node.attr}"
+            if _dotted(node, aliases) == "sys.modules":
+                return "sys.modules"
+    return ""
+
+
+def _global_in_functions(tree: ast.AST, source: str) -> frozenset[str]:
+    """Names a ``global`` statement declares (in a function it may rebind them when
+    called; at module level it changes nothing, and is rare enough to count alike)."""
+    if "global" not in source:
+        return frozenset()
+    return frozenset(name for node in ast.walk(tree) if isinstance(node, ast.Global)
+                     for name in node.names)
+
+
 @functools.cache
 def _is_function(dotted: str) -> bool:
     """``torch.zeros`` names something callable of torch (its settings do not)."""
@@ -361,9 +450,62 @@ def _pairs(target: ast.expr, value: ast.expr | None) -> Iterator[tuple[str, ast.
             yield from _pairs(inner, value.elts[i] if spread else value)  # type: ignore[union-attr]
 
 
-def _bindings(stmt: ast.stmt) -> Iterator[tuple[str, ast.expr | None, bool]]:
-    """(name, value expression, augmented) for each module name ``stmt`` binds."""
-    if isinstance(stmt, ast.Assign):
+#: The value of a binding whose producer the check cannot read (a ``for`` or ``with``
+#: target, an import): a constant, so nothing is credited with it.
+_OPAQUE = ast.Constant(value=None)
+_COMPOUND = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.Try,
+             ast.TryStar, ast.Match)
+
+
+def _headers(stmt: ast.stmt) -> list[ast.AST]:
+    """What a statement evaluates itself: a simple one whole; a compound one its
+    test, iterable, context managers or subject (its bodies are statements of their
+    own in :func:`_live`)."""
+    if not isinstance(stmt, _COMPOUND):
+        return [stmt]
+    found: list[ast.AST] = [getattr(stmt, attr) for attr in ("test", "iter", "subject")
+                            if getattr(stmt, attr, None) is not None]
+    return found + [item.context_expr for item in getattr(stmt, "items", [])]
+
+
+def _walruses(stmt: ast.stmt) -> Iterator[ast.NamedExpr]:
+    """``(name := value)`` in what ``stmt`` evaluates; one in a comprehension binds in
+    the module too, one in a lambda or a def does not."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    pending = _headers(stmt)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.NamedExpr):
+            yield node
+        if not isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef,
+                                 ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _bindings(stmt: ast.stmt, walrus: bool = True
+              ) -> Iterator[tuple[str, ast.expr | None, bool]]:
+    """(name, value expression, augmented) for each module name ``stmt`` binds:
+    assignments, ``def``/``class``, ``:=`` (before the statement's own target), and
+    with a value nothing is credited with (:data:`_OPAQUE`) ``for`` and ``with``
+    targets and imports — ``zeros_1 = torch.zeros(1)`` then ``for zeros_1 in
+    [torch.full(…)]: pass`` is not built with ``torch.zeros``."""
+    for named in _walruses(stmt) if walrus else ():  # walrus: the source has a `:=`
+        if isinstance(named.target, ast.Name):
+            yield named.target.id, named.value, False
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        for name, _ in _pairs(stmt.target, None):
+            yield name, _OPAQUE, False
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                for name, _ in _pairs(item.optional_vars, None):
+                    yield name, _OPAQUE, False
+    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for alias in stmt.names:
+            if alias.name != "*":
+                yield alias.asname or alias.name.split(".")[0], _OPAQUE, False
+    elif isinstance(stmt, ast.Assign):
         for target in stmt.targets:
             for name, value in _pairs(target, stmt.value):
                 yield name, value, False
@@ -596,6 +738,7 @@ def index_source(source: str) -> SourceIndex:
     except (SyntaxError, ValueError):
         return SourceIndex({}, set(), False)
     aliases = _aliases(tree)
+    walrus = ":=" in source
     bindings: dict[str, list[_Binding]] = {}
     calls_by_name: dict[str, list[set[str]]] = {}
     all_calls: set[str] = set()
@@ -603,21 +746,15 @@ def index_source(source: str) -> SourceIndex:
     for position, stmt in enumerate(_live(tree.body)):
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             all_calls |= bodies.calls(stmt)
-        elif not isinstance(stmt, (ast.If, ast.While, ast.For, ast.AsyncFor, ast.With,
-                                   ast.AsyncWith, ast.Try, ast.TryStar, ast.Match)):
-            all_calls |= _live_calls(stmt, aliases)  # compound ones: their parts come next
-        else:
-            tests = [getattr(stmt, attr) for attr in ("test", "iter", "subject")
-                     if getattr(stmt, attr, None) is not None]
-            tests += [item.context_expr for item in getattr(stmt, "items", [])]
-            for expr in tests:
-                all_calls |= _live_calls(expr, aliases)
-        for name, value, augmented in _bindings(stmt):
+        else:  # compound statements: their parts come next
+            for part in _headers(stmt):
+                all_calls |= _live_calls(part, aliases)
+        for name, value, augmented in _bindings(stmt, walrus):
             bindings.setdefault(name, []).append(_Binding(position, stmt, value, augmented))
     bodies.bind(bindings)
     for name, history in bindings.items():
         calls_by_name[name] = [  # `a, b, … = value`: one walk of value for all its names
-            set(bodies.calls(b.stmt if b.value is None else b.stmt.value))  # type: ignore[attr-defined]
+            set(bodies.calls(b.stmt if b.value is None else getattr(b.stmt, "value", b.value)))
             for b in history]
     produced_by = {}
     operators = {}
@@ -632,7 +769,8 @@ def index_source(source: str) -> SourceIndex:
     definitions = frozenset(name for name, history in bindings.items()
                             if history[-1].value is None)
     return SourceIndex(calls_by_name, all_calls, True, produced_by, modules, operators,
-                       definitions, _patched(tree, aliases))
+                       definitions, _patched(tree, aliases),
+                       _dynamic_names(tree, aliases, source), _global_in_functions(tree, source))
 
 
 _PUTS = frozenset({"append", "extend", "insert"})
@@ -675,6 +813,13 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     if spoofed:
         return False, (f"your code rebinds `{spoofed}`: the drill checks the calls torch "
                        "itself provides; remove the line that does it")
+    if index.dynamic:
+        return False, (f"your code reaches module names through `{index.dynamic}`: the check "
+                       f"reads what built `{name}` from the statements that bind it by name; "
+                       "remove it and write plain assignments")
+    if name in index.rebound_in_functions:
+        return False, (f"a function rebinds `{name}` (`global {name}`): the check reads what "
+                       f"built it from module-level statements; bind it there (`{name} = …`)")
     if not bindings:
         return False, (f"couldn't find a statement `{name} = …` in your code; "
                        f"write it as an assignment using {_pretty(required)}")
@@ -682,6 +827,8 @@ def check_api(index: SourceIndex, name: str, required: list[str], forbidden: lis
     missing = [r for r in required if r not in produced
                and not any(_made_with(index, produced, e) for e in _same_operation(r))]
     used_forbidden = [f for f in forbidden if f in produced or f in bindings[-1]]
+    if forbidden and DYNAMIC_LOOKUP in produced | bindings[-1]:
+        return False, lookup_message(name)
     if missing:
         seen = sorted(c for c in produced if not c.startswith("."))
         found = f"; found {', '.join(seen)}" if seen else ""

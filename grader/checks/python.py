@@ -115,11 +115,30 @@ class PythonJudge:
             verdict = Verdict(bool(ok), check.check_kind, message)
         if not verdict.ok:
             return verdict
+        skipped = cases_skipped(got.value, ref.value)
+        if skipped:
+            return Verdict(False, check.check_kind, skipped)
         if check.api and check.api_target:
             ok, message = check_api(ctx.source, check.api_target, check.api, [])
             if not ok:
                 return Verdict(False, "api", message)
         return verdict
+
+
+def cases_skipped(got: Any, want: Any) -> str | None:
+    """A probe that tries several cases returns one answer per case, and a judge
+    walks the learner's answers: an empty list would pass every judge that loops
+    over it. The learner's code can empty it (clearing the hidden inputs it is
+    handed, or sending a result frame of its own), so a passing verdict also needs
+    as many answers as the reference gave on the same inputs (trusted: it ran
+    outside the sandbox)."""
+    if not isinstance(want, list | tuple) or not want:
+        return None
+    if isinstance(got, list | tuple) and len(got) == len(want):
+        return None
+    found = len(got) if isinstance(got, list | tuple) else 0
+    return (f"the check tried {len(want)} cases and got an answer for {found}: every case "
+            "must run through your code, with the inputs it was given left as they were")
 
 
 def _stable_hash(text: str) -> int:

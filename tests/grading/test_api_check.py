@@ -337,7 +337,7 @@ def test_thousands_of_names_bound_to_one_huge_list_read_it_once(monkeypatch):
     monkeypatch.setattr(api._DataFlow, "of", counted)
     index = index_source(source)
     assert visits <= api._VISIT_BUDGET + 10_000, visits  # was ~54 million
-    assert len(index.produced_by) == 3_602
+    assert len(index.produced_by) == 3_603  # torch (imported), t, x and the y names
     honest = index_source("import torch\nt = torch.zeros(3)\nx = [t, t]\ny = x\nz = y[0]\n")
     assert "torch.zeros" in honest.produced_by["z"] and "torch.zeros" in honest.produced_by["y"]
 
@@ -450,3 +450,65 @@ def test_a_forbidden_call_one_helper_away_is_still_made() -> None:
     ctx = SimpleNamespace(source=index)
     assert ".repeat" in calls_in(ctx, "batch_bias_addition")
     assert ".repeat" not in calls_in(ctx, "rows")
+
+
+@pytest.mark.parametrize("rebind", [
+    "[(zeros_1 := torch.full((3, 4), 0.0))]",
+    "for zeros_1 in [torch.full((3, 4), 0.0)]:\n    pass",
+    "import contextlib\nwith contextlib.nullcontext(torch.full((3, 4), 0.0)) as zeros_1:\n"
+    "    pass",
+    "from torch import ones as zeros_1",
+    "globals()['zeros_1'] = torch.full((3, 4), 0.0)",
+    "g = vars()\ng['zeros_1'] = torch.full((3, 4), 0.0)",
+    "exec('zeros_1 = torch.full((3, 4), 0.0)')",
+    "import sys\nsys.modules[__name__].zeros_1 = torch.full((3, 4), 0.0)",
+    "def f():\n    global zeros_1\n    zeros_1 = torch.full((3, 4), 0.0)\nf()",
+    "import builtins\nbuiltins.globals().update(zeros_1=torch.full((3, 4), 0.0))",
+    "(lambda: 0).__globals__['zeros_1'] = torch.full((3, 4), 0.0)",
+    "import sys\nsys._getframe().f_globals['zeros_1'] = torch.full((3, 4), 0.0)",
+])
+def test_a_name_rebound_past_the_checks_sight_is_not_built_with_the_call(rebind: str) -> None:
+    """An attack: bind ``zeros_1 = torch.zeros(1)``, then rebind it in a way the check
+    did not read as a binding (a walrus, a ``for`` or ``with`` target, ``globals()``,
+    ``vars()``, a function's ``global``…) to a value built otherwise: 1.1.1 passed
+    10/10 with ``torch.full``."""
+    index = index_source(f"import torch\nzeros_1 = torch.zeros(1)\n{rebind}\n")
+    ok, message = check_api(index, "zeros_1", ZEROS, [])
+    assert not ok, message
+
+
+@pytest.mark.parametrize("honest", [
+    "zeros_1 = torch.zeros(3, 4)\nfor i in range(3):\n    total = i",
+    "zeros_1 = torch.zeros(3, 4)\nprint(vars(zeros_1) if False else zeros_1.shape)",
+    "with torch.no_grad():\n    zeros_1 = torch.zeros(3, 4)",
+    "[(n := 3)]\nzeros_1 = torch.zeros(n, 4)",
+    "model = torch.nn.Linear(2, 2)\nmodel.eval()\nzeros_1 = torch.zeros(3, 4)",
+])
+def test_loops_contexts_and_other_names_leave_the_check_as_it_was(honest: str) -> None:
+    """What learners honestly write next to the name still passes: loops and walruses
+    binding other names, ``with torch.no_grad():`` around the binding, ``vars(obj)``,
+    a model's ``.eval()`` (not the builtin)."""
+    index = index_source(f"import torch\n{honest}\n")
+    assert check_api(index, "zeros_1", ZEROS, []) == (True, ""), honest
+
+
+@pytest.mark.parametrize(("body", "seen"), [
+    ('getattr(bias, "repeat")(4, 1)', ".repeat"),
+    ('getattr(torch, "cdist")(x, x)', "torch.cdist"),
+    ('bias.__getattribute__("repeat")(4, 1)', ".repeat"),
+    ('operator.methodcaller("repeat", 4, 1)(bias)', ".repeat"),
+    ('getattr(bias, "re" + "peat")(4, 1)', "getattr(…)"),
+])
+def test_a_call_looked_up_by_name_is_still_that_call(body: str, seen: str) -> None:
+    """An attack: 2.3.2c forbids ``.repeat`` and ``torch.cdist``; reached through
+    ``getattr(bias, "re" + "peat")`` they passed. A name given as text is the call it
+    names; a computed one could be anything, so a forbid list cannot pass it."""
+    from types import SimpleNamespace
+
+    from curriculum.judges.source import calls_in
+
+    source = f"import operator\nimport torch\n\ndef f(bias, x):\n    return {body}\n"
+    index = index_source(source)
+    assert seen in calls_in(SimpleNamespace(source=index, source_text=source), "f")
+    ok, message = check_api(index, "f", [], [".repeat", "torch.cdist"])
+    assert not ok, message
