@@ -46,7 +46,14 @@ Calls that cannot have built anything do not count: a pure call whose value is
 thrown away (``x.detach()`` on a line of its own), and any value built by a
 torch function the source rebinds (``torch.zeros = …``).
 
-One module past the usual size on purpose (~740 lines): reading which calls
+What the check cannot read fails it rather than passing: a name last bound by a
+``for``/``with`` target or an import is built with nothing; a source that reaches
+module names past their statements (``globals()``, ``vars()``, ``exec``,
+``sys.modules``, a frame's or a function's globals, a function's ``global``)
+passes no API check; a call looked up by a computed name (``getattr(x, "re" +
+"peat")``) is :data:`DYNAMIC_LOOKUP`, which no forbid list accepts.
+
+One module past the usual size on purpose (~890 lines): reading which calls
 built a value is one walk of one tree — aliases, live statements, bindings,
 data flow and the verdict share its types, and splitting them would pass the
 tree and its indexes between modules for no reader's gain.
