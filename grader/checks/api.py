@@ -377,6 +377,8 @@ def _patched(tree: ast.AST, aliases: dict[str, str]) -> frozenset[str]:
 _NAMESPACE_CALLS = frozenset({"globals", "locals", "exec", "eval", "compile", "__import__",
                               "importlib.import_module", "importlib.reload", "sys._getframe",
                               "inspect.currentframe", "inspect.stack"})
+#: Of those, imports by name: one of a module named by plain text is harmless.
+_IMPORT_CALLS = frozenset({"__import__", "importlib.import_module"})
 #: Attributes that are a module's (or a frame's) namespace itself.
 _NAMESPACE_ATTRIBUTES = frozenset({"__globals__", "f_globals", "f_locals", "f_builtins"})
 
@@ -398,6 +400,10 @@ def _dynamic_names(tree: ast.AST, aliases: dict[str, str], source: str) -> str:
         if isinstance(node, ast.Call):
             name = _dotted(node.func, aliases) or ""
             name = name.removeprefix("builtins.").removeprefix("__builtins__.")
+            if name in _IMPORT_CALLS and node.args and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str) \
+                    and not node.args[0].value.startswith("__"):
+                continue  # __import__("os"): another module, not this one's names
             if name in _NAMESPACE_CALLS or (name == "vars" and not node.args):
                 return f"{name}()"
         elif isinstance(node, ast.Attribute):

@@ -461,6 +461,7 @@ def test_a_forbidden_call_one_helper_away_is_still_made() -> None:
     "globals()['zeros_1'] = torch.full((3, 4), 0.0)",
     "g = vars()\ng['zeros_1'] = torch.full((3, 4), 0.0)",
     "exec('zeros_1 = torch.full((3, 4), 0.0)')",
+    "__import__(__name__).zeros_1 = torch.full((3, 4), 0.0)",
     "import sys\nsys.modules[__name__].zeros_1 = torch.full((3, 4), 0.0)",
     "def f():\n    global zeros_1\n    zeros_1 = torch.full((3, 4), 0.0)\nf()",
     "import builtins\nbuiltins.globals().update(zeros_1=torch.full((3, 4), 0.0))",
@@ -483,6 +484,7 @@ def test_a_name_rebound_past_the_checks_sight_is_not_built_with_the_call(rebind:
     "with torch.no_grad():\n    zeros_1 = torch.zeros(3, 4)",
     "[(n := 3)]\nzeros_1 = torch.zeros(n, 4)",
     "model = torch.nn.Linear(2, 2)\nmodel.eval()\nzeros_1 = torch.zeros(3, 4)",
+    "zeros_1 = torch.zeros(3, 4)\nprint(__import__('os').getpid())",
 ])
 def test_loops_contexts_and_other_names_leave_the_check_as_it_was(honest: str) -> None:
     """What learners honestly write next to the name still passes: loops and walruses
