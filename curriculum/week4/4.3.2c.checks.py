@@ -32,9 +32,9 @@ def _each(judge):
         for g, r, i in zip(learner.value, reference.value, inputs, strict=True):
             ok, msg = judge(g, r, i)
             if not ok:
-                tasks = ", ".join(f"{n!r}: {k}" for n, k in i["tasks"])
+                tasks = ", ".join(f"{n!r}: {{'output_dim': {k}}}" for n, k in i["tasks"])
                 return False, (f"MultiTaskNetwork(input_dim={i['input_dim']}, shared_dim="
-                               f"{i['shared_dim']}, tasks {{{tasks}}}): {msg}")
+                               f"{i['shared_dim']}, task_configs={{{tasks}}}): {msg}")
         return True, ""
     return run_all
 

@@ -17,13 +17,20 @@ from grader.checks.base import Verdict
 # Early-stopping scenarios: (patience argument, training losses recorded before, variance
 # of those losses) — every rule of the contract decides the stopping call in one of them.
 HIGH, LOW = "high", "low"
+#: Losses that varied a lot earlier and barely in their last 10: the variance of the whole
+#: history (or of its first 10) is far above 0.1, that of the last 10 far below.
+SETTLED = "settled"
 STOPPING = (
     (None, 0, None),     # no training losses: patience 10
     (None, 12, HIGH),    # > 10 losses, last 10 vary by more than 0.1: patience 10 × 1.5
     (4, 11, HIGH),       # the patience argument: 4 × 1.5
     (None, 12, LOW),     # > 10 losses that barely vary: patience stays 10
     (None, 10, HIGH),    # exactly 10 losses ("more than 10" needed): patience stays 10
+    (None, 24, SETTLED),  # only the LAST 10 count: patience stays 10
 )
+#: Scenarios whose hidden values are drawn after the others' (and the model's seed), so
+#: adding them changed none of the values drawn before.
+LATER = 1
 MIN_DELTA = 1e-4
 
 
@@ -32,6 +39,8 @@ def _history(rng: np.random.Generator, n: int, spread: str | None) -> list[float
     (population or sample variance): about 0.3 (high) or below 0.001 (low)."""
     if spread == HIGH:
         return [float(rng.uniform(0.2, 0.3) + (i % 2) * rng.uniform(1.0, 1.3)) for i in range(n)]
+    if spread == SETTLED:
+        return _history(rng, n - 10, HIGH) + _history(rng, 10, LOW)
     return [float(1.0 + rng.uniform(-0.03, 0.03)) for _ in range(n)]
 
 
@@ -45,11 +54,16 @@ def robust_inputs(rng: np.random.Generator) -> dict:
     w = rng.uniform(-1, 1, (10, 1))
     y = X @ w
     scenarios = []
-    for patience, n, spread in STOPPING:
+
+    def scenario(patience: int | None, n: int, spread: str | None) -> dict:
         eff = effective_patience(patience, n, spread)
-        scenarios.append({"patience": patience, "history": _history(rng, n, spread),
-                          "val_losses": stopping_curve(rng, eff, min_delta=MIN_DELTA)})
-    return {"init_seed": int(rng.integers(0, 2**31 - 1)), "X": f32(X), "y": f32(y),
+        return {"patience": patience, "history": _history(rng, n, spread),
+                "val_losses": stopping_curve(rng, eff, min_delta=MIN_DELTA)}
+
+    scenarios = [scenario(*s) for s in STOPPING[:-LATER]]
+    init_seed = int(rng.integers(0, 2**31 - 1))
+    scenarios += [scenario(*s) for s in STOPPING[-LATER:]]
+    return {"init_seed": init_seed, "X": f32(X), "y": f32(y),
             "y_big": f32(y * 200.0), "stopping": scenarios}
 
 
@@ -131,16 +145,19 @@ def _scenario_text(patience: int | None, n: int, spread: str | None) -> str:
     if not n:
         return f"{called} with no training losses recorded (patience 10)"
     var = "above" if spread == HIGH else "below"
+    earlier = " (the earlier ones vary far more)" if spread == SETTLED else ""
     eff = effective_patience(patience, n, spread)
     return (f"{called} with {n} training losses in loss_history, the last 10 of variance {var} "
-            f"0.1 (effective patience {eff:g})")
+            f"0.1{earlier} (effective patience {eff:g})")
 
 
 def _scaled(patience: int | None, n: int, spread: str | None, *, more_than: int = 10,
-            needs_variance: bool = True, factor: float = 1.5) -> float:
-    """The effective patience under a variant of the ×1.5 rule (the contract's by default)."""
+            needs_variance: bool = True, factor: float = 1.5, whole: bool = False) -> float:
+    """The effective patience under a variant of the ×1.5 rule (the contract's by default;
+    ``whole``: the variance of every training loss, not of the last 10)."""
     base = 10 if patience is None else patience
-    applies = n > more_than and (spread == HIGH or not needs_variance)
+    applies = n > more_than and (spread == HIGH or not needs_variance
+                                 or (whole and spread == SETTLED))
     return base * factor if applies else base
 
 
@@ -170,6 +187,9 @@ _WRONG_RULES = (
     ("patience is scaled by 1.5 only when loss_history has MORE than 10 entries (10 is not "
      "enough)",
      lambda c, p, n, s: early_stop(c, _scaled(p, n, s, more_than=9), min_delta=MIN_DELTA)[0]),
+    ("the variance is that of the LAST 10 training losses (loss_history[-10:]), not of the "
+     "whole history",
+     lambda c, p, n, s: early_stop(c, _scaled(p, n, s, whole=True), min_delta=MIN_DELTA)[0]),
     ("patience is scaled by 1.5 only when the variance of the last 10 training losses is "
      "above 0.1",
      lambda c, p, n, s: early_stop(c, _scaled(p, n, s, needs_variance=False),

@@ -35,8 +35,8 @@ def _labels(rng, n):
 
 
 def make_f1(rng: np.random.Generator):
-    """Random predictions, none predicted positive, and perfect ones, in a random order and
-    numbers (the kinds stay here)."""
+    """Random predictions, none predicted positive, positive ones all wrong, and perfect
+    ones, in a random order and numbers (the kinds stay here)."""
     def pair(n):
         return torch.from_numpy(rng.integers(0, 2, n)), torch.from_numpy(rng.integers(0, 2, n))
 
@@ -49,10 +49,19 @@ def make_f1(rng: np.random.Generator):
     # not the 1.0 of a precision and recall each taken as 1 when undefined
     empty = [(torch.zeros(n, dtype=torch.int64), torch.zeros(n, dtype=torch.int64))
              for n in sizes(1)]
-    return mixed(rng, {"random": [pair(n) for n in sizes(rng.integers(2, 5))],
+    made = mixed(rng, {"random": [pair(n) for n in sizes(rng.integers(2, 5))],
                        "no positive predictions: F1 is 0.0": none,
                        "no positive labels or predictions: F1 is 0.0": empty,
                        "perfect predictions": perfect})
+    # positive predictions, none of them right: no true positive, F1 0.0 (an f1_score that
+    # divided by zero here passed). Drawn after the cases above, so those stay as they were.
+    for n in sizes(rng.integers(1, 3)):
+        labels = _labels(rng, n)
+        labels[int(rng.integers(0, n))] = 0  # a negative, predicted positive
+        at = int(rng.integers(0, len(made.inputs) + 1))
+        made.inputs.insert(at, (1 - labels, labels))
+        made.secret.insert(at, "positive predictions, none right: F1 is 0.0")
+    return made
 
 
 def judge_f1(learner, reference, inputs, ctx):

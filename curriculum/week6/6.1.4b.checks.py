@@ -50,9 +50,9 @@ def _arguments_problem(got: dict, inputs: dict) -> str:
         ran = (f"{steps // NER_BATCHES} epochs of {NER_BATCHES} batches"
                if steps % NER_BATCHES == 0 else "no whole number of epochs")
         return (f"{call} took {steps} optimizer steps ({ran}); expected {want}, {epochs} "
-                f"epochs of {NER_BATCHES} batches: train epochs start_epoch … num_epochs "
-                "(range(start_epoch, num_epochs)), with the num_epochs argument, not a typed-in "
-                "count")
+                f"epochs of {NER_BATCHES} batches: train epochs saved_epoch + 1 … num_epochs "
+                "(numbered from 1; a fresh run has saved_epoch 0), with the num_epochs "
+                "argument, not a typed-in count")
     return ""
 
 
