@@ -212,6 +212,7 @@ async def test_a_members_page_shows_their_review_queue_and_challenge_times(
     assert "<h2>Spaced review</h2>" in bob and reviews, bob
     assert "1.1.1" in reviews.group(0) and "overdue since Tue 03 Mar" in reviews.group(0)
     assert "1 due today" in bob and "Challenge times" not in bob
+    assert f'<a href="/c/{cid}/exercises/1.1.1"><code>1.1.1</code>' in reviews.group(0)
     queue = await world.dojo.review(world.actor("bob"))  # the member's own view
     assert [r.item.id for r in queue.due] == ["1.1.1"]
 

@@ -117,6 +117,13 @@ async def test_instructor_flow_in_chromium(world, chromium, tmp_path: Path,  # t
         assert await page.locator("#member-exercises tbody tr").count() == 3
         await page.screenshot(path=shots / "2b-member.png", full_page=True)
         await page.go_back()
+        # a member who failed shows what comes back for review, due in their own days
+        await page.locator("#heatmap tbody tr", has_text="Ben").locator("th.name a").click()
+        await page.wait_for_selector("#member-reviews")
+        assert await page.locator("#member-reviews tbody tr").count() == 2  # 1.1.1, 1.1.2
+        assert "due today" in await page.inner_text("section.card:has(#member-reviews)")
+        await page.screenshot(path=shots / "2d-member-reviews.png", full_page=True)
+        await page.go_back()
 
         await page.click("#heatmap thead th.ex >> text=1.1.1")
         await page.wait_for_selector("text=Checks that fail most")
