@@ -212,7 +212,7 @@ def locked_prompt(view: PromptView) -> str:
         opens = view.cohort_opens.astimezone(rules.zone(view.tz))
         return (f"A timed challenge for the whole cohort: the prompt shows when its window "
                 f"opens, {opens:%a %d %b %H:%M} ({view.tz}). "
-                f"/dojo challenge status {view.item.id} says how long is left.")
+                f"/dojo challenge status {view.item.id} shows the window.")
     return (f"A timed challenge: the prompt is revealed when you start your timer with "
             f"/dojo challenge start {view.item.id}.")
 
