@@ -20,6 +20,7 @@ import torch.nn as nn
 from curriculum.probes.describe import describe
 from curriculum.probes.forward_calls import dropout_calls
 from curriculum.probes.torch_class import torch_class_name
+from curriculum.probes.unchanged import pristine
 
 
 def _x(shape, seed):
@@ -232,8 +233,9 @@ def probe(ns, inputs):
             model.eval()
             with torch.no_grad():
                 y3, y4 = _first(model(*xs)), _first(model(*xs))
-            beh["train_differs"] = bool(not torch.equal(y1, y2))
-            beh["eval_same"] = bool(torch.equal(y3, y4))
+            equal = pristine()["equal"]  # not the learner's torch.equal
+            beh["train_differs"] = bool(not equal(y1, y2))
+            beh["eval_same"] = bool(equal(y3, y4))
         elif b == "range01":
             with torch.no_grad():
                 y = _first(model(*[x * 5 for x in xs]))

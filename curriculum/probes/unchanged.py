@@ -1,21 +1,49 @@
 """Probe prelude (runs in the jail): is an argument handed to the learner's code still
 what it was? A function must not change its caller's inputs (a tensor's values, shape,
 dtype, ``requires_grad`` or ``.grad``; a list's entries; a dict's items): the probes keep
-an untouched copy and compare it with what they handed over after the call."""
+an untouched copy and compare it with what they handed over after the call.
+
+The comparison runs after the learner's code, in its process: it uses the functions the
+harness captured before that code ran (``PRISTINE``), and puts torch and the builtins
+back first (``restore_pristine``) — a submission rebinding ``torch.equal`` or, inside
+its own function, ``builtins.isinstance`` made every changed input look unchanged."""
 
 import math
 
 
-def _same_tensor(a, b) -> bool:
-    import torch
-    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
+def pristine() -> dict:
+    """The harness's untouched functions, after undoing the learner's rebinding (the
+    real ones where no harness runs this: a unit test importing the module)."""
+    restore = globals().get("restore_pristine")
+    if restore is not None:
+        restore()
+    found = globals().get("PRISTINE")
+    if found is None:
+        import torch
+        found = {"isinstance": isinstance, "len": len, "type": type, "zip": zip,
+                 "all": all, "list": list, "float": float, "isnan": math.isnan,
+                 "equal": torch.equal, "isnan_t": torch.isnan,
+                 "nan_to_num": torch.nan_to_num, "Tensor": torch.Tensor,
+                 "is_floating_point": torch.Tensor.is_floating_point,
+                 "is_complex": torch.Tensor.is_complex, "size": torch.Tensor.size,
+                 "dtype": torch.Tensor.dtype.__get__, "device": torch.Tensor.device.__get__,
+                 "requires_grad": torch.Tensor.requires_grad.__get__,
+                 "grad": torch.Tensor.grad.__get__, "detach": torch.Tensor.detach}
+    return found
+
+
+def _same_tensor(a, b, p) -> bool:
+    if p["size"](a) != p["size"](b) or p["dtype"](a) != p["dtype"](b) \
+            or p["device"](a) != p["device"](b):
         return False
-    if a.requires_grad != b.requires_grad or (a.grad is None) != (b.grad is None):
+    if p["requires_grad"](a) != p["requires_grad"](b) \
+            or (p["grad"](a) is None) != (p["grad"](b) is None):
         return False
-    if a.is_floating_point() or a.is_complex():
-        return bool(torch.equal(torch.isnan(a), torch.isnan(b))
-                    and torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0)))
-    return bool(torch.equal(a, b))
+    a, b = p["detach"](a), p["detach"](b)
+    if p["is_floating_point"](a) or p["is_complex"](a):
+        return bool(p["equal"](p["isnan_t"](a), p["isnan_t"](b))
+                    and p["equal"](p["nan_to_num"](a, nan=0.0), p["nan_to_num"](b, nan=0.0)))
+    return bool(p["equal"](a, b))
 
 
 def same(before, after) -> bool:
@@ -23,20 +51,25 @@ def same(before, after) -> bool:
     not compared here (an object of the learner's) count as unchanged; a comparison that
     raises (``before`` is our own data, so only a hostile value put in its place can make it
     raise) counts as changed."""
+    p = pristine()
+    return _same(before, after, p)
+
+
+def _same(before, after, p) -> bool:
+    isinstance_, type_, len_ = p["isinstance"], p["type"], p["len"]
     try:
-        import torch
-        if isinstance(before, torch.Tensor):
-            return isinstance(after, torch.Tensor) and _same_tensor(before, after)
-        if isinstance(before, (list, tuple)):
-            return (type(after) is type(before) and len(after) == len(before)
-                    and all(same(x, y) for x, y in zip(before, after, strict=True)))
-        if isinstance(before, dict):
-            return (isinstance(after, dict) and list(after) == list(before)
-                    and all(same(before[k], after[k]) for k in before))
-        if isinstance(before, float) and isinstance(after, float):
-            return before == after or (math.isnan(before) and math.isnan(after))
-        if isinstance(before, (bool, int, float, complex, str, bytes, type(None))):
-            return type(after) is type(before) and before == after
+        if isinstance_(before, p["Tensor"]):
+            return isinstance_(after, p["Tensor"]) and _same_tensor(before, after, p)
+        if isinstance_(before, (list, tuple)):
+            return (type_(after) is type_(before) and len_(after) == len_(before)
+                    and p["all"](_same(x, y, p) for x, y in p["zip"](before, after)))
+        if isinstance_(before, dict):
+            return (isinstance_(after, dict) and p["list"](after) == p["list"](before)
+                    and p["all"](_same(before[k], after[k], p) for k in before))
+        if isinstance_(before, float) and isinstance_(after, float):
+            return before == after or (p["isnan"](before) and p["isnan"](after))
+        if isinstance_(before, (bool, int, float, complex, str, bytes, type(None))):
+            return type_(after) is type_(before) and before == after
     except Exception:
         return False
     return True

@@ -7,7 +7,7 @@ from torch import nn as _nn
 from curriculum.probes.recorders import holds_graph, mode_hook
 from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
-from curriculum.probes.unchanged import same
+from curriculum.probes.unchanged import pristine, same
 
 
 def fgsm(ns, inputs):
@@ -27,7 +27,7 @@ def fgsm(ns, inputs):
         out["adv"].append({
             "value": adv.detach().clone() if isinstance(adv, _torch.Tensor) else _describe(adv),
             "requires_grad": bool(getattr(adv, "requires_grad", False)),
-            "input_changed": not bool(_torch.equal(X.detach(), inputs["X"])),
+            "input_changed": not bool(pristine()["equal"](X.detach(), inputs["X"])),
             "input_grad": not same(inputs["X"], X),
         })
     out["param_grads"] = any(p.grad is not None and bool((p.grad != 0).any())

@@ -15,6 +15,7 @@ from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, holds_graph, loss_calls, mode_hook, recording
 from curriculum.probes.rows import row_index, sequence_keys, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
+from curriculum.probes.unchanged import pristine
 
 
 def config(ns, d):
@@ -94,7 +95,7 @@ def _checkpoint(ns, path, cfg, model, pred, xt):
     try:
         loaded = need(ns, "load_model")(path)
         saved["loaded_type"] = type(loaded).__name__
-        saved["loaded_same"] = bool(torch.equal(_classes(loaded, xt), pred))
+        saved["loaded_same"] = bool(pristine()["equal"](_classes(loaded, xt), pred))
     except Exception as exc:
         saved["loaded_error"] = _error(exc)
     return saved

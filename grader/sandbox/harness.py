@@ -28,6 +28,7 @@ modules that import each other from the rest of the project.
 from __future__ import annotations
 
 import builtins
+import copy
 import json
 import math
 import os
@@ -99,6 +100,47 @@ try:  # torch and numpy are optional so the harness can be unit-tested alone
 except ImportError:  # pragma: no cover - the grader always has torch
     _torch = None
     _Tensor = _Module = _torch_dtype = _torch_size = _torch_device = ()
+
+#: What probes compare with, captured before any learner code runs: a learner's module
+#: that rebinds ``torch.equal`` (or ``builtins.isinstance`` inside its own function) made
+#: the probes' "left the inputs alone" and "dropout differs in training" observations
+#: say what it wanted. Restored before each probe (:func:`restore_pristine`) and handed
+#: to probe scripts as ``PRISTINE`` for comparisons made after the learner's calls.
+_PRISTINE_MODULES: list = []  # (module or class, its dict's callables at import)
+PRISTINE: dict = {"isinstance": isinstance, "len": len, "type": type, "bool": bool,
+                  "zip": zip, "all": all, "any": any, "list": list, "dict": dict,
+                  "tuple": tuple, "float": float, "isnan": math.isnan}
+_PRISTINE_MODULES.extend((m, [(k, v) for k, v in m.__dict__.items() if callable(v)])
+                         for m in (copy, math))
+if _torch is not None:
+    for _owner in (_torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module):
+        _PRISTINE_MODULES.append((_owner, [(k, v) for k, v in _owner.__dict__.items()
+                                           if callable(v) or _isinstance(v, property)]))
+    PRISTINE.update({"equal": _torch.equal, "isnan_t": _torch.isnan,
+                     "nan_to_num": _torch.nan_to_num, "Tensor": _torch.Tensor,
+                     "is_floating_point": _torch.Tensor.is_floating_point,
+                     "is_complex": _torch.Tensor.is_complex, "size": _t_size,
+                     "dtype": _t_dtype, "device": _t_device,
+                     "requires_grad": _t_requires_grad, "grad": _t_grad,
+                     "detach": _detach})
+PRISTINE = dict(PRISTINE)
+
+
+def restore_pristine() -> None:
+    """:func:`restore_builtins`, and torch's own functions, ``Tensor``'s and
+    ``nn.Module``'s methods, ``torch.nn.functional``, ``copy`` and ``math`` as they were
+    at import: a submission's ``torch.equal = lambda a, b: True`` or
+    ``copy.deepcopy = lambda x: x`` does not reach the probes."""
+    restore_builtins()
+    for owner, saved in _PRISTINE_MODULES:
+        current = owner.__dict__
+        for key, value in saved:
+            if current.get(key) is not value:
+                try:  # noqa: SIM105 (no contextlib: the learner may have patched it)
+                    setattr(owner, key, value)
+                except BaseException:  # a read-only slot: nothing the learner could change
+                    pass
+
 
 try:
     import numpy as _np
@@ -1025,7 +1067,8 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
             args, kwargs = probe_inputs if probe_inputs is not None else ((), {})
             value = fn(*args, **kwargs)
         elif op == "script":
-            scope: dict = {"__name__": "__probe__", "__builtins__": builtins}
+            scope: dict = {"__name__": "__probe__", "__builtins__": builtins,
+                           "PRISTINE": PRISTINE, "restore_pristine": restore_pristine}
             exec(compile(probe["code"], "<probe>", "exec"), scope)
             value = scope["probe"](ns, probe_inputs)
         else:
@@ -1067,7 +1110,7 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
     ns, error = run_code(job["source"], caps["string_chars"])
     run_ms = (_perf() - t0) * 1000
     if sandboxed:  # the judge runs only our references: nothing to undo there
-        restore_builtins()
+        restore_pristine()
     if progress_fd is not None:
         # A progress write to a pipe the zygote stopped reading must fail with
         # EPIPE, not kill the job: the learner may have re-armed SIGPIPE.
@@ -1083,8 +1126,8 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
         if progress_fd is not None:
             _tell_progress(progress_fd)
         outcome = run_probe(probe, ns, inputs, enc)
-        if sandboxed:
-            restore_builtins()
+        if sandboxed and probe.get("op") != "get":  # reading a name runs no learner code
+            restore_pristine()
         probes[probe["id"]] = budget.admit(outcome, enc, mark)
     header = {"kind": "result", "error": error, "probes": probes, "run_ms": run_ms}
     return pack_frame(header, enc.blobs)

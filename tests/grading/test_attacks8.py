@@ -134,3 +134,52 @@ def test_an_update_is_compared_on_its_own_scale() -> None:
     assert same_update(small, small - 0.05 + 1e-6, small - 0.05)
     assert not same_update(small, small, small - 0.05)
     assert not same_update(small, small[:2], small[:2])  # shapes must agree
+
+
+# ---- observations made with what the learner rebound -------------------------------------
+
+#: 1.3.1's solver, changed to clobber the caller's inputs (A and b), then a rebinding that
+#: made the probe's "left its inputs alone" comparison report no change (6/6, deserved 2/6).
+CLOBBER = ("    return x\n", "    A.zero_()\n    b.fill_(-1.0)\n")
+REBINDINGS = {
+    "torch.equal at import": ("", "\ntorch.equal = lambda a, b: True\n"),
+    "isinstance inside the call": (
+        "    import builtins\n    _real = builtins.isinstance\n"
+        "    builtins.isinstance = lambda o, c: False if c is torch.Tensor else _real(o, c)\n",
+        ""),
+    "copy.deepcopy at import": ("", "\nimport copy\ncopy.deepcopy = lambda x, memo=None: x\n"),
+}
+
+
+@ASYNC
+@pytest.mark.slow
+@pytest.mark.parametrize("how", sorted(REBINDINGS))
+async def test_a_rebound_comparison_does_not_hide_a_changed_input(grader, curriculum,
+                                                                  how: str) -> None:
+    inside, after = REBINDINGS[how]
+    old, new = CLOBBER
+    source = curriculum.get("1.3.1").reference
+    assert old in source
+    assert source.count(old) == 1
+    result = await grader.grade("1.3.1", source.replace(old, new + inside + old) + after)
+    assert result["score"] <= 2, result["checks"]
+    assert any("changed the tensor it was given" in c["message"] for c in result["checks"])
+
+
+@ASYNC
+@pytest.mark.slow
+async def test_a_rebound_torch_equal_does_not_fake_dropout(grader, curriculum) -> None:
+    """4.1.1: dropout called and its output thrown away, with a torch.equal that says
+    "different" every other call: "in train() mode the outputs differ" passed (10/10)."""
+    source = curriculum.get("4.1.1").reference
+    for i in (1, 2, 3):
+        old = f"        x = self.dropout(torch.relu(self.layer{i}(x)))\n"
+        assert old in source
+        source = source.replace(old, f"        x = torch.relu(self.layer{i}(x))\n"
+                                     "        self.dropout(x)\n")
+    source += ("\n_real_equal = torch.equal\n_calls = [0]\n\n\ndef _equal(a, b):\n"
+               "    _calls[0] += 1\n    return False if _calls[0] % 2 else _real_equal(a, b)\n\n\n"
+               "torch.equal = _equal\n")
+    result = await grader.grade("4.1.1", source)
+    failed = {c["id"]: c["message"] for c in result["checks"] if c["status"] == "failed"}
+    assert "dropout is not active" in failed.get("SimpleLinear4", ""), result["checks"]
