@@ -89,7 +89,11 @@ def _architecture_problem(got, ref, inputs):
     return None
 
 
-_SIGNS = {"": "", "relu_": " with class weights of both signs (where the ReLU matters)"}
+_SIGNS = {"": "", "relu_": " with class weights of both signs (where the ReLU matters)",
+          "flat_": " with every class weight negative (each CAM is flat: all 0 after the ReLU, "
+                   "max == min)"}
+_FLAT = ("a flat CAM (max == min) is not normalised — the contract divides by max - min only "
+         "when max > min; dividing by 0 gives NaN")
 
 
 def _cam_range(g, r, inputs):
@@ -102,9 +106,10 @@ def _cam_range(g, r, inputs):
         for key in ("batch", "class"):
             lo, hi = g[prefix + key + "_min"], g[prefix + key + "_max"]
             if not (at_least(lo, -1e-6) and at_most(hi, 1 + 1e-6)):
-                return False, (f"{_where(inputs)}{signs}: CAM values must lie in [0, 1] (ReLU, "
-                               f"then per-image min-max normalisation); found values in "
-                               f"[{lo}, {hi}]")
+                rule = _FLAT if prefix == "flat_" else "ReLU, then per-image min-max " \
+                                                       "normalisation"
+                return False, (f"{_where(inputs)}{signs}: CAM values must lie in [0, 1] "
+                               f"({rule}); found values in [{lo}, {hi}]")
     for key, call in (("generate_cam", "generate_cam(x, class_idx)"),
                       ("return_cam", "forward(x, return_cam=True)")):
         if (g.get("mode_kept") or {}).get(key, True) is False:
@@ -125,10 +130,11 @@ def _cam_values(g, r, inputs):
             d = g[prefix + key + "_diff"]
             if not at_most(d, 1e-4):
                 err = "shape mismatch" if d is None else f"max abs error {d} > 1e-4"
+                rule = f" — {_FLAT}" if prefix == "flat_" else ""
                 return False, (f"{_where(inputs)}, {call}{signs}: the map must be "
                                "ReLU(Σ_k w[class, k] · features(x)[k]) normalised to [0, 1] "
-                               f"per image (minus its min, over max - min), computed from "
-                               f"*this* x ({err})")
+                               f"per image (minus its min, over max - min, when max > min), "
+                               f"computed from *this* x ({err}){rule}")
     return True, ""
 
 

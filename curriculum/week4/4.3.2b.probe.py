@@ -8,7 +8,9 @@ second model gets weights that depend only on each layer's place in the architec
 (``curriculum/probes/module_class.py``) and its ``features(x)`` is sent for comparison with
 the reference's; and the CAMs are measured twice: with positive class weights (every CAM's
 minimum is above 0, so a missing min-max normalisation shows) and with weights of both signs
-chosen so that every image's weighted sum has negative parts (:func:`_mixed_signs`).
+chosen so that every image's weighted sum has negative parts (:func:`_mixed_signs`); then
+with all class weights negative, so that every CAM is flat (all 0 after the ReLU: max == min,
+where the contract leaves the map unnormalised — a division by max - min gives NaN).
 """
 
 import torch
@@ -66,6 +68,9 @@ def _one(cls, inputs):
     res.update(_measure(m, (x1, x2), fs, cls_idx, ""))
     _mixed_signs(m, p, fs)   # then weights of both signs: the CAM's ReLU matters
     res.update(_measure(m, (x1, x2), fs, cls_idx, "relu_"))
+    with torch.no_grad():  # then all negative: ReLU makes every CAM 0 (flat, max == min)
+        m.classifier.weight.copy_((-p).to(m.classifier.weight.dtype))
+    res.update(_measure(m, (x1, x2), fs, cls_idx, "flat_"))
     # the CAM methods leave the model's mode alone: one that switches to eval() and stays
     # there makes the training after it run without dropout and with running statistics
     res["mode_kept"] = {}

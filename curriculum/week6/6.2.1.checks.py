@@ -109,18 +109,60 @@ def make_eval(rng: np.random.Generator):
     labels = torch.from_numpy(rng.integers(0, c, 40))
     preds = torch.where(torch.from_numpy(rng.random(40) < 0.7), labels,
                         torch.from_numpy(rng.integers(0, c, 40)))
-    return {"c": c, "labels": labels, "preds": preds}
+    # then a class never predicted, and one never present (precision / recall 0 by the
+    # contract: 0/0 must not give NaN) — drawn after the case above, which stays as it was
+    more = [_never(rng, "predicted"), _never(rng, "present")]
+    return {"c": c, "labels": labels, "preds": preds, "more": more}
+
+
+def _never(rng: np.random.Generator, kind: str) -> dict:
+    """Hidden predictions where class ``k`` is never predicted (``kind="predicted"``, though
+    present) or never among the labels (``kind="present"``, though predicted)."""
+    c, n = int(rng.integers(3, 6)), 30
+    k = int(rng.integers(0, c))
+    others = np.array([j for j in range(c) if j != k])
+    labels = rng.integers(0, c, n)
+    preds = np.where(rng.random(n) < 0.7, labels, rng.integers(0, c, n))
+    swap = rng.choice(others, n)
+    if kind == "predicted":
+        preds = np.where(preds == k, swap, preds)
+        labels[int(rng.integers(0, n))] = k
+    else:
+        labels = np.where(labels == k, swap, labels)
+        preds[int(rng.integers(0, n))] = k
+    return {"c": c, "labels": torch.from_numpy(labels.astype(np.int64)),
+            "preds": torch.from_numpy(preds.astype(np.int64)), "never": (kind, k)}
 
 
 def judge_eval(learner, reference, inputs, ctx):
     got = learner.value
+    cases = [inputs, *inputs.get("more", [])]
+    results = [got, *(got.get("more") or [])]
+    for case, result in zip(cases, results, strict=True):
+        verdict = _judge_eval_case(result, case)
+        if not verdict.ok:
+            return verdict
+    return Verdict(True, "value")
+
+
+_NEVER = {"predicted": ("precision", "never predicted"), "present": ("recall", "never present "
+                                                                     "among the labels")}
+
+
+def _judge_eval_case(got, inputs):
     c, lab, pred = inputs["c"], inputs["labels"], inputs["preds"]
+    kind, k = inputs.get("never", (None, None))
+    where = f" (class {k} {_NEVER[kind][1]}, {c} classes)" if kind else ""
+    if isinstance(got, dict) and "error" in got:
+        return Verdict(False, "value", f"evaluate raised {got['error']}{where}: precision and "
+                                       "recall must be 0 where a class is never predicted / "
+                                       "never present")
     conf = torch.zeros(c, c, dtype=torch.long)
     for t, p in zip(lab.tolist(), pred.tolist(), strict=True):
         conf[t, p] += 1
     if not isinstance(got["confusion"], torch.Tensor) or not torch.equal(got["confusion"].long(), conf):
         return Verdict(False, "value", f"confusion must be a [{c}, {c}] tensor, rows = true class, "
-                                       "columns = predicted class, counts")
+                                       f"columns = predicted class, counts{where}")
     tp = conf.diag().double()
     wanted = {"precision": tp / conf.sum(0).clamp(min=1), "recall": tp / conf.sum(1).clamp(min=1)}
     formula = {"precision": "TP / predicted count (a column sum of the confusion matrix)",
@@ -130,15 +172,25 @@ def judge_eval(learner, reference, inputs, ctx):
         if not isinstance(g, torch.Tensor) or g.shape != want.shape:
             found = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
             return Verdict(False, "value", f"{name} must be a [{c}] tensor per class "
-                                           f"(0 where undefined); found {found}")
+                                           f"(0 where undefined){where}; found {found}")
+        if kind and _NEVER[kind][0] == name and not at_most(max_abs_diff(g, want), 1e-6) \
+                and at_most(max_abs_diff(torch.cat([g[:k], g[k + 1:]]),
+                                         torch.cat([want[:k], want[k + 1:]])), 1e-6):
+            return Verdict(False, "value", f"class {k} is {_NEVER[kind][1]} in a hidden case "
+                                           f"({c} classes), so its {name} must be 0 (the "
+                                           f"contract: 0 where a class is never predicted / "
+                                           f"never present); yours is {float(g[k])!r} — a 0/0 "
+                                           "must not give NaN (e.g. divide by "
+                                           "`count.clamp(min=1)`)")
         if not at_most(max_abs_diff(g, want), 1e-6):
             other = "recall" if name == "precision" else "precision"
             swapped = at_most(max_abs_diff(g, wanted[other]), 1e-6)
             hint = f" — yours is the {other}" if swapped else ""
             return Verdict(False, "value", f"{name} per class is {formula[name]}, 0 where "
-                                           f"undefined{hint}")
+                                           f"undefined{where}{hint}")
     if not close(got["accuracy"], float(tp.sum() / conf.sum()), rtol=0.0, atol=1e-6):
-        return Verdict(False, "value", "accuracy must be the fraction of correct predictions")
+        return Verdict(False, "value", f"accuracy must be the fraction of correct "
+                                       f"predictions{where}")
     return Verdict(True, "value")
 
 

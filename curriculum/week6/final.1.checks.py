@@ -22,8 +22,15 @@ from grader.checks.base import Hidden, Verdict
 
 def make_arch(rng: np.random.Generator):
     d, h, c = int(rng.integers(5, 20)), int(rng.integers(8, 40)), int(rng.integers(2, 6))
-    return {"d": d, "h": h, "c": c, "x": torch.from_numpy(rng.normal(0, 1, (7, d)).astype(np.float32)),
+    case = {"d": d, "h": h, "c": c,
+            "x": torch.from_numpy(rng.normal(0, 1, (7, d)).astype(np.float32)),
             "y": torch.from_numpy(rng.integers(0, c, 7))}
+    # then a dataset of float64 features and int32 labels, drawn after the case above (which
+    # stays as it was): ds[i] must still give float32 features and an int64 label
+    case["x64"] = torch.from_numpy(rng.normal(0, 1, (5, d)))
+    case["y32"] = torch.from_numpy(rng.integers(0, c, 5).astype(np.int32))
+    case["i"] = int(rng.integers(0, 5))
+    return case
 
 
 def judge_arch(learner, reference, inputs, ctx):
@@ -46,14 +53,69 @@ def judge_arch(learner, reference, inputs, ctx):
         return Verdict(False, "module", bad)
     if got["shape"] != [7, c]:
         return Verdict(False, "shape", f"a batch of 7 must give [7, {c}] logits; found {got['shape']}")
-    item = got["item"]
-    if got["len"] != 7 or not isinstance(item, list) or len(item) != 2 \
-            or not torch.equal(item[0], inputs["x"][3]) or int(item[1]) != int(inputs["y"][3]) \
-            or item[1].dtype != torch.int64 or not torch.equal(got["unl"], inputs["x"][2]):
-        return Verdict(False, "value", "TabularDataset: len = number of rows; ds[i] = (float32 "
-                                       "features[i], int64 label) with labels, features[i] alone "
-                                       "without")
+    bad = _dataset_problem(got, inputs)
+    if bad:
+        return Verdict(False, "value", "TabularDataset: " + bad)
     return Verdict(True, "module")
+
+
+_ITEM = "ds[i] = (features[i] as float32, labels[i] as int64)"
+
+
+def _dataset_problem(got: dict, inputs: dict) -> str:
+    """len, the labelled items (float32 features, int64 label, from float32/int64 and from
+    float64/int32 inputs) and the unlabelled item (the features alone)."""
+    if got.get("len") != 7:
+        return f"len(ds) must be the number of rows (7); found {got.get('len')!r}"
+    i = inputs.get("i", 0)
+    for item, x, y, made in (
+            (got.get("item"), inputs["x"][3], inputs["y"][3],
+             "TabularDataset(float32 features, int64 labels)[3]"),
+            (got.get("item64"), inputs["x64"][i] if "x64" in inputs else None,
+             inputs["y32"][i] if "y32" in inputs else None,
+             f"TabularDataset(float64 features, int32 labels)[{i}]")):
+        if x is None:
+            continue
+        if isinstance(item, dict) and "error" in item:
+            return (f"{_ITEM}, whatever dtypes they are given in: {made} raised "
+                    f"{item['error']} — convert with torch.as_tensor(features, "
+                    "dtype=torch.float32) and torch.as_tensor(labels, dtype=torch.long)")
+        if not isinstance(item, list) or len(item) != 2:
+            return (f"{_ITEM} with labels — a (features, label) pair; {made} gave "
+                    f"{_describe(item)}")
+        feats, label = item
+        if not isinstance(feats, torch.Tensor) or feats.dtype != torch.float32:
+            return (f"{_ITEM}: the features must be a float32 tensor whatever dtype they were "
+                    f"given in (e.g. torch.as_tensor(features, dtype=torch.float32)); {made} "
+                    f"gave features {_describe(feats)}")
+        if feats.shape != x.shape or not torch.equal(feats, x.float()):
+            return f"{_ITEM}: {made} did not give row features[i]"
+        if isinstance(label, str) and label == "None":
+            return (f"{_ITEM} with labels — a (features, label) pair, the label of that row; "
+                    f"{made} gave {_describe(item)}: with labels, return labels[i] too")
+        if not isinstance(label, torch.Tensor) or label.dtype != torch.int64:
+            return (f"{_ITEM}: the label must be an int64 tensor (what nn.CrossEntropyLoss "
+                    f"expects) whatever integer dtype the labels were given in (e.g. "
+                    f"torch.as_tensor(labels, dtype=torch.long)); {made} gave the label "
+                    f"{_describe(label)}")
+        if label.numel() != 1 or int(label) != int(y):
+            return f"{_ITEM}: {made} did not give labels[i] ({int(y)}); found {label.tolist()}"
+    unl = got.get("unl")
+    if not isinstance(unl, torch.Tensor) or not torch.equal(unl, inputs["x"][2]):
+        return ("without labels ds[i] must be features[i] alone (a tensor, not a tuple); "
+                f"TabularDataset(features)[2] gave {_describe(unl)}")
+    return ""
+
+
+def _describe(value) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of dtype {str(value.dtype).replace('torch.', '')}, shape " \
+               f"{list(value.shape)}"
+    if isinstance(value, list):
+        return "(" + ", ".join(_describe(v) for v in value) + ")"
+    if isinstance(value, str):
+        return value
+    return repr(value)[:60]
 
 
 ORDER = ["Linear", "BatchNorm1d", "Dropout", "Linear", "BatchNorm1d", "Dropout", "Linear"]

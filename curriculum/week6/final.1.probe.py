@@ -39,9 +39,25 @@ def arch(ns, d):
     ds = need(ns, "TabularDataset")(d["x"], d["y"])
     item = ds[3]
     unl = need(ns, "TabularDataset")(d["x"])
-    return {"mods": mods, "order": order, "shape": list(out.shape), "len": len(ds),
-            "item": list(item) if isinstance(item, (tuple, list)) else repr(item)[:60],
-            "unl": unl[2], "params": sum(p.numel() for p in model.parameters())}
+    out = {"mods": mods, "order": order, "shape": list(out.shape), "len": len(ds),
+           "item": _item(item), "unl": _item(unl[2]),
+           "params": sum(p.numel() for p in model.parameters())}
+    if "x64" in d:  # float64 features, int32 labels: ds[i] still float32 / int64
+        try:
+            out["item64"] = _item(need(ns, "TabularDataset")(d["x64"], d["y32"])[d["i"]])
+        except Exception as exc:  # e.g. torch.FloatTensor(a float64 tensor): the judge says so
+            out["item64"] = {"error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:160]}
+    return out
+
+
+def _item(item):
+    """An item as data: a tensor as is, a tuple as a list of its parts, anything else by its
+    repr (the judge says what it should be)."""
+    if isinstance(item, torch.Tensor):
+        return item
+    if isinstance(item, (tuple, list)):
+        return [v if isinstance(v, torch.Tensor) else repr(v)[:60] for v in item]
+    return repr(item)[:60]
 
 
 def _snapshots(model, snaps):
