@@ -5,13 +5,21 @@ must keep the inputs' dtype. Root-finding polynomials are built from known,
 well-separated real roots (times an optional factor with complex roots), so
 their real roots are well defined; every job has one with three or more real
 roots (the ascending order is judged) and one whose complex roots are 0.1-0.3
-off the real axis (a loose imaginary-part tolerance counts them as real).
+off the real axis (a loose imaginary-part tolerance counts them as real), and one
+with no real root at all (an empty tensor).
 """
 
 import numpy as np
 import torch
 
-from curriculum.judges.cases import NO_ARGUMENTS, each_case, shuffled
+from curriculum.judges.cases import (
+    NO_ARGUMENTS,
+    case_list,
+    each_case,
+    labels_for,
+    raised_name,
+    shuffled,
+)
 from curriculum.judges.source import binding_calls
 from curriculum.judges.values import tensor_problem
 from grader.checks.base import Verdict
@@ -91,7 +99,20 @@ def inputs_roots(rng):
                      examples=1)
     quadratic = _roots_poly(rng, 2)
     cases.insert(1 + int(rng.integers(0, len(hidden) + 1)), quadratic)
+    # drawn after all the above (each seed's other polynomials stay as they were): one
+    # with no real root at all (the answer is an empty tensor: a torch.stack of the
+    # kept roots raised, and passed while every polynomial had one)
+    cases.insert(1 + int(rng.integers(0, len(cases))), _no_real_root_poly(rng))
     return cases
+
+
+def _no_real_root_poly(rng):
+    """A quadratic or quartic whose roots are all complex pairs, 0.5-2 off the real axis."""
+    coeffs = np.array([rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 3)])
+    for _ in range(int(rng.integers(1, 3))):
+        re, im = rng.uniform(-2, 2), rng.uniform(0.5, 2)
+        coeffs = np.polymul(coeffs, [1.0, -2 * re, re * re + im * im])
+    return (_f64(coeffs),)
 
 
 def _close(found, expected, what):
@@ -145,7 +166,7 @@ def judge_roots(learner, reference, inputs, ctx):
                 and found.shape != expected.shape:
             return (f"{what} found {found.numel()} real roots, but the polynomial has "
                     f"{expected.numel()} distinct real roots (keep only roots whose imaginary "
-                    f"part is ~0, each once)")
+                    f"part is ~0, each once{_NONE if expected.numel() == 0 else ''})")
         problem = tensor_problem(found, expected, what + " (sorted ascending)", rtol=1e-4,
                                  atol=1e-4, check_dtype=False)
         if problem and isinstance(found, torch.Tensor) and found.dim() == 1 \
@@ -156,4 +177,31 @@ def judge_roots(learner, reference, inputs, ctx):
                     f"(torch.sort(...).values)")
         return problem
 
-    return each_case(learner, reference, "find_roots", compare, examples=1)
+    verdict = each_case(learner, reference, "find_roots", compare, examples=1)
+    if not verdict.ok:
+        raised = _raised_on_no_root(learner, reference)
+        if raised:
+            return Verdict(False, "value", raised)
+    return verdict
+
+
+_NONE = "; with none, return an empty 1-D tensor"
+
+
+def _raised_on_no_root(learner, reference):
+    """The message for a find_roots that raised on a polynomial with no real root (whose
+    answer is an empty tensor, e.g. torch.stack of an empty list raises), else ''."""
+    if not isinstance(reference.value, list):
+        return ""
+    ref = case_list(reference, len(reference.value))
+    got = case_list(learner, len(reference.value))
+    if ref is None or got is None:
+        return ""
+    for label, g, r in zip(labels_for(len(ref), 1), got, ref, strict=True):
+        empty = isinstance(r.get("ok"), torch.Tensor) and r["ok"].numel() == 0
+        if empty and "raised" in g:
+            return (f"`find_roots(…)` raised {raised_name(g)} on {label}, a polynomial with no "
+                    "real root: its distinct real roots are none, so return an empty 1-D "
+                    "tensor (e.g. torch.sort of an empty selection; torch.stack([]) raises): "
+                    f"{str(g.get('message', ''))[:120]}")
+    return ""

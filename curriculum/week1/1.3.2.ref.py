@@ -51,6 +51,9 @@ def find_roots(coefficients, tol=1e-6):
     if n > 1:
         companion[1:, :-1] = torch.eye(n - 1, dtype=torch.float64)
     eig = torch.linalg.eigvals(companion)
+    # a repeated root comes out as eigenvalues ~1e-8 apart: keep it once (distinct roots)
+    eig = eig[[i for i in range(n) if not any((eig[i] - eig[j]).abs() < 1e-5
+                                              for j in range(i))]]
     real = eig.real[eig.imag.abs() < tol]
     return torch.sort(real).values
 

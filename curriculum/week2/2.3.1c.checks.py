@@ -1,7 +1,8 @@
 """Checks of 2.3.1c: the prompt's worked example plus hidden random sequences.
 
 Hidden cases vary B, L, F, window and stride (strides that don't fit L exactly
-included) and one sequence is shorter than the window (empty result). The prompt
+included), one sequence is shorter than the window (empty result) and one exactly
+as long as it (one window). The prompt
 promises the input's dtype, empty result included: on every seed one ordinary and
 one too-short sequence are float64, so a result built with the default dtype
 (``torch.empty(B, 0, W, F)``) fails.
@@ -32,7 +33,19 @@ def make_cases(rng):
     cases = [_case(rng, default_stride=True), _case(rng), _case(rng), _case(rng, short=True),
              _case(rng, dtype=torch.float64), _case(rng, short=True, dtype=torch.float64)]
     order = rng.permutation(len(cases))
-    return [example, *(cases[i] for i in order)]
+    hidden = [cases[i] for i in order]
+    # drawn after all the above (each seed's other cases stay as they were): a sequence
+    # exactly as long as the window, which holds one window (`L <= window_size` -> none
+    # passed while no length equalled the window)
+    hidden.insert(int(rng.integers(0, len(hidden) + 1)), _exact_case(rng))
+    return [example, *hidden]
+
+
+def _exact_case(rng):
+    b, f = int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    window = int(rng.integers(2, 6))
+    dtype = torch.float64 if rng.random() < 0.5 else torch.float32
+    return (randn(rng, b, window, f, dtype=dtype), window), {"stride": int(rng.integers(1, 4))}
 
 
 def judge_windows(learner, reference, inputs, ctx):
@@ -41,6 +54,12 @@ def judge_windows(learner, reference, inputs, ctx):
     transposed."""
     def compare(found, expected, where):
         bad = problem(found, expected, f"{where}: the result")
+        if (bad and isinstance(found, torch.Tensor) and isinstance(expected, torch.Tensor)
+                and found.dim() == 4 and expected.dim() == 4 and found.shape[1] == 0
+                and expected.shape[1] > 0):
+            return bad[0], (f"{bad[1]} — the sequence holds {expected.shape[1]} window(s): "
+                            "only L < window_size gives none (a sequence exactly as long "
+                            "as the window holds one)")
         if (bad and bad[0] == "value" and isinstance(found, torch.Tensor)
                 and isinstance(expected, torch.Tensor) and found.shape == expected.shape
                 and found.dim() == 4 and found.numel() > 0):

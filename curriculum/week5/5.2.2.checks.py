@@ -53,13 +53,26 @@ def curriculum_inputs(rng: np.random.Generator) -> Hidden:
               "y_val": torch.from_numpy(yv), "X_test": f32(Xt),
               # drawn last (the seeds' data stay as they were): never 9, the default
               "epochs": int(rng.choice(EPOCHS))}
+    # drawn after all the above (each seed's data stay as they were): a second schedule,
+    # for num_epochs not a multiple of 3 and an n whose 40 % and 70 % are not whole (a
+    # ceil of the thirds, or round() of the counts, passed on 6 / 12 epochs and n = 300)
+    Xs, ys = draw(int(rng.choice(EXTRA_N)))
+    inputs["extra"] = {"X": f32(Xs), "y": torch.from_numpy(ys),
+                       "epochs": int(rng.choice(EXTRA_EPOCHS))}
     return Hidden(inputs=inputs, secret={"y_test": yt})
 
 
-def _plan(epochs: int) -> list[int]:
-    """The samples each epoch trains on: the easiest 40 % for the first third of the
-    epochs, 70 % for the second, all 300 for the rest."""
-    return [120 if e < epochs // 3 else (210 if e < 2 * epochs // 3 else 300)
+#: The second schedule's n (0.4 n and 0.7 n both end in .6-.9: int() and round() differ)
+#: and num_epochs (not multiples of 3: //, ceil and round of the thirds differ).
+EXTRA_N = (304, 307, 314)
+EXTRA_EPOCHS = (7, 10, 11)
+
+
+def _plan(epochs: int, n: int = 300) -> list[int]:
+    """The samples each epoch trains on: the easiest int(0.4 * n) for the first third of
+    the epochs (epoch < epochs // 3), int(0.7 * n) for the second (epoch < 2 * epochs // 3),
+    all n for the rest."""
+    return [int(0.4 * n) if e < epochs // 3 else (int(0.7 * n) if e < 2 * epochs // 3 else n)
             for e in range(epochs)]
 
 
@@ -114,6 +127,29 @@ def judge_curriculum_scoring(learner, reference, inputs, ctx) -> Verdict:
             return Verdict(False, "value", f"epoch {e}: the schedule should hold the {count} "
                                            "easiest samples (40% / 70% / 100% by thirds of the "
                                            "epochs)")
+    return _extra_schedule_verdict(v, inputs, model)
+
+
+def _extra_schedule_verdict(v: dict, inputs: dict, model) -> Verdict:
+    """The second schedule: num_epochs not a multiple of 3, 0.4 n and 0.7 n not whole."""
+    extra = inputs.get("extra")
+    if extra is None:
+        return Verdict(True, "value")
+    sched, epochs = v.get("schedule_extra"), extra["epochs"]
+    if not isinstance(sched, dict) or sorted(sched, key=str) != sorted(map(str, range(epochs))):
+        return Verdict(False, "type", "create_curriculum_schedule must return a dict with one "
+                                      f"entry per epoch (0 … num_epochs-1; the grader passed "
+                                      f"num_epochs={epochs})")
+    n = int(extra["X"].shape[0])
+    order = torch.argsort(_difficulty(model, extra["X"], extra["y"])).tolist()
+    for e, count in enumerate(_plan(epochs, n)):
+        if sorted(sched[str(e)]) != sorted(order[:count]):
+            return Verdict(False, "value", (
+                f"with num_epochs={epochs} (not a multiple of 3) and a hidden data set whose "
+                f"40% / 70% are not whole numbers, epoch {e} should hold the {count} easiest "
+                f"samples, not {len(sched[str(e)])}: the easiest int(0.4 * n) while epoch < "
+                "num_epochs // 3, int(0.7 * n) while epoch < 2 * num_epochs // 3, else all n "
+                "(// and int() round down)"))
     return Verdict(True, "value")
 
 

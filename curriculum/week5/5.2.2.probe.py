@@ -34,8 +34,14 @@ def probe(ns, inputs):
     if isinstance(schedule, dict):
         sched = {str(k): [int(i) for i in v] for k, v in schedule.items()}
     if inputs["part"] == "score":
+        extra, sched_extra = inputs.get("extra"), None
+        if extra is not None and sched is not None:
+            other = ns["create_curriculum_schedule"](
+                TensorDataset(extra["X"].clone(), extra["y"].clone()), model, extra["epochs"])
+            if isinstance(other, dict):
+                sched_extra = {str(k): [int(i) for i in v] for k, v in other.items()}
         return {"state": state, "scores": _describe(scores), "schedule": sched,
-                "score_modes": modes}
+                "score_modes": modes, "schedule_extra": sched_extra}
     _torch.manual_seed(inputs["init_seed"])
     model = _build(inputs["model"])
     before = _flat(model)
