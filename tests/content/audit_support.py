@@ -76,3 +76,25 @@ async def passes(grader, curriculum, entry: tuple, seeds: tuple[int, ...], name:
     source = edit_each(curriculum.get(exercise_id).reference, edits)
     for result in await grade_on_seeds(grader, exercise_id, source, seeds):
         assert result["status"] == "passed", (name, messages(result))
+
+
+def audit_tests(wrong: dict, correct: dict, seeds: tuple[int, ...]) -> tuple:
+    """The two tests of an audit file, ``test_wrong_solution_fails_with_its_cause`` and
+    ``test_correct_solution_passes``, over its ``wrong`` and ``correct`` entries (bind them
+    to those names at module level, where pytest collects them)."""
+    import pytest
+
+    marks = (pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow)
+
+    @pytest.mark.parametrize("name", sorted(wrong))
+    async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
+        await fails_with_its_cause(grader, curriculum, wrong[name], seeds, name)
+
+    @pytest.mark.parametrize("name", sorted(correct))
+    async def test_correct_solution_passes(grader, curriculum, name):
+        await passes(grader, curriculum, correct[name], seeds, name)
+
+    for mark in marks:
+        test_wrong_solution_fails_with_its_cause = mark(test_wrong_solution_fails_with_its_cause)
+        test_correct_solution_passes = mark(test_correct_solution_passes)
+    return test_wrong_solution_fails_with_its_cause, test_correct_solution_passes

@@ -12,8 +12,7 @@ rules apart.
 
 from __future__ import annotations
 
-import pytest
-from audit_support import fails_with_its_cause, passes
+from audit_support import audit_tests
 
 SEEDS = (5, 23)
 
@@ -36,18 +35,5 @@ CORRECT = {
                                                   "\n        return 0.0\n")]),
 }
 
-ASYNC = pytest.mark.asyncio(loop_scope="session")
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(WRONG))
-async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(CORRECT))
-async def test_correct_solution_passes(grader, curriculum, name):
-    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+test_wrong_solution_fails_with_its_cause, test_correct_solution_passes = audit_tests(
+    WRONG, CORRECT, SEEDS)

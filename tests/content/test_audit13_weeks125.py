@@ -15,8 +15,7 @@ the contract's edge.
 
 from __future__ import annotations
 
-import pytest
-from audit_support import fails_with_its_cause, passes
+from audit_support import audit_tests
 
 SEEDS = (5, 23)
 
@@ -64,21 +63,8 @@ CORRECT = {
         ("count = int(0.7 * total)", "count = total * 7 // 10")]),
 }
 
-ASYNC = pytest.mark.asyncio(loop_scope="session")
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(WRONG))
-async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(CORRECT))
-async def test_correct_solution_passes(grader, curriculum, name):
-    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+test_wrong_solution_fails_with_its_cause, test_correct_solution_passes = audit_tests(
+    WRONG, CORRECT, SEEDS)
 
 
 def test_1_3_2_reference_keeps_a_repeated_root_once(curriculum):

@@ -18,8 +18,7 @@ exercised.
 
 from __future__ import annotations
 
-import pytest
-from audit_support import fails_with_its_cause, passes
+from audit_support import audit_tests
 
 SEEDS = (7, 23)   # on 7 the long 4.3.1a run drew 11 batches (exactly 10 grad norms)
 
@@ -74,18 +73,5 @@ CORRECT = {
          "            return self.features[idx].float()\n")]),
 }
 
-ASYNC = pytest.mark.asyncio(loop_scope="session")
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(WRONG))
-async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
-
-@ASYNC
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(CORRECT))
-async def test_correct_solution_passes(grader, curriculum, name):
-    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+test_wrong_solution_fails_with_its_cause, test_correct_solution_passes = audit_tests(
+    WRONG, CORRECT, SEEDS)
