@@ -32,11 +32,11 @@ def _kind(value) -> str:
 
 def _changed(before, after):
     """What the first changed argument was ("tensor", "list", …), else None."""
-    pristine()  # the learner's call may have rebound zip or list: put them back first
+    p = pristine()  # the learner's call may have rebound zip or list: put them back first
     (args0, kwargs0), (args1, kwargs1) = before, after
     pairs = list(zip(args0, args1, strict=True)) + [(kwargs0[k], kwargs1.get(k)) for k in kwargs0]
     for was, now in pairs:
-        if not same(was, now):
+        if not same(was, now, p):
             return _kind(was)
     return None
 

@@ -8,27 +8,17 @@ harness captured before that code ran (``PRISTINE``), and puts torch and the bui
 back first (``restore_pristine``) — a submission rebinding ``torch.equal`` or, inside
 its own function, ``builtins.isinstance`` made every changed input look unchanged."""
 
-import math
-
 
 def pristine() -> dict:
-    """The harness's untouched functions, after undoing the learner's rebinding (the
-    real ones where no harness runs this: a unit test importing the module)."""
+    """The harness's untouched functions, after undoing the learner's rebinding. A probe
+    script gets both from the harness; a module imported outside it (a unit test, on the
+    trusted side, where nothing was rebound) reads the harness's own."""
     restore = globals().get("restore_pristine")
     if restore is not None:
         restore()
     found = globals().get("PRISTINE")
     if found is None:
-        import torch
-        found = {"isinstance": isinstance, "len": len, "type": type, "zip": zip,
-                 "all": all, "list": list, "float": float, "isnan": math.isnan,
-                 "equal": torch.equal, "isnan_t": torch.isnan,
-                 "nan_to_num": torch.nan_to_num, "Tensor": torch.Tensor,
-                 "is_floating_point": torch.Tensor.is_floating_point,
-                 "is_complex": torch.Tensor.is_complex, "size": torch.Tensor.size,
-                 "dtype": torch.Tensor.dtype.__get__, "device": torch.Tensor.device.__get__,
-                 "requires_grad": torch.Tensor.requires_grad.__get__,
-                 "grad": torch.Tensor.grad.__get__, "detach": torch.Tensor.detach}
+        from grader.sandbox.harness import PRISTINE as found
     return found
 
 
@@ -46,13 +36,13 @@ def _same_tensor(a, b, p) -> bool:
     return bool(p["equal"](a, b))
 
 
-def same(before, after) -> bool:
+def same(before, after, p=None) -> bool:
     """Whether ``after`` still equals ``before`` (NaN equal to itself). Values of a kind
     not compared here (an object of the learner's) count as unchanged; a comparison that
     raises (``before`` is our own data, so only a hostile value put in its place can make it
-    raise) counts as changed."""
-    p = pristine()
-    return _same(before, after, p)
+    raise) counts as changed. ``p``: :func:`pristine`'s functions, when the caller has
+    them already."""
+    return _same(before, after, p or pristine())
 
 
 def _same(before, after, p) -> bool:

@@ -53,7 +53,6 @@ def robust_inputs(rng: np.random.Generator) -> dict:
     X = rng.standard_normal((32, 10))
     w = rng.uniform(-1, 1, (10, 1))
     y = X @ w
-    scenarios = []
 
     def scenario(patience: int | None, n: int, spread: str | None) -> dict:
         eff = effective_patience(patience, n, spread)

@@ -106,16 +106,19 @@ except ImportError:  # pragma: no cover - the grader always has torch
 #: the probes' "left the inputs alone" and "dropout differs in training" observations
 #: say what it wanted. Restored before each probe (:func:`restore_pristine`) and handed
 #: to probe scripts as ``PRISTINE`` for comparisons made after the learner's calls.
-_PRISTINE_MODULES: list = []  # (module or class, its dict's callables at import)
-PRISTINE: dict = {"isinstance": isinstance, "len": len, "type": type, "bool": bool,
-                  "zip": zip, "all": all, "any": any, "list": list, "dict": dict,
-                  "tuple": tuple, "float": float, "isnan": math.isnan}
-_PRISTINE_MODULES.extend((m, [(k, v) for k, v in m.__dict__.items() if callable(v)])
-                         for m in (copy, math))
+PRISTINE: dict = {"isinstance": isinstance, "len": len, "type": type, "zip": zip,
+                  "all": all, "list": list, "isnan": math.isnan}
+
+
+def _callables(owner: object) -> list:
+    return [(k, v) for k, v in owner.__dict__.items() if callable(v) or _isinstance(v, property)]
+
+
+_RESTORED = (copy, math) if _torch is None else (
+    copy, math, _torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module)
+#: (module or class, its callables and properties at import), put back by restore_pristine
+_PRISTINE_MODULES = [(owner, _callables(owner)) for owner in _RESTORED]
 if _torch is not None:
-    for _owner in (_torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module):
-        _PRISTINE_MODULES.append((_owner, [(k, v) for k, v in _owner.__dict__.items()
-                                           if callable(v) or _isinstance(v, property)]))
     PRISTINE.update({"equal": _torch.equal, "isnan_t": _torch.isnan,
                      "nan_to_num": _torch.nan_to_num, "Tensor": _torch.Tensor,
                      "is_floating_point": _torch.Tensor.is_floating_point,
@@ -123,7 +126,6 @@ if _torch is not None:
                      "dtype": _t_dtype, "device": _t_device,
                      "requires_grad": _t_requires_grad, "grad": _t_grad,
                      "detach": _detach})
-PRISTINE = dict(PRISTINE)
 
 
 def restore_pristine() -> None:

@@ -78,13 +78,14 @@ async def passes(grader, curriculum, entry: tuple, seeds: tuple[int, ...], name:
         assert result["status"] == "passed", (name, messages(result))
 
 
-def audit_tests(wrong: dict, correct: dict, seeds: tuple[int, ...]) -> tuple:
+def audit_tests(wrong: dict, correct: dict, seeds: tuple[int, ...], *,
+                slow: bool = True) -> tuple:
     """The two tests of an audit file, ``test_wrong_solution_fails_with_its_cause`` and
     ``test_correct_solution_passes``, over its ``wrong`` and ``correct`` entries (bind them
-    to those names at module level, where pytest collects them)."""
+    to those names at module level, where pytest collects them); ``slow`` marks them so."""
     import pytest
 
-    marks = (pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow)
+    marks = [pytest.mark.asyncio(loop_scope="session")] + ([pytest.mark.slow] if slow else [])
 
     @pytest.mark.parametrize("name", sorted(wrong))
     async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
 import torch
-from audit_support import fails_with_its_cause, passes
+from audit_support import audit_tests
 
 from curriculum.judges.cases import each_case
 from curriculum.probes import calls
@@ -114,19 +113,10 @@ CORRECT = {
                                    "    X = X.clone().detach().requires_grad_(True)\n"))]),
 }
 
-pytestmark_async = pytest.mark.asyncio(loop_scope="session")
 
 
-@pytestmark_async
-@pytest.mark.parametrize("name", sorted(WRONG))
-async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
-
-@pytestmark_async
-@pytest.mark.parametrize("name", sorted(CORRECT))
-async def test_correct_solution_passes(grader, curriculum, name):
-    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+test_wrong_solution_fails_with_its_cause, test_correct_solution_passes = audit_tests(
+    WRONG, CORRECT, SEEDS, slow=False)
 
 
 def _call(fn, cases, **probe_args):

@@ -11,9 +11,7 @@
 from __future__ import annotations
 
 import pytest
-from audit_support import fails_with_its_cause, passes
-
-_ASYNC = pytest.mark.asyncio(loop_scope="session")
+from audit_support import audit_tests
 
 SEEDS = (3, 17)
 
@@ -53,16 +51,8 @@ CORRECT = {
 }
 
 
-@_ASYNC
-@pytest.mark.parametrize("name", sorted(WRONG))
-async def test_wrong_solution_fails_with_its_cause(grader, curriculum, name):
-    await fails_with_its_cause(grader, curriculum, WRONG[name], SEEDS, name)
-
-
-@_ASYNC
-@pytest.mark.parametrize("name", sorted(CORRECT))
-async def test_correct_solution_passes(grader, curriculum, name):
-    await passes(grader, curriculum, CORRECT[name], SEEDS, name)
+test_wrong_solution_fails_with_its_cause, test_correct_solution_passes = audit_tests(
+    WRONG, CORRECT, SEEDS, slow=False)
 
 
 @pytest.mark.parametrize("second", [None, [], {"n_models": 3}, {"n_models": True, "report": {}},
