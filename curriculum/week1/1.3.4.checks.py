@@ -1,7 +1,9 @@
 """Checks of 1.3.4 (statistical analysis): the seed's week of temperatures, then hidden
 random weeks (float64). Standard deviations are torch.std's default (sample std,
 divided by n − 1). Outlier data never has a |z-score| near the threshold under
-either std convention, so only the rule itself decides.
+either std convention, so only the rule itself decides — except one data set whose
+largest |z-score| is exactly the threshold in every usual way of computing it, so that
+``>=`` (the contract says greater than) is told apart.
 """
 
 import numpy as np
@@ -83,7 +85,43 @@ def _unsorted_case(rng, threshold):
 def inputs_outliers(rng):
     hidden = [_unsorted_case(rng, 2.0), _outlier_case(rng, 2.0), _outlier_case(rng, 1.5),
               _outlier_case(rng, 2.5), _threshold_case(rng, 1.5), _threshold_case(rng, 2.5)]
-    return shuffled(rng, [(torch.tensor(SEED_TEMPS), 2.0), *hidden], examples=1)
+    cases = shuffled(rng, [(torch.tensor(SEED_TEMPS), 2.0), *hidden], examples=1)
+    tie = _tie_case(rng)  # drawn after the others, so they stay what they were
+    cases.insert(int(rng.integers(1, len(cases) + 1)), tie)
+    return cases
+
+
+def _z_every_way(data):
+    """The |z-scores| of ``data`` as learners compute them (mean and std apart or at once,
+    the variance's root, the sum over n − 1): a tie must be a tie for each."""
+    n = data.numel()
+    std, mean = torch.std_mean(data)
+    var, mean_v = torch.var_mean(data)
+    centred = data - data.mean()
+    ways = [centred / torch.std(data), (data - mean) / std, (data - mean_v) / var.sqrt(),
+            centred / data.var().sqrt(), centred / torch.sqrt((centred ** 2).sum() / (n - 1)),
+            (data - data.sum() / n) / data.std(correction=1)]
+    return [w.abs() for w in ways]
+
+
+def _tie_case(rng, threshold=2.0):
+    """An odd count n of 15–25 readings whose deviations, in units of the sample std, are
+    one ±2, (n − 7) / 2 of ±1 and (n − 3) / 2 of ∓1, and four 0: the mean and the std are
+    exact, and the ±2 reading's |z-score| is exactly ``threshold`` — no outlier (greater
+    than, not ≥). Reorderings are drawn until every way of computing z agrees exactly
+    (torch.std_mean's running mean rounds on some orders)."""
+    n = int(rng.choice([15, 17, 19, 21, 23, 25]))
+    sign = float(rng.choice([-1.0, 1.0]))
+    ones = (n - 7) // 2
+    units = [2.0] + [1.0] * ones + [-1.0] * (ones + 2) + [0.0] * 4
+    centre, scale = float(rng.integers(18, 31)), float(rng.choice([0.5, 1.0, 2.0]))
+    for _ in range(500):
+        order = rng.permutation(n)
+        data = torch.tensor([centre + sign * scale * units[i] for i in order],
+                            dtype=torch.float64)
+        if all(float(z.max()) == threshold for z in _z_every_way(data)):
+            break
+    return data, threshold
 
 
 def inputs_z(rng):
@@ -140,7 +178,8 @@ def judge_outliers(learner, reference, inputs, ctx):
     def compare(found, expected, what):
         if isinstance(found, torch.Tensor) and found.dim() == 1 and found.shape != expected.shape:
             return (f"{what} returned {found.numel()} outliers, expected {expected.numel()} "
-                    f"(values with |z-score| > threshold, z from torch.mean and torch.std)")
+                    f"(values with |z-score| > threshold — strictly greater: a value exactly "
+                    f"at the threshold is not an outlier — z from torch.mean and torch.std)")
         bad = _tensor(found, expected, what + " (outlier values, in their original order)")
         if (bad and bad[0] == "value" and found.dtype == expected.dtype
                 and _tensor(torch.sort(found).values, torch.sort(expected).values, what) is None):
