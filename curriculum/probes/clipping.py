@@ -2,7 +2,7 @@
 optimizer steps, so a judge (``curriculum.judges.training.clip_problem``) can tell a clip
 between ``backward()`` and ``step()`` from one after the step or before the backward pass."""
 
-import torch as _t
+from curriculum.probes.trusted import total_norm
 
 
 def clipping(ns, fn):
@@ -42,10 +42,8 @@ def clipping(ns, fn):
         return with_norm(parameters, *a, **k)
 
     def norm(opt, args, kwargs):
-        grads = [p.grad.detach().double() for g in opt.param_groups for p in g["params"]
-                 if p.grad is not None]
-        step_norms.append(float(_t.sqrt(sum((g ** 2).sum() for g in grads))) if grads
-                          else 0.0)
+        step_norms.append(total_norm([p.grad for g in opt.param_groups for p in g["params"]
+                                      if p.grad is not None]))
         order.append("S")
     wrappers = {by_norm: clip, with_norm: clip_with}
     # (namespace, name, original): the torch modules' names and the submission's own

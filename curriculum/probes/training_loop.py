@@ -13,7 +13,6 @@ run, in which mode, with which optimizer and loss), the learner's returned
 values, and the trained model's predictions on hidden test inputs. The judge
 (``curriculum/judges/training.py``) decides."""
 
-import math as _math
 import os as _os
 import tempfile as _tempfile
 import threading as _threading
@@ -23,6 +22,7 @@ from torch import nn as _nn
 
 from curriculum.probes.rows import feature_keys, row_index
 from curriculum.probes.torch_class import torch_class_name
+from curriculum.probes.trusted import grad_on, number, sq_norm, sq_sum, total_norm
 
 
 def _build(spec):
@@ -87,8 +87,7 @@ class _Rec:
         return _threading.get_ident() == self.tid
 
     def sqnorm(self):
-        with _torch.no_grad():
-            return float(sum(float((p.detach().double() ** 2).sum()) for p in self.params))
+        return sq_sum([sq_norm(p) for p in self.params])
 
     def install(self):
         rec = self
@@ -98,7 +97,7 @@ class _Rec:
                     return
                 x = args[0] if args else None
                 n = int(x.shape[0]) if isinstance(x, _torch.Tensor) and x.dim() > 0 else 0
-                grad = _torch.is_grad_enabled()
+                grad = grad_on()
                 if isinstance(x, _torch.Tensor) and x.requires_grad and grad:
                     rec.seq.append("A")  # a forward for an input-gradient attack (FGSM)
                     rec.num["E"].append(float(n))
@@ -182,9 +181,9 @@ class _Rec:
                 lse = _torch.logsumexp(args[0].detach().double(), dim=1).abs().max()
                 info["max_logsumexp"] = max(info.get("max_logsumexp", 0.0), float(lse))
             training = any(m.training for m in rec.models)
-            code = "L" if (training and _torch.is_grad_enabled()) else "l"
+            code = "L" if (training and grad_on()) else "l"
             rec.seq.append(code)
-            rec.num["L"].append(float(out.detach().float()))
+            rec.num["L"].append(number(out))
             rec.lnames.append(name)
 
         self.handles.append(_nn.modules.module.register_module_forward_hook(loss_hook))
@@ -205,10 +204,10 @@ class _Rec:
                     and kwargs.get("reduction", "mean") == "mean"
                     and info is not None and info.get("reduction") == ["mean"]
                     and "weight" not in info and not info.get("pos_weight")
-                    and not (any(m.training for m in rec.models) and _torch.is_grad_enabled())
+                    and not (any(m.training for m in rec.models) and grad_on())
                     and isinstance(out, _torch.Tensor) and out.numel() == 1):
                 rec.seq.append("l")
-                rec.num["L"].append(float(out.detach().float()))
+                rec.num["L"].append(number(out))
                 rec.lnames.append("BCEWithLogitsLoss")
             return out
 
@@ -233,14 +232,9 @@ class _Rec:
                                           "initial_lr", opt.param_groups[0]["lr"])),
                                       "group": group, "steps": 0}
             rec.optim[id(opt)]["steps"] += 1
-            with _torch.no_grad():
-                gn = 0.0
-                for p in rec.params:
-                    if p.grad is not None:
-                        gn += float((p.grad.detach().double() ** 2).sum())
             rec.seq.append("S")
             rec.num["S"].append(float(opt.param_groups[0]["lr"]))
-            rec.num["R"].append(_math.sqrt(gn))
+            rec.num["R"].append(total_norm([p.grad for p in rec.params if p.grad is not None]))
 
         from torch.optim.optimizer import register_optimizer_step_pre_hook
         self.handles.append(register_optimizer_step_pre_hook(step_hook))
@@ -251,7 +245,7 @@ class _Rec:
         def backward(t, *a, **kw):
             if rec.mine() and isinstance(t, _torch.Tensor) and t.numel() == 1:
                 rec.seq.append("K")
-                rec.num["K"].append(float(t.detach().float()))
+                rec.num["K"].append(number(t))
                 rec.num["K"].append(rec.sqnorm() if rec.want_sqnorm else 0.0)
             return orig(t, *a, **kw)
 

@@ -6,6 +6,7 @@ from torch import nn as _nn
 
 from curriculum.probes.clipping import clipping
 from curriculum.probes.training_loop import _describe, _Rec
+from curriculum.probes.trusted import grad_on
 
 
 class MultiTaskNetwork(_nn.Module):
@@ -76,7 +77,7 @@ def probe(ns, inputs):
         rec.remove()
     modes = []
     hook = model.register_forward_pre_hook(
-        lambda mod, args: modes.append([bool(mod.training), bool(_torch.is_grad_enabled())]))
+        lambda mod, args: modes.append([bool(mod.training), grad_on()]))
     try:
         results = _describe(trainer.validate(val))
     finally:

@@ -5,6 +5,7 @@ import torch as _torch
 
 from curriculum.probes.rows import row_index
 from curriculum.probes.training_loop import _build, _describe, _flat, _Rec
+from curriculum.probes.trusted import grad_on
 
 
 def probe(ns, inputs):
@@ -23,7 +24,7 @@ def probe(ns, inputs):
         # handed over in train mode (as training leaves a model): the scorer's own
         # model.eval() and no_grad() must show in its forward passes
         hook = model.register_forward_pre_hook(
-            lambda m, a: modes.append([bool(m.training), bool(_torch.is_grad_enabled())]))
+            lambda m, a: modes.append([bool(m.training), grad_on()]))
         try:
             model.train()
             scores = ns["difficulty_scorer"](X[:50], y[:50], model)

@@ -11,6 +11,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from curriculum.probes.clipping import clipping
 from curriculum.probes.recorders import _acc, _made, need, recording
 from curriculum.probes.sizes import layer_sizes
+from curriculum.probes.trusted import grad_on
 
 
 def train(ns, d):
@@ -24,7 +25,7 @@ def train(ns, d):
     steps = [0]  # the optimizer steps of the uninterrupted run: num_epochs × batches
 
     def watched_loss(logits, tags, *args, **kwargs):
-        if isinstance(tags, torch.Tensor) and torch.is_grad_enabled():
+        if isinstance(tags, torch.Tensor) and grad_on():
             padded["calls"] += 1
             padded["with_pad_tag"] += bool((tags == -100).any())
             sizes.append([int(tags.shape[0]) if tags.dim() == 2 else 0, False])

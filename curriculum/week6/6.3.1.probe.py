@@ -5,6 +5,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from torch.utils.data import DataLoader, TensorDataset
 
 from curriculum.probes.recorders import _acc, _made, need, recording
+from curriculum.probes.trusted import grad_on
 
 PROBE_ARGS: dict = {}
 
@@ -55,7 +56,7 @@ def train(ns, d):
     def count(mod, args):
         # the rows of each training forward (gradients on): num_epochs passes over the data
         x = args[0] if args else None
-        if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
+        if mod.training and grad_on() and isinstance(x, torch.Tensor) and x.dim():
             rows.append(int(x.shape[0]))
     counter = model.register_forward_pre_hook(count)
     steps = []  # optimizer steps: one per batch of the dataloader, every epoch

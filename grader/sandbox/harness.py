@@ -114,8 +114,23 @@ def _callables(owner: object) -> list:
     return [(k, v) for k, v in owner.__dict__.items() if callable(v) or _isinstance(v, property)]
 
 
-_RESTORED = (copy, math) if _torch is None else (
-    copy, math, _torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module)
+def _restored_owners() -> tuple:
+    """What :func:`restore_pristine` puts back: ``copy``, ``math`` and the parts of torch
+    the probes and their recorders call — a submission that rebinds
+    ``torch.optim.optimizer.register_optimizer_step_pre_hook`` at import hid the
+    clipping recorder's step hook from every probe of the job."""
+    if _torch is None:
+        return (copy, math)
+    import importlib
+
+    named = [importlib.import_module(name) for name in (
+        "torch.nn.modules.module", "torch.nn.utils", "torch.nn.utils.clip_grad", "torch.optim",
+        "torch.optim.optimizer", "torch.autograd", "torch.utils.data")]
+    return (copy, math, _torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module,
+            _torch.optim.Optimizer, *named)
+
+
+_RESTORED = _restored_owners()
 #: (module or class, its callables and properties at import), put back by restore_pristine
 _PRISTINE_MODULES = [(owner, _callables(owner)) for owner in _RESTORED]
 if _torch is not None:
@@ -130,10 +145,13 @@ if _torch is not None:
 
 def restore_pristine() -> None:
     """:func:`restore_builtins`, and torch's own functions, ``Tensor``'s and
-    ``nn.Module``'s methods, ``torch.nn.functional``, ``copy`` and ``math`` as they were
-    at import: a submission's ``torch.equal = lambda a, b: True`` or
-    ``copy.deepcopy = lambda x: x`` does not reach the probes."""
+    ``nn.Module``'s methods, ``torch.nn.functional``, the optimizers', ``torch.nn.utils``',
+    ``torch.autograd``'s, ``torch.utils.data``'s, ``copy`` and ``math`` as they were at
+    import: a submission's ``torch.equal = lambda a, b: True`` or
+    ``copy.deepcopy = lambda x: x`` does not reach the probes. Then torch's global modes
+    as a job starts (:func:`_reset_modes`)."""
     restore_builtins()
+    _reset_modes()
     for owner, saved in _PRISTINE_MODULES:
         current = owner.__dict__
         for key, value in saved:
@@ -142,6 +160,35 @@ def restore_pristine() -> None:
                     setattr(owner, key, value)
                 except BaseException:  # a read-only slot: nothing the learner could change
                     pass
+
+
+if _torch is not None:
+    #: (read, set, as a job starts) of each of torch's global modes
+    _MODES = (
+        (_torch.is_grad_enabled, _torch._C._set_grad_enabled, True),
+        (_torch.get_default_dtype, _torch.set_default_dtype, _torch.get_default_dtype()),
+        (_torch.is_anomaly_enabled, _torch.set_anomaly_enabled, _torch.is_anomaly_enabled()),
+        (_torch.are_deterministic_algorithms_enabled, _torch.use_deterministic_algorithms,
+         _torch.are_deterministic_algorithms_enabled()),
+    )
+
+
+def _reset_modes() -> None:
+    """Torch's global modes as a job starts, before each probe: a submission that turned
+    gradients off at import (``torch.set_grad_enabled(False)``), or whose function left them
+    off, or changed the default dtype, anomaly detection or deterministic algorithms, would
+    otherwise run every later probe — and the recorders' own ``no_grad`` blocks, which put
+    back what they found — in its mode. Only a mode that differs is set (setting one can
+    cost milliseconds). Inference mode cannot be left without the object that entered it;
+    a probe under it fails on its first backward pass."""
+    if _torch is None:
+        return
+    for read, write, start in _MODES:
+        try:  # a mode the learner broke stays broken: its own probes fail
+            if read() != start:
+                write(start)
+        except BaseException:
+            pass
 
 
 try:
