@@ -40,6 +40,8 @@ from grader.jail import SandboxUnavailable
 from grader.limits import SettingsError, load_grader_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from curriculum import Exercise
 
 MARK = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "not_run": "[yellow]·[/]"}
@@ -250,13 +252,15 @@ async def _grade_here(exercise_id: str, code: bytes, as_json: bool, unsafe: bool
         return await grade_local(exercise_id, code, unsafe, progress=bar.report)
 
 
-def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
+def grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool,
+                  prepare: Callable[[bytes], bytes] | None = None) -> int:
     """Exit 0 passed, 1 not passed, 2 usage error / unknown id / no sandbox to run in.
 
-    Once torch has been imported here, the process ends in this function
-    (see :func:`_leave`) instead of returning.
+    ``prepare`` turns the file's bytes into the code graded (the bot's CLI takes off an
+    indent every line shares, as chat does). Once torch has been imported here, the
+    process ends in this function (see :func:`_leave`) instead of returning.
     """
-    return _leave(_grade_command(exercise_id, path, as_json, unsafe))
+    return _leave(_grade_command(exercise_id, path, as_json, unsafe, prepare))
 
 
 def _leave(code: int) -> int:
@@ -270,13 +274,16 @@ def _leave(code: int) -> int:
     os._exit(code)
 
 
-def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool) -> int:
+def _grade_command(exercise_id: str, path: str, as_json: bool, unsafe: bool,
+                   prepare: Callable[[bytes], bytes] | None) -> int:
     err = Console(stderr=True, soft_wrap=True)
     try:
         code = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         err.print(f"error: cannot read {path}: {exc.strerror}", markup=False)
         return 2
+    if prepare is not None:
+        code = prepare(code)
     try:
         result = None
         url = os.environ.get("GRADER_URL")

@@ -697,7 +697,8 @@ def _blame_the_stop(entries: list[dict], err: dict) -> None:
     line = err.get("line") if etype in _SYNTAX_TYPES else (
         (err.get("frames") or [{}])[-1].get("line"))
     at = f" on line {line}" if type(line) is int else ""
-    why = (f"not checked: the file has a {etype}{at}, so none of it ran"
+    article = "an" if etype[:1] in "AEIOU" else "a"
+    why = (f"not checked: the file has {article} {etype}{at}, so none of it ran"
            if etype in _SYNTAX_TYPES
            else f"not checked: the file stopped with {etype}{at} before defining it")
     for entry in entries:

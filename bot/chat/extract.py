@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import textwrap
 from dataclasses import dataclass
 
 from grader.limits import MAX_CODE_BYTES
@@ -97,6 +98,16 @@ def _undamaged(code: str) -> str:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return code  # broken either way: the grader says where, on the code as sent
     return straight
+
+
+def dedent_code(code: str) -> str:
+    """Code whose every line shares a common indent (copied from an indented prompt,
+    a quoted message or a notebook cell) with that indent taken off: Python refuses
+    it as it is ("unexpected indent" on line 1). Anything else comes back as it is."""
+    lines = [line for line in code.splitlines() if line.strip()]
+    if not lines or not all(line[:1] in (" ", "\t") for line in lines):
+        return code
+    return textwrap.dedent(code)
 
 
 def _parses(code: str) -> bool:
@@ -197,7 +208,7 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
         if not is_utf8(code):  # undecodable bytes a terminal or a client let through
             return Extracted(None, "", "your code is not UTF-8 text; save it as UTF-8 and "
                                        "paste it again")
-        return Extracted(code, "blocks" if len(chosen) > 1 else "block")
+        return Extracted(dedent_code(code), "blocks" if len(chosen) > 1 else "block")
     for att in attachments or []:
         if att.pasted:
             return _from_form(att)
@@ -207,7 +218,7 @@ def extract_code(text: str, attachments: list[Attachment] | None = None) -> Extr
                 return Extracted(None, "", problem,
                                  TOO_LARGE_HINT if len(att.data) > MAX_CODE_BYTES else None)
             if code is not None and code.strip():
-                return Extracted(code, "file")
+                return Extracted(dedent_code(code), "file")
             return Extracted(None, "", f"{att.filename} is empty",
                              "save your code in it and attach it again, or paste the code in "
                              "a ```python code block```")
@@ -230,7 +241,7 @@ def _from_form(att: Attachment) -> Extracted:
         return extract_code(code)
     if code is None or not code.strip():
         return Extracted(None, "", "the code box is empty", "paste your code into it")
-    return Extracted(_undamaged(code.rstrip() + "\n"), "block")  # its line numbers kept
+    return Extracted(dedent_code(_undamaged(code.rstrip() + "\n")), "block")  # lines kept
 
 
 _CODE_LINE = re.compile(r"^\s*(import \w|from [\w.]+ import |def \w|class \w|[A-Za-z_][\w.]*"

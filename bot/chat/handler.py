@@ -40,6 +40,7 @@ from bot.chat.parser import (
     HELP_STREAK,
     VERB_HELP,
     VERBS,
+    YES_WORDS,
     Command,
     ParseError,
     help_verb,
@@ -178,13 +179,15 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_when(text: str, tz: str, now: datetime) -> datetime:
-    """ISO date-time (naive = cohort time zone), or HH:MM meaning the next such time."""
+    """ISO date-time (naive = cohort time zone), or HH:MM meaning that time today (in
+    the cohort's zone). A start earlier today is in the past: a window with time left
+    opens now, one already over is refused (docs/chat-commands.md) — never silently
+    moved to tomorrow; a later day is written with its date."""
     text = text.strip()
     zone = rules.zone(tz)
     if re.fullmatch(r"\d{1,2}:\d{2}", text):
         at = rules.parse_hhmm(text)
-        when = rules.local_at_utc(now.astimezone(zone).date(), at, zone)
-        return when if when >= now - timedelta(minutes=1) else when + timedelta(days=1)
+        return rules.local_at_utc(now.astimezone(zone).date(), at, zone)
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
@@ -461,15 +464,11 @@ class ChatHandler:
                       private=True)]
 
     async def cmd_hint(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
-        yes = ("yes", "y", "reveal", "confirm")
-        ids = [a for a in cmd.args if a.lower() not in yes]  # "hint yes 1.1.1" works too
+        ids = [a for a in cmd.args if a.lower() not in YES_WORDS]  # "hint yes 1.1.1" too
         if not ids:
             return [error("which exercise?", "/dojo hint 1.1.1")]
-        ex_id = ids[0]
-        confirm = any(a.lower() in yes for a in cmd.args)
-        step = await self.dojo.hint(actor, ex_id)
-        if step.level <= step.levels and (confirm or step.cost == 0):
-            step = await self.dojo.hint(actor, ex_id, reveal=True)
+        confirm = len(ids) < len(cmd.args)
+        step = await self.dojo.ask_hint(actor, ids[0], confirm=confirm)
         return [Reply(title=f"💡 Hints for `{step.item.id}` {step.item.title}",
                       text=render.hint_step(step), private=True)]
 
@@ -498,9 +497,17 @@ class ChatHandler:
         else:
             today = f"today still open ({render.time_left(info.hours_left_today)} left, {info.tz})"
         news = "".join("\n" + render.freeze_line(n) for n in info.news)
+        name = display_name(info.name)
+        if st.current:
+            head = f"🔥 {name}: {st.current}-day streak (best {st.best})"
+        elif st.best:  # it ended: say so, and no fire for it
+            head = (f"{name}: your streak ended (best {render.plural(st.best, 'day')}); "
+                    "pass something new or due to start a new one")
+        else:
+            head = f"{name}: no streak yet; pass something new or due to start one"
         return [Reply(
-            text=f"🔥 {display_name(info.name)}: {st.current}-day streak (best {st.best}), "
-                 f"{st.freezes} freeze{'s' if st.freezes != 1 else ''} banked; {today}.{news}",
+            text=f"{head}, {st.freezes} freeze{'s' if st.freezes != 1 else ''} banked; "
+                 f"{today}.{news}",
             fields=[("frozen days", ", ".join(f"{d:%d %b}" for d in st.frozen_in_current[-5:]))]
             if st.frozen_in_current else [])]
 
@@ -510,7 +517,8 @@ class ChatHandler:
         for _, _, state in data.days:
             counts[state.value] = counts.get(state.value, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no cohort days yet"
-        lines = [f"📈 {display_name(data.name)}: {data.total} points; days: {summary}."]
+        lines = [f"📈 {display_name(data.name)}: {render.plural(data.total, 'point')}; "
+                 f"days: {summary}."]
         if data.reviews is not None and data.reviews.cards:
             lines.append(render.review_summary(data.reviews))
         lines += [render.best_summary(b) for b in data.bests]
@@ -556,9 +564,11 @@ class ChatHandler:
             return [error("you have no submissions here yet",
                           "/dojo today shows what's on; /dojo submit ID with a code block "
                           "sends your answer")]
-        table = Table(["#", "exercise", "state", "result", "received"], [
+        own, cohort_tz = await self.dojo.cohorts.member_tz(actor)
+        tz = own or cohort_tz  # the zone the member's days are in, as the streak's
+        table = Table(["#", "exercise", "state", "result", f"received ({tz})"], [
             [str(r.id), r.exercise_id, r.state.replace("_", " "), r.result_status or "—",
-             render.local(r.received_at, "UTC") + " UTC"] for r in rows])
+             render.local(r.received_at, tz)] for r in rows])
         return [Reply(title="Your latest submissions", table=table, private=True)]
 
     # ---- submissions ----------------------------------------------------------------------
@@ -639,7 +649,8 @@ class ChatHandler:
             return [Reply(
                 title=f"⏱️ Your timer for `{item.id}` {item.title} started: "
                       f"{item.time_limit_min} min, until "
-                      f"{render.local(timer.window.closes_at, tz)} ({tz}){practice}",
+                      f"{render.local(timer.window.closes_at, tz)} ({tz}){practice}"
+                      + self._shared(item.id, "one clock for"),
                 text=timer.prompt if self.console else timer.summary,
                 mention=actor.user_id, exercise_id=item.id, private=True)]
         infos = await self.dojo.challenge_status(actor, cmd.args[0] if cmd.args else None)
@@ -656,15 +667,17 @@ class ChatHandler:
                 state = ("upcoming" if w.opens_at > now else
                          "open" if w.closes_at > now else "closed")
                 who = "your timer" if w.personal else "cohort window"
-                left = (f", {(w.closes_at - now).total_seconds() / 60:.0f} min left"
+                left = (f", {render.span((w.closes_at - now).total_seconds() / 60)} left"
                         if state == "open" else "")
                 lines.append(f"{who}: {render.local(w.opens_at, cohort.tz)} → "
-                             f"{render.local(w.closes_at, cohort.tz)} ({state}{left})")
+                             f"{render.local(w.closes_at, cohort.tz)} {cohort.tz} "
+                             f"({state}{left})")
             open_until = [w.closes_at for w in info.windows
                           if not w.personal and w.opens_at <= now < w.closes_at]
             if open_until and info.passers:  # the cohort sees the results when it closes
                 lines.append(f"{len(info.passers)} passed so far; who and in what time shows "
-                             f"when the window closes ({render.local(max(open_until), cohort.tz)})")
+                             f"when the window closes ({render.local(max(open_until), cohort.tz)}"
+                             f" {cohort.tz})")
             out.append(Reply(title=render.item_line(info.item),
                              text="\n".join(lines) or f"No window yet: /dojo challenge start "
                                                      f"{info.item.id} starts your own timer.",
@@ -692,8 +705,17 @@ class ChatHandler:
         when = ("now" if window.opens_at <= self.dojo.now()
                 else render.local(window.opens_at, cohort.tz))
         return [Reply(text=f"⏱️ Window for `{item.id}` {item.title}: opens {when}, closes "
-                           f"{render.local(window.closes_at, cohort.tz)} ({cohort.tz}). I'll "
-                           "post the prompt at the start and results at the close.")]
+                           f"{render.local(window.closes_at, cohort.tz)} ({cohort.tz})"
+                           + self._shared(item.id, "one window for") + ". I'll post the "
+                           "prompt at the start and results at the close.")]
+
+    def _shared(self, exercise_id: str, what: str) -> str:
+        """" — one window for both parts: `6.1.5a`, `6.1.5b`" for a challenge in parts."""
+        parts = self.dojo.catalog.parts_of(exercise_id)
+        if len(parts) < 2:
+            return ""
+        both = "both" if len(parts) == 2 else f"all {len(parts)}"
+        return f" — {what} {both} parts: " + ", ".join(f"`{p}`" for p in parts)
 
     # ---- cohorts and schedule ----------------------------------------------------------------
 
@@ -737,7 +759,7 @@ class ChatHandler:
             ("today", f"day {info.day}, week {info.week}" if info.day >= 1 else "not started"),
         ]
         if info.next_post_at:
-            fields.append(("next post", render.local(info.next_post_at, info.tz)))
+            fields.append(("next post", f"{render.local(info.next_post_at, info.tz)} ({info.tz})"))
         names = ", ".join(display_name(n) + (f" ({tz})" if tz else "") for n, tz in info.members)
         fields.append((f"members ({len(info.members)})", names or "nobody yet"))
         return [Reply(title=f"🎓 {display_name(info.name)}", fields=fields)]
@@ -776,7 +798,7 @@ class ChatHandler:
     async def cmd_export(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:
         name, data = await self.dojo.export_csv(actor)
         lines = data.count(b"\n") - 1
-        return [Reply(text=f"📄 {lines} submissions exported.",
+        return [Reply(text=f"📄 {render.plural(lines, 'submission')} exported.",
                       files=[File(name, data, "text/csv")], private=True)]
 
     async def cmd_dashboard(self, cmd: Command, msg: Incoming, actor: Actor) -> list[Reply]:

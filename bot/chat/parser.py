@@ -39,12 +39,42 @@ CONSOLE_VERBS: dict[str, tuple[str, ...]] = {"as": (), "clock": (), "reply": ()}
 ALIASES = {"lb": "leaderboard", "board": "leaderboard", "info": "cohort", "join": "cohort"}
 #: Verbs that take nothing after them (only ever about the member asking).
 NO_ARGS = {"today", "streak", "progress", "export", "dashboard"}
-#: Verbs (or verb and sub-verb) that take one word: a second is refused, not dropped
-#: (``/dojo show 1.1.1 1.1.2`` would otherwise answer for 1.1.1 alone).
-#: (``/dojo submit ID`` followed by words is code without its fences: the handler says so.)
-ONE_ARG = {("show", None), ("review", None), ("status", None), ("tz", None),
-           ("challenge", "start"), ("challenge", "status"), ("schedule", "time"),
-           ("schedule", "tz"), ("schedule", "start")}
+#: How many words (besides key=value options) each verb, or verb and sub-verb, takes,
+#: and its usage. A word more is refused, not dropped (``/dojo show 1.1.1 1.1.2`` would
+#: otherwise answer for 1.1.1 alone, ``/dojo remind on off`` turn reminders on).
+#: Not here: ``submit`` (words after its id are code without its fences: the handler
+#: says so), ``cohort create`` (a name of several words), ``leaderboard`` (``image``),
+#: ``challenge open`` (``at TIME``/``for LENGTH``) and ``hint`` (``yes``), checked below.
+#: (``/dojo as`` and ``/dojo clock`` are the console's own, read before parsing.)
+ARITY: dict[tuple[str, str | None], tuple[int, str]] = {
+    ("help", None): (1, "/dojo help [VERB|streak]"),
+    ("today", None): (0, "/dojo today"),
+    ("streak", None): (0, "/dojo streak"),
+    ("progress", None): (0, "/dojo progress"),
+    ("export", None): (0, "/dojo export"),
+    ("dashboard", None): (0, "/dojo dashboard"),
+    ("show", None): (1, "/dojo show ID"),
+    ("review", None): (1, "/dojo review [ID]"),
+    ("status", None): (1, "/dojo status [#N]"),
+    ("tz", None): (1, "/dojo tz [ZONE|clear]"),
+    ("challenge", "start"): (1, "/dojo challenge start ID"),
+    ("challenge", "status"): (1, "/dojo challenge status [ID]"),
+    ("cohort", "join"): (1, "/dojo cohort join [tz=ZONE]"),
+    ("cohort", "leave"): (0, "/dojo cohort leave"),
+    ("cohort", "info"): (0, "/dojo cohort info"),
+    ("schedule", "show"): (0, "/dojo schedule show"),
+    ("schedule", "pause"): (0, "/dojo schedule pause"),
+    ("schedule", "resume"): (0, "/dojo schedule resume"),
+    ("schedule", "time"): (1, "/dojo schedule time HH:MM"),
+    ("schedule", "tz"): (1, "/dojo schedule tz ZONE"),
+    ("schedule", "start"): (1, "/dojo schedule start YYYY-MM-DD"),
+    ("remind", None): (0, "/dojo remind [on|off]"),
+    ("remind", "on"): (0, "/dojo remind on"),
+    ("remind", "off"): (0, "/dojo remind off"),
+    ("reply", None): (1, "/dojo reply POST-ID"),
+}
+#: Words that confirm a hint's cost (``/dojo hint ID yes``).
+YES_WORDS = ("yes", "y", "reveal", "confirm")
 #: Verbs whose first argument is an exercise id, and words people put before one.
 ID_VERBS = {"show", "submit", "review", "hint", "challenge"}
 ID_WORDS = {"ex", "exercise", "id"}
@@ -126,24 +156,70 @@ def parse(text: str, *, console: bool = False) -> Command | ParseError:
             cmd.sub = DEFAULT_SUB.get(head)
     if head in ID_VERBS and len(rest) > 1 and rest[0].lower().rstrip(":#.") in ID_WORDS:
         rest = rest[1:]  # "/dojo show ex 1.1.1": the word before the id is not the id
-    if head in NO_ARGS and rest:  # "/dojo streak bob" shows no one else's: say so
-        return ParseError(f"/dojo {head} takes nothing after it (got {rest[0]!r})",
-                          f"/dojo {head}")
     for tok in rest:
         key, eq, value = tok.partition("=")
         if eq and key and key.isidentifier():
             cmd.opts[key.lower()] = value
         else:
             cmd.args.append(tok)
-    if (head, cmd.sub) in ONE_ARG and len(cmd.args) > 1:
-        verb = f"/dojo {head}" + (f" {cmd.sub}" if cmd.sub else "")
-        return ParseError(f"{verb} takes one word (got {cmd.args[1]!r} after {cmd.args[0]!r})",
-                          f"{verb} {cmd.args[0]}")
+    if head == "help":  # "/dojo help /dojo submit" is about submit
+        cmd.args = [a for a in cmd.args if a.lower().lstrip("/!") != "dojo"] or cmd.args[:1]
+    if head in NO_ARGS and rest:  # "/dojo streak bob" shows no one else's: say so
+        return ParseError(f"/dojo {head} takes nothing after it (got {_words(rest)}); "
+                          f"usage: /dojo {head}", f"/dojo {head}")
+    refused = extra_words(cmd)
+    if refused is not None:
+        return refused
     if head == "leaderboard" and any(a.lower() != "image" for a in cmd.args):
         odd = next(a for a in cmd.args if a.lower() != "image")
         return ParseError(f"/dojo leaderboard has no {odd!r}",
                           f"/dojo leaderboard {cmd.sub or 'week'} image")
     return cmd
+
+
+def _words(words: list[str]) -> str:
+    return ", ".join(repr(w) for w in words)
+
+
+def extra_words(cmd: Command) -> ParseError | None:
+    """Words the command does not take, refused with its usage (None: none)."""
+    verb = f"/dojo {cmd.verb}" + (f" {cmd.sub}" if cmd.sub else "")
+    if cmd.verb == "hint":  # an id, and "yes" to confirm the cost offered
+        ids = [a for a in cmd.args if a.lower() not in YES_WORDS]
+        yes = [a for a in cmd.args if a.lower() in YES_WORDS]
+        extra = ids[1:] + yes[1:]
+        if extra:
+            keep = " ".join(ids[:1] + yes[:1])
+            return ParseError(f"/dojo hint takes an exercise id and, to confirm the cost, "
+                              f"yes (got {_words(extra)} too); usage: /dojo hint ID [yes]",
+                              f"/dojo hint {keep}")
+        return None
+    if (cmd.verb, cmd.sub) == ("challenge", "open"):  # ID [at TIME] [for LENGTH]
+        rest, extra = cmd.args[1:], []
+        while rest:
+            word = rest.pop(0)
+            if word.lower() in ("at", "for") and rest:
+                rest.pop(0)
+            else:
+                extra.append(word)
+        if extra:
+            return ParseError(f"/dojo challenge open takes one challenge (got {_words(extra)} "
+                              f"after {cmd.args[0]!r}); usage: /dojo challenge open ID "
+                              "[at=TIME] [for=90m] — open each challenge with its own command",
+                              f"/dojo challenge open {cmd.args[0]}")
+        return None
+    arity = ARITY.get((cmd.verb, cmd.sub))
+    if arity is None or len(cmd.args) <= arity[0]:
+        return None
+    n, how = arity
+    extra = cmd.args[n:]
+    if n == 0:
+        return ParseError(f"{verb} takes nothing after it (got {_words(extra)}); usage: {how}",
+                          verb)
+    taken = " ".join(cmd.args[:n])
+    word = "one word" if n == 1 else f"{n} words"
+    return ParseError(f"{verb} takes {word} (got {_words(extra)} after {taken!r}); "
+                      f"usage: {how}", f"{verb} {taken}")
 
 
 def _looks_like_arg(verb: str, token: str) -> bool:
@@ -159,7 +235,7 @@ HELP = """\
 /dojo submit [ID] + a ```python code block``` (or attach a .py file, or reply to a drill post)
 /dojo status [#N] — where your latest submission is
 /dojo streak — your streak and banked freezes (/dojo help streak: how they work)
-/dojo review [ID] — exercises due for spaced review (graded on fresh inputs, no points)
+/dojo review [ID] — exercises due for spaced review (fresh inputs; no points if passed before)
 /dojo hint ID — the next hint for where your attempt got stuck (costs points; confirm first)
 /dojo progress — your calendar, points, reviews and best times as a picture
 /dojo leaderboard [week|all] [image] — cohort standings

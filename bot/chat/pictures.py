@@ -64,7 +64,8 @@ def progress_png(p: ProgressData) -> bytes:
         _calendar(fig.add_subplot(grid[0, 0]), p)
         _points(fig.add_subplot(grid[0, 1]), p)
         _learning(fig.add_subplot(grid[1, :]), p)
-        fig.suptitle(f"{_short(p.name)} — {p.total} points, streak {p.streak.current} "
+        points = f"{p.total} point{'s' if p.total != 1 else ''}"
+        fig.suptitle(f"{_short(p.name)} — {points}, streak {p.streak.current} "
                      f"(best {p.streak.best})", fontsize=14, fontweight="bold")
         return _png(fig)
 

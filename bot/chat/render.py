@@ -78,6 +78,24 @@ CHAT = Caps()
 FULL = Caps(message=MAX_MESSAGE, cause=MAX_MESSAGE, cause_lines=60, explanation=MAX_MESSAGE,
             output=8000, output_lines=200, max_checks=None)
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 member``, ``2 members`` (``many``: an irregular plural)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def span(minutes: float) -> str:
+    """A length of time a person reads at a glance: ``40 min``, ``2 h 5 min``,
+    ``20 days 20 h`` (``30000 min`` read as nothing)."""
+    m = max(0, round(minutes))
+    if m < 60:
+        return f"{m} min"
+    days, rest = divmod(m, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return plural(days, "day") + (f" {hours} h" if hours else "")
+    return f"{hours} h" + (f" {mins} min" if mins else "")
+
+
 def local(at: datetime | None, tz: str) -> str:
     if at is None:
         return "—"
@@ -87,7 +105,7 @@ def local(at: datetime | None, tz: str) -> str:
 def board_table(rows: list[BoardRow], tz: str) -> Table:
     """Names go in a table, which every adapter draws in a code block."""
     return Table(
-        ["#", "member", "points", "reached"],
+        ["#", "member", "points", f"reached ({tz})"],
         [[str(r.rank), safe_output(r.name, 60, 1), str(r.points), local(r.reached_at, tz)]
          for r in rows],
     )
@@ -186,14 +204,16 @@ def review_queue(q: ReviewQueue) -> str:
     lines = []
     if q.due:
         lines.append(f"Due now ({len(q.due)}) — submit each again, e.g. /dojo submit "
-                     f"{q.due[0].item.id}; fresh hidden inputs, no points, counts for your "
-                     "streak:")
+                     f"{q.due[0].item.id}; fresh hidden inputs, counts for your streak, "
+                     f"{review_points([r.item for r in q.due])}:")
         for r in q.due:
             late = (q.today - r.due_day).days
             since = f", due since {r.due_day:%a %d %b}" if late > 0 else ""
             how = (f" (/dojo challenge start {r.item.id} to time it)"
                    if r.item.kind == "challenge" else "")
-            lines.append(f"• `{r.item.id}` {r.item.title}{since}{how}")
+            unpassed = (f" — not passed yet: +{r.item.max_score} on its first pass"
+                        if r.item.status != "passed" else "")
+            lines.append(f"• `{r.item.id}` {r.item.title}{since}{how}{unpassed}")
     else:
         lines.append("Nothing due today. ✅")
     if q.upcoming:
@@ -212,13 +232,27 @@ def review_of(q: ReviewQueue, exercise_id: str, title: str) -> str:
             start = (f"/dojo challenge start {exercise_id} to time it" if
                      r.item.kind == "challenge" else f"/dojo submit {exercise_id}")
             return (f"`{exercise_id}` {title} is due{since}: {start} — fresh hidden inputs, "
-                    f"no points, counts for your streak. {_reviewed(r).capitalize()}.")
+                    f"{review_points([r.item])}, counts for your streak. "
+                    f"{_reviewed(r).capitalize()}.")
     for r in q.upcoming:
         if r.item.id == exercise_id:
             return (f"`{exercise_id}` {title} comes back for review "
                     f"{day_word(r.due_day, q.today)} ({_reviewed(r)}).")
     return (f"`{exercise_id}` {title} is not in your review queue: exercises you fail, need "
             "several tries for, or pass slowly come back there. /dojo review lists your queue.")
+
+
+def review_points(items: list[ExerciseItem]) -> str:
+    """What reviewing these earns: nothing for an exercise passed before; one never
+    passed still scores its points on its first pass (``status`` "passed" or not)."""
+    passed = [i for i in items if i.status == "passed"]
+    if len(passed) == len(items):
+        return "no points (you passed " + ("it" if len(items) == 1 else "them") + " before)"
+    if not passed:
+        if len(items) == 1:
+            return f"its first pass still scores its {plural(items[0].max_score, 'point')}"
+        return "a first pass still scores its points"
+    return "no points for what you passed before; the others still score on their first pass"
 
 
 def _reviewed(item: ReviewItem) -> str:
@@ -263,6 +297,8 @@ def hint_step(step: HintStep) -> str:
         lines.append(f"That was every hint for it ({step.levels}). The verdict's message for "
                      "the check says what it expected and what it found.")
     else:
+        if step.unconfirmed:
+            lines.append("Nothing revealed yet: confirm a hint's cost once you have seen it.")
         lines.append(
             f"Hint {step.level} of {step.levels} costs {step.cost} "
             f"point{'s' if step.cost != 1 else ''} of this exercise's first pass "
@@ -288,7 +324,7 @@ def verdict(ev: GradedNotice, caps: Caps = CHAT) -> VerdictParts:
                            f"not {ev.exercise_id}'s. Meant for it? /dojo submit {ev.looks_like}")
     if res.passed:
         if ev.first_pass:
-            points = f"+{ev.points} points"
+            points = "+" + plural(ev.points, "point")
             if ev.hinted:
                 points += f" ({ev.hinted} less for the hints used)"
             if ev.bonus:
@@ -397,7 +433,8 @@ def event(ev: Event, caps: Caps = CHAT) -> list[Reply]:
         n = len(ev.due)
         return [Reply(
             text=f"🔁 {n} review{'s' if n != 1 else ''} due today: {items_list(ev.due)}. "
-                 "Submit each again — fresh inputs, no points, and it counts for your streak. "
+                 f"Submit each again — fresh inputs, {review_points(ev.due)}, and it counts "
+                 "for your streak. "
                  "/dojo review shows them. (/dojo remind off to stop these)",
             mention=ev.user_id, private=True)]
     if isinstance(ev, DelayNotice):

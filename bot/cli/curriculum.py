@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -36,8 +37,15 @@ def exercises(week: Annotated[int | None, typer.Option(help="only this week")] =
     Console().print(table)
 
 
-def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
-    """Print an exercise prompt with its contract and starter code."""
+def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")],
+         starter: Annotated[bool, typer.Option(
+             "--starter", help="print only the starter code, as plain text to save as a "
+                               "file (torchdojo show ID --starter > answer.py)")] = False,
+         ) -> None:
+    """Print an exercise prompt with its contract and starter code.
+
+    The starter is printed as plain text, without margin or padding, so it can be
+    copied or redirected as it is; --starter prints only the starter."""
     from bot.core.catalog import Catalog
 
     catalog = Catalog(_curriculum())
@@ -49,10 +57,26 @@ def show(exercise_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
                                    + (f"; did you mean {', '.join(hint)}?" if hint else
                                       "; torchdojo exercises lists them"), markup=False)
         raise typer.Exit(2)
+    if starter:
+        if not ex.starter:
+            Console(stderr=True).print(f"error: {ex.id} has no starter code", markup=False)
+            raise typer.Exit(1)
+        sys.stdout.write(ex.starter.rstrip("\n") + "\n")
+        return
     console = Console()
-    console.print(Markdown(ex.prompt))
+    # rich's Markdown (headings, lists, emphasis) only on a terminal: redirected, the
+    # prompt comes as the plain text it is written in
+    if console.is_terminal:
+        console.print(Markdown(ex.prompt))
+    else:
+        sys.stdout.write(ex.prompt.rstrip("\n") + "\n")
     if ex.starter:
-        console.print(Markdown(f"### Starter\n```python\n{ex.starter}\n```"))
+        # a code block in rich's Markdown is drawn with a one-space margin and lines
+        # padded to the width: copied, that is an "unexpected indent". Plain text.
+        sys.stdout.flush()
+        console.file.flush()
+        sys.stdout.write("\nStarter (torchdojo show " + ex.id + " --starter prints only this):"
+                         "\n\n" + ex.starter.rstrip("\n") + "\n")
 
 
 def grade(
@@ -62,7 +86,23 @@ def grade(
     unsafe_no_sandbox: Annotated[bool, typer.Option(
         "--unsafe-no-sandbox", help="grade without namespaces (trusted code only)")] = False,
 ) -> None:
-    """Grade FILE (or - for stdin). Exit 0 passed, 1 not passed, 2 usage error."""
+    """Grade FILE (or - for stdin). Exit 0 passed, 1 not passed, 2 usage error.
+
+    Code whose every line shares a common indent (a starter copied with its margin)
+    is graded with that indent taken off, as in chat."""
     from grader.cli import grade_command
 
-    raise typer.Exit(grade_command(exercise_id, file, json_out, unsafe_no_sandbox))
+    raise typer.Exit(grade_command(exercise_id, file, json_out, unsafe_no_sandbox,
+                                   prepare=_dedented))
+
+
+def _dedented(data: bytes) -> bytes:
+    """The file's code with an indent every line shares taken off (UTF-8 text only: the
+    grader says what is wrong with anything else)."""
+    from bot.chat.extract import dedent_code
+
+    try:
+        code = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return dedent_code(code).encode("utf-8")

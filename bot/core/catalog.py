@@ -55,6 +55,7 @@ def defined_names(code: str) -> set[str]:
 
 _QUOTES = "`'\"“”‘’«»()[]<>*_~ \t"
 _ID_WORD = re.compile(r"^(?:exercise|ex|id)\b[\s.:#-]*|^(?:exercise|ex)(?=\d)", re.I)
+_PART = re.compile(r"(\d+\.\d+\.\d+)[a-z]")
 _ID_SEP = re.compile(r"\s*[.,;:/\\_\-\s]\s*")
 
 
@@ -141,6 +142,21 @@ class Catalog:
         found = self.resolve(exercise_id) if exercise_id else None
         ex = self.curriculum.get(found) if found else None
         return ex is not None and kind_of(ex) == "challenge"
+
+    def parts_of(self, exercise_id: str) -> list[str]:
+        """The parts of a timed challenge split for chat (``6.1.5a``, ``6.1.5b``): one
+        challenge sharing one window, so opening or starting either part opens or
+        starts them all. An id is a part when it is ``<base><letter>`` and another
+        challenge has the same base; anything else is its own only part. (The
+        curriculum has no field for this: the id pattern of DESIGN.md's split items
+        is the link, read here and nowhere else.)"""
+        ex = self.curriculum.get(exercise_id)
+        m = _PART.fullmatch(exercise_id)
+        if ex is None or m is None or kind_of(ex) != "challenge":
+            return [exercise_id]
+        parts = [i for i in self.ids() if _PART.fullmatch(i) and i[:-1] == m.group(1)
+                 and kind_of(self.curriculum.get(i)) == "challenge"]
+        return sorted(parts) if len(parts) > 1 else [exercise_id]
 
     def items_of_day(self, day: int) -> list[ExerciseItem]:
         ids = self.schedule.get(day, []) if day >= 1 else []

@@ -3,6 +3,7 @@ started by members, who may see a challenge's prompt when, and who passed."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,25 +71,31 @@ class ChallengeService:
                             "length like for=90m")
         if start + duration <= now:  # a start in the past opens now if time is left
             raise DojoError("that window would already be over",
-                            "give a start from now on (at=18:00 or at=YYYY-MM-DDTHH:MM), "
-                            "or no at= to open it now")
+                            "give a start from now on (at=18:00 is today; another day: "
+                            "at=YYYY-MM-DDTHH:MM), or no at= to open it now")
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
-            for w in await windows_of(s, cohort.id, ex.id, None):
-                if w.member_id is None and w.opens_at < start + duration and start < w.closes_at:
-                    raise DojoError(f"a {ex.id} window already overlaps that time")
-            window = ChallengeWindow(
-                cohort_id=cohort.id,
-                exercise_id=ex.id,
-                member_id=None,
-                opens_at=start,
-                closes_at=start + duration,
-                created_by=actor.user_id,
-                created_at=self.ctx.now(),
-            )
-            s.add(window)
+            opened = None
+            # a challenge split in parts has one window: opening a part opens them all
+            for part in self.ctx.catalog.parts_of(ex.id):
+                for w in await windows_of(s, cohort.id, part, None):
+                    if w.member_id is None and w.opens_at < start + duration \
+                            and start < w.closes_at:
+                        raise DojoError(f"a {part} window already overlaps that time")
+                window = ChallengeWindow(
+                    cohort_id=cohort.id,
+                    exercise_id=part,
+                    member_id=None,
+                    opens_at=start,
+                    closes_at=start + duration,
+                    created_by=actor.user_id,
+                    created_at=self.ctx.now(),
+                )
+                s.add(window)
+                opened = window if part == ex.id else opened
             await s.flush()
-            return self.ctx.cohort_view(cohort), window_view(window)
+            assert opened is not None
+            return self.ctx.cohort_view(cohort), window_view(opened)
 
     async def start_timer(self, actor: Actor, exercise_id: str) -> TimerStarted:
         """A personal timer: the prompt is revealed now; the deadline is the time limit.
@@ -104,45 +111,63 @@ class ChallengeService:
         async with self.ctx.db.session() as s:
             cohort = await self.ctx.cohort_of(s, actor)
             member, _ = await self.ctx.member_of(s, cohort, actor, join=True)
-            mine = await s.scalar(select(ChallengeWindow).where(
-                ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == ex.id))
-            passed = await s.scalar(select(Award.id).where(
-                Award.member_id == member.id, Award.exercise_id == ex.id)) is not None
-            zone = rules.zone(cohort.tz)
-            if mine is not None and (mine.closes_at > now or not passed):
-                running = mine.closes_at > now
-                raise DojoError(
-                    f"your {ex.id} timer started at "
-                    f"{mine.opens_at.astimezone(zone):%a %d %b %H:%M} and "
-                    f"{'ends' if running else 'ended'} at "
-                    f"{mine.closes_at.astimezone(zone):%H:%M} ({cohort.tz})",
-                    f"see /dojo challenge status {ex.id}" if running else
-                    f"once you pass {ex.id} you can start it again to practise (no points)",
-                )
-            if not passed:
-                await self._cohort_window_first(s, cohort, ex.id, now)
-            if mine is None:
-                window = ChallengeWindow(
-                    cohort_id=cohort.id, exercise_id=ex.id, member_id=member.id, opens_at=now,
-                    closes_at=closes, created_by=actor.user_id, created_at=now, attempt=1)
-                s.add(window)
-                try:
-                    await s.flush()
-                except IntegrityError:
-                    raise DojoError(f"your {ex.id} timer is already running") from None
-            else:
-                won = await s.execute(
-                    update(ChallengeWindow)
-                    .where(ChallengeWindow.id == mine.id,
-                           ChallengeWindow.attempt == mine.attempt)
-                    .values(opens_at=now, closes_at=closes, attempt=mine.attempt + 1)
-                    .execution_options(synchronize_session=False))
-                if won.rowcount != 1:
-                    raise DojoError(f"your {ex.id} timer is already running")
-                await s.refresh(mine)
-                window = mine
+            window = await self._start_one(s, cohort, member, actor, ex.id, now, closes)
+            passed = await self._passed(s, member, ex.id)
+            # a challenge split in parts has one clock: its other parts start with it
+            # (a part already running, or ended and not passed yet, keeps its own run)
+            for part in self.ctx.catalog.parts_of(ex.id):
+                if part == ex.id:
+                    continue
+                with contextlib.suppress(DojoError):
+                    await self._start_one(s, cohort, member, actor, part, now, closes)
             return TimerStarted(window_view(window), item_of(ex), ex.prompt, ex.summary,
                                 practice=passed)
+
+    @staticmethod
+    async def _passed(s: AsyncSession, member: Member, exercise_id: str) -> bool:
+        return await s.scalar(select(Award.id).where(
+            Award.member_id == member.id, Award.exercise_id == exercise_id)) is not None
+
+    async def _start_one(self, s: AsyncSession, cohort: Cohort, member: Member, actor: Actor,
+                         exercise_id: str, now: datetime, closes: datetime) -> ChallengeWindow:
+        """Start (or restart, for practice) the member's timer row of one exercise."""
+        mine = await s.scalar(select(ChallengeWindow).where(
+            ChallengeWindow.member_id == member.id, ChallengeWindow.exercise_id == exercise_id))
+        passed = await self._passed(s, member, exercise_id)
+        zone = rules.zone(cohort.tz)
+        if mine is not None and (mine.closes_at > now or not passed):
+            running = mine.closes_at > now
+            raise DojoError(
+                f"your {exercise_id} timer started at "
+                f"{mine.opens_at.astimezone(zone):%a %d %b %H:%M} and "
+                f"{'ends' if running else 'ended'} at "
+                f"{mine.closes_at.astimezone(zone):%H:%M} ({cohort.tz})",
+                f"see /dojo challenge status {exercise_id}" if running else
+                f"once you pass {exercise_id} you can start it again to practise (no points)",
+            )
+        if not passed:
+            await self._cohort_window_first(s, cohort, exercise_id, now)
+        if mine is None:
+            window = ChallengeWindow(
+                cohort_id=cohort.id, exercise_id=exercise_id, member_id=member.id,
+                opens_at=now, closes_at=closes, created_by=actor.user_id, created_at=now,
+                attempt=1)
+            try:
+                async with s.begin_nested():
+                    s.add(window)
+                    await s.flush()
+            except IntegrityError:
+                raise DojoError(f"your {exercise_id} timer is already running") from None
+            return window
+        won = await s.execute(
+            update(ChallengeWindow)
+            .where(ChallengeWindow.id == mine.id, ChallengeWindow.attempt == mine.attempt)
+            .values(opens_at=now, closes_at=closes, attempt=mine.attempt + 1)
+            .execution_options(synchronize_session=False))
+        if won.rowcount != 1:
+            raise DojoError(f"your {exercise_id} timer is already running")
+        await s.refresh(mine)
+        return mine
 
     @staticmethod
     async def _cohort_window_first(s: AsyncSession, cohort: Cohort, exercise_id: str,

@@ -163,6 +163,12 @@ class Dojo:
             return await self.hints.reveal(actor, exercise_id)
         return await self.hints.next(actor, exercise_id)
 
+    async def ask_hint(self, actor: Actor, exercise_id: str, *, confirm: bool = False
+                       ) -> HintStep:
+        """``/dojo hint ID [yes]``: the cost is offered first; ``yes`` confirms only
+        the offer made last and still current (see :meth:`HintService.ask`)."""
+        return await self.hints.ask(actor, exercise_id, confirm=confirm)
+
     async def leaderboard(self, actor: Actor, scope: str = "week",
                           limit: int = 20) -> tuple[CohortView, str, list[BoardRow]]:
         return await self.scoring.leaderboard(actor, scope, limit)

@@ -10,7 +10,14 @@ generic ones by check kind for the rest.
 Each level revealed is recorded and costs that exercise's first pass a share
 of its points (:func:`bot.core.rules.hint_cost`, capped in all), stated
 before it is revealed: :meth:`HintService.next` says what the next level
-costs, :meth:`HintService.reveal` records and shows it. Scoring applies the
+costs, :meth:`HintService.reveal` records and shows it. In chat,
+:meth:`HintService.ask` does both under the confirmation rule: a costly level
+is revealed only when the member confirms the offer made to them last for
+that exercise and level, and that offer is still the current one (same
+attempt, same level, same cost); otherwise the offer is (re)stated and
+nothing is revealed. An offer is recorded as a notice of kind
+``hint_offer``, delivered at once (it *is* the reply), so no table is needed
+for it. Scoring applies the
 deduction (:meth:`bot.core.scoring.ScoringService.hint_deduction`). Once the
 exercise is scored hints are free. Never for a timed challenge while a
 window of it (the cohort's or the member's timer) is open.
@@ -29,13 +36,17 @@ from bot.core.errors import DojoError, NotFound
 from bot.core.scoring import AWARD_OF, ScoringService, windows_of
 from bot.core.types import Actor, HintOffer
 from bot.core.views import HintStep
-from bot.db import Cohort, HintUse, Member, Submission, SubmissionStatus
+from bot.db import Cohort, HintUse, Member, Notice, Submission, SubmissionStatus
 from curriculum.hints import HintBook, Ladder, default_hints
 from grader.result import GradeResult, ResultFormatError, Status
 
 
 class HintsLocked(DojoError):
     """No hints for a timed challenge while its window is open."""
+
+
+#: The notice kind that records a hint's cost as offered to a member (see :meth:`HintService.ask`).
+OFFER = "hint_offer"
 
 
 def target_of(result: GradeResult) -> tuple[str, str, str] | None:
@@ -81,23 +92,60 @@ class HintService:
             step, _, _ = await self._step(s, actor, exercise_id)
             return step
 
+    async def ask(self, actor: Actor, exercise_id: str, *, confirm: bool = False) -> HintStep:
+        """``/dojo hint ID [yes]``: a free level is revealed at once; a costly one
+        only when ``confirm`` answers the offer made to this member last for this
+        exercise, and that offer is still current (the same latest attempt, level
+        and cost). Otherwise the offer is stated (and recorded) and nothing is
+        revealed; ``step.unconfirmed`` tells a ``yes`` that confirmed nothing."""
+        async with self.ctx.db.session() as s:
+            step, ladder, (cohort, member, sub) = await self._step(s, actor, exercise_id)
+            if step.level > step.levels:
+                return step
+            if step.cost == 0 or (confirm and await self._offered(s, member, sub, step)):
+                return await self._record(s, step, ladder, cohort, member, sub)
+            s.add(Notice(cohort_id=cohort.id, member_id=member.id, submission_id=sub.id,
+                         kind=OFFER, payload=self._offer_of(step), created_at=self.ctx.now(),
+                         claimed_by="", attempts=0, delivered_at=self.ctx.now()))
+            return HintStep(**{**step.__dict__, "unconfirmed": confirm})
+
+    @staticmethod
+    def _offer_of(step: HintStep) -> dict[str, object]:
+        return {"exercise": step.item.id, "target": step.target[:200], "level": step.level,
+                "cost": step.cost}
+
+    async def _offered(self, s: AsyncSession, member: Member, sub: Submission,
+                       step: HintStep) -> bool:
+        """Whether the offer made to the member last for this exercise is this step's."""
+        offers = (await s.scalars(
+            select(Notice).where(Notice.member_id == member.id, Notice.kind == OFFER)
+            .order_by(Notice.id.desc()).limit(50))).all()
+        last = next((n for n in offers if (n.payload or {}).get("exercise") == step.item.id),
+                    None)
+        return (last is not None and last.submission_id == sub.id
+                and last.payload == self._offer_of(step))
+
     async def reveal(self, actor: Actor, exercise_id: str) -> HintStep:
         """Record the next level as used (its cost now counts) and return its text."""
         async with self.ctx.db.session() as s:
             step, ladder, (cohort, member, sub) = await self._step(s, actor, exercise_id)
             if step.level > step.levels:
                 return step  # everything seen: nothing new to record
-            try:
-                async with s.begin_nested():
-                    s.add(HintUse(cohort_id=cohort.id, member_id=member.id,
-                                  exercise_id=step.item.id, check_id=step.target[:200],
-                                  level=step.level, cost=step.cost, submission_id=sub.id,
-                                  used_at=self.ctx.now()))
-            except IntegrityError:
-                raise DojoError("that hint was just revealed",
-                                f"/dojo hint {step.item.id} to see it") from None
-            text = ladder[step.level - 1].replace("{check}", step.target)
-            return HintStep(**{**step.__dict__, "text": text})
+            return await self._record(s, step, ladder, cohort, member, sub)
+
+    async def _record(self, s: AsyncSession, step: HintStep, ladder: Ladder, cohort: Cohort,
+                      member: Member, sub: Submission) -> HintStep:
+        try:
+            async with s.begin_nested():
+                s.add(HintUse(cohort_id=cohort.id, member_id=member.id,
+                              exercise_id=step.item.id, check_id=step.target[:200],
+                              level=step.level, cost=step.cost, submission_id=sub.id,
+                              used_at=self.ctx.now()))
+        except IntegrityError:
+            raise DojoError("that hint was just revealed",
+                            f"/dojo hint {step.item.id} to see it") from None
+        text = ladder[step.level - 1].replace("{check}", step.target)
+        return HintStep(**{**step.__dict__, "text": text})
 
     # ---- for a verdict (inside the grading's transaction) --------------------------------
 

@@ -33,7 +33,7 @@ from bot.core.catalog import item_of
 from bot.core.context import CoreContext
 from bot.core.types import Actor, ReviewNote
 from bot.core.views import ReviewItem, ReviewQueue
-from bot.db import Cohort, Member, ReviewCard, Submission
+from bot.db import Award, Cohort, Member, ReviewCard, Submission
 
 RATINGS = {
     rules.ReviewRating.again: Rating.Again,
@@ -143,6 +143,10 @@ class ReviewService:
         horizon = rules.local_midnight_utc(today + timedelta(days=UPCOMING_DAYS + 1), tz)
         rows = (await s.scalars(select(ReviewCard).where(ReviewCard.member_id == member.id)
                                 .order_by(ReviewCard.due))).all()
+        # what the member passed (scored) before: a review of it earns no points, while
+        # one never passed still earns its points on its first pass
+        scored = set((await s.scalars(select(Award.exercise_id).where(
+            Award.member_id == member.id))).all())
         due: list[ReviewItem] = []
         upcoming: list[ReviewItem] = []
         recall: list[float] = []
@@ -155,8 +159,9 @@ class ReviewService:
                 continue  # an exercise that left the curriculum
             # A card answered today is done for today, even if FSRS would take it again.
             done_today = row.session_day == today and row.session_passed
-            view = ReviewItem(item_of(ex), row.due, rules.local_date(row.due, tz), row.reviews,
-                              row.lapses)
+            status = "passed" if ex.id in scored else "tried"
+            view = ReviewItem(item_of(ex, status), row.due, rules.local_date(row.due, tz),
+                              row.reviews, row.lapses)
             if view.due_day <= today and not done_today:
                 due.append(view)
             elif row.due < horizon:

@@ -231,11 +231,18 @@ def paused_dates(pauses: Iterable[tuple[date, date | None]], today: date) -> set
 
 
 def rest_dates(start: date, schedule: dict[int, list[str]], today: date,
-               paused_days: int = 0) -> set[date]:
+               paused_days: int = 0, since: date | None = None) -> set[date]:
     """Cohort days up to ``today`` with nothing scheduled: like a pause, they
     neither break nor extend a streak (nothing new could be passed on them
-    unless a review was due or an item was still open)."""
+    unless a review was due or an item was still open). The days before the
+    start (from ``since``, the first pass) have nothing scheduled either: a pass
+    of something new then counts like one on any rest day, and the days up to
+    the start do not end the streak it began."""
     out: set[date] = set()
+    d = since
+    while d is not None and d < start and d <= today:
+        out.add(d)
+        d += timedelta(days=1)
     last = day_number(start, today, paused_days)
     for n in range(1, last + 1):
         if not schedule.get(n):

@@ -159,7 +159,9 @@ class ScoringService:
             if scope == "week":
                 week, start, end = self.week_bounds(cohort)
                 label = f"week {week}"
-                rows = await self.board(s, cohort.id, start, end, limit)
+                # week 1 also holds the points earned before the start (a pass then
+                # scores, and would otherwise show on no weekly board)
+                rows = await self.board(s, cohort.id, start if week > 1 else None, end, limit)
             else:
                 label = "all time"
                 rows = await self.board(s, cohort.id, None, None, limit)

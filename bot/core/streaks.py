@@ -70,8 +70,9 @@ class StreakService:
         times = (await s.scalars(_COUNTED_TIMES, {"member": member.id})).all()
         now = self.ctx.now()
         today = rules.local_date(now, tz)
+        days = rules.pass_days_local(times, tz)
         rest = rules.rest_dates(cohort.start_date, self.ctx.catalog.schedule, today,
-                                cohort.paused_days)
+                                cohort.paused_days, since=min(days, default=None))
         neutral: set[date] = set()
         if cohort.paused_days or cohort.paused_since is not None:  # the usual case skips it
             pauses = (
@@ -82,7 +83,7 @@ class StreakService:
                 )
             ).all()
             neutral = rules.paused_dates([(a, b) for a, b in pauses], today)
-        result = rules.compute_streak(rules.pass_days_local(times, tz), today, neutral, rest)
+        result = rules.compute_streak(days, today, neutral, rest)
         end = rules.local_midnight_utc(today + timedelta(days=1), tz)
         return StreakInfo(
             name=member.display_name,

@@ -208,3 +208,4 @@ class HintStep:
     scored: bool  # the exercise is already scored: hints are free
     seen: list[str] = field(default_factory=list)  # the levels revealed before
     text: str = ""  # this level's hint, once revealed
+    unconfirmed: bool = False  # a "yes" that confirmed no current offer: this is the offer

@@ -632,6 +632,7 @@ async def test_hint_takes_yes_before_or_after_the_id(chat: tuple[World, ChatHand
     """'/dojo hint yes 1.1.1' answered "No exercise 'yes'"."""
     _w, h = chat
     await say(h, "/dojo submit 1.1.1\n```python\nv_1_1_1 = 1  # FAIL\n```")
+    await say(h, "/dojo hint 1.1.1")  # the cost offered first (walkthrough 14)
     assert "(hint 1 of" in await say(h, "/dojo hint yes 1.1.1")
     assert "Which exercise?" in await say(h, "/dojo hint yes")
 

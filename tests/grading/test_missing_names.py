@@ -99,6 +99,11 @@ async def test_a_file_that_stopped_early_says_so_in_every_check_it_left_unchecke
                                           f"{line}, so none of it ran" for c in named), named
     assert not any("is not defined" in c["message"] for c in result["checks"])
 
+    result = await grader.grade("1.3.4", "  x = 1\n" + source)  # "an IndentationError"
+    named = [c for c in result["checks"] if c["kind"] == "name"]
+    assert named and all(c["message"] == "not checked: the file has an IndentationError on "
+                                         "line 1, so none of it ran" for c in named), named
+
     first_def = source.index("\ndef ") + 1
     stopped = source[:first_def] + "x = 1 / 0\n" + source[first_def:]
     result = await grader.grade("1.3.4", stopped)

@@ -41,10 +41,12 @@ async def test_levels_cost_stated_first_and_deducted(world: World) -> None:
 
     text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")
     assert ladder[0] in text and "first pass now scores at most 9" in text
+    await ask(handler, "ann", "/dojo hint 1.1.2")  # level 2's cost, offered
     text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")
     assert ladder[1] in text and "at most 7" in text
     step = await world.dojo.hint(world.actor("ann"), "1.1.2")
     assert (step.level, step.cost) == (3, 2)  # 3 points, but hints cost at most half in all
+    await ask(handler, "ann", "/dojo hint 1.1.2")
     await ask(handler, "ann", "/dojo hint 1.1.2 yes")
     text = await ask(handler, "ann", "/dojo hint 1.1.2")
     assert "every hint" in text and all(h in text for h in ladder)  # seen again, free
@@ -54,6 +56,42 @@ async def test_levels_cost_stated_first_and_deducted(world: World) -> None:
     assert "+5 points (5 less for the hints used)" in render.graded(passed).as_text()
     with pytest.raises(Exception, match="passed — no hint needed"):
         await world.dojo.hint(world.actor("ann"), "1.1.2")
+
+
+async def test_yes_confirms_only_the_cost_offered_last(world: World) -> None:
+    """Walkthrough 14: '/dojo hint ID yes' right after a failing verdict revealed
+    level 1 and charged it, and 'yes' twice revealed level 2 without its cost
+    ever being shown. 'yes' now confirms only the offer made to this member for
+    this exercise and level, while it is still current; otherwise the offer is
+    stated and nothing is revealed."""
+    await cohort(world, ["ann", "bob"])
+    handler = ChatHandler(world.dojo)
+    ladder = [h.replace("{check}", "c1") for h in default_hints().for_check("1.1.2", "c1", "value")]
+    await grade(world, "ann", "1.1.2", FAIL)
+
+    text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")  # never offered: the offer only
+    assert ladder[0] not in text and "costs 1 point" in text and "Nothing revealed" in text
+    assert (await world.dojo.hint(world.actor("ann"), "1.1.2")).level == 1  # not charged
+    text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")  # that offer is now confirmed
+    assert ladder[0] in text and "at most 9" in text
+
+    text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")  # level 2 was never offered
+    assert ladder[1] not in text and "Hint 2 of 3 costs 2 points" in text
+    assert (await world.dojo.hint(world.actor("ann"), "1.1.2")).level == 2
+
+    # a new attempt makes the offer stale: its cost may differ, so it is offered again
+    await grade(world, "ann", "1.1.2", FAIL)
+    text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")
+    assert ladder[1] not in text and "Hint 2 of 3 costs" in text
+    # another member's offer, or an offer for another exercise, confirms nothing
+    await grade(world, "bob", "1.1.2", FAIL)
+    await grade(world, "bob", "1.1.1", FAIL)
+    await ask(handler, "bob", "/dojo hint 1.1.2")
+    await ask(handler, "bob", "/dojo hint 1.1.1")
+    text = await ask(handler, "bob", "/dojo hint 1.1.2 yes")  # offered, then another's
+    assert ladder[0] in text
+    text = await ask(handler, "ann", "/dojo hint 1.1.2 yes")  # ann's own, current offer
+    assert ladder[1] in text and "at most 7" in text
 
 
 async def test_hints_are_free_once_scored_and_need_an_attempt(world: World) -> None:

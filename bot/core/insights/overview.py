@@ -242,7 +242,8 @@ async def member_rows(
                 lo = date.fromisoformat(first_day) - timedelta(days=1)
                 zones[tz] = LocalDays(tz, lo, max(today, lo))
             days = zones[tz].dates(minutes[mid])
-            rest = rules.rest_dates(cohort.start_date, schedule, today, cohort.paused_days)
+            rest = rules.rest_dates(cohort.start_date, schedule, today, cohort.paused_days,
+                                    since=min(days, default=None))
             res = rules.compute_streak(days, today, rules.paused_dates(pauses, today), rest)
             row.streak, row.best_streak, row.freezes = res.current, res.best, res.freezes
         since = row.last_pass or joined
