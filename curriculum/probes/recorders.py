@@ -1,6 +1,6 @@
 """Probe prelude (runs in the jail): wrap torch.optim optimizers and schedulers to record how
 they were built, watch a parameter for gradients piling up across steps (zero_grad
-missing), a forward hook recording (training, grad enabled) per call, and the loss calls
+missing), a hook recording (training, grad enabled) per forward of a model, and the loss calls
 of the training batches. Gradient clipping has a recorder of its own (``clipping``)."""
 
 import threading as _threading
@@ -8,7 +8,9 @@ import threading as _threading
 import torch as _t
 
 from curriculum.probes.need import need  # noqa: F401  (the prelude's users call it)
+from curriculum.probes.rows import watch_entries
 from curriculum.probes.torch_class import torch_class_name
+from curriculum.probes.trusted import grad_on, number
 
 _made = []
 # (label, object) of every optimizer and scheduler built while recording, in order: a probe
@@ -79,9 +81,13 @@ def recording(fn):
 
 
 def mode_hook(model, log):
+    """Appends ``(training, grad enabled)`` of every forward of ``model`` to ``log``: however
+    it is entered (``model(x)``, ``model.forward(x)``, a submodule of it) and on whichever
+    thread (the mode of the module entered, the grad mode of the thread running it; see
+    ``curriculum/probes/rows.py``). Returns the handle to ``remove()``."""
     def hook(mod, args):
-        log.append((bool(mod.training), bool(_t.is_grad_enabled())))
-    return model.register_forward_pre_hook(hook)
+        log.append((bool(mod.training), grad_on()))
+    return watch_entries(model, hook)
 
 
 def holds_graph(value, depth=3):
@@ -99,17 +105,19 @@ def holds_graph(value, depth=3):
 
 def loss_calls(log):
     """A global forward hook that appends ``[value, batch rows]`` of every one-number call of
-    a loss module made on this thread with gradients enabled (the training batches' losses,
-    in order) to ``log``; returns its handle."""
+    a loss module made with gradients enabled (the training batches' losses, in order) to
+    ``log`` — in the jail (``SANDBOXED``) on every thread, in the judge on this one (other
+    jobs' references run in other threads); returns its handle."""
     tid = _threading.get_ident()
+    everywhere = bool(globals().get("SANDBOXED", False))
 
     def hook(mod, args, out):
-        if _threading.get_ident() != tid or not isinstance(mod, _t.nn.modules.loss._Loss) \
-                or not _t.is_grad_enabled():
+        if not (everywhere or _threading.get_ident() == tid) \
+                or not isinstance(mod, _t.nn.modules.loss._Loss) or not grad_on():
             return
         if isinstance(out, _t.Tensor) and out.numel() == 1:
             x = args[0] if args else None
             rows = int(x.shape[0]) if isinstance(x, _t.Tensor) and x.dim() else 0
-            log.append([float(out.detach().float()), rows])
+            log.append([number(out), rows])
 
     return _t.nn.modules.module.register_module_forward_hook(hook)

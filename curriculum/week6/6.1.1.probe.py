@@ -38,8 +38,9 @@ def train(ns, d):
     val = DataLoader(TensorDataset(d["xv"], d["yv"]), batch_size=64)
     log, trained = [], {}
     handle = mode_hook(model, log)
-    # the rows of the training forwards: the judge finds validation rows among them
-    rows = model.register_forward_pre_hook(track_distinct_rows(trained))
+    # the rows of the training forwards (however the model is entered, on any thread): the
+    # judge finds validation rows among them
+    rows = track_distinct_rows(model, trained)
     # the loss-module calls of the training batches (their values, for the history's
     # train_loss), recorded in order
     rec = _Rec([model])

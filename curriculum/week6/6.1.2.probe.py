@@ -8,6 +8,7 @@ from torch.utils.data import DataLoader
 from curriculum.probes.grader_weights import grader_outputs
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import training_forward, watch_entries
 from curriculum.probes.sizes import shape_of, sized_run
 
 
@@ -77,11 +78,14 @@ def train(ns, d):
     handle = mode_hook(model, log)
 
     def count(mod, args):
-        # the rows of each training forward (train mode, gradients on): 4 epochs of them
+        # the rows of each training forward (train mode, gradients on; however the model is
+        # entered, on any thread): 4 epochs of them. Token ids only (a layer entered on its
+        # own with hidden values is no new batch)
         x = args[0] if args else None
-        if mod.training and torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.dim():
+        if training_forward(mod) and isinstance(x, torch.Tensor) and x.dim() \
+                and not x.is_floating_point():
             rows.append(int(x.shape[0]))
-    counter = model.register_forward_pre_hook(count)
+    counter = watch_entries(model, count)
     steps = []  # optimizer steps: one per batch of train_loader, every epoch
     stepper = register_optimizer_step_pre_hook(lambda o, a, k: steps.append(1))
     try:

@@ -8,6 +8,7 @@ import tempfile
 import torch
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
+from curriculum.probes.rows import ModelMembers, training_forward, watch_entries
 
 
 def f1(ns, cases):
@@ -84,22 +85,25 @@ def train(ns, d):
     path = os.path.join(folder, "sentiment_model.pth")
     Model, trained_rows = need(ns, "SentimentModel"), []
 
-    class Rows(Model):
-        def forward(self, *a, **k):  # the rows of every training-mode forward pass
-            if self.training and torch.is_grad_enabled() and a and isinstance(a[0], torch.Tensor):
-                with contextlib.suppress(Exception):
-                    trained_rows.extend(_rows(a[0]))
-            return super().forward(*a, **k)
+    def rows(module, args):  # the token rows of every training-mode forward pass
+        x = args[0] if args else None
+        if training_forward(module) and isinstance(x, torch.Tensor) \
+                and not x.is_floating_point():
+            with contextlib.suppress(Exception):
+                trained_rows.extend(_rows(x))
     try:
         fn = need(ns, "train_sentiment")
-        ns["SentimentModel"] = Rows
         built = len(_made)  # the optimizers this run builds
+        # the learner's models, however they are entered and on whichever thread
+        models = ModelMembers(owner=Model)
+        hook = watch_entries(models, rows)
         try:
             (model, vocab, history), f1s, logits_in = _watched(ns, lambda: recording(
                 lambda: fn(d["x"], d["y"], d["xv"], d["yv"], path, max_epochs=15, patience=2,
                            lr=d["lr"])))
         finally:
-            ns["SentimentModel"] = Model
+            hook.remove()
+            models.remove()
         leaks = _leaks(ns, d, vocab, trained_rows)
         predict = need(ns, "predict")
         # handed over in train mode: predict's own model.eval() and no_grad() must show

@@ -4,13 +4,12 @@ import contextlib
 import os
 import shutil
 import tempfile
-import threading
 
 import torch
 import torch.nn as nn
 
 from curriculum.probes.recorders import _acc, _made, need, recording
-from curriculum.probes.rows import training_forward
+from curriculum.probes.rows import ModelMembers, training_forward, watch_entries
 
 
 def loss(ns, cases):
@@ -33,15 +32,16 @@ def train(ns, d):
     # tokens / the call's duration and tokens / the time from the first step to the last
     stamps = []
     hook = register_optimizer_step_pre_hook(lambda o, a, k: stamps.append(time.perf_counter()))
-    # the rows of each training forward of the learner's MiniTransformerLM (its batch size)
-    sizes, thread = [], threading.get_ident()
+    # the rows of each training forward of the learner's MiniTransformerLM (its batch size;
+    # however the model is entered, on any thread): batches of token ids
+    sizes, lm = [], ModelMembers(owner=need(ns, "MiniTransformerLM"))
 
     def rows(module, args):
         x = args[0] if args else None
-        if training_forward(module, thread, need(ns, "MiniTransformerLM")) \
-                and isinstance(x, torch.Tensor) and x.dim():
+        if training_forward(module) and isinstance(x, torch.Tensor) and x.dim() >= 2 \
+                and not x.is_floating_point():
             sizes.append(int(x.shape[0]))
-    sizer = torch.nn.modules.module.register_module_forward_pre_hook(rows)
+    sizer = watch_entries(lm, rows)
     start = time.perf_counter()
     try:
         model, stats = recording(lambda: fn(d["train"], 16, num_steps=100,
@@ -50,6 +50,7 @@ def train(ns, d):
         total = time.perf_counter() - start
         hook.remove()
         sizer.remove()
+        lm.remove()
     model = model.cpu().eval()
     with torch.no_grad():
         logits = model(d["test"])

@@ -87,7 +87,7 @@ def fit(ns, d):
     model = cls(12, 32, 4)
     log, snaps, rows = [], [], []
     handles = [mode_hook(model, log), _snapshots(model, snaps),
-               model.register_forward_pre_hook(track_training_rows(row_index(d["x"]), rows))]
+               track_training_rows(model, row_index(d["x"]), rows)]
     lrs = []  # the learning rate of every optimizer step, in order
     handles.append(register_optimizer_step_pre_hook(
         lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"]))))

@@ -3,7 +3,7 @@
 import torch
 
 from curriculum.probes.recorders import _acc, _made, mode_hook, need, recording
-from curriculum.probes.rows import row_index, track_training_rows
+from curriculum.probes.rows import ModelMembers, row_index, track_training_rows
 
 
 def model(ns, d):
@@ -114,15 +114,17 @@ def train(ns, d):
         return loss_fn(*args, **kwargs)
     fn = need(ns, "train_forecaster")
     ns["pinball_loss"] = counted
-    # which training rows each training forward of the learner's DemandNet holds
-    row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
-        row_index(d["x"]), rows, owner=need(ns, "DemandNet")))
+    # which training rows each training forward of the learner's DemandNet holds (however
+    # it is entered, on any thread)
+    nets = ModelMembers(owner=need(ns, "DemandNet"))
+    row_hook = track_training_rows(nets, row_index(d["x"]), rows)
     try:
         model = recording(lambda: fn(d["x"], d["y"], quantiles=d["quantiles"], num_epochs=20,
                                      lr=d["lr"]))
     finally:
         ns["pinball_loss"] = loss_fn
         row_hook.remove()
+        nets.remove()
     is_net = isinstance(model, need(ns, "DemandNet"))
     model.eval()
     with torch.no_grad():

@@ -13,7 +13,7 @@ from curriculum.probes.clipping import clipping
 from curriculum.probes.need import need
 from curriculum.probes.padding import padding_runs
 from curriculum.probes.recorders import _acc, _made, holds_graph, loss_calls, mode_hook, recording
-from curriculum.probes.rows import row_index, sequence_keys, track_training_rows
+from curriculum.probes.rows import ModelMembers, row_index, sequence_keys, track_training_rows
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
 from curriculum.probes.unchanged import pristine
 
@@ -109,15 +109,15 @@ def train(ns, d):
     hook = register_optimizer_step_pre_hook(
         lambda opt, a, k: lrs.append(float(opt.param_groups[0]["lr"])))
     # which training sequences each training forward of the learner's classifier holds
+    # (however it is entered, on any thread)
     index = row_index(d["x"], key=lambda s: tuple(s.tolist()))
-    row_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
-        index, rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
+    nets = ModelMembers(owner=need(ns, "SequenceClassifier"))
+    row_hook = track_training_rows(nets, index, rows, keys=sequence_keys)
     # and which validation sequences (that are no training sequence) they hold: a leak
     val_index = {k: i for k, i in row_index(d["xv"], key=lambda s: tuple(s.tolist())).items()
                  if k not in index}
     val_rows = []
-    val_hook = torch.nn.modules.module.register_module_forward_pre_hook(track_training_rows(
-        val_index, val_rows, keys=sequence_keys, owner=need(ns, "SequenceClassifier")))
+    val_hook = track_training_rows(nets, val_index, val_rows, keys=sequence_keys)
     # the training batches' loss-module calls (value, rows), for the history's train_loss
     losses = []
     loss_hook = loss_calls(losses)
@@ -130,6 +130,7 @@ def train(ns, d):
         finally:
             row_hook.remove()
             val_hook.remove()
+            nets.remove()
             loss_hook.remove()
         graph = holds_graph(history)
         pred = _classes(model, d["xt"])

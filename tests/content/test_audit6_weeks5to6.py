@@ -376,7 +376,7 @@ def _recorded(train, val, transform, with_val: bool):
     from curriculum.probes.rows import distinct_rows, track_distinct_rows
 
     model, store = _Identity(), {}
-    handle = model.register_forward_pre_hook(track_distinct_rows(store))
+    handle = track_distinct_rows(model, store)
     rows = torch.cat([train, val]) if with_val else train
     gen = torch.Generator().manual_seed(0)
     for _ in range(3):
