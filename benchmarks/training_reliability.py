@@ -16,7 +16,8 @@ each item and seed it grades, through the real sandboxed grader,
     lucky random initialisation passed);
   - ``no_step``: ``optimizer.step()`` does nothing (every optimizer class);
   - ``no_zero_grad``: ``optimizer.zero_grad()`` / ``model.zero_grad()`` do
-    nothing, so gradients accumulate across updates.
+    nothing, so gradients accumulate across updates (the calls are renamed to a
+    no-op method: torch's own ``zero_grad`` is put back before each check).
 
   Every train check must fail for each of them.
 
@@ -83,9 +84,15 @@ for _c0 in [_t0.optim.Optimizer, *_subclasses0(_t0.optim.Optimizer)]:
 ''',
     "no_zero_grad": '''
 import torch as _t0
-_t0.optim.Optimizer.zero_grad = lambda self, set_to_none=True: None
-_t0.nn.Module.zero_grad = lambda self, set_to_none=True: None
+_t0.optim.Optimizer._no_zero_grad0 = lambda self, set_to_none=True: None
+_t0.nn.Module._no_zero_grad0 = lambda self, set_to_none=True: None
 ''',
+}
+#: Edits of the reference's own text a mutant needs besides its prelude: the grader puts
+#: torch's own methods back before each check (a submission rebinding them fooled the
+#: recorders), so "zero_grad does nothing" calls a method of the mutant's own instead.
+MUTANT_EDITS: dict[str, list[tuple[str, str]]] = {
+    "no_zero_grad": [(".zero_grad(", "._no_zero_grad0(")],
 }
 
 
@@ -114,7 +121,10 @@ def mutate(reference: str, mutant: str) -> str:
         if not (is_doc or is_future):
             break
         head = node.end_lineno
-    return "\n".join([*lines[:head], MUTANTS[mutant].strip(), "", *lines[head:]]) + "\n"
+    body = "\n".join(lines[head:])
+    for old, new in MUTANT_EDITS.get(mutant, []):
+        body = body.replace(old, new)
+    return "\n".join([*lines[:head], MUTANTS[mutant].strip(), "", body]) + "\n"
 
 
 async def measure(seeds: int, items: list[str] | None, workers: int, seed_base: int = 1000,

@@ -24,6 +24,9 @@ from curriculum.probes.rows import feature_keys, row_index
 from curriculum.probes.torch_class import torch_class_name
 from curriculum.probes.trusted import grad_on, number, sq_norm, sq_sum, total_norm
 
+#: a probe script in the jail gets ``SANDBOXED`` from the harness (absent elsewhere)
+_tl_everywhere = bool(globals().get("SANDBOXED", False))
+
 
 def _build(spec):
     kind = spec[0]
@@ -84,7 +87,11 @@ class _Rec:
         self.last_loss_training = None
 
     def mine(self):
-        return _threading.get_ident() == self.tid
+        """Whether an event is this run's: in the jail (``SANDBOXED``) every thread's
+        — the job is the only one there, and a loop could hide work it must not do
+        (training on validation rows, a second step) in a thread it joins; in the
+        judge, only this thread's, as references of other jobs run beside it."""
+        return _tl_everywhere or _threading.get_ident() == self.tid
 
     def sqnorm(self):
         return sq_sum([sq_norm(p) for p in self.params])

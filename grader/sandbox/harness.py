@@ -27,6 +27,7 @@ modules that import each other from the rest of the project.
 
 from __future__ import annotations
 
+import _thread
 import builtins
 import copy
 import json
@@ -36,8 +37,10 @@ import re
 import signal
 import struct
 import sys
+import threading
 import time
 import traceback
+import types
 
 _type = type
 _isinstance = isinstance
@@ -111,7 +114,10 @@ PRISTINE: dict = {"isinstance": isinstance, "len": len, "type": type, "zip": zip
 
 
 def _callables(owner: object) -> list:
-    return [(k, v) for k, v in owner.__dict__.items() if callable(v) or _isinstance(v, property)]
+    """An owner's functions, classes, properties and submodules (``torch.optim``, a
+    module attribute a submission can point at a fake)."""
+    return [(k, v) for k, v in owner.__dict__.items()
+            if callable(v) or _isinstance(v, (property, types.ModuleType))]
 
 
 def _restored_owners() -> tuple:
@@ -152,6 +158,8 @@ def restore_pristine() -> None:
     as a job starts (:func:`_reset_modes`)."""
     restore_builtins()
     _reset_modes()
+    if _JOB is not None:
+        _JOB.restore()
     for owner, saved in _PRISTINE_MODULES:
         current = owner.__dict__
         for key, value in saved:
@@ -1083,6 +1091,81 @@ def install_sandbox_policy() -> None:
         _hook_installed = True
 
 
+_settrace, _setprofile = sys.settrace, sys.setprofile
+_thread_settrace, _thread_setprofile = threading.settrace, threading.setprofile
+_setitimer, _getsignal = signal.setitimer, signal.getsignal
+_ITIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
+_CATCHABLE = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+_thread_count = _thread._count
+_sleep = time.sleep
+_modules = sys.modules
+_dict_copy = dict.copy
+
+
+class _JobGuard:
+    """What a submission can leave behind to act *between* the harness's steps, undone
+    before each probe (sandbox only): a trace or profile function, a signal handler or
+    an interval timer (each fired in the gap after :func:`restore_pristine` and re-bound
+    what it had just put back, before the probe took its functions), and a fake module
+    put in ``sys.modules`` (``from torch.optim.optimizer import …`` in a probe found the
+    fake). Captured as the job starts, before the learner's code."""
+
+    def __init__(self) -> None:
+        self.modules = _dict_copy(_modules)
+        self.handlers = {}
+        for sig in _CATCHABLE:
+            try:  # noqa: SIM105 (the job's start: nothing of the learner's yet, but one style)
+                self.handlers[sig] = _getsignal(sig)
+            except BaseException:  # a signal Python cannot read: nothing to put back
+                pass
+        self.threads = _thread_count()
+
+    def restore(self) -> None:
+        for undo in (lambda: _settrace(None), lambda: _setprofile(None),
+                     lambda: _thread_settrace(None), lambda: _thread_setprofile(None)):
+            try:  # noqa: SIM105 (no contextlib: the learner may have patched it)
+                undo()
+            except BaseException:
+                pass
+        for timer in _ITIMERS:
+            try:  # noqa: SIM105
+                _setitimer(timer, 0)
+            except BaseException:
+                pass
+        for sig, handler in _dict_items(self.handlers):
+            try:
+                if _getsignal(sig) is not handler:
+                    _set_signal(sig, handler)
+            except BaseException:
+                pass
+        for name, module in _dict_items(self.modules):
+            if _modules.get(name) is not module:
+                _modules[name] = module
+
+    def threads_left(self, wait_s: float = 0.2) -> int:
+        """How many threads the learner's code left running (after waiting up to
+        ``wait_s`` for them to end)."""
+        waited = 0.0
+        while _thread_count() > self.threads and waited < wait_s:
+            _sleep(0.01)
+            waited += 0.01
+        return max(0, _thread_count() - self.threads)
+
+
+#: The running job's guard (set by :func:`execute` in the sandbox only).
+_JOB: _JobGuard | None = None
+
+
+def _thread_error(n: int, where: str) -> dict:
+    """The error of a job (or a probe) after which the learner's threads still run: the
+    checks cannot observe anything beside code that keeps running."""
+    return {"type": "RuntimeError",
+            "message": f"your code left {n} thread{'s' if n != 1 else ''} running {where}: "
+                       "join every thread you start (thread.join()) before your code "
+                       "returns — the checks cannot run beside it",
+            "frames": []}
+
+
 def run_code(source: str, chars: int, filename: str = "<submission>"
              ) -> tuple[dict, dict | None]:
     """Executes ``source`` as a module; returns (namespace, error or None)."""
@@ -1095,8 +1178,11 @@ def run_code(source: str, chars: int, filename: str = "<submission>"
     return ns, None
 
 
-def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
-    """One probe -> {"ok": tree} or {"error": {...}}; never raises."""
+def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder,
+              sandboxed: bool = False) -> dict:
+    """One probe -> {"ok": tree} or {"error": {...}}; never raises. A probe script sees
+    ``SANDBOXED``: in the jail, where its job is the only one, a recorder counts what
+    every thread does; in the judge, references of other jobs run in other threads."""
     start = _perf()
     key = probe.get("inputs_key")
     probe_inputs = inputs.get(key) if key is not None and _type(inputs) is _dict else None
@@ -1117,7 +1203,8 @@ def run_probe(probe: dict, ns: dict, inputs: object, enc: Encoder) -> dict:
             value = fn(*args, **kwargs)
         elif op == "script":
             scope: dict = {"__name__": "__probe__", "__builtins__": builtins,
-                           "PRISTINE": PRISTINE, "restore_pristine": restore_pristine}
+                           "PRISTINE": PRISTINE, "restore_pristine": restore_pristine,
+                           "SANDBOXED": sandboxed}
             exec(compile(probe["code"], "<probe>", "exec"), scope)
             value = scope["probe"](ns, probe_inputs)
         else:
@@ -1155,11 +1242,16 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
     if _np is not None:
         _np.random.seed(seed % (2**32))
     inputs = decode(job["inputs"], job_blobs, caps) if job.get("inputs") is not None else None
+    global _JOB
+    _JOB = _JobGuard() if sandboxed else None
     t0 = _perf()
     ns, error = run_code(job["source"], caps["string_chars"])
     run_ms = (_perf() - t0) * 1000
     if sandboxed:  # the judge runs only our references: nothing to undo there
         restore_pristine()
+        left = _JOB.threads_left()
+        if left and error is None:
+            error = _thread_error(left, "after the module ran")
     if progress_fd is not None:
         # A progress write to a pipe the zygote stopped reading must fail with
         # EPIPE, not kill the job: the learner may have re-armed SIGPIPE.
@@ -1167,6 +1259,8 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
             _set_signal(_SIGPIPE, _SIG_IGN)
         except BaseException:
             pass
+        if _JOB is not None:  # and so it stays, whatever the learner's code set
+            _JOB.handlers[_SIGPIPE] = _SIG_IGN
     enc = Encoder(caps)
     budget = _HeaderBudget(caps)
     probes = {}
@@ -1174,9 +1268,13 @@ def execute(job: dict, job_blobs: list[bytes], sandboxed: bool = False,
         mark = _len(enc.blobs)
         if progress_fd is not None:
             _tell_progress(progress_fd)
-        outcome = run_probe(probe, ns, inputs, enc)
+        outcome = run_probe(probe, ns, inputs, enc, sandboxed)
         if sandboxed and probe.get("op") != "get":  # reading a name runs no learner code
             restore_pristine()
+            left = _JOB.threads_left()
+            if left:
+                outcome = {"error": _thread_error(left, "after a check called it"),
+                           "ms": outcome.get("ms", 0)}
         probes[probe["id"]] = budget.admit(outcome, enc, mark)
     header = {"kind": "result", "error": error, "probes": probes, "run_ms": run_ms}
     return pack_frame(header, enc.blobs)
