@@ -464,9 +464,11 @@ def build_layer_exercise(exercise_id: str) -> tuple[dict, str]:
               "the stated `torch.nn` layer type, with the stated hyperparameters (sizes, "
               "kernel, stride, padding, dilation, groups, bias, p, momentum, eps, dims, "
               "num_layers, bidirectional, padding_idx, mode, …); the defaults you do not write "
-              "are compared too. The same layer written another way counts the same: an int or "
-              "a tuple per dimension (`kernel_size=2` or `(2, 2)`, `AdaptiveAvgPool2d(1)` or "
-              "`(1, 1)`), or `padding='valid'` / `'same'` where PyTorch makes it equal to the "
+              "are compared too, and so are the weights' dtype (float32) and whether they "
+              "train (requires_grad). The same layer written another way counts the same: an "
+              "int or a tuple per dimension (`kernel_size=2` or `(2, 2)`, "
+              "`AdaptiveAvgPool2d(1)` or `(1, 1)`), or `padding='valid'` / `'same'` where "
+              "PyTorch makes it equal to the "
               f"stated numbers. {NOT_RUN}\n")
     starter = ["import torch.nn as nn", ""]
     for n, _c, p in codes:

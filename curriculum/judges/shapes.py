@@ -9,11 +9,13 @@ draw passes and a hard-coded or reordered tensor cannot.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 
+from curriculum.judges.compare import at_least, at_most
 from curriculum.judges.source import (
     api_problem,
     binding_calls,
@@ -213,6 +215,54 @@ def operand_problem(name: str, value: object, shape: Sequence[int]) -> Problem |
     if value.numel() > 1 and bool((value == value.flatten()[0]).all()):
         return "value", (f"`{name}` holds one repeated value; make it with "
                          f"torch.randn{fmt_shape(shape)}")
+    unlike = normal_sample_problem(value)
+    if unlike:
+        return "value", (f"`{name}`: {unlike} — the operands are samples of torch.randn"
+                         f"{fmt_shape(shape)} as it is (no scaling, shift or abs())")
+    return None
+
+
+# Tests that a tensor is a sample of N(0, 1), each with a known chance of failing a true
+# sample of any size (mean 0 and variance 1 are known, nothing is estimated): together
+# below 1e-9 per tensor, so an honest torch.randn operand never fails.
+_MEAN_Z = 7.0  # |mean| * sqrt(n) > 7: P = 2.6e-12
+_SQUARES_Z = 6.467  # sum of squares outside chi2(n)'s 5e-11 tails (Wilson–Hilferty, conservative)
+_ONE_SIDED_P = 7e-10  # every value on one side of 0, at least min |x| from it
+
+
+def _chi2_quantile(n: int, z: float) -> float:
+    """Wilson–Hilferty's approximation of chi2(n)'s quantile at the normal z-score ``z``:
+    outside [quantile(-z), quantile(z)] has at most the normal tails' chance for z ≈ 6.5
+    (checked against the exact distribution for n up to 2000)."""
+    return n * (1 - 2 / (9 * n) + z * math.sqrt(2 / (9 * n))) ** 3
+
+
+def normal_sample_problem(value: torch.Tensor) -> str | None:
+    """How a finite tensor is unlike a sample of N(0, 1) (None when it is not): a shifted
+    mean, a scaled spread, or every value on one side of 0 (abs(), + offset). A true
+    sample fails with chance below 1e-9 whatever its size."""
+    x = value.detach().to(torch.float64).flatten()
+    n = x.numel()
+    if n == 0:
+        return None
+    mean = float(x.mean())
+    squares = float((x * x).sum())
+    # NaN or inf is never "like a sample" (the compare helpers fail it)
+    if not (at_most(abs(mean) * math.sqrt(n), _MEAN_Z)
+            and at_most(squares, _chi2_quantile(n, _SQUARES_Z))
+            and at_least(squares, _chi2_quantile(n, -_SQUARES_Z))):
+        return (f"its {n} values have mean {mean:.3g} and root mean square "
+                f"{math.sqrt(squares / n):.3g}, far from N(0, 1)'s 0 and 1")
+    positive, negative = bool((x > 0).all()), bool((x < 0).all())
+    if positive or negative:
+        least = float(x.abs().min())
+        tail = 0.5 * math.erfc(least / math.sqrt(2))  # P(a sample is beyond least, one side)
+        log_p = math.log(2) + n * math.log(tail) if tail > 0 else -math.inf
+        if log_p < math.log(_ONE_SIDED_P):
+            sign = "positive" if positive else "negative"
+            size = f" and at least {least:.3g} in size" if at_least(least, 0.005) else ""
+            return (f"all {n} of its values are {sign}{size}; samples of N(0, 1) take both "
+                    "signs")
     return None
 
 

@@ -34,27 +34,109 @@ def _attr_calls(tree: ast.AST) -> list[tuple[int, int, str, str]]:
     return sorted(out)
 
 
+_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.While)
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _scope_calls(scope: ast.AST) -> list[tuple[int, int, str, str]]:
+    """(line, col, attr, receiver source) of the ``x.attr(...)`` calls a function body, loop
+    body (nested loops included) or module runs itself, in source order: the bodies of
+    functions and classes defined in it are scopes of their own."""
+    out = []
+    body = [*scope.body, *getattr(scope, "orelse", [])]
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, _DEFS):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            out.append((node.lineno, node.col_offset, node.func.attr,
+                        ast.unparse(node.func.value)))
+        todo.extend(ast.iter_child_nodes(node))
+    return sorted(out)
+
+
+def _kind(call: tuple[int, int, str, str]) -> str | None:
+    """'zero', 'backward' or 'step' (an optimizer's, not a scheduler's), else None."""
+    attr, receiver = call[2], call[3]
+    if attr == "zero_grad":
+        return "zero"
+    if attr == "backward":
+        return "backward"
+    if attr == "step" and "sched" not in receiver.lower():
+        return "step"
+    return None
+
+
+def _training_scopes(tree: ast.AST) -> list[list[str]]:
+    """The kinds of the pattern's calls, in order, in each innermost loop or function body
+    (or the module) that calls both backward and an optimizer's step itself."""
+    found = []
+    for scope in ast.walk(tree):
+        if not isinstance(scope, _SCOPES):
+            continue
+        kinds = [k for k in map(_kind, _scope_calls(scope)) if k]
+        if "backward" in kinds and "step" in kinds:
+            found.append((scope, kinds))
+    inner = []
+    for scope, kinds in found:
+        nested = set()  # the loops inside this body (not those of functions defined in it)
+        todo = list(ast.iter_child_nodes(scope))
+        while todo:
+            node = todo.pop()
+            if not isinstance(node, _DEFS):
+                nested.add(id(node))
+                todo.extend(ast.iter_child_nodes(node))
+        if not any(id(other) in nested for other, _ in found):
+            inner.append(kinds)
+    return inner
+
+
+def _cycle_problem(kinds: list[str]) -> str:
+    """'' when a loop or function body's calls make the cycle zero_grad → backward → step:
+    zero_grad before backward, or after step (the next pass starts with it); else what is
+    wrong."""
+    steps = [i for i, k in enumerate(kinds) if k == "step"
+             and any(j < i and kinds[j] == "backward" for j in range(i))]
+    if not steps:
+        return ("the five-step pattern is out of order: call optimizer.step() after "
+                "loss.backward()")
+    s = steps[0]
+    b = max(j for j in range(s) if kinds[j] == "backward")
+    zeros = [i for i, k in enumerate(kinds) if k == "zero"]
+    if any(b < z < s for z in zeros):
+        return ("the five-step pattern is out of order: optimizer.zero_grad() between "
+                "loss.backward() and optimizer.step() wipes the gradients before the step — "
+                "call it before the forward pass (or after optimizer.step())")
+    if not zeros:
+        return ("call optimizer.zero_grad() in the training loop itself, before every "
+                "loss.backward() (or after every optimizer.step()): zeroed once outside it, "
+                "the gradients of every step pile up")
+    return ""
+
+
 def five_step_problem(source: str) -> str:
-    """'' when the source calls zero_grad, backward and an optimizer's step in that
-    order (the five-step pattern); otherwise what is missing or out of order."""
+    """'' when the training loop calls zero_grad, backward and an optimizer's step as one
+    cycle (the five-step pattern); otherwise what is missing or out of order. Read per
+    loop (or function) body: zero_grad at the top of the body or after step is the same
+    cycle; zero_grad only outside the loop, or between backward and step, is not. Where no
+    one body calls both backward and step (helpers), only their presence is read — the
+    recorders judge what the calls did."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         return f"your code does not parse: {exc.msg}"
-    calls = _attr_calls(tree)
-    zero = [c for c in calls if c[2] == "zero_grad"]
-    back = [c for c in calls if c[2] == "backward"]
-    step = [c for c in calls if c[2] == "step" and "sched" not in c[3].lower()]
-    missing = [n for n, found in (("optimizer.zero_grad()", zero), ("loss.backward()", back),
-                                  ("optimizer.step()", step)) if not found]
+    kinds = {k for k in map(_kind, _attr_calls(tree)) if k}
+    missing = [n for k, n in (("zero", "optimizer.zero_grad()"), ("backward", "loss.backward()"),
+                              ("step", "optimizer.step()")) if k not in kinds]
     if missing:
         return ("the training loop must follow the five-step pattern (zero_grad → forward → "
                 f"loss → backward → step); missing: {', '.join(missing)}")
-    ordered = any(z[:2] < b[:2] < st[:2] for z in zero for b in back for st in step)
-    if not ordered:
-        return ("the five-step pattern is out of order: call optimizer.zero_grad() before "
-                "loss.backward(), and optimizer.step() after it")
+    problems = [_cycle_problem(k) for k in _training_scopes(tree)]
+    if problems and all(problems):
+        return problems[0]
     return ""
+
 
 def forward_modes_problem(modes: list) -> str:
     """'' when every forward pass was training (train mode, gradients on) or validation

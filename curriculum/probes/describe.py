@@ -1,5 +1,5 @@
 """Probe prelude: describe a layer object — type, where it comes from, hyperparameters, bias,
-parameter count (runs in the jail)."""
+the dtype of its weights and whether they train, parameter count (runs in the jail)."""
 
 import torch
 import torch.nn as nn
@@ -13,7 +13,8 @@ _ATTRS = ("in_features", "out_features", "in_channels", "out_channels", "kernel_
           "nonlinearity", "num_embeddings", "embedding_dim", "padding_idx", "max_norm",
           "norm_type", "scale_grad_by_freq", "sparse", "mode", "output_size", "ceil_mode",
           "count_include_pad", "return_indices", "approximate", "include_last_offset",
-          "lambd", "min_val", "max_val", "threshold", "value", "beta_", "upscale_factor")
+          "lambd", "min_val", "max_val", "threshold", "value", "beta_", "upscale_factor",
+          "divisor_override")
 
 
 def _plain(v):
@@ -42,5 +43,22 @@ def describe(m):
         d["hyper"]["bias"] = b is not None
     elif isinstance(b, bool):
         d["hyper"]["bias"] = b
+    _weights(m, d["hyper"])
     d["params"] = int(sum(p.numel() for p in m.parameters()))
     return d
+
+
+def _weights(m, hyper):
+    """The dtype of the layer's floating-point parameters and buffers (``dtype=torch.float64``
+    at construction) and whether its parameters train (``from_pretrained`` freezes them):
+    ``dtype`` a name, or a list of names when they differ; ``requires_grad`` True, False,
+    or "mixed"."""
+    params = list(m.parameters(recurse=False))
+    tensors = params + [b for b in m.buffers(recurse=False) if b.is_floating_point()]
+    dtypes = sorted({str(t.dtype).replace("torch.", "") for t in tensors
+                     if t.is_floating_point() or t.is_complex()})
+    if dtypes:
+        hyper["dtype"] = dtypes[0] if len(dtypes) == 1 else dtypes
+    grads = {bool(p.requires_grad) for p in params}
+    if grads:
+        hyper["requires_grad"] = grads.pop() if len(grads) == 1 else "mixed"

@@ -26,7 +26,8 @@ def judge_detach(learner, reference, inputs, ctx):
                                               f"{type_name(got)}")
             problem = close_problem(got, want, 1e-4, 1e-5)
             if problem:
-                return Verdict(False, "value", f"call {i}: {name} is off: {problem}")
+                return Verdict(False, "value", f"call {i}: {name} is off: {problem}"
+                                               f"{_shared_hint(name, got, result)}")
             if meta(got).requires_grad != recorded:
                 why = ("y = x**2 is computed from x, which requires grad, so it must be part of "
                        "the graph" if recorded else
@@ -41,6 +42,19 @@ def judge_detach(learner, reference, inputs, ctx):
     if ".detach" not in calls:
         return Verdict(False, "api", "detach_practice must call y.detach()")
     return Verdict(True, "grad")
+
+
+def _shared_hint(name: str, got, result) -> str:
+    """y (or y_detached) off because it holds z's values: z was made in place on
+    y_detached, which shares y's storage."""
+    z = result[2]
+    if name == "z" or not isinstance(z, torch.Tensor) or tuple(z.shape) != tuple(got.shape):
+        return ""
+    if close_problem(got, z, 1e-6, 1e-7) is not None:
+        return ""
+    return (f" — {name} holds z's values: an in-place operation on y_detached "
+            "(`y_detached.mul_(2)`, `y_detached *= 2`) changes y too, because .detach() "
+            "returns a tensor that shares y's storage; write `z = y_detached * 2`")
 
 
 NO_DETACH = ("the gradient of sum(x*x): the second factor must be x.detach() so no gradient "

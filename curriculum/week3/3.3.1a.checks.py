@@ -43,7 +43,14 @@ def make_cubics(rng: np.random.Generator) -> list:
     cases = [(SEED_CUBIC, None), *((_cubic(rng, True), None) for _ in range(3)),
              (_cubic(rng, False), None), _ranged_case(rng)]
     order = rng.permutation(len(cases)).tolist()
-    return [cases[i] for i in order]
+    cases = [cases[i] for i in order]
+    # one more call, with the learner's polynomial swapped for a hidden stand-in (the same
+    # kind of cubic moved by `shift`): derivatives by autograd through polynomial follow it,
+    # a formula on the coefficients does not
+    swapped = _cubic(rng, True)
+    shift = float(rng.uniform(0.3, 0.8) * rng.choice([-1, 1]))
+    cases.insert(int(rng.integers(0, len(cases) + 1)), (swapped, None, shift))
+    return cases
 
 
 def make_poly_inputs(rng: np.random.Generator) -> list:
@@ -86,38 +93,84 @@ def _true_points(coeffs, x_range=(-10.0, 10.0)):
             if x_range[0] <= r <= x_range[1]]
 
 
+def _swap_problem(coeffs, shift, got, calls) -> str | None:
+    """What is wrong with find_critical_points' answer while polynomial was swapped for
+    the same cubic moved by ``shift`` (None when its points followed the swap)."""
+    side = "right" if shift > 0 else "left"
+    intro = (f"with your polynomial swapped for a hidden stand-in (f moved {side} by "
+             f"{abs(shift):.3g}, so its critical points move by as much), find_critical_points ")
+    if calls == 0:
+        return (intro + "never called polynomial: evaluate f with polynomial(x, coeffs) and "
+                        "take f' and f'' from autograd on it, not from a formula for f'")
+    if isinstance(got, tuple):
+        return intro + f"returned something unreadable as (x, kind) pairs: {got[2]}"
+    moved = [(x + shift, kind) for x, kind in _true_points(coeffs, (-10.0 - shift,
+                                                                     10.0 - shift))]
+    if _same_points(got, moved):
+        return None
+    if _same_points(got, _true_points(coeffs)):
+        return (intro + "returned the points of the coefficients unchanged: it must find "
+                        "f' = 0 from autograd derivatives of polynomial(x, coeffs), not from "
+                        "a formula for f' on the coefficients")
+    return (intro + f"returned {len(got)} point(s), not the stand-in's {len(moved)} critical "
+                    "point(s): take f' and f'' from autograd on polynomial(x, coeffs)")
+
+
+def _same_points(got, want) -> bool:
+    return len(got) == len(want) and all(
+        close(gx, wx, rtol=0.0, atol=1e-3) and gk == wk
+        for (gx, gk), (wx, wk) in zip(got, want, strict=True))
+
+
 def judge_crit(learner, reference, inputs, ctx):
-    for i, ((coeffs, x_range), got) in enumerate(zip(inputs, learner.value, strict=True),
-                                                 start=1):
-        label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
-        where = "(-10, 10)"
-        if x_range is not None:
-            label += " (called with its own x_range)"
-            where = "x_range — points outside it are left out"
-        if isinstance(got, tuple):
-            return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
-                                          f"read {with_article(got[1])}: {got[2]}")
-        want = _true_points(coeffs, x_range or (-10.0, 10.0))
-        if len(got) != len(want):
-            return Verdict(False, "value", f"{label}: expected {len(want)} critical point(s) in "
-                                           f"{where}, found {len(got)}")
-        xs = [p[0] for p in got]
-        if xs != sorted(xs):
-            return Verdict(False, "value", f"{label}: sort the points by x")
-        for (gx, gk), (wx, wk) in zip(got, want, strict=True):
-            if not close(gx, wx, rtol=0.0, atol=1e-3):
-                return Verdict(False, "value", f"{label}: a critical point is off by "
-                                               f"{max_abs_diff(gx, wx):.3g} (tolerance 1e-3) — "
-                                               "refine "
-                                               "grid candidates (Newton or bisection on f')")
-            if gk != wk:
-                return Verdict(False, "value", f"{label}: a critical point is classified "
-                                               f"{gk!r}, expected {wk!r} by the second-derivative "
-                                               "test ('min' if f'' > 0, 'max' if f'' < 0)")
+    swaps = []
+    n = 0
+    for case, got in zip(inputs, learner.value, strict=True):
+        if len(case) == 3:
+            swaps.append((case, got))
+            continue
+        n += 1
+        verdict = _crit_case(n, case, got)
+        if verdict is not None:
+            return verdict
     if not (binding_calls(ctx, "find_critical_points") or set()) & {"torch.autograd.grad",
                                                                      ".backward"}:
         return Verdict(False, "api", "find_critical_points must compute the derivatives with "
                                      "autograd (torch.autograd.grad or .backward(), in its own "
                                      "code or a function of yours it calls), not a formula "
                                      "for f' and f''")
+    for (coeffs, _, shift), (_, got, calls) in swaps:
+        problem = _swap_problem(coeffs, shift, got, calls)
+        if problem:
+            return Verdict(False, "api", problem)
     return Verdict(True, "value")
+
+
+def _crit_case(i, case, got):
+    coeffs, x_range = case
+    label = "the example cubic" if list(coeffs) == SEED_CUBIC else f"hidden cubic {i}"
+    where = "(-10, 10)"
+    if x_range is not None:
+        label += " (called with its own x_range)"
+        where = "x_range — points outside it are left out"
+    if isinstance(got, tuple):
+        return Verdict(False, "type", f"{label}: return a list of (x, kind) pairs; could not "
+                                      f"read {with_article(got[1])}: {got[2]}")
+    want = _true_points(coeffs, x_range or (-10.0, 10.0))
+    if len(got) != len(want):
+        return Verdict(False, "value", f"{label}: expected {len(want)} critical point(s) in "
+                                       f"{where}, found {len(got)}")
+    xs = [p[0] for p in got]
+    if xs != sorted(xs):
+        return Verdict(False, "value", f"{label}: sort the points by x")
+    for (gx, gk), (wx, wk) in zip(got, want, strict=True):
+        if not close(gx, wx, rtol=0.0, atol=1e-3):
+            return Verdict(False, "value", f"{label}: a critical point is off by "
+                                           f"{max_abs_diff(gx, wx):.3g} (tolerance 1e-3) — "
+                                           "refine "
+                                           "grid candidates (Newton or bisection on f')")
+        if gk != wk:
+            return Verdict(False, "value", f"{label}: a critical point is classified "
+                                           f"{gk!r}, expected {wk!r} by the second-derivative "
+                                           "test ('min' if f'' > 0, 'max' if f'' < 0)")
+    return None
