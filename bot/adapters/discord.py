@@ -6,7 +6,9 @@ What it translates, and nothing more:
 * the ``/dojo`` application-command group (one sub-command per verb, exercise
   ids autocompleted) → a ``/dojo …`` line for :class:`bot.chat.ChatHandler`;
 * messages: a code block or ``.py`` attachment replying to a drill post, or
-  posted in the drill post's thread, is a submission (the handler decides);
+  posted in the drill post's thread, is a submission (the handler decides); a
+  long paste Discord sent as ``message.txt`` is read as the message's text; a
+  direct message is told where code goes;
 * :class:`bot.chat.Reply` → embeds (title, text, fields, a monospace table,
   learner output in a code block, the progress PNG as an attachment), every
   Discord size limit honoured with "…";
@@ -54,8 +56,9 @@ import yarl
 from discord import app_commands
 
 from bot.chat import render
-from bot.chat.extract import MAX_CODE_BYTES, Attachment
+from bot.chat.extract import MAX_CODE_BYTES, Attachment, looks_like_code
 from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.parser import is_command
 from bot.chat.replies import File, Reply, VerdictParts
 from bot.chat.safe import render_marked
 from bot.core.types import (
@@ -203,6 +206,38 @@ def role_of(user: discord.abc.User, permissions: discord.Permissions | None,
                                  for r in user.roles):
         return Role.instructor
     return Role.member
+
+
+#: Where a member who wrote to the bot directly is sent: no cohort is reached from a DM.
+DM_POINTER = ("👋 I don't read direct messages, and nothing sent here is graded. In your "
+              "cohort's channel, submit with `/dojo submit ID` and your code in a code "
+              "block, or post the code block in the drill's thread; `/dojo help` there "
+              "lists every command.")
+MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".heic", ".svg", ".mp4", ".mov",
+         ".webm", ".mp3", ".ogg", ".wav", ".m4a")
+
+
+def is_pasted_text(filename: str) -> bool:
+    """Text pasted into the message box: Discord sends a message too long for one as a
+    ``message.txt`` attachment. (Any other .txt is a file like any other: refused.)"""
+    return filename.lower() == "message.txt"
+
+
+def _text_of(att: Attachment) -> str | None:
+    """A pasted attachment's text (None: too large or not UTF-8, for the chat layer to
+    refuse)."""
+    if len(att.data) > MAX_CODE_BYTES or b"\0" in att.data:  # \0: UTF-16, say
+        return None
+    try:
+        return att.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def is_media(filename: str, content_type: str | None) -> bool:
+    """A picture, video or sound: in a drill's thread that is conversation."""
+    kind = (content_type or "").split("/")[0]
+    return kind in ("image", "video", "audio") or filename.lower().endswith(MEDIA)
 
 
 def cohort_channel(channel: Any) -> tuple[str, str | None]:
@@ -429,11 +464,12 @@ def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
 
 
 def intents() -> discord.Intents:
-    """Guilds and guild messages, plus message content (privileged: enable it in the
-    developer portal) so code blocks in replies and threads can be read."""
+    """Guilds, guild and direct messages, plus message content (privileged: enable it
+    in the developer portal) so code blocks in replies and threads can be read."""
     it = discord.Intents.none()
     it.guilds = True
     it.guild_messages = True
+    it.dm_messages = True  # a member writing to the bot directly is told where to go
     it.message_content = True
     return it
 
@@ -510,18 +546,28 @@ class DojoDiscord(discord.Client):
             role_of(user, permissions, self.instructor_roles), attachments or [],
             reply_to or thread, message_id, public)
 
-    async def read_attachments(self, atts: Iterable[discord.Attachment]) -> list[Attachment]:
-        """Only ``.py`` files are downloaded (an image in a drill thread is chat, not code);
-        oversize ones come through empty-named so the chat layer explains the limit."""
+    async def read_attachments(self, atts: Iterable[discord.Attachment], *,
+                               media: bool = True) -> list[Attachment]:
+        """``.py`` files and pasted text (Discord turns a message too long to send into a
+        ``message.txt``) are downloaded, pasted text marked ``pasted``: read as the
+        message's text would be. Oversize ones come through as their size (not
+        downloaded) so the chat layer explains the limit; any other file comes through
+        empty so the chat layer says what it reads — an image, a video or a sound only
+        with ``media`` (without it they are chat, not code: a screenshot in a drill's
+        thread)."""
         out = []
         for a in atts:
-            if not a.filename.lower().endswith(".py"):
+            pasted = is_pasted_text(a.filename)
+            if not pasted and not a.filename.lower().endswith(".py"):
+                if media or not is_media(a.filename, a.content_type):
+                    out.append(Attachment(a.filename, b""))
                 continue
             if a.size > MAX_CODE_BYTES:
                 # the chat layer words the refusal from the size (capped: not a download)
-                out.append(Attachment(a.filename, b"\0" * min(a.size, 16 * MAX_CODE_BYTES)))
+                out.append(Attachment(a.filename, b"\0" * min(a.size, 16 * MAX_CODE_BYTES),
+                                      pasted=pasted))
                 continue
-            out.append(Attachment(a.filename, await a.read()))
+            out.append(Attachment(a.filename, await a.read(), pasted=pasted))
         return out
 
     def exercise_choices(self, current: str) -> list[app_commands.Choice[str]]:
@@ -548,25 +594,72 @@ class DojoDiscord(discord.Client):
                             permissions=interaction.permissions, attachments=attachments,
                             message_id=str(interaction.id))
         task = asyncio.ensure_future(self.handler.handle(msg))
+        deferred: bool | None = None
         try:
             replies = await asyncio.wait_for(asyncio.shield(task), QUICK_ANSWER_S)
         except TimeoutError:
-            await interaction.response.defer(thinking=True)
+            # "thinking…" fixes who sees the answer: decided now, from the command
+            deferred = self.handler.answers_privately(line)
+            await interaction.response.defer(thinking=True, ephemeral=deferred)
             replies = await task
-        await self.send_interaction(interaction, replies or [Reply(text="Done.")])
+        await self.send_interaction(interaction, replies or [Reply(text="Done.")],
+                                    deferred=deferred)
 
     async def send_interaction(self, interaction: discord.Interaction,
-                               replies: list[Reply], *, private: bool = False) -> None:
+                               replies: list[Reply], *, private: bool = False,
+                               deferred: bool | None = None) -> None:
+        """Each reply as the interaction's response or a follow-up. ``deferred``: who the
+        "thinking…" deferral was for (True: the asker alone; None: not deferred).
+        Discord gives the first follow-up after a deferral the deferral's visibility,
+        whatever its own flags, so only a reply of that visibility may be it: a public
+        reply to a private deferral is posted in the channel; a private reply to a
+        public deferral waits until the deferral is settled by a neutral line (then
+        removed); a deferral that nothing settled is removed."""
+        pending = deferred is not None  # the deferral still awaits its first follow-up
         for reply in replies:
+            hidden = private or reply.private
             kwargs: dict[str, Any] = {
                 "embed": reply_embed(reply), "files": reply_files(reply),
-                "ephemeral": private or reply.private,
+                "ephemeral": hidden,
                 "allowed_mentions": discord.AllowedMentions.none(),
             }
             if not interaction.response.is_done():
                 await interaction.response.send_message(**kwargs)
-            else:
+            elif not pending or hidden == deferred:
                 await interaction.followup.send(**kwargs)
+                pending = False
+            elif deferred:  # a public part of a privately deferred answer
+                if not await self._post_in_channel(interaction, reply):
+                    await interaction.followup.send(**kwargs)  # private rather than lost
+                    pending = False
+            else:  # a private part (a refusal) of a publicly deferred answer
+                try:
+                    await interaction.edit_original_response(
+                        embed=reply_embed(Reply(text="🔒 Answered privately.")),
+                        allowed_mentions=discord.AllowedMentions.none())
+                except discord.HTTPException:  # unsettled, a follow-up would be public
+                    log.warning("could not settle the deferral of %s", interaction.id)
+                    continue
+                pending = False
+                await interaction.followup.send(**kwargs)
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
+        if pending:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+
+    async def _post_in_channel(self, interaction: discord.Interaction, reply: Reply) -> bool:
+        """A public reply as a message in the interaction's channel (False: not allowed
+        there)."""
+        try:
+            channel = self.get_partial_messageable(int(interaction.channel_id or 0))
+            await channel.send(embed=reply_embed(reply), files=reply_files(reply),
+                               allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, ValueError):
+            log.warning("could not post a public answer in %s", interaction.channel_id,
+                        exc_info=True)
+            return False
+        return True
 
     async def submit_interaction(self, interaction: discord.Interaction, exercise: str | None,
                                  attachments: list[Attachment] | None = None,
@@ -580,8 +673,7 @@ class DojoDiscord(discord.Client):
             allowed_mentions=discord.AllowedMentions.none())
         if attachments is None:
             # a non-.py file comes through empty so the chat layer explains what it reads
-            attachments = await self.read_attachments(files) \
-                or [Attachment(f.filename, b"") for f in files]
+            attachments = await self.read_attachments(files)
         msg = self.incoming(channel=_where(interaction), user=interaction.user,
                             text=command_line("submit", exercise),
                             permissions=interaction.permissions, attachments=attachments,
@@ -629,9 +721,22 @@ class DojoDiscord(discord.Client):
     # ---- messages ------------------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None:
+        if message.author.bot:
+            return
+        if message.guild is None:
+            await self._point_from_direct_message(message)
             return
         await self.handle_message(message)
+
+    async def _point_from_direct_message(self, message: discord.Message) -> None:
+        """A direct message to the bot: no cohort is reached from here (nothing is
+        graded), so the member is shown where their code goes."""
+        try:
+            await message.channel.send(
+                embed=reply_embed(Reply(text=DM_POINTER)),
+                allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.info("could not answer a direct message of %s", message.author.id)
 
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         """An edited message: the chat layer decides (:meth:`ChatHandler.edit_plan`) —
@@ -649,10 +754,16 @@ class DojoDiscord(discord.Client):
         if ref is not None and isinstance(ref.resolved, discord.Message) \
                 and self.user is not None and ref.resolved.author.id != self.user.id:
             reply_to = None  # code in reply to a person is conversation, not a submission
-        msg = self.incoming(channel=message.channel, user=message.author,
-                            text=self.mention_as_command(message.content),
-                            attachments=await self.read_attachments(message.attachments),
-                            reply_to=reply_to, message_id=str(message.id), public=True)
+        text = self.mention_as_command(message.content)
+        if not (reply_to or isinstance(message.channel, discord.Thread) or is_command(text)
+                or not text.strip()):
+            return  # conversation, whatever it attaches: nothing is downloaded
+        attachments = await self.read_attachments(message.attachments,
+                                                  media=is_command(text))
+        text, attachments = self.pasted_command(text, attachments)
+        msg = self.incoming(channel=message.channel, user=message.author, text=text,
+                            attachments=attachments, reply_to=reply_to,
+                            message_id=str(message.id), public=True)
         if not self.handler.wants(msg):
             return  # ordinary conversation
         status = None
@@ -663,17 +774,44 @@ class DojoDiscord(discord.Client):
                 return
             status = plan.status
         replies = await self.handler.handle(msg)
+        own = self.handler.answers_privately(msg.text)
         for reply in replies:
             if reply.takedown:
                 await self._take_down(message, reply)
             elif reply.status_of is not None:
                 await self._post_status(message, reply, status)
             else:
-                await self._reply_each(message, [reply])
+                await self._reply_each(message, [reply], own=own)
 
-    async def _reply_each(self, message: discord.Message, replies: list[Reply]) -> None:
+    def pasted_command(self, text: str, attachments: list[Attachment]
+                       ) -> tuple[str, list[Attachment]]:
+        """Pasted text read as the message's text would be: a message Discord turned
+        into ``message.txt`` whole — ``/dojo submit 1.1.1`` and a long code block — is
+        that command again; a paste holding a code block or code stays (read as pasted
+        code); one holding neither (a long question, a log) is conversation, as its
+        text would be. One that is too large or not UTF-8 stays, to be refused."""
+        if not any(a.pasted for a in attachments):
+            return text, attachments
+        kept = []
+        for a in attachments:
+            body = _text_of(a) if a.pasted else None
+            if body is None:
+                kept.append(a)
+            elif not text.strip() and len(attachments) == 1 \
+                    and is_command(self.mention_as_command(body)):
+                return self.mention_as_command(body), []
+            elif "```" in body or looks_like_code(body):
+                kept.append(a)
+        return text, kept
+
+    async def _reply_each(self, message: discord.Message, replies: list[Reply], *,
+                          own: bool = False) -> None:
+        """Replies to a channel message. A private one goes to the member's DMs: any
+        answer of a command about their own data (``own``: a hint, their status, an
+        export, a sign-in link — a refusal too, such as "your latest attempt passed");
+        otherwise only one that is not an error (an error only echoes the message)."""
         for reply in replies:
-            if reply.private and reply.level != "error":  # an error only echoes the message
+            if reply.private and (own or reply.level != "error"):
                 await self._reply_privately(message, reply)
                 continue
             await message.reply(content=None, embed=reply_embed(reply),

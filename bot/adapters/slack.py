@@ -7,8 +7,9 @@ What it translates, and nothing more:
   workspace admins/owners, ``SLACK_INSTRUCTORS`` user ids or members of the
   ``SLACK_INSTRUCTOR_GROUP`` user group are instructors). ``/dojo submit``
   without code opens a modal.
-* Messages with a code block (or an uploaded ``.py`` snippet) in a drill
-  post's thread → a submission for that drill (``reply_to`` = the thread).
+* Messages with a code block (or an uploaded ``.py`` snippet, or a long paste
+  sent as a text snippet) in a drill post's thread → a submission for that drill
+  (``reply_to`` = the thread); a direct message is told where code goes.
 * Buttons on drill posts: "Full prompt" (a modal) and "Submit" (a modal).
 * ``app_home_opened`` → the App Home tab (streak, progress, standing, next).
 * Core events (day posts, results, notices) → Block Kit messages
@@ -94,6 +95,11 @@ FALLBACK_TEXT = 3000  # the notification text; Slack truncates past 40k anyway
 MODAL_TITLE = 24
 INPUT_MAX = 3000  # plain_text_input max_length
 USER_CACHE_S = 300.0
+#: Where a member who wrote to the app directly is sent: no cohort is reached from a DM.
+DM_POINTER = ("👋 I don't read direct messages, and nothing sent here is graded. In your "
+              "cohort's channel, submit with `/dojo submit ID` and your code in a code "
+              "block, or post the code block in the drill's thread; `/dojo help` lists "
+              "every command.")
 
 DAY_ICON = {"passed": "🟩", "missed": "🟥", "frozen": "🧊", "open": "⬜", "future": "▫️",
             "before": "▫️", "paused": "⏸️", "rest": "💤"}
@@ -487,6 +493,9 @@ class SlackBot:
         uid, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
         if not uid or not channel or not ts:
             return
+        if event.get("channel_type") == "im":
+            await self._point_from_direct_message(channel)
+            return
         bot_uid = context.get("bot_user_id")
         if bot_uid and f"<@{bot_uid}>" in (event.get("text") or "") \
                 and event.get("thread_ts") in (None, ts):
@@ -507,6 +516,14 @@ class SlackBot:
                                                     f"try {try_this}.", None)
         except Exception:
             log.exception("could not answer a mention")
+
+    async def _point_from_direct_message(self, channel: str) -> None:
+        """A message in the member's DM with the app: no cohort is reached from there
+        (nothing is graded), so they are shown where their code goes."""
+        try:
+            await self.post(channel, DM_POINTER, None)
+        except SlackApiError:
+            log.info("could not answer a direct message in %s", channel)
 
     async def on_message_edit(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """An edited thread reply, as on Discord: a submission edited within
@@ -535,12 +552,15 @@ class SlackBot:
         text = unescape(event.get("text") or "")
         thread = event.get("thread_ts")
         reply_to = thread if thread and thread != ts else None
-        files = [f for f in event.get("files") or [] if _is_python(f)]
-        if reply_to is None or not (files or "```" in text or looks_like_code(text)):
+        code = "```" in text or looks_like_code(text)
+        files = [f for f in event.get("files") or [] if not _is_media(f)]
+        if reply_to is None or not (files or code):
             return  # conversation, not a submission (code without a block is told how)
         where = Where(channel, uid, thread_ts=reply_to)
         try:
-            attachments = [await self.download(f) for f in files]
+            attachments = [a for a in [await self._attachment(f) for f in files] if a]
+            if not (attachments or code):
+                return  # a long question or a log pasted as a snippet: conversation
             name, _ = await self.identity(uid, need_role=False)
             msg = Incoming(PLATFORM, channel, uid, name, text, Role.member,
                            attachments, reply_to, ts, public=True)
@@ -813,15 +833,35 @@ class SlackBot:
             kw["thread_ts"] = thread_ts
         await self.client.files_upload_v2(**kw)
 
-    async def download(self, f: dict[str, Any]) -> Attachment:
-        """Fetch an uploaded snippet (at most the code limit + 1 byte, so an
-        oversized file is reported, not read whole). The bot token is only sent
-        to Slack's own hosts."""
-        name = f.get("name") or "snippet.py"
-        if not name.lower().endswith(".py"):
+    async def _attachment(self, f: dict[str, Any]) -> Attachment | None:
+        """A file of a thread reply for the chat layer: a Python file or snippet; text
+        pasted as a snippet (Slack's offer for a long message) or a plain-text file,
+        marked ``pasted`` and read as the message's text would be — None when it holds
+        neither a code block nor code (a long question, a log: conversation); any other
+        file empty, for the chat layer to say what it reads."""
+        if _is_python(f):
+            return await self.download(f)
+        if not _is_pasted_text(f):
+            return Attachment(str(f.get("name") or f.get("title") or "file"), b"")
+        att = await self.download(f, pasted=True)
+        if len(att.data) > MAX_CODE_BYTES or b"\0" in att.data:
+            return att  # too large, or not UTF-8 (UTF-16): the chat layer refuses it
+        try:
+            body = att.data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return att
+        return att if "```" in body or looks_like_code(body) else None
+
+    async def download(self, f: dict[str, Any], *, pasted: bool = False) -> Attachment:
+        """Fetch an uploaded snippet (an oversized one is reported from its size, not
+        read whole: at most the code limit + 1 byte is read). The bot token is only
+        sent to Slack's own hosts."""
+        name = f.get("name") or ("message.txt" if pasted else "snippet.py")
+        if not pasted and not name.lower().endswith(".py"):
             name += ".py"
-        if int(f.get("size") or 0) > MAX_CODE_BYTES:
-            return Attachment(name, b"\0" * (MAX_CODE_BYTES + 1))
+        size = int(f.get("size") or 0)
+        if size > MAX_CODE_BYTES:
+            return Attachment(name, b"\0" * min(size, 16 * MAX_CODE_BYTES), pasted=pasted)
         url = f.get("url_private_download") or f.get("url_private") or ""
         host = urlsplit(url).hostname or ""
         api_host = urlsplit(self.config.api_url).hostname or ""
@@ -833,7 +873,7 @@ class SlackBot:
                 "Authorization": f"Bearer {self.config.bot_token}"}) as resp:
             resp.raise_for_status()
             data = await resp.content.read(MAX_CODE_BYTES + 1)
-        return Attachment(name, data)
+        return Attachment(name, data, pasted=pasted)
 
     async def identity(self, uid: str, need_role: bool = True) -> tuple[str, Role]:
         """Display name and neutral role: workspace admins/owners and configured
@@ -955,6 +995,21 @@ class SlackBot:
 def _is_python(f: dict[str, Any]) -> bool:
     name = str(f.get("name") or "").lower()
     return name.endswith(".py") or f.get("filetype") == "python"
+
+
+def _is_pasted_text(f: dict[str, Any]) -> bool:
+    """A text snippet (what Slack makes of a message too long to send) or a plain-text
+    file."""
+    name = str(f.get("name") or "").lower()
+    return (f.get("filetype") in ("text", "auto") or name.endswith(".txt")
+            or str(f.get("mimetype") or "").startswith("text/plain"))
+
+
+def _is_media(f: dict[str, Any]) -> bool:
+    """A picture, video or sound: in a drill's thread that is conversation."""
+    kind = str(f.get("mimetype") or "").split("/")[0]
+    return kind in ("image", "video", "audio") or str(f.get("name") or "").lower().endswith(
+        (".png", ".jpg", ".jpeg", ".gif", ".webp", ".heic", ".mp4", ".mov", ".mp3", ".wav"))
 
 
 async def run_slack(rt: Runtime, config: SlackConfig, host: str = "0.0.0.0",

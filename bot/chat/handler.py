@@ -250,6 +250,25 @@ class ChatHandler:
         """Answers to (and verdicts of) a timed challenge stay private."""
         return self.dojo.catalog.is_challenge(exercise_id)
 
+    def answers_privately(self, text: str) -> bool:
+        """Whether the command in ``text`` answers only its asker, known before handling
+        it (Discord fixes a slow answer's visibility when it says "thinking…"; a typed
+        command's private answer goes to direct messages): one's own help, status,
+        reviews, hints, reminders, zone, exports, sign-in link and timer, and a timed
+        challenge's prompt or answer — as the ``cmd_*`` methods below mark their replies.
+        Anything else — a public verb, or text that is no valid command — is False;
+        a refusal is private whatever the verb."""
+        cmd = parse(text, console=self.console) if is_command(text) else None
+        if not isinstance(cmd, Command):
+            return False
+        if cmd.verb in ("help", "status", "review", "hint", "remind", "tz", "export",
+                        "dashboard"):
+            return True
+        if cmd.verb == "challenge":
+            return cmd.sub == "start"
+        return cmd.verb in ("show", "submit") and bool(cmd.args) \
+            and self.private_exercise(cmd.args[0])
+
     def unknown_exercise(self, exercise_id: str) -> str | None:
         """What to tell someone who typed an exercise id into a form (None: fine)."""
         try:

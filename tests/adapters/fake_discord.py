@@ -7,6 +7,11 @@ uploaded files) for assertions, and lets a test push gateway events: READY and
 GUILD_CREATE on identify, then MESSAGE_CREATE / MESSAGE_UPDATE /
 INTERACTION_CREATE built from plain parameters. Only what the adapter uses is
 modelled; anything else answers 404 and is recorded, so a surprise shows.
+
+Discord's rules that decide who sees what are modelled too: a deferred ("thinking…")
+response fixes the visibility of its first follow-up, whose own ephemeral flag is
+ignored (:attr:`Call.shown_flags` is what Discord made of each message), and direct
+messages reach the bot only when it asked for the DIRECT_MESSAGES intent.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 import copy
 import itertools
 import json
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +30,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 APP_ID = "900000000000000001"
+DIRECT_MESSAGES = 1 << 12  # the gateway intent without which no DM reaches a bot
 BOT_ID = APP_ID
 DISCORD_EPOCH = 1420070400000
 ALL_PERMS = str((1 << 41) - 1)
@@ -46,6 +53,14 @@ class Call:
     json: Any = None
     files: dict[str, bytes] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
+    #: The flags of the message this call made or changed, as Discord applied them
+    #: (a deferral's first follow-up takes the deferral's, whatever it asked for).
+    shown_flags: int | None = None
+
+    @property
+    def ephemeral(self) -> bool:
+        """Only the asker sees the message this call made (as Discord showed it)."""
+        return bool((self.shown_flags or 0) & 64)
 
     @property
     def embeds(self) -> list[dict[str, Any]]:
@@ -103,6 +118,7 @@ class FakeDiscord:
         self.commands: list[dict[str, Any]] = []
         self._originals: dict[str, dict[str, Any]] = {}  # interaction token → response
         self._token_channel: dict[str, str] = {}  # interaction token → channel id
+        self._thinking: set[str] = set()  # tokens whose deferral awaits its first follow-up
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -292,8 +308,12 @@ class FakeDiscord:
         aid = self.snowflake()
         self.cdn[f"{aid}-{filename}"] = data
         url = f"{self.base}/cdn/{aid}-{filename}"
+        kind = "text/x-python" if filename.endswith(".py") else (
+            mimetypes.guess_type(filename)[0] or "application/octet-stream")
+        if kind.startswith("text/"):
+            kind += "; charset=utf-8"  # as Discord labels message.txt
         return {"id": aid, "filename": filename, "size": len(data), "url": url,
-                "proxy_url": url, "content_type": "text/x-python"}
+                "proxy_url": url, "content_type": kind}
 
     async def post(self, channel_id: str, user: User, content: str, *,
                    reply_to: str | None = None,
@@ -302,6 +322,24 @@ class FakeDiscord:
         atts = [self.attachment(n, d) for n, d in (files or {}).items()]
         msg = self._message(channel_id, user.payload(), content, member=user.member(),
                             reply_to=reply_to, attachments=atts)
+        self.messages[msg["id"]] = msg
+        await self.dispatch("MESSAGE_CREATE", msg)
+        return msg
+
+    async def dm(self, user: User, content: str) -> dict[str, Any] | None:
+        """A member writes to the bot directly (MESSAGE_CREATE in their DM channel, no
+        guild). Discord sends it only to a bot with the DIRECT_MESSAGES intent: None
+        when the bot did not ask for it."""
+        cid = next((c for c, u in self.dm_of.items() if u == user.id), None) \
+            or self.snowflake()
+        self.dm_of[cid] = user.id
+        msg = {"id": self.snowflake(), "channel_id": cid, "author": user.payload(),
+               "content": content, "timestamp": _now_iso(), "edited_timestamp": None,
+               "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+               "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+               "components": []}
+        if not int(self.identify.get("intents") or 0) & DIRECT_MESSAGES:
+            return None
         self.messages[msg["id"]] = msg
         await self.dispatch("MESSAGE_CREATE", msg)
         return msg
@@ -444,9 +482,20 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         payload, files = await self._read(request)
-        await self._record(Call(request.method, path, payload, files, dict(request.query)))
+        call = Call(request.method, path, payload, files, dict(request.query))
+        response = await self._answer(request.method, path, payload, files)
+        if response.status < 300 and response.body:
+            made = json.loads(response.body)  # type: ignore[arg-type]
+            if isinstance(made, dict):
+                made = (made.get("resource") or {}).get("message", made)
+                if "flags" in made and "channel_id" in made:
+                    call.shown_flags = int(made["flags"] or 0)
+        await self._record(call)
+        return response
+
+    async def _answer(self, m: str, path: str, payload: Any,
+                      files: dict[str, bytes]) -> web.Response:
         parts = path.strip("/").split("/")
-        m = request.method
         p = payload if isinstance(payload, dict) else {}
         if m == "GET" and path == "/users/@me":
             return _json(self.bot_user())
@@ -550,6 +599,8 @@ class FakeDiscord:
                                     flags=data.get("flags", 0) or 0)
             self.messages[msg["id"]] = msg
             self._originals[token] = msg
+            if ctype == 5:
+                self._thinking.add(token)
             inter.update(response_message_id=msg["id"],
                          response_message_loading=ctype == 5,
                          response_message_ephemeral=bool((data.get("flags") or 0) & 64))
@@ -565,13 +616,28 @@ class FakeDiscord:
             if original is None:
                 return _json({"message": "Unknown Message", "code": 10008},
                                          status=404)
+            if m == "DELETE":
+                self._thinking.discard(token)
+                self._originals.pop(token, None)
+                self.messages.pop(original["id"], None)
+                return web.Response(status=204)
             if m == "PATCH":
-                for k in ("content", "embeds", "components"):
-                    if k in p:
-                        original[k] = p[k]
-                if files:
-                    original["attachments"] = [self.attachment(n, d) for n, d in files.items()]
+                self._thinking.discard(token)
+                self._update(original, p, files)
+            return _json(original)
+        if token in self._thinking:
+            # Discord: the first follow-up after a deferral becomes the "thinking…"
+            # message, seen by whom the deferral said; its own ephemeral flag is ignored
+            self._thinking.discard(token)
+            self._update(original or {}, p, files)
             return _json(original)
         msg = self._bot_message(channel_id, p, files)
         self.messages[msg["id"]] = msg
         return _json(msg)
+
+    def _update(self, msg: dict[str, Any], p: dict[str, Any], files: dict[str, bytes]) -> None:
+        for k in ("content", "embeds", "components"):
+            if k in p:
+                msg[k] = p[k]
+        if files:
+            msg["attachments"] = [self.attachment(n, d) for n, d in files.items()]

@@ -383,6 +383,74 @@ async def test_snippet_upload_modal_submit_and_failed_checks(env: Env) -> None:
     assert "code box is empty" in told.text_all(), told.text_all()
 
 
+async def test_a_long_paste_as_a_text_snippet_is_read_as_its_text(env: Env) -> None:
+    """The audit's ``s_bad`` "long paste as text snippet": Slack offers to send a message
+    too long for one as a text snippet; the bot kept only Python files and said nothing,
+    though it held a correct solution. Now it is read as the message's text: code (in a
+    block or not) is graded, a file that is not text or Python is told what is read."""
+    fake = env.fake
+    await cohort(env)
+    await env.scheduler().run_due()
+    day1 = env.rt.dojo.curriculum.schedule[1]
+    ts = drill_posts(fake)[day1[0]].result["ts"]
+    k = iter(range(1, 100))
+
+    async def share(name: str, data: bytes, filetype: str, mimetype: str) -> int:
+        fake.files[name] = data
+        n = env.mark()
+        i = next(k)
+        await env.event({"type": "message", "subtype": "file_share", "channel": "C1",
+                         "user": "UMEM", "text": "", "ts": f"1700040000.{i:06d}",
+                         "thread_ts": ts, "files": [{
+                             "id": f"FP{i}", "name": name, "filetype": filetype,
+                             "mimetype": mimetype, "mode": "snippet", "size": len(data),
+                             "url_private_download": fake.url + "files/" + name}]},
+                        f"EvP{i}")
+        return n
+
+    ref = env.rt.dojo.curriculum.get(day1[0]).reference
+    n = await share("message.txt", ref.encode(), "text", "text/plain")
+    status = await fake.wait_for("chat.postMessage", lambda c: c.args.get("thread_ts") == ts,
+                                 after=n)
+    done = await fake.wait_for("chat.update", lambda c: c.args["ts"] == status.result["ts"],
+                               after=n)
+    assert "passed" in done.args["text"], done.text_all()
+
+    for name, data, filetype, mimetype, says in [
+            ("latin.txt", "# café\nzeros_1 = 1\n".encode("latin-1"), "text", "text/plain",
+             "not UTF-8"),
+            ("message.txt", b"x = 1\n" * 20000, "text", "text/plain", "the limit is"),
+            ("answer.ipynb", b"{}", "json", "application/json", "only read .py attachments")]:
+        n = await share(name, data, filetype, mimetype)
+        told = await fake.wait_for("chat.postEphemeral", after=n)
+        assert says in told.text_all(), (name, told.text_all())
+
+    # a picture, or a long question sent as a snippet, is conversation
+    n = await share("screen.png", b"\x89PNG\r\n", "png", "image/png")
+    await share("question.txt", b"Why does my loss go up after epoch 3? " * 80, "text",
+                "text/plain")
+    await asyncio.sleep(0.5)
+    assert [c.text_all() for c in fake.calls[n:] if c.method.startswith("chat.")] == []
+
+
+async def test_a_direct_message_gets_a_pointer_to_the_cohort_channel(env: Env) -> None:
+    """The audit's ``s_bad`` "code in DM": a solution sent to the app directly got no reply.
+    Nothing is graded from a DM (it reaches no cohort); the member is told where to go."""
+    fake = env.fake
+    await cohort(env)
+    await env.scheduler().run_due()
+    ref = env.rt.dojo.curriculum.get(env.rt.dojo.curriculum.schedule[1][0]).reference
+    n = env.mark()
+    await env.event({"type": "message", "channel": "DUMEM", "channel_type": "im",
+                     "user": "UMEM", "text": fenced(ref), "ts": "1700050000.000001"}, "EvD1")
+    told = await fake.wait_for("chat.postMessage", after=n)
+    assert told.args["channel"] == "DUMEM", told.args
+    assert "/dojo submit ID" in told.args["text"] and "thread" in told.args["text"]
+    await asyncio.sleep(0.3)
+    async with env.rt.dojo.db.session() as s:
+        assert (await s.scalars(select(Submission))).all() == []
+
+
 # ---- permissions and bad input ------------------------------------------------------------------
 
 async def test_instructors_refusals_and_bad_input(env: Env) -> None:
