@@ -13,9 +13,9 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-import textwrap
 from dataclasses import dataclass
 
+from bot.code_text import dedent_code
 from grader.limits import MAX_CODE_BYTES
 
 PY_TAGS = {"", "py", "python", "python3", "pycon", "ipython", "torch", "pytorch"}
@@ -98,16 +98,6 @@ def _undamaged(code: str) -> str:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return code  # broken either way: the grader says where, on the code as sent
     return straight
-
-
-def dedent_code(code: str) -> str:
-    """Code whose every line shares a common indent (copied from an indented prompt,
-    a quoted message or a notebook cell) with that indent taken off: Python refuses
-    it as it is ("unexpected indent" on line 1). Anything else comes back as it is."""
-    lines = [line for line in code.splitlines() if line.strip()]
-    if not lines or not all(line[:1] in (" ", "\t") for line in lines):
-        return code
-    return textwrap.dedent(code)
 
 
 def _parses(code: str) -> bool:

@@ -99,7 +99,7 @@ def grade(
 def _dedented(data: bytes) -> bytes:
     """The file's code with an indent every line shares taken off (UTF-8 text only: the
     grader says what is wrong with anything else)."""
-    from bot.chat.extract import dedent_code
+    from bot.code_text import dedent_code
 
     try:
         code = data.decode("utf-8")
