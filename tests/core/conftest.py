@@ -15,15 +15,35 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.chat import render
+from bot.chat.handler import ChatHandler, Incoming
 from bot.core.clock import ManualClock
 from bot.core.dojo import Dojo
-from bot.core.types import Actor, ListOutbox, Role
+from bot.core.types import Actor, ListOutbox, Role, StatusRef
 from bot.db import Database
 from bot.grader_client import GraderUnavailable
 from curriculum import load_from
 
 PG_ADMIN = os.environ.get("TORCHDOJO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
+
+
+def msg(text: str, user: str = "ann", role: Role = Role.member, **kw: Any) -> Incoming:
+    """A chat message from ``user`` in the test channel ``c1``."""
+    return Incoming("test", "c1", user, user.title(), text, role, **kw)
+
+
+async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
+    """Every reply to a message, and the verdict delivered after grading."""
+    replies = await h.handle(msg(*args, **kw))
+    for r in replies:
+        if r.status_of is not None:
+            await h.status_posted(r, StatusRef("c1", f"s{r.status_of}"))
+    outbox = ListOutbox()
+    await h.dojo.dispatcher.settle()
+    await h.dojo.notices.deliver_pending("test", outbox)
+    replies += [r for ev in outbox.events for r in render.event(ev)]
+    return "\n---\n".join(r.as_text() for r in replies)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Core tests share the session event loop (async fixtures live there too)."""

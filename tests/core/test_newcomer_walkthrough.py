@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from bot.chat import render
 from bot.chat.handler import ChatHandler, Incoming
-from bot.core.types import ListOutbox, Role, StatusRef
+from bot.core.types import Role, StatusRef
 from bot.db import Database, Submission
 
-from .conftest import World
+from .conftest import World, msg, say
 
 
 @pytest_asyncio.fixture
@@ -38,21 +38,6 @@ async def chat(tmp_path: Path, tiny_curriculum: Any) -> AsyncIterator[tuple[Worl
     await w.close()
 
 
-def msg(text: str, user: str = "ann", role: Role = Role.member, **kw: Any) -> Incoming:
-    return Incoming("test", "c1", user, user.title(), text, role, **kw)
-
-
-async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
-    """Every reply to a message, and the verdict delivered after grading."""
-    replies = await h.handle(msg(*args, **kw))
-    for r in replies:
-        if r.status_of is not None:
-            await h.status_posted(r, StatusRef("c1", f"s{r.status_of}"))
-    outbox = ListOutbox()
-    await h.dojo.dispatcher.settle()
-    await h.dojo.notices.deliver_pending("test", outbox)
-    replies += [r for ev in outbox.events for r in render.event(ev)]
-    return "\n---\n".join(r.as_text() for r in replies)
 
 
 async def submissions(w: World) -> list[tuple[str, str]]:

@@ -14,30 +14,12 @@ import pytest
 import pytest_asyncio
 
 from bot.chat import render
-from bot.chat.handler import ChatHandler, Incoming
-from bot.core.types import ListOutbox, Role, StatusRef
+from bot.chat.handler import ChatHandler
+from bot.core.types import Role
 from bot.db import Database
 from curriculum import load_from
 
-from .conftest import EXERCISES, World, _exercise
-
-
-def msg(text: str, user: str = "ann", role: Role = Role.member) -> Incoming:
-    return Incoming("test", "c1", user, user.title(), text, role)
-
-
-async def say(h: ChatHandler, text: str, user: str = "ann",
-              role: Role = Role.member) -> str:
-    """Every reply to a message, and the verdict delivered after grading."""
-    replies = await h.handle(msg(text, user, role))
-    for r in replies:
-        if r.status_of is not None:
-            await h.status_posted(r, StatusRef("c1", f"s{r.status_of}"))
-    outbox = ListOutbox()
-    await h.dojo.dispatcher.settle()
-    await h.dojo.notices.deliver_pending("test", outbox)
-    replies += [r for ev in outbox.events for r in render.event(ev)]
-    return "\n---\n".join(r.as_text() for r in replies)
+from .conftest import EXERCISES, World, _exercise, msg, say
 
 
 @pytest.fixture(scope="module")
