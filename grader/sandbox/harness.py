@@ -30,6 +30,7 @@ from __future__ import annotations
 import _thread
 import builtins
 import copy
+import gc as _gc
 import json
 import math
 import os
@@ -146,7 +147,12 @@ if _torch is not None:
                      "is_complex": _torch.Tensor.is_complex, "size": _t_size,
                      "dtype": _t_dtype, "device": _t_device,
                      "requires_grad": _t_requires_grad, "grad": _t_grad,
-                     "detach": _detach})
+                     "detach": _detach,
+                     # for the recorders' hooks, which fire inside the learner's calls
+                     # (curriculum/probes/trusted.py)
+                     "is_grad_enabled": _torch.is_grad_enabled, "double": _torch.Tensor.double,
+                     "item": _torch.Tensor.item, "sum": _torch.sum, "square": _torch.square,
+                     "no_torch_function": _torch._C.DisableTorchFunction})
 
 
 def restore_pristine() -> None:
@@ -171,6 +177,9 @@ def restore_pristine() -> None:
 
 
 if _torch is not None:
+    #: torch's stacks of function and dispatch modes (a mode intercepts every torch call)
+    _MODE_STACKS = ((_torch._C._len_torch_function_stack, _torch._C._pop_torch_function_stack),
+                    (_torch._C._len_torch_dispatch_stack, _torch._C._pop_torch_dispatch_stack))
     #: (read, set, as a job starts) of each of torch's global modes
     _MODES = (
         (_torch.is_grad_enabled, _torch._C._set_grad_enabled, True),
@@ -182,7 +191,9 @@ if _torch is not None:
 
 
 def _reset_modes() -> None:
-    """Torch's global modes as a job starts, before each probe: a submission that turned
+    """Torch's global modes as a job starts, before each probe, with no function or
+    dispatch mode entered (a ``TorchFunctionMode`` entered at import and never left
+    answered the recorders' own arithmetic): a submission that turned
     gradients off at import (``torch.set_grad_enabled(False)``), or whose function left them
     off, or changed the default dtype, anomaly detection or deterministic algorithms, would
     otherwise run every later probe — and the recorders' own ``no_grad`` blocks, which put
@@ -191,6 +202,12 @@ def _reset_modes() -> None:
     a probe under it fails on its first backward pass."""
     if _torch is None:
         return
+    for depth, pop in _MODE_STACKS:  # a TorchFunctionMode entered and never left
+        try:
+            while depth() > 0:
+                pop()
+        except BaseException:
+            pass
     for read, write, start in _MODES:
         try:  # a mode the learner broke stays broken: its own probes fail
             if read() != start:
@@ -1082,6 +1099,10 @@ def _signal_policy(event: str, args: tuple) -> None:
             raise PermissionError("signalling processes outside your own code is not allowed")
     elif event == "os.killpg":
         raise PermissionError("signalling process groups is not allowed")
+    elif event == "sys.addaudithook":
+        # a hook cannot be removed, and would act inside every probe (it re-bound torch's
+        # functions as each probe script started); Python drops the new hook silently
+        raise PermissionError("audit hooks (sys.addaudithook) are not allowed")
 
 
 def install_sandbox_policy() -> None:
@@ -1097,6 +1118,7 @@ _setitimer, _getsignal = signal.setitimer, signal.getsignal
 _ITIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
 _CATCHABLE = [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
 _thread_count = _thread._count
+_GC_CALLBACKS = _gc.callbacks  # the list the collector calls (whatever the name is bound to)
 _sleep = time.sleep
 _modules = sys.modules
 _dict_copy = dict.copy
@@ -1104,7 +1126,8 @@ _dict_copy = dict.copy
 
 class _JobGuard:
     """What a submission can leave behind to act *between* the harness's steps, undone
-    before each probe (sandbox only): a trace or profile function, a signal handler or
+    before each probe (sandbox only): a trace or profile function, a ``gc`` callback, a
+    signal handler or
     an interval timer (each fired in the gap after :func:`restore_pristine` and re-bound
     what it had just put back, before the probe took its functions), and a fake module
     put in ``sys.modules`` (``from torch.optim.optimizer import …`` in a probe found the
@@ -1119,8 +1142,10 @@ class _JobGuard:
             except BaseException:  # a signal Python cannot read: nothing to put back
                 pass
         self.threads = _thread_count()
+        self.gc_callbacks = list(_GC_CALLBACKS)
 
     def restore(self) -> None:
+        _GC_CALLBACKS[:] = self.gc_callbacks  # a callback runs at any collection
         for undo in (lambda: _settrace(None), lambda: _setprofile(None),
                      lambda: _thread_settrace(None), lambda: _thread_setprofile(None)):
             try:  # noqa: SIM105 (no contextlib: the learner may have patched it)
