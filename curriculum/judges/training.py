@@ -68,9 +68,9 @@ def _kind(call: tuple[int, int, str, str]) -> str | None:
     return None
 
 
-def _training_scopes(tree: ast.AST) -> list[list[str]]:
-    """The kinds of the pattern's calls, in order, in each innermost loop or function body
-    (or the module) that calls both backward and an optimizer's step itself."""
+def _training_scopes(tree: ast.AST) -> list[tuple[ast.AST, list[str]]]:
+    """(scope, the kinds of the pattern's calls in order) of each innermost loop or function
+    body (or the module) that calls both backward and an optimizer's step itself."""
     found = []
     for scope in ast.walk(tree):
         if not isinstance(scope, _SCOPES):
@@ -88,14 +88,18 @@ def _training_scopes(tree: ast.AST) -> list[list[str]]:
                 nested.add(id(node))
                 todo.extend(ast.iter_child_nodes(node))
         if not any(id(other) in nested for other, _ in found):
-            inner.append(kinds)
+            inner.append((scope, kinds))
     return inner
 
 
-def _cycle_problem(kinds: list[str]) -> str:
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def _cycle_problem(kinds: list[str], loop: bool = True) -> str:
     """'' when a loop or function body's calls make the cycle zero_grad → backward → step:
     zero_grad before backward, or after step (the next pass starts with it); else what is
-    wrong."""
+    wrong. A function body that is no loop (``loop`` False: a helper doing backward and
+    step, ``update(loss, optimizer)``) may leave zero_grad to the loop that calls it."""
     steps = [i for i, k in enumerate(kinds) if k == "step"
              and any(j < i and kinds[j] == "backward" for j in range(i))]
     if not steps:
@@ -108,7 +112,7 @@ def _cycle_problem(kinds: list[str]) -> str:
         return ("the five-step pattern is out of order: optimizer.zero_grad() between "
                 "loss.backward() and optimizer.step() wipes the gradients before the step — "
                 "call it before the forward pass (or after optimizer.step())")
-    if not zeros:
+    if not zeros and loop:
         return ("call optimizer.zero_grad() in the training loop itself, before every "
                 "loss.backward() (or after every optimizer.step()): zeroed once outside it, "
                 "the gradients of every step pile up")
@@ -132,7 +136,8 @@ def five_step_problem(source: str) -> str:
     if missing:
         return ("the training loop must follow the five-step pattern (zero_grad → forward → "
                 f"loss → backward → step); missing: {', '.join(missing)}")
-    problems = [_cycle_problem(k) for k in _training_scopes(tree)]
+    problems = [_cycle_problem(k, isinstance(scope, _LOOPS)) for scope, k in
+                _training_scopes(tree)]
     if problems and all(problems):
         return problems[0]
     return ""

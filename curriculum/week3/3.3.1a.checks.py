@@ -122,6 +122,14 @@ def _same_points(got, want) -> bool:
         for (gx, gk), (wx, wk) in zip(got, want, strict=True))
 
 
+#: The calls that are autograd (torch.autograd.functional's jacobian/hessian included).
+AUTOGRAD_CALLS = {"torch.autograd.grad", ".backward", "torch.autograd.functional.jacobian",
+                  "torch.autograd.functional.hessian", "torch.autograd.functional.vjp",
+                  "torch.autograd.functional.jvp", "torch.autograd.functional.hvp",
+                  "torch.autograd.functional.vhp", "torch.func.grad", "torch.func.jacrev",
+                  "torch.func.jacfwd", "torch.func.hessian"}
+
+
 def judge_crit(learner, reference, inputs, ctx):
     swaps = []
     n = 0
@@ -133,12 +141,11 @@ def judge_crit(learner, reference, inputs, ctx):
         verdict = _crit_case(n, case, got)
         if verdict is not None:
             return verdict
-    if not (binding_calls(ctx, "find_critical_points") or set()) & {"torch.autograd.grad",
-                                                                     ".backward"}:
+    if not (binding_calls(ctx, "find_critical_points") or set()) & AUTOGRAD_CALLS:
         return Verdict(False, "api", "find_critical_points must compute the derivatives with "
-                                     "autograd (torch.autograd.grad or .backward(), in its own "
-                                     "code or a function of yours it calls), not a formula "
-                                     "for f' and f''")
+                                     "autograd (torch.autograd.grad, .backward() or "
+                                     "torch.autograd.functional, in its own code or a function "
+                                     "of yours it calls), not a formula for f' and f''")
     for (coeffs, _, shift), (_, got, calls) in swaps:
         problem = _swap_problem(coeffs, shift, got, calls)
         if problem:

@@ -5,8 +5,9 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from curriculum.probes.clipping import clipping
 from curriculum.probes.recorders import _acc, _made, _objects, mode_hook, need, recording
-from curriculum.probes.rows import row_index, track_training_rows
+from curriculum.probes.rows import row_index, track_training_rows, watch_entries
 from curriculum.probes.scripted_curve import curve_loss, scripted_logits
+from curriculum.probes.trusted import grad_on
 
 
 def _run_order(model, x):
@@ -62,14 +63,15 @@ def _item(item):
 
 def _snapshots(model, snaps):
     """At the start of every validation pass (eval mode, no grad, after training) keep a copy
-    of the weights: the candidates for "the best weights" early stopping must load back."""
+    of the weights: the candidates for "the best weights" early stopping must load back.
+    Seen however the model is entered (``model(x)``, ``model.forward(x)``: its first layer)."""
     state = {"training": True}
 
     def pre(mod, args):
-        if not mod.training and not torch.is_grad_enabled() and state["training"]:
-            snaps.append({k: v.detach().clone() for k, v in mod.state_dict().items()})
+        if not mod.training and not grad_on() and state["training"]:
+            snaps.append({k: v.detach().clone() for k, v in model.state_dict().items()})
         state["training"] = bool(mod.training)
-    return model.register_forward_pre_hook(pre)
+    return watch_entries(model, pre)
 
 
 def _val_loss(cls, state, xv, yv):
@@ -148,7 +150,7 @@ def _scripted(ns, d):
     snaps = []
     handles = [register_optimizer_step_pre_hook(count), _snapshots(model, snaps)]
     at = []  # the optimizer steps taken when each copy was kept
-    handles.append(model.register_forward_pre_hook(lambda m, a: at.extend(
+    handles.append(watch_entries(model, lambda m, a: at.extend(
         [steps[0]] * (len(snaps) - len(at)))))
     ds = need(ns, "TabularDataset")
     try:
