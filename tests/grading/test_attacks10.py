@@ -182,3 +182,35 @@ async def test_threads_joined_before_returning_are_fine(grader, curriculum):
               "_t = _threading.Thread(target=lambda: None)\n_t.start()\n_t.join()\n")
     result = await grader.grade("1.1.1", curriculum.get("1.1.1").reference + joined)
     assert result["status"] == "passed", result["message"]
+
+
+def test_the_guard_puts_back_what_the_probes_import_and_torch_s_module_attributes():
+    """The job guard keeps the ``sys.modules`` entries of every module a probe of the job
+    imports (and the watched torch modules), and restore_pristine puts back a watched
+    module attribute (``torch.optim`` pointed at a fake) — each only what probes use, as
+    each object read in a freshly forked job costs it a copied memory page."""
+    import sys
+    import types
+
+    import torch
+
+    from grader.sandbox import harness
+
+    probe = {"op": "script", "code": "import json\n    from tempfile import x\n"}
+    guard = harness._JobGuard([probe])
+    real_tempfile, real_optimizer, real_optim = (sys.modules["tempfile"],
+                                                 sys.modules["torch.optim.optimizer"], torch.optim)
+    harness._JOB = guard
+    try:
+        sys.modules["tempfile"] = types.ModuleType("tempfile")
+        sys.modules["torch.optim.optimizer"] = types.ModuleType("torch.optim.optimizer")
+        torch.optim = types.ModuleType("torch.optim")
+        harness.restore_pristine()
+        assert sys.modules["tempfile"] is real_tempfile
+        assert sys.modules["torch.optim.optimizer"] is real_optimizer
+        assert torch.optim is real_optim
+    finally:
+        harness._JOB = None
+        sys.modules["tempfile"], sys.modules["torch.optim.optimizer"] = (real_tempfile,
+                                                                         real_optimizer)
+        torch.optim = real_optim
