@@ -171,11 +171,13 @@ def restore_pristine() -> None:
     ``nn.Module``'s methods, ``torch.nn.functional``, the optimizers', ``torch.nn.utils``',
     ``torch.autograd``'s, ``torch.utils.data``'s, ``copy`` and ``math`` as they were at
     import: a submission's ``torch.equal = lambda a, b: True`` or
-    ``copy.deepcopy = lambda x: x`` does not reach the probes. Then torch's global modes
-    as a job starts (:func:`_reset_modes`)."""
+    ``copy.deepcopy = lambda x: x`` does not reach the probes. In the jail (a job's guard
+    is set) also torch's global modes as the job started (:func:`_reset_modes`) and what
+    the guard keeps — not in the judge, whose references of other jobs run in other
+    threads of the same process."""
     restore_builtins()
-    _reset_modes()
     if _JOB is not None:
+        _reset_modes()
         _JOB.restore()
     for owner, saved in _PRISTINE_MODULES:
         current = owner.__dict__
