@@ -138,13 +138,14 @@ def _restored_owners() -> tuple:
     ``torch.optim.optimizer.register_optimizer_step_pre_hook`` at import hid the
     clipping recorder's step hook from every probe of the job."""
     if _torch is None:
-        return (copy, math)
+        return (copy, math, sys)
     import importlib
 
     named = [importlib.import_module(name) for name in (
         "torch.nn.modules.module", "torch.nn.utils", "torch.nn.utils.clip_grad", "torch.optim",
         "torch.optim.optimizer", "torch.autograd", "torch.utils.data")]
-    return (copy, math, _torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module,
+    # sys: the entry recorders read the call stack with sys._getframe
+    return (copy, math, sys, _torch, _torch.Tensor, _torch.nn.functional, _torch.nn.Module,
             _torch.optim.Optimizer, *named)
 
 

@@ -214,3 +214,19 @@ def test_the_guard_puts_back_what_the_probes_import_and_torch_s_module_attribute
         sys.modules["tempfile"], sys.modules["torch.optim.optimizer"] = (real_tempfile,
                                                                          real_optimizer)
         torch.optim = real_optim
+
+
+def test_restore_pristine_puts_back_sys_getframe():
+    """The entry recorders (curriculum/probes/rows.py) read the call stack with
+    ``sys._getframe``: a submission rebinding it could make every forward look nested."""
+    import sys
+
+    from grader.sandbox import harness
+
+    real = sys._getframe
+    try:
+        sys._getframe = lambda depth=0: None
+        harness.restore_pristine()
+        assert sys._getframe is real
+    finally:
+        sys._getframe = real
