@@ -11,12 +11,13 @@ from typing import Any
 import pytest_asyncio
 
 from bot.chat.extract import Attachment, extract_code
-from bot.chat.handler import ChatHandler, Incoming
+from bot.chat.handler import ChatHandler
 from bot.chat.parser import Command, ParseError, parse
 from bot.chat.safe import neutralize, safe_output
 from bot.core.types import Role
 
-from .conftest import World
+from .conftest import World, msg
+from .conftest import say as conftest_say
 
 # ---- parser ----------------------------------------------------------------------------
 
@@ -140,25 +141,9 @@ async def chat(db_url: str, tiny_curriculum: Any) -> AsyncIterator[tuple[World, 
     await w.close()
 
 
-def msg(text: str, user: str = "ann", role: Role = Role.member, **kw: Any) -> Incoming:
-    return Incoming("test", "c1", user, user.title(), text, role, **kw)
-
-
 async def say(h: ChatHandler, *args: Any, **kw: Any) -> str:
-    """The replies to a message, then whatever the member is told after grading
-    (delivered through the notices, as every adapter does)."""
-    from bot.chat import render
-    from bot.core.types import ListOutbox, StatusRef
-
-    replies = await h.handle(msg(*args, **kw))
-    for r in replies:  # as an adapter does: post "grading…", say where
-        if r.status_of is not None:
-            await h.status_posted(r, StatusRef("c1", f"s{r.status_of}"))
-    outbox = ListOutbox()
-    await h.dojo.dispatcher.settle()
-    await h.dojo.notices.deliver_pending("test", outbox)
-    replies += [r for ev in outbox.events for r in render.event(ev)]
-    return "\n---\n".join(r.as_text() for r in replies).lower()
+    """What the member is told (conftest's ``say``), lower-cased for matching."""
+    return (await conftest_say(h, *args, **kw)).lower()
 
 
 async def test_handler_bad_input_gets_helpful_replies(chat: tuple[World, ChatHandler]) -> None:

@@ -19,46 +19,17 @@ steps, and work hidden in a thread.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.grading.tampering import FAKE_GRAD_MODE, reference, validation_with_grad
+
 ASYNC = pytest.mark.asyncio(loop_scope="session")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _reference(exercise_id: str) -> str:
-    week = exercise_id.split(".")[0]
-    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
 
 
 def _edit(source: str, old: str, new: str) -> str:
     assert source.count(old) == 1, old
     return source.replace(old, new)
 
-
-VALIDATION_WITH_GRAD = (
-    "        with torch.no_grad():\n"
-    "            val_loss = criterion(model(X_val), y_val).item()",
-    "        _FLAG[0] = True  # validation with gradients on\n"
-    "        val_loss = criterion(model(X_val), y_val).item()\n"
-    "        _FLAG[0] = False")
-
-FAKE_GRAD_MODE = '''
-import sys as _sys
-import signal as _signal
-
-_FLAG = [False]
-_real_ige = torch.is_grad_enabled
-
-
-def _fake_ige():
-    return False if _FLAG[0] else _real_ige()
-
-
-def _rebind(*_):
-    torch.is_grad_enabled = _fake_ige
-'''
 
 TRACER = FAKE_GRAD_MODE + '''
 
@@ -121,18 +92,12 @@ _sys.modules["torch.optim.optimizer"] = _fake
 '''
 
 
-def _validation_with(prelude: str) -> str:
-    old, new = VALIDATION_WITH_GRAD  # every loop of the file validates so
-    assert old in _reference("5.1.3")
-    return _reference("5.1.3").replace(old, new) + prelude
-
-
 def _thread_leak() -> str:
-    return _edit(_reference("5.1.3"), *THREAD_LEAK)
+    return _edit(reference("5.1.3"), *THREAD_LEAK)
 
 
 def _unclipped_with_fake_module() -> str:
-    source = _edit(_reference("5.1.4"),
+    source = _edit(reference("5.1.4"),
                    "            torch.nn.utils.clip_grad_norm_(model.parameters(), "
                    "max_norm=1.0)\n", "")
     return source + FAKE_OPTIMIZER_MODULE
@@ -141,8 +106,8 @@ def _unclipped_with_fake_module() -> str:
 @ASYNC
 @pytest.mark.slow
 @pytest.mark.parametrize(("exercise_id", "build", "check", "fragment"), [
-    ("5.1.3", lambda: _validation_with(TRACER), "train_loop_11", "torch.no_grad()"),
-    ("5.1.3", lambda: _validation_with(TIMER), "train_loop_11", "torch.no_grad()"),
+    ("5.1.3", lambda: validation_with_grad(TRACER), "train_loop_11", "torch.no_grad()"),
+    ("5.1.3", lambda: validation_with_grad(TIMER), "train_loop_11", "torch.no_grad()"),
     ("5.1.3", _thread_leak, "train_loop_11", ""),
     ("5.1.4", _unclipped_with_fake_module, "train_loop_16", "clip"),
 ], ids=["settrace", "signal-timer", "thread-leak", "fake-sys-modules"])

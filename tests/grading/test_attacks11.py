@@ -14,17 +14,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.grading.tampering import (
+    FAKE_GRAD_MODE,
+    reference,
+    validation_with_grad,
+    with_prelude,
+)
+
 ASYNC = pytest.mark.asyncio(loop_scope="session")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _reference(exercise_id: str) -> str:
-    week = exercise_id.split(".")[0]
-    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
 
 
 FORGING_MODE = '''
@@ -50,21 +49,8 @@ class _Quiet(_TFM):
 _Quiet().__enter__()
 '''
 
-REBIND_AT_EXEC = '''
+REBIND_AT_EXEC = FAKE_GRAD_MODE + '''
 import gc as _gc
-import sys as _sys
-
-_VAL = [False]
-_real_grad_on = torch.is_grad_enabled
-
-
-def _forged_grad_on():
-    return False if _VAL[0] else _real_grad_on()
-
-
-def _rebind(*_):
-    torch.is_grad_enabled = _forged_grad_on
-
 
 _sys.addaudithook(lambda event, args: _rebind() if event == "exec" else None)
 _gc.callbacks.append(lambda phase, info: _rebind())
@@ -72,25 +58,16 @@ _gc.callbacks.append(lambda phase, info: _rebind())
 
 
 def _bias_only_clip_under_a_mode() -> str:
-    source = _reference("5.1.4")
+    source = reference("5.1.4")
     old = "            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n"
     assert source.count(old) == 1
     source = source.replace(old, "            _FORGE[0] = True\n" + old.replace(
         "model.parameters()", "list(model.parameters())[-1:]"))
-    head, sep, rest = source.partition("\nimport torch\n")
-    return head + sep + FORGING_MODE + rest
+    return with_prelude(source, FORGING_MODE)
 
 
 def _validation_with_grad_rebound_at_exec() -> str:
-    source = _reference("5.1.3")
-    old = ("        with torch.no_grad():\n"
-           "            val_loss = criterion(model(X_val), y_val).item()")
-    assert old in source
-    source = source.replace(old, "        _VAL[0] = True\n"
-                                 "        val_loss = criterion(model(X_val), y_val).item()\n"
-                                 "        _VAL[0] = False")
-    head, sep, rest = source.partition("\nimport torch\n")
-    return head + sep + REBIND_AT_EXEC + rest
+    return validation_with_grad(REBIND_AT_EXEC)
 
 
 @ASYNC

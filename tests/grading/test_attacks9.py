@@ -16,17 +16,11 @@ before each probe.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.grading.tampering import reference, with_prelude
+
 ASYNC = pytest.mark.asyncio(loop_scope="session")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _reference(exercise_id: str) -> str:
-    week = exercise_id.split(".")[0]
-    return (ROOT / "curriculum" / f"week{week}" / f"{exercise_id}.ref.py").read_text()
 
 
 def _edit(source: str, edits: list[tuple[str, str]], *, every: bool = False) -> str:
@@ -89,19 +83,13 @@ def _never_called(model):
 '''
 
 
-def _with_prelude(source: str, prelude: str) -> str:
-    head, sep, rest = source.partition("\nimport torch\n")
-    assert sep, "the reference imports torch"
-    return head + sep + prelude + rest
-
-
 def validation_with_grad_that_says_no_grad() -> str:
-    source = _with_prelude(_reference("5.1.3"), PRETEND_NO_GRAD)
+    source = with_prelude(reference("5.1.3"), PRETEND_NO_GRAD)
     return _edit(source, [("with torch.no_grad():", "with _pretend():")], every=True)
 
 
 def model_never_clipped_norms_read_as_zero() -> str:
-    source = _with_prelude(_reference("5.2.1"), ZERO_DOUBLE_STEP)
+    source = with_prelude(reference("5.2.1"), ZERO_DOUBLE_STEP)
     return _edit(source, [(
         "            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=1.0)\n"
         "            self.optimizer.step()",
@@ -111,7 +99,7 @@ def model_never_clipped_norms_read_as_zero() -> str:
 
 
 def no_clip_with_the_step_hook_dropped() -> str:
-    source = _with_prelude(_reference("6.1.4b"), DROP_THE_CLIP_HOOK)
+    source = with_prelude(reference("6.1.4b"), DROP_THE_CLIP_HOOK)
     return _edit(source, [
         ("            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)\n", "")])
 
@@ -142,7 +130,7 @@ async def test_global_modes_changed_at_import_do_not_reach_the_probes(grader):
     """The reference with gradients turned off and float64 made the default at import
     still passes: every probe starts in the modes a job starts in (before, each later
     probe — and the recorders' own no_grad blocks — ran in the learner's)."""
-    source = _with_prelude(_reference("3.2.1"), IMPORT_TIME_MODES)
+    source = with_prelude(reference("3.2.1"), IMPORT_TIME_MODES)
     result = await grader.grade("3.2.1", source, seed=3)
     assert result["status"] == "passed", [
         (c["id"], c["message"]) for c in result["checks"] if c["status"] != "passed"]
